@@ -1,0 +1,25 @@
+import { describeOptions } from '../config'
+
+export const VERSION = '0.1.0'
+
+export function helpText(): string {
+	return `hookstream ${VERSION}: self-hosted event gateway for webhooks
+
+Usage:
+  hookstream [serve] [options]             start the server (default command)
+  hookstream --create-admin-key [--name <name>] [--data-dir <dir>]
+                                           create an API key; the key is the last line of stdout
+  hookstream keys list [--data-dir <dir>]  list API keys (never the keys themselves)
+  hookstream keys create [--name <name>]   same as --create-admin-key
+  hookstream keys revoke <id>              revoke an API key at once
+  hookstream healthcheck [--url <url>]     exit 0 when the local server is ready (Docker HEALTHCHECK)
+  hookstream migrate                       apply database migrations and exit
+  hookstream --help | --version
+
+Options (each also read from its HOOKSTREAM_* environment variable; flags win):
+${describeOptions().join('\n')}
+
+Environment only:
+  HOOKSTREAM_ADMIN_KEY=hs_live_…  at serve start, make sure this API key exists (for containers)
+`
+}

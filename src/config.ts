@@ -1,0 +1,127 @@
+import { resolve } from 'node:path'
+import type { LogLevel } from './lib/log'
+
+/**
+ * Every setting in one table: the flag, its HOOKSTREAM_* env twin, the default
+ * and the help text all come from here, so `--help`, the README table and the
+ * parser cannot drift apart. Precedence: default < env < flag.
+ */
+type Kind = 'int' | 'string' | 'bool' | 'list' | 'enum'
+
+interface OptionSpec {
+	flag: string
+	kind: Kind
+	default: number | string | boolean | string[] | null
+	help: string
+	min?: number
+	max?: number
+	choices?: readonly string[]
+}
+
+export const OPTIONS = {
+	port: { flag: 'port', kind: 'int', default: 8080, min: 0, max: 65535, help: 'TCP port to listen on (0 = any free port)' },
+	host: { flag: 'host', kind: 'string', default: '0.0.0.0', help: 'Address to bind' },
+	dataDir: { flag: 'data-dir', kind: 'string', default: './data', help: 'Directory for the SQLite database and the encryption key' },
+	publicUrl: { flag: 'public-url', kind: 'string', default: null, help: 'Public base URL used in ingest URLs and Twilio signatures (default: the request host)' },
+	maxBodyBytes: { flag: 'max-body-bytes', kind: 'int', default: 1048576, min: 1024, max: 104857600, help: 'Largest accepted request body in bytes (413 above it)' },
+	maxSources: { flag: 'max-sources', kind: 'int', default: null, min: 0, help: 'Quota: sources per environment (unset = unlimited)' },
+	retentionDays: { flag: 'retention-days', kind: 'int', default: 30, min: 1, max: 3650, help: 'Days to keep events' },
+	trustedProxies: { flag: 'trusted-proxies', kind: 'list', default: [], help: 'Comma-separated IPs/CIDRs whose X-Forwarded-For is trusted' },
+	allowPrivateDestinations: { flag: 'allow-private-destinations', kind: 'bool', default: false, help: 'Allow deliveries to private, loopback and link-local addresses' },
+	encryptionKey: { flag: 'encryption-key', kind: 'string', default: null, help: 'Base64 32-byte key for secrets at rest (default: generated into <data-dir>/secret.key)' },
+	sqliteSynchronous: { flag: 'sqlite-synchronous', kind: 'enum', default: 'NORMAL', choices: ['NORMAL', 'FULL'], help: 'SQLite synchronous mode; FULL also survives power loss' },
+	logLevel: { flag: 'log-level', kind: 'enum', default: 'info', choices: ['debug', 'info', 'warn', 'error', 'silent'], help: 'Minimum log level' },
+	accessLog: { flag: 'access-log', kind: 'bool', default: true, help: 'Write one JSON line per HTTP request' }
+} as const satisfies Record<string, OptionSpec>
+
+export type OptionName = keyof typeof OPTIONS
+
+export interface Config {
+	port: number
+	host: string
+	dataDir: string
+	publicUrl: string | null
+	maxBodyBytes: number
+	maxSources: number | null
+	retentionDays: number
+	trustedProxies: string[]
+	allowPrivateDestinations: boolean
+	encryptionKey: string | null
+	sqliteSynchronous: 'NORMAL' | 'FULL'
+	logLevel: LogLevel
+	accessLog: boolean
+}
+
+export class ConfigError extends Error {}
+
+export function envName(name: OptionName): string {
+	return `HOOKSTREAM_${OPTIONS[name].flag.toUpperCase().replaceAll('-', '_')}`
+}
+
+function parseValue(name: OptionName, raw: string | boolean, origin: string): unknown {
+	const spec: OptionSpec = OPTIONS[name]
+	if (spec.kind === 'bool') {
+		if (typeof raw === 'boolean') return raw
+		if (/^(1|true|yes|on)$/i.test(raw)) return true
+		if (/^(0|false|no|off)$/i.test(raw)) return false
+		throw new ConfigError(`${origin}: expected true or false, got "${raw}"`)
+	}
+	const text = String(raw)
+	if (spec.kind === 'int') {
+		if (!/^\d+$/.test(text)) throw new ConfigError(`${origin}: expected a whole number, got "${text}"`)
+		const n = Number(text)
+		if ((spec.min !== undefined && n < spec.min) || (spec.max !== undefined && n > spec.max)) {
+			throw new ConfigError(`${origin}: must be between ${spec.min ?? '-∞'} and ${spec.max ?? '∞'}`)
+		}
+		return n
+	}
+	if (spec.kind === 'list') return text.split(',').map((s) => s.trim()).filter(Boolean)
+	if (spec.kind === 'enum' && !spec.choices?.includes(text)) {
+		throw new ConfigError(`${origin}: must be one of ${spec.choices?.join(', ')}, got "${text}"`)
+	}
+	return text
+}
+
+/**
+ * Resolves the config once at start; nothing reads process.env after this.
+ * `flags` holds parsed CLI values keyed by flag name (e.g. `data-dir`).
+ */
+export function resolveConfig(
+	flags: Record<string, string | boolean | undefined>,
+	env: Record<string, string | undefined> = process.env
+): Readonly<Config> {
+	const out: Record<string, unknown> = {}
+	for (const name of Object.keys(OPTIONS) as OptionName[]) {
+		const spec: OptionSpec = OPTIONS[name]
+		let value: unknown = spec.default
+		const fromEnv = env[envName(name)]
+		if (fromEnv !== undefined && fromEnv !== '') value = parseValue(name, fromEnv, envName(name))
+		const fromFlag = flags[spec.flag]
+		if (fromFlag !== undefined) value = parseValue(name, fromFlag, `--${spec.flag}`)
+		out[name] = value
+	}
+	const config = out as unknown as Config
+	config.dataDir = resolve(config.dataDir)
+	if (config.publicUrl) config.publicUrl = validatePublicUrl(config.publicUrl)
+	return Object.freeze(config)
+}
+
+function validatePublicUrl(url: string): string {
+	try {
+		const parsed = new URL(url)
+		if (parsed.protocol !== 'http:' && parsed.protocol !== 'https:') throw new Error()
+		return parsed.origin + parsed.pathname.replace(/\/+$/, '')
+	} catch {
+		throw new ConfigError(`--public-url: expected an http(s) URL, got "${url}"`)
+	}
+}
+
+/** Help lines for `--help`: flag, env twin, default. */
+export function describeOptions(): string[] {
+	return (Object.keys(OPTIONS) as OptionName[]).map((name) => {
+		const spec: OptionSpec = OPTIONS[name]
+		const value = spec.kind === 'bool' ? '' : spec.kind === 'enum' ? ` <${spec.choices?.join('|')}>` : ' <value>'
+		const def = Array.isArray(spec.default) ? spec.default.join(',') || '(none)' : spec.default ?? '(none)'
+		return `  --${spec.flag}${value}\n      ${spec.help}\n      env ${envName(name)}, default ${def}`
+	})
+}

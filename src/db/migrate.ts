@@ -1,0 +1,30 @@
+import type { Database } from 'bun:sqlite'
+import init from './migrations/0001_init.sql' with { type: 'text' }
+
+/** Ordered, forward-only; shipped inside the binary as text imports. */
+export const MIGRATIONS: readonly { version: number; name: string; sql: string }[] = [
+	{ version: 1, name: 'init', sql: init }
+]
+
+/** Applies pending migrations, each in its own immediate transaction. Safe to run from two processes. */
+export function migrate(db: Database, now: number = Date.now()): number {
+	db.run('CREATE TABLE IF NOT EXISTS _migrations (version INTEGER PRIMARY KEY, name TEXT NOT NULL, applied_at INTEGER NOT NULL)')
+	let applied = 0
+	for (const m of MIGRATIONS) {
+		const apply = db.transaction(() => {
+			const done = db.query('SELECT 1 FROM _migrations WHERE version = ?1').get(m.version)
+			if (done) return false
+			db.run(m.sql)
+			db.query('INSERT INTO _migrations (version, name, applied_at) VALUES (?1, ?2, ?3)').run(m.version, m.name, now)
+			return true
+		})
+		if (apply.immediate()) applied++
+	}
+	return applied
+}
+
+/** True when every shipped migration is recorded (readiness check). */
+export function isMigrated(db: Database): boolean {
+	const row = db.query<{ n: number }, []>('SELECT COUNT(*) AS n FROM _migrations').get()
+	return (row?.n ?? 0) >= MIGRATIONS.length
+}

@@ -1,0 +1,58 @@
+import { Database } from 'bun:sqlite'
+import { mkdirSync } from 'node:fs'
+import { join } from 'node:path'
+import { createApiKeysRepo } from '../auth/repo'
+import { createSourcesRepo } from '../sources/repo'
+import { createTenancyRepo } from '../tenancy/repo'
+import { isMigrated, migrate } from './migrate'
+
+export const DB_FILE = 'hookstream.db'
+
+/** Every repo over one database handle. Domain code only ever sees this. */
+export interface Store {
+	tenancy: ReturnType<typeof createTenancyRepo>
+	apiKeys: ReturnType<typeof createApiKeysRepo>
+	sources: ReturnType<typeof createSourcesRepo>
+	/** Readiness: the database answers and every migration is applied. */
+	ready(): Promise<boolean>
+	/** Folds the WAL back into the main file (clean shutdown). */
+	checkpoint(): void
+	close(): void
+}
+
+export interface OpenOptions {
+	dataDir: string
+	synchronous: 'NORMAL' | 'FULL'
+	/** Apply pending migrations (serve does; CLI one-shots do too so they work on a fresh dir). */
+	migrate: boolean
+}
+
+/** Opens the single database handle of this process with the pragmas the storage rules require. */
+export function openStore(opts: OpenOptions): Store {
+	mkdirSync(opts.dataDir, { recursive: true })
+	const db = new Database(join(opts.dataDir, DB_FILE), { create: true, strict: true })
+	// busy_timeout first: a CLI next to a running server must wait for the write lock, not fail.
+	db.run('PRAGMA busy_timeout = 5000')
+	db.run('PRAGMA journal_mode = WAL')
+	db.run(`PRAGMA synchronous = ${opts.synchronous}`)
+	db.run('PRAGMA foreign_keys = ON')
+	if (opts.migrate) migrate(db)
+	return {
+		tenancy: createTenancyRepo(db),
+		apiKeys: createApiKeysRepo(db),
+		sources: createSourcesRepo(db),
+		async ready() {
+			try {
+				return isMigrated(db)
+			} catch {
+				return false
+			}
+		},
+		checkpoint() {
+			db.run('PRAGMA wal_checkpoint(TRUNCATE)')
+		},
+		close() {
+			db.close()
+		}
+	}
+}

@@ -1,0 +1,76 @@
+import { openapi } from '@elysiajs/openapi'
+import { Elysia } from 'elysia'
+import type { AppContext } from '../context'
+import { readCapped } from '../lib/body'
+import { BadRequest, PayloadTooLarge, UnsupportedMediaType } from '../lib/errors'
+import { authenticateRequest } from './auth'
+import { errorHandler } from './errors'
+import { requestIdOf, startedAtOf, tagRequest } from './request-id'
+import { healthRoutes } from './routes/health'
+import { sourceRoutes } from './routes/sources'
+import { templateRoutes } from './routes/templates'
+
+const JSON_TYPE = /^application\/([\w.+-]+\+)?json\s*(;|$)/i
+
+/**
+ * API bodies are JSON of bounded size. A declared oversize is refused before
+ * reading; an undeclared one (chunked) is cut off as soon as it passes the cap.
+ */
+async function parseApiBody(request: Request, maxBytes: number): Promise<unknown> {
+	if (Number(request.headers.get('content-length') ?? '0') > maxBytes) throw new PayloadTooLarge(maxBytes)
+	const bytes = await readCapped(request.body, maxBytes)
+	// No body at all (DELETE, bodiless POST): let the route's schema decide whether that is allowed.
+	if (bytes.byteLength === 0) return null
+	if (!JSON_TYPE.test(request.headers.get('content-type') ?? '')) throw new UnsupportedMediaType()
+	try {
+		return JSON.parse(new TextDecoder().decode(bytes))
+	} catch {
+		throw new BadRequest('Malformed JSON body')
+	}
+}
+
+/** Builds the whole HTTP surface over a context. Does not listen: tests call `app.handle`. */
+export function createApp(ctx: AppContext) {
+	const { log, config } = ctx
+	return new Elysia({ normalize: false })
+		.use(errorHandler(log))
+		.onRequest(async ({ request, set }) => {
+			const { id } = tagRequest(request)
+			set.headers['x-request-id'] = id
+			const path = new URL(request.url).pathname
+			await authenticateRequest(ctx.keys, request, path)
+		})
+		.onParse({ as: 'global' }, ({ request }) => parseApiBody(request, config.maxBodyBytes))
+		.onAfterResponse({ as: 'global' }, ({ request, set, route }) => {
+			if (!config.accessLog) return
+			const started = startedAtOf(request)
+			log.info('request', {
+				request_id: requestIdOf(request),
+				method: request.method,
+				route: route || new URL(request.url).pathname,
+				status: typeof set.status === 'number' ? set.status : 200,
+				duration_ms: started === undefined ? null : Math.round((performance.now() - started) * 100) / 100
+			})
+		})
+		.use(
+			openapi({
+				path: '/docs',
+				specPath: '/docs/json',
+				documentation: {
+					info: { title: 'hookstream API', version: '1', description: 'Self-hosted event gateway for webhooks, compatible with the hookstream.io /v1 API.' },
+					components: {
+						securitySchemes: {
+							apiKey: { type: 'apiKey', in: 'header', name: 'X-API-Key' },
+							bearer: { type: 'http', scheme: 'bearer' }
+						}
+					},
+					security: [{ apiKey: [] }, { bearer: [] }]
+				}
+			})
+		)
+		.use(healthRoutes(ctx))
+		.use(templateRoutes())
+		.use(sourceRoutes(ctx))
+}
+
+export type App = ReturnType<typeof createApp>

@@ -1,0 +1,55 @@
+import { Elysia, ValidationError } from 'elysia'
+import { AppError, type ErrorDetail } from '../lib/errors'
+import type { Logger } from '../lib/log'
+import { requestIdOf } from './request-id'
+import { formatSchemaErrors, type SchemaError } from './validation-message'
+
+export function envelope(status: number, message: string, requestId: string, details?: ErrorDetail[]): Response {
+	const body: Record<string, unknown> = { error: message, status, request_id: requestId }
+	if (details?.length) body.details = details
+	return new Response(JSON.stringify(body), {
+		status,
+		headers: { 'content-type': 'application/json', 'x-request-id': requestId }
+	})
+}
+
+function fromValidation(err: ValidationError): { message: string; details: ErrorDetail[] } {
+	const where = err.type === 'query' ? 'query' : err.type === 'params' ? 'path' : 'body'
+	return formatSchemaErrors(where, err.all as unknown as SchemaError[])
+}
+
+/**
+ * The single error mapper: every failure leaves as the contract's envelope.
+ * Unknown errors are logged with their stack and answered with a bare 500.
+ */
+export function errorHandler(log: Logger) {
+	return new Elysia({ name: 'hookstream.errors' }).onError({ as: 'global' }, ({ code, error: thrown, request }) => {
+		let error: unknown = thrown
+		const id = requestIdOf(request)
+		// Elysia wraps whatever the body parser throws; our parser throws AppErrors on purpose.
+		if (code === 'PARSE' && (error as { cause?: unknown }).cause instanceof AppError) error = (error as { cause: AppError }).cause
+		if (error instanceof AppError) {
+			const res = envelope(error.status, error.message, id, error.details)
+			for (const [k, v] of Object.entries(error.headers ?? {})) res.headers.set(k, v)
+			return res
+		}
+		switch (code) {
+			case 'VALIDATION': {
+				const { message, details } = fromValidation(error as ValidationError)
+				return envelope(400, message, id, details)
+			}
+			case 'PARSE':
+				return envelope(400, 'Malformed JSON body', id)
+			case 'NOT_FOUND':
+				return envelope(404, 'Route not found', id)
+			case 'INVALID_COOKIE_SIGNATURE':
+				return envelope(401, 'Invalid session', id)
+		}
+		const status = (error as { status?: unknown }).status
+		if (typeof status === 'number' && status >= 400 && status < 500) {
+			return envelope(status, status === 405 ? 'Method not allowed' : 'Bad request', id)
+		}
+		log.error('unhandled error', { request_id: id, code: String(code), error: error instanceof Error ? error.stack : String(error) })
+		return envelope(500, 'Internal server error', id)
+	})
+}

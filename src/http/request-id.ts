@@ -1,0 +1,23 @@
+import { newRequestId } from '../lib/ids'
+
+interface RequestMeta {
+	id: string
+	startedAt: number
+}
+
+/** Per-request facts set in onRequest and read by the error mapper and the access log. */
+const meta = new WeakMap<Request, RequestMeta>()
+
+export function tagRequest(request: Request): RequestMeta {
+	const m = { id: newRequestId(), startedAt: performance.now() }
+	meta.set(request, m)
+	return m
+}
+
+export function requestIdOf(request: Request): string {
+	return meta.get(request)?.id ?? tagRequest(request).id
+}
+
+export function startedAtOf(request: Request): number | undefined {
+	return meta.get(request)?.startedAt
+}

@@ -1,0 +1,17 @@
+import { Elysia, t } from 'elysia'
+import type { AppContext } from '../../context'
+
+export function healthRoutes(ctx: AppContext) {
+	return new Elysia({ name: 'routes.health' })
+		.get('/healthz', () => ({ status: 'ok' as const }), {
+			detail: { summary: 'Liveness', description: 'The process is up.', tags: ['Health'] },
+			response: t.Object({ status: t.Literal('ok') })
+		})
+		.get('/readyz', async ({ set }) => {
+			if (await ctx.store.ready()) return { status: 'ready' }
+			set.status = 503
+			return { status: 'not_ready' }
+		}, {
+			detail: { summary: 'Readiness', description: 'The database is open and every migration is applied.', tags: ['Health'] }
+		})
+}

@@ -1,0 +1,21 @@
+import { Elysia, t } from 'elysia'
+import { NotFound } from '../../lib/errors'
+import { getTemplate, listTemplates } from '../../templates'
+import { Template } from '../../templates/model'
+
+export function templateRoutes() {
+	return new Elysia({ name: 'routes.templates', prefix: '/v1/templates' })
+		.get('', () => ({ templates: listTemplates() }), {
+			detail: { summary: 'List source templates', description: 'The bundled provider templates: scheme, headers, secret format, tolerance, dedup hint and docs URL.', tags: ['Templates'] },
+			response: t.Object({ templates: t.Array(Template) })
+		})
+		.get('/:slug', ({ params }) => {
+			const template = getTemplate(params.slug)
+			if (!template) throw new NotFound('Template')
+			return { template }
+		}, {
+			params: t.Object({ slug: t.String({ examples: ['stripe'] }) }),
+			detail: { summary: 'Get a source template', tags: ['Templates'] },
+			response: t.Object({ template: Template })
+		})
+}

@@ -1,0 +1,28 @@
+import { randomBytes } from 'node:crypto'
+
+/** Prefixes of every id kind in the wire contract. */
+export type IdPrefix =
+	| 'org' | 'env' | 'src' | 'dst' | 'conn' | 'evt' | 'da' | 'iss'
+	| 'ar' | 'nc' | 'rpl' | 'top' | 'sub' | 'col'
+
+/**
+ * `<prefix>_` + 32 lowercase hex from a UUIDv7, so ids sort by creation time
+ * (cursor pagination relies on that ordering).
+ */
+export function newId(prefix: IdPrefix): string {
+	return `${prefix}_${Bun.randomUUIDv7().replaceAll('-', '')}`
+}
+
+/** API key ids are shorter by contract: `ak_` + 16 hex. */
+export function newApiKeyId(): string {
+	return `ak_${randomBytes(8).toString('hex')}`
+}
+
+export function newRequestId(): string {
+	return `req_${randomBytes(6).toString('hex')}`
+}
+
+/** True when `value` looks like an id of this kind (cheap check before a lookup). */
+export function isId(prefix: IdPrefix, value: string): boolean {
+	return value.length === prefix.length + 33 && value.startsWith(`${prefix}_`) && /^[0-9a-f]{32}$/.test(value.slice(prefix.length + 1))
+}

@@ -1,0 +1,59 @@
+import { healthcheckCommand } from './cli/healthcheck'
+import { helpText, VERSION } from './cli/help'
+import { createKeyCommand, listKeysCommand, revokeKeyCommand } from './cli/keys'
+import { parseCommandLine } from './cli/args'
+import { startServer } from './cli/serve'
+import { ConfigError, resolveConfig } from './config'
+import { createContext } from './context'
+
+const out = (line: string) => process.stdout.write(`${line}\n`)
+const err = (line: string) => process.stderr.write(`${line}\n`)
+
+/** argv → command. The only place that exits the process. */
+async function main(argv: string[]): Promise<number | 'running'> {
+	const args = parseCommandLine(argv)
+	if (args.flags.help) return out(helpText()), 0
+	if (args.flags.version) return out(VERSION), 0
+	const config = resolveConfig(args.flags)
+	const name = typeof args.flags.name === 'string' ? args.flags.name : 'admin'
+	if (args.flags['create-admin-key']) return createKeyCommand(config, name, out)
+	switch (args.command) {
+		case 'serve': {
+			const server = await startServer(config, process.env.HOOKSTREAM_ADMIN_KEY)
+			const shutdown = () => void server.stop().then(() => process.exit(0))
+			process.once('SIGTERM', shutdown)
+			process.once('SIGINT', shutdown)
+			return 'running'
+		}
+		case 'keys': {
+			const [sub, id] = args.positionals
+			if (sub === 'list') return listKeysCommand(config, out)
+			if (sub === 'create') return createKeyCommand(config, name, out)
+			if (sub === 'revoke') return revokeKeyCommand(config, id, out, err)
+			err('Usage: hookstream keys list | create [--name <name>] | revoke <id>')
+			return 2
+		}
+		case 'healthcheck':
+			return healthcheckCommand(config, typeof args.flags.url === 'string' ? args.flags.url : undefined, err)
+		case 'migrate':
+			await createContext(config).close()
+			out('Migrations applied.')
+			return 0
+		default:
+			err(`Unknown command '${args.command}'. See hookstream --help.`)
+			return 2
+	}
+}
+
+main(process.argv.slice(2)).then(
+	(code) => {
+		if (code !== 'running') process.exit(code)
+	},
+	(e: unknown) => {
+		// Config and usage mistakes are the user's to fix: one clear line, no stack.
+		const known = e instanceof ConfigError || (e instanceof Error && 'code' in e && String(e.code).startsWith('ERR_PARSE_ARGS'))
+		err(`hookstream: ${e instanceof Error ? e.message : String(e)}`)
+		if (!known && e instanceof Error && e.stack) err(e.stack)
+		process.exit(known ? 2 : 1)
+	}
+)

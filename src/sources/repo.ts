@@ -1,0 +1,108 @@
+import type { Database } from 'bun:sqlite'
+import { SQLiteError } from 'bun:sqlite'
+import { prepare } from '../db/sql'
+import { Conflict } from '../lib/errors'
+
+/** A `sources` row as stored: epoch-ms times, 0/1 flags, JSON as text, secret sealed. */
+export interface SourceRow {
+	id: string
+	org_id: string
+	env_id: string
+	slug: string
+	name: string
+	description: string | null
+	template: string | null
+	verification_enabled: number
+	verification_type: string | null
+	verification_secret: string | null
+	verification_header: string | null
+	verification_config: string | null
+	dedup_enabled: number
+	dedup_strategy: string | null
+	dedup_field: string | null
+	dedup_window_seconds: number
+	ip_allowlist: string | null
+	ip_denylist: string | null
+	status: string
+	event_count: number
+	last_event_at: number | null
+	created_at: number
+	updated_at: number
+	is_ephemeral: number
+	expires_at: number | null
+	request_limit: number | null
+	type: string
+	source_config: string | null
+	schema_validation_enabled: number
+	json_schema: string | null
+	schema_action: string | null
+}
+
+/** Columns a PATCH may change (everything but identity, counters and creation time). */
+const MUTABLE = [
+	'name', 'description', 'verification_enabled', 'verification_type', 'verification_secret', 'verification_header',
+	'verification_config', 'dedup_enabled', 'dedup_strategy', 'dedup_field', 'dedup_window_seconds', 'ip_allowlist',
+	'ip_denylist', 'status', 'updated_at', 'type', 'source_config', 'schema_validation_enabled', 'json_schema', 'schema_action'
+] as const satisfies readonly (keyof SourceRow)[]
+
+const ALL = [
+	'id', 'org_id', 'env_id', 'slug', 'name', 'description', 'template', 'verification_enabled', 'verification_type',
+	'verification_secret', 'verification_header', 'verification_config', 'dedup_enabled', 'dedup_strategy', 'dedup_field',
+	'dedup_window_seconds', 'ip_allowlist', 'ip_denylist', 'status', 'event_count', 'last_event_at', 'created_at',
+	'updated_at', 'is_ephemeral', 'expires_at', 'request_limit', 'type', 'source_config', 'schema_validation_enabled',
+	'json_schema', 'schema_action'
+] as const satisfies readonly (keyof SourceRow)[]
+
+export type SourcesRepo = ReturnType<typeof createSourcesRepo>
+
+function slugConflict(err: unknown, slug: string): never {
+	if (err instanceof SQLiteError && err.code === 'SQLITE_CONSTRAINT_UNIQUE') {
+		throw new Conflict(`A source with slug '${slug}' already exists in this environment`, '/slug')
+	}
+	throw err
+}
+
+export function createSourcesRepo(db: Database) {
+	const insert = prepare(db, `INSERT INTO sources (${ALL.join(', ')}) VALUES (${ALL.map((_, i) => `$${i + 1}`).join(', ')})`)
+	const update = prepare(db, `UPDATE sources SET ${MUTABLE.map((c, i) => `${c} = $${i + 3}`).join(', ')} WHERE id = $1 AND env_id = $2`)
+	const byId = prepare<SourceRow, [string]>(db, 'SELECT * FROM sources WHERE id = $1')
+	const count = prepare<{ n: number }, [string]>(db, 'SELECT COUNT(*) AS n FROM sources WHERE env_id = $1')
+	const remove = prepare(db, 'DELETE FROM sources WHERE id = $1 AND env_id = $2')
+	const page = prepare<SourceRow, [string, string | null, string | null, number]>(
+		db,
+		`SELECT * FROM sources
+		 WHERE env_id = $1 AND ($2 IS NULL OR status = $2) AND ($3 IS NULL OR id < $3)
+		 ORDER BY id DESC LIMIT $4`
+	)
+
+	return {
+		async insert(row: SourceRow): Promise<void> {
+			try {
+				insert.run(...ALL.map((c) => row[c]))
+			} catch (err) {
+				slugConflict(err, row.slug)
+			}
+		},
+		/** Any environment: callers that serve tenants must check `env_id` themselves. */
+		async findById(id: string): Promise<SourceRow | null> {
+			return byId.get(id)
+		},
+		async countInEnv(envId: string): Promise<number> {
+			return count.get(envId)?.n ?? 0
+		},
+		/** Newest first; fetches `limit` rows strictly older than `beforeId`. */
+		async list(envId: string, opts: { status: string | null; beforeId: string | null; limit: number }): Promise<SourceRow[]> {
+			return page.all(envId, opts.status, opts.beforeId, opts.limit)
+		},
+		async update(row: SourceRow): Promise<boolean> {
+			try {
+				return update.run(row.id, row.env_id, ...MUTABLE.map((c) => row[c])).changes > 0
+			} catch (err) {
+				slugConflict(err, row.slug)
+			}
+		},
+		async delete(envId: string, id: string): Promise<boolean> {
+			return remove.run(id, envId).changes > 0
+		}
+	}
+}

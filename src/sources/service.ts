@@ -1,0 +1,176 @@
+import type { AuthContext } from '../auth/service'
+import type { Clock } from '../lib/clock'
+import { maskSecret, type SecretBox } from '../lib/crypto'
+import { NotFound, PlanLimitReached, ValidationFailed } from '../lib/errors'
+import { isId, newId } from '../lib/ids'
+import { decodeCursor, type Page, toPage } from '../lib/pagination'
+import { getTemplate } from '../templates'
+import type { Template } from '../templates/model'
+import type { CreateSourceBody, ListSourcesOptions, UpdateSourceBody } from './model'
+import type { SourceRow, SourcesRepo } from './repo'
+import { checkSettings, parseConfigObject, parseDedupStrategy, parseVerificationType, type SourceSettings } from './rules'
+
+const json = (value: unknown) => (value === null || value === undefined ? null : JSON.stringify(value))
+const parse = <T>(text: string | null): T | null => (text === null ? null : (JSON.parse(text) as T))
+
+export interface SourceLimits {
+	maxSources: number | null
+}
+
+/** Source rules: templates, defaults, cross-field checks, quotas, tenancy. */
+export class SourcesService {
+	readonly #listeners: ((id: string) => void)[] = []
+
+	constructor(
+		private readonly repo: SourcesRepo,
+		private readonly secrets: SecretBox,
+		private readonly clock: Clock,
+		private readonly limits: SourceLimits
+	) {}
+
+	/** Called with a source id after every write (the ingest cache invalidates on it). */
+	onChange(listener: (id: string) => void): void {
+		this.#listeners.push(listener)
+	}
+
+	async create(auth: AuthContext, body: CreateSourceBody): Promise<SourceRow> {
+		const template = body.template === undefined ? undefined : getTemplate(body.template)
+		if (body.template !== undefined && !template) throw new ValidationFailed('/template', `'${body.template}' is not a known template (see GET /v1/templates)`)
+		if (this.limits.maxSources !== null && (await this.repo.countInEnv(auth.envId)) >= this.limits.maxSources) {
+			throw new PlanLimitReached('Sources', this.limits.maxSources)
+		}
+		const row = this.#newRow(auth, body, template)
+		await this.repo.insert(row)
+		this.#emit(row.id)
+		return row
+	}
+
+	#newRow(auth: AuthContext, body: CreateSourceBody, template: Template | undefined): SourceRow {
+		const verificationType = parseVerificationType(body.verification_type ?? template?.verification_type)
+		const config = template || body.verification_config ? { ...template?.verification_config, ...body.verification_config } : null
+		let strategy = parseDedupStrategy(body.dedup_strategy)
+		const dedupEnabled = body.dedup_enabled ?? strategy !== null
+		// A template's dedup hint only applies when the caller turns dedup on without choosing.
+		const hint = dedupEnabled && strategy === null ? template?.dedup : undefined
+		if (dedupEnabled && strategy === null) strategy = hint?.strategy ?? 'payload_hash'
+		const settings: SourceSettings = {
+			verification_enabled: body.verification_enabled ?? verificationType !== null,
+			verification_type: verificationType,
+			has_secret: body.verification_secret !== undefined,
+			dedup_enabled: dedupEnabled,
+			dedup_strategy: strategy,
+			dedup_field: body.dedup_field ?? hint?.field ?? null,
+			ip_allowlist: body.ip_allowlist ?? null,
+			ip_denylist: body.ip_denylist ?? null,
+			schema_validation_enabled: body.schema_validation_enabled ?? false,
+			json_schema: body.json_schema ?? null
+		}
+		checkSettings(settings)
+		const now = this.clock.now()
+		return {
+			id: newId('src'), org_id: auth.orgId, env_id: auth.envId, slug: body.slug, name: body.name,
+			description: body.description ?? null, template: template?.slug ?? null,
+			verification_enabled: settings.verification_enabled ? 1 : 0, verification_type: verificationType,
+			verification_secret: body.verification_secret === undefined ? null : this.secrets.seal(body.verification_secret),
+			verification_header: body.verification_header ?? template?.verification_header ?? null,
+			verification_config: json(config),
+			dedup_enabled: dedupEnabled ? 1 : 0, dedup_strategy: strategy, dedup_field: settings.dedup_field,
+			dedup_window_seconds: body.dedup_window_seconds ?? 300,
+			ip_allowlist: json(settings.ip_allowlist), ip_denylist: json(settings.ip_denylist),
+			status: 'active', event_count: 0, last_event_at: null, created_at: now, updated_at: now,
+			is_ephemeral: 0, expires_at: null, request_limit: null, type: body.type ?? 'http',
+			source_config: json(body.source_config), schema_validation_enabled: settings.schema_validation_enabled ? 1 : 0,
+			json_schema: json(settings.json_schema), schema_action: body.schema_action ?? (settings.json_schema ? 'reject' : null)
+		}
+	}
+
+	/** 404 for unknown ids and for ids of another environment alike: existence is not leaked. */
+	async get(auth: AuthContext, id: string): Promise<SourceRow> {
+		const row = isId('src', id) ? await this.repo.findById(id) : null
+		if (!row || row.env_id !== auth.envId) throw new NotFound('Source')
+		return row
+	}
+
+	async list(auth: AuthContext, query: ListSourcesOptions): Promise<Page<SourceRow>> {
+		const limit = query.limit ?? 20
+		const beforeId = query.cursor ? decodeCursor(query.cursor, 'src') : null
+		const rows = await this.repo.list(auth.envId, { status: query.status ?? null, beforeId, limit: limit + 1 })
+		return toPage(rows, limit)
+	}
+
+	async update(auth: AuthContext, id: string, body: UpdateSourceBody): Promise<SourceRow> {
+		const current = await this.get(auth, id)
+		const next = this.#applyPatch(current, body)
+		await this.repo.update(next)
+		this.#emit(id)
+		return next
+	}
+
+	#applyPatch(cur: SourceRow, body: UpdateSourceBody): SourceRow {
+		const pick = <K extends keyof UpdateSourceBody>(k: K, fallback: unknown) => (body[k] === undefined ? fallback : body[k])
+		const type = body.verification_type === undefined ? cur.verification_type : parseVerificationType(body.verification_type)
+		const strategy = body.dedup_strategy === undefined ? cur.dedup_strategy : parseDedupStrategy(body.dedup_strategy)
+		const config = parseConfigObject(body.verification_config, '/verification_config')
+		const secret = body.verification_secret === undefined ? cur.verification_secret : body.verification_secret === null ? null : this.secrets.seal(body.verification_secret)
+		const dedupEnabled = body.dedup_enabled ?? (body.dedup_strategy ? true : cur.dedup_enabled === 1)
+		const settings: SourceSettings = {
+			verification_enabled: body.verification_enabled ?? (body.verification_type ? true : type === null ? false : cur.verification_enabled === 1),
+			verification_type: type as SourceSettings['verification_type'],
+			has_secret: secret !== null,
+			dedup_enabled: dedupEnabled,
+			dedup_strategy: (strategy ?? (dedupEnabled ? 'payload_hash' : null)) as SourceSettings['dedup_strategy'],
+			dedup_field: pick('dedup_field', cur.dedup_field) as string | null,
+			ip_allowlist: body.ip_allowlist === undefined ? parse(cur.ip_allowlist) : body.ip_allowlist,
+			ip_denylist: body.ip_denylist === undefined ? parse(cur.ip_denylist) : body.ip_denylist,
+			schema_validation_enabled: body.schema_validation_enabled ?? cur.schema_validation_enabled === 1,
+			json_schema: body.json_schema === undefined ? parse(cur.json_schema) : body.json_schema
+		}
+		checkSettings(settings)
+		return {
+			...cur,
+			name: body.name ?? cur.name,
+			description: pick('description', cur.description) as string | null,
+			type: body.type ?? cur.type,
+			source_config: body.source_config === undefined ? cur.source_config : json(body.source_config),
+			verification_enabled: settings.verification_enabled ? 1 : 0,
+			verification_type: settings.verification_type,
+			verification_secret: secret,
+			verification_header: pick('verification_header', cur.verification_header) as string | null,
+			verification_config: config === undefined ? cur.verification_config : json(config),
+			dedup_enabled: dedupEnabled ? 1 : 0,
+			dedup_strategy: settings.dedup_strategy,
+			dedup_field: settings.dedup_field,
+			dedup_window_seconds: body.dedup_window_seconds ?? cur.dedup_window_seconds,
+			ip_allowlist: json(settings.ip_allowlist),
+			ip_denylist: json(settings.ip_denylist),
+			status: body.status ?? cur.status,
+			schema_validation_enabled: settings.schema_validation_enabled ? 1 : 0,
+			json_schema: json(settings.json_schema),
+			schema_action: body.schema_action ?? cur.schema_action ?? (settings.json_schema ? 'reject' : null),
+			updated_at: Math.max(this.clock.now(), cur.updated_at)
+		}
+	}
+
+	async remove(auth: AuthContext, id: string): Promise<void> {
+		await this.get(auth, id)
+		await this.repo.delete(auth.envId, id)
+		this.#emit(id)
+	}
+
+	/** Wire shape: ISO times, masked secret, absolute ingest URL. */
+	toWire(row: SourceRow, baseUrl: string) {
+		return {
+			...row,
+			verification_secret: row.verification_secret === null ? null : maskSecret(this.secrets.open(row.verification_secret)),
+			last_event_at: row.last_event_at === null ? null : new Date(row.last_event_at).toISOString(),
+			created_at: new Date(row.created_at).toISOString(),
+			updated_at: new Date(row.updated_at).toISOString(),
+			expires_at: row.expires_at === null ? null : new Date(row.expires_at).toISOString(),
+			url: `${baseUrl}/v1/ingest/${row.id}`
+		}
+	}
+
+	#emit(id: string): void {
+		for (const l of this.#listeners) l(id)
+	}
+}

@@ -1,0 +1,69 @@
+/**
+ * The bundled provider templates. Each JSON file is imported statically so
+ * `bun build --compile` embeds it, and checked against the `Template` schema
+ * when this module loads: a broken template stops startup instead of
+ * surfacing as a source that can never verify.
+ */
+import { Value } from '@sinclair/typebox/value'
+import { VERIFICATION_TYPES } from '../verify/types'
+import { Template } from './model'
+import clerk from './clerk.json'
+import custom from './custom.json'
+import github from './github.json'
+import intercom from './intercom.json'
+import linear from './linear.json'
+import paddle from './paddle.json'
+import postmark from './postmark.json'
+import resend from './resend.json'
+import sendgrid from './sendgrid.json'
+import shopify from './shopify.json'
+import slack from './slack.json'
+import stripe from './stripe.json'
+import svix from './svix.json'
+import twilio from './twilio.json'
+import typeform from './typeform.json'
+
+const FILES: Record<string, unknown> = {
+	clerk, custom, github, intercom, linear, paddle, postmark, resend,
+	sendgrid, shopify, slack, stripe, svix, twilio, typeform
+}
+
+/** Validates one template file; throws naming the file and the offending path. */
+function checkTemplate(file: string, data: unknown): Template {
+	if (!Value.Check(Template, data)) {
+		const first = Value.Errors(Template, data).First()
+		const where = first ? `${first.path || '/'}: ${first.message}` : 'does not match the Template schema'
+		throw new Error(`src/templates/${file}.json is invalid at ${where}`)
+	}
+	if (data.slug !== file) throw new Error(`src/templates/${file}.json is invalid at /slug: expected '${file}', got '${data.slug}'`)
+	const type = data.verification_type
+	if (type !== null && !(VERIFICATION_TYPES as readonly string[]).includes(type)) {
+		throw new Error(`src/templates/${file}.json is invalid at /verification_type: '${type}' is not one of ${VERIFICATION_TYPES.join(', ')}`)
+	}
+	// Frozen so a caller merging defaults into a new source cannot mutate the shared copy.
+	return deepFreeze(structuredClone(data))
+}
+
+function deepFreeze<T>(value: T): T {
+	if (typeof value === 'object' && value !== null) {
+		for (const inner of Object.values(value)) deepFreeze(inner)
+		Object.freeze(value)
+	}
+	return value
+}
+
+const TEMPLATES: readonly Template[] = Object.entries(FILES)
+	.map(([file, data]) => checkTemplate(file, data))
+	.sort((a, b) => (a.slug < b.slug ? -1 : a.slug > b.slug ? 1 : 0))
+
+const BY_SLUG = new Map(TEMPLATES.map((t) => [t.slug, t]))
+
+/** Every bundled template, sorted by slug. */
+export function listTemplates(): Template[] {
+	return [...TEMPLATES]
+}
+
+/** The template for `slug`, or undefined when none is bundled under that name. */
+export function getTemplate(slug: string): Template | undefined {
+	return BY_SLUG.get(slug)
+}

@@ -1,0 +1,158 @@
+/**
+ * Generic HMAC (`hmac_sha256`, `hmac_sha1`): one configurable verifier that
+ * covers GitHub, Shopify, Intercom, Typeform and custom senders.
+ *
+ * `verification_config` keys (all optional):
+ * - `algorithm`: `sha256` | `sha1` | `sha512`. Defaults to the type's own hash.
+ * - `encoding`: `hex` (default, case-insensitive) | `base64` | `base64url`.
+ * - `prefix`: e.g. `sha256=`. When configured it must be present. When not,
+ *   a leading `<algorithm>=` is still stripped, as senders commonly add it.
+ * - `key_encoding`: `utf8` (default) | `base64` | `hex`, after stripping
+ *   `key_prefix` (e.g. `whsec_`) when the secret starts with it.
+ * - `signed_payload` (alias `signed_template`): default `{body}`; may use
+ *   `{timestamp}` (from `timestamp_header`) and `{id}` (from `id_header`).
+ *   `{body}` must appear exactly once, so the body is always covered.
+ * - `timestamp_unit`: `s` (default) | `ms`; `tolerance_seconds`: default 300,
+ *   `0` disables. Checked only when `{timestamp}` is signed.
+ * - `multi_sig_separator`: split the header into several candidate signatures.
+ *
+ * The signature header is `settings.header`, defaulting to `X-Signature`.
+ */
+import type { VerifyRequest, VerifySettings } from './types'
+import {
+	activeSecrets, configString, decode, hmac, isFresh, isHmacAlgorithm, isSignatureEncoding, parseInteger,
+	readHeader, readTolerance, safeEqualBytes, signatureHeader, type HmacAlgorithm, type SignatureEncoding
+} from './util'
+
+/** Header read when a source configures none. */
+export const DEFAULT_HMAC_HEADER = 'X-Signature'
+const DEFAULT_TOLERANCE_SECONDS = 300
+
+type KeyEncoding = 'utf8' | 'base64' | 'hex'
+
+const PLACEHOLDERS = /\{(body|timestamp|id)\}/
+
+interface HmacOptions {
+	algorithm: HmacAlgorithm
+	encoding: SignatureEncoding
+	prefix: string | undefined
+	keyEncoding: KeyEncoding
+	keyPrefix: string | undefined
+	/** `signed_payload` split around its placeholders; odd indexes are placeholder names. */
+	template: string[]
+	signsTimestamp: boolean
+	timestampHeader: string | undefined
+	timestampUnit: 's' | 'ms'
+	idHeader: string | undefined
+	tolerance: number
+	separator: string | undefined
+}
+
+const STRING_KEYS = ['prefix', 'key_prefix', 'signed_payload', 'signed_template', 'timestamp_header', 'id_header', 'multi_sig_separator'] as const
+type StringKey = (typeof STRING_KEYS)[number]
+
+/** Every string-valued key, or null when one of them holds a non-string. Empty strings count as unset. */
+function readStrings(c: Record<string, unknown>): Partial<Record<StringKey, string>> | null {
+	const out: Partial<Record<StringKey, string>> = {}
+	for (const key of STRING_KEYS) {
+		const value = configString(c, key)
+		if (value === false) return null
+		if (value) out[key] = value
+	}
+	return out
+}
+
+function readOptions(settings: VerifySettings): HmacOptions | null {
+	const c = settings.config
+	const algorithm = c.algorithm ?? (settings.type === 'hmac_sha1' ? 'sha1' : 'sha256')
+	const encoding = c.encoding ?? 'hex'
+	const keyEncoding = c.key_encoding ?? 'utf8'
+	const timestampUnit = c.timestamp_unit ?? 's'
+	if (!isHmacAlgorithm(algorithm) || !isSignatureEncoding(encoding)) return null
+	if (keyEncoding !== 'utf8' && keyEncoding !== 'base64' && keyEncoding !== 'hex') return null
+	if (timestampUnit !== 's' && timestampUnit !== 'ms') return null
+	const s = readStrings(c)
+	const tolerance = readTolerance(c, DEFAULT_TOLERANCE_SECONDS)
+	if (s === null || tolerance === null) return null
+	const template = (s.signed_payload ?? s.signed_template ?? '{body}').split(PLACEHOLDERS)
+	const names = template.filter((_, i) => i % 2 === 1)
+	// The body must be covered exactly once, and every other placeholder needs a header to fill it.
+	if (names.filter((n) => n === 'body').length !== 1) return null
+	if (names.includes('timestamp') && !s.timestamp_header) return null
+	if (names.includes('id') && !s.id_header) return null
+	// A brace left in a literal part is a misspelt placeholder: signing it verbatim would never match.
+	if (template.some((p, i) => i % 2 === 0 && /\{[A-Za-z_]+\}/.test(p))) return null
+	return {
+		algorithm, encoding, keyEncoding, timestampUnit, tolerance, template,
+		signsTimestamp: names.includes('timestamp'),
+		prefix: s.prefix,
+		keyPrefix: s.key_prefix,
+		timestampHeader: s.timestamp_header,
+		idHeader: s.id_header,
+		separator: s.multi_sig_separator
+	}
+}
+
+function keyBytes(secret: string, o: HmacOptions): Buffer | null {
+	const bare = o.keyPrefix && secret.startsWith(o.keyPrefix) ? secret.slice(o.keyPrefix.length) : secret
+	if (o.keyEncoding === 'utf8') return Buffer.from(bare, 'utf8')
+	return decode(bare, o.keyEncoding)
+}
+
+/** Candidate signatures from the header with prefixes stripped; entries lacking a required prefix are dropped. */
+function candidates(value: string, o: HmacOptions): Buffer[] {
+	const entries = o.separator ? value.split(o.separator).map((e) => e.trim()).filter((e) => e !== '') : [value]
+	const out: Buffer[] = []
+	for (const entry of entries) {
+		let raw = entry
+		if (o.prefix) {
+			if (!raw.startsWith(o.prefix)) continue
+			raw = raw.slice(o.prefix.length)
+		} else if (raw.startsWith(`${o.algorithm}=`)) {
+			raw = raw.slice(o.algorithm.length + 1)
+		}
+		const bytes = decode(raw, o.encoding)
+		if (bytes) out.push(bytes)
+	}
+	return out
+}
+
+/** The signed bytes as ordered parts (the raw body stays bytes), or null when a header they need is missing. */
+function signedParts(req: VerifyRequest, o: HmacOptions, timestamp: string | null): (string | Uint8Array)[] | null {
+	const id = o.idHeader ? readHeader(req, o.idHeader) : null
+	const parts: (string | Uint8Array)[] = []
+	for (const [i, part] of o.template.entries()) {
+		const value = i % 2 === 0 ? part : part === 'body' ? req.body : part === 'timestamp' ? timestamp : id
+		if (value === null) return null
+		parts.push(value)
+	}
+	return parts
+}
+
+/** Verifies a generic HMAC signature; see the module comment for the config keys. */
+export function verifyHmac(req: VerifyRequest, settings: VerifySettings): boolean {
+	const o = readOptions(settings)
+	if (!o) return false
+	const header = signatureHeader(req, settings, DEFAULT_HMAC_HEADER)
+	if (header === null) return false
+	const signatures = candidates(header, o)
+	if (signatures.length === 0) return false
+	const timestamp = o.timestampHeader ? readHeader(req, o.timestampHeader) : null
+	const parts = signedParts(req, o, timestamp)
+	if (parts === null) return false
+	const ok = activeSecrets(settings).some((secret) => {
+		const key = keyBytes(secret, o)
+		if (!key || key.length === 0) return false
+		const expected = hmac(o.algorithm, key, ...parts)
+		return signatures.some((sig) => safeEqualBytes(expected, sig))
+	})
+	if (!ok) return false
+	// Checked only once the MAC holds: before that the timestamp is attacker-controlled noise.
+	return !o.signsTimestamp || timestampFresh(timestamp, o, req.nowMs)
+}
+
+function timestampFresh(value: string | null, o: HmacOptions, nowMs: number): boolean {
+	const ts = parseInteger(value)
+	if (ts === null) return false
+	return isFresh(o.timestampUnit === 'ms' ? ts : ts * 1000, nowMs, o.tolerance)
+}

@@ -1,0 +1,38 @@
+/**
+ * Paddle Billing: `Paddle-Signature: ts=<unix>;h1=<hex>[;h1=<hex>…]` over
+ * `{ts}:{body}` (colon, not dot), HMAC-SHA256 keyed with the `pdl_ntfset_…`
+ * endpoint secret as UTF-8.
+ *
+ * Config: `tolerance_seconds` (default 5, Paddle's SDK value; `0` disables).
+ * Like the SDK only the event's age is checked. Unlike the SDK, which keeps
+ * only the last `h1` and compares with `===`, every `h1` is tried in constant
+ * time. The signature header is `settings.header`, defaulting to
+ * `Paddle-Signature`.
+ */
+import type { VerifyRequest, VerifySettings } from './types'
+import { activeSecrets, decode, hmac, isFresh, parseInteger, parsePairs, readTolerance, safeEqualBytes, signatureHeader } from './util'
+
+const DEFAULT_TOLERANCE_SECONDS = 5
+
+/** Verifies a Paddle Billing notification; any `h1` matching any secret passes. */
+export function verifyPaddle(req: VerifyRequest, settings: VerifySettings): boolean {
+	const tolerance = readTolerance(settings.config, DEFAULT_TOLERANCE_SECONDS)
+	const header = signatureHeader(req, settings, 'Paddle-Signature')
+	if (tolerance === null || header === null) return false
+	const pairs = parsePairs(header, ';')
+	const timestamps = pairs.filter(([k]) => k === 'ts').map(([, v]) => v)
+	const ts = timestamps[0]
+	if (timestamps.length !== 1 || ts === undefined) return false
+	const seconds = parseInteger(ts)
+	// `h2` and other future schemes are skipped.
+	const signatures = pairs
+		.filter(([k]) => k === 'h1')
+		.map(([, v]) => decode(v, 'hex'))
+		.filter((s): s is Buffer => s !== null)
+	if (seconds === null || signatures.length === 0) return false
+	const ok = activeSecrets(settings).some((secret) => {
+		const expected = hmac('sha256', secret, `${ts}:`, req.body)
+		return signatures.some((sig) => safeEqualBytes(expected, sig))
+	})
+	return ok && isFresh(seconds * 1000, req.nowMs, tolerance, true)
+}

@@ -1,0 +1,115 @@
+/**
+ * Standard Webhooks (and Svix, Clerk, Resend): `{id}.{timestamp}.{body}`
+ * signed as a space-separated list of `v1,<base64 HMAC-SHA256>` and/or
+ * `v1a,<base64 Ed25519>` entries.
+ *
+ * Headers: the `svix-*` triple first, then `webhook-*` (as the Svix library
+ * does). A configured `settings.header` ending in `-signature` names a
+ * further triple tried before both, e.g. `acme-webhook-signature` →
+ * `acme-webhook-id` / `-timestamp` / `-signature`.
+ *
+ * Secrets: `whsec_<base64>` is an HMAC key; a bare secret is tried both
+ * base64-decoded and as raw UTF-8 bytes. `whpk_<base64>` is a 32-byte Ed25519
+ * public key and `whsk_<base64>` a 32-byte seed (its public key is derived);
+ * those only verify `v1a` entries.
+ *
+ * Config: `tolerance_seconds` (default 300, both directions; `0` disables).
+ */
+import { createPrivateKey, createPublicKey, verify as verifySignature, type KeyObject } from 'node:crypto'
+import type { VerifyRequest, VerifySettings } from './types'
+import { activeSecrets, decode, hmac, isFresh, parseInteger, readHeader, readTolerance, safeEqualBytes } from './util'
+
+const DEFAULT_TOLERANCE_SECONDS = 300
+const ED25519_SPKI_PREFIX = Buffer.from('302a300506032b6570032100', 'hex')
+const ED25519_PKCS8_PREFIX = Buffer.from('302e020100300506032b657004220420', 'hex')
+const KEY_CACHE_LIMIT = 256
+
+interface Keys {
+	hmac: Buffer[]
+	ed25519: KeyObject[]
+}
+
+// Importing a key is far slower than verifying with it; secrets repeat across requests.
+const publicKeyCache = new Map<string, KeyObject | null>()
+
+function ed25519Key(secret: string): KeyObject | null {
+	const cached = publicKeyCache.get(secret)
+	if (cached !== undefined) return cached
+	let key: KeyObject | null = null
+	const raw = decode(secret.slice(5), 'base64')
+	if (raw !== null && raw.length === 32) {
+		try {
+			key = secret.startsWith('whpk_')
+				? createPublicKey({ key: Buffer.concat([ED25519_SPKI_PREFIX, raw]), format: 'der', type: 'spki' })
+				: createPublicKey(createPrivateKey({ key: Buffer.concat([ED25519_PKCS8_PREFIX, raw]), format: 'der', type: 'pkcs8' }))
+		} catch {
+			key = null
+		}
+	}
+	if (publicKeyCache.size >= KEY_CACHE_LIMIT) publicKeyCache.clear()
+	publicKeyCache.set(secret, key)
+	return key
+}
+
+function collectKeys(secrets: string[]): Keys {
+	const keys: Keys = { hmac: [], ed25519: [] }
+	for (const secret of secrets) {
+		if (secret.startsWith('whpk_') || secret.startsWith('whsk_')) {
+			const key = ed25519Key(secret)
+			if (key) keys.ed25519.push(key)
+		} else if (secret.startsWith('whsec_')) {
+			const key = decode(secret.slice(6), 'base64')
+			if (key) keys.hmac.push(key)
+		} else {
+			const key = decode(secret, 'base64')
+			if (key) keys.hmac.push(key)
+			keys.hmac.push(Buffer.from(secret, 'utf8'))
+		}
+	}
+	return keys
+}
+
+/** The first complete id/timestamp/signature triple among the candidate header families. */
+function readTriple(req: VerifyRequest, settings: VerifySettings): [string, string, string] | null {
+	const families = ['svix', 'webhook']
+	const configured = settings.header?.trim().toLowerCase()
+	if (configured?.endsWith('-signature')) families.unshift(configured.slice(0, -'-signature'.length))
+	for (const family of families) {
+		const id = readHeader(req, `${family}-id`)
+		const ts = readHeader(req, `${family}-timestamp`)
+		const sig = readHeader(req, `${family}-signature`)
+		if (id !== null && ts !== null && sig !== null) return [id, ts, sig]
+	}
+	return null
+}
+
+function entryVerifies(version: string, sig: Buffer, signed: Buffer, keys: Keys): boolean {
+	if (version === 'v1') return keys.hmac.some((key) => safeEqualBytes(hmac('sha256', key, signed), sig))
+	if (version !== 'v1a' || sig.length !== 64) return false
+	return keys.ed25519.some((key) => {
+		try {
+			return verifySignature(null, signed, key, sig)
+		} catch {
+			return false
+		}
+	})
+}
+
+/** Verifies a Standard Webhooks / Svix delivery; any supported entry matching any secret passes. */
+export function verifyStandardWebhooks(req: VerifyRequest, settings: VerifySettings): boolean {
+	const tolerance = readTolerance(settings.config, DEFAULT_TOLERANCE_SECONDS)
+	const triple = readTriple(req, settings)
+	if (tolerance === null || triple === null) return false
+	const [id, timestamp, header] = triple
+	const seconds = parseInteger(timestamp)
+	if (seconds === null) return false
+	const keys = collectKeys(activeSecrets(settings))
+	const signed = Buffer.concat([Buffer.from(`${id}.${timestamp}.`, 'utf8'), req.body])
+	const ok = header.split(' ').some((entry) => {
+		const comma = entry.indexOf(',')
+		if (comma <= 0) return false
+		const sig = decode(entry.slice(comma + 1), 'base64')
+		return sig !== null && entryVerifies(entry.slice(0, comma), sig, signed, keys)
+	})
+	return ok && isFresh(seconds * 1000, req.nowMs, tolerance)
+}

@@ -1,0 +1,137 @@
+/**
+ * Shared building blocks for the verifiers. Everything here is total: bad
+ * input yields `null` or `false`, never an exception, so a verifier can stay a
+ * straight line of checks that each fail closed.
+ */
+import { createHmac, timingSafeEqual } from 'node:crypto'
+import type { VerifyRequest, VerifySettings } from './types'
+
+export type HmacAlgorithm = 'sha1' | 'sha256' | 'sha512'
+export type SignatureEncoding = 'hex' | 'base64' | 'base64url'
+
+const HMAC_ALGORITHMS: readonly string[] = ['sha1', 'sha256', 'sha512']
+const ENCODINGS: readonly string[] = ['hex', 'base64', 'base64url']
+
+/** Narrows a config value to a known HMAC algorithm. */
+export function isHmacAlgorithm(value: unknown): value is HmacAlgorithm {
+	return typeof value === 'string' && HMAC_ALGORITHMS.includes(value)
+}
+
+/** Narrows a config value to a known signature encoding. */
+export function isSignatureEncoding(value: unknown): value is SignatureEncoding {
+	return typeof value === 'string' && ENCODINGS.includes(value)
+}
+
+/**
+ * Constant-time byte comparison. The length check comes first because
+ * `timingSafeEqual` throws on unequal lengths; a digest's length is fixed by
+ * the algorithm, so returning early on it reveals nothing secret.
+ */
+export function safeEqualBytes(a: Uint8Array, b: Uint8Array): boolean {
+	if (a.length !== b.length) return false
+	return timingSafeEqual(a, b)
+}
+
+/** Constant-time comparison of two strings as UTF-8 bytes. */
+export function safeEqualString(a: string, b: string): boolean {
+	return safeEqualBytes(Buffer.from(a, 'utf8'), Buffer.from(b, 'utf8'))
+}
+
+/** A header's value (case-insensitive, via `Headers`), or null when absent or blank. */
+export function readHeader(req: VerifyRequest, name: string): string | null {
+	const value = req.headers.get(name)
+	if (value === null) return null
+	const trimmed = value.trim()
+	return trimmed === '' ? null : trimmed
+}
+
+/** The signature header: the configured one when set, else the scheme's default. */
+export function signatureHeader(req: VerifyRequest, settings: VerifySettings, fallback: string): string | null {
+	const name = settings.header !== null && settings.header.trim() !== '' ? settings.header.trim() : fallback
+	return readHeader(req, name)
+}
+
+/**
+ * The secrets worth trying. An empty secret would make the MAC computable by
+ * anyone, so it never counts as configured.
+ */
+export function activeSecrets(settings: VerifySettings): string[] {
+	return settings.secrets.filter((s) => typeof s === 'string' && s !== '')
+}
+
+/** HMAC over the concatenation of `parts`, so the raw body never goes through a string round trip. */
+export function hmac(algorithm: HmacAlgorithm, key: string | Uint8Array, ...parts: (string | Uint8Array)[]): Buffer {
+	const mac = createHmac(algorithm, key)
+	for (const part of parts) mac.update(part)
+	return mac.digest()
+}
+
+const HEX = /^(?:[0-9a-fA-F]{2})+$/
+const BASE64 = /^[A-Za-z0-9+/]+={0,2}$/
+const BASE64URL = /^[A-Za-z0-9_-]+={0,2}$/
+
+/**
+ * Strict decoding. `Buffer.from(s, 'base64')` silently skips junk, so the
+ * result is re-encoded and must round-trip (padding aside): that keeps a
+ * signature's accepted spellings to exactly one.
+ */
+export function decode(value: string, encoding: SignatureEncoding): Buffer | null {
+	if (encoding === 'hex') return HEX.test(value) ? Buffer.from(value, 'hex') : null
+	const pattern = encoding === 'base64' ? BASE64 : BASE64URL
+	if (!pattern.test(value)) return null
+	const bytes = Buffer.from(value, encoding)
+	const unpadded = value.replace(/=+$/, '')
+	return bytes.toString(encoding).replace(/=+$/, '') === unpadded && bytes.length > 0 ? bytes : null
+}
+
+/** Parses a string of ASCII digits into a safe integer; anything else is null. */
+export function parseInteger(value: string | null | undefined): number | null {
+	if (value === null || value === undefined || !/^\d{1,16}$/.test(value)) return null
+	const n = Number(value)
+	return Number.isSafeInteger(n) ? n : null
+}
+
+/**
+ * Reads `config.tolerance_seconds` (a non-negative number, or a string of
+ * digits). Returns `fallback` when unset and `null` when set to something
+ * unusable, which the caller must treat as a failure. `0` disables the window.
+ */
+export function readTolerance(config: Record<string, unknown>, fallback: number): number | null {
+	const raw = config.tolerance_seconds
+	if (raw === undefined || raw === null) return fallback
+	if (typeof raw === 'number') return Number.isFinite(raw) && raw >= 0 ? raw : null
+	if (typeof raw === 'string') return parseInteger(raw)
+	return null
+}
+
+/**
+ * Whether a signed timestamp is fresh. `onlyAge` mirrors SDKs (Stripe,
+ * Paddle) that reject old events but not ones from the future.
+ */
+export function isFresh(timestampMs: number, nowMs: number, toleranceSeconds: number, onlyAge = false): boolean {
+	if (toleranceSeconds === 0) return true
+	const age = nowMs - timestampMs
+	const limit = toleranceSeconds * 1000
+	return onlyAge ? age <= limit : Math.abs(age) <= limit
+}
+
+/**
+ * Splits a `k=v<sep>k=v` header (Stripe, Paddle) into ordered pairs. Only the
+ * first `=` separates, so base64 values with padding survive.
+ */
+export function parsePairs(header: string, separator: string): [string, string][] {
+	const pairs: [string, string][] = []
+	for (const item of header.split(separator)) {
+		const at = item.indexOf('=')
+		if (at <= 0) continue
+		pairs.push([item.slice(0, at).trim(), item.slice(at + 1).trim()])
+	}
+	return pairs
+}
+
+/** Reads an optional string config key; a present non-string value is `false` (invalid). */
+export function configString(config: Record<string, unknown>, key: string): string | undefined | false {
+	const value = config[key]
+	if (value === undefined || value === null) return undefined
+	return typeof value === 'string' ? value : false
+}
