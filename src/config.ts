@@ -27,7 +27,6 @@ export const OPTIONS = {
 	maxSources: { flag: 'max-sources', kind: 'int', default: null, min: 0, help: 'Quota: sources per environment (unset = unlimited)' },
 	retentionDays: { flag: 'retention-days', kind: 'int', default: 30, min: 1, max: 3650, help: 'Days to keep events' },
 	trustedProxies: { flag: 'trusted-proxies', kind: 'list', default: [], help: 'Comma-separated IPs/CIDRs whose X-Forwarded-For is trusted' },
-	allowPrivateDestinations: { flag: 'allow-private-destinations', kind: 'bool', default: false, help: 'Allow deliveries to private, loopback and link-local addresses' },
 	encryptionKey: { flag: 'encryption-key', kind: 'string', default: null, help: 'Base64 32-byte key for secrets at rest (default: generated into <data-dir>/secret.key)' },
 	sqliteSynchronous: { flag: 'sqlite-synchronous', kind: 'enum', default: 'NORMAL', choices: ['NORMAL', 'FULL'], help: 'SQLite synchronous mode; FULL also survives power loss' },
 	logLevel: { flag: 'log-level', kind: 'enum', default: 'info', choices: ['debug', 'info', 'warn', 'error', 'silent'], help: 'Minimum log level' },
@@ -45,7 +44,6 @@ export interface Config {
 	maxSources: number | null
 	retentionDays: number
 	trustedProxies: string[]
-	allowPrivateDestinations: boolean
 	encryptionKey: string | null
 	sqliteSynchronous: 'NORMAL' | 'FULL'
 	logLevel: LogLevel
