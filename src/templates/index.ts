@@ -28,8 +28,11 @@ const FILES: Record<string, unknown> = {
 	sendgrid, shopify, slack, stripe, svix, twilio, typeform
 }
 
-/** Validates one template file; throws naming the file and the offending path. */
-function checkTemplate(file: string, data: unknown): Template {
+/**
+ * Validates one template's data as loaded from `<file>.json`; throws an Error
+ * naming the file and the offending path. Exported for tests.
+ */
+export function checkTemplate(file: string, data: unknown): Template {
 	if (!Value.Check(Template, data)) {
 		const first = Value.Errors(Template, data).First()
 		const where = first ? `${first.path || '/'}: ${first.message}` : 'does not match the Template schema'

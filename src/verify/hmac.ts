@@ -20,7 +20,7 @@
  */
 import type { VerifyRequest, VerifySettings } from './types'
 import {
-	activeSecrets, configString, decode, hmac, isFresh, isHmacAlgorithm, isSignatureEncoding, parseInteger,
+	activeSecrets, configString, decode, decodeBase64Key, hmac, isFresh, isHmacAlgorithm, isSignatureEncoding, parseInteger,
 	readHeader, readTolerance, safeEqualBytes, signatureHeader, type HmacAlgorithm, type SignatureEncoding
 } from './util'
 
@@ -48,7 +48,9 @@ interface HmacOptions {
 	separator: string | undefined
 }
 
-const STRING_KEYS = ['prefix', 'key_prefix', 'signed_payload', 'signed_template', 'timestamp_header', 'id_header', 'multi_sig_separator'] as const
+const STRING_KEYS = [
+	'prefix', 'key_prefix', 'signed_payload', 'signed_template', 'timestamp_header', 'id_header', 'multi_sig_separator'
+] as const
 type StringKey = (typeof STRING_KEYS)[number]
 
 /** Every string-valued key, or null when one of them holds a non-string. Empty strings count as unset. */
@@ -96,7 +98,7 @@ function readOptions(settings: VerifySettings): HmacOptions | null {
 function keyBytes(secret: string, o: HmacOptions): Buffer | null {
 	const bare = o.keyPrefix && secret.startsWith(o.keyPrefix) ? secret.slice(o.keyPrefix.length) : secret
 	if (o.keyEncoding === 'utf8') return Buffer.from(bare, 'utf8')
-	return decode(bare, o.keyEncoding)
+	return o.keyEncoding === 'base64' ? decodeBase64Key(bare) : decode(bare, 'hex')
 }
 
 /** Candidate signatures from the header with prefixes stripped; entries lacking a required prefix are dropped. */

@@ -20,15 +20,15 @@ const TIMESTAMP_FIELD = 'webhookTimestamp'
 /** Verifies a Linear webhook, then the signed `webhookTimestamp`. */
 export function verifyLinear(req: VerifyRequest, settings: VerifySettings): boolean {
 	const tolerance = readTolerance(settings.config, DEFAULT_TOLERANCE_SECONDS)
-	const require = settings.config.require_timestamp ?? true
+	const requireTimestamp = settings.config.require_timestamp ?? true
 	const header = signatureHeader(req, settings, 'Linear-Signature')
-	if (tolerance === null || typeof require !== 'boolean' || header === null) return false
+	if (tolerance === null || typeof requireTimestamp !== 'boolean' || header === null) return false
 	const signature = decode(header, 'hex')
 	if (signature === null) return false
 	const ok = activeSecrets(settings).some((secret) => safeEqualBytes(hmac('sha256', secret, req.body), signature))
 	if (!ok) return false
 	const ts = bodyTimestamp(req.body)
-	if (ts === undefined) return !require
+	if (ts === undefined) return !requireTimestamp
 	return ts !== null && isFresh(ts, req.nowMs, tolerance)
 }
 

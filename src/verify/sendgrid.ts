@@ -14,7 +14,9 @@
  */
 import { createPublicKey, verify as verifySignature, type KeyObject } from 'node:crypto'
 import type { VerifyRequest, VerifySettings } from './types'
-import { activeSecrets, configString, decode, isFresh, parseInteger, readHeader, readTolerance, signatureHeader } from './util'
+import {
+	activeSecrets, configString, decode, decodeBase64Key, isFresh, parseInteger, readHeader, readTolerance, signatureHeader
+} from './util'
 
 const DEFAULT_TOLERANCE_SECONDS = 300
 const KEY_CACHE_LIMIT = 256
@@ -26,7 +28,7 @@ function importKey(secret: string): KeyObject | null {
 	const trimmed = secret.trim()
 	try {
 		if (trimmed.startsWith('-----BEGIN')) return createPublicKey({ key: trimmed, format: 'pem' })
-		const der = decode(trimmed.replace(/\s+/g, ''), 'base64')
+		const der = decodeBase64Key(trimmed.replace(/\s+/g, ''))
 		return der === null ? null : createPublicKey({ key: der, format: 'der', type: 'spki' })
 	} catch {
 		return null

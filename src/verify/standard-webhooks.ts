@@ -17,7 +17,7 @@
  */
 import { createPrivateKey, createPublicKey, verify as verifySignature, type KeyObject } from 'node:crypto'
 import type { VerifyRequest, VerifySettings } from './types'
-import { activeSecrets, decode, hmac, isFresh, parseInteger, readHeader, readTolerance, safeEqualBytes } from './util'
+import { activeSecrets, decode, decodeBase64Key, hmac, isFresh, parseInteger, readHeader, readTolerance, safeEqualBytes } from './util'
 
 const DEFAULT_TOLERANCE_SECONDS = 300
 const ED25519_SPKI_PREFIX = Buffer.from('302a300506032b6570032100', 'hex')
@@ -36,7 +36,7 @@ function ed25519Key(secret: string): KeyObject | null {
 	const cached = publicKeyCache.get(secret)
 	if (cached !== undefined) return cached
 	let key: KeyObject | null = null
-	const raw = decode(secret.slice(5), 'base64')
+	const raw = decodeBase64Key(secret.slice(5))
 	if (raw !== null && raw.length === 32) {
 		try {
 			key = secret.startsWith('whpk_')
@@ -58,10 +58,10 @@ function collectKeys(secrets: string[]): Keys {
 			const key = ed25519Key(secret)
 			if (key) keys.ed25519.push(key)
 		} else if (secret.startsWith('whsec_')) {
-			const key = decode(secret.slice(6), 'base64')
+			const key = decodeBase64Key(secret.slice(6))
 			if (key) keys.hmac.push(key)
 		} else {
-			const key = decode(secret, 'base64')
+			const key = decodeBase64Key(secret)
 			if (key) keys.hmac.push(key)
 			keys.hmac.push(Buffer.from(secret, 'utf8'))
 		}

@@ -6,7 +6,9 @@
 import { createHmac, timingSafeEqual } from 'node:crypto'
 import type { VerifyRequest, VerifySettings } from './types'
 
+/** Hashes the generic HMAC verifier accepts in `config.algorithm`. */
 export type HmacAlgorithm = 'sha1' | 'sha256' | 'sha512'
+/** Text encodings a signature may arrive in. */
 export type SignatureEncoding = 'hex' | 'base64' | 'base64url'
 
 const HMAC_ALGORITHMS: readonly string[] = ['sha1', 'sha256', 'sha512']
@@ -72,16 +74,23 @@ const BASE64URL = /^[A-Za-z0-9_-]+={0,2}$/
 
 /**
  * Strict decoding. `Buffer.from(s, 'base64')` silently skips junk, so the
- * result is re-encoded and must round-trip (padding aside): that keeps a
- * signature's accepted spellings to exactly one.
+ * result is re-encoded and must round-trip exactly: a signature then has one
+ * accepted spelling (canonical, padded base64; base64url with or without
+ * padding, since both are common).
  */
 export function decode(value: string, encoding: SignatureEncoding): Buffer | null {
 	if (encoding === 'hex') return HEX.test(value) ? Buffer.from(value, 'hex') : null
 	const pattern = encoding === 'base64' ? BASE64 : BASE64URL
 	if (!pattern.test(value)) return null
 	const bytes = Buffer.from(value, encoding)
-	const unpadded = value.replace(/=+$/, '')
-	return bytes.toString(encoding).replace(/=+$/, '') === unpadded && bytes.length > 0 ? bytes : null
+	const canonical = encoding === 'base64' ? bytes.toString('base64') === value : bytes.toString('base64url') === value.replace(/=+$/, '')
+	return canonical && bytes.length > 0 ? bytes : null
+}
+
+/** Decodes base64 key material, tolerating missing padding (secrets get pasted in many ways). */
+export function decodeBase64Key(value: string): Buffer | null {
+	const padded = value.length % 4 === 0 ? value : value + '='.repeat(4 - (value.length % 4))
+	return decode(padded, 'base64')
 }
 
 /** Parses a string of ASCII digits into a safe integer; anything else is null. */

@@ -71,6 +71,9 @@ describe('generic HMAC: header and encoding rules', () => {
 	it('rejects non-canonical base64', () => {
 		expect(verifyRequest(req('W9zBRr9gdU5qBCQmCJV1x1oAPwidJzmDnexYuWTsOEM=!'), settings({ encoding: 'base64' }))).toBe(false)
 		expect(verifyRequest(req('W9zBRr9gdU5qBCQmCJV1x1oAPwidJzmDnexYuWTsOEN='), settings({ encoding: 'base64' }))).toBe(false)
+		// Standard base64 must carry its padding; base64url may go either way.
+		expect(verifyRequest(req('W9zBRr9gdU5qBCQmCJV1x1oAPwidJzmDnexYuWTsOEM'), settings({ encoding: 'base64' }))).toBe(false)
+		expect(verifyRequest(req('W9zBRr9gdU5qBCQmCJV1x1oAPwidJzmDnexYuWTsOEM='), settings({ encoding: 'base64url' }))).toBe(true)
 	})
 	it('fails closed on unusable config', () => {
 		expect(verifyRequest(req(SHA256_HEX), settings({ encoding: 'hexx' }))).toBe(false)
