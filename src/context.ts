@@ -1,6 +1,12 @@
 import { ApiKeyService } from './auth/service'
 import type { Config } from './config'
 import { openStore, type Store } from './db/open'
+import { GroupCommitter } from './db/write'
+import type { PendingEvent } from './events/repo'
+import { EventsService } from './events/service'
+import { ClientIpResolver } from './ingest/client-ip'
+import { IngestService } from './ingest/service'
+import { SourceCache } from './ingest/source-cache'
 import { type Clock, systemClock } from './lib/clock'
 import { SecretBox } from './lib/crypto'
 import { loadEncryptionKey } from './lib/keyfile'
@@ -15,6 +21,10 @@ export interface AppContext {
 	store: Store
 	keys: ApiKeyService
 	sources: SourcesService
+	ingest: IngestService
+	events: EventsService
+	/** Waits for queued event writes to commit (graceful stop). */
+	drainWrites(): Promise<void>
 	close(): Promise<void>
 }
 
@@ -25,9 +35,16 @@ export function createContext(config: Readonly<Config>, opts: { clock?: Clock; l
 	const secrets = new SecretBox(loadEncryptionKey(config.encryptionKey, config.dataDir))
 	const keys = new ApiKeyService(store.apiKeys, store.tenancy, clock)
 	const sources = new SourcesService(store.sources, secrets, clock, { maxSources: config.maxSources })
+	const cache = new SourceCache(store.sources, secrets)
+	sources.onChange((id) => cache.invalidate(id))
+	const committer = new GroupCommitter<PendingEvent>((batch) => store.events.insertBatch(batch))
+	const ingest = new IngestService(cache, committer, new ClientIpResolver(config.trustedProxies), clock)
+	const events = new EventsService(store.events)
 	return {
-		config, clock, log, store, keys, sources,
+		config, clock, log, store, keys, sources, ingest, events,
+		drainWrites: () => committer.drain(),
 		async close() {
+			await committer.drain()
 			await keys.flushUsage()
 			store.checkpoint()
 			store.close()

@@ -4,6 +4,7 @@ import { join } from 'node:path'
 import { type Config, resolveConfig } from '../src/config'
 import { type AppContext, createContext } from '../src/context'
 import { createApp } from '../src/http/app'
+import { createFetch } from '../src/http/server'
 import type { Clock } from '../src/lib/clock'
 
 export function tempDir(prefix = 'hookstream-test-'): string {
@@ -16,8 +17,12 @@ export interface TestApp {
 	dir: string
 	/** A valid API key of the default environment. */
 	key: string
-	/** Sends a request through `app.handle` (no socket). JSON bodies are serialised. */
-	call(method: string, path: string, opts?: { body?: unknown; key?: string | null; headers?: Record<string, string> }): Promise<Response>
+	/**
+	 * Sends a request through the server's fetch handler (no socket): ingest takes
+	 * its fast path, everything else goes to `app.handle`. Objects are sent as JSON;
+	 * `peerIp` plays the socket's remote address.
+	 */
+	call(method: string, path: string, opts?: { body?: unknown; key?: string | null; headers?: Record<string, string>; peerIp?: string }): Promise<Response>
 	close(): Promise<void>
 }
 
@@ -26,19 +31,23 @@ export async function makeTestApp(flags: Record<string, string | boolean> = {}, 
 	const config: Config = resolveConfig({ 'data-dir': dir, 'log-level': 'silent', ...flags }, {})
 	const ctx = createContext(config, clock ? { clock } : {})
 	const app = createApp(ctx)
+	const fetch = createFetch(ctx, app)
 	const { key } = await ctx.keys.createKey('test')
 	return {
 		ctx, app, dir, key,
-		call(method, path, opts = {}) {
+		async call(method, path, opts = {}) {
 			const headers: Record<string, string> = { ...opts.headers }
 			const k = opts.key === undefined ? key : opts.key
 			if (k !== null) headers['x-api-key'] ??= k
-			let body: string | undefined
+			let body: string | Uint8Array | undefined
 			if (opts.body !== undefined) {
-				body = typeof opts.body === 'string' ? opts.body : JSON.stringify(opts.body)
-				headers['content-type'] ??= 'application/json'
+				body = typeof opts.body === 'string' || opts.body instanceof Uint8Array ? opts.body : JSON.stringify(opts.body)
+				if (!(opts.body instanceof Uint8Array)) headers['content-type'] ??= 'application/json'
 			}
-			return app.handle(new Request(`http://localhost${path}`, { method, headers, body }))
+			const server = { requestIP: () => ({ address: opts.peerIp ?? '127.0.0.1', family: 'IPv4', port: 40000 }) }
+			const res = await fetch(new Request(`http://localhost${path}`, { method, headers, body }), server as never)
+			if (!res) throw new Error('unexpected WebSocket upgrade in an HTTP test')
+			return res
 		},
 		async close() {
 			await ctx.close()

@@ -2,6 +2,7 @@ import { isWellFormedKey } from '../auth/service'
 import type { Config } from '../config'
 import { type AppContext, createContext } from '../context'
 import { createApp } from '../http/app'
+import { createFetch, ingestWebSocket } from '../http/server'
 import { createLogger } from '../lib/log'
 
 const USAGE_FLUSH_MS = 5000
@@ -27,10 +28,18 @@ export async function startServer(config: Readonly<Config>, adminKey?: string): 
 	const ctx = createContext(config, { log })
 	await ensureAdminKey(ctx, adminKey)
 	const app = createApp(ctx)
-	// Bun's own cap sits above ours so oversized requests get the contract's 413 from the app.
-	app.listen({ port: config.port, hostname: config.host, maxRequestBodySize: config.maxBodyBytes + 1024 * 1024 })
-	const server = app.server
-	if (!server) throw new Error('server did not start')
+	const server = Bun.serve({
+		port: config.port,
+		hostname: config.host,
+		// Bun's own cap sits above ours so oversized requests get the contract's 413 from the app.
+		maxRequestBodySize: config.maxBodyBytes + 1024 * 1024,
+		fetch: createFetch(ctx, app),
+		websocket: ingestWebSocket(ctx),
+		error(err) {
+			log.error('unhandled server error', { error: err.stack ?? String(err) })
+			return new Response(JSON.stringify({ error: 'Internal server error', status: 500, request_id: 'req_000000000000' }), { status: 500, headers: { 'content-type': 'application/json' } })
+		}
+	})
 	const flusher = setInterval(() => void ctx.keys.flushUsage().catch((e) => log.error('usage flush failed', { error: String(e) })), USAGE_FLUSH_MS)
 	const url = `http://${config.host.includes(':') ? `[${config.host}]` : config.host}:${server.port}`
 	log.info('listening', { url, data_dir: config.dataDir })
@@ -42,7 +51,8 @@ export async function startServer(config: Readonly<Config>, adminKey?: string): 
 		stop() {
 			stopped ??= (async () => {
 				clearInterval(flusher)
-				await app.stop()
+				// Stop accepting, let in-flight requests finish, then commit what they queued.
+				await server.stop()
 				await ctx.close()
 				log.info('stopped')
 				log.flush()

@@ -2,6 +2,7 @@ import { Database } from 'bun:sqlite'
 import { mkdirSync } from 'node:fs'
 import { join } from 'node:path'
 import { createApiKeysRepo } from '../auth/repo'
+import { createEventsRepo } from '../events/repo'
 import { createSourcesRepo } from '../sources/repo'
 import { createTenancyRepo } from '../tenancy/repo'
 import { isMigrated, migrate } from './migrate'
@@ -13,6 +14,7 @@ export interface Store {
 	tenancy: ReturnType<typeof createTenancyRepo>
 	apiKeys: ReturnType<typeof createApiKeysRepo>
 	sources: ReturnType<typeof createSourcesRepo>
+	events: ReturnType<typeof createEventsRepo>
 	/** Readiness: the database answers and every migration is applied. */
 	ready(): Promise<boolean>
 	/** Folds the WAL back into the main file (clean shutdown). */
@@ -41,6 +43,7 @@ export function openStore(opts: OpenOptions): Store {
 		tenancy: createTenancyRepo(db),
 		apiKeys: createApiKeysRepo(db),
 		sources: createSourcesRepo(db),
+		events: createEventsRepo(db),
 		async ready() {
 			try {
 				return isMigrated(db)

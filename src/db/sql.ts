@@ -9,5 +9,6 @@ export function prepare<Row = unknown, Params extends SQLQueryBindings[] = SQLQu
 	db: Database,
 	text: string
 ): Statement<Row, Params> {
-	return db.prepare<Row, Params>(text.replace(/\$(\d+)/g, '?$1')) as unknown as Statement<Row, Params>
+	// db.query caches the compiled statement by text, so dynamic list queries are prepared once per shape.
+	return db.query<Row, Params>(text.replace(/\$(\d+)/g, '?$1')) as unknown as Statement<Row, Params>
 }

@@ -4,9 +4,12 @@ import type { AppContext } from '../context'
 import { readCapped } from '../lib/body'
 import { BadRequest, PayloadTooLarge, UnsupportedMediaType } from '../lib/errors'
 import { authenticateRequest } from './auth'
+import { INGEST_ROUTE } from './ingest'
 import { errorHandler } from './errors'
 import { requestIdOf, startedAtOf, tagRequest } from './request-id'
+import { eventRoutes } from './routes/events'
 import { healthRoutes } from './routes/health'
+import { ingestRoutes } from './routes/ingest'
 import { sourceRoutes } from './routes/sources'
 import { templateRoutes } from './routes/templates'
 
@@ -42,7 +45,8 @@ export function createApp(ctx: AppContext) {
 		})
 		.onParse({ as: 'global' }, ({ request }) => parseApiBody(request, config.maxBodyBytes))
 		.onAfterResponse({ as: 'global' }, ({ request, set, route }) => {
-			if (!config.accessLog) return
+			// Ingest logs its own line (it is also served without Elysia).
+			if (!config.accessLog || route === INGEST_ROUTE) return
 			const started = startedAtOf(request)
 			log.info('request', {
 				request_id: requestIdOf(request),
@@ -71,6 +75,8 @@ export function createApp(ctx: AppContext) {
 		.use(healthRoutes(ctx))
 		.use(templateRoutes())
 		.use(sourceRoutes(ctx))
+		.use(eventRoutes(ctx))
+		.use(ingestRoutes(ctx))
 }
 
 export type App = ReturnType<typeof createApp>

@@ -4,13 +4,19 @@ import type { Logger } from '../lib/log'
 import { requestIdOf } from './request-id'
 import { formatSchemaErrors, type SchemaError } from './validation-message'
 
-export function envelope(status: number, message: string, requestId: string, details?: ErrorDetail[]): Response {
-	const body: Record<string, unknown> = { error: message, status, request_id: requestId }
+export function envelope(status: number, message: string, requestId: string, details?: ErrorDetail[], extra?: Record<string, unknown>): Response {
+	const body: Record<string, unknown> = { error: message, status, request_id: requestId, ...extra }
 	if (details?.length) body.details = details
 	return new Response(JSON.stringify(body), {
 		status,
 		headers: { 'content-type': 'application/json', 'x-request-id': requestId }
 	})
+}
+
+export function appErrorResponse(error: AppError, requestId: string): Response {
+	const res = envelope(error.status, error.message, requestId, error.details, error.extra)
+	for (const [k, v] of Object.entries(error.headers ?? {})) res.headers.set(k, v)
+	return res
 }
 
 function fromValidation(err: ValidationError): { message: string; details: ErrorDetail[] } {
@@ -29,9 +35,7 @@ export function errorHandler(log: Logger) {
 		// Elysia wraps whatever the body parser throws; our parser throws AppErrors on purpose.
 		if (code === 'PARSE' && (error as { cause?: unknown }).cause instanceof AppError) error = (error as { cause: AppError }).cause
 		if (error instanceof AppError) {
-			const res = envelope(error.status, error.message, id, error.details)
-			for (const [k, v] of Object.entries(error.headers ?? {})) res.headers.set(k, v)
-			return res
+			return appErrorResponse(error, id)
 		}
 		switch (code) {
 			case 'VALIDATION': {

@@ -8,14 +8,18 @@ interface RequestMeta {
 /** Per-request facts set in onRequest and read by the error mapper and the access log. */
 const meta = new WeakMap<Request, RequestMeta>()
 
+/** Gives the request its id and start time, once; later calls return the same. */
 export function tagRequest(request: Request): RequestMeta {
-	const m = { id: newRequestId(), startedAt: performance.now() }
-	meta.set(request, m)
+	let m = meta.get(request)
+	if (!m) {
+		m = { id: newRequestId(), startedAt: performance.now() }
+		meta.set(request, m)
+	}
 	return m
 }
 
 export function requestIdOf(request: Request): string {
-	return meta.get(request)?.id ?? tagRequest(request).id
+	return tagRequest(request).id
 }
 
 export function startedAtOf(request: Request): number | undefined {

@@ -13,7 +13,9 @@ export class AppError extends Error {
 		readonly status: number,
 		message: string,
 		readonly details?: ErrorDetail[],
-		readonly headers?: Record<string, string>
+		readonly headers?: Record<string, string>,
+		/** Extra top-level fields of the envelope (e.g. `validation_errors`). */
+		readonly extra?: Record<string, unknown>
 	) {
 		super(message)
 	}
@@ -65,6 +67,25 @@ export class Conflict extends AppError {
 export class PayloadTooLarge extends AppError {
 	constructor(limit: number) {
 		super(413, `Request body exceeds the limit of ${limit} bytes`)
+	}
+}
+
+/** Ingest JSON-schema reject: 422 with the validator's findings. */
+export class SchemaRejected extends AppError {
+	constructor(validationErrors: ErrorDetail[]) {
+		super(422, 'Payload failed schema validation', undefined, undefined, { validation_errors: validationErrors })
+	}
+}
+
+export class TooManyRequests extends AppError {
+	constructor(message: string) {
+		super(429, message)
+	}
+}
+
+export class Gone extends AppError {
+	constructor(message: string) {
+		super(410, message)
 	}
 }
 

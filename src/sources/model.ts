@@ -9,7 +9,10 @@ const IpList = t.Array(t.String({ maxLength: 64 }), { maxItems: 1000, descriptio
 const SourceType = t.Union([t.Literal('http'), t.Literal('websocket')], { description: 'Source type' })
 const Status = t.Union([t.Literal('active'), t.Literal('paused'), t.Literal('disabled')])
 const SchemaAction = t.Union([t.Literal('reject'), t.Literal('warn')])
-const Secret = t.String({ minLength: 1, maxLength: 4096, description: 'Verification secret (stored encrypted, returned masked)' })
+const OneSecret = t.String({ minLength: 1, maxLength: 4096 })
+const Secret = t.Union([OneSecret, t.Array(OneSecret, { minItems: 1, maxItems: 5 })], {
+	description: 'Verification secret, or up to 5 during a rotation (any one verifies). Stored encrypted, returned masked.'
+})
 const VerificationType = t.String({
 	description: 'hmac_sha256 | hmac_sha1 | standard_webhooks | stripe | slack | twilio | paddle | linear | sendgrid_ecdsa | basic_auth (hyphen spellings accepted)'
 })

@@ -1,6 +1,6 @@
 import type { AuthContext } from '../auth/service'
-import type { Clock } from '../lib/clock'
-import { maskSecret, type SecretBox } from '../lib/crypto'
+import { type Clock, toIso } from '../lib/clock'
+import type { SecretBox } from '../lib/crypto'
 import { NotFound, PlanLimitReached, ValidationFailed } from '../lib/errors'
 import { isId, newId } from '../lib/ids'
 import { decodeCursor, type Page, toPage } from '../lib/pagination'
@@ -8,6 +8,7 @@ import { getTemplate } from '../templates'
 import type { Template } from '../templates/model'
 import type { CreateSourceBody, ListSourcesOptions, UpdateSourceBody } from './model'
 import type { SourceRow, SourcesRepo } from './repo'
+import { maskSecrets, sealSecrets } from './secrets'
 import { checkSettings, parseConfigObject, parseDedupStrategy, parseVerificationType, type SourceSettings } from './rules'
 
 const json = (value: unknown) => (value === null || value === undefined ? null : JSON.stringify(value))
@@ -71,7 +72,7 @@ export class SourcesService {
 			id: newId('src'), org_id: auth.orgId, env_id: auth.envId, slug: body.slug, name: body.name,
 			description: body.description ?? null, template: template?.slug ?? null,
 			verification_enabled: settings.verification_enabled ? 1 : 0, verification_type: verificationType,
-			verification_secret: body.verification_secret === undefined ? null : this.secrets.seal(body.verification_secret),
+			verification_secret: body.verification_secret === undefined ? null : sealSecrets(this.secrets, body.verification_secret),
 			verification_header: body.verification_header ?? template?.verification_header ?? null,
 			verification_config: json(config),
 			dedup_enabled: dedupEnabled ? 1 : 0, dedup_strategy: strategy, dedup_field: settings.dedup_field,
@@ -111,7 +112,7 @@ export class SourcesService {
 		const type = body.verification_type === undefined ? cur.verification_type : parseVerificationType(body.verification_type)
 		const strategy = body.dedup_strategy === undefined ? cur.dedup_strategy : parseDedupStrategy(body.dedup_strategy)
 		const config = parseConfigObject(body.verification_config, '/verification_config')
-		const secret = body.verification_secret === undefined ? cur.verification_secret : body.verification_secret === null ? null : this.secrets.seal(body.verification_secret)
+		const secret = body.verification_secret === undefined ? cur.verification_secret : body.verification_secret === null ? null : sealSecrets(this.secrets, body.verification_secret)
 		const dedupEnabled = body.dedup_enabled ?? (body.dedup_strategy ? true : cur.dedup_enabled === 1)
 		const settings: SourceSettings = {
 			verification_enabled: body.verification_enabled ?? (body.verification_type ? true : type === null ? false : cur.verification_enabled === 1),
@@ -161,11 +162,11 @@ export class SourcesService {
 	toWire(row: SourceRow, baseUrl: string) {
 		return {
 			...row,
-			verification_secret: row.verification_secret === null ? null : maskSecret(this.secrets.open(row.verification_secret)),
-			last_event_at: row.last_event_at === null ? null : new Date(row.last_event_at).toISOString(),
-			created_at: new Date(row.created_at).toISOString(),
-			updated_at: new Date(row.updated_at).toISOString(),
-			expires_at: row.expires_at === null ? null : new Date(row.expires_at).toISOString(),
+			verification_secret: maskSecrets(this.secrets, row.verification_secret),
+			last_event_at: toIso(row.last_event_at),
+			created_at: toIso(row.created_at),
+			updated_at: toIso(row.updated_at),
+			expires_at: toIso(row.expires_at),
 			url: `${baseUrl}/v1/ingest/${row.id}`
 		}
 	}

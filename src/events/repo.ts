@@ -1,0 +1,180 @@
+import type { Database } from 'bun:sqlite'
+import { prepare } from '../db/sql'
+
+/** An `events` row as stored. `payload_inline` holds the raw bytes when they fit the inline threshold. */
+export interface EventRow {
+	id: string
+	org_id: string
+	env_id: string
+	source_id: string
+	method: string
+	headers: string
+	query_params: string | null
+	content_type: string | null
+	source_ip: string | null
+	payload_inline: Uint8Array | null
+	payload_ref: string | null
+	payload_size: number
+	verification_status: string
+	verification_error: string | null
+	dedup_status: string
+	dedup_hash: string | null
+	status: string
+	received_at: number
+	topic: string | null
+}
+
+export type EventListRow = Omit<EventRow, 'payload_inline'> & { source_name: string | null; source_slug: string | null }
+
+/** One event waiting in the group-commit queue. */
+export interface PendingEvent {
+	row: EventRow
+	/** The raw body; stored apart from the row when `row.payload_ref` is set. */
+	body: Uint8Array
+	/** Dedup key hash and the window, or null when dedup is off for the source. */
+	dedup: { keyHash: string; windowMs: number } | null
+}
+
+export interface EventFilter {
+	envId: string
+	sourceId?: string | undefined
+	status?: string | undefined
+	verificationStatus?: string | undefined
+	dedupStatus?: string | undefined
+	method?: string | undefined
+	search?: string | undefined
+	after?: number | undefined
+	before?: number | undefined
+}
+
+const COLUMNS = [
+	'id', 'org_id', 'env_id', 'source_id', 'method', 'headers', 'query_params', 'content_type', 'source_ip',
+	'payload_inline', 'payload_ref', 'payload_size', 'verification_status', 'verification_error', 'dedup_status',
+	'dedup_hash', 'status', 'received_at', 'topic'
+] as const satisfies readonly (keyof EventRow)[]
+
+const LIST_COLUMNS = `e.id, e.org_id, e.env_id, e.source_id, e.method, e.headers, e.query_params, e.content_type, e.source_ip,
+	e.payload_ref, e.payload_size, e.verification_status, e.verification_error, e.dedup_status, e.dedup_hash, e.status,
+	e.received_at, e.topic, s.name AS source_name, s.slug AS source_slug`
+
+/** Builds the WHERE clause of a list query; every value goes through a `$n` placeholder. */
+function whereOf(f: EventFilter): { sql: string; params: (string | number)[] } {
+	const clauses = ['e.env_id = $1']
+	const params: (string | number)[] = [f.envId]
+	const add = (sql: string, value: string | number) => {
+		params.push(value)
+		clauses.push(sql.replaceAll('?', `$${params.length}`))
+	}
+	if (f.sourceId) add('e.source_id = ?', f.sourceId)
+	if (f.status) add('e.status = ?', f.status)
+	if (f.verificationStatus) add('e.verification_status = ?', f.verificationStatus)
+	if (f.dedupStatus) add('e.dedup_status = ?', f.dedupStatus)
+	if (f.method) add('e.method = ?', f.method)
+	if (f.after !== undefined) add('e.received_at >= ?', f.after)
+	if (f.before !== undefined) add('e.received_at < ?', f.before)
+	// Event-id prefix, or text inside an inline body (bodies are UTF-8 in the common case).
+	if (f.search) add("(e.id LIKE ? || '%' OR CAST(e.payload_inline AS TEXT) LIKE '%' || ? || '%')", f.search)
+	return { sql: clauses.join(' AND '), params }
+}
+
+export type EventsRepo = ReturnType<typeof createEventsRepo>
+
+export function createEventsRepo(db: Database) {
+	const insertEvent = prepare(db, `INSERT INTO events (${COLUMNS.join(', ')}) VALUES (${COLUMNS.map((_, i) => `$${i + 1}`).join(', ')})`)
+	const insertPayload = prepare(db, 'INSERT INTO event_payloads (event_id, body) VALUES ($1, $2)')
+	const findKey = prepare<{ event_id: string; expires_at: number }, [string, string]>(db, 'SELECT event_id, expires_at FROM dedup_keys WHERE source_id = $1 AND key_hash = $2')
+	const upsertKey = prepare(
+		db,
+		`INSERT INTO dedup_keys (source_id, key_hash, event_id, expires_at) VALUES ($1, $2, $3, $4)
+		 ON CONFLICT (source_id, key_hash) DO UPDATE SET event_id = excluded.event_id, expires_at = excluded.expires_at`
+	)
+	const bumpSource = prepare(
+		db,
+		`UPDATE sources SET event_count = event_count + $2,
+		 last_event_at = CASE WHEN last_event_at IS NULL OR last_event_at < $3 THEN $3 ELSE last_event_at END WHERE id = $1`
+	)
+	const byId = prepare<EventRow & { source_name: string | null; source_slug: string | null }, [string]>(
+		db,
+		'SELECT e.*, s.name AS source_name, s.slug AS source_slug FROM events e LEFT JOIN sources s ON s.id = e.source_id WHERE e.id = $1'
+	)
+	const payload = prepare<{ body: Uint8Array }, [string]>(db, 'SELECT body FROM event_payloads WHERE event_id = $1')
+	const oldIds = prepare<{ id: string }, [number, number]>(db, 'SELECT id FROM events WHERE received_at < $1 ORDER BY received_at LIMIT $2')
+	const deleteEvent = prepare(db, 'DELETE FROM events WHERE id = $1')
+	const deletePayload = prepare(db, 'DELETE FROM event_payloads WHERE event_id = $1')
+	const expiredKeys = prepare(
+		db,
+		'DELETE FROM dedup_keys WHERE (source_id, key_hash) IN (SELECT source_id, key_hash FROM dedup_keys WHERE expires_at <= $1 LIMIT $2)'
+	)
+
+	/** Decides duplicate-or-unique inside the write transaction, so concurrent twins cannot both be unique. */
+	function resolveDedup(p: PendingEvent): void {
+		if (!p.dedup) return
+		const { row } = p
+		const hit = findKey.get(row.source_id, p.dedup.keyHash)
+		if (hit && hit.expires_at > row.received_at) {
+			row.dedup_status = 'duplicate'
+			return
+		}
+		upsertKey.run(row.source_id, p.dedup.keyHash, row.id, row.received_at + p.dedup.windowMs)
+	}
+
+	const writeBatch = db.transaction((batch: PendingEvent[]) => {
+		const perSource = new Map<string, { n: number; last: number }>()
+		for (const p of batch) {
+			resolveDedup(p)
+			insertEvent.run(...COLUMNS.map((c) => p.row[c]))
+			if (p.row.payload_ref) insertPayload.run(p.row.id, p.body)
+			const agg = perSource.get(p.row.source_id) ?? { n: 0, last: 0 }
+			agg.n++
+			agg.last = Math.max(agg.last, p.row.received_at)
+			perSource.set(p.row.source_id, agg)
+		}
+		for (const [id, agg] of perSource) bumpSource.run(id, agg.n, agg.last)
+	})
+
+	return {
+		/**
+		 * Stores a batch in one transaction: dedup decision, event rows, large bodies
+		 * and source counters. Synchronous inside; the caller acknowledges after it returns.
+		 */
+		async insertBatch(batch: PendingEvent[]): Promise<void> {
+			writeBatch.immediate(batch)
+		},
+		async findById(id: string) {
+			return byId.get(id)
+		},
+		async readPayload(id: string): Promise<Uint8Array | null> {
+			return payload.get(id)?.body ?? null
+		},
+		async list(filter: EventFilter, page: { beforeId?: string | undefined; offset: number; limit: number }): Promise<EventListRow[]> {
+			const { sql, params } = whereOf(filter)
+			const cursor = page.beforeId ? ` AND e.id < $${params.push(page.beforeId)}` : ''
+			const limitAt = params.push(page.limit)
+			const offsetAt = params.push(page.offset)
+			return prepare<EventListRow, (string | number)[]>(
+				db,
+					`SELECT ${LIST_COLUMNS} FROM events e LEFT JOIN sources s ON s.id = e.source_id
+					 WHERE ${sql}${cursor} ORDER BY e.id DESC LIMIT $${limitAt} OFFSET $${offsetAt}`
+			).all(...params)
+		},
+		async count(filter: EventFilter): Promise<number> {
+			const { sql, params } = whereOf(filter)
+			const row = prepare<{ n: number }, (string | number)[]>(db, `SELECT COUNT(*) AS n FROM events e WHERE ${sql}`).get(...params)
+			return row?.n ?? 0
+		},
+		/** Deletes up to `limit` events received before `cutoff`; returns how many. Small batches keep ingest flowing. */
+		async purgeBefore(cutoff: number, limit: number): Promise<number> {
+			return db.transaction(() => {
+				const ids = oldIds.all(cutoff, limit)
+				for (const { id } of ids) {
+					deletePayload.run(id)
+					deleteEvent.run(id)
+				}
+				return ids.length
+			}).immediate()
+		},
+		async purgeDedupKeys(now: number, limit: number): Promise<number> {
+			return expiredKeys.run(now, limit).changes
+		}
+	}
+}

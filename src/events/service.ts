@@ -1,0 +1,99 @@
+import type { AuthContext } from '../auth/service'
+import { toIso } from '../lib/clock'
+import { ValidationFailed, NotFound } from '../lib/errors'
+import { isId } from '../lib/ids'
+import { decodeCursor, encodeCursor } from '../lib/pagination'
+import type { ListEventsOptions } from './model'
+import type { EventListRow, EventRow, EventsRepo } from './repo'
+
+const strictUtf8 = new TextDecoder('utf-8', { fatal: true })
+
+function asUtf8(bytes: Uint8Array): string | null {
+	try {
+		return strictUtf8.decode(bytes)
+	} catch {
+		return null
+	}
+}
+
+function parseTime(value: string | undefined, field: string): number | undefined {
+	if (value === undefined) return undefined
+	const ms = Date.parse(value)
+	if (Number.isNaN(ms)) throw new ValidationFailed(`/${field}`, 'must be an ISO 8601 timestamp')
+	return ms
+}
+
+function summary(r: EventListRow) {
+	return {
+		id: r.id, source_id: r.source_id, org_id: r.org_id, env_id: r.env_id, method: r.method, content_type: r.content_type,
+		source_ip: r.source_ip, payload_size: r.payload_size, verification_status: r.verification_status,
+		dedup_status: r.dedup_status, status: r.status, received_at: toIso(r.received_at), source_name: r.source_name, source_slug: r.source_slug
+	}
+}
+
+/** Reads what ingest stored: lists with filters and pages, and each event byte for byte. */
+export class EventsService {
+	constructor(private readonly repo: EventsRepo) {}
+
+	async list(auth: AuthContext, q: ListEventsOptions) {
+		const limit = q.limit ?? 50
+		const offset = q.offset ?? 0
+		const filter = {
+			envId: auth.envId, sourceId: q.source_id, status: q.status, verificationStatus: q.verification_status,
+			dedupStatus: q.dedup_status, method: q.method?.toUpperCase(), search: q.search,
+			after: parseTime(q.after, 'after'), before: parseTime(q.before, 'before')
+		}
+		const beforeId = q.cursor ? decodeCursor(q.cursor, 'evt') : undefined
+		const [rows, total] = await Promise.all([this.repo.list(filter, { beforeId, offset, limit: limit + 1 }), this.repo.count(filter)])
+		const has_more = rows.length > limit
+		const page = has_more ? rows.slice(0, limit) : rows
+		const last = page.at(-1)
+		return {
+			events: page.map(summary),
+			pagination: { total, limit, offset, has_more, next_cursor: has_more && last ? encodeCursor(last.id) : null }
+		}
+	}
+
+	async #find(auth: AuthContext, id: string) {
+		const row = isId('evt', id) ? await this.repo.findById(id) : null
+		if (!row || row.env_id !== auth.envId) throw new NotFound('Event')
+		return row
+	}
+
+	/** The exact bytes received, wherever they are stored. */
+	async #body(row: EventRow): Promise<Uint8Array> {
+		if (row.payload_inline) return row.payload_inline
+		if (row.payload_ref) return (await this.repo.readPayload(row.id)) ?? new Uint8Array(0)
+		return new Uint8Array(0)
+	}
+
+	async get(auth: AuthContext, id: string) {
+		const row = await this.#find(auth, id)
+		const bytes = await this.#body(row)
+		const text = asUtf8(bytes)
+		let payload: unknown = null
+		if (text !== null && text.length > 0) {
+			try {
+				payload = JSON.parse(text)
+			} catch {}
+		}
+		return {
+			...summary(row),
+			headers: JSON.parse(row.headers) as Record<string, string>,
+			query_params: row.query_params === null ? null : (JSON.parse(row.query_params) as Record<string, string | string[]>),
+			payload_inline: row.payload_inline && text !== null ? text : null,
+			payload_ref: row.payload_ref,
+			payload,
+			body: text ?? Buffer.from(bytes).toString('base64'),
+			body_encoding: text === null ? ('base64' as const) : ('utf8' as const),
+			verification_error: row.verification_error,
+			dedup_hash: row.dedup_hash,
+			topic: row.topic
+		}
+	}
+
+	async raw(auth: AuthContext, id: string): Promise<{ bytes: Uint8Array; contentType: string | null }> {
+		const row = await this.#find(auth, id)
+		return { bytes: await this.#body(row), contentType: row.content_type }
+	}
+}

@@ -1,0 +1,60 @@
+import type { AppContext } from '../context'
+import { readCapped } from '../lib/body'
+import { AppError, PayloadTooLarge } from '../lib/errors'
+import { appErrorResponse, envelope } from './errors'
+import { baseUrlOf } from './base-url'
+import { requestIdOf, startedAtOf, tagRequest } from './request-id'
+
+export const INGEST_PREFIX = '/v1/ingest/'
+export const INGEST_ROUTE = '/v1/ingest/:source_id'
+const METHODS = new Set(['GET', 'POST', 'PUT', 'PATCH', 'DELETE'])
+
+/** `/v1/ingest/<source_id>` → the id; anything after a further slash is not ours. */
+export function sourceIdFromPath(path: string): string | null {
+	const rest = path.slice(INGEST_PREFIX.length)
+	return rest.length > 0 && !rest.includes('/') ? decodeURIComponent(rest) : null
+}
+
+/**
+ * `ANY /v1/ingest/:source_id`. Served straight from the socket handler (no
+ * framework routing on the hot path) and also mounted in the Elysia app so
+ * `app.handle` and the OpenAPI document see the same endpoint.
+ */
+export async function handleIngest(ctx: AppContext, request: Request, peerIp: string | null): Promise<Response> {
+	const { id: requestId } = tagRequest(request)
+	const url = new URL(request.url)
+	let status = 200
+	try {
+		const sourceId = sourceIdFromPath(url.pathname)
+		if (!sourceId) throw new AppError(404, 'Source not found')
+		if (!METHODS.has(request.method)) throw new AppError(405, 'Method not allowed', undefined, { allow: [...METHODS].join(', ') })
+		const source = await ctx.ingest.admit(sourceId)
+		const max = ctx.config.maxBodyBytes
+		if (Number(request.headers.get('content-length') ?? '0') > max) throw new PayloadTooLarge(max)
+		const body = await readCapped(request.body, max)
+		const result = await ctx.ingest.accept(source, {
+			method: request.method,
+			url: baseUrlOf(ctx.config, request) + url.pathname + url.search,
+			headers: request.headers,
+			peerIp,
+			body
+		})
+		return new Response(JSON.stringify(result), { headers: { 'content-type': 'application/json', 'x-request-id': requestId } })
+	} catch (err) {
+		if (err instanceof AppError) {
+			status = err.status
+			return appErrorResponse(err, requestId)
+		}
+		status = 500
+		ctx.log.error('ingest failed', { request_id: requestId, error: err instanceof Error ? err.stack : String(err) })
+		return envelope(500, 'Internal server error', requestId)
+	} finally {
+		if (ctx.config.accessLog) {
+			const started = startedAtOf(request)
+			ctx.log.info('request', {
+				request_id: requestIdOf(request), method: request.method, route: INGEST_ROUTE, status,
+				duration_ms: started === undefined ? null : Math.round((performance.now() - started) * 100) / 100
+			})
+		}
+	}
+}

@@ -1,0 +1,49 @@
+import { Elysia, t } from 'elysia'
+import type { AppContext } from '../../context'
+import { DEDUP_STATUSES, EVENT_STATUSES, EventEnvelope, EventList, VERIFICATION_STATUSES } from '../../events/model'
+import { authContextOf } from '../auth'
+import { ErrorResponses } from '../openapi-shared'
+
+const oneOf = (values: readonly string[]) => t.Union(values.map((v) => t.Literal(v)))
+const IdParams = t.Object({ id: t.String({ description: 'Event ID', examples: ['evt_0193a1b2c3d47e8f9a0b1c2d3e4f5a6b'] }) })
+const tags = ['Events']
+
+const ListEventsQuery = t.Object(
+	{
+		source_id: t.Optional(t.String()),
+		status: t.Optional(oneOf(EVENT_STATUSES)),
+		verification_status: t.Optional(oneOf(VERIFICATION_STATUSES)),
+		dedup_status: t.Optional(oneOf(DEDUP_STATUSES)),
+		method: t.Optional(t.String({ pattern: '^[A-Za-z]+$' })),
+		search: t.Optional(t.String({ minLength: 1, maxLength: 200, description: 'Event-id prefix or text in the body' })),
+		after: t.Optional(t.String({ description: 'ISO 8601: received at or after' })),
+		before: t.Optional(t.String({ description: 'ISO 8601: received before' })),
+		cursor: t.Optional(t.String()),
+		limit: t.Optional(t.Integer({ minimum: 1, maximum: 100, description: 'Default 50, max 100' })),
+		offset: t.Optional(t.Integer({ minimum: 0, maximum: 100000 })),
+		org_id: t.Optional(t.String()),
+		env_id: t.Optional(t.String())
+	},
+	{ additionalProperties: false }
+)
+
+export function eventRoutes(ctx: AppContext) {
+	return new Elysia({ name: 'routes.events', prefix: '/v1/events' })
+		.get('', async ({ query, request }) => ctx.events.list(authContextOf(request), query), {
+			query: ListEventsQuery,
+			response: { 200: EventList, ...ErrorResponses },
+			detail: { summary: 'List events', description: 'Newest first; cursor or offset pagination; `pagination.total` counts every match.', tags }
+		})
+		.get('/:id', async ({ params, request }) => ({ event: await ctx.events.get(authContextOf(request), params.id) }), {
+			params: IdParams,
+			response: { 200: EventEnvelope, ...ErrorResponses },
+			detail: { summary: 'Get an event', description: 'Headers, query, parsed payload and the raw body exactly as received.', tags }
+		})
+		.get('/:id/raw', async ({ params, request }) => {
+			const { bytes, contentType } = await ctx.events.raw(authContextOf(request), params.id)
+			return new Response(bytes, { headers: { 'content-type': contentType ?? 'application/octet-stream' } })
+		}, {
+			params: IdParams,
+			detail: { summary: 'Get the raw body of an event', description: 'The body byte for byte, with the sender\'s content type.', tags }
+		})
+}

@@ -1,0 +1,71 @@
+import type { Server, ServerWebSocket } from 'bun'
+import type { AppContext } from '../context'
+import { AppError } from '../lib/errors'
+import type { App } from './app'
+import { baseUrlOf } from './base-url'
+import { handleIngest, INGEST_PREFIX, sourceIdFromPath } from './ingest'
+
+interface SocketData {
+	sourceId: string
+	url: string
+	headers: Headers
+	peerIp: string | null
+}
+
+const encoder = new TextEncoder()
+
+/**
+ * Ingest requests skip the framework's router: they are the hot path. A
+ * WebSocket handshake on an ingest URL of a `websocket` source is upgraded and
+ * each frame goes through the same pipeline. Everything else is the Elysia app.
+ */
+export function createFetch(ctx: AppContext, app: App) {
+	return async (request: Request, server: Server<SocketData>): Promise<Response | undefined> => {
+		const path = request.url.slice(request.url.indexOf('/', request.url.indexOf('//') + 2))
+		if (!path.startsWith(INGEST_PREFIX)) return app.handle(request)
+		const peerIp = server.requestIP(request)?.address ?? null
+		if (request.headers.get('upgrade')?.toLowerCase() === 'websocket') {
+			const upgraded = await upgradeIngest(ctx, request, server, peerIp)
+			if (upgraded === true) return undefined
+			return upgraded
+		}
+		return handleIngest(ctx, request, peerIp)
+	}
+}
+
+async function upgradeIngest(ctx: AppContext, request: Request, server: Server<SocketData>, peerIp: string | null): Promise<Response | true> {
+	const url = new URL(request.url)
+	const sourceId = sourceIdFromPath(url.pathname)
+	try {
+		const source = await ctx.ingest.admit(sourceId ?? '')
+		if (source.row.type !== 'websocket') throw new AppError(400, 'Source does not accept WebSocket connections (type is http)')
+	} catch (err) {
+		// Reuse the HTTP handler for the error envelope (and its access log line).
+		if (err instanceof AppError) return handleIngest(ctx, request, peerIp)
+		throw err
+	}
+	const data: SocketData = { sourceId: sourceId ?? '', url: baseUrlOf(ctx.config, request) + url.pathname + url.search, headers: request.headers, peerIp }
+	return server.upgrade(request, { data }) ? true : new Response('WebSocket upgrade failed', { status: 400 })
+}
+
+/** Each frame is one event; the reply to each frame is the ingest answer or the error envelope. */
+export function ingestWebSocket(ctx: AppContext) {
+	return {
+		maxPayloadLength: ctx.config.maxBodyBytes,
+		async message(ws: ServerWebSocket<SocketData>, message: string | Buffer) {
+			const body = typeof message === 'string' ? encoder.encode(message) : new Uint8Array(message)
+			try {
+				const source = await ctx.ingest.admit(ws.data.sourceId)
+				const result = await ctx.ingest.accept(source, { method: 'WEBSOCKET', url: ws.data.url, headers: ws.data.headers, peerIp: ws.data.peerIp, body })
+				ws.send(JSON.stringify(result))
+			} catch (err) {
+				const status = err instanceof AppError ? err.status : 500
+				const error = err instanceof AppError ? err.message : 'Internal server error'
+				if (!(err instanceof AppError)) ctx.log.error('websocket ingest failed', { error: err instanceof Error ? err.stack : String(err) })
+				ws.send(JSON.stringify({ error, status, ...(err instanceof AppError ? err.extra : {}) }))
+				// The source went away or was disabled: end the stream.
+				if (status === 404 || status === 410 || (status === 403 && error === 'Source is disabled')) ws.close(1008, error)
+			}
+		}
+	}
+}

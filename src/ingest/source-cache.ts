@@ -1,0 +1,94 @@
+import type { ValidateFunction } from 'ajv'
+import { IpList } from '../lib/cidr'
+import type { SecretBox } from '../lib/crypto'
+import { isId } from '../lib/ids'
+import { compileJsonSchema } from '../lib/json-schema'
+import type { SourceRow, SourcesRepo } from '../sources/repo'
+import type { DedupStrategy } from '../sources/rules'
+import { openSecrets } from '../sources/secrets'
+import { normalizeVerificationType, type VerifySettings } from '../verify/types'
+
+/** Everything ingest needs about a source, parsed and compiled once. */
+export interface CompiledSource {
+	row: SourceRow
+	allow: IpList | null
+	deny: IpList | null
+	verify: VerifySettings | null
+	schema: ValidateFunction | null
+	dedup: { strategy: DedupStrategy; field: string | null; windowMs: number } | null
+	/** Requests accepted so far (ephemeral request limits), seeded from event_count. */
+	accepted: number
+}
+
+const parseJson = <T>(text: string | null): T | null => (text === null ? null : (JSON.parse(text) as T))
+
+function compile(row: SourceRow, box: SecretBox): CompiledSource {
+	const type = row.verification_type ? normalizeVerificationType(row.verification_type) : null
+	const allow = parseJson<string[]>(row.ip_allowlist)
+	const deny = parseJson<string[]>(row.ip_denylist)
+	const schema = row.schema_validation_enabled ? parseJson<Record<string, unknown>>(row.json_schema) : null
+	return {
+		row,
+		allow: allow?.length ? new IpList(allow) : null,
+		deny: deny?.length ? new IpList(deny) : null,
+		// Fail closed: verification on with an unknown type still verifies (and the registry rejects it).
+		verify: row.verification_enabled
+			? {
+					type: type ?? (row.verification_type as VerifySettings['type']),
+					secrets: openSecrets(box, row.verification_secret),
+					header: row.verification_header,
+					config: parseJson<Record<string, unknown>>(row.verification_config) ?? {}
+				}
+			: null,
+		schema: schema ? compileJsonSchema(schema) : null,
+		dedup: row.dedup_enabled && row.dedup_strategy
+			? { strategy: row.dedup_strategy as DedupStrategy, field: row.dedup_field, windowMs: row.dedup_window_seconds * 1000 }
+			: null,
+		accepted: row.event_count
+	}
+}
+
+/**
+ * Sources by id, compiled, kept in memory and dropped when the source changes:
+ * the ingest hot path does no query for its configuration.
+ */
+export class SourceCache {
+	readonly #entries = new Map<string, CompiledSource>()
+	readonly #loading = new Map<string, Promise<CompiledSource | null>>()
+
+	constructor(
+		private readonly repo: SourcesRepo,
+		private readonly box: SecretBox
+	) {}
+
+	invalidate(id: string): void {
+		this.#entries.delete(id)
+		this.#loading.delete(id)
+	}
+
+	/** A cached hit is returned synchronously-fast; a miss loads once even under concurrent requests. */
+	async get(id: string): Promise<CompiledSource | null> {
+		const hit = this.#entries.get(id)
+		if (hit) return hit
+		if (!isId('src', id)) return null
+		let loading = this.#loading.get(id)
+		if (!loading) {
+			loading = this.#load(id)
+			this.#loading.set(id, loading)
+		}
+		return loading
+	}
+
+	async #load(id: string): Promise<CompiledSource | null> {
+		try {
+			const row = await this.repo.findById(id)
+			if (!row) return null
+			const compiled = compile(row, this.box)
+			// A change that landed while loading invalidated the promise: do not cache stale data.
+			if (this.#loading.has(id)) this.#entries.set(id, compiled)
+			return compiled
+		} finally {
+			this.#loading.delete(id)
+		}
+	}
+}
