@@ -3,6 +3,7 @@ import type { Config } from './config'
 import { openStore, type Store } from './db/open'
 import { GroupCommitter } from './db/write'
 import type { PendingEvent } from './events/repo'
+import { RetentionSweeper } from './events/retention'
 import { EventsService } from './events/service'
 import { ClientIpResolver } from './ingest/client-ip'
 import { IngestService } from './ingest/service'
@@ -23,6 +24,7 @@ export interface AppContext {
 	sources: SourcesService
 	ingest: IngestService
 	events: EventsService
+	retention: RetentionSweeper
 	/** Waits for queued event writes to commit (graceful stop). */
 	drainWrites(): Promise<void>
 	close(): Promise<void>
@@ -40,10 +42,12 @@ export function createContext(config: Readonly<Config>, opts: { clock?: Clock; l
 	const committer = new GroupCommitter<PendingEvent>((batch) => store.events.insertBatch(batch))
 	const ingest = new IngestService(cache, committer, new ClientIpResolver(config.trustedProxies), clock)
 	const events = new EventsService(store.events)
+	const retention = new RetentionSweeper(store.events, clock, log, { retentionDays: config.retentionDays })
 	return {
-		config, clock, log, store, keys, sources, ingest, events,
+		config, clock, log, store, keys, sources, ingest, events, retention,
 		drainWrites: () => committer.drain(),
 		async close() {
+			await retention.stop()
 			await committer.drain()
 			await keys.flushUsage()
 			store.checkpoint()

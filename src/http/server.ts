@@ -3,6 +3,8 @@ import type { AppContext } from '../context'
 import { AppError } from '../lib/errors'
 import type { App } from './app'
 import { baseUrlOf } from './base-url'
+import { appErrorResponse } from './errors'
+import { tagRequest } from './request-id'
 import { handleIngest, INGEST_PREFIX, sourceIdFromPath } from './ingest'
 
 interface SocketData {
@@ -40,8 +42,7 @@ async function upgradeIngest(ctx: AppContext, request: Request, server: Server<S
 		const source = await ctx.ingest.admit(sourceId ?? '')
 		if (source.row.type !== 'websocket') throw new AppError(400, 'Source does not accept WebSocket connections (type is http)')
 	} catch (err) {
-		// Reuse the HTTP handler for the error envelope (and its access log line).
-		if (err instanceof AppError) return handleIngest(ctx, request, peerIp)
+		if (err instanceof AppError) return appErrorResponse(err, tagRequest(request).id)
 		throw err
 	}
 	const data: SocketData = { sourceId: sourceId ?? '', url: baseUrlOf(ctx.config, request) + url.pathname + url.search, headers: request.headers, peerIp }

@@ -1,0 +1,66 @@
+import type { Clock } from '../lib/clock'
+import type { Logger } from '../lib/log'
+import type { EventsRepo } from './repo'
+
+const DAY_MS = 86_400_000
+
+export interface RetentionOptions {
+	retentionDays: number
+	/** Rows per transaction: small, so a purge never holds the write lock long enough to stall ingest. */
+	batchSize?: number
+	intervalMs?: number
+}
+
+/**
+ * Deletes events past retention and dedup keys past their window, in small
+ * batches with a yield between them so queued ingest writes go first.
+ */
+export class RetentionSweeper {
+	#timer: Timer | null = null
+	#running: Promise<void> | null = null
+
+	constructor(
+		private readonly repo: EventsRepo,
+		private readonly clock: Clock,
+		private readonly log: Logger,
+		private readonly opts: RetentionOptions
+	) {}
+
+	start(): void {
+		this.#timer = setInterval(() => void this.sweep(), this.opts.intervalMs ?? 60_000)
+		this.#timer.unref()
+	}
+
+	/** One full pass (concurrent callers share it). */
+	sweep(): Promise<void> {
+		this.#running ??= this.#sweep().finally(() => {
+			this.#running = null
+		})
+		return this.#running
+	}
+
+	async #sweep(): Promise<void> {
+		const batch = this.opts.batchSize ?? 500
+		const cutoff = this.clock.now() - this.opts.retentionDays * DAY_MS
+		let events = 0
+		let keys = 0
+		try {
+			for (let n = batch; n === batch; events += n) {
+				n = await this.repo.purgeBefore(cutoff, batch)
+				await new Promise((r) => setImmediate(r))
+			}
+			for (let n = batch; n === batch; keys += n) {
+				n = await this.repo.purgeDedupKeys(this.clock.now(), batch)
+				await new Promise((r) => setImmediate(r))
+			}
+		} catch (err) {
+			this.log.error('retention sweep failed', { error: err instanceof Error ? err.message : String(err) })
+		}
+		if (events || keys) this.log.info('retention sweep', { events_deleted: events, dedup_keys_deleted: keys })
+	}
+
+	async stop(): Promise<void> {
+		if (this.#timer) clearInterval(this.#timer)
+		await this.#running
+	}
+}

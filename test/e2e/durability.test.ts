@@ -1,0 +1,87 @@
+import { afterAll, describe, expect, it } from 'bun:test'
+import { rmSync } from 'node:fs'
+import { tempDir } from '../helpers'
+import { run, SOURCE_CLI, startProcess } from './process'
+
+const dirs: string[] = []
+afterAll(() => {
+	for (const d of dirs) rmSync(d, { recursive: true, force: true })
+})
+
+async function boot(dir: string) {
+	return startProcess([...SOURCE_CLI, 'serve', '--port', '0', '--host', '127.0.0.1', '--data-dir', dir, '--no-access-log'])
+}
+
+async function setup() {
+	const dir = tempDir()
+	dirs.push(dir)
+	const key = (await run([...SOURCE_CLI, '--create-admin-key', '--data-dir', dir])).stdout.trim().split('\n').at(-1) ?? ''
+	return { dir, key }
+}
+
+const api = (url: string, key: string) => ({
+	async post(path: string, body: unknown) {
+		return fetch(`${url}${path}`, { method: 'POST', headers: { 'x-api-key': key, 'content-type': 'application/json' }, body: JSON.stringify(body) })
+	},
+	async get(path: string) {
+		return fetch(`${url}${path}`, { headers: { 'x-api-key': key } })
+	}
+})
+
+describe('durability', () => {
+	it('events and dedup state survive a restart', async () => {
+		const { dir, key } = await setup()
+		let server = await boot(dir)
+		const created = await api(server.url, key).post('/v1/sources', { name: 'r', slug: 'r', dedup_strategy: 'payload_hash', dedup_window_seconds: 3600 })
+		const id = ((await created.json()) as { source: { id: string } }).source.id
+		const first = await fetch(`${server.url}/v1/ingest/${id}`, { method: 'POST', body: '{"order":1}' })
+		const firstId = ((await first.json()) as { event_id: string }).event_id
+		expect(await server.stop()).toBe(0)
+
+		server = await boot(dir)
+		const c = api(server.url, key)
+		expect((await c.get(`/v1/events/${firstId}`)).status).toBe(200)
+		const again = await fetch(`${server.url}/v1/ingest/${id}`, { method: 'POST', body: '{"order":1}' })
+		const againId = ((await again.json()) as { event_id: string }).event_id
+		const e = ((await (await c.get(`/v1/events/${againId}`)).json()) as { event: { dedup_status: string } }).event
+		expect(e.dedup_status).toBe('duplicate')
+		const src = ((await (await c.get(`/v1/sources/${id}`)).json()) as { source: { event_count: number } }).source
+		expect(src.event_count).toBe(2)
+		await server.stop()
+	})
+
+	it('every event answered 200 is stored after kill -9', async () => {
+		const { dir, key } = await setup()
+		let server = await boot(dir)
+		const created = await api(server.url, key).post('/v1/sources', { name: 'k', slug: 'k' })
+		const id = ((await created.json()) as { source: { id: string } }).source.id
+		const acknowledged: string[] = []
+		let stop = false
+		// 16 concurrent senders until the kill; each keeps only ids it got a 200 for.
+		const senders = Array.from({ length: 16 }, async (_, w) => {
+			for (let i = 0; !stop; i++) {
+				try {
+					const res = await fetch(`${server.url}/v1/ingest/${id}`, { method: 'POST', body: JSON.stringify({ w, i, pad: 'x'.repeat(512) }) })
+					if (res.status === 200) acknowledged.push(((await res.json()) as { event_id: string }).event_id)
+				} catch {
+					return // connection refused or reset: the server is gone
+				}
+			}
+		})
+		await Bun.sleep(700)
+		server.proc.kill('SIGKILL')
+		await server.proc.exited
+		stop = true
+		await Promise.all(senders)
+		expect(acknowledged.length).toBeGreaterThan(100)
+
+		server = await boot(dir)
+		const c = api(server.url, key)
+		const missing: string[] = []
+		for (const eventId of acknowledged) {
+			if ((await c.get(`/v1/events/${eventId}`)).status !== 200) missing.push(eventId)
+		}
+		expect({ acknowledged: acknowledged.length, missing }).toEqual({ acknowledged: acknowledged.length, missing: [] })
+		await server.stop()
+	}, 60000)
+})
