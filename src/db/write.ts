@@ -46,6 +46,7 @@ export class GroupCommitter<T> {
 		await previous
 		try {
 			await this.commit(batch.map((b) => b.item))
+			if (process.env.HS_DEBUG_BATCH) console.error('batch', batch.length)
 			for (const b of batch) b.resolve()
 		} catch (err) {
 			for (const b of batch) b.reject(err)

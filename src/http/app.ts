@@ -1,8 +1,8 @@
 import { openapi } from '@elysiajs/openapi'
 import { Elysia } from 'elysia'
 import type { AppContext } from '../context'
-import { readCapped } from '../lib/body'
-import { BadRequest, PayloadTooLarge, UnsupportedMediaType } from '../lib/errors'
+import { readRequestBody } from '../lib/body'
+import { BadRequest, UnsupportedMediaType } from '../lib/errors'
 import { authenticateRequest } from './auth'
 import { INGEST_ROUTE } from './ingest'
 import { errorHandler } from './errors'
@@ -20,8 +20,7 @@ const JSON_TYPE = /^application\/([\w.+-]+\+)?json\s*(;|$)/i
  * reading; an undeclared one (chunked) is cut off as soon as it passes the cap.
  */
 async function parseApiBody(request: Request, maxBytes: number): Promise<unknown> {
-	if (Number(request.headers.get('content-length') ?? '0') > maxBytes) throw new PayloadTooLarge(maxBytes)
-	const bytes = await readCapped(request.body, maxBytes)
+	const bytes = await readRequestBody(request, maxBytes)
 	// No body at all (DELETE, bodiless POST): let the route's schema decide whether that is allowed.
 	if (bytes.byteLength === 0) return null
 	if (!JSON_TYPE.test(request.headers.get('content-type') ?? '')) throw new UnsupportedMediaType()

@@ -1,6 +1,6 @@
 import type { AppContext } from '../context'
-import { readCapped } from '../lib/body'
-import { AppError, PayloadTooLarge } from '../lib/errors'
+import { readRequestBody } from '../lib/body'
+import { AppError } from '../lib/errors'
 import { appErrorResponse, envelope } from './errors'
 import { baseUrlOf } from './base-url'
 import { requestIdOf, startedAtOf, tagRequest } from './request-id'
@@ -12,7 +12,12 @@ const METHODS = new Set(['GET', 'POST', 'PUT', 'PATCH', 'DELETE'])
 /** `/v1/ingest/<source_id>` → the id; anything after a further slash is not ours. */
 export function sourceIdFromPath(path: string): string | null {
 	const rest = path.slice(INGEST_PREFIX.length)
-	return rest.length > 0 && !rest.includes('/') ? decodeURIComponent(rest) : null
+	if (rest.length === 0 || rest.includes('/')) return null
+	try {
+		return decodeURIComponent(rest)
+	} catch {
+		return null // malformed percent-encoding names no source
+	}
 }
 
 /**
@@ -29,9 +34,7 @@ export async function handleIngest(ctx: AppContext, request: Request, peerIp: st
 		if (!sourceId) throw new AppError(404, 'Source not found')
 		if (!METHODS.has(request.method)) throw new AppError(405, 'Method not allowed', undefined, { allow: [...METHODS].join(', ') })
 		const source = await ctx.ingest.admit(sourceId)
-		const max = ctx.config.maxBodyBytes
-		if (Number(request.headers.get('content-length') ?? '0') > max) throw new PayloadTooLarge(max)
-		const body = await readCapped(request.body, max)
+		const body = await readRequestBody(request, ctx.config.maxBodyBytes)
 		const result = await ctx.ingest.accept(source, {
 			method: request.method,
 			url: baseUrlOf(ctx.config, request) + url.pathname + url.search,

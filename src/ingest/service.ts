@@ -103,7 +103,10 @@ export class IngestService {
 		const inline = req.body.byteLength <= INLINE_PAYLOAD_BYTES
 		const headers = Object.fromEntries(req.headers)
 		// Basic-auth credentials are the source's secret: never keep them in the event.
-		if (source.verify?.type === 'basic_auth' && headers.authorization) headers.authorization = '[redacted]'
+		if (source.verify?.type === 'basic_auth') {
+			const credentialHeader = (source.verify.header ?? 'authorization').toLowerCase()
+			if (headers[credentialHeader] !== undefined) headers[credentialHeader] = '[redacted]'
+		}
 		return {
 			id, org_id: source.row.org_id, env_id: source.row.env_id, source_id: source.row.id, method: req.method,
 			headers: JSON.stringify(headers), query_params: jsonOrNull(queryObject(req.url)),

@@ -28,3 +28,20 @@ export async function readCapped(body: ReadableStream<Uint8Array> | null, maxByt
 	}
 	return out
 }
+
+/**
+ * A request's body under the cap. With a Content-Length (the common case) the
+ * size is known up front and the native whole-body read is used; only chunked
+ * bodies go through the stream reader that stops at the cap.
+ */
+export async function readRequestBody(request: Request, maxBytes: number): Promise<Uint8Array> {
+	const declared = request.headers.get('content-length')
+	if (declared !== null && !request.headers.has('transfer-encoding')) {
+		const length = Number(declared)
+		if (length > maxBytes) throw new PayloadTooLarge(maxBytes)
+		const bytes = new Uint8Array(await request.arrayBuffer())
+		if (bytes.byteLength > maxBytes) throw new PayloadTooLarge(maxBytes)
+		return bytes
+	}
+	return readCapped(request.body, maxBytes)
+}

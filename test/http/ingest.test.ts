@@ -261,3 +261,18 @@ describe('ingest: dedup step', () => {
 		await clocked.close()
 	})
 })
+
+describe('ingest: regressions', () => {
+	it('404, not 500, for a malformed percent-encoded id', async () => {
+		await expectError(await ingest('%E0%A4%A'), 404, 'Source not found')
+	})
+
+	it('redacts basic-auth credentials read from a custom header', async () => {
+		const id = await source({ slug: 'pm-custom', template: 'postmark', verification_secret: 'user:pa55word', verification_header: 'X-Webhook-Auth' })
+		const res = await ingest(id, { headers: { 'x-webhook-auth': `Basic ${btoa('user:pa55word')}` } })
+		expect(res.status).toBe(200)
+		const e = await event(((await res.json()) as { event_id: string }).event_id)
+		expect((e.headers as Json)['x-webhook-auth']).toBe('[redacted]')
+		expect(JSON.stringify(e)).not.toContain(btoa('user:pa55word'))
+	})
+})

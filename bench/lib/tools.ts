@@ -1,0 +1,95 @@
+/** Shared plumbing for the benchmark scripts: load tool, processes, ports, the binary. */
+import { existsSync, mkdtempSync, readFileSync, writeFileSync } from 'node:fs'
+import { tmpdir } from 'node:os'
+import { join } from 'node:path'
+
+export const ROOT = join(import.meta.dir, '..', '..')
+export const BIN = join(ROOT, 'dist', 'hookstream')
+
+/** wrk from Debian, installed on first use (the machines reach Debian's mirrors). */
+export function ensureWrk(): string {
+	const found = Bun.which('wrk')
+	if (found) return found
+	console.error('installing wrk from Debian packages…')
+	const update = Bun.spawnSync(['apt-get', 'update', '-qq'], { stdout: 'ignore', stderr: 'inherit' })
+	const install = Bun.spawnSync(['apt-get', 'install', '-y', '-qq', 'wrk'], { stdout: 'ignore', stderr: 'inherit' })
+	const wrk = Bun.which('wrk')
+	if (update.exitCode !== 0 || install.exitCode !== 0 || !wrk) throw new Error('could not install wrk (apt-get install wrk)')
+	return wrk
+}
+
+export function ensureBinary(): string {
+	if (!existsSync(BIN)) {
+		const build = Bun.spawnSync([process.execPath, 'run', 'build'], { cwd: ROOT, stdout: 'inherit', stderr: 'inherit' })
+		if (build.exitCode !== 0) throw new Error('build failed')
+	}
+	return BIN
+}
+
+export async function freePort(): Promise<number> {
+	const server = Bun.serve({ port: 0, hostname: '127.0.0.1', fetch: () => new Response() })
+	const port = server.port ?? 0
+	await server.stop(true)
+	return port
+}
+
+export function tempDir(prefix: string): string {
+	return mkdtempSync(join(tmpdir(), prefix))
+}
+
+export function rssMiB(pid: number): number {
+	const kb = Number(/VmRSS:\s+(\d+)/.exec(readFileSync(`/proc/${pid}/status`, 'utf8'))?.[1] ?? Number.NaN)
+	return kb / 1024
+}
+
+/** Spawns a server and waits until `url` answers. */
+export async function startServer(cmd: string[], readyUrl: string, env: Record<string, string> = {}) {
+	const proc = Bun.spawn(cmd, { stdout: 'ignore', stderr: 'inherit', env: { ...process.env, ...env } })
+	const started = performance.now()
+	for (;;) {
+		try {
+			if ((await fetch(readyUrl)).status < 500) break
+		} catch {}
+		if (performance.now() - started > 15000) throw new Error(`${cmd.join(' ')} not ready`)
+		await Bun.sleep(10)
+	}
+	return proc
+}
+
+export interface WrkResult {
+	requests: number
+	rps: number
+	p50ms: number
+	p99ms: number
+	non2xx: number
+	errors: number
+}
+
+function toMs(value: string, unit: string): number {
+	const n = Number(value)
+	return unit === 'us' ? n / 1000 : unit === 's' ? n * 1000 : unit === 'm' ? n * 60000 : n
+}
+
+/** Runs wrk with a POST body and headers; parses throughput, latency percentiles and failures. */
+export async function wrk(url: string, opts: { body: string; headers: Record<string, string>; connections: number; seconds: number; threads?: number }): Promise<WrkResult> {
+	const dir = tempDir('hs-wrk-')
+	const script = join(dir, 'post.lua')
+	const headerLines = Object.entries(opts.headers).map(([k, v]) => `wrk.headers[${JSON.stringify(k)}] = ${JSON.stringify(v)}`).join('\n')
+	writeFileSync(script, `wrk.method = "POST"\nwrk.body = ${JSON.stringify(opts.body)}\n${headerLines}\n`)
+	const proc = Bun.spawn([ensureWrk(), '-t', String(opts.threads ?? 2), '-c', String(opts.connections), '-d', `${opts.seconds}s`, '--latency', '-s', script, url], { stdout: 'pipe', stderr: 'inherit' })
+	const out = await new Response(proc.stdout).text()
+	await proc.exited
+	const pct = (p: string) => {
+		const m = new RegExp(`^\\s+${p}%\\s+([\\d.]+)(us|ms|s|m)`, 'm').exec(out)
+		return m ? toMs(m[1] ?? '', m[2] ?? '') : Number.NaN
+	}
+	const errorsLine = /Socket errors: connect (\d+), read (\d+), write (\d+), timeout (\d+)/.exec(out)
+	return {
+		requests: Number(/(\d+) requests in/.exec(out)?.[1] ?? Number.NaN),
+		rps: Number(/Requests\/sec:\s+([\d.]+)/.exec(out)?.[1] ?? Number.NaN),
+		p50ms: pct('50'),
+		p99ms: pct('99'),
+		non2xx: Number(/Non-2xx or 3xx responses: (\d+)/.exec(out)?.[1] ?? 0),
+		errors: errorsLine ? errorsLine.slice(1).reduce((a, b) => a + Number(b), 0) : 0
+	}
+}
