@@ -98,7 +98,7 @@ export function createEventsRepo(db: Database) {
 		'SELECT e.*, s.name AS source_name, s.slug AS source_slug FROM events e LEFT JOIN sources s ON s.id = e.source_id WHERE e.id = $1'
 	)
 	const payload = prepare<{ body: Uint8Array }, [string]>(db, 'SELECT body FROM event_payloads WHERE event_id = $1')
-	const oldIds = prepare<{ id: string }, [number, number]>(db, 'SELECT id FROM events WHERE received_at < $1 ORDER BY received_at LIMIT $2')
+	const oldIds = prepare<{ id: string }, [string, number]>(db, 'SELECT id FROM events WHERE id < $1 ORDER BY id LIMIT $2')
 	const deleteEvent = prepare(db, 'DELETE FROM events WHERE id = $1')
 	const deletePayload = prepare(db, 'DELETE FROM event_payloads WHERE event_id = $1')
 	const expiredKeys = prepare(
@@ -162,10 +162,10 @@ export function createEventsRepo(db: Database) {
 			const row = prepare<{ n: number }, (string | number)[]>(db, `SELECT COUNT(*) AS n FROM events e WHERE ${sql}`).get(...params)
 			return row?.n ?? 0
 		},
-		/** Deletes up to `limit` events received before `cutoff`; returns how many. Small batches keep ingest flowing. */
-		async purgeBefore(cutoff: number, limit: number): Promise<number> {
+		/** Deletes up to `limit` events with ids below `cutoffId` (ids sort by time); returns how many. */
+		async purgeBefore(cutoffId: string, limit: number): Promise<number> {
 			return db.transaction(() => {
-				const ids = oldIds.all(cutoff, limit)
+				const ids = oldIds.all(cutoffId, limit)
 				for (const { id } of ids) {
 					deletePayload.run(id)
 					deleteEvent.run(id)

@@ -1,4 +1,5 @@
 import type { Clock } from '../lib/clock'
+import { idFloorAt } from '../lib/ids'
 import type { Logger } from '../lib/log'
 import type { EventsRepo } from './repo'
 
@@ -41,7 +42,7 @@ export class RetentionSweeper {
 
 	async #sweep(): Promise<void> {
 		const batch = this.opts.batchSize ?? 500
-		const cutoff = this.clock.now() - this.opts.retentionDays * DAY_MS
+		const cutoff = idFloorAt('evt', this.clock.now() - this.opts.retentionDays * DAY_MS)
 		let events = 0
 		let keys = 0
 		try {

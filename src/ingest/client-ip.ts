@@ -25,7 +25,12 @@ export class ClientIpResolver {
 	}
 }
 
+const DOTTED = /^\d{1,3}\.\d{1,3}\.\d{1,3}\.\d{1,3}$/
+
 /** IPv4-mapped IPv6 (`::ffff:1.2.3.4`, as Bun reports IPv4 peers on a dual-stack socket) → `1.2.3.4`. */
 function canonical(address: string): string | null {
+	// Fast path for what sockets report: plain or mapped IPv4 needs no full parse.
+	if (DOTTED.test(address)) return address
+	if (address.startsWith('::ffff:') && DOTTED.test(address.slice(7))) return address.slice(7)
 	return normalizeAddress(address)?.toString() ?? null
 }

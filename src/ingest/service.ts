@@ -99,7 +99,7 @@ export class IngestService {
 	}
 
 	#row(source: CompiledSource, req: InboundRequest, ip: string | null, now: number, schemaOk: boolean, dedupHash: string | null): EventRow {
-		const id = newId('evt')
+		const id = newId('evt', now)
 		const inline = req.body.byteLength <= INLINE_PAYLOAD_BYTES
 		const headers = Object.fromEntries(req.headers)
 		// Basic-auth credentials are the source's secret: never keep them in the event.

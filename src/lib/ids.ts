@@ -9,8 +9,13 @@ export type IdPrefix =
  * `<prefix>_` + 32 lowercase hex from a UUIDv7, so ids sort by creation time
  * (cursor pagination relies on that ordering).
  */
-export function newId(prefix: IdPrefix): string {
-	return `${prefix}_${Bun.randomUUIDv7().replaceAll('-', '')}`
+export function newId(prefix: IdPrefix, atMs?: number): string {
+	return `${prefix}_${Bun.randomUUIDv7('hex', atMs).replaceAll('-', '')}`
+}
+
+/** The smallest id of this kind created at `ms`: every id created earlier sorts below it. */
+export function idFloorAt(prefix: IdPrefix, ms: number): string {
+	return `${prefix}_${Math.max(0, Math.floor(ms)).toString(16).padStart(12, '0')}${'0'.repeat(20)}`
 }
 
 /** API key ids are shorter by contract: `ak_` + 16 hex. */

@@ -22,11 +22,11 @@ CREATE TABLE events (
 	topic TEXT
 );
 
--- Newest-first pages per environment, per source and per status; retention scans received_at.
+-- Newest-first pages per environment and per source. Every index is paid on
+-- each ingest write, so there are only these two: ids are time-ordered, so
+-- retention deletes by id range and needs no received_at index.
 CREATE INDEX events_env ON events (env_id, id);
 CREATE INDEX events_source ON events (source_id, id);
-CREATE INDEX events_env_status ON events (env_id, status, id);
-CREATE INDEX events_received ON events (received_at);
 
 CREATE TABLE event_payloads (
 	event_id TEXT PRIMARY KEY,
