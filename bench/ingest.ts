@@ -40,6 +40,7 @@ async function createSource(spec: Record<string, unknown>): Promise<string> {
 const hmacSecret = 'bench-hmac-secret'
 const stripeSecret = 'whsec_bench_secret'
 const sources = {
+	warmup: await createSource({ name: 'warm-up', slug: 'bench-warmup' }),
 	a: await createSource({ name: 'a', slug: 'bench-a' }),
 	b: await createSource({ name: 'b', slug: 'bench-b', verification_type: 'hmac_sha256', verification_header: 'X-Signature', verification_secret: hmacSecret }),
 	c: await createSource({ name: 'c', slug: 'bench-c', template: 'stripe', verification_secret: stripeSecret, dedup_enabled: true, dedup_strategy: 'payload_hash' })
@@ -59,7 +60,7 @@ function target(config: Config): { url: string; headers: Record<string, string> 
 
 const results: Record<Config, WrkResult[]> = { baseline: [], a: [], b: [], c: [] }
 const rss: number[] = []
-await wrk(target('a').url, { body, headers: target('a').headers, connections: CONNECTIONS, seconds: 2 }) // warm-up, not reported
+await wrk(`${base}/v1/ingest/${sources.warmup}`, { body, headers: target('a').headers, connections: CONNECTIONS, seconds: 2 }) // warm-up, not reported
 for (let round = 0; round < ROUNDS; round++) {
 	for (const config of ['baseline', 'a', 'b', 'c'] as const) {
 		const { url, headers } = target(config)

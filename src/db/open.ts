@@ -29,8 +29,8 @@ export interface OpenOptions {
 	migrate: boolean
 }
 
-/** Opens the single database handle of this process with the pragmas the storage rules require. */
-export function openStore(opts: OpenOptions): Store {
+/** Opens a handle with the pragmas the storage rules require (the API's, or the event writer's). */
+export function openDatabase(opts: OpenOptions): Database {
 	mkdirSync(opts.dataDir, { recursive: true })
 	const db = new Database(join(opts.dataDir, DB_FILE), { create: true, strict: true })
 	// busy_timeout first: a CLI next to a running server must wait for the write lock, not fail.
@@ -39,6 +39,12 @@ export function openStore(opts: OpenOptions): Store {
 	db.run(`PRAGMA synchronous = ${opts.synchronous}`)
 	db.run('PRAGMA foreign_keys = ON')
 	if (opts.migrate) migrate(db)
+	return db
+}
+
+/** Every repo over the API's database handle. */
+export function openStore(opts: OpenOptions): Store {
+	const db = openDatabase(opts)
 	return {
 		tenancy: createTenancyRepo(db),
 		apiKeys: createApiKeysRepo(db),

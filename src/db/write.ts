@@ -1,63 +1,54 @@
 /**
  * Group commit: writes that arrive together share one transaction. Each caller's
  * promise settles only after the transaction holding its item has committed, so
- * an acknowledgement always means "durable". A batch flushes when it is full or
- * on the next turn of the event loop, whichever comes first.
+ * an acknowledgement always means "durable". One batch is in flight at a time;
+ * whatever arrives meanwhile forms the next batch, so batches grow with load.
  */
 export class GroupCommitter<T> {
 	#queue: { item: T; resolve: () => void; reject: (e: unknown) => void }[] = []
 	#scheduled = false
-	#flushing: Promise<void> = Promise.resolve()
+	#inFlight: Promise<void> | null = null
 
 	constructor(
 		private readonly commit: (items: T[]) => Promise<void>,
-		private readonly maxBatch = 512
+		private readonly maxBatch = 1024
 	) {}
 
 	write(item: T): Promise<void> {
 		return new Promise((resolve, reject) => {
 			this.#queue.push({ item, resolve, reject })
-			if (this.#queue.length >= this.maxBatch) this.#flushSoon(true)
-			else this.#flushSoon(false)
+			this.#schedule()
 		})
 	}
 
-	#flushSoon(now: boolean): void {
-		if (now) {
-			void this.#flush()
-			return
-		}
-		if (this.#scheduled) return
+	/** Flush on the next turn of the event loop, so requests arriving together share a batch. */
+	#schedule(): void {
+		if (this.#scheduled || this.#inFlight) return
 		this.#scheduled = true
 		setImmediate(() => {
 			this.#scheduled = false
-			void this.#flush()
+			this.#inFlight ??= this.#run()
 		})
 	}
 
-	async #flush(): Promise<void> {
-		const batch = this.#queue
-		if (batch.length === 0) return
-		this.#queue = []
-		// Batches commit one after another, in arrival order.
-		const previous = this.#flushing
-		let done!: () => void
-		this.#flushing = new Promise((r) => (done = r))
-		await previous
-		try {
-			await this.commit(batch.map((b) => b.item))
-			if (process.env.HS_DEBUG_BATCH) console.error('batch', batch.length)
-			for (const b of batch) b.resolve()
-		} catch (err) {
-			for (const b of batch) b.reject(err)
-		} finally {
-			done()
+	async #run(): Promise<void> {
+		while (this.#queue.length > 0) {
+			const batch = this.#queue.splice(0, this.maxBatch)
+			try {
+				await this.commit(batch.map((b) => b.item))
+				for (const b of batch) b.resolve()
+			} catch (err) {
+				for (const b of batch) b.reject(err)
+			}
 		}
+		this.#inFlight = null
 	}
 
 	/** Waits for everything queued so far to commit (graceful stop). */
 	async drain(): Promise<void> {
-		await this.#flush()
-		await this.#flushing
+		while (this.#queue.length > 0 || this.#inFlight || this.#scheduled) {
+			this.#inFlight ??= this.#run()
+			await this.#inFlight
+		}
 	}
 }
