@@ -1,0 +1,69 @@
+import { describe, expect, it } from 'bun:test'
+import { GroupCommitter } from '../../src/db/write'
+
+describe('GroupCommitter', () => {
+	it('commits writes that arrive together in one batch, and settles each after its commit', async () => {
+		const batches: number[][] = []
+		const committed = new Set<number>()
+		const gc = new GroupCommitter<number>(async (items) => {
+			await Bun.sleep(5)
+			batches.push(items)
+			for (const i of items) committed.add(i)
+		})
+		const settled = await Promise.all([1, 2, 3].map((i) => gc.write(i).then(() => committed.has(i))))
+		expect(settled).toEqual([true, true, true])
+		expect(batches).toEqual([[1, 2, 3]])
+	})
+
+	it('keeps one batch in flight; later arrivals form the next batch, in order', async () => {
+		const batches: number[][] = []
+		let inFlight = 0
+		let maxInFlight = 0
+		const gc = new GroupCommitter<number>(async (items) => {
+			maxInFlight = Math.max(maxInFlight, ++inFlight)
+			await Bun.sleep(10)
+			batches.push(items)
+			inFlight--
+		})
+		const first = gc.write(1)
+		await Bun.sleep(2)
+		const rest = [2, 3, 4].map((i) => gc.write(i))
+		await Promise.all([first, ...rest])
+		expect(maxInFlight).toBe(1)
+		expect(batches).toEqual([[1], [2, 3, 4]])
+	})
+
+	it('rejects every write of a failed batch and goes on with the next', async () => {
+		let fail = true
+		const gc = new GroupCommitter<number>(async () => {
+			if (fail) {
+				fail = false
+				throw new Error('disk full')
+			}
+		})
+		const results = await Promise.allSettled([gc.write(1), gc.write(2)])
+		expect(results.map((r) => r.status)).toEqual(['rejected', 'rejected'])
+		await expect(gc.write(3)).resolves.toBeUndefined()
+	})
+
+	it('splits at the maximum batch size', async () => {
+		const sizes: number[] = []
+		const gc = new GroupCommitter<number>(async (items) => {
+			sizes.push(items.length)
+		}, 4)
+		await Promise.all(Array.from({ length: 10 }, (_, i) => gc.write(i)))
+		expect(sizes).toEqual([4, 4, 2])
+	})
+
+	it('drain waits for everything queued', async () => {
+		const done: number[] = []
+		const gc = new GroupCommitter<number>(async (items) => {
+			await Bun.sleep(5)
+			done.push(...items)
+		})
+		void gc.write(1)
+		void gc.write(2)
+		await gc.drain()
+		expect(done).toEqual([1, 2])
+	})
+})
