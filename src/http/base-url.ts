@@ -1,6 +1,6 @@
 import type { Config } from '../config'
 
 /** The configured public base URL, else the origin the request was addressed to. */
-export function baseUrlOf(config: Pick<Config, 'publicUrl'>, request: Request): string {
-	return config.publicUrl ?? new URL(request.url).origin
+export function baseUrlOf(config: Pick<Config, 'publicUrl'>, request: Request | URL): string {
+	return config.publicUrl ?? (request instanceof URL ? request : new URL(request.url)).origin
 }

@@ -37,7 +37,7 @@ export async function handleIngest(ctx: AppContext, request: Request, peerIp: st
 		const body = await readRequestBody(request, ctx.config.maxBodyBytes)
 		const result = await ctx.ingest.accept(source, {
 			method: request.method,
-			url: baseUrlOf(ctx.config, request) + url.pathname + url.search,
+			url: baseUrlOf(ctx.config, url) + url.pathname + url.search,
 			headers: request.headers,
 			peerIp,
 			body

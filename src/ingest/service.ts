@@ -29,6 +29,7 @@ export interface IngestResult {
 const decoder = new TextDecoder('utf-8', { fatal: false })
 
 function queryObject(url: string): Record<string, string | string[]> | null {
+	if (!url.includes('?')) return null
 	const params = new URL(url).searchParams
 	if (params.size === 0) return null
 	const out: Record<string, string | string[]> = {}

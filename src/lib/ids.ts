@@ -23,8 +23,17 @@ export function newApiKeyId(): string {
 	return `ak_${randomBytes(8).toString('hex')}`
 }
 
+// Request ids are labels, not secrets: draw them from a refilled pool instead of one crypto call each.
+let pool = randomBytes(6 * 1024)
+let poolOffset = 0
+
 export function newRequestId(): string {
-	return `req_${randomBytes(6).toString('hex')}`
+	if (poolOffset + 6 > pool.length) {
+		pool = randomBytes(6 * 1024)
+		poolOffset = 0
+	}
+	poolOffset += 6
+	return `req_${pool.toString('hex', poolOffset - 6, poolOffset)}`
 }
 
 /** True when `value` looks like an id of this kind (cheap check before a lookup). */
