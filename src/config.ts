@@ -25,8 +25,14 @@ export const OPTIONS = {
 	publicUrl: { flag: 'public-url', kind: 'string', default: null, help: 'Public base URL used in ingest URLs and Twilio signatures (default: the request host)' },
 	maxBodyBytes: { flag: 'max-body-bytes', kind: 'int', default: 1048576, min: 1024, max: 104857600, help: 'Largest accepted request body in bytes (413 above it)' },
 	maxSources: { flag: 'max-sources', kind: 'int', default: null, min: 0, help: 'Quota: sources per environment (unset = unlimited)' },
+	maxDestinations: { flag: 'max-destinations', kind: 'int', default: null, min: 0, help: 'Quota: destinations per environment (unset = unlimited)' },
 	retentionDays: { flag: 'retention-days', kind: 'int', default: 30, min: 1, max: 3650, help: 'Days to keep events' },
 	trustedProxies: { flag: 'trusted-proxies', kind: 'list', default: [], help: 'Comma-separated IPs/CIDRs whose X-Forwarded-For is trusted' },
+	allowPrivateDestinations: { flag: 'allow-private-destinations', kind: 'bool', default: false, help: 'Allow deliveries to private, loopback, link-local and metadata addresses' },
+	deliveryConcurrency: { flag: 'delivery-concurrency', kind: 'int', default: 64, min: 1, max: 10000, help: 'Delivery attempts in flight across all destinations' },
+	destinationConcurrency: { flag: 'destination-concurrency', kind: 'int', default: 8, min: 1, max: 1000, help: 'Delivery attempts in flight per destination (1 = strictly in order)' },
+	shutdownGraceMs: { flag: 'shutdown-grace-ms', kind: 'int', default: 10000, min: 0, max: 600000, help: 'On SIGTERM, how long in-flight deliveries may finish before they are released' },
+	retryUnitMs: { flag: 'retry-unit-ms', kind: 'int', default: 1000, min: 1, max: 1000, help: 'Milliseconds per second of retry_intervals (lower it only in tests)' },
 	encryptionKey: { flag: 'encryption-key', kind: 'string', default: null, help: 'Base64 32-byte key for secrets at rest (default: generated into <data-dir>/secret.key)' },
 	sqliteSynchronous: { flag: 'sqlite-synchronous', kind: 'enum', default: 'NORMAL', choices: ['NORMAL', 'FULL'], help: 'SQLite synchronous mode; FULL also survives power loss' },
 	logLevel: { flag: 'log-level', kind: 'enum', default: 'info', choices: ['debug', 'info', 'warn', 'error', 'silent'], help: 'Minimum log level' },
@@ -42,8 +48,14 @@ export interface Config {
 	publicUrl: string | null
 	maxBodyBytes: number
 	maxSources: number | null
+	maxDestinations: number | null
 	retentionDays: number
 	trustedProxies: string[]
+	allowPrivateDestinations: boolean
+	deliveryConcurrency: number
+	destinationConcurrency: number
+	shutdownGraceMs: number
+	retryUnitMs: number
 	encryptionKey: string | null
 	sqliteSynchronous: 'NORMAL' | 'FULL'
 	logLevel: LogLevel

@@ -1,7 +1,14 @@
 import { ApiKeyService } from './auth/service'
 import type { Config } from './config'
+import { ConnectionsService } from './connections/service'
 import { openStore, type Store } from './db/open'
+import { DestinationsService } from './destinations/service'
 import { GroupCommitter } from './db/write'
+import { AttemptsService } from './attempts/service'
+import { RetryService } from './delivery/retries'
+import { DeliveryWorker } from './delivery/worker'
+import { IssuesService } from './issues/service'
+import { RouteCache } from './ingest/route-cache'
 import type { PendingEvent } from './events/repo'
 import { RetentionSweeper } from './events/retention'
 import { EventsService } from './events/service'
@@ -22,9 +29,17 @@ export interface AppContext {
 	store: Store
 	keys: ApiKeyService
 	sources: SourcesService
+	destinations: DestinationsService
+	connections: ConnectionsService
 	ingest: IngestService
 	events: EventsService
 	retention: RetentionSweeper
+	worker: DeliveryWorker
+	retries: RetryService
+	attempts: AttemptsService
+	issues: IssuesService
+	/** The server's background work: delivery worker, retention, issue auto-resolve. */
+	startBackground(): Promise<void>
 	/** Waits for queued event writes to commit (graceful stop). */
 	drainWrites(): Promise<void>
 	close(): Promise<void>
@@ -37,16 +52,47 @@ export function createContext(config: Readonly<Config>, opts: { clock?: Clock; l
 	const secrets = new SecretBox(loadEncryptionKey(config.encryptionKey, config.dataDir))
 	const keys = new ApiKeyService(store.apiKeys, store.tenancy, clock)
 	const sources = new SourcesService(store.sources, secrets, clock, { maxSources: config.maxSources })
+	const destinations = new DestinationsService(store.destinations, secrets, clock, { maxDestinations: config.maxDestinations })
+	const connections = new ConnectionsService(store.connections, clock)
+	const worker = new DeliveryWorker(
+		{ deliveries: store.deliveries, events: store.events, destinations, connections, clock, log },
+		{
+			globalConcurrency: config.deliveryConcurrency, destinationConcurrency: config.destinationConcurrency,
+			allowPrivateDestinations: config.allowPrivateDestinations, retryUnitMs: config.retryUnitMs,
+			// Longer than any attempt can take (timeout_ms ≤ 120 s), so a live attempt never loses its lease.
+			leaseMs: 150_000
+		}
+	)
 	const cache = new SourceCache(store.sources, secrets)
+	const routes = new RouteCache((sourceId) => connections.activeRoutes(sourceId))
 	sources.onChange((id) => cache.invalidate(id))
-	const committer = new GroupCommitter<PendingEvent>((batch) => store.events.insertBatch(batch))
-	const ingest = new IngestService(cache, committer, new ClientIpResolver(config.trustedProxies), clock)
+	connections.onChange((sourceId) => routes.invalidate(sourceId))
+	destinations.onChange((id) => {
+		routes.clear() // a destination's status decides whether its connections route
+		worker.destinationChanged(id)
+	})
+	const committer = new GroupCommitter<PendingEvent, number>((batch) => store.events.insertBatch(batch), 1024, (queued) => {
+		if (queued > 0) worker.wake()
+	})
+	const ingest = new IngestService(cache, committer, new ClientIpResolver(config.trustedProxies), clock, routes)
 	const events = new EventsService(store.events)
 	const retention = new RetentionSweeper(store.events, clock, log, { retentionDays: config.retentionDays })
+	const retries = new RetryService(store.deliveries, store.attempts, clock, () => worker.wake())
+	const attempts = new AttemptsService(store.attempts)
+	const issues = new IssuesService(store.issues, retries, clock, log)
+	let background = false
 	return {
-		config, clock, log, store, keys, sources, ingest, events, retention,
+		config, clock, log, store, keys, sources, destinations, connections, ingest, events, retention, worker, retries, attempts, issues,
+		async startBackground() {
+			background = true
+			retention.start()
+			issues.start()
+			await worker.start()
+		},
 		drainWrites: () => committer.drain(),
 		async close() {
+			if (background) await worker.stop(config.shutdownGraceMs)
+			issues.stop()
 			await retention.stop()
 			await committer.drain()
 			await keys.flushUsage()

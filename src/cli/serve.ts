@@ -40,7 +40,7 @@ export async function startServer(config: Readonly<Config>, adminKey?: string): 
 			return new Response(JSON.stringify({ error: 'Internal server error', status: 500, request_id: 'req_000000000000' }), { status: 500, headers: { 'content-type': 'application/json' } })
 		}
 	})
-	ctx.retention.start()
+	await ctx.startBackground()
 	const flusher = setInterval(() => void ctx.keys.flushUsage().catch((e) => log.error('usage flush failed', { error: String(e) })), USAGE_FLUSH_MS)
 	const url = `http://${config.host.includes(':') ? `[${config.host}]` : config.host}:${server.port}`
 	log.info('listening', { url, data_dir: config.dataDir })

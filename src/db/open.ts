@@ -2,6 +2,11 @@ import { Database } from 'bun:sqlite'
 import { mkdirSync } from 'node:fs'
 import { join } from 'node:path'
 import { createApiKeysRepo } from '../auth/repo'
+import { createAttemptsRepo } from '../attempts/repo'
+import { createConnectionsRepo } from '../connections/repo'
+import { createDeliveryRepo } from '../delivery/repo'
+import { createIssuesRepo } from '../issues/repo'
+import { createDestinationsRepo } from '../destinations/repo'
 import { createEventsRepo } from '../events/repo'
 import { createSourcesRepo } from '../sources/repo'
 import { createTenancyRepo } from '../tenancy/repo'
@@ -14,6 +19,11 @@ export interface Store {
 	tenancy: ReturnType<typeof createTenancyRepo>
 	apiKeys: ReturnType<typeof createApiKeysRepo>
 	sources: ReturnType<typeof createSourcesRepo>
+	destinations: ReturnType<typeof createDestinationsRepo>
+	connections: ReturnType<typeof createConnectionsRepo>
+	deliveries: ReturnType<typeof createDeliveryRepo>
+	attempts: ReturnType<typeof createAttemptsRepo>
+	issues: ReturnType<typeof createIssuesRepo>
 	events: ReturnType<typeof createEventsRepo>
 	/** Readiness: the database answers and every migration is applied. */
 	ready(): Promise<boolean>
@@ -49,6 +59,11 @@ export function openStore(opts: OpenOptions): Store {
 		tenancy: createTenancyRepo(db),
 		apiKeys: createApiKeysRepo(db),
 		sources: createSourcesRepo(db),
+		destinations: createDestinationsRepo(db),
+		connections: createConnectionsRepo(db),
+		deliveries: createDeliveryRepo(db),
+		attempts: createAttemptsRepo(db),
+		issues: createIssuesRepo(db),
 		events: createEventsRepo(db),
 		async ready() {
 			try {

@@ -4,14 +4,16 @@
  * an acknowledgement always means "durable". One batch is in flight at a time;
  * whatever arrives meanwhile forms the next batch, so batches grow with load.
  */
-export class GroupCommitter<T> {
+export class GroupCommitter<T, R = void> {
 	#queue: { item: T; resolve: () => void; reject: (e: unknown) => void }[] = []
 	#scheduled = false
 	#inFlight: Promise<void> | null = null
 
 	constructor(
-		private readonly commit: (items: T[]) => Promise<void>,
-		private readonly maxBatch = 1024
+		private readonly commit: (items: T[]) => Promise<R>,
+		private readonly maxBatch = 1024,
+		/** Called after each successful commit, e.g. to wake the delivery worker. */
+		private readonly afterCommit: (result: R) => void = () => {}
 	) {}
 
 	write(item: T): Promise<void> {
@@ -35,8 +37,9 @@ export class GroupCommitter<T> {
 		while (this.#queue.length > 0) {
 			const batch = this.#queue.splice(0, this.maxBatch)
 			try {
-				await this.commit(batch.map((b) => b.item))
+				const result = await this.commit(batch.map((b) => b.item))
 				for (const b of batch) b.resolve()
+				this.afterCommit(result)
 			} catch (err) {
 				for (const b of batch) b.reject(err)
 			}

@@ -33,6 +33,8 @@ export interface PendingEvent {
 	body: Uint8Array
 	/** Dedup key hash and the window, or null when dedup is off for the source. */
 	dedup: { keyHash: string; windowMs: number } | null
+	/** Connections whose filters matched: one outbox row each, unless the event turns out a duplicate. */
+	routes: { deliveryId: string; connectionId: string; destinationId: string }[]
 }
 
 export interface EventFilter {
@@ -101,6 +103,8 @@ export function createEventsRepo(db: Database) {
 	const oldIds = prepare<{ id: string }, [string, number]>(db, 'SELECT id FROM events WHERE id < $1 ORDER BY id LIMIT $2')
 	const deleteEvent = prepare(db, 'DELETE FROM events WHERE id = $1')
 	const deletePayload = prepare(db, 'DELETE FROM event_payloads WHERE event_id = $1')
+	const deleteAttempts = prepare(db, 'DELETE FROM delivery_attempts WHERE event_id = $1')
+	const deleteDeliveries = prepare(db, 'DELETE FROM deliveries WHERE event_id = $1')
 	const expiredKeys = prepare(
 		db,
 		'DELETE FROM dedup_keys WHERE (source_id, key_hash) IN (SELECT source_id, key_hash FROM dedup_keys WHERE expires_at <= $1 LIMIT $2)'
@@ -118,10 +122,37 @@ export function createEventsRepo(db: Database) {
 		upsertKey.run(row.source_id, p.dedup.keyHash, row.id, row.received_at + p.dedup.windowMs)
 	}
 
+	const insertDelivery = prepare(
+		db,
+		`INSERT INTO deliveries (id, org_id, env_id, event_id, connection_id, destination_id, state, attempts, due_at, trigger_type, created_at, updated_at)
+		 VALUES ($1, $2, $3, $4, $5, $6, 'queued', 0, $7, 'initial', $7, $7)`
+	)
+	const bumpConnection = prepare(
+		db,
+		`UPDATE connections SET event_count = event_count + 1,
+		 last_event_at = CASE WHEN last_event_at IS NULL OR last_event_at < $2 THEN $2 ELSE last_event_at END WHERE id = $1`
+	)
+
+	/** The outbox half of the transaction: a duplicate is stored but never routed. */
+	function route(p: PendingEvent): number {
+		const { row } = p
+		if (row.dedup_status === 'duplicate') {
+			row.status = 'no_route'
+			return 0
+		}
+		for (const r of p.routes) {
+			insertDelivery.run(r.deliveryId, row.org_id, row.env_id, row.id, r.connectionId, r.destinationId, row.received_at)
+			bumpConnection.run(r.connectionId, row.received_at)
+		}
+		return p.routes.length
+	}
+
 	const writeBatch = db.transaction((batch: PendingEvent[]) => {
 		const perSource = new Map<string, { n: number; last: number }>()
+		let deliveries = 0
 		for (const p of batch) {
 			resolveDedup(p)
+			deliveries += route(p)
 			insertEvent.run(...COLUMNS.map((c) => p.row[c]))
 			if (p.row.payload_ref) insertPayload.run(p.row.id, p.body)
 			const agg = perSource.get(p.row.source_id) ?? { n: 0, last: 0 }
@@ -130,15 +161,17 @@ export function createEventsRepo(db: Database) {
 			perSource.set(p.row.source_id, agg)
 		}
 		for (const [id, agg] of perSource) bumpSource.run(id, agg.n, agg.last)
+		return deliveries
 	})
 
 	return {
 		/**
-		 * Stores a batch in one transaction: dedup decision, event rows, large bodies
-		 * and source counters. Synchronous inside; the caller acknowledges after it returns.
+		 * Stores a batch in one transaction: dedup decision, event rows, large bodies,
+		 * outbox rows and counters. Synchronous inside; the caller acknowledges after
+		 * it returns. Returns how many deliveries were queued.
 		 */
-		async insertBatch(batch: PendingEvent[]): Promise<void> {
-			writeBatch.immediate(batch)
+		async insertBatch(batch: PendingEvent[]): Promise<number> {
+			return writeBatch.immediate(batch)
 		},
 		async findById(id: string) {
 			return byId.get(id)
@@ -168,6 +201,8 @@ export function createEventsRepo(db: Database) {
 				const ids = oldIds.all(cutoffId, limit)
 				for (const { id } of ids) {
 					deletePayload.run(id)
+					deleteAttempts.run(id)
+					deleteDeliveries.run(id)
 					deleteEvent.run(id)
 				}
 				return ids.length

@@ -7,7 +7,11 @@ import { authenticateRequest } from './auth'
 import { INGEST_ROUTE } from './ingest'
 import { errorHandler } from './errors'
 import { requestIdOf, startedAtOf, tagRequest } from './request-id'
+import { connectionRoutes } from './routes/connections'
+import { destinationRoutes } from './routes/destinations'
+import { attemptRoutes } from './routes/attempts'
 import { eventRoutes } from './routes/events'
+import { issueRoutes } from './routes/issues'
 import { healthRoutes } from './routes/health'
 import { ingestRoutes } from './routes/ingest'
 import { sourceRoutes } from './routes/sources'
@@ -74,7 +78,11 @@ export function createApp(ctx: AppContext) {
 		.use(healthRoutes(ctx))
 		.use(templateRoutes())
 		.use(sourceRoutes(ctx))
+		.use(destinationRoutes(ctx))
+		.use(connectionRoutes(ctx))
 		.use(eventRoutes(ctx))
+		.use(attemptRoutes(ctx))
+		.use(issueRoutes(ctx))
 		.use(ingestRoutes(ctx))
 }
 

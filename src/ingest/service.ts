@@ -6,6 +6,7 @@ import type { GroupCommitter } from '../db/write'
 import { verifyRequest } from '../verify'
 import type { ClientIpResolver } from './client-ip'
 import { dedupKeyOf } from './dedup-key'
+import type { RouteCache } from './route-cache'
 import type { CompiledSource, SourceCache } from './source-cache'
 
 /** Bodies up to this size stay in the event row; larger ones go to event_payloads. */
@@ -48,9 +49,10 @@ function queryObject(url: string): Record<string, string | string[]> | null {
 export class IngestService {
 	constructor(
 		private readonly cache: SourceCache,
-		private readonly committer: GroupCommitter<PendingEvent>,
+		private readonly committer: GroupCommitter<PendingEvent, number>,
 		private readonly clientIp: ClientIpResolver,
-		private readonly clock: Clock
+		private readonly clock: Clock,
+		private readonly routes: RouteCache
 	) {}
 
 	/** Step 1: the source exists and takes requests. Runs before the body is read. */
@@ -75,8 +77,10 @@ export class IngestService {
 		const json = () => (parsed ??= { value: parseJson(req.body) }).value
 		const schemaOk = this.#checkSchema(source, json)
 		const dedupHash = source.dedup ? dedupKeyOf(source.dedup, req.body, req.headers, json) : null
-		const row = this.#row(source, req, ip, now, schemaOk, dedupHash)
-		await this.committer.write({ row, body: req.body, dedup: dedupHash && source.dedup ? { keyHash: dedupHash, windowMs: source.dedup.windowMs } : null })
+		const headers = this.#headers(source, req.headers)
+		const row = this.#row(source, req, headers, ip, now, schemaOk, dedupHash)
+		const routes = await this.#route(source, row, headers, json)
+		await this.committer.write({ row, body: req.body, dedup: dedupHash && source.dedup ? { keyHash: dedupHash, windowMs: source.dedup.windowMs } : null, routes })
 		source.accepted++
 		return { event_id: row.id, source_id: source.row.id }
 	}
@@ -99,15 +103,36 @@ export class IngestService {
 		throw new SchemaRejected(errors)
 	}
 
-	#row(source: CompiledSource, req: InboundRequest, ip: string | null, now: number, schemaOk: boolean, dedupHash: string | null): EventRow {
-		const id = newId('evt', now)
-		const inline = req.body.byteLength <= INLINE_PAYLOAD_BYTES
-		const headers = Object.fromEntries(req.headers)
+	/** Lowercase header map as stored and as filters see it. */
+	#headers(source: CompiledSource, raw: Headers): Record<string, string> {
+		const headers = Object.fromEntries(raw)
 		// Basic-auth credentials are the source's secret: never keep them in the event.
 		if (source.verify?.type === 'basic_auth') {
 			const credentialHeader = (source.verify.header ?? 'authorization').toLowerCase()
 			if (headers[credentialHeader] !== undefined) headers[credentialHeader] = '[redacted]'
 		}
+		return headers
+	}
+
+	/**
+	 * Matching connections become outbox rows in the event's own transaction.
+	 * Sets the event's initial status: pending (routed), filtered (connections
+	 * exist, none matched) or no_route (none, or the source is paused).
+	 */
+	async #route(source: CompiledSource, row: EventRow, headers: Record<string, string>, json: () => unknown): Promise<PendingEvent['routes']> {
+		if (source.row.status !== 'active') return []
+		const routes = this.routes.peek(source.row.id) ?? (await this.routes.get(source.row.id))
+		if (routes.length === 0) return []
+		const payload = json()
+		const input = { payload: payload === NOT_JSON ? null : payload, headers, method: row.method, content_type: row.content_type, source_ip: row.source_ip }
+		const matched = routes.filter((r) => r.matches(input))
+		row.status = matched.length > 0 ? 'pending' : 'filtered'
+		return matched.map((r) => ({ deliveryId: newId('dlv', row.received_at), connectionId: r.connectionId, destinationId: r.destinationId }))
+	}
+
+	#row(source: CompiledSource, req: InboundRequest, headers: Record<string, string>, ip: string | null, now: number, schemaOk: boolean, dedupHash: string | null): EventRow {
+		const id = newId('evt', now)
+		const inline = req.body.byteLength <= INLINE_PAYLOAD_BYTES
 		return {
 			id, org_id: source.row.org_id, env_id: source.row.env_id, source_id: source.row.id, method: req.method,
 			headers: JSON.stringify(headers), query_params: jsonOrNull(queryObject(req.url)),
@@ -118,7 +143,7 @@ export class IngestService {
 			verification_error: schemaOk ? null : 'payload does not match the source JSON schema',
 			// The store flips this to 'duplicate' when the key is already within its window.
 			dedup_status: 'unique', dedup_hash: dedupHash,
-			// Connections arrive with the delivery engine; until a source has one, nothing routes.
+			// Routing (below) turns this into pending or filtered when connections exist.
 			status: 'no_route', received_at: now, topic: null
 		}
 	}

@@ -4,6 +4,8 @@ import { randomBytes } from 'node:crypto'
 export type IdPrefix =
 	| 'org' | 'env' | 'src' | 'dst' | 'conn' | 'evt' | 'da' | 'iss'
 	| 'ar' | 'nc' | 'rpl' | 'top' | 'sub' | 'col'
+	// internal (never on the wire): one outbox row per event × connection
+	| 'dlv'
 
 /**
  * `<prefix>_` + 32 lowercase hex from a UUIDv7, so ids sort by creation time

@@ -3,6 +3,7 @@ import type { AppContext } from '../../context'
 import { DEDUP_STATUSES, EVENT_STATUSES, EventEnvelope, EventList, VERIFICATION_STATUSES } from '../../events/model'
 import { authContextOf } from '../auth'
 import { ErrorResponses } from '../openapi-shared'
+import { RetryResult } from '../../attempts/model'
 
 const oneOf = (values: readonly string[]) => t.Union(values.map((v) => t.Literal(v)))
 const IdParams = t.Object({ id: t.String({ description: 'Event ID', examples: ['evt_0193a1b2c3d47e8f9a0b1c2d3e4f5a6b'] }) })
@@ -38,6 +39,15 @@ export function eventRoutes(ctx: AppContext) {
 			params: IdParams,
 			response: { 200: EventEnvelope, ...ErrorResponses },
 			detail: { summary: 'Get an event', description: 'Headers, query, parsed payload and the raw body exactly as received.', tags }
+		})
+		.post('/:id/retry', async ({ params, request }) => {
+			const auth = authContextOf(request)
+			await ctx.events.get(auth, params.id) // 404 for unknown and other tenants' events
+			return ctx.retries.retryEvent(params.id)
+		}, {
+			params: IdParams,
+			response: { 200: RetryResult, ...ErrorResponses },
+			detail: { summary: 'Retry an event', description: 'Queues every failed (DLQ) delivery of the event again; new attempts are made and old ones kept.', tags }
 		})
 		.get('/:id/raw', async ({ params, request }) => {
 			const { bytes, contentType } = await ctx.events.raw(authContextOf(request), params.id)

@@ -1,0 +1,73 @@
+import { assertPublicUrl, SsrfBlocked } from './ssrf'
+
+export const RESPONSE_BODY_CAP = 10 * 1024
+
+export type ErrorType = 'http_4xx' | 'http_5xx' | 'timeout' | 'network_error' | 'circuit_open' | 'transform_error'
+
+export interface OutboundRequest {
+	url: string
+	method: string
+	headers: Record<string, string>
+	body: Uint8Array
+	timeoutMs: number
+}
+
+export interface OutboundResult {
+	ok: boolean
+	status: number | null
+	headers: Record<string, string> | null
+	/** The first 10 KB of the response body. */
+	body: string | null
+	durationMs: number
+	error: string | null
+	errorType: ErrorType | null
+}
+
+async function readCappedText(res: Response): Promise<string> {
+	if (!res.body) return ''
+	const reader = res.body.getReader()
+	const chunks: Uint8Array[] = []
+	let size = 0
+	while (size < RESPONSE_BODY_CAP) {
+		const { done, value } = await reader.read()
+		if (done) break
+		chunks.push(value)
+		size += value.byteLength
+	}
+	await reader.cancel().catch(() => {})
+	const all = Buffer.concat(chunks).subarray(0, RESPONSE_BODY_CAP)
+	return new TextDecoder().decode(all)
+}
+
+function classify(status: number): ErrorType | null {
+	if (status >= 200 && status < 300) return null
+	return status >= 500 ? 'http_5xx' : 'http_4xx'
+}
+
+/**
+ * One HTTP delivery: SSRF check, timeout, redirects not followed (a 3xx is a
+ * failed attempt), response body capped. Never throws: every outcome is data.
+ */
+export async function sendHttp(req: OutboundRequest, allowPrivate: boolean): Promise<OutboundResult> {
+	const started = performance.now()
+	const elapsed = () => Math.round(performance.now() - started)
+	try {
+		await assertPublicUrl(new URL(req.url), allowPrivate)
+		const res = await fetch(req.url, {
+			method: req.method,
+			headers: req.headers,
+			body: req.body,
+			redirect: 'manual',
+			signal: AbortSignal.timeout(req.timeoutMs)
+		})
+		const body = await readCappedText(res)
+		const errorType = classify(res.status)
+		const location = res.headers.get('location')
+		const error = errorType === null ? null : res.status >= 300 && res.status < 400 ? `redirect not followed (${res.status}${location ? ` to ${location}` : ''})` : `HTTP ${res.status}`
+		return { ok: errorType === null, status: res.status, headers: Object.fromEntries(res.headers), body, durationMs: elapsed(), error, errorType }
+	} catch (err) {
+		const timeout = err instanceof Error && (err.name === 'TimeoutError' || err.name === 'AbortError')
+		const message = err instanceof SsrfBlocked ? err.message : timeout ? `timed out after ${req.timeoutMs} ms` : err instanceof Error ? err.message : String(err)
+		return { ok: false, status: null, headers: null, body: null, durationMs: elapsed(), error: message, errorType: timeout ? 'timeout' : 'network_error' }
+	}
+}

@@ -1,0 +1,159 @@
+import type { Database } from 'bun:sqlite'
+import { SQLiteError } from 'bun:sqlite'
+import { prepare } from '../db/sql'
+import { Conflict } from '../lib/errors'
+import type { CircuitState } from './model'
+
+/** A `destinations` row as stored: epoch-ms times, 0/1 flags, JSON as text, credentials sealed. */
+export interface DestinationRow {
+	id: string
+	org_id: string
+	env_id: string
+	name: string
+	slug: string
+	type: string
+	url: string | null
+	method: string
+	headers: string | null
+	timeout_ms: number
+	auth_type: string
+	auth_config: string | null
+	signing_config: string | null
+	provider_config: string | null
+	status: string
+	event_count: number
+	last_delivery_at: number | null
+	retry_enabled: number
+	retry_max_attempts: number
+	retry_backoff_type: string
+	retry_intervals: string
+	circuit_breaker_enabled: number
+	circuit_breaker_threshold: number
+	circuit_breaker_reset_ms: number
+	circuit_state: string
+	circuit_failure_count: number
+	circuit_opened_at: number | null
+	circuit_next_probe_at: number | null
+	circuit_last_transition_at: number | null
+	created_at: number
+	updated_at: number
+}
+
+/** Breaker state as the delivery worker persists it (epoch-ms times). */
+export interface CircuitRecord {
+	state: CircuitState
+	failure_count: number
+	opened_at: number | null
+	next_probe_at: number | null
+	last_transition_at: number | null
+}
+
+/**
+ * Columns a PATCH may change. Counters and breaker state are left out on
+ * purpose: the delivery worker writes them concurrently with API updates.
+ */
+const MUTABLE = [
+	'name', 'slug', 'type', 'url', 'method', 'headers', 'timeout_ms', 'auth_type', 'auth_config', 'signing_config',
+	'provider_config', 'status', 'retry_enabled', 'retry_max_attempts', 'retry_backoff_type', 'retry_intervals',
+	'circuit_breaker_enabled', 'circuit_breaker_threshold', 'circuit_breaker_reset_ms', 'updated_at'
+] as const satisfies readonly (keyof DestinationRow)[]
+
+const ALL = [
+	'id', 'org_id', 'env_id', ...MUTABLE, 'event_count', 'last_delivery_at', 'circuit_state', 'circuit_failure_count',
+	'circuit_opened_at', 'circuit_next_probe_at', 'circuit_last_transition_at', 'created_at'
+] as const satisfies readonly (keyof DestinationRow)[]
+
+export type DestinationsRepo = ReturnType<typeof createDestinationsRepo>
+
+function slugConflict(err: unknown, slug: string): never {
+	if (err instanceof SQLiteError && err.code === 'SQLITE_CONSTRAINT_UNIQUE') {
+		throw new Conflict(`A destination with slug '${slug}' already exists in this environment`, '/slug')
+	}
+	throw err
+}
+
+interface CircuitColumns {
+	circuit_state: CircuitState
+	circuit_failure_count: number
+	circuit_opened_at: number | null
+	circuit_next_probe_at: number | null
+	circuit_last_transition_at: number | null
+}
+
+export function createDestinationsRepo(db: Database) {
+	const insert = prepare(db, `INSERT INTO destinations (${ALL.join(', ')}) VALUES (${ALL.map((_, i) => `$${i + 1}`).join(', ')})`)
+	const update = prepare(db, `UPDATE destinations SET ${MUTABLE.map((c, i) => `${c} = $${i + 3}`).join(', ')} WHERE id = $1 AND env_id = $2`)
+	const byId = prepare<DestinationRow, [string]>(db, 'SELECT * FROM destinations WHERE id = $1')
+	const count = prepare<{ n: number }, [string]>(db, 'SELECT COUNT(*) AS n FROM destinations WHERE env_id = $1')
+	const remove = prepare(db, 'DELETE FROM destinations WHERE id = $1 AND env_id = $2')
+	const page = prepare<DestinationRow, [string, string | null, number]>(
+		db,
+		'SELECT * FROM destinations WHERE env_id = $1 AND ($2 IS NULL OR id < $2) ORDER BY id DESC LIMIT $3'
+	)
+	const circuitOf = prepare<CircuitColumns, [string]>(
+		db,
+		`SELECT circuit_state, circuit_failure_count, circuit_opened_at, circuit_next_probe_at, circuit_last_transition_at
+		 FROM destinations WHERE id = $1`
+	)
+	const writeCircuit = prepare(
+		db,
+		`UPDATE destinations SET circuit_state = $2, circuit_failure_count = $3, circuit_opened_at = $4,
+		 circuit_next_probe_at = $5, circuit_last_transition_at = $6 WHERE id = $1`
+	)
+	// Workers may finish out of order: last_delivery_at only moves forward.
+	const bump = prepare(
+		db,
+		`UPDATE destinations SET event_count = event_count + 1,
+		 last_delivery_at = CASE WHEN last_delivery_at IS NULL OR last_delivery_at < $2 THEN $2 ELSE last_delivery_at END
+		 WHERE id = $1`
+	)
+
+	return {
+		async insert(row: DestinationRow): Promise<void> {
+			try {
+				insert.run(...ALL.map((c) => row[c]))
+			} catch (err) {
+				slugConflict(err, row.slug)
+			}
+		},
+		/** Any environment: callers that serve tenants must check `env_id` themselves. */
+		async findById(id: string): Promise<DestinationRow | null> {
+			return byId.get(id)
+		},
+		async countInEnv(envId: string): Promise<number> {
+			return count.get(envId)?.n ?? 0
+		},
+		/** Newest first; fetches `limit` rows strictly older than `beforeId`. */
+		async list(envId: string, opts: { beforeId: string | null; limit: number }): Promise<DestinationRow[]> {
+			return page.all(envId, opts.beforeId, opts.limit)
+		},
+		/** Writes the configuration columns only (see MUTABLE). */
+		async update(row: DestinationRow): Promise<boolean> {
+			try {
+				return update.run(row.id, row.env_id, ...MUTABLE.map((c) => row[c])).changes > 0
+			} catch (err) {
+				slugConflict(err, row.slug)
+			}
+		},
+		async delete(envId: string, id: string): Promise<boolean> {
+			return remove.run(id, envId).changes > 0
+		},
+		/** Null when the destination does not exist. */
+		async getCircuit(id: string): Promise<CircuitRecord | null> {
+			const c = circuitOf.get(id)
+			if (!c) return null
+			return {
+				state: c.circuit_state, failure_count: c.circuit_failure_count, opened_at: c.circuit_opened_at,
+				next_probe_at: c.circuit_next_probe_at, last_transition_at: c.circuit_last_transition_at
+			}
+		},
+		/** False when the destination does not exist (e.g. deleted mid-delivery). */
+		async setCircuit(id: string, c: CircuitRecord): Promise<boolean> {
+			return writeCircuit.run(id, c.state, c.failure_count, c.opened_at, c.next_probe_at, c.last_transition_at).changes > 0
+		},
+		/** One more delivered event: `event_count + 1`, `last_delivery_at` = `at` (epoch ms) unless already later. */
+		async bumpDelivered(id: string, at: number): Promise<void> {
+			bump.run(id, at)
+		}
+	}
+}

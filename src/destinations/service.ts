@@ -1,0 +1,212 @@
+import type { AuthContext } from '../auth/service'
+import { type Clock, toIso } from '../lib/clock'
+import type { SecretBox } from '../lib/crypto'
+import { NotFound, PlanLimitReached } from '../lib/errors'
+import { isId, newId } from '../lib/ids'
+import { decodeCursor, type Page, toPage } from '../lib/pagination'
+import type {
+	BackoffType, CreateDestinationBody, DeliveryTarget, Destination, DestinationAuth, ListDestinationsOptions, SigningConfig, UpdateDestinationBody
+} from './model'
+import type { CircuitRecord, DestinationRow, DestinationsRepo } from './repo'
+import { checkHeaderMap, checkNoProviderConfig, checkUrl, DEFAULT_RETRY_INTERVALS, parseSigning, parseAuth, parseAuthType, parseDestinationType } from './rules'
+import { maskAuthConfig, maskProviderConfig, maskSigningConfig, openJson, sealJson } from './secrets'
+
+const json = (value: unknown) => (value === null || value === undefined ? null : JSON.stringify(value))
+const flag = (value: boolean) => (value ? 1 : 0)
+
+export interface DestinationLimits {
+	maxDestinations: number | null
+}
+
+/** The circuit as the API shows it: ISO times. */
+export interface CircuitWire {
+	circuit: { state: CircuitRecord['state']; failure_count: number; opened_at: string | null; next_probe_at: string | null; last_transition_at: string | null }
+}
+
+/** Destination rules: defaults, credential sealing, quotas, tenancy, and the delivery worker's view. */
+export class DestinationsService {
+	readonly #listeners: ((id: string) => void)[] = []
+
+	constructor(
+		private readonly repo: DestinationsRepo,
+		private readonly secrets: SecretBox,
+		private readonly clock: Clock,
+		private readonly limits: DestinationLimits
+	) {}
+
+	/** Called with a destination id after every write (the delivery worker drops its cached copy on it). */
+	onChange(listener: (id: string) => void): void {
+		this.#listeners.push(listener)
+	}
+
+	async create(auth: AuthContext, body: CreateDestinationBody): Promise<DestinationRow> {
+		const row = this.#newRow(auth, body)
+		if (this.limits.maxDestinations !== null && (await this.repo.countInEnv(auth.envId)) >= this.limits.maxDestinations) {
+			throw new PlanLimitReached('Destinations', this.limits.maxDestinations)
+		}
+		await this.repo.insert(row)
+		this.#emit(row.id)
+		return row
+	}
+
+	#newRow(auth: AuthContext, body: CreateDestinationBody): DestinationRow {
+		const type = parseDestinationType(body.type)
+		checkNoProviderConfig(body)
+		const url = checkUrl(body.url)
+		const headers = body.headers == null ? null : checkHeaderMap(body.headers, '/headers')
+		const credentials = parseAuth(body.auth_type ?? 'none', body.auth_config)
+		const signing = body.signing_config == null ? null : parseSigning(body.signing_config)
+		const now = this.clock.now()
+		return {
+			id: newId('dst'), org_id: auth.orgId, env_id: auth.envId, name: body.name, slug: body.slug, type, url,
+			method: body.method ?? 'POST', headers: json(headers), timeout_ms: body.timeout_ms ?? 30000,
+			auth_type: credentials.type, auth_config: sealJson(this.secrets, credentials.config),
+			signing_config: sealJson(this.secrets, signing), provider_config: null,
+			status: 'active', event_count: 0, last_delivery_at: null,
+			retry_enabled: flag(body.retry_enabled ?? true), retry_max_attempts: body.retry_max_attempts ?? 5,
+			retry_backoff_type: body.retry_backoff_type ?? 'exponential', retry_intervals: JSON.stringify(body.retry_intervals ?? DEFAULT_RETRY_INTERVALS),
+			circuit_breaker_enabled: flag(body.circuit_breaker_enabled ?? true), circuit_breaker_threshold: body.circuit_breaker_threshold ?? 5,
+			circuit_breaker_reset_ms: body.circuit_breaker_reset_ms ?? 60000,
+			circuit_state: 'closed', circuit_failure_count: 0, circuit_opened_at: null, circuit_next_probe_at: null, circuit_last_transition_at: null,
+			created_at: now, updated_at: now
+		}
+	}
+
+	/** 404 for unknown ids and for ids of another environment alike: existence is not leaked. */
+	async get(auth: AuthContext, id: string): Promise<DestinationRow> {
+		const row = isId('dst', id) ? await this.repo.findById(id) : null
+		if (!row || row.env_id !== auth.envId) throw new NotFound('Destination')
+		return row
+	}
+
+	async list(auth: AuthContext, query: ListDestinationsOptions): Promise<Page<DestinationRow>> {
+		const limit = query.limit ?? 20
+		const beforeId = query.cursor ? decodeCursor(query.cursor, 'dst') : null
+		return toPage(await this.repo.list(auth.envId, { beforeId, limit: limit + 1 }), limit)
+	}
+
+	async update(auth: AuthContext, id: string, body: UpdateDestinationBody): Promise<DestinationRow> {
+		const current = await this.get(auth, id)
+		const next = this.#applyPatch(current, body)
+		await this.repo.update(next)
+		this.#emit(id)
+		return next
+	}
+
+	#applyPatch(cur: DestinationRow, body: UpdateDestinationBody): DestinationRow {
+		const type = body.type === undefined ? cur.type : parseDestinationType(body.type)
+		checkNoProviderConfig(body)
+		const url = body.url === undefined ? cur.url : checkUrl(body.url)
+		const headers = body.headers === undefined ? cur.headers : body.headers === null ? null : json(checkHeaderMap(body.headers, '/headers'))
+		const signing = body.signing_config === undefined ? cur.signing_config : sealJson(this.secrets, body.signing_config === null ? null : parseSigning(body.signing_config))
+		const pickFlag = (value: boolean | undefined, current: number) => (value === undefined ? current : flag(value))
+		return {
+			...cur,
+			...this.#patchAuth(cur, body),
+			name: body.name ?? cur.name,
+			slug: body.slug ?? cur.slug,
+			type,
+			url,
+			method: body.method ?? cur.method,
+			headers,
+			timeout_ms: body.timeout_ms ?? cur.timeout_ms,
+			signing_config: signing,
+			status: body.status ?? cur.status,
+			retry_enabled: pickFlag(body.retry_enabled, cur.retry_enabled),
+			retry_max_attempts: body.retry_max_attempts ?? cur.retry_max_attempts,
+			retry_backoff_type: body.retry_backoff_type ?? cur.retry_backoff_type,
+			retry_intervals: body.retry_intervals === undefined ? cur.retry_intervals : JSON.stringify(body.retry_intervals),
+			circuit_breaker_enabled: pickFlag(body.circuit_breaker_enabled, cur.circuit_breaker_enabled),
+			circuit_breaker_threshold: body.circuit_breaker_threshold ?? cur.circuit_breaker_threshold,
+			circuit_breaker_reset_ms: body.circuit_breaker_reset_ms ?? cur.circuit_breaker_reset_ms,
+			updated_at: Math.max(this.clock.now(), cur.updated_at)
+		}
+	}
+
+	/**
+	 * Neither field sent keeps both; `auth_config: null` alone clears auth; a new
+	 * `auth_type` alone keeps the credentials only if the type is unchanged.
+	 */
+	#patchAuth(cur: DestinationRow, body: UpdateDestinationBody): Pick<DestinationRow, 'auth_type' | 'auth_config'> {
+		if (body.auth_type === undefined && body.auth_config === undefined) return { auth_type: cur.auth_type, auth_config: cur.auth_config }
+		if (body.auth_type === undefined && body.auth_config === null) return { auth_type: 'none', auth_config: null }
+		const type = body.auth_type === undefined ? parseAuthType(cur.auth_type) : parseAuthType(body.auth_type)
+		if (body.auth_config === undefined && type === cur.auth_type) return { auth_type: cur.auth_type, auth_config: cur.auth_config }
+		const next = parseAuth(type, body.auth_config)
+		return { auth_type: next.type, auth_config: sealJson(this.secrets, next.config) }
+	}
+
+	async remove(auth: AuthContext, id: string): Promise<void> {
+		await this.get(auth, id)
+		await this.repo.delete(auth.envId, id)
+		this.#emit(id)
+	}
+
+	async circuit(auth: AuthContext, id: string): Promise<CircuitWire> {
+		await this.get(auth, id)
+		const circuit = await this.repo.getCircuit(id)
+		if (!circuit) throw new NotFound('Destination')
+		return circuitToWire(circuit)
+	}
+
+	/** Manual reset: closed, count cleared, no probe pending. The worker hears of it through onChange. */
+	async resetCircuit(auth: AuthContext, id: string): Promise<CircuitWire> {
+		await this.get(auth, id)
+		// opened_at is cleared too: it describes the current open period, and there is none.
+		const circuit: CircuitRecord = { state: 'closed', failure_count: 0, opened_at: null, next_probe_at: null, last_transition_at: this.clock.now() }
+		if (!(await this.repo.setCircuit(id, circuit))) throw new NotFound('Destination')
+		this.#emit(id)
+		return circuitToWire(circuit)
+	}
+
+	/**
+	 * The delivery worker's view of a destination in any environment: plaintext
+	 * credentials and parsed settings. Null when the id is unknown. Never serve this over HTTP.
+	 */
+	async resolveForDelivery(id: string): Promise<DeliveryTarget | null> {
+		const row = isId('dst', id) ? await this.repo.findById(id) : null
+		if (!row) return null
+		const config = openJson<NonNullable<DestinationAuth['config']>>(this.secrets, row.auth_config)
+		return {
+			row,
+			headers: row.headers === null ? {} : (JSON.parse(row.headers) as Record<string, string>),
+			auth: (row.auth_type === 'none' || config === null ? { type: 'none', config: null } : { type: row.auth_type, config }) as DestinationAuth,
+			signing: openJson<SigningConfig>(this.secrets, row.signing_config),
+			retry: {
+				enabled: row.retry_enabled === 1, maxAttempts: row.retry_max_attempts,
+				backoff: row.retry_backoff_type as BackoffType, intervalsSec: JSON.parse(row.retry_intervals) as number[]
+			},
+			breaker: { enabled: row.circuit_breaker_enabled === 1, threshold: row.circuit_breaker_threshold, resetMs: row.circuit_breaker_reset_ms }
+		}
+	}
+
+	/** Wire shape: ISO times, every credential masked, breaker state left to `/circuit`. */
+	toWire(row: DestinationRow): Destination {
+		return {
+			id: row.id, org_id: row.org_id, env_id: row.env_id, name: row.name, slug: row.slug,
+			// Only http destinations exist so far, and they always have a url.
+			url: row.url ?? '',
+			method: row.method, headers: row.headers, timeout_ms: row.timeout_ms, auth_type: row.auth_type,
+			auth_config: maskAuthConfig(this.secrets, row.auth_config), status: row.status, event_count: row.event_count,
+			last_delivery_at: toIso(row.last_delivery_at), created_at: toIso(row.created_at), updated_at: toIso(row.updated_at),
+			retry_enabled: row.retry_enabled, retry_max_attempts: row.retry_max_attempts, retry_backoff_type: row.retry_backoff_type,
+			retry_intervals: row.retry_intervals, circuit_breaker_enabled: row.circuit_breaker_enabled,
+			circuit_breaker_threshold: row.circuit_breaker_threshold, circuit_breaker_reset_ms: row.circuit_breaker_reset_ms,
+			type: row.type, provider_config: maskProviderConfig(this.secrets, row.provider_config),
+			signing_config: maskSigningConfig(this.secrets, row.signing_config)
+		}
+	}
+
+	#emit(id: string): void {
+		for (const l of this.#listeners) l(id)
+	}
+}
+
+function circuitToWire(c: CircuitRecord): CircuitWire {
+	return {
+		circuit: {
+			state: c.state, failure_count: c.failure_count, opened_at: toIso(c.opened_at),
+			next_probe_at: toIso(c.next_probe_at), last_transition_at: toIso(c.last_transition_at)
+		}
+	}
+}
