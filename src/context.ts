@@ -65,11 +65,17 @@ export function createContext(config: Readonly<Config>, opts: { clock?: Clock; l
 	)
 	const cache = new SourceCache(store.sources, secrets)
 	const routes = new RouteCache((sourceId) => connections.activeRoutes(sourceId))
-	sources.onChange((id) => cache.invalidate(id))
+	sources.onChange((id) => {
+		cache.invalidate(id)
+		routes.invalidate(id) // deleting a source cascades to its connections
+	})
 	connections.onChange((sourceId) => routes.invalidate(sourceId))
 	destinations.onChange((id) => {
 		routes.clear() // a destination's status decides whether its connections route
 		worker.destinationChanged(id)
+		void destinations.resolveForDelivery(id).then(async (target) => {
+			if (!target) await store.deliveries.abandonDestination(id, clock.now())
+		}).catch((err) => log.error('closing deliveries of a deleted destination failed', { error: String(err) }))
 	})
 	const committer = new GroupCommitter<PendingEvent, number>((batch) => store.events.insertBatch(batch), 1024, (queued) => {
 		if (queued > 0) worker.wake()

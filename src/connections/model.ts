@@ -81,5 +81,7 @@ export const Connection = t.Object({
 })
 export type Connection = Static<typeof Connection>
 
+/** `{ connection }`: the create, get and update response. */
 export const ConnectionEnvelope = t.Object({ connection: Connection })
+/** The list response: newest first, cursor-paginated. */
 export const ConnectionList = t.Object({ connections: t.Array(Connection), cursor: t.Union([t.String(), t.Null()]), has_more: t.Boolean() })

@@ -55,6 +55,7 @@ const VIEW = `SELECT c.*, s.name AS source_name, d.name AS destination_name
 
 export type ConnectionsRepo = ReturnType<typeof createConnectionsRepo>
 
+/** Every SQL statement about connections, prepared once per database handle. */
 export function createConnectionsRepo(db: Database) {
 	const insert = prepare(db, `INSERT INTO connections (${ALL.join(', ')}) VALUES (${ALL.map((_, i) => `$${i + 1}`).join(', ')})`)
 	const update = prepare(db, `UPDATE connections SET ${MUTABLE.map((c, i) => `${c} = $${i + 3}`).join(', ')} WHERE id = $1 AND env_id = $2`)
@@ -68,11 +69,13 @@ export function createConnectionsRepo(db: Database) {
 	)
 	const source = prepare<{ id: string; name: string }, [string, string]>(db, 'SELECT id, name FROM sources WHERE id = $1 AND env_id = $2')
 	const destination = prepare<{ id: string; name: string }, [string, string]>(db, 'SELECT id, name FROM destinations WHERE id = $1 AND env_id = $2')
+	// A paused destination still gets deliveries queued (the worker holds them until it is active
+	// again); a disabled one takes none.
 	const routes = prepare<RouteRow, [string]>(
 		db,
 		`SELECT c.id, c.org_id, c.env_id, c.destination_id, c.filter_rules
 		 FROM connections c JOIN destinations d ON d.id = c.destination_id
-		 WHERE c.source_id = $1 AND c.status = 'active' AND c.enabled = 1 AND d.status = 'active'
+		 WHERE c.source_id = $1 AND c.status = 'active' AND c.enabled = 1 AND d.status <> 'disabled'
 		 ORDER BY c.id`
 	)
 

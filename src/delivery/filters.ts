@@ -1,6 +1,7 @@
 import { type Static, Type as t } from '@sinclair/typebox'
 import type { ErrorDetail } from '../lib/errors'
 
+/** The operators of reference §3.3. */
 export const FILTER_OPS = ['eq', 'neq', 'contains', 'gt', 'gte', 'lt', 'lte', 'exists', 'in'] as const
 export type FilterOp = (typeof FILTER_OPS)[number]
 

@@ -123,6 +123,10 @@ export function createDeliveryRepo(db: Database) {
 		"UPDATE deliveries SET state = 'queued', attempts = 0, due_at = $2, trigger_type = $3, updated_at = $2 WHERE id = $1 AND state IN ('dead', 'delivered') RETURNING id"
 	)
 	const byId = prepare<DeliveryRow, [string]>(db, 'SELECT * FROM deliveries WHERE id = $1')
+	const orphaned = prepare<{ event_id: string }, [string, number]>(
+		db,
+		"UPDATE deliveries SET state = 'dead', lease_owner = NULL, lease_expires_at = NULL, updated_at = $2 WHERE destination_id = $1 AND state IN ('queued', 'leased') RETURNING event_id"
+	)
 	const deadOf = prepare<{ id: string }, [string, string | null]>(
 		db,
 		`SELECT d.id FROM deliveries d WHERE d.destination_id = $1 AND d.state = 'dead' AND ($2 IS NULL OR EXISTS (
@@ -195,6 +199,14 @@ export function createDeliveryRepo(db: Database) {
 		},
 		async findById(id: string): Promise<DeliveryRow | null> {
 			return byId.get(id)
+		},
+		/** A deleted destination's pending deliveries can never be made: close them so their events settle. */
+		async abandonDestination(destinationId: string, now: number): Promise<number> {
+			return db.transaction(() => {
+				const events = new Set(orphaned.all(destinationId, now).map((r) => r.event_id))
+				for (const id of events) eventStatus.run(id)
+				return events.size
+			}).immediate()
 		},
 		/** Dead deliveries of a destination whose last attempt failed with `errorType` (all when null). */
 		async deadOfDestination(destinationId: string, errorType: string | null): Promise<string[]> {

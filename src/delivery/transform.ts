@@ -56,14 +56,17 @@ function asTransformError(err: unknown, Kind: typeof TransformError): TransformE
 	return new Kind(position === null ? message : `${message} (at position ${position})`, code, position)
 }
 
+/** JSONata hands functions back as tagged objects: lambdas and built-ins (`$uppercase`). */
+const isFunction = (value: unknown): boolean =>
+	typeof value === 'function' || (typeof value === 'object' && value !== null && ('_jsonata_lambda' in value || '_jsonata_function' in value))
+
 const nonObject = (what: string) => new TransformError(`Transform output must be a JSON object, got ${what}`, 'non_object_output')
 
 function describe(value: unknown): string {
 	if (value === undefined) return 'nothing'
 	if (value === null) return 'null'
 	if (Array.isArray(value)) return 'an array'
-	// JSONata lambdas are objects tagged `_jsonata_lambda`; native functions are functions.
-	if (typeof value === 'function' || (typeof value === 'object' && '_jsonata_lambda' in value)) return 'a function'
+	if (isFunction(value)) return 'a function'
 	return `a ${typeof value}`
 }
 
@@ -80,7 +83,7 @@ function toJson(value: unknown, path: string, depth: number): unknown {
 		return value
 	}
 	if (Array.isArray(value)) return value.map((v, i) => (v === undefined ? null : toJson(v, `${path}/${i}`, depth + 1)))
-	if (typeof value === 'object' && !('_jsonata_lambda' in value)) {
+	if (typeof value === 'object' && !isFunction(value)) {
 		const out: Record<string, unknown> = {}
 		for (const [k, v] of Object.entries(value)) {
 			if (v !== undefined) out[k] = toJson(v, `${path}/${k}`, depth + 1)
@@ -112,7 +115,7 @@ export function compileTransform(expression: string): CompiledTransform {
 			} catch (err) {
 				throw asTransformError(err, TransformError)
 			}
-			if (result === null || typeof result !== 'object' || Array.isArray(result) || '_jsonata_lambda' in result) {
+			if (result === null || typeof result !== 'object' || Array.isArray(result) || isFunction(result)) {
 				throw nonObject(describe(result))
 			}
 			return toJson(result, '', 0) as Record<string, unknown>

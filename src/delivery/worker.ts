@@ -195,9 +195,10 @@ export class DeliveryWorker {
 		const event = await this.deps.events.findById(row.event_id)
 		if (!event) return { error: 'event no longer stored (retention)', errorType: 'network_error' }
 		const raw = event.payload_inline ?? (await this.deps.events.readPayload(event.id)) ?? new Uint8Array(0)
-		const found = await this.deps.connections.findForDelivery(row.connection_id)
-		if (!found || !found.row.transform_enabled || !found.transform) return { body: raw, contentType: event.content_type }
 		try {
+			// Inside the try: a stored expression that no longer compiles is a transform error too.
+			const found = await this.deps.connections.findForDelivery(row.connection_id)
+			if (!found || !found.row.transform_enabled || !found.transform) return { body: raw, contentType: event.content_type }
 			const input = JSON.parse(new TextDecoder().decode(raw)) as unknown
 			const output = await found.transform.apply(input)
 			return { body: new TextEncoder().encode(JSON.stringify(output)), contentType: 'application/json' }

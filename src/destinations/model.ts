@@ -4,15 +4,17 @@ import type { DestinationRow } from './repo'
 const Nullable = <T extends ReturnType<typeof t.String> | ReturnType<typeof t.Integer>>(schema: T) => t.Union([schema, t.Null()])
 const Slug = t.String({ minLength: 1, maxLength: 64, pattern: '^[a-z0-9-]+$', description: 'URL-safe slug, unique per environment', examples: ['backend-api'] })
 const Name = t.String({ minLength: 1, maxLength: 200, description: 'Destination name', examples: ['Backend API'] })
+// Object fields (headers, auth_config, signing_config) are checked key by key in rules.ts:
+// a schema union with null would make a 400 name only the outer field, not e.g. /signing_config/secret.
 const JsonObject = t.Record(t.String(), t.Unknown())
 const Url = t.String({ minLength: 1, maxLength: 2048, description: 'Absolute http(s) URL, required for http; no credentials in it', examples: ['https://api.example.com/webhooks'] })
 const DestinationType = t.String({
 	description: 'http (default). aws_sqs | aws_s3 | aws_eventbridge | gcp_pubsub | kafka | rabbitmq | websocket are not available yet (aliases sqs, s3, eventbridge, pubsub and hyphen spellings accepted)'
 })
 const Method = t.Union([t.Literal('POST'), t.Literal('PUT'), t.Literal('PATCH')], { description: 'HTTP method (default POST)' })
-const Headers = t.Union([JsonObject, t.Null()], { description: 'Extra request headers, name → string value (max 50); null clears' })
+const HeadersField = t.Union([JsonObject, t.Null()], { description: 'Extra request headers, name → string value (max 50); null clears' })
 const Timeout = t.Integer({ minimum: 1000, maximum: 120000, description: 'Request timeout in ms (default 30000)' })
-const AuthType = t.String({ description: 'none (default) | bearer | basic | api_key | custom' })
+const AuthTypeField = t.String({ description: 'none (default) | bearer | basic | api_key | custom' })
 const AuthConfig = t.Union([JsonObject, t.Null()], {
 	description: 'bearer {token}; basic {username, password}; api_key {header (default X-API-Key), key}; custom {headers: {name: value}}. Stored encrypted, returned masked.'
 })
@@ -24,10 +26,6 @@ const Threshold = t.Integer({ minimum: 1, maximum: 100, description: 'Consecutiv
 const ResetMs = t.Integer({ minimum: 1000, maximum: 86400000, description: 'Cooldown before a probe, in ms (default 60000)' })
 const ProviderConfig = t.Union([JsonObject, t.Null()], { description: 'Settings of a non-http type (not available yet)' })
 
-/**
- * Objects whose fields the service checks (so a 400 names e.g. `/signing_config/secret`:
- * a schema union with null would only name the outer field).
- */
 const SigningConfigField = t.Union([JsonObject, t.Null()], {
 	description: "Outbound HMAC signing: {secret (required, ≥ 8 chars), algorithm sha256|sha1 (default sha256), header (default X-hookstream-Signature), prefix (default '{algorithm}='), include_timestamp (default false), timestamp_header (default X-hookstream-Timestamp)}. Secret stored encrypted, returned masked. null clears."
 })
@@ -39,9 +37,9 @@ const common = {
 	type: t.Optional(DestinationType),
 	url: t.Optional(Url),
 	method: t.Optional(Method),
-	headers: t.Optional(Headers),
+	headers: t.Optional(HeadersField),
 	timeout_ms: t.Optional(Timeout),
-	auth_type: t.Optional(AuthType),
+	auth_type: t.Optional(AuthTypeField),
 	auth_config: t.Optional(AuthConfig),
 	signing_config: t.Optional(SigningConfigField),
 	provider_config: t.Optional(ProviderConfig),
@@ -103,7 +101,9 @@ export const Destination = t.Object({
 })
 export type Destination = Static<typeof Destination>
 
+/** `{"destination":{…}}` */
 export const DestinationEnvelope = t.Object({ destination: Destination })
+/** `{"destinations":[…],"cursor","has_more"}` */
 export const DestinationList = t.Object({ destinations: t.Array(Destination), cursor: t.Union([t.String(), t.Null()]), has_more: t.Boolean() })
 
 /** Circuit-breaker state of one destination, times as ISO 8601. */
@@ -114,10 +114,14 @@ export const Circuit = t.Object({
 	next_probe_at: Nullable(t.String()),
 	last_transition_at: Nullable(t.String())
 })
+/** `{"circuit":{…}}` */
 export const CircuitEnvelope = t.Object({ circuit: Circuit })
 
+/** `half-open`: the cooldown ended and one probe is allowed through. */
 export type CircuitState = 'closed' | 'open' | 'half-open'
+/** How the worker authenticates to the receiver. */
 export type AuthType = 'none' | 'bearer' | 'basic' | 'api_key' | 'custom'
+/** Retry delay rule over `retry_intervals` (reference §3.5). */
 export type BackoffType = 'exponential' | 'linear' | 'fixed'
 
 /** Opened auth settings, one shape per `auth_type`. */
@@ -140,10 +144,13 @@ export interface SigningConfig {
 
 /** Everything the delivery worker needs about one destination, secrets opened. */
 export interface DeliveryTarget {
+	/** The stored row as is: its credential columns are still sealed, use `auth` and `signing`. */
 	row: DestinationRow
+	/** User headers from `headers` ({} when none). */
 	headers: Record<string, string>
 	auth: DestinationAuth
 	signing: SigningConfig | null
+	/** `maxAttempts` counts every attempt, the first included. */
 	retry: { enabled: boolean; maxAttempts: number; backoff: BackoffType; intervalsSec: number[] }
 	breaker: { enabled: boolean; threshold: number; resetMs: number }
 }

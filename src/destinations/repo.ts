@@ -63,6 +63,7 @@ const ALL = [
 	'circuit_opened_at', 'circuit_next_probe_at', 'circuit_last_transition_at', 'created_at'
 ] as const satisfies readonly (keyof DestinationRow)[]
 
+/** The destinations table, as the Store exposes it. */
 export type DestinationsRepo = ReturnType<typeof createDestinationsRepo>
 
 function slugConflict(err: unknown, slug: string): never {
@@ -80,16 +81,8 @@ interface CircuitColumns {
 	circuit_last_transition_at: number | null
 }
 
-export function createDestinationsRepo(db: Database) {
-	const insert = prepare(db, `INSERT INTO destinations (${ALL.join(', ')}) VALUES (${ALL.map((_, i) => `$${i + 1}`).join(', ')})`)
-	const update = prepare(db, `UPDATE destinations SET ${MUTABLE.map((c, i) => `${c} = $${i + 3}`).join(', ')} WHERE id = $1 AND env_id = $2`)
-	const byId = prepare<DestinationRow, [string]>(db, 'SELECT * FROM destinations WHERE id = $1')
-	const count = prepare<{ n: number }, [string]>(db, 'SELECT COUNT(*) AS n FROM destinations WHERE env_id = $1')
-	const remove = prepare(db, 'DELETE FROM destinations WHERE id = $1 AND env_id = $2')
-	const page = prepare<DestinationRow, [string, string | null, number]>(
-		db,
-		'SELECT * FROM destinations WHERE env_id = $1 AND ($2 IS NULL OR id < $2) ORDER BY id DESC LIMIT $3'
-	)
+/** The columns the delivery worker owns: breaker state and delivery counters. */
+function workerColumns(db: Database) {
 	const circuitOf = prepare<CircuitColumns, [string]>(
 		db,
 		`SELECT circuit_state, circuit_failure_count, circuit_opened_at, circuit_next_probe_at, circuit_last_transition_at
@@ -107,8 +100,41 @@ export function createDestinationsRepo(db: Database) {
 		 last_delivery_at = CASE WHEN last_delivery_at IS NULL OR last_delivery_at < $2 THEN $2 ELSE last_delivery_at END
 		 WHERE id = $1`
 	)
+	return {
+		/** Null when the destination does not exist. */
+		async getCircuit(id: string): Promise<CircuitRecord | null> {
+			const c = circuitOf.get(id)
+			if (!c) return null
+			return {
+				state: c.circuit_state, failure_count: c.circuit_failure_count, opened_at: c.circuit_opened_at,
+				next_probe_at: c.circuit_next_probe_at, last_transition_at: c.circuit_last_transition_at
+			}
+		},
+		/** False when the destination does not exist (e.g. deleted mid-delivery). */
+		async setCircuit(id: string, c: CircuitRecord): Promise<boolean> {
+			return writeCircuit.run(id, c.state, c.failure_count, c.opened_at, c.next_probe_at, c.last_transition_at).changes > 0
+		},
+		/** One more delivered event: `event_count + 1`, `last_delivery_at` = `at` (epoch ms) unless already later. */
+		async bumpDelivered(id: string, at: number): Promise<void> {
+			bump.run(id, at)
+		}
+	}
+}
+
+/** Prepares every statement once per database handle. */
+export function createDestinationsRepo(db: Database) {
+	const insert = prepare(db, `INSERT INTO destinations (${ALL.join(', ')}) VALUES (${ALL.map((_, i) => `$${i + 1}`).join(', ')})`)
+	const update = prepare(db, `UPDATE destinations SET ${MUTABLE.map((c, i) => `${c} = $${i + 3}`).join(', ')} WHERE id = $1 AND env_id = $2`)
+	const byId = prepare<DestinationRow, [string]>(db, 'SELECT * FROM destinations WHERE id = $1')
+	const count = prepare<{ n: number }, [string]>(db, 'SELECT COUNT(*) AS n FROM destinations WHERE env_id = $1')
+	const remove = prepare(db, 'DELETE FROM destinations WHERE id = $1 AND env_id = $2')
+	const page = prepare<DestinationRow, [string, string | null, number]>(
+		db,
+		'SELECT * FROM destinations WHERE env_id = $1 AND ($2 IS NULL OR id < $2) ORDER BY id DESC LIMIT $3'
+	)
 
 	return {
+		...workerColumns(db),
 		async insert(row: DestinationRow): Promise<void> {
 			try {
 				insert.run(...ALL.map((c) => row[c]))
@@ -137,23 +163,6 @@ export function createDestinationsRepo(db: Database) {
 		},
 		async delete(envId: string, id: string): Promise<boolean> {
 			return remove.run(id, envId).changes > 0
-		},
-		/** Null when the destination does not exist. */
-		async getCircuit(id: string): Promise<CircuitRecord | null> {
-			const c = circuitOf.get(id)
-			if (!c) return null
-			return {
-				state: c.circuit_state, failure_count: c.circuit_failure_count, opened_at: c.circuit_opened_at,
-				next_probe_at: c.circuit_next_probe_at, last_transition_at: c.circuit_last_transition_at
-			}
-		},
-		/** False when the destination does not exist (e.g. deleted mid-delivery). */
-		async setCircuit(id: string, c: CircuitRecord): Promise<boolean> {
-			return writeCircuit.run(id, c.state, c.failure_count, c.opened_at, c.next_probe_at, c.last_transition_at).changes > 0
-		},
-		/** One more delivered event: `event_count + 1`, `last_delivery_at` = `at` (epoch ms) unless already later. */
-		async bumpDelivered(id: string, at: number): Promise<void> {
-			bump.run(id, at)
 		}
 	}
 }

@@ -1,9 +1,13 @@
 import { BadRequest, ValidationFailed } from '../lib/errors'
 import type { AuthType, DestinationAuth, SigningConfig } from './model'
 
+/** Canonical type names (the reference's provider pages); only http is built. */
 export const DESTINATION_TYPES = ['http', 'aws_sqs', 'aws_s3', 'aws_eventbridge', 'gcp_pubsub', 'kafka', 'rabbitmq', 'websocket'] as const
+/** One of DESTINATION_TYPES. */
 export type DestinationType = (typeof DESTINATION_TYPES)[number]
+/** Canonical auth types, in the order error messages list them. */
 export const AUTH_TYPES = ['none', 'bearer', 'basic', 'api_key', 'custom'] as const satisfies readonly AuthType[]
+/** Seconds: 30 s, 5 min, 30 min, 2 h, 24 h (reference §3.5). */
 export const DEFAULT_RETRY_INTERVALS: readonly number[] = [30, 300, 1800, 7200, 86400]
 
 /** The hand-written API page's short names for the provider-page types. */

@@ -10,6 +10,7 @@ export function sealJson(box: SecretBox, value: object | null): string | null {
 	return value === null ? null : box.seal(JSON.stringify(value))
 }
 
+/** Inverse of sealJson. */
 export function openJson<T>(box: SecretBox, sealed: string | null): T | null {
 	return sealed === null ? null : (JSON.parse(box.open(sealed)) as T)
 }

@@ -14,6 +14,7 @@ import { maskAuthConfig, maskProviderConfig, maskSigningConfig, openJson, sealJs
 const json = (value: unknown) => (value === null || value === undefined ? null : JSON.stringify(value))
 const flag = (value: boolean) => (value ? 1 : 0)
 
+/** Quotas from the config; null = unlimited. */
 export interface DestinationLimits {
 	maxDestinations: number | null
 }

@@ -107,3 +107,17 @@ describe('delivery to a real receiver', () => {
 		expect(issues).toMatchObject([{ error_type: 'transform_error', status: 'open', occurrence_count: 1 }])
 	})
 })
+
+describe('deleting a destination', () => {
+	it('closes its pending deliveries so their events settle', async () => {
+		const { sourceId, destinationId } = await pipeline(h, 'gone', { url: `${rx.url}/gone` })
+		await h.api('PATCH', `/v1/destinations/${destinationId}`, { status: 'paused' })
+		const before = rx.received.length
+		const eventId = await h.send(sourceId, '{}')
+		await Bun.sleep(100)
+		expect(rx.received.length).toBe(before) // held while paused
+		expect((await eventOf(eventId)).status).toBe('pending')
+		expect((await h.api('DELETE', `/v1/destinations/${destinationId}`)).status).toBe(200)
+		await settled(eventId, 'failed')
+	})
+})

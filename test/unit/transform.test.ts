@@ -81,7 +81,8 @@ describe('compileTransform: output must be a JSON object', () => {
 		['null', 'null', 'null'],
 		['an array', 'data.items', 'an array'],
 		['nothing', 'missing.field', 'nothing'],
-		['a function', 'function($x){$x}', 'a function']
+		['a function', 'function($x){$x}', 'a function'],
+		['a native function', '$uppercase', 'a function']
 	]
 	for (const [name, expr, what] of cases) {
 		it(`rejects ${name}`, async () => {
@@ -92,9 +93,11 @@ describe('compileTransform: output must be a JSON object', () => {
 	}
 
 	it('rejects an object holding a function', async () => {
-		const err = await failure(compileTransform('{"f": function($x){$x}}').apply(body))
-		expect(err.code).toBe('non_object_output')
-		expect(err.message).toContain('/f')
+		for (const expr of ['{"f": function($x){$x}}', '{"a": [1, {"f": $uppercase}]}']) {
+			const err = await failure(compileTransform(expr).apply(body))
+			expect(err.code).toBe('non_object_output')
+			expect(err.message).toMatch(/function at \/(f|a\/1\/f)/)
+		}
 	})
 
 	it('wraps JSONata runtime errors', async () => {

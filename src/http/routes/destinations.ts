@@ -1,6 +1,7 @@
 import { Elysia, t } from 'elysia'
 import type { AppContext } from '../../context'
 import { CircuitEnvelope, CreateDestinationBody, DestinationEnvelope, DestinationList, UpdateDestinationBody } from '../../destinations/model'
+import type { DestinationRow } from '../../destinations/repo'
 import { assertScope, authContextOf } from '../auth'
 import { ErrorResponses, Success } from '../openapi-shared'
 
@@ -20,7 +21,7 @@ const ListDestinationsQuery = t.Object(
 
 /** Thin: validate, scope, call the service, shape the envelope. */
 export function destinationRoutes(ctx: AppContext) {
-	const wire = (row: Parameters<typeof ctx.destinations.toWire>[0]) => ctx.destinations.toWire(row)
+	const wire = (row: DestinationRow) => ctx.destinations.toWire(row)
 
 	return new Elysia({ name: 'routes.destinations', prefix: '/v1/destinations' })
 		.post('', async ({ body, request, set }) => {
