@@ -15,3 +15,4 @@ Bun.serve({
 	}
 })
 console.log(JSON.stringify({ msg: 'listening', url: `http://127.0.0.1:${port}` }))
+export {}

@@ -90,6 +90,14 @@ export function createEventsRepo(db: Database) {
 		`INSERT INTO dedup_keys (source_id, key_hash, event_id, expires_at) VALUES ($1, $2, $3, $4)
 		 ON CONFLICT (source_id, key_hash) DO UPDATE SET event_id = excluded.event_id, expires_at = excluded.expires_at`
 	)
+	const addStored = prepare(
+		db,
+		`INSERT INTO event_totals (source_id, env_id, stored) VALUES ($1, $2, $3)
+		 ON CONFLICT (source_id) DO UPDATE SET stored = event_totals.stored + excluded.stored`
+	)
+	const removeStored = prepare(db, 'UPDATE event_totals SET stored = stored - $2 WHERE source_id = $1')
+	const storedInEnv = prepare<{ n: number | null }, [string]>(db, 'SELECT SUM(stored) AS n FROM event_totals WHERE env_id = $1')
+	const storedInSource = prepare<{ n: number }, [string, string]>(db, 'SELECT stored AS n FROM event_totals WHERE env_id = $1 AND source_id = $2')
 	const bumpSource = prepare(
 		db,
 		`UPDATE sources SET event_count = event_count + $2,
@@ -100,7 +108,7 @@ export function createEventsRepo(db: Database) {
 		'SELECT e.*, s.name AS source_name, s.slug AS source_slug FROM events e LEFT JOIN sources s ON s.id = e.source_id WHERE e.id = $1'
 	)
 	const payload = prepare<{ body: Uint8Array }, [string]>(db, 'SELECT body FROM event_payloads WHERE event_id = $1')
-	const oldIds = prepare<{ id: string }, [string, number]>(db, 'SELECT id FROM events WHERE id < $1 ORDER BY id LIMIT $2')
+	const oldIds = prepare<{ id: string; source_id: string }, [string, number]>(db, 'SELECT id, source_id FROM events WHERE id < $1 ORDER BY id LIMIT $2')
 	const deleteEvent = prepare(db, 'DELETE FROM events WHERE id = $1')
 	const deletePayload = prepare(db, 'DELETE FROM event_payloads WHERE event_id = $1')
 	const deleteAttempts = prepare(db, 'DELETE FROM delivery_attempts WHERE event_id = $1')
@@ -148,19 +156,22 @@ export function createEventsRepo(db: Database) {
 	}
 
 	const writeBatch = db.transaction((batch: PendingEvent[]) => {
-		const perSource = new Map<string, { n: number; last: number }>()
+		const perSource = new Map<string, { env: string; n: number; last: number }>()
 		let deliveries = 0
 		for (const p of batch) {
 			resolveDedup(p)
 			deliveries += route(p)
 			insertEvent.run(...COLUMNS.map((c) => p.row[c]))
 			if (p.row.payload_ref) insertPayload.run(p.row.id, p.body)
-			const agg = perSource.get(p.row.source_id) ?? { n: 0, last: 0 }
+			const agg = perSource.get(p.row.source_id) ?? { env: p.row.env_id, n: 0, last: 0 }
 			agg.n++
 			agg.last = Math.max(agg.last, p.row.received_at)
 			perSource.set(p.row.source_id, agg)
 		}
-		for (const [id, agg] of perSource) bumpSource.run(id, agg.n, agg.last)
+		for (const [id, agg] of perSource) {
+			bumpSource.run(id, agg.n, agg.last)
+			addStored.run(id, agg.env, agg.n)
+		}
 		return deliveries
 	})
 
@@ -191,6 +202,11 @@ export function createEventsRepo(db: Database) {
 			).all(...params)
 		},
 		async count(filter: EventFilter): Promise<number> {
+			// Environment or source alone: the maintained totals answer without scanning.
+			const { envId, sourceId, ...rest } = filter
+			if (Object.values(rest).every((v) => v === undefined || v === '')) {
+				return sourceId ? (storedInSource.get(envId, sourceId)?.n ?? 0) : (storedInEnv.get(envId)?.n ?? 0)
+			}
 			const { sql, params } = whereOf(filter)
 			const row = prepare<{ n: number }, (string | number)[]>(db, `SELECT COUNT(*) AS n FROM events e WHERE ${sql}`).get(...params)
 			return row?.n ?? 0
@@ -199,12 +215,15 @@ export function createEventsRepo(db: Database) {
 		async purgeBefore(cutoffId: string, limit: number): Promise<number> {
 			return db.transaction(() => {
 				const ids = oldIds.all(cutoffId, limit)
-				for (const { id } of ids) {
+				const perSource = new Map<string, number>()
+				for (const { id, source_id } of ids) {
 					deletePayload.run(id)
 					deleteAttempts.run(id)
 					deleteDeliveries.run(id)
 					deleteEvent.run(id)
+					perSource.set(source_id, (perSource.get(source_id) ?? 0) + 1)
 				}
+				for (const [sourceId, n] of perSource) removeStored.run(sourceId, n)
 				return ids.length
 			}).immediate()
 		},

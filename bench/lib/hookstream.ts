@@ -1,0 +1,43 @@
+/** Starts the compiled binary on a fresh data dir with an admin key, for the benchmark scripts. */
+import type { Subprocess } from 'bun'
+import { ensureBinary, freePort, startServer, tempDir } from './tools'
+
+export interface Hookstream {
+	base: string
+	key: string
+	dataDir: string
+	proc: Subprocess
+	api<T>(method: string, path: string, body?: unknown): Promise<T>
+	restart(): Promise<void>
+}
+
+export async function startHookstream(flags: string[] = [], dataDir = tempDir('hs-bench-')): Promise<Hookstream> {
+	const bin = ensureBinary()
+	const key = Bun.spawnSync([bin, '--create-admin-key', '--data-dir', dataDir]).stdout.toString().trim().split('\n').at(-1) ?? ''
+	const port = await freePort()
+	const base = `http://127.0.0.1:${port}`
+	const args = [bin, '--port', String(port), '--host', '127.0.0.1', '--data-dir', dataDir, ...flags]
+	const hs: Hookstream = {
+		base, key, dataDir,
+		proc: await startServer(args, `${base}/readyz`),
+		async api<T>(method: string, path: string, body?: unknown): Promise<T> {
+			const res = await fetch(`${base}${path}`, { method, headers: { 'x-api-key': key, 'content-type': 'application/json' }, body: body === undefined ? undefined : JSON.stringify(body) })
+			if (res.status >= 300) throw new Error(`${method} ${path}: ${res.status} ${await res.text()}`)
+			return (await res.json()) as T
+		},
+		async restart() {
+			hs.proc = await startServer(args, `${base}/readyz`)
+		}
+	}
+	return hs
+}
+
+/** A source with `connections` connections to `receiverUrl` (each its own destination). */
+export async function sourceTo(hs: Hookstream, name: string, receiverUrl: string, connections = 1): Promise<string> {
+	const { source } = await hs.api<{ source: { id: string } }>('POST', '/v1/sources', { name, slug: name })
+	for (let i = 0; i < connections; i++) {
+		const { destination } = await hs.api<{ destination: { id: string } }>('POST', '/v1/destinations', { name: `${name}-${i}`, slug: `${name}-${i}`, url: `${receiverUrl}/in/${i}`, timeout_ms: 10000 })
+		await hs.api('POST', '/v1/connections', { name: `${name}-${i}`, source_id: source.id, destination_id: destination.id })
+	}
+	return source.id
+}
