@@ -69,7 +69,10 @@ export function createContext(config: Readonly<Config>, opts: { clock?: Clock; l
 		cache.invalidate(id)
 		routes.invalidate(id) // deleting a source cascades to its connections
 	})
-	connections.onChange((sourceId) => routes.invalidate(sourceId))
+	connections.onChange((sourceId) => {
+		routes.invalidate(sourceId)
+		worker.connectionsChanged()
+	})
 	destinations.onChange((id) => {
 		routes.clear() // a destination's status decides whether its connections route
 		worker.destinationChanged(id)

@@ -1,4 +1,4 @@
-import type { ConnectionsService } from '../connections/service'
+import type { ConnectionsService, DeliveryConnection } from '../connections/service'
 import type { DestinationsService } from '../destinations/service'
 import type { DeliveryTarget } from '../destinations/model'
 import type { EventsRepo } from '../events/repo'
@@ -57,6 +57,9 @@ export class DeliveryWorker {
 	 * one after another, not each from the same stale copy.
 	 */
 	readonly #circuits = new Map<string, Circuit>()
+	/** Destinations (secrets opened) and connections (transform compiled), until they change. */
+	readonly #targets = new Map<string, DeliveryTarget | null>()
+	readonly #connections = new Map<string, DeliveryConnection | null>()
 	#total = 0
 	#timer: Timer | null = null
 	#sweeper: Timer | null = null
@@ -77,7 +80,23 @@ export class DeliveryWorker {
 	/** A destination changed (config or a manual breaker reset): reload its breaker and look again. */
 	destinationChanged(id: string): void {
 		this.#circuits.delete(id)
+		this.#targets.delete(id)
 		this.wake()
+	}
+
+	/** Any connection changed: its transform may be different now. */
+	connectionsChanged(): void {
+		this.#connections.clear()
+	}
+
+	async #target(id: string): Promise<DeliveryTarget | null> {
+		if (!this.#targets.has(id)) this.#targets.set(id, await this.deps.destinations.resolveForDelivery(id))
+		return this.#targets.get(id) ?? null
+	}
+
+	async #connection(id: string): Promise<DeliveryConnection | null> {
+		if (!this.#connections.has(id)) this.#connections.set(id, await this.deps.connections.findForDelivery(id))
+		return this.#connections.get(id) ?? null
 	}
 
 	#circuit(target: DeliveryTarget, now: number): Circuit {
@@ -132,7 +151,7 @@ export class DeliveryWorker {
 
 	/** Starts what one destination may send now; returns when it next needs attention. */
 	async #serve(destinationId: string, now: number): Promise<number> {
-		const target = await this.deps.destinations.resolveForDelivery(destinationId)
+		const target = await this.#target(destinationId)
 		// A paused or disabled destination keeps its queue until it is active again (a change wakes us).
 		if (!target || target.row.status !== 'active') return Number.POSITIVE_INFINITY
 		const circuit = this.#circuit(target, now)
@@ -197,7 +216,7 @@ export class DeliveryWorker {
 		const raw = event.payload_inline ?? (await this.deps.events.readPayload(event.id)) ?? new Uint8Array(0)
 		try {
 			// Inside the try: a stored expression that no longer compiles is a transform error too.
-			const found = await this.deps.connections.findForDelivery(row.connection_id)
+			const found = await this.#connection(row.connection_id)
 			if (!found || !found.row.transform_enabled || !found.transform) return { body: raw, contentType: event.content_type }
 			const input = JSON.parse(new TextDecoder().decode(raw)) as unknown
 			const output = await found.transform.apply(input)
