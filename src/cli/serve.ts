@@ -28,13 +28,14 @@ export async function startServer(config: Readonly<Config>, adminKey?: string): 
 	const ctx = createContext(config, { log })
 	await ensureAdminKey(ctx, adminKey)
 	const app = createApp(ctx)
+	const sockets = ingestWebSocket(ctx)
 	const server = Bun.serve({
 		port: config.port,
 		hostname: config.host,
 		// Bun's own cap sits above ours so oversized requests get the contract's 413 from the app.
 		maxRequestBodySize: config.maxBodyBytes + 1024 * 1024,
 		fetch: createFetch(ctx, app),
-		websocket: ingestWebSocket(ctx),
+		websocket: sockets,
 		error(err) {
 			log.error('unhandled server error', { error: err.stack ?? String(err) })
 			return new Response(JSON.stringify({ error: 'Internal server error', status: 500, request_id: 'req_000000000000' }), { status: 500, headers: { 'content-type': 'application/json' } })
@@ -52,8 +53,10 @@ export async function startServer(config: Readonly<Config>, adminKey?: string): 
 		stop() {
 			stopped ??= (async () => {
 				clearInterval(flusher)
-				// Stop accepting, let in-flight requests finish, then commit what they queued.
-				await server.stop()
+				// Stop accepting, let in-flight requests finish (bounded), then commit what they queued.
+				sockets.closeAll()
+				await Promise.race([server.stop(), Bun.sleep(config.shutdownGraceMs)])
+				await server.stop(true)
 				await ctx.close()
 				log.info('stopped')
 				log.flush()

@@ -29,8 +29,15 @@ export class GroupCommitter<T, R = void> {
 		this.#scheduled = true
 		setImmediate(() => {
 			this.#scheduled = false
-			this.#inFlight ??= this.#run()
+			this.#start()
 		})
+	}
+
+	#start(): Promise<void> {
+		this.#inFlight ??= this.#run().finally(() => {
+			this.#inFlight = null
+		})
+		return this.#inFlight
 	}
 
 	async #run(): Promise<void> {
@@ -44,14 +51,10 @@ export class GroupCommitter<T, R = void> {
 				for (const b of batch) b.reject(err)
 			}
 		}
-		this.#inFlight = null
 	}
 
 	/** Waits for everything queued so far to commit (graceful stop). */
 	async drain(): Promise<void> {
-		while (this.#queue.length > 0 || this.#inFlight || this.#scheduled) {
-			this.#inFlight ??= this.#run()
-			await this.#inFlight
-		}
+		while (this.#queue.length > 0 || this.#inFlight) await this.#start()
 	}
 }

@@ -6,6 +6,7 @@ import type { AttemptOutcome, AttemptRow, DeliveryRow } from './repo'
 import { honourRetryAfter, retryDelayMs, shouldRetry } from './retry'
 
 export interface AttemptFacts {
+	owner: string
 	delivery: DeliveryRow
 	target: DeliveryTarget
 	circuit: Circuit
@@ -17,6 +18,8 @@ export interface AttemptFacts {
 	retryUnitMs: number
 	/** Transform failures are the configuration's fault: retrying cannot help. */
 	retryable: boolean
+	/** False when the failure is nobody's to fix (the connection was deleted): no issue. */
+	reportable?: boolean
 }
 
 /**
@@ -43,7 +46,7 @@ export function decideOutcome(f: AttemptFacts): AttemptOutcome {
 		} else {
 			dead = true
 			next = { state: 'dead', dueAt: d.due_at }
-			issues.push({ id: newId('iss', now), errorType: result.errorType ?? 'network_error', message: `${result.error ?? 'delivery failed'} (delivery exhausted after ${f.attemptNumber} attempt${f.attemptNumber === 1 ? '' : 's'})` })
+			if (f.reportable !== false) issues.push({ id: newId('iss', now), errorType: result.errorType ?? 'network_error', message: `${result.error ?? 'delivery failed'} (delivery exhausted after ${f.attemptNumber} attempt${f.attemptNumber === 1 ? '' : 's'})` })
 		}
 		// A transform error says nothing about the destination's health.
 		if (f.retryable) {
@@ -64,5 +67,5 @@ export function decideOutcome(f: AttemptFacts): AttemptOutcome {
 		created_at: now, attempt_number: f.attemptNumber, next_retry_at: nextRetryAt, is_dlq: dead ? 1 : 0,
 		dlq_at: dead ? now : null, trigger_type: f.attemptNumber > 1 && d.trigger_type === 'initial' ? 'retry' : d.trigger_type
 	}
-	return { attempt, next, circuit, issues }
+	return { owner: f.owner, attempt, next, circuit, issues }
 }

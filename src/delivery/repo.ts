@@ -49,6 +49,8 @@ export interface AttemptRow {
 
 /** Everything one finished attempt changes, written in one transaction. */
 export interface AttemptOutcome {
+	/** The worker that holds the delivery's lease. */
+	owner: string
 	attempt: AttemptRow
 	/** `queued` with a new due time (retry), `delivered`, or `dead` (DLQ). */
 	next: { state: 'queued' | 'delivered' | 'dead'; dueAt: number }
@@ -80,9 +82,12 @@ export function createDeliveryRepo(db: Database) {
 	const release = prepare<{ id: string }, [number]>(db, "UPDATE deliveries SET state = 'queued', lease_owner = NULL, lease_expires_at = NULL WHERE state = 'leased' AND lease_expires_at < $1 RETURNING id")
 	const releaseOwned = prepare(db, "UPDATE deliveries SET state = 'queued', lease_owner = NULL, lease_expires_at = NULL WHERE state = 'leased' AND lease_owner = $1")
 	const insertAttempt = prepare(db, `INSERT INTO delivery_attempts (${ATTEMPT_COLUMNS.join(', ')}) VALUES (${ATTEMPT_COLUMNS.map((_, i) => `$${i + 1}`).join(', ')})`)
+	// Only the lease holder may finish a delivery: a lease taken back (sweeper) or a delivery
+	// closed meanwhile (its destination deleted) must not be overwritten.
 	const finish = prepare(
 		db,
-		'UPDATE deliveries SET state = $2, attempts = attempts + 1, due_at = $3, lease_owner = NULL, lease_expires_at = NULL, updated_at = $4 WHERE id = $1'
+		`UPDATE deliveries SET state = $2, attempts = attempts + 1, due_at = $3, lease_owner = NULL, lease_expires_at = NULL, updated_at = $4
+		 WHERE id = $1 AND state = 'leased' AND lease_owner = $5`
 	)
 	const eventStatus = prepare(
 		db,
@@ -120,7 +125,9 @@ export function createDeliveryRepo(db: Database) {
 	)
 	const requeue = prepare<{ id: string }, [string, number, string]>(
 		db,
-		"UPDATE deliveries SET state = 'queued', attempts = 0, due_at = $2, trigger_type = $3, updated_at = $2 WHERE id = $1 AND state IN ('dead', 'delivered') RETURNING id"
+		`UPDATE deliveries SET state = 'queued', attempts = 0, due_at = $2, trigger_type = $3, updated_at = $2
+		 WHERE id = $1 AND state IN ('dead', 'delivered') AND EXISTS (SELECT 1 FROM destinations WHERE destinations.id = deliveries.destination_id)
+		 RETURNING id`
 	)
 	const byId = prepare<DeliveryRow, [string]>(db, 'SELECT * FROM deliveries WHERE id = $1')
 	const orphaned = prepare<{ event_id: string }, [string, number]>(
@@ -143,10 +150,10 @@ export function createDeliveryRepo(db: Database) {
 		}
 	}
 
-	const complete = db.transaction((o: AttemptOutcome) => {
+	const complete = db.transaction((o: AttemptOutcome): boolean => {
 		const a = o.attempt
+		if (finish.run(a.delivery_id, o.next.state, o.next.dueAt, a.created_at, o.owner).changes === 0) return false
 		insertAttempt.run(...ATTEMPT_COLUMNS.map((c) => a[c]))
-		finish.run(a.delivery_id, o.next.state, o.next.dueAt, a.created_at)
 		eventStatus.run(a.event_id)
 		if (o.next.state === 'delivered') delivered.run(a.destination_id, a.created_at)
 		if (o.circuit) {
@@ -154,6 +161,7 @@ export function createDeliveryRepo(db: Database) {
 			setCircuit.run(a.destination_id, c.state, c.failure_count, c.opened_at, c.next_probe_at, c.last_transition_at)
 		}
 		for (const issue of o.issues) upsertIssue(a, issue)
+		return true
 	})
 
 	return {
@@ -176,8 +184,9 @@ export function createDeliveryRepo(db: Database) {
 		async releaseOwned(owner: string): Promise<void> {
 			releaseOwned.run(owner)
 		},
-		async complete(outcome: AttemptOutcome): Promise<void> {
-			complete.immediate(outcome)
+		/** Records the attempt and its consequences; false (nothing written) when the lease was lost. */
+		async complete(outcome: AttemptOutcome): Promise<boolean> {
+			return complete.immediate(outcome)
 		},
 		async setCircuit(destinationId: string, c: Circuit): Promise<void> {
 			setCircuit.run(destinationId, c.state, c.failure_count, c.opened_at, c.next_probe_at, c.last_transition_at)

@@ -30,9 +30,11 @@ export class RetryService {
 
 	/** Every DLQ delivery of the event. */
 	async retryEvent(eventId: string): Promise<RetryResult> {
-		const dead = await this.attempts.deadOfEvent(eventId)
-		const requeued = new Set(await this.#requeue([...new Set(dead.map((d) => d.delivery_id))]))
-		const retried = dead.filter((d) => requeued.has(d.delivery_id)).map((d) => d.id)
+		// One entry per delivery: its latest DLQ attempt (a delivery retried before has several).
+		const latest = new Map<string, string>()
+		for (const d of await this.attempts.deadOfEvent(eventId)) latest.set(d.delivery_id, d.id)
+		const requeued = await this.#requeue([...latest.keys()])
+		const retried = requeued.map((deliveryId) => latest.get(deliveryId) ?? deliveryId)
 		return { retried, message: retried.length ? `${retried.length} delivery(ies) queued for retry` : 'Nothing to retry: no failed deliveries' }
 	}
 

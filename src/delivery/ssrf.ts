@@ -2,12 +2,14 @@ import { lookup } from 'node:dns/promises'
 import { normalizeAddress } from '../lib/cidr'
 
 /** Address ranges a destination may not point at unless private destinations are allowed. */
-const BLOCKED = new Set(['unspecified', 'broadcast', 'multicast', 'linkLocal', 'loopback', 'private', 'uniqueLocal', 'carrierGradeNat', 'reserved', 'ipv4Mapped', 'rfc6145', 'rfc6052', '6to4', 'teredo'])
+const BLOCKED = new Set(['unspecified', 'broadcast', 'multicast', 'linkLocal', 'loopback', 'private', 'uniqueLocal', 'carrierGradeNat', 'reserved', 'ipv4Mapped', 'rfc6145', 'rfc6052', '6to4', 'teredo', 'deprecatedSiteLocal'])
 
 export function isBlockedAddress(address: string): boolean {
 	const addr = normalizeAddress(address)
 	if (!addr) return true
-	return BLOCKED.has(addr.range())
+	if (BLOCKED.has(addr.range())) return true
+	// IPv4-compatible IPv6 (`::a.b.c.d`, deprecated) would smuggle any IPv4 address past the IPv4 ranges.
+	return addr.kind() === 'ipv6' && (addr as { parts: number[] }).parts.slice(0, 6).every((p) => p === 0)
 }
 
 export class SsrfBlocked extends Error {}

@@ -39,6 +39,8 @@ function storedCircuit(t: DeliveryTarget, now: number): Circuit {
 	return c.state === 'half-open' ? { ...c, state: 'open', next_probe_at: now } : c
 }
 
+const MAX_SLEEP_MS = 3_600_000
+
 const failure = (error: string, errorType: OutboundResult['errorType']): OutboundResult => ({ ok: false, status: null, headers: null, body: null, durationMs: 0, error, errorType })
 
 /**
@@ -130,7 +132,13 @@ export class DeliveryWorker {
 		try {
 			const now = this.deps.clock.now()
 			for (const destinationId of await this.deps.deliveries.destinationsWithWork()) {
-				earliest = Math.min(earliest, await this.#serve(destinationId, now))
+				// One broken destination (e.g. secrets sealed with another key) must not starve the others.
+				try {
+					earliest = Math.min(earliest, await this.#serve(destinationId, now))
+				} catch (err) {
+					this.deps.log.error('serving a destination failed', { destination: destinationId, error: err instanceof Error ? err.message : String(err) })
+					earliest = Math.min(earliest, now + 5000)
+				}
 			}
 		} catch (err) {
 			this.deps.log.error('delivery tick failed', { error: err instanceof Error ? err.stack : String(err) })
@@ -146,7 +154,8 @@ export class DeliveryWorker {
 		if (this.#timer) clearTimeout(this.#timer)
 		this.#timer = null
 		if (!Number.isFinite(at) || this.#stopping) return
-		this.#timer = setTimeout(() => this.wake(), Math.max(0, at - this.deps.clock.now()))
+		// setTimeout fires at once for delays past 2^31 ms (~24.8 days); look again hourly instead.
+		this.#timer = setTimeout(() => this.wake(), Math.min(MAX_SLEEP_MS, Math.max(0, at - this.deps.clock.now())))
 	}
 
 	/** Starts what one destination may send now; returns when it next needs attention. */
@@ -178,7 +187,11 @@ export class DeliveryWorker {
 		this.#inFlight.set(row.destination_id, (this.#inFlight.get(row.destination_id) ?? 0) + 1)
 		this.#total++
 		const run = this.#attempt(row, target, probe)
-			.catch((err) => this.deps.log.error('delivery attempt failed to record', { delivery: row.id, error: err instanceof Error ? err.stack : String(err) }))
+			.catch((err) => {
+				this.deps.log.error('delivery attempt failed to record', { delivery: row.id, error: err instanceof Error ? err.stack : String(err) })
+				// The lease expires and the sweeper requeues the delivery; a probe must not leave the breaker half-open.
+				if (probe) void this.#reprobe(row.destination_id)
+			})
 			.finally(() => {
 				this.#inFlight.set(row.destination_id, (this.#inFlight.get(row.destination_id) ?? 1) - 1)
 				this.#total--
@@ -201,23 +214,50 @@ export class DeliveryWorker {
 			request = { url: built.request.url, method: built.request.method, recordedHeaders: built.recorded, bodySize: prepared.body.byteLength }
 			result = await sendHttp(built.request, this.opts.allowPrivateDestinations)
 		}
-		const retryable = !('error' in prepared) || prepared.errorType !== 'transform_error'
+		const final = 'error' in prepared && (prepared.errorType === 'transform_error' || prepared.gone === true)
 		const done = this.deps.clock.now()
-		const outcome = decideOutcome({ delivery: row, target, circuit: this.#circuit(target, done), attemptNumber, request, result, now: done, retryUnitMs: this.opts.retryUnitMs, retryable })
+		const outcome = decideOutcome({
+			owner: this.#owner, delivery: row, target, circuit: await this.#currentCircuit(row.destination_id, target, probe, done),
+			attemptNumber, request, result, now: done, retryUnitMs: this.opts.retryUnitMs, retryable: !final,
+			reportable: !('error' in prepared && prepared.gone === true)
+		})
 		if (probe) outcome.attempt.trigger_type = 'probe'
 		if (outcome.circuit) this.#circuits.set(row.destination_id, outcome.circuit)
+		else if (probe) await this.#reprobe(row.destination_id) // no verdict on the destination: probe again
 		await this.deps.deliveries.complete(outcome)
 	}
 
+	/**
+	 * The breaker this attempt's verdict applies to. Read afresh: the destination may
+	 * have changed (paused, reset) while the attempt was in flight. A probe's verdict
+	 * is always a half-open verdict.
+	 */
+	async #currentCircuit(destinationId: string, launched: DeliveryTarget, probe: boolean, now: number): Promise<Circuit> {
+		const current = this.#circuit((await this.#target(destinationId)) ?? launched, now)
+		return probe && current.state !== 'half-open' ? toHalfOpen(current, now) : current
+	}
+
+	/** Back to open with a probe due now, persisted. */
+	async #reprobe(destinationId: string): Promise<void> {
+		const c = this.#circuits.get(destinationId)
+		if (!c || c.state !== 'half-open') return
+		const open: Circuit = { ...c, state: 'open', next_probe_at: this.deps.clock.now() }
+		this.#circuits.set(destinationId, open)
+		await this.deps.deliveries.setCircuit(destinationId, open)
+		this.wake()
+	}
+
 	/** The body to send: the raw bytes, or the connection's JSONata transform of the parsed payload. */
-	async #prepareBody(row: DeliveryRow): Promise<{ body: Uint8Array; contentType: string | null } | { error: string; errorType: OutboundResult['errorType'] }> {
+	async #prepareBody(row: DeliveryRow): Promise<{ body: Uint8Array; contentType: string | null } | { error: string; errorType: OutboundResult['errorType']; gone?: boolean }> {
 		const event = await this.deps.events.findById(row.event_id)
 		if (!event) return { error: 'event no longer stored (retention)', errorType: 'network_error' }
 		const raw = event.payload_inline ?? (await this.deps.events.readPayload(event.id)) ?? new Uint8Array(0)
 		try {
 			// Inside the try: a stored expression that no longer compiles is a transform error too.
 			const found = await this.#connection(row.connection_id)
-			if (!found || !found.row.transform_enabled || !found.transform) return { body: raw, contentType: event.content_type }
+			// A deleted connection's transform is gone too: sending the raw body could leak what it removed.
+			if (!found) return { error: 'connection deleted; delivery abandoned', errorType: 'network_error', gone: true }
+			if (!found.row.transform_enabled || !found.transform) return { body: raw, contentType: event.content_type }
 			const input = JSON.parse(new TextDecoder().decode(raw)) as unknown
 			const output = await found.transform.apply(input)
 			return { body: new TextEncoder().encode(JSON.stringify(output)), contentType: 'application/json' }

@@ -130,10 +130,13 @@ export function createEventsRepo(db: Database) {
 		upsertKey.run(row.source_id, p.dedup.keyHash, row.id, row.received_at + p.dedup.windowMs)
 	}
 
+	// Routes come from a cache: the connection or destination may have been deleted since. A
+	// delivery row is written only if both still exist, so none can be orphaned in the queue.
 	const insertDelivery = prepare(
 		db,
 		`INSERT INTO deliveries (id, org_id, env_id, event_id, connection_id, destination_id, state, attempts, due_at, trigger_type, created_at, updated_at)
-		 VALUES ($1, $2, $3, $4, $5, $6, 'queued', 0, $7, 'initial', $7, $7)`
+		 SELECT $1, $2, $3, $4, $5, $6, 'queued', 0, $7, 'initial', $7, $7
+		 WHERE EXISTS (SELECT 1 FROM connections WHERE id = $5) AND EXISTS (SELECT 1 FROM destinations WHERE id = $6)`
 	)
 	const bumpConnection = prepare(
 		db,
@@ -148,11 +151,14 @@ export function createEventsRepo(db: Database) {
 			row.status = 'no_route'
 			return 0
 		}
+		let queued = 0
 		for (const r of p.routes) {
-			insertDelivery.run(r.deliveryId, row.org_id, row.env_id, row.id, r.connectionId, r.destinationId, row.received_at)
+			if (insertDelivery.run(r.deliveryId, row.org_id, row.env_id, row.id, r.connectionId, r.destinationId, row.received_at).changes === 0) continue
 			bumpConnection.run(r.connectionId, row.received_at)
+			queued++
 		}
-		return p.routes.length
+		if (p.routes.length > 0 && queued === 0) row.status = 'no_route'
+		return queued
 	}
 
 	const writeBatch = db.transaction((batch: PendingEvent[]) => {

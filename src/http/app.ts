@@ -6,6 +6,7 @@ import { BadRequest, UnsupportedMediaType } from '../lib/errors'
 import { authenticateRequest } from './auth'
 import { INGEST_ROUTE } from './ingest'
 import { errorHandler } from './errors'
+import { pathOf } from './url'
 import { requestIdOf, startedAtOf, tagRequest } from './request-id'
 import { connectionRoutes } from './routes/connections'
 import { destinationRoutes } from './routes/destinations'
@@ -43,7 +44,7 @@ export function createApp(ctx: AppContext) {
 		.onRequest(async ({ request, set }) => {
 			const { id } = tagRequest(request)
 			set.headers['x-request-id'] = id
-			const path = new URL(request.url).pathname
+			const path = pathOf(request.url)
 			await authenticateRequest(ctx.keys, request, path)
 		})
 		.onParse({ as: 'global' }, ({ request }) => parseApiBody(request, config.maxBodyBytes))
@@ -54,7 +55,7 @@ export function createApp(ctx: AppContext) {
 			log.info('request', {
 				request_id: requestIdOf(request),
 				method: request.method,
-				route: route || new URL(request.url).pathname,
+				route: route || pathOf(request.url),
 				status: typeof set.status === 'number' ? set.status : 200,
 				duration_ms: started === undefined ? null : Math.round((performance.now() - started) * 100) / 100
 			})

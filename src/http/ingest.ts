@@ -3,6 +3,7 @@ import { readRequestBody } from '../lib/body'
 import { AppError } from '../lib/errors'
 import { appErrorResponse, envelope } from './errors'
 import { baseUrlOf } from './base-url'
+import { requestUrl } from './url'
 import { requestIdOf, startedAtOf, tagRequest } from './request-id'
 
 export const INGEST_PREFIX = '/v1/ingest/'
@@ -27,9 +28,9 @@ export function sourceIdFromPath(path: string): string | null {
  */
 export async function handleIngest(ctx: AppContext, request: Request, peerIp: string | null): Promise<Response> {
 	const { id: requestId } = tagRequest(request)
-	const url = new URL(request.url)
 	let status = 200
 	try {
+		const url = requestUrl(request)
 		const sourceId = sourceIdFromPath(url.pathname)
 		if (!sourceId) throw new AppError(404, 'Source not found')
 		if (!METHODS.has(request.method)) throw new AppError(405, 'Method not allowed', undefined, { allow: [...METHODS].join(', ') })

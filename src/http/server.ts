@@ -5,6 +5,7 @@ import type { App } from './app'
 import { baseUrlOf } from './base-url'
 import { appErrorResponse } from './errors'
 import { tagRequest } from './request-id'
+import { requestUrl } from './url'
 import { handleIngest, INGEST_PREFIX, sourceIdFromPath } from './ingest'
 
 interface SocketData {
@@ -36,24 +37,46 @@ export function createFetch(ctx: AppContext, app: App) {
 }
 
 async function upgradeIngest(ctx: AppContext, request: Request, server: Server<SocketData>, peerIp: string | null): Promise<Response | true> {
-	const url = new URL(request.url)
-	const sourceId = sourceIdFromPath(url.pathname)
+	let url: URL
+	let sourceId: string | null
 	try {
+		url = requestUrl(request)
+		sourceId = sourceIdFromPath(url.pathname)
 		const source = await ctx.ingest.admit(sourceId ?? '')
 		if (source.row.type !== 'websocket') throw new AppError(400, 'Source does not accept WebSocket connections (type is http)')
 	} catch (err) {
 		if (err instanceof AppError) return appErrorResponse(err, tagRequest(request).id)
 		throw err
 	}
-	const data: SocketData = { sourceId: sourceId ?? '', url: baseUrlOf(ctx.config, request) + url.pathname + url.search, headers: request.headers, peerIp }
+	const data: SocketData = { sourceId: sourceId ?? '', url: baseUrlOf(ctx.config, url) + url.pathname + url.search, headers: request.headers, peerIp }
 	return server.upgrade(request, { data }) ? true : new Response('WebSocket upgrade failed', { status: 400 })
 }
 
-/** Each frame is one event; the reply to each frame is the ingest answer or the error envelope. */
+/**
+ * Each frame is one event; the reply to each frame is the ingest answer or the
+ * error envelope. Open sockets are tracked so a graceful stop can close them
+ * (a server does not finish stopping while clients hold sockets open).
+ */
 export function ingestWebSocket(ctx: AppContext) {
+	const open = new Set<ServerWebSocket<SocketData>>()
+	let closing = false
 	return {
 		maxPayloadLength: ctx.config.maxBodyBytes,
+		open(ws: ServerWebSocket<SocketData>) {
+			if (closing) ws.close(1001, 'server is shutting down')
+			else open.add(ws)
+		},
+		close(ws: ServerWebSocket<SocketData>) {
+			open.delete(ws)
+		},
+		/** Graceful stop: no frame is accepted after this, and every client is told to go away. */
+		closeAll() {
+			closing = true
+			for (const ws of open) ws.close(1001, 'server is shutting down')
+			open.clear()
+		},
 		async message(ws: ServerWebSocket<SocketData>, message: string | Buffer) {
+			if (closing) return
 			const body = typeof message === 'string' ? encoder.encode(message) : new Uint8Array(message)
 			try {
 				const source = await ctx.ingest.admit(ws.data.sourceId)

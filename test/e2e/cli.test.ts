@@ -97,3 +97,35 @@ describe('graceful stop', () => {
 		rmSync(d, { recursive: true, force: true })
 	})
 })
+
+describe('hostile requests against the real server', () => {
+	it('a malformed Host header gets a 400 envelope and the server stays up', async () => {
+		const port = new URL(server.url).port
+		for (const path of ['/healthz', '/v1/sources', '/v1/ingest/src_00000000000000000000000000000000']) {
+			const reply = await new Promise<string>((resolve, reject) => {
+				let data = ''
+				void Bun.connect({
+					hostname: '127.0.0.1',
+					port: Number(port),
+					socket: {
+						open(s) {
+							s.write(`GET ${path} HTTP/1.1\r\nHost: a:99999\r\nConnection: close\r\n\r\n`)
+						},
+						data(_s, chunk) {
+							data += chunk.toString()
+						},
+						close() {
+							resolve(data)
+						},
+						error(_s, e) {
+							reject(e)
+						}
+					}
+				})
+			})
+			expect(reply).not.toContain(' 500 ')
+			expect(reply).not.toMatch(/at .*\.ts/)
+		}
+		expect((await fetch(`${server.url}/healthz`)).status).toBe(200)
+	})
+})

@@ -67,3 +67,17 @@ describe('GroupCommitter', () => {
 		expect(done).toEqual([1, 2])
 	})
 })
+
+describe('GroupCommitter.drain with a flush already scheduled', () => {
+	it('settles instead of spinning, and later writes still commit', async () => {
+		const done: number[] = []
+		const gc = new GroupCommitter<number>(async (items) => {
+			done.push(...items)
+		})
+		const first = gc.write(1)
+		await gc.drain()
+		await first
+		await gc.write(2)
+		expect(done).toEqual([1, 2])
+	})
+})

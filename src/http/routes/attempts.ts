@@ -1,7 +1,7 @@
 import { Elysia, t } from 'elysia'
 import { AttemptEnvelope, AttemptList, RetryResult } from '../../attempts/model'
 import type { AppContext } from '../../context'
-import { authContextOf } from '../auth'
+import { assertScope, authContextOf } from '../auth'
 import { ErrorResponses } from '../openapi-shared'
 
 const IdParams = t.Object({ id: t.String({ examples: ['da_0193a1b2c3d47e8f9a0b1c2d3e4f5a6b'] }) })
@@ -24,7 +24,11 @@ const ListAttemptsQuery = t.Object(
 
 export function attemptRoutes(ctx: AppContext) {
 	return new Elysia({ name: 'routes.attempts', prefix: '/v1/delivery-attempts' })
-		.get('', async ({ query, request }) => ctx.attempts.list(authContextOf(request), query), {
+		.get('', async ({ query, request }) => {
+			const auth = authContextOf(request)
+			assertScope(auth, query)
+			return ctx.attempts.list(auth, query)
+		}, {
 			query: ListAttemptsQuery,
 			response: { 200: AttemptList, ...ErrorResponses },
 			detail: { summary: 'List delivery attempts', description: 'Every attempt of every delivery, newest first; `is_dlq=1` lists the dead-letter queue.', tags }

@@ -1,7 +1,7 @@
 import { Elysia, t } from 'elysia'
 import type { AppContext } from '../../context'
 import { DEDUP_STATUSES, EVENT_STATUSES, EventEnvelope, EventList, VERIFICATION_STATUSES } from '../../events/model'
-import { authContextOf } from '../auth'
+import { assertScope, authContextOf } from '../auth'
 import { ErrorResponses } from '../openapi-shared'
 import { RetryResult } from '../../attempts/model'
 
@@ -30,7 +30,11 @@ const ListEventsQuery = t.Object(
 
 export function eventRoutes(ctx: AppContext) {
 	return new Elysia({ name: 'routes.events', prefix: '/v1/events' })
-		.get('', async ({ query, request }) => ctx.events.list(authContextOf(request), query), {
+		.get('', async ({ query, request }) => {
+			const auth = authContextOf(request)
+			assertScope(auth, query)
+			return ctx.events.list(auth, query)
+		}, {
 			query: ListEventsQuery,
 			response: { 200: EventList, ...ErrorResponses },
 			detail: { summary: 'List events', description: 'Newest first; cursor or offset pagination; `pagination.total` counts every match.', tags }
@@ -51,7 +55,10 @@ export function eventRoutes(ctx: AppContext) {
 		})
 		.get('/:id/raw', async ({ params, request }) => {
 			const { bytes, contentType } = await ctx.events.raw(authContextOf(request), params.id)
-			return new Response(bytes, { headers: { 'content-type': contentType ?? 'application/octet-stream' } })
+			// Whatever a sender posted must never render as a page on the API's origin.
+			return new Response(bytes, {
+				headers: { 'content-type': contentType ?? 'application/octet-stream', 'x-content-type-options': 'nosniff', 'content-disposition': `attachment; filename="${params.id}"`, 'content-security-policy': "default-src 'none'; sandbox" }
+			})
 		}, {
 			params: IdParams,
 			detail: { summary: 'Get the raw body of an event', description: 'The body byte for byte, with the sender\'s content type.', tags }
