@@ -70,3 +70,19 @@ describe('websocket sources', () => {
 		}
 	})
 })
+
+describe('graceful stop with open ingest sockets', () => {
+	it('closes the sockets, stops promptly and stores no frame afterwards', async () => {
+		const { startHarness } = await import('./harness')
+		const h = await startHarness()
+		const s = await h.api<{ source: { id: string } }>('POST', '/v1/sources', { name: 'ws', slug: 'ws', type: 'websocket' })
+		const ws = new WebSocket(`${h.url.replace('http', 'ws')}/v1/ingest/${s.body.source.id}`)
+		await new Promise((r) => ws.addEventListener('open', r))
+		const closed = new Promise<number>((r) => ws.addEventListener('close', (e) => r(e.code)))
+		const started = Date.now()
+		await h.server.stop()
+		expect(Date.now() - started).toBeLessThan(2000)
+		expect(await closed).toBe(1001)
+		await h.close()
+	})
+})

@@ -1,0 +1,80 @@
+import { Database } from 'bun:sqlite'
+import { afterAll, beforeAll, describe, expect, it } from 'bun:test'
+import { type Harness, pipeline, startHarness } from './harness'
+import { Receiver } from './receiver'
+
+/** Regressions from review: changes racing the worker must never strand a delivery or the breaker. */
+let h: Harness
+beforeAll(async () => {
+	h = await startHarness({ 'destination-concurrency': '1' })
+})
+afterAll(() => h.close())
+
+const circuitOf = async (id: string) => (await h.api<{ circuit: { state: string } }>('GET', `/v1/destinations/${id}/circuit`)).body.circuit
+const statusOf = async (id: string) => (await h.api<{ event: { status: string } }>('GET', `/v1/events/${id}`)).body.event.status
+const deliveriesOf = (eventId: string) => new Database(`${h.dir}/hookstream.db`, { readonly: true }).query('SELECT state FROM deliveries WHERE event_id = ?1').all(eventId)
+
+describe('delivery races', () => {
+	it('a probe that ends in a transform error re-probes instead of staying half-open', async () => {
+		const rx = new Receiver().otherwise({ status: 500 })
+		const { sourceId, destinationId } = await pipeline(h, 'ho', { url: rx.url, circuit_breaker_threshold: 1, circuit_breaker_reset_ms: 1000, retry_max_attempts: 1 }, { transform_expression: 'bad ? $error("boom") : $' })
+		await h.send(sourceId, '{"bad":false}')
+		await h.until(async () => ((await circuitOf(destinationId)).state === 'open' ? true : undefined))
+		await h.send(sourceId, '{"bad":true}') // queued while open; becomes the probe and fails its transform
+		await Bun.sleep(1300)
+		rx.otherwise({ status: 200 })
+		const good = await h.send(sourceId, '{"bad":false}')
+		await h.until(async () => ((await statusOf(good)) === 'delivered' ? true : undefined), 5000)
+		expect((await circuitOf(destinationId)).state).toBe('closed')
+		await rx.stop()
+	})
+
+	it('deleting a destination while its attempt is in flight settles the event', async () => {
+		const rx = new Receiver().otherwise({ status: 500, delayMs: 300 })
+		const { sourceId, destinationId } = await pipeline(h, 'del', { url: rx.url, retry_max_attempts: 5, retry_intervals: [1] })
+		const eventId = await h.send(sourceId, '{"a":1}')
+		await h.until(async () => (rx.received.length > 0 ? true : undefined))
+		expect((await h.api('DELETE', `/v1/destinations/${destinationId}`)).status).toBe(200)
+		await h.until(async () => ((await statusOf(eventId)) === 'failed' ? true : undefined), 5000)
+		expect(deliveriesOf(eventId)).toEqual([{ state: 'dead' }])
+		await rx.stop()
+	})
+
+	it('an event routed just before its destination is deleted leaves no queued delivery', async () => {
+		const { sourceId, destinationId } = await pipeline(h, 'rr', { url: 'http://127.0.0.1:9/' })
+		const ctx = h.server.ctx
+		const auth = await ctx.keys.authenticate(h.key)
+		await h.send(sourceId, '{}') // warms the route cache
+		const source = await ctx.ingest.admit(sourceId)
+		const accepted = ctx.ingest.accept(source, { method: 'POST', url: `${h.url}/v1/ingest/${sourceId}`, headers: new Headers({ 'content-type': 'application/json' }), peerIp: '127.0.0.1', body: new TextEncoder().encode('{"x":1}') })
+		await ctx.destinations.remove(auth, destinationId)
+		const { event_id } = await accepted
+		expect(deliveriesOf(event_id)).toEqual([])
+		expect(await statusOf(event_id)).toBe('no_route')
+	})
+
+	it('pausing a destination while its probe is in flight keeps the failed probe\'s verdict', async () => {
+		const rx = new Receiver().otherwise({ status: 500, delayMs: 300 })
+		const { sourceId, destinationId } = await pipeline(h, 'pp', { url: rx.url, circuit_breaker_threshold: 2, circuit_breaker_reset_ms: 1000, retry_max_attempts: 10, retry_intervals: [1] })
+		await h.send(sourceId, '{}')
+		await h.until(async () => ((await circuitOf(destinationId)).state === 'open' ? true : undefined))
+		await h.until(async () => (rx.received.length >= 3 ? true : undefined), 5000) // the probe is in flight
+		await h.api('PATCH', `/v1/destinations/${destinationId}`, { status: 'paused' })
+		await Bun.sleep(600)
+		expect((await circuitOf(destinationId)).state).toBe('open')
+		await rx.stop()
+	})
+
+	it('a retry whose connection was deleted is abandoned, never sent untransformed', async () => {
+		const rx = new Receiver().otherwise({ status: 500 })
+		const { sourceId, connectionId } = await pipeline(h, 'cd', { url: rx.url, retry_max_attempts: 5, retry_intervals: [300], circuit_breaker_enabled: false }, { transform_expression: '{"id": id}' })
+		const eventId = await h.send(sourceId, '{"id":1,"card_number":"4111111111111111"}')
+		await h.until(async () => (rx.received.length > 0 ? true : undefined))
+		expect(rx.received[0]?.body).toBe('{"id":1}')
+		expect((await h.api('DELETE', `/v1/connections/${connectionId}`)).status).toBe(200)
+		rx.otherwise({ status: 200 })
+		await h.until(async () => ((await statusOf(eventId)) === 'failed' ? true : undefined), 5000)
+		expect(rx.received).toHaveLength(1)
+		await rx.stop()
+	})
+})
