@@ -163,6 +163,7 @@ export function createDeliveryRepo(db: Database) {
 		for (const issue of o.issues) upsertIssue(a, issue)
 		return true
 	})
+	const completeAll = db.transaction((outcomes: AttemptOutcome[]) => outcomes.filter((o) => complete(o)).length)
 
 	return {
 		/** Destinations that have queued work (due or not). */
@@ -184,9 +185,12 @@ export function createDeliveryRepo(db: Database) {
 		async releaseOwned(owner: string): Promise<void> {
 			releaseOwned.run(owner)
 		},
-		/** Records the attempt and its consequences; false (nothing written) when the lease was lost. */
-		async complete(outcome: AttemptOutcome): Promise<boolean> {
-			return complete.immediate(outcome)
+		/**
+		 * Records finished attempts and their consequences, many in one transaction
+		 * (the worker group-commits them). An outcome whose lease was lost writes nothing.
+		 */
+		async completeBatch(outcomes: AttemptOutcome[]): Promise<number> {
+			return completeAll.immediate(outcomes)
 		},
 		async setCircuit(destinationId: string, c: Circuit): Promise<void> {
 			setCircuit.run(destinationId, c.state, c.failure_count, c.opened_at, c.next_probe_at, c.last_transition_at)

@@ -8,7 +8,8 @@ import type { Logger } from '../lib/log'
 import { decideOutcome } from './attempt'
 import { admission, type Circuit, toHalfOpen } from './breaker'
 import { type OutboundResult, sendHttp } from './outbound'
-import type { DeliveryRepo, DeliveryRow } from './repo'
+import { GroupCommitter } from '../db/write'
+import type { AttemptOutcome, DeliveryRepo, DeliveryRow } from './repo'
 import { buildRequest } from './request'
 
 export interface WorkerOptions {
@@ -63,6 +64,8 @@ export class DeliveryWorker {
 	readonly #targets = new Map<string, DeliveryTarget | null>()
 	readonly #connections = new Map<string, DeliveryConnection | null>()
 	#total = 0
+	/** Attempt outcomes share transactions: one commit per attempt would cost more than the attempt. */
+	readonly #outcomes = new GroupCommitter<AttemptOutcome, number>((batch) => this.deps.deliveries.completeBatch(batch), 256)
 	#timer: Timer | null = null
 	#sweeper: Timer | null = null
 	#ticking = false
@@ -224,7 +227,7 @@ export class DeliveryWorker {
 		if (probe) outcome.attempt.trigger_type = 'probe'
 		if (outcome.circuit) this.#circuits.set(row.destination_id, outcome.circuit)
 		else if (probe) await this.#reprobe(row.destination_id) // no verdict on the destination: probe again
-		await this.deps.deliveries.complete(outcome)
+		await this.#outcomes.write(outcome)
 	}
 
 	/**
@@ -273,6 +276,7 @@ export class DeliveryWorker {
 		if (this.#sweeper) clearInterval(this.#sweeper)
 		const settled = Promise.allSettled([...this.#running])
 		await Promise.race([settled, Bun.sleep(graceMs)])
+		await this.#outcomes.drain()
 		await this.deps.deliveries.releaseOwned(this.#owner)
 	}
 }
