@@ -1,7 +1,6 @@
 import type { Database } from 'bun:sqlite'
-import { SQLiteError } from 'bun:sqlite'
 import { prepare } from '../db/sql'
-import { Conflict } from '../lib/errors'
+import { rethrowAsConflict } from '../db/unique'
 import type { CircuitState } from './model'
 
 /** A `destinations` row as stored: epoch-ms times, 0/1 flags, JSON as text, credentials sealed. */
@@ -67,10 +66,7 @@ const ALL = [
 export type DestinationsRepo = ReturnType<typeof createDestinationsRepo>
 
 function slugConflict(err: unknown, slug: string): never {
-	if (err instanceof SQLiteError && err.code === 'SQLITE_CONSTRAINT_UNIQUE') {
-		throw new Conflict(`A destination with slug '${slug}' already exists in this environment`, '/slug')
-	}
-	throw err
+	rethrowAsConflict(err, `A destination with slug '${slug}' already exists in this environment`, '/slug')
 }
 
 interface CircuitColumns {

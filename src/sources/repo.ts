@@ -1,7 +1,6 @@
 import type { Database } from 'bun:sqlite'
-import { SQLiteError } from 'bun:sqlite'
 import { prepare } from '../db/sql'
-import { Conflict } from '../lib/errors'
+import { rethrowAsConflict } from '../db/unique'
 
 /** A `sources` row as stored: epoch-ms times, 0/1 flags, JSON as text, secret sealed. */
 export interface SourceRow {
@@ -56,10 +55,7 @@ const ALL = [
 export type SourcesRepo = ReturnType<typeof createSourcesRepo>
 
 function slugConflict(err: unknown, slug: string): never {
-	if (err instanceof SQLiteError && err.code === 'SQLITE_CONSTRAINT_UNIQUE') {
-		throw new Conflict(`A source with slug '${slug}' already exists in this environment`, '/slug')
-	}
-	throw err
+	rethrowAsConflict(err, `A source with slug '${slug}' already exists in this environment`, '/slug')
 }
 
 export function createSourcesRepo(db: Database) {
