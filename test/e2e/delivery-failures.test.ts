@@ -80,6 +80,19 @@ describe('delivery failures', () => {
 		await rx.stop()
 	})
 
+	it('an event retried twice reports one retried delivery, not one per old DLQ attempt', async () => {
+		const rx = new Receiver().otherwise({ status: 500 })
+		const { sourceId } = await pipeline(h, 'twice', { url: rx.url, retry_max_attempts: 1, circuit_breaker_enabled: false })
+		const eventId = await h.send(sourceId, '{}')
+		await settled(eventId, 'failed')
+		expect((await h.api<{ retried: string[] }>('POST', `/v1/events/${eventId}/retry`)).body.retried).toHaveLength(1)
+		await h.until(async () => ((await attemptsOf(eventId)).length === 2 && (await eventOf(eventId)).status === 'failed' ? true : undefined))
+		const again = await h.api<{ retried: string[] }>('POST', `/v1/events/${eventId}/retry`)
+		const attempts = await attemptsOf(eventId)
+		expect(again.body.retried).toEqual([attempts[1]?.id as string])
+		await rx.stop()
+	})
+
 	it('honours Retry-After on 503, capped at twice the computed delay', async () => {
 		const slow = await startHarness({ 'retry-unit-ms': '100' })
 		const rx = new Receiver().script({ status: 503, headers: { 'retry-after': '1' } })

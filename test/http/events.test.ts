@@ -68,6 +68,19 @@ describe('GET /v1/events', () => {
 		expect((await list('?status=delivered')).pagination.total).toBe(0)
 	})
 
+	it('403 when the query names another org or environment', async () => {
+		expect((await t.call('GET', '/v1/events?env_id=env_other')).status).toBe(403)
+		expect((await t.call('GET', '/v1/events?org_id=org_other')).status).toBe(403)
+		expect((await t.call('GET', '/v1/delivery-attempts?env_id=env_other')).status).toBe(403)
+	})
+
+	it('serves raw bodies as attachments that cannot render', async () => {
+		const raw = await t.call('GET', `/v1/events/${sent[0]}/raw`)
+		expect(raw.headers.get('x-content-type-options')).toBe('nosniff')
+		expect(raw.headers.get('content-disposition')).toStartWith('attachment')
+		expect(raw.headers.get('content-security-policy')).toContain('sandbox')
+	})
+
 	it('400 for bad filters', async () => {
 		for (const q of ['?limit=101', '?status=lost', '?verification_status=maybe', '?after=yesterday', '?cursor=abc', '?offset=-1', '?colour=red']) {
 			const res = await t.call('GET', `/v1/events${q}`)
