@@ -77,4 +77,51 @@ describe('delivery races', () => {
 		expect(rx.received).toHaveLength(1)
 		await rx.stop()
 	})
+
+	it('one destination that cannot be loaded does not starve the others', async () => {
+		const rx = new Receiver()
+		const broken = await pipeline(h, 'broken', { url: rx.url })
+		const healthy = await pipeline(h, 'healthy', { url: rx.url })
+		const destinations = h.server.ctx.destinations
+		const original = destinations.resolveForDelivery.bind(destinations)
+		destinations.resolveForDelivery = (id: string) => (id === broken.destinationId ? Promise.reject(new Error('cannot open secrets')) : original(id))
+		h.server.ctx.worker.destinationChanged(broken.destinationId)
+		try {
+			await h.send(broken.sourceId, '{}')
+			const ok = await h.send(healthy.sourceId, '{}')
+			await h.until(async () => ((await statusOf(ok)) === 'delivered' ? true : undefined), 5000)
+		} finally {
+			destinations.resolveForDelivery = original
+		}
+		await rx.stop()
+	})
+
+	it('a retry due weeks ahead puts the worker to sleep instead of spinning', async () => {
+		const rx = new Receiver().script({ status: 500 })
+		const { sourceId } = await pipeline(h, 'far', { url: rx.url, retry_intervals: [600] })
+		const eventId = await h.send(sourceId, '{}')
+		await h.until(async () => (rx.received.length > 0 ? true : undefined))
+		await Bun.sleep(100)
+		// Push the retry 30 days out: past setTimeout's 2^31 ms limit, where an unclamped timer fires at once.
+		const db = new Database(`${h.dir}/hookstream.db`)
+		db.query('UPDATE deliveries SET due_at = ?1 WHERE event_id = ?2').run(Date.now() + 30 * 86_400_000, eventId)
+		db.close()
+		const deliveries = h.server.ctx.store.deliveries
+		const original = deliveries.destinationsWithWork.bind(deliveries)
+		let ticks = 0
+		deliveries.destinationsWithWork = () => {
+			ticks++
+			return original()
+		}
+		try {
+			h.server.ctx.worker.wake()
+			await Bun.sleep(500)
+		} finally {
+			deliveries.destinationsWithWork = original
+		}
+		// Other destinations of this harness may wake it a few times; a spinning worker ticks hundreds of times.
+		expect(ticks).toBeLessThanOrEqual(10)
+		expect(await statusOf(eventId)).toBe('pending')
+		await rx.stop()
+	})
 })
