@@ -52,13 +52,8 @@ export function createApp(ctx: AppContext) {
 			// Ingest logs its own line (it is also served without Elysia).
 			if (!config.accessLog || route === INGEST_ROUTE) return
 			const started = startedAtOf(request)
-			log.info('request', {
-				request_id: requestIdOf(request),
-				method: request.method,
-				route: route || pathOf(request.url),
-				status: typeof set.status === 'number' ? set.status : 200,
-				duration_ms: started === undefined ? null : Math.round((performance.now() - started) * 100) / 100
-			})
+			const status = typeof set.status === 'number' ? set.status : 200
+			log.access(requestIdOf(request), request.method, route || pathOf(request.url), status, started === undefined ? null : Math.round((performance.now() - started) * 100) / 100)
 		})
 		.use(
 			openapi({

@@ -55,10 +55,7 @@ export async function handleIngest(ctx: AppContext, request: Request, peerIp: st
 	} finally {
 		if (ctx.config.accessLog) {
 			const started = startedAtOf(request)
-			ctx.log.info('request', {
-				request_id: requestIdOf(request), method: request.method, route: INGEST_ROUTE, status,
-				duration_ms: started === undefined ? null : Math.round((performance.now() - started) * 100) / 100
-			})
+			ctx.log.access(requestIdOf(request), request.method, INGEST_ROUTE, status, started === undefined ? null : Math.round((performance.now() - started) * 100) / 100)
 		}
 	}
 }
