@@ -1,4 +1,5 @@
 import { resolve } from 'node:path'
+import { parseRange } from './lib/cidr'
 import type { LogLevel } from './lib/log'
 
 /**
@@ -113,6 +114,12 @@ export function resolveConfig(
 	const config = out as unknown as Config
 	config.dataDir = resolve(config.dataDir)
 	if (config.publicUrl) config.publicUrl = validatePublicUrl(config.publicUrl)
+	for (const entry of config.trustedProxies) {
+		if (!parseRange(entry)) throw new ConfigError(`--trusted-proxies: '${entry}' is not an IP address or CIDR range`)
+	}
+	if (config.encryptionKey !== null && Buffer.from(config.encryptionKey, 'base64').length !== 32) {
+		throw new ConfigError('--encryption-key: expected 32 bytes, base64-encoded (e.g. openssl rand -base64 32)')
+	}
 	return Object.freeze(config)
 }
 

@@ -14,6 +14,12 @@ async function main(argv: string[]): Promise<number | 'running'> {
 	const args = parseCommandLine(argv)
 	if (args.flags.help) return out(helpText()), 0
 	if (args.flags.version) return out(VERSION), 0
+	// Flags take no value after a space (`--access-log false` would leave the flag on): refuse strays.
+	const takesArguments = args.command === 'keys'
+	if (!takesArguments && args.positionals.length > 0) {
+		err(`hookstream: unexpected argument '${args.positionals[0]}' (boolean flags take no value; use --no-<flag> to turn one off)`)
+		return 2
+	}
 	const config = resolveConfig(args.flags)
 	const name = typeof args.flags.name === 'string' ? args.flags.name : 'admin'
 	if (args.flags['create-admin-key']) return createKeyCommand(config, name, out)

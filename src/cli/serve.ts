@@ -32,8 +32,9 @@ export async function startServer(config: Readonly<Config>, adminKey?: string): 
 	const server = Bun.serve({
 		port: config.port,
 		hostname: config.host,
-		// Bun's own cap sits above ours so oversized requests get the contract's 413 from the app.
-		maxRequestBodySize: config.maxBodyBytes + 1024 * 1024,
+		// Bun's own cap sits far above ours: the app refuses oversized bodies itself (by
+		// Content-Length before reading, or mid-stream when chunked) with the contract's 413.
+		maxRequestBodySize: Math.max(config.maxBodyBytes * 4, 256 * 1024 * 1024),
 		fetch: createFetch(ctx, app),
 		websocket: sockets,
 		error(err) {

@@ -75,7 +75,8 @@ function whereOf(f: EventFilter): { sql: string; params: (string | number)[] } {
 	if (f.after !== undefined) add('e.received_at >= ?', f.after)
 	if (f.before !== undefined) add('e.received_at < ?', f.before)
 	// Event-id prefix, or text inside an inline body (bodies are UTF-8 in the common case).
-	if (f.search) add("(e.id LIKE ? || '%' OR CAST(e.payload_inline AS TEXT) LIKE '%' || ? || '%')", f.search)
+	// LIKE wildcards in the search text are literal characters to the user.
+	if (f.search) add("(e.id LIKE ? || '%' ESCAPE '\\' OR CAST(e.payload_inline AS TEXT) LIKE '%' || ? || '%' ESCAPE '\\')", f.search.replace(/[\\%_]/g, (c) => `\\${c}`))
 	return { sql: clauses.join(' AND '), params }
 }
 

@@ -18,8 +18,9 @@ function asUtf8(bytes: Uint8Array): string | null {
 
 function parseTime(value: string | undefined, field: string): number | undefined {
 	if (value === undefined) return undefined
-	const ms = Date.parse(value)
-	if (Number.isNaN(ms)) throw new ValidationFailed(`/${field}`, 'must be an ISO 8601 timestamp')
+	// Date.parse also takes "1" or "March 7"; a filter wants an unambiguous ISO 8601 time.
+	const ms = /^\d{4}-\d{2}-\d{2}(T\d{2}:\d{2}(:\d{2}(\.\d+)?)?(Z|[+-]\d{2}:\d{2})?)?$/.test(value) ? Date.parse(value) : Number.NaN
+	if (Number.isNaN(ms)) throw new ValidationFailed(`/${field}`, 'must be an ISO 8601 timestamp', 'query')
 	return ms
 }
 

@@ -29,11 +29,29 @@ async function parseApiBody(request: Request, maxBytes: number): Promise<unknown
 	// No body at all (DELETE, bodiless POST): let the route's schema decide whether that is allowed.
 	if (bytes.byteLength === 0) return null
 	if (!JSON_TYPE.test(request.headers.get('content-type') ?? '')) throw new UnsupportedMediaType()
+	let value: unknown
 	try {
-		return JSON.parse(new TextDecoder().decode(bytes))
+		value = JSON.parse(new TextDecoder().decode(bytes))
 	} catch {
 		throw new BadRequest('Malformed JSON body')
 	}
+	// Deep nesting would overflow the stack later (stringify, schema walks): refuse it up front.
+	if (depthExceeds(value, MAX_JSON_DEPTH)) throw new BadRequest(`JSON body is nested deeper than ${MAX_JSON_DEPTH} levels`)
+	return value
+}
+
+const MAX_JSON_DEPTH = 64
+
+/** Iterative, so the check itself cannot overflow. */
+function depthExceeds(root: unknown, max: number): boolean {
+	const stack: [unknown, number][] = [[root, 1]]
+	while (stack.length > 0) {
+		const [node, depth] = stack.pop() as [unknown, number]
+		if (node === null || typeof node !== 'object') continue
+		if (depth > max) return true
+		for (const child of Object.values(node)) stack.push([child, depth + 1])
+	}
+	return false
 }
 
 /** Builds the whole HTTP surface over a context. Does not listen: tests call `app.handle`. */

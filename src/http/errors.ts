@@ -19,9 +19,22 @@ export function appErrorResponse(error: AppError, requestId: string): Response {
 	return res
 }
 
-function fromValidation(err: ValidationError): { message: string; details: ErrorDetail[] } {
-	const where = err.type === 'query' ? 'query' : err.type === 'params' ? 'path' : 'body'
-	return formatSchemaErrors(where, err.all as unknown as SchemaError[])
+function fromValidation(err: ValidationError, request: Request): { message: string; details: ErrorDetail[] } {
+	const errors = err.all as unknown as SchemaError[]
+	if (err.type === 'property') {
+		// Elysia checks coerced query numbers on their own and forgets the parameter's name;
+		// find it again by its value so the 400 can name it.
+		const query = new URLSearchParams(pathAndQuery(request.url).query)
+		const name = [...query].find(([, v]) => v === String(err.value))?.[0]
+		if (name) return formatSchemaErrors('query', errors.map((e) => ({ ...e, path: `/${name}` })))
+	}
+	const where = err.type === 'query' || err.type === 'property' ? 'query' : err.type === 'params' ? 'path' : 'body'
+	return formatSchemaErrors(where, errors)
+}
+
+function pathAndQuery(url: string): { query: string } {
+	const q = url.indexOf('?')
+	return { query: q < 0 ? '' : url.slice(q + 1) }
 }
 
 /**
@@ -39,7 +52,7 @@ export function errorHandler(log: Logger) {
 		}
 		switch (code) {
 			case 'VALIDATION': {
-				const { message, details } = fromValidation(error as ValidationError)
+				const { message, details } = fromValidation(error as ValidationError, request)
 				return envelope(400, message, id, details)
 			}
 			case 'PARSE':

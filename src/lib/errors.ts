@@ -23,8 +23,8 @@ export class AppError extends Error {
 
 /** 400 for one field; `path` is a JSON pointer such as `/slug`. */
 export class ValidationFailed extends AppError {
-	constructor(path: string, message: string) {
-		super(400, `Invalid body: '${path.replace(/^\//, '').replaceAll('/', '.')}' ${message}`, [{ path, message }])
+	constructor(path: string, message: string, where: 'body' | 'query' = 'body') {
+		super(400, `Invalid ${where}: '${path.replace(/^\//, '').replaceAll('/', '.')}' ${message}`, [{ path, message }])
 	}
 }
 

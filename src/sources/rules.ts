@@ -14,6 +14,8 @@ const BODY_PATH = /^(\$\.)?[^.\s]+(\.[^.\s]+)*$/
 export interface SourceSettings {
 	verification_enabled: boolean
 	verification_type: VerificationType | null
+	/** The request named a verification type itself (not through a template). */
+	verification_type_sent: boolean
 	has_secret: boolean
 	dedup_enabled: boolean
 	dedup_strategy: DedupStrategy | null
@@ -22,6 +24,8 @@ export interface SourceSettings {
 	ip_denylist: string[] | null
 	schema_validation_enabled: boolean
 	json_schema: Record<string, unknown> | null
+	/** Only a schema sent in this request is compiled: a stored one was checked when it was stored. */
+	json_schema_changed: boolean
 }
 
 export function parseVerificationType(value: string | null | undefined): VerificationType | null {
@@ -61,7 +65,7 @@ export function checkSettings(s: SourceSettings): void {
 	if (s.verification_enabled && !s.verification_type) {
 		throw new ValidationFailed('/verification_type', 'is required when verification_enabled is true')
 	}
-	if (s.verification_enabled && s.verification_type && !s.has_secret) {
+	if (s.verification_type && !s.has_secret && (s.verification_enabled || s.verification_type_sent)) {
 		throw new ValidationFailed('/verification_secret', 'is required when verification_type is set')
 	}
 	if (s.dedup_strategy === 'header_field' || s.dedup_strategy === 'body_field') {
@@ -74,7 +78,7 @@ export function checkSettings(s: SourceSettings): void {
 	if (s.schema_validation_enabled && !s.json_schema) {
 		throw new ValidationFailed('/json_schema', 'is required when schema_validation_enabled is true')
 	}
-	if (s.json_schema) {
+	if (s.json_schema && s.json_schema_changed) {
 		const problem = jsonSchemaProblem(s.json_schema)
 		if (problem) throw new ValidationFailed('/json_schema', `is not a valid JSON Schema: ${problem}`)
 	}

@@ -57,6 +57,7 @@ export class SourcesService {
 		const settings: SourceSettings = {
 			verification_enabled: body.verification_enabled ?? verificationType !== null,
 			verification_type: verificationType,
+			verification_type_sent: body.verification_type !== undefined,
 			has_secret: body.verification_secret !== undefined,
 			dedup_enabled: dedupEnabled,
 			dedup_strategy: strategy,
@@ -64,7 +65,8 @@ export class SourcesService {
 			ip_allowlist: body.ip_allowlist ?? null,
 			ip_denylist: body.ip_denylist ?? null,
 			schema_validation_enabled: body.schema_validation_enabled ?? false,
-			json_schema: body.json_schema ?? null
+			json_schema: body.json_schema ?? null,
+			json_schema_changed: body.json_schema !== undefined
 		}
 		checkSettings(settings)
 		const now = this.clock.now()
@@ -117,6 +119,7 @@ export class SourcesService {
 		const settings: SourceSettings = {
 			verification_enabled: body.verification_enabled ?? (body.verification_type ? true : type === null ? false : cur.verification_enabled === 1),
 			verification_type: type as SourceSettings['verification_type'],
+			verification_type_sent: body.verification_type !== undefined && body.verification_type !== null,
 			has_secret: secret !== null,
 			dedup_enabled: dedupEnabled,
 			dedup_strategy: (strategy ?? (dedupEnabled ? 'payload_hash' : null)) as SourceSettings['dedup_strategy'],
@@ -124,7 +127,8 @@ export class SourcesService {
 			ip_allowlist: body.ip_allowlist === undefined ? parse(cur.ip_allowlist) : body.ip_allowlist,
 			ip_denylist: body.ip_denylist === undefined ? parse(cur.ip_denylist) : body.ip_denylist,
 			schema_validation_enabled: body.schema_validation_enabled ?? cur.schema_validation_enabled === 1,
-			json_schema: body.json_schema === undefined ? parse(cur.json_schema) : body.json_schema
+			json_schema: body.json_schema === undefined ? parse(cur.json_schema) : body.json_schema,
+			json_schema_changed: body.json_schema !== undefined
 		}
 		checkSettings(settings)
 		return {

@@ -69,6 +69,14 @@ describe('hookstream CLI against a running server', () => {
 		expect(env.code).toBe(2)
 		expect(env.stderr).toContain('HOOKSTREAM_PORT')
 		expect((await run([...SOURCE_CLI, '--bogus'])).code).toBe(2)
+		// A boolean flag followed by a value would silently leave the flag on.
+		const stray = await run([...SOURCE_CLI, 'serve', '--allow-private-destinations', 'false'])
+		expect(stray.code).toBe(2)
+		expect(stray.stderr).toContain("unexpected argument 'false'")
+		for (const [flag, value] of [['--trusted-proxies', 'bogus'], ['--encryption-key', 'abc']]) {
+			const bad = await run([...SOURCE_CLI, 'migrate', flag as string, value as string, '--data-dir', dir])
+			expect({ flag, code: bad.code, lines: bad.stderr.trim().split('\n').length }).toEqual({ flag, code: 2, lines: 1 })
+		}
 	})
 
 	it('writes JSON access logs with the request id and no secrets', async () => {

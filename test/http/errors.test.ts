@@ -93,3 +93,12 @@ describe('health and docs', () => {
 		expect(res.headers.get('content-type')).toContain('text/html')
 	})
 })
+
+describe('hostile bodies', () => {
+	it('400 for JSON nested deeper than 64 levels', async () => {
+		const deep = `{"name":"x","slug":"deep","source_config":{"a":${'['.repeat(200)}${']'.repeat(200)}}}`
+		const res = await t.call('POST', '/v1/sources', { body: deep })
+		expect(res.status).toBe(400)
+		expect(((await res.json()) as { error: string }).error).toContain('nested deeper')
+	})
+})

@@ -63,6 +63,9 @@ describe('GET /v1/events', () => {
 		expect((await list(`?after=${after}`)).pagination.total).toBe(6)
 		expect((await list(`?before=${after}`)).pagination.total).toBe(24)
 		expect((await list('?search=haystack-marker')).events.map((e) => e.id)).toEqual([sent[29] as string])
+		// LIKE wildcards are literal: '%' matches nothing here, it does not match everything.
+		expect((await list('?search=%25')).pagination.total).toBe(0)
+		expect((await list('?search=_')).pagination.total).toBe(0)
 		expect((await list(`?search=${(sent[3] as string).slice(0, 30)}`)).events.map((e) => e.id)).toContain(sent[3] as string)
 		expect((await list('?status=no_route')).pagination.total).toBe(30)
 		expect((await list('?status=delivered')).pagination.total).toBe(0)
@@ -82,7 +85,7 @@ describe('GET /v1/events', () => {
 	})
 
 	it('400 for bad filters', async () => {
-		for (const q of ['?limit=101', '?status=lost', '?verification_status=maybe', '?after=yesterday', '?cursor=abc', '?offset=-1', '?colour=red']) {
+		for (const q of ['?limit=101', '?status=lost', '?verification_status=maybe', '?after=yesterday', '?after=1', '?before=March%207', '?cursor=abc', '?offset=-1', '?colour=red']) {
 			const res = await t.call('GET', `/v1/events${q}`)
 			expect({ q, status: res.status }).toEqual({ q, status: 400 })
 		}

@@ -111,3 +111,16 @@ describe('POST /v1/sources', () => {
 		await limited.close()
 	})
 })
+
+describe('POST /v1/sources with nulls', () => {
+	it('treats null as not set on create', async () => {
+		const res = await t.call('POST', '/v1/sources', { body: { name: 'Nulls', slug: 'nulls', description: null, template: null, ip_allowlist: null, verification_type: null, dedup_strategy: null } })
+		expect(res.status).toBe(201)
+		const { source } = (await res.json()) as { source: Record<string, unknown> }
+		expect(source).toMatchObject({ description: null, template: null, ip_allowlist: null, verification_type: null, dedup_enabled: 0 })
+	})
+
+	it('still requires name and slug', async () => {
+		expect((await t.call('POST', '/v1/sources', { body: { name: null, slug: 'x' } })).status).toBe(400)
+	})
+})

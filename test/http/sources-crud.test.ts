@@ -43,7 +43,9 @@ describe('GET /v1/sources', () => {
 	})
 
 	it('rejects a limit above 100 and a forged cursor', async () => {
-		expect((await t.call('GET', '/v1/sources?limit=101')).status).toBe(400)
+		const over = await t.call('GET', '/v1/sources?limit=101')
+		expect(over.status).toBe(400)
+		expect(await over.json()).toMatchObject({ error: "Invalid query: 'limit' must be at most 100", details: [{ path: '/limit' }] })
 		expect((await t.call('GET', '/v1/sources?limit=0')).status).toBe(400)
 		expect((await t.call('GET', '/v1/sources?limit=abc')).status).toBe(400)
 		const res = await t.call('GET', '/v1/sources?cursor=bm90LWFuLWlk')

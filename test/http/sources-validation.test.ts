@@ -46,6 +46,9 @@ const INVALID: [string, Record<string, unknown>, string][] = [
 	['ip_denylist bad v6', { ...base, ip_denylist: ['2001:db8::/129'] }, '/ip_denylist/0'],
 	['schema validation without schema', { ...base, schema_validation_enabled: true }, '/json_schema'],
 	['json_schema invalid', { ...base, json_schema: { type: 'no-such-type' } }, '/json_schema'],
+	['json_schema with a catastrophic pattern', { ...base, json_schema: { type: 'array', items: { type: 'string', pattern: '^(a+)+$' } } }, '/json_schema'],
+	['json_schema too large', { ...base, json_schema: { type: 'object', description: 'x'.repeat(70000) } }, '/json_schema'],
+	['verification_type without secret, verification off', { ...base, verification_enabled: false, verification_type: 'stripe' }, '/verification_secret'],
 	['schema_action unknown', { ...base, schema_action: 'drop' }, '/schema_action'],
 	['unknown field', { ...base, colour: 'blue' }, '/colour']
 ]

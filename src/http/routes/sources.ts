@@ -32,6 +32,12 @@ export function sourceRoutes(ctx: AppContext) {
 			set.status = 201
 			return { source: wire(request, row) }
 		}, {
+			// On create, `null` means "not set" (clients often send every key): drop it before validation.
+			transform({ body }) {
+				if (body && typeof body === 'object' && !Array.isArray(body)) {
+					for (const [k, v] of Object.entries(body)) if (v === null) delete (body as Record<string, unknown>)[k]
+				}
+			},
 			body: CreateSourceBody,
 			parse: 'json',
 			response: { 201: SourceEnvelope, ...ErrorResponses },
