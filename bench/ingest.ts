@@ -76,7 +76,12 @@ async function stored(id: string): Promise<number> {
 	return ((await res.json()) as { pagination: { total: number } }).pagination.total
 }
 
-const median = (xs: number[]) => [...xs].sort((x, y) => x - y)[Math.floor(xs.length / 2)] ?? Number.NaN
+const median = (xs: number[]) => {
+	const sorted = [...xs].sort((x, y) => x - y)
+	const mid = Math.floor(sorted.length / 2)
+	// An even count (two rounds) averages the middle pair rather than picking the better run.
+	return sorted.length % 2 ? (sorted[mid] ?? Number.NaN) : ((sorted[mid - 1] ?? Number.NaN) + (sorted[mid] ?? Number.NaN)) / 2
+}
 const baseRps = median(results.baseline.map((r) => r.rps))
 const targets: Record<Config, number | null> = { baseline: null, a: 0.5, b: 0.45, c: 0.4 }
 console.log(`\nIngest, ${CONNECTIONS} connections, ${SECONDS} s × ${ROUNDS} rounds, ${Buffer.byteLength(body)} B JSON body, wrk -t2\n`)
