@@ -31,7 +31,7 @@ export const DeliveryAttempt = t.Object({
 	destination_name: N(t.String())
 })
 
-export const AttemptPagination = t.Object({ total: t.Integer(), limit: t.Integer(), offset: t.Integer(), has_more: t.Boolean() })
+export const AttemptPagination = t.Object({ total: t.Integer(), limit: t.Integer(), offset: t.Integer(), has_more: t.Boolean(), next_cursor: t.Union([t.String(), t.Null()]) })
 export const AttemptList = t.Object({ delivery_attempts: t.Array(DeliveryAttempt), pagination: AttemptPagination })
 export const AttemptEnvelope = t.Object({ delivery_attempt: DeliveryAttempt })
 export const RetryResult = t.Object({

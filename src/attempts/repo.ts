@@ -38,8 +38,9 @@ export function createAttemptsRepo(db: Database) {
 	const byId = prepare<AttemptListRow, [string]>(db, `${SELECT} WHERE a.id = $1`)
 	const dlqOfEvent = prepare<{ id: string; delivery_id: string }, [string]>(db, "SELECT a.id, a.delivery_id FROM delivery_attempts a JOIN deliveries d ON d.id = a.delivery_id WHERE a.event_id = $1 AND a.is_dlq = 1 AND d.state = 'dead' ORDER BY a.id")
 	return {
-		async list(f: AttemptFilter, page: { limit: number; offset: number }): Promise<AttemptListRow[]> {
-			const { sql, params } = whereOf(f)
+		async list(f: AttemptFilter, page: { beforeId?: string | undefined; limit: number; offset: number }): Promise<AttemptListRow[]> {
+			const { sql: where, params } = whereOf(f)
+			const sql = page.beforeId ? `${where} AND a.id < $${params.push(page.beforeId)}` : where
 			const limitAt = params.push(page.limit)
 			const offsetAt = params.push(page.offset)
 			return prepare<AttemptListRow, (string | number)[]>(db, `${SELECT} WHERE ${sql} ORDER BY a.id DESC LIMIT $${limitAt} OFFSET $${offsetAt}`).all(...params)

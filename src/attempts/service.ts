@@ -2,6 +2,7 @@ import type { AuthContext } from '../auth/service'
 import { toIso } from '../lib/clock'
 import { NotFound } from '../lib/errors'
 import { isId } from '../lib/ids'
+import { decodeCursor, encodeCursor } from '../lib/pagination'
 import type { AttemptListRow, AttemptsRepo } from './repo'
 
 function wire(r: AttemptListRow) {
@@ -22,6 +23,7 @@ export interface ListAttemptsOptions {
 	destination_id?: string | undefined
 	status?: string | undefined
 	is_dlq?: string | undefined
+	cursor?: string | undefined
 	limit?: number | undefined
 	offset?: number | undefined
 }
@@ -34,8 +36,12 @@ export class AttemptsService {
 		const limit = q.limit ?? 50
 		const offset = q.offset ?? 0
 		const filter = { envId: auth.envId, eventId: q.event_id, connectionId: q.connection_id, destinationId: q.destination_id, status: q.status, dlqOnly: q.is_dlq === '1' || q.is_dlq === 'true' }
-		const [rows, total] = await Promise.all([this.repo.list(filter, { limit, offset }), this.repo.count(filter)])
-		return { delivery_attempts: rows.map(wire), pagination: { total, limit, offset, has_more: offset + rows.length < total } }
+		const beforeId = q.cursor ? decodeCursor(q.cursor, 'da') : undefined
+		const [rows, total] = await Promise.all([this.repo.list(filter, { beforeId, limit: limit + 1, offset }), this.repo.count(filter)])
+		const has_more = rows.length > limit
+		const page = has_more ? rows.slice(0, limit) : rows
+		const last = page.at(-1)
+		return { delivery_attempts: page.map(wire), pagination: { total, limit, offset, has_more, next_cursor: has_more && last ? encodeCursor(last.id) : null } }
 	}
 
 	async get(auth: AuthContext, id: string) {

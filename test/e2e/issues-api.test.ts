@@ -96,6 +96,17 @@ describe('delivery attempts API', () => {
 		const total = all.body.pagination.total
 		const page2 = await h.api<{ delivery_attempts: { id: string }[] }>('GET', '/v1/delivery-attempts?limit=1&offset=1')
 		expect(page2.body.delivery_attempts[0]?.id).not.toBe(all.body.delivery_attempts[0]?.id)
+		// Cursor pages walk every attempt once.
+		const seen: string[] = []
+		let cursor: string | null = null
+		do {
+			const page: { body: { delivery_attempts: { id: string }[]; pagination: { next_cursor: string | null } } } = await h.api('GET', `/v1/delivery-attempts?limit=1${cursor ? `&cursor=${cursor}` : ''}`)
+			seen.push(...page.body.delivery_attempts.map((a) => a.id))
+			cursor = page.body.pagination.next_cursor
+		} while (cursor)
+		expect(seen).toHaveLength(total)
+		expect(new Set(seen).size).toBe(total)
+		expect((await h.api('GET', '/v1/delivery-attempts?cursor=bm9wZQ')).status).toBe(400)
 		const dlq = await h.api<{ delivery_attempts: { is_dlq: number }[]; pagination: { total: number } }>('GET', '/v1/delivery-attempts?is_dlq=1')
 		expect(dlq.body.delivery_attempts.every((a) => a.is_dlq === 1)).toBe(true)
 		expect(dlq.body.pagination.total).toBeLessThan(total)

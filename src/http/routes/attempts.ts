@@ -14,6 +14,7 @@ const ListAttemptsQuery = t.Object(
 		destination_id: t.Optional(t.String()),
 		status: t.Optional(t.Union([t.Literal('success'), t.Literal('failed'), t.Literal('pending')])),
 		is_dlq: t.Optional(t.Union([t.Literal('1'), t.Literal('0'), t.Literal('true'), t.Literal('false')], { description: '"1" = DLQ only' })),
+		cursor: t.Optional(t.String({ description: 'Opaque cursor from the previous page' })),
 		limit: t.Optional(t.Integer({ minimum: 1, maximum: 100 })),
 		offset: t.Optional(t.Integer({ minimum: 0, maximum: 100000 })),
 		org_id: t.Optional(t.String()),
