@@ -20,8 +20,6 @@ export interface BreakerSettings {
 	resetMs: number
 }
 
-export const CLOSED: Circuit = { state: 'closed', failure_count: 0, opened_at: null, next_probe_at: null, last_transition_at: null }
-
 /** May this destination send now, and is the send a half-open probe? */
 export function admission(c: Circuit, s: BreakerSettings, now: number): 'send' | 'probe' | 'wait' {
 	if (!s.enabled || c.state === 'closed') return 'send'

@@ -1,4 +1,4 @@
-import { createCipheriv, createDecipheriv, createHash, randomBytes, timingSafeEqual } from 'node:crypto'
+import { createCipheriv, createDecipheriv, createHash, randomBytes } from 'node:crypto'
 
 export function sha256Hex(input: string | Uint8Array): string {
 	return createHash('sha256').update(input).digest('hex')
@@ -6,14 +6,6 @@ export function sha256Hex(input: string | Uint8Array): string {
 
 export function randomHex(bytes: number): string {
 	return randomBytes(bytes).toString('hex')
-}
-
-/** Constant-time string equality; unequal lengths return false without leaking where they differ. */
-export function safeEqual(a: string, b: string): boolean {
-	const ab = Buffer.from(a)
-	const bb = Buffer.from(b)
-	if (ab.length !== bb.length) return false
-	return timingSafeEqual(ab, bb)
 }
 
 const ENC_PREFIX = 'enc:v1:'

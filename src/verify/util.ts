@@ -34,11 +34,6 @@ export function safeEqualBytes(a: Uint8Array, b: Uint8Array): boolean {
 	return timingSafeEqual(a, b)
 }
 
-/** Constant-time comparison of two strings as UTF-8 bytes. */
-export function safeEqualString(a: string, b: string): boolean {
-	return safeEqualBytes(Buffer.from(a, 'utf8'), Buffer.from(b, 'utf8'))
-}
-
 /** A header's value (case-insensitive, via `Headers`), or null when absent or blank. */
 export function readHeader(req: VerifyRequest, name: string): string | null {
 	const value = req.headers.get(name)
