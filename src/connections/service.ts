@@ -3,7 +3,7 @@ import { compileFilters, type FilterInput, type FilterRule, validateFilterRules 
 import { type CompiledTransform, TransformSyntaxError, transformFor } from '../delivery/transform'
 import { type Clock, toIso } from '../lib/clock'
 import { BadRequest, NotFound, ValidationFailed } from '../lib/errors'
-import { isId, newId } from '../lib/ids'
+import { asId, newId } from '../lib/ids'
 import { decodeCursor, type Page, toPage } from '../lib/pagination'
 import type { Connection, CreateConnectionBody, ListConnectionsOptions, UpdateConnectionBody } from './model'
 import type { ConnectionRow, ConnectionsRepo, ConnectionView } from './repo'
@@ -95,7 +95,7 @@ export class ConnectionsService {
 
 	/** 404 for unknown ids and for ids of another environment alike: existence is not leaked. */
 	async get(auth: AuthContext, id: string): Promise<ConnectionView> {
-		const row = isId('conn', id) ? await this.repo.findById(id) : null
+		const row = await this.repo.findById(asId('conn', id) ?? '')
 		if (!row || row.env_id !== auth.envId) throw new NotFound('Connection')
 		return row
 	}

@@ -2,7 +2,7 @@ import type { AuthContext } from '../auth/service'
 import { type Clock, toIso } from '../lib/clock'
 import type { SecretBox } from '../lib/crypto'
 import { NotFound, PlanLimitReached } from '../lib/errors'
-import { isId, newId } from '../lib/ids'
+import { asId, newId } from '../lib/ids'
 import { decodeCursor, type Page, toPage } from '../lib/pagination'
 import type {
 	BackoffType, CreateDestinationBody, DeliveryTarget, Destination, DestinationAuth, ListDestinationsOptions, SigningConfig, UpdateDestinationBody
@@ -75,7 +75,7 @@ export class DestinationsService {
 
 	/** 404 for unknown ids and for ids of another environment alike: existence is not leaked. */
 	async get(auth: AuthContext, id: string): Promise<DestinationRow> {
-		const row = isId('dst', id) ? await this.repo.findById(id) : null
+		const row = await this.repo.findById(asId('dst', id) ?? '')
 		if (!row || row.env_id !== auth.envId) throw new NotFound('Destination')
 		return row
 	}
@@ -165,7 +165,7 @@ export class DestinationsService {
 	 * credentials and parsed settings. Null when the id is unknown. Never serve this over HTTP.
 	 */
 	async resolveForDelivery(id: string): Promise<DeliveryTarget | null> {
-		const row = isId('dst', id) ? await this.repo.findById(id) : null
+		const row = await this.repo.findById(asId('dst', id) ?? '')
 		if (!row) return null
 		const config = openJson<NonNullable<DestinationAuth['config']>>(this.secrets, row.auth_config)
 		return {

@@ -1,7 +1,7 @@
 import type { ValidateFunction } from 'ajv'
 import { IpList } from '../lib/cidr'
 import type { SecretBox } from '../lib/crypto'
-import { isId } from '../lib/ids'
+import { asId } from '../lib/ids'
 import { compileJsonSchema } from '../lib/json-schema'
 import type { SourceRow, SourcesRepo } from '../sources/repo'
 import type { DedupStrategy } from '../sources/rules'
@@ -67,10 +67,11 @@ export class SourceCache {
 	}
 
 	/** A cached hit is returned synchronously-fast; a miss loads once even under concurrent requests. */
-	async get(id: string): Promise<CompiledSource | null> {
+	async get(rawId: string): Promise<CompiledSource | null> {
+		const id = asId('src', rawId)
+		if (!id) return null
 		const hit = this.#entries.get(id)
 		if (hit) return hit
-		if (!isId('src', id)) return null
 		let loading = this.#loading.get(id)
 		if (!loading) {
 			loading = this.#load(id)

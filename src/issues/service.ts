@@ -2,7 +2,7 @@ import type { AuthContext } from '../auth/service'
 import type { RetryResult, RetryService } from '../delivery/retries'
 import { type Clock, toIso } from '../lib/clock'
 import { NotFound, ValidationFailed } from '../lib/errors'
-import { isId } from '../lib/ids'
+import { asId } from '../lib/ids'
 import type { Logger } from '../lib/log'
 import type { UpdateIssueBody } from './model'
 import type { IssueListRow, IssuesRepo } from './repo'
@@ -31,7 +31,7 @@ export class IssuesService {
 	) {}
 
 	async #find(auth: AuthContext, id: string): Promise<IssueListRow> {
-		const row = isId('iss', id) ? await this.repo.findById(id) : null
+		const row = await this.repo.findById(asId('iss', id) ?? '')
 		if (!row || row.env_id !== auth.envId) throw new NotFound('Issue')
 		return row
 	}

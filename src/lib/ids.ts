@@ -38,6 +38,16 @@ export function newRequestId(): string {
 	return `req_${pool.toString('hex', poolOffset - 6, poolOffset)}`
 }
 
+/**
+ * The canonical id for a path parameter: `src_<32 hex>` as is, or a bare 32-hex id
+ * (hookstream.io's generated reference shows path ids without their prefix) with the
+ * prefix added. Null when it cannot be an id of this kind.
+ */
+export function asId(prefix: IdPrefix, value: string): string | null {
+	if (isId(prefix, value)) return value
+	return /^[0-9a-f]{32}$/.test(value) ? `${prefix}_${value}` : null
+}
+
 /** True when `value` looks like an id of this kind (cheap check before a lookup). */
 export function isId(prefix: IdPrefix, value: string): boolean {
 	return value.length === prefix.length + 33 && value.startsWith(`${prefix}_`) && /^[0-9a-f]{32}$/.test(value.slice(prefix.length + 1))

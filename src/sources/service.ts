@@ -2,7 +2,7 @@ import type { AuthContext } from '../auth/service'
 import { type Clock, toIso } from '../lib/clock'
 import type { SecretBox } from '../lib/crypto'
 import { NotFound, PlanLimitReached, ValidationFailed } from '../lib/errors'
-import { isId, newId } from '../lib/ids'
+import { asId, newId } from '../lib/ids'
 import { decodeCursor, type Page, toPage } from '../lib/pagination'
 import { getTemplate } from '../templates'
 import type { Template } from '../templates/model'
@@ -89,7 +89,7 @@ export class SourcesService {
 
 	/** 404 for unknown ids and for ids of another environment alike: existence is not leaked. */
 	async get(auth: AuthContext, id: string): Promise<SourceRow> {
-		const row = isId('src', id) ? await this.repo.findById(id) : null
+		const row = await this.repo.findById(asId('src', id) ?? '')
 		if (!row || row.env_id !== auth.envId) throw new NotFound('Source')
 		return row
 	}

@@ -138,3 +138,17 @@ describe('GET/PATCH/DELETE /v1/sources/:id', () => {
 		expect((await t.call('POST', '/v1/sources', { body: { name: 'd', slug: 'delete-me' } })).status).toBe(201)
 	})
 })
+
+describe('bare 32-hex ids', () => {
+	it('are accepted wherever a prefixed id is, as hookstream.io path parameters show them', async () => {
+		const src = await create({ name: 'bare', slug: 'bare-id' })
+		const bare = src.id.slice(4)
+		const got = await t.call('GET', `/v1/sources/${bare}`)
+		expect(got.status).toBe(200)
+		expect(((await got.json()) as { source: Src }).source.id).toBe(src.id)
+		const ingested = await t.call('POST', `/v1/ingest/${bare}`, { key: null, body: '{}' })
+		expect(ingested.status).toBe(200)
+		expect(((await ingested.json()) as { source_id: string }).source_id).toBe(src.id)
+		expect((await t.call('GET', '/v1/sources/0123')).status).toBe(404)
+	})
+})

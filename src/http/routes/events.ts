@@ -46,8 +46,8 @@ export function eventRoutes(ctx: AppContext) {
 		})
 		.post('/:id/retry', async ({ params, request }) => {
 			const auth = authContextOf(request)
-			await ctx.events.get(auth, params.id) // 404 for unknown and other tenants' events
-			return ctx.retries.retryEvent(params.id)
+			const event = await ctx.events.get(auth, params.id) // 404 for unknown and other tenants' events
+			return ctx.retries.retryEvent(event.id)
 		}, {
 			params: IdParams,
 			response: { 200: RetryResult, ...ErrorResponses },
