@@ -1,4 +1,5 @@
 import { Type as t } from '@sinclair/typebox'
+import { DeliveryAttempt } from '../attempts/model'
 
 const Nullable = <T extends ReturnType<typeof t.String> | ReturnType<typeof t.Integer>>(s: T) => t.Union([s, t.Null()])
 
@@ -37,7 +38,8 @@ export const EventDetail = t.Composite([
 		body_encoding: t.Union([t.Literal('utf8'), t.Literal('base64')]),
 		verification_error: Nullable(t.String()),
 		dedup_hash: Nullable(t.String()),
-		topic: Nullable(t.String())
+		topic: Nullable(t.String()),
+		delivery_attempts: t.Array(DeliveryAttempt, { description: 'The event\'s delivery attempts, newest first (up to 100)' })
 	})
 ])
 

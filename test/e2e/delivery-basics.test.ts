@@ -41,6 +41,8 @@ describe('delivery to a real receiver', () => {
 		expect(req?.headers['x-hookstream-signature']).toBe(`sha256=${createHmac('sha256', 'outbound-signing-secret').update(`${ts}.${body}`).digest('hex')}`)
 		await settled(eventId, 'delivered')
 		const [attempt] = await attemptsOf(eventId)
+		// The event detail embeds its attempts.
+		expect(((await eventOf(eventId)).delivery_attempts as { id: string }[]).map((a) => a.id)).toEqual([attempt?.id as string])
 		expect(attempt).toMatchObject({ status: 'success', attempt_number: 1, response_status: 200, response_body: 'ok', is_dlq: 0, trigger_type: 'initial', request_method: 'POST' })
 		// Credentials are masked in the recorded request headers.
 		expect(String(attempt?.request_headers)).not.toContain('tok_secret_123456')

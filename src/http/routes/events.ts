@@ -39,7 +39,12 @@ export function eventRoutes(ctx: AppContext) {
 			response: { 200: EventList, ...ErrorResponses },
 			detail: { summary: 'List events', description: 'Newest first; cursor or offset pagination; `pagination.total` counts every match.', tags }
 		})
-		.get('/:id', async ({ params, request }) => ({ event: await ctx.events.get(authContextOf(request), params.id) }), {
+		.get('/:id', async ({ params, request }) => {
+			const auth = authContextOf(request)
+			const event = await ctx.events.get(auth, params.id)
+			const { delivery_attempts } = await ctx.attempts.list(auth, { event_id: event.id, limit: 100 })
+			return { event: { ...event, delivery_attempts } }
+		}, {
 			params: IdParams,
 			response: { 200: EventEnvelope, ...ErrorResponses },
 			detail: { summary: 'Get an event', description: 'Headers, query, parsed payload and the raw body exactly as received.', tags }
