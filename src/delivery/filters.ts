@@ -1,5 +1,6 @@
 import { type Static, Type as t } from '@sinclair/typebox'
 import type { ErrorDetail } from '../lib/errors'
+import { readJsonPath } from '../lib/json-path'
 
 /** The operators of reference §3.3. */
 export const FILTER_OPS = ['eq', 'neq', 'contains', 'gt', 'gte', 'lt', 'lte', 'exists', 'in'] as const
@@ -35,7 +36,6 @@ export interface FilterInput {
 
 const HEADER_NAME = /^[A-Za-z0-9!#$%&'*+.^_`|~-]+$/
 const METADATA = new Set(['method', 'content_type', 'source_ip'])
-const INDEX = /^\d+$/
 
 type Getter = (input: FilterInput) => unknown
 
@@ -99,20 +99,7 @@ export function validateFilterRules(rules: readonly FilterRule[], base = '/filte
 
 /** Own properties only: `payload.constructor` must not reach Object.prototype. */
 function readPayload(segments: readonly string[]): Getter {
-	return ({ payload }) => {
-		let current: unknown = payload
-		for (const seg of segments) {
-			if (current === null || typeof current !== 'object') return undefined
-			if (Array.isArray(current)) {
-				if (!INDEX.test(seg)) return undefined
-				current = current[Number(seg)]
-			} else {
-				if (!Object.hasOwn(current, seg)) return undefined
-				current = (current as Record<string, unknown>)[seg]
-			}
-		}
-		return current
-	}
+	return ({ payload }) => readJsonPath(payload, segments)
 }
 
 /** Absent metadata (no Content-Type, unknown peer) reads as missing, so `exists: false` matches it. */

@@ -1,15 +1,10 @@
 import { sha256Hex } from '../lib/crypto'
+import { readJsonPath } from '../lib/json-path'
 import type { CompiledSource } from './source-cache'
 
-/** Follows `data.id` / `$.data.id` (array indexes as numeric segments) into parsed JSON. */
-export function readPath(value: unknown, path: string): unknown {
-	const segments = path.replace(/^\$\./, '').split('.')
-	let current = value
-	for (const seg of segments) {
-		if (current === null || typeof current !== 'object') return undefined
-		current = (current as Record<string, unknown>)[seg]
-	}
-	return current
+/** `data.id` or `$.data.id` (array indexes as numeric segments) into parsed JSON. */
+function readPath(value: unknown, path: string): unknown {
+	return readJsonPath(value, path.replace(/^\$\./, '').split('.'))
 }
 
 /**
