@@ -2,6 +2,7 @@ import { Elysia, ValidationError } from 'elysia'
 import { AppError, type ErrorDetail } from '../lib/errors'
 import type { Logger } from '../lib/log'
 import { requestIdOf } from './request-id'
+import { queryOf } from './url'
 import { formatSchemaErrors, type SchemaError } from './validation-message'
 
 export function envelope(status: number, message: string, requestId: string, details?: ErrorDetail[], extra?: Record<string, unknown>): Response {
@@ -24,17 +25,12 @@ function fromValidation(err: ValidationError, request: Request): { message: stri
 	if (err.type === 'property') {
 		// Elysia checks coerced query numbers on their own and forgets the parameter's name;
 		// find it again by its value so the 400 can name it.
-		const query = new URLSearchParams(pathAndQuery(request.url).query)
+		const query = new URLSearchParams(queryOf(request.url))
 		const name = [...query].find(([, v]) => v === String(err.value))?.[0]
 		if (name) return formatSchemaErrors('query', errors.map((e) => ({ ...e, path: `/${name}` })))
 	}
 	const where = err.type === 'query' || err.type === 'property' ? 'query' : err.type === 'params' ? 'path' : 'body'
 	return formatSchemaErrors(where, errors)
-}
-
-function pathAndQuery(url: string): { query: string } {
-	const q = url.indexOf('?')
-	return { query: q < 0 ? '' : url.slice(q + 1) }
 }
 
 /**

@@ -5,7 +5,7 @@ import type { App } from './app'
 import { baseUrlOf } from './base-url'
 import { appErrorResponse } from './errors'
 import { tagRequest } from './request-id'
-import { requestUrl } from './url'
+import { pathOf, requestUrl } from './url'
 import { handleIngest, INGEST_PREFIX, sourceIdFromPath } from './ingest'
 
 interface SocketData {
@@ -24,7 +24,7 @@ const encoder = new TextEncoder()
  */
 export function createFetch(ctx: AppContext, app: App) {
 	return async (request: Request, server: Server<SocketData>): Promise<Response | undefined> => {
-		const path = request.url.slice(request.url.indexOf('/', request.url.indexOf('//') + 2))
+		const path = pathOf(request.url)
 		if (!path.startsWith(INGEST_PREFIX)) return app.handle(request)
 		const peerIp = server.requestIP(request)?.address ?? null
 		if (request.headers.get('upgrade')?.toLowerCase() === 'websocket') {

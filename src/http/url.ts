@@ -12,6 +12,12 @@ export function pathOf(url: string): string {
 	return query < 0 ? url.slice(slash) : url.slice(slash, query)
 }
 
+/** The query string of a request URL (without `?`), also without parsing it. */
+export function queryOf(url: string): string {
+	const q = url.indexOf('?')
+	return q < 0 ? '' : url.slice(q + 1)
+}
+
 /** `new URL(request.url)`, or a 400 when the Host header makes it unparsable. */
 export function requestUrl(request: Request): URL {
 	try {
