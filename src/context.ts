@@ -55,7 +55,7 @@ export function createContext(config: Readonly<Config>, opts: { clock?: Clock; l
 	const destinations = new DestinationsService(store.destinations, secrets, clock, { maxDestinations: config.maxDestinations })
 	const connections = new ConnectionsService(store.connections, clock)
 	const worker = new DeliveryWorker(
-		{ deliveries: store.deliveries, events: store.events, destinations, connections, clock, log },
+		{ deliveries: store.deliveries, circuits: store.destinations, events: store.events, destinations, connections, clock, log },
 		{
 			globalConcurrency: config.deliveryConcurrency, destinationConcurrency: config.destinationConcurrency,
 			allowPrivateDestinations: config.allowPrivateDestinations, retryUnitMs: config.retryUnitMs,
@@ -76,8 +76,8 @@ export function createContext(config: Readonly<Config>, opts: { clock?: Clock; l
 	destinations.onChange((id) => {
 		routes.clear() // a destination's status decides whether its connections route
 		worker.destinationChanged(id)
-		void destinations.resolveForDelivery(id).then(async (target) => {
-			if (!target) await store.deliveries.abandonDestination(id, clock.now())
+		void store.destinations.findById(id).then(async (row) => {
+			if (!row) await store.deliveries.abandonDestination(id, clock.now())
 		}).catch((err) => log.error('closing deliveries of a deleted destination failed', { error: String(err) }))
 	})
 	const committer = new GroupCommitter<PendingEvent, number>((batch) => store.events.insertBatch(batch), 1024, (queued) => {

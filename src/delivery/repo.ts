@@ -192,9 +192,6 @@ export function createDeliveryRepo(db: Database) {
 		async completeBatch(outcomes: AttemptOutcome[]): Promise<number> {
 			return completeAll.immediate(outcomes)
 		},
-		async setCircuit(destinationId: string, c: Circuit): Promise<void> {
-			setCircuit.run(destinationId, c.state, c.failure_count, c.opened_at, c.next_probe_at, c.last_transition_at)
-		},
 		/** Puts finished deliveries (dead, or delivered for a redelivery) back in the queue; returns the ids requeued. */
 		async requeue(ids: string[], now: number, trigger: string): Promise<string[]> {
 			return db.transaction(() => {

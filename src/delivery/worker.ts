@@ -1,6 +1,7 @@
 import type { ConnectionsService, DeliveryConnection } from '../connections/service'
 import type { DestinationsService } from '../destinations/service'
 import type { DeliveryTarget } from '../destinations/model'
+import type { DestinationsRepo } from '../destinations/repo'
 import type { EventsRepo } from '../events/repo'
 import type { Clock } from '../lib/clock'
 import { randomHex } from '../lib/crypto'
@@ -26,6 +27,8 @@ export interface WorkerOptions {
 
 export interface WorkerDeps {
 	deliveries: DeliveryRepo
+	/** Breaker transitions outside an attempt's transaction (half-open, re-probe). */
+	circuits: Pick<DestinationsRepo, 'setCircuit'>
 	events: EventsRepo
 	destinations: DestinationsService
 	connections: ConnectionsService
@@ -177,7 +180,7 @@ export class DeliveryWorker {
 			if (gate === 'probe' && rows.length > 0) {
 				const halfOpen = toHalfOpen(circuit, now)
 				this.#circuits.set(destinationId, halfOpen)
-				await this.deps.deliveries.setCircuit(destinationId, halfOpen)
+				await this.deps.circuits.setCircuit(destinationId, halfOpen)
 			}
 			for (const row of rows) this.#launch(row, target, gate === 'probe')
 		}
@@ -246,7 +249,7 @@ export class DeliveryWorker {
 		if (!c || c.state !== 'half-open') return
 		const open: Circuit = { ...c, state: 'open', next_probe_at: this.deps.clock.now() }
 		this.#circuits.set(destinationId, open)
-		await this.deps.deliveries.setCircuit(destinationId, open)
+		await this.deps.circuits.setCircuit(destinationId, open)
 		this.wake()
 	}
 
