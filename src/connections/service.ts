@@ -4,7 +4,7 @@ import { type Route, routeOf } from '../routing/route'
 import { type CompiledTransform, TransformSyntaxError, transformFor } from '../delivery/transform'
 import { type Clock, toIso } from '../lib/clock'
 import { BadRequest, NotFound, ValidationFailed } from '../lib/errors'
-import { asId, newId } from '../lib/ids'
+import { newId } from '../lib/ids'
 import { decodeCursor, type Page, toPage } from '../lib/pagination'
 import type { Connection, CreateConnectionBody, ListConnectionsOptions, UpdateConnectionBody } from './model'
 import type { ConnectionRow, ConnectionsRepo, ConnectionView } from './repo'
@@ -76,7 +76,7 @@ export class ConnectionsService {
 
 	/** 404 for unknown ids and for ids of another environment alike: existence is not leaked. */
 	async get(auth: AuthContext, id: string): Promise<ConnectionView> {
-		const row = await this.repo.findById(asId('conn', id) ?? '')
+		const row = await this.repo.findById(id)
 		if (!row || row.env_id !== auth.envId) throw new NotFound('Connection')
 		return row
 	}
@@ -118,7 +118,7 @@ export class ConnectionsService {
 
 	async remove(auth: AuthContext, id: string): Promise<void> {
 		const cur = await this.get(auth, id)
-		await this.repo.delete(auth.envId, id)
+		await this.repo.delete(auth.envId, cur.id)
 		this.#emit(cur.source_id)
 	}
 

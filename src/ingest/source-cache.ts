@@ -1,7 +1,6 @@
 import type { ValidateFunction } from 'ajv'
 import { IpList } from '../lib/cidr'
 import type { SecretBox } from '../lib/crypto'
-import { asId } from '../lib/ids'
 import { compileJsonSchema } from '../lib/json-schema'
 import { SingleFlightCache } from '../lib/single-flight-cache'
 import type { SourceRow, SourcesRepo } from '../sources/repo'
@@ -68,10 +67,8 @@ export class SourceCache {
 		this.#cache.invalidate(id)
 	}
 
-	/** A miss loads once even under concurrent requests. */
-	async get(rawId: string): Promise<CompiledSource | null> {
-		const id = asId('src', rawId)
-		if (!id) return null
+	/** By canonical id (the HTTP edge adds the prefix to a bare one). A miss loads once even under concurrent requests. */
+	async get(id: string): Promise<CompiledSource | null> {
 		return this.#cache.peek(id) ?? this.#cache.get(id)
 	}
 }
