@@ -68,6 +68,7 @@ export function createContext(config: Readonly<Config>, opts: { clock?: Clock; l
 	sources.onChange((id) => {
 		cache.invalidate(id)
 		routes.invalidate(id) // deleting a source cascades to its connections
+		worker.connectionsChanged() // …which the worker may hold: their retries must be abandoned, not sent
 	})
 	connections.onChange((sourceId) => {
 		routes.invalidate(sourceId)
