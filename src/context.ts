@@ -8,7 +8,7 @@ import { AttemptsService } from './attempts/service'
 import { RetryService } from './delivery/retries'
 import { DeliveryWorker } from './delivery/worker'
 import { IssuesService } from './issues/service'
-import { RouteCache } from './ingest/route-cache'
+import { RouteCache } from './routing/route-cache'
 import type { PendingEvent } from './events/repo'
 import { RetentionSweeper } from './events/retention'
 import { EventsService } from './events/service'
@@ -68,6 +68,7 @@ export function createContext(config: Readonly<Config>, opts: { clock?: Clock; l
 	sources.onChange((id) => {
 		cache.invalidate(id)
 		routes.invalidate(id) // deleting a source cascades to its connections
+		worker.connectionsChanged() // …which the worker may hold: their retries must be abandoned, not sent
 	})
 	connections.onChange((sourceId) => {
 		routes.invalidate(sourceId)

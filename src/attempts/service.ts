@@ -1,7 +1,6 @@
 import type { AuthContext } from '../auth/service'
 import { toIso } from '../lib/clock'
 import { NotFound } from '../lib/errors'
-import { asId } from '../lib/ids'
 import { decodeCursor, encodeCursor } from '../lib/pagination'
 import type { AttemptListRow, AttemptsRepo } from './repo'
 
@@ -45,7 +44,7 @@ export class AttemptsService {
 	}
 
 	async get(auth: AuthContext, id: string) {
-		const row = await this.repo.findById(asId('da', id) ?? '')
+		const row = await this.repo.findById(id)
 		if (!row || row.env_id !== auth.envId) throw new NotFound('Delivery attempt')
 		return wire(row)
 	}

@@ -1,5 +1,5 @@
 import { type Static, Type as t } from '@sinclair/typebox'
-import { FilterRule, MAX_FILTER_RULES } from '../delivery/filters'
+import { FilterRule, MAX_FILTER_RULES } from '../routing/filters'
 
 const Nullable = <T extends ReturnType<typeof t.String> | ReturnType<typeof t.Integer>>(schema: T) => t.Union([schema, t.Null()])
 const Name = t.String({ minLength: 1, maxLength: 200, description: 'Connection name', examples: ['Orders to backend'] })

@@ -1,22 +1,13 @@
 import type { AuthContext } from '../auth/service'
-import { compileFilters, type FilterInput, type FilterRule, validateFilterRules } from '../delivery/filters'
+import { type FilterRule, validateFilterRules } from '../routing/filters'
+import { type Route, routeOf } from '../routing/route'
 import { type CompiledTransform, TransformSyntaxError, transformFor } from '../delivery/transform'
 import { type Clock, toIso } from '../lib/clock'
 import { BadRequest, NotFound, ValidationFailed } from '../lib/errors'
-import { asId, newId } from '../lib/ids'
+import { newId } from '../lib/ids'
 import { decodeCursor, type Page, toPage } from '../lib/pagination'
 import type { Connection, CreateConnectionBody, ListConnectionsOptions, UpdateConnectionBody } from './model'
 import type { ConnectionRow, ConnectionsRepo, ConnectionView } from './repo'
-
-/** One way an event of a source may be routed: the ingest router fans out over these. */
-export interface RouteSpec {
-	connectionId: string
-	destinationId: string
-	orgId: string
-	envId: string
-	/** The connection's filter rules, compiled once. */
-	matches: (input: FilterInput) => boolean
-}
 
 /** What the delivery worker needs of a connection: its row and its compiled transform, if enabled. */
 export interface DeliveryConnection {
@@ -45,16 +36,6 @@ function checkTransform(enabled: boolean, expression: string | null, changed: bo
 		if (err instanceof TransformSyntaxError) throw new ValidationFailed('/transform_expression', `is not a valid JSONata expression: ${err.message}`)
 		throw err
 	}
-}
-
-/** Stored rules were validated on write; anything unreadable routes nothing rather than everything. */
-function matcherOf(filterRules: string | null): (input: FilterInput) => boolean {
-	if (filterRules === null) return () => true
-	try {
-		const rules: unknown = JSON.parse(filterRules)
-		if (Array.isArray(rules)) return compileFilters(rules as FilterRule[])
-	} catch {}
-	return () => false
 }
 
 /** Connection rules: both ends in the caller's environment, valid filters and transforms, tenancy. */
@@ -95,7 +76,7 @@ export class ConnectionsService {
 
 	/** 404 for unknown ids and for ids of another environment alike: existence is not leaked. */
 	async get(auth: AuthContext, id: string): Promise<ConnectionView> {
-		const row = await this.repo.findById(asId('conn', id) ?? '')
+		const row = await this.repo.findById(id)
 		if (!row || row.env_id !== auth.envId) throw new NotFound('Connection')
 		return row
 	}
@@ -137,7 +118,7 @@ export class ConnectionsService {
 
 	async remove(auth: AuthContext, id: string): Promise<void> {
 		const cur = await this.get(auth, id)
-		await this.repo.delete(auth.envId, id)
+		await this.repo.delete(auth.envId, cur.id)
 		this.#emit(cur.source_id)
 	}
 
@@ -145,9 +126,8 @@ export class ConnectionsService {
 	 * The routes events of a source take now: connections `active` and enabled whose
 	 * destination is `active`, oldest first, each with its filters compiled once.
 	 */
-	async activeRoutes(sourceId: string): Promise<RouteSpec[]> {
-		const rows = await this.repo.activeRoutes(sourceId)
-		return rows.map((r) => ({ connectionId: r.id, destinationId: r.destination_id, orgId: r.org_id, envId: r.env_id, matches: matcherOf(r.filter_rules) }))
+	async activeRoutes(sourceId: string): Promise<Route[]> {
+		return (await this.repo.activeRoutes(sourceId)).map(routeOf)
 	}
 
 	/**

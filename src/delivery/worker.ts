@@ -6,6 +6,7 @@ import type { EventsRepo } from '../events/repo'
 import type { Clock } from '../lib/clock'
 import { randomHex } from '../lib/crypto'
 import type { Logger } from '../lib/log'
+import { SingleFlightCache } from '../lib/single-flight-cache'
 import { decideOutcome } from './attempt'
 import { admission, type Circuit, toHalfOpen } from './breaker'
 import { type OutboundResult, sendHttp } from './outbound'
@@ -64,8 +65,8 @@ export class DeliveryWorker {
 	 */
 	readonly #circuits = new Map<string, Circuit>()
 	/** Destinations (secrets opened) and connections (transform compiled), until they change. */
-	readonly #targets = new Map<string, DeliveryTarget | null>()
-	readonly #connections = new Map<string, DeliveryConnection | null>()
+	readonly #targets = new SingleFlightCache<string, DeliveryTarget | null>((id) => this.deps.destinations.resolveForDelivery(id))
+	readonly #connections = new SingleFlightCache<string, DeliveryConnection | null>((id) => this.deps.connections.findForDelivery(id))
 	#total = 0
 	/** Attempt outcomes share transactions: one commit per attempt would cost more than the attempt. */
 	readonly #outcomes = new GroupCommitter<AttemptOutcome, number>((batch) => this.deps.deliveries.completeBatch(batch), 256)
@@ -88,7 +89,7 @@ export class DeliveryWorker {
 	/** A destination changed (config or a manual breaker reset): reload its breaker and look again. */
 	destinationChanged(id: string): void {
 		this.#circuits.delete(id)
-		this.#targets.delete(id)
+		this.#targets.invalidate(id)
 		this.wake()
 	}
 
@@ -97,14 +98,12 @@ export class DeliveryWorker {
 		this.#connections.clear()
 	}
 
-	async #target(id: string): Promise<DeliveryTarget | null> {
-		if (!this.#targets.has(id)) this.#targets.set(id, await this.deps.destinations.resolveForDelivery(id))
-		return this.#targets.get(id) ?? null
+	#target(id: string): Promise<DeliveryTarget | null> {
+		return this.#targets.get(id)
 	}
 
-	async #connection(id: string): Promise<DeliveryConnection | null> {
-		if (!this.#connections.has(id)) this.#connections.set(id, await this.deps.connections.findForDelivery(id))
-		return this.#connections.get(id) ?? null
+	#connection(id: string): Promise<DeliveryConnection | null> {
+		return this.#connections.get(id)
 	}
 
 	#circuit(target: DeliveryTarget, now: number): Circuit {

@@ -2,7 +2,7 @@ import type { AuthContext } from '../auth/service'
 import { type Clock, toIso } from '../lib/clock'
 import type { SecretBox } from '../lib/crypto'
 import { NotFound, PlanLimitReached } from '../lib/errors'
-import { asId, newId } from '../lib/ids'
+import { newId } from '../lib/ids'
 import { decodeCursor, type Page, toPage } from '../lib/pagination'
 import type {
 	BackoffType, CreateDestinationBody, DeliveryTarget, Destination, DestinationAuth, ListDestinationsOptions, SigningConfig, UpdateDestinationBody
@@ -75,7 +75,7 @@ export class DestinationsService {
 
 	/** 404 for unknown ids and for ids of another environment alike: existence is not leaked. */
 	async get(auth: AuthContext, id: string): Promise<DestinationRow> {
-		const row = await this.repo.findById(asId('dst', id) ?? '')
+		const row = await this.repo.findById(id)
 		if (!row || row.env_id !== auth.envId) throw new NotFound('Destination')
 		return row
 	}
@@ -90,7 +90,7 @@ export class DestinationsService {
 		const current = await this.get(auth, id)
 		const next = this.#applyPatch(current, body)
 		await this.repo.update(next)
-		this.#emit(id)
+		this.#emit(next.id)
 		return next
 	}
 
@@ -138,25 +138,25 @@ export class DestinationsService {
 	}
 
 	async remove(auth: AuthContext, id: string): Promise<void> {
-		await this.get(auth, id)
-		await this.repo.delete(auth.envId, id)
-		this.#emit(id)
+		const { id: found } = await this.get(auth, id)
+		await this.repo.delete(auth.envId, found)
+		this.#emit(found)
 	}
 
 	async circuit(auth: AuthContext, id: string): Promise<CircuitWire> {
-		await this.get(auth, id)
-		const circuit = await this.repo.getCircuit(id)
+		const { id: found } = await this.get(auth, id)
+		const circuit = await this.repo.getCircuit(found)
 		if (!circuit) throw new NotFound('Destination')
 		return circuitToWire(circuit)
 	}
 
 	/** Manual reset: closed, count cleared, no probe pending. The worker hears of it through onChange. */
 	async resetCircuit(auth: AuthContext, id: string): Promise<CircuitWire> {
-		await this.get(auth, id)
+		const { id: found } = await this.get(auth, id)
 		// opened_at is cleared too: it describes the current open period, and there is none.
 		const circuit: CircuitRecord = { state: 'closed', failure_count: 0, opened_at: null, next_probe_at: null, last_transition_at: this.clock.now() }
-		if (!(await this.repo.setCircuit(id, circuit))) throw new NotFound('Destination')
-		this.#emit(id)
+		if (!(await this.repo.setCircuit(found, circuit))) throw new NotFound('Destination')
+		this.#emit(found)
 		return circuitToWire(circuit)
 	}
 
@@ -165,7 +165,7 @@ export class DestinationsService {
 	 * credentials and parsed settings. Null when the id is unknown. Never serve this over HTTP.
 	 */
 	async resolveForDelivery(id: string): Promise<DeliveryTarget | null> {
-		const row = await this.repo.findById(asId('dst', id) ?? '')
+		const row = await this.repo.findById(id)
 		if (!row) return null
 		const config = openJson<NonNullable<DestinationAuth['config']>>(this.secrets, row.auth_config)
 		return {

@@ -1,7 +1,6 @@
 import type { AuthContext } from '../auth/service'
 import { toIso } from '../lib/clock'
 import { ValidationFailed, NotFound } from '../lib/errors'
-import { asId } from '../lib/ids'
 import { decodeCursor, encodeCursor } from '../lib/pagination'
 import type { ListEventsOptions } from './model'
 import type { EventListRow, EventRow, EventsRepo } from './repo'
@@ -56,7 +55,7 @@ export class EventsService {
 	}
 
 	async #find(auth: AuthContext, id: string) {
-		const row = await this.repo.findById(asId('evt', id) ?? '')
+		const row = await this.repo.findById(id)
 		if (!row || row.env_id !== auth.envId) throw new NotFound('Event')
 		return row
 	}

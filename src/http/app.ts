@@ -15,6 +15,7 @@ import { eventRoutes } from './routes/events'
 import { issueRoutes } from './routes/issues'
 import { healthRoutes } from './routes/health'
 import { ingestRoutes } from './routes/ingest'
+import { rootRoutes } from './routes/root'
 import { sourceRoutes } from './routes/sources'
 import { templateRoutes } from './routes/templates'
 
@@ -89,6 +90,7 @@ export function createApp(ctx: AppContext) {
 				}
 			})
 		)
+		.use(rootRoutes())
 		.use(healthRoutes(ctx))
 		.use(templateRoutes())
 		.use(sourceRoutes(ctx))

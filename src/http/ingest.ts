@@ -1,6 +1,7 @@
 import type { AppContext } from '../context'
 import { readRequestBody } from '../lib/body'
 import { AppError } from '../lib/errors'
+import { asId } from '../lib/ids'
 import { appErrorResponse, envelope } from './errors'
 import { baseUrlOf } from './base-url'
 import { requestUrl } from './url'
@@ -10,12 +11,15 @@ export const INGEST_PREFIX = '/v1/ingest/'
 export const INGEST_ROUTE = '/v1/ingest/:source_id'
 const METHODS = new Set(['GET', 'POST', 'PUT', 'PATCH', 'DELETE'])
 
-/** `/v1/ingest/<source_id>` → the id; anything after a further slash is not ours. */
+/**
+ * `/v1/ingest/<source_id>` → the canonical id (a bare 32-hex id gets its prefix,
+ * as for every other path id: see path-ids.ts); null when the path names no source.
+ */
 export function sourceIdFromPath(path: string): string | null {
 	const rest = path.slice(INGEST_PREFIX.length)
 	if (rest.length === 0 || rest.includes('/')) return null
 	try {
-		return decodeURIComponent(rest)
+		return asId('src', decodeURIComponent(rest))
 	} catch {
 		return null // malformed percent-encoding names no source
 	}

@@ -6,7 +6,7 @@ import type { GroupCommitter } from '../db/write'
 import { verifyRequest } from '../verify'
 import type { ClientIpResolver } from './client-ip'
 import { dedupKeyOf } from './dedup-key'
-import type { RouteCache } from './route-cache'
+import type { RouteCache } from '../routing/route-cache'
 import type { CompiledSource, SourceCache } from './source-cache'
 
 /** Bodies up to this size stay in the event row; larger ones go to event_payloads. */

@@ -1,8 +1,8 @@
 import type { ValidateFunction } from 'ajv'
 import { IpList } from '../lib/cidr'
 import type { SecretBox } from '../lib/crypto'
-import { asId } from '../lib/ids'
 import { compileJsonSchema } from '../lib/json-schema'
+import { SingleFlightCache } from '../lib/single-flight-cache'
 import type { SourceRow, SourcesRepo } from '../sources/repo'
 import type { DedupStrategy } from '../sources/rules'
 import { openSecrets } from '../sources/secrets'
@@ -50,46 +50,25 @@ function compile(row: SourceRow, box: SecretBox): CompiledSource {
 
 /**
  * Sources by id, compiled, kept in memory and dropped when the source changes:
- * the ingest hot path does no query for its configuration.
+ * the ingest hot path does no query for its configuration. Unknown ids are not
+ * kept (anyone can send them), so a source created later is found at once.
  */
 export class SourceCache {
-	readonly #entries = new Map<string, CompiledSource>()
-	readonly #loading = new Map<string, Promise<CompiledSource | null>>()
+	readonly #cache: SingleFlightCache<string, CompiledSource | null>
 
-	constructor(
-		private readonly repo: SourcesRepo,
-		private readonly box: SecretBox
-	) {}
+	constructor(repo: SourcesRepo, box: SecretBox) {
+		this.#cache = new SingleFlightCache(async (id) => {
+			const row = await repo.findById(id)
+			return row ? compile(row, box) : null
+		}, (source) => source !== null)
+	}
 
 	invalidate(id: string): void {
-		this.#entries.delete(id)
-		this.#loading.delete(id)
+		this.#cache.invalidate(id)
 	}
 
-	/** A cached hit is returned synchronously-fast; a miss loads once even under concurrent requests. */
-	async get(rawId: string): Promise<CompiledSource | null> {
-		const id = asId('src', rawId)
-		if (!id) return null
-		const hit = this.#entries.get(id)
-		if (hit) return hit
-		let loading = this.#loading.get(id)
-		if (!loading) {
-			loading = this.#load(id)
-			this.#loading.set(id, loading)
-		}
-		return loading
-	}
-
-	async #load(id: string): Promise<CompiledSource | null> {
-		try {
-			const row = await this.repo.findById(id)
-			if (!row) return null
-			const compiled = compile(row, this.box)
-			// A change that landed while loading invalidated the promise: do not cache stale data.
-			if (this.#loading.has(id)) this.#entries.set(id, compiled)
-			return compiled
-		} finally {
-			this.#loading.delete(id)
-		}
+	/** By canonical id (the HTTP edge adds the prefix to a bare one). A miss loads once even under concurrent requests. */
+	async get(id: string): Promise<CompiledSource | null> {
+		return this.#cache.peek(id) ?? this.#cache.get(id)
 	}
 }

@@ -2,7 +2,6 @@ import type { AuthContext } from '../auth/service'
 import type { RetryResult, RetryService } from '../delivery/retries'
 import { type Clock, toIso } from '../lib/clock'
 import { NotFound, ValidationFailed } from '../lib/errors'
-import { asId } from '../lib/ids'
 import type { Logger } from '../lib/log'
 import type { UpdateIssueBody } from './model'
 import type { IssueListRow, IssuesRepo } from './repo'
@@ -31,7 +30,7 @@ export class IssuesService {
 	) {}
 
 	async #find(auth: AuthContext, id: string): Promise<IssueListRow> {
-		const row = await this.repo.findById(asId('iss', id) ?? '')
+		const row = await this.repo.findById(id)
 		if (!row || row.env_id !== auth.envId) throw new NotFound('Issue')
 		return row
 	}
@@ -63,8 +62,8 @@ export class IssuesService {
 			if (snoozedUntil !== null && Number.isNaN(snoozedUntil)) throw new ValidationFailed('/snoozed_until', 'must be an ISO 8601 timestamp or null')
 		}
 		const status = body.status ?? row.status
-		await this.repo.update(id, { status, snoozedUntil, resolvedAt: status === 'resolved' ? (row.resolved_at ?? now) : null, now })
-		return wire(await this.#find(auth, id))
+		await this.repo.update(row.id, { status, snoozedUntil, resolvedAt: status === 'resolved' ? (row.resolved_at ?? now) : null, now })
+		return wire(await this.#find(auth, row.id))
 	}
 
 	async retry(auth: AuthContext, id: string): Promise<RetryResult> {

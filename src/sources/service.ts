@@ -2,7 +2,7 @@ import type { AuthContext } from '../auth/service'
 import { type Clock, toIso } from '../lib/clock'
 import type { SecretBox } from '../lib/crypto'
 import { NotFound, PlanLimitReached, ValidationFailed } from '../lib/errors'
-import { asId, newId } from '../lib/ids'
+import { newId } from '../lib/ids'
 import { decodeCursor, type Page, toPage } from '../lib/pagination'
 import { getTemplate } from '../templates'
 import type { Template } from '../templates/model'
@@ -89,7 +89,7 @@ export class SourcesService {
 
 	/** 404 for unknown ids and for ids of another environment alike: existence is not leaked. */
 	async get(auth: AuthContext, id: string): Promise<SourceRow> {
-		const row = await this.repo.findById(asId('src', id) ?? '')
+		const row = await this.repo.findById(id)
 		if (!row || row.env_id !== auth.envId) throw new NotFound('Source')
 		return row
 	}
@@ -105,7 +105,7 @@ export class SourcesService {
 		const current = await this.get(auth, id)
 		const next = this.#applyPatch(current, body)
 		await this.repo.update(next)
-		this.#emit(id)
+		this.#emit(next.id)
 		return next
 	}
 
@@ -157,9 +157,9 @@ export class SourcesService {
 	}
 
 	async remove(auth: AuthContext, id: string): Promise<void> {
-		await this.get(auth, id)
-		await this.repo.delete(auth.envId, id)
-		this.#emit(id)
+		const { id: found } = await this.get(auth, id)
+		await this.repo.delete(auth.envId, found)
+		this.#emit(found)
 	}
 
 	/** Wire shape: ISO times, masked secret, absolute ingest URL. */

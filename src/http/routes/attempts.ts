@@ -3,6 +3,7 @@ import { AttemptEnvelope, AttemptList, RetryResult } from '../../attempts/model'
 import type { AppContext } from '../../context'
 import { assertScope, authContextOf } from '../auth'
 import { ErrorResponses } from '../openapi-shared'
+import { canonicalPathIds } from '../path-ids'
 
 const IdParams = t.Object({ id: t.String({ examples: ['da_0193a1b2c3d47e8f9a0b1c2d3e4f5a6b'] }) })
 const tags = ['Delivery attempts']
@@ -25,6 +26,7 @@ const ListAttemptsQuery = t.Object(
 
 export function attemptRoutes(ctx: AppContext) {
 	return new Elysia({ name: 'routes.attempts', prefix: '/v1/delivery-attempts' })
+		.use(canonicalPathIds('da'))
 		.get('', async ({ query, request }) => {
 			const auth = authContextOf(request)
 			assertScope(auth, query)

@@ -3,6 +3,7 @@ import { ConnectionEnvelope, ConnectionList, CreateConnectionBody, UpdateConnect
 import type { AppContext } from '../../context'
 import { assertScope, authContextOf } from '../auth'
 import { ErrorResponses, Success } from '../openapi-shared'
+import { canonicalPathIds } from '../path-ids'
 
 const IdParams = t.Object({ id: t.String({ description: 'Connection ID', examples: ['conn_0193a1b2c3d47e8f9a0b1c2d3e4f5a6b'] }) })
 const tags = ['Connections']
@@ -36,6 +37,7 @@ export function connectionRoutes(ctx: AppContext) {
 	const svc = ctx.connections
 
 	return new Elysia({ name: 'routes.connections', prefix: '/v1/connections' })
+		.use(canonicalPathIds('conn'))
 		.post('', async ({ body, request, set }) => {
 			const auth = authContextOf(request)
 			assertScope(auth, body)

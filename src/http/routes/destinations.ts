@@ -4,6 +4,7 @@ import { CircuitEnvelope, CreateDestinationBody, DestinationEnvelope, Destinatio
 import type { DestinationRow } from '../../destinations/repo'
 import { assertScope, authContextOf } from '../auth'
 import { ErrorResponses, Success } from '../openapi-shared'
+import { canonicalPathIds } from '../path-ids'
 
 const IdParams = t.Object({ id: t.String({ description: 'Destination ID', examples: ['dst_0193a1b2c3d47e8f9a0b1c2d3e4f5a6b'] }) })
 const tags = ['Destinations']
@@ -24,6 +25,7 @@ export function destinationRoutes(ctx: AppContext) {
 	const wire = (row: DestinationRow) => ctx.destinations.toWire(row)
 
 	return new Elysia({ name: 'routes.destinations', prefix: '/v1/destinations' })
+		.use(canonicalPathIds('dst'))
 		.post('', async ({ body, request, set }) => {
 			const auth = authContextOf(request)
 			assertScope(auth, body)

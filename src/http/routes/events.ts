@@ -3,6 +3,7 @@ import type { AppContext } from '../../context'
 import { DEDUP_STATUSES, EVENT_STATUSES, EventEnvelope, EventList, VERIFICATION_STATUSES } from '../../events/model'
 import { assertScope, authContextOf } from '../auth'
 import { ErrorResponses } from '../openapi-shared'
+import { canonicalPathIds } from '../path-ids'
 import { RetryResult } from '../../attempts/model'
 
 const oneOf = (values: readonly string[]) => t.Union(values.map((v) => t.Literal(v)))
@@ -30,6 +31,7 @@ const ListEventsQuery = t.Object(
 
 export function eventRoutes(ctx: AppContext) {
 	return new Elysia({ name: 'routes.events', prefix: '/v1/events' })
+		.use(canonicalPathIds('evt'))
 		.get('', async ({ query, request }) => {
 			const auth = authContextOf(request)
 			assertScope(auth, query)

@@ -4,6 +4,7 @@ import type { AppContext } from '../../context'
 import { IssueEnvelope, IssueList, IssueSummary, UpdateIssueBody } from '../../issues/model'
 import { authContextOf } from '../auth'
 import { ErrorResponses } from '../openapi-shared'
+import { canonicalPathIds } from '../path-ids'
 
 const IdParams = t.Object({ id: t.String({ examples: ['iss_0193a1b2c3d47e8f9a0b1c2d3e4f5a6b'] }) })
 const tags = ['Issues']
@@ -20,6 +21,7 @@ const ListIssuesQuery = t.Object(
 
 export function issueRoutes(ctx: AppContext) {
 	return new Elysia({ name: 'routes.issues', prefix: '/v1/issues' })
+		.use(canonicalPathIds('iss'))
 		.get('', async ({ query, request }) => ctx.issues.list(authContextOf(request), query), {
 			query: ListIssuesQuery,
 			response: { 200: IssueList, ...ErrorResponses },

@@ -4,6 +4,7 @@ import { CreateSourceBody, SourceEnvelope, SourceList, UpdateSourceBody } from '
 import { assertScope, authContextOf } from '../auth'
 import { baseUrlOf } from '../base-url'
 import { ErrorResponses, Success } from '../openapi-shared'
+import { canonicalPathIds } from '../path-ids'
 
 const IdParams = t.Object({ id: t.String({ description: 'Source ID', examples: ['src_0193a1b2c3d47e8f9a0b1c2d3e4f5a6b'] }) })
 const tags = ['Sources']
@@ -25,6 +26,7 @@ export function sourceRoutes(ctx: AppContext) {
 	const wire = (request: Request, row: Parameters<typeof ctx.sources.toWire>[0]) => ctx.sources.toWire(row, baseUrlOf(ctx.config, request))
 
 	return new Elysia({ name: 'routes.sources', prefix: '/v1/sources' })
+		.use(canonicalPathIds('src'))
 		.post('', async ({ body, request, set }) => {
 			const auth = authContextOf(request)
 			assertScope(auth, body)

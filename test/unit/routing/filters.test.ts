@@ -1,5 +1,5 @@
 import { describe, expect, it } from 'bun:test'
-import { compileFilters, type FilterInput, type FilterRule, validateFilterRules } from '../../src/delivery/filters'
+import { compileFilters, type FilterInput, type FilterRule, validateFilterRules } from '../../../src/routing/filters'
 
 const event: FilterInput = {
 	payload: {
