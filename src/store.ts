@@ -5,7 +5,8 @@ import { isMigrated } from './db/migrate'
 import { type OpenOptions, openDatabase } from './db/open'
 import { createDeliveryRepo } from './delivery/repo'
 import { createDestinationsRepo } from './destinations/repo'
-import { createEventsRepo } from './events/repo'
+import { createEventQueries } from './events/queries'
+import { createEventsRepo, type EventsRepo } from './events/repo'
 import { createIssuesRepo } from './issues/repo'
 import { createSourcesRepo } from './sources/repo'
 import { createTenancyRepo } from './tenancy/repo'
@@ -20,7 +21,7 @@ export interface Store {
 	deliveries: ReturnType<typeof createDeliveryRepo>
 	attempts: ReturnType<typeof createAttemptsRepo>
 	issues: ReturnType<typeof createIssuesRepo>
-	events: ReturnType<typeof createEventsRepo>
+	events: EventsRepo
 	/** Readiness: the database answers and every migration is applied. */
 	ready(): Promise<boolean>
 	/** Folds the WAL back into the main file (clean shutdown). */
@@ -40,7 +41,7 @@ export function openStore(opts: OpenOptions): Store {
 		deliveries: createDeliveryRepo(db),
 		attempts: createAttemptsRepo(db),
 		issues: createIssuesRepo(db),
-		events: createEventsRepo(db),
+		events: { ...createEventsRepo(db), ...createEventQueries(db) },
 		async ready() {
 			try {
 				return isMigrated(db)

@@ -4,7 +4,7 @@ import { type CompiledTransform, TransformSyntaxError, transformFor } from '../d
 import { type Clock, toIso } from '../lib/clock'
 import { BadRequest, NotFound, ValidationFailed } from '../lib/errors'
 import { asId, newId } from '../lib/ids'
-import { decodeCursor, type Page, toPage } from '../lib/pagination'
+import { type Page, pageOf, seekFrom } from '../lib/pagination'
 import type { Connection, CreateConnectionBody, ListConnectionsOptions, UpdateConnectionBody } from './model'
 import type { ConnectionRow, ConnectionsRepo, ConnectionView } from './repo'
 
@@ -102,14 +102,9 @@ export class ConnectionsService {
 
 	async list(auth: AuthContext, query: ListConnectionsOptions): Promise<Page<ConnectionView>> {
 		const limit = query.limit ?? 20
-		const beforeId = query.cursor ? decodeCursor(query.cursor, 'conn') : null
-		const rows = await this.repo.list(auth.envId, {
-			sourceId: query.source_id ?? null,
-			destinationId: query.destination_id ?? null,
-			beforeId,
-			limit: limit + 1
-		})
-		return toPage(rows, limit)
+		const seek = seekFrom(query.cursor, 'conn')
+		const rows = await this.repo.list(auth.envId, { sourceId: query.source_id ?? null, destinationId: query.destination_id ?? null }, seek, limit + 1)
+		return pageOf(rows, limit, seek)
 	}
 
 	async update(auth: AuthContext, id: string, body: UpdateConnectionBody): Promise<ConnectionView> {

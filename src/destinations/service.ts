@@ -3,7 +3,7 @@ import { type Clock, toIso } from '../lib/clock'
 import type { SecretBox } from '../lib/crypto'
 import { NotFound, PlanLimitReached } from '../lib/errors'
 import { asId, newId } from '../lib/ids'
-import { decodeCursor, type Page, toPage } from '../lib/pagination'
+import { type Page, pageOf, seekFrom } from '../lib/pagination'
 import type {
 	BackoffType, CreateDestinationBody, DeliveryTarget, Destination, DestinationAuth, ListDestinationsOptions, SigningConfig, UpdateDestinationBody
 } from './model'
@@ -82,8 +82,8 @@ export class DestinationsService {
 
 	async list(auth: AuthContext, query: ListDestinationsOptions): Promise<Page<DestinationRow>> {
 		const limit = query.limit ?? 20
-		const beforeId = query.cursor ? decodeCursor(query.cursor, 'dst') : null
-		return toPage(await this.repo.list(auth.envId, { beforeId, limit: limit + 1 }), limit)
+		const seek = seekFrom(query.cursor, 'dst')
+		return pageOf(await this.repo.list(auth.envId, seek, limit + 1), limit, seek)
 	}
 
 	async update(auth: AuthContext, id: string, body: UpdateDestinationBody): Promise<DestinationRow> {

@@ -3,6 +3,7 @@ import type { RetryResult, RetryService } from '../delivery/retries'
 import { type Clock, toIso } from '../lib/clock'
 import { NotFound, ValidationFailed } from '../lib/errors'
 import { asId } from '../lib/ids'
+import { hasMoreAt } from '../lib/pagination'
 import type { Logger } from '../lib/log'
 import type { UpdateIssueBody } from './model'
 import type { IssueListRow, IssuesRepo } from './repo'
@@ -42,7 +43,7 @@ export class IssuesService {
 		const status = q.status === undefined ? 'open' : q.status === 'all' ? null : q.status
 		const filter = { status, destinationId: q.destination_id ?? null }
 		const [rows, total] = await Promise.all([this.repo.list(auth.envId, filter, { limit, offset }), this.repo.count(auth.envId, filter)])
-		return { issues: rows.map(wire), pagination: { total, limit, offset, has_more: offset + rows.length < total } }
+		return { issues: rows.map(wire), pagination: { total, limit, offset, has_more: hasMoreAt(offset, rows.length, total) } }
 	}
 
 	async summary(auth: AuthContext) {

@@ -3,7 +3,7 @@ import { type Clock, toIso } from '../lib/clock'
 import type { SecretBox } from '../lib/crypto'
 import { NotFound, PlanLimitReached, ValidationFailed } from '../lib/errors'
 import { asId, newId } from '../lib/ids'
-import { decodeCursor, type Page, toPage } from '../lib/pagination'
+import { type Page, pageOf, seekFrom } from '../lib/pagination'
 import { getTemplate } from '../templates'
 import type { Template } from '../templates/model'
 import type { CreateSourceBody, ListSourcesOptions, UpdateSourceBody } from './model'
@@ -96,9 +96,8 @@ export class SourcesService {
 
 	async list(auth: AuthContext, query: ListSourcesOptions): Promise<Page<SourceRow>> {
 		const limit = query.limit ?? 20
-		const beforeId = query.cursor ? decodeCursor(query.cursor, 'src') : null
-		const rows = await this.repo.list(auth.envId, { status: query.status ?? null, beforeId, limit: limit + 1 })
-		return toPage(rows, limit)
+		const seek = seekFrom(query.cursor, 'src')
+		return pageOf(await this.repo.list(auth.envId, { status: query.status ?? null }, seek, limit + 1), limit, seek)
 	}
 
 	async update(auth: AuthContext, id: string, body: UpdateSourceBody): Promise<SourceRow> {

@@ -30,7 +30,7 @@ describe('GET /v1/events', () => {
 	it('lists newest first with the pagination object', async () => {
 		const page = await list('')
 		expect(page.events.map((e) => e.id)).toEqual([...sent].reverse())
-		expect(page.pagination).toEqual({ total: 30, limit: 50, offset: 0, has_more: false, next_cursor: null })
+		expect(page.pagination).toEqual({ total: 30, limit: 50, offset: 0, has_more: false, next_cursor: null, prev_cursor: null })
 		expect(Object.keys(page.events[0] ?? {}).sort()).toEqual(['content_type', 'dedup_status', 'env_id', 'id', 'method', 'org_id', 'payload_size', 'received_at', 'source_id', 'source_ip', 'source_name', 'source_slug', 'status', 'verification_status'])
 	})
 

@@ -57,7 +57,7 @@ export function connectionRoutes(ctx: AppContext) {
 			const auth = authContextOf(request)
 			assertScope(auth, query)
 			const page = await svc.list(auth, query)
-			return { connections: page.items.map((r) => svc.toWire(r)), cursor: page.cursor, has_more: page.has_more }
+			return { connections: page.items.map((r) => svc.toWire(r)), cursor: page.next_cursor, has_more: page.has_more }
 		}, {
 			query: ListConnectionsQuery,
 			response: { 200: ConnectionList, ...ErrorResponses },

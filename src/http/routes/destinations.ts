@@ -40,7 +40,7 @@ export function destinationRoutes(ctx: AppContext) {
 			const auth = authContextOf(request)
 			assertScope(auth, query)
 			const page = await ctx.destinations.list(auth, query)
-			return { destinations: page.items.map(wire), cursor: page.cursor, has_more: page.has_more }
+			return { destinations: page.items.map(wire), cursor: page.next_cursor, has_more: page.has_more }
 		}, {
 			query: ListDestinationsQuery,
 			response: { 200: DestinationList, ...ErrorResponses },

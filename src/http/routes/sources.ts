@@ -47,7 +47,7 @@ export function sourceRoutes(ctx: AppContext) {
 			const auth = authContextOf(request)
 			assertScope(auth, query)
 			const page = await ctx.sources.list(auth, query)
-			return { sources: page.items.map((r) => wire(request, r)), cursor: page.cursor, has_more: page.has_more }
+			return { sources: page.items.map((r) => wire(request, r)), cursor: page.next_cursor, has_more: page.has_more }
 		}, {
 			query: ListSourcesQuery,
 			response: { 200: SourceList, ...ErrorResponses },
