@@ -18,7 +18,7 @@ const VerificationType = t.String({
 })
 const DedupStrategy = t.String({ description: 'payload_hash | header_field | body_field' })
 const DedupField = t.String({ minLength: 1, maxLength: 200, description: 'Header name, or body dot path such as data.id / $.data.id' })
-const DedupWindow = t.Integer({ minimum: 1, maximum: 604800, description: 'Dedup window in seconds (default 300)' })
+const DedupWindow = t.Integer({ minimum: 0, maximum: 604800, description: 'Dedup window in seconds (default 300; 0 means the default, as the reference\'s own example sends it)' })
 const JsonObject = t.Record(t.String(), t.Unknown())
 
 /** `POST /v1/sources` body: the seed's fields, plus the schema settings the update body takes. */

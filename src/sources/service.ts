@@ -14,6 +14,11 @@ import { checkSettings, parseConfigObject, parseDedupStrategy, parseVerification
 const json = (value: unknown) => (value === null || value === undefined ? null : JSON.stringify(value))
 const parse = <T>(text: string | null): T | null => (text === null ? null : (JSON.parse(text) as T))
 
+/** Reference §3: the dedup window when none (or 0) is given. */
+export const DEFAULT_DEDUP_WINDOW_SECONDS = 300
+
+const dedupWindow = (seconds: number | undefined) => (seconds === 0 ? DEFAULT_DEDUP_WINDOW_SECONDS : seconds)
+
 export interface SourceLimits {
 	maxSources: number | null
 }
@@ -78,7 +83,7 @@ export class SourcesService {
 			verification_header: body.verification_header ?? template?.verification_header ?? null,
 			verification_config: json(config),
 			dedup_enabled: dedupEnabled ? 1 : 0, dedup_strategy: strategy, dedup_field: settings.dedup_field,
-			dedup_window_seconds: body.dedup_window_seconds ?? 300,
+			dedup_window_seconds: dedupWindow(body.dedup_window_seconds) ?? DEFAULT_DEDUP_WINDOW_SECONDS,
 			ip_allowlist: json(settings.ip_allowlist), ip_denylist: json(settings.ip_denylist),
 			status: 'active', event_count: 0, last_event_at: null, created_at: now, updated_at: now,
 			is_ephemeral: 0, expires_at: null, request_limit: null, type: body.type ?? 'http',
@@ -144,7 +149,7 @@ export class SourcesService {
 			dedup_enabled: dedupEnabled ? 1 : 0,
 			dedup_strategy: settings.dedup_strategy,
 			dedup_field: settings.dedup_field,
-			dedup_window_seconds: body.dedup_window_seconds ?? cur.dedup_window_seconds,
+			dedup_window_seconds: dedupWindow(body.dedup_window_seconds) ?? cur.dedup_window_seconds,
 			ip_allowlist: json(settings.ip_allowlist),
 			ip_denylist: json(settings.ip_denylist),
 			status: body.status ?? cur.status,

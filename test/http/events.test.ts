@@ -23,7 +23,7 @@ beforeAll(async () => {
 })
 afterAll(() => t.close())
 
-type Page = { events: { id: string; source_id: string; method: string; dedup_status: string; received_at: string }[]; pagination: { total: number; limit: number; offset: number; has_more: boolean; next_cursor: string | null } }
+type Page = { events: { id: string; source_id: string; method: string; dedup_status: string; received_at: string }[]; pagination: { total: number; limit: number; offset: number; has_more: boolean; next_cursor: string | null; prev_cursor: string | null } }
 const list = async (q: string): Promise<Page> => (await (await t.call('GET', `/v1/events${q}`)).json()) as Page
 
 describe('GET /v1/events', () => {
