@@ -6,7 +6,7 @@ import { asId, newId } from '../lib/ids'
 import { type Page, pageOf, seekFrom } from '../lib/pagination'
 import { getTemplate } from '../templates'
 import type { Template } from '../templates/model'
-import type { CreateSourceBody, ListSourcesOptions, UpdateSourceBody } from './model'
+import type { CreateSourceBody, ListSourcesOptions, Source, UpdateSourceBody } from './model'
 import type { SourceRow, SourcesRepo } from './repo'
 import { maskSecrets, sealSecrets } from './secrets'
 import { checkSettings, parseConfigObject, parseDedupStrategy, parseVerificationType, type SourceSettings } from './rules'
@@ -39,7 +39,8 @@ export class SourcesService {
 		this.#listeners.push(listener)
 	}
 
-	async create(auth: AuthContext, body: CreateSourceBody): Promise<SourceRow> {
+	/** `baseUrl` (public URL, else the request's origin) makes each source's absolute ingest `url`. */
+	async create(auth: AuthContext, body: CreateSourceBody, baseUrl: string): Promise<Source> {
 		const template = body.template === undefined ? undefined : getTemplate(body.template)
 		if (body.template !== undefined && !template) throw new ValidationFailed('/template', `'${body.template}' is not a known template (see GET /v1/templates)`)
 		if (this.limits.maxSources !== null && (await this.repo.countInEnv(auth.envId)) >= this.limits.maxSources) {
@@ -48,7 +49,7 @@ export class SourcesService {
 		const row = this.#newRow(auth, body, template)
 		await this.repo.insert(row)
 		this.#emit(row.id)
-		return row
+		return this.#wire(row, baseUrl)
 	}
 
 	#newRow(auth: AuthContext, body: CreateSourceBody, template: Template | undefined): SourceRow {
@@ -93,24 +94,29 @@ export class SourcesService {
 	}
 
 	/** 404 for unknown ids and for ids of another environment alike: existence is not leaked. */
-	async get(auth: AuthContext, id: string): Promise<SourceRow> {
+	async #find(auth: AuthContext, id: string): Promise<SourceRow> {
 		const row = await this.repo.findById(asId('src', id) ?? '')
 		if (!row || row.env_id !== auth.envId) throw new NotFound('Source')
 		return row
 	}
 
-	async list(auth: AuthContext, query: ListSourcesOptions): Promise<Page<SourceRow>> {
-		const limit = query.limit ?? 20
-		const seek = seekFrom(query.cursor, 'src')
-		return pageOf(await this.repo.list(auth.envId, { status: query.status ?? null }, seek, limit + 1), limit, seek)
+	async get(auth: AuthContext, id: string, baseUrl: string): Promise<Source> {
+		return this.#wire(await this.#find(auth, id), baseUrl)
 	}
 
-	async update(auth: AuthContext, id: string, body: UpdateSourceBody): Promise<SourceRow> {
-		const current = await this.get(auth, id)
+	async list(auth: AuthContext, query: ListSourcesOptions, baseUrl: string): Promise<Page<Source>> {
+		const limit = query.limit ?? 20
+		const seek = seekFrom(query.cursor, 'src')
+		const page = pageOf(await this.repo.list(auth.envId, { status: query.status ?? null }, seek, limit + 1), limit, seek)
+		return { ...page, items: page.items.map((r) => this.#wire(r, baseUrl)) }
+	}
+
+	async update(auth: AuthContext, id: string, body: UpdateSourceBody, baseUrl: string): Promise<Source> {
+		const current = await this.#find(auth, id)
 		const next = this.#applyPatch(current, body)
 		await this.repo.update(next)
 		this.#emit(id)
-		return next
+		return this.#wire(next, baseUrl)
 	}
 
 	#applyPatch(cur: SourceRow, body: UpdateSourceBody): SourceRow {
@@ -161,13 +167,13 @@ export class SourcesService {
 	}
 
 	async remove(auth: AuthContext, id: string): Promise<void> {
-		await this.get(auth, id)
+		await this.#find(auth, id)
 		await this.repo.delete(auth.envId, id)
 		this.#emit(id)
 	}
 
 	/** Wire shape: ISO times, masked secret, absolute ingest URL. */
-	toWire(row: SourceRow, baseUrl: string) {
+	#wire(row: SourceRow, baseUrl: string): Source {
 		return {
 			...row,
 			verification_secret: maskSecrets(this.secrets, row.verification_secret),
