@@ -60,6 +60,30 @@ function conditionsOf(f: EventFilter): Condition[] {
 /** LIKE wildcards in the search text are literal characters to the user. */
 const likeEscaped = (text: string) => text.replace(/[\\%_]/g, (c) => `\\${c}`)
 
+/**
+ * Walks at most `bounds.window` events from the seek point, chunk by chunk, with the
+ * event loop free between two chunks; collects the ids the chunk marks as hits.
+ */
+async function scanWindow(seek: Seek, bounds: SearchBounds, chunkAt: (from: Seek, size: number) => { id: string; hit: number }[]): Promise<SearchResult> {
+	const ids: string[] = []
+	let scanned = 0
+	let from = seek
+	for (;;) {
+		const room = bounds.window - scanned
+		// One row past the window tells whether the events go on beyond it.
+		const size = Math.min(bounds.chunk, room + 1)
+		const rows = chunkAt(from, size)
+		const examined = rows.slice(0, room)
+		for (const r of examined) if (r.hit) ids.push(r.id)
+		scanned += examined.length
+		const lastExamined = examined.at(-1)?.id ?? from.id
+		if (rows.length > room) return { ids, scanned, cutAt: lastExamined }
+		if (rows.length < size || lastExamined === null) return { ids, scanned, cutAt: null }
+		from = { ...seek, id: lastExamined }
+		await new Promise((resolve) => setImmediate(resolve))
+	}
+}
+
 export type EventQueries = ReturnType<typeof createEventQueries>
 
 export function createEventQueries(db: Database) {
@@ -114,23 +138,7 @@ export function createEventQueries(db: Database) {
 		 * the event loop free between them.
 		 */
 		async search(filter: EventFilter, seek: Seek, needle: string, bounds: SearchBounds): Promise<SearchResult> {
-			const ids: string[] = []
-			let scanned = 0
-			let from = seek
-			for (;;) {
-				const room = bounds.window - scanned
-				// One row past the window tells whether the events go on beyond it.
-				const size = Math.min(bounds.chunk, room + 1)
-				const rows = searchChunk(filter, from, needle, size, bounds.prefixBytes)
-				const examined = rows.slice(0, room)
-				for (const r of examined) if (r.hit) ids.push(r.id)
-				scanned += examined.length
-				const lastExamined = examined.at(-1)?.id ?? from.id
-				if (rows.length > room) return { ids, scanned, cutAt: lastExamined }
-				if (rows.length < size || lastExamined === null) return { ids, scanned, cutAt: null }
-				from = { ...seek, id: lastExamined }
-				await new Promise((resolve) => setImmediate(resolve))
-			}
+			return scanWindow(seek, bounds, (from, size) => searchChunk(filter, from, needle, size, bounds.prefixBytes))
 		}
 	}
 }

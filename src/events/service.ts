@@ -13,7 +13,7 @@ import type { EventRow, EventsRepo } from './repo'
  * from the cursor, in the list's direction), and at the first 4 KB of each inline
  * body: its cost does not grow with retention. Ingest runs between its chunks.
  */
-export const SEARCH_BOUNDS: SearchBounds = { window: 10_000, chunk: 500, prefixBytes: 4096 }
+export const SEARCH_BOUNDS: SearchBounds = { window: 10_000, chunk: 250, prefixBytes: 4096 }
 
 const strictUtf8 = new TextDecoder('utf-8', { fatal: true })
 
