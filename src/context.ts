@@ -1,7 +1,7 @@
 import { ApiKeyService } from './auth/service'
 import type { Config } from './config'
 import { ConnectionsService } from './connections/service'
-import { openStore, type Store } from './db/open'
+import { openStore, type Store } from './store'
 import { DestinationsService } from './destinations/service'
 import { GroupCommitter } from './db/write'
 import { AttemptsService } from './attempts/service'

@@ -1,7 +1,7 @@
 import type { AuthContext } from '../auth/service'
 import { toIso } from '../lib/clock'
 import { NotFound } from '../lib/errors'
-import { decodeCursor, encodeCursor } from '../lib/pagination'
+import { pageOf, seekFrom } from '../lib/pagination'
 import type { AttemptListRow, AttemptsRepo } from './repo'
 
 function wire(r: AttemptListRow) {
@@ -35,12 +35,10 @@ export class AttemptsService {
 		const limit = q.limit ?? 50
 		const offset = q.offset ?? 0
 		const filter = { envId: auth.envId, eventId: q.event_id, connectionId: q.connection_id, destinationId: q.destination_id, status: q.status, dlqOnly: q.is_dlq === '1' || q.is_dlq === 'true' }
-		const beforeId = q.cursor ? decodeCursor(q.cursor, 'da') : undefined
-		const [rows, total] = await Promise.all([this.repo.list(filter, { beforeId, limit: limit + 1, offset }), this.repo.count(filter)])
-		const has_more = rows.length > limit
-		const page = has_more ? rows.slice(0, limit) : rows
-		const last = page.at(-1)
-		return { delivery_attempts: page.map(wire), pagination: { total, limit, offset, has_more, next_cursor: has_more && last ? encodeCursor(last.id) : null } }
+		const seek = seekFrom(q.cursor, 'da')
+		const [rows, total] = await Promise.all([this.repo.list(filter, seek, { limit: limit + 1, offset }), this.repo.count(filter)])
+		const { items, has_more, next_cursor } = pageOf(rows, limit, seek, offset)
+		return { delivery_attempts: items.map(wire), pagination: { total, limit, offset, has_more, next_cursor } }
 	}
 
 	async get(auth: AuthContext, id: string) {

@@ -1,9 +1,10 @@
 import { type Static, Type as t } from '@sinclair/typebox'
 import { FilterRule, MAX_FILTER_RULES } from '../routing/filters'
+import { MULTILINE_TEXT, SINGLE_LINE_TEXT } from '../lib/text'
 
 const Nullable = <T extends ReturnType<typeof t.String> | ReturnType<typeof t.Integer>>(schema: T) => t.Union([schema, t.Null()])
-const Name = t.String({ minLength: 1, maxLength: 200, description: 'Connection name', examples: ['Orders to backend'] })
-const Description = t.String({ maxLength: 2000, description: 'Connection description' })
+const Name = t.String({ minLength: 1, maxLength: 200, pattern: SINGLE_LINE_TEXT, description: 'Connection name', examples: ['Orders to backend'] })
+const Description = t.String({ maxLength: 2000, pattern: MULTILINE_TEXT, description: 'Connection description' })
 const Status = t.Union([t.Literal('active'), t.Literal('paused'), t.Literal('disabled')], { description: 'Only active connections route events' })
 const FilterRules = t.Array(FilterRule, {
 	maxItems: MAX_FILTER_RULES,

@@ -1,6 +1,7 @@
 import type { Database } from 'bun:sqlite'
 import { SQLiteError } from 'bun:sqlite'
-import { prepare } from '../db/sql'
+import { prepare, seekOf, type SqlValue, whereOf } from '../db/sql'
+import type { Seek } from '../lib/pagination'
 import { NotFound } from '../lib/errors'
 
 /** A `connections` row as stored: epoch-ms times, 0/1 flags, filter rules as JSON text. */
@@ -61,12 +62,6 @@ export function createConnectionsRepo(db: Database) {
 	const update = prepare(db, `UPDATE connections SET ${MUTABLE.map((c, i) => `${c} = $${i + 3}`).join(', ')} WHERE id = $1 AND env_id = $2`)
 	const byId = prepare<ConnectionView, [string]>(db, `${VIEW} WHERE c.id = $1`)
 	const remove = prepare(db, 'DELETE FROM connections WHERE id = $1 AND env_id = $2')
-	const page = prepare<ConnectionView, [string, string | null, string | null, string | null, number]>(
-		db,
-		`${VIEW}
-		 WHERE c.env_id = $1 AND ($2 IS NULL OR c.source_id = $2) AND ($3 IS NULL OR c.destination_id = $3) AND ($4 IS NULL OR c.id < $4)
-		 ORDER BY c.id DESC LIMIT $5`
-	)
 	const source = prepare<{ id: string; name: string }, [string, string]>(db, 'SELECT id, name FROM sources WHERE id = $1 AND env_id = $2')
 	const destination = prepare<{ id: string; name: string }, [string, string]>(db, 'SELECT id, name FROM destinations WHERE id = $1 AND env_id = $2')
 	// A paused destination still gets deliveries queued (the worker holds them until it is active
@@ -93,9 +88,11 @@ export function createConnectionsRepo(db: Database) {
 		async findById(id: string): Promise<ConnectionView | null> {
 			return byId.get(id)
 		},
-		/** Newest first; fetches `limit` rows strictly older than `beforeId`. */
-		async list(envId: string, opts: { sourceId: string | null; destinationId: string | null; beforeId: string | null; limit: number }): Promise<ConnectionView[]> {
-			return page.all(envId, opts.sourceId, opts.destinationId, opts.beforeId, opts.limit)
+		/** `limit` rows from the seek point, in its fetch order. */
+		async list(envId: string, filter: { sourceId: string | null; destinationId: string | null }, seek: Seek, limit: number): Promise<ConnectionView[]> {
+			const { condition, orderBy } = seekOf('c.id', seek)
+			const w = whereOf([['c.env_id = ?', envId], ['c.source_id = ?', filter.sourceId], ['c.destination_id = ?', filter.destinationId], condition])
+			return prepare<ConnectionView, SqlValue[]>(db, `${VIEW} WHERE ${w.sql} ORDER BY ${orderBy} LIMIT ${w.bind(limit)}`).all(...w.params)
 		},
 		async update(row: ConnectionRow): Promise<boolean> {
 			return update.run(row.id, row.env_id, ...MUTABLE.map((c) => row[c])).changes > 0

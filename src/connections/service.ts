@@ -5,7 +5,7 @@ import { type CompiledTransform, TransformSyntaxError, transformFor } from '../d
 import { type Clock, toIso } from '../lib/clock'
 import { BadRequest, NotFound, ValidationFailed } from '../lib/errors'
 import { newId } from '../lib/ids'
-import { decodeCursor, type Page, toPage } from '../lib/pagination'
+import { type Page, pageOf, seekFrom } from '../lib/pagination'
 import type { Connection, CreateConnectionBody, ListConnectionsOptions, UpdateConnectionBody } from './model'
 import type { ConnectionRow, ConnectionsRepo, ConnectionView } from './repo'
 
@@ -52,7 +52,7 @@ export class ConnectionsService {
 		this.#listeners.push(listener)
 	}
 
-	async create(auth: AuthContext, body: CreateConnectionBody): Promise<ConnectionView> {
+	async create(auth: AuthContext, body: CreateConnectionBody): Promise<Connection> {
 		checkFilterRules(body.filter_rules)
 		const expression = body.transform_expression ?? null
 		const transformEnabled = body.transform_enabled ?? expression !== null
@@ -71,30 +71,30 @@ export class ConnectionsService {
 		}
 		await this.repo.insert(row)
 		this.#emit(row.source_id)
-		return { ...row, source_name: source.name, destination_name: destination.name }
+		return this.#wire({ ...row, source_name: source.name, destination_name: destination.name })
 	}
 
 	/** 404 for unknown ids and for ids of another environment alike: existence is not leaked. */
-	async get(auth: AuthContext, id: string): Promise<ConnectionView> {
+	async #find(auth: AuthContext, id: string): Promise<ConnectionView> {
 		const row = await this.repo.findById(id)
 		if (!row || row.env_id !== auth.envId) throw new NotFound('Connection')
 		return row
 	}
 
-	async list(auth: AuthContext, query: ListConnectionsOptions): Promise<Page<ConnectionView>> {
-		const limit = query.limit ?? 20
-		const beforeId = query.cursor ? decodeCursor(query.cursor, 'conn') : null
-		const rows = await this.repo.list(auth.envId, {
-			sourceId: query.source_id ?? null,
-			destinationId: query.destination_id ?? null,
-			beforeId,
-			limit: limit + 1
-		})
-		return toPage(rows, limit)
+	async get(auth: AuthContext, id: string): Promise<Connection> {
+		return this.#wire(await this.#find(auth, id))
 	}
 
-	async update(auth: AuthContext, id: string, body: UpdateConnectionBody): Promise<ConnectionView> {
-		const cur = await this.get(auth, id)
+	async list(auth: AuthContext, query: ListConnectionsOptions): Promise<Page<Connection>> {
+		const limit = query.limit ?? 20
+		const seek = seekFrom(query.cursor, 'conn')
+		const rows = await this.repo.list(auth.envId, { sourceId: query.source_id ?? null, destinationId: query.destination_id ?? null }, seek, limit + 1)
+		const page = pageOf(rows, limit, seek)
+		return { ...page, items: page.items.map((r) => this.#wire(r)) }
+	}
+
+	async update(auth: AuthContext, id: string, body: UpdateConnectionBody): Promise<Connection> {
+		const cur = await this.#find(auth, id)
 		if (body.filter_rules !== undefined) checkFilterRules(body.filter_rules)
 		const expression = body.transform_expression === undefined ? cur.transform_expression : body.transform_expression
 		// Setting an expression turns the transform on and clearing it turns it off, unless the body says otherwise.
@@ -113,11 +113,11 @@ export class ConnectionsService {
 		}
 		await this.repo.update(next)
 		this.#emit(cur.source_id)
-		return next
+		return this.#wire(next)
 	}
 
 	async remove(auth: AuthContext, id: string): Promise<void> {
-		const cur = await this.get(auth, id)
+		const cur = await this.#find(auth, id)
 		await this.repo.delete(auth.envId, cur.id)
 		this.#emit(cur.source_id)
 	}
@@ -143,7 +143,7 @@ export class ConnectionsService {
 	}
 
 	/** Wire shape: the reference row's keys in its order, ISO times. */
-	toWire(v: ConnectionView): Connection {
+	#wire(v: ConnectionView): Connection {
 		return {
 			id: v.id, org_id: v.org_id, env_id: v.env_id, source_id: v.source_id, destination_id: v.destination_id,
 			name: v.name, description: v.description, enabled: v.enabled, filter_rules: v.filter_rules, status: v.status,

@@ -1,35 +1,21 @@
 import { Database } from 'bun:sqlite'
-import { mkdirSync } from 'node:fs'
+import { chmodSync, closeSync, existsSync, mkdirSync, openSync } from 'node:fs'
 import { join } from 'node:path'
-import { createApiKeysRepo } from '../auth/repo'
-import { createAttemptsRepo } from '../attempts/repo'
-import { createConnectionsRepo } from '../connections/repo'
-import { createDeliveryRepo } from '../delivery/repo'
-import { createIssuesRepo } from '../issues/repo'
-import { createDestinationsRepo } from '../destinations/repo'
-import { createEventsRepo } from '../events/repo'
-import { createSourcesRepo } from '../sources/repo'
-import { createTenancyRepo } from '../tenancy/repo'
-import { isMigrated, migrate } from './migrate'
+import { migrate } from './migrate'
 
 export const DB_FILE = 'hookstream.db'
 
-/** Every repo over one database handle. Domain code only ever sees this. */
-export interface Store {
-	tenancy: ReturnType<typeof createTenancyRepo>
-	apiKeys: ReturnType<typeof createApiKeysRepo>
-	sources: ReturnType<typeof createSourcesRepo>
-	destinations: ReturnType<typeof createDestinationsRepo>
-	connections: ReturnType<typeof createConnectionsRepo>
-	deliveries: ReturnType<typeof createDeliveryRepo>
-	attempts: ReturnType<typeof createAttemptsRepo>
-	issues: ReturnType<typeof createIssuesRepo>
-	events: ReturnType<typeof createEventsRepo>
-	/** Readiness: the database answers and every migration is applied. */
-	ready(): Promise<boolean>
-	/** Folds the WAL back into the main file (clean shutdown). */
-	checkpoint(): void
-	close(): void
+/**
+ * The database holds every payload and header received: owner-only, whatever the umask.
+ * The file is created 0600 before SQLite opens it, and SQLite gives its -wal and -shm
+ * files the mode of the database file; files left by an older version are tightened.
+ */
+function createPrivately(dataDir: string): string {
+	if (!existsSync(dataDir)) mkdirSync(dataDir, { recursive: true, mode: 0o700 })
+	const path = join(dataDir, DB_FILE)
+	closeSync(openSync(path, 'a', 0o600))
+	for (const file of [path, `${path}-wal`, `${path}-shm`]) if (existsSync(file)) chmodSync(file, 0o600)
+	return path
 }
 
 export interface OpenOptions {
@@ -41,8 +27,7 @@ export interface OpenOptions {
 
 /** Opens a handle with the pragmas the storage rules require (the API's, or the event writer's). */
 export function openDatabase(opts: OpenOptions): Database {
-	mkdirSync(opts.dataDir, { recursive: true })
-	const db = new Database(join(opts.dataDir, DB_FILE), { create: true, strict: true })
+	const db = new Database(createPrivately(opts.dataDir), { create: true, strict: true })
 	// busy_timeout first: a CLI next to a running server must wait for the write lock, not fail.
 	db.run('PRAGMA busy_timeout = 5000')
 	db.run('PRAGMA journal_mode = WAL')
@@ -50,33 +35,4 @@ export function openDatabase(opts: OpenOptions): Database {
 	db.run('PRAGMA foreign_keys = ON')
 	if (opts.migrate) migrate(db)
 	return db
-}
-
-/** Every repo over the API's database handle. */
-export function openStore(opts: OpenOptions): Store {
-	const db = openDatabase(opts)
-	return {
-		tenancy: createTenancyRepo(db),
-		apiKeys: createApiKeysRepo(db),
-		sources: createSourcesRepo(db),
-		destinations: createDestinationsRepo(db),
-		connections: createConnectionsRepo(db),
-		deliveries: createDeliveryRepo(db),
-		attempts: createAttemptsRepo(db),
-		issues: createIssuesRepo(db),
-		events: createEventsRepo(db),
-		async ready() {
-			try {
-				return isMigrated(db)
-			} catch {
-				return false
-			}
-		},
-		checkpoint() {
-			db.run('PRAGMA wal_checkpoint(TRUNCATE)')
-		},
-		close() {
-			db.close()
-		}
-	}
 }

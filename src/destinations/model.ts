@@ -1,9 +1,10 @@
 import { Type as t, type Static } from '@sinclair/typebox'
 import type { DestinationRow } from './repo'
+import { SINGLE_LINE_TEXT } from '../lib/text'
 
 const Nullable = <T extends ReturnType<typeof t.String> | ReturnType<typeof t.Integer>>(schema: T) => t.Union([schema, t.Null()])
 const Slug = t.String({ minLength: 1, maxLength: 64, pattern: '^[a-z0-9-]+$', description: 'URL-safe slug, unique per environment', examples: ['backend-api'] })
-const Name = t.String({ minLength: 1, maxLength: 200, description: 'Destination name', examples: ['Backend API'] })
+const Name = t.String({ minLength: 1, maxLength: 200, pattern: SINGLE_LINE_TEXT, description: 'Destination name', examples: ['Backend API'] })
 // Object fields (headers, auth_config, signing_config) are checked key by key in rules.ts:
 // a schema union with null would make a 400 name only the outer field, not e.g. /signing_config/secret.
 const JsonObject = t.Record(t.String(), t.Unknown())

@@ -1,5 +1,6 @@
 import type { Database } from 'bun:sqlite'
-import { prepare } from '../db/sql'
+import { prepare, seekOf, type SqlValue, whereOf } from '../db/sql'
+import type { Seek } from '../lib/pagination'
 import { rethrowAsConflict } from '../db/unique'
 import type { CircuitState } from './model'
 
@@ -124,10 +125,6 @@ export function createDestinationsRepo(db: Database) {
 	const byId = prepare<DestinationRow, [string]>(db, 'SELECT * FROM destinations WHERE id = $1')
 	const count = prepare<{ n: number }, [string]>(db, 'SELECT COUNT(*) AS n FROM destinations WHERE env_id = $1')
 	const remove = prepare(db, 'DELETE FROM destinations WHERE id = $1 AND env_id = $2')
-	const page = prepare<DestinationRow, [string, string | null, number]>(
-		db,
-		'SELECT * FROM destinations WHERE env_id = $1 AND ($2 IS NULL OR id < $2) ORDER BY id DESC LIMIT $3'
-	)
 
 	return {
 		...workerColumns(db),
@@ -145,9 +142,11 @@ export function createDestinationsRepo(db: Database) {
 		async countInEnv(envId: string): Promise<number> {
 			return count.get(envId)?.n ?? 0
 		},
-		/** Newest first; fetches `limit` rows strictly older than `beforeId`. */
-		async list(envId: string, opts: { beforeId: string | null; limit: number }): Promise<DestinationRow[]> {
-			return page.all(envId, opts.beforeId, opts.limit)
+		/** `limit` rows from the seek point, in its fetch order. */
+		async list(envId: string, seek: Seek, limit: number): Promise<DestinationRow[]> {
+			const { condition, orderBy } = seekOf('id', seek)
+			const w = whereOf([['env_id = ?', envId], condition])
+			return prepare<DestinationRow, SqlValue[]>(db, `SELECT * FROM destinations WHERE ${w.sql} ORDER BY ${orderBy} LIMIT ${w.bind(limit)}`).all(...w.params)
 		},
 		/** Writes the configuration columns only (see MUTABLE). */
 		async update(row: DestinationRow): Promise<boolean> {

@@ -3,7 +3,7 @@ import { type Clock, toIso } from '../lib/clock'
 import type { SecretBox } from '../lib/crypto'
 import { NotFound, PlanLimitReached } from '../lib/errors'
 import { newId } from '../lib/ids'
-import { decodeCursor, type Page, toPage } from '../lib/pagination'
+import { type Page, pageOf, seekFrom } from '../lib/pagination'
 import type {
 	BackoffType, CreateDestinationBody, DeliveryTarget, Destination, DestinationAuth, ListDestinationsOptions, SigningConfig, UpdateDestinationBody
 } from './model'
@@ -40,14 +40,14 @@ export class DestinationsService {
 		this.#listeners.push(listener)
 	}
 
-	async create(auth: AuthContext, body: CreateDestinationBody): Promise<DestinationRow> {
+	async create(auth: AuthContext, body: CreateDestinationBody): Promise<Destination> {
 		const row = this.#newRow(auth, body)
 		if (this.limits.maxDestinations !== null && (await this.repo.countInEnv(auth.envId)) >= this.limits.maxDestinations) {
 			throw new PlanLimitReached('Destinations', this.limits.maxDestinations)
 		}
 		await this.repo.insert(row)
 		this.#emit(row.id)
-		return row
+		return this.#wire(row)
 	}
 
 	#newRow(auth: AuthContext, body: CreateDestinationBody): DestinationRow {
@@ -74,24 +74,29 @@ export class DestinationsService {
 	}
 
 	/** 404 for unknown ids and for ids of another environment alike: existence is not leaked. */
-	async get(auth: AuthContext, id: string): Promise<DestinationRow> {
+	async #find(auth: AuthContext, id: string): Promise<DestinationRow> {
 		const row = await this.repo.findById(id)
 		if (!row || row.env_id !== auth.envId) throw new NotFound('Destination')
 		return row
 	}
 
-	async list(auth: AuthContext, query: ListDestinationsOptions): Promise<Page<DestinationRow>> {
-		const limit = query.limit ?? 20
-		const beforeId = query.cursor ? decodeCursor(query.cursor, 'dst') : null
-		return toPage(await this.repo.list(auth.envId, { beforeId, limit: limit + 1 }), limit)
+	async get(auth: AuthContext, id: string): Promise<Destination> {
+		return this.#wire(await this.#find(auth, id))
 	}
 
-	async update(auth: AuthContext, id: string, body: UpdateDestinationBody): Promise<DestinationRow> {
-		const current = await this.get(auth, id)
+	async list(auth: AuthContext, query: ListDestinationsOptions): Promise<Page<Destination>> {
+		const limit = query.limit ?? 20
+		const seek = seekFrom(query.cursor, 'dst')
+		const page = pageOf(await this.repo.list(auth.envId, seek, limit + 1), limit, seek)
+		return { ...page, items: page.items.map((r) => this.#wire(r)) }
+	}
+
+	async update(auth: AuthContext, id: string, body: UpdateDestinationBody): Promise<Destination> {
+		const current = await this.#find(auth, id)
 		const next = this.#applyPatch(current, body)
 		await this.repo.update(next)
 		this.#emit(next.id)
-		return next
+		return this.#wire(next)
 	}
 
 	#applyPatch(cur: DestinationRow, body: UpdateDestinationBody): DestinationRow {
@@ -138,13 +143,13 @@ export class DestinationsService {
 	}
 
 	async remove(auth: AuthContext, id: string): Promise<void> {
-		const { id: found } = await this.get(auth, id)
+		const { id: found } = await this.#find(auth, id)
 		await this.repo.delete(auth.envId, found)
 		this.#emit(found)
 	}
 
 	async circuit(auth: AuthContext, id: string): Promise<CircuitWire> {
-		const { id: found } = await this.get(auth, id)
+		const { id: found } = await this.#find(auth, id)
 		const circuit = await this.repo.getCircuit(found)
 		if (!circuit) throw new NotFound('Destination')
 		return circuitToWire(circuit)
@@ -152,7 +157,7 @@ export class DestinationsService {
 
 	/** Manual reset: closed, count cleared, no probe pending. The worker hears of it through onChange. */
 	async resetCircuit(auth: AuthContext, id: string): Promise<CircuitWire> {
-		const { id: found } = await this.get(auth, id)
+		const { id: found } = await this.#find(auth, id)
 		// opened_at is cleared too: it describes the current open period, and there is none.
 		const circuit: CircuitRecord = { state: 'closed', failure_count: 0, opened_at: null, next_probe_at: null, last_transition_at: this.clock.now() }
 		if (!(await this.repo.setCircuit(found, circuit))) throw new NotFound('Destination')
@@ -182,7 +187,7 @@ export class DestinationsService {
 	}
 
 	/** Wire shape: ISO times, every credential masked, breaker state left to `/circuit`. */
-	toWire(row: DestinationRow): Destination {
+	#wire(row: DestinationRow): Destination {
 		return {
 			id: row.id, org_id: row.org_id, env_id: row.env_id, name: row.name, slug: row.slug,
 			// Only http destinations exist so far, and they always have a url.

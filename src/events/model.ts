@@ -48,7 +48,8 @@ export const Pagination = t.Object({
 	limit: t.Integer(),
 	offset: t.Integer(),
 	has_more: t.Boolean(),
-	next_cursor: t.Union([t.String(), t.Null()])
+	next_cursor: t.Union([t.String(), t.Null()], { description: 'The page after this one in the list\'s direction' }),
+	prev_cursor: t.Union([t.String(), t.Null()], { description: 'The page before this one (null on the first page)' })
 })
 
 export const EventList = t.Object({ events: t.Array(EventSummary), pagination: Pagination })
@@ -64,6 +65,7 @@ export interface ListEventsOptions {
 	after?: string | undefined
 	before?: string | undefined
 	cursor?: string | undefined
+	direction?: 'asc' | 'desc' | undefined
 	limit?: number | undefined
 	offset?: number | undefined
 }

@@ -1,5 +1,6 @@
 import type { Database } from 'bun:sqlite'
 import { prepare } from '../db/sql'
+import type { EventQueries } from './queries'
 
 /** An `events` row as stored. `payload_inline` holds the raw bytes when they fit the inline threshold. */
 export interface EventRow {
@@ -24,8 +25,6 @@ export interface EventRow {
 	topic: string | null
 }
 
-export type EventListRow = Omit<EventRow, 'payload_inline'> & { source_name: string | null; source_slug: string | null }
-
 /** One event waiting in the group-commit queue. */
 export interface PendingEvent {
 	row: EventRow
@@ -37,100 +36,17 @@ export interface PendingEvent {
 	routes: { deliveryId: string; connectionId: string; destinationId: string }[]
 }
 
-export interface EventFilter {
-	envId: string
-	sourceId?: string | undefined
-	status?: string | undefined
-	verificationStatus?: string | undefined
-	dedupStatus?: string | undefined
-	method?: string | undefined
-	search?: string | undefined
-	after?: number | undefined
-	before?: number | undefined
-}
-
 const COLUMNS = [
 	'id', 'org_id', 'env_id', 'source_id', 'method', 'headers', 'query_params', 'content_type', 'source_ip',
 	'payload_inline', 'payload_ref', 'payload_size', 'verification_status', 'verification_error', 'dedup_status',
 	'dedup_hash', 'status', 'received_at', 'topic'
 ] as const satisfies readonly (keyof EventRow)[]
 
-const LIST_COLUMNS = `e.id, e.org_id, e.env_id, e.source_id, e.method, e.headers, e.query_params, e.content_type, e.source_ip,
-	e.payload_ref, e.payload_size, e.verification_status, e.verification_error, e.dedup_status, e.dedup_hash, e.status,
-	e.received_at, e.topic, s.name AS source_name, s.slug AS source_slug`
+/** The events store as the rest of the app sees it: the write path here, the reads in queries.ts. */
+export type EventsRepo = ReturnType<typeof createEventsRepo> & EventQueries
 
-/** Builds the WHERE clause of a list query; every value goes through a `$n` placeholder. */
-function whereOf(f: EventFilter): { sql: string; params: (string | number)[] } {
-	const clauses = ['e.env_id = $1']
-	const params: (string | number)[] = [f.envId]
-	const add = (sql: string, value: string | number) => {
-		params.push(value)
-		clauses.push(sql.replaceAll('?', `$${params.length}`))
-	}
-	if (f.sourceId) add('e.source_id = ?', f.sourceId)
-	if (f.status) add('e.status = ?', f.status)
-	if (f.verificationStatus) add('e.verification_status = ?', f.verificationStatus)
-	if (f.dedupStatus) add('e.dedup_status = ?', f.dedupStatus)
-	if (f.method) add('e.method = ?', f.method)
-	if (f.after !== undefined) add('e.received_at >= ?', f.after)
-	if (f.before !== undefined) add('e.received_at < ?', f.before)
-	// Event-id prefix, or text inside an inline body (bodies are UTF-8 in the common case).
-	// LIKE wildcards in the search text are literal characters to the user.
-	if (f.search) add("(e.id LIKE ? || '%' ESCAPE '\\' OR CAST(e.payload_inline AS TEXT) LIKE '%' || ? || '%' ESCAPE '\\')", f.search.replace(/[\\%_]/g, (c) => `\\${c}`))
-	return { sql: clauses.join(' AND '), params }
-}
-
-export type EventsRepo = ReturnType<typeof createEventsRepo>
-
-export function createEventsRepo(db: Database) {
-	const insertEvent = prepare(db, `INSERT INTO events (${COLUMNS.join(', ')}) VALUES (${COLUMNS.map((_, i) => `$${i + 1}`).join(', ')})`)
-	const insertPayload = prepare(db, 'INSERT INTO event_payloads (event_id, body) VALUES ($1, $2)')
-	const findKey = prepare<{ event_id: string; expires_at: number }, [string, string]>(db, 'SELECT event_id, expires_at FROM dedup_keys WHERE source_id = $1 AND key_hash = $2')
-	const upsertKey = prepare(
-		db,
-		`INSERT INTO dedup_keys (source_id, key_hash, event_id, expires_at) VALUES ($1, $2, $3, $4)
-		 ON CONFLICT (source_id, key_hash) DO UPDATE SET event_id = excluded.event_id, expires_at = excluded.expires_at`
-	)
-	const addStored = prepare(
-		db,
-		`INSERT INTO event_totals (source_id, env_id, stored) VALUES ($1, $2, $3)
-		 ON CONFLICT (source_id) DO UPDATE SET stored = event_totals.stored + excluded.stored`
-	)
-	const removeStored = prepare(db, 'UPDATE event_totals SET stored = stored - $2 WHERE source_id = $1')
-	const storedInEnv = prepare<{ n: number | null }, [string]>(db, 'SELECT SUM(stored) AS n FROM event_totals WHERE env_id = $1')
-	const storedInSource = prepare<{ n: number }, [string, string]>(db, 'SELECT stored AS n FROM event_totals WHERE env_id = $1 AND source_id = $2')
-	const bumpSource = prepare(
-		db,
-		`UPDATE sources SET event_count = event_count + $2,
-		 last_event_at = CASE WHEN last_event_at IS NULL OR last_event_at < $3 THEN $3 ELSE last_event_at END WHERE id = $1`
-	)
-	const byId = prepare<EventRow & { source_name: string | null; source_slug: string | null }, [string]>(
-		db,
-		'SELECT e.*, s.name AS source_name, s.slug AS source_slug FROM events e LEFT JOIN sources s ON s.id = e.source_id WHERE e.id = $1'
-	)
-	const payload = prepare<{ body: Uint8Array }, [string]>(db, 'SELECT body FROM event_payloads WHERE event_id = $1')
-	const oldIds = prepare<{ id: string; source_id: string }, [string, number]>(db, 'SELECT id, source_id FROM events WHERE id < $1 ORDER BY id LIMIT $2')
-	const deleteEvent = prepare(db, 'DELETE FROM events WHERE id = $1')
-	const deletePayload = prepare(db, 'DELETE FROM event_payloads WHERE event_id = $1')
-	const deleteAttempts = prepare(db, 'DELETE FROM delivery_attempts WHERE event_id = $1')
-	const deleteDeliveries = prepare(db, 'DELETE FROM deliveries WHERE event_id = $1')
-	const expiredKeys = prepare(
-		db,
-		'DELETE FROM dedup_keys WHERE (source_id, key_hash) IN (SELECT source_id, key_hash FROM dedup_keys WHERE expires_at <= $1 LIMIT $2)'
-	)
-
-	/** Decides duplicate-or-unique inside the write transaction, so concurrent twins cannot both be unique. */
-	function resolveDedup(p: PendingEvent): void {
-		if (!p.dedup) return
-		const { row } = p
-		const hit = findKey.get(row.source_id, p.dedup.keyHash)
-		if (hit && hit.expires_at > row.received_at) {
-			row.dedup_status = 'duplicate'
-			return
-		}
-		upsertKey.run(row.source_id, p.dedup.keyHash, row.id, row.received_at + p.dedup.windowMs)
-	}
-
+/** Writes the outbox rows of one event inside the ingest transaction. */
+function outboxWriter(db: Database) {
 	// Routes come from a cache: the connection or destination may have been deleted since. A
 	// delivery row is written only if both still exist, so none can be orphaned in the queue.
 	const insertDelivery = prepare(
@@ -161,6 +77,78 @@ export function createEventsRepo(db: Database) {
 		if (p.routes.length > 0 && queued === 0) row.status = 'no_route'
 		return queued
 	}
+	return route
+}
+
+/** Retention's deletes, in small transactions so ingest's writes interleave. */
+function retentionDeletes(db: Database) {
+	const removeStored = prepare(db, 'UPDATE event_totals SET stored = stored - $2 WHERE source_id = $1')
+	const oldIds = prepare<{ id: string; source_id: string }, [string, number]>(db, 'SELECT id, source_id FROM events WHERE id < $1 ORDER BY id LIMIT $2')
+	const deleteEvent = prepare(db, 'DELETE FROM events WHERE id = $1')
+	const deletePayload = prepare(db, 'DELETE FROM event_payloads WHERE event_id = $1')
+	const deleteAttempts = prepare(db, 'DELETE FROM delivery_attempts WHERE event_id = $1')
+	const deleteDeliveries = prepare(db, 'DELETE FROM deliveries WHERE event_id = $1')
+	const expiredKeys = prepare(
+		db,
+		'DELETE FROM dedup_keys WHERE (source_id, key_hash) IN (SELECT source_id, key_hash FROM dedup_keys WHERE expires_at <= $1 LIMIT $2)'
+	)
+
+	return {
+		/** Deletes up to `limit` events with ids below `cutoffId` (ids sort by time); returns how many. */
+		async purgeBefore(cutoffId: string, limit: number): Promise<number> {
+			return db.transaction(() => {
+				const ids = oldIds.all(cutoffId, limit)
+				const perSource = new Map<string, number>()
+				for (const { id, source_id } of ids) {
+					deletePayload.run(id)
+					deleteAttempts.run(id)
+					deleteDeliveries.run(id)
+					deleteEvent.run(id)
+					perSource.set(source_id, (perSource.get(source_id) ?? 0) + 1)
+				}
+				for (const [sourceId, n] of perSource) removeStored.run(sourceId, n)
+				return ids.length
+			}).immediate()
+		},
+		async purgeDedupKeys(now: number, limit: number): Promise<number> {
+			return expiredKeys.run(now, limit).changes
+		}
+	}
+}
+
+export function createEventsRepo(db: Database) {
+	const insertEvent = prepare(db, `INSERT INTO events (${COLUMNS.join(', ')}) VALUES (${COLUMNS.map((_, i) => `$${i + 1}`).join(', ')})`)
+	const insertPayload = prepare(db, 'INSERT INTO event_payloads (event_id, body) VALUES ($1, $2)')
+	const findKey = prepare<{ event_id: string; expires_at: number }, [string, string]>(db, 'SELECT event_id, expires_at FROM dedup_keys WHERE source_id = $1 AND key_hash = $2')
+	const upsertKey = prepare(
+		db,
+		`INSERT INTO dedup_keys (source_id, key_hash, event_id, expires_at) VALUES ($1, $2, $3, $4)
+		 ON CONFLICT (source_id, key_hash) DO UPDATE SET event_id = excluded.event_id, expires_at = excluded.expires_at`
+	)
+	const addStored = prepare(
+		db,
+		`INSERT INTO event_totals (source_id, env_id, stored) VALUES ($1, $2, $3)
+		 ON CONFLICT (source_id) DO UPDATE SET stored = event_totals.stored + excluded.stored`
+	)
+	const bumpSource = prepare(
+		db,
+		`UPDATE sources SET event_count = event_count + $2,
+		 last_event_at = CASE WHEN last_event_at IS NULL OR last_event_at < $3 THEN $3 ELSE last_event_at END WHERE id = $1`
+	)
+
+	/** Decides duplicate-or-unique inside the write transaction, so concurrent twins cannot both be unique. */
+	function resolveDedup(p: PendingEvent): void {
+		if (!p.dedup) return
+		const { row } = p
+		const hit = findKey.get(row.source_id, p.dedup.keyHash)
+		if (hit && hit.expires_at > row.received_at) {
+			row.dedup_status = 'duplicate'
+			return
+		}
+		upsertKey.run(row.source_id, p.dedup.keyHash, row.id, row.received_at + p.dedup.windowMs)
+	}
+
+	const route = outboxWriter(db)
 
 	const writeBatch = db.transaction((batch: PendingEvent[]) => {
 		const perSource = new Map<string, { env: string; n: number; last: number }>()
@@ -191,51 +179,6 @@ export function createEventsRepo(db: Database) {
 		async insertBatch(batch: PendingEvent[]): Promise<number> {
 			return writeBatch.immediate(batch)
 		},
-		async findById(id: string) {
-			return byId.get(id)
-		},
-		async readPayload(id: string): Promise<Uint8Array | null> {
-			return payload.get(id)?.body ?? null
-		},
-		async list(filter: EventFilter, page: { beforeId?: string | undefined; offset: number; limit: number }): Promise<EventListRow[]> {
-			const { sql, params } = whereOf(filter)
-			const cursor = page.beforeId ? ` AND e.id < $${params.push(page.beforeId)}` : ''
-			const limitAt = params.push(page.limit)
-			const offsetAt = params.push(page.offset)
-			return prepare<EventListRow, (string | number)[]>(
-				db,
-					`SELECT ${LIST_COLUMNS} FROM events e LEFT JOIN sources s ON s.id = e.source_id
-					 WHERE ${sql}${cursor} ORDER BY e.id DESC LIMIT $${limitAt} OFFSET $${offsetAt}`
-			).all(...params)
-		},
-		async count(filter: EventFilter): Promise<number> {
-			// Environment or source alone: the maintained totals answer without scanning.
-			const { envId, sourceId, ...rest } = filter
-			if (Object.values(rest).every((v) => v === undefined || v === '')) {
-				return sourceId ? (storedInSource.get(envId, sourceId)?.n ?? 0) : (storedInEnv.get(envId)?.n ?? 0)
-			}
-			const { sql, params } = whereOf(filter)
-			const row = prepare<{ n: number }, (string | number)[]>(db, `SELECT COUNT(*) AS n FROM events e WHERE ${sql}`).get(...params)
-			return row?.n ?? 0
-		},
-		/** Deletes up to `limit` events with ids below `cutoffId` (ids sort by time); returns how many. */
-		async purgeBefore(cutoffId: string, limit: number): Promise<number> {
-			return db.transaction(() => {
-				const ids = oldIds.all(cutoffId, limit)
-				const perSource = new Map<string, number>()
-				for (const { id, source_id } of ids) {
-					deletePayload.run(id)
-					deleteAttempts.run(id)
-					deleteDeliveries.run(id)
-					deleteEvent.run(id)
-					perSource.set(source_id, (perSource.get(source_id) ?? 0) + 1)
-				}
-				for (const [sourceId, n] of perSource) removeStored.run(sourceId, n)
-				return ids.length
-			}).immediate()
-		},
-		async purgeDedupKeys(now: number, limit: number): Promise<number> {
-			return expiredKeys.run(now, limit).changes
-		}
+		...retentionDeletes(db)
 	}
 }

@@ -1,15 +1,34 @@
 import type { AuthContext } from '../auth/service'
 import { toIso } from '../lib/clock'
-import { ValidationFailed, NotFound } from '../lib/errors'
-import { decodeCursor, encodeCursor } from '../lib/pagination'
+import { NotFound, ValidationFailed } from '../lib/errors'
+import { jsonDepthWithin } from '../lib/json-depth'
+import { type Page, pageAt, pageOf, type Seek, seekFrom } from '../lib/pagination'
 import type { ListEventsOptions } from './model'
-import type { EventListRow, EventRow, EventsRepo } from './repo'
+import type { EventFilter, EventListRow, SearchBounds } from './queries'
+import type { EventRow, EventsRepo } from './repo'
+
+/**
+ * `search` looks at the newest 10,000 events that pass the other filters (counted
+ * from the cursor, in the list's direction), and at the first 4 KB of each inline
+ * body: its cost does not grow with retention. Ingest runs between its chunks.
+ */
+export const SEARCH_BOUNDS: SearchBounds = { window: 10_000, chunk: 250, prefixBytes: 4096 }
 
 const strictUtf8 = new TextDecoder('utf-8', { fatal: true })
 
 function asUtf8(bytes: Uint8Array): string | null {
 	try {
 		return strictUtf8.decode(bytes)
+	} catch {
+		return null
+	}
+}
+
+/** The body as JSON, or null when it is not JSON or nests too deeply to serve (ingest stored it as not-JSON). */
+function payloadOf(bytes: Uint8Array, text: string | null): unknown {
+	if (text === null || text.length === 0 || !jsonDepthWithin(bytes)) return null
+	try {
+		return JSON.parse(text)
 	} catch {
 		return null
 	}
@@ -31,27 +50,39 @@ function summary(r: EventListRow) {
 	}
 }
 
+function listOf(page: Page<EventListRow>, total: number, limit: number, offset: number) {
+	const { has_more, next_cursor, prev_cursor } = page
+	return { events: page.items.map(summary), pagination: { total, limit, offset, has_more, next_cursor, prev_cursor } }
+}
+
 /** Reads what ingest stored: lists with filters and pages, and each event byte for byte. */
 export class EventsService {
-	constructor(private readonly repo: EventsRepo) {}
+	constructor(
+		private readonly repo: EventsRepo,
+		private readonly searchBounds: SearchBounds = SEARCH_BOUNDS
+	) {}
 
 	async list(auth: AuthContext, q: ListEventsOptions) {
 		const limit = q.limit ?? 50
 		const offset = q.offset ?? 0
-		const filter = {
+		const filter: EventFilter = {
 			envId: auth.envId, sourceId: q.source_id, status: q.status, verificationStatus: q.verification_status,
-			dedupStatus: q.dedup_status, method: q.method?.toUpperCase(), search: q.search,
+			dedupStatus: q.dedup_status, method: q.method?.toUpperCase(),
 			after: parseTime(q.after, 'after'), before: parseTime(q.before, 'before')
 		}
-		const beforeId = q.cursor ? decodeCursor(q.cursor, 'evt') : undefined
-		const [rows, total] = await Promise.all([this.repo.list(filter, { beforeId, offset, limit: limit + 1 }), this.repo.count(filter)])
-		const has_more = rows.length > limit
-		const page = has_more ? rows.slice(0, limit) : rows
-		const last = page.at(-1)
-		return {
-			events: page.map(summary),
-			pagination: { total, limit, offset, has_more, next_cursor: has_more && last ? encodeCursor(last.id) : null }
-		}
+		const seek = seekFrom(q.cursor, 'evt', q.direction ?? 'desc')
+		if (q.search) return this.#search(filter, seek, q.search, limit, offset)
+		const [rows, total] = await Promise.all([this.repo.list(filter, seek, { offset, limit: limit + 1 }), this.repo.count(filter)])
+		return listOf(pageOf(rows, limit, seek, offset), total, limit, offset)
+	}
+
+	/** `total` counts the matches inside the searched window; `next_cursor` goes on past it. */
+	async #search(filter: EventFilter, seek: Seek, needle: string, limit: number, offset: number) {
+		const found = await this.repo.search(filter, seek, needle, this.searchBounds)
+		const ids = found.ids.slice(offset, offset + limit)
+		const continueAt = found.ids.length > offset + limit ? (ids.at(-1) ?? null) : found.cutAt
+		const rows = await this.repo.listByIds(ids)
+		return listOf(pageAt(rows, seek, continueAt, offset), found.ids.length, limit, offset)
 	}
 
 	async #find(auth: AuthContext, id: string) {
@@ -71,19 +102,13 @@ export class EventsService {
 		const row = await this.#find(auth, id)
 		const bytes = await this.#body(row)
 		const text = asUtf8(bytes)
-		let payload: unknown = null
-		if (text !== null && text.length > 0) {
-			try {
-				payload = JSON.parse(text)
-			} catch {}
-		}
 		return {
 			...summary(row),
 			headers: JSON.parse(row.headers) as Record<string, string>,
 			query_params: row.query_params === null ? null : (JSON.parse(row.query_params) as Record<string, string | string[]>),
 			payload_inline: row.payload_inline && text !== null ? text : null,
 			payload_ref: row.payload_ref,
-			payload,
+			payload: payloadOf(bytes, text),
 			body: text ?? Buffer.from(bytes).toString('base64'),
 			body_encoding: text === null ? ('base64' as const) : ('utf8' as const),
 			verification_error: row.verification_error,

@@ -1,6 +1,8 @@
 import type { Clock } from '../lib/clock'
 import { Forbidden, Gone, NotFound, SchemaRejected, TooManyRequests, Unauthorized } from '../lib/errors'
 import { newId } from '../lib/ids'
+import { jsonDepthWithin } from '../lib/json-depth'
+import { runSchema } from '../lib/json-schema'
 import type { EventRow, PendingEvent } from '../events/repo'
 import type { GroupCommitter } from '../db/write'
 import { verifyRequest } from '../verify'
@@ -94,11 +96,9 @@ export class IngestService {
 	#checkSchema(source: CompiledSource, json: () => unknown): boolean {
 		if (!source.schema) return true
 		const value = json()
-		const valid = value !== NOT_JSON && source.schema(value)
-		if (valid) return true
-		const errors = value === NOT_JSON
-			? [{ path: '/', message: 'body is not valid JSON' }]
-			: (source.schema.errors ?? []).map((e) => ({ path: e.instancePath || '/', message: e.message ?? 'is invalid' }))
+		const verdict = value === NOT_JSON ? { valid: false, errors: [{ path: '/', message: 'body is not valid JSON' }] } : runSchema(source.schema, value)
+		if (verdict.valid) return true
+		const errors = verdict.errors
 		if (source.row.schema_action === 'warn') return false
 		throw new SchemaRejected(errors)
 	}
@@ -154,6 +154,8 @@ export const NOT_JSON = Symbol('not-json')
 const jsonOrNull = (value: unknown) => (value === null ? null : JSON.stringify(value))
 
 function parseJson(body: Uint8Array): unknown {
+	// Too deep to filter, validate or show safely: stored byte for byte, but as not-JSON.
+	if (!jsonDepthWithin(body)) return NOT_JSON
 	try {
 		return JSON.parse(decoder.decode(body))
 	} catch {

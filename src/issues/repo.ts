@@ -1,5 +1,5 @@
 import type { Database } from 'bun:sqlite'
-import { prepare } from '../db/sql'
+import { type Condition, prepare, type SqlValue, whereOf } from '../db/sql'
 
 export interface IssueRow {
 	id: string
@@ -23,20 +23,20 @@ export type IssueListRow = IssueRow & { destination_name: string | null }
 
 const SELECT = 'SELECT i.*, d.name AS destination_name FROM issues i LEFT JOIN destinations d ON d.id = i.destination_id'
 
+export interface IssueFilter {
+	status: string | null
+	destinationId: string | null
+}
+
+function conditionsOf(envId: string, f: IssueFilter): Condition[] {
+	return [['i.env_id = ?', envId], ['i.status = ?', f.status], ['i.destination_id = ?', f.destinationId]]
+}
+
 export type IssuesRepo = ReturnType<typeof createIssuesRepo>
 
 /** Issues are opened and bumped by the delivery repo's attempt transaction; this is the API's side. */
 export function createIssuesRepo(db: Database) {
 	const byId = prepare<IssueListRow, [string]>(db, `${SELECT} WHERE i.id = $1`)
-	const page = prepare<IssueListRow, [string, string | null, string | null, number, number]>(
-		db,
-		`${SELECT} WHERE i.env_id = $1 AND ($2 IS NULL OR i.status = $2) AND ($3 IS NULL OR i.destination_id = $3)
-		 ORDER BY i.last_seen_at DESC, i.id DESC LIMIT $4 OFFSET $5`
-	)
-	const count = prepare<{ n: number }, [string, string | null, string | null]>(
-		db,
-		'SELECT COUNT(*) AS n FROM issues i WHERE i.env_id = $1 AND ($2 IS NULL OR i.status = $2) AND ($3 IS NULL OR i.destination_id = $3)'
-	)
 	const summary = prepare<{ status: string; n: number }, [string]>(db, 'SELECT status, COUNT(*) AS n FROM issues WHERE env_id = $1 GROUP BY status')
 	const update = prepare(db, 'UPDATE issues SET status = $2, snoozed_until = $3, resolved_at = $4, updated_at = $5 WHERE id = $1')
 	const autoResolve = prepare(db, "UPDATE issues SET status = 'resolved', resolved_at = $1, updated_at = $1 WHERE status <> 'resolved' AND last_seen_at < $2")
@@ -45,11 +45,14 @@ export function createIssuesRepo(db: Database) {
 		async findById(id: string): Promise<IssueListRow | null> {
 			return byId.get(id)
 		},
-		async list(envId: string, f: { status: string | null; destinationId: string | null }, p: { limit: number; offset: number }): Promise<IssueListRow[]> {
-			return page.all(envId, f.status, f.destinationId, p.limit, p.offset)
+		/** Most recently seen first. */
+		async list(envId: string, f: IssueFilter, p: { limit: number; offset: number }): Promise<IssueListRow[]> {
+			const w = whereOf(conditionsOf(envId, f))
+			return prepare<IssueListRow, SqlValue[]>(db, `${SELECT} WHERE ${w.sql} ORDER BY i.last_seen_at DESC, i.id DESC LIMIT ${w.bind(p.limit)} OFFSET ${w.bind(p.offset)}`).all(...w.params)
 		},
-		async count(envId: string, f: { status: string | null; destinationId: string | null }): Promise<number> {
-			return count.get(envId, f.status, f.destinationId)?.n ?? 0
+		async count(envId: string, f: IssueFilter): Promise<number> {
+			const w = whereOf(conditionsOf(envId, f))
+			return prepare<{ n: number }, SqlValue[]>(db, `SELECT COUNT(*) AS n FROM issues i WHERE ${w.sql}`).get(...w.params)?.n ?? 0
 		},
 		async summary(envId: string): Promise<Record<string, number>> {
 			return Object.fromEntries(summary.all(envId).map((r) => [r.status, r.n]))

@@ -2,6 +2,7 @@ import type { AuthContext } from '../auth/service'
 import type { RetryResult, RetryService } from '../delivery/retries'
 import { type Clock, toIso } from '../lib/clock'
 import { NotFound, ValidationFailed } from '../lib/errors'
+import { hasMoreAt } from '../lib/pagination'
 import type { Logger } from '../lib/log'
 import type { UpdateIssueBody } from './model'
 import type { IssueListRow, IssuesRepo } from './repo'
@@ -41,7 +42,7 @@ export class IssuesService {
 		const status = q.status === undefined ? 'open' : q.status === 'all' ? null : q.status
 		const filter = { status, destinationId: q.destination_id ?? null }
 		const [rows, total] = await Promise.all([this.repo.list(auth.envId, filter, { limit, offset }), this.repo.count(auth.envId, filter)])
-		return { issues: rows.map(wire), pagination: { total, limit, offset, has_more: offset + rows.length < total } }
+		return { issues: rows.map(wire), pagination: { total, limit, offset, has_more: hasMoreAt(offset, rows.length, total) } }
 	}
 
 	async summary(auth: AuthContext) {
@@ -62,8 +63,8 @@ export class IssuesService {
 			if (snoozedUntil !== null && Number.isNaN(snoozedUntil)) throw new ValidationFailed('/snoozed_until', 'must be an ISO 8601 timestamp or null')
 		}
 		const status = body.status ?? row.status
-		await this.repo.update(row.id, { status, snoozedUntil, resolvedAt: status === 'resolved' ? (row.resolved_at ?? now) : null, now })
-		return wire(await this.#find(auth, row.id))
+		await this.repo.update(id, { status, snoozedUntil, resolvedAt: status === 'resolved' ? (row.resolved_at ?? now) : null, now })
+		return wire(await this.#find(auth, id))
 	}
 
 	async retry(auth: AuthContext, id: string): Promise<RetryResult> {

@@ -39,6 +39,33 @@ export function compileJsonSchema(schema: Record<string, unknown>): ValidateFunc
 	return validate
 }
 
+export interface SchemaVerdict {
+	valid: boolean
+	errors: { path: string; message: string }[]
+}
+
+/**
+ * Runs a compiled schema on a body. A recursive schema (`{"$ref":"#"}`, or one
+ * following a deep body level by level) can exhaust the stack: that is a
+ * rejection of this body, never a crash of the request.
+ */
+export function runSchema(validate: ValidateFunction, value: unknown): SchemaVerdict {
+	try {
+		if (validate(value)) return { valid: true, errors: [] }
+		return { valid: false, errors: (validate.errors ?? []).map((e) => ({ path: e.instancePath || '/', message: e.message ?? 'is invalid' })) }
+	} catch (err) {
+		if (!(err instanceof RangeError)) throw err
+		return { valid: false, errors: [{ path: '/', message: 'cannot be checked: the schema recurses too deeply on this body' }] }
+	}
+}
+
+// Small values every schema must be able to judge: a `$ref` loop that consumes no input fails on them.
+const PROBES: unknown[] = [null, true, 0, '', [], {}, [[]], { a: {} }]
+
+function loopsWithoutInput(validate: ValidateFunction): boolean {
+	return PROBES.some((value) => runSchema(validate, value).errors.some((e) => e.message.startsWith('cannot be checked')))
+}
+
 /** Null when the schema is acceptable and compiles; otherwise why not. */
 export function jsonSchemaProblem(schema: Record<string, unknown>): string | null {
 	if (JSON.stringify(schema).length > MAX_SCHEMA_BYTES) return `is larger than ${MAX_SCHEMA_BYTES} bytes`
@@ -47,7 +74,7 @@ export function jsonSchemaProblem(schema: Record<string, unknown>): string | nul
 		if (NESTED_QUANTIFIER.test(pattern)) return `has a pattern with nested quantifiers (${pattern}), which can take exponential time`
 	}
 	try {
-		compileJsonSchema(schema)
+		if (loopsWithoutInput(compileJsonSchema(schema))) return 'refers to itself without consuming any input ($ref loop), so it can never finish'
 		return null
 	} catch (err) {
 		return err instanceof Error ? err.message : String(err)

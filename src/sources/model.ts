@@ -1,9 +1,10 @@
 import { Type as t, type Static } from '@sinclair/typebox'
+import { MULTILINE_TEXT, SINGLE_LINE_TEXT } from '../lib/text'
 
 const Nullable = <T extends ReturnType<typeof t.String> | ReturnType<typeof t.Integer>>(schema: T) => t.Union([schema, t.Null()])
 const Slug = t.String({ minLength: 1, maxLength: 64, pattern: '^[a-z0-9-]+$', description: 'URL-safe slug, unique per environment', examples: ['stripe-prod'] })
-const Name = t.String({ minLength: 1, maxLength: 200, description: 'Source name', examples: ['Stripe production'] })
-const Description = t.String({ maxLength: 2000, description: 'Source description' })
+const Name = t.String({ minLength: 1, maxLength: 200, pattern: SINGLE_LINE_TEXT, description: 'Source name', examples: ['Stripe production'] })
+const Description = t.String({ maxLength: 2000, pattern: MULTILINE_TEXT, description: 'Source description' })
 const Header = t.String({ minLength: 1, maxLength: 200, pattern: "^[A-Za-z0-9!#$%&'*+.^_`|~-]+$", description: 'An HTTP header name' })
 const IpList = t.Array(t.String({ maxLength: 64 }), { maxItems: 1000, description: 'IPv4/IPv6 addresses or CIDR ranges' })
 const SourceType = t.Union([t.Literal('http'), t.Literal('websocket')], { description: 'Source type' })
@@ -18,7 +19,7 @@ const VerificationType = t.String({
 })
 const DedupStrategy = t.String({ description: 'payload_hash | header_field | body_field' })
 const DedupField = t.String({ minLength: 1, maxLength: 200, description: 'Header name, or body dot path such as data.id / $.data.id' })
-const DedupWindow = t.Integer({ minimum: 1, maximum: 604800, description: 'Dedup window in seconds (default 300)' })
+const DedupWindow = t.Integer({ minimum: 0, maximum: 604800, description: 'Dedup window in seconds (default 300; 0 means the default, as the reference\'s own example sends it)' })
 const JsonObject = t.Record(t.String(), t.Unknown())
 
 /** `POST /v1/sources` body: the seed's fields, plus the schema settings the update body takes. */

@@ -1,5 +1,6 @@
 import type { Database } from 'bun:sqlite'
-import { prepare } from '../db/sql'
+import { prepare, seekOf, type SqlValue, whereOf } from '../db/sql'
+import type { Seek } from '../lib/pagination'
 import { rethrowAsConflict } from '../db/unique'
 
 /** A `sources` row as stored: epoch-ms times, 0/1 flags, JSON as text, secret sealed. */
@@ -64,12 +65,6 @@ export function createSourcesRepo(db: Database) {
 	const byId = prepare<SourceRow, [string]>(db, 'SELECT * FROM sources WHERE id = $1')
 	const count = prepare<{ n: number }, [string]>(db, 'SELECT COUNT(*) AS n FROM sources WHERE env_id = $1')
 	const remove = prepare(db, 'DELETE FROM sources WHERE id = $1 AND env_id = $2')
-	const page = prepare<SourceRow, [string, string | null, string | null, number]>(
-		db,
-		`SELECT * FROM sources
-		 WHERE env_id = $1 AND ($2 IS NULL OR status = $2) AND ($3 IS NULL OR id < $3)
-		 ORDER BY id DESC LIMIT $4`
-	)
 
 	return {
 		async insert(row: SourceRow): Promise<void> {
@@ -86,9 +81,11 @@ export function createSourcesRepo(db: Database) {
 		async countInEnv(envId: string): Promise<number> {
 			return count.get(envId)?.n ?? 0
 		},
-		/** Newest first; fetches `limit` rows strictly older than `beforeId`. */
-		async list(envId: string, opts: { status: string | null; beforeId: string | null; limit: number }): Promise<SourceRow[]> {
-			return page.all(envId, opts.status, opts.beforeId, opts.limit)
+		/** `limit` rows from the seek point, in its fetch order. */
+		async list(envId: string, filter: { status: string | null }, seek: Seek, limit: number): Promise<SourceRow[]> {
+			const { condition, orderBy } = seekOf('id', seek)
+			const w = whereOf([['env_id = ?', envId], ['status = ?', filter.status], condition])
+			return prepare<SourceRow, SqlValue[]>(db, `SELECT * FROM sources WHERE ${w.sql} ORDER BY ${orderBy} LIMIT ${w.bind(limit)}`).all(...w.params)
 		},
 		async update(row: SourceRow): Promise<boolean> {
 			try {

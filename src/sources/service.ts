@@ -3,16 +3,21 @@ import { type Clock, toIso } from '../lib/clock'
 import type { SecretBox } from '../lib/crypto'
 import { NotFound, PlanLimitReached, ValidationFailed } from '../lib/errors'
 import { newId } from '../lib/ids'
-import { decodeCursor, type Page, toPage } from '../lib/pagination'
+import { type Page, pageOf, seekFrom } from '../lib/pagination'
 import { getTemplate } from '../templates'
 import type { Template } from '../templates/model'
-import type { CreateSourceBody, ListSourcesOptions, UpdateSourceBody } from './model'
+import type { CreateSourceBody, ListSourcesOptions, Source, UpdateSourceBody } from './model'
 import type { SourceRow, SourcesRepo } from './repo'
 import { maskSecrets, sealSecrets } from './secrets'
 import { checkSettings, parseConfigObject, parseDedupStrategy, parseVerificationType, type SourceSettings } from './rules'
 
 const json = (value: unknown) => (value === null || value === undefined ? null : JSON.stringify(value))
 const parse = <T>(text: string | null): T | null => (text === null ? null : (JSON.parse(text) as T))
+
+/** Reference §3: the dedup window when none (or 0) is given. */
+export const DEFAULT_DEDUP_WINDOW_SECONDS = 300
+
+const dedupWindow = (seconds: number | undefined) => (seconds === 0 ? DEFAULT_DEDUP_WINDOW_SECONDS : seconds)
 
 export interface SourceLimits {
 	maxSources: number | null
@@ -34,7 +39,8 @@ export class SourcesService {
 		this.#listeners.push(listener)
 	}
 
-	async create(auth: AuthContext, body: CreateSourceBody): Promise<SourceRow> {
+	/** `baseUrl` (public URL, else the request's origin) makes each source's absolute ingest `url`. */
+	async create(auth: AuthContext, body: CreateSourceBody, baseUrl: string): Promise<Source> {
 		const template = body.template === undefined ? undefined : getTemplate(body.template)
 		if (body.template !== undefined && !template) throw new ValidationFailed('/template', `'${body.template}' is not a known template (see GET /v1/templates)`)
 		if (this.limits.maxSources !== null && (await this.repo.countInEnv(auth.envId)) >= this.limits.maxSources) {
@@ -43,7 +49,7 @@ export class SourcesService {
 		const row = this.#newRow(auth, body, template)
 		await this.repo.insert(row)
 		this.#emit(row.id)
-		return row
+		return this.#wire(row, baseUrl)
 	}
 
 	#newRow(auth: AuthContext, body: CreateSourceBody, template: Template | undefined): SourceRow {
@@ -78,7 +84,7 @@ export class SourcesService {
 			verification_header: body.verification_header ?? template?.verification_header ?? null,
 			verification_config: json(config),
 			dedup_enabled: dedupEnabled ? 1 : 0, dedup_strategy: strategy, dedup_field: settings.dedup_field,
-			dedup_window_seconds: body.dedup_window_seconds ?? 300,
+			dedup_window_seconds: dedupWindow(body.dedup_window_seconds) ?? DEFAULT_DEDUP_WINDOW_SECONDS,
 			ip_allowlist: json(settings.ip_allowlist), ip_denylist: json(settings.ip_denylist),
 			status: 'active', event_count: 0, last_event_at: null, created_at: now, updated_at: now,
 			is_ephemeral: 0, expires_at: null, request_limit: null, type: body.type ?? 'http',
@@ -88,25 +94,29 @@ export class SourcesService {
 	}
 
 	/** 404 for unknown ids and for ids of another environment alike: existence is not leaked. */
-	async get(auth: AuthContext, id: string): Promise<SourceRow> {
+	async #find(auth: AuthContext, id: string): Promise<SourceRow> {
 		const row = await this.repo.findById(id)
 		if (!row || row.env_id !== auth.envId) throw new NotFound('Source')
 		return row
 	}
 
-	async list(auth: AuthContext, query: ListSourcesOptions): Promise<Page<SourceRow>> {
-		const limit = query.limit ?? 20
-		const beforeId = query.cursor ? decodeCursor(query.cursor, 'src') : null
-		const rows = await this.repo.list(auth.envId, { status: query.status ?? null, beforeId, limit: limit + 1 })
-		return toPage(rows, limit)
+	async get(auth: AuthContext, id: string, baseUrl: string): Promise<Source> {
+		return this.#wire(await this.#find(auth, id), baseUrl)
 	}
 
-	async update(auth: AuthContext, id: string, body: UpdateSourceBody): Promise<SourceRow> {
-		const current = await this.get(auth, id)
+	async list(auth: AuthContext, query: ListSourcesOptions, baseUrl: string): Promise<Page<Source>> {
+		const limit = query.limit ?? 20
+		const seek = seekFrom(query.cursor, 'src')
+		const page = pageOf(await this.repo.list(auth.envId, { status: query.status ?? null }, seek, limit + 1), limit, seek)
+		return { ...page, items: page.items.map((r) => this.#wire(r, baseUrl)) }
+	}
+
+	async update(auth: AuthContext, id: string, body: UpdateSourceBody, baseUrl: string): Promise<Source> {
+		const current = await this.#find(auth, id)
 		const next = this.#applyPatch(current, body)
 		await this.repo.update(next)
 		this.#emit(next.id)
-		return next
+		return this.#wire(next, baseUrl)
 	}
 
 	#applyPatch(cur: SourceRow, body: UpdateSourceBody): SourceRow {
@@ -145,7 +155,7 @@ export class SourcesService {
 			dedup_enabled: dedupEnabled ? 1 : 0,
 			dedup_strategy: settings.dedup_strategy,
 			dedup_field: settings.dedup_field,
-			dedup_window_seconds: body.dedup_window_seconds ?? cur.dedup_window_seconds,
+			dedup_window_seconds: dedupWindow(body.dedup_window_seconds) ?? cur.dedup_window_seconds,
 			ip_allowlist: json(settings.ip_allowlist),
 			ip_denylist: json(settings.ip_denylist),
 			status: body.status ?? cur.status,
@@ -157,13 +167,13 @@ export class SourcesService {
 	}
 
 	async remove(auth: AuthContext, id: string): Promise<void> {
-		const { id: found } = await this.get(auth, id)
+		const { id: found } = await this.#find(auth, id)
 		await this.repo.delete(auth.envId, found)
 		this.#emit(found)
 	}
 
 	/** Wire shape: ISO times, masked secret, absolute ingest URL. */
-	toWire(row: SourceRow, baseUrl: string) {
+	#wire(row: SourceRow, baseUrl: string): Source {
 		return {
 			...row,
 			verification_secret: maskSecrets(this.secrets, row.verification_secret),

@@ -23,14 +23,14 @@ beforeAll(async () => {
 })
 afterAll(() => t.close())
 
-type Page = { events: { id: string; source_id: string; method: string; dedup_status: string; received_at: string }[]; pagination: { total: number; limit: number; offset: number; has_more: boolean; next_cursor: string | null } }
+type Page = { events: { id: string; source_id: string; method: string; dedup_status: string; received_at: string }[]; pagination: { total: number; limit: number; offset: number; has_more: boolean; next_cursor: string | null; prev_cursor: string | null } }
 const list = async (q: string): Promise<Page> => (await (await t.call('GET', `/v1/events${q}`)).json()) as Page
 
 describe('GET /v1/events', () => {
 	it('lists newest first with the pagination object', async () => {
 		const page = await list('')
 		expect(page.events.map((e) => e.id)).toEqual([...sent].reverse())
-		expect(page.pagination).toEqual({ total: 30, limit: 50, offset: 0, has_more: false, next_cursor: null })
+		expect(page.pagination).toEqual({ total: 30, limit: 50, offset: 0, has_more: false, next_cursor: null, prev_cursor: null })
 		expect(Object.keys(page.events[0] ?? {}).sort()).toEqual(['content_type', 'dedup_status', 'env_id', 'id', 'method', 'org_id', 'payload_size', 'received_at', 'source_id', 'source_ip', 'source_name', 'source_slug', 'status', 'verification_status'])
 	})
 

@@ -35,7 +35,7 @@ const INVALID: [string, Record<string, unknown>, string][] = [
 	['header_field without dedup_field', { ...base, dedup_strategy: 'header_field' }, '/dedup_field'],
 	['body_field without dedup_field', { ...base, dedup_strategy: 'body_field' }, '/dedup_field'],
 	['header_field with a non-header', { ...base, dedup_strategy: 'header_field', dedup_field: 'a b' }, '/dedup_field'],
-	['dedup_window_seconds zero', { ...base, dedup_window_seconds: 0 }, '/dedup_window_seconds'],
+	['dedup_window_seconds negative', { ...base, dedup_window_seconds: -1 }, '/dedup_window_seconds'],
 	['dedup_window_seconds too big', { ...base, dedup_window_seconds: 604801 }, '/dedup_window_seconds'],
 	['dedup_window_seconds fractional', { ...base, dedup_window_seconds: 1.5 }, '/dedup_window_seconds'],
 	['dedup_window_seconds string', { ...base, dedup_window_seconds: '300' }, '/dedup_window_seconds'],

@@ -41,9 +41,9 @@ export function connectionRoutes(ctx: AppContext) {
 		.post('', async ({ body, request, set }) => {
 			const auth = authContextOf(request)
 			assertScope(auth, body)
-			const row = await svc.create(auth, body)
+			const connection = await svc.create(auth, body)
 			set.status = 201
-			return { connection: svc.toWire(row) }
+			return { connection }
 		}, {
 			body: CreateConnectionBody,
 			parse: 'json',
@@ -59,18 +59,18 @@ export function connectionRoutes(ctx: AppContext) {
 			const auth = authContextOf(request)
 			assertScope(auth, query)
 			const page = await svc.list(auth, query)
-			return { connections: page.items.map((r) => svc.toWire(r)), cursor: page.cursor, has_more: page.has_more }
+			return { connections: page.items, cursor: page.next_cursor, has_more: page.has_more }
 		}, {
 			query: ListConnectionsQuery,
 			response: { 200: ConnectionList, ...ErrorResponses },
 			detail: { summary: 'List connections', description: 'Newest first, cursor-paginated; filter by source_id and/or destination_id.', tags }
 		})
-		.get('/:id', async ({ params, request }) => ({ connection: svc.toWire(await svc.get(authContextOf(request), params.id)) }), {
+		.get('/:id', async ({ params, request }) => ({ connection: await svc.get(authContextOf(request), params.id) }), {
 			params: IdParams,
 			response: { 200: ConnectionEnvelope, ...ErrorResponses },
 			detail: { summary: 'Get a connection', tags }
 		})
-		.patch('/:id', async ({ params, body, request }) => ({ connection: svc.toWire(await svc.update(authContextOf(request), params.id, body)) }), {
+		.patch('/:id', async ({ params, body, request }) => ({ connection: await svc.update(authContextOf(request), params.id, body) }), {
 			params: IdParams,
 			body: UpdateConnectionBody,
 			parse: 'json',

@@ -1,7 +1,6 @@
 import { Elysia, t } from 'elysia'
 import type { AppContext } from '../../context'
 import { CircuitEnvelope, CreateDestinationBody, DestinationEnvelope, DestinationList, UpdateDestinationBody } from '../../destinations/model'
-import type { DestinationRow } from '../../destinations/repo'
 import { assertScope, authContextOf } from '../auth'
 import { ErrorResponses, Success } from '../openapi-shared'
 import { canonicalPathIds } from '../path-ids'
@@ -22,16 +21,14 @@ const ListDestinationsQuery = t.Object(
 
 /** Thin: validate, scope, call the service, shape the envelope. */
 export function destinationRoutes(ctx: AppContext) {
-	const wire = (row: DestinationRow) => ctx.destinations.toWire(row)
-
 	return new Elysia({ name: 'routes.destinations', prefix: '/v1/destinations' })
 		.use(canonicalPathIds('dst'))
 		.post('', async ({ body, request, set }) => {
 			const auth = authContextOf(request)
 			assertScope(auth, body)
-			const row = await ctx.destinations.create(auth, body)
+			const destination = await ctx.destinations.create(auth, body)
 			set.status = 201
-			return { destination: wire(row) }
+			return { destination }
 		}, {
 			body: CreateDestinationBody,
 			parse: 'json',
@@ -42,13 +39,13 @@ export function destinationRoutes(ctx: AppContext) {
 			const auth = authContextOf(request)
 			assertScope(auth, query)
 			const page = await ctx.destinations.list(auth, query)
-			return { destinations: page.items.map(wire), cursor: page.cursor, has_more: page.has_more }
+			return { destinations: page.items, cursor: page.next_cursor, has_more: page.has_more }
 		}, {
 			query: ListDestinationsQuery,
 			response: { 200: DestinationList, ...ErrorResponses },
 			detail: { summary: 'List destinations', description: 'Newest first, cursor-paginated.', tags }
 		})
-		.get('/:id', async ({ params, request }) => ({ destination: wire(await ctx.destinations.get(authContextOf(request), params.id)) }), {
+		.get('/:id', async ({ params, request }) => ({ destination: await ctx.destinations.get(authContextOf(request), params.id) }), {
 			params: IdParams,
 			response: { 200: DestinationEnvelope, ...ErrorResponses },
 			detail: { summary: 'Get a destination', tags }
@@ -56,7 +53,7 @@ export function destinationRoutes(ctx: AppContext) {
 		.patch('/:id', async ({ params, body, request }) => {
 			const auth = authContextOf(request)
 			assertScope(auth, body)
-			return { destination: wire(await ctx.destinations.update(auth, params.id, body)) }
+			return { destination: await ctx.destinations.update(auth, params.id, body) }
 		}, {
 			params: IdParams,
 			body: UpdateDestinationBody,

@@ -17,10 +17,16 @@ const ListEventsQuery = t.Object(
 		verification_status: t.Optional(oneOf(VERIFICATION_STATUSES)),
 		dedup_status: t.Optional(oneOf(DEDUP_STATUSES)),
 		method: t.Optional(t.String({ pattern: '^[A-Za-z]+$' })),
-		search: t.Optional(t.String({ minLength: 1, maxLength: 200, description: 'Event-id prefix or text in the body' })),
+		search: t.Optional(t.String({
+			minLength: 1, maxLength: 200,
+			description: 'Event-id prefix, or text (ASCII case-insensitive) in the first 4 KB of an inline body (bodies up to 10 KB). ' +
+				'Looks at the 10,000 most recent events that pass the other filters, counted from the cursor in the list\'s direction; ' +
+				'`after`/`before` narrow that window, `pagination.total` counts the matches inside it, and `next_cursor` continues the search past it.'
+		})),
 		after: t.Optional(t.String({ description: 'ISO 8601: received at or after' })),
 		before: t.Optional(t.String({ description: 'ISO 8601: received before' })),
-		cursor: t.Optional(t.String()),
+		cursor: t.Optional(t.String({ description: 'Opaque cursor: `next_cursor` or `prev_cursor` of a previous page' })),
+		direction: t.Optional(t.Union([t.Literal('asc'), t.Literal('desc')], { description: 'List order by receipt time: desc (newest first, default) or asc' })),
 		limit: t.Optional(t.Integer({ minimum: 1, maximum: 100, description: 'Default 50, max 100' })),
 		offset: t.Optional(t.Integer({ minimum: 0, maximum: 100000 })),
 		org_id: t.Optional(t.String()),
@@ -39,7 +45,7 @@ export function eventRoutes(ctx: AppContext) {
 		}, {
 			query: ListEventsQuery,
 			response: { 200: EventList, ...ErrorResponses },
-			detail: { summary: 'List events', description: 'Newest first; cursor or offset pagination; `pagination.total` counts every match.', tags }
+			detail: { summary: 'List events', description: 'Newest first (or oldest first with `direction=asc`); cursor pagination both ways (`next_cursor`, `prev_cursor`) or offset; `pagination.total` counts every match.', tags }
 		})
 		.get('/:id', async ({ params, request }) => {
 			const auth = authContextOf(request)

@@ -2,7 +2,7 @@ import { Elysia, t } from 'elysia'
 import { RetryResult } from '../../attempts/model'
 import type { AppContext } from '../../context'
 import { IssueEnvelope, IssueList, IssueSummary, UpdateIssueBody } from '../../issues/model'
-import { authContextOf } from '../auth'
+import { assertScope, authContextOf } from '../auth'
 import { ErrorResponses } from '../openapi-shared'
 import { canonicalPathIds } from '../path-ids'
 
@@ -14,7 +14,9 @@ const ListIssuesQuery = t.Object(
 		status: t.Optional(t.Union(['open', 'acknowledged', 'resolved', 'all'].map((s) => t.Literal(s)), { description: 'Default open' })),
 		destination_id: t.Optional(t.String()),
 		limit: t.Optional(t.Integer({ minimum: 1, maximum: 100 })),
-		offset: t.Optional(t.Integer({ minimum: 0, maximum: 100000 }))
+		offset: t.Optional(t.Integer({ minimum: 0, maximum: 100000 })),
+		org_id: t.Optional(t.String()),
+		env_id: t.Optional(t.String())
 	},
 	{ additionalProperties: false }
 )
@@ -22,7 +24,11 @@ const ListIssuesQuery = t.Object(
 export function issueRoutes(ctx: AppContext) {
 	return new Elysia({ name: 'routes.issues', prefix: '/v1/issues' })
 		.use(canonicalPathIds('iss'))
-		.get('', async ({ query, request }) => ctx.issues.list(authContextOf(request), query), {
+		.get('', async ({ query, request }) => {
+			const auth = authContextOf(request)
+			assertScope(auth, query)
+			return ctx.issues.list(auth, query)
+		}, {
 			query: ListIssuesQuery,
 			response: { 200: IssueList, ...ErrorResponses },
 			detail: { summary: 'List issues', description: 'One issue per destination and error type; most recent first.', tags }

@@ -23,16 +23,16 @@ const ListSourcesQuery = t.Object(
 
 /** Thin: validate, scope, call the service, shape the envelope. */
 export function sourceRoutes(ctx: AppContext) {
-	const wire = (request: Request, row: Parameters<typeof ctx.sources.toWire>[0]) => ctx.sources.toWire(row, baseUrlOf(ctx.config, request))
+	const base = (request: Request) => baseUrlOf(ctx.config, request)
 
 	return new Elysia({ name: 'routes.sources', prefix: '/v1/sources' })
 		.use(canonicalPathIds('src'))
 		.post('', async ({ body, request, set }) => {
 			const auth = authContextOf(request)
 			assertScope(auth, body)
-			const row = await ctx.sources.create(auth, body)
+			const source = await ctx.sources.create(auth, body, base(request))
 			set.status = 201
-			return { source: wire(request, row) }
+			return { source }
 		}, {
 			// On create, `null` means "not set" (clients often send every key): drop it before validation.
 			transform({ body }) {
@@ -48,19 +48,19 @@ export function sourceRoutes(ctx: AppContext) {
 		.get('', async ({ query, request }) => {
 			const auth = authContextOf(request)
 			assertScope(auth, query)
-			const page = await ctx.sources.list(auth, query)
-			return { sources: page.items.map((r) => wire(request, r)), cursor: page.cursor, has_more: page.has_more }
+			const page = await ctx.sources.list(auth, query, base(request))
+			return { sources: page.items, cursor: page.next_cursor, has_more: page.has_more }
 		}, {
 			query: ListSourcesQuery,
 			response: { 200: SourceList, ...ErrorResponses },
 			detail: { summary: 'List sources', description: 'Newest first, cursor-paginated.', tags }
 		})
-		.get('/:id', async ({ params, request }) => ({ source: wire(request, await ctx.sources.get(authContextOf(request), params.id)) }), {
+		.get('/:id', async ({ params, request }) => ({ source: await ctx.sources.get(authContextOf(request), params.id, base(request)) }), {
 			params: IdParams,
 			response: { 200: SourceEnvelope, ...ErrorResponses },
 			detail: { summary: 'Get a source', tags }
 		})
-		.patch('/:id', async ({ params, body, request }) => ({ source: wire(request, await ctx.sources.update(authContextOf(request), params.id, body)) }), {
+		.patch('/:id', async ({ params, body, request }) => ({ source: await ctx.sources.update(authContextOf(request), params.id, body, base(request)) }), {
 			params: IdParams,
 			body: UpdateSourceBody,
 			parse: 'json',

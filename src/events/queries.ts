@@ -1,0 +1,144 @@
+import type { Database } from 'bun:sqlite'
+import { type Condition, prepare, seekOf, type SqlValue, whereOf } from '../db/sql'
+import type { Seek } from '../lib/pagination'
+import type { EventRow } from './repo'
+
+/** The read side of the events table: what the API lists and shows. Ingest writes through repo.ts. */
+
+export type EventDetailRow = EventRow & { source_name: string | null; source_slug: string | null }
+export type EventListRow = Omit<EventDetailRow, 'payload_inline'>
+
+export interface EventFilter {
+	envId: string
+	sourceId?: string | undefined
+	status?: string | undefined
+	verificationStatus?: string | undefined
+	dedupStatus?: string | undefined
+	method?: string | undefined
+	after?: number | undefined
+	before?: number | undefined
+}
+
+/** How far one search looks, so its cost does not grow with everything kept. */
+export interface SearchBounds {
+	/** Events examined per request, from the page's starting point on. */
+	window: number
+	/** Events examined per statement; the event loop (ingest) runs between two chunks. */
+	chunk: number
+	/** Leading bytes of each inline body compared. */
+	prefixBytes: number
+}
+
+export interface SearchResult {
+	/** Matching ids, in fetch order. */
+	ids: string[]
+	/** Events examined. */
+	scanned: number
+	/** The last event examined, when the window ended before the events did (the search goes on after it). */
+	cutAt: string | null
+}
+
+const LIST_COLUMNS = `e.id, e.org_id, e.env_id, e.source_id, e.method, e.headers, e.query_params, e.content_type, e.source_ip,
+	e.payload_ref, e.payload_size, e.verification_status, e.verification_error, e.dedup_status, e.dedup_hash, e.status,
+	e.received_at, e.topic, s.name AS source_name, s.slug AS source_slug`
+
+const FROM = 'FROM events e LEFT JOIN sources s ON s.id = e.source_id'
+
+function conditionsOf(f: EventFilter): Condition[] {
+	return [
+		['e.env_id = ?', f.envId],
+		['e.source_id = ?', f.sourceId],
+		['e.status = ?', f.status],
+		['e.verification_status = ?', f.verificationStatus],
+		['e.dedup_status = ?', f.dedupStatus],
+		['e.method = ?', f.method],
+		['e.received_at >= ?', f.after],
+		['e.received_at < ?', f.before]
+	]
+}
+
+/** LIKE wildcards in the search text are literal characters to the user. */
+const likeEscaped = (text: string) => text.replace(/[\\%_]/g, (c) => `\\${c}`)
+
+/**
+ * Walks at most `bounds.window` events from the seek point, chunk by chunk, with the
+ * event loop free between two chunks; collects the ids the chunk marks as hits.
+ */
+async function scanWindow(seek: Seek, bounds: SearchBounds, chunkAt: (from: Seek, size: number) => { id: string; hit: number }[]): Promise<SearchResult> {
+	const ids: string[] = []
+	let scanned = 0
+	let from = seek
+	for (;;) {
+		const room = bounds.window - scanned
+		// One row past the window tells whether the events go on beyond it.
+		const size = Math.min(bounds.chunk, room + 1)
+		const rows = chunkAt(from, size)
+		const examined = rows.slice(0, room)
+		for (const r of examined) if (r.hit) ids.push(r.id)
+		scanned += examined.length
+		const lastExamined = examined.at(-1)?.id ?? from.id
+		if (rows.length > room) return { ids, scanned, cutAt: lastExamined }
+		if (rows.length < size || lastExamined === null) return { ids, scanned, cutAt: null }
+		from = { ...seek, id: lastExamined }
+		await new Promise((resolve) => setImmediate(resolve))
+	}
+}
+
+export type EventQueries = ReturnType<typeof createEventQueries>
+
+export function createEventQueries(db: Database) {
+	const byId = prepare<EventDetailRow, [string]>(db, `SELECT e.*, s.name AS source_name, s.slug AS source_slug ${FROM} WHERE e.id = $1`)
+	const payload = prepare<{ body: Uint8Array }, [string]>(db, 'SELECT body FROM event_payloads WHERE event_id = $1')
+	const storedInEnv = prepare<{ n: number | null }, [string]>(db, 'SELECT SUM(stored) AS n FROM event_totals WHERE env_id = $1')
+	const storedInSource = prepare<{ n: number }, [string, string]>(db, 'SELECT stored AS n FROM event_totals WHERE env_id = $1 AND source_id = $2')
+	const all = <Row>(sql: string, params: SqlValue[]) => prepare<Row, SqlValue[]>(db, sql).all(...params)
+
+	/** One chunk of the search window: each event's id and whether it matches. */
+	function searchChunk(filter: EventFilter, seek: Seek, needle: string, size: number, prefixBytes: number) {
+		const { condition, orderBy } = seekOf('e.id', seek)
+		const w = whereOf([...conditionsOf(filter), condition])
+		const text = w.bind(likeEscaped(needle))
+		const hit = `(e.id LIKE ${text} || '%' ESCAPE '\\' OR CAST(substr(e.payload_inline, 1, ${w.bind(prefixBytes)}) AS TEXT) LIKE '%' || ${text} || '%' ESCAPE '\\')`
+		return all<{ id: string; hit: number }>(`SELECT e.id, ${hit} AS hit FROM events e WHERE ${w.sql} ORDER BY ${orderBy} LIMIT ${w.bind(size)}`, w.params)
+	}
+
+	return {
+		async findById(id: string): Promise<EventDetailRow | null> {
+			return byId.get(id)
+		},
+		async readPayload(id: string): Promise<Uint8Array | null> {
+			return payload.get(id)?.body ?? null
+		},
+		/** `limit` rows from the seek point in its fetch order, after skipping `offset`. */
+		async list(filter: EventFilter, seek: Seek, page: { offset: number; limit: number }): Promise<EventListRow[]> {
+			const { condition, orderBy } = seekOf('e.id', seek)
+			const w = whereOf([...conditionsOf(filter), condition])
+			return all(`SELECT ${LIST_COLUMNS} ${FROM} WHERE ${w.sql} ORDER BY ${orderBy} LIMIT ${w.bind(page.limit)} OFFSET ${w.bind(page.offset)}`, w.params)
+		},
+		/** The rows of these ids, in the order given. */
+		async listByIds(ids: string[]): Promise<EventListRow[]> {
+			if (ids.length === 0) return []
+			const w = whereOf([])
+			const rows = all<EventListRow>(`SELECT ${LIST_COLUMNS} ${FROM} WHERE e.id IN (${ids.map((id) => w.bind(id)).join(', ')})`, w.params)
+			const byKey = new Map(rows.map((r) => [r.id, r]))
+			return ids.flatMap((id) => byKey.get(id) ?? [])
+		},
+		async count(filter: EventFilter): Promise<number> {
+			// Environment or source alone: the totals ingest maintains answer without scanning.
+			const { envId, sourceId, ...rest } = filter
+			if (Object.values(rest).every((v) => v === undefined || v === '')) {
+				return sourceId ? (storedInSource.get(envId, sourceId)?.n ?? 0) : (storedInEnv.get(envId)?.n ?? 0)
+			}
+			const w = whereOf(conditionsOf(filter))
+			return all<{ n: number }>(`SELECT COUNT(*) AS n FROM events e WHERE ${w.sql}`, w.params)[0]?.n ?? 0
+		},
+		/**
+		 * Event-id prefix or text in the first `prefixBytes` of an inline body, over at most
+		 * `window` events from the seek point: a bounded number of bounded statements, with
+		 * the event loop free between them.
+		 */
+		async search(filter: EventFilter, seek: Seek, needle: string, bounds: SearchBounds): Promise<SearchResult> {
+			return scanWindow(seek, bounds, (from, size) => searchChunk(filter, from, needle, size, bounds.prefixBytes))
+		}
+	}
+}

@@ -1,0 +1,59 @@
+import { createApiKeysRepo } from './auth/repo'
+import { createAttemptsRepo } from './attempts/repo'
+import { createConnectionsRepo } from './connections/repo'
+import { isMigrated } from './db/migrate'
+import { type OpenOptions, openDatabase } from './db/open'
+import { createDeliveryRepo } from './delivery/repo'
+import { createDestinationsRepo } from './destinations/repo'
+import { createEventQueries } from './events/queries'
+import { createEventsRepo, type EventsRepo } from './events/repo'
+import { createIssuesRepo } from './issues/repo'
+import { createSourcesRepo } from './sources/repo'
+import { createTenancyRepo } from './tenancy/repo'
+
+/** Every repo over one database handle. Domain code only ever sees this. */
+export interface Store {
+	tenancy: ReturnType<typeof createTenancyRepo>
+	apiKeys: ReturnType<typeof createApiKeysRepo>
+	sources: ReturnType<typeof createSourcesRepo>
+	destinations: ReturnType<typeof createDestinationsRepo>
+	connections: ReturnType<typeof createConnectionsRepo>
+	deliveries: ReturnType<typeof createDeliveryRepo>
+	attempts: ReturnType<typeof createAttemptsRepo>
+	issues: ReturnType<typeof createIssuesRepo>
+	events: EventsRepo
+	/** Readiness: the database answers and every migration is applied. */
+	ready(): Promise<boolean>
+	/** Folds the WAL back into the main file (clean shutdown). */
+	checkpoint(): void
+	close(): void
+}
+
+/** Builds every repo over the API's database handle (SQLite today; the PostgreSQL store goes beside it). */
+export function openStore(opts: OpenOptions): Store {
+	const db = openDatabase(opts)
+	return {
+		tenancy: createTenancyRepo(db),
+		apiKeys: createApiKeysRepo(db),
+		sources: createSourcesRepo(db),
+		destinations: createDestinationsRepo(db),
+		connections: createConnectionsRepo(db),
+		deliveries: createDeliveryRepo(db),
+		attempts: createAttemptsRepo(db),
+		issues: createIssuesRepo(db),
+		events: { ...createEventsRepo(db), ...createEventQueries(db) },
+		async ready() {
+			try {
+				return isMigrated(db)
+			} catch {
+				return false
+			}
+		},
+		checkpoint() {
+			db.run('PRAGMA wal_checkpoint(TRUNCATE)')
+		},
+		close() {
+			db.close()
+		}
+	}
+}
