@@ -1,5 +1,11 @@
 import { Type as t, type Static } from '@sinclair/typebox'
 
+/** What a provider is, for grouping in a picker. */
+export const TEMPLATE_CATEGORIES = [
+	'payments', 'commerce', 'source_control', 'ci_cd', 'auth', 'communication', 'crm', 'email', 'forms',
+	'scheduling', 'e_signature', 'monitoring', 'cloud', 'productivity', 'content', 'identity', 'other'
+] as const
+
 /** One provider template as shipped in `src/templates/<slug>.json`. Checked at load. */
 export const Template = t.Object(
 	{
@@ -27,7 +33,15 @@ export const Template = t.Object(
 			),
 			t.Null()
 		]),
-		docs_url: t.String()
+		docs_url: t.String(),
+		category: t.Union([
+			t.Literal('payments'), t.Literal('commerce'), t.Literal('source_control'), t.Literal('ci_cd'), t.Literal('auth'), t.Literal('communication'), t.Literal('crm'), t.Literal('email'), t.Literal('forms'),
+			t.Literal('scheduling'), t.Literal('e_signature'), t.Literal('monitoring'), t.Literal('cloud'), t.Literal('productivity'), t.Literal('content'), t.Literal('identity'), t.Literal('other')
+		]),
+		/** The challenge this provider sends before (or besides) events and expects answered synchronously; null when none. */
+		handshake: t.Union([t.String(), t.Null()]),
+		/** A representative payload as the provider sends it: JSON, or a string for form-encoded senders. */
+		sample_event: t.Unknown()
 	},
 	{ additionalProperties: false }
 )

@@ -4,7 +4,7 @@ import { Webhook as StandardWebhook } from 'standardwebhooks'
 import Stripe from 'stripe'
 import { sign as octokitSign } from '@octokit/webhooks-methods'
 import { checkTemplate, getTemplate, listTemplates } from '../../src/templates'
-import type { Template } from '../../src/templates/model'
+import { TEMPLATE_CATEGORIES, type Template } from '../../src/templates/model'
 import { hasVerifier, verifyRequest } from '../../src/verify'
 import type { VerifyRequest } from '../../src/verify/types'
 import { makeRequest, tamper } from './verify/helpers'
@@ -42,6 +42,23 @@ describe('template catalogue', () => {
 			expect(t.headers.map((h) => h.toLowerCase())).toContain((t.verification_header ?? '').toLowerCase())
 			expect(t.docs_url.startsWith('https://')).toBe(true)
 		}
+	})
+	it('gives every template a known category and a sample event in the provider\'s own body format', () => {
+		const templates = listTemplates()
+		expect(templates.length).toBeGreaterThan(0)
+		for (const t of templates) {
+			expect(TEMPLATE_CATEGORIES as readonly string[]).toContain(t.category)
+			expect(t.sample_event === null || t.sample_event === undefined).toBe(false)
+			// Form-encoded senders (Twilio) carry their sample as the raw string; everyone else as JSON.
+			if (typeof t.sample_event === 'string') expect(new URLSearchParams(t.sample_event).size).toBeGreaterThan(0)
+			else expect(typeof t.sample_event).toBe('object')
+		}
+		expect(template('twilio').sample_event).toBeTypeOf('string')
+	})
+	it('refuses a template without a category or with an unknown one', () => {
+		const { category: _, ...rest } = template('github')
+		expect(() => checkTemplate('github', rest)).toThrow(/category/)
+		expect(() => checkTemplate('github', { ...template('github'), category: 'shoes' })).toThrow(/category/)
 	})
 	it('keeps the advertised tolerance equal to the configured one', () => {
 		for (const t of listTemplates()) {
