@@ -79,6 +79,7 @@ describe('delivery to a real receiver', () => {
 		const noHeader = await h.send(sourceId, '{"type":"order.paid","amount":150}')
 		const wrongType = await h.send(sourceId, '{"type":"order.refunded","amount":150}', { 'x-shop': 'a' })
 		await settled(yes, 'delivered')
+		await h.server.ctx.worker.settled()
 		for (const id of [lowAmount, noHeader, wrongType]) {
 			expect((await eventOf(id)).status).toBe('filtered')
 			expect(await attemptsOf(id)).toHaveLength(0)
@@ -116,7 +117,7 @@ describe('deleting a destination', () => {
 		await h.api('PATCH', `/v1/destinations/${destinationId}`, { status: 'paused' })
 		const before = rx.received.length
 		const eventId = await h.send(sourceId, '{}')
-		await Bun.sleep(100)
+		await h.server.ctx.worker.settled() // the worker has seen the queued delivery and held it
 		expect(rx.received.length).toBe(before) // held while paused
 		expect((await eventOf(eventId)).status).toBe('pending')
 		expect((await h.api('DELETE', `/v1/destinations/${destinationId}`)).status).toBe(200)
