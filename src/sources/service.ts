@@ -156,6 +156,12 @@ export class SourcesService {
 		}
 	}
 
+	/** False when stored secrets exist and this key cannot open them (a wrong --encryption-key or secret.key). */
+	async secretsReadable(): Promise<boolean> {
+		const sealed = await this.repo.anySealedSecret()
+		return sealed === null || this.secrets.canOpen(sealed)
+	}
+
 	async remove(auth: AuthContext, id: string): Promise<void> {
 		await this.get(auth, id)
 		await this.repo.delete(auth.envId, id)
