@@ -91,6 +91,11 @@ describe('generated secret.key', () => {
 		expect(await server.stop()).toBe(0)
 		await Bun.write(join(dir, 'secret.key'), randomBytes(32).toString('base64'))
 		await expectKeyRefused(dir, [])
+		// A damaged key file: the same kind of answer, naming the file.
+		await Bun.write(join(dir, 'secret.key'), 'not a key')
+		const damaged = await run([...SOURCE_CLI, 'migrate', '--data-dir', dir])
+		expect(damaged.code).toBe(2)
+		expect(damaged.stderr.trim().split('\n')).toEqual([expect.stringContaining('secret.key does not hold a 32-byte base64 key')])
 	}, 30000)
 })
 
