@@ -1,5 +1,5 @@
 import { afterAll, beforeAll, describe, expect, it } from 'bun:test'
-import { createHmac } from 'node:crypto'
+import { webCryptoHmac } from '../unit/verify/helpers'
 import { type Harness, pipeline, startHarness } from './harness'
 import { Receiver } from './receiver'
 
@@ -38,7 +38,7 @@ describe('delivery to a real receiver', () => {
 		// The receiver verifies the signature over `{unix_ts}.{body}` with the shared secret.
 		const ts = req?.headers['x-hookstream-timestamp'] ?? ''
 		expect(ts).toMatch(/^\d+$/)
-		expect(req?.headers['x-hookstream-signature']).toBe(`sha256=${createHmac('sha256', 'outbound-signing-secret').update(`${ts}.${body}`).digest('hex')}`)
+		expect(req?.headers['x-hookstream-signature']).toBe(`sha256=${await webCryptoHmac('SHA-256', 'outbound-signing-secret', `${ts}.${body}`, 'hex')}`)
 		await settled(eventId, 'delivered')
 		const [attempt] = await attemptsOf(eventId)
 		// The event detail embeds its attempts.
