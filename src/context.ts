@@ -60,7 +60,8 @@ export function createContext(config: Readonly<Config>, opts: { clock?: Clock; l
 			globalConcurrency: config.deliveryConcurrency, destinationConcurrency: config.destinationConcurrency,
 			allowPrivateDestinations: config.allowPrivateDestinations, retryUnitMs: config.retryUnitMs,
 			// Longer than any attempt can take (timeout_ms ≤ 120 s), so a live attempt never loses its lease.
-			leaseMs: 150_000
+			leaseMs: 150_000,
+			sweepIntervalMs: config.housekeepingIntervalMs
 		}
 	)
 	const cache = new SourceCache(store.sources, secrets)
@@ -86,7 +87,7 @@ export function createContext(config: Readonly<Config>, opts: { clock?: Clock; l
 	})
 	const ingest = new IngestService(cache, committer, new ClientIpResolver(config.trustedProxies), clock, routes)
 	const events = new EventsService(store.events)
-	const retention = new RetentionSweeper(store.events, clock, log, { retentionDays: config.retentionDays })
+	const retention = new RetentionSweeper(store.events, clock, log, { retentionDays: config.retentionDays, intervalMs: config.housekeepingIntervalMs })
 	const retries = new RetryService(store.deliveries, store.attempts, clock, () => worker.wake())
 	const attempts = new AttemptsService(store.attempts)
 	const issues = new IssuesService(store.issues, retries, clock, log)
@@ -96,7 +97,7 @@ export function createContext(config: Readonly<Config>, opts: { clock?: Clock; l
 		async startBackground() {
 			background = true
 			retention.start()
-			issues.start()
+			issues.start(config.housekeepingIntervalMs)
 			await worker.start()
 		},
 		drainWrites: () => committer.drain(),

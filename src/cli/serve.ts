@@ -1,8 +1,9 @@
 import { isWellFormedKey } from '../auth/service'
-import type { Config } from '../config'
+import { type Config, ConfigError } from '../config'
 import { type AppContext, createContext } from '../context'
 import { createApp } from '../http/app'
 import { createFetch, ingestWebSocket } from '../http/server'
+import { KEY_FILE } from '../lib/keyfile'
 import { createLogger } from '../lib/log'
 
 const USAGE_FLUSH_MS = 5000
@@ -26,6 +27,11 @@ async function ensureAdminKey(ctx: AppContext, key: string | undefined): Promise
 export async function startServer(config: Readonly<Config>, adminKey?: string): Promise<RunningServer> {
 	const log = createLogger(config.logLevel)
 	const ctx = createContext(config, { log })
+	// A wrong key would otherwise surface later as a 500 on every read or use of a secret.
+	if (!(await ctx.sources.secretsReadable()) || !(await ctx.destinations.secretsReadable())) {
+		await ctx.close()
+		throw new ConfigError(`the encryption key cannot open the secrets stored in ${config.dataDir}: start with the key they were sealed with (--encryption-key, or ${KEY_FILE} in the data dir)`)
+	}
 	await ensureAdminKey(ctx, adminKey)
 	const app = createApp(ctx)
 	const sockets = ingestWebSocket(ctx)

@@ -17,7 +17,8 @@ function authHeaders(auth: DeliveryTarget['auth']): { headers: Record<string, st
 		case 'bearer':
 			return { headers: { authorization: `Bearer ${auth.config.token}` }, secretNames: ['authorization'] }
 		case 'basic':
-			return { headers: { authorization: `Basic ${btoa(`${auth.config.username}:${auth.config.password}`)}` }, secretNames: ['authorization'] }
+			// UTF-8 bytes (RFC 7617 charset): btoa would send Latin-1 for é and throw for anything past U+00FF.
+			return { headers: { authorization: `Basic ${Buffer.from(`${auth.config.username}:${auth.config.password}`, 'utf8').toString('base64')}` }, secretNames: ['authorization'] }
 		case 'api_key':
 			return { headers: { [auth.config.header.toLowerCase()]: auth.config.key }, secretNames: [auth.config.header.toLowerCase()] }
 		case 'custom': {

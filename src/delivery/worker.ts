@@ -24,6 +24,8 @@ export interface WorkerOptions {
 	retryUnitMs: number
 	/** How long a lease holds before the sweeper hands the delivery to someone else. */
 	leaseMs: number
+	/** How often expired leases (a crashed worker's) are handed back to the queue. */
+	sweepIntervalMs?: number
 }
 
 export interface WorkerDeps {
@@ -75,13 +77,15 @@ export class DeliveryWorker {
 	#ticking = false
 	#again = false
 	#stopping = false
+	/** Finished passes over the queue; `settled()` watches it. */
+	#passes = 0
 
 	constructor(private readonly deps: WorkerDeps, private readonly opts: WorkerOptions) {}
 
 	async start(): Promise<void> {
 		// SQLite mode runs one server per data dir: leases left by a previous process are void now.
 		await this.deps.deliveries.releaseExpired(Number.MAX_SAFE_INTEGER)
-		this.#sweeper = setInterval(() => void this.#sweep(), Math.max(1000, this.opts.leaseMs / 2))
+		this.#sweeper = setInterval(() => void this.#sweep(), this.opts.sweepIntervalMs ?? Math.max(1000, this.opts.leaseMs / 2))
 		this.#sweeper.unref()
 		this.wake()
 	}
@@ -125,6 +129,27 @@ export class DeliveryWorker {
 		setImmediate(() => void this.#tick())
 	}
 
+	/**
+	 * Resolves once a full pass over the queue that began after this call has
+	 * finished and no attempt is in flight: everything committed before the call
+	 * has been looked at, and whatever was due has been sent and recorded. Lets
+	 * tests assert that something was *not* sent without sleeping and hoping.
+	 */
+	async settled(timeoutMs = 10_000): Promise<void> {
+		const deadline = Date.now() + timeoutMs
+		while (!this.#stopping) {
+			// A pass already running may have read the queue before the call: wait for the one after it.
+			const target = this.#passes + (this.#ticking ? 2 : 1)
+			this.wake()
+			while (this.#passes < target && !this.#stopping) {
+				if (Date.now() > deadline) throw new Error('delivery worker did not settle in time')
+				await Bun.sleep(5)
+			}
+			if (this.#running.size === 0) return
+			await Promise.allSettled([...this.#running])
+		}
+	}
+
 	async #sweep(): Promise<void> {
 		if ((await this.deps.deliveries.releaseExpired(this.deps.clock.now())) > 0) this.wake()
 	}
@@ -150,6 +175,7 @@ export class DeliveryWorker {
 			earliest = this.deps.clock.now() + 1000
 		} finally {
 			this.#ticking = false
+			this.#passes++
 		}
 		if (this.#again) this.wake()
 		else this.#sleepUntil(earliest)

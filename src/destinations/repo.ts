@@ -125,6 +125,10 @@ export function createDestinationsRepo(db: Database) {
 	const byId = prepare<DestinationRow, [string]>(db, 'SELECT * FROM destinations WHERE id = $1')
 	const count = prepare<{ n: number }, [string]>(db, 'SELECT COUNT(*) AS n FROM destinations WHERE env_id = $1')
 	const remove = prepare(db, 'DELETE FROM destinations WHERE id = $1 AND env_id = $2')
+	const anySealed = prepare<{ v: string }, []>(
+		db,
+		'SELECT COALESCE(auth_config, signing_config, provider_config) AS v FROM destinations WHERE COALESCE(auth_config, signing_config, provider_config) IS NOT NULL LIMIT 1'
+	)
 
 	return {
 		...workerColumns(db),
@@ -136,6 +140,10 @@ export function createDestinationsRepo(db: Database) {
 			}
 		},
 		/** Any environment: callers that serve tenants must check `env_id` themselves. */
+		/** Any one stored sealed credential (the startup key check), or null when none is stored. */
+		async anySealedSecret(): Promise<string | null> {
+			return anySealed.get()?.v ?? null
+		},
 		async findById(id: string): Promise<DestinationRow | null> {
 			return byId.get(id)
 		},

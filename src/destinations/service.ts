@@ -142,6 +142,12 @@ export class DestinationsService {
 		return { auth_type: next.type, auth_config: sealJson(this.secrets, next.config) }
 	}
 
+	/** False when stored credentials exist and this key cannot open them (a wrong --encryption-key or secret.key). */
+	async secretsReadable(): Promise<boolean> {
+		const sealed = await this.repo.anySealedSecret()
+		return sealed === null || this.secrets.canOpen(sealed)
+	}
+
 	async remove(auth: AuthContext, id: string): Promise<void> {
 		const { id: found } = await this.#find(auth, id)
 		await this.repo.delete(auth.envId, found)

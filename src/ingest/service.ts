@@ -63,6 +63,8 @@ export class IngestService {
 		if (!source) throw new NotFound('Source')
 		const { row } = source
 		if (row.status === 'disabled') throw new Forbidden('Source is disabled')
+		// Unreachable today: no API sets is_ephemeral, expires_at or request_limit. Test sessions
+		// (issue #11) create such sources; these 410/429 paths are tested then. Keep them.
 		if (row.is_ephemeral && row.expires_at !== null && row.expires_at <= this.clock.now()) throw new Gone('Source has expired')
 		if (row.request_limit !== null && source.accepted >= row.request_limit) throw new TooManyRequests('Source request limit reached')
 		return source

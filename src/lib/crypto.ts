@@ -38,6 +38,16 @@ export class SecretBox {
 		decipher.setAuthTag(body.subarray(body.length - 16))
 		return Buffer.concat([decipher.update(body.subarray(0, body.length - 16)), decipher.final()]).toString('utf8')
 	}
+
+	/** Whether this key opens a sealed value (GCM authenticates: another key fails, it never decrypts to garbage). */
+	canOpen(stored: string): boolean {
+		try {
+			this.open(stored)
+			return true
+		} catch {
+			return false
+		}
+	}
 }
 
 /** What a secret looks like in any response: never more than its last 4 characters. */

@@ -1,6 +1,7 @@
 import { randomBytes } from 'node:crypto'
 import { chmodSync, readFileSync, writeFileSync } from 'node:fs'
 import { join } from 'node:path'
+import { ConfigError } from '../config'
 
 export const KEY_FILE = 'secret.key'
 
@@ -23,6 +24,7 @@ export function loadEncryptionKey(configured: string | null, dataDir: string): B
 	}
 	chmodSync(path, 0o600)
 	const key = Buffer.from(readFileSync(path, 'utf8').trim(), 'base64')
-	if (key.length !== 32) throw new Error(`${path} does not hold a 32-byte base64 key`)
+	// The user's file to fix: one clear line at startup, no stack.
+	if (key.length !== 32) throw new ConfigError(`${path} does not hold a 32-byte base64 key (restore it from your backup, or pass --encryption-key)`)
 	return key
 }

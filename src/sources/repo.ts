@@ -65,6 +65,7 @@ export function createSourcesRepo(db: Database) {
 	const byId = prepare<SourceRow, [string]>(db, 'SELECT * FROM sources WHERE id = $1')
 	const count = prepare<{ n: number }, [string]>(db, 'SELECT COUNT(*) AS n FROM sources WHERE env_id = $1')
 	const remove = prepare(db, 'DELETE FROM sources WHERE id = $1 AND env_id = $2')
+	const anySealed = prepare<{ v: string }, []>(db, 'SELECT verification_secret AS v FROM sources WHERE verification_secret IS NOT NULL LIMIT 1')
 
 	return {
 		async insert(row: SourceRow): Promise<void> {
@@ -75,6 +76,10 @@ export function createSourcesRepo(db: Database) {
 			}
 		},
 		/** Any environment: callers that serve tenants must check `env_id` themselves. */
+		/** Any one stored sealed secret (the startup key check), or null when none is stored. */
+		async anySealedSecret(): Promise<string | null> {
+			return anySealed.get()?.v ?? null
+		},
 		async findById(id: string): Promise<SourceRow | null> {
 			return byId.get(id)
 		},

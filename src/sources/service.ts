@@ -166,6 +166,12 @@ export class SourcesService {
 		}
 	}
 
+	/** False when stored secrets exist and this key cannot open them (a wrong --encryption-key or secret.key). */
+	async secretsReadable(): Promise<boolean> {
+		const sealed = await this.repo.anySealedSecret()
+		return sealed === null || this.secrets.canOpen(sealed)
+	}
+
 	async remove(auth: AuthContext, id: string): Promise<void> {
 		const { id: found } = await this.#find(auth, id)
 		await this.repo.delete(auth.envId, found)

@@ -1,5 +1,5 @@
 import { afterAll, beforeAll, describe, expect, it } from 'bun:test'
-import { createHmac } from 'node:crypto'
+import { webCryptoHmac } from '../unit/verify/helpers'
 import { type Harness, pipeline, startHarness } from './harness'
 import { Receiver } from './receiver'
 
@@ -38,7 +38,7 @@ describe('delivery to a real receiver', () => {
 		// The receiver verifies the signature over `{unix_ts}.{body}` with the shared secret.
 		const ts = req?.headers['x-hookstream-timestamp'] ?? ''
 		expect(ts).toMatch(/^\d+$/)
-		expect(req?.headers['x-hookstream-signature']).toBe(`sha256=${createHmac('sha256', 'outbound-signing-secret').update(`${ts}.${body}`).digest('hex')}`)
+		expect(req?.headers['x-hookstream-signature']).toBe(`sha256=${await webCryptoHmac('SHA-256', 'outbound-signing-secret', `${ts}.${body}`, 'hex')}`)
 		await settled(eventId, 'delivered')
 		const [attempt] = await attemptsOf(eventId)
 		// The event detail embeds its attempts.
@@ -79,6 +79,7 @@ describe('delivery to a real receiver', () => {
 		const noHeader = await h.send(sourceId, '{"type":"order.paid","amount":150}')
 		const wrongType = await h.send(sourceId, '{"type":"order.refunded","amount":150}', { 'x-shop': 'a' })
 		await settled(yes, 'delivered')
+		await h.server.ctx.worker.settled()
 		for (const id of [lowAmount, noHeader, wrongType]) {
 			expect((await eventOf(id)).status).toBe('filtered')
 			expect(await attemptsOf(id)).toHaveLength(0)
@@ -116,7 +117,7 @@ describe('deleting a destination', () => {
 		await h.api('PATCH', `/v1/destinations/${destinationId}`, { status: 'paused' })
 		const before = rx.received.length
 		const eventId = await h.send(sourceId, '{}')
-		await Bun.sleep(100)
+		await h.server.ctx.worker.settled() // the worker has seen the queued delivery and held it
 		expect(rx.received.length).toBe(before) // held while paused
 		expect((await eventOf(eventId)).status).toBe('pending')
 		expect((await h.api('DELETE', `/v1/destinations/${destinationId}`)).status).toBe(200)

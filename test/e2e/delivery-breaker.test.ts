@@ -31,7 +31,8 @@ describe('circuit breaker', () => {
 		const seen = rx.received.length
 		const queued = [] as string[]
 		for (let i = 1; i <= 5; i++) queued.push(await h.send(sourceId, `{"seq":${i}}`))
-		await Bun.sleep(300)
+		// The worker has looked at all five and sent none (the probe is 1 s away).
+		await h.server.ctx.worker.settled()
 		expect(rx.received.length).toBe(seen)
 		for (const id of queued) expect(await statusOf(id)).toBe('pending')
 

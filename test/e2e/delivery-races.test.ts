@@ -12,6 +12,8 @@ afterAll(() => h.close())
 
 const circuitOf = async (id: string) => (await h.api<{ circuit: { state: string } }>('GET', `/v1/destinations/${id}/circuit`)).body.circuit
 const statusOf = async (id: string) => (await h.api<{ event: { status: string } }>('GET', `/v1/events/${id}`)).body.event.status
+type Attempt = { status: string; trigger_type: string; error_type: string | null }
+const attemptsWhere = async (query: string) => (await h.api<{ delivery_attempts: Attempt[] }>('GET', `/v1/delivery-attempts?${query}`)).body.delivery_attempts
 const deliveriesOf = (eventId: string) => new Database(`${h.dir}/hookstream.db`, { readonly: true }).query('SELECT state FROM deliveries WHERE event_id = ?1').all(eventId)
 
 describe('delivery races', () => {
@@ -20,8 +22,12 @@ describe('delivery races', () => {
 		const { sourceId, destinationId } = await pipeline(h, 'ho', { url: rx.url, circuit_breaker_threshold: 1, circuit_breaker_reset_ms: 1000, retry_max_attempts: 1 }, { transform_expression: 'bad ? $error("boom") : $' })
 		await h.send(sourceId, '{"bad":false}')
 		await h.until(async () => ((await circuitOf(destinationId)).state === 'open' ? true : undefined))
-		await h.send(sourceId, '{"bad":true}') // queued while open; becomes the probe and fails its transform
-		await Bun.sleep(1300)
+		const bad = await h.send(sourceId, '{"bad":true}') // queued while open; becomes the probe and fails its transform
+		const [probe] = await h.until(async () => {
+			const attempts = await attemptsWhere(`event_id=${bad}`)
+			return attempts.length > 0 ? attempts : undefined
+		}, 5000)
+		expect(probe).toMatchObject({ trigger_type: 'probe', error_type: 'transform_error' })
 		rx.otherwise({ status: 200 })
 		const good = await h.send(sourceId, '{"bad":false}')
 		await h.until(async () => ((await statusOf(good)) === 'delivered' ? true : undefined), 5000)
@@ -60,7 +66,9 @@ describe('delivery races', () => {
 		await h.until(async () => ((await circuitOf(destinationId)).state === 'open' ? true : undefined))
 		await h.until(async () => (rx.received.length >= 3 ? true : undefined), 5000) // the probe is in flight
 		await h.api('PATCH', `/v1/destinations/${destinationId}`, { status: 'paused' })
-		await Bun.sleep(600)
+		// The probe's failure is recorded with its breaker verdict in one transaction.
+		const probe = await h.until(async () => (await attemptsWhere(`destination_id=${destinationId}`)).find((a) => a.trigger_type === 'probe'), 5000)
+		expect(probe.status).toBe('failed')
 		expect((await circuitOf(destinationId)).state).toBe('open')
 		await rx.stop()
 	})
@@ -97,31 +105,35 @@ describe('delivery races', () => {
 	})
 
 	it('a retry due weeks ahead puts the worker to sleep instead of spinning', async () => {
+		// Its own server: the worker's sleep is set by the earliest due delivery of every destination.
+		const own = await startHarness()
 		const rx = new Receiver().script({ status: 500 })
-		const { sourceId } = await pipeline(h, 'far', { url: rx.url, retry_intervals: [600] })
-		const eventId = await h.send(sourceId, '{}')
-		await h.until(async () => (rx.received.length > 0 ? true : undefined))
-		await Bun.sleep(100)
-		// Push the retry 30 days out: past setTimeout's 2^31 ms limit, where an unclamped timer fires at once.
-		const db = new Database(`${h.dir}/hookstream.db`)
-		db.query('UPDATE deliveries SET due_at = ?1 WHERE event_id = ?2').run(Date.now() + 30 * 86_400_000, eventId)
-		db.close()
-		const deliveries = h.server.ctx.store.deliveries
-		const original = deliveries.destinationsWithWork.bind(deliveries)
-		let ticks = 0
-		deliveries.destinationsWithWork = () => {
-			ticks++
-			return original()
-		}
 		try {
-			h.server.ctx.worker.wake()
-			await Bun.sleep(500)
+			const { sourceId } = await pipeline(own, 'far', { url: rx.url, retry_intervals: [600] })
+			const eventId = await own.send(sourceId, '{}')
+			await own.until(async () => ((await own.api<{ delivery_attempts: unknown[] }>('GET', `/v1/delivery-attempts?event_id=${eventId}`)).body.delivery_attempts.length > 0 ? true : undefined))
+			// Push the retry 30 days out: past setTimeout's 2^31 ms limit, where an unclamped timer fires at once.
+			const db = new Database(`${own.dir}/hookstream.db`)
+			db.query('UPDATE deliveries SET due_at = ?1 WHERE event_id = ?2').run(Date.now() + 30 * 86_400_000, eventId)
+			db.close()
+			const delays: number[] = []
+			const realSetTimeout = globalThis.setTimeout
+			globalThis.setTimeout = ((fn: () => void, ms?: number) => {
+				delays.push(Number(ms ?? 0))
+				return realSetTimeout(fn, ms)
+			}) as typeof setTimeout
+			try {
+				await own.server.ctx.worker.settled() // one full pass that sees the far retry
+			} finally {
+				globalThis.setTimeout = realSetTimeout
+			}
+			expect(delays.length).toBeGreaterThan(0)
+			expect(delays.every((d) => d <= 2 ** 31 - 1)).toBe(true)
+			expect(Math.max(...delays)).toBeGreaterThanOrEqual(60_000) // a long sleep, not a busy loop
+			expect((await own.api<{ event: { status: string } }>('GET', `/v1/events/${eventId}`)).body.event.status).toBe('pending')
 		} finally {
-			deliveries.destinationsWithWork = original
+			await rx.stop()
+			await own.close()
 		}
-		// Other destinations of this harness may wake it a few times; a spinning worker ticks hundreds of times.
-		expect(ticks).toBeLessThanOrEqual(10)
-		expect(await statusOf(eventId)).toBe('pending')
-		await rx.stop()
 	})
 })

@@ -108,6 +108,7 @@ describe('delivery attempts API', () => {
 		expect(new Set(seen).size).toBe(total)
 		expect((await h.api('GET', '/v1/delivery-attempts?cursor=bm9wZQ')).status).toBe(400)
 		const dlq = await h.api<{ delivery_attempts: { is_dlq: number }[]; pagination: { total: number } }>('GET', '/v1/delivery-attempts?is_dlq=1')
+		expect(dlq.body.delivery_attempts.length).toBeGreaterThan(0)
 		expect(dlq.body.delivery_attempts.every((a) => a.is_dlq === 1)).toBe(true)
 		expect(dlq.body.pagination.total).toBeLessThan(total)
 		const one = await h.api<{ delivery_attempt: Record<string, unknown> }>('GET', `/v1/delivery-attempts/${all.body.delivery_attempts[0]?.id}`)

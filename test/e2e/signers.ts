@@ -1,7 +1,9 @@
 /**
  * Signs requests the way each provider does, for the end-to-end ingest tests:
  * the provider's official library where one is installed (stripe, octokit,
- * svix, standardwebhooks, twilio), node:crypto per signatures.md otherwise.
+ * svix, standardwebhooks, twilio), node:crypto per signatures.md otherwise; WebCrypto for
+ * the providers without an official library or vector (Linear, Intercom, Typeform), so their
+ * signatures do not come from the same createHmac call as the verifier's.
  */
 import { sign as octokitSign } from '@octokit/webhooks-methods'
 import { createHmac, generateKeyPairSync, randomBytes, sign as cryptoSign } from 'node:crypto'
@@ -9,6 +11,7 @@ import { Webhook as StandardWebhook } from 'standardwebhooks'
 import Stripe from 'stripe'
 import { Webhook as SvixWebhook } from 'svix'
 import { getExpectedTwilioSignature, validateRequest } from 'twilio/lib/webhooks/webhooks'
+import { webCryptoHmac } from '../unit/verify/helpers'
 
 const JSON_TYPE = 'application/json'
 const FORM_TYPE = 'application/x-www-form-urlencoded'
@@ -147,7 +150,7 @@ export function providers(): Provider[] {
 			slug: 'intercom', secret: randomBytes(16).toString('hex'), bindsBody: true,
 			async sign(url) {
 				const body = JSON.stringify({ type: 'notification_event', app_id: 'a86dr8yl', id: unique('notif'), topic: 'ping', data: { item: { type: 'ping' } } })
-				return request(url, JSON_TYPE, body, 'X-Hub-Signature', { 'X-Hub-Signature': `sha1=${hex('sha1', this.secret, body)}` })
+				return request(url, JSON_TYPE, body, 'X-Hub-Signature', { 'X-Hub-Signature': `sha1=${await webCryptoHmac('SHA-1', this.secret, body, 'hex')}` })
 			}
 		},
 		{
@@ -155,7 +158,7 @@ export function providers(): Provider[] {
 			async sign(url) {
 				const body = JSON.stringify({ action: 'create', type: 'Issue', data: { id: unique('issue'), title: 'Fix it' }, webhookTimestamp: Date.now() })
 				return request(url, JSON_TYPE, body, 'Linear-Signature', {
-					'Linear-Signature': hex('sha256', this.secret, body), 'Linear-Delivery': crypto.randomUUID(), 'Linear-Event': 'Issue'
+					'Linear-Signature': await webCryptoHmac('SHA-256', this.secret, body, 'hex'), 'Linear-Delivery': crypto.randomUUID(), 'Linear-Event': 'Issue'
 				})
 			}
 		},
@@ -200,7 +203,7 @@ export function providers(): Provider[] {
 			slug: 'typeform', secret: randomBytes(16).toString('hex'), bindsBody: true,
 			async sign(url) {
 				const body = JSON.stringify({ event_id: unique('01H'), event_type: 'form_response', form_response: { form_id: 'lT4Z3j', answers: [] } })
-				return request(url, JSON_TYPE, body, 'Typeform-Signature', { 'Typeform-Signature': `sha256=${b64('sha256', this.secret, body)}` })
+				return request(url, JSON_TYPE, body, 'Typeform-Signature', { 'Typeform-Signature': `sha256=${await webCryptoHmac('SHA-256', this.secret, body, 'base64')}` })
 			}
 		},
 		{

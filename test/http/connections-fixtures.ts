@@ -1,6 +1,4 @@
-import { Database } from 'bun:sqlite'
 import { expect } from 'bun:test'
-import { join } from 'node:path'
 import { makeTestApp, otherTenantKey, type TestApp } from '../helpers'
 
 export type Conn = Record<string, unknown> & { id: string; source_id: string; destination_id: string }
@@ -26,12 +24,6 @@ export interface ConnFixture {
 	create(body?: Record<string, unknown>): Promise<Conn>
 }
 
-function rawDb(t: TestApp): Database {
-	const db = new Database(join(t.dir, 'hookstream.db'))
-	db.run('PRAGMA busy_timeout = 5000')
-	return db
-}
-
 export async function connectionFixture(): Promise<ConnFixture> {
 	const t = await makeTestApp()
 	let n = 0
@@ -40,27 +32,14 @@ export async function connectionFixture(): Promise<ConnFixture> {
 		expect(res.status).toBe(201)
 		return ((await res.json()) as { source: Src }).source
 	}
-	// Through the Destinations API; a raw insert only while that API is not mounted.
 	const destination = async (name: string, key?: string): Promise<{ id: string }> => {
-		const slug = `dst-${++n}`
-		const res = await t.call('POST', '/v1/destinations', { body: { name, slug, url: 'https://example.com/hook' }, key })
-		if (res.status !== 404) {
-			expect(res.status).toBe(201)
-			return ((await res.json()) as { destination: { id: string } }).destination
-		}
-		const owner = await source(`owner-${n}`, key)
-		const id = `dst_${Bun.randomUUIDv7('hex').replaceAll('-', '')}`
-		const db = rawDb(t)
-		db.query('INSERT INTO destinations (id, org_id, env_id, name, slug, url, created_at, updated_at) VALUES (?1, ?2, ?3, ?4, ?5, ?6, ?7, ?7)')
-			.run(id, owner.org_id, owner.env_id, name, slug, 'https://example.com/hook', Date.now())
-		db.close()
-		return { id }
+		const res = await t.call('POST', '/v1/destinations', { body: { name, slug: `dst-${++n}`, url: 'https://example.com/hook' }, key })
+		expect(res.status).toBe(201)
+		return ((await res.json()) as { destination: { id: string } }).destination
 	}
 	const setDestinationStatus = async (id: string, status: string): Promise<void> => {
-		if ((await t.call('PATCH', `/v1/destinations/${id}`, { body: { status } })).status === 200) return
-		const db = rawDb(t)
-		db.query('UPDATE destinations SET status = ?1 WHERE id = ?2').run(status, id)
-		db.close()
+		const res = await t.call('PATCH', `/v1/destinations/${id}`, { body: { status } })
+		expect(res.status).toBe(200)
 	}
 	const other = await otherTenantKey(t)
 	const src = await source('Stripe Webhooks')

@@ -120,6 +120,7 @@ describe('GET /v1/connections', () => {
 	it('filters by destination_id, and by both', async () => {
 		const byDst = (await (await t.call('GET', `/v1/connections?destination_id=${d2.id}&limit=100`)).json()) as { connections: Conn[] }
 		expect(byDst.connections.map((c) => c.id)).toEqual(ids.filter((_, i) => i % 2).reverse())
+		expect(byDst.connections.length).toBeGreaterThan(0)
 		expect(byDst.connections.every((c) => c.destination_name === 'List destination')).toBe(true)
 		const both = (await (await t.call('GET', `/v1/connections?source_id=${s2.id}&destination_id=${f.dst.id}&limit=100`)).json()) as { connections: Conn[] }
 		expect(both.connections.map((c) => c.id)).toEqual(ids.filter((_, i) => i % 2 === 0).reverse())
@@ -247,7 +248,6 @@ describe('cascades', () => {
 		const res = await t.call('POST', '/v1/connections', { body: { source_id: f.src.id, destination_id: d.id, name: 'cascade' } })
 		const c = ((await res.json()) as { connection: Conn }).connection
 		const del = await t.call('DELETE', `/v1/destinations/${d.id}`)
-		if (del.status === 404) return // Destinations API not mounted: nothing to delete through
 		expect(del.status).toBe(200)
 		expect((await t.call('GET', `/v1/connections/${c.id}`)).status).toBe(404)
 	})

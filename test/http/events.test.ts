@@ -54,10 +54,13 @@ describe('GET /v1/events', () => {
 
 	it('filters by source, method, dedup status, time and search', async () => {
 		expect((await list(`?source_id=${b}`)).pagination.total).toBe(10)
-		expect((await list('?method=put')).events.every((e) => e.method === 'PUT')).toBe(true)
+		const puts = (await list('?method=put')).events
+		expect(puts.length).toBeGreaterThan(0)
+		expect(puts.every((e) => e.method === 'PUT')).toBe(true)
 		expect((await list('?method=PUT')).pagination.total).toBe(15)
 		const dups = await list('?dedup_status=duplicate')
 		expect(dups.pagination.total).toBeGreaterThan(0)
+		expect(dups.events.length).toBeGreaterThan(0)
 		expect(dups.events.every((e) => e.source_id === a)).toBe(true)
 		const after = new Date(Date.parse('2026-03-01T12:00:00.000Z') + 25_000).toISOString()
 		expect((await list(`?after=${after}`)).pagination.total).toBe(6)

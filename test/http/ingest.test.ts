@@ -66,15 +66,42 @@ describe('ingest: source step', () => {
 		await expectError(await ingest('whatever'), 404, 'Source not found')
 	})
 
-	it('403 for a disabled source, storing nothing; a paused source stores without routing', async () => {
+	it('403 for a disabled source, storing nothing', async () => {
 		const id = await source({ slug: 'disabled' })
 		await t.call('PATCH', `/v1/sources/${id}`, { body: { status: 'disabled' } })
 		await expectError(await ingest(id), 403, 'Source is disabled')
 		expect(await total(id)).toBe(0)
-		await t.call('PATCH', `/v1/sources/${id}`, { body: { status: 'paused' } })
-		const res = await ingest(id)
-		expect(res.status).toBe(200)
-		expect((await event(((await res.json()) as { event_id: string }).event_id)).status).toBe('no_route')
+	})
+
+	it('a paused source stores the event but routes it nowhere (no_route, no delivery queued)', async () => {
+		// Two identical pipelines; only the second source is paused. The first proves
+		// the connection routes, so the second's no_route comes from the pause alone.
+		const pipelines = []
+		for (const slug of ['active-routed', 'paused-routed']) {
+			const id = await source({ slug })
+			const dst = await t.call('POST', '/v1/destinations', { body: { name: slug, slug, url: 'https://example.com/hook' } })
+			expect(dst.status).toBe(201)
+			const destinationId = ((await dst.json()) as { destination: { id: string } }).destination.id
+			const conn = await t.call('POST', '/v1/connections', { body: { name: slug, source_id: id, destination_id: destinationId } })
+			expect(conn.status).toBe(201)
+			pipelines.push({ id, connectionId: ((await conn.json()) as { connection: { id: string } }).connection.id })
+		}
+		const [active, paused] = pipelines as [{ id: string; connectionId: string }, { id: string; connectionId: string }]
+		expect((await t.call('PATCH', `/v1/sources/${paused.id}`, { body: { status: 'paused' } })).status).toBe(200)
+		const sent = async (id: string) => {
+			const res = await ingest(id)
+			expect(res.status).toBe(200)
+			return event(((await res.json()) as { event_id: string }).event_id)
+		}
+		expect((await sent(active.id)).status).toBe('pending')
+		expect((await sent(paused.id)).status).toBe('no_route')
+		expect(await total(paused.id)).toBe(1)
+		// A connection's event_count moves in the same transaction that queues its delivery.
+		await t.ctx.drainWrites()
+		const queued = async (p: { connectionId: string }) =>
+			((await (await t.call('GET', `/v1/connections/${p.connectionId}`)).json()) as { connection: { event_count: number } }).connection.event_count
+		expect(await queued(active)).toBe(1)
+		expect(await queued(paused)).toBe(0)
 	})
 
 	it('bumps event_count and last_event_at', async () => {

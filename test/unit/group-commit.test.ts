@@ -19,15 +19,28 @@ describe('GroupCommitter', () => {
 		const batches: number[][] = []
 		let inFlight = 0
 		let maxInFlight = 0
+		// The first commit is held open by the test, so the later writes surely arrive while it runs.
+		let release!: () => void
+		const held = new Promise<void>((r) => {
+			release = r
+		})
+		let started!: () => void
+		const firstStarted = new Promise<void>((r) => {
+			started = r
+		})
 		const gc = new GroupCommitter<number>(async (items) => {
 			maxInFlight = Math.max(maxInFlight, ++inFlight)
-			await Bun.sleep(10)
+			if (items.includes(1)) {
+				started()
+				await held
+			}
 			batches.push(items)
 			inFlight--
 		})
 		const first = gc.write(1)
-		await Bun.sleep(2)
+		await firstStarted
 		const rest = [2, 3, 4].map((i) => gc.write(i))
+		release()
 		await Promise.all([first, ...rest])
 		expect(maxInFlight).toBe(1)
 		expect(batches).toEqual([[1], [2, 3, 4]])

@@ -2,7 +2,8 @@ import { describe, expect, it } from 'bun:test'
 import { verifyRequest } from '../../../src/verify'
 import { makeRequest, makeSettings } from './helpers'
 
-// signatures.md §14: https://postmark:s3cr3t-passw0rd@example.com/webhook
+// signatures.md §14: https://postmark:s3cr3t-passw0rd@example.com/webhook. The header was
+// re-checked with coreutils: printf '%s' 'postmark:s3cr3t-passw0rd' | base64
 const SECRET = 'postmark:s3cr3t-passw0rd'
 const AUTH = 'Basic cG9zdG1hcms6czNjcjN0LXBhc3N3MHJk'
 const BODY = '{"RecordType":"Delivery","MessageID":"883953f4-6105-42a2-a16a-77a8eac79483"}'
@@ -11,8 +12,14 @@ const req = (authorization?: string) => makeRequest({ body: BODY, headers: autho
 const settings = (secrets = [SECRET], header: string | null = null) => makeSettings('basic_auth', secrets, header)
 
 describe('Basic auth (Postmark, signatures.md §14)', () => {
-	it('accepts the computed vector', () => {
+	it('accepts the signatures.md vector', () => {
 		expect(verifyRequest(req(AUTH), settings())).toBe(true)
+	})
+	it('accepts an independently encoded UTF-8 password with colons (printf | base64)', () => {
+		// printf '%s' 'hooks:pä55:word' | base64: only the first colon separates user and password.
+		const header = 'Basic aG9va3M6cMOkNTU6d29yZA=='
+		expect(verifyRequest(req(header), settings(['hooks:pä55:word']))).toBe(true)
+		expect(verifyRequest(req(header), settings(['hooks:pa55:word']))).toBe(false)
 	})
 	it('rejects a wrong password or user', () => {
 		expect(verifyRequest(req(AUTH), settings(['postmark:s3cr3t-passw0rD']))).toBe(false)

@@ -71,3 +71,14 @@ export function otherSecret(secret: string): string {
 	const last = secret.at(-1)
 	return secret.slice(0, -1) + (last === 'A' ? 'B' : 'A')
 }
+
+/**
+ * An HMAC computed independently of the code under test (which uses node:crypto's
+ * createHmac): WebCrypto's `subtle.sign`, hex by hand, base64 through `btoa`.
+ */
+export async function webCryptoHmac(hash: 'SHA-1' | 'SHA-256', secret: string, body: string, encoding: 'hex' | 'base64'): Promise<string> {
+	const key = await crypto.subtle.importKey('raw', new TextEncoder().encode(secret), { name: 'HMAC', hash }, false, ['sign'])
+	const mac = new Uint8Array(await crypto.subtle.sign('HMAC', key, new TextEncoder().encode(body)))
+	if (encoding === 'base64') return btoa(String.fromCharCode(...mac))
+	return Array.from(mac, (b) => (b < 16 ? '0' : '') + b.toString(16)).join('')
+}

@@ -1,7 +1,7 @@
 import { describe, expect, it } from 'bun:test'
 import { sign } from '@octokit/webhooks-methods'
 import { verifyRequest } from '../../../src/verify'
-import { makeRequest, makeSettings, tamper } from './helpers'
+import { makeRequest, makeSettings, tamper, webCryptoHmac } from './helpers'
 import { describeVector } from './vectors'
 
 const github = { type: 'hmac_sha256', header: 'X-Hub-Signature-256', config: { encoding: 'hex', prefix: 'sha256=' } } as const
@@ -55,12 +55,27 @@ describe('Shopify (signatures.md §4)', () => {
 	})
 })
 
+// Intercom and Typeform publish no vector with its secret. The signatures.md vectors were
+// re-checked, and the second vector of each produced, with openssl rather than node:crypto:
+//   printf '%s' "$body" | openssl dgst -sha1 -hmac "$secret"
+//   printf '%s' "$body" | openssl dgst -sha256 -hmac "$secret" -binary | base64
 describe('Intercom (signatures.md §8)', () => {
-	describeVector('computed vector', {
+	describeVector('signatures.md vector (openssl-checked)', {
 		type: 'hmac_sha1', header: 'X-Hub-Signature', config: { encoding: 'hex', prefix: 'sha1=' },
 		secret: 'intercom_test_client_secret',
 		body: '{"type":"notification_event","app_id":"a86dr8yl","id":"notif_78c122d0-23ba-11e4-9464-79b01267cc2e","topic":"ping","data":{"type":"notification_event_data","item":{"type":"ping","message":"something"}}}',
 		headers: { 'X-Hub-Signature': 'sha1=94407685d332aebad9197de340f842738b280a27' }
+	})
+	describeVector('independent openssl vector', {
+		type: 'hmac_sha1', header: 'X-Hub-Signature', config: { encoding: 'hex', prefix: 'sha1=' },
+		secret: 'ic_cs_4e1d77b0',
+		body: '{"type":"notification_event","topic":"conversation.user.created","id":"notif_1b2c","data":{"item":{"type":"conversation","id":"147"}}}',
+		headers: { 'X-Hub-Signature': 'sha1=673a82cabc05524e908e3c06a562f80e7cdff010' }
+	})
+	it('accepts a WebCrypto-signed body', async () => {
+		const body = '{"type":"notification_event","topic":"ping"}'
+		const headers = { 'X-Hub-Signature': `sha1=${await webCryptoHmac('SHA-1', 'ic_secret', body, 'hex')}` }
+		expect(verifyRequest(makeRequest({ headers, body }), makeSettings('hmac_sha1', ['ic_secret'], 'X-Hub-Signature', { encoding: 'hex', prefix: 'sha1=' }))).toBe(true)
 	})
 })
 
@@ -71,7 +86,17 @@ describe('Typeform (signatures.md §15)', () => {
 		body: '{"event_id":"01HXYZTESTEVENT","event_type":"form_response","form_response":{"form_id":"lT4Z3j"}}',
 		headers: { 'Typeform-Signature': 'sha256=YTsaoWONl9dwVRcqtrkMWUGF6a5DqoOLT0rMEHC/1CU=' }
 	} as const
-	describeVector('computed vector', typeform)
+	describeVector('signatures.md vector (openssl-checked)', typeform)
+	describeVector('independent openssl vector (UTF-8 body)', {
+		...typeform, secret: 'tf_secret_ZQ83',
+		body: '{"event_id":"01J0TYPEFORMEVT","event_type":"form_response","form_response":{"form_id":"Ab12Cd","answers":[{"type":"text","text":"été"}]}}',
+		headers: { 'Typeform-Signature': 'sha256=pf0iw8FFz3Xk6+4UMYuQ7N8IoxtHik2XHiFkCeyGM1M=' }
+	})
+	it('accepts a WebCrypto-signed body (base64 through btoa)', async () => {
+		const body = '{"event_id":"01J0WEB","event_type":"form_response"}'
+		const headers = { 'Typeform-Signature': `sha256=${await webCryptoHmac('SHA-256', 'abc123', body, 'base64')}` }
+		expect(verifyRequest(makeRequest({ headers, body }), makeSettings('hmac_sha256', ['abc123'], typeform.header, typeform.config))).toBe(true)
+	})
 	it('rejects the base64 digest without its prefix', () => {
 		const headers = { 'Typeform-Signature': 'YTsaoWONl9dwVRcqtrkMWUGF6a5DqoOLT0rMEHC/1CU=' }
 		const s = makeSettings('hmac_sha256', [typeform.secret], typeform.header, typeform.config)
