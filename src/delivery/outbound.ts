@@ -2,7 +2,12 @@ import { assertPublicUrl, SsrfBlocked } from './ssrf'
 
 export const RESPONSE_BODY_CAP = 10 * 1024
 
-export type ErrorType = 'http_4xx' | 'http_5xx' | 'timeout' | 'network_error' | 'circuit_open' | 'transform_error'
+/**
+ * Why an attempt failed (`error_type` of attempts and issues). `event_purged` and
+ * `connection_deleted` are not the destination's fault: such a delivery is closed, never retried.
+ */
+export type ErrorType =
+	| 'http_3xx' | 'http_4xx' | 'http_5xx' | 'timeout' | 'network_error' | 'circuit_open' | 'transform_error' | 'event_purged' | 'connection_deleted'
 
 export interface OutboundRequest {
 	url: string
@@ -41,7 +46,9 @@ async function readCappedText(res: Response): Promise<string> {
 
 function classify(status: number): ErrorType | null {
 	if (status >= 200 && status < 300) return null
-	return status >= 500 ? 'http_5xx' : 'http_4xx'
+	if (status >= 500) return 'http_5xx'
+	// Redirects are not followed: the receiver moved, which is neither a client nor a server error.
+	return status >= 300 && status < 400 ? 'http_3xx' : 'http_4xx'
 }
 
 /**

@@ -256,13 +256,13 @@ export class DeliveryWorker {
 	/** The body to send: the raw bytes, or the connection's JSONata transform of the parsed payload. */
 	async #prepareBody(row: DeliveryRow): Promise<{ body: Uint8Array; contentType: string | null } | { error: string; errorType: OutboundResult['errorType']; gone?: boolean }> {
 		const event = await this.deps.events.findById(row.event_id)
-		if (!event) return { error: 'event no longer stored (retention)', errorType: 'network_error' }
+		if (!event) return { error: 'event no longer stored (retention); delivery abandoned', errorType: 'event_purged', gone: true }
 		const raw = event.payload_inline ?? (await this.deps.events.readPayload(event.id)) ?? new Uint8Array(0)
 		try {
 			// Inside the try: a stored expression that no longer compiles is a transform error too.
 			const found = await this.#connection(row.connection_id)
 			// A deleted connection's transform is gone too: sending the raw body could leak what it removed.
-			if (!found) return { error: 'connection deleted; delivery abandoned', errorType: 'network_error', gone: true }
+			if (!found) return { error: 'connection deleted; delivery abandoned', errorType: 'connection_deleted', gone: true }
 			if (!found.row.transform_enabled || !found.transform) return { body: raw, contentType: event.content_type }
 			const input = JSON.parse(new TextDecoder().decode(raw)) as unknown
 			const output = await found.transform.apply(input)
