@@ -14,6 +14,7 @@ const DestinationType = t.String({
 const Method = t.Union([t.Literal('POST'), t.Literal('PUT'), t.Literal('PATCH')], { description: 'HTTP method (default POST)' })
 const HeadersField = t.Union([JsonObject, t.Null()], { description: 'Extra request headers, name → string value (max 50); null clears' })
 const Timeout = t.Integer({ minimum: 1000, maximum: 120000, description: 'Request timeout in ms (default 30000)' })
+const TimeoutSeconds = t.Integer({ minimum: 1, maximum: 120, description: 'Request timeout in seconds: alias of timeout_ms (the HTTP provider page’s name); when both are sent they must agree' })
 const AuthTypeField = t.String({ description: 'none (default) | bearer | basic | api_key | custom' })
 const AuthConfig = t.Union([JsonObject, t.Null()], {
 	description: 'bearer {token}; basic {username, password}; api_key {header (default X-API-Key), key}; custom {headers: {name: value}}. Stored encrypted, returned masked.'
@@ -39,6 +40,7 @@ const common = {
 	method: t.Optional(Method),
 	headers: t.Optional(HeadersField),
 	timeout_ms: t.Optional(Timeout),
+	timeout: t.Optional(TimeoutSeconds),
 	auth_type: t.Optional(AuthTypeField),
 	auth_config: t.Optional(AuthConfig),
 	signing_config: t.Optional(SigningConfigField),
@@ -81,6 +83,7 @@ export const Destination = t.Object({
 	method: t.String(),
 	headers: Nullable(t.String({ description: 'JSON string object' })),
 	timeout_ms: t.Integer(),
+	timeout: t.Number({ description: 'timeout_ms in seconds (alias)' }),
 	auth_type: t.String(),
 	auth_config: Nullable(t.String({ description: 'JSON string; secret values masked (last 4 characters)' })),
 	status: t.String(),

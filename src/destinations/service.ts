@@ -8,7 +8,7 @@ import type {
 	BackoffType, CreateDestinationBody, DeliveryTarget, Destination, DestinationAuth, ListDestinationsOptions, SigningConfig, UpdateDestinationBody
 } from './model'
 import type { CircuitRecord, DestinationRow, DestinationsRepo } from './repo'
-import { checkHeaderMap, checkNoProviderConfig, checkUrl, DEFAULT_RETRY_INTERVALS, parseSigning, parseAuth, parseAuthType, parseDestinationType } from './rules'
+import { checkHeaderMap, checkNoProviderConfig, checkUrl, DEFAULT_RETRY_INTERVALS, parseSigning, parseAuth, parseAuthType, parseDestinationType, timeoutMsOf, checkSigningVsAuth } from './rules'
 import { maskAuthConfig, maskProviderConfig, maskSigningConfig, openJson, sealJson } from './secrets'
 
 const json = (value: unknown) => (value === null || value === undefined ? null : JSON.stringify(value))
@@ -57,10 +57,11 @@ export class DestinationsService {
 		const headers = body.headers == null ? null : checkHeaderMap(body.headers, '/headers')
 		const credentials = parseAuth(body.auth_type ?? 'none', body.auth_config)
 		const signing = body.signing_config == null ? null : parseSigning(body.signing_config)
+		checkSigningVsAuth(credentials, signing)
 		const now = this.clock.now()
 		return {
 			id: newId('dst'), org_id: auth.orgId, env_id: auth.envId, name: body.name, slug: body.slug, type, url,
-			method: body.method ?? 'POST', headers: json(headers), timeout_ms: body.timeout_ms ?? 30000,
+			method: body.method ?? 'POST', headers: json(headers), timeout_ms: timeoutMsOf(body) ?? 30000,
 			auth_type: credentials.type, auth_config: sealJson(this.secrets, credentials.config),
 			signing_config: sealJson(this.secrets, signing), provider_config: null,
 			status: 'active', event_count: 0, last_delivery_at: null,
@@ -89,6 +90,9 @@ export class DestinationsService {
 	async update(auth: AuthContext, id: string, body: UpdateDestinationBody): Promise<DestinationRow> {
 		const current = await this.get(auth, id)
 		const next = this.#applyPatch(current, body)
+		if (body.auth_type !== undefined || body.auth_config !== undefined || body.signing_config !== undefined) {
+			checkSigningVsAuth(this.#openAuth(next), openJson<SigningConfig>(this.secrets, next.signing_config))
+		}
 		await this.repo.update(next)
 		this.#emit(id)
 		return next
@@ -110,7 +114,7 @@ export class DestinationsService {
 			url,
 			method: body.method ?? cur.method,
 			headers,
-			timeout_ms: body.timeout_ms ?? cur.timeout_ms,
+			timeout_ms: timeoutMsOf(body) ?? cur.timeout_ms,
 			signing_config: signing,
 			status: body.status ?? cur.status,
 			retry_enabled: pickFlag(body.retry_enabled, cur.retry_enabled),
@@ -167,11 +171,10 @@ export class DestinationsService {
 	async resolveForDelivery(id: string): Promise<DeliveryTarget | null> {
 		const row = await this.repo.findById(asId('dst', id) ?? '')
 		if (!row) return null
-		const config = openJson<NonNullable<DestinationAuth['config']>>(this.secrets, row.auth_config)
 		return {
 			row,
 			headers: row.headers === null ? {} : (JSON.parse(row.headers) as Record<string, string>),
-			auth: (row.auth_type === 'none' || config === null ? { type: 'none', config: null } : { type: row.auth_type, config }) as DestinationAuth,
+			auth: this.#openAuth(row),
 			signing: openJson<SigningConfig>(this.secrets, row.signing_config),
 			retry: {
 				enabled: row.retry_enabled === 1, maxAttempts: row.retry_max_attempts,
@@ -181,13 +184,18 @@ export class DestinationsService {
 		}
 	}
 
+	#openAuth(row: DestinationRow): DestinationAuth {
+		const config = openJson<NonNullable<DestinationAuth['config']>>(this.secrets, row.auth_config)
+		return (row.auth_type === 'none' || config === null ? { type: 'none', config: null } : { type: row.auth_type, config }) as DestinationAuth
+	}
+
 	/** Wire shape: ISO times, every credential masked, breaker state left to `/circuit`. */
 	toWire(row: DestinationRow): Destination {
 		return {
 			id: row.id, org_id: row.org_id, env_id: row.env_id, name: row.name, slug: row.slug,
 			// Only http destinations exist so far, and they always have a url.
 			url: row.url ?? '',
-			method: row.method, headers: row.headers, timeout_ms: row.timeout_ms, auth_type: row.auth_type,
+			method: row.method, headers: row.headers, timeout_ms: row.timeout_ms, timeout: row.timeout_ms / 1000, auth_type: row.auth_type,
 			auth_config: maskAuthConfig(this.secrets, row.auth_config), status: row.status, event_count: row.event_count,
 			last_delivery_at: toIso(row.last_delivery_at), created_at: toIso(row.created_at), updated_at: toIso(row.updated_at),
 			retry_enabled: row.retry_enabled, retry_max_attempts: row.retry_max_attempts, retry_backoff_type: row.retry_backoff_type,

@@ -74,8 +74,8 @@ describe('GET/PATCH/DELETE /v1/destinations/:id', () => {
 		expect(status).toBe(200)
 		expect(after).toMatchObject({ name: 'after', timeout_ms: 5000, auth_config: '{"token":"****abcd"}' })
 		expect(String(after.updated_at) > String(dst.updated_at)).toBe(true)
-		const { name: _n, timeout_ms: _t, updated_at: _u, ...rest } = after
-		const { name: _n2, timeout_ms: _t2, updated_at: _u2, ...restBefore } = dst
+		const { name: _n, timeout_ms: _t, timeout: _ts, updated_at: _u, ...rest } = after
+		const { name: _n2, timeout_ms: _t2, timeout: _ts2, updated_at: _u2, ...restBefore } = dst
 		expect(rest).toEqual(restBefore)
 		const target = await t.ctx.destinations.resolveForDelivery(dst.id)
 		expect(target?.auth).toEqual({ type: 'bearer', config: { token: 'token-kept-abcd' } })
