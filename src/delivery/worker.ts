@@ -12,6 +12,7 @@ import { type OutboundResult, sendHttp } from './outbound'
 import { GroupCommitter } from '../db/write'
 import type { AttemptOutcome, DeliveryRepo, DeliveryRow } from './repo'
 import { buildRequest } from './request'
+import { type OutboundGuard, type Resolver, systemResolver } from './ssrf'
 
 export interface WorkerOptions {
 	/** Attempts in flight across all destinations. */
@@ -19,6 +20,8 @@ export interface WorkerOptions {
 	/** Attempts in flight per destination (1 = strictly in order). */
 	destinationConcurrency: number
 	allowPrivateDestinations: boolean
+	/** Name resolution for the SSRF guard (tests inject one); the system resolver by default. */
+	resolve?: Resolver
 	/** Milliseconds per second of `retry_intervals` (1000 in production). */
 	retryUnitMs: number
 	/** How long a lease holds before the sweeper hands the delivery to someone else. */
@@ -75,7 +78,11 @@ export class DeliveryWorker {
 	#again = false
 	#stopping = false
 
-	constructor(private readonly deps: WorkerDeps, private readonly opts: WorkerOptions) {}
+	readonly #guard: OutboundGuard
+
+	constructor(private readonly deps: WorkerDeps, private readonly opts: WorkerOptions) {
+		this.#guard = { allowPrivate: opts.allowPrivateDestinations, resolve: opts.resolve ?? systemResolver }
+	}
 
 	async start(): Promise<void> {
 		// SQLite mode runs one server per data dir: leases left by a previous process are void now.
@@ -218,7 +225,7 @@ export class DeliveryWorker {
 		} else {
 			const built = buildRequest(target, { eventId: row.event_id, attemptNumber, body: prepared.body, contentType: prepared.contentType, now })
 			request = { url: built.request.url, method: built.request.method, recordedHeaders: built.recorded, bodySize: prepared.body.byteLength }
-			result = await sendHttp(built.request, this.opts.allowPrivateDestinations)
+			result = await sendHttp(built.request, this.#guard)
 		}
 		const final = 'error' in prepared && (prepared.errorType === 'transform_error' || prepared.gone === true)
 		const done = this.deps.clock.now()
