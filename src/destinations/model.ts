@@ -120,12 +120,8 @@ export const Circuit = t.Object({
 /** `{"circuit":{…}}` */
 export const CircuitEnvelope = t.Object({ circuit: Circuit })
 
-/** `half-open`: the cooldown ended and one probe is allowed through. */
-export type CircuitState = 'closed' | 'open' | 'half-open'
 /** How the worker authenticates to the receiver. */
 export type AuthType = 'none' | 'bearer' | 'basic' | 'api_key' | 'custom'
-/** Retry delay rule over `retry_intervals` (reference §3.5). */
-export type BackoffType = 'exponential' | 'linear' | 'fixed'
 
 /** Opened auth settings, one shape per `auth_type`. */
 export type DestinationAuth =
@@ -145,7 +141,7 @@ export interface SigningConfig {
 	timestamp_header: string
 }
 
-/** Everything the delivery worker needs about one destination, secrets opened. */
+/** A destination with its secrets opened, for the delivery worker (which reads its policy from `row`). */
 export interface DeliveryTarget {
 	/** The stored row as is: its credential columns are still sealed, use `auth` and `signing`. */
 	row: DestinationRow
@@ -153,7 +149,4 @@ export interface DeliveryTarget {
 	headers: Record<string, string>
 	auth: DestinationAuth
 	signing: SigningConfig | null
-	/** `maxAttempts` counts every attempt, the first included. */
-	retry: { enabled: boolean; maxAttempts: number; backoff: BackoffType; intervalsSec: number[] }
-	breaker: { enabled: boolean; threshold: number; resetMs: number }
 }

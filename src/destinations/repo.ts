@@ -1,7 +1,6 @@
 import type { Database } from 'bun:sqlite'
 import { prepare } from '../db/sql'
 import { rethrowAsConflict } from '../db/unique'
-import type { CircuitState } from './model'
 
 /** A `destinations` row as stored: epoch-ms times, 0/1 flags, JSON as text, credentials sealed. */
 export interface DestinationRow {
@@ -38,18 +37,10 @@ export interface DestinationRow {
 	updated_at: number
 }
 
-/** Breaker state as the delivery worker persists it (epoch-ms times). */
-export interface CircuitRecord {
-	state: CircuitState
-	failure_count: number
-	opened_at: number | null
-	next_probe_at: number | null
-	last_transition_at: number | null
-}
-
 /**
  * Columns a PATCH may change. Counters and breaker state are left out on
- * purpose: the delivery worker writes them concurrently with API updates.
+ * purpose: the delivery repo writes them concurrently with API updates
+ * (repo-record.ts, repo-circuits.ts).
  */
 const MUTABLE = [
 	'name', 'slug', 'type', 'url', 'method', 'headers', 'timeout_ms', 'auth_type', 'auth_config', 'signing_config',
@@ -69,54 +60,6 @@ function slugConflict(err: unknown, slug: string): never {
 	rethrowAsConflict(err, `A destination with slug '${slug}' already exists in this environment`, '/slug')
 }
 
-interface CircuitColumns {
-	circuit_state: CircuitState
-	circuit_failure_count: number
-	circuit_opened_at: number | null
-	circuit_next_probe_at: number | null
-	circuit_last_transition_at: number | null
-}
-
-/** The columns the delivery worker owns: breaker state and delivery counters. */
-function workerColumns(db: Database) {
-	const circuitOf = prepare<CircuitColumns, [string]>(
-		db,
-		`SELECT circuit_state, circuit_failure_count, circuit_opened_at, circuit_next_probe_at, circuit_last_transition_at
-		 FROM destinations WHERE id = $1`
-	)
-	const writeCircuit = prepare(
-		db,
-		`UPDATE destinations SET circuit_state = $2, circuit_failure_count = $3, circuit_opened_at = $4,
-		 circuit_next_probe_at = $5, circuit_last_transition_at = $6 WHERE id = $1`
-	)
-	// Workers may finish out of order: last_delivery_at only moves forward.
-	const bump = prepare(
-		db,
-		`UPDATE destinations SET event_count = event_count + 1,
-		 last_delivery_at = CASE WHEN last_delivery_at IS NULL OR last_delivery_at < $2 THEN $2 ELSE last_delivery_at END
-		 WHERE id = $1`
-	)
-	return {
-		/** Null when the destination does not exist. */
-		async getCircuit(id: string): Promise<CircuitRecord | null> {
-			const c = circuitOf.get(id)
-			if (!c) return null
-			return {
-				state: c.circuit_state, failure_count: c.circuit_failure_count, opened_at: c.circuit_opened_at,
-				next_probe_at: c.circuit_next_probe_at, last_transition_at: c.circuit_last_transition_at
-			}
-		},
-		/** False when the destination does not exist (e.g. deleted mid-delivery). */
-		async setCircuit(id: string, c: CircuitRecord): Promise<boolean> {
-			return writeCircuit.run(id, c.state, c.failure_count, c.opened_at, c.next_probe_at, c.last_transition_at).changes > 0
-		},
-		/** One more delivered event: `event_count + 1`, `last_delivery_at` = `at` (epoch ms) unless already later. */
-		async bumpDelivered(id: string, at: number): Promise<void> {
-			bump.run(id, at)
-		}
-	}
-}
-
 /** Prepares every statement once per database handle. */
 export function createDestinationsRepo(db: Database) {
 	const insert = prepare(db, `INSERT INTO destinations (${ALL.join(', ')}) VALUES (${ALL.map((_, i) => `$${i + 1}`).join(', ')})`)
@@ -130,7 +73,6 @@ export function createDestinationsRepo(db: Database) {
 	)
 
 	return {
-		...workerColumns(db),
 		async insert(row: DestinationRow): Promise<void> {
 			try {
 				insert.run(...ALL.map((c) => row[c]))

@@ -4,10 +4,12 @@ import type { SecretBox } from '../lib/crypto'
 import { NotFound, PlanLimitReached } from '../lib/errors'
 import { asId, newId } from '../lib/ids'
 import { decodeCursor, type Page, toPage } from '../lib/pagination'
+import type { Circuit } from '../delivery/breaker'
+import type { Circuits } from '../delivery/circuits'
 import type {
-	BackoffType, CreateDestinationBody, DeliveryTarget, Destination, DestinationAuth, ListDestinationsOptions, SigningConfig, UpdateDestinationBody
+	CreateDestinationBody, DeliveryTarget, Destination, DestinationAuth, ListDestinationsOptions, SigningConfig, UpdateDestinationBody
 } from './model'
-import type { CircuitRecord, DestinationRow, DestinationsRepo } from './repo'
+import type { DestinationRow, DestinationsRepo } from './repo'
 import { checkHeaderMap, checkNoProviderConfig, checkUrl, DEFAULT_RETRY_INTERVALS, parseSigning, parseAuth, parseAuthType, parseDestinationType, timeoutMsOf, checkSigningVsAuth } from './rules'
 import { maskAuthConfig, maskProviderConfig, maskSigningConfig, openJson, sealJson } from './secrets'
 
@@ -21,7 +23,7 @@ export interface DestinationLimits {
 
 /** The circuit as the API shows it: ISO times. */
 export interface CircuitWire {
-	circuit: { state: CircuitRecord['state']; failure_count: number; opened_at: string | null; next_probe_at: string | null; last_transition_at: string | null }
+	circuit: { state: Circuit['state']; failure_count: number; opened_at: string | null; next_probe_at: string | null; last_transition_at: string | null }
 }
 
 /** Destination rules: defaults, credential sealing, quotas, tenancy, and the delivery worker's view. */
@@ -32,7 +34,9 @@ export class DestinationsService {
 		private readonly repo: DestinationsRepo,
 		private readonly secrets: SecretBox,
 		private readonly clock: Clock,
-		private readonly limits: DestinationLimits
+		private readonly limits: DestinationLimits,
+		/** Breaker state has one owner, the delivery side: the API reads and resets it there. */
+		private readonly circuits: Pick<Circuits, 'read' | 'reset'>
 	) {}
 
 	/** Called with a destination id after every write (the delivery worker drops its cached copy on it). */
@@ -149,7 +153,7 @@ export class DestinationsService {
 
 	async circuit(auth: AuthContext, id: string): Promise<CircuitWire> {
 		await this.get(auth, id)
-		const circuit = await this.repo.getCircuit(id)
+		const circuit = await this.circuits.read(id)
 		if (!circuit) throw new NotFound('Destination')
 		return circuitToWire(circuit)
 	}
@@ -157,11 +161,15 @@ export class DestinationsService {
 	/** Manual reset: closed, count cleared, no probe pending. The worker hears of it through onChange. */
 	async resetCircuit(auth: AuthContext, id: string): Promise<CircuitWire> {
 		await this.get(auth, id)
-		// opened_at is cleared too: it describes the current open period, and there is none.
-		const circuit: CircuitRecord = { state: 'closed', failure_count: 0, opened_at: null, next_probe_at: null, last_transition_at: this.clock.now() }
-		if (!(await this.repo.setCircuit(id, circuit))) throw new NotFound('Destination')
+		const circuit = await this.circuits.reset(id)
+		if (!circuit) throw new NotFound('Destination')
 		this.#emit(id)
 		return circuitToWire(circuit)
+	}
+
+	/** Whether the destination is still stored (any environment); reads the row, opens no secret. */
+	async exists(id: string): Promise<boolean> {
+		return (await this.repo.findById(id)) !== null
 	}
 
 	/**
@@ -175,12 +183,7 @@ export class DestinationsService {
 			row,
 			headers: row.headers === null ? {} : (JSON.parse(row.headers) as Record<string, string>),
 			auth: this.#openAuth(row),
-			signing: openJson<SigningConfig>(this.secrets, row.signing_config),
-			retry: {
-				enabled: row.retry_enabled === 1, maxAttempts: row.retry_max_attempts,
-				backoff: row.retry_backoff_type as BackoffType, intervalsSec: JSON.parse(row.retry_intervals) as number[]
-			},
-			breaker: { enabled: row.circuit_breaker_enabled === 1, threshold: row.circuit_breaker_threshold, resetMs: row.circuit_breaker_reset_ms }
+			signing: openJson<SigningConfig>(this.secrets, row.signing_config)
 		}
 	}
 
@@ -211,7 +214,7 @@ export class DestinationsService {
 	}
 }
 
-function circuitToWire(c: CircuitRecord): CircuitWire {
+function circuitToWire(c: Circuit): CircuitWire {
 	return {
 		circuit: {
 			state: c.state, failure_count: c.failure_count, opened_at: toIso(c.opened_at),
