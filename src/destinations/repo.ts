@@ -28,11 +28,6 @@ export interface DestinationRow {
 	circuit_breaker_enabled: number
 	circuit_breaker_threshold: number
 	circuit_breaker_reset_ms: number
-	circuit_state: string
-	circuit_failure_count: number
-	circuit_opened_at: number | null
-	circuit_next_probe_at: number | null
-	circuit_last_transition_at: number | null
 	created_at: number
 	updated_at: number
 }
@@ -48,10 +43,10 @@ const MUTABLE = [
 	'circuit_breaker_enabled', 'circuit_breaker_threshold', 'circuit_breaker_reset_ms', 'updated_at'
 ] as const satisfies readonly (keyof DestinationRow)[]
 
-const ALL = [
-	'id', 'org_id', 'env_id', ...MUTABLE, 'event_count', 'last_delivery_at', 'circuit_state', 'circuit_failure_count',
-	'circuit_opened_at', 'circuit_next_probe_at', 'circuit_last_transition_at', 'created_at'
-] as const satisfies readonly (keyof DestinationRow)[]
+// Breaker state is not here: a new destination starts closed by the columns' defaults, and only
+// the delivery side reads or writes it (delivery/circuits.ts over delivery/repo-circuits.ts).
+const ALL = ['id', 'org_id', 'env_id', ...MUTABLE, 'event_count', 'last_delivery_at', 'created_at'] as const satisfies readonly (keyof DestinationRow)[]
+const SELECT = `SELECT ${ALL.join(', ')} FROM destinations`
 
 /** The destinations table, as the Store exposes it. */
 export type DestinationsRepo = ReturnType<typeof createDestinationsRepo>
@@ -64,12 +59,12 @@ function slugConflict(err: unknown, slug: string): never {
 export function createDestinationsRepo(db: Database) {
 	const insert = prepare(db, `INSERT INTO destinations (${ALL.join(', ')}) VALUES (${ALL.map((_, i) => `$${i + 1}`).join(', ')})`)
 	const update = prepare(db, `UPDATE destinations SET ${MUTABLE.map((c, i) => `${c} = $${i + 3}`).join(', ')} WHERE id = $1 AND env_id = $2`)
-	const byId = prepare<DestinationRow, [string]>(db, 'SELECT * FROM destinations WHERE id = $1')
+	const byId = prepare<DestinationRow, [string]>(db, `${SELECT} WHERE id = $1`)
 	const count = prepare<{ n: number }, [string]>(db, 'SELECT COUNT(*) AS n FROM destinations WHERE env_id = $1')
 	const remove = prepare(db, 'DELETE FROM destinations WHERE id = $1 AND env_id = $2')
 	const page = prepare<DestinationRow, [string, string | null, number]>(
 		db,
-		'SELECT * FROM destinations WHERE env_id = $1 AND ($2 IS NULL OR id < $2) ORDER BY id DESC LIMIT $3'
+		`${SELECT} WHERE env_id = $1 AND ($2 IS NULL OR id < $2) ORDER BY id DESC LIMIT $3`
 	)
 
 	return {

@@ -73,7 +73,6 @@ export class DestinationsService {
 			retry_backoff_type: body.retry_backoff_type ?? 'exponential', retry_intervals: JSON.stringify(body.retry_intervals ?? DEFAULT_RETRY_INTERVALS),
 			circuit_breaker_enabled: flag(body.circuit_breaker_enabled ?? true), circuit_breaker_threshold: body.circuit_breaker_threshold ?? 5,
 			circuit_breaker_reset_ms: body.circuit_breaker_reset_ms ?? 60000,
-			circuit_state: 'closed', circuit_failure_count: 0, circuit_opened_at: null, circuit_next_probe_at: null, circuit_last_transition_at: null,
 			created_at: now, updated_at: now
 		}
 	}

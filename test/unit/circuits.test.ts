@@ -27,8 +27,7 @@ async function destination(overrides: Partial<DestinationRow> = {}): Promise<Des
 		id, org_id: env.orgId, env_id: env.envId, name: id, slug: `s-${n}`, type: 'http', url: 'https://example.com/', method: 'POST', headers: null,
 		timeout_ms: 30000, auth_type: 'none', auth_config: null, signing_config: null, provider_config: null, status: 'active', event_count: 0,
 		last_delivery_at: null, retry_enabled: 1, retry_max_attempts: 5, retry_backoff_type: 'exponential', retry_intervals: '[30,300]',
-		circuit_breaker_enabled: 1, circuit_breaker_threshold: 5, circuit_breaker_reset_ms: 60000, circuit_state: 'closed', circuit_failure_count: 0,
-		circuit_opened_at: null, circuit_next_probe_at: null, circuit_last_transition_at: null, created_at: now, updated_at: now, ...overrides
+		circuit_breaker_enabled: 1, circuit_breaker_threshold: 5, circuit_breaker_reset_ms: 60000, created_at: now, updated_at: now, ...overrides
 	}
 	await store.destinations.insert(row)
 	return row
@@ -48,7 +47,8 @@ describe('Circuits: the one reader and writer of breaker state', () => {
 	})
 
 	it('a half-open breaker found in storage lost its probe with a process: open, probe due now', async () => {
-		const d = await destination({ circuit_state: 'half-open', circuit_failure_count: 5, circuit_opened_at: 1, circuit_next_probe_at: null, circuit_last_transition_at: 2 })
+		const d = await destination()
+		await store.deliveries.setCircuit(d.id, { state: 'half-open', failure_count: 5, opened_at: 1, next_probe_at: null, last_transition_at: 2 })
 		const c = await new Circuits(store.deliveries, clock).current(d.id)
 		expect(c).toEqual({ state: 'open', failure_count: 5, opened_at: 1, next_probe_at: now, last_transition_at: 2 })
 	})
