@@ -21,13 +21,16 @@ export interface TransformPoolOptions {
 	memoryLimitBytes: number
 	/** How often a busy child's memory is read. */
 	sampleMs: number
+	/** A child idle this long exits (about 45 MB each); the next transform starts a new one. */
+	idleMs: number
 }
 
 export const DEFAULT_POOL_OPTIONS: TransformPoolOptions = {
 	size: 2,
 	hardTimeoutMs: TRANSFORM_TIMEOUT_MS + 500,
 	memoryLimitBytes: 256 * 1024 * 1024,
-	sampleMs: 20
+	sampleMs: 20,
+	idleMs: 60_000
 }
 
 // The compiled binary runs itself in child mode (main.ts checks the variable); from source the
@@ -46,6 +49,7 @@ interface Job {
 interface Slot {
 	proc: Subprocess | null
 	job: Job | null
+	idle: Timer | null
 }
 
 /** Resident memory of a process in bytes; null where /proc is not available. */
@@ -67,7 +71,7 @@ export class TransformPool {
 	killed = 0
 
 	constructor(private readonly opts: TransformPoolOptions = DEFAULT_POOL_OPTIONS) {
-		this.#slots = Array.from({ length: Math.max(1, opts.size) }, () => ({ proc: null, job: null }))
+		this.#slots = Array.from({ length: Math.max(1, opts.size) }, () => ({ proc: null, job: null, idle: null }))
 	}
 
 	/** Process ids of the running children. */
@@ -88,6 +92,8 @@ export class TransformPool {
 			if (slot.job || this.#queue.length === 0) continue
 			const job = this.#queue.shift() as Job
 			slot.job = job
+			if (slot.idle) clearTimeout(slot.idle)
+			slot.idle = null
 			const limit = new TransformError(`Transform stopped: it ran past its time limit of ${TRANSFORM_TIMEOUT_MS} ms`, 'time_limit')
 			job.deadline = setTimeout(() => this.#kill(slot, limit), this.opts.hardTimeoutMs)
 			const message: TransformJob = { id: job.id, expression: job.expression, input: job.input }
@@ -130,6 +136,19 @@ export class TransformPool {
 		else job.resolve(outcome)
 		this.#idle()
 		this.#dispatch()
+		if (!slot.job && slot.proc && !slot.idle) {
+			slot.idle = setTimeout(() => this.#retire(slot), this.opts.idleMs)
+			slot.idle.unref()
+		}
+	}
+
+	/** An idle child exits; memory comes back until transforms are needed again. */
+	#retire(slot: Slot): void {
+		slot.idle = null
+		if (slot.job) return
+		const proc = slot.proc
+		slot.proc = null
+		proc?.kill()
 	}
 
 	/** Kills the slot's child (a new one starts on demand) and fails its job. */
@@ -165,6 +184,8 @@ export class TransformPool {
 		const err = new TransformError('Transform pool closed', 'transform_error')
 		for (const job of this.#queue.splice(0)) job.reject(err)
 		for (const slot of this.#slots) {
+			if (slot.idle) clearTimeout(slot.idle)
+			slot.idle = null
 			const proc = slot.proc
 			slot.proc = null
 			proc?.kill('SIGKILL')

@@ -95,6 +95,17 @@ describe('transform pool: hard limits that JSONata cannot enforce between steps'
 		expect(maxGapMs).toBeLessThan(250)
 	})
 
+	it('an idle child exits after idleMs, and the next job starts a new one', async () => {
+		const p = pool({ size: 1, idleMs: 50 })
+		expect(await p.run('{"a": 1}', {})).toEqual({ a: 1 })
+		const [first] = p.pids
+		expect(first).toBeNumber()
+		await until(() => p.pids.length === 0 && !existsSync(`/proc/${first}`))
+		expect(await p.run('{"a": 2}', {})).toEqual({ a: 2 })
+		expect(p.pids).toHaveLength(1)
+		expect(p.pids[0]).not.toBe(first)
+	})
+
 	it('a closed pool fails its pending jobs', async () => {
 		const p = pool({ size: 1 })
 		const running = p.run(RUNAWAY_REGEX, RUNAWAY_INPUT).catch((err: unknown) => err)
