@@ -2,13 +2,13 @@ import jsonata from 'jsonata'
 
 /*
  * The pure half of transforms: compiling an expression and evaluating it to a JSON
- * object. The main thread compiles (to answer syntax errors at write time); only the
- * transform worker thread evaluates (see transform-pool.ts).
+ * object. The server compiles (to answer syntax errors at write time); only the
+ * transform child processes evaluate (see transform-pool.ts).
  */
 
 /**
  * Wall-clock budget of one evaluation; JSONata checks it between the steps it takes.
- * A single step (a regex, `$pad`) can run past it: the worker pool's hard deadline covers that.
+ * A single step (a regex, `$pad`) can run past it: the transform pool's hard deadline covers that.
  */
 export const TRANSFORM_TIMEOUT_MS = 1000
 /** Evaluation depth limit, so runaway recursion fails before the JS stack does. */

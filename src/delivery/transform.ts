@@ -14,7 +14,7 @@ export interface CompiledTransform {
 
 let shared: TransformPool | null = null
 
-/** The process's transform workers, started on first use. */
+/** The process's transform child processes, started on first use. */
 export function transformPool(): TransformPool {
 	shared ??= new TransformPool()
 	return shared
@@ -22,15 +22,15 @@ export function transformPool(): TransformPool {
 
 /**
  * Checks a JSONata expression; throws `TransformSyntaxError` (JSONata's message and
- * position) when it does not parse. Evaluations run in the transform worker pool,
- * bounded in time (JSONata's step limit, then a hard deadline), depth, sequence
- * length and memory, so a user expression cannot hang or bloat the server.
+ * position) when it does not parse. Evaluations run in the transform child processes
+ * (transform-pool.ts), bounded in time (JSONata's step limit, then a hard deadline),
+ * depth, sequence length and memory, so a user expression cannot hang or bloat the server.
  */
-export function compileTransform(expression: string, pool?: TransformPool): CompiledTransform {
+export function compileTransform(expression: string): CompiledTransform {
 	compileExpression(expression)
 	return {
 		expression,
-		apply: (body) => (pool ?? transformPool()).run(expression, body)
+		apply: (body) => transformPool().run(expression, body)
 	}
 }
 
