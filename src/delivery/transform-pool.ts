@@ -17,7 +17,7 @@ export interface TransformPoolOptions {
 	size: number
 	/** Past this the child is killed; a little above JSONata's own step-checked limit. */
 	hardTimeoutMs: number
-	/** Resident memory of a child past which it is killed (read from /proc: Linux only). */
+	/** Growth of a child's resident memory during one job past which it is killed (read from /proc: Linux only). */
 	memoryLimitBytes: number
 	/** How often a busy child's memory is read. */
 	sampleMs: number
@@ -44,6 +44,8 @@ interface Job {
 	resolve(value: Record<string, unknown>): void
 	reject(err: TransformError): void
 	deadline: Timer | null
+	/** The child's resident memory when the job was handed over (earlier jobs' heap included). */
+	baseline: number
 }
 
 interface Slot {
@@ -82,7 +84,7 @@ export class TransformPool {
 	/** Evaluates `expression` over `input` (JSON data) in a child; rejects with a `TransformError`. */
 	run(expression: string, input: unknown): Promise<Record<string, unknown>> {
 		return new Promise((resolve, reject) => {
-			this.#queue.push({ id: this.#nextId++, expression, input, resolve, reject, deadline: null })
+			this.#queue.push({ id: this.#nextId++, expression, input, resolve, reject, deadline: null, baseline: 0 })
 			this.#dispatch()
 		})
 	}
@@ -98,7 +100,9 @@ export class TransformPool {
 			job.deadline = setTimeout(() => this.#kill(slot, limit), this.opts.hardTimeoutMs)
 			const message: TransformJob = { id: job.id, expression: job.expression, input: job.input }
 			try {
-				this.#procOf(slot).send(message)
+				const proc = this.#procOf(slot)
+				proc.send(message)
+				job.baseline = residentBytes(proc.pid) ?? 0
 			} catch (err) {
 				this.#kill(slot, new TransformError(`Transform could not start: ${err instanceof Error ? err.message : String(err)}`, 'transform_error'))
 			}
@@ -165,7 +169,7 @@ export class TransformPool {
 		for (const slot of this.#slots) {
 			if (!slot.job || !slot.proc) continue
 			const rss = residentBytes(slot.proc.pid)
-			if (rss !== null && rss > this.opts.memoryLimitBytes) {
+			if (rss !== null && rss - slot.job.baseline > this.opts.memoryLimitBytes) {
 				this.#kill(slot, new TransformError(`Transform stopped: it used more than the memory limit of ${Math.round(this.opts.memoryLimitBytes / 1048576)} MB`, 'memory_limit'))
 			}
 		}
