@@ -81,6 +81,11 @@ export class TransformPool {
 		return this.#slots.flatMap((s) => (s.proc ? [s.proc.pid] : []))
 	}
 
+	/** Jobs being evaluated now. */
+	get busy(): number {
+		return this.#slots.filter((s) => s.job).length
+	}
+
 	/** Evaluates `expression` over `input` (JSON data) in a child; rejects with a `TransformError`. */
 	run(expression: string, input: unknown): Promise<Record<string, unknown>> {
 		return new Promise((resolve, reject) => {
