@@ -26,12 +26,12 @@ describe('M2: a runaway transform fed by the sender cannot stall the server', ()
 
 		let started = performance.now()
 		expect((await fetch(`${h.url}/healthz`)).status).toBe(200)
-		expect(performance.now() - started).toBeLessThan(250)
+		expect(performance.now() - started).toBeLessThan(500)
 
 		started = performance.now()
 		const ok = await h.send(fast.sourceId, '{"n":1}')
 		await rx.waitFor(1, 2000)
-		expect(performance.now() - started).toBeLessThan(500)
+		expect(performance.now() - started).toBeLessThan(1000)
 		expect(rx.received[0]?.path).toBe('/fast')
 		expect(await statusOf(stuck)).toBe('pending')
 		expect(transformPool().busy).toBe(1) // still running

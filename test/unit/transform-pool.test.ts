@@ -52,7 +52,7 @@ describe('transform pool: hard limits that JSONata cannot enforce between steps'
 		expect((outcome as TransformError).code).toBe('time_limit')
 		expect(elapsedMs).toBeGreaterThanOrEqual(790)
 		expect(elapsedMs).toBeLessThan(3000)
-		expect(maxGapMs).toBeLessThan(250)
+		expect(maxGapMs).toBeLessThan(400)
 		expect(p.killed).toBe(1)
 		// The regex does not go on burning a core: its process is gone.
 		expect(pid).toBeNumber()
@@ -66,15 +66,17 @@ describe('transform pool: hard limits that JSONata cannot enforce between steps'
 		const { outcome, maxGapMs, elapsedMs } = await whileTicking(() => p.run('{"x": $pad("", 50000000)}', {}))
 		expect((outcome as TransformError).code).toBe('memory_limit')
 		expect(elapsedMs).toBeLessThan(5000)
-		expect(maxGapMs).toBeLessThan(250)
+		expect(maxGapMs).toBeLessThan(400)
 		expect(await p.run('{"ok": true}', {})).toEqual({ ok: true })
 	})
 
 	it('while one child is stuck, a transform in the other completes promptly', async () => {
 		const p = pool({ size: 2, hardTimeoutMs: 1000 })
-		await p.run('{"warm": true}', {})
+		// Both children started, so the fast job measures evaluation, not a process start.
+		await Promise.all([p.run('{"warm": 1}', {}), p.run('{"warm": 2}', {})])
+		expect(p.pids).toHaveLength(2)
 		const stuck = p.run(RUNAWAY_REGEX, RUNAWAY_INPUT).catch((err: unknown) => err)
-		await Bun.sleep(50)
+		expect(p.busy).toBe(1)
 		const started = performance.now()
 		expect(await p.run('{"fast": true}', {})).toEqual({ fast: true })
 		expect(performance.now() - started).toBeLessThan(500)
@@ -92,7 +94,7 @@ describe('transform pool: hard limits that JSONata cannot enforce between steps'
 		expect(outcome).toBeInstanceOf(TransformError)
 		expect(['memory_limit', 'time_limit']).toContain((outcome as TransformError).code)
 		expect(elapsedMs).toBeLessThan(4000)
-		expect(maxGapMs).toBeLessThan(250)
+		expect(maxGapMs).toBeLessThan(400)
 	})
 
 	it('an idle child exits after idleMs, and the next job starts a new one', async () => {
