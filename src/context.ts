@@ -5,6 +5,7 @@ import { openStore, type Store } from './store'
 import { DestinationsService } from './destinations/service'
 import { GroupCommitter } from './db/write'
 import { AttemptsService } from './attempts/service'
+import { Circuits } from './delivery/circuits'
 import { RetryService } from './delivery/retries'
 import { DeliveryWorker } from './delivery/worker'
 import { IssuesService } from './issues/service'
@@ -52,10 +53,11 @@ export function createContext(config: Readonly<Config>, opts: { clock?: Clock; l
 	const secrets = new SecretBox(loadEncryptionKey(config.encryptionKey, config.dataDir))
 	const keys = new ApiKeyService(store.apiKeys, store.tenancy, clock)
 	const sources = new SourcesService(store.sources, secrets, clock, { maxSources: config.maxSources })
-	const destinations = new DestinationsService(store.destinations, secrets, clock, { maxDestinations: config.maxDestinations })
+	const circuits = new Circuits(store.deliveries, clock)
+	const destinations = new DestinationsService(store.destinations, secrets, clock, { maxDestinations: config.maxDestinations }, circuits)
 	const connections = new ConnectionsService(store.connections, clock)
 	const worker = new DeliveryWorker(
-		{ deliveries: store.deliveries, circuits: store.destinations, events: store.events, destinations, connections, clock, log },
+		{ deliveries: store.deliveries, circuits, events: store.events, destinations, connections, clock, log },
 		{
 			globalConcurrency: config.deliveryConcurrency, destinationConcurrency: config.destinationConcurrency,
 			allowPrivateDestinations: config.allowPrivateDestinations, retryUnitMs: config.retryUnitMs,
@@ -77,10 +79,7 @@ export function createContext(config: Readonly<Config>, opts: { clock?: Clock; l
 	})
 	destinations.onChange((id) => {
 		routes.clear() // a destination's status decides whether its connections route
-		worker.destinationChanged(id)
-		void store.destinations.findById(id).then(async (row) => {
-			if (!row) await store.deliveries.abandonDestination(id, clock.now())
-		}).catch((err) => log.error('closing deliveries of a deleted destination failed', { error: String(err) }))
+		worker.destinationChanged(id) // also closes the deliveries of a deleted destination
 	})
 	const committer = new GroupCommitter<PendingEvent, number>((batch) => store.events.insertBatch(batch), 1024, (queued) => {
 		if (queued > 0) worker.wake()

@@ -5,12 +5,15 @@ import { parseCommandLine } from './cli/args'
 import { startServer } from './cli/serve'
 import { ConfigError, resolveConfig } from './config'
 import { createContext } from './context'
+import { runTransformChild, TRANSFORM_CHILD_ENV } from './delivery/transform-child'
 
 const out = (line: string) => process.stdout.write(`${line}\n`)
 const err = (line: string) => process.stderr.write(`${line}\n`)
 
 /** argv → command. The only place that exits the process. */
 async function main(argv: string[]): Promise<number | 'running'> {
+	// The compiled binary is also its own transform sandbox (delivery/transform-pool.ts).
+	if (process.env[TRANSFORM_CHILD_ENV] === '1') return runTransformChild(), 'running'
 	const args = parseCommandLine(argv)
 	if (args.flags.help) return out(helpText()), 0
 	if (args.flags.version) return out(VERSION), 0

@@ -2,7 +2,7 @@ import { Type as t } from '@sinclair/typebox'
 
 const N = <T extends ReturnType<typeof t.String> | ReturnType<typeof t.Integer>>(s: T) => t.Union([s, t.Null()])
 
-/** The reference's DeliveryAttempt row (OpenAPI), plus `error_type`. */
+/** The reference's DeliveryAttempt row (OpenAPI), plus `error_type` and the hand-written guide's `status_code` / `latency_ms` aliases. */
 export const DeliveryAttempt = t.Object({
 	id: t.String({ examples: ['da_0193a1b2c3d47e8f9a0b1c2d3e4f5a6b'] }),
 	org_id: t.String(),
@@ -15,12 +15,14 @@ export const DeliveryAttempt = t.Object({
 	request_headers: N(t.String({ description: 'JSON string; credentials masked' })),
 	request_body_size: t.Integer(),
 	response_status: N(t.Integer()),
+	status_code: N(t.Integer({ description: 'Alias of response_status (the reference guide’s name)' })),
 	response_headers: N(t.String({ description: 'JSON string' })),
 	response_body: N(t.String({ description: 'First 10 KB' })),
 	duration_ms: N(t.Integer()),
+	latency_ms: N(t.Integer({ description: 'Alias of duration_ms (the reference guide’s name)' })),
 	status: t.String({ description: 'success | failed' }),
 	error: N(t.String()),
-	error_type: N(t.String({ description: 'http_4xx | http_5xx | timeout | network_error | transform_error' })),
+	error_type: N(t.String({ description: 'http_3xx | http_4xx | http_5xx | timeout | network_error | transform_error | event_purged | connection_deleted' })),
 	created_at: t.String(),
 	attempt_number: N(t.Integer()),
 	next_retry_at: N(t.String()),

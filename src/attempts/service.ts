@@ -8,8 +8,8 @@ function wire(r: AttemptListRow) {
 	return {
 		id: r.id, org_id: r.org_id, env_id: r.env_id, event_id: r.event_id, connection_id: r.connection_id,
 		destination_id: r.destination_id, request_url: r.request_url, request_method: r.request_method,
-		request_headers: r.request_headers, request_body_size: r.request_body_size, response_status: r.response_status,
-		response_headers: r.response_headers, response_body: r.response_body, duration_ms: r.duration_ms, status: r.status,
+		request_headers: r.request_headers, request_body_size: r.request_body_size, response_status: r.response_status, status_code: r.response_status,
+		response_headers: r.response_headers, response_body: r.response_body, duration_ms: r.duration_ms, latency_ms: r.duration_ms, status: r.status,
 		error: r.error, error_type: r.error_type, created_at: toIso(r.created_at), attempt_number: r.attempt_number,
 		next_retry_at: toIso(r.next_retry_at), is_dlq: r.is_dlq, dlq_at: toIso(r.dlq_at), trigger_type: r.trigger_type,
 		connection_name: r.connection_name, destination_name: r.destination_name

@@ -1,21 +1,19 @@
-import type { DeliveryTarget } from '../destinations/model'
 import { newId } from '../lib/ids'
 import { type Circuit, onFailure, onSuccess } from './breaker'
 import type { OutboundResult } from './outbound'
+import type { DeliveryPolicy } from './policy'
 import type { AttemptOutcome, AttemptRow, DeliveryRow } from './repo'
 import { honourRetryAfter, retryDelayMs, shouldRetry } from './retry'
 
 export interface AttemptFacts {
 	owner: string
 	delivery: DeliveryRow
-	target: DeliveryTarget
+	policy: DeliveryPolicy
 	circuit: Circuit
 	attemptNumber: number
 	request: { url: string; method: string; recordedHeaders: Record<string, string> | null; bodySize: number }
 	result: OutboundResult
 	now: number
-	/** Milliseconds per second of `retry_intervals` (1000; tests shrink it). */
-	retryUnitMs: number
 	/** Transform failures are the configuration's fault: retrying cannot help. */
 	retryable: boolean
 	/** False when the failure is nobody's to fix (the connection was deleted): no issue. */
@@ -28,7 +26,7 @@ export interface AttemptFacts {
  * and which issues open or grow. Pure: the repo writes it in one transaction.
  */
 export function decideOutcome(f: AttemptFacts): AttemptOutcome {
-	const { delivery: d, target, result, now } = f
+	const { delivery: d, policy, result, now } = f
 	const issues: AttemptOutcome['issues'] = []
 	let next: AttemptOutcome['next']
 	let circuit: Circuit | null = null
@@ -39,8 +37,8 @@ export function decideOutcome(f: AttemptFacts): AttemptOutcome {
 		const closed = onSuccess(f.circuit, now)
 		circuit = closed === f.circuit ? null : closed
 	} else {
-		if (f.retryable && shouldRetry(target.retry, f.attemptNumber)) {
-			const delay = honourRetryAfter(retryDelayMs(target.retry, f.attemptNumber, f.retryUnitMs), result.status, result.headers?.['retry-after'] ?? null, now)
+		if (f.retryable && shouldRetry(policy.retry, f.attemptNumber)) {
+			const delay = honourRetryAfter(retryDelayMs(policy.retry, f.attemptNumber), result.status, result.headers?.['retry-after'] ?? null, now)
 			nextRetryAt = now + delay
 			next = { state: 'queued', dueAt: nextRetryAt }
 		} else {
@@ -50,7 +48,7 @@ export function decideOutcome(f: AttemptFacts): AttemptOutcome {
 		}
 		// A transform error says nothing about the destination's health.
 		if (f.retryable) {
-			const failed = onFailure(f.circuit, target.breaker, now)
+			const failed = onFailure(f.circuit, policy.breaker, now)
 			circuit = failed.circuit
 			if (failed.opened) {
 				issues.push({ id: newId('iss', now), errorType: 'circuit_open', message: `circuit breaker opened after ${failed.circuit.failure_count} consecutive failures; deliveries are queued until a probe succeeds` })

@@ -1,8 +1,13 @@
-import { assertPublicUrl, SsrfBlocked } from './ssrf'
+import { type OutboundGuard, pinUrl, SsrfBlocked } from './ssrf'
 
 export const RESPONSE_BODY_CAP = 10 * 1024
 
-export type ErrorType = 'http_4xx' | 'http_5xx' | 'timeout' | 'network_error' | 'circuit_open' | 'transform_error'
+/**
+ * Why an attempt failed (`error_type` of attempts and issues). `event_purged` and
+ * `connection_deleted` are not the destination's fault: such a delivery is closed, never retried.
+ */
+export type ErrorType =
+	| 'http_3xx' | 'http_4xx' | 'http_5xx' | 'timeout' | 'network_error' | 'circuit_open' | 'transform_error' | 'event_purged' | 'connection_deleted'
 
 export interface OutboundRequest {
 	url: string
@@ -41,29 +46,34 @@ async function readCappedText(res: Response): Promise<string> {
 
 function classify(status: number): ErrorType | null {
 	if (status >= 200 && status < 300) return null
-	return status >= 500 ? 'http_5xx' : 'http_4xx'
+	if (status >= 500) return 'http_5xx'
+	// Redirects are not followed: the receiver moved, which is neither a client nor a server error.
+	return status >= 300 && status < 400 ? 'http_3xx' : 'http_4xx'
 }
 
 /**
- * One HTTP delivery: SSRF check, timeout, redirects not followed (a 3xx is a
- * failed attempt), response body capped. Never throws: every outcome is data.
+ * One HTTP delivery: SSRF check on the address actually connected to (the URL is
+ * pinned to it, Host and TLS name kept), timeout, redirects not followed (a 3xx is
+ * a failed attempt), response body capped. Never throws: every outcome is data.
  */
-export async function sendHttp(req: OutboundRequest, allowPrivate: boolean): Promise<OutboundResult> {
+export async function sendHttp(req: OutboundRequest, guard: OutboundGuard): Promise<OutboundResult> {
 	const started = performance.now()
 	const elapsed = () => Math.round(performance.now() - started)
 	try {
-		await assertPublicUrl(new URL(req.url), allowPrivate)
-		const res = await fetch(req.url, {
+		const target = await pinUrl(new URL(req.url), guard)
+		const tls = target.serverName || guard.ca ? { ...(target.serverName ? { serverName: target.serverName } : {}), ...(guard.ca ? { ca: guard.ca } : {}) } : undefined
+		const res = await fetch(target.url, {
 			method: req.method,
-			headers: req.headers,
+			headers: { ...req.headers, host: target.host },
 			body: req.body,
 			redirect: 'manual',
-			signal: AbortSignal.timeout(req.timeoutMs)
+			signal: AbortSignal.timeout(req.timeoutMs),
+			...(tls ? { tls } : {})
 		})
 		const body = await readCappedText(res)
 		const errorType = classify(res.status)
 		const location = res.headers.get('location')
-		const error = errorType === null ? null : res.status >= 300 && res.status < 400 ? `redirect not followed (${res.status}${location ? ` to ${location}` : ''})` : `HTTP ${res.status}`
+		const error = errorType === null ? null : errorType === 'http_3xx' ? `redirect not followed (${res.status}${location ? ` to ${location}` : ''})` : `HTTP ${res.status}`
 		return { ok: errorType === null, status: res.status, headers: Object.fromEntries(res.headers), body, durationMs: elapsed(), error, errorType }
 	} catch (err) {
 		const timeout = err instanceof Error && (err.name === 'TimeoutError' || err.name === 'AbortError')

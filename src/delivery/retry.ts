@@ -1,17 +1,11 @@
-/** Retry policy of a destination (reference §3.5). Intervals are seconds. */
-export interface RetryPolicy {
-	enabled: boolean
-	/** Total attempts, the first one included. */
-	maxAttempts: number
-	backoff: 'exponential' | 'linear' | 'fixed'
-	intervalsSec: number[]
-}
+import type { RetryPolicy } from './policy'
 
 /**
  * Delay before retry number `retry` (1 = the first retry), deterministic, no jitter:
  * exponential = intervals[min(N-1, len-1)]; linear = intervals[0] × N; fixed = intervals[0].
  */
-export function retryDelayMs(policy: RetryPolicy, retry: number, scaleMs = 1000): number {
+export function retryDelayMs(policy: RetryPolicy, retry: number): number {
+	const scaleMs = policy.unitMs
 	const first = policy.intervalsSec[0] ?? 30
 	switch (policy.backoff) {
 		case 'linear':

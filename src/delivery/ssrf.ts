@@ -14,17 +14,54 @@ export function isBlockedAddress(address: string): boolean {
 
 export class SsrfBlocked extends Error {}
 
+/** Every address a host name resolves to (tests inject their own). */
+export type Resolver = (host: string) => Promise<string[]>
+
+export const systemResolver: Resolver = async (host) => (await lookup(host, { all: true, verbatim: true })).map((a) => a.address)
+
+/** How outbound requests find and vet their peer. */
+export interface OutboundGuard {
+	allowPrivate: boolean
+	resolve: Resolver
+	/** Extra trusted CA certificates (PEM); tests use it for a self-signed receiver. */
+	ca?: string
+}
+
+export const defaultGuard = (allowPrivate: boolean): OutboundGuard => ({ allowPrivate, resolve: systemResolver })
+
+/** Where one request really goes: the checked address, and the original name for Host and TLS. */
+export interface PinnedTarget {
+	/** The URL to fetch: the original one with its host replaced by the checked address. */
+	url: string
+	/** The address connected to. */
+	address: string
+	/** `Host` header of the original URL (with its port when not the default). */
+	host: string
+	/** TLS server name (SNI and certificate name check) for https to a name; null for an address. */
+	serverName: string | null
+}
+
 /**
- * Refuses URLs whose host is, or resolves to, a private, loopback, link-local
- * (cloud metadata) or otherwise internal address. Every resolved address must
- * be public: one bad A record is enough to refuse.
+ * Resolves the URL's host once, refuses it when any address is private, loopback,
+ * link-local (cloud metadata) or otherwise internal (unless allowed), and pins the
+ * request to the first checked address. The caller connects to that address, so
+ * no second lookup can answer differently (DNS rebinding).
  */
-export async function assertPublicUrl(url: URL, allowPrivate: boolean): Promise<void> {
-	if (allowPrivate) return
+export async function pinUrl(url: URL, guard: OutboundGuard): Promise<PinnedTarget> {
 	const host = url.hostname.startsWith('[') ? url.hostname.slice(1, -1) : url.hostname
 	const literal = normalizeAddress(host)
-	const addresses = literal ? [literal.toString()] : (await lookup(host, { all: true, verbatim: true })).map((a) => a.address)
-	for (const a of addresses) {
-		if (isBlockedAddress(a)) throw new SsrfBlocked(`destination address ${a} is private or internal; set --allow-private-destinations to allow it`)
+	const answers = literal ? [host] : await guard.resolve(host)
+	const addresses = answers.map((a) => normalizeAddress(a))
+	if (addresses.length === 0) throw new SsrfBlocked(`destination host ${host} has no address`)
+	if (!guard.allowPrivate) {
+		for (const [i, a] of addresses.entries()) {
+			if (!a || isBlockedAddress(a.toString())) throw new SsrfBlocked(`destination address ${answers[i]} is private or internal; set --allow-private-destinations to allow it`)
+		}
 	}
+	const first = addresses[0]
+	if (!first) throw new SsrfBlocked(`destination address ${answers[0]} is not an IP address`)
+	const address = first.toString()
+	const pinned = new URL(url)
+	pinned.hostname = first.kind() === 'ipv6' ? `[${address}]` : address
+	return { url: pinned.href, address, host: url.host, serverName: literal || url.protocol !== 'https:' ? null : host }
 }

@@ -1,18 +1,20 @@
 import type { ConnectionsService, DeliveryConnection } from '../connections/service'
 import type { DestinationsService } from '../destinations/service'
 import type { DeliveryTarget } from '../destinations/model'
-import type { DestinationsRepo } from '../destinations/repo'
 import type { EventsRepo } from '../events/repo'
 import type { Clock } from '../lib/clock'
 import { randomHex } from '../lib/crypto'
 import type { Logger } from '../lib/log'
 import { SingleFlightCache } from '../lib/single-flight-cache'
 import { decideOutcome } from './attempt'
-import { admission, type Circuit, toHalfOpen } from './breaker'
+import { admission, type Circuit, CLOSED, toHalfOpen } from './breaker'
+import type { Circuits } from './circuits'
 import { type OutboundResult, sendHttp } from './outbound'
+import { type DeliveryPolicy, policyOf } from './policy'
 import { GroupCommitter } from '../db/write'
 import type { AttemptOutcome, DeliveryRepo, DeliveryRow } from './repo'
 import { buildRequest } from './request'
+import { type OutboundGuard, type Resolver, systemResolver } from './ssrf'
 
 export interface WorkerOptions {
 	/** Attempts in flight across all destinations. */
@@ -20,6 +22,8 @@ export interface WorkerOptions {
 	/** Attempts in flight per destination (1 = strictly in order). */
 	destinationConcurrency: number
 	allowPrivateDestinations: boolean
+	/** Name resolution for the SSRF guard (tests inject one); the system resolver by default. */
+	resolve?: Resolver
 	/** Milliseconds per second of `retry_intervals` (1000 in production). */
 	retryUnitMs: number
 	/** How long a lease holds before the sweeper hands the delivery to someone else. */
@@ -30,8 +34,8 @@ export interface WorkerOptions {
 
 export interface WorkerDeps {
 	deliveries: DeliveryRepo
-	/** Breaker transitions outside an attempt's transaction (half-open, re-probe). */
-	circuits: Pick<DestinationsRepo, 'setCircuit'>
+	/** The breaker state of every destination (its one reader and writer). */
+	circuits: Circuits
 	events: EventsRepo
 	destinations: DestinationsService
 	connections: ConnectionsService
@@ -39,11 +43,9 @@ export interface WorkerDeps {
 	log: Logger
 }
 
-/** The persisted breaker; a half-open state found at load means its probe died with a process: probe again. */
-function storedCircuit(t: DeliveryTarget, now: number): Circuit {
-	const r = t.row
-	const c: Circuit = { state: r.circuit_state as Circuit['state'], failure_count: r.circuit_failure_count, opened_at: r.circuit_opened_at, next_probe_at: r.circuit_next_probe_at, last_transition_at: r.circuit_last_transition_at }
-	return c.state === 'half-open' ? { ...c, state: 'open', next_probe_at: now } : c
+/** A destination as the worker sends to it: secrets opened, retry and breaker policy read once. */
+interface Target extends DeliveryTarget {
+	policy: DeliveryPolicy
 }
 
 const MAX_SLEEP_MS = 3_600_000
@@ -60,14 +62,11 @@ export class DeliveryWorker {
 	readonly #owner = `w_${randomHex(6)}`
 	readonly #inFlight = new Map<string, number>()
 	readonly #running = new Set<Promise<void>>()
-	/**
-	 * The breaker of each destination lives here while the worker runs (and is
-	 * persisted with every attempt): concurrent attempts must count failures
-	 * one after another, not each from the same stale copy.
-	 */
-	readonly #circuits = new Map<string, Circuit>()
-	/** Destinations (secrets opened) and connections (transform compiled), until they change. */
-	readonly #targets = new SingleFlightCache<string, DeliveryTarget | null>((id) => this.deps.destinations.resolveForDelivery(id))
+	/** Destinations (secrets opened, policy read) and connections (transform compiled), until they change. */
+	readonly #targets = new SingleFlightCache<string, Target | null>(async (id) => {
+		const found = await this.deps.destinations.resolveForDelivery(id)
+		return found && { ...found, policy: policyOf(found.row, this.opts.retryUnitMs) }
+	})
 	readonly #connections = new SingleFlightCache<string, DeliveryConnection | null>((id) => this.deps.connections.findForDelivery(id))
 	#total = 0
 	/** Attempt outcomes share transactions: one commit per attempt would cost more than the attempt. */
@@ -80,7 +79,11 @@ export class DeliveryWorker {
 	/** Finished passes over the queue; `settled()` watches it. */
 	#passes = 0
 
-	constructor(private readonly deps: WorkerDeps, private readonly opts: WorkerOptions) {}
+	readonly #guard: OutboundGuard
+
+	constructor(private readonly deps: WorkerDeps, private readonly opts: WorkerOptions) {
+		this.#guard = { allowPrivate: opts.allowPrivateDestinations, resolve: opts.resolve ?? systemResolver }
+	}
 
 	async start(): Promise<void> {
 		// SQLite mode runs one server per data dir: leases left by a previous process are void now.
@@ -90,11 +93,25 @@ export class DeliveryWorker {
 		this.wake()
 	}
 
-	/** A destination changed (config or a manual breaker reset): reload its breaker and look again. */
+	/**
+	 * A destination changed (config, status, breaker reset or deletion): reload it and
+	 * look again. A deleted destination's pending deliveries can never be made: they are
+	 * closed, so their events settle.
+	 */
 	destinationChanged(id: string): void {
-		this.#circuits.delete(id)
 		this.#targets.invalidate(id)
+		void this.#closeIfDeleted(id)
 		this.wake()
+	}
+
+	async #closeIfDeleted(id: string): Promise<void> {
+		try {
+			if (await this.deps.destinations.exists(id)) return
+			this.deps.circuits.forget(id)
+			await this.deps.deliveries.abandonDestination(id, this.deps.clock.now())
+		} catch (err) {
+			this.deps.log.error('closing deliveries of a deleted destination failed', { destination: id, error: err instanceof Error ? err.message : String(err) })
+		}
 	}
 
 	/** Any connection changed: its transform may be different now. */
@@ -102,21 +119,12 @@ export class DeliveryWorker {
 		this.#connections.clear()
 	}
 
-	#target(id: string): Promise<DeliveryTarget | null> {
+	#target(id: string): Promise<Target | null> {
 		return this.#targets.get(id)
 	}
 
 	#connection(id: string): Promise<DeliveryConnection | null> {
 		return this.#connections.get(id)
-	}
-
-	#circuit(target: DeliveryTarget, now: number): Circuit {
-		let c = this.#circuits.get(target.row.id)
-		if (!c) {
-			c = storedCircuit(target, now)
-			this.#circuits.set(target.row.id, c)
-		}
-		return c
 	}
 
 	/** Coalesced: many wake-ups in one turn make one tick. */
@@ -194,19 +202,16 @@ export class DeliveryWorker {
 		const target = await this.#target(destinationId)
 		// A paused or disabled destination keeps its queue until it is active again (a change wakes us).
 		if (!target || target.row.status !== 'active') return Number.POSITIVE_INFINITY
-		const circuit = this.#circuit(target, now)
-		const gate = admission(circuit, target.breaker, now)
+		const circuit = await this.deps.circuits.current(destinationId)
+		if (!circuit) return Number.POSITIVE_INFINITY
+		const gate = admission(circuit, target.policy.breaker, now)
 		if (gate === 'wait') return circuit.next_probe_at ?? Number.POSITIVE_INFINITY
 		const busy = this.#inFlight.get(destinationId) ?? 0
 		let free = Math.min(this.opts.destinationConcurrency - busy, this.opts.globalConcurrency - this.#total)
 		if (gate === 'probe') free = busy === 0 ? Math.min(free, 1) : 0
 		if (free > 0) {
 			const rows = await this.deps.deliveries.claim(destinationId, now, free, this.#owner, now + this.opts.leaseMs)
-			if (gate === 'probe' && rows.length > 0) {
-				const halfOpen = toHalfOpen(circuit, now)
-				this.#circuits.set(destinationId, halfOpen)
-				await this.deps.circuits.setCircuit(destinationId, halfOpen)
-			}
+			if (gate === 'probe' && rows.length > 0) await this.deps.circuits.move(destinationId, toHalfOpen(circuit, now))
 			for (const row of rows) this.#launch(row, target, gate === 'probe')
 		}
 		const due = await this.deps.deliveries.nextDueAt(destinationId)
@@ -214,7 +219,7 @@ export class DeliveryWorker {
 		return due !== null && due > now ? due : Number.POSITIVE_INFINITY
 	}
 
-	#launch(row: DeliveryRow, target: DeliveryTarget, probe: boolean): void {
+	#launch(row: DeliveryRow, target: Target, probe: boolean): void {
 		this.#inFlight.set(row.destination_id, (this.#inFlight.get(row.destination_id) ?? 0) + 1)
 		this.#total++
 		const run = this.#attempt(row, target, probe)
@@ -232,7 +237,7 @@ export class DeliveryWorker {
 		this.#running.add(run)
 	}
 
-	async #attempt(row: DeliveryRow, target: DeliveryTarget, probe: boolean): Promise<void> {
+	async #attempt(row: DeliveryRow, target: Target, probe: boolean): Promise<void> {
 		const now = this.deps.clock.now()
 		const attemptNumber = row.attempts + 1
 		const prepared = await this.#prepareBody(row)
@@ -243,17 +248,17 @@ export class DeliveryWorker {
 		} else {
 			const built = buildRequest(target, { eventId: row.event_id, attemptNumber, body: prepared.body, contentType: prepared.contentType, now })
 			request = { url: built.request.url, method: built.request.method, recordedHeaders: built.recorded, bodySize: prepared.body.byteLength }
-			result = await sendHttp(built.request, this.opts.allowPrivateDestinations)
+			result = await sendHttp(built.request, this.#guard)
 		}
 		const final = 'error' in prepared && (prepared.errorType === 'transform_error' || prepared.gone === true)
 		const done = this.deps.clock.now()
 		const outcome = decideOutcome({
-			owner: this.#owner, delivery: row, target, circuit: await this.#currentCircuit(row.destination_id, target, probe, done),
-			attemptNumber, request, result, now: done, retryUnitMs: this.opts.retryUnitMs, retryable: !final,
+			owner: this.#owner, delivery: row, policy: target.policy, circuit: await this.#currentCircuit(row.destination_id, probe, done),
+			attemptNumber, request, result, now: done, retryable: !final,
 			reportable: !('error' in prepared && prepared.gone === true)
 		})
 		if (probe) outcome.attempt.trigger_type = 'probe'
-		if (outcome.circuit) this.#circuits.set(row.destination_id, outcome.circuit)
+		if (outcome.circuit) this.deps.circuits.adopt(row.destination_id, outcome.circuit)
 		else if (probe) await this.#reprobe(row.destination_id) // no verdict on the destination: probe again
 		await this.#outcomes.write(outcome)
 	}
@@ -263,31 +268,30 @@ export class DeliveryWorker {
 	 * have changed (paused, reset) while the attempt was in flight. A probe's verdict
 	 * is always a half-open verdict.
 	 */
-	async #currentCircuit(destinationId: string, launched: DeliveryTarget, probe: boolean, now: number): Promise<Circuit> {
-		const current = this.#circuit((await this.#target(destinationId)) ?? launched, now)
+	async #currentCircuit(destinationId: string, probe: boolean, now: number): Promise<Circuit> {
+		// Deleted meanwhile: the verdict is void anyway (the delivery was closed and its lease lost).
+		const current = (await this.deps.circuits.current(destinationId)) ?? CLOSED
 		return probe && current.state !== 'half-open' ? toHalfOpen(current, now) : current
 	}
 
 	/** Back to open with a probe due now, persisted. */
 	async #reprobe(destinationId: string): Promise<void> {
-		const c = this.#circuits.get(destinationId)
+		const c = await this.deps.circuits.current(destinationId)
 		if (!c || c.state !== 'half-open') return
-		const open: Circuit = { ...c, state: 'open', next_probe_at: this.deps.clock.now() }
-		this.#circuits.set(destinationId, open)
-		await this.deps.circuits.setCircuit(destinationId, open)
+		await this.deps.circuits.move(destinationId, { ...c, state: 'open', next_probe_at: this.deps.clock.now() })
 		this.wake()
 	}
 
 	/** The body to send: the raw bytes, or the connection's JSONata transform of the parsed payload. */
 	async #prepareBody(row: DeliveryRow): Promise<{ body: Uint8Array; contentType: string | null } | { error: string; errorType: OutboundResult['errorType']; gone?: boolean }> {
 		const event = await this.deps.events.findById(row.event_id)
-		if (!event) return { error: 'event no longer stored (retention)', errorType: 'network_error' }
+		if (!event) return { error: 'event no longer stored (retention); delivery abandoned', errorType: 'event_purged', gone: true }
 		const raw = event.payload_inline ?? (await this.deps.events.readPayload(event.id)) ?? new Uint8Array(0)
 		try {
 			// Inside the try: a stored expression that no longer compiles is a transform error too.
 			const found = await this.#connection(row.connection_id)
 			// A deleted connection's transform is gone too: sending the raw body could leak what it removed.
-			if (!found) return { error: 'connection deleted; delivery abandoned', errorType: 'network_error', gone: true }
+			if (!found) return { error: 'connection deleted; delivery abandoned', errorType: 'connection_deleted', gone: true }
 			if (!found.row.transform_enabled || !found.transform) return { body: raw, contentType: event.content_type }
 			const input = JSON.parse(new TextDecoder().decode(raw)) as unknown
 			const output = await found.transform.apply(input)

@@ -15,6 +15,7 @@ const DestinationType = t.String({
 const Method = t.Union([t.Literal('POST'), t.Literal('PUT'), t.Literal('PATCH')], { description: 'HTTP method (default POST)' })
 const HeadersField = t.Union([JsonObject, t.Null()], { description: 'Extra request headers, name → string value (max 50); null clears' })
 const Timeout = t.Integer({ minimum: 1000, maximum: 120000, description: 'Request timeout in ms (default 30000)' })
+const TimeoutSeconds = t.Integer({ minimum: 1, maximum: 120, description: 'Request timeout in seconds: alias of timeout_ms (the HTTP provider page’s name); when both are sent they must agree' })
 const AuthTypeField = t.String({ description: 'none (default) | bearer | basic | api_key | custom' })
 const AuthConfig = t.Union([JsonObject, t.Null()], {
 	description: 'bearer {token}; basic {username, password}; api_key {header (default X-API-Key), key}; custom {headers: {name: value}}. Stored encrypted, returned masked.'
@@ -40,6 +41,7 @@ const common = {
 	method: t.Optional(Method),
 	headers: t.Optional(HeadersField),
 	timeout_ms: t.Optional(Timeout),
+	timeout: t.Optional(TimeoutSeconds),
 	auth_type: t.Optional(AuthTypeField),
 	auth_config: t.Optional(AuthConfig),
 	signing_config: t.Optional(SigningConfigField),
@@ -82,6 +84,7 @@ export const Destination = t.Object({
 	method: t.String(),
 	headers: Nullable(t.String({ description: 'JSON string object' })),
 	timeout_ms: t.Integer(),
+	timeout: t.Number({ description: 'timeout_ms in seconds (alias)' }),
 	auth_type: t.String(),
 	auth_config: Nullable(t.String({ description: 'JSON string; secret values masked (last 4 characters)' })),
 	status: t.String(),
@@ -118,12 +121,8 @@ export const Circuit = t.Object({
 /** `{"circuit":{…}}` */
 export const CircuitEnvelope = t.Object({ circuit: Circuit })
 
-/** `half-open`: the cooldown ended and one probe is allowed through. */
-export type CircuitState = 'closed' | 'open' | 'half-open'
 /** How the worker authenticates to the receiver. */
 export type AuthType = 'none' | 'bearer' | 'basic' | 'api_key' | 'custom'
-/** Retry delay rule over `retry_intervals` (reference §3.5). */
-export type BackoffType = 'exponential' | 'linear' | 'fixed'
 
 /** Opened auth settings, one shape per `auth_type`. */
 export type DestinationAuth =
@@ -143,7 +142,7 @@ export interface SigningConfig {
 	timestamp_header: string
 }
 
-/** Everything the delivery worker needs about one destination, secrets opened. */
+/** A destination with its secrets opened, for the delivery worker (which reads its policy from `row`). */
 export interface DeliveryTarget {
 	/** The stored row as is: its credential columns are still sealed, use `auth` and `signing`. */
 	row: DestinationRow
@@ -151,7 +150,4 @@ export interface DeliveryTarget {
 	headers: Record<string, string>
 	auth: DestinationAuth
 	signing: SigningConfig | null
-	/** `maxAttempts` counts every attempt, the first included. */
-	retry: { enabled: boolean; maxAttempts: number; backoff: BackoffType; intervalsSec: number[] }
-	breaker: { enabled: boolean; threshold: number; resetMs: number }
 }

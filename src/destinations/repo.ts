@@ -2,7 +2,6 @@ import type { Database } from 'bun:sqlite'
 import { prepare, seekOf, type SqlValue, whereOf } from '../db/sql'
 import type { Seek } from '../lib/pagination'
 import { rethrowAsConflict } from '../db/unique'
-import type { CircuitState } from './model'
 
 /** A `destinations` row as stored: epoch-ms times, 0/1 flags, JSON as text, credentials sealed. */
 export interface DestinationRow {
@@ -30,27 +29,14 @@ export interface DestinationRow {
 	circuit_breaker_enabled: number
 	circuit_breaker_threshold: number
 	circuit_breaker_reset_ms: number
-	circuit_state: string
-	circuit_failure_count: number
-	circuit_opened_at: number | null
-	circuit_next_probe_at: number | null
-	circuit_last_transition_at: number | null
 	created_at: number
 	updated_at: number
 }
 
-/** Breaker state as the delivery worker persists it (epoch-ms times). */
-export interface CircuitRecord {
-	state: CircuitState
-	failure_count: number
-	opened_at: number | null
-	next_probe_at: number | null
-	last_transition_at: number | null
-}
-
 /**
  * Columns a PATCH may change. Counters and breaker state are left out on
- * purpose: the delivery worker writes them concurrently with API updates.
+ * purpose: the delivery repo writes them concurrently with API updates
+ * (repo-record.ts, repo-circuits.ts).
  */
 const MUTABLE = [
 	'name', 'slug', 'type', 'url', 'method', 'headers', 'timeout_ms', 'auth_type', 'auth_config', 'signing_config',
@@ -58,10 +44,10 @@ const MUTABLE = [
 	'circuit_breaker_enabled', 'circuit_breaker_threshold', 'circuit_breaker_reset_ms', 'updated_at'
 ] as const satisfies readonly (keyof DestinationRow)[]
 
-const ALL = [
-	'id', 'org_id', 'env_id', ...MUTABLE, 'event_count', 'last_delivery_at', 'circuit_state', 'circuit_failure_count',
-	'circuit_opened_at', 'circuit_next_probe_at', 'circuit_last_transition_at', 'created_at'
-] as const satisfies readonly (keyof DestinationRow)[]
+// Breaker state is not here: a new destination starts closed by the columns' defaults, and only
+// the delivery side reads or writes it (delivery/circuits.ts over delivery/repo-circuits.ts).
+const ALL = ['id', 'org_id', 'env_id', ...MUTABLE, 'event_count', 'last_delivery_at', 'created_at'] as const satisfies readonly (keyof DestinationRow)[]
+const SELECT = `SELECT ${ALL.join(', ')} FROM destinations`
 
 /** The destinations table, as the Store exposes it. */
 export type DestinationsRepo = ReturnType<typeof createDestinationsRepo>
@@ -70,59 +56,11 @@ function slugConflict(err: unknown, slug: string): never {
 	rethrowAsConflict(err, `A destination with slug '${slug}' already exists in this environment`, '/slug')
 }
 
-interface CircuitColumns {
-	circuit_state: CircuitState
-	circuit_failure_count: number
-	circuit_opened_at: number | null
-	circuit_next_probe_at: number | null
-	circuit_last_transition_at: number | null
-}
-
-/** The columns the delivery worker owns: breaker state and delivery counters. */
-function workerColumns(db: Database) {
-	const circuitOf = prepare<CircuitColumns, [string]>(
-		db,
-		`SELECT circuit_state, circuit_failure_count, circuit_opened_at, circuit_next_probe_at, circuit_last_transition_at
-		 FROM destinations WHERE id = $1`
-	)
-	const writeCircuit = prepare(
-		db,
-		`UPDATE destinations SET circuit_state = $2, circuit_failure_count = $3, circuit_opened_at = $4,
-		 circuit_next_probe_at = $5, circuit_last_transition_at = $6 WHERE id = $1`
-	)
-	// Workers may finish out of order: last_delivery_at only moves forward.
-	const bump = prepare(
-		db,
-		`UPDATE destinations SET event_count = event_count + 1,
-		 last_delivery_at = CASE WHEN last_delivery_at IS NULL OR last_delivery_at < $2 THEN $2 ELSE last_delivery_at END
-		 WHERE id = $1`
-	)
-	return {
-		/** Null when the destination does not exist. */
-		async getCircuit(id: string): Promise<CircuitRecord | null> {
-			const c = circuitOf.get(id)
-			if (!c) return null
-			return {
-				state: c.circuit_state, failure_count: c.circuit_failure_count, opened_at: c.circuit_opened_at,
-				next_probe_at: c.circuit_next_probe_at, last_transition_at: c.circuit_last_transition_at
-			}
-		},
-		/** False when the destination does not exist (e.g. deleted mid-delivery). */
-		async setCircuit(id: string, c: CircuitRecord): Promise<boolean> {
-			return writeCircuit.run(id, c.state, c.failure_count, c.opened_at, c.next_probe_at, c.last_transition_at).changes > 0
-		},
-		/** One more delivered event: `event_count + 1`, `last_delivery_at` = `at` (epoch ms) unless already later. */
-		async bumpDelivered(id: string, at: number): Promise<void> {
-			bump.run(id, at)
-		}
-	}
-}
-
 /** Prepares every statement once per database handle. */
 export function createDestinationsRepo(db: Database) {
 	const insert = prepare(db, `INSERT INTO destinations (${ALL.join(', ')}) VALUES (${ALL.map((_, i) => `$${i + 1}`).join(', ')})`)
 	const update = prepare(db, `UPDATE destinations SET ${MUTABLE.map((c, i) => `${c} = $${i + 3}`).join(', ')} WHERE id = $1 AND env_id = $2`)
-	const byId = prepare<DestinationRow, [string]>(db, 'SELECT * FROM destinations WHERE id = $1')
+	const byId = prepare<DestinationRow, [string]>(db, `${SELECT} WHERE id = $1`)
 	const count = prepare<{ n: number }, [string]>(db, 'SELECT COUNT(*) AS n FROM destinations WHERE env_id = $1')
 	const remove = prepare(db, 'DELETE FROM destinations WHERE id = $1 AND env_id = $2')
 	const anySealed = prepare<{ v: string }, []>(
@@ -131,7 +69,6 @@ export function createDestinationsRepo(db: Database) {
 	)
 
 	return {
-		...workerColumns(db),
 		async insert(row: DestinationRow): Promise<void> {
 			try {
 				insert.run(...ALL.map((c) => row[c]))

@@ -50,6 +50,14 @@ export function checkUrl(url: string | undefined): string {
 	return url
 }
 
+/** `timeout_ms`, or `timeout` (seconds, the reference's alias); undefined when neither is sent. */
+export function timeoutMsOf(body: { timeout_ms?: number | undefined; timeout?: number | undefined }): number | undefined {
+	if (body.timeout === undefined) return body.timeout_ms
+	const ms = body.timeout * 1000
+	if (body.timeout_ms !== undefined && body.timeout_ms !== ms) throw new ValidationFailed('/timeout', `must equal timeout_ms / 1000 when both are sent (got ${body.timeout} and ${body.timeout_ms})`)
+	return ms
+}
+
 /** `provider_config` (alias `config`) is for the non-http types only. */
 export function checkNoProviderConfig(body: { provider_config?: unknown; config?: unknown }): void {
 	for (const key of ['provider_config', 'config'] as const) {
@@ -90,6 +98,8 @@ function credential(config: Record<string, unknown>, key: string, type: AuthType
 	if (value === undefined) throw new ValidationFailed(path, `is required for auth_type ${type}`)
 	if (typeof value !== 'string' || value.length === 0) throw new ValidationFailed(path, 'must be a non-empty string')
 	if (value.length > MAX_CREDENTIAL) throw new ValidationFailed(path, `must be at most ${MAX_CREDENTIAL} characters`)
+	// Accepted, such a value would make every delivery fail: it cannot go into a header (or, for basic, is a paste error).
+	if (/[\r\n\0]/.test(value)) throw new ValidationFailed(path, 'must not contain CR, LF or NUL')
 	return value
 }
 
@@ -167,4 +177,34 @@ export function parseSigning(config: Record<string, unknown>): SigningConfig {
 		throw new ValidationFailed('/signing_config/timestamp_header', 'must differ from header')
 	}
 	return signing
+}
+
+/** Header names (lower case) the auth settings send. */
+export function authHeaderNames(auth: DestinationAuth): string[] {
+	switch (auth.type) {
+		case 'bearer':
+		case 'basic':
+			return ['authorization']
+		case 'api_key':
+			return [auth.config.header.toLowerCase()]
+		case 'custom':
+			return Object.keys(auth.config.headers).map((k) => k.toLowerCase())
+		default:
+			return []
+	}
+}
+
+/**
+ * The signature (and its timestamp) would silently replace a credential header of the
+ * same name, so the receiver would never see the token: refuse the pair.
+ */
+export function checkSigningVsAuth(auth: DestinationAuth, signing: SigningConfig | null): void {
+	if (!signing) return
+	const taken = new Set(authHeaderNames(auth))
+	if (taken.has(signing.header.toLowerCase())) {
+		throw new ValidationFailed('/signing_config/header', `must differ from the ${auth.type} auth header '${signing.header}' (header names are case-insensitive)`)
+	}
+	if (signing.include_timestamp && taken.has(signing.timestamp_header.toLowerCase())) {
+		throw new ValidationFailed('/signing_config/timestamp_header', `must differ from the ${auth.type} auth header '${signing.timestamp_header}' (header names are case-insensitive)`)
+	}
 }

@@ -4,11 +4,13 @@ import type { SecretBox } from '../lib/crypto'
 import { NotFound, PlanLimitReached } from '../lib/errors'
 import { newId } from '../lib/ids'
 import { type Page, pageOf, seekFrom } from '../lib/pagination'
+import type { Circuit } from '../delivery/breaker'
+import type { Circuits } from '../delivery/circuits'
 import type {
-	BackoffType, CreateDestinationBody, DeliveryTarget, Destination, DestinationAuth, ListDestinationsOptions, SigningConfig, UpdateDestinationBody
+	CreateDestinationBody, DeliveryTarget, Destination, DestinationAuth, ListDestinationsOptions, SigningConfig, UpdateDestinationBody
 } from './model'
-import type { CircuitRecord, DestinationRow, DestinationsRepo } from './repo'
-import { checkHeaderMap, checkNoProviderConfig, checkUrl, DEFAULT_RETRY_INTERVALS, parseSigning, parseAuth, parseAuthType, parseDestinationType } from './rules'
+import type { DestinationRow, DestinationsRepo } from './repo'
+import { checkHeaderMap, checkNoProviderConfig, checkUrl, DEFAULT_RETRY_INTERVALS, parseSigning, parseAuth, parseAuthType, parseDestinationType, timeoutMsOf, checkSigningVsAuth } from './rules'
 import { maskAuthConfig, maskProviderConfig, maskSigningConfig, openJson, sealJson } from './secrets'
 
 const json = (value: unknown) => (value === null || value === undefined ? null : JSON.stringify(value))
@@ -21,7 +23,7 @@ export interface DestinationLimits {
 
 /** The circuit as the API shows it: ISO times. */
 export interface CircuitWire {
-	circuit: { state: CircuitRecord['state']; failure_count: number; opened_at: string | null; next_probe_at: string | null; last_transition_at: string | null }
+	circuit: { state: Circuit['state']; failure_count: number; opened_at: string | null; next_probe_at: string | null; last_transition_at: string | null }
 }
 
 /** Destination rules: defaults, credential sealing, quotas, tenancy, and the delivery worker's view. */
@@ -32,7 +34,9 @@ export class DestinationsService {
 		private readonly repo: DestinationsRepo,
 		private readonly secrets: SecretBox,
 		private readonly clock: Clock,
-		private readonly limits: DestinationLimits
+		private readonly limits: DestinationLimits,
+		/** Breaker state has one owner, the delivery side: the API reads and resets it there. */
+		private readonly circuits: Pick<Circuits, 'read' | 'reset'>
 	) {}
 
 	/** Called with a destination id after every write (the delivery worker drops its cached copy on it). */
@@ -57,10 +61,11 @@ export class DestinationsService {
 		const headers = body.headers == null ? null : checkHeaderMap(body.headers, '/headers')
 		const credentials = parseAuth(body.auth_type ?? 'none', body.auth_config)
 		const signing = body.signing_config == null ? null : parseSigning(body.signing_config)
+		checkSigningVsAuth(credentials, signing)
 		const now = this.clock.now()
 		return {
 			id: newId('dst'), org_id: auth.orgId, env_id: auth.envId, name: body.name, slug: body.slug, type, url,
-			method: body.method ?? 'POST', headers: json(headers), timeout_ms: body.timeout_ms ?? 30000,
+			method: body.method ?? 'POST', headers: json(headers), timeout_ms: timeoutMsOf(body) ?? 30000,
 			auth_type: credentials.type, auth_config: sealJson(this.secrets, credentials.config),
 			signing_config: sealJson(this.secrets, signing), provider_config: null,
 			status: 'active', event_count: 0, last_delivery_at: null,
@@ -68,7 +73,6 @@ export class DestinationsService {
 			retry_backoff_type: body.retry_backoff_type ?? 'exponential', retry_intervals: JSON.stringify(body.retry_intervals ?? DEFAULT_RETRY_INTERVALS),
 			circuit_breaker_enabled: flag(body.circuit_breaker_enabled ?? true), circuit_breaker_threshold: body.circuit_breaker_threshold ?? 5,
 			circuit_breaker_reset_ms: body.circuit_breaker_reset_ms ?? 60000,
-			circuit_state: 'closed', circuit_failure_count: 0, circuit_opened_at: null, circuit_next_probe_at: null, circuit_last_transition_at: null,
 			created_at: now, updated_at: now
 		}
 	}
@@ -94,6 +98,9 @@ export class DestinationsService {
 	async update(auth: AuthContext, id: string, body: UpdateDestinationBody): Promise<Destination> {
 		const current = await this.#find(auth, id)
 		const next = this.#applyPatch(current, body)
+		if (body.auth_type !== undefined || body.auth_config !== undefined || body.signing_config !== undefined) {
+			checkSigningVsAuth(this.#openAuth(next), openJson<SigningConfig>(this.secrets, next.signing_config))
+		}
 		await this.repo.update(next)
 		this.#emit(next.id)
 		return this.#wire(next)
@@ -115,7 +122,7 @@ export class DestinationsService {
 			url,
 			method: body.method ?? cur.method,
 			headers,
-			timeout_ms: body.timeout_ms ?? cur.timeout_ms,
+			timeout_ms: timeoutMsOf(body) ?? cur.timeout_ms,
 			signing_config: signing,
 			status: body.status ?? cur.status,
 			retry_enabled: pickFlag(body.retry_enabled, cur.retry_enabled),
@@ -156,7 +163,7 @@ export class DestinationsService {
 
 	async circuit(auth: AuthContext, id: string): Promise<CircuitWire> {
 		const { id: found } = await this.#find(auth, id)
-		const circuit = await this.repo.getCircuit(found)
+		const circuit = await this.circuits.read(found)
 		if (!circuit) throw new NotFound('Destination')
 		return circuitToWire(circuit)
 	}
@@ -164,11 +171,15 @@ export class DestinationsService {
 	/** Manual reset: closed, count cleared, no probe pending. The worker hears of it through onChange. */
 	async resetCircuit(auth: AuthContext, id: string): Promise<CircuitWire> {
 		const { id: found } = await this.#find(auth, id)
-		// opened_at is cleared too: it describes the current open period, and there is none.
-		const circuit: CircuitRecord = { state: 'closed', failure_count: 0, opened_at: null, next_probe_at: null, last_transition_at: this.clock.now() }
-		if (!(await this.repo.setCircuit(found, circuit))) throw new NotFound('Destination')
+		const circuit = await this.circuits.reset(found)
+		if (!circuit) throw new NotFound('Destination')
 		this.#emit(found)
 		return circuitToWire(circuit)
+	}
+
+	/** Whether the destination is still stored (any environment); reads the row, opens no secret. */
+	async exists(id: string): Promise<boolean> {
+		return (await this.repo.findById(id)) !== null
 	}
 
 	/**
@@ -178,18 +189,17 @@ export class DestinationsService {
 	async resolveForDelivery(id: string): Promise<DeliveryTarget | null> {
 		const row = await this.repo.findById(id)
 		if (!row) return null
-		const config = openJson<NonNullable<DestinationAuth['config']>>(this.secrets, row.auth_config)
 		return {
 			row,
 			headers: row.headers === null ? {} : (JSON.parse(row.headers) as Record<string, string>),
-			auth: (row.auth_type === 'none' || config === null ? { type: 'none', config: null } : { type: row.auth_type, config }) as DestinationAuth,
-			signing: openJson<SigningConfig>(this.secrets, row.signing_config),
-			retry: {
-				enabled: row.retry_enabled === 1, maxAttempts: row.retry_max_attempts,
-				backoff: row.retry_backoff_type as BackoffType, intervalsSec: JSON.parse(row.retry_intervals) as number[]
-			},
-			breaker: { enabled: row.circuit_breaker_enabled === 1, threshold: row.circuit_breaker_threshold, resetMs: row.circuit_breaker_reset_ms }
+			auth: this.#openAuth(row),
+			signing: openJson<SigningConfig>(this.secrets, row.signing_config)
 		}
+	}
+
+	#openAuth(row: DestinationRow): DestinationAuth {
+		const config = openJson<NonNullable<DestinationAuth['config']>>(this.secrets, row.auth_config)
+		return (row.auth_type === 'none' || config === null ? { type: 'none', config: null } : { type: row.auth_type, config }) as DestinationAuth
 	}
 
 	/** Wire shape: ISO times, every credential masked, breaker state left to `/circuit`. */
@@ -198,7 +208,7 @@ export class DestinationsService {
 			id: row.id, org_id: row.org_id, env_id: row.env_id, name: row.name, slug: row.slug,
 			// Only http destinations exist so far, and they always have a url.
 			url: row.url ?? '',
-			method: row.method, headers: row.headers, timeout_ms: row.timeout_ms, auth_type: row.auth_type,
+			method: row.method, headers: row.headers, timeout_ms: row.timeout_ms, timeout: row.timeout_ms / 1000, auth_type: row.auth_type,
 			auth_config: maskAuthConfig(this.secrets, row.auth_config), status: row.status, event_count: row.event_count,
 			last_delivery_at: toIso(row.last_delivery_at), created_at: toIso(row.created_at), updated_at: toIso(row.updated_at),
 			retry_enabled: row.retry_enabled, retry_max_attempts: row.retry_max_attempts, retry_backoff_type: row.retry_backoff_type,
@@ -214,7 +224,7 @@ export class DestinationsService {
 	}
 }
 
-function circuitToWire(c: CircuitRecord): CircuitWire {
+function circuitToWire(c: Circuit): CircuitWire {
 	return {
 		circuit: {
 			state: c.state, failure_count: c.failure_count, opened_at: toIso(c.opened_at),

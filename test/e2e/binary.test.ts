@@ -58,6 +58,39 @@ describe('compiled binary', () => {
 		expect(source.url).toBe(`${server.url}/v1/ingest/${source.id}`)
 	})
 
+	it('runs transforms in its own child processes, a runaway one included', async () => {
+		const api = async (path: string, body: unknown) => {
+			const res = await fetch(`${server.url}${path}`, { method: 'POST', headers: { 'x-api-key': key, 'content-type': 'application/json' }, body: JSON.stringify(body) })
+			return (await res.json()) as Record<string, { id: string }>
+		}
+		const attemptOf = async (eventId: string) => {
+			for (let i = 0; i < 250; i++) {
+				const res = await fetch(`${server.url}/v1/delivery-attempts?event_id=${eventId}`, { headers: { 'x-api-key': key } })
+				const [a] = ((await res.json()) as { delivery_attempts: Record<string, unknown>[] }).delivery_attempts
+				if (a) return a
+				await Bun.sleep(20)
+			}
+			throw new Error('no attempt recorded')
+		}
+		const src = (await api('/v1/sources', { name: 'tf', slug: 'tf' })).source?.id
+		// Loopback is refused by this server's SSRF guard: the transform still runs first, and the
+		// recorded body size shows its output.
+		const dst = (await api('/v1/destinations', { name: 'tf', slug: 'tf', url: 'http://127.0.0.1:9/x', retry_max_attempts: 1 })).destination?.id
+		await api('/v1/connections', { name: 'sum', source_id: src, destination_id: dst, transform_expression: '{"sum": $sum(n)}' })
+		const ok = (await api(`/v1/ingest/${src}`, { n: [1, 2, 3] })).event_id as unknown as string
+		expect(await attemptOf(ok)).toMatchObject({ error_type: 'network_error', request_body_size: '{"sum":6}'.length })
+
+		const src2 = (await api('/v1/sources', { name: 'tf2', slug: 'tf2' })).source?.id
+		await api('/v1/connections', { name: 'runaway', source_id: src2, destination_id: dst, transform_expression: '{"m": $contains(s, /a*a*a*a*a*b/)}' })
+		const stuck = (await api(`/v1/ingest/${src2}`, { s: 'a'.repeat(400) })).event_id as unknown as string
+		const started = Date.now()
+		expect((await fetch(`${server.url}/healthz`)).status).toBe(200)
+		expect(Date.now() - started).toBeLessThan(500)
+		const failed = await attemptOf(stuck)
+		expect(failed).toMatchObject({ error_type: 'transform_error' })
+		expect(String(failed.error)).toContain('time limit')
+	})
+
 	it('stops cleanly on SIGTERM', async () => {
 		expect(await server.stop()).toBe(0)
 	})

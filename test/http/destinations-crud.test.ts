@@ -74,8 +74,8 @@ describe('GET/PATCH/DELETE /v1/destinations/:id', () => {
 		expect(status).toBe(200)
 		expect(after).toMatchObject({ name: 'after', timeout_ms: 5000, auth_config: '{"token":"****abcd"}' })
 		expect(String(after.updated_at) > String(dst.updated_at)).toBe(true)
-		const { name: _n, timeout_ms: _t, updated_at: _u, ...rest } = after
-		const { name: _n2, timeout_ms: _t2, updated_at: _u2, ...restBefore } = dst
+		const { name: _n, timeout_ms: _t, timeout: _ts, updated_at: _u, ...rest } = after
+		const { name: _n2, timeout_ms: _t2, timeout: _ts2, updated_at: _u2, ...restBefore } = dst
 		expect(rest).toEqual(restBefore)
 		const target = await t.ctx.destinations.resolveForDelivery(dst.id)
 		expect(target?.auth).toEqual({ type: 'bearer', config: { token: 'token-kept-abcd' } })
@@ -197,7 +197,7 @@ describe('circuit breaker API', () => {
 		expect(await res.json()).toEqual({ circuit: { state: 'closed', failure_count: 0, opened_at: null, next_probe_at: null, last_transition_at: null } })
 
 		const openedAt = Date.UTC(2026, 0, 1, 12)
-		await t.ctx.store.destinations.setCircuit(dst.id, { state: 'open', failure_count: 5, opened_at: openedAt, next_probe_at: openedAt + 60000, last_transition_at: openedAt })
+		await t.ctx.store.deliveries.setCircuit(dst.id, { state: 'open', failure_count: 5, opened_at: openedAt, next_probe_at: openedAt + 60000, last_transition_at: openedAt })
 		expect(await (await t.call('GET', `/v1/destinations/${dst.id}/circuit`)).json()).toEqual({
 			circuit: { state: 'open', failure_count: 5, opened_at: '2026-01-01T12:00:00.000Z', next_probe_at: '2026-01-01T12:01:00.000Z', last_transition_at: '2026-01-01T12:00:00.000Z' }
 		})
@@ -215,12 +215,12 @@ describe('circuit breaker API', () => {
 
 	it('a PATCH does not overwrite breaker state or counters the worker wrote', async () => {
 		const dst = await create({ name: 'w', slug: 'worker-owned' })
-		await t.ctx.store.destinations.setCircuit(dst.id, { state: 'half-open', failure_count: 3, opened_at: 1, next_probe_at: 2, last_transition_at: 3 })
-		await t.ctx.store.destinations.bumpDelivered(dst.id, Date.UTC(2026, 1, 1))
-		await t.ctx.store.destinations.bumpDelivered(dst.id, Date.UTC(2025, 1, 1))
+		await t.ctx.store.deliveries.setCircuit(dst.id, { state: 'half-open', failure_count: 3, opened_at: 1, next_probe_at: 2, last_transition_at: 3 })
+		await t.ctx.store.deliveries.bumpDelivered(dst.id, Date.UTC(2026, 1, 1))
+		await t.ctx.store.deliveries.bumpDelivered(dst.id, Date.UTC(2025, 1, 1))
 		const { destination } = await patch(dst.id, { name: 'renamed' })
 		expect(destination).toMatchObject({ event_count: 2, last_delivery_at: '2026-02-01T00:00:00.000Z' })
-		expect(await t.ctx.store.destinations.getCircuit(dst.id)).toEqual({ state: 'half-open', failure_count: 3, opened_at: 1, next_probe_at: 2, last_transition_at: 3 })
+		expect(await t.ctx.store.deliveries.getCircuit(dst.id)).toEqual({ state: 'half-open', failure_count: 3, opened_at: 1, next_probe_at: 2, last_transition_at: 3 })
 	})
 })
 
@@ -240,8 +240,7 @@ describe('resolveForDelivery', () => {
 		expect(target?.signing).toEqual({
 			secret: 'plain-signing-0002', algorithm: 'sha256', header: 'X-hookstream-Signature', prefix: 'sha256=', include_timestamp: true, timestamp_header: 'X-Ts'
 		})
-		expect(target?.retry).toEqual({ enabled: true, maxAttempts: 4, backoff: 'linear', intervalsSec: [15] })
-		expect(target?.breaker).toEqual({ enabled: true, threshold: 3, resetMs: 9000 })
+		expect(target?.row).toMatchObject({ retry_max_attempts: 4, retry_backoff_type: 'linear', retry_intervals: '[15]', circuit_breaker_threshold: 3, circuit_breaker_reset_ms: 9000 })
 	})
 
 	it('returns null for unknown and malformed ids', async () => {

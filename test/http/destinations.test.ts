@@ -4,7 +4,7 @@ import { makeTestApp, type TestApp } from '../helpers'
 /** Every key of the reference's Destination row plus signing_config, with JSON types. */
 const ROW_KEYS: Record<string, 'string' | 'number' | 'string|null' | 'number|null'> = {
 	id: 'string', org_id: 'string', env_id: 'string', name: 'string', slug: 'string', url: 'string', method: 'string',
-	headers: 'string|null', timeout_ms: 'number', auth_type: 'string', auth_config: 'string|null', status: 'string',
+	headers: 'string|null', timeout_ms: 'number', timeout: 'number', auth_type: 'string', auth_config: 'string|null', status: 'string',
 	event_count: 'number', last_delivery_at: 'string|null', created_at: 'string', updated_at: 'string',
 	retry_enabled: 'number|null', retry_max_attempts: 'number|null', retry_backoff_type: 'string|null',
 	retry_intervals: 'string|null', circuit_breaker_enabled: 'number|null', circuit_breaker_threshold: 'number|null',

@@ -6,17 +6,17 @@ const intervals = [30, 300, 1800, 7200, 86400]
 
 describe('retry policy (reference §3.5)', () => {
 	it('exponential uses the intervals as a table, reusing the last', () => {
-		const p = { enabled: true, maxAttempts: 10, backoff: 'exponential' as const, intervalsSec: intervals }
+		const p = { enabled: true, maxAttempts: 10, backoff: 'exponential' as const, intervalsSec: intervals, unitMs: 1000 }
 		expect([1, 2, 3, 4, 5, 6, 9].map((n) => retryDelayMs(p, n) / 1000)).toEqual([30, 300, 1800, 7200, 86400, 86400, 86400])
 	})
 
 	it('linear multiplies the first interval; fixed repeats it', () => {
-		expect([1, 2, 3, 4, 5].map((n) => retryDelayMs({ enabled: true, maxAttempts: 5, backoff: 'linear', intervalsSec: intervals }, n) / 1000)).toEqual([30, 60, 90, 120, 150])
-		expect([1, 2, 5].map((n) => retryDelayMs({ enabled: true, maxAttempts: 5, backoff: 'fixed', intervalsSec: intervals }, n) / 1000)).toEqual([30, 30, 30])
+		expect([1, 2, 3, 4, 5].map((n) => retryDelayMs({ enabled: true, maxAttempts: 5, backoff: 'linear', intervalsSec: intervals, unitMs: 1000 }, n) / 1000)).toEqual([30, 60, 90, 120, 150])
+		expect([1, 2, 5].map((n) => retryDelayMs({ enabled: true, maxAttempts: 5, backoff: 'fixed', intervalsSec: intervals, unitMs: 1000 }, n) / 1000)).toEqual([30, 30, 30])
 	})
 
 	it('counts every attempt, the first included', () => {
-		const p = { enabled: true, maxAttempts: 3, backoff: 'fixed' as const, intervalsSec: [1] }
+		const p = { enabled: true, maxAttempts: 3, backoff: 'fixed' as const, intervalsSec: [1], unitMs: 1000 }
 		expect([1, 2, 3].map((n) => shouldRetry(p, n))).toEqual([true, true, false])
 		expect(shouldRetry({ ...p, enabled: false }, 1)).toBe(false)
 	})

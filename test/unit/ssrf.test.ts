@@ -1,5 +1,5 @@
 import { describe, expect, it } from 'bun:test'
-import { assertPublicUrl, isBlockedAddress } from '../../src/delivery/ssrf'
+import { defaultGuard, isBlockedAddress, pinUrl } from '../../src/delivery/ssrf'
 
 describe('SSRF guard', () => {
 	it('refuses private, loopback, link-local, metadata and smuggled forms', () => {
@@ -14,8 +14,8 @@ describe('SSRF guard', () => {
 
 	it('checks literal hosts in URLs, including shorthand and bracketed forms', async () => {
 		for (const url of ['http://127.0.0.1/', 'http://[::1]:8080/', 'http://2130706433/', 'http://0x7f.1/', 'http://127.1/', 'http://localhost/']) {
-			await expect(assertPublicUrl(new URL(url), false)).rejects.toThrow('private or internal')
+			await expect(pinUrl(new URL(url), defaultGuard(false))).rejects.toThrow('private or internal')
 		}
-		await expect(assertPublicUrl(new URL('http://127.0.0.1/'), true)).resolves.toBeUndefined()
+		expect(await pinUrl(new URL('http://127.0.0.1/'), defaultGuard(true))).toEqual({ url: 'http://127.0.0.1/', address: '127.0.0.1', host: '127.0.0.1', serverName: null })
 	})
 })

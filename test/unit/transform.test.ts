@@ -130,6 +130,9 @@ describe('compileTransform: runaway expressions are bounded', () => {
 
 	it('one runaway does not poison the compiled expression', async () => {
 		const tf = compileTransform('data.amount > 0 ? {"ok": true} : ($l := function($i){ $l($i + 1) }; $l(0))')
+		// The runaway branch really runs (amount 0) and is stopped; the same compiled expression then works.
+		const err = await failure(tf.apply({ ...body, data: { ...body.data, amount: 0 } }))
+		expect(err.code).toBe('D1012')
 		expect(await tf.apply(body)).toEqual({ ok: true })
 	})
 })

@@ -1,0 +1,90 @@
+import type { Database } from 'bun:sqlite'
+import { prepare } from '../db/sql'
+import type { DeliveryRow } from './repo'
+import { eventStatusStatement } from './repo-record'
+
+/** The outbox as a queue: what is due, claiming with a lease, and taking leases back. */
+export function queueStatements(db: Database) {
+	const nextDue = prepare<{ due: number | null }, [string]>(db, "SELECT MIN(due_at) AS due FROM deliveries WHERE destination_id = $1 AND state = 'queued'")
+	const withWork = prepare<{ destination_id: string }, []>(db, "SELECT id AS destination_id FROM destinations WHERE EXISTS (SELECT 1 FROM deliveries d WHERE d.destination_id = destinations.id AND d.state = 'queued')")
+	const claim = prepare<DeliveryRow, [number, string, number, string, number, number]>(
+		db,
+		`UPDATE deliveries SET state = 'leased', lease_owner = $2, lease_expires_at = $3, updated_at = $1
+		 WHERE id IN (SELECT id FROM deliveries WHERE destination_id = $4 AND state = 'queued' AND due_at <= $5 ORDER BY due_at, id LIMIT $6)
+		 RETURNING *`
+	)
+	const release = prepare<{ id: string }, [number]>(db, "UPDATE deliveries SET state = 'queued', lease_owner = NULL, lease_expires_at = NULL WHERE state = 'leased' AND lease_expires_at < $1 RETURNING id")
+	const releaseOwned = prepare(db, "UPDATE deliveries SET state = 'queued', lease_owner = NULL, lease_expires_at = NULL WHERE state = 'leased' AND lease_owner = $1")
+	const byId = prepare<DeliveryRow, [string]>(db, 'SELECT * FROM deliveries WHERE id = $1')
+	return {
+		/** Destinations that have queued work (due or not). */
+		async destinationsWithWork(): Promise<string[]> {
+			return withWork.all().map((r) => r.destination_id)
+		},
+		async nextDueAt(destinationId: string): Promise<number | null> {
+			return nextDue.get(destinationId)?.due ?? null
+		},
+		/** Leases up to `limit` due deliveries of one destination, oldest first. */
+		async claim(destinationId: string, now: number, limit: number, owner: string, leaseUntil: number): Promise<DeliveryRow[]> {
+			const rows = claim.all(now, owner, leaseUntil, destinationId, now, limit)
+			return rows.sort((x, y) => x.due_at - y.due_at || (x.id < y.id ? -1 : 1))
+		},
+		/** Sweeper: leases whose holder vanished go back to the queue. */
+		async releaseExpired(now: number): Promise<number> {
+			return release.all(now).length
+		},
+		async releaseOwned(owner: string): Promise<void> {
+			releaseOwned.run(owner)
+		},
+		async findById(id: string): Promise<DeliveryRow | null> {
+			return byId.get(id)
+		}
+	}
+}
+
+/** Finished deliveries going back in the queue (manual retries), and deliveries closed for good. */
+export function requeueStatements(db: Database) {
+	const eventStatus = eventStatusStatement(db)
+	const requeue = prepare<{ id: string; event_id: string }, [string, number, string]>(
+		db,
+		`UPDATE deliveries SET state = 'queued', attempts = 0, due_at = $2, trigger_type = $3, updated_at = $2
+		 WHERE id = $1 AND state IN ('dead', 'delivered') AND EXISTS (SELECT 1 FROM destinations WHERE destinations.id = deliveries.destination_id)
+		 RETURNING id, event_id`
+	)
+	const orphaned = prepare<{ event_id: string }, [string, number]>(
+		db,
+		"UPDATE deliveries SET state = 'dead', lease_owner = NULL, lease_expires_at = NULL, updated_at = $2 WHERE destination_id = $1 AND state IN ('queued', 'leased') RETURNING event_id"
+	)
+	const deadOf = prepare<{ id: string }, [string, string | null]>(
+		db,
+		`SELECT d.id FROM deliveries d WHERE d.destination_id = $1 AND d.state = 'dead' AND ($2 IS NULL OR EXISTS (
+			SELECT 1 FROM delivery_attempts a WHERE a.delivery_id = d.id AND a.is_dlq = 1 AND a.error_type = $2)) ORDER BY d.id`
+	)
+	return {
+		/** Puts finished deliveries (dead, or delivered for a redelivery) back in the queue; returns the ids requeued. */
+		async requeue(ids: string[], now: number, trigger: string): Promise<string[]> {
+			return db.transaction(() => {
+				const done: string[] = []
+				for (const id of ids) {
+					const row = requeue.get(id, now, trigger)
+					if (!row) continue
+					done.push(row.id)
+					eventStatus.run(row.event_id)
+				}
+				return done
+			}).immediate()
+		},
+		/** A deleted destination's pending deliveries can never be made: close them so their events settle. */
+		async abandonDestination(destinationId: string, now: number): Promise<number> {
+			return db.transaction(() => {
+				const events = new Set(orphaned.all(destinationId, now).map((r) => r.event_id))
+				for (const id of events) eventStatus.run(id)
+				return events.size
+			}).immediate()
+		},
+		/** Dead deliveries of a destination whose last attempt failed with `errorType` (all when null). */
+		async deadOfDestination(destinationId: string, errorType: string | null): Promise<string[]> {
+			return deadOf.all(destinationId, errorType).map((r) => r.id)
+		}
+	}
+}
