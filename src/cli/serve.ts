@@ -2,6 +2,7 @@ import { isWellFormedKey } from '../auth/service'
 import type { Config } from '../config'
 import { type AppContext, createContext } from '../context'
 import { createApp } from '../http/app'
+import { serverErrorHandler } from '../http/errors'
 import { createFetch, ingestWebSocket } from '../http/server'
 import { createLogger } from '../lib/log'
 
@@ -37,10 +38,7 @@ export async function startServer(config: Readonly<Config>, adminKey?: string): 
 		maxRequestBodySize: Math.max(config.maxBodyBytes * 4, 256 * 1024 * 1024),
 		fetch: createFetch(ctx, app),
 		websocket: sockets,
-		error(err) {
-			log.error('unhandled server error', { error: err.stack ?? String(err) })
-			return new Response(JSON.stringify({ error: 'Internal server error', status: 500, request_id: 'req_000000000000' }), { status: 500, headers: { 'content-type': 'application/json' } })
-		}
+		error: serverErrorHandler(log)
 	})
 	await ctx.startBackground()
 	const flusher = setInterval(() => void ctx.keys.flushUsage().catch((e) => log.error('usage flush failed', { error: String(e) })), USAGE_FLUSH_MS)

@@ -1,14 +1,24 @@
 import { Elysia, ValidationError } from 'elysia'
 import { AppError, type ErrorDetail } from '../lib/errors'
+import { newRequestId } from '../lib/ids'
 import type { Logger } from '../lib/log'
 import { requestIdOf } from './request-id'
 import { queryOf } from './url'
 import { formatSchemaErrors, type SchemaError } from './validation-message'
 
-export function envelope(status: number, message: string, requestId: string, details?: ErrorDetail[], extra?: Record<string, unknown>): Response {
+/**
+ * The contract's error envelope `{error, status, request_id, details?}`: the one
+ * place it is built. HTTP answers wrap it in a Response (below); WebSocket frame
+ * replies send it as the frame's text.
+ */
+export function envelopeBody(status: number, message: string, requestId: string, details?: ErrorDetail[], extra?: Record<string, unknown>): Record<string, unknown> {
 	const body: Record<string, unknown> = { error: message, status, request_id: requestId, ...extra }
 	if (details?.length) body.details = details
-	return new Response(JSON.stringify(body), {
+	return body
+}
+
+export function envelope(status: number, message: string, requestId: string, details?: ErrorDetail[], extra?: Record<string, unknown>): Response {
+	return new Response(JSON.stringify(envelopeBody(status, message, requestId, details, extra)), {
 		status,
 		headers: { 'content-type': 'application/json', 'x-request-id': requestId }
 	})
@@ -18,6 +28,27 @@ export function appErrorResponse(error: AppError, requestId: string): Response {
 	const res = envelope(error.status, error.message, requestId, error.details, error.extra)
 	for (const [k, v] of Object.entries(error.headers ?? {})) res.headers.set(k, v)
 	return res
+}
+
+/** An error as a WebSocket frame reply: AppErrors keep their status and message, anything else is a bare 500. */
+export function appErrorFrame(err: unknown, requestId: string): { status: number; message: string; text: string } {
+	const known = err instanceof AppError
+	const status = known ? err.status : 500
+	const message = known ? err.message : 'Internal server error'
+	return { status, message, text: JSON.stringify(envelopeBody(status, message, requestId, known ? err.details : undefined, known ? err.extra : undefined)) }
+}
+
+/**
+ * Bun.serve's last-resort `error` handler (a throw that escaped every other
+ * handler). It has no request to read an id from, so it mints one and logs it
+ * with the stack, so the answer can still be matched to the log line.
+ */
+export function serverErrorHandler(log: Logger) {
+	return (err: Error): Response => {
+		const id = newRequestId()
+		log.error('unhandled server error', { request_id: id, error: err.stack ?? String(err) })
+		return envelope(500, 'Internal server error', id)
+	}
 }
 
 function fromValidation(err: ValidationError, request: Request): { message: string; details: ErrorDetail[] } {

@@ -3,7 +3,8 @@ import type { AppContext } from '../context'
 import { AppError } from '../lib/errors'
 import type { App } from './app'
 import { baseUrlOf } from './base-url'
-import { appErrorResponse } from './errors'
+import { appErrorFrame, appErrorResponse, envelope } from './errors'
+import { newRequestId } from '../lib/ids'
 import { tagRequest } from './request-id'
 import { pathOf, requestUrl } from './url'
 import { handleIngest, INGEST_PREFIX, sourceIdFromPath } from './ingest'
@@ -49,7 +50,7 @@ async function upgradeIngest(ctx: AppContext, request: Request, server: Server<S
 		throw err
 	}
 	const data: SocketData = { sourceId: sourceId ?? '', url: baseUrlOf(ctx.config, url) + url.pathname + url.search, headers: request.headers, peerIp }
-	return server.upgrade(request, { data }) ? true : new Response('WebSocket upgrade failed', { status: 400 })
+	return server.upgrade(request, { data }) ? true : envelope(400, 'WebSocket upgrade failed', tagRequest(request).id)
 }
 
 /**
@@ -83,12 +84,13 @@ export function ingestWebSocket(ctx: AppContext) {
 				const result = await ctx.ingest.accept(source, { method: 'WEBSOCKET', url: ws.data.url, headers: ws.data.headers, peerIp: ws.data.peerIp, body })
 				ws.send(JSON.stringify(result))
 			} catch (err) {
-				const status = err instanceof AppError ? err.status : 500
-				const error = err instanceof AppError ? err.message : 'Internal server error'
-				if (!(err instanceof AppError)) ctx.log.error('websocket ingest failed', { error: err instanceof Error ? err.stack : String(err) })
-				ws.send(JSON.stringify({ error, status, ...(err instanceof AppError ? err.extra : {}) }))
+				// Each frame is its own request: its reply carries its own id.
+				const requestId = newRequestId()
+				const { status, message, text } = appErrorFrame(err, requestId)
+				if (!(err instanceof AppError)) ctx.log.error('websocket ingest failed', { request_id: requestId, error: err instanceof Error ? err.stack : String(err) })
+				ws.send(text)
 				// The source went away or was disabled: end the stream.
-				if (status === 404 || status === 410 || (status === 403 && error === 'Source is disabled')) ws.close(1008, error)
+				if (status === 404 || status === 410 || (status === 403 && message === 'Source is disabled')) ws.close(1008, message)
 			}
 		}
 	}
