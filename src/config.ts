@@ -69,13 +69,19 @@ export function envName(name: OptionName): string {
 	return `HOOKSTREAM_${OPTIONS[name].flag.toUpperCase().replaceAll('-', '_')}`
 }
 
+/** The words a boolean setting accepts, on the command line (`--x=<word>`) and in its env twin. */
+export function parseBoolean(raw: string): boolean | undefined {
+	if (/^(1|true|yes|on)$/i.test(raw)) return true
+	if (/^(0|false|no|off)$/i.test(raw)) return false
+	return undefined
+}
+
 function parseValue(name: OptionName, raw: string | boolean, origin: string): unknown {
 	const spec: OptionSpec = OPTIONS[name]
 	if (spec.kind === 'bool') {
-		if (typeof raw === 'boolean') return raw
-		if (/^(1|true|yes|on)$/i.test(raw)) return true
-		if (/^(0|false|no|off)$/i.test(raw)) return false
-		throw new ConfigError(`${origin}: expected true or false, got "${raw}"`)
+		const on = typeof raw === 'boolean' ? raw : parseBoolean(raw)
+		if (on === undefined) throw new ConfigError(`${origin}: expected true or false, got "${raw}"`)
+		return on
 	}
 	const text = String(raw)
 	if (spec.kind === 'int') {
@@ -137,8 +143,8 @@ function validatePublicUrl(url: string): string {
 export function describeOptions(): string[] {
 	return (Object.keys(OPTIONS) as OptionName[]).map((name) => {
 		const spec: OptionSpec = OPTIONS[name]
-		const value = spec.kind === 'bool' ? '' : spec.kind === 'enum' ? ` <${spec.choices?.join('|')}>` : ' <value>'
 		const def = Array.isArray(spec.default) ? spec.default.join(',') || '(none)' : spec.default ?? '(none)'
-		return `  --${spec.flag}${value}\n      ${spec.help}\n      env ${envName(name)}, default ${def}`
+		const usage = spec.kind === 'bool' ? `--${spec.flag}[=true|false], --no-${spec.flag}` : `--${spec.flag}${spec.kind === 'enum' ? ` <${spec.choices?.join('|')}>` : ' <value>'}`
+		return `  ${usage}\n      ${spec.help}\n      env ${envName(name)}, default ${def}`
 	})
 }
