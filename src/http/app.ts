@@ -4,6 +4,7 @@ import type { AppContext } from '../context'
 import { readRequestBody } from '../lib/body'
 import { BadRequest, UnsupportedMediaType } from '../lib/errors'
 import { authenticateRequest } from './auth'
+import { DOCS_PATH, docsRoutes, SPEC_PATH } from './docs'
 import { INGEST_ROUTE } from './ingest'
 import { errorHandler } from './errors'
 import { pathOf } from './url'
@@ -75,10 +76,20 @@ export function createApp(ctx: AppContext) {
 		})
 		.use(
 			openapi({
-				path: '/docs',
-				specPath: '/docs/json',
+				// The page is ours (docs.ts: a pinned, embedded UI); the plugin only builds the document.
+				provider: null,
+				path: DOCS_PATH,
+				specPath: SPEC_PATH,
 				documentation: {
-					info: { title: 'hookstream API', version: '1', description: 'Self-hosted event gateway for webhooks, compatible with the hookstream.io /v1 API.' },
+					info: {
+						title: 'hookstream API',
+						version: '1',
+						description: 'Self-hosted event gateway for webhooks, compatible with the hookstream.io /v1 API.',
+						// No license has been chosen for hookstream yet: say so rather than invent one.
+						license: { name: 'No license granted yet (all rights reserved)', identifier: 'LicenseRef-All-Rights-Reserved' }
+					},
+					// The document describes the server that serves it: relative to wherever that is.
+					servers: [{ url: config.publicUrl ?? '/', description: 'This hookstream server' }],
 					components: {
 						securitySchemes: {
 							apiKey: { type: 'apiKey', in: 'header', name: 'X-API-Key' },
@@ -89,6 +100,7 @@ export function createApp(ctx: AppContext) {
 				}
 			})
 		)
+		.use(docsRoutes())
 		.use(healthRoutes(ctx))
 		.use(templateRoutes())
 		.use(sourceRoutes(ctx))

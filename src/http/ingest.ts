@@ -8,7 +8,8 @@ import { requestIdOf, startedAtOf, tagRequest } from './request-id'
 
 export const INGEST_PREFIX = '/v1/ingest/'
 export const INGEST_ROUTE = '/v1/ingest/:source_id'
-const METHODS = new Set(['GET', 'POST', 'PUT', 'PATCH', 'DELETE'])
+export const INGEST_METHODS = ['GET', 'POST', 'PUT', 'PATCH', 'DELETE'] as const
+const METHODS = new Set<string>(INGEST_METHODS)
 
 /** `/v1/ingest/<source_id>` → the id; anything after a further slash is not ours. */
 export function sourceIdFromPath(path: string): string | null {
