@@ -3,6 +3,7 @@ import { Elysia } from 'elysia'
 import type { AppContext } from '../context'
 import { readRequestBody } from '../lib/body'
 import { BadRequest, UnsupportedMediaType } from '../lib/errors'
+import { allowedMethods } from './allow'
 import { authenticateRequest } from './auth'
 import { DOCS_PATH, docsRoutes, SPEC_PATH } from './docs'
 import { INGEST_ROUTE } from './ingest'
@@ -58,8 +59,10 @@ function depthExceeds(root: unknown, max: number): boolean {
 /** Builds the whole HTTP surface over a context. Does not listen: tests call `app.handle`. */
 export function createApp(ctx: AppContext) {
 	const { log, config } = ctx
-	return new Elysia({ normalize: false })
-		.use(errorHandler(log))
+	// The error mapper needs the finished route table (405 vs 404); it reads it on first use.
+	const allow = allowedMethods(() => app.routes)
+	const app = new Elysia({ normalize: false })
+		.use(errorHandler(log, allow))
 		.onRequest(async ({ request, set }) => {
 			const { id } = tagRequest(request)
 			set.headers['x-request-id'] = id
@@ -110,6 +113,7 @@ export function createApp(ctx: AppContext) {
 		.use(attemptRoutes(ctx))
 		.use(issueRoutes(ctx))
 		.use(ingestRoutes(ctx))
+	return app
 }
 
 export type App = ReturnType<typeof createApp>

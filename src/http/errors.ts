@@ -1,9 +1,9 @@
 import { Elysia, ValidationError } from 'elysia'
-import { AppError, type ErrorDetail } from '../lib/errors'
+import { AppError, type ErrorDetail, MethodNotAllowed } from '../lib/errors'
 import { newRequestId } from '../lib/ids'
 import type { Logger } from '../lib/log'
 import { requestIdOf } from './request-id'
-import { queryOf } from './url'
+import { pathOf, queryOf } from './url'
 import { formatSchemaErrors, type SchemaError } from './validation-message'
 
 /**
@@ -68,7 +68,7 @@ function fromValidation(err: ValidationError, request: Request): { message: stri
  * The single error mapper: every failure leaves as the contract's envelope.
  * Unknown errors are logged with their stack and answered with a bare 500.
  */
-export function errorHandler(log: Logger) {
+export function errorHandler(log: Logger, allowedMethods: (path: string) => string[] = () => []) {
 	return new Elysia({ name: 'hookstream.errors' }).onError({ as: 'global' }, ({ code, error: thrown, request }) => {
 		let error: unknown = thrown
 		const id = requestIdOf(request)
@@ -84,8 +84,11 @@ export function errorHandler(log: Logger) {
 			}
 			case 'PARSE':
 				return envelope(400, 'Malformed JSON body', id)
-			case 'NOT_FOUND':
-				return envelope(404, 'Route not found', id)
+			case 'NOT_FOUND': {
+				const allow = allowedMethods(pathOf(request.url))
+				if (allow.length === 0) return envelope(404, 'Route not found', id)
+				return appErrorResponse(new MethodNotAllowed(request.method, allow), id)
+			}
 			case 'INVALID_COOKIE_SIGNATURE':
 				return envelope(401, 'Invalid session', id)
 		}

@@ -1,6 +1,6 @@
 import type { AppContext } from '../context'
 import { readRequestBody } from '../lib/body'
-import { AppError } from '../lib/errors'
+import { AppError, MethodNotAllowed } from '../lib/errors'
 import { appErrorResponse, envelope } from './errors'
 import { baseUrlOf } from './base-url'
 import { requestUrl } from './url'
@@ -34,7 +34,7 @@ export async function handleIngest(ctx: AppContext, request: Request, peerIp: st
 		const url = requestUrl(request)
 		const sourceId = sourceIdFromPath(url.pathname)
 		if (!sourceId) throw new AppError(404, 'Source not found')
-		if (!METHODS.has(request.method)) throw new AppError(405, 'Method not allowed', undefined, { allow: [...METHODS].join(', ') })
+		if (!METHODS.has(request.method)) throw new MethodNotAllowed(request.method, INGEST_METHODS)
 		const source = await ctx.ingest.admit(sourceId)
 		const body = await readRequestBody(request, ctx.config.maxBodyBytes)
 		const result = await ctx.ingest.accept(source, {
