@@ -7,7 +7,7 @@ import { allowedMethods } from './allow'
 import { authenticateRequest } from './auth'
 import { DOCS_PATH, docsRoutes, SPEC_PATH } from './docs'
 import { INGEST_ROUTE } from './ingest'
-import { errorHandler } from './errors'
+import { CLIENT_CLOSED, clientClosed, errorHandler } from './errors'
 import { pathOf } from './url'
 import { requestIdOf, startedAtOf, tagRequest } from './request-id'
 import { connectionRoutes } from './routes/connections'
@@ -74,7 +74,8 @@ export function createApp(ctx: AppContext) {
 			// Ingest logs its own line (it is also served without Elysia).
 			if (!config.accessLog || route === INGEST_ROUTE) return
 			const started = startedAtOf(request)
-			const status = typeof set.status === 'number' ? set.status : 200
+			// A client that left mid-request is a 499 whatever the parser made of the cut body.
+			const status = clientClosed(request) ? CLIENT_CLOSED : typeof set.status === 'number' ? set.status : 200
 			log.access(requestIdOf(request), request.method, route || pathOf(request.url), status, started === undefined ? null : Math.round((performance.now() - started) * 100) / 100)
 		})
 		.use(

@@ -65,6 +65,22 @@ function fromValidation(err: ValidationError, request: Request): { message: stri
 }
 
 /**
+ * nginx's "client closed request": the client went away (mid-body, usually), so
+ * whatever failed is not the server's fault and no one reads the answer. The
+ * access log shows 499, and no error (nor 500) is recorded.
+ */
+export const CLIENT_CLOSED = 499
+
+export function clientClosed(request: Request): boolean {
+	return request.signal.aborted
+}
+
+export function clientClosedResponse(log: Logger, requestId: string): Response {
+	log.debug('client closed the request before it was read', { request_id: requestId })
+	return envelope(CLIENT_CLOSED, 'Client closed the request', requestId)
+}
+
+/**
  * The single error mapper: every failure leaves as the contract's envelope.
  * Unknown errors are logged with their stack and answered with a bare 500.
  */
@@ -72,6 +88,7 @@ export function errorHandler(log: Logger, allowedMethods: (path: string) => stri
 	return new Elysia({ name: 'hookstream.errors' }).onError({ as: 'global' }, ({ code, error: thrown, request }) => {
 		let error: unknown = thrown
 		const id = requestIdOf(request)
+		if (clientClosed(request)) return clientClosedResponse(log, id)
 		// Elysia wraps whatever the body parser throws; our parser throws AppErrors on purpose.
 		if (code === 'PARSE' && (error as { cause?: unknown }).cause instanceof AppError) error = (error as { cause: AppError }).cause
 		if (error instanceof AppError) {
@@ -86,7 +103,8 @@ export function errorHandler(log: Logger, allowedMethods: (path: string) => stri
 				return envelope(400, 'Malformed JSON body', id)
 			case 'NOT_FOUND': {
 				const allow = allowedMethods(pathOf(request.url))
-				if (allow.length === 0) return envelope(404, 'Route not found', id)
+				// (A method the path does have means the router missed the path itself: still a 404.)
+				if (allow.length === 0 || allow.includes(request.method)) return envelope(404, 'Route not found', id)
 				return appErrorResponse(new MethodNotAllowed(request.method, allow), id)
 			}
 			case 'INVALID_COOKIE_SIGNATURE':

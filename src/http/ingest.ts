@@ -1,7 +1,7 @@
 import type { AppContext } from '../context'
 import { readRequestBody } from '../lib/body'
 import { AppError, MethodNotAllowed } from '../lib/errors'
-import { appErrorResponse, envelope } from './errors'
+import { appErrorResponse, CLIENT_CLOSED, clientClosed, clientClosedResponse, envelope } from './errors'
 import { baseUrlOf } from './base-url'
 import { requestUrl } from './url'
 import { requestIdOf, startedAtOf, tagRequest } from './request-id'
@@ -49,6 +49,10 @@ export async function handleIngest(ctx: AppContext, request: Request, peerIp: st
 		if (err instanceof AppError) {
 			status = err.status
 			return appErrorResponse(err, requestId)
+		}
+		if (clientClosed(request)) {
+			status = CLIENT_CLOSED
+			return clientClosedResponse(ctx.log, requestId)
 		}
 		status = 500
 		ctx.log.error('ingest failed', { request_id: requestId, error: err instanceof Error ? err.stack : String(err) })
