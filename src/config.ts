@@ -25,6 +25,7 @@ export const OPTIONS = {
 	dataDir: { flag: 'data-dir', kind: 'string', default: './data', help: 'Directory for the SQLite database and the encryption key' },
 	publicUrl: { flag: 'public-url', kind: 'string', default: null, help: 'Public base URL used in ingest URLs and Twilio signatures (default: the request host)' },
 	maxBodyBytes: { flag: 'max-body-bytes', kind: 'int', default: 1048576, min: 1024, max: 104857600, help: 'Largest accepted request body in bytes (413 above it)' },
+	maxHeaderBytes: { flag: 'max-header-bytes', kind: 'int', default: 65536, min: 4096, max: 1048576, help: 'Largest accepted request head (request line and headers) in bytes; above it the runtime answers 431 with an empty body' },
 	maxSources: { flag: 'max-sources', kind: 'int', default: null, min: 0, help: 'Quota: sources per environment (unset = unlimited)' },
 	maxDestinations: { flag: 'max-destinations', kind: 'int', default: null, min: 0, help: 'Quota: destinations per environment (unset = unlimited)' },
 	retentionDays: { flag: 'retention-days', kind: 'int', default: 30, min: 1, max: 3650, help: 'Days to keep events' },
@@ -48,6 +49,7 @@ export interface Config {
 	dataDir: string
 	publicUrl: string | null
 	maxBodyBytes: number
+	maxHeaderBytes: number
 	maxSources: number | null
 	maxDestinations: number | null
 	retentionDays: number

@@ -3,7 +3,7 @@ import type { Config } from '../config'
 import { type AppContext, createContext } from '../context'
 import { createApp } from '../http/app'
 import { serverErrorHandler } from '../http/errors'
-import { createFetch, ingestWebSocket } from '../http/server'
+import { applyHeaderLimit, createFetch, ingestWebSocket } from '../http/server'
 import { createLogger } from '../lib/log'
 
 const USAGE_FLUSH_MS = 5000
@@ -30,6 +30,7 @@ export async function startServer(config: Readonly<Config>, adminKey?: string): 
 	await ensureAdminKey(ctx, adminKey)
 	const app = createApp(ctx)
 	const sockets = ingestWebSocket(ctx)
+	applyHeaderLimit(config.maxHeaderBytes, log)
 	const server = Bun.serve({
 		port: config.port,
 		hostname: config.host,

@@ -8,6 +8,7 @@ import { authenticateRequest } from './auth'
 import { DOCS_PATH, docsRoutes, SPEC_PATH } from './docs'
 import { INGEST_ROUTE } from './ingest'
 import { CLIENT_CLOSED, clientClosed, errorHandler } from './errors'
+import { unknownKeys } from './unknown-keys'
 import { pathOf } from './url'
 import { requestIdOf, startedAtOf, tagRequest } from './request-id'
 import { connectionRoutes } from './routes/connections'
@@ -61,6 +62,7 @@ export function createApp(ctx: AppContext) {
 	const { log, config } = ctx
 	// The error mapper needs the finished route table (405 vs 404); it reads it on first use.
 	const allow = allowedMethods(() => app.routes)
+	const screenUnknownKeys = unknownKeys(() => app.routes)
 	const app = new Elysia({ normalize: false })
 		.use(errorHandler(log, allow))
 		.onRequest(async ({ request, set }) => {
@@ -70,6 +72,7 @@ export function createApp(ctx: AppContext) {
 			await authenticateRequest(ctx.keys, request, path)
 		})
 		.onParse({ as: 'global' }, ({ request }) => parseApiBody(request, config.maxBodyBytes))
+		.onTransform({ as: 'global' }, screenUnknownKeys)
 		.onAfterResponse({ as: 'global' }, ({ request, set, route }) => {
 			// Ingest logs its own line (it is also served without Elysia).
 			if (!config.accessLog || route === INGEST_ROUTE) return

@@ -76,7 +76,7 @@ export function clientClosed(request: Request): boolean {
 }
 
 export function clientClosedResponse(log: Logger, requestId: string): Response {
-	log.debug('client closed the request before it was read', { request_id: requestId })
+	log.debug('request ended before its body was read (the client hung up, or the runtime refused its framing)', { request_id: requestId })
 	return envelope(CLIENT_CLOSED, 'Client closed the request', requestId)
 }
 

@@ -1,5 +1,7 @@
 import type { Server, ServerWebSocket } from 'bun'
+import http from 'node:http'
 import type { AppContext } from '../context'
+import type { Logger } from '../lib/log'
 import { AppError } from '../lib/errors'
 import type { App } from './app'
 import { baseUrlOf } from './base-url'
@@ -94,4 +96,19 @@ export function ingestWebSocket(ctx: AppContext) {
 			}
 		}
 	}
+}
+
+/**
+ * The runtime refuses a request head over its limit (16 KiB by default) with an
+ * empty 431 before any handler runs; webhook senders with many headers hit that.
+ * Bun.serve has no per-server option: its limit is the process-wide one that
+ * node:http's `maxHeaderSize` (and `bun --max-http-header-size`) sets, so it is
+ * set here, before listening. If a runtime ignores the write, say so.
+ */
+export function applyHeaderLimit(bytes: number, log: Logger): void {
+	const holder = http as unknown as { maxHeaderSize: number }
+	try {
+		holder.maxHeaderSize = bytes
+	} catch {}
+	if (holder.maxHeaderSize !== bytes) log.warn('the runtime kept its own request header limit', { wanted: bytes, limit: holder.maxHeaderSize })
 }

@@ -66,7 +66,7 @@ describe('a client that aborts mid-body', () => {
 			expect({ route, status: line.status }).toEqual({ route, status: 499 })
 			const about = parsed().filter((l) => l.request_id === line.request_id)
 			expect(about.every((l) => l.level === 'info' || l.level === 'debug')).toBe(true)
-			expect(about.some((l) => l.msg === 'client closed the request before it was read')).toBe(true)
+			expect(about.some((l) => l.msg === 'request ended before its body was read (the client hung up, or the runtime refused its framing)')).toBe(true)
 		}
 		expect(parsed().filter((l) => l.level === 'error' || l.status === 500)).toEqual([])
 		// The server is fine afterwards, and a whole request is still logged with its real status.
