@@ -28,7 +28,7 @@ const encoder = new TextEncoder()
 export function createFetch(ctx: AppContext, app: App) {
 	return async (request: Request, server: Server<SocketData>): Promise<Response | undefined> => {
 		const path = pathOf(request.url)
-		if (!path.startsWith(INGEST_PREFIX)) return app.handle(request)
+		if (!path.startsWith(INGEST_PREFIX)) return app.handle(routable(request))
 		const peerIp = server.requestIP(request)?.address ?? null
 		if (request.headers.get('upgrade')?.toLowerCase() === 'websocket') {
 			const upgraded = await upgradeIngest(ctx, request, server, peerIp)
@@ -37,6 +37,21 @@ export function createFetch(ctx: AppContext, app: App) {
 		}
 		return handleIngest(ctx, request, peerIp)
 	}
+}
+
+/**
+ * Elysia finds the path by searching for '/' from index 11 of the URL, which
+ * assumes a host of at least 4 characters: behind `Host: api` (port 80),
+ * `http://api/v1/sources` would route as `/sources`. Such a URL gets a dummy
+ * user-info part (`http://route@api/…`), which moves the path without changing the
+ * origin, host or path anything reads.
+ */
+function routable(request: Request): Request {
+	const url = request.url
+	const authority = url.indexOf('//') + 2
+	const slash = url.indexOf('/', authority)
+	if (authority < 2 || slash < 0 || slash >= 11) return request
+	return new Request(`${url.slice(0, authority)}route@${url.slice(authority)}`, request)
 }
 
 async function upgradeIngest(ctx: AppContext, request: Request, server: Server<SocketData>, peerIp: string | null): Promise<Response | true> {
