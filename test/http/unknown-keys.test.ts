@@ -85,6 +85,39 @@ describe('unknown query parameters', () => {
 	})
 })
 
+describe('body fields the reference documents', () => {
+	// hookstream-reference.md §2.2–2.4: every create and update field of sources, destinations and connections.
+	const SOURCE_CREATE = ['org_id', 'env_id', 'name', 'slug', 'description', 'template', 'type', 'source_config', 'verification_enabled', 'verification_type', 'verification_secret', 'verification_header', 'dedup_enabled', 'dedup_strategy', 'dedup_field', 'dedup_window_seconds', 'ip_allowlist', 'ip_denylist']
+	const SOURCE_UPDATE = ['name', 'description', 'verification_enabled', 'verification_type', 'verification_secret', 'verification_header', 'verification_config', 'dedup_enabled', 'dedup_strategy', 'dedup_field', 'dedup_window_seconds', 'ip_allowlist', 'ip_denylist', 'status', 'schema_validation_enabled', 'schema_action', 'json_schema']
+	const DESTINATION = ['name', 'slug', 'url', 'method', 'headers', 'timeout_ms', 'auth_type', 'auth_config', 'type', 'provider_config', 'config', 'retry_enabled', 'retry_max_attempts', 'retry_backoff_type', 'retry_intervals', 'circuit_breaker_enabled', 'circuit_breaker_threshold', 'circuit_breaker_reset_ms']
+	const CONNECTION_CREATE = ['org_id', 'env_id', 'source_id', 'destination_id', 'name', 'description', 'filter_rules', 'enabled', 'transform_enabled', 'transform_expression']
+	const CONNECTION_UPDATE = ['name', 'description', 'enabled', 'filter_rules', 'status', 'transform_enabled', 'transform_expression']
+
+	it('none is refused as unknown (a wrong value may still be a 400, for its own reason)', async () => {
+		const ids = async (path: string, body: Record<string, unknown>, name: string) => ((await (await t.call('POST', path, { body })).json()) as Record<string, { id: string }>)[name]?.id ?? ''
+		const src = await ids('/v1/sources', { name: 'ref', slug: 'ref-src' }, 'source')
+		const dst = await ids('/v1/destinations', { name: 'ref', slug: 'ref-dst', url: 'https://example.com/hook' }, 'destination')
+		const conn = await ids('/v1/connections', { name: 'ref', source_id: src, destination_id: dst }, 'connection')
+		let n = 0
+		const cases: [string, string, string, Record<string, unknown>][] = [
+			...SOURCE_CREATE.map((f) => [f, 'POST', '/v1/sources', { name: 'x', slug: `ref-${n++}`, [f]: null }] as [string, string, string, Record<string, unknown>]),
+			...SOURCE_UPDATE.map((f) => [f, 'PATCH', `/v1/sources/${src}`, { [f]: null }] as [string, string, string, Record<string, unknown>]),
+			...DESTINATION.flatMap((f) => [[f, 'POST', '/v1/destinations', { name: 'x', slug: `ref-${n++}`, url: 'https://example.com/hook', [f]: null }], [f, 'PATCH', `/v1/destinations/${dst}`, { [f]: null }]] as [string, string, string, Record<string, unknown>][]),
+			...['org_id', 'env_id'].map((f) => [f, 'POST', '/v1/destinations', { name: 'x', slug: `ref-${n++}`, url: 'https://example.com/hook', [f]: null }] as [string, string, string, Record<string, unknown>]),
+			...['status', 'signing_config'].map((f) => [f, 'PATCH', `/v1/destinations/${dst}`, { [f]: null }] as [string, string, string, Record<string, unknown>]),
+			...CONNECTION_CREATE.map((f) => [f, 'POST', '/v1/connections', { name: 'c', source_id: src, destination_id: dst, [f]: null }] as [string, string, string, Record<string, unknown>]),
+			...CONNECTION_UPDATE.map((f) => [f, 'PATCH', `/v1/connections/${conn}`, { [f]: null }] as [string, string, string, Record<string, unknown>])
+		]
+		expect(cases.length).toBeGreaterThan(80)
+		const refused: string[] = []
+		for (const [field, method, path, body] of cases) {
+			const text = await (await t.call(method, path, { body })).text()
+			if (text.includes('not an allowed field')) refused.push(`${method} ${path.replace(/\/[a-z]+_[0-9a-f]{32}$/, '/:id')} ${field}`)
+		}
+		expect(refused).toEqual([])
+	})
+})
+
 describe('what counts as a misspelling', () => {
 	it('case and separator variants, and small edits of long enough keys', () => {
 		const known = ['name', 'slug', 'limit', 'verification_secret', 'dedup_window_seconds', 'url']
