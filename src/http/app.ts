@@ -60,7 +60,7 @@ function depthExceeds(root: unknown, max: number): boolean {
 /** Builds the whole HTTP surface over a context. Does not listen: tests call `app.handle`. */
 export function createApp(ctx: AppContext) {
 	const { log, config } = ctx
-	// The error mapper needs the finished route table (405 vs 404); it reads it on first use.
+	// The error mapper (405 vs 404) and the unknown-key screen need the finished route table: both read it on first use.
 	const allow = allowedMethods(() => app.routes)
 	const screenUnknownKeys = unknownKeys(() => app.routes)
 	const app = new Elysia({ normalize: false })
