@@ -25,6 +25,7 @@ export const OPTIONS = {
 	dataDir: { flag: 'data-dir', kind: 'string', default: './data', help: 'Directory for the SQLite database and the encryption key' },
 	publicUrl: { flag: 'public-url', kind: 'string', default: null, help: 'Public base URL used in ingest URLs and Twilio signatures (default: the request host)' },
 	maxBodyBytes: { flag: 'max-body-bytes', kind: 'int', default: 1048576, min: 1024, max: 104857600, help: 'Largest accepted request body in bytes (413 above it)' },
+	maxHeaderBytes: { flag: 'max-header-bytes', kind: 'int', default: 65536, min: 4096, max: 1048576, help: 'Largest accepted request head (request line and headers) in bytes; above it the runtime answers 431 with an empty body' },
 	maxSources: { flag: 'max-sources', kind: 'int', default: null, min: 0, help: 'Quota: sources per environment (unset = unlimited)' },
 	maxDestinations: { flag: 'max-destinations', kind: 'int', default: null, min: 0, help: 'Quota: destinations per environment (unset = unlimited)' },
 	retentionDays: { flag: 'retention-days', kind: 'int', default: 30, min: 1, max: 3650, help: 'Days to keep events' },
@@ -49,6 +50,7 @@ export interface Config {
 	dataDir: string
 	publicUrl: string | null
 	maxBodyBytes: number
+	maxHeaderBytes: number
 	maxSources: number | null
 	maxDestinations: number | null
 	retentionDays: number
@@ -71,13 +73,19 @@ export function envName(name: OptionName): string {
 	return `HOOKSTREAM_${OPTIONS[name].flag.toUpperCase().replaceAll('-', '_')}`
 }
 
+/** The words a boolean setting accepts, on the command line (`--x=<word>`) and in its env twin. */
+export function parseBoolean(raw: string): boolean | undefined {
+	if (/^(1|true|yes|on)$/i.test(raw)) return true
+	if (/^(0|false|no|off)$/i.test(raw)) return false
+	return undefined
+}
+
 function parseValue(name: OptionName, raw: string | boolean, origin: string): unknown {
 	const spec: OptionSpec = OPTIONS[name]
 	if (spec.kind === 'bool') {
-		if (typeof raw === 'boolean') return raw
-		if (/^(1|true|yes|on)$/i.test(raw)) return true
-		if (/^(0|false|no|off)$/i.test(raw)) return false
-		throw new ConfigError(`${origin}: expected true or false, got "${raw}"`)
+		const on = typeof raw === 'boolean' ? raw : parseBoolean(raw)
+		if (on === undefined) throw new ConfigError(`${origin}: expected true or false, got "${raw}"`)
+		return on
 	}
 	const text = String(raw)
 	if (spec.kind === 'int') {
@@ -139,8 +147,8 @@ function validatePublicUrl(url: string): string {
 export function describeOptions(): string[] {
 	return (Object.keys(OPTIONS) as OptionName[]).map((name) => {
 		const spec: OptionSpec = OPTIONS[name]
-		const value = spec.kind === 'bool' ? '' : spec.kind === 'enum' ? ` <${spec.choices?.join('|')}>` : ' <value>'
 		const def = Array.isArray(spec.default) ? spec.default.join(',') || '(none)' : spec.default ?? '(none)'
-		return `  --${spec.flag}${value}\n      ${spec.help}\n      env ${envName(name)}, default ${def}`
+		const usage = spec.kind === 'bool' ? `--${spec.flag}[=true|false], --no-${spec.flag}` : `--${spec.flag}${spec.kind === 'enum' ? ` <${spec.choices?.join('|')}>` : ' <value>'}`
+		return `  ${usage}\n      ${spec.help}\n      env ${envName(name)}, default ${def}`
 	})
 }

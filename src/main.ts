@@ -20,7 +20,7 @@ async function main(argv: string[]): Promise<number | 'running'> {
 	// Flags take no value after a space (`--access-log false` would leave the flag on): refuse strays.
 	const takesArguments = args.command === 'keys'
 	if (!takesArguments && args.positionals.length > 0) {
-		err(`hookstream: unexpected argument '${args.positionals[0]}' (boolean flags take no value; use --no-<flag> to turn one off)`)
+		err(`hookstream: unexpected argument '${args.positionals[0]}' (boolean flags take no separate value: use --<flag>=false or --no-<flag>)`)
 		return 2
 	}
 	const config = resolveConfig(args.flags)

@@ -2,7 +2,8 @@ import { isWellFormedKey } from '../auth/service'
 import { type Config, ConfigError } from '../config'
 import { type AppContext, createContext } from '../context'
 import { createApp } from '../http/app'
-import { createFetch, ingestWebSocket } from '../http/server'
+import { serverErrorHandler } from '../http/errors'
+import { applyHeaderLimit, createFetch, ingestWebSocket } from '../http/server'
 import { KEY_FILE } from '../lib/keyfile'
 import { createLogger } from '../lib/log'
 
@@ -35,6 +36,7 @@ export async function startServer(config: Readonly<Config>, adminKey?: string): 
 	await ensureAdminKey(ctx, adminKey)
 	const app = createApp(ctx)
 	const sockets = ingestWebSocket(ctx)
+	applyHeaderLimit(config.maxHeaderBytes, log)
 	const server = Bun.serve({
 		port: config.port,
 		hostname: config.host,
@@ -43,10 +45,7 @@ export async function startServer(config: Readonly<Config>, adminKey?: string): 
 		maxRequestBodySize: Math.max(config.maxBodyBytes * 4, 256 * 1024 * 1024),
 		fetch: createFetch(ctx, app),
 		websocket: sockets,
-		error(err) {
-			log.error('unhandled server error', { error: err.stack ?? String(err) })
-			return new Response(JSON.stringify({ error: 'Internal server error', status: 500, request_id: 'req_000000000000' }), { status: 500, headers: { 'content-type': 'application/json' } })
-		}
+		error: serverErrorHandler(log)
 	})
 	await ctx.startBackground()
 	const flusher = setInterval(() => void ctx.keys.flushUsage().catch((e) => log.error('usage flush failed', { error: String(e) })), USAGE_FLUSH_MS)

@@ -3,9 +3,12 @@ import { Elysia } from 'elysia'
 import type { AppContext } from '../context'
 import { readRequestBody } from '../lib/body'
 import { BadRequest, UnsupportedMediaType } from '../lib/errors'
+import { allowedMethods } from './allow'
 import { authenticateRequest } from './auth'
+import { DOCS_PATH, docsRoutes, SPEC_PATH } from './docs'
 import { INGEST_ROUTE } from './ingest'
-import { errorHandler } from './errors'
+import { CLIENT_CLOSED, clientClosed, errorHandler } from './errors'
+import { unknownKeys } from './unknown-keys'
 import { pathOf } from './url'
 import { requestIdOf, startedAtOf, tagRequest } from './request-id'
 import { connectionRoutes } from './routes/connections'
@@ -58,8 +61,11 @@ function depthExceeds(root: unknown, max: number): boolean {
 /** Builds the whole HTTP surface over a context. Does not listen: tests call `app.handle`. */
 export function createApp(ctx: AppContext) {
 	const { log, config } = ctx
-	return new Elysia({ normalize: false })
-		.use(errorHandler(log))
+	// The error mapper (405 vs 404) and the unknown-key screen need the finished route table: both read it on first use.
+	const allow = allowedMethods(() => app.routes)
+	const screenUnknownKeys = unknownKeys(() => app.routes)
+	const app = new Elysia({ normalize: false })
+		.use(errorHandler(log, allow))
 		.onRequest(async ({ request, set }) => {
 			const { id } = tagRequest(request)
 			set.headers['x-request-id'] = id
@@ -67,19 +73,31 @@ export function createApp(ctx: AppContext) {
 			await authenticateRequest(ctx.keys, request, path)
 		})
 		.onParse({ as: 'global' }, ({ request }) => parseApiBody(request, config.maxBodyBytes))
+		.onTransform({ as: 'global' }, screenUnknownKeys)
 		.onAfterResponse({ as: 'global' }, ({ request, set, route }) => {
 			// Ingest logs its own line (it is also served without Elysia).
 			if (!config.accessLog || route === INGEST_ROUTE) return
 			const started = startedAtOf(request)
-			const status = typeof set.status === 'number' ? set.status : 200
+			// A client that left mid-request is a 499 whatever the parser made of the cut body.
+			const status = clientClosed(request) ? CLIENT_CLOSED : typeof set.status === 'number' ? set.status : 200
 			log.access(requestIdOf(request), request.method, route || pathOf(request.url), status, started === undefined ? null : Math.round((performance.now() - started) * 100) / 100)
 		})
 		.use(
 			openapi({
-				path: '/docs',
-				specPath: '/docs/json',
+				// The page is ours (docs.ts: a pinned, embedded UI); the plugin only builds the document.
+				provider: null,
+				path: DOCS_PATH,
+				specPath: SPEC_PATH,
 				documentation: {
-					info: { title: 'hookstream API', version: '1', description: 'Self-hosted event gateway for webhooks, compatible with the hookstream.io /v1 API.' },
+					info: {
+						title: 'hookstream API',
+						version: '1',
+						description: 'Self-hosted event gateway for webhooks, compatible with the hookstream.io /v1 API.',
+						// No license has been chosen for hookstream yet: say so rather than invent one.
+						license: { name: 'No license granted yet (all rights reserved)', identifier: 'LicenseRef-All-Rights-Reserved' }
+					},
+					// The document describes the server that serves it: relative to wherever that is.
+					servers: [{ url: config.publicUrl ?? '/', description: 'This hookstream server' }],
 					components: {
 						securitySchemes: {
 							apiKey: { type: 'apiKey', in: 'header', name: 'X-API-Key' },
@@ -91,6 +109,7 @@ export function createApp(ctx: AppContext) {
 			})
 		)
 		.use(rootRoutes())
+		.use(docsRoutes())
 		.use(healthRoutes(ctx))
 		.use(templateRoutes())
 		.use(sourceRoutes(ctx))
@@ -100,6 +119,7 @@ export function createApp(ctx: AppContext) {
 		.use(attemptRoutes(ctx))
 		.use(issueRoutes(ctx))
 		.use(ingestRoutes(ctx))
+	return app
 }
 
 export type App = ReturnType<typeof createApp>

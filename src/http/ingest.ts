@@ -1,15 +1,16 @@
 import type { AppContext } from '../context'
 import { readRequestBody } from '../lib/body'
-import { AppError } from '../lib/errors'
+import { AppError, MethodNotAllowed } from '../lib/errors'
 import { asId } from '../lib/ids'
-import { appErrorResponse, envelope } from './errors'
+import { appErrorResponse, CLIENT_CLOSED, clientClosed, clientClosedResponse, envelope } from './errors'
 import { baseUrlOf } from './base-url'
 import { requestUrl } from './url'
 import { requestIdOf, startedAtOf, tagRequest } from './request-id'
 
 export const INGEST_PREFIX = '/v1/ingest/'
 export const INGEST_ROUTE = '/v1/ingest/:source_id'
-const METHODS = new Set(['GET', 'POST', 'PUT', 'PATCH', 'DELETE'])
+export const INGEST_METHODS = ['GET', 'POST', 'PUT', 'PATCH', 'DELETE'] as const
+const METHODS = new Set<string>(INGEST_METHODS)
 
 /**
  * `/v1/ingest/<source_id>` → the canonical id (a bare 32-hex id gets its prefix,
@@ -37,7 +38,7 @@ export async function handleIngest(ctx: AppContext, request: Request, peerIp: st
 		const url = requestUrl(request)
 		const sourceId = sourceIdFromPath(url.pathname)
 		if (!sourceId) throw new AppError(404, 'Source not found')
-		if (!METHODS.has(request.method)) throw new AppError(405, 'Method not allowed', undefined, { allow: [...METHODS].join(', ') })
+		if (!METHODS.has(request.method)) throw new MethodNotAllowed(request.method, INGEST_METHODS)
 		const source = await ctx.ingest.admit(sourceId)
 		const body = await readRequestBody(request, ctx.config.maxBodyBytes)
 		const result = await ctx.ingest.accept(source, {
@@ -52,6 +53,10 @@ export async function handleIngest(ctx: AppContext, request: Request, peerIp: st
 		if (err instanceof AppError) {
 			status = err.status
 			return appErrorResponse(err, requestId)
+		}
+		if (clientClosed(request)) {
+			status = CLIENT_CLOSED
+			return clientClosedResponse(ctx.log, requestId)
 		}
 		status = 500
 		ctx.log.error('ingest failed', { request_id: requestId, error: err instanceof Error ? err.stack : String(err) })

@@ -1,9 +1,12 @@
 import type { Server, ServerWebSocket } from 'bun'
+import http from 'node:http'
 import type { AppContext } from '../context'
+import type { Logger } from '../lib/log'
 import { AppError } from '../lib/errors'
 import type { App } from './app'
 import { baseUrlOf } from './base-url'
-import { appErrorResponse } from './errors'
+import { appErrorFrame, appErrorResponse, envelope } from './errors'
+import { newRequestId } from '../lib/ids'
 import { tagRequest } from './request-id'
 import { pathOf, requestUrl } from './url'
 import { handleIngest, INGEST_PREFIX, sourceIdFromPath } from './ingest'
@@ -25,7 +28,7 @@ const encoder = new TextEncoder()
 export function createFetch(ctx: AppContext, app: App) {
 	return async (request: Request, server: Server<SocketData>): Promise<Response | undefined> => {
 		const path = pathOf(request.url)
-		if (!path.startsWith(INGEST_PREFIX)) return app.handle(request)
+		if (!path.startsWith(INGEST_PREFIX)) return app.handle(routable(request))
 		const peerIp = server.requestIP(request)?.address ?? null
 		if (request.headers.get('upgrade')?.toLowerCase() === 'websocket') {
 			const upgraded = await upgradeIngest(ctx, request, server, peerIp)
@@ -34,6 +37,21 @@ export function createFetch(ctx: AppContext, app: App) {
 		}
 		return handleIngest(ctx, request, peerIp)
 	}
+}
+
+/**
+ * Elysia finds the path by searching for '/' from index 11 of the URL, which
+ * assumes a host of at least 4 characters: behind `Host: api` (port 80),
+ * `http://api/v1/sources` would route as `/sources`. Such a URL gets a dummy
+ * user-info part (`http://route@api/…`), which moves the path without changing the
+ * origin, host or path anything reads.
+ */
+function routable(request: Request): Request {
+	const url = request.url
+	const authority = url.indexOf('//') + 2
+	const slash = url.indexOf('/', authority)
+	if (authority < 2 || slash < 0 || slash >= 11) return request
+	return new Request(`${url.slice(0, authority)}route@${url.slice(authority)}`, request)
 }
 
 async function upgradeIngest(ctx: AppContext, request: Request, server: Server<SocketData>, peerIp: string | null): Promise<Response | true> {
@@ -49,7 +67,7 @@ async function upgradeIngest(ctx: AppContext, request: Request, server: Server<S
 		throw err
 	}
 	const data: SocketData = { sourceId: sourceId ?? '', url: baseUrlOf(ctx.config, url) + url.pathname + url.search, headers: request.headers, peerIp }
-	return server.upgrade(request, { data }) ? true : new Response('WebSocket upgrade failed', { status: 400 })
+	return server.upgrade(request, { data }) ? true : envelope(400, 'WebSocket upgrade failed', tagRequest(request).id)
 }
 
 /**
@@ -83,13 +101,29 @@ export function ingestWebSocket(ctx: AppContext) {
 				const result = await ctx.ingest.accept(source, { method: 'WEBSOCKET', url: ws.data.url, headers: ws.data.headers, peerIp: ws.data.peerIp, body })
 				ws.send(JSON.stringify(result))
 			} catch (err) {
-				const status = err instanceof AppError ? err.status : 500
-				const error = err instanceof AppError ? err.message : 'Internal server error'
-				if (!(err instanceof AppError)) ctx.log.error('websocket ingest failed', { error: err instanceof Error ? err.stack : String(err) })
-				ws.send(JSON.stringify({ error, status, ...(err instanceof AppError ? err.extra : {}) }))
+				// Each frame is its own request: its reply carries its own id.
+				const requestId = newRequestId()
+				const { status, message, text } = appErrorFrame(err, requestId)
+				if (!(err instanceof AppError)) ctx.log.error('websocket ingest failed', { request_id: requestId, error: err instanceof Error ? err.stack : String(err) })
+				ws.send(text)
 				// The source went away or was disabled: end the stream.
-				if (status === 404 || status === 410 || (status === 403 && error === 'Source is disabled')) ws.close(1008, error)
+				if (status === 404 || status === 410 || (status === 403 && message === 'Source is disabled')) ws.close(1008, message)
 			}
 		}
 	}
+}
+
+/**
+ * The runtime refuses a request head over its limit (16 KiB by default) with an
+ * empty 431 before any handler runs; webhook senders with many headers hit that.
+ * Bun.serve has no per-server option: its limit is the process-wide one that
+ * node:http's `maxHeaderSize` (and `bun --max-http-header-size`) sets, so it is
+ * set here, before listening. If a runtime ignores the write, say so.
+ */
+export function applyHeaderLimit(bytes: number, log: Logger): void {
+	const holder = http as unknown as { maxHeaderSize: number }
+	try {
+		holder.maxHeaderSize = bytes
+	} catch {}
+	if (holder.maxHeaderSize !== bytes) log.warn('the runtime kept its own request header limit', { wanted: bytes, limit: holder.maxHeaderSize })
 }

@@ -94,3 +94,10 @@ export class UnsupportedMediaType extends AppError {
 		super(415, 'Content-Type must be application/json')
 	}
 }
+
+/** 405 with the `Allow` header the RFC requires; the message names the methods too. */
+export class MethodNotAllowed extends AppError {
+	constructor(method: string, allow: readonly string[]) {
+		super(405, `Method ${method} not allowed here; use ${allow.join(', ')}`, undefined, { allow: allow.join(', ') })
+	}
+}

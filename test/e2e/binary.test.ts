@@ -91,6 +91,19 @@ describe('compiled binary', () => {
 		expect(String(failed.error)).toContain('time limit')
 	})
 
+	it('serves /docs and every asset it references from inside the binary', async () => {
+		const page = await fetch(`${server.url}/docs`)
+		expect(page.status).toBe(200)
+		const html = await page.text()
+		expect(html).not.toMatch(/https?:\/\//)
+		const refs = [...html.matchAll(/\b(?:src|href)="([^"]+)"/g)].map((m) => m[1] ?? '')
+		expect(refs.length).toBeGreaterThanOrEqual(3)
+		for (const ref of refs) {
+			const res = await fetch(`${server.url}${ref}`)
+			expect({ ref, status: res.status, empty: (await res.arrayBuffer()).byteLength === 0 }).toEqual({ ref, status: 200, empty: false })
+		}
+	})
+
 	it('stops cleanly on SIGTERM', async () => {
 		expect(await server.stop()).toBe(0)
 	})

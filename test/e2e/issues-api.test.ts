@@ -113,7 +113,7 @@ describe('delivery attempts API', () => {
 		expect(dlq.body.pagination.total).toBeLessThan(total)
 		const one = await h.api<{ delivery_attempt: Record<string, unknown> }>('GET', `/v1/delivery-attempts/${all.body.delivery_attempts[0]?.id}`)
 		expect(one.body.delivery_attempt).toMatchObject({ destination_name: 'iss', connection_name: 'iss', response_status: 500, request_method: 'POST' })
-		for (const q of ['?limit=101', '?status=weird', '?is_dlq=2', '?offset=-1', '?foo=1']) {
+		for (const q of ['?limit=101', '?status=weird', '?is_dlq=2', '?offset=-1', '?limt=5']) {
 			expect({ q, status: (await h.api('GET', `/v1/delivery-attempts${q}`)).status }).toEqual({ q, status: 400 })
 		}
 	})

@@ -47,7 +47,7 @@ const INVALID: [string, Record<string, unknown>, string][] = [
 	['transform_expression not a string', { transform_expression: 5 }, '/transform_expression'],
 	['transform_expression syntax error', { transform_expression: '{"a": id' }, '/transform_expression'],
 	['status is not a create field', { status: 'paused' }, '/status'],
-	['unknown field', { colour: 'blue' }, '/colour']
+	['misspelled field', { descripton: 'x' }, '/descripton']
 ]
 
 describe('POST /v1/connections validation', () => {

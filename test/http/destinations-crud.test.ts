@@ -46,7 +46,7 @@ describe('GET /v1/destinations', () => {
 		const body = (await (await t.call('GET', '/v1/destinations')).json()) as { destinations: Dst[]; has_more: boolean }
 		expect(body.destinations).toHaveLength(20)
 		expect(body.has_more).toBe(true)
-		for (const q of ['limit=101', 'limit=0', 'limit=abc', 'colour=blue']) expect((await t.call('GET', `/v1/destinations?${q}`)).status).toBe(400)
+		for (const q of ['limit=101', 'limit=0', 'limit=abc', 'limt=5']) expect((await t.call('GET', `/v1/destinations?${q}`)).status).toBe(400)
 		// A source id is not a destination cursor.
 		const forged = Buffer.from(`src_${'0'.repeat(32)}`).toString('base64url')
 		expect(await (await t.call('GET', `/v1/destinations?cursor=${forged}`)).json()).toMatchObject({ error: 'Invalid cursor', status: 400 })

@@ -81,7 +81,7 @@ const INVALID: [string, Record<string, unknown>, string][] = [
 	['provider_config on http', { ...base, provider_config: { region: 'x' } }, '/provider_config'],
 	['config alias on http', { ...base, config: { region: 'x' } }, '/config'],
 	['status on create', { ...base, status: 'paused' }, '/status'],
-	['unknown field', { ...base, colour: 'blue' }, '/colour']
+	['misspelled field', { ...base, retry_max_attempt: 3 }, '/retry_max_attempt']
 ]
 
 describe('POST /v1/destinations validation', () => {

@@ -50,7 +50,7 @@ const INVALID: [string, Record<string, unknown>, string][] = [
 	['json_schema too large', { ...base, json_schema: { type: 'object', description: 'x'.repeat(70000) } }, '/json_schema'],
 	['verification_type without secret, verification off', { ...base, verification_enabled: false, verification_type: 'stripe' }, '/verification_secret'],
 	['schema_action unknown', { ...base, schema_action: 'drop' }, '/schema_action'],
-	['unknown field', { ...base, colour: 'blue' }, '/colour']
+	['misspelled field', { ...base, descripton: 'x' }, '/descripton']
 ]
 
 describe('POST /v1/sources validation', () => {

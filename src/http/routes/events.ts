@@ -2,7 +2,7 @@ import { Elysia, t } from 'elysia'
 import type { AppContext } from '../../context'
 import { DEDUP_STATUSES, EVENT_STATUSES, EventEnvelope, EventList, VERIFICATION_STATUSES } from '../../events/model'
 import { assertScope, authContextOf } from '../auth'
-import { ErrorResponses } from '../openapi-shared'
+import { binaryResponses, ErrorResponses } from '../openapi-shared'
 import { canonicalPathIds } from '../path-ids'
 import { RetryResult } from '../../attempts/model'
 
@@ -74,6 +74,6 @@ export function eventRoutes(ctx: AppContext) {
 			})
 		}, {
 			params: IdParams,
-			detail: { summary: 'Get the raw body of an event', description: 'The body byte for byte, with the sender\'s content type.', tags }
+			detail: { summary: 'Get the raw body of an event', description: 'The body byte for byte, with the sender\'s content type.', tags, responses: binaryResponses('The body byte for byte, with the sender\'s content type') }
 		})
 }

@@ -1,0 +1,112 @@
+import { AppError } from '../lib/errors'
+
+/**
+ * One rule for keys a route does not know, at the top level of a JSON body and
+ * in the query string (README, "Unknown fields"):
+ * - a key that looks like a misspelling of one the route knows (same after
+ *   lower-casing and `-` → `_`, or within a small edit distance) is a 400 that
+ *   names it and the key it probably meant;
+ * - a key another route of this API knows (`status` on a create, a filter this
+ *   list lacks) is a 400 naming it: ignoring it would quietly do something else;
+ * - any other unknown key is ignored (dropped before validation), so clients
+ *   that send fields or parameters this server does not implement keep working.
+ * Inside structured values (`auth_config`, `filter_rules`, …) the shape stays exact.
+ */
+interface RouteLike {
+	method: string
+	path: string
+	hooks?: unknown
+}
+
+interface Known {
+	body: Set<string> | null
+	query: Set<string> | null
+}
+
+/** The property names of a closed object schema, or null when the schema is not one. */
+function keysOf(schema: unknown): Set<string> | null {
+	const s = schema as { type?: unknown; properties?: Record<string, unknown>; additionalProperties?: unknown } | undefined
+	if (!s || s.type !== 'object' || !s.properties || s.additionalProperties !== false) return null
+	return new Set(Object.keys(s.properties))
+}
+
+const normalise = (key: string) => key.toLowerCase().replaceAll('-', '_')
+
+/** Optimal string alignment distance (Levenshtein plus adjacent swaps), capped for speed. */
+function distance(a: string, b: string, cap: number): number {
+	if (Math.abs(a.length - b.length) > cap) return cap + 1
+	const d: number[][] = Array.from({ length: a.length + 1 }, (_, i) => [i, ...Array<number>(b.length).fill(0)])
+	for (let j = 1; j <= b.length; j++) (d[0] as number[])[j] = j
+	for (let i = 1; i <= a.length; i++) {
+		const row = d[i] as number[]
+		const prev = d[i - 1] as number[]
+		for (let j = 1; j <= b.length; j++) {
+			const cost = a[i - 1] === b[j - 1] ? 0 : 1
+			let v = Math.min((prev[j] as number) + 1, (row[j - 1] as number) + 1, (prev[j - 1] as number) + cost)
+			if (i > 1 && j > 1 && a[i - 1] === b[j - 2] && a[i - 2] === b[j - 1]) v = Math.min(v, ((d[i - 2] as number[])[j - 2] as number) + 1)
+			row[j] = v
+		}
+	}
+	return (d[a.length] as number[])[b.length] as number
+}
+
+/** The known key `key` most likely meant, if it looks like a misspelling of one. */
+export function misspellingOf(key: string, known: Iterable<string>): string | null {
+	const n = normalise(key)
+	const cap = n.length >= 8 ? 2 : n.length >= 4 ? 1 : 0
+	let best: string | null = null
+	let bestDistance = cap + 1
+	for (const k of known) {
+		if (normalise(k) === n) return k
+		const dist = distance(n, k, cap)
+		if (dist < bestDistance) [best, bestDistance] = [k, dist]
+	}
+	return best
+}
+
+class UnknownKey extends AppError {
+	constructor(where: 'body' | 'query', key: string, meant: string | null) {
+		const message = meant ? `is not an allowed field (did you mean '${meant}'?)` : 'is not an allowed field here'
+		super(400, `Invalid ${where}: '${key}' ${message}`, [{ path: `/${key}`, message }])
+	}
+}
+
+/** Drops ignorable unknown keys from `value` in place; throws for a misspelling. */
+function screen(where: 'body' | 'query', value: unknown, known: Set<string> | null, everywhere: Set<string>): void {
+	if (!known || value === null || typeof value !== 'object' || Array.isArray(value)) return
+	const record = value as Record<string, unknown>
+	for (const key of Object.keys(record)) {
+		if (known.has(key)) continue
+		// A field of this API sent where it means nothing (`status` on a create, a filter this list
+		// lacks): refused, since ignoring it would quietly do something else than asked.
+		if (everywhere.has(key)) throw new UnknownKey(where, key, null)
+		const meant = misspellingOf(key, known)
+		if (meant) throw new UnknownKey(where, key, meant)
+		delete record[key]
+	}
+}
+
+/** An `onTransform` hook applying the rule with each route's own schemas (read once, on first use). */
+export function unknownKeys(routes: () => readonly RouteLike[]) {
+	let table: Map<string, Known> | null = null
+	let everywhere = new Set<string>()
+	const build = () => {
+		const map = new Map<string, Known>()
+		const all = new Set<string>()
+		for (const route of routes()) {
+			const hooks = (route.hooks ?? {}) as { body?: unknown; query?: unknown }
+			const known = { body: keysOf(hooks.body), query: keysOf(hooks.query) }
+			for (const k of [...(known.body ?? []), ...(known.query ?? [])]) all.add(k)
+			map.set(`${route.method.toUpperCase()} ${route.path}`, known)
+		}
+		everywhere = all
+		return map
+	}
+	return ({ request, route, body, query }: { request: Request; route: string; body: unknown; query: unknown }) => {
+		table ??= build()
+		const known = table.get(`${request.method} ${route}`)
+		if (!known) return
+		screen('body', body, known.body, everywhere)
+		screen('query', query, known.query, everywhere)
+	}
+}

@@ -1,0 +1,132 @@
+import { afterAll, beforeAll, describe, expect, it } from 'bun:test'
+import { misspellingOf } from '../../src/http/unknown-keys'
+import { makeTestApp, type TestApp } from '../helpers'
+
+/** The one rule for unknown keys (README, "Unknown fields and parameters"). */
+let t: TestApp
+let org: string
+let env: string
+beforeAll(async () => {
+	t = await makeTestApp()
+	const res = await t.call('POST', '/v1/sources', { body: { name: 'first', slug: 'first' } })
+	const { source } = (await res.json()) as { source: { org_id: string; env_id: string } }
+	org = source.org_id
+	env = source.env_id
+})
+afterAll(() => t.close())
+
+async function refused(res: Response, where: 'body' | 'query', key: string, meant?: string) {
+	expect(res.status).toBe(400)
+	const body = (await res.json()) as { error: string; details: { path: string }[] }
+	expect(body.error).toStartWith(`Invalid ${where}: '${key}' is not an allowed field`)
+	if (meant) expect(body.error).toContain(`did you mean '${meant}'?`)
+	expect(body.details[0]?.path).toBe(`/${key}`)
+}
+
+describe('unknown body keys', () => {
+	it('a key this API does not know at all is ignored: not stored, not echoed', async () => {
+		const res = await t.call('POST', '/v1/sources', { body: { name: 'x', slug: 'ignored-key', x_client_tag: 'abc', colour: 'blue' } })
+		expect(res.status).toBe(201)
+		const { source } = (await res.json()) as { source: Record<string, unknown> }
+		expect(Object.keys(source)).not.toContain('colour')
+		const again = (await (await t.call('GET', `/v1/sources/${source.id}`)).json()) as { source: Record<string, unknown> }
+		expect(JSON.stringify(again)).not.toContain('blue')
+		const patched = await t.call('PATCH', `/v1/sources/${source.id}`, { body: { name: 'y', colour: 'red' } })
+		expect(patched.status).toBe(200)
+	})
+
+	it('a misspelling of a known key is a 400 naming it and the key it meant', async () => {
+		await refused(await t.call('POST', '/v1/sources', { body: { name: 'x', slug: 'typo', verification_secert: 'whsec_1234' } }), 'body', 'verification_secert', 'verification_secret')
+		await refused(await t.call('POST', '/v1/sources', { body: { nmae: 'x', slug: 'typo' } }), 'body', 'nmae', 'name')
+		await refused(await t.call('POST', '/v1/sources', { body: { name: 'x', slug: 'typo', 'dedup-window-seconds': 60 } }), 'body', 'dedup-window-seconds', 'dedup_window_seconds')
+		await refused(await t.call('POST', '/v1/destinations', { body: { name: 'x', slug: 'typo', url: 'https://example.com', Retry_Max_Attempts: 3 } }), 'body', 'Retry_Max_Attempts', 'retry_max_attempts')
+		expect((await t.call('GET', '/v1/sources/typo')).status).not.toBe(200)
+	})
+
+	it('a field of another operation (status on a create) is a 400, not silently dropped', async () => {
+		await refused(await t.call('POST', '/v1/sources', { body: { name: 'x', slug: 'status-on-create', status: 'disabled' } }), 'body', 'status')
+	})
+
+	it('a patch made only of ignored keys is still an empty patch', async () => {
+		const res = await t.call('POST', '/v1/sources', { body: { name: 'x', slug: 'empty-patch' } })
+		const { source } = (await res.json()) as { source: { id: string } }
+		expect((await t.call('PATCH', `/v1/sources/${source.id}`, { body: { colour: 'red' } })).status).toBe(400)
+	})
+})
+
+describe('unknown query parameters', () => {
+	it('a parameter this API does not know is ignored (tracking tags, cache busters)', async () => {
+		const res = await t.call('GET', '/v1/sources?utm_source=newsletter&_=1700000000&limit=1')
+		expect(res.status).toBe(200)
+		expect(((await res.json()) as { sources: unknown[] }).sources).toHaveLength(1)
+	})
+
+	it('a misspelled parameter, or a filter this list does not have, is a 400 naming it', async () => {
+		await refused(await t.call('GET', '/v1/sources?limt=5'), 'query', 'limt', 'limit')
+		await refused(await t.call('GET', '/v1/events?sorce_id=src_00000000000000000000000000000000'), 'query', 'sorce_id', 'source_id')
+		await refused(await t.call('GET', '/v1/sources?destination_id=dst_00000000000000000000000000000000'), 'query', 'destination_id')
+	})
+
+	it('no query parameter the reference documents for an endpoint is refused as unknown', async () => {
+		const src = 'src_00000000000000000000000000000000'
+		const dst = 'dst_00000000000000000000000000000000'
+		const urls = [
+			`/v1/sources?limit=20&org_id=${org}&env_id=${env}&status=active`,
+			'/v1/destinations?limit=20',
+			`/v1/connections?source_id=${src}&destination_id=${dst}&limit=20`,
+			`/v1/events?source_id=${src}&org_id=${org}&status=pending&verification_status=verified&dedup_status=unique&method=POST&search=abc&direction=desc&after=2026-01-01T00:00:00Z&before=2027-01-01T00:00:00Z&limit=50&offset=0`,
+			`/v1/delivery-attempts?event_id=evt_00000000000000000000000000000000&connection_id=conn_00000000000000000000000000000000&destination_id=${dst}&status=failed&is_dlq=1&limit=50&offset=0`,
+			`/v1/issues?status=open&destination_id=${dst}&limit=50&offset=0`
+		]
+		for (const url of urls) {
+			const res = await t.call('GET', url)
+			expect({ url, status: res.status, body: res.status === 200 ? '' : await res.text() }).toEqual({ url, status: 200, body: '' })
+		}
+	})
+})
+
+describe('body fields the reference documents', () => {
+	// hookstream-reference.md §2.2–2.4: every create and update field of sources, destinations and connections.
+	const SOURCE_CREATE = ['org_id', 'env_id', 'name', 'slug', 'description', 'template', 'type', 'source_config', 'verification_enabled', 'verification_type', 'verification_secret', 'verification_header', 'dedup_enabled', 'dedup_strategy', 'dedup_field', 'dedup_window_seconds', 'ip_allowlist', 'ip_denylist']
+	const SOURCE_UPDATE = ['name', 'description', 'verification_enabled', 'verification_type', 'verification_secret', 'verification_header', 'verification_config', 'dedup_enabled', 'dedup_strategy', 'dedup_field', 'dedup_window_seconds', 'ip_allowlist', 'ip_denylist', 'status', 'schema_validation_enabled', 'schema_action', 'json_schema']
+	const DESTINATION = ['name', 'slug', 'url', 'method', 'headers', 'timeout_ms', 'auth_type', 'auth_config', 'type', 'provider_config', 'config', 'retry_enabled', 'retry_max_attempts', 'retry_backoff_type', 'retry_intervals', 'circuit_breaker_enabled', 'circuit_breaker_threshold', 'circuit_breaker_reset_ms']
+	const CONNECTION_CREATE = ['org_id', 'env_id', 'source_id', 'destination_id', 'name', 'description', 'filter_rules', 'enabled', 'transform_enabled', 'transform_expression']
+	const CONNECTION_UPDATE = ['name', 'description', 'enabled', 'filter_rules', 'status', 'transform_enabled', 'transform_expression']
+
+	it('none is refused as unknown (a wrong value may still be a 400, for its own reason)', async () => {
+		const ids = async (path: string, body: Record<string, unknown>, name: string) => ((await (await t.call('POST', path, { body })).json()) as Record<string, { id: string }>)[name]?.id ?? ''
+		const src = await ids('/v1/sources', { name: 'ref', slug: 'ref-src' }, 'source')
+		const dst = await ids('/v1/destinations', { name: 'ref', slug: 'ref-dst', url: 'https://example.com/hook' }, 'destination')
+		const conn = await ids('/v1/connections', { name: 'ref', source_id: src, destination_id: dst }, 'connection')
+		let n = 0
+		const cases: [string, string, string, Record<string, unknown>][] = [
+			...SOURCE_CREATE.map((f) => [f, 'POST', '/v1/sources', { name: 'x', slug: `ref-${n++}`, [f]: null }] as [string, string, string, Record<string, unknown>]),
+			...SOURCE_UPDATE.map((f) => [f, 'PATCH', `/v1/sources/${src}`, { [f]: null }] as [string, string, string, Record<string, unknown>]),
+			...DESTINATION.flatMap((f) => [[f, 'POST', '/v1/destinations', { name: 'x', slug: `ref-${n++}`, url: 'https://example.com/hook', [f]: null }], [f, 'PATCH', `/v1/destinations/${dst}`, { [f]: null }]] as [string, string, string, Record<string, unknown>][]),
+			...['org_id', 'env_id'].map((f) => [f, 'POST', '/v1/destinations', { name: 'x', slug: `ref-${n++}`, url: 'https://example.com/hook', [f]: null }] as [string, string, string, Record<string, unknown>]),
+			...['status', 'signing_config'].map((f) => [f, 'PATCH', `/v1/destinations/${dst}`, { [f]: null }] as [string, string, string, Record<string, unknown>]),
+			...CONNECTION_CREATE.map((f) => [f, 'POST', '/v1/connections', { name: 'c', source_id: src, destination_id: dst, [f]: null }] as [string, string, string, Record<string, unknown>]),
+			...CONNECTION_UPDATE.map((f) => [f, 'PATCH', `/v1/connections/${conn}`, { [f]: null }] as [string, string, string, Record<string, unknown>])
+		]
+		expect(cases.length).toBeGreaterThan(80)
+		const refused: string[] = []
+		for (const [field, method, path, body] of cases) {
+			const text = await (await t.call(method, path, { body })).text()
+			if (text.includes('not an allowed field')) refused.push(`${method} ${path.replace(/\/[a-z]+_[0-9a-f]{32}$/, '/:id')} ${field}`)
+		}
+		expect(refused).toEqual([])
+	})
+})
+
+describe('what counts as a misspelling', () => {
+	it('case and separator variants, and small edits of long enough keys', () => {
+		const known = ['name', 'slug', 'limit', 'verification_secret', 'dedup_window_seconds', 'url']
+		expect(misspellingOf('Name', known)).toBe('name')
+		expect(misspellingOf('dedup-window-seconds', known)).toBe('dedup_window_seconds')
+		expect(misspellingOf('slgu', known)).toBe('slug')
+		expect(misspellingOf('verifcation_secrte', known)).toBe('verification_secret')
+		expect(misspellingOf('colour', known)).toBeNull()
+		expect(misspellingOf('uri', known)).toBeNull() // three letters: too short to guess from
+		expect(misspellingOf('verify_secret', known)).toBeNull() // too far: ignored, as documented
+	})
+})
