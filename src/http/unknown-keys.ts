@@ -2,15 +2,13 @@ import { AppError } from '../lib/errors'
 
 /**
  * One rule for keys a route does not know, at the top level of a JSON body and
- * in the query string (README, "Unknown fields"):
- * - a key that looks like a misspelling of one the route knows (same after
- *   lower-casing and `-` → `_`, or within a small edit distance) is a 400 that
- *   names it and the key it probably meant;
- * - a key another route of this API knows (`status` on a create, a filter this
- *   list lacks) is a 400 naming it: ignoring it would quietly do something else;
- * - any other unknown key is ignored (dropped before validation), so clients
- *   that send fields or parameters this server does not implement keep working.
- * Inside structured values (`auth_config`, `filter_rules`, …) the shape stays exact.
+ * in the query string (README, "Unknown fields and parameters"): a 400 naming
+ * the key, and the key it probably meant when it looks like a misspelling of one
+ * the route knows (same after lower-casing and `-` → `_`, or within a small edit
+ * distance). Nothing a client sends is silently dropped: a field that is not
+ * applied is one the client believes was. Every field and parameter the
+ * hookstream.io reference documents is in the routes' schemas, so none is refused.
+ * Inside structured values (`auth_config`, `filter_rules`, …) the schemas keep the shape exact.
  */
 interface RouteLike {
 	method: string
@@ -71,42 +69,30 @@ class UnknownKey extends AppError {
 	}
 }
 
-/** Drops ignorable unknown keys from `value` in place; throws for a misspelling. */
-function screen(where: 'body' | 'query', value: unknown, known: Set<string> | null, everywhere: Set<string>): void {
+/** Throws for the first key of `value` that the route does not know. */
+function screen(where: 'body' | 'query', value: unknown, known: Set<string> | null): void {
 	if (!known || value === null || typeof value !== 'object' || Array.isArray(value)) return
-	const record = value as Record<string, unknown>
-	for (const key of Object.keys(record)) {
-		if (known.has(key)) continue
-		// A field of this API sent where it means nothing (`status` on a create, a filter this list
-		// lacks): refused, since ignoring it would quietly do something else than asked.
-		if (everywhere.has(key)) throw new UnknownKey(where, key, null)
-		const meant = misspellingOf(key, known)
-		if (meant) throw new UnknownKey(where, key, meant)
-		delete record[key]
+	for (const key of Object.keys(value)) {
+		if (!known.has(key)) throw new UnknownKey(where, key, misspellingOf(key, known))
 	}
 }
 
 /** An `onTransform` hook applying the rule with each route's own schemas (read once, on first use). */
 export function unknownKeys(routes: () => readonly RouteLike[]) {
 	let table: Map<string, Known> | null = null
-	let everywhere = new Set<string>()
 	const build = () => {
 		const map = new Map<string, Known>()
-		const all = new Set<string>()
 		for (const route of routes()) {
 			const hooks = (route.hooks ?? {}) as { body?: unknown; query?: unknown }
-			const known = { body: keysOf(hooks.body), query: keysOf(hooks.query) }
-			for (const k of [...(known.body ?? []), ...(known.query ?? [])]) all.add(k)
-			map.set(`${route.method.toUpperCase()} ${route.path}`, known)
+			map.set(`${route.method.toUpperCase()} ${route.path}`, { body: keysOf(hooks.body), query: keysOf(hooks.query) })
 		}
-		everywhere = all
 		return map
 	}
 	return ({ request, route, body, query }: { request: Request; route: string; body: unknown; query: unknown }) => {
 		table ??= build()
 		const known = table.get(`${request.method} ${route}`)
 		if (!known) return
-		screen('body', body, known.body, everywhere)
-		screen('query', query, known.query, everywhere)
+		screen('body', body, known.body)
+		screen('query', query, known.query)
 	}
 }
