@@ -26,6 +26,8 @@ export const OPTIONS = {
 	publicUrl: { flag: 'public-url', kind: 'string', default: null, help: 'Public base URL used in ingest URLs and Twilio signatures (default: the request host)' },
 	maxBodyBytes: { flag: 'max-body-bytes', kind: 'int', default: 1048576, min: 1024, max: 104857600, help: 'Largest accepted request body in bytes (413 above it)' },
 	maxSources: { flag: 'max-sources', kind: 'int', default: null, min: 0, help: 'Quota: sources per environment (unset = unlimited)' },
+	maxEnvironments: { flag: 'max-environments', kind: 'int', default: null, min: 1, help: 'Quota: environments per organization (unset = unlimited)' },
+	allowSignup: { flag: 'allow-signup', kind: 'bool', default: false, help: 'Let anyone create an account (and their own organization) at /api/auth/sign-up/email; off: invitations only' },
 	maxDestinations: { flag: 'max-destinations', kind: 'int', default: null, min: 0, help: 'Quota: destinations per environment (unset = unlimited)' },
 	retentionDays: { flag: 'retention-days', kind: 'int', default: 30, min: 1, max: 3650, help: 'Days to keep events' },
 	trustedProxies: { flag: 'trusted-proxies', kind: 'list', default: [], help: 'Comma-separated IPs/CIDRs whose X-Forwarded-For is trusted' },
@@ -50,6 +52,8 @@ export interface Config {
 	maxBodyBytes: number
 	maxSources: number | null
 	maxDestinations: number | null
+	maxEnvironments: number | null
+	allowSignup: boolean
 	retentionDays: number
 	trustedProxies: string[]
 	allowPrivateDestinations: boolean

@@ -18,6 +18,7 @@ import { ingestRoutes } from './routes/ingest'
 import { rootRoutes } from './routes/root'
 import { sourceRoutes } from './routes/sources'
 import { templateRoutes } from './routes/templates'
+import { betterAuthHandler, isAuthPath } from './routes/better-auth'
 
 const JSON_TYPE = /^application\/([\w.+-]+\+)?json\s*(;|$)/i
 
@@ -58,13 +59,16 @@ function depthExceeds(root: unknown, max: number): boolean {
 /** Builds the whole HTTP surface over a context. Does not listen: tests call `app.handle`. */
 export function createApp(ctx: AppContext) {
 	const { log, config } = ctx
+	const authDeps = { keys: ctx.keys, sessions: ctx.accounts.sessions, publicUrl: config.publicUrl }
+	const betterAuth = betterAuthHandler(ctx)
 	return new Elysia({ normalize: false })
 		.use(errorHandler(log))
 		.onRequest(async ({ request, set }) => {
 			const { id } = tagRequest(request)
 			set.headers['x-request-id'] = id
 			const path = pathOf(request.url)
-			await authenticateRequest(ctx.keys, request, path)
+			if (isAuthPath(path)) return betterAuth(request)
+			await authenticateRequest(authDeps, request, path)
 		})
 		.onParse({ as: 'global' }, ({ request }) => parseApiBody(request, config.maxBodyBytes))
 		.onAfterResponse({ as: 'global' }, ({ request, set, route }) => {

@@ -1,0 +1,36 @@
+import type { ApiKeyService } from '../auth/service'
+import type { Store } from '../db/open'
+import type { Clock } from '../lib/clock'
+import { type BetterAuth, createBetterAuth } from './better-auth'
+import { DeviceFlow } from './device'
+import { Members } from './members'
+import { SignInLimiter } from './rate-limit'
+import { SessionResolver } from './sessions'
+import { Users } from './users'
+
+/** Failed sign-ins allowed per account per window before 429. */
+export const SIGN_IN_MAX_FAILURES = 5
+export const SIGN_IN_WINDOW_MS = 15 * 60_000
+
+/** People, sessions, teams and device login, over one Better Auth instance. */
+export interface Accounts {
+	auth: BetterAuth
+	users: Users
+	sessions: SessionResolver
+	members: Members
+	devices: DeviceFlow
+	signIn: SignInLimiter
+}
+
+export function createAccounts(store: Store, keys: ApiKeyService, clock: Clock, opts: { secretKey: Buffer; allowSignup: boolean; publicUrl: string | null }): Accounts {
+	const auth = createBetterAuth(store.authDb, { secretKey: opts.secretKey, allowSignup: opts.allowSignup, baseUrl: opts.publicUrl })
+	const users = new Users(auth, store.accounts, store.tenancy)
+	return {
+		auth,
+		users,
+		sessions: new SessionResolver(auth, store.accounts, store.tenancy),
+		members: new Members(store.accounts, users, clock),
+		devices: new DeviceFlow(store.accounts, keys, clock),
+		signIn: new SignInLimiter(SIGN_IN_MAX_FAILURES, SIGN_IN_WINDOW_MS, () => clock.now())
+	}
+}
