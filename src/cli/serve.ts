@@ -4,6 +4,7 @@ import { type AppContext, createContext } from '../context'
 import { createApp } from '../http/app'
 import { createFetch, ingestWebSocket } from '../http/server'
 import { createLogger } from '../lib/log'
+import { ensureAdminFromEnv } from './admin-user'
 
 const USAGE_FLUSH_MS = 5000
 
@@ -23,10 +24,11 @@ async function ensureAdminKey(ctx: AppContext, key: string | undefined): Promise
 	ctx.log.info(res.created ? 'admin key created from HOOKSTREAM_ADMIN_KEY' : 'admin key from HOOKSTREAM_ADMIN_KEY already exists', { key_id: res.id, key_prefix: res.key_prefix })
 }
 
-export async function startServer(config: Readonly<Config>, adminKey?: string): Promise<RunningServer> {
+export async function startServer(config: Readonly<Config>, adminKey?: string, env: Record<string, string | undefined> = {}): Promise<RunningServer> {
 	const log = createLogger(config.logLevel)
 	const ctx = createContext(config, { log })
 	await ensureAdminKey(ctx, adminKey)
+	await ensureAdminFromEnv(ctx, env)
 	const app = createApp(ctx)
 	const sockets = ingestWebSocket(ctx)
 	const server = Bun.serve({

@@ -19,6 +19,11 @@ import { rootRoutes } from './routes/root'
 import { sourceRoutes } from './routes/sources'
 import { templateRoutes } from './routes/templates'
 import { betterAuthHandler, isAuthPath } from './routes/better-auth'
+import { accountRoutes } from './routes/account'
+import { apiKeyRoutes } from './routes/api-keys'
+import { deviceRoutes } from './routes/device'
+import { environmentRoutes } from './routes/environments'
+import { invitationRoutes, memberRoutes } from './routes/members'
 
 const JSON_TYPE = /^application\/([\w.+-]+\+)?json\s*(;|$)/i
 
@@ -87,10 +92,11 @@ export function createApp(ctx: AppContext) {
 					components: {
 						securitySchemes: {
 							apiKey: { type: 'apiKey', in: 'header', name: 'X-API-Key' },
-							bearer: { type: 'http', scheme: 'bearer' }
+							bearer: { type: 'http', scheme: 'bearer' },
+							session: { type: 'apiKey', in: 'cookie', name: 'better-auth.session_token' }
 						}
 					},
-					security: [{ apiKey: [] }, { bearer: [] }]
+					security: [{ apiKey: [] }, { bearer: [] }, { session: [] }]
 				}
 			})
 		)
@@ -104,6 +110,12 @@ export function createApp(ctx: AppContext) {
 		.use(attemptRoutes(ctx))
 		.use(issueRoutes(ctx))
 		.use(ingestRoutes(ctx))
+		.use(environmentRoutes(ctx))
+		.use(apiKeyRoutes(ctx))
+		.use(deviceRoutes(ctx))
+		.use(memberRoutes(ctx))
+		.use(invitationRoutes(ctx))
+		.use(accountRoutes(ctx))
 }
 
 export type App = ReturnType<typeof createApp>

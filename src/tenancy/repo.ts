@@ -41,6 +41,11 @@ export function createTenancyRepo(db: Database) {
 		`SELECT (SELECT COUNT(*) FROM sources WHERE env_id = $1) + (SELECT COUNT(*) FROM destinations WHERE env_id = $1)
 		      + (SELECT COUNT(*) FROM events WHERE env_id = $1) + (SELECT COUNT(*) FROM api_keys WHERE env_id = $1 AND revoked = 0) AS n`
 	)
+	const usage = prepare<{ sources: number; destinations: number; events: number }, [string, string]>(
+		db,
+		`SELECT (SELECT COUNT(*) FROM sources WHERE env_id = $1) AS sources, (SELECT COUNT(*) FROM destinations WHERE env_id = $1) AS destinations,
+		        (SELECT COUNT(*) FROM events WHERE env_id = $1 AND id >= $2) AS events`
+	)
 	const idsIn = (table: 'sources' | 'destinations') => prepare<{ id: string }, [string]>(db, `SELECT id FROM ${table} WHERE env_id = $1`)
 	const sourceIds = idsIn('sources')
 	const destinationIds = idsIn('destinations')
@@ -112,6 +117,10 @@ export function createTenancyRepo(db: Database) {
 		/** Sources, destinations, events or live keys in it. */
 		async environmentHasContents(id: string): Promise<boolean> {
 			return (contents.get(id)?.n ?? 0) > 0
+		},
+		/** Counts for the usage page; events since `sinceEventId` (ids are time-ordered, so this is an index range). */
+		async usage(envId: string, sinceEventId: string): Promise<{ sources: number; destinations: number; events: number }> {
+			return usage.get(envId, sinceEventId) ?? { sources: 0, destinations: 0, events: 0 }
 		},
 		/** Deletes the environment and everything in it, in one transaction. */
 		async purgeEnvironment(id: string): Promise<PurgedEnvironment> {
