@@ -57,8 +57,17 @@ export function assertSameOrigin(request: Request, publicUrl: string | null): vo
 		throw new Forbidden('Cross-site request refused: malformed Origin header')
 	}
 	if (publicUrl !== null && new URL(publicUrl).host === host) return
-	if (request.headers.get('host') === host) return
+	// Bun builds request.url from the Host header, so this is the host the client addressed.
+	if (hostOf(request.url) === host || request.headers.get('host') === host) return
 	throw new Forbidden('Cross-site request refused: Origin does not match this server')
+}
+
+function hostOf(url: string): string | null {
+	try {
+		return new URL(url).host
+	} catch {
+		return null
+	}
 }
 
 export interface AuthDeps {
