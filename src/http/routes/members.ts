@@ -2,7 +2,7 @@ import { Elysia, t } from 'elysia'
 import { Accepted, AcceptBody, InvitationCreated, InvitationList, InvitationView, InviteBody, MemberEnvelope, MemberList, UpdateMemberBody } from '../../accounts/model'
 import { invitationWire, memberWire } from '../../accounts/members'
 import type { AppContext } from '../../context'
-import { authContextOf, hasSessionCookie } from '../auth'
+import { assertSameOrigin, authContextOf, hasSessionCookie } from '../auth'
 import { baseUrlOf } from '../base-url'
 import { ErrorResponses, Success } from '../openapi-shared'
 
@@ -72,6 +72,8 @@ export function invitationRoutes(ctx: AppContext) {
 		})
 		.post('/:id/accept', async ({ params, body, request, set }) => {
 			const session = hasSessionCookie(request.headers) ? await sessions.user(request.headers) : null
+			// Joining with an existing account rides on its cookie: the same CSRF rule as every cookie write.
+			if (session) assertSameOrigin(request, ctx.config.publicUrl)
 			const res = await members.accept(params.id, session, body ?? {})
 			const org = await ctx.store.tenancy.organization(res.member.organizationId)
 			set.status = 201
