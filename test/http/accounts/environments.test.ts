@@ -89,6 +89,15 @@ describe('/v1/environments', () => {
 		expect((await owner.call('GET', '/v1/sources', { headers: env })).status).toBe(404)
 	})
 
+	it('accepts the bare 32-hex form of an environment id on get, patch and delete', async () => {
+		const { environment } = await json(await create('Bare', 'bare'))
+		const bare = environment.id.slice(4)
+		expect((await json(await owner.call('GET', `/v1/environments/${bare}`))).environment.id).toBe(environment.id)
+		expect((await json(await owner.call('PATCH', `/v1/environments/${bare}`, { body: { name: 'B' } }))).environment.name).toBe('B')
+		expect((await owner.call('DELETE', `/v1/environments/${bare}`)).status).toBe(200)
+		expect((await owner.call('GET', `/v1/environments/${environment.id}`)).status).toBe(404)
+	})
+
 	it('environment writes need a signed-in admin: an API key gets 403', async () => {
 		const res = await t.call('POST', '/v1/environments', { body: { name: 'K', slug: 'k' } })
 		expect(res.status).toBe(403)
