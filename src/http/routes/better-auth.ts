@@ -66,6 +66,10 @@ export function betterAuthHandler(ctx: AppContext): (request: Request) => Promis
 		}
 		if (res.status >= 400) res = await asEnvelope(res, requestId)
 		if (isHttps(request, ctx.config.publicUrl)) res = withSecureCookies(res)
+		if (!res.headers.has('x-request-id')) {
+			res = new Response(res.body, res)
+			res.headers.set('x-request-id', requestId)
+		}
 		return res
 	}
 

@@ -85,6 +85,23 @@ describe('invitations', () => {
 	})
 })
 
+describe('invitation expiry', () => {
+	it('after 7 days the link is 410 Gone, both to show and to accept', async () => {
+		let now = Date.now()
+		const app = await makeTestApp({}, { now: () => now })
+		try {
+			const admin = await asUser(app, 'admin@example.com', 'admin')
+			const { invitation } = await json(await admin.call('POST', '/v1/invitations', { body: { email: 'late@example.com' } }))
+			now += 7 * 24 * 3600_000 + 1000
+			expect((await app.call('GET', `/v1/invitations/${invitation.id}`, { key: null })).status).toBe(410)
+			expect((await app.call('POST', `/v1/invitations/${invitation.id}/accept`, { key: null, body: { password: PASSWORD } })).status).toBe(410)
+			expect(await app.ctx.store.accounts.userByEmail('late@example.com')).toBeNull()
+		} finally {
+			await app.close()
+		}
+	})
+})
+
 describe('members', () => {
 	it('lists, changes a role, removes; a removed member\'s session no longer reaches the organization', async () => {
 		const bo = await asUser(t, 'bo@example.com', 'member')

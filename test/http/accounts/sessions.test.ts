@@ -25,6 +25,7 @@ describe('Better Auth at /api/auth', () => {
 		await addUser(t, 'ana@example.com', 'owner')
 		const res = await signInRaw('ana@example.com', PASSWORD)
 		expect(res.status).toBe(200)
+		expect(res.headers.get('x-request-id')).toMatch(/^req_[0-9a-f]{12}$/)
 		const body = await json(res)
 		expect(body.user.email).toBe('ana@example.com')
 		expect(JSON.stringify(body)).not.toContain(PASSWORD)
