@@ -5,6 +5,9 @@ import { pathOf } from '../url'
 
 export const AUTH_BASE = '/api/auth'
 
+/** The plugin's read and switch routes stay: they change nothing a role guards. */
+const ORG_ROUTES_KEPT = new Set(['/organization/list', '/organization/set-active'])
+
 /** Requests reached us over TLS (directly, through the configured https URL, or a proxy saying so). */
 function isHttps(request: Request, publicUrl: string | null): boolean {
 	return request.url.startsWith('https:') || (publicUrl?.startsWith('https:') ?? false) || request.headers.get('x-forwarded-proto') === 'https'
@@ -37,8 +40,9 @@ async function asEnvelope(res: Response, requestId: string): Promise<Response> {
  * Better Auth at its default base path `/api/auth` (sign-in/up/out, sessions).
  * Around it: a failed-sign-in limit per account, a new organization for a
  * public sign-up, `Secure` on cookies over HTTPS (keeping the documented
- * cookie name), errors in our envelope, and no direct organization endpoints
- * (members and invitations go through /v1, under one set of role rules).
+ * cookie name), errors in our envelope, and of the organization plugin's
+ * endpoints only list and set-active (members, invitations and roles go
+ * through /v1, under one set of role rules).
  */
 export function betterAuthHandler(ctx: AppContext): (request: Request) => Promise<Response> {
 	const { auth, signIn, users } = ctx.accounts
@@ -46,7 +50,7 @@ export function betterAuthHandler(ctx: AppContext): (request: Request) => Promis
 	async function handle(request: Request): Promise<Response> {
 		const path = pathOf(request.url).slice(AUTH_BASE.length)
 		const requestId = requestIdOf(request)
-		if (path.startsWith('/organization/')) return envelope(404, 'Route not found', requestId)
+		if (path.startsWith('/organization/') && !ORG_ROUTES_KEPT.has(path)) return envelope(404, 'Route not found', requestId)
 		const isSignIn = path === '/sign-in/email' && request.method === 'POST'
 		const account = isSignIn ? await emailOf(request) : ''
 		const wait = isSignIn ? signIn.retryAfter(account) : 0

@@ -1,7 +1,7 @@
 import { afterEach, beforeEach, describe, expect, it } from 'bun:test'
 import { getMigrations } from 'better-auth/db/migration'
-import { makeTestApp, type TestApp } from '../../helpers'
-import { addUser, asUser, json, PASSWORD, signIn } from '../../accounts-helpers'
+import { makeTestApp, otherTenantKey, type TestApp } from '../../helpers'
+import { addUser, asUser, json, ORIGIN, PASSWORD, signIn } from '../../accounts-helpers'
 
 let t: TestApp
 beforeEach(async () => {
@@ -73,10 +73,26 @@ describe('Better Auth at /api/auth', () => {
 		expect(await t.ctx.store.accounts.userByEmail('new@example.com')).toBeNull()
 	})
 
-	it('the organization endpoints of the plugin are not exposed (members go through /v1)', async () => {
+	it('of the organization plugin\'s endpoints only list and set-active are exposed (members go through /v1)', async () => {
 		const ana = await asUser(t, 'ana@example.com', 'owner')
-		const res = await t.call('POST', '/api/auth/organization/create', { key: null, headers: { cookie: ana.cookie }, body: { name: 'x', slug: 'x' } })
-		expect(res.status).toBe(404)
+		for (const path of ['create', 'invite-member', 'update-member-role', 'remove-member', 'delete', 'accept-invitation']) {
+			const res = await t.call('POST', `/api/auth/organization/${path}`, { key: null, headers: { cookie: ana.cookie, origin: ORIGIN }, body: { name: 'x', slug: 'x' } })
+			expect(res.status).toBe(404)
+		}
+		expect((await t.call('GET', '/api/auth/organization/list', { key: null, headers: { cookie: ana.cookie } })).status).toBe(200)
+	})
+
+	it('a member of two organizations switches with set-active; /v1 follows the active one', async () => {
+		const other = await otherTenantKey(t)
+		const ana = await asUser(t, 'ana@example.com', 'owner')
+		await t.ctx.accounts.users.addMember(other.orgId, ana.id, 'viewer', Date.now())
+		const orgs = await json(await t.call('GET', '/api/auth/organization/list', { key: null, headers: { cookie: ana.cookie } }))
+		expect(orgs.map((o: { id: string }) => o.id)).toContain(other.orgId)
+		expect((await json(await ana.call('GET', '/v1/me'))).role).toBe('owner')
+		const res = await ana.call('POST', '/api/auth/organization/set-active', { body: { organizationId: other.orgId } })
+		expect(res.status).toBe(200)
+		const me = await json(await ana.call('GET', '/v1/me'))
+		expect(me).toMatchObject({ role: 'viewer', organization: { id: other.orgId }, environment: { id: other.envId } })
 	})
 })
 
