@@ -56,7 +56,7 @@ export function createContext(config: Readonly<Config>, opts: { clock?: Clock; l
 	const secretKey = loadEncryptionKey(config.encryptionKey, config.dataDir)
 	const secrets = new SecretBox(secretKey)
 	const keys = new ApiKeyService(store.apiKeys, store.tenancy, clock)
-	const accounts = createAccounts(store, keys, clock, { secretKey, allowSignup: config.allowSignup, publicUrl: config.publicUrl })
+	const accounts = createAccounts(store, keys, clock, config, secretKey)
 	const environments = new EnvironmentsService(store.tenancy, clock, { maxEnvironments: config.maxEnvironments })
 	const sources = new SourcesService(store.sources, secrets, clock, { maxSources: config.maxSources })
 	const destinations = new DestinationsService(store.destinations, secrets, clock, { maxDestinations: config.maxDestinations })

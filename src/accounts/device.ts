@@ -65,7 +65,7 @@ export class DeviceFlow {
 		if (!(await this.repo.approveDevice(code, { userId: auth.userId, orgId: auth.orgId, envId: auth.envId }, this.clock.now()))) throw new NotFound('Device code')
 	}
 
-	async poll(deviceCode: string, role: (orgId: string, userId: string) => Promise<string | null>): Promise<{ api_key: string; key_prefix: string; org_id: string; env_id: string }> {
+	async poll(deviceCode: string): Promise<{ api_key: string; key_prefix: string; org_id: string; env_id: string }> {
 		const hash = sha256Hex(deviceCode)
 		const row = await this.repo.deviceByHash(hash)
 		const now = this.clock.now()
@@ -80,7 +80,7 @@ export class DeviceFlow {
 		const { user_id: userId, org_id: orgId, env_id: envId } = row
 		if (!userId || !orgId || !envId) throw new DeviceFlowError('invalid_grant', 'Unknown or already used device code')
 		// The member may have lost access since approving: check again when the key is minted.
-		const current = await role(orgId, userId)
+		const current = (await this.repo.memberships(userId)).find((m) => m.organizationId === orgId)?.role ?? null
 		if (current === null) throw new DeviceFlowError('invalid_grant', 'The approving user is no longer a member')
 		const keyId = newApiKeyId()
 		if (!(await this.repo.consumeDevice(hash, keyId))) throw new DeviceFlowError('invalid_grant', 'Unknown or already used device code')

@@ -1,9 +1,11 @@
 import type { ApiKeyService } from '../auth/service'
+import type { Config } from '../config'
 import type { Store } from '../db/open'
 import type { Clock } from '../lib/clock'
 import { type BetterAuth, createBetterAuth } from './better-auth'
 import { DeviceFlow } from './device'
 import { Members } from './members'
+import { AccountOverview } from './overview'
 import { SignInLimiter } from './rate-limit'
 import { SessionResolver } from './sessions'
 import { Users } from './users'
@@ -20,10 +22,11 @@ export interface Accounts {
 	members: Members
 	devices: DeviceFlow
 	signIn: SignInLimiter
+	overview: AccountOverview
 }
 
-export function createAccounts(store: Store, keys: ApiKeyService, clock: Clock, opts: { secretKey: Buffer; allowSignup: boolean; publicUrl: string | null }): Accounts {
-	const auth = createBetterAuth(store.authDb, { secretKey: opts.secretKey, allowSignup: opts.allowSignup, baseUrl: opts.publicUrl })
+export function createAccounts(store: Store, keys: ApiKeyService, clock: Clock, config: Readonly<Config>, secretKey: Buffer): Accounts {
+	const auth = createBetterAuth(store.authDb, { secretKey, allowSignup: config.allowSignup, baseUrl: config.publicUrl })
 	const users = new Users(auth, store.accounts, store.tenancy)
 	return {
 		auth,
@@ -31,6 +34,7 @@ export function createAccounts(store: Store, keys: ApiKeyService, clock: Clock, 
 		sessions: new SessionResolver(auth, store.accounts, store.tenancy),
 		members: new Members(store.accounts, users, clock),
 		devices: new DeviceFlow(store.accounts, keys, clock),
-		signIn: new SignInLimiter(SIGN_IN_MAX_FAILURES, SIGN_IN_WINDOW_MS, () => clock.now())
+		signIn: new SignInLimiter(SIGN_IN_MAX_FAILURES, SIGN_IN_WINDOW_MS, () => clock.now()),
+		overview: new AccountOverview(store.accounts, store.tenancy, clock, config)
 	}
 }

@@ -10,13 +10,12 @@ const tags = ['API keys']
 /** `hookstream login`: device codes (public), approval (a signed-in member), token poll (public). */
 export function deviceRoutes(ctx: AppContext) {
 	const { devices } = ctx.accounts
-	const roleOf = async (orgId: string, userId: string) => (await ctx.store.accounts.memberships(userId)).find((m) => m.organizationId === orgId)?.role ?? null
 	return new Elysia({ name: 'routes.device', prefix: '/v1/auth/device' })
 		.post('/code', ({ request }) => devices.start(baseUrlOf(ctx.config, request)), {
 			response: { 200: DeviceCode, ...ErrorResponses },
 			detail: { summary: 'Start a CLI device login', description: 'Show user_code to the person; poll /token every `interval` seconds. Codes expire in 15 minutes.', tags, security: [] }
 		})
-		.post('/token', ({ body }) => devices.poll(body.device_code, roleOf), {
+		.post('/token', ({ body }) => devices.poll(body.device_code), {
 			body: DeviceTokenBody,
 			parse: 'json',
 			response: { 200: DeviceToken, ...ErrorResponses },

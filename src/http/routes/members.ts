@@ -36,7 +36,7 @@ export function memberRoutes(ctx: AppContext) {
 }
 
 export function invitationRoutes(ctx: AppContext) {
-	const { members, sessions, auth } = ctx.accounts
+	const { members, sessions, auth, overview } = ctx.accounts
 	const tags = ['Members']
 	return new Elysia({ name: 'routes.invitations', prefix: '/v1/invitations' })
 		.post('', async ({ body, request, set }) => {
@@ -63,8 +63,8 @@ export function invitationRoutes(ctx: AppContext) {
 		})
 		.get('/:id', async ({ params, request }) => {
 			const inv = await members.show(params.id)
-			const org = await ctx.store.tenancy.organization(inv.organizationId)
-			return { invitation: invitationWire(inv), organization: { id: inv.organizationId, name: org?.name ?? '' }, accept_url: `${baseUrlOf(ctx.config, request)}/v1/invitations/${inv.id}/accept` }
+			const name = await overview.organizationName(inv.organizationId)
+			return { invitation: invitationWire(inv), organization: { id: inv.organizationId, name }, accept_url: `${baseUrlOf(ctx.config, request)}/v1/invitations/${inv.id}/accept` }
 		}, {
 			params: InvitationParams,
 			response: { 200: InvitationView, ...ErrorResponses },
@@ -75,14 +75,14 @@ export function invitationRoutes(ctx: AppContext) {
 			// Joining with an existing account rides on its cookie: the same CSRF rule as every cookie write.
 			if (session) assertSameOrigin(request, ctx.config.publicUrl)
 			const res = await members.accept(params.id, session, body ?? {})
-			const org = await ctx.store.tenancy.organization(res.member.organizationId)
+			const name = await overview.organizationName(res.member.organizationId)
 			set.status = 201
 			if (res.createdUser && body?.password) {
 				// Sign the new member in: the response carries their session cookie.
 				const signedIn = await auth.api.signInEmail({ body: { email: res.email, password: body.password }, asResponse: true })
 				for (const c of signedIn.headers.getSetCookie()) set.headers['set-cookie'] = c
 			}
-			return { member: memberWire(res.member), organization: { id: res.member.organizationId, name: org?.name ?? '' } }
+			return { member: memberWire(res.member), organization: { id: res.member.organizationId, name } }
 		}, {
 			params: InvitationParams,
 			body: t.Optional(AcceptBody),
