@@ -4,11 +4,8 @@ import { betterAuth } from 'better-auth'
 import { organization } from 'better-auth/plugins/organization'
 import { adminAc, defaultAc, memberAc, ownerAc } from 'better-auth/plugins/organization/access'
 import { randomHex } from '../lib/crypto'
+import { MIN_PASSWORD_LENGTH } from './constants'
 
-/** The exact documented name; never `__Secure-…` (clients and the reference expect this one). */
-export const SESSION_COOKIE = 'better-auth.session_token'
-
-export const MIN_PASSWORD_LENGTH = 10
 
 /** Ids in our style (`usr_<32hex>`, …) instead of Better Auth's random 32-char strings. */
 const ID_PREFIX: Record<string, string> = {
@@ -58,3 +55,6 @@ export function createBetterAuth(db: Database, opts: AuthOptions) {
 }
 
 export type BetterAuth = ReturnType<typeof createBetterAuth>
+
+/** Better Auth, built on first use (see src/accounts/index.ts). */
+export type AuthLoader = () => Promise<BetterAuth>

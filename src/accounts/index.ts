@@ -2,7 +2,7 @@ import type { ApiKeyService } from '../auth/service'
 import type { Config } from '../config'
 import type { Store } from '../db/open'
 import type { Clock } from '../lib/clock'
-import { type BetterAuth, createBetterAuth } from './better-auth'
+import type { AuthLoader, BetterAuth } from './better-auth'
 import { DeviceFlow } from './device'
 import { Members } from './members'
 import { AccountOverview } from './overview'
@@ -16,7 +16,8 @@ export const SIGN_IN_WINDOW_MS = 15 * 60_000
 
 /** People, sessions, teams and device login, over one Better Auth instance. */
 export interface Accounts {
-	auth: BetterAuth
+	/** Better Auth, loaded and built on first use. */
+	auth: AuthLoader
 	users: Users
 	sessions: SessionResolver
 	members: Members
@@ -26,7 +27,11 @@ export interface Accounts {
 }
 
 export function createAccounts(store: Store, keys: ApiKeyService, clock: Clock, config: Readonly<Config>, secretKey: Buffer): Accounts {
-	const auth = createBetterAuth(store.authDb, { secretKey, allowSignup: config.allowSignup, baseUrl: config.publicUrl })
+	// Loaded on the first sign-in or cookie request, not at start: importing and building Better Auth
+	// costs ~45 ms, which API-key-only servers (and every CLI one-shot) would otherwise pay at startup.
+	let built: Promise<BetterAuth> | null = null
+	const auth: AuthLoader = () =>
+		(built ??= import('./better-auth').then((m) => m.createBetterAuth(store.authDb, { secretKey, allowSignup: config.allowSignup, baseUrl: config.publicUrl })))
 	const users = new Users(auth, store.accounts, store.tenancy)
 	return {
 		auth,

@@ -2,7 +2,7 @@ import type { AuthContext } from '../auth/service'
 import { Forbidden, NotFound, Unauthorized } from '../lib/errors'
 import { asId } from '../lib/ids'
 import type { TenancyRepo } from '../tenancy/repo'
-import type { BetterAuth } from './better-auth'
+import type { AuthLoader } from './better-auth'
 import type { AccountsRepo } from './repo'
 
 export interface SessionUser {
@@ -20,13 +20,13 @@ export interface SessionUser {
  */
 export class SessionResolver {
 	constructor(
-		private readonly auth: BetterAuth,
+		private readonly auth: AuthLoader,
 		private readonly repo: AccountsRepo,
 		private readonly tenancy: TenancyRepo
 	) {}
 
 	async user(headers: Headers): Promise<SessionUser | null> {
-		const s = await this.auth.api.getSession({ headers })
+		const s = await (await this.auth()).api.getSession({ headers })
 		if (!s) return null
 		const active = (s.session as { activeOrganizationId?: string | null }).activeOrganizationId ?? null
 		return { id: s.user.id, email: s.user.email, name: s.user.name, sessionId: s.session.id, activeOrganizationId: active }

@@ -4,7 +4,8 @@ import { AppError, BadRequest, Conflict } from '../lib/errors'
 import { newId } from '../lib/ids'
 import { randomHex } from '../lib/crypto'
 import type { TenancyRepo } from '../tenancy/repo'
-import { type BetterAuth, MIN_PASSWORD_LENGTH } from './better-auth'
+import type { AuthLoader } from './better-auth'
+import { MIN_PASSWORD_LENGTH } from './constants'
 import type { AccountsRepo, Role, UserRow } from './repo'
 
 const EMAIL = /^[^\s@]+@[^\s@]+\.[^\s@]+$/
@@ -35,7 +36,7 @@ export const nowIso = (ms: number) => new Date(ms).toISOString()
  */
 export class Users {
 	constructor(
-		private readonly auth: BetterAuth,
+		private readonly auth: AuthLoader,
 		private readonly repo: AccountsRepo,
 		private readonly tenancy: TenancyRepo
 	) {}
@@ -45,7 +46,7 @@ export class Users {
 		const normalized = normalizeEmail(email)
 		checkPassword(password)
 		if (await this.repo.userByEmail(normalized)) throw new Conflict('A user with this email already exists', '/email')
-		const c = await this.auth.$context
+		const c = await (await this.auth()).$context
 		const user = await c.internalAdapter.createUser({ email: normalized, name: name.trim() || normalized.split('@')[0] || normalized, emailVerified: false }, { method: 'admin' })
 		await c.internalAdapter.linkAccount({ userId: user.id, providerId: 'credential', accountId: user.id, password: await c.password.hash(password) })
 		const row = await this.repo.userByEmail(normalized)

@@ -1,4 +1,4 @@
-import { SESSION_COOKIE } from '../accounts/better-auth'
+import { SESSION_COOKIE } from '../accounts/constants'
 import { atLeast, isReadMethod, requirementFor } from '../accounts/roles'
 import type { SessionResolver } from '../accounts/sessions'
 import type { ApiKeyService, AuthContext } from '../auth/service'

@@ -59,7 +59,7 @@ export function betterAuthHandler(ctx: AppContext): (request: Request) => Promis
 			res.headers.set('retry-after', String(wait))
 			return res
 		}
-		let res = await auth.handler(request)
+		let res = await (await auth()).handler(request)
 		if (isSignIn) {
 			if (res.status === 401) signIn.failed(account)
 			else if (res.ok) signIn.succeeded(account)

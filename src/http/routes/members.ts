@@ -79,7 +79,7 @@ export function invitationRoutes(ctx: AppContext) {
 			set.status = 201
 			if (res.createdUser && body?.password) {
 				// Sign the new member in: the response carries their session cookie.
-				const signedIn = await auth.api.signInEmail({ body: { email: res.email, password: body.password }, asResponse: true })
+				const signedIn = await (await auth()).api.signInEmail({ body: { email: res.email, password: body.password }, asResponse: true })
 				for (const c of signedIn.headers.getSetCookie()) set.headers['set-cookie'] = c
 			}
 			return { member: memberWire(res.member), organization: { id: res.member.organizationId, name } }

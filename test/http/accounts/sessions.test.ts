@@ -16,7 +16,7 @@ const signInRaw = (email: string, password: string, headers: Record<string, stri
 
 describe('Better Auth at /api/auth', () => {
 	it('our migrations hold every table and column Better Auth needs', async () => {
-		const m = await getMigrations(t.ctx.accounts.auth.options)
+		const m = await getMigrations((await t.ctx.accounts.auth()).options)
 		expect(m.toBeCreated).toEqual([])
 		expect(m.toBeAdded).toEqual([])
 	})
