@@ -27,6 +27,8 @@ export const OPTIONS = {
 	maxBodyBytes: { flag: 'max-body-bytes', kind: 'int', default: 1048576, min: 1024, max: 104857600, help: 'Largest accepted request body in bytes (413 above it)' },
 	maxHeaderBytes: { flag: 'max-header-bytes', kind: 'int', default: 65536, min: 4096, max: 1048576, help: 'Largest accepted request head (request line and headers) in bytes; above it the runtime answers 431 with an empty body' },
 	maxSources: { flag: 'max-sources', kind: 'int', default: null, min: 0, help: 'Quota: sources per environment (unset = unlimited)' },
+	maxEnvironments: { flag: 'max-environments', kind: 'int', default: null, min: 1, help: 'Quota: environments per organization (unset = unlimited)' },
+	allowSignup: { flag: 'allow-signup', kind: 'bool', default: false, help: 'Let anyone create an account (and their own organization) at /api/auth/sign-up/email; off: invitations only' },
 	maxDestinations: { flag: 'max-destinations', kind: 'int', default: null, min: 0, help: 'Quota: destinations per environment (unset = unlimited)' },
 	retentionDays: { flag: 'retention-days', kind: 'int', default: 30, min: 1, max: 3650, help: 'Days to keep events' },
 	trustedProxies: { flag: 'trusted-proxies', kind: 'list', default: [], help: 'Comma-separated IPs/CIDRs whose X-Forwarded-For is trusted' },
@@ -53,6 +55,8 @@ export interface Config {
 	maxHeaderBytes: number
 	maxSources: number | null
 	maxDestinations: number | null
+	maxEnvironments: number | null
+	allowSignup: boolean
 	retentionDays: number
 	trustedProxies: string[]
 	allowPrivateDestinations: boolean

@@ -1,3 +1,4 @@
+import { type Accounts, createAccounts } from './accounts'
 import { ApiKeyService } from './auth/service'
 import type { Config } from './config'
 import { ConnectionsService } from './connections/service'
@@ -13,6 +14,7 @@ import { RouteCache } from './routing/route-cache'
 import type { PendingEvent } from './events/repo'
 import { RetentionSweeper } from './events/retention'
 import { EventsService } from './events/service'
+import { EnvironmentsService } from './environments/service'
 import { ClientIpResolver } from './ingest/client-ip'
 import { IngestService } from './ingest/service'
 import { SourceCache } from './ingest/source-cache'
@@ -39,6 +41,8 @@ export interface AppContext {
 	retries: RetryService
 	attempts: AttemptsService
 	issues: IssuesService
+	accounts: Accounts
+	environments: EnvironmentsService
 	/** The server's background work: delivery worker, retention, issue auto-resolve. */
 	startBackground(): Promise<void>
 	/** Waits for queued event writes to commit (graceful stop). */
@@ -50,8 +54,11 @@ export function createContext(config: Readonly<Config>, opts: { clock?: Clock; l
 	const clock = opts.clock ?? systemClock
 	const log = opts.log ?? silentLogger
 	const store = openStore({ dataDir: config.dataDir, synchronous: config.sqliteSynchronous, migrate: true })
-	const secrets = new SecretBox(loadEncryptionKey(config.encryptionKey, config.dataDir))
+	const secretKey = loadEncryptionKey(config.encryptionKey, config.dataDir)
+	const secrets = new SecretBox(secretKey)
 	const keys = new ApiKeyService(store.apiKeys, store.tenancy, clock)
+	const accounts = createAccounts(store, keys, clock, config, secretKey)
+	const environments = new EnvironmentsService(store.tenancy, clock, { maxEnvironments: config.maxEnvironments })
 	const sources = new SourcesService(store.sources, secrets, clock, { maxSources: config.maxSources })
 	const circuits = new Circuits(store.deliveries, clock)
 	const destinations = new DestinationsService(store.destinations, secrets, clock, { maxDestinations: config.maxDestinations }, circuits)
@@ -73,6 +80,12 @@ export function createContext(config: Readonly<Config>, opts: { clock?: Clock; l
 		routes.invalidate(id) // deleting a source cascades to its connections
 		worker.connectionsChanged() // …which the worker may hold: their retries must be abandoned, not sent
 	})
+	environments.onPurge(({ sourceIds, destinationIds }) => {
+		for (const id of sourceIds) cache.invalidate(id)
+		routes.clear()
+		for (const id of destinationIds) worker.destinationChanged(id)
+		worker.connectionsChanged()
+	})
 	connections.onChange((sourceId) => {
 		routes.invalidate(sourceId)
 		worker.connectionsChanged()
@@ -92,7 +105,7 @@ export function createContext(config: Readonly<Config>, opts: { clock?: Clock; l
 	const issues = new IssuesService(store.issues, retries, clock, log)
 	let background = false
 	return {
-		config, clock, log, store, keys, sources, destinations, connections, ingest, events, retention, worker, retries, attempts, issues,
+		config, clock, log, store, keys, sources, destinations, connections, ingest, events, retention, worker, retries, attempts, issues, accounts, environments,
 		async startBackground() {
 			background = true
 			retention.start()

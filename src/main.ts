@@ -1,6 +1,7 @@
 import { healthcheckCommand } from './cli/healthcheck'
 import { helpText, VERSION } from './cli/help'
 import { createKeyCommand, listKeysCommand, revokeKeyCommand } from './cli/keys'
+import { createAdminUserCommand, passwordFromStdin } from './cli/admin-user'
 import { parseCommandLine } from './cli/args'
 import { startServer } from './cli/serve'
 import { ConfigError, resolveConfig } from './config'
@@ -26,9 +27,14 @@ async function main(argv: string[]): Promise<number | 'running'> {
 	const config = resolveConfig(args.flags)
 	const name = typeof args.flags.name === 'string' ? args.flags.name : 'admin'
 	if (args.flags['create-admin-key']) return createKeyCommand(config, name, out)
+	if (args.flags['create-admin-user']) {
+		const email = typeof args.flags.email === 'string' ? args.flags.email : undefined
+		const userName = typeof args.flags.name === 'string' ? args.flags.name : undefined
+		return createAdminUserCommand(config, email, userName, email ? await passwordFromStdin() : null, out, err)
+	}
 	switch (args.command) {
 		case 'serve': {
-			const server = await startServer(config, process.env.HOOKSTREAM_ADMIN_KEY)
+			const server = await startServer(config, process.env.HOOKSTREAM_ADMIN_KEY, process.env)
 			const shutdown = () => void server.stop().then(() => process.exit(0))
 			process.once('SIGTERM', shutdown)
 			process.once('SIGINT', shutdown)

@@ -1,3 +1,5 @@
+import type { Database } from 'bun:sqlite'
+import { createAccountsRepo } from './accounts/repo'
 import { createApiKeysRepo } from './auth/repo'
 import { createAttemptsRepo } from './attempts/repo'
 import { createConnectionsRepo } from './connections/repo'
@@ -22,6 +24,9 @@ export interface Store {
 	attempts: ReturnType<typeof createAttemptsRepo>
 	issues: ReturnType<typeof createIssuesRepo>
 	events: EventsRepo
+	accounts: ReturnType<typeof createAccountsRepo>
+	/** The raw handle, for Better Auth only: it runs its own queries (users, sessions) through it. */
+	authDb: Database
 	/** Readiness: the database answers and every migration is applied. */
 	ready(): Promise<boolean>
 	/** Folds the WAL back into the main file (clean shutdown). */
@@ -42,6 +47,8 @@ export function openStore(opts: OpenOptions): Store {
 		attempts: createAttemptsRepo(db),
 		issues: createIssuesRepo(db),
 		events: { ...createEventsRepo(db), ...createEventQueries(db) },
+		accounts: createAccountsRepo(db),
+		authDb: db,
 		async ready() {
 			try {
 				return isMigrated(db)

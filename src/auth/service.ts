@@ -3,15 +3,25 @@ import { randomHex, sha256Hex } from '../lib/crypto'
 import { Unauthorized } from '../lib/errors'
 import { newApiKeyId, newId } from '../lib/ids'
 import type { TenancyRepo } from '../tenancy/repo'
+import type { Role } from '../accounts/repo'
+import { keyRole } from '../accounts/roles'
 import type { ApiKeyRow, ApiKeysRepo, KeyUsage } from './repo'
 
 const KEY_PATTERN = /^hs_live_[0-9a-f]{64}$/
 
 /** Who is calling: every authenticated request is scoped to one org and one environment. */
 export interface AuthContext {
-	keyId: string
+	/** The API key, when the caller used one. */
+	keyId: string | null
+	/** The signed-in user, when the caller used a session cookie. */
+	userId: string | null
 	orgId: string
 	envId: string
+	role: Role
+	/** Session only: the environment was named by header or query, so a body may not pick another. */
+	envFixed?: boolean
+	/** Session only: every environment of the organization (a body's env_id may choose one). */
+	orgEnvIds?: string[]
 }
 
 export interface CreatedKey {
@@ -55,7 +65,7 @@ export class ApiKeyService {
 		if (!row) throw new Unauthorized('Invalid API key')
 		if (row.revoked) throw new Unauthorized('API key has been revoked')
 		this.#count(row.id)
-		return { keyId: row.id, orgId: row.org_id, envId: row.env_id }
+		return { keyId: row.id, userId: null, orgId: row.org_id, envId: row.env_id, role: keyRole(row.scopes) }
 	}
 
 	#count(id: string): void {
@@ -93,6 +103,35 @@ export class ApiKeyService {
 
 	list(): Promise<ApiKeyRow[]> {
 		return this.keys.list()
+	}
+
+	/** A key for one environment (over HTTP or by device login). `scopes` `["read"]` makes it read-only. */
+	async createFor(orgId: string, envId: string, name: string, scopes: string[] | null = null, id: string = newApiKeyId()): Promise<{ row: ApiKeyRow; key: string }> {
+		const key = newPlaintextKey()
+		const now = this.clock.now()
+		const row: ApiKeyRow = {
+			id, org_id: orgId, env_id: envId, name, key_hash: sha256Hex(key), key_prefix: key.slice(0, 12),
+			scopes: scopes ? JSON.stringify(scopes) : null, request_count: 0, revoked: 0, created_at: now, last_used_at: null
+		}
+		if (!(await this.keys.insert(row))) throw new Error('API key collision')
+		return { row, key }
+	}
+
+	/** The organization's keys, newest first, with usage not yet flushed counted in. */
+	async listForOrg(orgId: string): Promise<ApiKeyRow[]> {
+		const rows = await this.keys.listForOrg(orgId)
+		return rows.map((r) => {
+			const pending = this.#pending.get(r.id)
+			return pending ? { ...r, request_count: r.request_count + pending.count, last_used_at: Math.max(r.last_used_at ?? 0, pending.lastUsedAt) } : r
+		})
+	}
+
+	/** Revokes a key of this organization; false when there is none. Effective on the next request (no key cache). */
+	async revokeInOrg(orgId: string, id: string): Promise<boolean> {
+		const row = await this.keys.findById(id)
+		if (!row || row.org_id !== orgId) return false
+		await this.keys.revoke(id)
+		return true
 	}
 
 	revoke(id: string): Promise<boolean> {

@@ -6,6 +6,8 @@ const COMMAND_FLAGS = {
 	help: { type: 'boolean', short: 'h' },
 	version: { type: 'boolean' },
 	'create-admin-key': { type: 'boolean' },
+	'create-admin-user': { type: 'boolean' },
+	email: { type: 'string' },
 	name: { type: 'string' },
 	url: { type: 'string' }
 } as const

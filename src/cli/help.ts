@@ -9,6 +9,9 @@ Usage:
   hookstream [serve] [options]             start the server (default command)
   hookstream --create-admin-key [--name <name>] [--data-dir <dir>]
                                            create an API key; the key is the last line of stdout
+  hookstream --create-admin-user --email <email> [--name <name>] [--data-dir <dir>]
+                                           create the owner of the default organization; the password is
+                                           read from stdin, or generated and printed once
   hookstream keys list [--data-dir <dir>]  list API keys (never the keys themselves)
   hookstream keys create [--name <name>]   same as --create-admin-key
   hookstream keys revoke <id>              revoke an API key at once
@@ -21,5 +24,7 @@ ${describeOptions().join('\n')}
 
 Environment only:
   HOOKSTREAM_ADMIN_KEY=hs_live_…  at serve start, make sure this API key exists (for containers)
+  HOOKSTREAM_ADMIN_EMAIL, HOOKSTREAM_ADMIN_PASSWORD [, HOOKSTREAM_ADMIN_NAME]
+                                  at serve start, make sure this user exists and owns the default organization
 `
 }

@@ -6,6 +6,7 @@ import { serverErrorHandler } from '../http/errors'
 import { applyHeaderLimit, createFetch, ingestWebSocket } from '../http/server'
 import { KEY_FILE } from '../lib/keyfile'
 import { createLogger } from '../lib/log'
+import { ensureAdminFromEnv } from './admin-user'
 
 const USAGE_FLUSH_MS = 5000
 
@@ -25,7 +26,7 @@ async function ensureAdminKey(ctx: AppContext, key: string | undefined): Promise
 	ctx.log.info(res.created ? 'admin key created from HOOKSTREAM_ADMIN_KEY' : 'admin key from HOOKSTREAM_ADMIN_KEY already exists', { key_id: res.id, key_prefix: res.key_prefix })
 }
 
-export async function startServer(config: Readonly<Config>, adminKey?: string): Promise<RunningServer> {
+export async function startServer(config: Readonly<Config>, adminKey?: string, env: Record<string, string | undefined> = {}): Promise<RunningServer> {
 	const log = createLogger(config.logLevel)
 	const ctx = createContext(config, { log })
 	// A wrong key would otherwise surface later as a 500 on every read or use of a secret.
@@ -34,6 +35,7 @@ export async function startServer(config: Readonly<Config>, adminKey?: string): 
 		throw new ConfigError(`the encryption key cannot open the secrets stored in ${config.dataDir}: start with the key they were sealed with (--encryption-key, or ${KEY_FILE} in the data dir)`)
 	}
 	await ensureAdminKey(ctx, adminKey)
+	await ensureAdminFromEnv(ctx, env)
 	const app = createApp(ctx)
 	const sockets = ingestWebSocket(ctx)
 	applyHeaderLimit(config.maxHeaderBytes, log)

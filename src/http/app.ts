@@ -21,6 +21,12 @@ import { ingestRoutes } from './routes/ingest'
 import { rootRoutes } from './routes/root'
 import { sourceRoutes } from './routes/sources'
 import { templateRoutes } from './routes/templates'
+import { betterAuthHandler, isAuthPath } from './routes/better-auth'
+import { accountRoutes } from './routes/account'
+import { apiKeyRoutes } from './routes/api-keys'
+import { deviceRoutes } from './routes/device'
+import { environmentRoutes } from './routes/environments'
+import { invitationRoutes, memberRoutes } from './routes/members'
 
 const JSON_TYPE = /^application\/([\w.+-]+\+)?json\s*(;|$)/i
 
@@ -64,13 +70,16 @@ export function createApp(ctx: AppContext) {
 	// The error mapper (405 vs 404) and the unknown-key screen need the finished route table: both read it on first use.
 	const allow = allowedMethods(() => app.routes)
 	const screenUnknownKeys = unknownKeys(() => app.routes)
+	const authDeps = { keys: ctx.keys, sessions: ctx.accounts.sessions, publicUrl: config.publicUrl }
+	const betterAuth = betterAuthHandler(ctx)
 	const app = new Elysia({ normalize: false })
 		.use(errorHandler(log, allow))
 		.onRequest(async ({ request, set }) => {
 			const { id } = tagRequest(request)
 			set.headers['x-request-id'] = id
 			const path = pathOf(request.url)
-			await authenticateRequest(ctx.keys, request, path)
+			if (isAuthPath(path)) return betterAuth(request)
+			await authenticateRequest(authDeps, request, path)
 		})
 		.onParse({ as: 'global' }, ({ request }) => parseApiBody(request, config.maxBodyBytes))
 		.onTransform({ as: 'global' }, screenUnknownKeys)
@@ -101,10 +110,11 @@ export function createApp(ctx: AppContext) {
 					components: {
 						securitySchemes: {
 							apiKey: { type: 'apiKey', in: 'header', name: 'X-API-Key' },
-							bearer: { type: 'http', scheme: 'bearer' }
+							bearer: { type: 'http', scheme: 'bearer' },
+							session: { type: 'apiKey', in: 'cookie', name: 'better-auth.session_token' }
 						}
 					},
-					security: [{ apiKey: [] }, { bearer: [] }]
+					security: [{ apiKey: [] }, { bearer: [] }, { session: [] }]
 				}
 			})
 		)
@@ -119,6 +129,12 @@ export function createApp(ctx: AppContext) {
 		.use(attemptRoutes(ctx))
 		.use(issueRoutes(ctx))
 		.use(ingestRoutes(ctx))
+		.use(environmentRoutes(ctx))
+		.use(apiKeyRoutes(ctx))
+		.use(deviceRoutes(ctx))
+		.use(memberRoutes(ctx))
+		.use(invitationRoutes(ctx))
+		.use(accountRoutes(ctx))
 	return app
 }
 

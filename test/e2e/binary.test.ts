@@ -24,6 +24,8 @@ beforeAll(async () => {
 	const created = await run([bin, '--create-admin-key', '--data-dir', join(work, 'data')])
 	expect(created.code).toBe(0)
 	key = created.stdout.trim().split('\n').at(-1) ?? ''
+	const owner = Bun.spawn([bin, '--create-admin-user', '--email', 'owner@example.com', '--data-dir', join(work, 'data')], { stdin: new Blob(['owner-password-1\n']), stdout: 'pipe', stderr: 'pipe' })
+	expect(await owner.exited).toBe(0)
 	server = await startProcess([bin, '--port', '0', '--host', '127.0.0.1', '--data-dir', join(work, 'data')])
 }, 60000)
 
@@ -102,6 +104,30 @@ describe('compiled binary', () => {
 			const res = await fetch(`${server.url}${ref}`)
 			expect({ ref, status: res.status, empty: (await res.arrayBuffer()).byteLength === 0 }).toEqual({ ref, status: 200, empty: false })
 		}
+	})
+
+	it('runs Better Auth inside the binary: the README walkthrough by plain HTTP', async () => {
+		const B = server.url
+		const post = (path: string, body: unknown, headers: Record<string, string> = {}) =>
+			fetch(`${B}${path}`, { method: 'POST', headers: { 'content-type': 'application/json', origin: B, ...headers }, body: JSON.stringify(body) })
+		const signedIn = await post('/api/auth/sign-in/email', { email: 'owner@example.com', password: 'owner-password-1' })
+		expect(signedIn.status).toBe(200)
+		const cookie = (signedIn.headers.getSetCookie()[0] ?? '').split(';')[0] as string
+		expect(cookie).toMatch(/^better-auth\.session_token=/)
+		expect((await fetch(`${B}/v1/sources`, { headers: { cookie } })).status).toBe(200)
+		const env = ((await (await post('/v1/environments', { name: 'Staging', slug: 'staging' }, { cookie })).json()) as { environment: { id: string } }).environment.id
+		const made = (await (await post('/v1/auth/api-keys', { name: 'staging ci', env_id: env }, { cookie })).json()) as { id: string; key: string }
+		const src = (await (await post('/v1/sources', { name: 's', slug: 's' }, { 'x-api-key': made.key })).json()) as { source: { env_id: string } }
+		expect(src.source.env_id).toBe(env)
+		const inv = (await (await post('/v1/invitations', { email: 'vic@example.com', role: 'viewer' }, { cookie })).json()) as { invite_url: string }
+		const accepted = await post(`${new URL(inv.invite_url).pathname}/accept`, { name: 'Vic', password: 'viewer-password-1' })
+		expect(accepted.status).toBe(201)
+		const vic = (accepted.headers.getSetCookie()[0] ?? '').split(';')[0] as string
+		expect((await fetch(`${B}/v1/sources`, { headers: { cookie: vic } })).status).toBe(200)
+		expect((await post('/v1/sources', { name: 'v', slug: 'v' }, { cookie: vic })).status).toBe(403)
+		expect((await fetch(`${B}/v1/auth/api-keys/${made.id}`, { method: 'DELETE', headers: { cookie, origin: B } })).status).toBe(200)
+		expect((await fetch(`${B}/v1/sources`, { headers: { 'x-api-key': made.key } })).status).toBe(401)
+		expect(server.lines.join('\n')).not.toContain('owner-password-1')
 	})
 
 	it('stops cleanly on SIGTERM', async () => {
