@@ -22,10 +22,51 @@ import stripe from './stripe.json'
 import svix from './svix.json'
 import twilio from './twilio.json'
 import typeform from './typeform.json'
+// Presets that reuse an existing scheme (generic HMAC, Standard Webhooks, Basic auth).
+import airtable from './airtable.json'
+import auth0 from './auth0.json'
+import bitbucket from './bitbucket.json'
+import brevo from './brevo.json'
+import brex from './brex.json'
+import calCom from './cal-com.json'
+import chargebee from './chargebee.json'
+import checkr from './checkr.json'
+import circleci from './circleci.json'
+import clickup from './clickup.json'
+import coinbaseCommerce from './coinbase-commerce.json'
+import customerIo from './customer-io.json'
+import datadog from './datadog.json'
+import docusign from './docusign.json'
+import freshdesk from './freshdesk.json'
+import front from './front.json'
+import gitea from './gitea.json'
+import jira from './jira.json'
+import lemonSqueezy from './lemon-squeezy.json'
+import mollie from './mollie.json'
+import notion from './notion.json'
+import onfido from './onfido.json'
+import openai from './openai.json'
+import pagerduty from './pagerduty.json'
+import razorpay from './razorpay.json'
+import render from './render.json'
+import replicate from './replicate.json'
+import segment from './segment.json'
+import sentry from './sentry.json'
+import sparkpost from './sparkpost.json'
+import stytch from './stytch.json'
+import supabase from './supabase.json'
+import vercel from './vercel.json'
+import webflow from './webflow.json'
+import woocommerce from './woocommerce.json'
+import zapier from './zapier.json'
 
 const FILES: Record<string, unknown> = {
 	clerk, custom, github, intercom, linear, paddle, postmark, resend,
-	sendgrid, shopify, slack, stripe, svix, twilio, typeform
+	sendgrid, shopify, slack, stripe, svix, twilio, typeform,
+	airtable, auth0, bitbucket, brevo, brex, 'cal-com': calCom, chargebee, checkr, circleci, clickup,
+	'coinbase-commerce': coinbaseCommerce, 'customer-io': customerIo, datadog, docusign, freshdesk, front,
+	gitea, jira, 'lemon-squeezy': lemonSqueezy, mollie, notion, onfido, openai, pagerduty, razorpay, render,
+	replicate, segment, sentry, sparkpost, stytch, supabase, vercel, webflow, woocommerce, zapier
 }
 
 /**

@@ -1,0 +1,29 @@
+/** Payments and commerce presets. */
+import type { PresetCase } from './presets'
+import { basicAuth, bodyHmac, standardWebhooks } from './signers'
+
+export const PAYMENTS_CASES: PresetCase[] = [
+	// Razorpay: X-Razorpay-Signature = hex HMAC-SHA256 of the raw body with the webhook secret.
+	bodyHmac({
+		slug: 'razorpay', header: 'X-Razorpay-Signature', hash: 'SHA-256', encoding: 'hex', secret: 'rzp-webhook-secret', wrongSecret: 'rzp-webhook-secreT',
+		extra: { 'X-Razorpay-Event-Id': 'Dkf6kLqk8eDEUF' }
+	}),
+	// Mollie next-gen: X-Mollie-Signature = hash_hmac('sha256', payload, secret), bare hex as in Mollie's PHP example.
+	bodyHmac({ slug: 'mollie', header: 'X-Mollie-Signature', hash: 'SHA-256', encoding: 'hex', secret: 'mollie_whsec_4Kd9sPq2', wrongSecret: 'mollie_whsec_4Kd9sPq3' }),
+	// Lemon Squeezy: X-Signature = hex HMAC-SHA256 of the raw body with the signing secret.
+	bodyHmac({
+		slug: 'lemon-squeezy', header: 'X-Signature', hash: 'SHA-256', encoding: 'hex', secret: 'ls-signing-secret', wrongSecret: 'ls-signing-secreT',
+		extra: { 'X-Event-Name': 'order_created' }
+	}),
+	// Coinbase Commerce: X-CC-Webhook-Signature = hex HMAC-SHA256 of the raw body with the shared secret.
+	bodyHmac({ slug: 'coinbase-commerce', header: 'X-CC-Webhook-Signature', hash: 'SHA-256', encoding: 'hex', secret: '5e8d3c1b-shared-secret', wrongSecret: '5e8d3c1b-shared-secreT' }),
+	// WooCommerce: X-WC-Webhook-Signature = base64 HMAC-SHA256 of the payload with the webhook secret.
+	bodyHmac({
+		slug: 'woocommerce', header: 'X-WC-Webhook-Signature', hash: 'SHA-256', encoding: 'base64', secret: 'wc-webhook-secret', wrongSecret: 'wc-webhook-secreT',
+		extra: { 'X-WC-Webhook-Topic': 'order.created', 'X-WC-Webhook-Delivery-ID': '6c2a0b1e', 'X-WC-Webhook-Source': 'https://shop.example.com/' }
+	}),
+	// Chargebee: Basic auth credentials configured on the webhook.
+	basicAuth('chargebee', 'chargebee:cb-Pa55-w0rd'),
+	// Brex: Webhook-Id / Webhook-Timestamp / Webhook-Signature over "{id}.{timestamp}.{body}", base64 secret without a prefix.
+	standardWebhooks('brex', 'YnJleC13ZWJob29rLXNpZ25pbmcta2V5LTAx', 'YnJleC13ZWJob29rLXNpZ25pbmcta2V5LTAy', 'Webhook')
+]

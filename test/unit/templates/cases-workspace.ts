@@ -1,0 +1,42 @@
+/** Productivity, scheduling, e-signature, content and identity presets. */
+import { type PresetCase, hmac, toHex } from './presets'
+import { bodyHmac, standardWebhooks } from './signers'
+
+/** Airtable hands out `macSecretBase64`; the MAC key is its decoded bytes. */
+const AIRTABLE_SECRET = Buffer.from('airtable-mac-secret-32-bytes-ok!').toString('base64')
+const AIRTABLE_WRONG = Buffer.from('airtable-mac-secret-32-bytes-ok?').toString('base64')
+
+export const WORKSPACE_CASES: PresetCase[] = [
+	// Cal.com: X-Cal-Signature-256 = hex HMAC-SHA256 of the body with the webhook secret.
+	bodyHmac({ slug: 'cal-com', header: 'X-Cal-Signature-256', hash: 'SHA-256', encoding: 'hex', secret: 'cal-webhook-secret', wrongSecret: 'cal-webhook-secreT' }),
+	// DocuSign Connect HMAC: X-DocuSign-Signature-1 = base64 HMAC-SHA256 of the body with Connect key 1.
+	bodyHmac({ slug: 'docusign', header: 'X-DocuSign-Signature-1', hash: 'SHA-256', encoding: 'base64', secret: 'W4rCg6mqbsbB7l+Za0x7ofv9dV8mLG2zYkGx0xMDsQk=', wrongSecret: 'W4rCg6mqbsbB7l+Za0x7ofv9dV8mLG2zYkGx0xMDsQj=' }),
+	// Jira Cloud admin webhooks: X-Hub-Signature = sha256=<hex HMAC-SHA256 of the body>.
+	bodyHmac({
+		slug: 'jira', header: 'X-Hub-Signature', hash: 'SHA-256', encoding: 'hex', prefix: 'sha256=', secret: 'jira-webhook-secret', wrongSecret: 'jira-webhook-secreT',
+		extra: { 'X-Atlassian-Webhook-Identifier': '1715680123456-42' }
+	}),
+	// Airtable: X-Airtable-Content-MAC = "hmac-sha256=" + hex HMAC-SHA256 of the body, keyed with base64-decoded macSecretBase64.
+	bodyHmac({
+		slug: 'airtable', header: 'X-Airtable-Content-MAC', hash: 'SHA-256', encoding: 'hex', prefix: 'hmac-sha256=', secret: AIRTABLE_SECRET, wrongSecret: AIRTABLE_WRONG,
+		key: (s) => Uint8Array.from(Buffer.from(s, 'base64'))
+	}),
+	// ClickUp: X-Signature = hex HMAC-SHA256 of the body with the webhook secret.
+	bodyHmac({ slug: 'clickup', header: 'X-Signature', hash: 'SHA-256', encoding: 'hex', secret: 'O1WY5ISLC8IXN56F6Q3AJ2P3QIDW7LJJ', wrongSecret: 'O1WY5ISLC8IXN56F6Q3AJ2P3QIDW7LJK' }),
+	// Notion: X-Notion-Signature = "sha256=" + hex HMAC-SHA256 of the body with the verification_token.
+	bodyHmac({ slug: 'notion', header: 'X-Notion-Signature', hash: 'SHA-256', encoding: 'hex', prefix: 'sha256=', secret: 'secret_tMrlL1qK5vuQAh1b6cZGhFChZTSYJlce98V0pYn7yBl', wrongSecret: 'secret_tMrlL1qK5vuQAh1b6cZGhFChZTSYJlce98V0pYn7yBm' }),
+	// Webflow: x-webflow-signature = hex HMAC-SHA256 of "{timestamp}:{body}", timestamp in milliseconds.
+	{
+		slug: 'webflow', secret: 'webflow-client-secret', wrongSecret: 'webflow-client-secreT', signatureHeader: 'x-webflow-signature', timestamped: true, bindsBody: true,
+		async sign(body, secret, nowSec) {
+			const ms = String(nowSec * 1000)
+			return { 'x-webflow-timestamp': ms, 'x-webflow-signature': toHex(await hmac('SHA-256', secret, `${ms}:${body}`)) }
+		}
+	} satisfies PresetCase,
+	// Onfido: X-SHA2-Signature = hex HMAC-SHA256 of the body with the webhook token.
+	bodyHmac({ slug: 'onfido', header: 'X-SHA2-Signature', hash: 'SHA-256', encoding: 'hex', secret: '_ABC123abc123ABC123abc123ABC123_', wrongSecret: '_ABC123abc123ABC123abc123ABC123-' }),
+	// Checkr: X-Checkr-Signature = hex HMAC-SHA256 of the body with the API key.
+	bodyHmac({ slug: 'checkr', header: 'X-Checkr-Signature', hash: 'SHA-256', encoding: 'hex', secret: '83ebeabdec09f6670863766f792ead24d61fe3f9', wrongSecret: '83ebeabdec09f6670863766f792ead24d61fe3f8' }),
+	// Stytch delivers through Svix: svix-* headers, signed here with Svix's own library.
+	standardWebhooks('stytch', 'whsec_c3R5dGNoLXN2aXgtc2lnbmluZy1zZWNyZXQ=', 'whsec_c3R5dGNoLXN2aXgtc2lnbmluZy1zZWNyZXg=', 'svix')
+]
