@@ -1,6 +1,6 @@
 /** Source control, CI/CD, cloud and monitoring presets. */
 import { type PresetCase, hmac, toHex } from './presets'
-import { bodyHmac, standardWebhooks } from './signers'
+import { basicAuth, bodyHmac, standardWebhooks } from './signers'
 
 /** Several comma-separated `v1=` entries, one per active secret, as CircleCI and PagerDuty send during a rotation. */
 function rotatingV1(slug: string, header: string, secret: string, wrongSecret: string, extra: Record<string, string>): PresetCase {
@@ -40,5 +40,25 @@ export const DEV_CASES: PresetCase[] = [
 	standardWebhooks('render', 'whsec_cmVuZGVyLXNpZ25pbmcta2V5LWZvci10ZXN0cw==', 'whsec_cmVuZGVyLXNpZ25pbmcta2V5LWZvci10ZXN0cQ=='),
 	standardWebhooks('openai', 'whsec_b3BlbmFpLXdlYmhvb2stc2VjcmV0LWZvci10ZXN0cw==', 'whsec_b3BlbmFpLXdlYmhvb2stc2VjcmV0LWZvci10ZXN0cQ=='),
 	standardWebhooks('replicate', 'whsec_cmVwbGljYXRlLXNpZ25pbmcta2V5LWZvci10ZXN0', 'whsec_cmVwbGljYXRlLXNpZ25pbmcta2V5LWZvci10ZXNz'),
-	standardWebhooks('supabase', 'whsec_c3VwYWJhc2UtYXV0aC1ob29rLXNlY3JldC10ZXN0', 'whsec_c3VwYWJhc2UtYXV0aC1ob29rLXNlY3JldC10ZXNz')
+	standardWebhooks('supabase', 'whsec_c3VwYWJhc2UtYXV0aC1ob29rLXNlY3JldC10ZXN0', 'whsec_c3VwYWJhc2UtYXV0aC1ob29rLXNlY3JldC10ZXNz'),
+	// Heroku: Heroku-Webhook-Hmac-SHA256 = base64 HMAC-SHA256 of the body with the subscription secret.
+	bodyHmac({
+		slug: 'heroku', header: 'Heroku-Webhook-Hmac-SHA256', hash: 'SHA-256', encoding: 'base64', secret: 'heroku-webhook-secret', wrongSecret: 'heroku-webhook-secreT',
+		extra: { 'Heroku-Webhook-Id': 'b7a1c2d3-e4f5-4a6b-8c7d-9e0f1a2b3c4d' }
+	}),
+	// HCP Terraform: X-TFE-Notification-Signature = hex HMAC-SHA512 of the body with the notification token.
+	bodyHmac({ slug: 'terraform-cloud', header: 'X-TFE-Notification-Signature', hash: 'SHA-512', encoding: 'hex', secret: 'tfc-notification-token', wrongSecret: 'tfc-notification-tokeN' }),
+	// SonarQube: X-Sonar-Webhook-HMAC-SHA256 = hex HMAC-SHA256 of the body with the webhook secret.
+	bodyHmac({
+		slug: 'sonarqube', header: 'X-Sonar-Webhook-HMAC-SHA256', hash: 'SHA-256', encoding: 'hex', secret: 'sonar-webhook-secret', wrongSecret: 'sonar-webhook-secreT',
+		extra: { 'X-SonarQube-Project': 'acme-api' }
+	}),
+	// LaunchDarkly: X-LD-Signature = hex HMAC-SHA256 of the body with the webhook secret.
+	bodyHmac({ slug: 'launchdarkly', header: 'X-LD-Signature', hash: 'SHA-256', encoding: 'hex', secret: 'ld-webhook-secret', wrongSecret: 'ld-webhook-secreT' }),
+	// Alchemy Notify: X-Alchemy-Signature = hex HMAC-SHA256 of the body with the signing key used as a string.
+	bodyHmac({ slug: 'alchemy', header: 'X-Alchemy-Signature', hash: 'SHA-256', encoding: 'hex', secret: 'whsec_alchemy_signing_key_0001', wrongSecret: 'whsec_alchemy_signing_key_0002' }),
+	// incident.io delivers through Svix with webhook-* headers.
+	standardWebhooks('incident-io', 'whsec_aW5jaWRlbnQtaW8tc2lnbmluZy1zZWNyZXQ=', 'whsec_aW5jaWRlbnQtaW8tc2lnbmluZy1zZWNyZXg='),
+	// Azure DevOps service hooks: Basic authentication on the subscription.
+	basicAuth('azure-devops', 'azdo:az-Pa55-w0rd')
 ]

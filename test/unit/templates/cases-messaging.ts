@@ -1,6 +1,6 @@
 /** E-mail, messaging, support, analytics and automation presets. */
 import { type PresetCase, hmac, toHex } from './presets'
-import { basicAuth, bodyHmac } from './signers'
+import { basicAuth, bodyHmac, standardWebhooks } from './signers'
 
 export const MESSAGING_CASES: PresetCase[] = [
 	// Customer.io: X-CIO-Signature = hex HMAC-SHA256 of "v0:" + X-CIO-Timestamp + ":" + body, keyed with the signing key.
@@ -20,5 +20,20 @@ export const MESSAGING_CASES: PresetCase[] = [
 	basicAuth('freshdesk', 'freshdesk:fd-Pa55-w0rd'),
 	basicAuth('zapier', 'zapier:zp-Pa55-w0rd'),
 	basicAuth('datadog', 'datadog:dd-Pa55-w0rd'),
-	basicAuth('auth0', 'auth0:a0-Pa55-w0rd')
+	basicAuth('auth0', 'auth0:a0-Pa55-w0rd'),
+	// MailerSend: Signature = hex HMAC-SHA256 of the body with the webhook signing secret.
+	bodyHmac({ slug: 'mailersend', header: 'Signature', hash: 'SHA-256', encoding: 'hex', secret: 'ms-signing-secret-0123', wrongSecret: 'ms-signing-secret-0124' }),
+	// Help Scout: X-HelpScout-Signature = base64 HMAC-SHA1 of the body with the secret key.
+	bodyHmac({
+		slug: 'help-scout', header: 'X-HelpScout-Signature', hash: 'SHA-1', encoding: 'base64', secret: 'helpscout-secret-key', wrongSecret: 'helpscout-secret-keY',
+		extra: { 'X-HelpScout-Event': 'convo.created' }
+	}),
+	// Pusher Channels: X-Pusher-Signature = hex HMAC-SHA256 of the body with the app secret.
+	bodyHmac({
+		slug: 'pusher', header: 'X-Pusher-Signature', hash: 'SHA-256', encoding: 'hex', secret: '7ad3773142a6692b25b8', wrongSecret: '7ad3773142a6692b25b9',
+		extra: { 'X-Pusher-Key': '278d425bdf160c739803' }
+	}),
+	basicAuth('mailjet', 'mailjet:mj-Pa55-w0rd'),
+	// Make event subscriptions: Standard Webhooks 1.0 with Webhook-* headers.
+	standardWebhooks('make', 'whsec_bWFrZS1zdWJzY3JpcHRpb24tc2lnbmluZy1rZXk=', 'whsec_bWFrZS1zdWJzY3JpcHRpb24tc2lnbmluZy1rZXg=', 'Webhook')
 ]

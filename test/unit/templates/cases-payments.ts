@@ -1,5 +1,5 @@
 /** Payments and commerce presets. */
-import type { PresetCase } from './presets'
+import { type PresetCase, hmac, toHex } from './presets'
 import { basicAuth, bodyHmac, standardWebhooks } from './signers'
 
 export const PAYMENTS_CASES: PresetCase[] = [
@@ -25,5 +25,19 @@ export const PAYMENTS_CASES: PresetCase[] = [
 	// Chargebee: Basic auth credentials configured on the webhook.
 	basicAuth('chargebee', 'chargebee:cb-Pa55-w0rd'),
 	// Brex: Webhook-Id / Webhook-Timestamp / Webhook-Signature over "{id}.{timestamp}.{body}", base64 secret without a prefix.
-	standardWebhooks('brex', 'YnJleC13ZWJob29rLXNpZ25pbmcta2V5LTAx', 'YnJleC13ZWJob29rLXNpZ25pbmcta2V5LTAy', 'Webhook')
+	standardWebhooks('brex', 'YnJleC13ZWJob29rLXNpZ25pbmcta2V5LTAx', 'YnJleC13ZWJob29rLXNpZ25pbmcta2V5LTAy', 'Webhook'),
+	// Paystack: x-paystack-signature = hex HMAC-SHA512 of the body with the secret key.
+	bodyHmac({ slug: 'paystack', header: 'x-paystack-signature', hash: 'SHA-512', encoding: 'hex', secret: 'sk_test_4f3e2d1c0b9a8f7e6d5c4b3a2f1e0d9c', wrongSecret: 'sk_test_4f3e2d1c0b9a8f7e6d5c4b3a2f1e0d9d' }),
+	// GoCardless: Webhook-Signature = hex HMAC-SHA256 of the body with the endpoint secret.
+	bodyHmac({ slug: 'gocardless', header: 'Webhook-Signature', hash: 'SHA-256', encoding: 'hex', secret: 'gc-endpoint-secret', wrongSecret: 'gc-endpoint-secreT' }),
+	// Revolut: Revolut-Signature = v1=<hex HMAC-SHA256 of "v1.{timestamp}.{body}">, timestamp in ms; one entry per active secret.
+	{
+		slug: 'revolut', secret: 'wsk_r0tat3dS3cr3tV4lu3', wrongSecret: 'wsk_r0tat3dS3cr3tV4lu4', signatureHeader: 'Revolut-Signature', timestamped: true, bindsBody: true,
+		async sign(body, secret, nowSec) {
+			const ms = String(nowSec * 1000)
+			const payload = `v1.${ms}.${body}`
+			const previous = toHex(await hmac('SHA-256', `${secret}-previous`, payload))
+			return { 'Revolut-Request-Timestamp': ms, 'Revolut-Signature': `v1=${previous},v1=${toHex(await hmac('SHA-256', secret, payload))}` }
+		}
+	}
 ]

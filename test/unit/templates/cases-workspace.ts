@@ -1,6 +1,6 @@
 /** Productivity, scheduling, e-signature, content and identity presets. */
 import { type PresetCase, hmac, toHex } from './presets'
-import { bodyHmac, standardWebhooks } from './signers'
+import { basicAuth, bodyHmac, standardWebhooks } from './signers'
 
 /** Airtable hands out `macSecretBase64`; the MAC key is its decoded bytes. */
 const AIRTABLE_SECRET = Buffer.from('airtable-mac-secret-32-bytes-ok!').toString('base64')
@@ -38,5 +38,30 @@ export const WORKSPACE_CASES: PresetCase[] = [
 	// Checkr: X-Checkr-Signature = hex HMAC-SHA256 of the body with the API key.
 	bodyHmac({ slug: 'checkr', header: 'X-Checkr-Signature', hash: 'SHA-256', encoding: 'hex', secret: '83ebeabdec09f6670863766f792ead24d61fe3f9', wrongSecret: '83ebeabdec09f6670863766f792ead24d61fe3f8' }),
 	// Stytch delivers through Svix: svix-* headers, signed here with Svix's own library.
-	standardWebhooks('stytch', 'whsec_c3R5dGNoLXN2aXgtc2lnbmluZy1zZWNyZXQ=', 'whsec_c3R5dGNoLXN2aXgtc2lnbmluZy1zZWNyZXg=', 'svix')
+	standardWebhooks('stytch', 'whsec_c3R5dGNoLXN2aXgtc2lnbmluZy1zZWNyZXQ=', 'whsec_c3R5dGNoLXN2aXgtc2lnbmluZy1zZWNyZXg=', 'svix'),
+	// Todoist: X-Todoist-Hmac-SHA256 = base64 HMAC-SHA256 of the body with the client secret.
+	bodyHmac({
+		slug: 'todoist', header: 'X-Todoist-Hmac-SHA256', hash: 'SHA-256', encoding: 'base64', secret: 'todoist-client-secret', wrongSecret: 'todoist-client-secreT',
+		extra: { 'X-Todoist-Delivery-ID': '3c1f2e4d-5a6b-4c7d-8e9f-0a1b2c3d4e5f' }
+	}),
+	// Tally: Tally-Signature = base64 HMAC-SHA256 of the body with the signing secret.
+	bodyHmac({ slug: 'tally', header: 'Tally-Signature', hash: 'SHA-256', encoding: 'base64', secret: 'tally-signing-secret', wrongSecret: 'tally-signing-secreT' }),
+	// Shortcut: Payload-Signature = hex HMAC-SHA256 of the body with the webhook secret.
+	bodyHmac({ slug: 'shortcut', header: 'Payload-Signature', hash: 'SHA-256', encoding: 'hex', secret: 'shortcut-webhook-secret', wrongSecret: 'shortcut-webhook-secreT' }),
+	// Storyblok: webhook-signature = hex HMAC-SHA1 of the body with the webhook secret.
+	bodyHmac({ slug: 'storyblok', header: 'webhook-signature', hash: 'SHA-1', encoding: 'hex', secret: 'storyblok-webhook-secret', wrongSecret: 'storyblok-webhook-secreT' }),
+	// Veriff: X-HMAC-SIGNATURE = hex HMAC-SHA256 of the body with the shared secret.
+	bodyHmac({
+		slug: 'veriff', header: 'X-HMAC-SIGNATURE', hash: 'SHA-256', encoding: 'hex', secret: 'abcdef12-3456-7890-abcd-ef1234567890', wrongSecret: 'abcdef12-3456-7890-abcd-ef1234567891',
+		extra: { 'X-AUTH-CLIENT': '8e4f7cd8-7a19-4d7d-971f-a076407ee03c' }
+	}),
+	// Frame.io: X-Frameio-Signature = v0=<hex HMAC-SHA256 of "v0:{timestamp}:{body}">, timestamp in seconds.
+	{
+		slug: 'frame-io', secret: 'frameio-signing-secret', wrongSecret: 'frameio-signing-secreT', signatureHeader: 'X-Frameio-Signature', timestamped: true, bindsBody: true,
+		async sign(body, secret, nowSec) {
+			const ts = String(nowSec)
+			return { 'X-Frameio-Request-Timestamp': ts, 'X-Frameio-Signature': `v0=${toHex(await hmac('SHA-256', secret, `v0:${ts}:${body}`))}` }
+		}
+	} satisfies PresetCase,
+	basicAuth('pipedrive', 'pipedrive:pd-Pa55-w0rd')
 ]
