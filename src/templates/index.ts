@@ -25,8 +25,10 @@ import typeform from './typeform.json'
 // Presets that reuse an existing scheme (generic HMAC, Standard Webhooks, Basic auth).
 import airtable from './airtable.json'
 import alchemy from './alchemy.json'
+import attio from './attio.json'
 import auth0 from './auth0.json'
 import azureDevops from './azure-devops.json'
+import bigcommerce from './bigcommerce.json'
 import bitbucket from './bitbucket.json'
 import brevo from './brevo.json'
 import brex from './brex.json'
@@ -36,8 +38,10 @@ import checkr from './checkr.json'
 import circleci from './circleci.json'
 import clickup from './clickup.json'
 import coinbaseCommerce from './coinbase-commerce.json'
+import contentful from './contentful.json'
 import customerIo from './customer-io.json'
 import datadog from './datadog.json'
+import datocms from './datocms.json'
 import docusign from './docusign.json'
 import frameIo from './frame-io.json'
 import freshdesk from './freshdesk.json'
@@ -60,6 +64,7 @@ import openai from './openai.json'
 import pagerduty from './pagerduty.json'
 import paystack from './paystack.json'
 import pipedrive from './pipedrive.json'
+import polar from './polar.json'
 import pusher from './pusher.json'
 import razorpay from './razorpay.json'
 import render from './render.json'
@@ -85,13 +90,14 @@ import zapier from './zapier.json'
 const FILES: Record<string, unknown> = {
 	clerk, custom, github, intercom, linear, paddle, postmark, resend,
 	sendgrid, shopify, slack, stripe, svix, twilio, typeform,
-	airtable, alchemy, auth0, 'azure-devops': azureDevops, bitbucket, brevo, brex, 'cal-com': calCom, chargebee,
-	checkr, circleci, clickup, 'coinbase-commerce': coinbaseCommerce, 'customer-io': customerIo, datadog,
-	docusign, 'frame-io': frameIo, freshdesk, front, gitea, gocardless, 'help-scout': helpScout, heroku,
-	'incident-io': incidentIo, jira, launchdarkly, 'lemon-squeezy': lemonSqueezy, mailersend, mailjet, make,
-	mollie, notion, onfido, openai, pagerduty, paystack, pipedrive, pusher, razorpay, render, replicate, revolut,
-	segment, sentry, shortcut, sonarqube, sparkpost, storyblok, stytch, supabase, tally,
-	'terraform-cloud': terraformCloud, todoist, vercel, veriff, webflow, woocommerce, zapier
+	airtable, alchemy, attio, auth0, 'azure-devops': azureDevops, bigcommerce, bitbucket, brevo, brex,
+	'cal-com': calCom, chargebee, checkr, circleci, clickup, 'coinbase-commerce': coinbaseCommerce, contentful,
+	'customer-io': customerIo, datadog, datocms, docusign, 'frame-io': frameIo, freshdesk, front, gitea,
+	gocardless, 'help-scout': helpScout, heroku, 'incident-io': incidentIo, jira, launchdarkly,
+	'lemon-squeezy': lemonSqueezy, mailersend, mailjet, make, mollie, notion, onfido, openai, pagerduty, paystack,
+	pipedrive, polar, pusher, razorpay, render, replicate, revolut, segment, sentry, shortcut, sonarqube,
+	sparkpost, storyblok, stytch, supabase, tally, 'terraform-cloud': terraformCloud, todoist, vercel, veriff,
+	webflow, woocommerce, zapier
 }
 
 /**

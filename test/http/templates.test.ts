@@ -17,12 +17,12 @@ async function create(body: Record<string, unknown>): Promise<Response> {
 }
 
 describe('GET /v1/templates', () => {
-	it('lists the 73 bundled templates', async () => {
+	it('lists the 78 bundled templates', async () => {
 		const res = await t.call('GET', '/v1/templates')
 		expect(res.status).toBe(200)
 		const { templates } = (await res.json()) as { templates: { slug: string; docs_url: string }[] }
 		expect(templates.map((x) => x.slug)).toEqual(SLUGS)
-		expect(templates).toHaveLength(73)
+		expect(templates).toHaveLength(78)
 		for (const x of templates) expect(x.docs_url).toStartWith('https://')
 	})
 

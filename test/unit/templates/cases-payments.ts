@@ -1,4 +1,5 @@
 /** Payments and commerce presets. */
+import { Webhook as StandardWebhook } from 'standardwebhooks'
 import { type PresetCase, hmac, toHex } from './presets'
 import { basicAuth, bodyHmac, standardWebhooks } from './signers'
 
@@ -39,5 +40,17 @@ export const PAYMENTS_CASES: PresetCase[] = [
 			const previous = toHex(await hmac('SHA-256', `${secret}-previous`, payload))
 			return { 'Revolut-Request-Timestamp': ms, 'Revolut-Signature': `v1=${previous},v1=${toHex(await hmac('SHA-256', secret, payload))}` }
 		}
-	}
+	},
+	// Polar: Standard Webhooks, where Polar's SDK keys the HMAC with the secret's UTF-8 bytes
+	// (it base64-encodes the secret before handing it to the standardwebhooks library, as done here).
+	{
+		slug: 'polar', secret: 'polar_whs_Xn3kT9qLw2VbR7mZ4pYc8sHd', wrongSecret: 'polar_whs_Xn3kT9qLw2VbR7mZ4pYc8sHe', signatureHeader: 'webhook-signature', timestamped: true, bindsBody: true,
+		async sign(body, secret, nowSec) {
+			const id = `msg_polar${nowSec}`
+			const signature = new StandardWebhook(Buffer.from(secret, 'utf8').toString('base64')).sign(id, new Date(nowSec * 1000), body)
+			return { 'webhook-id': id, 'webhook-timestamp': String(nowSec), 'webhook-signature': signature }
+		}
+	},
+	// BigCommerce: a custom Authorization: Basic header registered on the hook.
+	basicAuth('bigcommerce', 'bigcommerce:bc-Pa55-w0rd')
 ]

@@ -63,5 +63,9 @@ export const WORKSPACE_CASES: PresetCase[] = [
 			return { 'X-Frameio-Request-Timestamp': ts, 'X-Frameio-Signature': `v0=${toHex(await hmac('SHA-256', secret, `v0:${ts}:${body}`))}` }
 		}
 	} satisfies PresetCase,
-	basicAuth('pipedrive', 'pipedrive:pd-Pa55-w0rd')
+	basicAuth('pipedrive', 'pipedrive:pd-Pa55-w0rd'),
+	// Attio: Attio-Signature = hex HMAC-SHA256 of the body with the webhook secret.
+	bodyHmac({ slug: 'attio', header: 'Attio-Signature', hash: 'SHA-256', encoding: 'hex', secret: 'attio-webhook-secret', wrongSecret: 'attio-webhook-secreT' }),
+	basicAuth('contentful', 'contentful:cf-Pa55-w0rd'),
+	basicAuth('datocms', 'datocms:dato-Pa55-w0rd')
 ]

@@ -10,7 +10,7 @@ const CASES = [...DEV_CASES, ...PAYMENTS_CASES, ...MESSAGING_CASES, ...WORKSPACE
 
 describe('presets that reuse an existing scheme', () => {
 	it('are all shipped, each with exactly one signing case', () => {
-		expect(SCHEME_REUSE_PRESETS).toHaveLength(58)
+		expect(SCHEME_REUSE_PRESETS).toHaveLength(63)
 		expect(CASES.map((c) => c.slug).sort()).toEqual([...SCHEME_REUSE_PRESETS])
 		for (const slug of SCHEME_REUSE_PRESETS) expect(getTemplate(slug)?.slug).toBe(slug)
 	})
