@@ -4,6 +4,7 @@ import { DEV_CASES } from './cases-dev'
 import { MESSAGING_CASES } from './cases-messaging'
 import { PAYMENTS_CASES } from './cases-payments'
 import { WORKSPACE_CASES } from './cases-workspace'
+import { verifyWithTemplate } from './presets'
 import { SCHEME_REUSE_PRESETS } from './slugs'
 
 const CASES = [...DEV_CASES, ...PAYMENTS_CASES, ...MESSAGING_CASES, ...WORKSPACE_CASES]
@@ -38,4 +39,29 @@ describe('presets that reuse an existing scheme', () => {
 			expect({ slug, found: typeof value === 'string' || typeof value === 'number' }).toEqual({ slug, found: true })
 		}
 	})
+})
+
+/** Standard Webhooks' own published vector (libraries/javascript/src/webhook.test.ts, signatures.md §16). */
+const SPEC_VECTOR = {
+	secret: 'whsec_MfKQ9r8GKYqrTwjUPD8ILPZIo2LaLaSw',
+	id: 'msg_p5jXN8AQM9LWM0D4loKWxJek',
+	timestamp: 1614265330,
+	body: '{"test": 2432232314}',
+	signature: 'v1,g0hM9SsE+OTPJTGt/tmIKtSyZlE3uFJELVlNIOLJ1OE='
+}
+
+describe('presets that declare Standard Webhooks compliance', () => {
+	const slugs = SCHEME_REUSE_PRESETS.filter((s) => getTemplate(s)?.verification_type === 'standard_webhooks')
+	it('are the ones expected', () => {
+		expect(slugs).toEqual(['brex', 'incident-io', 'make', 'openai', 'polar', 'render', 'replicate', 'stytch', 'supabase'])
+	})
+	for (const slug of slugs) {
+		it(`${slug}: verifies the specification's published vector under the template's own header family`, () => {
+			const family = getTemplate(slug)!.verification_header!.slice(0, -'-signature'.length)
+			const headers = { [`${family}-id`]: SPEC_VECTOR.id, [`${family}-timestamp`]: String(SPEC_VECTOR.timestamp), [`${family}-signature`]: SPEC_VECTOR.signature }
+			expect(verifyWithTemplate(slug, headers, SPEC_VECTOR.body, SPEC_VECTOR.secret, SPEC_VECTOR.timestamp)).toBe(true)
+			expect(verifyWithTemplate(slug, headers, '{"test": 2432232315}', SPEC_VECTOR.secret, SPEC_VECTOR.timestamp)).toBe(false)
+			expect(verifyWithTemplate(slug, headers, SPEC_VECTOR.body, SPEC_VECTOR.secret, SPEC_VECTOR.timestamp + 301)).toBe(false)
+		})
+	}
 })
