@@ -1,6 +1,5 @@
 import { DEV_CASES } from './cases-dev'
-import { describeHttpRoundTrip, describePresets } from './presets'
+import { describeHttpRoundTrips, describePresets } from './presets'
 
 describePresets('source control, CI/CD and cloud', DEV_CASES)
-describeHttpRoundTrip('source control, CI/CD and cloud', DEV_CASES.find((c) => c.slug === 'circleci')!)
-describeHttpRoundTrip('source control, CI/CD and cloud', DEV_CASES.find((c) => c.slug === 'openai')!)
+describeHttpRoundTrips('source control, CI/CD and cloud', DEV_CASES)

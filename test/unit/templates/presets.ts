@@ -6,8 +6,8 @@
  * WebCrypto (`crypto.subtle`) or the provider's / the spec's official library:
  * never with the project's verifier code. `describePresets` then runs every
  * case through the template's own settings (accept, tampered body, wrong
- * secret, stale timestamp, missing signature), and `describeHttpRoundTrip`
- * sends one case through a real source created from the template.
+ * secret, stale timestamp, missing signature), and `describeHttpRoundTrips`
+ * sends every case through a real source created from its template.
  */
 import { afterAll, beforeAll, describe, expect, it } from 'bun:test'
 import { getTemplate } from '../../../src/templates'
@@ -118,31 +118,34 @@ export function describePresets(group: string, cases: PresetCase[]): void {
 }
 
 /**
- * One case through the real HTTP path: a source created with `"template"`,
- * a genuine delivery of the sample event (200), then a forged one (401).
+ * Every case through the real HTTP path, one app per group: a source created
+ * with `"template"`, a genuine delivery of the sample event (200), then a
+ * forged one (401 with the error envelope) and an unsigned one (401).
  */
-export function describeHttpRoundTrip(group: string, c: PresetCase): void {
-	describe(`${group}: ${c.slug} through a source created from the template`, () => {
+export function describeHttpRoundTrips(group: string, cases: PresetCase[]): void {
+	describe(`${group}: sources created from the templates`, () => {
 		let t: TestApp
 		beforeAll(async () => {
 			t = await makeTestApp()
 		})
 		afterAll(() => t.close())
 
-		it('answers 200 to the signed sample event and 401 to a forged one', async () => {
-			const created = await t.call('POST', '/v1/sources', { body: { name: `Preset ${c.slug}`, slug: `preset-${c.slug}`, template: c.slug, verification_secret: c.secret } })
-			expect(created.status).toBe(201)
-			const { source } = (await created.json()) as { source: { id: string; verification_type: string } }
-			expect(source.verification_type).toBe(template(c.slug).verification_type as string)
-			const body = sampleBody(c.slug)
-			const headers = { 'content-type': 'application/json', ...(await c.sign(body, c.secret, Math.floor(Date.now() / 1000))) }
-			const send = (h: Headers, b: string | Uint8Array = body) => t.call('POST', `/v1/ingest/${source.id}`, { key: null, headers: h, body: b })
+		for (const c of cases) {
+			it(`${c.slug}: answers 200 to the signed sample event and 401 to a forged or unsigned one`, async () => {
+				const created = await t.call('POST', '/v1/sources', { body: { name: `Preset ${c.slug}`, slug: `preset-${c.slug}`, template: c.slug, verification_secret: c.secret } })
+				expect(created.status).toBe(201)
+				const { source } = (await created.json()) as { source: { id: string; verification_type: string } }
+				expect(source.verification_type).toBe(template(c.slug).verification_type as string)
+				const body = sampleBody(c.slug)
+				const headers = { 'content-type': 'application/json', ...(await c.sign(body, c.secret, Math.floor(Date.now() / 1000))) }
+				const send = (h: Headers, b: string | Uint8Array = body) => t.call('POST', `/v1/ingest/${source.id}`, { key: null, headers: h, body: b })
 
-			expect((await send(headers)).status).toBe(200)
-			const forged = c.bindsBody ? await send(headers, tamper(body)) : await send({ ...headers, [c.signatureHeader]: basicAuthHeader(c.wrongSecret) })
-			expect(forged.status).toBe(401)
-			expect(await forged.json()).toMatchObject({ error: 'Invalid signature', status: 401 })
-			expect((await send(without(headers, c.signatureHeader))).status).toBe(401)
-		})
+				expect((await send(headers)).status).toBe(200)
+				const forged = c.bindsBody ? await send(headers, tamper(body)) : await send({ ...headers, [c.signatureHeader]: basicAuthHeader(c.wrongSecret) })
+				expect(forged.status).toBe(401)
+				expect(await forged.json()).toMatchObject({ error: 'Invalid signature', status: 401 })
+				expect((await send(without(headers, c.signatureHeader))).status).toBe(401)
+			})
+		}
 	})
 }
