@@ -87,9 +87,11 @@ export function describePresets(group: string, cases: PresetCase[]): void {
 				expect(t.headers.map((h) => h.toLowerCase())).toContain(c.signatureHeader.toLowerCase())
 				expect(t.timestamp_tolerance_seconds !== null).toBe(c.timestamped)
 			})
-			it(`${c.slug}: accepts the signed sample event`, async () => {
+			it(`${c.slug}: accepts the signed sample event, whose headers carry the template's dedup header`, async () => {
 				const headers = await c.sign(body(), c.secret, NOW)
 				expect(verifyWithTemplate(c.slug, headers, body(), c.secret, NOW)).toBe(true)
+				const dedup = template(c.slug).dedup
+				if (dedup?.strategy === 'header_field') expect(Object.keys(headers).map((h) => h.toLowerCase())).toContain(String(dedup.field).toLowerCase())
 			})
 			it(`${c.slug}: rejects a wrong secret and a missing signature`, async () => {
 				const headers = await c.sign(body(), c.secret, NOW)
