@@ -1,6 +1,6 @@
 import type { ApiKeyService } from '../auth/service'
 import type { Config } from '../config'
-import type { Store } from '../db/open'
+import type { Store } from '../store'
 import type { Clock } from '../lib/clock'
 import type { AuthLoader, BetterAuth } from './better-auth'
 import { DeviceFlow } from './device'

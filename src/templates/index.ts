@@ -22,10 +22,82 @@ import stripe from './stripe.json'
 import svix from './svix.json'
 import twilio from './twilio.json'
 import typeform from './typeform.json'
+// Presets that reuse an existing scheme (generic HMAC, Standard Webhooks, Basic auth).
+import airtable from './airtable.json'
+import alchemy from './alchemy.json'
+import attio from './attio.json'
+import auth0 from './auth0.json'
+import azureDevops from './azure-devops.json'
+import bigcommerce from './bigcommerce.json'
+import bitbucket from './bitbucket.json'
+import brevo from './brevo.json'
+import brex from './brex.json'
+import calCom from './cal-com.json'
+import chargebee from './chargebee.json'
+import checkr from './checkr.json'
+import circleci from './circleci.json'
+import clickup from './clickup.json'
+import coinbaseCommerce from './coinbase-commerce.json'
+import contentful from './contentful.json'
+import customerIo from './customer-io.json'
+import datadog from './datadog.json'
+import datocms from './datocms.json'
+import docusign from './docusign.json'
+import frameIo from './frame-io.json'
+import freshdesk from './freshdesk.json'
+import front from './front.json'
+import gitea from './gitea.json'
+import gocardless from './gocardless.json'
+import helpScout from './help-scout.json'
+import heroku from './heroku.json'
+import incidentIo from './incident-io.json'
+import jira from './jira.json'
+import launchdarkly from './launchdarkly.json'
+import lemonSqueezy from './lemon-squeezy.json'
+import mailersend from './mailersend.json'
+import mailjet from './mailjet.json'
+import make from './make.json'
+import mollie from './mollie.json'
+import notion from './notion.json'
+import onfido from './onfido.json'
+import openai from './openai.json'
+import pagerduty from './pagerduty.json'
+import paystack from './paystack.json'
+import pipedrive from './pipedrive.json'
+import polar from './polar.json'
+import pusher from './pusher.json'
+import razorpay from './razorpay.json'
+import render from './render.json'
+import replicate from './replicate.json'
+import revolut from './revolut.json'
+import segment from './segment.json'
+import sentry from './sentry.json'
+import shortcut from './shortcut.json'
+import sonarqube from './sonarqube.json'
+import sparkpost from './sparkpost.json'
+import storyblok from './storyblok.json'
+import stytch from './stytch.json'
+import supabase from './supabase.json'
+import tally from './tally.json'
+import terraformCloud from './terraform-cloud.json'
+import todoist from './todoist.json'
+import vercel from './vercel.json'
+import veriff from './veriff.json'
+import webflow from './webflow.json'
+import woocommerce from './woocommerce.json'
+import zapier from './zapier.json'
 
 const FILES: Record<string, unknown> = {
 	clerk, custom, github, intercom, linear, paddle, postmark, resend,
-	sendgrid, shopify, slack, stripe, svix, twilio, typeform
+	sendgrid, shopify, slack, stripe, svix, twilio, typeform,
+	airtable, alchemy, attio, auth0, 'azure-devops': azureDevops, bigcommerce, bitbucket, brevo, brex,
+	'cal-com': calCom, chargebee, checkr, circleci, clickup, 'coinbase-commerce': coinbaseCommerce, contentful,
+	'customer-io': customerIo, datadog, datocms, docusign, 'frame-io': frameIo, freshdesk, front, gitea,
+	gocardless, 'help-scout': helpScout, heroku, 'incident-io': incidentIo, jira, launchdarkly,
+	'lemon-squeezy': lemonSqueezy, mailersend, mailjet, make, mollie, notion, onfido, openai, pagerduty, paystack,
+	pipedrive, polar, pusher, razorpay, render, replicate, revolut, segment, sentry, shortcut, sonarqube,
+	sparkpost, storyblok, stytch, supabase, tally, 'terraform-cloud': terraformCloud, todoist, vercel, veriff,
+	webflow, woocommerce, zapier
 }
 
 /**

@@ -44,7 +44,7 @@ describe('compiled binary', () => {
 		expect((await fetch(`${server.url}/readyz`)).status).toBe(200)
 		const res = await fetch(`${server.url}/v1/templates`, { headers: { 'x-api-key': key } })
 		const body = (await res.json()) as { templates: { slug: string }[] }
-		expect(body.templates).toHaveLength(15)
+		expect(body.templates).toHaveLength(78)
 	})
 
 	it('answers the seed request with 201 and the seed shape', async () => {

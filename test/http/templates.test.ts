@@ -1,7 +1,10 @@
 import { afterAll, beforeAll, describe, expect, it } from 'bun:test'
 import { makeTestApp, type TestApp } from '../helpers'
+import { SCHEME_REUSE_PRESETS } from '../unit/templates/slugs'
 
-const SLUGS = ['clerk', 'custom', 'github', 'intercom', 'linear', 'paddle', 'postmark', 'resend', 'sendgrid', 'shopify', 'slack', 'stripe', 'svix', 'twilio', 'typeform']
+const ORIGINAL = ['clerk', 'custom', 'github', 'intercom', 'linear', 'paddle', 'postmark', 'resend', 'sendgrid', 'shopify', 'slack', 'stripe', 'svix', 'twilio', 'typeform']
+const SLUGS = [...ORIGINAL, ...SCHEME_REUSE_PRESETS].sort()
+
 let t: TestApp
 beforeAll(async () => {
 	t = await makeTestApp()
@@ -14,11 +17,12 @@ async function create(body: Record<string, unknown>): Promise<Response> {
 }
 
 describe('GET /v1/templates', () => {
-	it('lists the 15 bundled templates', async () => {
+	it('lists the 78 bundled templates', async () => {
 		const res = await t.call('GET', '/v1/templates')
 		expect(res.status).toBe(200)
 		const { templates } = (await res.json()) as { templates: { slug: string; docs_url: string }[] }
 		expect(templates.map((x) => x.slug)).toEqual(SLUGS)
+		expect(templates).toHaveLength(78)
 		for (const x of templates) expect(x.docs_url).toStartWith('https://')
 	})
 

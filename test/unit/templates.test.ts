@@ -8,6 +8,7 @@ import { TEMPLATE_CATEGORIES, type Template } from '../../src/templates/model'
 import { hasVerifier, verifyRequest } from '../../src/verify'
 import type { VerifyRequest } from '../../src/verify/types'
 import { makeRequest, tamper } from './verify/helpers'
+import { SCHEME_REUSE_PRESETS } from './templates/slugs'
 
 const SLUGS = [
 	'clerk', 'custom', 'github', 'intercom', 'linear', 'paddle', 'postmark', 'resend',
@@ -27,8 +28,9 @@ function verifyWith(slug: string, req: VerifyRequest, secret: string): boolean {
 }
 
 describe('template catalogue', () => {
-	it('loads exactly the 15 templates, sorted by slug', () => {
-		expect(listTemplates().map((t) => t.slug)).toEqual(SLUGS)
+	it('loads exactly the 15 original templates plus the 63 scheme-reusing presets, sorted by slug', () => {
+		expect(listTemplates().map((t) => t.slug)).toEqual([...SLUGS, ...SCHEME_REUSE_PRESETS].sort())
+		expect(listTemplates()).toHaveLength(78)
 	})
 	it('finds each by slug and nothing else', () => {
 		for (const slug of SLUGS) expect(getTemplate(slug)?.slug).toBe(slug)
@@ -75,7 +77,7 @@ describe('template catalogue', () => {
 	it('hands out copies of the list and frozen templates', () => {
 		const list = listTemplates()
 		list.pop()
-		expect(listTemplates()).toHaveLength(15)
+		expect(listTemplates()).toHaveLength(78)
 		expect(Object.isFrozen(template('stripe'))).toBe(true)
 		expect(Object.isFrozen(template('stripe').verification_config)).toBe(true)
 	})
