@@ -1,7 +1,7 @@
 import { parseRange } from '../lib/cidr'
 import { ValidationFailed } from '../lib/errors'
 import { jsonSchemaProblem } from '../lib/json-schema'
-import { normalizeVerificationType, type VerificationType } from '../verify/types'
+import { normalizeVerificationType, VERIFICATION_TYPES, type VerificationType } from '../verify/types'
 
 export const DEDUP_STRATEGIES = ['payload_hash', 'header_field', 'body_field'] as const
 export type DedupStrategy = (typeof DEDUP_STRATEGIES)[number]
@@ -31,7 +31,7 @@ export interface SourceSettings {
 export function parseVerificationType(value: string | null | undefined): VerificationType | null {
 	if (value === null || value === undefined) return null
 	const type = normalizeVerificationType(value)
-	if (!type) throw new ValidationFailed('/verification_type', `must be one of hmac_sha256, hmac_sha1, standard_webhooks, stripe, slack, twilio, paddle, linear, sendgrid_ecdsa, basic_auth (got '${value}')`)
+	if (!type) throw new ValidationFailed('/verification_type', `must be one of ${VERIFICATION_TYPES.join(', ')} (got '${value}')`)
 	return type
 }
 

@@ -14,7 +14,15 @@ export const VERIFICATION_TYPES = [
 	'paddle',
 	'linear',
 	'sendgrid_ecdsa',
-	'basic_auth'
+	'basic_auth',
+	'timestamped_hmac',
+	'header_token',
+	'ed25519',
+	'jwt',
+	'mailgun',
+	'cloudinary',
+	'dropbox_sign',
+	'graph_client_state'
 ] as const
 
 export type VerificationType = (typeof VERIFICATION_TYPES)[number]
