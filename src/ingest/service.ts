@@ -1,10 +1,11 @@
 import type { Clock } from '../lib/clock'
-import { Forbidden, Gone, NotFound, SchemaRejected, TooManyRequests, Unauthorized } from '../lib/errors'
+import { AppError, Forbidden, Gone, NotFound, SchemaRejected, TooManyRequests, Unauthorized } from '../lib/errors'
 import { newId } from '../lib/ids'
 import { jsonDepthWithin } from '../lib/json-depth'
 import { runSchema } from '../lib/json-schema'
 import type { EventRow, PendingEvent } from '../events/repo'
 import type { GroupCommitter } from '../db/write'
+import type { HandshakeReply } from '../handshakes'
 import { verifyRequest } from '../verify'
 import type { ClientIpResolver } from './client-ip'
 import { dedupKeyOf } from './dedup-key'
@@ -27,6 +28,8 @@ export interface InboundRequest {
 export interface IngestResult {
 	event_id: string
 	source_id: string
+	/** Set when the request was a provider's handshake: sent back instead of the usual JSON. */
+	reply?: HandshakeReply
 }
 
 const decoder = new TextDecoder('utf-8', { fatal: false })
@@ -72,8 +75,19 @@ export class IngestService {
 		const ip = this.clientIp.resolve(req.peerIp, req.headers.get('x-forwarded-for'))
 		this.#checkIp(source, ip)
 		const now = this.clock.now()
+		// Most sources have no handshake: this null test is all they pay.
+		const handshake = source.handshake
+		if (handshake !== null && !handshake.signed) {
+			const answered = await this.#handshake(source, req, ip, now)
+			if (answered) return answered
+		}
+		if (req.method === 'HEAD') throw new AppError(405, 'Method not allowed', undefined, { allow: 'GET, POST, PUT, PATCH, DELETE' })
 		if (source.verify && !verifyRequest({ method: req.method, url: req.url, headers: req.headers, body: req.body, nowMs: now }, source.verify)) {
 			throw new Unauthorized('Invalid signature')
+		}
+		if (handshake !== null && handshake.signed) {
+			const answered = await this.#handshake(source, req, ip, now)
+			if (answered) return answered
 		}
 		let parsed: { value: unknown } | null = null
 		const json = () => (parsed ??= { value: parseJson(req.body) }).value
@@ -85,6 +99,22 @@ export class IngestService {
 		await this.committer.write({ row, body: req.body, dedup: dedupHash && source.dedup ? { keyHash: dedupHash, windowMs: source.dedup.windowMs } : null, routes })
 		source.accepted++
 		return { event_id: row.id, source_id: source.row.id }
+	}
+
+	/**
+	 * A provider challenge is answered synchronously and stored as an event
+	 * marked `handshake`: never routed, never deduplicated. Null when the
+	 * request is an ordinary delivery.
+	 */
+	async #handshake(source: CompiledSource, req: InboundRequest, ip: string | null, now: number): Promise<IngestResult | null> {
+		if (req.method === 'WEBSOCKET') return null
+		const reply = source.handshake?.answer(req) ?? null
+		if (reply === null) return null
+		const row = this.#row(source, req, this.#headers(source, req.headers), ip, now, true, null)
+		row.verification_status = 'handshake'
+		await this.committer.write({ row, body: req.body, dedup: null, routes: [] })
+		source.accepted++
+		return { event_id: row.id, source_id: source.row.id, reply }
 	}
 
 	#checkIp(source: CompiledSource, ip: string | null): void {

@@ -14,12 +14,20 @@ async function create(body: Record<string, unknown>): Promise<Response> {
 }
 
 describe('GET /v1/templates', () => {
-	it('lists the 15 bundled templates', async () => {
+	it('lists the bundled templates (the 15 originals among them) with category, docs_url, handshake and sample_event', async () => {
 		const res = await t.call('GET', '/v1/templates')
 		expect(res.status).toBe(200)
-		const { templates } = (await res.json()) as { templates: { slug: string; docs_url: string }[] }
-		expect(templates.map((x) => x.slug)).toEqual(SLUGS)
-		for (const x of templates) expect(x.docs_url).toStartWith('https://')
+		const { templates } = (await res.json()) as { templates: { slug: string; docs_url: string; category: string; handshake: string | null; sample_event: unknown }[] }
+		const slugs = templates.map((x) => x.slug)
+		for (const slug of SLUGS) expect(slugs).toContain(slug)
+		expect(slugs.length).toBeGreaterThanOrEqual(45)
+		for (const x of templates) {
+			expect(x.docs_url).toStartWith('https://')
+			expect(typeof x.category).toBe('string')
+			expect(x.handshake === null || typeof x.handshake === 'string').toBe(true)
+			expect(x.sample_event).toBeDefined()
+		}
+		expect(templates.find((x) => x.slug === 'slack')?.handshake).toBe('slack_url_verification')
 	})
 
 	it('gets one template, 404 for an unknown slug', async () => {
