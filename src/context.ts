@@ -13,6 +13,7 @@ import type { PendingEvent } from './events/repo'
 import { RetentionSweeper } from './events/retention'
 import { EventsService } from './events/service'
 import { ClientIpResolver } from './ingest/client-ip'
+import { fetchText, guardedGet, type RemoteGet } from './ingest/remote'
 import { IngestService } from './ingest/service'
 import { SourceCache } from './ingest/source-cache'
 import { type Clock, systemClock } from './lib/clock'
@@ -45,7 +46,7 @@ export interface AppContext {
 	close(): Promise<void>
 }
 
-export function createContext(config: Readonly<Config>, opts: { clock?: Clock; log?: Logger } = {}): AppContext {
+export function createContext(config: Readonly<Config>, opts: { clock?: Clock; log?: Logger; remoteGet?: RemoteGet } = {}): AppContext {
 	const clock = opts.clock ?? systemClock
 	const log = opts.log ?? silentLogger
 	const store = openStore({ dataDir: config.dataDir, synchronous: config.sqliteSynchronous, migrate: true })
@@ -84,7 +85,8 @@ export function createContext(config: Readonly<Config>, opts: { clock?: Clock; l
 	const committer = new GroupCommitter<PendingEvent, number>((batch) => store.events.insertBatch(batch), 1024, (queued) => {
 		if (queued > 0) worker.wake()
 	})
-	const ingest = new IngestService(cache, committer, new ClientIpResolver(config.trustedProxies), clock, routes)
+	const remote = guardedGet(opts.remoteGet ?? fetchText, config.allowPrivateDestinations)
+	const ingest = new IngestService(cache, committer, new ClientIpResolver(config.trustedProxies), clock, routes, remote)
 	const events = new EventsService(store.events)
 	const retention = new RetentionSweeper(store.events, clock, log, { retentionDays: config.retentionDays })
 	const retries = new RetryService(store.deliveries, store.attempts, clock, () => worker.wake())

@@ -1,6 +1,7 @@
 import { isWellFormedKey } from '../auth/service'
 import type { Config } from '../config'
 import { type AppContext, createContext } from '../context'
+import type { RemoteGet } from '../ingest/remote'
 import { createApp } from '../http/app'
 import { createFetch, ingestWebSocket } from '../http/server'
 import { createLogger } from '../lib/log'
@@ -23,9 +24,10 @@ async function ensureAdminKey(ctx: AppContext, key: string | undefined): Promise
 	ctx.log.info(res.created ? 'admin key created from HOOKSTREAM_ADMIN_KEY' : 'admin key from HOOKSTREAM_ADMIN_KEY already exists', { key_id: res.id, key_prefix: res.key_prefix })
 }
 
-export async function startServer(config: Readonly<Config>, adminKey?: string): Promise<RunningServer> {
+/** `inject` replaces outbound transports in tests (the SNS certificate host); production passes nothing. */
+export async function startServer(config: Readonly<Config>, adminKey?: string, inject: { remoteGet?: RemoteGet } = {}): Promise<RunningServer> {
 	const log = createLogger(config.logLevel)
-	const ctx = createContext(config, { log })
+	const ctx = createContext(config, { log, ...inject })
 	await ensureAdminKey(ctx, adminKey)
 	const app = createApp(ctx)
 	const sockets = ingestWebSocket(ctx)

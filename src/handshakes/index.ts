@@ -4,6 +4,7 @@
  */
 import { asanaHookSecret, discordPing, dropboxChallenge, graphValidationToken, headProbe, mondayChallenge, oktaVerification, slackUrlVerification, twitchEventsubVerification } from './echo'
 import { metaHubChallenge, twitterCrc, zoomUrlValidation } from './keyed'
+import { awsSnsSubscription } from './sns'
 import type { Handshake, HandshakeKind } from './types'
 
 export { HANDSHAKE_KINDS, isHandshakeKind } from './types'
@@ -22,5 +23,6 @@ export const HANDSHAKES: Readonly<Record<HandshakeKind, Handshake>> = Object.fre
 	meta_hub_challenge: metaHubChallenge,
 	twitter_crc: twitterCrc,
 	graph_validation_token: graphValidationToken,
-	head_probe: headProbe
+	head_probe: headProbe,
+	aws_sns_subscription: awsSnsSubscription
 })

@@ -17,7 +17,8 @@ export const HANDSHAKE_KINDS = [
 	'meta_hub_challenge',
 	'twitter_crc',
 	'graph_validation_token',
-	'head_probe'
+	'head_probe',
+	'aws_sns_subscription'
 ] as const
 
 export type HandshakeKind = (typeof HANDSHAKE_KINDS)[number]
@@ -46,6 +47,8 @@ export interface HandshakeReply {
 	status: number
 	headers: Record<string, string>
 	body: string
+	/** A URL the pipeline must GET (through the SSRF guard) before replying: SNS SubscribeURL. */
+	follow?: string
 }
 
 export interface Handshake {

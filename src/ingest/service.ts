@@ -9,6 +9,8 @@ import type { HandshakeReply } from '../handshakes'
 import { verifyRequest } from '../verify'
 import type { ClientIpResolver } from './client-ip'
 import { dedupKeyOf } from './dedup-key'
+import type { RemoteGet } from './remote'
+import { SnsCertCache } from './sns-certs'
 import type { RouteCache } from '../routing/route-cache'
 import type { CompiledSource, SourceCache } from './source-cache'
 
@@ -57,8 +59,14 @@ export class IngestService {
 		private readonly committer: GroupCommitter<PendingEvent, number>,
 		private readonly clientIp: ClientIpResolver,
 		private readonly clock: Clock,
-		private readonly routes: RouteCache
-	) {}
+		private readonly routes: RouteCache,
+		/** Guarded GETs for SNS certificates and subscription confirmations. */
+		private readonly remote: RemoteGet
+	) {
+		this.#certs = new SnsCertCache(remote, clock)
+	}
+
+	readonly #certs: SnsCertCache
 
 	/** Step 1: the source exists and takes requests. Runs before the body is read. */
 	async admit(sourceId: string): Promise<CompiledSource> {
@@ -82,8 +90,11 @@ export class IngestService {
 			if (answered) return answered
 		}
 		if (req.method === 'HEAD') throw new AppError(405, 'Method not allowed', undefined, { allow: 'GET, POST, PUT, PATCH, DELETE' })
-		if (source.verify && !verifyRequest({ method: req.method, url: req.url, headers: req.headers, body: req.body, nowMs: now }, source.verify)) {
-			throw new Unauthorized('Invalid signature')
+		const verify = source.verify
+		if (verify) {
+			// SNS signs with a certificate fetched by URL: loaded here so the verifier stays pure.
+			const settings = verify.type === 'aws_sns' ? { ...verify, material: await this.#certs.material(req.body, verify.config) } : verify
+			if (!verifyRequest({ method: req.method, url: req.url, headers: req.headers, body: req.body, nowMs: now }, settings)) throw new Unauthorized('Invalid signature')
 		}
 		if (handshake !== null && handshake.signed) {
 			const answered = await this.#handshake(source, req, ip, now)
@@ -110,11 +121,21 @@ export class IngestService {
 		if (req.method === 'WEBSOCKET') return null
 		const reply = source.handshake?.answer(req) ?? null
 		if (reply === null) return null
+		if (reply.follow !== undefined) await this.#follow(reply.follow)
 		const row = this.#row(source, req, this.#headers(source, req.headers), ip, now, true, null)
 		row.verification_status = 'handshake'
 		await this.committer.write({ row, body: req.body, dedup: null, routes: [] })
 		source.accepted++
-		return { event_id: row.id, source_id: source.row.id, reply }
+		return { event_id: row.id, source_id: source.row.id, reply: { status: reply.status, headers: reply.headers, body: reply.body } }
+	}
+
+	/** Confirms a subscription (SNS SubscribeURL) through the SSRF-guarded GET; 502 when it fails. */
+	async #follow(url: string): Promise<void> {
+		try {
+			await this.remote(new URL(url))
+		} catch {
+			throw new AppError(502, 'Could not confirm the subscription at SubscribeURL')
+		}
 	}
 
 	#checkIp(source: CompiledSource, ip: string | null): void {

@@ -9,6 +9,7 @@ import { HANDSHAKE_KINDS, isHandshakeKind } from '../handshakes/types'
 import { VERIFICATION_TYPES } from '../verify/types'
 import { Template } from './model'
 import asana from './asana.json'
+import awsSns from './aws-sns.json'
 import box from './box.json'
 import calendly from './calendly.json'
 import clerk from './clerk.json'
@@ -55,7 +56,7 @@ import xendit from './xendit.json'
 import zoom from './zoom.json'
 
 const FILES: Record<string, unknown> = {
-	asana, box, calendly, clerk, cloudinary, custom, discord, dropbox, 'dropbox-sign': dropboxSign, github,
+	asana, 'aws-sns': awsSns, box, calendly, clerk, cloudinary, custom, discord, dropbox, 'dropbox-sign': dropboxSign, github,
 	gitlab, hubspot, intercom, linear, mailgun, mandrill, meta, 'microsoft-graph': microsoftGraph, monday, mux,
 	netlify, okta, paddle, persona, plaid, postmark, recurly, resend, sanity, sendgrid, shopify, slack, square,
 	strapi, stripe, svix, telegram, trello, twilio, twitch, twitter, typeform, workos, xendit, zoom

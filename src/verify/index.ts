@@ -2,6 +2,7 @@
  * Signature verification: one pure verifier per scheme, chosen by
  * `settings.type` through a registry that must name every VerificationType.
  */
+import { verifyAwsSns } from './aws-sns'
 import { verifyBasicAuth } from './basic-auth'
 import { verifyCloudinary } from './cloudinary'
 import { verifyDropboxSign } from './dropbox-sign'
@@ -44,7 +45,8 @@ export const VERIFIERS: Readonly<Record<VerificationType, Verifier>> = Object.fr
 	mailgun: verifyMailgun,
 	cloudinary: verifyCloudinary,
 	dropbox_sign: verifyDropboxSign,
-	graph_client_state: verifyGraphClientState
+	graph_client_state: verifyGraphClientState,
+	aws_sns: verifyAwsSns
 })
 
 /** Whether `type` names a registered verifier (canonical spelling only). */

@@ -39,7 +39,7 @@ describe('template catalogue', () => {
 		expect(getTemplate('')).toBeUndefined()
 	})
 	it('gives every template a registered verifier, a header (unless the signature is in the body), and an https docs URL', () => {
-		const bodySigned = ['mailgun', 'dropbox_sign', 'graph_client_state']
+		const bodySigned = ['mailgun', 'dropbox_sign', 'graph_client_state', 'aws_sns']
 		for (const t of listTemplates()) {
 			expect(t.verification_type !== null && hasVerifier(t.verification_type)).toBe(true)
 			if (bodySigned.includes(t.verification_type ?? '')) {
