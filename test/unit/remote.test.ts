@@ -11,7 +11,7 @@ describe('guarded remote GET (SNS certificates and confirmations)', () => {
 			return 'ok'
 		}, false)
 		for (const url of ['https://127.0.0.1/cert.pem', 'https://169.254.169.254/latest/meta-data/', 'https://[::1]/x.pem', 'https://10.0.0.8/x.pem']) {
-			expect(get(new URL(url))).rejects.toBeInstanceOf(SsrfBlocked)
+			await expect(get(new URL(url))).rejects.toBeInstanceOf(SsrfBlocked)
 		}
 		await Bun.sleep(0)
 		expect(seen).toEqual([])
