@@ -10,6 +10,7 @@ import { verifyRequest } from '../verify'
 import type { ClientIpResolver } from './client-ip'
 import { dedupKeyOf } from './dedup-key'
 import type { RemoteGet } from './remote'
+import { PlaidKeyCache } from './plaid-keys'
 import { SnsCertCache } from './sns-certs'
 import type { RouteCache } from '../routing/route-cache'
 import type { CompiledSource, SourceCache } from './source-cache'
@@ -64,9 +65,11 @@ export class IngestService {
 		private readonly remote: RemoteGet
 	) {
 		this.#certs = new SnsCertCache(remote, clock)
+		this.#plaidKeys = new PlaidKeyCache(remote, clock)
 	}
 
 	readonly #certs: SnsCertCache
+	readonly #plaidKeys: PlaidKeyCache
 
 	/** Step 1: the source exists and takes requests. Runs before the body is read. */
 	async admit(sourceId: string): Promise<CompiledSource> {
@@ -92,8 +95,8 @@ export class IngestService {
 		if (req.method === 'HEAD') throw new AppError(405, 'Method not allowed', undefined, { allow: 'GET, POST, PUT, PATCH, DELETE' })
 		const verify = source.verify
 		if (verify) {
-			// SNS signs with a certificate fetched by URL: loaded here so the verifier stays pure.
-			const settings = verify.type === 'aws_sns' ? { ...verify, material: await this.#certs.material(req.body, verify.config) } : verify
+			const material = await this.#material(verify, req)
+			const settings = material === null ? verify : { ...verify, material }
 			if (!verifyRequest({ method: req.method, url: req.url, headers: req.headers, body: req.body, nowMs: now }, settings)) throw new Unauthorized('Invalid signature')
 		}
 		if (handshake !== null && handshake.signed) {
@@ -110,6 +113,17 @@ export class IngestService {
 		await this.committer.write({ row, body: req.body, dedup: dedupHash && source.dedup ? { keyHash: dedupHash, windowMs: source.dedup.windowMs } : null, routes })
 		source.accepted++
 		return { event_id: row.id, source_id: source.row.id }
+	}
+
+	/**
+	 * Keys fetched by what the request names, loaded here so verifiers stay
+	 * pure: SNS signing certificates, Plaid verification keys. Null (no I/O,
+	 * no allocation) for every other source.
+	 */
+	async #material(verify: NonNullable<CompiledSource['verify']>, req: InboundRequest): Promise<ReadonlyMap<string, string> | null> {
+		if (verify.type === 'aws_sns') return this.#certs.material(req.body, verify.config)
+		if (verify.type === 'jwt' && typeof verify.config.plaid_client_id === 'string') return this.#plaidKeys.material(req.headers, verify)
+		return null
 	}
 
 	/**

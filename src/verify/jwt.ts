@@ -13,10 +13,12 @@
  *   without it the body is not covered (monday.com signs no body hash).
  * - `tolerance_seconds`: maximum age of `iat` (required then); default `0`,
  *   no `iat` check. An `exp` in the past always fails.
+ * - `plaid_client_id` (+ `plaid_environment`): ES256 keys are fetched by
+ *   `kid` from Plaid outside this verifier (src/ingest/plaid-keys.ts) and
+ *   arrive in `settings.material`; the secret is then the Plaid API secret.
  * The header is `settings.header`, defaulting to `Authorization`; a leading
- * `Bearer ` is stripped. Keys are parsed per call from the configured secrets:
- * a key set fetched elsewhere (Plaid's key endpoint) is stored as secrets,
- * so this stays pure.
+ * `Bearer ` is stripped. ES256 keys are the secrets that parse as P-256
+ * public keys plus any fetched material, so this stays pure.
  */
 import { createHash, createPublicKey, verify as verifySignature, type KeyObject } from 'node:crypto'
 import { jsonObject } from './body-fields'
@@ -100,5 +102,7 @@ export function verifyJwt(req: VerifyRequest, settings: VerifySettings): boolean
 	if (header === null) return false
 	const token = parseToken(header.replace(/^Bearer\s+/i, ''))
 	if (token === null || token.header.alg !== algorithm) return false
-	return signatureOk(token, algorithm, activeSecrets(settings)) && claimsOk(token, req, issuer || undefined, bodyClaim || undefined, tolerance)
+	// Fetched material only ever serves as public keys, never as an HMAC secret.
+	const keys = algorithm === 'ES256' ? [...activeSecrets(settings), ...(settings.material?.values() ?? [])] : activeSecrets(settings)
+	return signatureOk(token, algorithm, keys) && claimsOk(token, req, issuer || undefined, bodyClaim || undefined, tolerance)
 }
