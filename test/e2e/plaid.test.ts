@@ -1,5 +1,5 @@
 import { afterAll, beforeAll, describe, expect, it } from 'bun:test'
-import { createHash, generateKeyPairSync, sign } from 'node:crypto'
+import { createHash, generateKeyPairSync, type KeyObject, sign } from 'node:crypto'
 import type { RemoteGet } from '../../src/ingest/remote'
 import { type Harness, startHarness } from './harness'
 
@@ -12,7 +12,7 @@ import { type Harness, startHarness } from './harness'
  */
 interface Key {
 	jwk: Record<string, unknown>
-	privateKey: ReturnType<typeof generateKeyPairSync>['privateKey']
+	privateKey: KeyObject
 }
 function newKey(kid: string, expiredAt: number | null = null): Key {
 	const { publicKey, privateKey } = generateKeyPairSync('ec', { namedCurve: 'P-256' })
