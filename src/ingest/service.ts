@@ -95,8 +95,8 @@ export class IngestService {
 		if (req.method === 'HEAD') throw new AppError(405, 'Method not allowed', undefined, { allow: 'GET, POST, PUT, PATCH, DELETE' })
 		const verify = source.verify
 		if (verify) {
-			const material = await this.#material(verify, req)
-			const settings = material === null ? verify : { ...verify, material }
+			const pending = this.#material(verify, req)
+			const settings = pending === null ? verify : { ...verify, material: await pending }
 			if (!verifyRequest({ method: req.method, url: req.url, headers: req.headers, body: req.body, nowMs: now }, settings)) throw new Unauthorized('Invalid signature')
 		}
 		if (handshake !== null && handshake.signed) {
@@ -117,10 +117,10 @@ export class IngestService {
 
 	/**
 	 * Keys fetched by what the request names, loaded here so verifiers stay
-	 * pure: SNS signing certificates, Plaid verification keys. Null (no I/O,
-	 * no allocation) for every other source.
+	 * pure: SNS signing certificates, Plaid verification keys. Null, not a
+	 * promise, for every other source: their path gains no await.
 	 */
-	async #material(verify: NonNullable<CompiledSource['verify']>, req: InboundRequest): Promise<ReadonlyMap<string, string> | null> {
+	#material(verify: NonNullable<CompiledSource['verify']>, req: InboundRequest): Promise<ReadonlyMap<string, string>> | null {
 		if (verify.type === 'aws_sns') return this.#certs.material(req.body, verify.config)
 		if (verify.type === 'jwt' && typeof verify.config.plaid_client_id === 'string') return this.#plaidKeys.material(req.headers, verify)
 		return null
