@@ -3,6 +3,7 @@
  * through a registry that must name every HandshakeKind (like the verifiers).
  */
 import { asanaHookSecret, discordPing, dropboxChallenge, graphValidationToken, headProbe, mondayChallenge, oktaVerification, slackUrlVerification, twitchEventsubVerification } from './echo'
+import { dropboxSignCallback } from './dropbox-sign'
 import { metaHubChallenge, twitterCrc, zoomUrlValidation } from './keyed'
 import { awsSnsSubscription } from './sns'
 import type { Handshake, HandshakeKind } from './types'
@@ -24,5 +25,6 @@ export const HANDSHAKES: Readonly<Record<HandshakeKind, Handshake>> = Object.fre
 	twitter_crc: twitterCrc,
 	graph_validation_token: graphValidationToken,
 	head_probe: headProbe,
-	aws_sns_subscription: awsSnsSubscription
+	aws_sns_subscription: awsSnsSubscription,
+	dropbox_sign_callback: dropboxSignCallback
 })

@@ -18,7 +18,8 @@ export const HANDSHAKE_KINDS = [
 	'twitter_crc',
 	'graph_validation_token',
 	'head_probe',
-	'aws_sns_subscription'
+	'aws_sns_subscription',
+	'dropbox_sign_callback'
 ] as const
 
 export type HandshakeKind = (typeof HANDSHAKE_KINDS)[number]
@@ -64,4 +65,9 @@ export interface Handshake {
 	 * Throws an AppError when it is a challenge that must be refused.
 	 */
 	answer(req: HandshakeRequest, ctx: HandshakeContext): HandshakeReply | null
+	/**
+	 * The reply the provider requires to every accepted event, instead of the
+	 * usual `{event_id, source_id}` (Dropbox Sign retries any other body).
+	 */
+	ack?: HandshakeReply
 }

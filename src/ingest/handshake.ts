@@ -6,6 +6,8 @@ export interface BoundHandshake {
 	/** Answered after the signature verified (true) or before verification (false). */
 	signed: boolean
 	answer(req: HandshakeRequest): HandshakeReply | null
+	/** The reply to every accepted event, when the provider dictates one. */
+	ack: HandshakeReply | null
 }
 
 /**
@@ -19,5 +21,5 @@ export function handshakeOf(template: string | null, config: Record<string, unkn
 	if (!isHandshakeKind(kind)) return null
 	const handshake = HANDSHAKES[kind]
 	const ctx = { secrets, config: config ?? {} }
-	return { signed: handshake.signed, answer: (req) => handshake.answer(req, ctx) }
+	return { signed: handshake.signed, answer: (req) => handshake.answer(req, ctx), ack: handshake.ack ?? null }
 }

@@ -112,7 +112,9 @@ export class IngestService {
 		const routes = await this.#route(source, row, headers, json)
 		await this.committer.write({ row, body: req.body, dedup: dedupHash && source.dedup ? { keyHash: dedupHash, windowMs: source.dedup.windowMs } : null, routes })
 		source.accepted++
-		return { event_id: row.id, source_id: source.row.id }
+		// A provider-dictated reply (Dropbox Sign) replaces the usual JSON; WebSocket frames keep theirs.
+		const ack = handshake === null || req.method === 'WEBSOCKET' ? null : handshake.ack
+		return ack === null ? { event_id: row.id, source_id: source.row.id } : { event_id: row.id, source_id: source.row.id, reply: ack }
 	}
 
 	/**

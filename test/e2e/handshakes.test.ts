@@ -230,3 +230,23 @@ describe('unsigned challenges', () => {
 		expect(await events(plain)).toEqual([])
 	})
 })
+
+describe('Dropbox Sign callback_test and acknowledgements', () => {
+	const key = 'dropbox-sign-api-key'
+	const callback = (eventType: string, secret = key) => {
+		const event = { event: { event_time: String(Math.floor(Date.now() / 1000)), event_type: eventType, event_hash: '', event_metadata: { related_signature_id: null } } }
+		event.event.event_hash = createHmac('sha256', secret).update(event.event.event_time + eventType).digest('hex')
+		return `--dbsBoundary\r\nContent-Disposition: form-data; name="json"\r\n\r\n${JSON.stringify(event)}\r\n--dbsBoundary--\r\n`
+	}
+	const post = (id: string, body: string) => fetch(ingest(id), { method: 'POST', headers: { 'content-type': 'multipart/form-data; boundary=dbsBoundary' }, body })
+
+	it('answers a verified callback_test with "Hello API Event Received" as a handshake, and every event with the same text', async () => {
+		const id = await source('dropbox-sign', { verification_secret: key })
+		expect(await wire(await post(id, callback('callback_test')))).toEqual({ status: 200, headers: { 'content-type': 'text/plain; charset=utf-8' }, body: 'Hello API Event Received' })
+		await expectOneHandshake(id, 'POST')
+		expect(await wire(await post(id, callback('signature_request_signed')))).toEqual({ status: 200, headers: { 'content-type': 'text/plain; charset=utf-8' }, body: 'Hello API Event Received' })
+		expect((await events(id)).map((e) => e.verification_status).sort()).toEqual(['handshake', 'verified'])
+		const forged = await post(id, callback('callback_test', 'not-the-key'))
+		expect(forged.status).toBe(401)
+	})
+})
