@@ -46,7 +46,8 @@ describe('GET /v1/templates', () => {
 
 describe('template on create', () => {
 	it('fills verification type, header and config from each template', async () => {
-		for (const slug of SLUGS) {
+		const all = ((await (await t.call('GET', '/v1/templates')).json()) as { templates: { slug: string }[] }).templates.map((x) => x.slug)
+		for (const slug of all) {
 			const template = ((await (await t.call('GET', `/v1/templates/${slug}`)).json()) as { template: Src }).template
 			const res = await create({ name: slug, slug: `tpl-${slug}`, template: slug, verification_secret: 'secret-for-tests' })
 			expect({ slug, status: res.status }).toEqual({ slug, status: 201 })
