@@ -16,6 +16,8 @@ import { RetentionSweeper } from './events/retention'
 import { EventsService } from './events/service'
 import { EnvironmentsService } from './environments/service'
 import { ClientIpResolver } from './ingest/client-ip'
+import { fetchText, guardedGet, type RemoteGet } from './ingest/remote'
+import { type Resolver, systemResolver } from './delivery/ssrf'
 import { IngestService } from './ingest/service'
 import { SourceCache } from './ingest/source-cache'
 import { type Clock, systemClock } from './lib/clock'
@@ -50,7 +52,13 @@ export interface AppContext {
 	close(): Promise<void>
 }
 
-export function createContext(config: Readonly<Config>, opts: { clock?: Clock; log?: Logger } = {}): AppContext {
+/** Outbound transports tests replace (a fake provider API, a resolver for names that do not exist here); production passes nothing. */
+export interface Injected {
+	remoteGet?: RemoteGet
+	resolve?: Resolver
+}
+
+export function createContext(config: Readonly<Config>, opts: { clock?: Clock; log?: Logger } & Injected = {}): AppContext {
 	const clock = opts.clock ?? systemClock
 	const log = opts.log ?? silentLogger
 	const store = openStore({ dataDir: config.dataDir, synchronous: config.sqliteSynchronous, migrate: true })
@@ -67,7 +75,7 @@ export function createContext(config: Readonly<Config>, opts: { clock?: Clock; l
 		{ deliveries: store.deliveries, circuits, events: store.events, destinations, connections, clock, log },
 		{
 			globalConcurrency: config.deliveryConcurrency, destinationConcurrency: config.destinationConcurrency,
-			allowPrivateDestinations: config.allowPrivateDestinations, retryUnitMs: config.retryUnitMs,
+			allowPrivateDestinations: config.allowPrivateDestinations, retryUnitMs: config.retryUnitMs, resolve: opts.resolve,
 			// Longer than any attempt can take (timeout_ms ≤ 120 s), so a live attempt never loses its lease.
 			leaseMs: 150_000,
 			sweepIntervalMs: config.housekeepingIntervalMs
@@ -97,7 +105,8 @@ export function createContext(config: Readonly<Config>, opts: { clock?: Clock; l
 	const committer = new GroupCommitter<PendingEvent, number>((batch) => store.events.insertBatch(batch), 1024, (queued) => {
 		if (queued > 0) worker.wake()
 	})
-	const ingest = new IngestService(cache, committer, new ClientIpResolver(config.trustedProxies), clock, routes)
+	const remote = guardedGet(opts.remoteGet ?? fetchText, { allowPrivate: config.allowPrivateDestinations, resolve: opts.resolve ?? systemResolver })
+	const ingest = new IngestService(cache, committer, new ClientIpResolver(config.trustedProxies), clock, routes, remote)
 	const events = new EventsService(store.events)
 	const retention = new RetentionSweeper(store.events, clock, log, { retentionDays: config.retentionDays, intervalMs: config.housekeepingIntervalMs })
 	const retries = new RetryService(store.deliveries, store.attempts, clock, () => worker.wake())

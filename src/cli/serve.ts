@@ -1,6 +1,6 @@
 import { isWellFormedKey } from '../auth/service'
 import { type Config, ConfigError } from '../config'
-import { type AppContext, createContext } from '../context'
+import { type AppContext, createContext, type Injected } from '../context'
 import { createApp } from '../http/app'
 import { serverErrorHandler } from '../http/errors'
 import { applyHeaderLimit, createFetch, ingestWebSocket } from '../http/server'
@@ -26,9 +26,10 @@ async function ensureAdminKey(ctx: AppContext, key: string | undefined): Promise
 	ctx.log.info(res.created ? 'admin key created from HOOKSTREAM_ADMIN_KEY' : 'admin key from HOOKSTREAM_ADMIN_KEY already exists', { key_id: res.id, key_prefix: res.key_prefix })
 }
 
-export async function startServer(config: Readonly<Config>, adminKey?: string, env: Record<string, string | undefined> = {}): Promise<RunningServer> {
+/** `inject` replaces outbound transports in tests (the SNS certificate host); production passes nothing. */
+export async function startServer(config: Readonly<Config>, adminKey?: string, env: Record<string, string | undefined> = {}, inject: Injected = {}): Promise<RunningServer> {
 	const log = createLogger(config.logLevel)
-	const ctx = createContext(config, { log })
+	const ctx = createContext(config, { log, ...inject })
 	// A wrong key would otherwise surface later as a 500 on every read or use of a secret.
 	if (!(await ctx.sources.secretsReadable()) || !(await ctx.destinations.secretsReadable())) {
 		await ctx.close()

@@ -1,4 +1,4 @@
-import { type OutboundGuard, pinUrl, SsrfBlocked } from './ssrf'
+import { type OutboundGuard, pinnedTls, pinUrl, SsrfBlocked } from './ssrf'
 
 export const RESPONSE_BODY_CAP = 10 * 1024
 
@@ -61,14 +61,13 @@ export async function sendHttp(req: OutboundRequest, guard: OutboundGuard): Prom
 	const elapsed = () => Math.round(performance.now() - started)
 	try {
 		const target = await pinUrl(new URL(req.url), guard)
-		const tls = target.serverName || guard.ca ? { ...(target.serverName ? { serverName: target.serverName } : {}), ...(guard.ca ? { ca: guard.ca } : {}) } : undefined
 		const res = await fetch(target.url, {
 			method: req.method,
 			headers: { ...req.headers, host: target.host },
 			body: req.body,
 			redirect: 'manual',
 			signal: AbortSignal.timeout(req.timeoutMs),
-			...(tls ? { tls } : {})
+			...pinnedTls(target, guard.ca)
 		})
 		const body = await readCappedText(res)
 		const errorType = classify(res.status)

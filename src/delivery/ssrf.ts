@@ -41,6 +41,12 @@ export interface PinnedTarget {
 	serverName: string | null
 }
 
+/** fetch() options that connect to the pinned address while speaking TLS to the original name. */
+export function pinnedTls(target: PinnedTarget, ca?: string): { tls?: { serverName?: string; ca?: string } } {
+	if (!target.serverName && !ca) return {}
+	return { tls: { ...(target.serverName ? { serverName: target.serverName } : {}), ...(ca ? { ca } : {}) } }
+}
+
 /**
  * Resolves the URL's host once, refuses it when any address is private, loopback,
  * link-local (cloud metadata) or otherwise internal (unless allowed), and pins the

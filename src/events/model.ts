@@ -4,7 +4,7 @@ import { DeliveryAttempt } from '../attempts/model'
 const Nullable = <T extends ReturnType<typeof t.String> | ReturnType<typeof t.Integer>>(s: T) => t.Union([s, t.Null()])
 
 export const EVENT_STATUSES = ['pending', 'delivered', 'partial', 'failed', 'filtered', 'no_route'] as const
-export const VERIFICATION_STATUSES = ['verified', 'unverified', 'schema_invalid'] as const
+export const VERIFICATION_STATUSES = ['verified', 'unverified', 'schema_invalid', 'handshake'] as const
 export const DEDUP_STATUSES = ['unique', 'duplicate'] as const
 
 /** List item: the reference's list fields. */

@@ -10,7 +10,8 @@ import { requestIdOf, startedAtOf, tagRequest } from './request-id'
 export const INGEST_PREFIX = '/v1/ingest/'
 export const INGEST_ROUTE = '/v1/ingest/:source_id'
 export const INGEST_METHODS = ['GET', 'POST', 'PUT', 'PATCH', 'DELETE'] as const
-const METHODS = new Set<string>(INGEST_METHODS)
+// HEAD is only answered by sources whose handshake is `head_probe` (Trello, Mandrill); others refuse it with 405.
+const METHODS = new Set<string>([...INGEST_METHODS, 'HEAD'])
 
 /**
  * `/v1/ingest/<source_id>` → the canonical id (a bare 32-hex id gets its prefix,
@@ -48,6 +49,7 @@ export async function handleIngest(ctx: AppContext, request: Request, peerIp: st
 			peerIp,
 			body
 		})
+		if (result.reply) return new Response(result.reply.body, { status: result.reply.status, headers: { ...result.reply.headers, 'x-request-id': requestId } })
 		return new Response(JSON.stringify(result), { headers: { 'content-type': 'application/json', 'x-request-id': requestId } })
 	} catch (err) {
 		if (err instanceof AppError) {

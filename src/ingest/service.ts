@@ -1,13 +1,17 @@
 import type { Clock } from '../lib/clock'
-import { Forbidden, Gone, NotFound, SchemaRejected, TooManyRequests, Unauthorized } from '../lib/errors'
+import { AppError, Forbidden, Gone, NotFound, SchemaRejected, TooManyRequests, Unauthorized } from '../lib/errors'
 import { newId } from '../lib/ids'
 import { jsonDepthWithin } from '../lib/json-depth'
 import { runSchema } from '../lib/json-schema'
 import type { EventRow, PendingEvent } from '../events/repo'
 import type { GroupCommitter } from '../db/write'
+import type { HandshakeReply } from '../handshakes'
 import { verifyRequest } from '../verify'
 import type { ClientIpResolver } from './client-ip'
 import { dedupKeyOf } from './dedup-key'
+import type { RemoteGet } from './remote'
+import { PlaidKeyCache } from './plaid-keys'
+import { SnsCertCache } from './sns-certs'
 import type { RouteCache } from '../routing/route-cache'
 import type { CompiledSource, SourceCache } from './source-cache'
 
@@ -27,6 +31,8 @@ export interface InboundRequest {
 export interface IngestResult {
 	event_id: string
 	source_id: string
+	/** Set when the request was a provider's handshake: sent back instead of the usual JSON. */
+	reply?: HandshakeReply
 }
 
 const decoder = new TextDecoder('utf-8', { fatal: false })
@@ -54,8 +60,16 @@ export class IngestService {
 		private readonly committer: GroupCommitter<PendingEvent, number>,
 		private readonly clientIp: ClientIpResolver,
 		private readonly clock: Clock,
-		private readonly routes: RouteCache
-	) {}
+		private readonly routes: RouteCache,
+		/** Guarded GETs for SNS certificates and subscription confirmations. */
+		private readonly remote: RemoteGet
+	) {
+		this.#certs = new SnsCertCache(remote, clock)
+		this.#plaidKeys = new PlaidKeyCache(remote, clock)
+	}
+
+	readonly #certs: SnsCertCache
+	readonly #plaidKeys: PlaidKeyCache
 
 	/** Step 1: the source exists and takes requests. Runs before the body is read. */
 	async admit(sourceId: string): Promise<CompiledSource> {
@@ -74,8 +88,22 @@ export class IngestService {
 		const ip = this.clientIp.resolve(req.peerIp, req.headers.get('x-forwarded-for'))
 		this.#checkIp(source, ip)
 		const now = this.clock.now()
-		if (source.verify && !verifyRequest({ method: req.method, url: req.url, headers: req.headers, body: req.body, nowMs: now }, source.verify)) {
-			throw new Unauthorized('Invalid signature')
+		// Most sources have no handshake: this null test is all they pay.
+		const handshake = source.handshake
+		if (handshake !== null && !handshake.signed) {
+			const answered = await this.#handshake(source, req, ip, now)
+			if (answered) return answered
+		}
+		if (req.method === 'HEAD') throw new AppError(405, 'Method not allowed', undefined, { allow: 'GET, POST, PUT, PATCH, DELETE' })
+		const verify = source.verify
+		if (verify) {
+			const pending = this.#material(verify, req)
+			const settings = pending === null ? verify : { ...verify, material: await pending }
+			if (!verifyRequest({ method: req.method, url: req.url, headers: req.headers, body: req.body, nowMs: now }, settings)) throw new Unauthorized('Invalid signature')
+		}
+		if (handshake !== null && handshake.signed) {
+			const answered = await this.#handshake(source, req, ip, now)
+			if (answered) return answered
 		}
 		let parsed: { value: unknown } | null = null
 		const json = () => (parsed ??= { value: parseJson(req.body) }).value
@@ -86,7 +114,46 @@ export class IngestService {
 		const routes = await this.#route(source, row, headers, json)
 		await this.committer.write({ row, body: req.body, dedup: dedupHash && source.dedup ? { keyHash: dedupHash, windowMs: source.dedup.windowMs } : null, routes })
 		source.accepted++
-		return { event_id: row.id, source_id: source.row.id }
+		// A provider-dictated reply (Dropbox Sign) replaces the usual JSON; WebSocket frames keep theirs.
+		const ack = handshake === null || req.method === 'WEBSOCKET' ? null : handshake.ack
+		return ack === null ? { event_id: row.id, source_id: source.row.id } : { event_id: row.id, source_id: source.row.id, reply: ack }
+	}
+
+	/**
+	 * Keys fetched by what the request names, loaded here so verifiers stay
+	 * pure: SNS signing certificates, Plaid verification keys. Null, not a
+	 * promise, for every other source: their path gains no await.
+	 */
+	#material(verify: NonNullable<CompiledSource['verify']>, req: InboundRequest): Promise<ReadonlyMap<string, string>> | null {
+		if (verify.type === 'aws_sns') return this.#certs.material(req.body, verify.config)
+		if (verify.type === 'jwt' && typeof verify.config.plaid_client_id === 'string') return this.#plaidKeys.material(req.headers, verify)
+		return null
+	}
+
+	/**
+	 * A provider challenge is answered synchronously and stored as an event
+	 * marked `handshake`: never routed, never deduplicated. Null when the
+	 * request is an ordinary delivery.
+	 */
+	async #handshake(source: CompiledSource, req: InboundRequest, ip: string | null, now: number): Promise<IngestResult | null> {
+		if (req.method === 'WEBSOCKET') return null
+		const reply = source.handshake?.answer(req) ?? null
+		if (reply === null) return null
+		if (reply.follow !== undefined) await this.#follow(reply.follow)
+		const row = this.#row(source, req, this.#headers(source, req.headers), ip, now, true, null)
+		row.verification_status = 'handshake'
+		await this.committer.write({ row, body: req.body, dedup: null, routes: [] })
+		source.accepted++
+		return { event_id: row.id, source_id: source.row.id, reply: { status: reply.status, headers: reply.headers, body: reply.body } }
+	}
+
+	/** Confirms a subscription (SNS SubscribeURL) through the SSRF-guarded GET; 502 when it fails. */
+	async #follow(url: string): Promise<void> {
+		try {
+			await this.remote(new URL(url))
+		} catch {
+			throw new AppError(502, 'Could not confirm the subscription at SubscribeURL')
+		}
 	}
 
 	#checkIp(source: CompiledSource, ip: string | null): void {

@@ -7,6 +7,7 @@ import type { SourceRow, SourcesRepo } from '../sources/repo'
 import type { DedupStrategy } from '../sources/rules'
 import { openSecrets } from '../sources/secrets'
 import { normalizeVerificationType, type VerifySettings } from '../verify/types'
+import { type BoundHandshake, handshakeOf } from './handshake'
 
 /** Everything ingest needs about a source, parsed and compiled once. */
 export interface CompiledSource {
@@ -16,6 +17,8 @@ export interface CompiledSource {
 	verify: VerifySettings | null
 	schema: ValidateFunction | null
 	dedup: { strategy: DedupStrategy; field: string | null; windowMs: number } | null
+	/** The provider challenge this source answers (template or config), null for most sources. */
+	handshake: BoundHandshake | null
 	/** Requests accepted so far (ephemeral request limits), seeded from event_count. */
 	accepted: number
 }
@@ -27,6 +30,8 @@ function compile(row: SourceRow, box: SecretBox): CompiledSource {
 	const allow = parseJson<string[]>(row.ip_allowlist)
 	const deny = parseJson<string[]>(row.ip_denylist)
 	const schema = row.schema_validation_enabled ? parseJson<Record<string, unknown>>(row.json_schema) : null
+	const config = parseJson<Record<string, unknown>>(row.verification_config)
+	const secrets = row.verification_enabled ? openSecrets(box, row.verification_secret) : []
 	return {
 		row,
 		allow: allow?.length ? new IpList(allow) : null,
@@ -35,16 +40,17 @@ function compile(row: SourceRow, box: SecretBox): CompiledSource {
 		verify: row.verification_enabled
 			? {
 					type: type ?? (row.verification_type as VerifySettings['type']),
-					secrets: openSecrets(box, row.verification_secret),
+					secrets,
 					header: row.verification_header,
-					config: parseJson<Record<string, unknown>>(row.verification_config) ?? {}
+					config: config ?? {}
 				}
 			: null,
 		schema: schema ? compileJsonSchema(schema) : null,
 		dedup: row.dedup_enabled && row.dedup_strategy
 			? { strategy: row.dedup_strategy as DedupStrategy, field: row.dedup_field, windowMs: row.dedup_window_seconds * 1000 }
 			: null,
-		accepted: row.event_count
+		accepted: row.event_count,
+		handshake: handshakeOf(row.template, config, secrets)
 	}
 }
 

@@ -1,5 +1,6 @@
 import { Type as t, type Static } from '@sinclair/typebox'
 import { MULTILINE_TEXT, SINGLE_LINE_TEXT } from '../lib/text'
+import { VERIFICATION_TYPES } from '../verify/types'
 
 const Nullable = <T extends ReturnType<typeof t.String> | ReturnType<typeof t.Integer>>(schema: T) => t.Union([schema, t.Null()])
 const Slug = t.String({ minLength: 1, maxLength: 64, pattern: '^[a-z0-9-]+$', description: 'URL-safe slug, unique per environment', examples: ['stripe-prod'] })
@@ -15,7 +16,7 @@ const Secret = t.Union([OneSecret, t.Array(OneSecret, { minItems: 1, maxItems: 5
 	description: 'Verification secret, or up to 5 during a rotation (any one verifies). Stored encrypted, returned masked.'
 })
 const VerificationType = t.String({
-	description: 'hmac_sha256 | hmac_sha1 | standard_webhooks | stripe | slack | twilio | paddle | linear | sendgrid_ecdsa | basic_auth (hyphen spellings accepted)'
+	description: `${VERIFICATION_TYPES.join(' | ')} (hyphen spellings accepted)`
 })
 const DedupStrategy = t.String({ description: 'payload_hash | header_field | body_field' })
 const DedupField = t.String({ minLength: 1, maxLength: 200, description: 'Header name, or body dot path such as data.id / $.data.id' })

@@ -1,7 +1,8 @@
 import { parseRange } from '../lib/cidr'
 import { ValidationFailed } from '../lib/errors'
 import { jsonSchemaProblem } from '../lib/json-schema'
-import { normalizeVerificationType, type VerificationType } from '../verify/types'
+import { HANDSHAKE_KINDS, isHandshakeKind } from '../handshakes/types'
+import { normalizeVerificationType, VERIFICATION_TYPES, type VerificationType } from '../verify/types'
 
 export const DEDUP_STRATEGIES = ['payload_hash', 'header_field', 'body_field'] as const
 export type DedupStrategy = (typeof DEDUP_STRATEGIES)[number]
@@ -31,7 +32,7 @@ export interface SourceSettings {
 export function parseVerificationType(value: string | null | undefined): VerificationType | null {
 	if (value === null || value === undefined) return null
 	const type = normalizeVerificationType(value)
-	if (!type) throw new ValidationFailed('/verification_type', `must be one of hmac_sha256, hmac_sha1, standard_webhooks, stripe, slack, twilio, paddle, linear, sendgrid_ecdsa, basic_auth (got '${value}')`)
+	if (!type) throw new ValidationFailed('/verification_type', `must be one of ${VERIFICATION_TYPES.join(', ')} (got '${value}')`)
 	return type
 }
 
@@ -58,6 +59,14 @@ function checkIpList(list: string[] | null, path: string): void {
 	list?.forEach((entry, i) => {
 		if (!parseRange(entry)) throw new ValidationFailed(`${path}/${i}`, `'${entry}' is not a valid IP address or CIDR range`)
 	})
+}
+
+/** `verification_config.handshake`, when present, names a known handshake or is null (turns a template's off). */
+export function checkHandshakeConfig(config: Record<string, unknown> | null | undefined): void {
+	if (!config || !Object.hasOwn(config, 'handshake') || config.handshake === null) return
+	if (!isHandshakeKind(config.handshake)) {
+		throw new ValidationFailed('/verification_config/handshake', `must be null or one of ${HANDSHAKE_KINDS.join(', ')}`)
+	}
 }
 
 /** Cross-field rules shared by create and update; throws a 400 naming the first bad field. */

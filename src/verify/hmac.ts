@@ -10,18 +10,23 @@
  * - `key_encoding`: `utf8` (default) | `base64` | `hex`, after stripping
  *   `key_prefix` (e.g. `whsec_`) when the secret starts with it.
  * - `signed_payload` (alias `signed_template`): default `{body}`; may use
- *   `{timestamp}` (from `timestamp_header`) and `{id}` (from `id_header`).
- *   `{body}` must appear exactly once, so the body is always covered.
- * - `timestamp_unit`: `s` (default) | `ms`; `tolerance_seconds`: default 300,
+ *   `{timestamp}` (from `timestamp_header`), `{id}` (from `id_header`),
+ *   `{url}` (the absolute URL the sender addressed: Square, Trello, HubSpot)
+ *   and `{method}` (HubSpot v3). `{body}` must appear exactly once, so the
+ *   body is always covered.
+ * - `timestamp_unit`: `s` (default) | `ms`; `timestamp_format`: `unix`
+ *   (default) | `rfc3339` (Twitch, Box); `tolerance_seconds`: default 300,
  *   `0` disables. Checked only when `{timestamp}` is signed.
  * - `multi_sig_separator`: split the header into several candidate signatures.
+ * - `secondary_header`: a second header whose signature is also a candidate
+ *   (Box signs with a primary and a secondary key).
  *
  * The signature header is `settings.header`, defaulting to `X-Signature`.
  */
 import type { VerifyRequest, VerifySettings } from './types'
 import {
 	activeSecrets, configString, decode, decodeBase64Key, hmac, isFresh, isHmacAlgorithm, isSignatureEncoding, parseInteger,
-	readHeader, readTolerance, safeEqualBytes, signatureHeader, type HmacAlgorithm, type SignatureEncoding
+	parseRfc3339, readHeader, readTolerance, safeEqualBytes, signatureHeader, type HmacAlgorithm, type SignatureEncoding
 } from './util'
 
 /** Header read when a source configures none. */
@@ -30,7 +35,7 @@ const DEFAULT_TOLERANCE_SECONDS = 300
 
 type KeyEncoding = 'utf8' | 'base64' | 'hex'
 
-const PLACEHOLDERS = /\{(body|timestamp|id)\}/
+const PLACEHOLDERS = /\{(body|timestamp|id|url|method)\}/
 
 interface HmacOptions {
 	algorithm: HmacAlgorithm
@@ -43,13 +48,16 @@ interface HmacOptions {
 	signsTimestamp: boolean
 	timestampHeader: string | undefined
 	timestampUnit: 's' | 'ms'
+	timestampFormat: 'unix' | 'rfc3339'
 	idHeader: string | undefined
 	tolerance: number
 	separator: string | undefined
+	secondaryHeader: string | undefined
 }
 
 const STRING_KEYS = [
-	'prefix', 'key_prefix', 'signed_payload', 'signed_template', 'timestamp_header', 'id_header', 'multi_sig_separator'
+	'prefix', 'key_prefix', 'signed_payload', 'signed_template', 'timestamp_header', 'id_header', 'multi_sig_separator',
+	'secondary_header'
 ] as const
 type StringKey = (typeof STRING_KEYS)[number]
 
@@ -70,9 +78,11 @@ function readOptions(settings: VerifySettings): HmacOptions | null {
 	const encoding = c.encoding ?? 'hex'
 	const keyEncoding = c.key_encoding ?? 'utf8'
 	const timestampUnit = c.timestamp_unit ?? 's'
+	const timestampFormat = c.timestamp_format ?? 'unix'
 	if (!isHmacAlgorithm(algorithm) || !isSignatureEncoding(encoding)) return null
 	if (keyEncoding !== 'utf8' && keyEncoding !== 'base64' && keyEncoding !== 'hex') return null
 	if (timestampUnit !== 's' && timestampUnit !== 'ms') return null
+	if (timestampFormat !== 'unix' && timestampFormat !== 'rfc3339') return null
 	const s = readStrings(c)
 	const tolerance = readTolerance(c, DEFAULT_TOLERANCE_SECONDS)
 	if (s === null || tolerance === null) return null
@@ -85,13 +95,14 @@ function readOptions(settings: VerifySettings): HmacOptions | null {
 	// A brace left in a literal part is a misspelt placeholder: signing it verbatim would never match.
 	if (template.some((p, i) => i % 2 === 0 && /\{[A-Za-z_]+\}/.test(p))) return null
 	return {
-		algorithm, encoding, keyEncoding, timestampUnit, tolerance, template,
+		algorithm, encoding, keyEncoding, timestampUnit, timestampFormat, tolerance, template,
 		signsTimestamp: names.includes('timestamp'),
 		prefix: s.prefix,
 		keyPrefix: s.key_prefix,
 		timestampHeader: s.timestamp_header,
 		idHeader: s.id_header,
-		separator: s.multi_sig_separator
+		separator: s.multi_sig_separator,
+		secondaryHeader: s.secondary_header
 	}
 }
 
@@ -124,11 +135,22 @@ function signedParts(req: VerifyRequest, o: HmacOptions, timestamp: string | nul
 	const id = o.idHeader ? readHeader(req, o.idHeader) : null
 	const parts: (string | Uint8Array)[] = []
 	for (const [i, part] of o.template.entries()) {
-		const value = i % 2 === 0 ? part : part === 'body' ? req.body : part === 'timestamp' ? timestamp : id
+		const value = i % 2 === 0 ? part : placeholder(req, part, timestamp, id)
 		if (value === null) return null
 		parts.push(value)
 	}
 	return parts
+}
+
+function placeholder(req: VerifyRequest, name: string, timestamp: string | null, id: string | null): string | Uint8Array | null {
+	switch (name) {
+		case 'body': return req.body
+		case 'timestamp': return timestamp
+		case 'id': return id
+		case 'url': return req.url
+		case 'method': return req.method.toUpperCase()
+		default: return null
+	}
 }
 
 /** Verifies a generic HMAC signature; see the module comment for the config keys. */
@@ -136,8 +158,9 @@ export function verifyHmac(req: VerifyRequest, settings: VerifySettings): boolea
 	const o = readOptions(settings)
 	if (!o) return false
 	const header = signatureHeader(req, settings, DEFAULT_HMAC_HEADER)
-	if (header === null) return false
-	const signatures = candidates(header, o)
+	const secondary = o.secondaryHeader ? readHeader(req, o.secondaryHeader) : null
+	if (header === null && secondary === null) return false
+	const signatures = [header, secondary].flatMap((value) => (value === null ? [] : candidates(value, o)))
 	if (signatures.length === 0) return false
 	const timestamp = o.timestampHeader ? readHeader(req, o.timestampHeader) : null
 	const parts = signedParts(req, o, timestamp)
@@ -154,6 +177,10 @@ export function verifyHmac(req: VerifyRequest, settings: VerifySettings): boolea
 }
 
 function timestampFresh(value: string | null, o: HmacOptions, nowMs: number): boolean {
+	if (o.timestampFormat === 'rfc3339') {
+		const ms = parseRfc3339(value)
+		return ms !== null && isFresh(ms, nowMs, o.tolerance)
+	}
 	const ts = parseInteger(value)
 	if (ts === null) return false
 	return isFresh(o.timestampUnit === 'ms' ? ts : ts * 1000, nowMs, o.tolerance)

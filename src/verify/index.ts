@@ -2,14 +2,23 @@
  * Signature verification: one pure verifier per scheme, chosen by
  * `settings.type` through a registry that must name every VerificationType.
  */
+import { verifyAwsSns } from './aws-sns'
 import { verifyBasicAuth } from './basic-auth'
+import { verifyCloudinary } from './cloudinary'
+import { verifyDropboxSign } from './dropbox-sign'
+import { verifyEd25519 } from './ed25519'
+import { verifyGraphClientState } from './graph-client-state'
+import { verifyHeaderToken } from './header-token'
 import { verifyHmac } from './hmac'
+import { verifyJwt } from './jwt'
 import { verifyLinear } from './linear'
+import { verifyMailgun } from './mailgun'
 import { verifyPaddle } from './paddle'
 import { verifySendgrid } from './sendgrid'
 import { verifySlack } from './slack'
 import { verifyStandardWebhooks } from './standard-webhooks'
 import { verifyStripe } from './stripe'
+import { verifyTimestamped } from './timestamped'
 import { verifyTwilio } from './twilio'
 import type { VerificationType, Verifier, VerifyRequest, VerifySettings } from './types'
 
@@ -28,7 +37,16 @@ export const VERIFIERS: Readonly<Record<VerificationType, Verifier>> = Object.fr
 	paddle: verifyPaddle,
 	linear: verifyLinear,
 	sendgrid_ecdsa: verifySendgrid,
-	basic_auth: verifyBasicAuth
+	basic_auth: verifyBasicAuth,
+	timestamped_hmac: verifyTimestamped,
+	header_token: verifyHeaderToken,
+	ed25519: verifyEd25519,
+	jwt: verifyJwt,
+	mailgun: verifyMailgun,
+	cloudinary: verifyCloudinary,
+	dropbox_sign: verifyDropboxSign,
+	graph_client_state: verifyGraphClientState,
+	aws_sns: verifyAwsSns
 })
 
 /** Whether `type` names a registered verifier (canonical spelling only). */

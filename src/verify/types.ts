@@ -14,7 +14,16 @@ export const VERIFICATION_TYPES = [
 	'paddle',
 	'linear',
 	'sendgrid_ecdsa',
-	'basic_auth'
+	'basic_auth',
+	'timestamped_hmac',
+	'header_token',
+	'ed25519',
+	'jwt',
+	'mailgun',
+	'cloudinary',
+	'dropbox_sign',
+	'graph_client_state',
+	'aws_sns'
 ] as const
 
 export type VerificationType = (typeof VERIFICATION_TYPES)[number]
@@ -47,6 +56,11 @@ export interface VerifySettings {
 	header: string | null
 	/** Parsed `verification_config` (encoding, prefix, tolerance_seconds, …). */
 	config: Record<string, unknown>
+	/**
+	 * Key material fetched outside the verifier, by URL (SNS signing
+	 * certificates as PEM), so verifiers stay free of I/O.
+	 */
+	material?: ReadonlyMap<string, string>
 }
 
 /** Returns true only for a request whose signature verifies; fails closed on anything odd. */

@@ -95,6 +95,28 @@ export function parseInteger(value: string | null | undefined): number | null {
 	return Number.isSafeInteger(n) ? n : null
 }
 
+const RFC3339 = /^(\d{4})-(\d{2})-(\d{2})[Tt ](\d{2}):(\d{2}):(\d{2})(\.\d{1,9})?([Zz]|[+-]\d{2}:\d{2})$/
+
+/**
+ * An RFC 3339 date-time (Twitch sends nanoseconds, Box an offset) as epoch
+ * milliseconds; null for anything else. Strict, so `Date.parse` leniency
+ * (e.g. bare dates, local time) never decides freshness.
+ */
+export function parseRfc3339(value: string | null | undefined): number | null {
+	if (typeof value !== 'string') return null
+	const m = RFC3339.exec(value)
+	if (!m) return null
+	const [y, mo, d, h, mi, s] = m.slice(1, 7).map(Number) as [number, number, number, number, number, number]
+	const utc = Date.UTC(y, mo - 1, d, h, mi, s)
+	const date = new Date(utc)
+	// Date.UTC rolls 30 February over into March; a real timestamp never needs that.
+	if (date.getUTCFullYear() !== y || date.getUTCMonth() !== mo - 1 || date.getUTCDate() !== d || h > 23 || mi > 59 || s > 59) return null
+	const fractionMs = Number((m[7] ?? '.0').slice(1, 4).padEnd(3, '0'))
+	const zone = m[8] ?? 'Z'
+	const offsetMin = zone === 'Z' || zone === 'z' ? 0 : (zone.startsWith('-') ? -1 : 1) * (Number(zone.slice(1, 3)) * 60 + Number(zone.slice(4, 6)))
+	return utc + fractionMs - offsetMin * 60_000
+}
+
 /**
  * Reads `config.tolerance_seconds` (a non-negative number, or a string of
  * digits). Returns `fallback` when unset and `null` when set to something

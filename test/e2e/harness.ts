@@ -1,6 +1,7 @@
 import { rmSync } from 'node:fs'
 import { type RunningServer, startServer } from '../../src/cli/serve'
 import { resolveConfig } from '../../src/config'
+import type { Injected } from '../../src/context'
 import { tempDir } from '../helpers'
 
 /**
@@ -20,10 +21,10 @@ export interface Harness {
 	close(): Promise<void>
 }
 
-export async function startHarness(flags: Record<string, string | boolean> = {}): Promise<Harness> {
+export async function startHarness(flags: Record<string, string | boolean> = {}, inject: Injected = {}): Promise<Harness> {
 	const dir = tempDir('hookstream-e2e-')
 	const config = resolveConfig({ port: '0', host: '127.0.0.1', 'data-dir': dir, 'log-level': 'error', 'allow-private-destinations': true, 'retry-unit-ms': '1', ...flags }, {})
-	const server = await startServer(config)
+	const server = await startServer(config, undefined, {}, inject)
 	const { key } = await server.ctx.keys.createKey('e2e')
 	const url = server.url
 	const h: Harness = {

@@ -17,13 +17,21 @@ async function create(body: Record<string, unknown>): Promise<Response> {
 }
 
 describe('GET /v1/templates', () => {
-	it('lists the 78 bundled templates', async () => {
+	it('lists the bundled templates (the 15 originals among them) with category, docs_url, handshake and sample_event', async () => {
 		const res = await t.call('GET', '/v1/templates')
 		expect(res.status).toBe(200)
-		const { templates } = (await res.json()) as { templates: { slug: string; docs_url: string }[] }
-		expect(templates.map((x) => x.slug)).toEqual(SLUGS)
-		expect(templates).toHaveLength(78)
-		for (const x of templates) expect(x.docs_url).toStartWith('https://')
+		const { templates } = (await res.json()) as { templates: { slug: string; docs_url: string; category: string; handshake: string | null; sample_event: unknown }[] }
+		const slugs = templates.map((x) => x.slug)
+		for (const slug of SLUGS) expect(slugs).toContain(slug)
+		expect(slugs.length).toBe(109)
+		for (const slug of SCHEME_REUSE_PRESETS) expect(slugs).toContain(slug)
+		for (const x of templates) {
+			expect(x.docs_url).toStartWith('https://')
+			expect(typeof x.category).toBe('string')
+			expect(x.handshake === null || typeof x.handshake === 'string').toBe(true)
+			expect(x.sample_event).toBeDefined()
+		}
+		expect(templates.find((x) => x.slug === 'slack')?.handshake).toBe('slack_url_verification')
 	})
 
 	it('gets one template, 404 for an unknown slug', async () => {
@@ -42,7 +50,8 @@ describe('GET /v1/templates', () => {
 
 describe('template on create', () => {
 	it('fills verification type, header and config from each template', async () => {
-		for (const slug of SLUGS) {
+		const all = ((await (await t.call('GET', '/v1/templates')).json()) as { templates: { slug: string }[] }).templates.map((x) => x.slug)
+		for (const slug of all) {
 			const template = ((await (await t.call('GET', `/v1/templates/${slug}`)).json()) as { template: Src }).template
 			const res = await create({ name: slug, slug: `tpl-${slug}`, template: slug, verification_secret: 'secret-for-tests' })
 			expect({ slug, status: res.status }).toEqual({ slug, status: 201 })

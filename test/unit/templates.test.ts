@@ -28,18 +28,26 @@ function verifyWith(slug: string, req: VerifyRequest, secret: string): boolean {
 }
 
 describe('template catalogue', () => {
-	it('loads exactly the 15 original templates plus the 63 scheme-reusing presets, sorted by slug', () => {
-		expect(listTemplates().map((t) => t.slug)).toEqual([...SLUGS, ...SCHEME_REUSE_PRESETS].sort())
-		expect(listTemplates()).toHaveLength(78)
+	it('keeps the 15 original templates in a catalogue of at least 45, sorted by slug', () => {
+		const slugs = listTemplates().map((t) => t.slug)
+		for (const slug of SLUGS) expect(slugs).toContain(slug)
+		expect(slugs.length).toBe(109)
+		for (const slug of SCHEME_REUSE_PRESETS) expect(slugs).toContain(slug)
+		expect(slugs).toEqual([...slugs].sort())
 	})
 	it('finds each by slug and nothing else', () => {
 		for (const slug of SLUGS) expect(getTemplate(slug)?.slug).toBe(slug)
 		expect(getTemplate('paypal')).toBeUndefined()
 		expect(getTemplate('')).toBeUndefined()
 	})
-	it('gives every template a registered verifier, a header, and an https docs URL', () => {
+	it('gives every template a registered verifier, a header (unless the signature is in the body), and an https docs URL', () => {
+		const bodySigned = ['mailgun', 'dropbox_sign', 'graph_client_state', 'aws_sns']
 		for (const t of listTemplates()) {
 			expect(t.verification_type !== null && hasVerifier(t.verification_type)).toBe(true)
+			if (bodySigned.includes(t.verification_type ?? '')) {
+				expect(t.verification_header).toBeNull()
+				continue
+			}
 			expect(t.verification_header).not.toBeNull()
 			expect(t.headers.map((h) => h.toLowerCase())).toContain((t.verification_header ?? '').toLowerCase())
 			expect(t.docs_url.startsWith('https://')).toBe(true)
@@ -76,8 +84,9 @@ describe('template catalogue', () => {
 	})
 	it('hands out copies of the list and frozen templates', () => {
 		const list = listTemplates()
+		const length = list.length
 		list.pop()
-		expect(listTemplates()).toHaveLength(78)
+		expect(listTemplates()).toHaveLength(length)
 		expect(Object.isFrozen(template('stripe'))).toBe(true)
 		expect(Object.isFrozen(template('stripe').verification_config)).toBe(true)
 	})

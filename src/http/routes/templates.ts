@@ -7,7 +7,7 @@ import { ErrorEnvelope } from '../openapi-shared'
 export function templateRoutes() {
 	return new Elysia({ name: 'routes.templates', prefix: '/v1/templates' })
 		.get('', () => ({ templates: listTemplates() }), {
-			detail: { summary: 'List source templates', description: 'The bundled provider templates: scheme, headers, secret format, tolerance, dedup hint and docs URL.', tags: ['Templates'] },
+			detail: { summary: 'List source templates', description: 'The bundled provider templates: scheme, headers, secret format, tolerance, dedup hint, docs URL, category, the handshake the provider sends (if any) and a sample event in the provider\'s own body format.', tags: ['Templates'] },
 			response: { 200: t.Object({ templates: t.Array(Template) }), 401: ErrorEnvelope }
 		})
 		.get('/:slug', ({ params }) => {
