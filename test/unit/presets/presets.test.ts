@@ -97,8 +97,10 @@ describe.each(PRESETS.map((p) => [p.slug, p] as const))('%s template', (slug, p)
 		await expect401(await post(id, sampleBody(p), stripped, contentType), 'unsigned')
 	})
 
-	it.if(p.staleByMs !== undefined)('refuses a signature past the tolerance', async () => {
-		const req = signed(p.signingSecret, now - (p.staleByMs ?? 0))
+	// Only schemes that sign a timestamp have a tolerance to test; the others get no test rather than a skipped one.
+	const staleByMs = p.staleByMs
+	if (staleByMs !== undefined) it('refuses a signature past the tolerance', async () => {
+		const req = signed(p.signingSecret, now - staleByMs)
 		await expect401(await post(id, req.body, req.headers, contentType), 'stale')
 		// The same request signed now passes: the time alone made the difference.
 		const fresh = signed()
