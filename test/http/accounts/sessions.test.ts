@@ -54,6 +54,27 @@ describe('Better Auth at /api/auth', () => {
 		expect(res.headers.getSetCookie()).toEqual([])
 	})
 
+	it('every other error it answers is the contract envelope too, with the X-Request-Id it carries', async () => {
+		const cases: [string, string, string | Record<string, unknown> | undefined, number][] = [
+			['GET', '/api/auth/nothing-here', undefined, 404],
+			['POST', '/api/auth/sign-in/email', '{not json', 400],
+			['POST', '/api/auth/sign-in/email', {}, 400],
+			['POST', '/api/auth/sign-in/email', { email: 'ana@example.com', password: 7 }, 400],
+			['GET', '/api/auth/organization/list', undefined, 401],
+			['GET', '/api/auth/list-sessions', undefined, 401],
+			['POST', '/api/auth/organization/create', { name: 'x' }, 404],
+			['GET', '/api/auth/sign-in/email', undefined, 405]
+		]
+		for (const [method, path, body, status] of cases) {
+			const res = await t.call(method, path, { key: null, body, headers: { origin: ORIGIN } })
+			const got = await json(res)
+			expect({ path, status: res.status }).toEqual({ path, status })
+			expect(Object.keys(got).filter((k) => k !== 'code' && k !== 'details').sort()).toEqual(['error', 'request_id', 'status'])
+			expect(got).toMatchObject({ status, request_id: res.headers.get('x-request-id') })
+			expect(typeof got.error === 'string' && got.error.length > 0).toBe(true)
+		}
+	})
+
 	it('rate limits failed sign-ins per account: 429 with Retry-After, even for the right password', async () => {
 		await addUser(t, 'ana@example.com', 'owner')
 		await addUser(t, 'bo@example.com', 'owner')
