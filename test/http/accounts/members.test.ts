@@ -119,6 +119,30 @@ describe('members', () => {
 	})
 })
 
+describe('bare 32-hex path ids (the rule every /:id route follows)', () => {
+	const bare = (id: string) => id.slice(4)
+
+	it('members: PATCH and DELETE act on the member a bare id names', async () => {
+		await asUser(t, 'bo@example.com', 'member')
+		const boId = (await json(await owner.call('GET', '/v1/members'))).members[1].id as string
+		const changed = await owner.call('PATCH', `/v1/members/${bare(boId)}`, { body: { role: 'admin' } })
+		expect((await json(changed)).member).toMatchObject({ id: boId, role: 'admin' })
+		expect((await owner.call('DELETE', `/v1/members/${bare(boId)}`)).status).toBe(200)
+		expect((await json(await owner.call('GET', '/v1/members'))).members.map((m: { id: string }) => m.id)).not.toContain(boId)
+	})
+
+	it('invitations: show, accept and cancel by the bare id', async () => {
+		const first = (await invite('cy@example.com')).invitation.id as string
+		const shown = await t.call('GET', `/v1/invitations/${bare(first)}`, { key: null })
+		expect((await json(shown)).invitation.id).toBe(first)
+		const accepted = await t.call('POST', `/v1/invitations/${bare(first)}/accept`, { key: null, body: { name: 'Cy', password: PASSWORD } })
+		expect(accepted.status).toBe(201)
+		const second = (await invite('di@example.com')).invitation.id as string
+		expect((await owner.call('DELETE', `/v1/invitations/${bare(second)}`)).status).toBe(200)
+		expect((await t.call('GET', `/v1/invitations/${second}`, { key: null })).status).toBe(404)
+	})
+})
+
 describe('GET /v1/me', () => {
 	it('with a session: user, organization, role, current and all environments', async () => {
 		await owner.call('POST', '/v1/environments', { body: { name: 'Staging', slug: 'staging' } })
