@@ -1,4 +1,6 @@
 import { AppError } from '../lib/errors'
+import { assertScope, maybeAuthContextOf } from './auth'
+import { INGEST_ROUTE } from './ingest'
 
 /**
  * One rule for keys a route does not know, at the top level of a JSON body and
@@ -19,7 +21,17 @@ interface RouteLike {
 interface Known {
 	body: Set<string> | null
 	query: Set<string> | null
+	/** The route takes no parameters of its own: only the scope every /v1 request may name, checked here. */
+	scopeOnly: boolean
 }
+
+/**
+ * Every /v1 request may name its own org and environment in the query (a session
+ * picks its environment with `env_id`); a route with no parameters of its own knows
+ * those two and nothing else. Ingest stores whatever query its sender used.
+ */
+const SCOPE_KEYS = new Set(['org_id', 'env_id'])
+const takesScopeOnly = (path: string) => path.startsWith('/v1/') && path !== INGEST_ROUTE
 
 /** The property names of a closed object schema, or null when the schema is not one. */
 function keysOf(schema: unknown): Set<string> | null {
@@ -84,7 +96,9 @@ export function unknownKeys(routes: () => readonly RouteLike[]) {
 		const map = new Map<string, Known>()
 		for (const route of routes()) {
 			const hooks = (route.hooks ?? {}) as { body?: unknown; query?: unknown }
-			map.set(`${route.method.toUpperCase()} ${route.path}`, { body: keysOf(hooks.body), query: keysOf(hooks.query) })
+			const query = keysOf(hooks.query)
+			const scopeOnly = query === null && hooks.query === undefined && takesScopeOnly(route.path)
+			map.set(`${route.method.toUpperCase()} ${route.path}`, { body: keysOf(hooks.body), query: scopeOnly ? SCOPE_KEYS : query, scopeOnly })
 		}
 		return map
 	}
@@ -94,5 +108,13 @@ export function unknownKeys(routes: () => readonly RouteLike[]) {
 		if (!known) return
 		screen('body', body, known.body)
 		screen('query', query, known.query)
+		// Routes with a query schema check the scope in their handler; these have no handler code for it.
+		const auth = known.scopeOnly ? maybeAuthContextOf(request) : null
+		if (auth) assertScope(auth, scopeOf(query))
 	}
+}
+
+function scopeOf(query: unknown): { org_id?: string; env_id?: string } {
+	const q = (query ?? {}) as Record<string, unknown>
+	return { org_id: typeof q.org_id === 'string' ? q.org_id : undefined, env_id: typeof q.env_id === 'string' ? q.env_id : undefined }
 }
