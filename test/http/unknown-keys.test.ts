@@ -87,6 +87,10 @@ describe('routes with no parameters of their own', () => {
 		await refused(await t.call('GET', '/v1/issues/summary?status=open'), 'query', 'status')
 		await refused(await t.call('GET', '/v1/me?verbose=1'), 'query', 'verbose')
 		expect((await t.call('GET', `/v1/sources/${source.id}`)).status).toBe(200)
+		// A body, on a route that takes none, likewise: nothing it sends is silently dropped.
+		await refused(await t.call('POST', `/v1/destinations/dst_00000000000000000000000000000000/circuit/reset`, { body: { force: true } }), 'body', 'force')
+		await refused(await t.call('DELETE', `/v1/sources/${source.id}`, { body: { cascade: false } }), 'body', 'cascade')
+		expect((await t.call('DELETE', `/v1/sources/${source.id}`, { body: { env_id: env } })).status).toBe(200)
 	})
 
 	it('their own org and environment are accepted; another one is a 403, as on every list', async () => {
