@@ -81,6 +81,11 @@ describe('invitations', () => {
 	it('409 for inviting an existing member; 400 for a bad email or role', async () => {
 		expect((await owner.call('POST', '/v1/invitations', { body: { email: 'owner@example.com' } })).status).toBe(409)
 		expect((await owner.call('POST', '/v1/invitations', { body: { email: 'not-an-email' } })).status).toBe(400)
+		// Control and bidi characters are not whitespace, and no address holds them either.
+		for (const email of ['a\u0000b@example.com', 'ana@exa\u202Eelpmaxe.com', 'a\u0007@example.com', 'a@example.com\u0085']) {
+			const res = await owner.call('POST', '/v1/invitations', { body: { email } })
+			expect({ email, status: res.status, detail: (await json(res)).details?.[0]?.path }).toEqual({ email, status: 400, detail: '/email' })
+		}
 		expect((await owner.call('POST', '/v1/invitations', { body: { email: 'a@example.com', role: 'god' } })).status).toBe(400)
 	})
 })
