@@ -168,4 +168,22 @@ describe('public sign-up with --allow-signup', () => {
 			await open.close()
 		}
 	})
+
+	it('a name with control or bidi characters is refused, at sign-up and on update-user (400 envelope)', async () => {
+		const open = await makeTestApp({ 'allow-signup': true })
+		try {
+			const refused = await open.call('POST', '/api/auth/sign-up/email', { key: null, body: { email: 'rlo@example.com', password: PASSWORD, name: 'invoice\u202Etxt.exe' } })
+			expect(refused.status).toBe(400)
+			expect(await json(refused)).toMatchObject({ status: 400, error: expect.stringContaining("'name'") })
+			expect(await open.ctx.store.accounts.userByEmail('rlo@example.com')).toBeNull()
+			const ok = await open.call('POST', '/api/auth/sign-up/email', { key: null, body: { email: 'plain@example.com', password: PASSWORD, name: 'Plain' } })
+			expect(ok.status).toBe(200)
+			const cookie = await signIn(open, 'plain@example.com')
+			const update = await open.call('POST', '/api/auth/update-user', { key: null, headers: { cookie, origin: ORIGIN }, body: { name: 'a\u0000b' } })
+			expect(update.status).toBe(400)
+			expect((await open.ctx.store.accounts.userByEmail('plain@example.com'))?.name).toBe('Plain')
+		} finally {
+			await open.close()
+		}
+	})
 })
