@@ -1,5 +1,6 @@
 import { resolve } from 'node:path'
 import { parseRange } from './lib/cidr'
+import { ConfigError } from './lib/errors'
 import type { LogLevel } from './lib/log'
 
 /**
@@ -71,7 +72,8 @@ export interface Config {
 	accessLog: boolean
 }
 
-export class ConfigError extends Error {}
+// Lives in lib/ so lib code (the key file) can throw it; re-exported for the CLI.
+export { ConfigError }
 
 export function envName(name: OptionName): string {
 	return `HOOKSTREAM_${OPTIONS[name].flag.toUpperCase().replaceAll('-', '_')}`

@@ -83,25 +83,7 @@ export function createContext(config: Readonly<Config>, opts: { clock?: Clock; l
 	)
 	const cache = new SourceCache(store.sources, secrets)
 	const routes = new RouteCache((sourceId) => connections.activeRoutes(sourceId))
-	sources.onChange((id) => {
-		cache.invalidate(id)
-		routes.invalidate(id) // deleting a source cascades to its connections
-		worker.connectionsChanged() // …which the worker may hold: their retries must be abandoned, not sent
-	})
-	environments.onPurge(({ sourceIds, destinationIds }) => {
-		for (const id of sourceIds) cache.invalidate(id)
-		routes.clear()
-		for (const id of destinationIds) worker.destinationChanged(id)
-		worker.connectionsChanged()
-	})
-	connections.onChange((sourceId) => {
-		routes.invalidate(sourceId)
-		worker.connectionsChanged()
-	})
-	destinations.onChange((id) => {
-		routes.clear() // a destination's status decides whether its connections route
-		worker.destinationChanged(id) // also closes the deliveries of a deleted destination
-	})
+	invalidateCachesOnWrites({ sources, environments, connections, destinations }, { cache, routes, worker })
 	const committer = new GroupCommitter<PendingEvent, number>((batch) => store.events.insertBatch(batch), 1024, (queued) => {
 		if (queued > 0) worker.wake()
 	})
@@ -133,4 +115,35 @@ export function createContext(config: Readonly<Config>, opts: { clock?: Clock; l
 			log.flush()
 		}
 	}
+}
+
+/**
+ * Every write that changes what ingest or the worker holds tells them: the
+ * source cache, the route cache, and the worker's destinations and connections.
+ */
+function invalidateCachesOnWrites(
+	writers: { sources: SourcesService; environments: EnvironmentsService; connections: ConnectionsService; destinations: DestinationsService },
+	caches: { cache: SourceCache; routes: RouteCache; worker: DeliveryWorker }
+): void {
+	const { sources, environments, connections, destinations } = writers
+	const { cache, routes, worker } = caches
+	sources.onChange((id) => {
+		cache.invalidate(id)
+		routes.invalidate(id) // deleting a source cascades to its connections
+		worker.connectionsChanged() // …which the worker may hold: their retries must be abandoned, not sent
+	})
+	environments.onPurge(({ sourceIds, destinationIds }) => {
+		for (const id of sourceIds) cache.invalidate(id)
+		routes.clear()
+		for (const id of destinationIds) worker.destinationChanged(id)
+		worker.connectionsChanged()
+	})
+	connections.onChange((sourceId) => {
+		routes.invalidate(sourceId)
+		worker.connectionsChanged()
+	})
+	destinations.onChange((id) => {
+		routes.clear() // a destination's status decides whether its connections route
+		worker.destinationChanged(id) // also closes the deliveries of a deleted destination
+	})
 }

@@ -1,9 +1,11 @@
 import type { Database } from 'bun:sqlite'
 import { createHmac } from 'node:crypto'
 import { betterAuth } from 'better-auth'
+import { APIError } from 'better-auth/api'
 import { organization } from 'better-auth/plugins/organization'
 import { adminAc, defaultAc, memberAc, ownerAc } from 'better-auth/plugins/organization/access'
 import { randomHex } from '../lib/crypto'
+import { SINGLE_LINE_TEXT, TEXT_PATTERN_MESSAGE } from '../lib/text'
 import { MIN_PASSWORD_LENGTH } from './constants'
 
 
@@ -14,6 +16,13 @@ const ID_PREFIX: Record<string, string> = {
 
 /** Viewers read only; the plugin needs the role declared so its checks know the name. */
 const viewerAc = defaultAc.newRole({ organization: [], member: [], invitation: [], team: [], ac: [] })
+
+const PLAIN = new RegExp(SINGLE_LINE_TEXT)
+
+/** A person's name follows the rule of every name in the API (L9): sign-up and update-user write it too. */
+function checkName(user: { name?: unknown }): void {
+	if (typeof user.name === 'string' && !PLAIN.test(user.name)) throw new APIError('BAD_REQUEST', { message: `Invalid body: 'name' ${TEXT_PATTERN_MESSAGE}` })
+}
 
 export interface AuthOptions {
 	/** 32 bytes of server secret; the session cookie's HMAC key is derived from it. */
@@ -32,6 +41,12 @@ export function createBetterAuth(db: Database, opts: AuthOptions) {
 		telemetry: { enabled: false },
 		logger: { disabled: true },
 		emailAndPassword: { enabled: true, disableSignUp: !opts.allowSignup, minPasswordLength: MIN_PASSWORD_LENGTH, autoSignIn: true },
+		databaseHooks: {
+			user: {
+				create: { before: async (user) => checkName(user) },
+				update: { before: async (user) => checkName(user) }
+			}
+		},
 		// Our own limiter counts failed sign-ins (src/accounts/rate-limit.ts); Better Auth's needs a client IP.
 		rateLimit: { enabled: false },
 		advanced: {

@@ -2,6 +2,7 @@ import type { ApiKeyService } from '../auth/service'
 import type { Config } from '../config'
 import type { Store } from '../store'
 import type { Clock } from '../lib/clock'
+import { ApiKeyAdmin } from './api-keys'
 import type { AuthLoader, BetterAuth } from './better-auth'
 import { DeviceFlow } from './device'
 import { Members } from './members'
@@ -24,6 +25,7 @@ export interface Accounts {
 	devices: DeviceFlow
 	signIn: SignInLimiter
 	overview: AccountOverview
+	apiKeys: ApiKeyAdmin
 }
 
 export function createAccounts(store: Store, keys: ApiKeyService, clock: Clock, config: Readonly<Config>, secretKey: Buffer): Accounts {
@@ -40,6 +42,7 @@ export function createAccounts(store: Store, keys: ApiKeyService, clock: Clock, 
 		members: new Members(store.accounts, users, clock),
 		devices: new DeviceFlow(store.accounts, keys, clock),
 		signIn: new SignInLimiter(SIGN_IN_MAX_FAILURES, SIGN_IN_WINDOW_MS, () => clock.now()),
-		overview: new AccountOverview(store.accounts, store.tenancy, clock, config)
+		overview: new AccountOverview(store.accounts, store.tenancy, clock, config),
+		apiKeys: new ApiKeyAdmin(keys)
 	}
 }

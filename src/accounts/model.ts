@@ -1,12 +1,13 @@
 import { Type as t } from '@sinclair/typebox'
 import { Environment } from '../environments/model'
+import { SINGLE_LINE_TEXT } from '../lib/text'
 
 /** Wire schemas of the accounts routes (OpenAPI and response checks). */
 export const RoleSchema = t.Union([t.Literal('owner'), t.Literal('admin'), t.Literal('member'), t.Literal('viewer')])
 
 export const CreateApiKeyBody = t.Object(
 	{
-		name: t.String({ minLength: 1, maxLength: 200, examples: ['Production Backend'] }),
+		name: t.String({ minLength: 1, maxLength: 200, pattern: SINGLE_LINE_TEXT, examples: ['Production Backend'] }),
 		env_id: t.Optional(t.String({ description: 'Environment of the key (default: the request\'s environment)' }))
 	},
 	{ additionalProperties: false }
@@ -57,7 +58,7 @@ export const InvitationView = t.Object({
 })
 export const AcceptBody = t.Object(
 	{
-		name: t.Optional(t.String({ minLength: 1, maxLength: 200 })),
+		name: t.Optional(t.String({ minLength: 1, maxLength: 200, pattern: SINGLE_LINE_TEXT })),
 		password: t.Optional(t.String({ minLength: 1, maxLength: 128, description: 'Required when the invited email has no account yet' }))
 	},
 	{ additionalProperties: false }

@@ -54,27 +54,22 @@ export type AccountsRepo = ReturnType<typeof createAccountsRepo>
 
 const MEMBER_COLUMNS = 'm.id, m.organizationId, m.userId, m.role, m.createdAt, u.email, u.name'
 
+const INSERT_MEMBER = 'INSERT INTO "member" (id, organizationId, userId, role, createdAt) VALUES ($1, $2, $3, $4, $5) ON CONFLICT (organizationId, userId) DO NOTHING'
+
 export function createAccountsRepo(db: Database) {
+	return { ...usersAndMembers(db), ...invitations(db), ...deviceCodes(db) }
+}
+
+function usersAndMembers(db: Database) {
 	const userByEmail = prepare<UserRow, [string]>(db, 'SELECT id, name, email, createdAt FROM "user" WHERE email = $1')
 	const userById = prepare<UserRow, [string]>(db, 'SELECT id, name, email, createdAt FROM "user" WHERE id = $1')
 	const membershipsOf = prepare<MemberRow, [string]>(db, `SELECT ${MEMBER_COLUMNS} FROM "member" m JOIN "user" u ON u.id = m.userId WHERE m.userId = $1 ORDER BY m.createdAt, m.id`)
 	const membersOf = prepare<MemberRow, [string]>(db, `SELECT ${MEMBER_COLUMNS} FROM "member" m JOIN "user" u ON u.id = m.userId WHERE m.organizationId = $1 ORDER BY m.createdAt, m.id`)
 	const memberById = prepare<MemberRow, [string, string]>(db, `SELECT ${MEMBER_COLUMNS} FROM "member" m JOIN "user" u ON u.id = m.userId WHERE m.organizationId = $1 AND m.id = $2`)
-	const insertMember = prepare(db, 'INSERT INTO "member" (id, organizationId, userId, role, createdAt) VALUES ($1, $2, $3, $4, $5) ON CONFLICT (organizationId, userId) DO NOTHING')
+	const insertMember = prepare(db, INSERT_MEMBER)
 	const setRole = prepare(db, 'UPDATE "member" SET role = $2 WHERE id = $1')
 	const deleteMember = prepare(db, 'DELETE FROM "member" WHERE id = $1')
 	const owners = prepare<{ n: number }, [string]>(db, `SELECT COUNT(*) AS n FROM "member" WHERE organizationId = $1 AND role = 'owner'`)
-	const insertInvitation = prepare(db, 'INSERT INTO "invitation" (id, organizationId, email, role, status, expiresAt, createdAt, inviterId) VALUES ($1, $2, $3, $4, $5, $6, $7, $8)')
-	const invitationById = prepare<InvitationRow, [string]>(db, 'SELECT * FROM "invitation" WHERE id = $1')
-	const pendingInvitations = prepare<InvitationRow, [string]>(db, `SELECT * FROM "invitation" WHERE organizationId = $1 AND status = 'pending' ORDER BY createdAt, id`)
-	const setInvitationStatus = prepare(db, 'UPDATE "invitation" SET status = $2 WHERE id = $1 AND status = $3')
-	const insertDevice = prepare(db, `INSERT INTO device_codes (device_code_hash, user_code, status, created_at, expires_at) VALUES ($1, $2, 'pending', $3, $4)`)
-	const deviceByHash = prepare<DeviceCodeRow, [string]>(db, 'SELECT * FROM device_codes WHERE device_code_hash = $1')
-	const deviceByUserCode = prepare<DeviceCodeRow, [string]>(db, 'SELECT * FROM device_codes WHERE user_code = $1')
-	const approveDevice = prepare(db, `UPDATE device_codes SET status = 'approved', user_id = $2, org_id = $3, env_id = $4 WHERE user_code = $1 AND status = 'pending' AND expires_at > $5`)
-	const consumeDevice = prepare(db, `UPDATE device_codes SET status = 'consumed', key_id = $2 WHERE device_code_hash = $1 AND status = 'approved'`)
-	const pollDevice = prepare(db, 'UPDATE device_codes SET last_polled_at = $2 WHERE device_code_hash = $1')
-	const expireDevices = prepare(db, 'DELETE FROM device_codes WHERE expires_at < $1')
 
 	return {
 		async userByEmail(email: string): Promise<UserRow | null> {
@@ -105,7 +100,18 @@ export function createAccountsRepo(db: Database) {
 		},
 		async ownerCount(orgId: string): Promise<number> {
 			return owners.get(orgId)?.n ?? 0
-		},
+		}
+	}
+}
+
+function invitations(db: Database) {
+	const insertMember = prepare(db, INSERT_MEMBER)
+	const insertInvitation = prepare(db, 'INSERT INTO "invitation" (id, organizationId, email, role, status, expiresAt, createdAt, inviterId) VALUES ($1, $2, $3, $4, $5, $6, $7, $8)')
+	const invitationById = prepare<InvitationRow, [string]>(db, 'SELECT * FROM "invitation" WHERE id = $1')
+	const pendingInvitations = prepare<InvitationRow, [string]>(db, `SELECT * FROM "invitation" WHERE organizationId = $1 AND status = 'pending' ORDER BY createdAt, id`)
+	const setInvitationStatus = prepare(db, 'UPDATE "invitation" SET status = $2 WHERE id = $1 AND status = $3')
+
+	return {
 		async createInvitation(row: InvitationRow): Promise<void> {
 			insertInvitation.run(row.id, row.organizationId, row.email, row.role, row.status, row.expiresAt, row.createdAt, row.inviterId)
 		},
@@ -125,7 +131,20 @@ export function createAccountsRepo(db: Database) {
 		},
 		async cancelInvitation(id: string): Promise<boolean> {
 			return setInvitationStatus.run(id, 'canceled', 'pending').changes > 0
-		},
+		}
+	}
+}
+
+function deviceCodes(db: Database) {
+	const insertDevice = prepare(db, `INSERT INTO device_codes (device_code_hash, user_code, status, created_at, expires_at) VALUES ($1, $2, 'pending', $3, $4)`)
+	const deviceByHash = prepare<DeviceCodeRow, [string]>(db, 'SELECT * FROM device_codes WHERE device_code_hash = $1')
+	const deviceByUserCode = prepare<DeviceCodeRow, [string]>(db, 'SELECT * FROM device_codes WHERE user_code = $1')
+	const approveDevice = prepare(db, `UPDATE device_codes SET status = 'approved', user_id = $2, org_id = $3, env_id = $4 WHERE user_code = $1 AND status = 'pending' AND expires_at > $5`)
+	const consumeDevice = prepare(db, `UPDATE device_codes SET status = 'consumed', key_id = $2 WHERE device_code_hash = $1 AND status = 'approved'`)
+	const pollDevice = prepare(db, 'UPDATE device_codes SET last_polled_at = $2 WHERE device_code_hash = $1')
+	const expireDevices = prepare(db, 'DELETE FROM device_codes WHERE expires_at < $1')
+
+	return {
 		async createDeviceCode(hash: string, userCode: string, now: number, expiresAt: number): Promise<void> {
 			expireDevices.run(now - 24 * 3600_000)
 			insertDevice.run(hash, userCode, now, expiresAt)

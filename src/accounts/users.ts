@@ -2,6 +2,7 @@ import { randomBytes } from 'node:crypto'
 import { DEFAULT_TENANCY } from '../auth/service'
 import { AppError, BadRequest, Conflict } from '../lib/errors'
 import { newId } from '../lib/ids'
+import { SINGLE_LINE_TEXT } from '../lib/text'
 import { randomHex } from '../lib/crypto'
 import type { TenancyRepo } from '../tenancy/repo'
 import type { AuthLoader } from './better-auth'
@@ -9,10 +10,12 @@ import { MIN_PASSWORD_LENGTH } from './constants'
 import type { AccountsRepo, Role, UserRow } from './repo'
 
 const EMAIL = /^[^\s@]+@[^\s@]+\.[^\s@]+$/
+// Not whitespace, yet no address either: NUL and the other controls, and bidi marks that make one address display as another.
+const PLAIN = new RegExp(SINGLE_LINE_TEXT)
 
 export function normalizeEmail(email: string): string {
 	const e = email.trim().toLowerCase()
-	if (e.length > 254 || !EMAIL.test(e)) throw new BadRequest(`Invalid email address '${email.slice(0, 100)}'`, [{ path: '/email', message: 'must be an email address' }])
+	if (e.length > 254 || !EMAIL.test(e) || !PLAIN.test(e)) throw new BadRequest('Invalid email address', [{ path: '/email', message: 'must be an email address' }])
 	return e
 }
 

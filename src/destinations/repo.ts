@@ -1,7 +1,7 @@
 import type { Database } from 'bun:sqlite'
-import { prepare, seekOf, type SqlValue, whereOf } from '../db/sql'
+import { resourceTable } from '../db/resource-table'
+import { prepare } from '../db/sql'
 import type { Seek } from '../lib/pagination'
-import { rethrowAsConflict } from '../db/unique'
 
 /** A `destinations` row as stored: epoch-ms times, 0/1 flags, JSON as text, credentials sealed. */
 export interface DestinationRow {
@@ -47,62 +47,32 @@ const MUTABLE = [
 // Breaker state is not here: a new destination starts closed by the columns' defaults, and only
 // the delivery side reads or writes it (delivery/circuits.ts over delivery/repo-circuits.ts).
 const ALL = ['id', 'org_id', 'env_id', ...MUTABLE, 'event_count', 'last_delivery_at', 'created_at'] as const satisfies readonly (keyof DestinationRow)[]
-const SELECT = `SELECT ${ALL.join(', ')} FROM destinations`
 
 /** The destinations table, as the Store exposes it. */
 export type DestinationsRepo = ReturnType<typeof createDestinationsRepo>
 
-function slugConflict(err: unknown, slug: string): never {
-	rethrowAsConflict(err, `A destination with slug '${slug}' already exists in this environment`, '/slug')
-}
-
 /** Prepares every statement once per database handle. */
 export function createDestinationsRepo(db: Database) {
-	const insert = prepare(db, `INSERT INTO destinations (${ALL.join(', ')}) VALUES (${ALL.map((_, i) => `$${i + 1}`).join(', ')})`)
-	const update = prepare(db, `UPDATE destinations SET ${MUTABLE.map((c, i) => `${c} = $${i + 3}`).join(', ')} WHERE id = $1 AND env_id = $2`)
-	const byId = prepare<DestinationRow, [string]>(db, `${SELECT} WHERE id = $1`)
-	const count = prepare<{ n: number }, [string]>(db, 'SELECT COUNT(*) AS n FROM destinations WHERE env_id = $1')
-	const remove = prepare(db, 'DELETE FROM destinations WHERE id = $1 AND env_id = $2')
+	const table = resourceTable<DestinationRow>(db, {
+		table: 'destinations',
+		columns: ALL,
+		mutable: MUTABLE,
+		slugTaken: (slug) => `A destination with slug '${slug}' already exists in this environment`
+	})
 	const anySealed = prepare<{ v: string }, []>(
 		db,
 		'SELECT COALESCE(auth_config, signing_config, provider_config) AS v FROM destinations WHERE COALESCE(auth_config, signing_config, provider_config) IS NOT NULL LIMIT 1'
 	)
 
 	return {
-		async insert(row: DestinationRow): Promise<void> {
-			try {
-				insert.run(...ALL.map((c) => row[c]))
-			} catch (err) {
-				slugConflict(err, row.slug)
-			}
-		},
-		/** Any environment: callers that serve tenants must check `env_id` themselves. */
+		...table,
 		/** Any one stored sealed credential (the startup key check), or null when none is stored. */
 		async anySealedSecret(): Promise<string | null> {
 			return anySealed.get()?.v ?? null
 		},
-		async findById(id: string): Promise<DestinationRow | null> {
-			return byId.get(id)
-		},
-		async countInEnv(envId: string): Promise<number> {
-			return count.get(envId)?.n ?? 0
-		},
 		/** `limit` rows from the seek point, in its fetch order. */
 		async list(envId: string, seek: Seek, limit: number): Promise<DestinationRow[]> {
-			const { condition, orderBy } = seekOf('id', seek)
-			const w = whereOf([['env_id = ?', envId], condition])
-			return prepare<DestinationRow, SqlValue[]>(db, `SELECT * FROM destinations WHERE ${w.sql} ORDER BY ${orderBy} LIMIT ${w.bind(limit)}`).all(...w.params)
-		},
-		/** Writes the configuration columns only (see MUTABLE). */
-		async update(row: DestinationRow): Promise<boolean> {
-			try {
-				return update.run(row.id, row.env_id, ...MUTABLE.map((c) => row[c])).changes > 0
-			} catch (err) {
-				slugConflict(err, row.slug)
-			}
-		},
-		async delete(envId: string, id: string): Promise<boolean> {
-			return remove.run(id, envId).changes > 0
+			return table.list(envId, [], seek, limit)
 		}
 	}
 }

@@ -151,8 +151,7 @@ export class DestinationsService {
 
 	/** False when stored credentials exist and this key cannot open them (a wrong --encryption-key or secret.key). */
 	async secretsReadable(): Promise<boolean> {
-		const sealed = await this.repo.anySealedSecret()
-		return sealed === null || this.secrets.canOpen(sealed)
+		return this.secrets.canOpen(await this.repo.anySealedSecret())
 	}
 
 	async remove(auth: AuthContext, id: string): Promise<void> {

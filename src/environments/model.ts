@@ -1,6 +1,7 @@
 import { Type as t } from '@sinclair/typebox'
+import { SINGLE_LINE_TEXT } from '../lib/text'
 
-const Name = t.String({ minLength: 1, maxLength: 200, description: 'Environment name', examples: ['Staging'] })
+const Name = t.String({ minLength: 1, maxLength: 200, pattern: SINGLE_LINE_TEXT, description: 'Environment name', examples: ['Staging'] })
 const Slug = t.String({ minLength: 1, maxLength: 64, pattern: '^[a-z0-9-]+$', description: 'URL-safe slug, unique in the organization', examples: ['staging'] })
 
 export const CreateEnvironmentBody = t.Object({ name: Name, slug: Slug }, { additionalProperties: false })

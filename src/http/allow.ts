@@ -2,7 +2,7 @@
  * Which methods a path has, from the app's own route table: a known path asked
  * with a method it lacks is a 405 with `Allow`, not a 404 (RFC 9110 §15.5.6).
  */
-interface RouteLike {
+export interface RouteLike {
 	method: string
 	path: string
 }
@@ -23,7 +23,8 @@ function patternOf(path: string): RegExp {
 }
 
 /** Builds the lookup once, on first use (the route table is complete by then). */
-export function allowedMethods(routes: () => readonly RouteLike[]): (path: string) => string[] {
+export function allowedMethods(routes: () => readonly RouteLike[], opts: { headWithGet?: boolean } = {}): (path: string) => string[] {
+	const headWithGet = opts.headWithGet ?? true
 	let patterns: Pattern[] | null = null
 	const build = () => {
 		const byPath = new Map<string, Set<string>>()
@@ -33,8 +34,8 @@ export function allowedMethods(routes: () => readonly RouteLike[]): (path: strin
 			byPath.set(route.path, methods)
 		}
 		return [...byPath].map(([path, methods]) => {
-			// The runtime answers HEAD wherever GET is served.
-			if (methods.has('GET')) methods.add('HEAD')
+			// The runtime answers HEAD wherever GET is served (Elysia's routes; not Better Auth's own router).
+			if (headWithGet && methods.has('GET')) methods.add('HEAD')
 			return { regex: patternOf(path), methods }
 		})
 	}

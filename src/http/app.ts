@@ -1,11 +1,11 @@
-import { openapi } from '@elysiajs/openapi'
 import { Elysia } from 'elysia'
 import type { AppContext } from '../context'
 import { readRequestBody } from '../lib/body'
 import { BadRequest, UnsupportedMediaType } from '../lib/errors'
+import { jsonDepthWithin } from '../lib/json-depth'
 import { allowedMethods } from './allow'
 import { authenticateRequest } from './auth'
-import { DOCS_PATH, docsRoutes, SPEC_PATH } from './docs'
+import { apiDocument, docsRoutes } from './docs'
 import { INGEST_ROUTE } from './ingest'
 import { CLIENT_CLOSED, clientClosed, errorHandler } from './errors'
 import { unknownKeys } from './unknown-keys'
@@ -46,23 +46,12 @@ async function parseApiBody(request: Request, maxBytes: number): Promise<unknown
 		throw new BadRequest('Malformed JSON body')
 	}
 	// Deep nesting would overflow the stack later (stringify, schema walks): refuse it up front.
-	if (depthExceeds(value, MAX_JSON_DEPTH)) throw new BadRequest(`JSON body is nested deeper than ${MAX_JSON_DEPTH} levels`)
+	if (!jsonDepthWithin(bytes, MAX_API_JSON_DEPTH)) throw new BadRequest(`JSON body is nested deeper than ${MAX_API_JSON_DEPTH} levels`)
 	return value
 }
 
-const MAX_JSON_DEPTH = 64
-
-/** Iterative, so the check itself cannot overflow. */
-function depthExceeds(root: unknown, max: number): boolean {
-	const stack: [unknown, number][] = [[root, 1]]
-	while (stack.length > 0) {
-		const [node, depth] = stack.pop() as [unknown, number]
-		if (node === null || typeof node !== 'object') continue
-		if (depth > max) return true
-		for (const child of Object.values(node)) stack.push([child, depth + 1])
-	}
-	return false
-}
+/** Stricter than ingest's bound: API bodies are our own resources, which never nest this deep. */
+const MAX_API_JSON_DEPTH = 64
 
 /** Builds the whole HTTP surface over a context. Does not listen: tests call `app.handle`. */
 export function createApp(ctx: AppContext) {
@@ -91,33 +80,7 @@ export function createApp(ctx: AppContext) {
 			const status = clientClosed(request) ? CLIENT_CLOSED : typeof set.status === 'number' ? set.status : 200
 			log.access(requestIdOf(request), request.method, route || pathOf(request.url), status, started === undefined ? null : Math.round((performance.now() - started) * 100) / 100)
 		})
-		.use(
-			openapi({
-				// The page is ours (docs.ts: a pinned, embedded UI); the plugin only builds the document.
-				provider: null,
-				path: DOCS_PATH,
-				specPath: SPEC_PATH,
-				documentation: {
-					info: {
-						title: 'hookstream API',
-						version: '1',
-						description: 'Self-hosted event gateway for webhooks, compatible with the hookstream.io /v1 API.',
-						// No license has been chosen for hookstream yet: say so rather than invent one.
-						license: { name: 'No license granted yet (all rights reserved)', identifier: 'LicenseRef-All-Rights-Reserved' }
-					},
-					// The document describes the server that serves it: relative to wherever that is.
-					servers: [{ url: config.publicUrl ?? '/', description: 'This hookstream server' }],
-					components: {
-						securitySchemes: {
-							apiKey: { type: 'apiKey', in: 'header', name: 'X-API-Key' },
-							bearer: { type: 'http', scheme: 'bearer' },
-							session: { type: 'apiKey', in: 'cookie', name: 'better-auth.session_token' }
-						}
-					},
-					security: [{ apiKey: [] }, { bearer: [] }, { session: [] }]
-				}
-			})
-		)
+		.use(apiDocument(config.publicUrl))
 		.use(rootRoutes())
 		.use(docsRoutes())
 		.use(healthRoutes(ctx))

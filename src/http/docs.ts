@@ -1,3 +1,4 @@
+import { openapi } from '@elysiajs/openapi'
 import { Elysia } from 'elysia'
 import bundlePath from 'swagger-ui-dist/swagger-ui-bundle.js' with { type: 'file' }
 import cssPath from 'swagger-ui-dist/swagger-ui.css' with { type: 'file' }
@@ -56,4 +57,32 @@ export function docsRoutes() {
 		.get(`${ASSETS}/swagger-ui-bundle.js`, () => asset(Bun.file(bundlePath), 'text/javascript; charset=utf-8'), { detail: { hide: true } })
 		.get(`${ASSETS}/swagger-ui.css`, () => asset(Bun.file(cssPath), 'text/css; charset=utf-8'), { detail: { hide: true } })
 		.get(`${ASSETS}/init.js`, () => asset(INIT, 'text/javascript; charset=utf-8'), { detail: { hide: true } })
+}
+
+/** The OpenAPI document at SPEC_PATH, built by the plugin from the routes' schemas; the page above is ours (provider: null). */
+export function apiDocument(publicUrl: string | null) {
+	return openapi({
+		provider: null,
+		path: DOCS_PATH,
+		specPath: SPEC_PATH,
+		documentation: {
+			info: {
+				title: 'hookstream API',
+				version: '1',
+				description: 'Self-hosted event gateway for webhooks, compatible with the hookstream.io /v1 API.',
+				// No license has been chosen for hookstream yet: say so rather than invent one.
+				license: { name: 'No license granted yet (all rights reserved)', identifier: 'LicenseRef-All-Rights-Reserved' }
+			},
+			// The document describes the server that serves it: relative to wherever that is.
+			servers: [{ url: publicUrl ?? '/', description: 'This hookstream server' }],
+			components: {
+				securitySchemes: {
+					apiKey: { type: 'apiKey', in: 'header', name: 'X-API-Key' },
+					bearer: { type: 'http', scheme: 'bearer' },
+					session: { type: 'apiKey', in: 'cookie', name: 'better-auth.session_token' }
+				}
+			},
+			security: [{ apiKey: [] }, { bearer: [] }, { session: [] }]
+		}
+	})
 }

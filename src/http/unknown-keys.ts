@@ -1,4 +1,6 @@
 import { AppError } from '../lib/errors'
+import { assertScope, maybeAuthContextOf } from './auth'
+import { INGEST_ROUTE } from './ingest'
 
 /**
  * One rule for keys a route does not know, at the top level of a JSON body and
@@ -19,7 +21,17 @@ interface RouteLike {
 interface Known {
 	body: Set<string> | null
 	query: Set<string> | null
+	/** The route takes no query (or body) of its own: only the scope every /v1 request may name, checked here. */
+	scopeOnly: { query: boolean; body: boolean }
 }
+
+/**
+ * Every /v1 request may name its own org and environment in the query (a session
+ * picks its environment with `env_id`) or body; a route with no query or body of its
+ * own knows those two and nothing else. Ingest stores whatever its sender sent.
+ */
+const SCOPE_KEYS = new Set(['org_id', 'env_id'])
+const takesScopeOnly = (path: string) => path.startsWith('/v1/') && path !== INGEST_ROUTE
 
 /** The property names of a closed object schema, or null when the schema is not one. */
 function keysOf(schema: unknown): Set<string> | null {
@@ -84,7 +96,14 @@ export function unknownKeys(routes: () => readonly RouteLike[]) {
 		const map = new Map<string, Known>()
 		for (const route of routes()) {
 			const hooks = (route.hooks ?? {}) as { body?: unknown; query?: unknown }
-			map.set(`${route.method.toUpperCase()} ${route.path}`, { body: keysOf(hooks.body), query: keysOf(hooks.query) })
+			const method = route.method.toUpperCase()
+			const scoped = takesScopeOnly(route.path)
+			const scopeOnly = { query: scoped && hooks.query === undefined, body: scoped && hooks.body === undefined && method !== 'GET' }
+			map.set(`${method} ${route.path}`, {
+				body: scopeOnly.body ? SCOPE_KEYS : keysOf(hooks.body),
+				query: scopeOnly.query ? SCOPE_KEYS : keysOf(hooks.query),
+				scopeOnly
+			})
 		}
 		return map
 	}
@@ -94,5 +113,14 @@ export function unknownKeys(routes: () => readonly RouteLike[]) {
 		if (!known) return
 		screen('body', body, known.body)
 		screen('query', query, known.query)
+		// Routes with a schema check the scope in their handler; these have no handler code for it.
+		const auth = known.scopeOnly.query || known.scopeOnly.body ? maybeAuthContextOf(request) : null
+		if (auth && known.scopeOnly.query) assertScope(auth, scopeOf(query))
+		if (auth && known.scopeOnly.body) assertScope(auth, scopeOf(body))
 	}
+}
+
+function scopeOf(value: unknown): { org_id?: string; env_id?: string } {
+	const q = (value !== null && typeof value === 'object' ? value : {}) as Record<string, unknown>
+	return { org_id: typeof q.org_id === 'string' ? q.org_id : undefined, env_id: typeof q.env_id === 'string' ? q.env_id : undefined }
 }

@@ -39,8 +39,12 @@ export class SecretBox {
 		return Buffer.concat([decipher.update(body.subarray(0, body.length - 16)), decipher.final()]).toString('utf8')
 	}
 
-	/** Whether this key opens a sealed value (GCM authenticates: another key fails, it never decrypts to garbage). */
-	canOpen(stored: string): boolean {
+	/**
+	 * Whether this key opens a sealed value (GCM authenticates: another key fails, it
+	 * never decrypts to garbage). Nothing stored is nothing this key fails to open.
+	 */
+	canOpen(stored: string | null): boolean {
+		if (stored === null) return true
 		try {
 			this.open(stored)
 			return true

@@ -101,3 +101,9 @@ export class MethodNotAllowed extends AppError {
 		super(405, `Method ${method} not allowed here; use ${allow.join(', ')}`, undefined, { allow: allow.join(', ') })
 	}
 }
+
+/**
+ * A bad setting (flag, env var, key file): main prints its message and exits
+ * 2 without a stack trace. Not an AppError: it never reaches HTTP.
+ */
+export class ConfigError extends Error {}

@@ -4,6 +4,8 @@ import { randomBytes } from 'node:crypto'
 export type IdPrefix =
 	| 'org' | 'env' | 'src' | 'dst' | 'conn' | 'evt' | 'da' | 'iss'
 	| 'ar' | 'nc' | 'rpl' | 'top' | 'sub' | 'col'
+	// minted by Better Auth through our generateId (src/accounts/better-auth.ts), same shape
+	| 'mem' | 'inv'
 	// internal (never on the wire): one outbox row per event × connection
 	| 'dlv'
 

@@ -1,7 +1,7 @@
 import { randomBytes } from 'node:crypto'
 import { chmodSync, readFileSync, writeFileSync } from 'node:fs'
 import { join } from 'node:path'
-import { ConfigError } from '../config'
+import { ConfigError } from './errors'
 
 export const KEY_FILE = 'secret.key'
 

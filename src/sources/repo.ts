@@ -1,7 +1,7 @@
 import type { Database } from 'bun:sqlite'
-import { prepare, seekOf, type SqlValue, whereOf } from '../db/sql'
+import { resourceTable } from '../db/resource-table'
+import { prepare } from '../db/sql'
 import type { Seek } from '../lib/pagination'
-import { rethrowAsConflict } from '../db/unique'
 
 /** A `sources` row as stored: epoch-ms times, 0/1 flags, JSON as text, secret sealed. */
 export interface SourceRow {
@@ -55,52 +55,24 @@ const ALL = [
 
 export type SourcesRepo = ReturnType<typeof createSourcesRepo>
 
-function slugConflict(err: unknown, slug: string): never {
-	rethrowAsConflict(err, `A source with slug '${slug}' already exists in this environment`, '/slug')
-}
-
 export function createSourcesRepo(db: Database) {
-	const insert = prepare(db, `INSERT INTO sources (${ALL.join(', ')}) VALUES (${ALL.map((_, i) => `$${i + 1}`).join(', ')})`)
-	const update = prepare(db, `UPDATE sources SET ${MUTABLE.map((c, i) => `${c} = $${i + 3}`).join(', ')} WHERE id = $1 AND env_id = $2`)
-	const byId = prepare<SourceRow, [string]>(db, 'SELECT * FROM sources WHERE id = $1')
-	const count = prepare<{ n: number }, [string]>(db, 'SELECT COUNT(*) AS n FROM sources WHERE env_id = $1')
-	const remove = prepare(db, 'DELETE FROM sources WHERE id = $1 AND env_id = $2')
+	const table = resourceTable<SourceRow>(db, {
+		table: 'sources',
+		columns: ALL,
+		mutable: MUTABLE,
+		slugTaken: (slug) => `A source with slug '${slug}' already exists in this environment`
+	})
 	const anySealed = prepare<{ v: string }, []>(db, 'SELECT verification_secret AS v FROM sources WHERE verification_secret IS NOT NULL LIMIT 1')
 
 	return {
-		async insert(row: SourceRow): Promise<void> {
-			try {
-				insert.run(...ALL.map((c) => row[c]))
-			} catch (err) {
-				slugConflict(err, row.slug)
-			}
-		},
-		/** Any environment: callers that serve tenants must check `env_id` themselves. */
+		...table,
 		/** Any one stored sealed secret (the startup key check), or null when none is stored. */
 		async anySealedSecret(): Promise<string | null> {
 			return anySealed.get()?.v ?? null
 		},
-		async findById(id: string): Promise<SourceRow | null> {
-			return byId.get(id)
-		},
-		async countInEnv(envId: string): Promise<number> {
-			return count.get(envId)?.n ?? 0
-		},
 		/** `limit` rows from the seek point, in its fetch order. */
 		async list(envId: string, filter: { status: string | null }, seek: Seek, limit: number): Promise<SourceRow[]> {
-			const { condition, orderBy } = seekOf('id', seek)
-			const w = whereOf([['env_id = ?', envId], ['status = ?', filter.status], condition])
-			return prepare<SourceRow, SqlValue[]>(db, `SELECT * FROM sources WHERE ${w.sql} ORDER BY ${orderBy} LIMIT ${w.bind(limit)}`).all(...w.params)
-		},
-		async update(row: SourceRow): Promise<boolean> {
-			try {
-				return update.run(row.id, row.env_id, ...MUTABLE.map((c) => row[c])).changes > 0
-			} catch (err) {
-				slugConflict(err, row.slug)
-			}
-		},
-		async delete(envId: string, id: string): Promise<boolean> {
-			return remove.run(id, envId).changes > 0
+			return table.list(envId, [['status = ?', filter.status]], seek, limit)
 		}
 	}
 }

@@ -26,6 +26,10 @@ export type TenancyRepo = ReturnType<typeof createTenancyRepo>
 const iso = (ms: number) => new Date(ms).toISOString()
 
 export function createTenancyRepo(db: Database) {
+	return { ...organizationsAndEnvironments(db), ...environmentContents(db) }
+}
+
+function organizationsAndEnvironments(db: Database) {
 	const firstEnv = prepare<EnvironmentRow, [string]>(db, 'SELECT * FROM environments WHERE slug = $1 ORDER BY id LIMIT 1')
 	const insertOrg = prepare(db, 'INSERT INTO organizations (id, name, created_at) VALUES ($1, $2, $3)')
 	// Better Auth's twin row (same id): its members and invitations reference it. Dates as it writes them.
@@ -36,34 +40,6 @@ export function createTenancyRepo(db: Database) {
 	const envsOf = prepare<EnvironmentRow, [string]>(db, 'SELECT * FROM environments WHERE org_id = $1 ORDER BY created_at, id')
 	const countEnvs = prepare<{ n: number }, [string]>(db, 'SELECT COUNT(*) AS n FROM environments WHERE org_id = $1')
 	const updateEnv = prepare(db, 'UPDATE environments SET name = $2, slug = $3 WHERE id = $1')
-	const contents = prepare<{ n: number }, [string]>(
-		db,
-		`SELECT (SELECT COUNT(*) FROM sources WHERE env_id = $1) + (SELECT COUNT(*) FROM destinations WHERE env_id = $1)
-		      + (SELECT COUNT(*) FROM events WHERE env_id = $1) + (SELECT COUNT(*) FROM api_keys WHERE env_id = $1 AND revoked = 0) AS n`
-	)
-	const usage = prepare<{ sources: number; destinations: number; events: number }, [string, string]>(
-		db,
-		`SELECT (SELECT COUNT(*) FROM sources WHERE env_id = $1) AS sources, (SELECT COUNT(*) FROM destinations WHERE env_id = $1) AS destinations,
-		        (SELECT COUNT(*) FROM events WHERE env_id = $1 AND id >= $2) AS events`
-	)
-	const idsIn = (table: 'sources' | 'destinations') => prepare<{ id: string }, [string]>(db, `SELECT id FROM ${table} WHERE env_id = $1`)
-	const sourceIds = idsIn('sources')
-	const destinationIds = idsIn('destinations')
-	// Children first: nothing below cascades by itself except connections.
-	const purge = [
-		'DELETE FROM delivery_attempts WHERE env_id = $1',
-		'DELETE FROM deliveries WHERE env_id = $1',
-		'DELETE FROM issues WHERE env_id = $1',
-		'DELETE FROM event_payloads WHERE event_id IN (SELECT id FROM events WHERE env_id = $1)',
-		'DELETE FROM dedup_keys WHERE source_id IN (SELECT id FROM sources WHERE env_id = $1)',
-		'DELETE FROM event_totals WHERE env_id = $1',
-		'DELETE FROM events WHERE env_id = $1',
-		'DELETE FROM connections WHERE env_id = $1',
-		'DELETE FROM destinations WHERE env_id = $1',
-		'DELETE FROM sources WHERE env_id = $1',
-		'DELETE FROM api_keys WHERE env_id = $1',
-		'DELETE FROM environments WHERE id = $1'
-	].map((sql) => prepare(db, sql))
 
 	return {
 		/**
@@ -113,7 +89,42 @@ export function createTenancyRepo(db: Database) {
 		},
 		async updateEnvironment(id: string, name: string, slug: string): Promise<void> {
 			updateEnv.run(id, name, slug)
-		},
+		}
+	}
+}
+
+/** What lives inside an environment: counted for usage and emptiness, removed by a forced delete. */
+function environmentContents(db: Database) {
+	const contents = prepare<{ n: number }, [string]>(
+		db,
+		`SELECT (SELECT COUNT(*) FROM sources WHERE env_id = $1) + (SELECT COUNT(*) FROM destinations WHERE env_id = $1)
+		      + (SELECT COUNT(*) FROM events WHERE env_id = $1) + (SELECT COUNT(*) FROM api_keys WHERE env_id = $1 AND revoked = 0) AS n`
+	)
+	const usage = prepare<{ sources: number; destinations: number; events: number }, [string, string]>(
+		db,
+		`SELECT (SELECT COUNT(*) FROM sources WHERE env_id = $1) AS sources, (SELECT COUNT(*) FROM destinations WHERE env_id = $1) AS destinations,
+		        (SELECT COUNT(*) FROM events WHERE env_id = $1 AND id >= $2) AS events`
+	)
+	const idsIn = (table: 'sources' | 'destinations') => prepare<{ id: string }, [string]>(db, `SELECT id FROM ${table} WHERE env_id = $1`)
+	const sourceIds = idsIn('sources')
+	const destinationIds = idsIn('destinations')
+	// Children first: nothing below cascades by itself except connections.
+	const purge = [
+		'DELETE FROM delivery_attempts WHERE env_id = $1',
+		'DELETE FROM deliveries WHERE env_id = $1',
+		'DELETE FROM issues WHERE env_id = $1',
+		'DELETE FROM event_payloads WHERE event_id IN (SELECT id FROM events WHERE env_id = $1)',
+		'DELETE FROM dedup_keys WHERE source_id IN (SELECT id FROM sources WHERE env_id = $1)',
+		'DELETE FROM event_totals WHERE env_id = $1',
+		'DELETE FROM events WHERE env_id = $1',
+		'DELETE FROM connections WHERE env_id = $1',
+		'DELETE FROM destinations WHERE env_id = $1',
+		'DELETE FROM sources WHERE env_id = $1',
+		'DELETE FROM api_keys WHERE env_id = $1',
+		'DELETE FROM environments WHERE id = $1'
+	].map((sql) => prepare(db, sql))
+
+	return {
 		/** Sources, destinations, events or live keys in it. */
 		async environmentHasContents(id: string): Promise<boolean> {
 			return (contents.get(id)?.n ?? 0) > 0

@@ -1,6 +1,7 @@
 import { afterAll, beforeAll, describe, expect, it } from 'bun:test'
 import { makeTestApp, type TestApp } from '../helpers'
 import { type Harness, startHarness } from '../e2e/harness'
+import { asUser } from '../accounts-helpers'
 
 let t: TestApp
 let h: Harness
@@ -30,6 +31,29 @@ describe('a known path with a method it lacks', () => {
 		await expect405(await t.call('PATCH', '/v1/templates/stripe', { body: {} }), 'GET, HEAD')
 		await expect405(await t.call('POST', '/healthz', { key: null }), 'GET, HEAD')
 		await expect405(await t.call('OPTIONS', '/docs', { key: null }), 'GET, HEAD')
+	})
+
+	it('the accounts routes too, for a signed-in user', async () => {
+		const owner = await asUser(t, 'owner-405@example.com', 'owner')
+		await expect405(await owner.call('PUT', '/v1/environments', { body: {} }), 'GET, HEAD, POST')
+		await expect405(await owner.call('POST', '/v1/environments/env_00000000000000000000000000000000', { body: {} }), 'GET, HEAD, PATCH, DELETE')
+		await expect405(await owner.call('GET', '/v1/auth/api-keys/key_00000000000000000000000000000000'), 'DELETE')
+		await expect405(await owner.call('GET', '/v1/members/mem_00000000000000000000000000000000'), 'PATCH, DELETE')
+		await expect405(await owner.call('PATCH', '/v1/invitations/inv_00000000000000000000000000000000', { body: {} }), 'GET, HEAD, DELETE')
+		await expect405(await owner.call('GET', '/v1/invitations/inv_00000000000000000000000000000000/accept'), 'POST')
+		await expect405(await owner.call('GET', '/v1/auth/device/code'), 'POST')
+		await expect405(await owner.call('DELETE', '/v1/me'), 'GET, HEAD')
+	})
+
+	it('Better Auth\'s routes under /api/auth: 405 with its own methods (no HEAD: its router does not answer it)', async () => {
+		await expect405(await t.call('GET', '/api/auth/sign-in/email', { key: null }), 'POST')
+		await expect405(await t.call('PUT', '/api/auth/get-session', { key: null, body: {} }), 'GET, POST')
+		await expect405(await t.call('GET', '/api/auth/organization/set-active', { key: null }), 'POST')
+		// Unknown, and the organization routes hookstream does not expose, stay 404.
+		for (const [method, path] of [['GET', '/api/auth/nothing-here'], ['GET', '/api/auth/organization/create'], ['POST', '/api/auth/organization/create']] as const) {
+			const res = await t.call(method, path, { key: null, body: method === 'POST' ? {} : undefined })
+			expect({ path, status: res.status, allow: res.headers.get('allow') }).toEqual({ path, status: 404, allow: null })
+		}
 	})
 
 	it('ingest keeps its own list (no HEAD: it stores nothing for it)', async () => {

@@ -1,5 +1,6 @@
 import { afterAll, beforeAll, describe, expect, it } from 'bun:test'
 import { makeTestApp, type TestApp } from '../helpers'
+import { asUser, PASSWORD } from '../accounts-helpers'
 
 let t: TestApp
 let sourceId: string
@@ -62,5 +63,33 @@ describe('L9: names and descriptions refuse control and bidi characters', () => 
 		const res = await t.call('PATCH', `/v1/sources/${sourceId}`, { body: { name: 'Zahlungen · 支付 · مدفوعات 🎉', description: 'line one\nline two\twith a tab\r\n' } })
 		expect(res.status).toBe(200)
 		expect((await t.call('PATCH', `/v1/sources/${sourceId}`, { body: { name: 'two\nlines' } })).status).toBe(400)
+	})
+})
+
+describe('L9 for the accounts writes: environment, API key and new member names', () => {
+	it('400 naming the field for every hostile character; the same write with a plain name succeeds', async () => {
+		const owner = await asUser(t, 'text-owner@example.com', 'owner')
+		const envId = ((await (await owner.call('POST', '/v1/environments', { body: { name: 'Plain', slug: 'plain' } })).json()) as { environment: { id: string } }).environment.id
+		const invitationId = async (n: number) => {
+			const res = await owner.call('POST', '/v1/invitations', { body: { email: `new-${n}@example.com` } })
+			return ((await res.json()) as { invitation: { id: string } }).invitation.id
+		}
+		const writes: [string, (v: string, n: number) => Promise<Response>][] = [
+			['create environment', (v, n) => owner.call('POST', '/v1/environments', { body: { name: v, slug: `e-${n}` } })],
+			['update environment', (v) => owner.call('PATCH', `/v1/environments/${envId}`, { body: { name: v } })],
+			['create API key', (v) => owner.call('POST', '/v1/auth/api-keys', { body: { name: v } })],
+			['accept invitation', async (v, n) => t.call('POST', `/v1/invitations/${await invitationId(n)}/accept`, { key: null, body: { name: v, password: PASSWORD } })]
+		]
+		let n = 0
+		for (const [what, write] of writes) {
+			for (const [label, value] of HOSTILE) {
+				const res = await write(value, n++)
+				const json = (await res.json()) as { error: string; details?: { path: string; message: string }[] }
+				expect({ what, label, status: res.status, detail: json.details?.[0] }).toEqual({
+					what, label, status: 400, detail: { path: '/name', message: expect.stringContaining('control characters') }
+				})
+			}
+			expect({ what, status: (await write('Zahlungen · 支付', n++)).status }).toEqual({ what, status: what.startsWith('update') ? 200 : 201 })
+		}
 	})
 })

@@ -1,6 +1,7 @@
 import { afterAll, beforeAll, describe, expect, it } from 'bun:test'
 import { misspellingOf } from '../../src/http/unknown-keys'
-import { makeTestApp, type TestApp } from '../helpers'
+import { makeTestApp, otherTenantKey, type TestApp } from '../helpers'
+import { asUser } from '../accounts-helpers'
 
 /** The one rule for unknown keys (README, "Unknown fields and parameters"). */
 let t: TestApp
@@ -73,6 +74,46 @@ describe('unknown query parameters', () => {
 		for (const url of urls) {
 			const res = await t.call('GET', url)
 			expect({ url, status: res.status, body: res.status === 200 ? '' : await res.text() }).toEqual({ url, status: 200, body: '' })
+		}
+	})
+})
+
+describe('routes with no parameters of their own', () => {
+	it('know only org_id and env_id: anything else is a 400 naming it', async () => {
+		const { source } = (await (await t.call('POST', '/v1/sources', { body: { name: 'q', slug: 'scope-only' } })).json()) as { source: { id: string } }
+		await refused(await t.call('GET', `/v1/sources/${source.id}?expand=connections`), 'query', 'expand')
+		await refused(await t.call('DELETE', `/v1/sources/${source.id}?forse=true`), 'query', 'forse')
+		await refused(await t.call('GET', '/v1/templates?categroy=payments'), 'query', 'categroy')
+		await refused(await t.call('GET', '/v1/issues/summary?status=open'), 'query', 'status')
+		await refused(await t.call('GET', '/v1/me?verbose=1'), 'query', 'verbose')
+		expect((await t.call('GET', `/v1/sources/${source.id}`)).status).toBe(200)
+		// A body, on a route that takes none, likewise: nothing it sends is silently dropped.
+		await refused(await t.call('POST', `/v1/destinations/dst_00000000000000000000000000000000/circuit/reset`, { body: { force: true } }), 'body', 'force')
+		await refused(await t.call('DELETE', `/v1/sources/${source.id}`, { body: { cascade: false } }), 'body', 'cascade')
+		expect((await t.call('DELETE', `/v1/sources/${source.id}`, { body: { env_id: env } })).status).toBe(200)
+	})
+
+	it('their own org and environment are accepted; another one is a 403, as on every list', async () => {
+		const { source } = (await (await t.call('POST', '/v1/sources', { body: { name: 'q', slug: 'scope-own' } })).json()) as { source: { id: string } }
+		expect((await t.call('GET', `/v1/sources/${source.id}?org_id=${org}&env_id=${env}`)).status).toBe(200)
+		expect((await t.call('GET', `/v1/issues/summary?env_id=${env}`)).status).toBe(200)
+		const other = await otherTenantKey(t)
+		expect((await t.call('GET', `/v1/sources/${source.id}?env_id=${other.envId}`)).status).toBe(403)
+		expect((await t.call('GET', `/v1/issues/summary?org_id=${other.orgId}`)).status).toBe(403)
+	})
+
+	it('a session still picks its environment with env_id on them', async () => {
+		const owner = await asUser(t, 'scope-owner@example.com', 'owner')
+		expect((await owner.call('GET', `/v1/members?env_id=${env}`)).status).toBe(200)
+		expect((await owner.call('GET', `/v1/billing/usage?env_id=${env}`)).status).toBe(200)
+		await refused(await owner.call('GET', '/v1/members?role=admin'), 'query', 'role')
+	})
+
+	it("ingest is not one of them: a sender's query is stored, whatever it holds", async () => {
+		const { source } = (await (await t.call('POST', '/v1/sources', { body: { name: 'q', slug: 'scope-ingest' } })).json()) as { source: { id: string } }
+		for (const method of ['GET', 'POST']) {
+			const res = await t.call(method, `/v1/ingest/${source.id}?utm_source=x&limt=1&env_id=whatever`, { key: null, body: method === 'POST' ? {} : undefined })
+			expect({ method, status: res.status }).toEqual({ method, status: 200 })
 		}
 	})
 })

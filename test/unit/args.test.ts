@@ -13,6 +13,7 @@ describe('boolean flags', () => {
 	it('there are boolean settings to check', () => {
 		expect(BOOLEANS).toContain('accessLog')
 		expect(BOOLEANS).toContain('allowPrivateDestinations')
+		expect(BOOLEANS).toContain('allowSignup')
 	})
 
 	for (const name of BOOLEANS) {

@@ -1,5 +1,8 @@
 import type { AppContext } from '../../context'
-import { envelope } from '../errors'
+import type { BetterAuth } from '../../accounts/better-auth'
+import { MethodNotAllowed } from '../../lib/errors'
+import { allowedMethods, type RouteLike } from '../allow'
+import { appErrorResponse, envelope } from '../errors'
 import { requestIdOf } from '../request-id'
 import { pathOf } from '../url'
 
@@ -36,6 +39,17 @@ async function asEnvelope(res: Response, requestId: string): Promise<Response> {
 	return out
 }
 
+/** The routes Better Auth's router serves (it skips server-only endpoints), under our base path. */
+function routesOf(api: BetterAuth['api']): RouteLike[] {
+	const routes: RouteLike[] = []
+	for (const endpoint of Object.values(api) as { path?: string; options?: { method?: string | string[]; metadata?: { SERVER_ONLY?: boolean } } }[]) {
+		if (!endpoint.path || !endpoint.options?.method || endpoint.options.metadata?.SERVER_ONLY) continue
+		if (endpoint.path.startsWith('/organization/') && !ORG_ROUTES_KEPT.has(endpoint.path)) continue
+		for (const method of [endpoint.options.method].flat()) routes.push({ method, path: AUTH_BASE + endpoint.path })
+	}
+	return routes
+}
+
 /**
  * Better Auth at its default base path `/api/auth` (sign-in/up/out, sessions).
  * Around it: a failed-sign-in limit per account, a new organization for a
@@ -46,6 +60,15 @@ async function asEnvelope(res: Response, requestId: string): Promise<Response> {
  */
 export function betterAuthHandler(ctx: AppContext): (request: Request) => Promise<Response> {
 	const { auth, signIn, users } = ctx.accounts
+	// Its router answers a known path asked with another method 404; the rest of the API says 405 with Allow.
+	let allow: ((path: string) => string[]) | null = null
+	async function methodNotAllowed(request: Request, requestId: string): Promise<Response | null> {
+		const api = (await auth()).api
+		allow ??= allowedMethods(() => routesOf(api), { headWithGet: false })
+		const methods = allow(pathOf(request.url))
+		if (methods.length === 0 || methods.includes(request.method)) return null
+		return appErrorResponse(new MethodNotAllowed(request.method, methods), requestId)
+	}
 
 	async function handle(request: Request): Promise<Response> {
 		const path = pathOf(request.url).slice(AUTH_BASE.length)
@@ -68,7 +91,9 @@ export function betterAuthHandler(ctx: AppContext): (request: Request) => Promis
 			const body = (await res.clone().json()) as { user?: { id?: string } }
 			if (body.user?.id) await users.onSignedUp(body.user.id, ctx.clock.now())
 		}
-		if (res.status >= 400) res = await asEnvelope(res, requestId)
+		const refused = res.status === 404 ? await methodNotAllowed(request, requestId) : null
+		if (refused) res = refused
+		else if (res.status >= 400) res = await asEnvelope(res, requestId)
 		if (isHttps(request, ctx.config.publicUrl)) res = withSecureCookies(res)
 		if (!res.headers.has('x-request-id')) {
 			res = new Response(res.body, res)

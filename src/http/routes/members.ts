@@ -4,6 +4,7 @@ import { invitationWire, memberWire } from '../../accounts/members'
 import type { AppContext } from '../../context'
 import { assertSameOrigin, authContextOf, hasSessionCookie } from '../auth'
 import { baseUrlOf } from '../base-url'
+import { canonicalPathIds } from '../path-ids'
 import { ErrorResponses, Success } from '../openapi-shared'
 
 const MemberParams = t.Object({ id: t.String({ examples: ['mem_0193a1b2c3d47e8f9a0b1c2d3e4f5a6b'] }) })
@@ -14,6 +15,7 @@ export function memberRoutes(ctx: AppContext) {
 	const { members } = ctx.accounts
 	const tags = ['Members']
 	return new Elysia({ name: 'routes.members', prefix: '/v1/members' })
+		.use(canonicalPathIds('mem'))
 		.get('', async ({ request }) => ({ members: (await members.list(authContextOf(request))).map(memberWire) }), {
 			response: { 200: MemberList, ...ErrorResponses },
 			detail: { summary: 'List members', tags }
@@ -39,6 +41,7 @@ export function invitationRoutes(ctx: AppContext) {
 	const { members, sessions, auth, overview } = ctx.accounts
 	const tags = ['Members']
 	return new Elysia({ name: 'routes.invitations', prefix: '/v1/invitations' })
+		.use(canonicalPathIds('inv'))
 		.post('', async ({ body, request, set }) => {
 			const res = await members.invite(authContextOf(request), body.email, body.role ?? 'member', baseUrlOf(ctx.config, request))
 			set.status = 201

@@ -81,6 +81,11 @@ describe('invitations', () => {
 	it('409 for inviting an existing member; 400 for a bad email or role', async () => {
 		expect((await owner.call('POST', '/v1/invitations', { body: { email: 'owner@example.com' } })).status).toBe(409)
 		expect((await owner.call('POST', '/v1/invitations', { body: { email: 'not-an-email' } })).status).toBe(400)
+		// Control and bidi characters are not whitespace, and no address holds them either.
+		for (const email of ['a\u0000b@example.com', 'ana@exa\u202Eelpmaxe.com', 'a\u0007@example.com', 'a@example.com\u0085']) {
+			const res = await owner.call('POST', '/v1/invitations', { body: { email } })
+			expect({ email, status: res.status, detail: (await json(res)).details?.[0]?.path }).toEqual({ email, status: 400, detail: '/email' })
+		}
 		expect((await owner.call('POST', '/v1/invitations', { body: { email: 'a@example.com', role: 'god' } })).status).toBe(400)
 	})
 })
@@ -116,6 +121,30 @@ describe('members', () => {
 		const res = await bo.call('GET', '/v1/sources')
 		expect(res.status).toBe(403)
 		expect((await owner.call('DELETE', `/v1/members/${boId}`)).status).toBe(404)
+	})
+})
+
+describe('bare 32-hex path ids (the rule every /:id route follows)', () => {
+	const bare = (id: string) => id.slice(4)
+
+	it('members: PATCH and DELETE act on the member a bare id names', async () => {
+		await asUser(t, 'bo@example.com', 'member')
+		const boId = (await json(await owner.call('GET', '/v1/members'))).members[1].id as string
+		const changed = await owner.call('PATCH', `/v1/members/${bare(boId)}`, { body: { role: 'admin' } })
+		expect((await json(changed)).member).toMatchObject({ id: boId, role: 'admin' })
+		expect((await owner.call('DELETE', `/v1/members/${bare(boId)}`)).status).toBe(200)
+		expect((await json(await owner.call('GET', '/v1/members'))).members.map((m: { id: string }) => m.id)).not.toContain(boId)
+	})
+
+	it('invitations: show, accept and cancel by the bare id', async () => {
+		const first = (await invite('cy@example.com')).invitation.id as string
+		const shown = await t.call('GET', `/v1/invitations/${bare(first)}`, { key: null })
+		expect((await json(shown)).invitation.id).toBe(first)
+		const accepted = await t.call('POST', `/v1/invitations/${bare(first)}/accept`, { key: null, body: { name: 'Cy', password: PASSWORD } })
+		expect(accepted.status).toBe(201)
+		const second = (await invite('di@example.com')).invitation.id as string
+		expect((await owner.call('DELETE', `/v1/invitations/${bare(second)}`)).status).toBe(200)
+		expect((await t.call('GET', `/v1/invitations/${second}`, { key: null })).status).toBe(404)
 	})
 })
 

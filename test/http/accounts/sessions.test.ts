@@ -54,6 +54,27 @@ describe('Better Auth at /api/auth', () => {
 		expect(res.headers.getSetCookie()).toEqual([])
 	})
 
+	it('every other error it answers is the contract envelope too, with the X-Request-Id it carries', async () => {
+		const cases: [string, string, string | Record<string, unknown> | undefined, number][] = [
+			['GET', '/api/auth/nothing-here', undefined, 404],
+			['POST', '/api/auth/sign-in/email', '{not json', 400],
+			['POST', '/api/auth/sign-in/email', {}, 400],
+			['POST', '/api/auth/sign-in/email', { email: 'ana@example.com', password: 7 }, 400],
+			['GET', '/api/auth/organization/list', undefined, 401],
+			['GET', '/api/auth/list-sessions', undefined, 401],
+			['POST', '/api/auth/organization/create', { name: 'x' }, 404],
+			['GET', '/api/auth/sign-in/email', undefined, 405]
+		]
+		for (const [method, path, body, status] of cases) {
+			const res = await t.call(method, path, { key: null, body, headers: { origin: ORIGIN } })
+			const got = await json(res)
+			expect({ path, status: res.status }).toEqual({ path, status })
+			expect(Object.keys(got).filter((k) => k !== 'code' && k !== 'details').sort()).toEqual(['error', 'request_id', 'status'])
+			expect(got).toMatchObject({ status, request_id: res.headers.get('x-request-id') })
+			expect(typeof got.error === 'string' && got.error.length > 0).toBe(true)
+		}
+	})
+
 	it('rate limits failed sign-ins per account: 429 with Retry-After, even for the right password', async () => {
 		await addUser(t, 'ana@example.com', 'owner')
 		await addUser(t, 'bo@example.com', 'owner')
@@ -143,6 +164,24 @@ describe('public sign-up with --allow-signup', () => {
 			expect(envs.map((e) => e.slug)).toEqual(['production'])
 			// Not the default organization the test key belongs to.
 			expect(membership?.organizationId).not.toBe((await open.ctx.keys.authenticate(open.key)).orgId)
+		} finally {
+			await open.close()
+		}
+	})
+
+	it('a name with control or bidi characters is refused, at sign-up and on update-user (400 envelope)', async () => {
+		const open = await makeTestApp({ 'allow-signup': true })
+		try {
+			const refused = await open.call('POST', '/api/auth/sign-up/email', { key: null, body: { email: 'rlo@example.com', password: PASSWORD, name: 'invoice\u202Etxt.exe' } })
+			expect(refused.status).toBe(400)
+			expect(await json(refused)).toMatchObject({ status: 400, error: expect.stringContaining("'name'") })
+			expect(await open.ctx.store.accounts.userByEmail('rlo@example.com')).toBeNull()
+			const ok = await open.call('POST', '/api/auth/sign-up/email', { key: null, body: { email: 'plain@example.com', password: PASSWORD, name: 'Plain' } })
+			expect(ok.status).toBe(200)
+			const cookie = await signIn(open, 'plain@example.com')
+			const update = await open.call('POST', '/api/auth/update-user', { key: null, headers: { cookie, origin: ORIGIN }, body: { name: 'a\u0000b' } })
+			expect(update.status).toBe(400)
+			expect((await open.ctx.store.accounts.userByEmail('plain@example.com'))?.name).toBe('Plain')
 		} finally {
 			await open.close()
 		}

@@ -1,0 +1,67 @@
+import type { Database } from 'bun:sqlite'
+import type { Seek } from '../lib/pagination'
+import { type Condition, prepare, seekOf, type SqlValue, whereOf } from './sql'
+import { rethrowAsConflict } from './unique'
+
+type Cell = SqlValue | Uint8Array | null
+
+/** What a configuration table (sources, destinations) declares about itself. */
+export interface ResourceTableSpec<Row> {
+	table: string
+	/** Every column an insert writes and a read returns. */
+	columns: readonly (keyof Row & string)[]
+	/** The columns a PATCH may change; the update writes these only. */
+	mutable: readonly (keyof Row & string)[]
+	/** The 409 message for a slug already taken in the environment. */
+	slugTaken: (slug: string) => string
+}
+
+/**
+ * The statements every env-scoped configuration table with a unique slug shares:
+ * insert, update of its mutable columns, read by id, count, keyset list and
+ * delete. Each repo adds what is its own (filters, sealed-secret probes).
+ */
+export function resourceTable<Row extends { id: string; env_id: string; slug: string }>(db: Database, spec: ResourceTableSpec<Row>) {
+	const { table, columns, mutable } = spec
+	const select = `SELECT ${columns.join(', ')} FROM ${table}`
+	const insert = prepare(db, `INSERT INTO ${table} (${columns.join(', ')}) VALUES (${columns.map((_, i) => `$${i + 1}`).join(', ')})`)
+	const update = prepare(db, `UPDATE ${table} SET ${mutable.map((c, i) => `${c} = $${i + 3}`).join(', ')} WHERE id = $1 AND env_id = $2`)
+	const byId = prepare<Row, [string]>(db, `${select} WHERE id = $1`)
+	const count = prepare<{ n: number }, [string]>(db, `SELECT COUNT(*) AS n FROM ${table} WHERE env_id = $1`)
+	const remove = prepare(db, `DELETE FROM ${table} WHERE id = $1 AND env_id = $2`)
+	const cells = (row: Row, cols: readonly (keyof Row & string)[]) => cols.map((c) => row[c] as Cell)
+
+	return {
+		async insert(row: Row): Promise<void> {
+			try {
+				insert.run(...cells(row, columns))
+			} catch (err) {
+				rethrowAsConflict(err, spec.slugTaken(row.slug), '/slug')
+			}
+		},
+		/** Any environment: callers that serve tenants must check `env_id` themselves. */
+		async findById(id: string): Promise<Row | null> {
+			return byId.get(id)
+		},
+		async countInEnv(envId: string): Promise<number> {
+			return count.get(envId)?.n ?? 0
+		},
+		/** `limit` rows of the environment from the seek point, in its fetch order, narrowed by `filters`. */
+		async list(envId: string, filters: readonly Condition[], seek: Seek, limit: number): Promise<Row[]> {
+			const { condition, orderBy } = seekOf('id', seek)
+			const w = whereOf([['env_id = ?', envId], ...filters, condition])
+			return prepare<Row, SqlValue[]>(db, `${select} WHERE ${w.sql} ORDER BY ${orderBy} LIMIT ${w.bind(limit)}`).all(...w.params)
+		},
+		/** Writes the mutable columns only; false when no such row is in the environment. */
+		async update(row: Row): Promise<boolean> {
+			try {
+				return update.run(row.id, row.env_id, ...cells(row, mutable)).changes > 0
+			} catch (err) {
+				rethrowAsConflict(err, spec.slugTaken(row.slug), '/slug')
+			}
+		},
+		async delete(envId: string, id: string): Promise<boolean> {
+			return remove.run(id, envId).changes > 0
+		}
+	}
+}
