@@ -37,7 +37,9 @@ export const OPTIONS = {
 	encryptionKey: { flag: 'encryption-key', kind: 'string', default: null, help: 'Base64 32-byte key for secrets at rest (default: generated into <data-dir>/secret.key)' },
 	sqliteSynchronous: { flag: 'sqlite-synchronous', kind: 'enum', default: 'NORMAL', choices: ['NORMAL', 'FULL'], help: 'SQLite synchronous mode; FULL also survives power loss' },
 	logLevel: { flag: 'log-level', kind: 'enum', default: 'info', choices: ['debug', 'info', 'warn', 'error', 'silent'], help: 'Minimum log level' },
-	accessLog: { flag: 'access-log', kind: 'bool', default: true, help: 'Write one JSON line per HTTP request' }
+	accessLog: { flag: 'access-log', kind: 'bool', default: true, help: 'Write one JSON line per HTTP request' },
+	liveHeartbeatMs: { flag: 'live-heartbeat-ms', kind: 'int', default: 10000, min: 50, max: 60000, help: 'Heartbeat interval of /v1/ws and /v1/events/stream (clients treat 2.5 intervals of silence as a dead connection)' },
+	liveMaxBufferedBytes: { flag: 'live-max-buffered-bytes', kind: 'int', default: 4194304, min: 65536, max: 268435456, help: 'A live client with more than this many bytes unsent is disconnected (it resumes with since)' }
 } as const satisfies Record<string, OptionSpec>
 
 export type OptionName = keyof typeof OPTIONS
@@ -61,6 +63,8 @@ export interface Config {
 	sqliteSynchronous: 'NORMAL' | 'FULL'
 	logLevel: LogLevel
 	accessLog: boolean
+	liveHeartbeatMs: number
+	liveMaxBufferedBytes: number
 }
 
 export class ConfigError extends Error {}

@@ -20,6 +20,7 @@ import { SecretBox } from './lib/crypto'
 import { loadEncryptionKey } from './lib/keyfile'
 import { type Logger, silentLogger } from './lib/log'
 import { SourcesService } from './sources/service'
+import { LiveHub } from './live/hub'
 
 /** Everything a running hookstream needs, built once from the resolved config. */
 export interface AppContext {
@@ -38,6 +39,7 @@ export interface AppContext {
 	retries: RetryService
 	attempts: AttemptsService
 	issues: IssuesService
+	live: LiveHub
 	/** The server's background work: delivery worker, retention, issue auto-resolve. */
 	startBackground(): Promise<void>
 	/** Waits for queued event writes to commit (graceful stop). */
@@ -54,8 +56,9 @@ export function createContext(config: Readonly<Config>, opts: { clock?: Clock; l
 	const sources = new SourcesService(store.sources, secrets, clock, { maxSources: config.maxSources })
 	const destinations = new DestinationsService(store.destinations, secrets, clock, { maxDestinations: config.maxDestinations })
 	const connections = new ConnectionsService(store.connections, clock)
+	const live = new LiveHub(store.live, log, config.liveHeartbeatMs)
 	const worker = new DeliveryWorker(
-		{ deliveries: store.deliveries, circuits: store.destinations, events: store.events, destinations, connections, clock, log },
+		{ deliveries: store.deliveries, circuits: store.destinations, events: store.events, destinations, connections, clock, log, onAttempt: (o) => live.attemptRecorded(o) },
 		{
 			globalConcurrency: config.deliveryConcurrency, destinationConcurrency: config.destinationConcurrency,
 			allowPrivateDestinations: config.allowPrivateDestinations, retryUnitMs: config.retryUnitMs,
@@ -81,7 +84,11 @@ export function createContext(config: Readonly<Config>, opts: { clock?: Clock; l
 			if (!row) await store.deliveries.abandonDestination(id, clock.now())
 		}).catch((err) => log.error('closing deliveries of a deleted destination failed', { error: String(err) }))
 	})
-	const committer = new GroupCommitter<PendingEvent, number>((batch) => store.events.insertBatch(batch), 1024, (queued) => {
+	const committer = new GroupCommitter<PendingEvent, number>(async (batch) => {
+		const queued = await store.events.insertBatch(batch)
+		live.eventsCommitted(batch) // after the commit, before any sender hears 200: one Map lookup when nobody listens
+		return queued
+	}, 1024, (queued) => {
 		if (queued > 0) worker.wake()
 	})
 	const ingest = new IngestService(cache, committer, new ClientIpResolver(config.trustedProxies), clock, routes)
@@ -92,17 +99,19 @@ export function createContext(config: Readonly<Config>, opts: { clock?: Clock; l
 	const issues = new IssuesService(store.issues, retries, clock, log)
 	let background = false
 	return {
-		config, clock, log, store, keys, sources, destinations, connections, ingest, events, retention, worker, retries, attempts, issues,
+		config, clock, log, store, keys, sources, destinations, connections, ingest, events, retention, worker, retries, attempts, issues, live,
 		async startBackground() {
 			background = true
 			retention.start()
 			issues.start()
+			live.start()
 			await worker.start()
 		},
 		drainWrites: () => committer.drain(),
 		async close() {
 			if (background) await worker.stop(config.shutdownGraceMs)
 			issues.stop()
+			live.stop()
 			await retention.stop()
 			await committer.drain()
 			await keys.flushUsage()

@@ -8,6 +8,7 @@ import { createDestinationsRepo } from './destinations/repo'
 import { createEventQueries } from './events/queries'
 import { createEventsRepo, type EventsRepo } from './events/repo'
 import { createIssuesRepo } from './issues/repo'
+import { createLiveRepo } from './live/repo'
 import { createSourcesRepo } from './sources/repo'
 import { createTenancyRepo } from './tenancy/repo'
 
@@ -22,6 +23,7 @@ export interface Store {
 	attempts: ReturnType<typeof createAttemptsRepo>
 	issues: ReturnType<typeof createIssuesRepo>
 	events: EventsRepo
+	live: ReturnType<typeof createLiveRepo>
 	/** Readiness: the database answers and every migration is applied. */
 	ready(): Promise<boolean>
 	/** Folds the WAL back into the main file (clean shutdown). */
@@ -42,6 +44,7 @@ export function openStore(opts: OpenOptions): Store {
 		attempts: createAttemptsRepo(db),
 		issues: createIssuesRepo(db),
 		events: { ...createEventsRepo(db), ...createEventQueries(db) },
+		live: createLiveRepo(db),
 		async ready() {
 			try {
 				return isMigrated(db)

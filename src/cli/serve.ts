@@ -3,6 +3,7 @@ import type { Config } from '../config'
 import { type AppContext, createContext } from '../context'
 import { createApp } from '../http/app'
 import { createFetch, ingestWebSocket } from '../http/server'
+import { withLiveSockets } from '../http/live-socket'
 import { createLogger } from '../lib/log'
 
 const USAGE_FLUSH_MS = 5000
@@ -28,7 +29,7 @@ export async function startServer(config: Readonly<Config>, adminKey?: string): 
 	const ctx = createContext(config, { log })
 	await ensureAdminKey(ctx, adminKey)
 	const app = createApp(ctx)
-	const sockets = ingestWebSocket(ctx)
+	const sockets = withLiveSockets(ctx, ingestWebSocket(ctx))
 	const server = Bun.serve({
 		port: config.port,
 		hostname: config.host,

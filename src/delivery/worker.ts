@@ -35,6 +35,8 @@ export interface WorkerDeps {
 	connections: ConnectionsService
 	clock: Clock
 	log: Logger
+	/** Told of each attempt once it is recorded (the live stream's `delivery` and `issue` messages). */
+	onAttempt?: (outcome: AttemptOutcome) => void
 }
 
 /** The persisted breaker; a half-open state found at load means its probe died with a process: probe again. */
@@ -230,6 +232,7 @@ export class DeliveryWorker {
 		if (outcome.circuit) this.#circuits.set(row.destination_id, outcome.circuit)
 		else if (probe) await this.#reprobe(row.destination_id) // no verdict on the destination: probe again
 		await this.#outcomes.write(outcome)
+		this.deps.onAttempt?.(outcome)
 	}
 
 	/**

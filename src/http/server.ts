@@ -7,6 +7,7 @@ import { appErrorResponse } from './errors'
 import { tagRequest } from './request-id'
 import { pathOf, requestUrl } from './url'
 import { handleIngest, INGEST_PREFIX, sourceIdFromPath } from './ingest'
+import { isLivePath, upgradeLive } from './live-socket'
 
 interface SocketData {
 	sourceId: string
@@ -25,6 +26,7 @@ const encoder = new TextEncoder()
 export function createFetch(ctx: AppContext, app: App) {
 	return async (request: Request, server: Server<SocketData>): Promise<Response | undefined> => {
 		const path = pathOf(request.url)
+		if (isLivePath(path)) return upgradeLive(ctx, request, server as Server<unknown>)
 		if (!path.startsWith(INGEST_PREFIX)) return app.handle(request)
 		const peerIp = server.requestIP(request)?.address ?? null
 		if (request.headers.get('upgrade')?.toLowerCase() === 'websocket') {
