@@ -17,6 +17,7 @@ import { healthRoutes } from './routes/health'
 import { ingestRoutes } from './routes/ingest'
 import { rootRoutes } from './routes/root'
 import { sourceRoutes } from './routes/sources'
+import { streamRoutes } from './routes/stream'
 import { templateRoutes } from './routes/templates'
 
 const JSON_TYPE = /^application\/([\w.+-]+\+)?json\s*(;|$)/i
@@ -96,6 +97,7 @@ export function createApp(ctx: AppContext) {
 		.use(sourceRoutes(ctx))
 		.use(destinationRoutes(ctx))
 		.use(connectionRoutes(ctx))
+		.use(streamRoutes(ctx))
 		.use(eventRoutes(ctx))
 		.use(attemptRoutes(ctx))
 		.use(issueRoutes(ctx))

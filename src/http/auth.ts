@@ -1,5 +1,7 @@
 import type { ApiKeyService, AuthContext } from '../auth/service'
 import { Forbidden, Unauthorized } from '../lib/errors'
+import { authenticateLive } from './live-auth'
+import { requestUrl } from './url'
 
 /** Routes under /v1 that take no API key: ingest is authenticated by signatures instead. */
 const PUBLIC_V1 = ['/v1/ingest/']
@@ -27,6 +29,8 @@ export function credentialOf(headers: Headers): string {
  */
 export async function authenticateRequest(keys: ApiKeyService, request: Request, path: string): Promise<void> {
 	if (isPublicPath(path)) return
+	// The SSE stream also takes ?token= (EventSource cannot send headers): live-auth.ts reads live credentials.
+	if (path === '/v1/events/stream') return void authOf.set(request, await authenticateLive(keys, request, requestUrl(request)))
 	authOf.set(request, await keys.authenticate(credentialOf(request.headers)))
 }
 
