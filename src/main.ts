@@ -2,6 +2,7 @@ import { healthcheckCommand } from './cli/healthcheck'
 import { helpText, VERSION } from './cli/help'
 import { createKeyCommand, listKeysCommand, revokeKeyCommand } from './cli/keys'
 import { parseCommandLine } from './cli/args'
+import { CLIENT_COMMANDS, runClient } from './cli/client'
 import { startServer } from './cli/serve'
 import { ConfigError, resolveConfig } from './config'
 import { createContext } from './context'
@@ -11,6 +12,8 @@ const err = (line: string) => process.stderr.write(`${line}\n`)
 
 /** argv → command. The only place that exits the process. */
 async function main(argv: string[]): Promise<number | 'running'> {
+	// Client commands (login, listen, CRUD) talk to a server over HTTP and have their own flags.
+	if (CLIENT_COMMANDS.has(argv[0] ?? '')) return runClient(argv)
 	const args = parseCommandLine(argv)
 	if (args.flags.help) return out(helpText()), 0
 	if (args.flags.version) return out(VERSION), 0

@@ -125,11 +125,11 @@ export class LiveHub {
 			if (resumeSince) this.send(conn, { type: 'gap', channel: channel.name, replayed, resume_since: resumeSince, message: `More than ${REPLAY_LIMIT} events were missed; subscribe again with since=${resumeSince} for the rest` })
 			const pending = sub.pending ?? []
 			sub.pending = null
-			if (opts.ack !== false) this.send(conn, { type: 'subscribed', channel: channel.name, replayed })
+			if (opts.ack !== false) this.send(conn, { type: 'subscribed', channel: channel.name, replayed, at: new Date().toISOString() })
 			for (const p of pending) if (!sent.has(p.id)) this.#deliver(conn, p.frame)
 			return
 		}
-		if (opts.ack !== false) this.send(conn, { type: 'subscribed', channel: channel.name, replayed })
+		if (opts.ack !== false) this.send(conn, { type: 'subscribed', channel: channel.name, replayed, at: new Date().toISOString() })
 	}
 
 	#replay(conn: LiveConnection, sub: Subscription, stored: StoredEvent[]): Set<string> {
