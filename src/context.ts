@@ -21,6 +21,7 @@ import { loadEncryptionKey } from './lib/keyfile'
 import { type Logger, silentLogger } from './lib/log'
 import { SourcesService } from './sources/service'
 import { LiveHub } from './live/hub'
+import { TestSessionsService } from './sessions/service'
 
 /** Everything a running hookstream needs, built once from the resolved config. */
 export interface AppContext {
@@ -40,6 +41,7 @@ export interface AppContext {
 	attempts: AttemptsService
 	issues: IssuesService
 	live: LiveHub
+	testSessions: TestSessionsService
 	/** The server's background work: delivery worker, retention, issue auto-resolve. */
 	startBackground(): Promise<void>
 	/** Waits for queued event writes to commit (graceful stop). */
@@ -57,6 +59,10 @@ export function createContext(config: Readonly<Config>, opts: { clock?: Clock; l
 	const destinations = new DestinationsService(store.destinations, secrets, clock, { maxDestinations: config.maxDestinations })
 	const connections = new ConnectionsService(store.connections, clock)
 	const live = new LiveHub(store.live, log, config.liveHeartbeatMs)
+	const testSessions = new TestSessionsService(store.sessions, store.tenancy, clock, log, {
+		ttlSeconds: config.testSessionTtlSeconds, requestLimit: config.testSessionRequestLimit,
+		perIpPerHour: config.testSessionsPerIpHour, allowPrivateDestinations: config.allowPrivateDestinations
+	})
 	const worker = new DeliveryWorker(
 		{ deliveries: store.deliveries, circuits: store.destinations, events: store.events, destinations, connections, clock, log, onAttempt: (o) => live.attemptRecorded(o) },
 		{
@@ -73,6 +79,10 @@ export function createContext(config: Readonly<Config>, opts: { clock?: Clock; l
 		routes.invalidate(id) // deleting a source cascades to its connections
 		worker.connectionsChanged() // …which the worker may hold: their retries must be abandoned, not sent
 	})
+	testSessions.onChange((id) => {
+		cache.invalidate(id) // claimed (new tenancy, no limits) or deleted
+		routes.invalidate(id)
+	})
 	connections.onChange((sourceId) => {
 		routes.invalidate(sourceId)
 		worker.connectionsChanged()
@@ -87,6 +97,7 @@ export function createContext(config: Readonly<Config>, opts: { clock?: Clock; l
 	const committer = new GroupCommitter<PendingEvent, number>(async (batch) => {
 		const queued = await store.events.insertBatch(batch)
 		live.eventsCommitted(batch) // after the commit, before any sender hears 200: one Map lookup when nobody listens
+		testSessions.eventsCommitted(batch) // forwarding test sessions: one size check when none forward
 		return queued
 	}, 1024, (queued) => {
 		if (queued > 0) worker.wake()
@@ -99,12 +110,13 @@ export function createContext(config: Readonly<Config>, opts: { clock?: Clock; l
 	const issues = new IssuesService(store.issues, retries, clock, log)
 	let background = false
 	return {
-		config, clock, log, store, keys, sources, destinations, connections, ingest, events, retention, worker, retries, attempts, issues, live,
+		config, clock, log, store, keys, sources, destinations, connections, ingest, events, retention, worker, retries, attempts, issues, live, testSessions,
 		async startBackground() {
 			background = true
 			retention.start()
 			issues.start()
 			live.start()
+			await testSessions.start()
 			await worker.start()
 		},
 		drainWrites: () => committer.drain(),
@@ -112,6 +124,7 @@ export function createContext(config: Readonly<Config>, opts: { clock?: Clock; l
 			if (background) await worker.stop(config.shutdownGraceMs)
 			issues.stop()
 			live.stop()
+			testSessions.stop()
 			await retention.stop()
 			await committer.drain()
 			await keys.flushUsage()

@@ -9,6 +9,7 @@ import { createEventQueries } from './events/queries'
 import { createEventsRepo, type EventsRepo } from './events/repo'
 import { createIssuesRepo } from './issues/repo'
 import { createLiveRepo } from './live/repo'
+import { createSessionsRepo } from './sessions/repo'
 import { createSourcesRepo } from './sources/repo'
 import { createTenancyRepo } from './tenancy/repo'
 
@@ -24,6 +25,7 @@ export interface Store {
 	issues: ReturnType<typeof createIssuesRepo>
 	events: EventsRepo
 	live: ReturnType<typeof createLiveRepo>
+	sessions: ReturnType<typeof createSessionsRepo>
 	/** Readiness: the database answers and every migration is applied. */
 	ready(): Promise<boolean>
 	/** Folds the WAL back into the main file (clean shutdown). */
@@ -45,6 +47,7 @@ export function openStore(opts: OpenOptions): Store {
 		issues: createIssuesRepo(db),
 		events: { ...createEventsRepo(db), ...createEventQueries(db) },
 		live: createLiveRepo(db),
+		sessions: createSessionsRepo(db),
 		async ready() {
 			try {
 				return isMigrated(db)

@@ -19,6 +19,7 @@ import { rootRoutes } from './routes/root'
 import { sourceRoutes } from './routes/sources'
 import { streamRoutes } from './routes/stream'
 import { templateRoutes } from './routes/templates'
+import { testSessionRoutes } from './routes/test-sessions'
 
 const JSON_TYPE = /^application\/([\w.+-]+\+)?json\s*(;|$)/i
 
@@ -101,6 +102,8 @@ export function createApp(ctx: AppContext) {
 		.use(eventRoutes(ctx))
 		.use(attemptRoutes(ctx))
 		.use(issueRoutes(ctx))
+		.use(testSessionRoutes(ctx, '/v1/test/sessions'))
+		.use(testSessionRoutes(ctx, '/v1/agent/sessions'))
 		.use(ingestRoutes(ctx))
 }
 

@@ -3,8 +3,8 @@ import { Forbidden, Unauthorized } from '../lib/errors'
 import { authenticateLive } from './live-auth'
 import { requestUrl } from './url'
 
-/** Routes under /v1 that take no API key: ingest is authenticated by signatures instead. */
-const PUBLIC_V1 = ['/v1/ingest/']
+/** Routes under /v1 that take no API key: ingest is authenticated by signatures instead; test sessions are open (claim checks its key itself). */
+const PUBLIC_V1 = ['/v1/ingest/', '/v1/test/sessions', '/v1/agent/sessions']
 
 const authOf = new WeakMap<Request, AuthContext>()
 

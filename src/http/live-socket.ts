@@ -1,6 +1,6 @@
 import type { Server, ServerWebSocket } from 'bun'
 import type { AppContext } from '../context'
-import { AppError, NotFound } from '../lib/errors'
+import { AppError } from '../lib/errors'
 import { asId } from '../lib/ids'
 import { type LiveConnection, SubscribeError } from '../live/hub'
 import { parseChannel } from '../live/model'
@@ -37,7 +37,8 @@ export async function upgradeLive(ctx: AppContext, request: Request, server: Ser
 			const auth = await authenticateLive(ctx.keys, request, url)
 			data = { kind: 'live', scope: { orgId: auth.orgId, envId: auth.envId }, feed: null, conn: null }
 		} else {
-			throw new NotFound('Test session')
+			const feed = await ctx.testSessions.feed(url.pathname.slice(TEST_FEED_PREFIX.length))
+			data = { kind: 'live', scope: { orgId: feed.orgId, envId: feed.envId }, feed: { name: feed.sessionId, sourceId: feed.sourceId }, conn: null }
 		}
 	} catch (err) {
 		if (err instanceof AppError) return appErrorResponse(err, requestId)

@@ -8,6 +8,7 @@ import { tagRequest } from './request-id'
 import { pathOf, requestUrl } from './url'
 import { handleIngest, INGEST_PREFIX, sourceIdFromPath } from './ingest'
 import { isLivePath, upgradeLive } from './live-socket'
+import { isTestSessionPath, rememberPeer } from './peer'
 
 interface SocketData {
 	sourceId: string
@@ -27,7 +28,11 @@ export function createFetch(ctx: AppContext, app: App) {
 	return async (request: Request, server: Server<SocketData>): Promise<Response | undefined> => {
 		const path = pathOf(request.url)
 		if (isLivePath(path)) return upgradeLive(ctx, request, server as Server<unknown>)
-		if (!path.startsWith(INGEST_PREFIX)) return app.handle(request)
+		if (!path.startsWith(INGEST_PREFIX)) {
+			// Test sessions are rate limited per client address.
+			if (isTestSessionPath(path)) rememberPeer(request, server.requestIP(request)?.address ?? null)
+			return app.handle(request)
+		}
 		const peerIp = server.requestIP(request)?.address ?? null
 		if (request.headers.get('upgrade')?.toLowerCase() === 'websocket') {
 			const upgraded = await upgradeIngest(ctx, request, server, peerIp)
