@@ -18,6 +18,7 @@ import { ingestRoutes } from './routes/ingest'
 import { rootRoutes } from './routes/root'
 import { sourceRoutes } from './routes/sources'
 import { streamRoutes } from './routes/stream'
+import { liveDocRoutes } from './routes/live-docs'
 import { templateRoutes } from './routes/templates'
 import { testSessionRoutes } from './routes/test-sessions'
 
@@ -99,6 +100,7 @@ export function createApp(ctx: AppContext) {
 		.use(destinationRoutes(ctx))
 		.use(connectionRoutes(ctx))
 		.use(streamRoutes(ctx))
+		.use(liveDocRoutes())
 		.use(eventRoutes(ctx))
 		.use(attemptRoutes(ctx))
 		.use(issueRoutes(ctx))

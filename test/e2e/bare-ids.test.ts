@@ -161,7 +161,7 @@ describe('bare 32-hex path ids', () => {
 		expect(all.length).toBeGreaterThan(0)
 		// Ingest's bare id is exercised in the sources test (it is served before Elysia, see src/http/ingest.ts).
 		// Test session ids are bare 32 hex by definition (test/e2e/test-sessions.test.ts uses nothing else).
-		const others = all.filter((r) => !exercised.has(r) && !r.includes('/v1/ingest/:source_id') && !/^\w+ \/v1\/(test|agent)\/sessions\//.test(r))
+		const others = all.filter((r) => !exercised.has(r) && !r.includes('/v1/ingest/:source_id') && !/^\w+ \/v1\/((test|agent)\/sessions|ws\/test)\//.test(r))
 		expect(others).toEqual([])
 	})
 
