@@ -58,7 +58,10 @@ export function createContext(config: Readonly<Config>, opts: { clock?: Clock; l
 	const sources = new SourcesService(store.sources, secrets, clock, { maxSources: config.maxSources })
 	const destinations = new DestinationsService(store.destinations, secrets, clock, { maxDestinations: config.maxDestinations })
 	const connections = new ConnectionsService(store.connections, clock)
-	const live = new LiveHub(store.live, log, config.liveHeartbeatMs)
+	const live = new LiveHub(store.live, log, config.liveHeartbeatMs, async (keyId) => {
+		const key = await store.apiKeys.findById(keyId)
+		return key !== null && !key.revoked
+	})
 	const testSessions = new TestSessionsService(store.sessions, store.tenancy, clock, log, {
 		ttlSeconds: config.testSessionTtlSeconds, requestLimit: config.testSessionRequestLimit,
 		perIpPerHour: config.testSessionsPerIpHour, allowPrivateDestinations: config.allowPrivateDestinations

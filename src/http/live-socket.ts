@@ -16,7 +16,7 @@ const MAX_CONTROL_BYTES = 64 * 1024
 
 export interface LiveSocketData {
 	kind: 'live'
-	scope: { orgId: string; envId: string }
+	scope: { orgId: string; envId: string; principal: string | null }
 	/** `/v1/ws/test/:session_id`: the one channel the socket carries; it cannot subscribe to others. */
 	feed: { name: string; sourceId: string } | null
 	conn: LiveConnection | null
@@ -35,10 +35,10 @@ export async function upgradeLive(ctx: AppContext, request: Request, server: Ser
 		if (request.headers.get('upgrade')?.toLowerCase() !== 'websocket') throw new AppError(426, 'Expected a WebSocket upgrade', undefined, { upgrade: 'websocket' })
 		if (url.pathname === LIVE_PATH) {
 			const auth = await authenticateLive(ctx.keys, request, url)
-			data = { kind: 'live', scope: { orgId: auth.orgId, envId: auth.envId }, feed: null, conn: null }
+			data = { kind: 'live', scope: { orgId: auth.orgId, envId: auth.envId, principal: auth.keyId }, feed: null, conn: null }
 		} else {
 			const feed = await ctx.testSessions.feed(url.pathname.slice(TEST_FEED_PREFIX.length))
-			data = { kind: 'live', scope: { orgId: feed.orgId, envId: feed.envId }, feed: { name: feed.sessionId, sourceId: feed.sourceId }, conn: null }
+			data = { kind: 'live', scope: { orgId: feed.orgId, envId: feed.envId, principal: null }, feed: { name: feed.sessionId, sourceId: feed.sourceId }, conn: null }
 		}
 	} catch (err) {
 		if (err instanceof AppError) return appErrorResponse(err, requestId)

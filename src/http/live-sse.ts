@@ -11,7 +11,7 @@ function render(frame: Frame): Uint8Array {
 }
 
 export interface SseOptions {
-	scope: { orgId: string; envId: string }
+	scope: { orgId: string; envId: string; principal: string | null }
 	channel: Channel
 	match: (row: EventRow) => boolean
 	since: string | undefined

@@ -29,6 +29,8 @@ interface Subscription {
 export interface LiveConnection {
 	readonly orgId: string
 	readonly envId: string
+	/** The credential the stream was opened with (an API key id); rechecked while the stream lives. */
+	readonly principal: string | null
 	readonly subs: Map<string, Subscription>
 	closed: boolean
 	sink: LiveSink
@@ -59,7 +61,9 @@ export class LiveHub {
 	constructor(
 		private readonly repo: LiveRepo,
 		private readonly log: Logger,
-		readonly heartbeatMs: number
+		readonly heartbeatMs: number,
+		/** False once a principal may no longer read (key revoked or deleted): its streams close with 4401. */
+		private readonly stillValid: (principal: string) => Promise<boolean> = async () => true
 	) {}
 
 	get connectionCount(): number {
@@ -79,8 +83,8 @@ export class LiveHub {
 		for (const set of this.#byEnv.values()) for (const conn of set) this.#drop(conn, 1001, 'server is shutting down')
 	}
 
-	connect(scope: { orgId: string; envId: string }, sink: LiveSink): LiveConnection {
-		const conn: LiveConnection = { orgId: scope.orgId, envId: scope.envId, subs: new Map(), closed: false, sink }
+	connect(scope: { orgId: string; envId: string; principal?: string | null }, sink: LiveSink): LiveConnection {
+		const conn: LiveConnection = { orgId: scope.orgId, envId: scope.envId, principal: scope.principal ?? null, subs: new Map(), closed: false, sink }
 		let set = this.#byEnv.get(scope.envId)
 		if (!set) this.#byEnv.set(scope.envId, (set = new Set()))
 		set.add(conn)
@@ -201,6 +205,24 @@ export class LiveHub {
 	#heartbeat(): void {
 		const frame: Frame = { type: 'heartbeat', text: JSON.stringify({ type: 'heartbeat', ts: new Date().toISOString() }) }
 		for (const set of this.#byEnv.values()) for (const conn of set) this.#deliver(conn, frame)
+		void this.#recheck()
+	}
+
+	/** A stream outlives its upgrade: each heartbeat asks again whether its key is still good (one indexed read per key). */
+	async #recheck(): Promise<void> {
+		const byPrincipal = new Map<string, LiveConnection[]>()
+		for (const set of this.#byEnv.values()) {
+			for (const conn of set) if (conn.principal) byPrincipal.set(conn.principal, [...(byPrincipal.get(conn.principal) ?? []), conn])
+		}
+		for (const [principal, conns] of byPrincipal) {
+			try {
+				if (await this.stillValid(principal)) continue
+			} catch (err) {
+				this.log.error('live credential recheck failed', { error: err instanceof Error ? err.message : String(err) })
+				continue
+			}
+			for (const conn of conns) this.#drop(conn, 4401, 'API key revoked')
+		}
 	}
 
 	#deliver(conn: LiveConnection, frame: Frame): void {

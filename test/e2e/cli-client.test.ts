@@ -188,6 +188,16 @@ describe('listen --forward-to', () => {
 		expect(await l.proc.exited).toBe(0)
 	}, 60000)
 
+	it('exits 1 when its key is revoked while listening', async () => {
+		const made = await run([...SOURCE_CLI, '--create-admin-key', '--name', 'revoke-me', '--data-dir', dir])
+		const id = /Created API key (ak_[0-9a-f]+)/.exec(made.stdout)?.[1] ?? ''
+		const l = startListen([], { HOOKSTREAM_API_KEY: made.stdout.trim().split('\n').at(-1) ?? '', HOOKSTREAM_URL: server.url })
+		await until(() => l.lines.err.some((x) => x.includes('Ready!')), 'Ready!')
+		expect((await run([...SOURCE_CLI, 'keys', 'revoke', id, '--data-dir', dir])).code).toBe(0)
+		expect(await l.proc.exited).toBe(1)
+		expect(l.lines.err.join('\n')).toContain('revoked')
+	}, 30000)
+
 	it('exits non-zero with a clear message on a bad key', async () => {
 		const l = startListen([], { HOOKSTREAM_API_KEY: `hs_live_${'2'.repeat(64)}`, HOOKSTREAM_URL: server.url })
 		expect(await l.proc.exited).toBe(1)

@@ -51,6 +51,20 @@ describe('/v1/ws authentication', () => {
 	})
 })
 
+describe('/v1/ws revocation', () => {
+	it('closes open streams with 4401 once their key is revoked', async () => {
+		const made = await h.server.ctx.keys.createKey('short-lived')
+		const c = await open(made.key)
+		await c.subscribe('events')
+		const other = await open()
+		await h.server.ctx.keys.revoke(made.id)
+		expect(await c.closed).toBe(4401)
+		other.send({ type: 'ping' })
+		await other.until((ms) => ms.some((m) => m.type === 'pong'))
+		other.close()
+	})
+})
+
 describe('/v1/ws channels', () => {
 	it('delivers only subscribed channels, with exact bodies, until unsubscribed', async () => {
 		const c = await open()

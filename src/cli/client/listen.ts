@@ -103,7 +103,14 @@ export class Listener {
 			this.#onMessage(msg)
 		}
 		ws.onclose = (e) => {
-			if (generation === this.#generation) void this.#lost(`disconnected (code ${e.code})`, welcomed)
+			if (generation !== this.#generation) return
+			if (e.code === 4401) {
+				// Revoked while listening: reconnecting cannot help.
+				this.#drop()
+				this.out.error('the API key was revoked: run `hookstream login` with a valid key')
+				return this.#finish(1)
+			}
+			void this.#lost(`disconnected (code ${e.code})`, welcomed)
 		}
 	}
 

@@ -49,7 +49,7 @@ export function streamRoutes(ctx: AppContext) {
 		if (since === null) throw new ValidationFailed('/since', 'must be an event id (evt_…); so must Last-Event-ID', 'query')
 		const channel = { name: sourceId ? `events:${sourceId}` : 'events', kind: 'events' as const, scope: sourceId }
 		return sseResponse(ctx.live, {
-			scope: { orgId: auth.orgId, envId: auth.envId }, channel, match: matcher(query, sourceId), since,
+			scope: { orgId: auth.orgId, envId: auth.envId, principal: auth.keyId }, channel, match: matcher(query, sourceId), since,
 			signal: request.signal, maxBufferedBytes: ctx.config.liveMaxBufferedBytes
 		})
 	}, {
