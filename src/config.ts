@@ -42,7 +42,7 @@ export const OPTIONS = {
 	testSessionTtlSeconds: { flag: 'test-session-ttl-seconds', kind: 'int', default: 1209600, min: 1, max: 31536000, help: 'Lifetime of a test session (ingest answers 410 after it)' },
 	testSessionRequestLimit: { flag: 'test-session-request-limit', kind: 'int', default: 2000, min: 1, max: 10000000, help: 'Requests a test session accepts (429 after them)' },
 	testSessionsPerIpHour: { flag: 'test-sessions-per-ip-hour', kind: 'int', default: 10, min: 1, max: 100000, help: 'Test sessions one client address may create per hour' },
-	liveMaxBufferedBytes: { flag: 'live-max-buffered-bytes', kind: 'int', default: 4194304, min: 65536, max: 268435456, help: 'A live client with more than this many bytes unsent is disconnected (it resumes with since)' }
+	liveMaxBufferedBytes: { flag: 'live-max-buffered-bytes', kind: 'int', default: 4194304, min: 65536, max: 268435456, help: 'A live client with more than this many bytes still unsent at a heartbeat (or 8 times as many at any time) is disconnected; it resumes with since' }
 } as const satisfies Record<string, OptionSpec>
 
 export type OptionName = keyof typeof OPTIONS

@@ -2,7 +2,7 @@ import type { Server, ServerWebSocket } from 'bun'
 import type { AppContext } from '../context'
 import { AppError } from '../lib/errors'
 import { asId } from '../lib/ids'
-import { type LiveConnection, SubscribeError } from '../live/hub'
+import { HARD_LIMIT_FACTOR, type LiveConnection, SubscribeError } from '../live/hub'
 import { parseChannel } from '../live/model'
 import { appErrorResponse } from './errors'
 import { authenticateLive } from './live-auth'
@@ -53,9 +53,10 @@ type LiveSocket = ServerWebSocket<LiveSocketData>
 function sinkOf(ws: LiveSocket, maxBuffered: number) {
 	return {
 		send(frame: { text: string }): boolean {
-			// 0: dropped by Bun; a buffer over the limit: the client stopped reading. Either way it must go.
-			return ws.send(frame.text) !== 0 && ws.getBufferedAmount() <= maxBuffered
+			// 0: dropped by Bun; a buffer over the hard cap: the client stopped reading. Either way it must go.
+			return ws.send(frame.text) !== 0 && ws.getBufferedAmount() <= maxBuffered * HARD_LIMIT_FACTOR
 		},
+		behind: () => ws.getBufferedAmount() > maxBuffered,
 		close(code: number, reason: string) {
 			// A slow client's buffer would hold a polite close frame back: cut it off and free the memory.
 			if (code === 1013) ws.terminate()
@@ -146,6 +147,8 @@ export function withLiveSockets<D extends object, T extends Handler<D> & { close
 	const isLive = (ws: Any): ws is LiveSocket => (ws.data as { kind?: string }).kind === 'live'
 	return {
 		maxPayloadLength: ingest.maxPayloadLength,
+		// Bun's own per-socket cap (16 MiB by default) must sit above the hub's hard cap, or it drops frames first.
+		backpressureLimit: ctx.config.liveMaxBufferedBytes * HARD_LIMIT_FACTOR * 2,
 		open: (ws: Any) => (isLive(ws) ? live.open(ws) : ingest.open(ws as ServerWebSocket<D>)),
 		close: (ws: Any) => (isLive(ws) ? live.close(ws) : ingest.close(ws as ServerWebSocket<D>)),
 		message: async (ws: Any, m: string | Buffer): Promise<void> => {

@@ -1,5 +1,5 @@
 import type { EventRow } from '../events/repo'
-import type { Frame, LiveHub } from '../live/hub'
+import { type Frame, HARD_LIMIT_FACTOR, type LiveHub } from '../live/hub'
 import type { Channel } from '../live/model'
 
 const encoder = new TextEncoder()
@@ -22,8 +22,9 @@ export interface SseOptions {
 /**
  * `text/event-stream` over the same hub as /v1/ws: one subscription, replay after
  * `since` (Last-Event-ID), then live events and heartbeats. The stream's queue is
- * measured in bytes; a reader that falls more than `maxBufferedBytes` behind is cut
- * off (it resumes with Last-Event-ID) instead of growing the server's memory.
+ * measured in bytes; a reader still more than `maxBufferedBytes` behind at a heartbeat,
+ * or ever past the hard cap, is cut off (it resumes with Last-Event-ID) instead of
+ * growing the server's memory.
  */
 export function sseResponse(hub: LiveHub, opts: SseOptions): Response {
 	let conn: ReturnType<LiveHub['connect']> | null = null
@@ -33,8 +34,10 @@ export function sseResponse(hub: LiveHub, opts: SseOptions): Response {
 				const sink = {
 					send(frame: Frame): boolean {
 						controller.enqueue(render(frame))
-						return (controller.desiredSize ?? 0) >= 0
+						// The queue's high-water mark is the soft limit, so desiredSize = soft − queued bytes.
+						return (controller.desiredSize ?? 0) >= -opts.maxBufferedBytes * (HARD_LIMIT_FACTOR - 1)
 					},
+					behind: () => (controller.desiredSize ?? 0) < 0,
 					close() {
 						try {
 							controller.close()

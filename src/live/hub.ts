@@ -12,12 +12,22 @@ export interface Frame {
 	text: string
 }
 
-/** A connected client as the hub sees it: WebSocket or SSE. */
+/**
+ * A connected client as the hub sees it: WebSocket or SSE. Two limits, because a
+ * commit batch fans out in one synchronous burst that even a fast reader cannot
+ * drain at once: a hard cap checked on every send, and at each heartbeat a soft
+ * one the client must have drained below in the meantime.
+ */
 export interface LiveSink {
-	/** Queues a frame; false when the client has fallen too far behind (the hub then drops it). */
+	/** Queues a frame; false when the queue passed the hard cap (the hub then drops the client). */
 	send(frame: Frame): boolean
+	/** True when more than the soft limit still waits: the client is not keeping up. */
+	behind(): boolean
 	close(code: number, reason: string): void
 }
+
+/** The hard cap is this many times the soft limit (--live-max-buffered-bytes). */
+export const HARD_LIMIT_FACTOR = 8
 
 interface Subscription {
 	channel: Channel
@@ -204,7 +214,12 @@ export class LiveHub {
 
 	#heartbeat(): void {
 		const frame: Frame = { type: 'heartbeat', text: JSON.stringify({ type: 'heartbeat', ts: new Date().toISOString() }) }
-		for (const set of this.#byEnv.values()) for (const conn of set) this.#deliver(conn, frame)
+		for (const set of this.#byEnv.values()) {
+			for (const conn of set) {
+				if (conn.sink.behind()) this.#drop(conn, 1013, 'client too slow: reconnect and resume with since')
+				else this.#deliver(conn, frame)
+			}
+		}
 		void this.#recheck()
 	}
 

@@ -1,4 +1,5 @@
 import { afterAll, beforeAll, describe, expect, it } from 'bun:test'
+import { connect } from 'node:net'
 import { type Harness, startHarness } from './harness'
 
 let h: Harness
@@ -91,4 +92,43 @@ describe('GET /v1/events/stream', () => {
 		expect(r.ids()).toEqual([...missed, live])
 		controller.abort()
 	})
+})
+
+describe('GET /v1/events/stream backpressure', () => {
+	it('keeps a reader that drains a burst larger than the soft limit', async () => {
+		const hb = await startHarness({ 'live-max-buffered-bytes': '65536', 'live-heartbeat-ms': '50' })
+		const src = (await hb.api<{ source: { id: string } }>('POST', '/v1/sources', { name: 's', slug: 'burst-sse' })).body.source.id
+		const controller = new AbortController()
+		const r = reader(await fetch(`${hb.url}/v1/events/stream`, { headers: { 'x-api-key': hb.key }, signal: controller.signal }))
+		await r.until(() => r.events.some((e) => e.event === 'welcome'))
+		const big = JSON.stringify({ pad: 'y'.repeat(50_000) })
+		await Promise.all(Array.from({ length: 8 }, () => hb.send(src, big)))
+		await r.until(() => r.ids().length === 8 && r.events.filter((e) => e.event === 'heartbeat').length >= 3)
+		expect(hb.server.ctx.live.connectionCount).toBe(1)
+		controller.abort()
+		await hb.close()
+	})
+
+	it('ends the stream of a reader that stops reading', async () => {
+		const hb = await startHarness({ 'live-max-buffered-bytes': '65536' })
+		const src = (await hb.api<{ source: { id: string } }>('POST', '/v1/sources', { name: 's', slug: 'slow-sse' })).body.source.id
+		const socket = connect(hb.server.port, '127.0.0.1')
+		await new Promise<void>((resolve) => socket.once('connect', () => resolve()))
+		socket.write(`GET /v1/events/stream HTTP/1.1\r\nHost: 127.0.0.1\r\nX-API-Key: ${hb.key}\r\n\r\n`)
+		const head = await new Promise<string>((resolve) => socket.once('data', (d) => resolve(String(d))))
+		expect(head).toStartWith('HTTP/1.1 200')
+		await hb.until(async () => (hb.server.ctx.live.connectionCount === 1 ? true : undefined))
+		socket.pause()
+		const big = JSON.stringify({ pad: 'x'.repeat(60_000) })
+		let sent = 0
+		while (hb.server.ctx.live.connectionCount > 0 && sent < 2000) {
+			await Promise.all(Array.from({ length: 20 }, () => hb.send(src, big)))
+			sent += 20
+		}
+		expect(hb.server.ctx.live.connectionCount).toBe(0)
+		expect(sent).toBeGreaterThan(0)
+		expect(sent).toBeLessThan(2000)
+		socket.destroy()
+		await hb.close()
+	}, 60000)
 })

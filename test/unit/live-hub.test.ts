@@ -31,7 +31,7 @@ function slowRepo(all: StoredEvent[]) {
 
 function sink() {
 	const frames: Frame[] = []
-	return { frames, send: (f: Frame) => (frames.push(f), true), close: () => {}, ids: () => frames.filter((f) => f.type === 'event').map((f) => f.id) }
+	return { frames, send: (f: Frame) => (frames.push(f), true), behind: () => false, close: () => {}, ids: () => frames.filter((f) => f.type === 'event').map((f) => f.id) }
 }
 
 describe('LiveHub resume seam', () => {
@@ -57,7 +57,7 @@ describe('LiveHub resume seam', () => {
 	it('drops a client whose sink refuses a frame and stops fanning out to it', () => {
 		const hub = new LiveHub(slowRepo([]).repo, silentLogger, 1000)
 		let closed: number | null = null
-		const conn = hub.connect({ orgId: 'org_1', envId: 'env_1' }, { send: () => false, close: (code) => (closed = code) })
+		const conn = hub.connect({ orgId: 'org_1', envId: 'env_1' }, { send: () => false, behind: () => false, close: (code) => (closed = code) })
 		void hub.subscribe(conn, parseChannel('events') as never, { ack: false })
 		hub.eventsCommitted([stored()])
 		expect(closed === 1013).toBe(true)
@@ -71,5 +71,25 @@ describe('LiveHub resume seam', () => {
 		void hub.subscribe(conn, parseChannel('events') as never, { ack: false })
 		hub.eventsCommitted([stored(undefined, 'env_2')])
 		expect(a.frames).toEqual([])
+	})
+
+	it('drops a client still behind at a heartbeat, and keeps one that caught up', async () => {
+		const hub = new LiveHub(slowRepo([]).repo, silentLogger, 20)
+		let lagging = true
+		const closed: number[] = []
+		hub.connect({ orgId: 'org_1', envId: 'env_1' }, { send: () => true, behind: () => lagging, close: (code) => closed.push(code) })
+		const ok = sink()
+		hub.connect({ orgId: 'org_1', envId: 'env_1' }, ok)
+		hub.start()
+		try {
+			for (let i = 0; i < 100 && closed.length === 0; i++) await Bun.sleep(10)
+			expect(closed).toEqual([1013])
+			expect(hub.connectionCount).toBe(1)
+			lagging = false
+			for (let i = 0; i < 100 && ok.frames.length < 2; i++) await Bun.sleep(10)
+			expect(ok.frames.filter((f) => f.type === 'heartbeat').length).toBeGreaterThanOrEqual(2)
+		} finally {
+			hub.stop()
+		}
 	})
 })
