@@ -34,6 +34,12 @@ interface Subscription {
 	match: (row: EventRow) => boolean
 	/** Live events held back while the subscription replays from its `since`; null once live. */
 	pending: { id: string; frame: Frame }[] | null
+	/**
+	 * Ids the replay sent, kept until the next heartbeat: with a database whose commit
+	 * and publish are not in one event-loop turn, a replay can read a row whose live
+	 * copy arrives after the replay ended. That copy is skipped, not sent twice.
+	 */
+	replayed: Set<string> | null
 }
 
 export interface LiveConnection {
@@ -125,7 +131,7 @@ export class LiveHub {
 			throw new SubscribeError('too_many_subscriptions', `At most ${MAX_SUBSCRIPTIONS} subscriptions per connection`)
 		}
 		const since = channel.kind === 'events' ? opts.since : undefined
-		const sub: Subscription = { channel, match: opts.match ?? matchOf(channel), pending: since ? [] : null }
+		const sub: Subscription = { channel, match: opts.match ?? matchOf(channel), pending: since ? [] : null, replayed: null }
 		conn.subs.set(channel.name, sub)
 		let replayed = 0
 		let resumeSince: string | null = null
@@ -141,6 +147,7 @@ export class LiveHub {
 			sub.pending = null
 			if (opts.ack !== false) this.send(conn, { type: 'subscribed', channel: channel.name, replayed, at: new Date().toISOString() })
 			for (const p of pending) if (!sent.has(p.id)) this.#deliver(conn, p.frame)
+			sub.replayed = sent.size > 0 ? sent : null
 			return
 		}
 		if (opts.ack !== false) this.send(conn, { type: 'subscribed', channel: channel.name, replayed, at: new Date().toISOString() })
@@ -179,7 +186,7 @@ export class LiveHub {
 		const frames = new Map<string, Frame>()
 		for (const conn of conns) {
 			for (const sub of conn.subs.values()) {
-				if (sub.channel.kind !== 'events' || !sub.match(row)) continue
+				if (sub.channel.kind !== 'events' || !sub.match(row) || sub.replayed?.has(row.id)) continue
 				data ??= eventData(row, body)
 				let frame = frames.get(sub.channel.name)
 				if (!frame) frames.set(sub.channel.name, (frame = eventFrame(sub.channel.name, row, data)))
@@ -218,6 +225,7 @@ export class LiveHub {
 			for (const conn of set) {
 				if (conn.sink.behind()) this.#drop(conn, 1013, 'client too slow: reconnect and resume with since')
 				else this.#deliver(conn, frame)
+				for (const sub of conn.subs.values()) sub.replayed = null
 			}
 		}
 		void this.#recheck()

@@ -54,6 +54,21 @@ describe('LiveHub resume seam', () => {
 		expect(s.frames.map((f) => f.type)).toEqual(['event', 'event', 'subscribed', 'event'])
 	})
 
+	it('skips the late live copy of an event the replay already sent', async () => {
+		const events = [stored(), stored()]
+		const { repo, release } = slowRepo(events)
+		release()
+		const hub = new LiveHub(repo, silentLogger, 1000)
+		const s = sink()
+		const conn = hub.connect({ orgId: 'org_1', envId: 'env_1' }, s)
+		await hub.subscribe(conn, parseChannel('events') as never, { since: events[0]?.row.id })
+		// Committed before the replay read it, published after the replay ended (async database).
+		hub.eventsCommitted([events[1] as StoredEvent])
+		const next = stored()
+		hub.eventsCommitted([next])
+		expect(s.ids()).toEqual([events[1]?.row.id, next.row.id])
+	})
+
 	it('drops a client whose sink refuses a frame and stops fanning out to it', () => {
 		const hub = new LiveHub(slowRepo([]).repo, silentLogger, 1000)
 		let closed: number | null = null
