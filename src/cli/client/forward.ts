@@ -41,7 +41,9 @@ export type ForwardResult = { url: string; status: number; latencyMs: number; er
 export async function forwardEvent(target: URL, ev: EventData, timeoutMs = 30_000): Promise<ForwardResult> {
 	const url = forwardUrl(target, ev)
 	const headers = new Headers()
-	for (const [name, value] of Object.entries(ev.headers)) if (!HOP_BY_HOP.has(name.toLowerCase())) headers.append(name, value)
+	// Headers the sender's Connection header names are hop-by-hop too (RFC 9110 §7.6.1).
+	const named = new Set((ev.headers.connection ?? '').split(',').map((h) => h.trim().toLowerCase()).filter(Boolean))
+	for (const [name, value] of Object.entries(ev.headers)) if (!HOP_BY_HOP.has(name.toLowerCase()) && !named.has(name.toLowerCase())) headers.append(name, value)
 	headers.set('x-hookstream-event-id', ev.id)
 	const method = ev.method === 'WEBSOCKET' ? 'POST' : ev.method
 	const started = performance.now()

@@ -57,6 +57,8 @@ export class Listener {
 	#stopping = false
 	#ws: WebSocket | null = null
 	#watchdog: Timer | null = null
+	/** Our half of the heartbeat: the server (and any proxy between) sees a live client too. */
+	#pinger: Timer | null = null
 	#queue: Promise<void> = Promise.resolve()
 	#finish: (code: number) => void = () => {}
 	readonly #slugs: Map<string, string>
@@ -130,6 +132,8 @@ export class Listener {
 	#drop(): void {
 		this.#generation++
 		if (this.#watchdog) clearTimeout(this.#watchdog)
+		if (this.#pinger) clearInterval(this.#pinger)
+		this.#pinger = null
 		try {
 			this.#ws?.close()
 		} catch {}
@@ -166,6 +170,8 @@ export class Listener {
 		switch (msg.type) {
 			case 'welcome':
 				this.#failures = 0
+				if (this.#pinger) clearInterval(this.#pinger)
+				this.#pinger = setInterval(() => this.#send({ type: 'ping' }), this.#heartbeatMs)
 				for (const channel of this.channels) this.#send({ type: 'subscribe', channel, ...((this.#lastSeen ?? this.#floor) ? { since: this.#lastSeen ?? this.#floor } : {}) })
 				return
 			case 'subscribed':
