@@ -53,7 +53,7 @@ describe('login, whoami, logout', () => {
 		expect(existsSync(path)).toBe(false)
 		const after = await cli(['whoami'])
 		expect(after.code).toBe(1)
-		expect(after.stderr).toContain('Not logged in')
+		expect(after.stderr).toBe('hookstream: Not logged in: run `hookstream login` or set HOOKSTREAM_API_KEY\n')
 	})
 
 	it('reports a server without device login instead of hanging', async () => {
@@ -64,6 +64,31 @@ describe('login, whoami, logout', () => {
 })
 
 describe('CRUD commands', () => {
+	it('wires a destination and a connection from flags, and reads events', async () => {
+		const env = { HOOKSTREAM_API_KEY: key, HOOKSTREAM_URL: server.url }
+		const made = async (args: string[]) => {
+			const r = await cli([...args, '--json'], env)
+			expect(r.code).toBe(0)
+			return JSON.parse(r.stdout) as Record<string, { id: string }>
+		}
+		const src = (await made(['sources', 'create', '--name', 'Ev', '--slug', 'ev-src'])).source?.id as string
+		const dst = (await made(['destinations', 'create', '--name', 'D', '--slug', 'ev-dst', '--url', 'https://example.com/hook', '--data', '{"retry_max_attempts":1}'])).destination?.id as string
+		const conn = (await made(['connections', 'create', '--name', 'C', '--source', src, '--destination', dst])).connection
+		expect(conn?.id).toMatch(/^conn_/)
+		const evt = ((await (await fetch(`${server.url}/v1/ingest/${src}`, { method: 'POST', body: '{"x":1}' })).json()) as { event_id: string }).event_id
+		const list = await cli(['events', 'list', '--source', src], env)
+		expect(list.code).toBe(0)
+		expect(list.stdout).toContain(evt)
+		expect((await cli(['events', 'get', evt], env)).stdout).toMatch(/body\s+\{"x":1\}/)
+		expect((await cli(['events', 'retry', evt], env)).code).toBe(0)
+		const bad = await cli(['destinations', 'create', '--data', '[1]'], env)
+		expect(bad.code).toBe(2)
+		expect(bad.stderr).toContain('--data must be a JSON object')
+		const unknown = await cli(['listen', 'no-such-source'], env)
+		expect(unknown.code).toBe(1)
+		expect(unknown.stderr).toContain("No source 'no-such-source'")
+	})
+
 	it('create, list, get and delete a source; errors print the server message', async () => {
 		const env = { HOOKSTREAM_API_KEY: key, HOOKSTREAM_URL: server.url }
 		const made = await cli(['sources', 'create', '--name', 'CLI', '--slug', 'cli-src', '--json'], env)

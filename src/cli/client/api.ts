@@ -17,11 +17,12 @@ export class Api {
 	}
 
 	async request<T = Record<string, unknown>>(method: string, path: string, body?: unknown): Promise<T> {
+		const key = this.key // "not logged in" is not a network error
 		let res: Response
 		try {
 			res = await fetch(`${this.creds.baseUrl}${path}`, {
 				method,
-				headers: { authorization: `Bearer ${this.key}`, ...(body === undefined ? {} : { 'content-type': 'application/json' }) },
+				headers: { authorization: `Bearer ${key}`, ...(body === undefined ? {} : { 'content-type': 'application/json' }) },
 				body: body === undefined ? undefined : JSON.stringify(body),
 				redirect: 'manual',
 				signal: AbortSignal.timeout(30_000)
