@@ -162,8 +162,9 @@ describe('bare 32-hex path ids', () => {
 		// Ingest's bare id is exercised in the sources test (it is served before Elysia, see src/http/ingest.ts).
 		// Accounts routes: API key ids are ak_ + 16 hex, member and invitation ids are Better Auth's (no bare form);
 		// environments need a session to write and have their bare-id test in test/http/accounts/environments.test.ts.
-		const accounts = /^\w+ \/v1\/(auth\/api-keys|members|invitations|environments)\//
-		const others = all.filter((r) => !exercised.has(r) && !r.includes('/v1/ingest/:source_id') && !accounts.test(r))
+		// Test session ids are bare 32 hex by definition (test/e2e/test-sessions.test.ts uses nothing else).
+		const excluded = /^\w+ \/v1\/(auth\/api-keys|members|invitations|environments|(test|agent)\/sessions|ws\/test)\//
+		const others = all.filter((r) => !exercised.has(r) && !r.includes('/v1/ingest/:source_id') && !excluded.test(r))
 		expect(others).toEqual([])
 	})
 
