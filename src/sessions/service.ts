@@ -1,5 +1,5 @@
 import type { AuthContext } from '../auth/service'
-import { assertPublicUrl, SsrfBlocked } from '../delivery/ssrf'
+import { defaultGuard, type OutboundGuard, pinUrl, SsrfBlocked } from '../delivery/ssrf'
 import type { EventRow } from '../events/repo'
 import type { Clock } from '../lib/clock'
 import { AppError, BadRequest, Gone, NotFound } from '../lib/errors'
@@ -39,6 +39,7 @@ export class TestSessionsService {
 	readonly #responses = new Map<string, CustomResponse>()
 	readonly #forwards = new Map<string, string>()
 	readonly #limiter: IpWindowLimiter
+	readonly #guard: OutboundGuard
 	readonly #listeners: ((sourceId: string) => void)[] = []
 	#timer: Timer | null = null
 
@@ -50,6 +51,7 @@ export class TestSessionsService {
 		private readonly opts: TestSessionOptions
 	) {
 		this.#limiter = new IpWindowLimiter(opts.perIpPerHour, 3_600_000)
+		this.#guard = defaultGuard(opts.allowPrivateDestinations)
 	}
 
 	/** Told when a session's source changes identity or goes away (caches hold compiled sources). */
@@ -147,7 +149,7 @@ export class TestSessionsService {
 		}
 		if (url.protocol !== 'http:' && url.protocol !== 'https:') throw new BadRequest("Invalid body: 'url' must be an http(s) URL", [{ path: '/url', message: 'must be an http(s) URL' }])
 		try {
-			await assertPublicUrl(url, this.opts.allowPrivateDestinations)
+			await pinUrl(url, this.#guard)
 		} catch (err) {
 			if (err instanceof SsrfBlocked) throw new BadRequest(`Invalid body: 'url' ${err.message}`, [{ path: '/url', message: err.message }])
 			throw new BadRequest(`Invalid body: 'url' host does not resolve`, [{ path: '/url', message: 'host does not resolve' }])
@@ -198,7 +200,7 @@ export class TestSessionsService {
 		if (this.#forwards.size === 0) return
 		for (const p of batch) {
 			const url = this.#forwards.get(p.row.source_id)
-			if (url) void relay(url, p.row, p.body, this.opts.allowPrivateDestinations, this.log)
+			if (url) void relay(url, p.row, p.body, this.#guard, this.log)
 		}
 	}
 
