@@ -10,6 +10,7 @@ let home: string
 let server: Running
 let key: string
 let port: number
+let owner: { email: string; password: string }
 
 const serverArgs = (p: number) => [...SOURCE_CLI, 'serve', '--port', String(p), '--host', '127.0.0.1', '--data-dir', dir, '--no-access-log', '--live-heartbeat-ms', '200']
 const cli = (args: string[], env: Record<string, string> = {}) => run([...SOURCE_CLI, ...args], { HOME: home, HOOKSTREAM_API_KEY: '', HOOKSTREAM_URL: '', ...env })
@@ -18,6 +19,9 @@ beforeAll(async () => {
 	dir = tempDir()
 	home = tempDir('hookstream-home-')
 	key = (await run([...SOURCE_CLI, '--create-admin-key', '--data-dir', dir])).stdout.trim().split('\n').at(-1) ?? ''
+	// No password on stdin: one is generated and printed on the last line.
+	const made = await run([...SOURCE_CLI, '--create-admin-user', '--email', 'owner@example.com', '--data-dir', dir])
+	owner = { email: 'owner@example.com', password: made.stdout.trim().split('\n').at(-1) ?? '' }
 	server = await startProcess(serverArgs(0))
 	port = Number(new URL(server.url).port)
 })
@@ -44,7 +48,11 @@ describe('login, whoami, logout', () => {
 		expect(JSON.parse(readFileSync(path, 'utf8'))).toEqual({ api_key: key, base_url: server.url })
 		const who = await cli(['whoami', '--json'])
 		expect(who.code).toBe(0)
-		expect(JSON.parse(who.stdout)).toMatchObject({ base_url: server.url, key_from: 'config file', org_id: expect.stringMatching(/^org_/), env_id: expect.stringMatching(/^env_/) })
+		expect(JSON.parse(who.stdout)).toMatchObject({
+			base_url: server.url, key_from: 'config file', key: `${key.slice(0, 12)}…`, user: null, role: 'member',
+			organization: { id: expect.stringMatching(/^org_/) }, environment: { id: expect.stringMatching(/^env_/), slug: 'production' }, api_key: { id: expect.stringMatching(/^ak_/) }
+		})
+		expect((await cli(['whoami'])).stdout).toMatch(/Environment\s+Production \(production, env_\w+\)\nRole\s+member/)
 		// The environment beats the file, the flag beats the environment.
 		expect(JSON.parse((await cli(['whoami', '--json'], { HOOKSTREAM_API_KEY: key })).stdout).key_from).toBe('environment')
 		const flagged = await cli(['whoami', '--api-key', `hs_live_${'1'.repeat(64)}`], { HOOKSTREAM_API_KEY: key })
@@ -56,10 +64,47 @@ describe('login, whoami, logout', () => {
 		expect(after.stderr).toBe('hookstream: Not logged in: run `hookstream login` or set HOOKSTREAM_API_KEY\n')
 	})
 
+	it('device flow: prints the code, a signed-in member approves it, the issued key is saved (0600) and works', async () => {
+		const login = spawnCli(['login', '--base-url', server.url, '--no-browser'], { HOOKSTREAM_API_KEY: '', HOOKSTREAM_URL: '' })
+		await until(() => /code: [A-Z2-9]{4}-[A-Z2-9]{4}/.test(login.lines.err.join('\n')), 'the user code')
+		const userCode = /code: ([A-Z2-9]{4}-[A-Z2-9]{4})/.exec(login.lines.err.join('\n'))?.[1] as string
+		expect(login.lines.err.join('\n')).toContain(`POST /v1/auth/device/approve {"user_code":"${userCode}"}`)
+
+		const cookie = await signIn(owner.email, owner.password)
+		const approve = (headers: Record<string, string>) =>
+			fetch(`${server.url}/v1/auth/device/approve`, { method: 'POST', headers: { 'content-type': 'application/json', ...headers }, body: JSON.stringify({ user_code: userCode }) })
+		// A cookie write from a foreign page is refused; an API key cannot approve.
+		expect((await approve({ cookie, origin: 'https://evil.example' })).status).toBe(403)
+		expect((await approve({ 'x-api-key': key })).status).toBe(403)
+		expect((await approve({ cookie, origin: server.url })).status).toBe(200)
+
+		expect(await login.proc.exited).toBe(0)
+		expect(login.lines.err.join('\n')).toContain('Logged in as hs_live_')
+		const path = join(home, '.config/hookstream/config.json')
+		expect(statSync(path).mode & 0o777).toBe(0o600)
+		const saved = JSON.parse(readFileSync(path, 'utf8')) as { api_key: string; base_url: string }
+		expect(saved).toEqual({ api_key: expect.stringMatching(/^hs_live_[0-9a-f]{64}$/), base_url: server.url })
+		expect(saved.api_key).not.toBe(key)
+		// The key acts for the approver's environment, as a member (keys never act as owner).
+		const sessionEnv = ((await (await fetch(`${server.url}/v1/me`, { headers: { cookie } })).json()) as { environment: { id: string } }).environment.id
+		const who = await cli(['whoami', '--json'])
+		expect(who.code).toBe(0)
+		expect(JSON.parse(who.stdout)).toMatchObject({ key_from: 'config file', role: 'member', user: null, environment: { id: sessionEnv } })
+		expect((await cli(['sources', 'list'])).code).toBe(0)
+		expect((await cli(['logout'])).code).toBe(0)
+	}, 30000)
+
 	it('reports a server without device login instead of hanging', async () => {
-		const r = await cli(['login', '--base-url', server.url, '--no-browser'])
-		expect(r.code).toBe(1)
-		expect(r.stderr).toContain('--api-key')
+		// Not a hookstream server (a wrong --base-url): every path is a 404.
+		const other = Bun.serve({ port: 0, hostname: '127.0.0.1', fetch: () => Response.json({ error: 'Not found' }, { status: 404 }) })
+		try {
+			const r = await cli(['login', '--base-url', `http://127.0.0.1:${other.port}`, '--no-browser'])
+			expect(r.code).toBe(1)
+			expect(r.stderr).toContain('offers no device login (HTTP 404)')
+			expect(r.stderr).toContain('--api-key')
+		} finally {
+			other.stop(true)
+		}
 	})
 })
 
@@ -108,6 +153,24 @@ describe('CRUD commands', () => {
 		expect((await cli(['sources', 'explode'], env)).code).toBe(2)
 		expect((await cli(['events', 'list', '--status', 'nope'], env)).code).toBe(1)
 	})
+
+	it('environments list works with a key; api-keys and environments create explain that they need a signed-in admin', async () => {
+		const env = { HOOKSTREAM_API_KEY: key, HOOKSTREAM_URL: server.url }
+		const list = await cli(['environments', 'list'], env)
+		expect(list.code).toBe(0)
+		expect(list.stdout).toMatch(/^ID\s+SLUG\s+NAME\s+CREATED_AT\nenv_\w+\s+production\s+Production/)
+		const create = await cli(['environments', 'create', '--name', 'Staging', '--slug', 'staging'], env)
+		expect(create.code).toBe(1)
+		expect(create.stderr).toContain('API keys cannot use it (403)')
+		expect(create.stderr).toContain('POST /v1/environments with a session cookie')
+		expect((await cli(['environments', 'list', '--json'], env)).stdout).not.toContain('staging')
+		for (const args of [['list'], ['create', '--name', 'k'], ['revoke', 'ak_0123456789abcdef']]) {
+			const r = await cli(['api-keys', ...args], env)
+			expect(r.code).toBe(1)
+			expect(r.stderr).toContain('(403)')
+			expect(r.stderr).toContain('`hookstream keys list|create|revoke --data-dir <dir>` on the server host')
+		}
+	})
 })
 
 interface Captured {
@@ -134,7 +197,20 @@ function rawReceiver() {
 
 /** Runs `hookstream listen …` and collects its output lines. */
 function startListen(args: string[], env: Record<string, string>) {
-	const proc: Subprocess<'ignore', 'pipe', 'pipe'> = Bun.spawn([...SOURCE_CLI, 'listen', ...args], { stdin: 'ignore', stdout: 'pipe', stderr: 'pipe', env: { ...process.env, HOME: home, ...env } })
+	return spawnCli(['listen', ...args], env)
+}
+
+/** Signs in over HTTP as a person; returns the session cookie's `name=value`. */
+async function signIn(email: string, password: string): Promise<string> {
+	const res = await fetch(`${server.url}/api/auth/sign-in/email`, { method: 'POST', headers: { 'content-type': 'application/json', origin: server.url }, body: JSON.stringify({ email, password }) })
+	expect(res.status).toBe(200)
+	const cookie = res.headers.getSetCookie().find((c) => c.startsWith('better-auth.session_token='))
+	return cookie?.split(';')[0] as string
+}
+
+/** Runs a long-lived CLI command and collects its output lines. */
+function spawnCli(args: string[], env: Record<string, string>) {
+	const proc: Subprocess<'ignore', 'pipe', 'pipe'> = Bun.spawn([...SOURCE_CLI, ...args], { stdin: 'ignore', stdout: 'pipe', stderr: 'pipe', env: { ...process.env, HOME: home, ...env } })
 	const lines = { out: [] as string[], err: [] as string[] }
 	const pump = async (stream: ReadableStream<Uint8Array>, into: string[]) => {
 		const decoder = new TextDecoder()

@@ -1,4 +1,4 @@
-import type { Api } from './api'
+import { type Api, ApiError } from './api'
 import { ClientError } from './config'
 import { type Output, table } from './output'
 
@@ -22,6 +22,8 @@ interface Resource {
 	/** Fields a create takes from flags (flag name → body field); `--data '<json>'` covers the rest. */
 	createFields: Record<string, string>
 	verbs: string[]
+	/** Said after a 403 to a key: these calls need a signed-in person, and the CLI only ever holds an API key. */
+	sessionHint?: string
 }
 
 const CRUD = ['list', 'get', 'create', 'delete']
@@ -31,8 +33,14 @@ export const RESOURCES: Record<string, Resource> = {
 	destinations: { path: '/v1/destinations', plural: 'destinations', singular: 'destination', columns: ['id', 'slug', 'name', 'type', 'url', 'status'], createFields: { name: 'name', slug: 'slug', url: 'url' }, verbs: CRUD },
 	connections: { path: '/v1/connections', plural: 'connections', singular: 'connection', columns: ['id', 'name', 'source_id', 'destination_id', 'status'], createFields: { name: 'name', source: 'source_id', destination: 'destination_id' }, verbs: CRUD },
 	events: { path: '/v1/events', plural: 'events', singular: 'event', columns: ['id', 'source_slug', 'method', 'status', 'payload_size', 'received_at'], createFields: {}, verbs: ['list', 'get', 'retry'] },
-	'api-keys': { path: '/v1/auth/api-keys', plural: 'api_keys', singular: 'api_key', columns: ['id', 'name', 'key_prefix', 'revoked', 'request_count', 'last_used_at'], createFields: { name: 'name' }, verbs: ['list', 'create', 'revoke'] },
-	environments: { path: '/v1/environments', plural: 'environments', singular: 'environment', columns: ['id', 'slug', 'name', 'created_at'], createFields: { name: 'name', slug: 'slug' }, verbs: ['list', 'create'] }
+	'api-keys': {
+		path: '/v1/auth/api-keys', plural: 'api_keys', singular: 'api_key', columns: ['id', 'name', 'key_prefix', 'revoked', 'request_count', 'last_used_at'], createFields: { name: 'name' }, verbs: ['list', 'create', 'revoke'],
+		sessionHint: 'API keys are managed by a signed-in owner or admin, never with an API key (the one `hookstream login` saves included): use /v1/auth/api-keys with a session cookie, or `hookstream keys list|create|revoke --data-dir <dir>` on the server host.'
+	},
+	environments: {
+		path: '/v1/environments', plural: 'environments', singular: 'environment', columns: ['id', 'slug', 'name', 'created_at'], createFields: { name: 'name', slug: 'slug' }, verbs: ['list', 'create'],
+		sessionHint: 'Any key may list environments; creating one needs a signed-in owner or admin: POST /v1/environments with a session cookie.'
+	}
 }
 
 function createBody(r: Resource, flags: CrudFlags): Record<string, unknown> {
@@ -70,6 +78,16 @@ function details(out: Output, item: Record<string, unknown>): void {
 /** `hookstream <resource> <verb> [id]`: a table (or `--json`) from the API; the server's error otherwise. */
 export async function crud(api: Api, resource: string, verb: string | undefined, id: string | undefined, flags: CrudFlags, out: Output): Promise<number> {
 	const r = RESOURCES[resource] as Resource
+	try {
+		return await run(api, r, resource, verb, id, flags, out)
+	} catch (err) {
+		// The server decides what a key may do (src/accounts/roles.ts); the CLI only explains its refusal.
+		if (err instanceof ApiError && err.status === 403 && r.sessionHint) throw new ApiError(403, `${err.message}\n${r.sessionHint}`)
+		throw err
+	}
+}
+
+async function run(api: Api, r: Resource, resource: string, verb: string | undefined, id: string | undefined, flags: CrudFlags, out: Output): Promise<number> {
 	if (!verb || !r.verbs.includes(verb)) throw new ClientError(`Usage: hookstream ${resource} ${r.verbs.join('|')}${r.verbs.some((v) => v !== 'list' && v !== 'create') ? ' [<id>]' : ''}`, 2)
 	const needsId = verb === 'get' || verb === 'delete' || verb === 'retry' || verb === 'revoke'
 	if (needsId && !id) throw new ClientError(`Usage: hookstream ${resource} ${verb} <id>`, 2)

@@ -36,8 +36,9 @@ server: --base-url > HOOKSTREAM_URL > config file > http://localhost:8080):
   hookstream listen [<source id|slug>…] [--forward-to <url>] [--format pretty|json] [--print-body]
   hookstream sources|destinations|connections list|get <id>|create|delete <id>  [--name --slug --template --url --source --destination --data '<json>']
   hookstream events list [--status <s>] [--source <id>] | get <id> | retry <id>
-  hookstream api-keys list|create --name <n>|revoke <id>
-  hookstream environments list|create --name <n> --slug <s>
+  hookstream environments list
+  (api-keys list|create|revoke and environments create need a signed-in owner or admin: the server refuses
+   API keys there, so the CLI explains how instead; on the server host use \`hookstream keys …\`)
   Add --json for machine-readable output.`
 
 /** Runs one client command; errors print the server's message and give a non-zero code. */
