@@ -1,6 +1,6 @@
 import { Elysia, t } from 'elysia'
 import { AppError } from '../../lib/errors'
-import { ErrorResponses } from '../openapi-shared'
+import { upgradeResponses } from '../openapi-shared'
 
 const upgradeRequired = () => {
 	throw new AppError(426, 'Expected a WebSocket upgrade', undefined, { upgrade: 'websocket' })
@@ -19,12 +19,27 @@ export function liveDocRoutes() {
 	return new Elysia({ name: 'routes.live-docs' })
 		.get('/v1/ws', upgradeRequired, {
 			query: t.Object({ token: t.Optional(t.String({ description: 'API key (or send X-API-Key / Authorization: Bearer)' })) }),
-			response: { 426: ErrorResponses[400], ...ErrorResponses },
-			detail: { summary: 'Live stream (WebSocket)', description: `Authenticated at the upgrade: 401 before upgrading without a valid key.\n\n${PROTOCOL}`, tags: ['Live'] }
+			detail: {
+				summary: 'Live stream (WebSocket)',
+				description: `Authenticated at the upgrade: 401 before upgrading without a valid key. A session cookie works too, from a page of this server only (403 for another Origin).\n\n${PROTOCOL}`,
+				tags: ['Live'],
+				responses: upgradeResponses({
+					400: 'Malformed WebSocket handshake',
+					401: 'Missing or invalid API key or session',
+					403: 'Cookie-authenticated upgrade from another Origin',
+					404: 'X-Hookstream-Env names an environment the caller cannot see',
+					426: 'A plain HTTP request: this endpoint only upgrades to a WebSocket'
+				})
+			}
 		})
 		.get('/v1/ws/test/:session_id', upgradeRequired, {
 			params: t.Object({ session_id: t.String({ description: 'Test session id (32 hex)' }) }),
-			response: { 426: ErrorResponses[400], ...ErrorResponses },
-			detail: { summary: 'Live feed of one test session (WebSocket)', description: 'No auth. Sends the welcome, then `{"type":"event","channel":"<session_id>","data":{…}}` for each request the session receives; 404 for an unknown session, 410 once expired.', tags: ['Live', 'Test sessions'], security: [] }
+			detail: {
+				summary: 'Live feed of one test session (WebSocket)',
+				description: 'No auth. Sends the welcome, then `{"type":"event","channel":"<session_id>","data":{…}}` for each request the session receives; 404 for an unknown session, 410 once expired.',
+				tags: ['Live', 'Test sessions'],
+				security: [],
+				responses: upgradeResponses({ 400: 'Malformed WebSocket handshake', 404: 'Unknown test session', 410: 'The test session has expired', 426: 'A plain HTTP request: this endpoint only upgrades to a WebSocket' })
+			}
 		})
 }

@@ -6,7 +6,7 @@ import { ValidationFailed } from '../../lib/errors'
 import { asId } from '../../lib/ids'
 import { assertScope, authContextOf } from '../auth'
 import { sseResponse } from '../live-sse'
-import { ErrorResponses } from '../openapi-shared'
+import { streamResponses } from '../openapi-shared'
 
 const oneOf = (values: readonly string[]) => t.Union(values.map((v) => t.Literal(v)))
 
@@ -54,8 +54,13 @@ export function streamRoutes(ctx: AppContext) {
 		})
 	}, {
 		query: StreamQuery,
-		response: { ...ErrorResponses },
 		detail: {
+			responses: streamResponses('The event stream, until the client leaves or its key is revoked', ['text/event-stream'], {
+				400: 'Bad filter, since or Last-Event-ID',
+				401: 'Missing or invalid API key',
+				403: 'org_id or env_id of another tenant',
+				404: 'X-Hookstream-Env names an environment the caller cannot see'
+			}),
 			summary: 'Stream events (Server-Sent Events)',
 			description: 'The live event stream over plain HTTP, for curl and proxies that block WebSockets. Takes the filters of `GET /v1/events`; ' +
 				'each event is `id: <event id>`, `event: event`, `data: {"type":"event","channel","data":{…event, body, body_encoding}}`. ' +

@@ -5,7 +5,7 @@ import { ForwardingBody, NoteBody, ResponseBody, SessionCreated, SessionPage, Se
 import { exportStream } from '../../sessions/export'
 import { credentialOf } from '../auth'
 import { baseUrlOf } from '../base-url'
-import { ErrorResponses, Success } from '../openapi-shared'
+import { ErrorResponses, streamResponses, Success } from '../openapi-shared'
 import { peerOf } from '../peer'
 import { requestUrl } from '../url'
 
@@ -64,7 +64,13 @@ export function testSessionRoutes(ctx: AppContext, prefix: '/v1/test/sessions' |
 			})
 		}, {
 			params: IdParams, query: ExportQuery,
-			detail: { summary: 'Export the events', description: 'NDJSON (one event per line) or CSV, oldest first, with headers, exact body (`body_encoding` utf8 or base64) and note.', tags, security: [] }
+			detail: {
+				summary: 'Export the events',
+				description: 'NDJSON (one event per line) or CSV, oldest first, with headers, exact body (`body_encoding` utf8 or base64) and note.',
+				tags,
+				security: [],
+				responses: streamResponses('The events as an attachment', ['application/x-ndjson', 'text/csv'], { 400: 'Unknown format', 404: 'Unknown test session' })
+			}
 		})
 		.patch('/:id/events/:eventId', ({ params, body }) => svc.setNote(params.id, params.eventId, body.note), {
 			params: t.Object({ id: t.String(), eventId: t.String({ description: 'Event id' }) }), body: NoteBody,
