@@ -24,6 +24,7 @@ import { loadEncryptionKey } from './lib/keyfile'
 import { type Logger, silentLogger } from './lib/log'
 import { SourcesService } from './sources/service'
 import { LiveHub } from './live/hub'
+import { principalRecheck } from './live/principal'
 import { TestSessionsService } from './sessions/service'
 
 /** Everything a running hookstream needs, built once from the resolved config. */
@@ -67,10 +68,13 @@ export function createContext(config: Readonly<Config>, opts: { clock?: Clock; l
 	const circuits = new Circuits(store.deliveries, clock)
 	const destinations = new DestinationsService(store.destinations, secrets, clock, { maxDestinations: config.maxDestinations }, circuits)
 	const connections = new ConnectionsService(store.connections, clock)
-	const live = new LiveHub(store.live, log, config.liveHeartbeatMs, async (keyId) => {
-		const key = await store.apiKeys.findById(keyId)
-		return key !== null && !key.revoked
-	})
+	const live = new LiveHub(store.live, log, config.liveHeartbeatMs, principalRecheck({
+		keyActive: async (keyId) => {
+			const key = await store.apiKeys.findById(keyId)
+			return key !== null && !key.revoked
+		},
+		sessionActive: (sessionId, orgId) => store.accounts.sessionActive(sessionId, orgId, new Date(clock.now()).toISOString())
+	}))
 	const testSessions = new TestSessionsService(store.sessions, store.tenancy, clock, log, {
 		ttlSeconds: config.testSessionTtlSeconds, requestLimit: config.testSessionRequestLimit,
 		perIpPerHour: config.testSessionsPerIpHour, allowPrivateDestinations: config.allowPrivateDestinations

@@ -75,6 +75,10 @@ export function createAccountsRepo(db: Database) {
 	const consumeDevice = prepare(db, `UPDATE device_codes SET status = 'consumed', key_id = $2 WHERE device_code_hash = $1 AND status = 'approved'`)
 	const pollDevice = prepare(db, 'UPDATE device_codes SET last_polled_at = $2 WHERE device_code_hash = $1')
 	const expireDevices = prepare(db, 'DELETE FROM device_codes WHERE expires_at < $1')
+	const sessionInOrg = prepare<{ ok: number }, [string, string, string]>(
+		db,
+		'SELECT 1 AS ok FROM "session" s JOIN "member" m ON m.userId = s.userId AND m.organizationId = $2 WHERE s.id = $1 AND s.expiresAt > $3'
+	)
 
 	return {
 		async userByEmail(email: string): Promise<UserRow | null> {
@@ -86,6 +90,10 @@ export function createAccountsRepo(db: Database) {
 		/** The user's organizations, oldest membership first. */
 		async memberships(userId: string): Promise<MemberRow[]> {
 			return membershipsOf.all(userId)
+		},
+		/** The session is still signed in (not signed out, revoked or expired at `nowIso`) and its user still belongs to the organization. */
+		async sessionActive(sessionId: string, orgId: string, nowIso: string): Promise<boolean> {
+			return sessionInOrg.get(sessionId, orgId, nowIso) !== null
 		},
 		async members(orgId: string): Promise<MemberRow[]> {
 			return membersOf.all(orgId)

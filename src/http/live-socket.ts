@@ -7,6 +7,7 @@ import { parseChannel } from '../live/model'
 import { appErrorResponse } from './errors'
 import { authDepsOf } from './auth'
 import { authenticateLive } from './live-auth'
+import { livePrincipalOf } from '../live/principal'
 import { tagRequest } from './request-id'
 import { requestUrl } from './url'
 
@@ -36,7 +37,7 @@ export async function upgradeLive(ctx: AppContext, request: Request, server: Ser
 		if (request.headers.get('upgrade')?.toLowerCase() !== 'websocket') throw new AppError(426, 'Expected a WebSocket upgrade', undefined, { upgrade: 'websocket' })
 		if (url.pathname === LIVE_PATH) {
 			const auth = await authenticateLive(authDepsOf(ctx), request, url)
-			data = { kind: 'live', scope: { orgId: auth.orgId, envId: auth.envId, principal: auth.keyId }, feed: null, conn: null }
+			data = { kind: 'live', scope: { orgId: auth.orgId, envId: auth.envId, principal: livePrincipalOf(auth) }, feed: null, conn: null }
 		} else {
 			const feed = await ctx.testSessions.feed(url.pathname.slice(TEST_FEED_PREFIX.length))
 			data = { kind: 'live', scope: { orgId: feed.orgId, envId: feed.envId, principal: null }, feed: { name: feed.sessionId, sourceId: feed.sourceId }, conn: null }

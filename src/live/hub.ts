@@ -78,8 +78,8 @@ export class LiveHub {
 		private readonly repo: LiveRepo,
 		private readonly log: Logger,
 		readonly heartbeatMs: number,
-		/** False once a principal may no longer read (key revoked or deleted): its streams close with 4401. */
-		private readonly stillValid: (principal: string) => Promise<boolean> = async () => true
+		/** Null while a principal may still read, else why not (key revoked, session signed out): its streams close with 4401. */
+		private readonly recheck: (principal: string) => Promise<string | null> = async () => null
 	) {}
 
 	get connectionCount(): number {
@@ -231,20 +231,21 @@ export class LiveHub {
 		void this.#recheck()
 	}
 
-	/** A stream outlives its upgrade: each heartbeat asks again whether its key is still good (one indexed read per key). */
+	/** A stream outlives its upgrade: each heartbeat asks again whether its key or session is still good (one indexed read each). */
 	async #recheck(): Promise<void> {
 		const byPrincipal = new Map<string, LiveConnection[]>()
 		for (const set of this.#byEnv.values()) {
 			for (const conn of set) if (conn.principal) byPrincipal.set(conn.principal, [...(byPrincipal.get(conn.principal) ?? []), conn])
 		}
 		for (const [principal, conns] of byPrincipal) {
+			let refused: string | null
 			try {
-				if (await this.stillValid(principal)) continue
+				refused = await this.recheck(principal)
 			} catch (err) {
 				this.log.error('live credential recheck failed', { error: err instanceof Error ? err.message : String(err) })
 				continue
 			}
-			for (const conn of conns) this.#drop(conn, 4401, 'API key revoked')
+			if (refused !== null) for (const conn of conns) this.#drop(conn, 4401, refused)
 		}
 	}
 

@@ -5,6 +5,7 @@ import { DEDUP_STATUSES, EVENT_STATUSES, VERIFICATION_STATUSES } from '../../eve
 import { ValidationFailed } from '../../lib/errors'
 import { asId } from '../../lib/ids'
 import { assertScope, authContextOf } from '../auth'
+import { livePrincipalOf } from '../../live/principal'
 import { sseResponse } from '../live-sse'
 import { streamResponses } from '../openapi-shared'
 
@@ -49,7 +50,7 @@ export function streamRoutes(ctx: AppContext) {
 		if (since === null) throw new ValidationFailed('/since', 'must be an event id (evt_…); so must Last-Event-ID', 'query')
 		const channel = { name: sourceId ? `events:${sourceId}` : 'events', kind: 'events' as const, scope: sourceId }
 		return sseResponse(ctx.live, {
-			scope: { orgId: auth.orgId, envId: auth.envId, principal: auth.keyId }, channel, match: matcher(query, sourceId), since,
+			scope: { orgId: auth.orgId, envId: auth.envId, principal: livePrincipalOf(auth) }, channel, match: matcher(query, sourceId), since,
 			signal: request.signal, maxBufferedBytes: ctx.config.liveMaxBufferedBytes
 		})
 	}, {
