@@ -42,7 +42,12 @@ export const OPTIONS = {
 	encryptionKey: { flag: 'encryption-key', kind: 'string', default: null, help: 'Base64 32-byte key for secrets at rest (default: generated into <data-dir>/secret.key)' },
 	sqliteSynchronous: { flag: 'sqlite-synchronous', kind: 'enum', default: 'NORMAL', choices: ['NORMAL', 'FULL'], help: 'SQLite synchronous mode; FULL also survives power loss' },
 	logLevel: { flag: 'log-level', kind: 'enum', default: 'info', choices: ['debug', 'info', 'warn', 'error', 'silent'], help: 'Minimum log level' },
-	accessLog: { flag: 'access-log', kind: 'bool', default: true, help: 'Write one JSON line per HTTP request' }
+	accessLog: { flag: 'access-log', kind: 'bool', default: true, help: 'Write one JSON line per HTTP request' },
+	liveHeartbeatMs: { flag: 'live-heartbeat-ms', kind: 'int', default: 10000, min: 50, max: 60000, help: 'Heartbeat interval of /v1/ws and /v1/events/stream (clients treat 2.5 intervals of silence as a dead connection)' },
+	testSessionTtlSeconds: { flag: 'test-session-ttl-seconds', kind: 'int', default: 1209600, min: 1, max: 31536000, help: 'Lifetime of a test session (ingest answers 410 after it)' },
+	testSessionRequestLimit: { flag: 'test-session-request-limit', kind: 'int', default: 2000, min: 1, max: 10000000, help: 'Requests a test session accepts (429 after them)' },
+	testSessionsPerIpHour: { flag: 'test-sessions-per-ip-hour', kind: 'int', default: 10, min: 1, max: 100000, help: 'Test sessions one client address may create per hour' },
+	liveMaxBufferedBytes: { flag: 'live-max-buffered-bytes', kind: 'int', default: 4194304, min: 65536, max: 268435456, help: 'A live client with more than this many bytes still unsent at a heartbeat (or 8 times as many at any time) is disconnected; it resumes with since' }
 } as const satisfies Record<string, OptionSpec>
 
 export type OptionName = keyof typeof OPTIONS
@@ -70,6 +75,11 @@ export interface Config {
 	sqliteSynchronous: 'NORMAL' | 'FULL'
 	logLevel: LogLevel
 	accessLog: boolean
+	liveHeartbeatMs: number
+	liveMaxBufferedBytes: number
+	testSessionTtlSeconds: number
+	testSessionRequestLimit: number
+	testSessionsPerIpHour: number
 }
 
 // Lives in lib/ so lib code (the key file) can throw it; re-exported for the CLI.

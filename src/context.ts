@@ -25,6 +25,9 @@ import { SecretBox } from './lib/crypto'
 import { loadEncryptionKey } from './lib/keyfile'
 import { type Logger, silentLogger } from './lib/log'
 import { SourcesService } from './sources/service'
+import { LiveHub } from './live/hub'
+import { principalRecheck } from './live/principal'
+import { TestSessionsService } from './sessions/service'
 
 /** Everything a running hookstream needs, built once from the resolved config. */
 export interface AppContext {
@@ -45,6 +48,8 @@ export interface AppContext {
 	issues: IssuesService
 	accounts: Accounts
 	environments: EnvironmentsService
+	live: LiveHub
+	testSessions: TestSessionsService
 	/** The server's background work: delivery worker, retention, issue auto-resolve. */
 	startBackground(): Promise<void>
 	/** Waits for queued event writes to commit (graceful stop). */
@@ -71,8 +76,19 @@ export function createContext(config: Readonly<Config>, opts: { clock?: Clock; l
 	const circuits = new Circuits(store.deliveries, clock)
 	const destinations = new DestinationsService(store.destinations, secrets, clock, { maxDestinations: config.maxDestinations }, circuits)
 	const connections = new ConnectionsService(store.connections, clock)
+	const live = new LiveHub(store.live, log, config.liveHeartbeatMs, principalRecheck({
+		keyActive: async (keyId) => {
+			const key = await store.apiKeys.findById(keyId)
+			return key !== null && !key.revoked
+		},
+		sessionActive: (sessionId, orgId) => store.accounts.sessionActive(sessionId, orgId, new Date(clock.now()).toISOString())
+	}))
+	const testSessions = new TestSessionsService(store.sessions, store.tenancy, clock, log, {
+		ttlSeconds: config.testSessionTtlSeconds, requestLimit: config.testSessionRequestLimit,
+		perIpPerHour: config.testSessionsPerIpHour, allowPrivateDestinations: config.allowPrivateDestinations
+	})
 	const worker = new DeliveryWorker(
-		{ deliveries: store.deliveries, circuits, events: store.events, destinations, connections, clock, log },
+		{ deliveries: store.deliveries, circuits, events: store.events, destinations, connections, clock, log, onAttempt: (o) => live.attemptRecorded(o) },
 		{
 			globalConcurrency: config.deliveryConcurrency, destinationConcurrency: config.destinationConcurrency,
 			allowPrivateDestinations: config.allowPrivateDestinations, retryUnitMs: config.retryUnitMs, resolve: opts.resolve,
@@ -83,8 +99,13 @@ export function createContext(config: Readonly<Config>, opts: { clock?: Clock; l
 	)
 	const cache = new SourceCache(store.sources, secrets)
 	const routes = new RouteCache((sourceId) => connections.activeRoutes(sourceId))
-	invalidateCachesOnWrites({ sources, environments, connections, destinations }, { cache, routes, worker })
-	const committer = new GroupCommitter<PendingEvent, number>((batch) => store.events.insertBatch(batch), 1024, (queued) => {
+	invalidateCachesOnWrites({ sources, environments, connections, destinations, testSessions }, { cache, routes, worker })
+	const committer = new GroupCommitter<PendingEvent, number>(async (batch) => {
+		const queued = await store.events.insertBatch(batch)
+		live.eventsCommitted(batch) // after the commit, before any sender hears 200: one Map lookup when nobody listens
+		testSessions.eventsCommitted(batch) // forwarding test sessions: one size check when none forward
+		return queued
+	}, 1024, (queued) => {
 		if (queued > 0) worker.wake()
 	})
 	const remote = guardedGet(opts.remoteGet ?? fetchText, { allowPrivate: config.allowPrivateDestinations, resolve: opts.resolve ?? systemResolver })
@@ -96,17 +117,21 @@ export function createContext(config: Readonly<Config>, opts: { clock?: Clock; l
 	const issues = new IssuesService(store.issues, retries, clock, log)
 	let background = false
 	return {
-		config, clock, log, store, keys, sources, destinations, connections, ingest, events, retention, worker, retries, attempts, issues, accounts, environments,
+		config, clock, log, store, keys, sources, destinations, connections, ingest, events, retention, worker, retries, attempts, issues, accounts, environments, live, testSessions,
 		async startBackground() {
 			background = true
 			retention.start()
 			issues.start(config.housekeepingIntervalMs)
+			live.start()
+			await testSessions.start()
 			await worker.start()
 		},
 		drainWrites: () => committer.drain(),
 		async close() {
 			if (background) await worker.stop(config.shutdownGraceMs)
 			issues.stop()
+			live.stop()
+			testSessions.stop()
 			await retention.stop()
 			await committer.drain()
 			await keys.flushUsage()
@@ -122,10 +147,10 @@ export function createContext(config: Readonly<Config>, opts: { clock?: Clock; l
  * source cache, the route cache, and the worker's destinations and connections.
  */
 function invalidateCachesOnWrites(
-	writers: { sources: SourcesService; environments: EnvironmentsService; connections: ConnectionsService; destinations: DestinationsService },
+	writers: { sources: SourcesService; environments: EnvironmentsService; connections: ConnectionsService; destinations: DestinationsService; testSessions: TestSessionsService },
 	caches: { cache: SourceCache; routes: RouteCache; worker: DeliveryWorker }
 ): void {
-	const { sources, environments, connections, destinations } = writers
+	const { sources, environments, connections, destinations, testSessions } = writers
 	const { cache, routes, worker } = caches
 	sources.onChange((id) => {
 		cache.invalidate(id)
@@ -137,6 +162,10 @@ function invalidateCachesOnWrites(
 		routes.clear()
 		for (const id of destinationIds) worker.destinationChanged(id)
 		worker.connectionsChanged()
+	})
+	testSessions.onChange((id) => {
+		cache.invalidate(id) // claimed (new tenancy, no limits) or deleted
+		routes.invalidate(id)
 	})
 	connections.onChange((sourceId) => {
 		routes.invalidate(sourceId)

@@ -3,6 +3,7 @@ import { helpText, VERSION } from './cli/help'
 import { createKeyCommand, listKeysCommand, revokeKeyCommand } from './cli/keys'
 import { createAdminUserCommand, passwordFromStdin } from './cli/admin-user'
 import { parseCommandLine } from './cli/args'
+import { CLIENT_COMMANDS, runClient } from './cli/client'
 import { startServer } from './cli/serve'
 import { ConfigError, resolveConfig } from './config'
 import { createContext } from './context'
@@ -15,6 +16,8 @@ const err = (line: string) => process.stderr.write(`${line}\n`)
 async function main(argv: string[]): Promise<number | 'running'> {
 	// The compiled binary is also its own transform sandbox (delivery/transform-pool.ts).
 	if (process.env[TRANSFORM_CHILD_ENV] === '1') return runTransformChild(), 'running'
+	// Client commands (login, listen, CRUD) talk to a server over HTTP and have their own flags.
+	if (CLIENT_COMMANDS.has(argv[0] ?? '')) return runClient(argv)
 	const args = parseCommandLine(argv)
 	if (args.flags.help) return out(helpText()), 0
 	if (args.flags.version) return out(VERSION), 0

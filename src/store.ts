@@ -10,6 +10,8 @@ import { createDestinationsRepo } from './destinations/repo'
 import { createEventQueries } from './events/queries'
 import { createEventsRepo, type EventsRepo } from './events/repo'
 import { createIssuesRepo } from './issues/repo'
+import { createLiveRepo } from './live/repo'
+import { createSessionsRepo } from './sessions/repo'
 import { createSourcesRepo } from './sources/repo'
 import { createTenancyRepo } from './tenancy/repo'
 
@@ -27,6 +29,8 @@ export interface Store {
 	accounts: ReturnType<typeof createAccountsRepo>
 	/** The raw handle, for Better Auth only: it runs its own queries (users, sessions) through it. */
 	authDb: Database
+	live: ReturnType<typeof createLiveRepo>
+	sessions: ReturnType<typeof createSessionsRepo>
 	/** Readiness: the database answers and every migration is applied. */
 	ready(): Promise<boolean>
 	/** Folds the WAL back into the main file (clean shutdown). */
@@ -49,6 +53,8 @@ export function openStore(opts: OpenOptions): Store {
 		events: { ...createEventsRepo(db), ...createEventQueries(db) },
 		accounts: createAccountsRepo(db),
 		authDb: db,
+		live: createLiveRepo(db),
+		sessions: createSessionsRepo(db),
 		async ready() {
 			try {
 				return isMigrated(db)

@@ -70,6 +70,10 @@ function usersAndMembers(db: Database) {
 	const setRole = prepare(db, 'UPDATE "member" SET role = $2 WHERE id = $1')
 	const deleteMember = prepare(db, 'DELETE FROM "member" WHERE id = $1')
 	const owners = prepare<{ n: number }, [string]>(db, `SELECT COUNT(*) AS n FROM "member" WHERE organizationId = $1 AND role = 'owner'`)
+	const sessionInOrg = prepare<{ ok: number }, [string, string, string]>(
+		db,
+		'SELECT 1 AS ok FROM "session" s JOIN "member" m ON m.userId = s.userId AND m.organizationId = $2 WHERE s.id = $1 AND s.expiresAt > $3'
+	)
 
 	return {
 		async userByEmail(email: string): Promise<UserRow | null> {
@@ -81,6 +85,10 @@ function usersAndMembers(db: Database) {
 		/** The user's organizations, oldest membership first. */
 		async memberships(userId: string): Promise<MemberRow[]> {
 			return membershipsOf.all(userId)
+		},
+		/** The session is still signed in (not signed out, revoked or expired at `nowIso`) and its user still belongs to the organization. */
+		async sessionActive(sessionId: string, orgId: string, nowIso: string): Promise<boolean> {
+			return sessionInOrg.get(sessionId, orgId, nowIso) !== null
 		},
 		async members(orgId: string): Promise<MemberRow[]> {
 			return membersOf.all(orgId)

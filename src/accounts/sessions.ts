@@ -47,13 +47,13 @@ export class SessionResolver {
 			const member = env && memberships.find((m) => m.organizationId === env.org_id)
 			if (!env || !member) throw new NotFound('Environment')
 			const envs = await this.tenancy.environments(env.org_id)
-			return { keyId: null, userId: user.id, orgId: env.org_id, envId: env.id, role: member.role, envFixed: true, orgEnvIds: envs.map((e) => e.id) }
+			return { keyId: null, userId: user.id, sessionId: user.sessionId, orgId: env.org_id, envId: env.id, role: member.role, envFixed: true, orgEnvIds: envs.map((e) => e.id) }
 		}
 		const member = memberships.find((m) => m.organizationId === user.activeOrganizationId) ?? memberships[0]
 		if (!member) throw new Forbidden('You are not a member of any organization')
 		const envs = await this.tenancy.environments(member.organizationId)
 		const first = envs[0]
 		if (!first) throw new NotFound('Environment')
-		return { keyId: null, userId: user.id, orgId: member.organizationId, envId: first.id, role: member.role, envFixed: false, orgEnvIds: envs.map((e) => e.id) }
+		return { keyId: null, userId: user.id, sessionId: user.sessionId, orgId: member.organizationId, envId: first.id, role: member.role, envFixed: false, orgEnvIds: envs.map((e) => e.id) }
 	}
 }

@@ -15,6 +15,8 @@ export interface AuthContext {
 	keyId: string | null
 	/** The signed-in user, when the caller used a session cookie. */
 	userId: string | null
+	/** Session only: the Better Auth session, so a live stream can ask later whether it is still signed in. */
+	sessionId?: string
 	orgId: string
 	envId: string
 	role: Role

@@ -1,4 +1,5 @@
 import { describeOptions } from '../config'
+import { CLIENT_HELP } from './client'
 
 export const VERSION = '0.1.0'
 
@@ -18,6 +19,8 @@ Usage:
   hookstream healthcheck [--url <url>]     exit 0 when the local server is ready (Docker HEALTHCHECK)
   hookstream migrate                       apply database migrations and exit
   hookstream --help | --version
+
+${CLIENT_HELP}
 
 Options (each also read from its HOOKSTREAM_* environment variable; flags win):
 ${describeOptions().join('\n')}

@@ -5,6 +5,7 @@ import { createApp } from '../http/app'
 import { serverErrorHandler } from '../http/errors'
 import { applyHeaderLimit, createFetch, ingestWebSocket } from '../http/server'
 import { KEY_FILE } from '../lib/keyfile'
+import { withLiveSockets } from '../http/live-socket'
 import { createLogger } from '../lib/log'
 import { ensureAdminFromEnv } from './admin-user'
 
@@ -38,7 +39,7 @@ export async function startServer(config: Readonly<Config>, adminKey?: string, e
 	await ensureAdminKey(ctx, adminKey)
 	await ensureAdminFromEnv(ctx, env)
 	const app = createApp(ctx)
-	const sockets = ingestWebSocket(ctx)
+	const sockets = withLiveSockets(ctx, ingestWebSocket(ctx))
 	applyHeaderLimit(config.maxHeaderBytes, log)
 	const server = Bun.serve({
 		port: config.port,

@@ -41,6 +41,8 @@ export interface WorkerDeps {
 	connections: ConnectionsService
 	clock: Clock
 	log: Logger
+	/** Told of each attempt once it is recorded (the live stream's `delivery` and `issue` messages). */
+	onAttempt?: (outcome: AttemptOutcome) => void
 }
 
 /** A destination as the worker sends to it: secrets opened, retry and breaker policy read once. */
@@ -261,6 +263,7 @@ export class DeliveryWorker {
 		if (outcome.circuit) this.deps.circuits.adopt(row.destination_id, outcome.circuit)
 		else if (probe) await this.#reprobe(row.destination_id) // no verdict on the destination: probe again
 		await this.#outcomes.write(outcome)
+		this.deps.onAttempt?.(outcome)
 	}
 
 	/**

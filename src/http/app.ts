@@ -4,7 +4,7 @@ import { readRequestBody } from '../lib/body'
 import { BadRequest, UnsupportedMediaType } from '../lib/errors'
 import { jsonDepthWithin } from '../lib/json-depth'
 import { allowedMethods } from './allow'
-import { authenticateRequest } from './auth'
+import { authDepsOf, authenticateRequest } from './auth'
 import { apiDocument, docsRoutes } from './docs'
 import { INGEST_ROUTE } from './ingest'
 import { CLIENT_CLOSED, clientClosed, errorHandler } from './errors'
@@ -20,6 +20,8 @@ import { healthRoutes } from './routes/health'
 import { ingestRoutes } from './routes/ingest'
 import { rootRoutes } from './routes/root'
 import { sourceRoutes } from './routes/sources'
+import { streamRoutes } from './routes/stream'
+import { liveDocRoutes } from './routes/live-docs'
 import { templateRoutes } from './routes/templates'
 import { betterAuthHandler, isAuthPath } from './routes/better-auth'
 import { accountRoutes } from './routes/account'
@@ -27,6 +29,7 @@ import { apiKeyRoutes } from './routes/api-keys'
 import { deviceRoutes } from './routes/device'
 import { environmentRoutes } from './routes/environments'
 import { invitationRoutes, memberRoutes } from './routes/members'
+import { testSessionRoutes } from './routes/test-sessions'
 
 const JSON_TYPE = /^application\/([\w.+-]+\+)?json\s*(;|$)/i
 
@@ -59,7 +62,7 @@ export function createApp(ctx: AppContext) {
 	// The error mapper (405 vs 404) and the unknown-key screen need the finished route table: both read it on first use.
 	const allow = allowedMethods(() => app.routes)
 	const screenUnknownKeys = unknownKeys(() => app.routes)
-	const authDeps = { keys: ctx.keys, sessions: ctx.accounts.sessions, publicUrl: config.publicUrl }
+	const authDeps = authDepsOf(ctx)
 	const betterAuth = betterAuthHandler(ctx)
 	const app = new Elysia({ normalize: false })
 		.use(errorHandler(log, allow))
@@ -88,9 +91,13 @@ export function createApp(ctx: AppContext) {
 		.use(sourceRoutes(ctx))
 		.use(destinationRoutes(ctx))
 		.use(connectionRoutes(ctx))
+		.use(streamRoutes(ctx))
+		.use(liveDocRoutes())
 		.use(eventRoutes(ctx))
 		.use(attemptRoutes(ctx))
 		.use(issueRoutes(ctx))
+		.use(testSessionRoutes(ctx, '/v1/test/sessions'))
+		.use(testSessionRoutes(ctx, '/v1/agent/sessions'))
 		.use(ingestRoutes(ctx))
 		.use(environmentRoutes(ctx))
 		.use(apiKeyRoutes(ctx))

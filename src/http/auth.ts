@@ -2,11 +2,16 @@ import { SESSION_COOKIE } from '../accounts/constants'
 import { atLeast, isReadMethod, requirementFor } from '../accounts/roles'
 import type { SessionResolver } from '../accounts/sessions'
 import type { ApiKeyService, AuthContext } from '../auth/service'
+import type { AppContext } from '../context'
 import { Forbidden, NotFound, Unauthorized } from '../lib/errors'
-import { queryOf } from './url'
+import { authenticateLive } from './live-auth'
+import { queryOf, requestUrl } from './url'
 
-/** Routes under /v1 that take no credentials: ingest (signatures instead), device login, invitation pages. */
-const PUBLIC_V1 = ['/v1/ingest/']
+/**
+ * Routes under /v1 that take no credentials: ingest (signatures instead), test sessions (open by
+ * design; claim checks its key itself), device login, invitation pages.
+ */
+const PUBLIC_V1 = ['/v1/ingest/', '/v1/test/sessions', '/v1/agent/sessions']
 const PUBLIC_EXACT = new Set(['/v1/auth/device/code', '/v1/auth/device/token'])
 const PUBLIC_INVITATION = /^\/v1\/invitations\/[^/]+(\/accept)?$/
 
@@ -70,13 +75,18 @@ function hostOf(url: string): string | null {
 	}
 }
 
+/** What authentication reads, from the running context (one place, for the API and the live streams). */
+export function authDepsOf(ctx: Pick<AppContext, 'keys' | 'accounts' | 'config'>): AuthDeps {
+	return { keys: ctx.keys, sessions: ctx.accounts.sessions, publicUrl: ctx.config.publicUrl }
+}
+
 export interface AuthDeps {
 	keys: ApiKeyService
 	sessions: SessionResolver
 	publicUrl: string | null
 }
 
-async function identify(deps: AuthDeps, request: Request): Promise<AuthContext> {
+export async function identify(deps: AuthDeps, request: Request): Promise<AuthContext> {
 	const { headers } = request
 	// An explicit key wins over a cookie the browser happened to send.
 	if (headers.has('x-api-key') || headers.has('authorization') || !hasSessionCookie(headers)) {
@@ -98,7 +108,8 @@ async function identify(deps: AuthDeps, request: Request): Promise<AuthContext> 
  */
 export async function authenticateRequest(deps: AuthDeps, request: Request, path: string): Promise<void> {
 	if (isPublicPath(path, request.method)) return
-	const auth = await identify(deps, request)
+	// The SSE stream also takes ?token= (EventSource cannot send headers): live-auth.ts reads live credentials.
+	const auth = path === '/v1/events/stream' ? await authenticateLive(deps, request, requestUrl(request)) : await identify(deps, request)
 	const need = requirementFor(request.method, path)
 	if (need.sessionOnly && auth.userId === null) throw new Forbidden('This endpoint needs a signed-in user (session cookie); API keys cannot use it')
 	if (!atLeast(auth.role, need.minRole)) throw new Forbidden(`Insufficient permission: the ${auth.role} role cannot do this`)

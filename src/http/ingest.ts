@@ -6,6 +6,7 @@ import { appErrorResponse, CLIENT_CLOSED, clientClosed, clientClosedResponse, en
 import { baseUrlOf } from './base-url'
 import { requestUrl } from './url'
 import { requestIdOf, startedAtOf, tagRequest } from './request-id'
+import { sessionResponse } from './session-response'
 
 export const INGEST_PREFIX = '/v1/ingest/'
 export const INGEST_ROUTE = '/v1/ingest/:source_id'
@@ -50,6 +51,8 @@ export async function handleIngest(ctx: AppContext, request: Request, peerIp: st
 			body
 		})
 		if (result.reply) return new Response(result.reply.body, { status: result.reply.status, headers: { ...result.reply.headers, 'x-request-id': requestId } })
+		const custom = source.row.is_ephemeral ? ctx.testSessions.responseFor(source.row.id) : undefined
+		if (custom) return sessionResponse(custom, requestId)
 		return new Response(JSON.stringify(result), { headers: { 'content-type': 'application/json', 'x-request-id': requestId } })
 	} catch (err) {
 		if (err instanceof AppError) {

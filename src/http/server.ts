@@ -10,6 +10,8 @@ import { newRequestId } from '../lib/ids'
 import { tagRequest } from './request-id'
 import { pathOf, requestUrl } from './url'
 import { handleIngest, INGEST_PREFIX, sourceIdFromPath } from './ingest'
+import { isLivePath, upgradeLive } from './live-socket'
+import { isTestSessionPath, rememberPeer } from './peer'
 
 interface SocketData {
 	sourceId: string
@@ -28,7 +30,12 @@ const encoder = new TextEncoder()
 export function createFetch(ctx: AppContext, app: App) {
 	return async (request: Request, server: Server<SocketData>): Promise<Response | undefined> => {
 		const path = pathOf(request.url)
-		if (!path.startsWith(INGEST_PREFIX)) return app.handle(routable(request))
+		if (isLivePath(path)) return upgradeLive(ctx, request, server as Server<unknown>)
+		if (!path.startsWith(INGEST_PREFIX)) {
+			// Test sessions are rate limited per client address.
+			if (isTestSessionPath(path)) rememberPeer(request, server.requestIP(request)?.address ?? null)
+			return app.handle(routable(request))
+		}
 		const peerIp = server.requestIP(request)?.address ?? null
 		if (request.headers.get('upgrade')?.toLowerCase() === 'websocket') {
 			const upgraded = await upgradeIngest(ctx, request, server, peerIp)

@@ -168,7 +168,9 @@ describe('bare 32-hex path ids', () => {
 			'GET /v1/invitations/:id', 'DELETE /v1/invitations/:id', 'POST /v1/invitations/:id/accept', // same file
 			'DELETE /v1/auth/api-keys/:id'
 		])
-		const others = all.filter((r) => !exercised.has(r) && !r.includes('/v1/ingest/:source_id') && !elsewhere.has(r))
+		// Test session ids are bare 32 hex by definition (test/e2e/test-sessions.test.ts uses nothing else).
+		const sessions = /^\w+ \/v1\/((test|agent)\/sessions|ws\/test)\//
+		const others = all.filter((r) => !exercised.has(r) && !r.includes('/v1/ingest/:source_id') && !elsewhere.has(r) && !sessions.test(r))
 		expect(others).toEqual([])
 	})
 

@@ -132,6 +132,28 @@ describe('compiled binary', () => {
 		expect(server.lines.join('\n')).not.toContain('owner-password-1')
 	})
 
+	it('runs the client: listen forwards an event byte for byte', async () => {
+		const got: Uint8Array[] = []
+		const app = Bun.serve({ port: 0, hostname: '127.0.0.1', fetch: async (req) => (got.push(new Uint8Array(await req.arrayBuffer())), new Response('ok')) })
+		const home = tempDir('hookstream-bin-home-')
+		const listen = Bun.spawn([bin, 'listen', '--forward-to', `http://127.0.0.1:${app.port}/hook`], { stdin: 'ignore', stdout: 'pipe', stderr: 'pipe', env: { ...process.env, HOME: home, HOOKSTREAM_API_KEY: key, HOOKSTREAM_URL: server.url } })
+		try {
+			const src = ((await (await fetch(`${server.url}/v1/sources`, { method: 'POST', headers: { 'x-api-key': key, 'content-type': 'application/json' }, body: '{"name":"bin","slug":"bin-listen"}' })).json()) as { source: { id: string } }).source.id
+			const reader = listen.stderr.getReader()
+			let err = ''
+			while (!err.includes('Ready!')) err += new TextDecoder().decode((await reader.read()).value)
+			const body = new Uint8Array([1, 2, 255, 0])
+			expect((await fetch(`${server.url}/v1/ingest/${src}`, { method: 'POST', body })).status).toBe(200)
+			for (let i = 0; i < 500 && got.length === 0; i++) await Bun.sleep(20)
+			expect(got).toEqual([body])
+		} finally {
+			listen.kill('SIGINT')
+			expect(await listen.exited).toBe(0)
+			app.stop(true)
+			rmSync(home, { recursive: true, force: true })
+		}
+	}, 30000)
+
 	it('stops cleanly on SIGTERM', async () => {
 		expect(await server.stop()).toBe(0)
 	})
