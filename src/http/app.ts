@@ -5,6 +5,7 @@ import { readRequestBody } from '../lib/body'
 import { BadRequest, UnsupportedMediaType } from '../lib/errors'
 import { allowedMethods } from './allow'
 import { authenticateRequest } from './auth'
+import { dashboardRoutes } from './dashboard'
 import { DOCS_PATH, docsRoutes, SPEC_PATH } from './docs'
 import { INGEST_ROUTE } from './ingest'
 import { CLIENT_CLOSED, clientClosed, errorHandler } from './errors'
@@ -18,7 +19,6 @@ import { eventRoutes } from './routes/events'
 import { issueRoutes } from './routes/issues'
 import { healthRoutes } from './routes/health'
 import { ingestRoutes } from './routes/ingest'
-import { rootRoutes } from './routes/root'
 import { sourceRoutes } from './routes/sources'
 import { templateRoutes } from './routes/templates'
 import { betterAuthHandler, isAuthPath } from './routes/better-auth'
@@ -118,7 +118,7 @@ export function createApp(ctx: AppContext) {
 				}
 			})
 		)
-		.use(rootRoutes())
+		.use(dashboardRoutes())
 		.use(docsRoutes())
 		.use(healthRoutes(ctx))
 		.use(templateRoutes())
