@@ -12,6 +12,7 @@ import { CLIENT_CLOSED, clientClosed, errorHandler } from './errors'
 import { unknownKeys } from './unknown-keys'
 import { pathOf } from './url'
 import { requestIdOf, startedAtOf, tagRequest } from './request-id'
+import { connectionPreviewRoutes } from './routes/connection-preview'
 import { connectionRoutes } from './routes/connections'
 import { destinationRoutes } from './routes/destinations'
 import { attemptRoutes } from './routes/attempts'
@@ -125,6 +126,7 @@ export function createApp(ctx: AppContext) {
 		.use(sourceRoutes(ctx))
 		.use(destinationRoutes(ctx))
 		.use(connectionRoutes(ctx))
+		.use(connectionPreviewRoutes(ctx))
 		.use(eventRoutes(ctx))
 		.use(attemptRoutes(ctx))
 		.use(issueRoutes(ctx))
