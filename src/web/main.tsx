@@ -108,6 +108,8 @@ function App() {
 	const [state, setState] = useState<{ me: Me | null; error: unknown; ready: boolean }>({ me: null, error: null, ready: false })
 	const load = async () => {
 		try {
+			// Signed out is an answer here (null), not a 401 in the console.
+			if ((await get<unknown>('/api/auth/get-session')) === null) return setState({ me: null, error: null, ready: true })
 			const me = await get<Me>('/v1/me')
 			// A remembered environment that is gone (deleted, other organization): fall back to the default.
 			if (currentEnv() !== me.environment.id) setCurrentEnv(me.environment.id)

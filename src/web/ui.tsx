@@ -1,5 +1,5 @@
-import { createContext, type ComponentChildren } from 'preact'
-import { useCallback, useContext, useEffect, useRef, useState } from 'preact/hooks'
+import { cloneElement, type ComponentChildren, createContext, isValidElement, type VNode } from 'preact'
+import { useCallback, useContext, useEffect, useId, useRef, useState } from 'preact/hooks'
 import { messageOf } from './api'
 
 /* ---------- routing: the path is the state; links push history ---------- */
@@ -118,13 +118,19 @@ export function Empty({ title, children }: { title: string; children?: Component
 	)
 }
 
+/**
+ * A label tied to its control by id (not by wrapping): a wrapped select's
+ * accessible name would include its current value ("Role member").
+ */
 export function Field({ label, hint, children }: { label: string; hint?: ComponentChildren; children: ComponentChildren }) {
+	const id = useId()
+	const control = isValidElement(children) ? cloneElement(children as VNode<any>, { id, 'aria-describedby': hint ? `${id}-hint` : undefined }) : children
 	return (
-		<label class="field">
-			<span class="field-label">{label}</span>
-			{children}
-			{hint ? <span class="hint">{hint}</span> : null}
-		</label>
+		<div class="field">
+			<label class="field-label" for={id}>{label}</label>
+			{control}
+			{hint ? <span class="hint" id={`${id}-hint`}>{hint}</span> : null}
+		</div>
 	)
 }
 

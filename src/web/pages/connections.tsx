@@ -91,10 +91,10 @@ function RuleBuilder({ rules, onChange }: { rules: Rule[]; onChange: (rules: Rul
 			{rules.map((r, i) => (
 				<div class="row rule" key={i} data-testid="filter-rule">
 					<Field label={`Rule ${i + 1} field`}><input value={r.field} placeholder="payload.type" onInput={(e) => set(i, { field: val(e) })} /></Field>
-					<Field label="Operator">
+					<Field label={`Rule ${i + 1} operator`}>
 						<select value={r.op} onChange={(e) => set(i, { op: val(e) })}>{OPS.map((o) => <option key={o}>{o}</option>)}</select>
 					</Field>
-					<Field label="Value"><input value={r.value} onInput={(e) => set(i, { value: val(e) })} /></Field>
+					<Field label={`Rule ${i + 1} value`}><input value={r.value} onInput={(e) => set(i, { value: val(e) })} /></Field>
 					<button type="button" class="btn small" aria-label={`Remove rule ${i + 1}`} onClick={() => onChange(rules.filter((_, j) => j !== i))}>Remove</button>
 				</div>
 			))}

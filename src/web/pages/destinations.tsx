@@ -27,6 +27,7 @@ interface Circuit {
 
 const TYPES = ['http', 'aws_sqs', 'aws_s3', 'aws_eventbridge', 'gcp_pubsub', 'kafka', 'rabbitmq', 'websocket']
 const val = (e: Event) => (e.target as HTMLInputElement).value
+const slugOf = (name: string) => name.toLowerCase().replace(/[^a-z0-9]+/g, '-').replace(/^-|-$/g, '').slice(0, 60)
 
 function CircuitBadge({ id }: { id: string }) {
 	const c = useLoad(() => get<{ circuit: Circuit }>(`/v1/destinations/${id}/circuit`), [id])
@@ -75,10 +76,10 @@ function authConfig(type: string, a: string, b: string): Record<string, unknown>
 }
 
 export function DestinationNew() {
-	const [f, setF] = useState({ name: '', type: 'http', url: '', method: 'POST', auth_type: 'none', a: '', b: '', timeout_ms: '30000', retry_max_attempts: '5' })
+	const [f, setF] = useState({ name: '', slug: '', type: 'http', url: '', method: 'POST', auth_type: 'none', a: '', b: '', timeout_ms: '30000', retry_max_attempts: '5' })
 	const set = (p: Partial<typeof f>) => setF({ ...f, ...p })
 	const create = useAction(async () => {
-		const body: Record<string, unknown> = { name: f.name, type: f.type, url: f.url, method: f.method, auth_type: f.auth_type, timeout_ms: Number(f.timeout_ms), retry_max_attempts: Number(f.retry_max_attempts) }
+		const body: Record<string, unknown> = { name: f.name, slug: f.slug || slugOf(f.name), type: f.type, url: f.url, method: f.method, auth_type: f.auth_type, timeout_ms: Number(f.timeout_ms), retry_max_attempts: Number(f.retry_max_attempts) }
 		const config = authConfig(f.auth_type, f.a, f.b)
 		if (config) body.auth_config = config
 		const { destination } = await post<{ destination: Destination }>('/v1/destinations', body)
@@ -93,6 +94,7 @@ export function DestinationNew() {
 				<fieldset class="card">
 					<legend>Endpoint</legend>
 					<Field label="Name"><input name="name" required value={f.name} onInput={(e) => set({ name: val(e) })} /></Field>
+					<Field label="Slug" hint={`Unique in this environment; empty means ${slugOf(f.name) || 'one made from the name'}`}><input name="slug" pattern="[a-z0-9][a-z0-9\-]*" value={f.slug} onInput={(e) => set({ slug: val(e) })} /></Field>
 					<Field label="Type" hint="This server delivers over HTTP; the other types of the hosted API are not available yet">
 						<select name="type" value={f.type} onChange={(e) => set({ type: val(e) })}>
 							{TYPES.map((t) => <option key={t} value={t} disabled={t !== 'http'}>{t}{t !== 'http' ? ' (not available)' : ''}</option>)}

@@ -125,7 +125,7 @@ export function SourceForm({ source, onSubmit, busy, error }: { source?: Source;
 			<fieldset class="card">
 				<legend>Basics</legend>
 				<Field label="Name"><input name="name" required value={f.name} onInput={(e) => set({ name: val(e), slug: source || f.slug !== slugOf(f.name) ? f.slug : slugOf(val(e)) })} /></Field>
-				{source ? null : <Field label="Slug" hint="Lowercase letters, digits and dashes; unique in this environment"><input name="slug" required pattern="[a-z0-9][a-z0-9-]*" value={f.slug} onInput={(e) => set({ slug: val(e) })} /></Field>}
+				{source ? null : <Field label="Slug" hint="Lowercase letters, digits and dashes; unique in this environment"><input name="slug" required pattern="[a-z0-9][a-z0-9\-]*" value={f.slug} onInput={(e) => set({ slug: val(e) })} /></Field>}
 				<Field label="Description"><input name="description" value={f.description} onInput={(e) => set({ description: val(e) })} /></Field>
 			</fieldset>
 			<fieldset class="card">

@@ -1,0 +1,264 @@
+import { afterAll, beforeAll, describe, expect, it } from 'bun:test'
+import { existsSync, mkdirSync, rmSync } from 'node:fs'
+import { join } from 'node:path'
+import { type Browser, type BrowserContext, chromium, type Page } from 'playwright-core'
+import Stripe from 'stripe'
+import { tempDir } from '../helpers'
+import { ROOT, run, type Running, startProcess } from './process'
+import { Receiver } from './receiver'
+
+/**
+ * The issue's walkthrough in a real Chromium (Debian's, no browser download)
+ * against the compiled binary, as a person would click it. Each step leaves a
+ * screenshot in test/artifacts/ (git-ignored) for a human to look at.
+ */
+const CHROMIUM = process.env.CHROMIUM_PATH ?? '/usr/bin/chromium'
+const HAVE_BROWSER = existsSync(CHROMIUM)
+if (!HAVE_BROWSER && process.env.CI === 'true') throw new Error(`CI needs Chromium at ${CHROMIUM} for the dashboard browser tests (.ci/run installs it)`)
+
+const ARTIFACTS = join(ROOT, 'test', 'artifacts')
+const BIN = join(ROOT, 'dist', 'hookstream')
+const PASSWORD = 'owner-password-1'
+const STRIPE_SECRET = 'whsec_dashboard_test_secret'
+const stripe = new Stripe('sk_test_dummy')
+
+let work: string
+let server: Running
+let receiver: Receiver
+let browser: Browser
+let context: BrowserContext
+let page: Page
+let base: string
+const errors: string[] = []
+const state: { sourceId?: string; ingestUrl?: string; firstEventId?: string; secondEventId?: string; firstBody?: string; inviteLink?: string } = {}
+
+async function shot(name: string, p: Page = page): Promise<void> {
+	await p.screenshot({ path: join(ARTIFACTS, `${name}.png`), fullPage: true })
+}
+
+/** A Stripe event signed the way Stripe signs it, with Stripe's own SDK. */
+async function sendStripe(event: Record<string, unknown>): Promise<{ id: string; body: string }> {
+	const body = JSON.stringify(event, null, 2)
+	const header = await stripe.webhooks.generateTestHeaderStringAsync({ payload: body, secret: STRIPE_SECRET })
+	const res = await fetch(state.ingestUrl as string, { method: 'POST', headers: { 'content-type': 'application/json', 'stripe-signature': header }, body })
+	expect(res.status).toBe(200)
+	return { id: ((await res.json()) as { event_id: string }).event_id, body }
+}
+
+const stripeEvent = (id: string, amount: number) => ({
+	id, object: 'event', type: 'payment_intent.succeeded', created: Math.floor(Date.now() / 1000),
+	data: { object: { id: `pi_${id}`, object: 'payment_intent', amount, currency: 'eur', status: 'succeeded' } }, livemode: false
+})
+
+/** Runs a same-origin fetch inside the page (with the page's session cookie), returning status and JSON. */
+async function pageFetch(p: Page, method: string, path: string, body?: unknown): Promise<{ status: number; json: any }> {
+	return p.evaluate(async ([m, u, b]) => {
+		const res = await fetch(u as string, { method: m as string, headers: b === undefined ? {} : { 'content-type': 'application/json' }, body: b === undefined ? undefined : JSON.stringify(b) })
+		return { status: res.status, json: await res.json().catch(() => null) }
+	}, [method, path, body] as const)
+}
+
+async function nav(label: string): Promise<void> {
+	await page.getByRole('navigation', { name: 'Main' }).getByRole('link', { name: label, exact: true }).click()
+	await page.getByRole('heading', { level: 1 }).first().waitFor()
+}
+
+beforeAll(async () => {
+	if (!HAVE_BROWSER) return
+	mkdirSync(ARTIFACTS, { recursive: true })
+	// `npm run build`, exactly: the test drives dist/hookstream.
+	const build = await run([process.execPath, 'build', join(ROOT, 'src', 'main.ts'), '--compile', '--minify-whitespace', '--minify-syntax', '--outfile', BIN])
+	if (build.code !== 0) throw new Error(`build failed: ${build.stderr}`)
+	work = tempDir('hookstream-browser-')
+	const data = join(work, 'data')
+	const owner = Bun.spawn([BIN, '--create-admin-user', '--email', 'owner@example.com', '--name', 'Olga', '--data-dir', data], { stdin: new Blob([`${PASSWORD}\n`]), stdout: 'pipe', stderr: 'pipe' })
+	expect(await owner.exited).toBe(0)
+	server = await startProcess([BIN, '--port', '0', '--host', '127.0.0.1', '--data-dir', data, '--allow-private-destinations'])
+	base = server.url
+	receiver = new Receiver()
+	browser = await chromium.launch({ executablePath: CHROMIUM, args: ['--no-sandbox'] })
+	context = await browser.newContext({ viewport: { width: 1280, height: 800 }, colorScheme: 'light' })
+	page = await context.newPage()
+	page.on('pageerror', (e) => errors.push(String(e)))
+	page.on('console', (m) => {
+		// The /v1/ws hub is not on this server yet: the page falls back to polling, and Chromium logs the refused upgrade.
+		if (m.type() === 'error' && !m.text().includes('/v1/ws')) errors.push(m.text())
+	})
+}, 90000)
+
+afterAll(async () => {
+	await browser?.close()
+	await receiver?.stop()
+	await server?.stop()
+	if (work) rmSync(work, { recursive: true, force: true })
+})
+
+describe.skipIf(!HAVE_BROWSER)('dashboard in Chromium against dist/hookstream', () => {
+	it('a first visit to / explains how to get an account; signing in works from the keyboard alone', async () => {
+		await page.goto(`${base}/`)
+		await page.getByTestId('first-run').waitFor()
+		expect(await page.getByTestId('first-run').textContent()).toContain('--create-admin-user')
+		await shot('01-sign-in')
+		await page.keyboard.press('Tab')
+		await page.keyboard.type('owner@example.com')
+		await page.keyboard.press('Tab')
+		await page.keyboard.type(PASSWORD)
+		await page.keyboard.press('Enter')
+		await page.getByRole('heading', { name: 'Overview' }).waitFor()
+		await page.getByTestId('getting-started').waitFor()
+		expect(await page.getByTestId('who').textContent()).toBe('owner@example.com')
+		await shot('02-overview')
+	}, 60000)
+
+	it('creates a source from the Stripe template (its fields prefilled) and shows the ingest URL with a curl example', async () => {
+		await nav('Sources')
+		await page.getByRole('link', { name: 'New source' }).first().click()
+		await page.getByLabel('Find a provider').fill('stripe')
+		await page.getByRole('radio', { name: /^Stripe/ }).check()
+		expect(await page.getByLabel('Name').inputValue()).toBe('Stripe')
+		expect(await page.getByLabel('Signature header').inputValue()).toBe('Stripe-Signature')
+		await page.getByLabel('Signing secret').fill(STRIPE_SECRET)
+		await shot('03-new-source-stripe')
+		await page.getByRole('button', { name: 'Create source' }).click()
+		state.ingestUrl = (await page.getByTestId('ingest-url').textContent()) ?? ''
+		expect(state.ingestUrl).toStartWith(`${base}/v1/ingest/src_`)
+		state.sourceId = state.ingestUrl.split('/').pop()
+		expect(await page.getByLabel('curl example').textContent()).toContain(state.ingestUrl)
+		await shot('04-source')
+	}, 60000)
+
+	it('a Stripe-signed event appears in the events list without a reload, and its detail shows the exact body', async () => {
+		await nav('Events')
+		await page.getByText('No events yet').waitFor()
+		await page.evaluate(() => ((window as unknown as { marker: number }).marker = 42))
+		const sent = await sendStripe(stripeEvent('evt_dash_1', 2000))
+		state.firstEventId = sent.id
+		state.firstBody = sent.body
+		await page.getByTestId('event-row').first().waitFor({ timeout: 15000 })
+		expect(await page.evaluate(() => (window as unknown as { marker?: number }).marker)).toBe(42)
+		expect(await page.getByTestId('events-table').textContent()).toContain('verified')
+		await shot('05-events-list')
+		await page.getByTestId('event-row').first().getByRole('link').click()
+		await page.getByTestId('body-pretty').waitFor()
+		await page.getByRole('tab', { name: 'raw' }).click()
+		expect(await page.getByTestId('body-raw').textContent()).toBe(sent.body)
+		expect(await page.getByTestId('event-headers').textContent()).toContain('stripe-signature')
+		await shot('06-event-detail')
+		await page.emulateMedia({ colorScheme: 'dark' })
+		await shot('06b-event-detail-dark')
+		await page.emulateMedia({ colorScheme: 'light' })
+	}, 60000)
+
+	it('creates a destination (circuit closed) and a connection whose transform is previewed against the real event', async () => {
+		await nav('Destinations')
+		await page.getByRole('link', { name: 'New destination' }).first().click()
+		await page.getByLabel('Name').fill('Billing service')
+		await page.getByLabel('URL').fill(`${receiver.url}/hook`)
+		await page.getByLabel('Attempts before DLQ').fill('1')
+		await page.getByRole('button', { name: 'Create destination' }).click()
+		await page.getByTestId('circuit-state').filter({ hasText: 'closed' }).waitFor()
+		await shot('07-destination')
+		await nav('Connections')
+		await page.getByRole('link', { name: 'New connection' }).first().click()
+		await page.getByLabel('Name').fill('Payments to billing')
+		await page.getByRole('button', { name: 'Add a filter' }).click()
+		await page.getByLabel('Rule 1 field').fill('payload.type')
+		await page.getByLabel('Rule 1 value').fill('payment_intent.succeeded')
+		await page.getByLabel('JSONata expression').fill('{"payment": data.object.id, "cents": data.object.amount}')
+		await page.getByRole('button', { name: 'Preview' }).click()
+		const preview = page.getByTestId('preview-result')
+		await preview.waitFor()
+		const text = (await preview.textContent()) ?? ''
+		expect(text).toContain('would be delivered')
+		expect(text).toContain('"cents": 2000')
+		expect(text).toContain('"payment": "pi_evt_dash_1"')
+		await shot('08-connection-preview')
+		await page.getByRole('button', { name: 'Create connection' }).click()
+		await page.getByTestId('connections-table').waitFor()
+	}, 60000)
+
+	it('a delivery that fails shows its attempt (status, HTTP code, latency); Retry delivers it', async () => {
+		receiver.script({ status: 500, body: 'billing is down' })
+		const sent = await sendStripe(stripeEvent('evt_dash_2', 3100))
+		state.secondEventId = sent.id
+		await receiver.waitFor(1)
+		// The worker records the attempt right after the response: wait for it through the API.
+		for (let i = 0; i < 100; i++) {
+			const r = await pageFetch(page, 'GET', `/v1/delivery-attempts?event_id=${sent.id}`)
+			if (r.json?.delivery_attempts?.[0]?.status === 'failed') break
+			await Bun.sleep(100)
+		}
+		await page.goto(`${base}/dashboard/events/${sent.id}`)
+		const row = page.getByTestId('attempt-row').first()
+		await row.waitFor()
+		expect(await row.textContent()).toContain('failed')
+		expect(await row.textContent()).toContain('500')
+		expect(await row.textContent()).toMatch(/\d+ ms/)
+		await row.getByRole('button', { name: 'Show' }).click()
+		await page.getByText('billing is down').waitFor()
+		expect(JSON.parse(receiver.received[0]?.body ?? '{}')).toEqual({ payment: 'pi_evt_dash_2', cents: 3100 })
+		await shot('09-attempt-failed')
+		await row.getByRole('button', { name: 'Retry' }).click()
+		await receiver.waitFor(2)
+		for (let i = 0; i < 50; i++) {
+			await page.reload()
+			await page.getByTestId('attempt-row').first().waitFor()
+			if ((await page.getByTestId('attempts-table').textContent())?.includes('success')) break
+			await Bun.sleep(200)
+		}
+		expect(await page.getByTestId('attempts-table').textContent()).toContain('success')
+		await shot('10-attempt-retried')
+	}, 60000)
+
+	it('creates an API key, shown once, that works with a plain HTTP client', async () => {
+		await nav('Settings')
+		await page.getByLabel('Key name').fill('ci')
+		await page.getByRole('button', { name: 'Create key' }).click()
+		const key = (await page.getByTestId('new-api-key').textContent()) ?? ''
+		expect(key).toMatch(/^hs_live_/)
+		await shot('11-api-key')
+		const res = await fetch(`${base}/v1/sources`, { headers: { 'x-api-key': key } })
+		expect(res.status).toBe(200)
+		expect(((await res.json()) as { sources: { id: string }[] }).sources.map((s) => s.id)).toEqual([state.sourceId as string])
+		await page.getByRole('button', { name: 'Done' }).click()
+		expect(await page.getByTestId('new-api-key').count()).toBe(0)
+	}, 60000)
+
+	it('a viewer joins through the invitation page, sees no write buttons, and the API refuses their writes', async () => {
+		await page.getByLabel('Email', { exact: true }).fill('vic@example.com')
+		await page.getByLabel('Role', { exact: true }).selectOption('viewer')
+		await page.getByRole('button', { name: 'Create invitation link' }).click()
+		const link = (await page.getByTestId('invite-link').textContent()) ?? ''
+		expect(link).toContain('/dashboard/invitations/')
+		const viewerContext = await browser.newContext({ viewport: { width: 1280, height: 800 } })
+		const viewer = await viewerContext.newPage()
+		viewer.on('pageerror', (e) => errors.push(String(e)))
+		await viewer.goto(link)
+		await viewer.getByLabel('Your name').fill('Vic')
+		await viewer.getByLabel('Password').fill('viewer-password-1')
+		await shot('12-invitation', viewer)
+		await viewer.getByRole('button', { name: 'Accept and sign in' }).click()
+		await viewer.getByRole('heading', { name: 'Overview' }).waitFor()
+		expect(await viewer.getByTestId('who').textContent()).toBe('vic@example.com')
+		await viewer.getByRole('navigation', { name: 'Main' }).getByRole('link', { name: 'Sources', exact: true }).click()
+		await viewer.getByTestId('source-row').first().waitFor()
+		expect(await viewer.getByRole('link', { name: 'New source' }).count()).toBe(0)
+		await viewer.getByTestId('source-row').first().getByRole('link').click()
+		await viewer.getByTestId('ingest-url').waitFor()
+		for (const name of ['Pause', 'Disable', 'Edit', 'Delete']) expect(await viewer.getByRole('button', { name }).count()).toBe(0)
+		await viewer.goto(`${base}/dashboard/events/${state.secondEventId}`)
+		await viewer.getByTestId('attempt-row').first().waitFor()
+		expect(await viewer.getByRole('button', { name: /Retry/ }).count()).toBe(0)
+		await shot('13-viewer-event', viewer)
+		const write = await pageFetch(viewer, 'POST', '/v1/sources', { name: 'x', slug: 'x' })
+		expect(write.status).toBe(403)
+		expect(write.json).toMatchObject({ status: 403, request_id: expect.any(String) })
+		const retry = await pageFetch(viewer, 'POST', `/v1/events/${state.secondEventId}/retry`)
+		expect(retry.status).toBe(403)
+		await viewerContext.close()
+	}, 60000)
+
+	it('raised no page errors on the way', () => {
+		expect(errors).toEqual([])
+	})
+})
