@@ -90,7 +90,7 @@ function Shell({ me, reload }: { me: Me; reload: () => void }) {
 						</ul>
 					</nav>
 					<div class="who">
-						<span data-testid="who">{me.user?.email}</span> · <span class="muted">{me.role}</span>
+						<span><span data-testid="who">{me.user?.email}</span> <span class="badge">{me.role}</span></span>
 						<button type="button" class="btn small" onClick={signOut}>Sign out</button>
 						<a href="/docs" class="muted">API reference</a>
 					</div>

@@ -81,8 +81,8 @@ export function Events() {
 				<Field label="To">
 					<input type="datetime-local" value={filters.before} onChange={(e) => setFilter('before', (e.target as HTMLInputElement).value)} />
 				</Field>
-				<Field label="Search" hint="Event id prefix or body text">
-					<input type="search" value={filters.search} onChange={(e) => setFilter('search', (e.target as HTMLInputElement).value)} />
+				<Field label="Search">
+					<input type="search" placeholder="Event id or body text" value={filters.search} onChange={(e) => setFilter('search', (e.target as HTMLInputElement).value)} />
 				</Field>
 			</form>
 			<ErrorBox error={list.error} />
@@ -90,7 +90,7 @@ export function Events() {
 			{list.data && events.length === 0 ? <NoEvents filtered={key !== ''} /> : null}
 			{events.length > 0 ? (
 				<>
-					<p class="muted">{list.data?.pagination.total} matching events</p>
+					<p class="muted">{list.data?.pagination.total} matching event{list.data?.pagination.total === 1 ? '' : 's'}</p>
 					<table class="table" data-testid="events-table">
 						<thead>
 							<tr><th scope="col">Event</th><th scope="col">Source</th><th scope="col">Method</th><th scope="col">Status</th><th scope="col">Verification</th><th scope="col">Size</th><th scope="col">Received</th></tr>

@@ -3,7 +3,7 @@ import { get } from '../api'
 import { ErrorBox, Link, Page, Pre, useLoad, useMe } from '../ui'
 
 interface Counts {
-	sources: { id: string; url: string }[]
+	sources: { id: string; url: string; verification_enabled: number }[]
 	destinations: number
 	connections: number
 	events: number
@@ -12,7 +12,7 @@ interface Counts {
 
 async function counts(): Promise<Counts> {
 	const [s, d, c, e, i] = await Promise.all([
-		get<{ sources: { id: string; url: string }[] }>('/v1/sources', { limit: 100 }),
+		get<{ sources: { id: string; url: string; verification_enabled: number }[] }>('/v1/sources', { limit: 100 }),
 		get<{ destinations: unknown[] }>('/v1/destinations', { limit: 100 }),
 		get<{ connections: unknown[] }>('/v1/connections', { limit: 100 }),
 		get<{ pagination: { total: number } }>('/v1/events', { limit: 1 }),
@@ -56,8 +56,9 @@ export function Overview() {
 								A URL for one sender. {canWrite ? <Link href="/dashboard/sources/new">Pick a provider template</Link> : null}
 							</Step>
 							<Step n={2} done={c.events > 0} title="Send it an event">
-								Point the provider at the source's URL, or try it now:
-								{first ? <Pre label="Example request" text={`curl -X POST ${first.url} -H 'content-type: application/json' -d '{"hello":"world"}'`} /> : null}
+								Point the provider at the source's URL{first && !first.verification_enabled ? ', or try it now:' : '.'}
+								{first && !first.verification_enabled ? <Pre label="Example request" text={`curl -X POST ${first.url} -H 'content-type: application/json' -d '{"hello":"world"}'`} /> : null}
+								{first && first.verification_enabled ? <> It checks signatures, so send a signed event from the provider (its <Link href={`/dashboard/sources/${first.id}`}>source page</Link> has the URL).</> : null}
 							</Step>
 							<Step n={3} done={c.destinations > 0} title="Add a destination">
 								The endpoint of your service. {canWrite ? <Link href="/dashboard/destinations/new">New destination</Link> : null}
