@@ -130,12 +130,12 @@ describe.skipIf(!HAVE_BROWSER)('dashboard in Chromium against dist/hookstream', 
 	it('a Stripe-signed event appears in the events list without a reload, and its detail shows the exact body', async () => {
 		await nav('Events')
 		await page.getByText('No events yet').waitFor()
-		await page.evaluate(() => ((window as unknown as { marker: number }).marker = 42))
+		await page.evaluate(() => ((globalThis as unknown as { marker: number }).marker = 42))
 		const sent = await sendStripe(stripeEvent('evt_dash_1', 2000))
 		state.firstEventId = sent.id
 		state.firstBody = sent.body
 		await page.getByTestId('event-row').first().waitFor({ timeout: 15000 })
-		expect(await page.evaluate(() => (window as unknown as { marker?: number }).marker)).toBe(42)
+		expect(await page.evaluate(() => (globalThis as unknown as { marker?: number }).marker)).toBe(42)
 		expect(await page.getByTestId('events-table').textContent()).toContain('verified')
 		await shot('05-events-list')
 		await page.getByTestId('event-row').first().getByRole('link').click()
