@@ -9,7 +9,7 @@ import { EventDetail, Events } from './pages/events'
 import { Overview } from './pages/overview'
 import { Settings } from './pages/settings'
 import { SourceDetail, SourceNew, Sources } from './pages/sources'
-import { ErrorBox, Link, type Me, MeContext, navigate, useLocation } from './ui'
+import { ErrorBox, Field, Link, type Me, MeContext, navigate, useLocation } from './ui'
 
 const NAV: [string, string][] = [
 	['/', 'Overview'],
@@ -51,12 +51,11 @@ function Content({ path }: { path: string }) {
 
 function EnvSwitcher({ me, onSwitch }: { me: Me; onSwitch: (id: string) => void }) {
 	return (
-		<label class="field env">
-			<span class="field-label">Environment</span>
+		<Field label="Environment">
 			<select data-testid="env-switcher" value={me.environment.id} onChange={(e) => onSwitch((e.target as HTMLSelectElement).value)}>
 				{me.environments.map((e) => <option key={e.id} value={e.id}>{e.name}</option>)}
 			</select>
-		</label>
+		</Field>
 	)
 }
 

@@ -30,6 +30,8 @@ let context: BrowserContext
 let page: Page
 let base: string
 const errors: string[] = []
+/** HTTP statuses a step provokes on purpose (Chromium logs every 4xx a page fetches). */
+const expected: number[] = []
 const state: { sourceId?: string; ingestUrl?: string; firstEventId?: string; secondEventId?: string; firstBody?: string; inviteLink?: string } = {}
 
 async function shot(name: string, p: Page = page): Promise<void> {
@@ -82,7 +84,7 @@ beforeAll(async () => {
 	page.on('pageerror', (e) => errors.push(String(e)))
 	page.on('console', (m) => {
 		// The /v1/ws hub is not on this server yet: the page falls back to polling, and Chromium logs the refused upgrade.
-		if (m.type() === 'error' && !m.text().includes('/v1/ws')) errors.push(m.text())
+		if (m.type() === 'error' && !m.text().includes('/v1/ws') && !expected.some((status) => m.text().includes(`status of ${status}`))) errors.push(m.text())
 	})
 }, 90000)
 
@@ -222,6 +224,48 @@ describe.skipIf(!HAVE_BROWSER)('dashboard in Chromium against dist/hookstream', 
 		expect(((await res.json()) as { sources: { id: string }[] }).sources.map((s) => s.id)).toEqual([state.sourceId as string])
 		await page.getByRole('button', { name: 'Done' }).click()
 		expect(await page.getByTestId('new-api-key').count()).toBe(0)
+	}, 60000)
+
+	it('a bad form shows the API\'s message; a new environment is empty and the sidebar switches to it and back', async () => {
+		await nav('Sources')
+		await page.getByRole('link', { name: 'New source' }).first().click()
+		await page.getByLabel('Name').fill('Another')
+		await page.getByLabel('Slug').fill('stripe')
+		expected.push(409)
+		await page.getByRole('button', { name: 'Create source' }).click()
+		const alert = page.getByRole('alert')
+		await alert.waitFor()
+		expect(await alert.textContent()).toMatch(/slug.*(exists|taken|in use)|already/i)
+		expect(await alert.textContent()).not.toContain('{')
+		await shot('12a-readable-error')
+		expected.pop()
+		await nav('Settings')
+		await page.getByLabel('New environment name').fill('Staging')
+		await page.getByRole('button', { name: 'Create environment' }).click()
+		const switcher = page.getByLabel('Environment', { exact: true })
+		await switcher.locator('option', { hasText: 'Staging' }).waitFor({ state: 'attached' })
+		await switcher.selectOption({ label: 'Staging' })
+		await nav('Sources')
+		await page.getByText('No sources yet').waitFor()
+		await shot('12b-staging-empty')
+		expect(await switcher.locator('option:checked').textContent()).toBe('Staging')
+		await switcher.selectOption({ label: 'Production' })
+		await page.getByTestId('source-row').first().waitFor()
+	}, 60000)
+
+	it('a CLI device login is approved on /dashboard/cli-auth?code=…, and the CLI then gets its key', async () => {
+		const started = (await (await fetch(`${base}/v1/auth/device/code`, { method: 'POST' })).json()) as { device_code: string; user_code: string; verification_url: string }
+		expect(started.verification_url).toBe(`${base}/dashboard/cli-auth?code=${started.user_code}`)
+		await page.goto(started.verification_url)
+		expect(await page.getByLabel('Code shown by the CLI').inputValue()).toBe(started.user_code)
+		await shot('12c-cli-auth')
+		await page.getByRole('button', { name: 'Approve' }).click()
+		await page.getByText('Approved.').waitFor()
+		const token = await fetch(`${base}/v1/auth/device/token`, { method: 'POST', headers: { 'content-type': 'application/json' }, body: JSON.stringify({ device_code: started.device_code }) })
+		expect(token.status).toBe(200)
+		const { api_key } = (await token.json()) as { api_key: string }
+		expect((await fetch(`${base}/v1/sources`, { headers: { 'x-api-key': api_key } })).status).toBe(200)
+		await nav('Settings')
 	}, 60000)
 
 	it('a viewer joins through the invitation page, sees no write buttons, and the API refuses their writes', async () => {

@@ -104,7 +104,7 @@ function ApiKeys() {
 			<p class="muted">For scripts and CI: send <code>X-API-Key: hs_live_…</code> or <code>Authorization: Bearer hs_live_…</code>. A key works in one environment.</p>
 			<form class="row" onSubmit={(e) => { e.preventDefault(); create.run() }}>
 				<Field label="Key name"><input name="key_name" required value={name} onInput={(e) => setName(val(e))} placeholder="ci deploys" /></Field>
-				<Field label="Environment"><select name="key_env" value={env} onChange={(e) => setEnv(val(e))}>{me.environments.map((e) => <option key={e.id} value={e.id}>{e.name}</option>)}</select></Field>
+				<Field label="Works in environment"><select name="key_env" value={env} onChange={(e) => setEnv(val(e))}>{me.environments.map((e) => <option key={e.id} value={e.id}>{e.name}</option>)}</select></Field>
 				<button type="submit" class="btn primary" disabled={create.busy}>Create key</button>
 			</form>
 			<ErrorBox error={create.error ?? keys.error ?? revoke.error} />

@@ -43,7 +43,7 @@ function TemplatePicker({ chosen, onChoose }: { chosen: string; onChoose: (t: Te
 				{shown.map((t) => (
 					<label key={t.slug} class={`template ${chosen === t.slug ? 'chosen' : ''}`}>
 						<input type="radio" name="template" value={t.slug} checked={chosen === t.slug} onChange={() => onChoose(t)} />
-						<span><strong>{t.name}</strong><span class="muted">{t.category.replace('_', ' ')}</span></span>
+						<span><strong>{t.name}</strong><span class="muted">{t.category.replaceAll('_', ' ')}</span></span>
 					</label>
 				))}
 			</div>
