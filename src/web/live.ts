@@ -34,10 +34,14 @@ export function useLive(channel: string, onMessage: (data: unknown) => void): Li
 				} catch {
 					return
 				}
-				if (msg.type === 'welcome') socket?.send(JSON.stringify({ type: 'subscribe', channel }))
-				else if (msg.type === 'subscribed') {
+				if (msg.type === 'welcome') {
+					socket?.send(JSON.stringify({ type: 'subscribe', channel }))
 					delay = 2000
 					setState('live')
+				} else if (msg.type === 'error') {
+					// bad_channel, forbidden, too_many_subscriptions: polling is the honest fallback.
+					setState('off')
+					socket?.close()
 				} else if (msg.type === 'event' && msg.channel?.startsWith(channel.split(':')[0] as string)) handler.current(msg.data)
 			}
 			socket.onclose = (e) => {

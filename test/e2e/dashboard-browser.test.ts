@@ -145,6 +145,10 @@ describe.skipIf(!HAVE_BROWSER)('dashboard in Chromium against dist/hookstream', 
 		await page.getByRole('tab', { name: 'raw' }).click()
 		expect(await page.getByTestId('body-raw').textContent()).toBe(sent.body)
 		expect(await page.getByTestId('event-headers').textContent()).toContain('stripe-signature')
+		const download = (await page.getByRole('link', { name: 'Download' }).getAttribute('href')) ?? ''
+		expect(await page.evaluate(async (href) => (await fetch(href)).text(), download)).toBe(sent.body)
+		await page.getByRole('tab', { name: 'hex' }).click()
+		expect(await page.getByTestId('body-hex').textContent()).toStartWith('00000000  7b 0a 20 20')
 		await shot('06-event-detail')
 		await page.emulateMedia({ colorScheme: 'dark' })
 		await shot('06b-event-detail-dark')

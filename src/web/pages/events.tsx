@@ -1,4 +1,4 @@
-import { useState } from 'preact/hooks'
+import { useRef, useState } from 'preact/hooks'
 import { get, post, withQuery } from '../api'
 import { useLive, usePolling } from '../live'
 import { AttemptRow } from './attempt-row'
@@ -40,7 +40,15 @@ export function Events() {
 	const key = query.toString()
 	const sources = useLoad(() => get<{ sources: { id: string; name: string }[] }>('/v1/sources', { limit: 100 }), [])
 	const list = useLoad(() => get<EventPage>('/v1/events', { ...filters, after: iso(filters.after), before: iso(filters.before), cursor, limit: 50 }), [key])
-	const live = useLive('events', () => !cursor && list.reload())
+	// A burst of pushed events reloads the first page once, not once per event.
+	const pending = useRef<ReturnType<typeof setTimeout> | null>(null)
+	const live = useLive('events', () => {
+		if (cursor || pending.current) return
+		pending.current = setTimeout(() => {
+			pending.current = null
+			list.reload()
+		}, 300)
+	})
 	// Without the hub, the first page refreshes itself; later pages hold still (cursor paging).
 	usePolling(list.reload, 5000, live !== 'live' && !cursor)
 	const setFilter = (name: string, v: string) => {
