@@ -87,7 +87,7 @@ export function SourceDetail({ id }: { id: string }) {
 	const { canWrite } = useMe()
 	const loaded = useLoad(() => get<{ source: Source }>(`/v1/sources/${encodeURIComponent(id)}`), [id])
 	const s = loaded.data?.source
-	const template = useLoad(async () => (s?.template ? (await get<{ template: { sample_event: unknown } }>(`/v1/templates/${s.template}`)).template : null), [s?.template])
+	const template = useLoad(async () => (s?.template ? (await get<{ template: { name: string; sample_event: unknown } }>(`/v1/templates/${s.template}`)).template : null), [s?.template])
 	const [editing, setEditing] = useState(false)
 	const setStatus = useAction(async (status: string) => {
 		await patch(`/v1/sources/${id}`, { status })
@@ -120,7 +120,7 @@ export function SourceDetail({ id }: { id: string }) {
 					{editing ? <SourceForm source={s} onSubmit={update.run} busy={update.busy} error={update.error} /> : null}
 					<div class="card">
 						<h2>Ingest URL</h2>
-						<p class="muted">Give this address to the sender (in {s.template ?? 'its'} webhook settings). {s.status !== 'active' ? `The source is ${s.status}: ${s.status === 'paused' ? 'events are stored but not delivered' : 'requests are refused'}.` : ''}</p>
+						<p class="muted">Give this address to the sender ({template.data ? `in ${template.data.name}'s` : 'in its'} webhook settings). {s.status !== 'active' ? `The source is ${s.status}: ${s.status === 'paused' ? 'events are stored but not delivered' : 'requests are refused'}.` : ''}</p>
 						<div class="row">
 							<code class="url" data-testid="ingest-url">{s.url}</code>
 							<CopyButton text={s.url} label="Copy URL" />
