@@ -216,6 +216,35 @@ describe.skipIf(!HAVE_BROWSER)('dashboard in Chromium against dist/hookstream', 
 		await shot('10-attempt-retried')
 	}, 60000)
 
+	it('the DLQ page retries a selection in bulk; the failure opened an issue that can be acknowledged', async () => {
+		receiver.script({ status: 503, body: 'still down' })
+		const sent = await sendStripe(stripeEvent('evt_dash_3', 4200))
+		await receiver.waitFor(3)
+		let attemptId = ''
+		for (let i = 0; i < 100 && !attemptId; i++) {
+			const r = await pageFetch(page, 'GET', `/v1/delivery-attempts?event_id=${sent.id}`)
+			if (r.json?.delivery_attempts?.[0]?.is_dlq === 1) attemptId = r.json.delivery_attempts[0].id
+			else await Bun.sleep(100)
+		}
+		await nav('Attempts & DLQ')
+		await page.getByLabel('Dead-letter queue').selectOption('true')
+		// The DLQ keeps the earlier (already retried) attempt too: pick this event's.
+		await page.getByLabel(`Select attempt ${attemptId}`).check()
+		await shot('10b-dlq-selected')
+		await page.getByRole('button', { name: 'Retry 1 selected' }).click()
+		await page.getByText('1 retried.').waitFor()
+		await receiver.waitFor(4)
+		expect(JSON.parse(receiver.received[3]?.body ?? '{}')).toEqual({ payment: 'pi_evt_dash_3', cents: 4200 })
+		await nav('Issues')
+		const issues = page.getByTestId('issues-table')
+		await issues.waitFor()
+		expect(await issues.textContent()).toContain('Billing service')
+		await issues.getByRole('button', { name: 'Acknowledge' }).first().click()
+		await page.getByLabel('Status').selectOption('acknowledged')
+		await issues.getByText('acknowledged').first().waitFor()
+		await shot('10c-issues')
+	}, 60000)
+
 	it('creates an API key, shown once, that works with a plain HTTP client', async () => {
 		await nav('Settings')
 		await page.getByLabel('Key name').fill('ci')

@@ -54,10 +54,10 @@ export function AttemptRow({ attempt: a, onRetried, select }: { attempt: Attempt
 				<td>{a.response_status ?? '—'}</td>
 				<td>{a.latency_ms === null ? '—' : `${a.latency_ms} ms`}</td>
 				<td><Time iso={a.created_at} /></td>
-				<td class="row">
+				<td><div class="row">
 					<button type="button" class="btn small" aria-expanded={open} onClick={() => setOpen(!open)}>{open ? 'Hide' : 'Show'}</button>
 					{canWrite && a.status === 'failed' ? <button type="button" class="btn small" onClick={() => retry.run()} disabled={retry.busy}>Retry</button> : null}
-				</td>
+				</div></td>
 			</tr>
 			{open || message || retry.error ? (
 				<tr class="detail-row">

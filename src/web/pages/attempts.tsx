@@ -101,7 +101,7 @@ export function Issues() {
 			<p class="muted">Failures grouped by destination and error type. Acknowledge one while you look into it, resolve it when it is fixed, retry its failed deliveries.</p>
 			<div class="filters">
 				<Field label="Status">
-					<select value={status} onChange={(e) => setStatus(val(e))}><option value="">Any</option>{['open', 'acknowledged', 'resolved'].map((s) => <option key={s}>{s}</option>)}</select>
+					<select value={status} onChange={(e) => setStatus(val(e))}><option value="all">Any</option>{['open', 'acknowledged', 'resolved'].map((s) => <option key={s}>{s}</option>)}</select>
 				</Field>
 			</div>
 			{message ? <p class="notice" role="status">{message}</p> : null}
@@ -119,12 +119,12 @@ export function Issues() {
 							<td>{i.occurrence_count}×</td>
 							<td><Time iso={i.last_seen_at} /></td>
 							{canWrite ? (
-								<td class="row">
+								<td><div class="row">
 									{i.status === 'open' ? <button type="button" class="btn small" onClick={() => act.run(i, 'acknowledged')}>Acknowledge</button> : null}
 									{i.status !== 'resolved' ? <button type="button" class="btn small" onClick={() => act.run(i, 'resolved')}>Resolve</button> : null}
 									<button type="button" class="btn small" onClick={() => act.run(i, 'snooze')}>Snooze 24 h</button>
 									<button type="button" class="btn small" onClick={() => act.run(i, 'retry')}>Retry failed</button>
-								</td>
+								</div></td>
 							) : null}
 						</tr>
 					))}</tbody>

@@ -60,7 +60,7 @@ export function Connections() {
 							<td>{c.filter_rules ? `${JSON.parse(c.filter_rules).length} filters` : 'all events'}{c.transform_enabled ? ' · transform' : ''}</td>
 							<td><Status value={c.enabled ? c.status : 'disabled'} /></td>
 							<td>{c.event_count}, last <Time iso={c.last_event_at} /></td>
-							{canWrite ? <td class="row"><button type="button" class="btn small" onClick={() => toggle.run(c)}>{c.enabled ? 'Disable' : 'Enable'}</button><button type="button" class="btn small danger" onClick={() => remove.run(c)}>Delete</button></td> : null}
+							{canWrite ? <td><div class="row"><button type="button" class="btn small" onClick={() => toggle.run(c)}>{c.enabled ? 'Disable' : 'Enable'}</button><button type="button" class="btn small danger" onClick={() => remove.run(c)}>Delete</button></div></td> : null}
 						</tr>
 					))}</tbody>
 				</table>
