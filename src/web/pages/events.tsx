@@ -33,9 +33,47 @@ interface EventPage {
 /** datetime-local has no zone: read it as local time, send ISO. */
 const iso = (local: string | null) => (local ? new Date(local).toISOString() : undefined)
 
+type Filters = Record<(typeof FILTERS)[number], string>
+
+function EventFilters({ filters, sources, setFilter }: { filters: Filters; sources: { id: string; name: string }[]; setFilter: (name: string, value: string) => void }) {
+	return (
+		<form class="filters" aria-label="Filter events" onSubmit={(e) => e.preventDefault()}>
+			<Field label="Source">
+				<select value={filters.source_id} onChange={(e) => setFilter('source_id', (e.target as HTMLSelectElement).value)}>
+					<option value="">All sources</option>
+					{sources.map((s) => <option key={s.id} value={s.id}>{s.name}</option>)}
+				</select>
+			</Field>
+			{Object.entries(OPTIONS).map(([name, values]) => (
+				<Field key={name} label={LABELS[name] as string}>
+					<select value={filters[name as keyof typeof filters]} onChange={(e) => setFilter(name, (e.target as HTMLSelectElement).value)}>
+						<option value="">Any</option>
+						{values.map((v) => <option key={v} value={v}>{v}</option>)}
+					</select>
+				</Field>
+			))}
+			<Field label="Method">
+				<select value={filters.method} onChange={(e) => setFilter('method', (e.target as HTMLSelectElement).value)}>
+					<option value="">Any</option>
+					{['POST', 'PUT', 'PATCH', 'GET', 'DELETE', 'WEBSOCKET'].map((m) => <option key={m}>{m}</option>)}
+				</select>
+			</Field>
+			<Field label="From">
+				<input type="datetime-local" value={filters.after} onChange={(e) => setFilter('after', (e.target as HTMLInputElement).value)} />
+			</Field>
+			<Field label="To">
+				<input type="datetime-local" value={filters.before} onChange={(e) => setFilter('before', (e.target as HTMLInputElement).value)} />
+			</Field>
+			<Field label="Search">
+				<input type="search" placeholder="Event id or body text" value={filters.search} onChange={(e) => setFilter('search', (e.target as HTMLInputElement).value)} />
+			</Field>
+		</form>
+	)
+}
+
 export function Events() {
 	const { query } = useLocation()
-	const filters = Object.fromEntries(FILTERS.map((f) => [f, query.get(f) ?? ''])) as Record<(typeof FILTERS)[number], string>
+	const filters = Object.fromEntries(FILTERS.map((f) => [f, query.get(f) ?? ''])) as Filters
 	const cursor = query.get('cursor') ?? ''
 	const key = query.toString()
 	const sources = useLoad(() => get<{ sources: { id: string; name: string }[] }>('/v1/sources', { limit: 100 }), [])
@@ -62,37 +100,7 @@ export function Events() {
 	const events = list.data?.events ?? []
 	return (
 		<Page title="Events" actions={<LiveBadge state={live} />}>
-			<form class="filters" aria-label="Filter events" onSubmit={(e) => e.preventDefault()}>
-				<Field label="Source">
-					<select value={filters.source_id} onChange={(e) => setFilter('source_id', (e.target as HTMLSelectElement).value)}>
-						<option value="">All sources</option>
-						{(sources.data?.sources ?? []).map((s) => <option key={s.id} value={s.id}>{s.name}</option>)}
-					</select>
-				</Field>
-				{Object.entries(OPTIONS).map(([name, values]) => (
-					<Field key={name} label={LABELS[name] as string}>
-						<select value={filters[name as keyof typeof filters]} onChange={(e) => setFilter(name, (e.target as HTMLSelectElement).value)}>
-							<option value="">Any</option>
-							{values.map((v) => <option key={v} value={v}>{v}</option>)}
-						</select>
-					</Field>
-				))}
-				<Field label="Method">
-					<select value={filters.method} onChange={(e) => setFilter('method', (e.target as HTMLSelectElement).value)}>
-						<option value="">Any</option>
-						{['POST', 'PUT', 'PATCH', 'GET', 'DELETE', 'WEBSOCKET'].map((m) => <option key={m}>{m}</option>)}
-					</select>
-				</Field>
-				<Field label="From">
-					<input type="datetime-local" value={filters.after} onChange={(e) => setFilter('after', (e.target as HTMLInputElement).value)} />
-				</Field>
-				<Field label="To">
-					<input type="datetime-local" value={filters.before} onChange={(e) => setFilter('before', (e.target as HTMLInputElement).value)} />
-				</Field>
-				<Field label="Search">
-					<input type="search" placeholder="Event id or body text" value={filters.search} onChange={(e) => setFilter('search', (e.target as HTMLInputElement).value)} />
-				</Field>
-			</form>
+			<EventFilters filters={filters} sources={sources.data?.sources ?? []} setFilter={setFilter} />
 			<ErrorBox error={list.error} />
 			<Loading loaded={list} />
 			{list.data && events.length === 0 ? <NoEvents filtered={key !== ''} /> : null}
