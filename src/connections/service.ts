@@ -19,7 +19,7 @@ export interface DeliveryConnection {
 const rulesJson = (rules: readonly FilterRule[] | undefined) => (rules?.length ? JSON.stringify(rules) : null)
 
 /** 400 naming every bad rule field; the message names the first, like a schema error. */
-function checkFilterRules(rules: readonly FilterRule[] | undefined): void {
+export function checkFilterRules(rules: readonly FilterRule[] | undefined): void {
 	if (!rules) return
 	const details = validateFilterRules(rules)
 	const first = details[0]

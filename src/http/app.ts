@@ -5,12 +5,14 @@ import { BadRequest, UnsupportedMediaType } from '../lib/errors'
 import { jsonDepthWithin } from '../lib/json-depth'
 import { allowedMethods } from './allow'
 import { authDepsOf, authenticateRequest } from './auth'
+import { dashboardRoutes } from './dashboard'
 import { apiDocument, docsRoutes } from './docs'
 import { INGEST_ROUTE } from './ingest'
 import { CLIENT_CLOSED, clientClosed, errorHandler } from './errors'
 import { unknownKeys } from './unknown-keys'
 import { pathOf } from './url'
 import { requestIdOf, startedAtOf, tagRequest } from './request-id'
+import { connectionPreviewRoutes } from './routes/connection-preview'
 import { connectionRoutes } from './routes/connections'
 import { destinationRoutes } from './routes/destinations'
 import { attemptRoutes } from './routes/attempts'
@@ -18,7 +20,6 @@ import { eventRoutes } from './routes/events'
 import { issueRoutes } from './routes/issues'
 import { healthRoutes } from './routes/health'
 import { ingestRoutes } from './routes/ingest'
-import { rootRoutes } from './routes/root'
 import { sourceRoutes } from './routes/sources'
 import { streamRoutes } from './routes/stream'
 import { liveDocRoutes } from './routes/live-docs'
@@ -84,7 +85,7 @@ export function createApp(ctx: AppContext) {
 			log.access(requestIdOf(request), request.method, route || pathOf(request.url), status, started === undefined ? null : Math.round((performance.now() - started) * 100) / 100)
 		})
 		.use(apiDocument(config.publicUrl))
-		.use(rootRoutes())
+		.use(dashboardRoutes())
 		.use(docsRoutes())
 		.use(healthRoutes(ctx))
 		.use(templateRoutes())
@@ -93,6 +94,7 @@ export function createApp(ctx: AppContext) {
 		.use(connectionRoutes(ctx))
 		.use(streamRoutes(ctx))
 		.use(liveDocRoutes())
+		.use(connectionPreviewRoutes(ctx))
 		.use(eventRoutes(ctx))
 		.use(attemptRoutes(ctx))
 		.use(issueRoutes(ctx))
