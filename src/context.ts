@@ -9,6 +9,7 @@ import { AttemptsService } from './attempts/service'
 import { Circuits } from './delivery/circuits'
 import { RetryService } from './delivery/retries'
 import { DeliveryWorker } from './delivery/worker'
+import { Providers } from './delivery/providers'
 import { IssuesService } from './issues/service'
 import { RouteCache } from './routing/route-cache'
 import type { PendingEvent } from './events/repo'
@@ -71,8 +72,10 @@ export function createContext(config: Readonly<Config>, opts: { clock?: Clock; l
 	const circuits = new Circuits(store.deliveries, clock)
 	const destinations = new DestinationsService(store.destinations, secrets, clock, { maxDestinations: config.maxDestinations }, circuits)
 	const connections = new ConnectionsService(store.connections, clock)
+	// Pooled provider connections (Kafka producers, AMQP channels) are closed on change, delete and shutdown.
+	const providers = new Providers(store.events)
 	const worker = new DeliveryWorker(
-		{ deliveries: store.deliveries, circuits, events: store.events, destinations, connections, clock, log },
+		{ deliveries: store.deliveries, circuits, events: store.events, destinations, connections, clock, log, providers },
 		{
 			globalConcurrency: config.deliveryConcurrency, destinationConcurrency: config.destinationConcurrency,
 			allowPrivateDestinations: config.allowPrivateDestinations, retryUnitMs: config.retryUnitMs, resolve: opts.resolve,
@@ -91,7 +94,10 @@ export function createContext(config: Readonly<Config>, opts: { clock?: Clock; l
 	environments.onPurge(({ sourceIds, destinationIds }) => {
 		for (const id of sourceIds) cache.invalidate(id)
 		routes.clear()
-		for (const id of destinationIds) worker.destinationChanged(id)
+		for (const id of destinationIds) {
+			worker.destinationChanged(id)
+			void providers.forget(id)
+		}
 		worker.connectionsChanged()
 	})
 	connections.onChange((sourceId) => {
@@ -101,6 +107,7 @@ export function createContext(config: Readonly<Config>, opts: { clock?: Clock; l
 	destinations.onChange((id) => {
 		routes.clear() // a destination's status decides whether its connections route
 		worker.destinationChanged(id) // also closes the deliveries of a deleted destination
+		void providers.forget(id)
 	})
 	const committer = new GroupCommitter<PendingEvent, number>((batch) => store.events.insertBatch(batch), 1024, (queued) => {
 		if (queued > 0) worker.wake()
@@ -124,6 +131,7 @@ export function createContext(config: Readonly<Config>, opts: { clock?: Clock; l
 		drainWrites: () => committer.drain(),
 		async close() {
 			if (background) await worker.stop(config.shutdownGraceMs)
+			await providers.closeAll()
 			issues.stop()
 			await retention.stop()
 			await committer.drain()
