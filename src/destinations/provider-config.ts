@@ -99,7 +99,8 @@ const KEY_PLACEHOLDERS = ['prefix', 'yyyy', 'mm', 'dd', 'event_id', 'source_id',
 function s3(f: Fields): S3Config {
 	f.only([...AWS_KEYS, 'bucket', 'prefix', 'format', 'key_template'])
 	const bucket = f.req('bucket', { max: 63, pattern: /^[a-z0-9][a-z0-9.-]{1,61}[a-z0-9]$/, hint: 'must be an S3 bucket name (3-63 lower-case letters, digits, dots, hyphens)' })
-	const rawPrefix = f.str('prefix', { max: 512 }) ?? ''
+	// '' is the stored form of no prefix (the canonical config is parsed again on PATCH).
+	const rawPrefix = f.raw.prefix === '' ? '' : (f.str('prefix', { max: 512 }) ?? '')
 	const format = f.str('format') ?? 'json'
 	if (format !== 'json' && format !== 'raw') throw new ValidationFailed('/provider_config/format', 'must be one of json, raw')
 	const template = f.str('key_template', { max: 512 })

@@ -102,6 +102,13 @@ describe('PATCH of provider_config', () => {
 		expect(http.json.destination).toMatchObject({ type: 'http', url: 'https://x.example/h', provider_config: null })
 	})
 
+	it('keeps the stored defaults valid: an S3 destination without prefix rotates its secret', async () => {
+		const { json } = await post({ name: 's', slug: 'patch-s3', type: 's3', provider_config: { ...AWS, bucket: 'b-1' } })
+		const res = await t.call('PATCH', `/v1/destinations/${json.destination.id}`, { body: { provider_config: { secret_access_key: 'rotated_plaintext_6666' } } })
+		expect(res.status).toBe(200)
+		answered.push(await res.text())
+	})
+
 	it('never answers a plaintext provider credential and never stores one in clear', async () => {
 		const raw = await Bun.file(`${t.dir}/hookstream.db`).arrayBuffer()
 		const wal = await Bun.file(`${t.dir}/hookstream.db-wal`).arrayBuffer().catch(() => new ArrayBuffer(0))
