@@ -26,7 +26,7 @@ describe.skipIf(!present)('AWS providers against moto with SigV4 checking on', (
 	afterAll(async () => {
 		await h?.close()
 		await moto?.stop()
-	})
+	}, 30_000)
 
 	it('aws_sqs: a signed, filtered, transformed event is read back with ReceiveMessage, attributes and MD5 intact', async () => {
 		const queueUrl = await queue('hooks')
@@ -41,21 +41,21 @@ describe.skipIf(!present)('AWS providers against moto with SigV4 checking on', (
 		// The recorded request shows the signing key id, never the signature or the secret.
 		expect(String(attempt.request_headers)).toContain(`Credential=${moto.key.accessKeyId}/`)
 		expect(String(attempt.request_headers)).not.toContain(moto.key.secretAccessKey)
-	})
+	}, 60_000)
 
 	it('aws_sqs FIFO: MessageGroupId from the config, MessageDeduplicationId from the event', async () => {
 		const queueUrl = await queue('hooks.fifo', { FifoQueue: 'true' })
 		const { eventId } = await deliverThrough(h, 'sqs-fifo', { type: 'sqs', provider_config: { ...creds(), queue_url: queueUrl, message_group_id: 'tenant-1' } })
 		const [msg] = await receive(queueUrl)
 		expect(msg?.Attributes).toMatchObject({ MessageGroupId: 'tenant-1', MessageDeduplicationId: eventId })
-	})
+	}, 60_000)
 
 	it('aws_sqs with a wrong secret: each attempt fails with SignatureDoesNotMatch, retried, then DLQ, and the breaker opens', async () => {
 		const queueUrl = await queue('hooks-denied')
 		const { attempts } = await failsIntoDlq(h, 'sqs-bad', { type: 'aws_sqs', provider_config: { ...creds(), secret_access_key: 'wrong-secret-0000', queue_url: queueUrl } }, /^HTTP 403 SignatureDoesNotMatch/)
 		expect(attempts[0]?.error_type).toBe('http_4xx')
 		expect(await receive(queueUrl)).toEqual([])
-	})
+	}, 60_000)
 
 	it('aws_s3 json: one object per event under {prefix}{yyyy}/{mm}/{dd}/{event_id}.json, read back with GetObject', async () => {
 		expect((await moto.s3('PUT', '/hook-archive')).status).toBe(200)
@@ -71,7 +71,7 @@ describe.skipIf(!present)('AWS providers against moto with SigV4 checking on', (
 		const stored = (await res.json()) as Record<string, unknown>
 		expect(stored).toMatchObject({ event_id: eventId, source_id: sourceId, method: 'POST', body: JSON.parse(body) })
 		expect(stored.received_at).toBeString()
-	})
+	}, 60_000)
 
 	it('aws_s3 raw: the body byte for byte with its content type, under key_template; a wrong secret is SignatureDoesNotMatch', async () => {
 		expect((await moto.s3('PUT', '/hook-raw')).status).toBe(200)
@@ -89,7 +89,7 @@ describe.skipIf(!present)('AWS providers against moto with SigV4 checking on', (
 			return a.length > 0 ? a : undefined
 		})
 		expect(attempt?.error ?? '').toMatch(/^HTTP 403 SignatureDoesNotMatch/)
-	})
+	}, 60_000)
 
 	it('aws_eventbridge: PutEvents reaches an SQS target through a rule; FailedEntryCount > 0 and a wrong secret are failures', async () => {
 		const queueUrl = await queue('bus-target')
@@ -114,7 +114,7 @@ describe.skipIf(!present)('AWS providers against moto with SigV4 checking on', (
 		const denied = await h.send(sourceId, '{"a":1}')
 		await settled(h, denied, 'failed')
 		expect((await attemptsOf(h, denied))[0]?.error ?? '').toMatch(/^HTTP 403 SignatureDoesNotMatch/)
-	})
+	}, 60_000)
 })
 
 describe.skipIf(!present)('SSRF guard on provider endpoints', () => {
@@ -132,5 +132,5 @@ describe.skipIf(!present)('SSRF guard on provider endpoints', () => {
 		} finally {
 			await strict.close()
 		}
-	})
+	}, 60_000)
 })

@@ -13,13 +13,14 @@ interface Link {
 	broken: Error | null
 }
 
-async function openLink(cfg: RabbitConfig, guard: OutboundGuard): Promise<Link> {
+async function openLink(cfg: RabbitConfig, guard: OutboundGuard, destinationId: string): Promise<Link> {
 	const url = new URL(cfg.url)
 	const pinned = await pinUrl(url, guard)
 	const tls = url.protocol === 'amqps:'
 	const conn = await amqp.connect(
 		{ protocol: tls ? 'amqps' : 'amqp', hostname: pinned.address, port: Number(url.port) || (tls ? 5671 : 5672), username: cfg.username, password: cfg.password, vhost: cfg.vhost, heartbeat: 30 },
-		tls && pinned.serverName ? { servername: pinned.serverName } : {}
+		// The connection's name shows in the broker's management UI: which destination holds it.
+		{ clientProperties: { connection_name: `hookstream ${destinationId}` }, ...(tls && pinned.serverName ? { servername: pinned.serverName } : {}) }
 	)
 	const channel = await conn.createConfirmChannel()
 	const link: Link = { conn, channel, returned: new Set(), broken: null }
@@ -54,7 +55,7 @@ export const rabbitAmqp = {
 		const request = { url: `${cfg.url.replace(/\/+$/, '')}/${encodeURIComponent(cfg.vhost)}/${cfg.exchange || '(default)'}/${cfg.routing_key}`, method: 'basic.publish', recordedHeaders: message.metadata, bodySize: message.body.byteLength }
 		let link: Link | null = null
 		try {
-			link = await withTimeout(links.get(target.row.id, target.row.updated_at, () => openLink(cfg, guard)), target.row.timeout_ms)
+			link = await withTimeout(links.get(target.row.id, target.row.updated_at, () => openLink(cfg, guard, target.row.id)), target.row.timeout_ms)
 			if (link.broken) throw link.broken
 			const l = link
 			const headers = { 'hookstream-event-id': message.eventId, 'hookstream-destination-id': message.destinationId, ...message.metadata }
