@@ -1,4 +1,5 @@
 import { importPKCS8, SignJWT } from 'jose'
+import { createHash } from 'node:crypto'
 import type { PubSubConfig } from '../../destinations/provider-config'
 import { maskSecret } from '../../lib/crypto'
 import { sendHttp } from '../outbound'
@@ -12,7 +13,7 @@ const EARLY_MS = 60_000
 
 interface ServiceAccount { client_email: string; private_key: string; private_key_id?: string; token_uri?: string }
 
-/** Access tokens by service account (email + key id), until shortly before they expire. */
+/** Access tokens by service account (email, token URI and a hash of the private key), until shortly before they expire. */
 const tokens = new Map<string, { token: string; expiresAt: number }>()
 
 /**
@@ -20,7 +21,8 @@ const tokens = new Map<string, { token: string; expiresAt: number }>()
  * exchanged at its token_uri (through the SSRF guard) for an access token.
  */
 export async function accessToken(sa: ServiceAccount, guard: OutboundGuard, timeoutMs: number, now = Date.now()): Promise<{ token: string } | { error: string; status: number | null }> {
-	const cacheKey = `${sa.client_email}|${sa.private_key_id ?? ''}|${sa.token_uri ?? ''}`
+	// The key itself is part of the identity: a replaced key must not reuse the old key's token.
+	const cacheKey = `${sa.client_email}|${sa.token_uri ?? ''}|${createHash('sha256').update(sa.private_key).digest('hex')}`
 	const cached = tokens.get(cacheKey)
 	if (cached && cached.expiresAt - EARLY_MS > now) return { token: cached.token }
 	const tokenUri = sa.token_uri ?? GOOGLE_TOKEN_URI
