@@ -116,21 +116,3 @@ describe.skipIf(!present)('AWS providers against moto with SigV4 checking on', (
 		expect((await attemptsOf(h, denied))[0]?.error ?? '').toMatch(/^HTTP 403 SignatureDoesNotMatch/)
 	}, 60_000)
 })
-
-describe.skipIf(!present)('SSRF guard on provider endpoints', () => {
-	it('refuses a loopback AWS endpoint unless private destinations are allowed', async () => {
-		const strict = await startHarness({ 'allow-private-destinations': false })
-		try {
-			const { sourceId } = await pipeline(strict, 'ssrf', { type: 'aws_sqs', retry_max_attempts: 1, provider_config: { region: 'us-east-1', access_key_id: 'A', secret_access_key: 'B', queue_url: 'http://127.0.0.1:9/1/q', endpoint: 'http://127.0.0.1:9' } })
-			const eventId = await strict.send(sourceId, '{}')
-			const [attempt] = await strict.until(async () => {
-				const a = await attemptsOf(strict, eventId)
-				return a.length > 0 ? a : undefined
-			})
-			expect(attempt).toMatchObject({ status: 'failed', error_type: 'network_error' })
-			expect(attempt?.error).toContain('private or internal')
-		} finally {
-			await strict.close()
-		}
-	}, 60_000)
-})
