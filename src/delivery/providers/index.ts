@@ -12,11 +12,9 @@ import { rabbitProvider } from './rabbitmq'
 import { failed, messageOf, type Provider, type ProviderOutcome } from './types'
 
 /** The http type: the contract's signed request through the SSRF-pinned client. */
-const httpProvider = {
-	async send(target: DeliveryTarget, built: ReturnType<typeof buildRequest>, guard: OutboundGuard): Promise<ProviderOutcome> {
-		const result = await sendHttp(built.request, guard)
-		return { request: { url: built.request.url, method: built.request.method, recordedHeaders: built.recorded, bodySize: built.request.body.byteLength }, result }
-	}
+async function sendHttpType(built: ReturnType<typeof buildRequest>, guard: OutboundGuard): Promise<ProviderOutcome> {
+	const result = await sendHttp(built.request, guard)
+	return { request: { url: built.request.url, method: built.request.method, recordedHeaders: built.recorded, bodySize: built.request.body.byteLength }, result }
 }
 
 /**
@@ -35,7 +33,7 @@ export class Providers {
 	async send(target: DeliveryTarget, parts: RequestParts & { destinationId: string }, guard: OutboundGuard): Promise<ProviderOutcome> {
 		// The same headers and signature as an http delivery; other types carry them as message metadata.
 		const built = buildRequest(target, parts)
-		if (target.row.type === 'http') return httpProvider.send(target, built, guard)
+		if (target.row.type === 'http') return sendHttpType(built, guard)
 		const provider = this.#byType[target.row.type]
 		const request = { url: '', method: target.row.type, recordedHeaders: built.recorded, bodySize: parts.body.byteLength }
 		if (!provider || !target.provider) return { request, result: failed(`destination type ${target.row.type} cannot be delivered to`, 'provider_error') }
