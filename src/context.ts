@@ -9,6 +9,7 @@ import { AttemptsService } from './attempts/service'
 import { Circuits } from './delivery/circuits'
 import { RetryService } from './delivery/retries'
 import { DeliveryWorker } from './delivery/worker'
+import { Providers } from './delivery/providers'
 import { IssuesService } from './issues/service'
 import { RouteCache } from './routing/route-cache'
 import type { PendingEvent } from './events/repo'
@@ -87,8 +88,10 @@ export function createContext(config: Readonly<Config>, opts: { clock?: Clock; l
 		ttlSeconds: config.testSessionTtlSeconds, requestLimit: config.testSessionRequestLimit,
 		perIpPerHour: config.testSessionsPerIpHour, allowPrivateDestinations: config.allowPrivateDestinations
 	})
+	// Pooled provider connections (Kafka producers, AMQP channels) are closed on change, delete and shutdown.
+	const providers = new Providers(store.events)
 	const worker = new DeliveryWorker(
-		{ deliveries: store.deliveries, circuits, events: store.events, destinations, connections, clock, log, onAttempt: (o) => live.attemptRecorded(o) },
+		{ deliveries: store.deliveries, circuits, events: store.events, destinations, connections, clock, log, providers, onAttempt: (o) => live.attemptRecorded(o) },
 		{
 			globalConcurrency: config.deliveryConcurrency, destinationConcurrency: config.destinationConcurrency,
 			allowPrivateDestinations: config.allowPrivateDestinations, retryUnitMs: config.retryUnitMs, resolve: opts.resolve,
@@ -99,7 +102,7 @@ export function createContext(config: Readonly<Config>, opts: { clock?: Clock; l
 	)
 	const cache = new SourceCache(store.sources, secrets)
 	const routes = new RouteCache((sourceId) => connections.activeRoutes(sourceId))
-	invalidateCachesOnWrites({ sources, environments, connections, destinations, testSessions }, { cache, routes, worker })
+	invalidateCachesOnWrites({ sources, environments, connections, destinations, testSessions }, { cache, routes, worker, providers })
 	const committer = new GroupCommitter<PendingEvent, number>(async (batch) => {
 		const queued = await store.events.insertBatch(batch)
 		live.eventsCommitted(batch) // after the commit, before any sender hears 200: one Map lookup when nobody listens
@@ -129,6 +132,7 @@ export function createContext(config: Readonly<Config>, opts: { clock?: Clock; l
 		drainWrites: () => committer.drain(),
 		async close() {
 			if (background) await worker.stop(config.shutdownGraceMs)
+			await providers.closeAll()
 			issues.stop()
 			live.stop()
 			testSessions.stop()
@@ -148,10 +152,10 @@ export function createContext(config: Readonly<Config>, opts: { clock?: Clock; l
  */
 function invalidateCachesOnWrites(
 	writers: { sources: SourcesService; environments: EnvironmentsService; connections: ConnectionsService; destinations: DestinationsService; testSessions: TestSessionsService },
-	caches: { cache: SourceCache; routes: RouteCache; worker: DeliveryWorker }
+	caches: { cache: SourceCache; routes: RouteCache; worker: DeliveryWorker; providers: Providers }
 ): void {
 	const { sources, environments, connections, destinations, testSessions } = writers
-	const { cache, routes, worker } = caches
+	const { cache, routes, worker, providers } = caches
 	sources.onChange((id) => {
 		cache.invalidate(id)
 		routes.invalidate(id) // deleting a source cascades to its connections
@@ -160,7 +164,10 @@ function invalidateCachesOnWrites(
 	environments.onPurge(({ sourceIds, destinationIds }) => {
 		for (const id of sourceIds) cache.invalidate(id)
 		routes.clear()
-		for (const id of destinationIds) worker.destinationChanged(id)
+		for (const id of destinationIds) {
+			worker.destinationChanged(id)
+			void providers.forget(id)
+		}
 		worker.connectionsChanged()
 	})
 	testSessions.onChange((id) => {
@@ -174,5 +181,6 @@ function invalidateCachesOnWrites(
 	destinations.onChange((id) => {
 		routes.clear() // a destination's status decides whether its connections route
 		worker.destinationChanged(id) // also closes the deliveries of a deleted destination
+		void providers.forget(id) // pooled connections to it (Kafka producer, AMQP channel) are closed
 	})
 }

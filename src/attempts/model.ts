@@ -22,7 +22,7 @@ export const DeliveryAttempt = t.Object({
 	latency_ms: N(t.Integer({ description: 'Alias of duration_ms (the reference guide’s name)' })),
 	status: t.String({ description: 'success | failed' }),
 	error: N(t.String()),
-	error_type: N(t.String({ description: 'http_3xx | http_4xx | http_5xx | timeout | network_error | transform_error | event_purged | connection_deleted' })),
+	error_type: N(t.String({ description: 'http_3xx | http_4xx | http_5xx | timeout | network_error | transform_error | provider_error | event_purged | connection_deleted' })),
 	created_at: t.String(),
 	attempt_number: N(t.Integer()),
 	next_retry_at: N(t.String()),

@@ -8,6 +8,8 @@ export const RESPONSE_BODY_CAP = 10 * 1024
  */
 export type ErrorType =
 	| 'http_3xx' | 'http_4xx' | 'http_5xx' | 'timeout' | 'network_error' | 'circuit_open' | 'transform_error' | 'event_purged' | 'connection_deleted'
+	// A queue or bus refused the message (often inside an HTTP 200: EventBridge, Kafka REST, RabbitMQ routed:false, AMQP nack).
+	| 'provider_error'
 
 export interface OutboundRequest {
 	url: string

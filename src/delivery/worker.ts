@@ -9,11 +9,11 @@ import { SingleFlightCache } from '../lib/single-flight-cache'
 import { decideOutcome } from './attempt'
 import { admission, type Circuit, CLOSED, toHalfOpen } from './breaker'
 import type { Circuits } from './circuits'
-import { type OutboundResult, sendHttp } from './outbound'
+import type { OutboundResult } from './outbound'
 import { type DeliveryPolicy, policyOf } from './policy'
 import { GroupCommitter } from '../db/write'
 import type { AttemptOutcome, DeliveryRepo, DeliveryRow } from './repo'
-import { buildRequest } from './request'
+import type { Providers } from './providers'
 import { type OutboundGuard, type Resolver, systemResolver } from './ssrf'
 
 export interface WorkerOptions {
@@ -43,6 +43,8 @@ export interface WorkerDeps {
 	log: Logger
 	/** Told of each attempt once it is recorded (the live stream's `delivery` and `issue` messages). */
 	onAttempt?: (outcome: AttemptOutcome) => void
+	/** Sends one attempt by destination type (http, queues, buses). */
+	providers: Providers
 }
 
 /** A destination as the worker sends to it: secrets opened, retry and breaker policy read once. */
@@ -248,9 +250,7 @@ export class DeliveryWorker {
 		if ('error' in prepared) {
 			result = failure(prepared.error, prepared.errorType)
 		} else {
-			const built = buildRequest(target, { eventId: row.event_id, attemptNumber, body: prepared.body, contentType: prepared.contentType, now })
-			request = { url: built.request.url, method: built.request.method, recordedHeaders: built.recorded, bodySize: prepared.body.byteLength }
-			result = await sendHttp(built.request, this.#guard)
+			;({ request, result } = await this.deps.providers.send(target, { eventId: row.event_id, destinationId: row.destination_id, attemptNumber, body: prepared.body, contentType: prepared.contentType, now }, this.#guard))
 		}
 		const final = 'error' in prepared && (prepared.errorType === 'transform_error' || prepared.gone === true)
 		const done = this.deps.clock.now()

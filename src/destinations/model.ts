@@ -10,7 +10,7 @@ const Name = t.String({ minLength: 1, maxLength: 200, pattern: SINGLE_LINE_TEXT,
 const JsonObject = t.Record(t.String(), t.Unknown())
 const Url = t.String({ minLength: 1, maxLength: 2048, description: 'Absolute http(s) URL, required for http; no credentials in it', examples: ['https://api.example.com/webhooks'] })
 const DestinationType = t.String({
-	description: 'http (default). aws_sqs | aws_s3 | aws_eventbridge | gcp_pubsub | kafka | rabbitmq | websocket are not available yet (aliases sqs, s3, eventbridge, pubsub and hyphen spellings accepted)'
+	description: 'http (default) | aws_sqs | aws_s3 | aws_eventbridge | gcp_pubsub | kafka | rabbitmq (aliases sqs, s3, eventbridge, pubsub and hyphen spellings accepted); websocket is not available yet'
 })
 const Method = t.Union([t.Literal('POST'), t.Literal('PUT'), t.Literal('PATCH')], { description: 'HTTP method (default POST)' })
 const HeadersField = t.Union([JsonObject, t.Null()], { description: 'Extra request headers, name → string value (max 50); null clears' })
@@ -26,7 +26,7 @@ const Intervals = t.Array(t.Integer({ minimum: 1, maximum: 604800 }), { minItems
 const MaxAttempts = t.Integer({ minimum: 1, maximum: 10, description: 'Total attempts including the first (default 5)' })
 const Threshold = t.Integer({ minimum: 1, maximum: 100, description: 'Consecutive failures that open the circuit (default 5)' })
 const ResetMs = t.Integer({ minimum: 1000, maximum: 86400000, description: 'Cooldown before a probe, in ms (default 60000)' })
-const ProviderConfig = t.Union([JsonObject, t.Null()], { description: 'Settings of a non-http type (not available yet)' })
+const ProviderConfig = t.Union([JsonObject, t.Null()], { description: 'Settings of a non-http type (see the README section of each type); credentials stored encrypted, returned masked. On PATCH of the same type it is merged onto the stored settings (null removes a key).' })
 
 const SigningConfigField = t.Union([JsonObject, t.Null()], {
 	description: "Outbound HMAC signing: {secret (required, ≥ 8 chars), algorithm sha256|sha1 (default sha256), header (default X-hookstream-Signature), prefix (default '{algorithm}='), include_timestamp (default false), timestamp_header (default X-hookstream-Timestamp)}. Secret stored encrypted, returned masked. null clears."
@@ -150,4 +150,6 @@ export interface DeliveryTarget {
 	headers: Record<string, string>
 	auth: DestinationAuth
 	signing: SigningConfig | null
+	/** Opened `provider_config` of a non-http type (canonical form, see provider-config.ts); null for http. */
+	provider: Record<string, unknown> | null
 }

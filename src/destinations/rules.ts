@@ -23,17 +23,25 @@ const canonical = (value: string) => value.trim().toLowerCase().replaceAll('-', 
 /** JSON pointer segment escaping (RFC 6901), for paths that name a header. */
 const segment = (key: string) => key.replaceAll('~', '~0').replaceAll('/', '~1')
 
-/** Canonical type; 400 for unknown names and for the types not built yet. */
-export function parseDestinationType(value: string | undefined): 'http' {
+/** Canonical type; 400 for unknown names and for websocket (its /v1/ws hub is not built yet). */
+export function parseDestinationType(value: string | undefined): Exclude<DestinationType, 'websocket'> {
 	if (value === undefined) return 'http'
 	const name = canonical(value)
 	const type = TYPE_ALIASES[name] ?? DESTINATION_TYPES.find((t) => t === name)
 	if (!type) throw new ValidationFailed('/type', `must be one of ${DESTINATION_TYPES.join(', ')} (got '${value}')`)
-	if (type !== 'http') {
-		const message = `Destination type '${type}' is not available yet: only http is supported`
+	if (type === 'websocket') {
+		const message = `Destination type '${type}' is not available yet: it needs the /v1/ws hub`
 		throw new BadRequest(message, [{ path: '/type', message }])
 	}
 	return type
+}
+
+/** The provider_config of a request, whichever of its two names was used (both at once must agree). */
+export function providerConfigOf(body: { provider_config?: Record<string, unknown> | null; config?: Record<string, unknown> | null }): Record<string, unknown> | null | undefined {
+	if (body.provider_config !== undefined && body.config !== undefined && JSON.stringify(body.provider_config) !== JSON.stringify(body.config)) {
+		throw new ValidationFailed('/config', 'is an alias of provider_config: send one of them')
+	}
+	return body.provider_config !== undefined ? body.provider_config : body.config
 }
 
 /** Absolute http(s) URL without userinfo (credentials belong in auth_config, which is sealed). */

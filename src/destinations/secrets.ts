@@ -1,3 +1,4 @@
+import { PROVIDER_SECRET_KEYS } from './provider-config'
 import { maskSecret, type SecretBox } from '../lib/crypto'
 
 /** Keys of an `auth_config` that name things rather than hold credentials, so they are shown. */
@@ -38,8 +39,8 @@ export function maskSigningConfig(box: SecretBox, sealed: string | null): string
 	return JSON.stringify(Object.fromEntries(Object.entries(config).map(([k, v]) => [k, SIGNING_SECRET_KEYS.has(k) && typeof v === 'string' ? maskSecret(v) : v])))
 }
 
-/** Wire form of a sealed `provider_config`: nothing is known to be public yet, so every value is masked. */
+/** Wire form of a sealed `provider_config`: credential fields masked, names and addresses shown. */
 export function maskProviderConfig(box: SecretBox, sealed: string | null): string | null {
 	const config = openJson<Record<string, unknown>>(box, sealed)
-	return config === null ? null : JSON.stringify(maskValues(config))
+	return config === null ? null : JSON.stringify(maskValues(config, (k) => !PROVIDER_SECRET_KEYS.has(k)))
 }

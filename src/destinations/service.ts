@@ -10,7 +10,9 @@ import type {
 	CreateDestinationBody, DeliveryTarget, Destination, DestinationAuth, ListDestinationsOptions, SigningConfig, UpdateDestinationBody
 } from './model'
 import type { DestinationRow, DestinationsRepo } from './repo'
-import { checkHeaderMap, checkNoProviderConfig, checkUrl, DEFAULT_RETRY_INTERVALS, parseSigning, parseAuth, parseAuthType, parseDestinationType, timeoutMsOf, checkSigningVsAuth } from './rules'
+import { checkHeaderMap, checkNoProviderConfig, checkUrl, DEFAULT_RETRY_INTERVALS, parseSigning, parseAuth, parseAuthType, parseDestinationType, providerConfigOf, timeoutMsOf, checkSigningVsAuth } from './rules'
+import { parseProviderConfig, type ProviderType } from './provider-config'
+import { ValidationFailed } from '../lib/errors'
 import { maskAuthConfig, maskProviderConfig, maskSigningConfig, openJson, sealJson } from './secrets'
 
 const json = (value: unknown) => (value === null || value === undefined ? null : JSON.stringify(value))
@@ -56,8 +58,7 @@ export class DestinationsService {
 
 	#newRow(auth: AuthContext, body: CreateDestinationBody): DestinationRow {
 		const type = parseDestinationType(body.type)
-		checkNoProviderConfig(body)
-		const url = checkUrl(body.url)
+		const { url, provider_config } = this.#target(type, body, null)
 		const headers = body.headers == null ? null : checkHeaderMap(body.headers, '/headers')
 		const credentials = parseAuth(body.auth_type ?? 'none', body.auth_config)
 		const signing = body.signing_config == null ? null : parseSigning(body.signing_config)
@@ -67,7 +68,7 @@ export class DestinationsService {
 			id: newId('dst'), org_id: auth.orgId, env_id: auth.envId, name: body.name, slug: body.slug, type, url,
 			method: body.method ?? 'POST', headers: json(headers), timeout_ms: timeoutMsOf(body) ?? 30000,
 			auth_type: credentials.type, auth_config: sealJson(this.secrets, credentials.config),
-			signing_config: sealJson(this.secrets, signing), provider_config: null,
+			signing_config: sealJson(this.secrets, signing), provider_config,
 			status: 'active', event_count: 0, last_delivery_at: null,
 			retry_enabled: flag(body.retry_enabled ?? true), retry_max_attempts: body.retry_max_attempts ?? 5,
 			retry_backoff_type: body.retry_backoff_type ?? 'exponential', retry_intervals: JSON.stringify(body.retry_intervals ?? DEFAULT_RETRY_INTERVALS),
@@ -108,8 +109,7 @@ export class DestinationsService {
 
 	#applyPatch(cur: DestinationRow, body: UpdateDestinationBody): DestinationRow {
 		const type = body.type === undefined ? cur.type : parseDestinationType(body.type)
-		checkNoProviderConfig(body)
-		const url = body.url === undefined ? cur.url : checkUrl(body.url)
+		const { url, provider_config } = this.#target(type, body, cur)
 		const headers = body.headers === undefined ? cur.headers : body.headers === null ? null : json(checkHeaderMap(body.headers, '/headers'))
 		const signing = body.signing_config === undefined ? cur.signing_config : sealJson(this.secrets, body.signing_config === null ? null : parseSigning(body.signing_config))
 		const pickFlag = (value: boolean | undefined, current: number) => (value === undefined ? current : flag(value))
@@ -122,6 +122,7 @@ export class DestinationsService {
 			url,
 			method: body.method ?? cur.method,
 			headers,
+			provider_config,
 			timeout_ms: timeoutMsOf(body) ?? cur.timeout_ms,
 			signing_config: signing,
 			status: body.status ?? cur.status,
@@ -134,6 +135,26 @@ export class DestinationsService {
 			circuit_breaker_reset_ms: body.circuit_breaker_reset_ms ?? cur.circuit_breaker_reset_ms,
 			updated_at: Math.max(this.clock.now(), cur.updated_at)
 		}
+	}
+
+	/**
+	 * Where a destination sends: `url` for http, a sealed `provider_config` for the other
+	 * types. On PATCH of the same type, provider_config is merged onto the stored one
+	 * (a key set to null removes it), so a secret can be rotated alone.
+	 */
+	#target(type: string, body: CreateDestinationBody | UpdateDestinationBody, cur: DestinationRow | null): Pick<DestinationRow, 'url' | 'provider_config'> {
+		if (type === 'http') {
+			checkNoProviderConfig(body)
+			return { url: body.url !== undefined || !cur?.url ? checkUrl(body.url) : cur.url, provider_config: null }
+		}
+		if (body.url !== undefined) throw new ValidationFailed('/url', `is only for http destinations: type ${type} is configured by provider_config`)
+		if (body.auth_type !== undefined && body.auth_type !== 'none') throw new ValidationFailed('/auth_type', `is only for http destinations: type ${type} takes its credentials in provider_config`)
+		const sent = providerConfigOf(body)
+		const sameType = cur !== null && cur.type === type
+		if (sent === undefined && sameType) return { url: null, provider_config: cur.provider_config }
+		const base = sameType && sent ? (openJson<Record<string, unknown>>(this.secrets, cur.provider_config) ?? {}) : {}
+		const merged = sent ? Object.fromEntries(Object.entries({ ...base, ...sent }).filter(([, v]) => v !== null)) : sent
+		return { url: null, provider_config: sealJson(this.secrets, parseProviderConfig(type as ProviderType, merged)) }
 	}
 
 	/**
@@ -192,7 +213,8 @@ export class DestinationsService {
 			row,
 			headers: row.headers === null ? {} : (JSON.parse(row.headers) as Record<string, string>),
 			auth: this.#openAuth(row),
-			signing: openJson<SigningConfig>(this.secrets, row.signing_config)
+			signing: openJson<SigningConfig>(this.secrets, row.signing_config),
+			provider: openJson<Record<string, unknown>>(this.secrets, row.provider_config)
 		}
 	}
 
@@ -205,7 +227,7 @@ export class DestinationsService {
 	#wire(row: DestinationRow): Destination {
 		return {
 			id: row.id, org_id: row.org_id, env_id: row.env_id, name: row.name, slug: row.slug,
-			// Only http destinations exist so far, and they always have a url.
+			// Provider types have no url: '' keeps the reference's non-null string.
 			url: row.url ?? '',
 			method: row.method, headers: row.headers, timeout_ms: row.timeout_ms, timeout: row.timeout_ms / 1000, auth_type: row.auth_type,
 			auth_config: maskAuthConfig(this.secrets, row.auth_config), status: row.status, event_count: row.event_count,

@@ -9,7 +9,7 @@ export const Issue = t.Object({
 	env_id: t.String(),
 	destination_id: t.String(),
 	destination_name: N(t.String()),
-	error_type: t.String({ description: 'http_3xx | http_4xx | http_5xx | timeout | network_error | circuit_open | transform_error (event_purged and connection_deleted close a delivery without opening an issue)' }),
+	error_type: t.String({ description: 'http_3xx | http_4xx | http_5xx | timeout | network_error | circuit_open | transform_error | provider_error (event_purged and connection_deleted close a delivery without opening an issue)' }),
 	message: t.String(),
 	status: t.String({ description: ISSUE_STATUSES.join(' | ') }),
 	occurrence_count: t.Integer(),

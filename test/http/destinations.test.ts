@@ -129,18 +129,19 @@ describe('POST /v1/destinations', () => {
 		}
 	})
 
-	it('refuses each non-http type, aliases included, naming the canonical type', async () => {
+	it('accepts the provider types under their aliases, canonical, and asks for provider_config by name', async () => {
 		const types: [string, string][] = [
 			['aws_sqs', 'aws_sqs'], ['sqs', 'aws_sqs'], ['aws-sqs', 'aws_sqs'], ['aws_s3', 'aws_s3'], ['s3', 'aws_s3'],
 			['aws_eventbridge', 'aws_eventbridge'], ['eventbridge', 'aws_eventbridge'], ['aws-eventbridge', 'aws_eventbridge'],
-			['gcp_pubsub', 'gcp_pubsub'], ['pubsub', 'gcp_pubsub'], ['gcp-pubsub', 'gcp_pubsub'],
-			['kafka', 'kafka'], ['rabbitmq', 'rabbitmq'], ['websocket', 'websocket']
+			['gcp_pubsub', 'gcp_pubsub'], ['pubsub', 'gcp_pubsub'], ['gcp-pubsub', 'gcp_pubsub'], ['kafka', 'kafka'], ['rabbitmq', 'rabbitmq']
 		]
 		for (const [i, [input, canonical]] of types.entries()) {
-			const { status, json } = await post({ name: 'n', slug: `type-${i}`, type: input, config: { region: 'eu-west-1' } })
-			const message = `Destination type '${canonical}' is not available yet: only http is supported`
-			expect({ input, status, json }).toMatchObject({ input, status: 400, json: { error: message, status: 400, details: [{ path: '/type' }] } })
+			const { status, json } = await post({ name: 'n', slug: `type-${i}`, type: input })
+			expect({ input, status, json }).toMatchObject({ input, status: 400, json: { error: `Invalid body: 'provider_config' is required for type ${canonical}`, status: 400, details: [{ path: '/provider_config' }] } })
 		}
+		const { status, json } = await post({ name: 'n', slug: 'type-ws', type: 'websocket', config: { channel_name: 'x' } })
+		const message = "Destination type 'websocket' is not available yet: it needs the /v1/ws hub"
+		expect({ status, json }).toMatchObject({ status: 400, json: { error: message, status: 400, details: [{ path: '/type' }] } })
 	})
 
 	it('accepts http spelled in upper case and returns it canonical', async () => {
