@@ -23,6 +23,7 @@ import { SecretBox } from './lib/crypto'
 import { loadEncryptionKey } from './lib/keyfile'
 import { type Logger, silentLogger } from './lib/log'
 import { SourcesService } from './sources/service'
+import { createOps, type Ops } from './ops'
 
 /** Everything a running hookstream needs, built once from the resolved config. */
 export interface AppContext {
@@ -43,6 +44,8 @@ export interface AppContext {
 	issues: IssuesService
 	accounts: Accounts
 	environments: EnvironmentsService
+	/** Metrics, Prometheus, alerts, replay, rate limits (src/ops.ts). */
+	ops: Ops
 	/** The server's background work: delivery worker, retention, issue auto-resolve. */
 	startBackground(): Promise<void>
 	/** Waits for queued event writes to commit (graceful stop). */
@@ -103,19 +106,22 @@ export function createContext(config: Readonly<Config>, opts: { clock?: Clock; l
 	const retries = new RetryService(store.deliveries, store.attempts, clock, () => worker.wake())
 	const attempts = new AttemptsService(store.attempts)
 	const issues = new IssuesService(store.issues, retries, clock, log)
+	const ops = createOps(store, config, clock, log)
 	let background = false
 	return {
-		config, clock, log, store, keys, sources, destinations, connections, ingest, events, retention, worker, retries, attempts, issues, accounts, environments,
+		config, clock, log, store, keys, sources, destinations, connections, ingest, events, retention, worker, retries, attempts, issues, accounts, environments, ops,
 		async startBackground() {
 			background = true
 			retention.start()
 			issues.start(config.housekeepingIntervalMs)
+			ops.start()
 			await worker.start()
 		},
 		drainWrites: () => committer.drain(),
 		async close() {
 			if (background) await worker.stop(config.shutdownGraceMs)
 			issues.stop()
+			await ops.stop()
 			await retention.stop()
 			await committer.drain()
 			await keys.flushUsage()

@@ -10,6 +10,7 @@ import { createDestinationsRepo } from './destinations/repo'
 import { createEventQueries } from './events/queries'
 import { createEventsRepo, type EventsRepo } from './events/repo'
 import { createIssuesRepo } from './issues/repo'
+import { createMetricsRepo } from './metrics/repo'
 import { createSourcesRepo } from './sources/repo'
 import { createTenancyRepo } from './tenancy/repo'
 
@@ -25,6 +26,7 @@ export interface Store {
 	issues: ReturnType<typeof createIssuesRepo>
 	events: EventsRepo
 	accounts: ReturnType<typeof createAccountsRepo>
+	metrics: ReturnType<typeof createMetricsRepo>
 	/** The raw handle, for Better Auth only: it runs its own queries (users, sessions) through it. */
 	authDb: Database
 	/** Readiness: the database answers and every migration is applied. */
@@ -48,6 +50,7 @@ export function openStore(opts: OpenOptions): Store {
 		issues: createIssuesRepo(db),
 		events: { ...createEventsRepo(db), ...createEventQueries(db) },
 		accounts: createAccountsRepo(db),
+		metrics: createMetricsRepo(db),
 		authDb: db,
 		async ready() {
 			try {

@@ -4,6 +4,7 @@ import events from './migrations/0002_events.sql' with { type: 'text' }
 import delivery from './migrations/0003_delivery.sql' with { type: 'text' }
 import eventTotals from './migrations/0004_event_totals.sql' with { type: 'text' }
 import accounts from './migrations/0005_accounts.sql' with { type: 'text' }
+import metrics from './migrations/0006_metrics.sql' with { type: 'text' }
 
 /** Ordered, forward-only; shipped inside the binary as text imports. */
 export const MIGRATIONS: readonly { version: number; name: string; sql: string }[] = [
@@ -11,7 +12,8 @@ export const MIGRATIONS: readonly { version: number; name: string; sql: string }
 	{ version: 2, name: 'events', sql: events },
 	{ version: 3, name: 'delivery', sql: delivery },
 	{ version: 4, name: 'event_totals', sql: eventTotals },
-	{ version: 5, name: 'accounts', sql: accounts }
+	{ version: 5, name: 'accounts', sql: accounts },
+	{ version: 6, name: 'metrics', sql: metrics }
 ]
 
 /** Applies pending migrations, each in its own immediate transaction. Safe to run from two processes. */

@@ -16,6 +16,7 @@ import { destinationRoutes } from './routes/destinations'
 import { attemptRoutes } from './routes/attempts'
 import { eventRoutes } from './routes/events'
 import { issueRoutes } from './routes/issues'
+import { metricRoutes } from './routes/metrics'
 import { healthRoutes } from './routes/health'
 import { ingestRoutes } from './routes/ingest'
 import { rootRoutes } from './routes/root'
@@ -128,6 +129,7 @@ export function createApp(ctx: AppContext) {
 		.use(eventRoutes(ctx))
 		.use(attemptRoutes(ctx))
 		.use(issueRoutes(ctx))
+		.use(metricRoutes(ctx))
 		.use(ingestRoutes(ctx))
 		.use(environmentRoutes(ctx))
 		.use(apiKeyRoutes(ctx))
