@@ -41,7 +41,12 @@ export const OPTIONS = {
 	encryptionKey: { flag: 'encryption-key', kind: 'string', default: null, help: 'Base64 32-byte key for secrets at rest (default: generated into <data-dir>/secret.key)' },
 	sqliteSynchronous: { flag: 'sqlite-synchronous', kind: 'enum', default: 'NORMAL', choices: ['NORMAL', 'FULL'], help: 'SQLite synchronous mode; FULL also survives power loss' },
 	logLevel: { flag: 'log-level', kind: 'enum', default: 'info', choices: ['debug', 'info', 'warn', 'error', 'silent'], help: 'Minimum log level' },
-	accessLog: { flag: 'access-log', kind: 'bool', default: true, help: 'Write one JSON line per HTTP request' }
+	accessLog: { flag: 'access-log', kind: 'bool', default: true, help: 'Write one JSON line per HTTP request' },
+	// Operations (issue 12): Prometheus, alerts, API rate limits.
+	metricsToken: { flag: 'metrics-token', kind: 'string', default: null, help: 'Bearer token GET /metrics requires (unset = open, e.g. behind a private network)' },
+	alertIntervalSeconds: { flag: 'alert-interval-seconds', kind: 'int', default: 300, min: 1, max: 86400, help: 'How often alert rules are evaluated' },
+	smtpUrl: { flag: 'smtp-url', kind: 'string', default: null, help: 'SMTP server for email notification channels: smtp://[user:pass@]host:port[?from=alerts@example.com]' },
+	apiRateLimit: { flag: 'api-rate-limit', kind: 'int', default: 6000, min: 1, max: 10000000, help: 'API requests per minute per API key (or signed-in user); 429 above it' }
 } as const satisfies Record<string, OptionSpec>
 
 export type OptionName = keyof typeof OPTIONS
@@ -69,6 +74,10 @@ export interface Config {
 	sqliteSynchronous: 'NORMAL' | 'FULL'
 	logLevel: LogLevel
 	accessLog: boolean
+	metricsToken: string | null
+	alertIntervalSeconds: number
+	smtpUrl: string | null
+	apiRateLimit: number
 }
 
 export class ConfigError extends Error {}

@@ -1,6 +1,7 @@
 import type { Config } from './config'
 import type { Clock } from './lib/clock'
 import type { Logger } from './lib/log'
+import { PrometheusMetrics } from './metrics/prometheus'
 import { RollupJob } from './metrics/rollup'
 import { MetricsService } from './metrics/service'
 import type { Store } from './store'
@@ -12,6 +13,9 @@ import type { Store } from './store'
 export interface Ops {
 	metrics: MetricsService
 	rollup: RollupJob
+	prometheus: PrometheusMetrics
+	/** The Prometheus exposition text. */
+	scrape(): Promise<string>
 	start(): void
 	stop(): Promise<void>
 }
@@ -19,8 +23,14 @@ export interface Ops {
 export function createOps(store: Store, _config: Readonly<Config>, clock: Clock, log: Logger): Ops {
 	const rollup = new RollupJob(store.metrics, clock, log)
 	const metrics = new MetricsService(store.metrics, clock)
+	const prometheus = new PrometheusMetrics()
+	rollup.listen(prometheus)
 	return {
-		metrics, rollup,
+		metrics, rollup, prometheus,
+		async scrape() {
+			const now = clock.now()
+			return prometheus.render(await store.metrics.scrapeState(now), now)
+		},
 		start() {
 			rollup.start()
 		},

@@ -17,6 +17,7 @@ import { attemptRoutes } from './routes/attempts'
 import { eventRoutes } from './routes/events'
 import { issueRoutes } from './routes/issues'
 import { metricRoutes } from './routes/metrics'
+import { prometheusRoutes } from './routes/prometheus'
 import { healthRoutes } from './routes/health'
 import { ingestRoutes } from './routes/ingest'
 import { rootRoutes } from './routes/root'
@@ -112,7 +113,8 @@ export function createApp(ctx: AppContext) {
 						securitySchemes: {
 							apiKey: { type: 'apiKey', in: 'header', name: 'X-API-Key' },
 							bearer: { type: 'http', scheme: 'bearer' },
-							session: { type: 'apiKey', in: 'cookie', name: 'better-auth.session_token' }
+							session: { type: 'apiKey', in: 'cookie', name: 'better-auth.session_token' },
+							metricsToken: { type: 'http', scheme: 'bearer', description: 'GET /metrics only: the --metrics-token value' }
 						}
 					},
 					security: [{ apiKey: [] }, { bearer: [] }, { session: [] }]
@@ -130,6 +132,7 @@ export function createApp(ctx: AppContext) {
 		.use(attemptRoutes(ctx))
 		.use(issueRoutes(ctx))
 		.use(metricRoutes(ctx))
+		.use(prometheusRoutes(ctx))
 		.use(ingestRoutes(ctx))
 		.use(environmentRoutes(ctx))
 		.use(apiKeyRoutes(ctx))

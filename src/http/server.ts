@@ -35,7 +35,9 @@ export function createFetch(ctx: AppContext, app: App) {
 			if (upgraded === true) return undefined
 			return upgraded
 		}
-		return handleIngest(ctx, request, peerIp)
+		const res = await handleIngest(ctx, request, peerIp)
+		if (res.status !== 200) ctx.ops.prometheus.ingestRefused(sourceIdFromPath(path), res.status) // stored events are counted by the rollup
+		return res
 	}
 }
 

@@ -140,7 +140,16 @@ export function createMetricsRepo(db: Database) {
 	const destinationNames = prepare<{ id: string; name: string }, [string]>(db, 'SELECT id, name FROM destinations WHERE env_id = $1')
 	const trims = ['metric_volume', 'metric_deliveries', 'metric_latency', 'metric_errors'].map((table) => prepare(db, `DELETE FROM ${table} WHERE span = $1 AND bucket < $2`))
 
+	const queue = prepare<{ state: string; n: number }, []>(db, "SELECT state, COUNT(*) AS n FROM deliveries WHERE state IN ('queued', 'leased') GROUP BY state")
+	const oldestDue = prepare<{ due: number | null }, [number]>(db, "SELECT MIN(due_at) AS due FROM deliveries WHERE state = 'queued' AND due_at <= $1")
+	const circuits = prepare<{ destination_id: string; state: string }, []>(db, 'SELECT id AS destination_id, circuit_state AS state FROM destinations ORDER BY id')
+
 	return {
+		/** Live gauges for a Prometheus scrape: the outbox and every destination's breaker. */
+		async scrapeState(now: number) {
+			const byState = Object.fromEntries(queue.all().map((r) => [r.state, r.n]))
+			return { queue: { queued: byState.queued ?? 0, leased: byState.leased ?? 0, oldestDueAt: oldestDue.get(now)?.due ?? null }, circuits: circuits.all() }
+		},
 		/** Folds up to `batch` events with ids below `ceiling` into the buckets; null when none is left. */
 		async rollEvents(ceiling: string, batch: number): Promise<VolumeRow[] | null> {
 			return rollEvents.immediate(ceiling, batch)

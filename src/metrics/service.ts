@@ -1,7 +1,7 @@
 import type { AuthContext } from '../auth/service'
 import { type Clock, toIso } from '../lib/clock'
 import { ValidationFailed } from '../lib/errors'
-import { DAY_MS, floorTo, type Histogram, LATENCY_BOUNDS_MS, quantile, type Span } from './histogram'
+import { addTo, DAY_MS, floorTo, type Histogram, LATENCY_BOUNDS_MS, quantile, type Span } from './histogram'
 import type { AttemptRollup, MetricsRepo, RangeFilter, VolumeRow } from './repo'
 
 /** Longest window one query may cover (the daily rollups' life). */
@@ -123,15 +123,16 @@ export class MetricsService {
 	async latency(auth: AuthContext, q: WindowQuery & { destination_id?: string | undefined }) {
 		const w = this.#window(auth, q, 'hour')
 		const [snap, names] = await Promise.all([this.repo.attempts({ ...w, destinationId: q.destination_id ?? null }, { latency: true }), this.repo.names(auth.envId)])
+		// Straight into one histogram per hour and destination: this is the largest read (one row per non-empty bin).
 		const hists = new Map<string, { bucket: number; destination_id: string; h: Histogram; count: number }>()
-		for (const r of mergeAttempts(snap, 'hour').latency) {
+		for (const r of [snap.rolled.latency, snap.tail.latency].flat()) {
 			const key = `${r.bucket}|${r.destination_id}`
 			let entry = hists.get(key)
 			if (!entry) hists.set(key, (entry = { bucket: r.bucket, destination_id: r.destination_id, h: new Map(), count: 0 }))
-			entry.h.set(r.le_ms, r.count)
+			addTo(entry.h, r.le_ms, r.count)
 			entry.count += r.count
 		}
-		const series = [...hists.values()].map((e) => ({
+		const series = [...hists.values()].sort((a, b) => a.bucket - b.bucket || a.destination_id.localeCompare(b.destination_id)).map((e) => ({
 			bucket: toIso(e.bucket), destination_id: e.destination_id, destination_name: names.destinations.get(e.destination_id) ?? null, count: e.count,
 			p50: quantile(e.h, 0.5) as number, p95: quantile(e.h, 0.95) as number, p99: quantile(e.h, 0.99) as number
 		}))

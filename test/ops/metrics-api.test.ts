@@ -3,6 +3,8 @@ import { ROLLUP_LAG_MS } from '../../src/metrics/rollup'
 import { makeTestApp, type TestApp } from '../helpers'
 import { insertAttempt, insertEvent, manualClock } from './rows'
 
+// biome-ignore lint/suspicious/noExplicitAny: response bodies are checked by value below
+type Json = any
 const DAY = Date.parse('2026-03-02T00:00:00.000Z')
 const H = 3_600_000
 let t: TestApp
@@ -15,9 +17,9 @@ let dst: string
 beforeEach(async () => {
 	clock = manualClock(DAY + 10 * H)
 	t = await makeTestApp({}, clock)
-	const a = await (await t.call('POST', '/v1/sources', { body: { name: 'A', slug: 'a' } })).json()
-	const b = await (await t.call('POST', '/v1/sources', { body: { name: 'B', slug: 'b' } })).json()
-	const d = await (await t.call('POST', '/v1/destinations', { body: { name: 'Hooks', slug: 'hooks', url: 'https://example.com/hook' } })).json()
+	const a: Json = await (await t.call('POST', '/v1/sources', { body: { name: 'A', slug: 'a' } })).json()
+	const b: Json = await (await t.call('POST', '/v1/sources', { body: { name: 'B', slug: 'b' } })).json()
+	const d: Json = await (await t.call('POST', '/v1/destinations', { body: { name: 'Hooks', slug: 'hooks', url: 'https://example.com/hook' } })).json()
 	env = a.source.env_id
 	srcA = a.source.id
 	srcB = b.source.id
@@ -25,7 +27,7 @@ beforeEach(async () => {
 })
 afterEach(async () => t.close())
 
-const get = async (path: string) => {
+const get = async (path: string): Promise<{ status: number; body: Json }> => {
 	const res = await t.call('GET', path)
 	return { status: res.status, body: await res.json() }
 }
