@@ -11,6 +11,8 @@ import { createEventQueries } from './events/queries'
 import { createEventsRepo, type EventsRepo } from './events/repo'
 import { createIssuesRepo } from './issues/repo'
 import { createMetricsRepo } from './metrics/repo'
+import { createAlertsRepo } from './alerts/repo'
+import { createSignalsRepo } from './alerts/repo-signals'
 import { createSourcesRepo } from './sources/repo'
 import { createTenancyRepo } from './tenancy/repo'
 
@@ -27,6 +29,8 @@ export interface Store {
 	events: EventsRepo
 	accounts: ReturnType<typeof createAccountsRepo>
 	metrics: ReturnType<typeof createMetricsRepo>
+	alerts: ReturnType<typeof createAlertsRepo>
+	signals: ReturnType<typeof createSignalsRepo>
 	/** The raw handle, for Better Auth only: it runs its own queries (users, sessions) through it. */
 	authDb: Database
 	/** Readiness: the database answers and every migration is applied. */
@@ -51,6 +55,8 @@ export function openStore(opts: OpenOptions): Store {
 		events: { ...createEventsRepo(db), ...createEventQueries(db) },
 		accounts: createAccountsRepo(db),
 		metrics: createMetricsRepo(db),
+		alerts: createAlertsRepo(db),
+		signals: createSignalsRepo(db),
 		authDb: db,
 		async ready() {
 			try {

@@ -5,6 +5,7 @@ import delivery from './migrations/0003_delivery.sql' with { type: 'text' }
 import eventTotals from './migrations/0004_event_totals.sql' with { type: 'text' }
 import accounts from './migrations/0005_accounts.sql' with { type: 'text' }
 import metrics from './migrations/0006_metrics.sql' with { type: 'text' }
+import alerts from './migrations/0007_alerts.sql' with { type: 'text' }
 
 /** Ordered, forward-only; shipped inside the binary as text imports. */
 export const MIGRATIONS: readonly { version: number; name: string; sql: string }[] = [
@@ -13,7 +14,8 @@ export const MIGRATIONS: readonly { version: number; name: string; sql: string }
 	{ version: 3, name: 'delivery', sql: delivery },
 	{ version: 4, name: 'event_totals', sql: eventTotals },
 	{ version: 5, name: 'accounts', sql: accounts },
-	{ version: 6, name: 'metrics', sql: metrics }
+	{ version: 6, name: 'metrics', sql: metrics },
+	{ version: 7, name: 'alerts', sql: alerts }
 ]
 
 /** Applies pending migrations, each in its own immediate transaction. Safe to run from two processes. */

@@ -18,6 +18,7 @@ import { eventRoutes } from './routes/events'
 import { issueRoutes } from './routes/issues'
 import { metricRoutes } from './routes/metrics'
 import { prometheusRoutes } from './routes/prometheus'
+import { alertRuleRoutes, channelRoutes } from './routes/alerts'
 import { healthRoutes } from './routes/health'
 import { ingestRoutes } from './routes/ingest'
 import { rootRoutes } from './routes/root'
@@ -133,6 +134,8 @@ export function createApp(ctx: AppContext) {
 		.use(issueRoutes(ctx))
 		.use(metricRoutes(ctx))
 		.use(prometheusRoutes(ctx))
+		.use(channelRoutes(ctx))
+		.use(alertRuleRoutes(ctx))
 		.use(ingestRoutes(ctx))
 		.use(environmentRoutes(ctx))
 		.use(apiKeyRoutes(ctx))
