@@ -7,7 +7,9 @@ import type { SecretBox } from './lib/crypto'
 import type { Logger } from './lib/log'
 import { PrometheusMetrics } from './metrics/prometheus'
 import { RollupJob } from './metrics/rollup'
+import { DAY_MS } from './metrics/histogram'
 import { MetricsService } from './metrics/service'
+import { ReplayService } from './replay/service'
 import type { Store } from './store'
 
 /**
@@ -21,6 +23,9 @@ export interface Ops {
 	channels: ChannelsService
 	rules: RulesService
 	alerts: AlertEvaluator
+	replay: ReplayService
+	/** Retention for this surface: hourly rollups past --retention-days, daily ones past 400 days, finished replay jobs past 7 days. */
+	trim(): Promise<void>
 	/** The Prometheus exposition text. */
 	scrape(): Promise<string>
 	start(): void
@@ -33,9 +38,15 @@ export interface OpsDeps {
 	clock: Clock
 	log: Logger
 	secrets: SecretBox
+	/** Wakes the delivery worker (new outbox rows). */
+	wake: () => void
 }
 
-export function createOps({ store, config, clock, log, secrets }: OpsDeps): Ops {
+/** Finished replay jobs are kept this long (the reference's suggested KV TTL). */
+const REPLAY_KEEP_MS = 7 * DAY_MS
+const DAILY_ROLLUP_KEEP_MS = 400 * DAY_MS
+
+export function createOps({ store, config, clock, log, secrets, wake }: OpsDeps): Ops {
 	const rollup = new RollupJob(store.metrics, clock, log)
 	const metrics = new MetricsService(store.metrics, clock)
 	const prometheus = new PrometheusMetrics()
@@ -47,8 +58,20 @@ export function createOps({ store, config, clock, log, secrets }: OpsDeps): Ops 
 	}
 	const rules = new RulesService(store.alerts, channels, scope, clock)
 	const alerts = new AlertEvaluator(store.alerts, store.signals, channels, clock, log, config.alertIntervalSeconds * 1000)
+	const replay = new ReplayService(store.replay, scope.destinationExists, wake, clock, log)
+	let housekeeping: Timer | null = null
+	const trim = async () => {
+		try {
+			const now = clock.now()
+			await store.metrics.trim('hour', now - config.retentionDays * DAY_MS)
+			await store.metrics.trim('day', now - Math.max(config.retentionDays * DAY_MS, DAILY_ROLLUP_KEEP_MS))
+			await store.replay.purgeFinished(now - REPLAY_KEEP_MS)
+		} catch (err) {
+			log.error('ops retention failed', { error: err instanceof Error ? err.message : String(err) })
+		}
+	}
 	return {
-		metrics, rollup, prometheus, channels, rules, alerts,
+		metrics, rollup, prometheus, channels, rules, alerts, replay, trim,
 		async scrape() {
 			const now = clock.now()
 			return prometheus.render(await store.metrics.scrapeState(now), now)
@@ -56,8 +79,13 @@ export function createOps({ store, config, clock, log, secrets }: OpsDeps): Ops 
 		start() {
 			rollup.start()
 			alerts.start()
+			replay.start()
+			housekeeping = setInterval(() => void trim(), config.housekeepingIntervalMs)
+			housekeeping.unref()
 		},
 		async stop() {
+			if (housekeeping) clearInterval(housekeeping)
+			await replay.stop()
 			await rollup.stop()
 			await alerts.stop()
 		}

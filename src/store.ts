@@ -13,6 +13,7 @@ import { createIssuesRepo } from './issues/repo'
 import { createMetricsRepo } from './metrics/repo'
 import { createAlertsRepo } from './alerts/repo'
 import { createSignalsRepo } from './alerts/repo-signals'
+import { createReplayRepo } from './replay/repo'
 import { createSourcesRepo } from './sources/repo'
 import { createTenancyRepo } from './tenancy/repo'
 
@@ -31,6 +32,7 @@ export interface Store {
 	metrics: ReturnType<typeof createMetricsRepo>
 	alerts: ReturnType<typeof createAlertsRepo>
 	signals: ReturnType<typeof createSignalsRepo>
+	replay: ReturnType<typeof createReplayRepo>
 	/** The raw handle, for Better Auth only: it runs its own queries (users, sessions) through it. */
 	authDb: Database
 	/** Readiness: the database answers and every migration is applied. */
@@ -57,6 +59,7 @@ export function openStore(opts: OpenOptions): Store {
 		metrics: createMetricsRepo(db),
 		alerts: createAlertsRepo(db),
 		signals: createSignalsRepo(db),
+		replay: createReplayRepo(db),
 		authDb: db,
 		async ready() {
 			try {

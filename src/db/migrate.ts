@@ -6,6 +6,7 @@ import eventTotals from './migrations/0004_event_totals.sql' with { type: 'text'
 import accounts from './migrations/0005_accounts.sql' with { type: 'text' }
 import metrics from './migrations/0006_metrics.sql' with { type: 'text' }
 import alerts from './migrations/0007_alerts.sql' with { type: 'text' }
+import replay from './migrations/0008_replay.sql' with { type: 'text' }
 
 /** Ordered, forward-only; shipped inside the binary as text imports. */
 export const MIGRATIONS: readonly { version: number; name: string; sql: string }[] = [
@@ -15,7 +16,8 @@ export const MIGRATIONS: readonly { version: number; name: string; sql: string }
 	{ version: 4, name: 'event_totals', sql: eventTotals },
 	{ version: 5, name: 'accounts', sql: accounts },
 	{ version: 6, name: 'metrics', sql: metrics },
-	{ version: 7, name: 'alerts', sql: alerts }
+	{ version: 7, name: 'alerts', sql: alerts },
+	{ version: 8, name: 'replay', sql: replay }
 ]
 
 /** Applies pending migrations, each in its own immediate transaction. Safe to run from two processes. */

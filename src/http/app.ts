@@ -19,6 +19,7 @@ import { issueRoutes } from './routes/issues'
 import { metricRoutes } from './routes/metrics'
 import { prometheusRoutes } from './routes/prometheus'
 import { alertRuleRoutes, channelRoutes } from './routes/alerts'
+import { replayRoutes } from './routes/replay'
 import { healthRoutes } from './routes/health'
 import { ingestRoutes } from './routes/ingest'
 import { rootRoutes } from './routes/root'
@@ -136,6 +137,7 @@ export function createApp(ctx: AppContext) {
 		.use(prometheusRoutes(ctx))
 		.use(channelRoutes(ctx))
 		.use(alertRuleRoutes(ctx))
+		.use(replayRoutes(ctx))
 		.use(ingestRoutes(ctx))
 		.use(environmentRoutes(ctx))
 		.use(apiKeyRoutes(ctx))
