@@ -106,7 +106,7 @@ export function createContext(config: Readonly<Config>, opts: { clock?: Clock; l
 	const retries = new RetryService(store.deliveries, store.attempts, clock, () => worker.wake())
 	const attempts = new AttemptsService(store.attempts)
 	const issues = new IssuesService(store.issues, retries, clock, log)
-	const ops = createOps({ store, config, clock, log, secrets, wake: () => worker.wake() })
+	const ops = createOps({ store, config, clock, log, secrets, wake: () => worker.wake(), onSourceChange: (l) => sources.onChange(l) })
 	let background = false
 	return {
 		config, clock, log, store, keys, sources, destinations, connections, ingest, events, retention, worker, retries, attempts, issues, accounts, environments, ops,

@@ -5,6 +5,7 @@ import type { Config } from './config'
 import type { Clock } from './lib/clock'
 import type { SecretBox } from './lib/crypto'
 import type { Logger } from './lib/log'
+import { SourceRateLimits } from './ingest/rate-limit'
 import { PrometheusMetrics } from './metrics/prometheus'
 import { RollupJob } from './metrics/rollup'
 import { DAY_MS } from './metrics/histogram'
@@ -24,6 +25,8 @@ export interface Ops {
 	rules: RulesService
 	alerts: AlertEvaluator
 	replay: ReplayService
+	/** Per-source ingest limits, checked before ingest reads the body. */
+	ingestLimits: SourceRateLimits
 	/** Retention for this surface: hourly rollups past --retention-days, daily ones past 400 days, finished replay jobs past 7 days. */
 	trim(): Promise<void>
 	/** The Prometheus exposition text. */
@@ -40,13 +43,15 @@ export interface OpsDeps {
 	secrets: SecretBox
 	/** Wakes the delivery worker (new outbox rows). */
 	wake: () => void
+	/** Subscribes to source changes (their rate limits). */
+	onSourceChange: (listener: (id: string) => void) => void
 }
 
 /** Finished replay jobs are kept this long (the reference's suggested KV TTL). */
 const REPLAY_KEEP_MS = 7 * DAY_MS
 const DAILY_ROLLUP_KEEP_MS = 400 * DAY_MS
 
-export function createOps({ store, config, clock, log, secrets, wake }: OpsDeps): Ops {
+export function createOps({ store, config, clock, log, secrets, wake, onSourceChange }: OpsDeps): Ops {
 	const rollup = new RollupJob(store.metrics, clock, log)
 	const metrics = new MetricsService(store.metrics, clock)
 	const prometheus = new PrometheusMetrics()
@@ -59,6 +64,9 @@ export function createOps({ store, config, clock, log, secrets, wake }: OpsDeps)
 	const rules = new RulesService(store.alerts, channels, scope, clock)
 	const alerts = new AlertEvaluator(store.alerts, store.signals, channels, clock, log, config.alertIntervalSeconds * 1000)
 	const replay = new ReplayService(store.replay, scope.destinationExists, wake, clock, log)
+	const ingestLimits = new SourceRateLimits(store.sources, clock)
+	void ingestLimits.load()
+	onSourceChange((id) => void ingestLimits.refresh(id))
 	let housekeeping: Timer | null = null
 	const trim = async () => {
 		try {
@@ -71,7 +79,7 @@ export function createOps({ store, config, clock, log, secrets, wake }: OpsDeps)
 		}
 	}
 	return {
-		metrics, rollup, prometheus, channels, rules, alerts, replay, trim,
+		metrics, rollup, prometheus, channels, rules, alerts, replay, ingestLimits, trim,
 		async scrape() {
 			const now = clock.now()
 			return prometheus.render(await store.metrics.scrapeState(now), now)

@@ -7,6 +7,7 @@ import accounts from './migrations/0005_accounts.sql' with { type: 'text' }
 import metrics from './migrations/0006_metrics.sql' with { type: 'text' }
 import alerts from './migrations/0007_alerts.sql' with { type: 'text' }
 import replay from './migrations/0008_replay.sql' with { type: 'text' }
+import sourceRateLimit from './migrations/0009_source_rate_limit.sql' with { type: 'text' }
 
 /** Ordered, forward-only; shipped inside the binary as text imports. */
 export const MIGRATIONS: readonly { version: number; name: string; sql: string }[] = [
@@ -17,7 +18,8 @@ export const MIGRATIONS: readonly { version: number; name: string; sql: string }
 	{ version: 5, name: 'accounts', sql: accounts },
 	{ version: 6, name: 'metrics', sql: metrics },
 	{ version: 7, name: 'alerts', sql: alerts },
-	{ version: 8, name: 'replay', sql: replay }
+	{ version: 8, name: 'replay', sql: replay },
+	{ version: 9, name: 'source_rate_limit', sql: sourceRateLimit }
 ]
 
 /** Applies pending migrations, each in its own immediate transaction. Safe to run from two processes. */

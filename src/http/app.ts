@@ -4,7 +4,8 @@ import type { AppContext } from '../context'
 import { readRequestBody } from '../lib/body'
 import { BadRequest, UnsupportedMediaType } from '../lib/errors'
 import { allowedMethods } from './allow'
-import { authenticateRequest } from './auth'
+import { authenticateRequest, maybeAuthContextOf } from './auth'
+import { apiRateLimiter } from './rate-limit'
 import { DOCS_PATH, docsRoutes, SPEC_PATH } from './docs'
 import { INGEST_ROUTE } from './ingest'
 import { CLIENT_CLOSED, clientClosed, errorHandler } from './errors'
@@ -76,6 +77,7 @@ export function createApp(ctx: AppContext) {
 	const screenUnknownKeys = unknownKeys(() => app.routes)
 	const authDeps = { keys: ctx.keys, sessions: ctx.accounts.sessions, publicUrl: config.publicUrl }
 	const betterAuth = betterAuthHandler(ctx)
+	const rateLimit = apiRateLimiter(config.apiRateLimit, () => ctx.clock.now())
 	const app = new Elysia({ normalize: false })
 		.use(errorHandler(log, allow))
 		.onRequest(async ({ request, set }) => {
@@ -84,6 +86,7 @@ export function createApp(ctx: AppContext) {
 			const path = pathOf(request.url)
 			if (isAuthPath(path)) return betterAuth(request)
 			await authenticateRequest(authDeps, request, path)
+			rateLimit(request, maybeAuthContextOf(request))
 		})
 		.onParse({ as: 'global' }, ({ request }) => parseApiBody(request, config.maxBodyBytes))
 		.onTransform({ as: 'global' }, screenUnknownKeys)

@@ -36,13 +36,14 @@ export interface SourceRow {
 	schema_validation_enabled: number
 	json_schema: string | null
 	schema_action: string | null
+	rate_limit_per_second: number | null
 }
 
 /** Columns a PATCH may change (everything but identity, counters and creation time). */
 const MUTABLE = [
 	'name', 'description', 'verification_enabled', 'verification_type', 'verification_secret', 'verification_header',
 	'verification_config', 'dedup_enabled', 'dedup_strategy', 'dedup_field', 'dedup_window_seconds', 'ip_allowlist',
-	'ip_denylist', 'status', 'updated_at', 'type', 'source_config', 'schema_validation_enabled', 'json_schema', 'schema_action'
+	'ip_denylist', 'status', 'updated_at', 'type', 'source_config', 'schema_validation_enabled', 'json_schema', 'schema_action', 'rate_limit_per_second'
 ] as const satisfies readonly (keyof SourceRow)[]
 
 const ALL = [
@@ -50,7 +51,7 @@ const ALL = [
 	'verification_secret', 'verification_header', 'verification_config', 'dedup_enabled', 'dedup_strategy', 'dedup_field',
 	'dedup_window_seconds', 'ip_allowlist', 'ip_denylist', 'status', 'event_count', 'last_event_at', 'created_at',
 	'updated_at', 'is_ephemeral', 'expires_at', 'request_limit', 'type', 'source_config', 'schema_validation_enabled',
-	'json_schema', 'schema_action'
+	'json_schema', 'schema_action', 'rate_limit_per_second'
 ] as const satisfies readonly (keyof SourceRow)[]
 
 export type SourcesRepo = ReturnType<typeof createSourcesRepo>
@@ -63,6 +64,7 @@ export function createSourcesRepo(db: Database) {
 	const insert = prepare(db, `INSERT INTO sources (${ALL.join(', ')}) VALUES (${ALL.map((_, i) => `$${i + 1}`).join(', ')})`)
 	const update = prepare(db, `UPDATE sources SET ${MUTABLE.map((c, i) => `${c} = $${i + 3}`).join(', ')} WHERE id = $1 AND env_id = $2`)
 	const byId = prepare<SourceRow, [string]>(db, 'SELECT * FROM sources WHERE id = $1')
+	const rateLimited = prepare<{ id: string; rate_limit_per_second: number }, []>(db, 'SELECT id, rate_limit_per_second FROM sources WHERE rate_limit_per_second IS NOT NULL')
 	const count = prepare<{ n: number }, [string]>(db, 'SELECT COUNT(*) AS n FROM sources WHERE env_id = $1')
 	const remove = prepare(db, 'DELETE FROM sources WHERE id = $1 AND env_id = $2')
 	const anySealed = prepare<{ v: string }, []>(db, 'SELECT verification_secret AS v FROM sources WHERE verification_secret IS NOT NULL LIMIT 1')
@@ -79,6 +81,10 @@ export function createSourcesRepo(db: Database) {
 		/** Any one stored sealed secret (the startup key check), or null when none is stored. */
 		async anySealedSecret(): Promise<string | null> {
 			return anySealed.get()?.v ?? null
+		},
+		/** Sources with an ingest rate limit (issue 12): few, so ingest can keep them all in memory. */
+		async rateLimited(): Promise<{ id: string; rate_limit_per_second: number }[]> {
+			return rateLimited.all()
 		},
 		async findById(id: string): Promise<SourceRow | null> {
 			return byId.get(id)
