@@ -39,6 +39,16 @@ export function quantile(h: Histogram, q: number): number | null {
 	return LATENCY_BOUNDS_MS[LATENCY_BOUNDS_MS.length - 1] as number
 }
 
+/** Dense form (the stored one): counts by bound index, the overflow bucket last. */
+export function toDense(h: Histogram): number[] {
+	return [...LATENCY_BOUNDS_MS.map((le) => h.get(le) ?? 0), h.get(0) ?? 0]
+}
+
+/** The bucket key of a dense index. */
+export function boundAt(index: number): number {
+	return LATENCY_BOUNDS_MS[index] ?? 0
+}
+
 export const HOUR_MS = 3_600_000
 export const DAY_MS = 86_400_000
 

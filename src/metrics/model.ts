@@ -33,7 +33,7 @@ export const Overview = t.Object({
 })
 
 export const VolumeSeries = t.Object({
-	series: t.Array(t.Object({ bucket: t.String(), source_id: t.String(), source_name: t.Union([t.String(), t.Null()]), event_count: t.Integer(), duplicate_count: t.Integer() })),
+	series: t.Array(t.Object({ bucket: t.String(), source_id: t.String(), source_name: t.Union([t.String(), t.Null()]), event_count: t.Integer({ description: 'Events stored (duplicates included)' }) })),
 	granularity: t.String()
 })
 

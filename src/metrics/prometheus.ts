@@ -87,7 +87,7 @@ export interface ScrapeState {
  * ingest or delivery); ingest refusals, which store nothing, from one hook.
  */
 export class PrometheusMetrics implements RollupListener {
-	readonly #events = new Counter('hookstream_events_received_total', 'Ingest requests by source and outcome (accepted and duplicate are stored events; the rest were refused)')
+	readonly #events = new Counter('hookstream_events_received_total', 'Ingest requests by source and outcome (accepted: stored, duplicates included; the rest were refused and stored nothing)')
 	readonly #deliveries = new Counter('hookstream_deliveries_total', 'Delivery attempts by destination and outcome (success | failure)')
 	readonly #errors = new Counter('hookstream_delivery_errors_total', 'Failed delivery attempts by destination and error type')
 	readonly #dlq = new Counter('hookstream_deliveries_dead_lettered_total', 'Deliveries sent to the dead-letter queue, by destination')
@@ -95,10 +95,7 @@ export class PrometheusMetrics implements RollupListener {
 	readonly #startedAt = Date.now()
 
 	events(rows: VolumeRow[]): void {
-		for (const r of rows) {
-			if (r.event_count > r.duplicate_count) this.#events.inc({ source_id: r.source_id, outcome: 'accepted' }, r.event_count - r.duplicate_count)
-			if (r.duplicate_count > 0) this.#events.inc({ source_id: r.source_id, outcome: 'duplicate' }, r.duplicate_count)
-		}
+		for (const r of rows) this.#events.inc({ source_id: r.source_id, outcome: 'accepted' }, r.event_count)
 	}
 
 	attempts(a: AttemptRollup): void {

@@ -1,12 +1,15 @@
 import type { Database } from 'bun:sqlite'
 import { prepare, type SqlValue, whereOf } from '../db/sql'
-import { DAY_MS, HOUR_MS, LATENCY_BOUNDS_MS, type Span } from './histogram'
+import { idFloorAt } from '../lib/ids'
+import { boundAt, DAY_MS, type Histogram, HOUR_MS, LATENCY_BOUNDS_MS, type Span, toDense } from './histogram'
 
-export interface VolumeRow { env_id: string; source_id: string; bucket: number; event_count: number; duplicate_count: number }
+export interface VolumeRow { env_id: string; source_id: string; bucket: number; event_count: number }
 export interface DeliveryRow { env_id: string; destination_id: string; bucket: number; delivery_count: number; success_count: number; failure_count: number; dlq_count: number }
 export interface LatencyRow { env_id: string; destination_id: string; bucket: number; le_ms: number; count: number }
 export interface ErrorRow { env_id: string; destination_id: string; bucket: number; error_type: string; count: number }
 export interface AttemptRollup { deliveries: DeliveryRow[]; latency: LatencyRow[]; errors: ErrorRow[] }
+/** A rolled-up latency histogram: `counts` is a JSON array of counts by bound index (overflow last). */
+export interface LatencyBucketRow { env_id: string; destination_id: string; bucket: number; counts: string }
 
 /** What one query sees: the rolled-up buckets, and the not-yet-rolled rows aggregated by hour. */
 export interface Snapshot<T> { rolled: T; tail: T }
@@ -20,17 +23,14 @@ const LE_CASE = `CASE ${LATENCY_BOUNDS_MS.map((le) => `WHEN duration_ms <= ${le}
 const EVENTS = 'events'
 const ATTEMPTS = 'attempts'
 
-/** Aggregates of raw rows in (lo, hi], by hour: the rollup job's input and the API's tail. */
+/**
+ * Attempt aggregates of raw rows in (lo, hi], by hour: the rollup job's input and
+ * the API's tail. (Events are counted from an index instead: see eventCounts.)
+ */
 function rawAggregates(db: Database) {
 	const range = (idCol: string, lo: string, hi: string, env: string | null, timeCol: string, from: number | null, to: number | null, extra: [string, string | null | undefined][] = []) =>
 		whereOf([[`${idCol} > ?`, lo], [`${idCol} <= ?`, hi], ['env_id = ?', env], [`${timeCol} >= ?`, from], [`${timeCol} < ?`, to], ...extra])
 	return {
-		events(lo: string, hi: string, env: string | null = null, from: number | null = null, to: number | null = null, sourceId: string | null = null): VolumeRow[] {
-			const w = range('id', lo, hi, env, 'received_at', from, to, [['source_id = ?', sourceId]])
-			return prepare<VolumeRow, SqlValue[]>(db, `SELECT env_id, source_id, ${HOUR('received_at')} AS bucket, COUNT(*) AS event_count,
-				SUM(CASE WHEN dedup_status = 'duplicate' THEN 1 ELSE 0 END) AS duplicate_count
-				FROM events WHERE ${w.sql} GROUP BY env_id, source_id, ${HOUR('received_at')}`).all(...w.params)
-		},
 		attempts(lo: string, hi: string, env: string | null = null, from: number | null = null, to: number | null = null, destinationId: string | null = null): AttemptRollup {
 			const w = () => range('id', lo, hi, env, 'created_at', from, to, [['destination_id = ?', destinationId]])
 			const a = w()
@@ -55,27 +55,71 @@ function toDays<T extends { bucket: number }>(rows: T[]): T[] {
 }
 
 function upserts(db: Database) {
-	const volume = prepare(db, `INSERT INTO metric_volume (env_id, span, bucket, source_id, event_count, duplicate_count) VALUES ($1, $2, $3, $4, $5, $6)
-		ON CONFLICT (env_id, span, bucket, source_id) DO UPDATE SET event_count = metric_volume.event_count + excluded.event_count,
-		duplicate_count = metric_volume.duplicate_count + excluded.duplicate_count`)
+	const volume = prepare(db, `INSERT INTO metric_volume (env_id, span, bucket, source_id, event_count) VALUES ($1, $2, $3, $4, $5)
+		ON CONFLICT (env_id, span, bucket, source_id) DO UPDATE SET event_count = metric_volume.event_count + excluded.event_count`)
 	const deliveries = prepare(db, `INSERT INTO metric_deliveries (env_id, span, bucket, destination_id, delivery_count, success_count, failure_count, dlq_count)
 		VALUES ($1, $2, $3, $4, $5, $6, $7, $8) ON CONFLICT (env_id, span, bucket, destination_id) DO UPDATE SET
 		delivery_count = metric_deliveries.delivery_count + excluded.delivery_count, success_count = metric_deliveries.success_count + excluded.success_count,
 		failure_count = metric_deliveries.failure_count + excluded.failure_count, dlq_count = metric_deliveries.dlq_count + excluded.dlq_count`)
-	const latency = prepare(db, `INSERT INTO metric_latency (env_id, span, bucket, destination_id, le_ms, count) VALUES ($1, $2, $3, $4, $5, $6)
-		ON CONFLICT (env_id, span, bucket, destination_id, le_ms) DO UPDATE SET count = metric_latency.count + excluded.count`)
+	// One row per histogram: merged in the app (JSON text), so a month of one destination is 720 rows, not one per bin.
+	const latencyOf = prepare<{ counts: string }, [string, string, number, string]>(db, 'SELECT counts FROM metric_latency WHERE env_id = $1 AND span = $2 AND bucket = $3 AND destination_id = $4')
+	const latency = prepare(db, `INSERT INTO metric_latency (env_id, span, bucket, destination_id, counts) VALUES ($1, $2, $3, $4, $5)
+		ON CONFLICT (env_id, span, bucket, destination_id) DO UPDATE SET counts = excluded.counts`)
+	const addLatency = (span: Span, rows: LatencyRow[]) => {
+		const hists = new Map<string, { r: LatencyRow; h: Histogram }>()
+		for (const r of rows) {
+			const key = `${r.env_id}|${r.bucket}|${r.destination_id}`
+			let entry = hists.get(key)
+			if (!entry) {
+				const stored = latencyOf.get(r.env_id, span, r.bucket, r.destination_id)
+				const h: Histogram = new Map()
+				if (stored) (JSON.parse(stored.counts) as number[]).forEach((n, i) => n > 0 && h.set(boundAt(i), n))
+				hists.set(key, (entry = { r, h }))
+			}
+			entry.h.set(r.le_ms, (entry.h.get(r.le_ms) ?? 0) + r.count)
+		}
+		for (const { r, h } of hists.values()) latency.run(r.env_id, span, r.bucket, r.destination_id, JSON.stringify(toDense(h)))
+	}
 	const errors = prepare(db, `INSERT INTO metric_errors (env_id, span, bucket, destination_id, error_type, count) VALUES ($1, $2, $3, $4, $5, $6)
 		ON CONFLICT (env_id, span, bucket, destination_id, error_type) DO UPDATE SET count = metric_errors.count + excluded.count`)
 	return {
 		volume(rows: VolumeRow[]) {
-			for (const span of ['hour', 'day'] as const) for (const r of span === 'hour' ? rows : toDays(rows)) volume.run(r.env_id, span, r.bucket, r.source_id, r.event_count, r.duplicate_count)
+			for (const span of ['hour', 'day'] as const) for (const r of span === 'hour' ? rows : toDays(rows)) volume.run(r.env_id, span, r.bucket, r.source_id, r.event_count)
 		},
 		attempts(a: AttemptRollup) {
 			for (const span of ['hour', 'day'] as const) {
 				for (const r of span === 'hour' ? a.deliveries : toDays(a.deliveries)) deliveries.run(r.env_id, span, r.bucket, r.destination_id, r.delivery_count, r.success_count, r.failure_count, r.dlq_count)
-				for (const r of span === 'hour' ? a.latency : toDays(a.latency)) latency.run(r.env_id, span, r.bucket, r.destination_id, r.le_ms, r.count)
+				addLatency(span, span === 'hour' ? a.latency : toDays(a.latency))
 				for (const r of span === 'hour' ? a.errors : toDays(a.errors)) errors.run(r.env_id, span, r.bucket, r.destination_id, r.error_type, r.count)
 			}
+		}
+	}
+}
+
+/** The epoch ms an `evt_`/`da_` id was made at (UUIDv7: the first 48 bits). */
+function timeOfId(id: string): number {
+	return Number.parseInt(id.slice(id.indexOf('_') + 1, id.indexOf('_') + 13), 16)
+}
+
+/**
+ * Events per source in an id range, from the (env_id, source_id, id) index only.
+ * The (source, environment) pairs come from event_totals, which ingest keeps.
+ */
+function eventCounts(db: Database) {
+	const pairs = prepare<{ env_id: string; source_id: string }, []>(db, 'SELECT env_id, source_id FROM event_totals')
+	const pairsOf = prepare<{ env_id: string; source_id: string }, [string]>(db, 'SELECT env_id, source_id FROM event_totals WHERE env_id = $1')
+	const count = prepare<{ n: number }, [string, string, string, string, string]>(db,
+		'SELECT COUNT(*) AS n FROM events WHERE env_id = $1 AND source_id = $2 AND id > $3 AND id >= $4 AND id < $5')
+	return {
+		/** Counts of ids in (after, …) ∩ [from, to), all labelled with bucket `hour`; optionally one environment / source. */
+		hour(envId: string | null, sourceId: string | null, after: string, from: string, to: string, hour: number): VolumeRow[] {
+			const rows: VolumeRow[] = []
+			for (const p of envId === null ? pairs.all() : pairsOf.all(envId)) {
+				if (sourceId !== null && p.source_id !== sourceId) continue
+				const n = count.get(p.env_id, p.source_id, after, from, to)?.n ?? 0
+				if (n > 0) rows.push({ env_id: p.env_id, source_id: p.source_id, bucket: hour, event_count: n })
+			}
+			return rows
 		}
 	}
 }
@@ -87,28 +131,33 @@ export function createMetricsRepo(db: Database) {
 	const upsert = upserts(db)
 	const getMark = prepare<{ last_id: string }, [string]>(db, 'SELECT last_id FROM metric_watermarks WHERE name = $1')
 	const setMark = prepare(db, 'INSERT INTO metric_watermarks (name, last_id) VALUES ($1, $2) ON CONFLICT (name) DO UPDATE SET last_id = excluded.last_id')
-	const nthEvent = prepare<{ id: string }, [string, string, number]>(db, 'SELECT id FROM events WHERE id > $1 AND id < $2 ORDER BY id LIMIT 1 OFFSET $3')
+	const counts = eventCounts(db)
+	const firstEvent = prepare<{ id: string }, [string, string]>(db, 'SELECT id FROM events WHERE id > $1 AND id < $2 ORDER BY id LIMIT 1')
 	const lastEvent = prepare<{ id: string }, [string, string]>(db, 'SELECT id FROM events WHERE id > $1 AND id < $2 ORDER BY id DESC LIMIT 1')
 	const nthAttempt = prepare<{ id: string }, [string, string, number]>(db, 'SELECT id FROM delivery_attempts WHERE id > $1 AND id < $2 ORDER BY id LIMIT 1 OFFSET $3')
 	const lastAttempt = prepare<{ id: string }, [string, string]>(db, 'SELECT id FROM delivery_attempts WHERE id > $1 AND id < $2 ORDER BY id DESC LIMIT 1')
 	const mark = (name: string) => getMark.get(name)?.last_id ?? ''
 
-	/** The end of the next batch: the batch-th id past the mark, else the last one below the ceiling. */
-	const batchEnd = (nth: typeof nthEvent, last: typeof lastEvent, lo: string, ceiling: string, batch: number) =>
-		nth.get(lo, ceiling, batch - 1)?.id ?? last.get(lo, ceiling)?.id ?? null
+	/** The end of the next attempt batch: the batch-th id past the mark, else the last one below the ceiling. */
+	const batchEnd = (lo: string, ceiling: string, batch: number) => nthAttempt.get(lo, ceiling, batch - 1)?.id ?? lastAttempt.get(lo, ceiling)?.id ?? null
 
-	const rollEvents = db.transaction((ceiling: string, batch: number): VolumeRow[] | null => {
+	// Events are folded one UTC hour at a time, counted per source from the (env_id, source_id, id)
+	// index: no event row (headers, body) is read, so the rollup costs ingest next to nothing.
+	const rollEvents = db.transaction((ceiling: string): VolumeRow[] | null => {
 		const lo = mark(EVENTS)
-		const hi = batchEnd(nthEvent, lastEvent, lo, ceiling, batch)
-		if (hi === null) return null
-		const rows = raw.events(lo, hi)
+		const first = firstEvent.get(lo, ceiling)?.id
+		if (first === undefined) return null
+		const hour = Math.floor(timeOfId(first) / HOUR_MS) * HOUR_MS
+		const end = idFloorAt('evt', hour + HOUR_MS)
+		const hi = end < ceiling ? end : ceiling
+		const rows = counts.hour(null, null, lo, idFloorAt('evt', hour), hi, hour)
 		upsert.volume(rows)
-		setMark.run(EVENTS, hi)
+		setMark.run(EVENTS, lastEvent.get(lo, hi)?.id as string)
 		return rows
 	})
 	const rollAttempts = db.transaction((ceiling: string, batch: number): AttemptRollup | null => {
 		const lo = mark(ATTEMPTS)
-		const hi = batchEnd(nthAttempt, lastAttempt, lo, ceiling, batch)
+		const hi = batchEnd(lo, ceiling, batch)
 		if (hi === null) return null
 		const rows = raw.attempts(lo, hi)
 		upsert.attempts(rows)
@@ -119,20 +168,27 @@ export function createMetricsRepo(db: Database) {
 	// Every read sees one consistent cut: the mark and the buckets it covers, then the rows past it.
 	const readVolume = db.transaction((f: RangeFilter): Snapshot<VolumeRow[]> => {
 		const w = whereOf([['env_id = ?', f.envId], ['span = ?', f.span], ['bucket >= ?', f.from], ['bucket < ?', f.to], ['source_id = ?', f.sourceId]])
-		const rolled = prepare<VolumeRow, SqlValue[]>(db, `SELECT env_id, source_id, bucket, event_count, duplicate_count FROM metric_volume WHERE ${w.sql}`).all(...w.params)
-		return { rolled, tail: raw.events(mark(EVENTS), 'evt_g', f.envId, f.from, f.to, f.sourceId ?? null) }
+		const rolled = prepare<VolumeRow, SqlValue[]>(db, `SELECT env_id, source_id, bucket, event_count FROM metric_volume WHERE ${w.sql}`).all(...w.params)
+		// The tail: every hour of the window past the mark, counted from the index like the rollup does.
+		const lo = mark(EVENTS)
+		const tail: VolumeRow[] = []
+		const start = Math.max(f.from, lo === '' ? f.from : Math.floor(timeOfId(lo) / HOUR_MS) * HOUR_MS)
+		for (let hour = Math.floor(start / HOUR_MS) * HOUR_MS; hour < f.to; hour += HOUR_MS) {
+			tail.push(...counts.hour(f.envId, f.sourceId ?? null, lo, idFloorAt('evt', Math.max(hour, f.from)), idFloorAt('evt', Math.min(hour + HOUR_MS, f.to)), hour))
+		}
+		return { rolled, tail }
 	})
-	const readAttempts = db.transaction((f: RangeFilter, latency: boolean): Snapshot<AttemptRollup> => {
+	const readAttempts = db.transaction((f: RangeFilter, latency: boolean): Snapshot<AttemptRollup> & { hists: LatencyBucketRow[] } => {
 		const w = () => whereOf([['env_id = ?', f.envId], ['span = ?', f.span], ['bucket >= ?', f.from], ['bucket < ?', f.to], ['destination_id = ?', f.destinationId]])
 		const d = w()
 		const deliveries = prepare<DeliveryRow, SqlValue[]>(db, `SELECT env_id, destination_id, bucket, delivery_count, success_count, failure_count, dlq_count FROM metric_deliveries WHERE ${d.sql}`).all(...d.params)
 		const e = w()
 		const errors = prepare<ErrorRow, SqlValue[]>(db, `SELECT env_id, destination_id, bucket, error_type, count FROM metric_errors WHERE ${e.sql}`).all(...e.params)
 		const l = w()
-		const lat = latency ? prepare<LatencyRow, SqlValue[]>(db, `SELECT env_id, destination_id, bucket, le_ms, count FROM metric_latency WHERE ${l.sql}`).all(...l.params) : []
-		return { rolled: { deliveries, latency: lat, errors }, tail: raw.attempts(mark(ATTEMPTS), 'da_g', f.envId, f.from, f.to, f.destinationId ?? null) }
+		const hists = latency ? prepare<LatencyBucketRow, SqlValue[]>(db, `SELECT env_id, destination_id, bucket, counts FROM metric_latency WHERE ${l.sql}`).all(...l.params) : []
+		return { rolled: { deliveries, latency: [], errors }, hists, tail: raw.attempts(mark(ATTEMPTS), 'da_g', f.envId, f.from, f.to, f.destinationId ?? null) }
 	})
-	const counts = prepare<{ active_sources: number; active_destinations: number; open_issues: number }, [string]>(db, `SELECT
+	const overview = prepare<{ active_sources: number; active_destinations: number; open_issues: number }, [string]>(db, `SELECT
 		(SELECT COUNT(*) FROM sources WHERE env_id = $1 AND status = 'active') AS active_sources,
 		(SELECT COUNT(*) FROM destinations WHERE env_id = $1 AND status = 'active') AS active_destinations,
 		(SELECT COUNT(*) FROM issues WHERE env_id = $1 AND status = 'open') AS open_issues`)
@@ -150,9 +206,9 @@ export function createMetricsRepo(db: Database) {
 			const byState = Object.fromEntries(queue.all().map((r) => [r.state, r.n]))
 			return { queue: { queued: byState.queued ?? 0, leased: byState.leased ?? 0, oldestDueAt: oldestDue.get(now)?.due ?? null }, circuits: circuits.all() }
 		},
-		/** Folds up to `batch` events with ids below `ceiling` into the buckets; null when none is left. */
-		async rollEvents(ceiling: string, batch: number): Promise<VolumeRow[] | null> {
-			return rollEvents.immediate(ceiling, batch)
+		/** Folds the events of the next UTC hour with ids below `ceiling` into the buckets; null when none is left. */
+		async rollEvents(ceiling: string): Promise<VolumeRow[] | null> {
+			return rollEvents.immediate(ceiling)
 		},
 		async rollAttempts(ceiling: string, batch: number): Promise<AttemptRollup | null> {
 			return rollAttempts.immediate(ceiling, batch)
@@ -160,11 +216,12 @@ export function createMetricsRepo(db: Database) {
 		async volume(f: RangeFilter): Promise<Snapshot<VolumeRow[]>> {
 			return readVolume(f)
 		},
-		async attempts(f: RangeFilter, opts: { latency: boolean }): Promise<Snapshot<AttemptRollup>> {
+		/** Rolled-up attempts (latency as whole histograms in `hists`), and the tail. */
+		async attempts(f: RangeFilter, opts: { latency: boolean }): Promise<Snapshot<AttemptRollup> & { hists: LatencyBucketRow[] }> {
 			return readAttempts(f, opts.latency)
 		},
 		async counts(envId: string) {
-			return counts.get(envId) ?? { active_sources: 0, active_destinations: 0, open_issues: 0 }
+			return overview.get(envId) ?? { active_sources: 0, active_destinations: 0, open_issues: 0 }
 		},
 		async names(envId: string): Promise<{ sources: Map<string, string>; destinations: Map<string, string> }> {
 			return {

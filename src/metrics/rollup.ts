@@ -56,7 +56,7 @@ export class RollupJob {
 		const horizon = this.clock.now() - ROLLUP_LAG_MS
 		try {
 			for (;;) {
-				const rows = await this.repo.rollEvents(idFloorAt('evt', horizon), BATCH)
+				const rows = await this.repo.rollEvents(idFloorAt('evt', horizon))
 				if (rows === null) break
 				for (const l of this.#listeners) l.events(rows)
 				await new Promise((r) => setImmediate(r)) // let queued ingest writes go first

@@ -1,7 +1,7 @@
 import type { AuthContext } from '../auth/service'
 import { type Clock, toIso } from '../lib/clock'
 import { ValidationFailed } from '../lib/errors'
-import { addTo, DAY_MS, floorTo, type Histogram, LATENCY_BOUNDS_MS, quantile, type Span } from './histogram'
+import { addTo, boundAt, DAY_MS, floorTo, type Histogram, LATENCY_BOUNDS_MS, quantile, type Span } from './histogram'
 import type { AttemptRollup, MetricsRepo, RangeFilter, VolumeRow } from './repo'
 
 /** Longest window one query may cover (the daily rollups' life). */
@@ -16,6 +16,9 @@ function parseTime(value: string | undefined, name: string, fallback: number): n
 	return ms
 }
 
+/** Plain code-unit order: ids are ASCII, and localeCompare costs a microsecond a call. */
+const cmp = (a: string, b: string) => (a < b ? -1 : a > b ? 1 : 0)
+
 function pct(part: number, whole: number): number {
 	return Math.round((part / whole) * 10_000) / 100
 }
@@ -23,14 +26,14 @@ function pct(part: number, whole: number): number {
 /** Sums rows that share a key (rolled buckets and the tail's re-bucketed hours). */
 function merge<T extends { bucket: number }>(rows: T[], span: Span, keyOf: (r: T) => string, add: (into: T, r: T) => void): T[] {
 	const out = new Map<string, T>()
-	for (const row of rows) {
-		const r = { ...row, bucket: floorTo(span, row.bucket) }
+	for (const r of rows) {
+		r.bucket = floorTo(span, r.bucket) // rows are fresh from the query: safe to adjust in place
 		const key = `${r.bucket}|${keyOf(r)}`
 		const seen = out.get(key)
 		if (seen) add(seen, r)
 		else out.set(key, r)
 	}
-	return [...out.values()].sort((a, b) => a.bucket - b.bucket || keyOf(a).localeCompare(keyOf(b)))
+	return [...out.values()].sort((a, b) => a.bucket - b.bucket || cmp(keyOf(a), keyOf(b)))
 }
 
 function mergeAttempts(s: { rolled: AttemptRollup; tail: AttemptRollup }, span: Span): AttemptRollup {
@@ -49,7 +52,6 @@ function mergeAttempts(s: { rolled: AttemptRollup; tail: AttemptRollup }, span: 
 const mergeVolume = (s: { rolled: VolumeRow[]; tail: VolumeRow[] }, span: Span) =>
 	merge([...s.rolled, ...s.tail], span, (r) => r.source_id, (a, r) => {
 		a.event_count += r.event_count
-		a.duplicate_count += r.duplicate_count
 	})
 
 /** Reference §2.9 / §3.13, served from the rollups plus the rows the rollup job has not reached yet. */
@@ -103,7 +105,7 @@ export class MetricsService {
 		const w = this.#window(auth, q, span)
 		const [snap, names] = await Promise.all([this.repo.volume({ ...w, sourceId: q.source_id ?? null }), this.repo.names(auth.envId)])
 		const series = mergeVolume(snap, span).map((r) => ({
-			bucket: toIso(r.bucket), source_id: r.source_id, source_name: names.sources.get(r.source_id) ?? null, event_count: r.event_count, duplicate_count: r.duplicate_count
+			bucket: toIso(r.bucket), source_id: r.source_id, source_name: names.sources.get(r.source_id) ?? null, event_count: r.event_count
 		}))
 		return { series, granularity: span }
 	}
@@ -125,14 +127,28 @@ export class MetricsService {
 		const [snap, names] = await Promise.all([this.repo.attempts({ ...w, destinationId: q.destination_id ?? null }, { latency: true }), this.repo.names(auth.envId)])
 		// Straight into one histogram per hour and destination: this is the largest read (one row per non-empty bin).
 		const hists = new Map<string, { bucket: number; destination_id: string; h: Histogram; count: number }>()
-		for (const r of [snap.rolled.latency, snap.tail.latency].flat()) {
-			const key = `${r.bucket}|${r.destination_id}`
+		const entryOf = (bucket: number, destination_id: string) => {
+			const key = `${bucket}|${destination_id}`
 			let entry = hists.get(key)
-			if (!entry) hists.set(key, (entry = { bucket: r.bucket, destination_id: r.destination_id, h: new Map(), count: 0 }))
+			if (!entry) hists.set(key, (entry = { bucket, destination_id, h: new Map(), count: 0 }))
+			return entry
+		}
+		for (const r of snap.hists) {
+			const entry = entryOf(r.bucket, r.destination_id)
+			const counts = JSON.parse(r.counts) as number[]
+			for (let i = 0; i < counts.length; i++) {
+				const n = counts[i] as number
+				if (n === 0) continue
+				addTo(entry.h, boundAt(i), n)
+				entry.count += n
+			}
+		}
+		for (const r of snap.tail.latency) {
+			const entry = entryOf(r.bucket, r.destination_id)
 			addTo(entry.h, r.le_ms, r.count)
 			entry.count += r.count
 		}
-		const series = [...hists.values()].sort((a, b) => a.bucket - b.bucket || a.destination_id.localeCompare(b.destination_id)).map((e) => ({
+		const series = [...hists.values()].sort((a, b) => a.bucket - b.bucket || cmp(a.destination_id, b.destination_id)).map((e) => ({
 			bucket: toIso(e.bucket), destination_id: e.destination_id, destination_name: names.destinations.get(e.destination_id) ?? null, count: e.count,
 			p50: quantile(e.h, 0.5) as number, p95: quantile(e.h, 0.95) as number, p99: quantile(e.h, 0.99) as number
 		}))
@@ -150,7 +166,7 @@ export class MetricsService {
 			else totals.set(key, { destination_id: r.destination_id, error_type: r.error_type, count: r.count })
 		}
 		const errors = [...totals.values()]
-			.sort((a, b) => b.count - a.count || a.destination_id.localeCompare(b.destination_id) || a.error_type.localeCompare(b.error_type))
+			.sort((a, b) => b.count - a.count || cmp(a.destination_id, b.destination_id) || cmp(a.error_type, b.error_type))
 			.map((e) => ({ destination_id: e.destination_id, destination_name: names.destinations.get(e.destination_id) ?? null, error_type: e.error_type, count: e.count }))
 		return { errors, total: errors.reduce((n, e) => n + e.count, 0) }
 	}

@@ -44,9 +44,9 @@ function seedEvents() {
 }
 
 const expectedHourly = () => [
-	{ bucket: '2026-03-02T01:00:00.000Z', source_id: srcA, source_name: 'A', event_count: 3, duplicate_count: 0 },
-	{ bucket: '2026-03-02T01:00:00.000Z', source_id: srcB, source_name: 'B', event_count: 1, duplicate_count: 0 },
-	{ bucket: '2026-03-02T02:00:00.000Z', source_id: srcA, source_name: 'A', event_count: 2, duplicate_count: 1 }
+	{ bucket: '2026-03-02T01:00:00.000Z', source_id: srcA, source_name: 'A', event_count: 3 },
+	{ bucket: '2026-03-02T01:00:00.000Z', source_id: srcB, source_name: 'B', event_count: 1 },
+	{ bucket: '2026-03-02T02:00:00.000Z', source_id: srcA, source_name: 'A', event_count: 2 }
 ].sort((x, y) => x.bucket.localeCompare(y.bucket) || x.source_id.localeCompare(y.source_id))
 
 describe('GET /v1/metrics/volume', () => {
@@ -79,13 +79,13 @@ describe('GET /v1/metrics/volume', () => {
 			[['2026-03-01T00:00:00.000Z', 'A', 1], ['2026-03-02T00:00:00.000Z', srcA < srcB ? 'A' : 'B', srcA < srcB ? 5 : 1], ['2026-03-02T00:00:00.000Z', srcA < srcB ? 'B' : 'A', srcA < srcB ? 1 : 5]]
 		)
 		const onlyB = await get(`/v1/metrics/volume?source_id=${srcB}&after=2026-03-02T00:00:00Z&before=2026-03-02T10:00:00Z`)
-		expect(onlyB.body.series).toEqual([{ bucket: '2026-03-02T01:00:00.000Z', source_id: srcB, source_name: 'B', event_count: 1, duplicate_count: 0 }])
+		expect(onlyB.body.series).toEqual([{ bucket: '2026-03-02T01:00:00.000Z', source_id: srcB, source_name: 'B', event_count: 1 }])
 		// `before` is exclusive: the 02:00 bucket starts at the edge and is left out.
 		const edge = await get('/v1/metrics/volume?after=2026-03-02T01:00:00Z&before=2026-03-02T02:00:00Z')
 		expect(edge.body.series.map((r: { event_count: number }) => r.event_count).reduce((a: number, b: number) => a + b, 0)).toBe(4)
 		// Default window: the 24 h before now (10:00), so yesterday 19:00 too.
 		expect((await get('/v1/metrics/volume')).body.series).toEqual([
-			{ bucket: '2026-03-01T19:00:00.000Z', source_id: srcA, source_name: 'A', event_count: 1, duplicate_count: 0 },
+			{ bucket: '2026-03-01T19:00:00.000Z', source_id: srcA, source_name: 'A', event_count: 1 },
 			...expectedHourly()
 		])
 	})

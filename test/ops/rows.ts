@@ -10,6 +10,9 @@ export function insertEvent(db: Database, e: { envId: string; orgId?: string; so
 	const id = newId('evt', e.at)
 	db.query(`INSERT INTO events (id, org_id, env_id, source_id, method, headers, payload_inline, payload_size, verification_status, dedup_status, status, received_at)
 		VALUES (?1, ?2, ?3, ?4, 'POST', '{}', X'7B7D', 2, 'unverified', ?5, 'no_route', ?6)`).run(id, e.orgId ?? 'org_x', e.envId, e.sourceId, e.duplicate ? 'duplicate' : 'unique', e.at)
+	// …and its per-source total, as the ingest transaction keeps it.
+	db.query(`INSERT INTO event_totals (source_id, env_id, stored) VALUES (?1, ?2, 1)
+		ON CONFLICT (source_id) DO UPDATE SET stored = stored + 1`).run(e.sourceId, e.envId)
 	return id
 }
 

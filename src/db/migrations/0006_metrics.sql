@@ -1,15 +1,15 @@
 -- Metrics rollups (issue 12). A background job folds new events and delivery
 -- attempts into hourly and daily buckets past a durable watermark, so ingest
 -- and delivery pay nothing. `span` is 'hour' or 'day'; `bucket` is the bucket's
--- start in epoch ms (UTC). Latency is a fixed histogram (`le_ms` = the bucket's
--- upper bound, 0 for the overflow bucket) so percentiles merge by summing.
+-- start in epoch ms (UTC). Latency is a fixed histogram: `counts` is a JSON
+-- array of counts, one per bound of src/metrics/histogram.ts and a last one for
+-- longer, merged by adding counts.
 CREATE TABLE metric_volume (
 	env_id TEXT NOT NULL,
 	span TEXT NOT NULL,
 	bucket INTEGER NOT NULL,
 	source_id TEXT NOT NULL,
 	event_count INTEGER NOT NULL,
-	duplicate_count INTEGER NOT NULL,
 	PRIMARY KEY (env_id, span, bucket, source_id)
 );
 
@@ -30,9 +30,8 @@ CREATE TABLE metric_latency (
 	span TEXT NOT NULL,
 	bucket INTEGER NOT NULL,
 	destination_id TEXT NOT NULL,
-	le_ms INTEGER NOT NULL,
-	count INTEGER NOT NULL,
-	PRIMARY KEY (env_id, span, bucket, destination_id, le_ms)
+	counts TEXT NOT NULL,
+	PRIMARY KEY (env_id, span, bucket, destination_id)
 );
 
 CREATE TABLE metric_errors (
