@@ -27,7 +27,7 @@ export interface Ops {
 	replay: ReplayService
 	/** Per-source ingest limits, checked before ingest reads the body. */
 	ingestLimits: SourceRateLimits
-	/** Retention for this surface: hourly rollups past --retention-days, daily ones past 400 days, finished replay jobs past 7 days. */
+	/** Retention for this surface: minute rollups past 2 days, hourly past --retention-days, daily past 400 days, finished replay jobs past 7 days. */
 	trim(): Promise<void>
 	/** The Prometheus exposition text. */
 	scrape(): Promise<string>
@@ -62,7 +62,7 @@ export function createOps({ store, config, clock, log, secrets, wake, onSourceCh
 		destinationExists: async (envId: string, id: string) => (await store.destinations.findById(id))?.env_id === envId
 	}
 	const rules = new RulesService(store.alerts, channels, scope, clock)
-	const alerts = new AlertEvaluator(store.alerts, store.signals, channels, clock, log, config.alertIntervalSeconds * 1000)
+	const alerts = new AlertEvaluator(store.alerts, { metrics: store.metrics, issues: store.signals }, channels, clock, log, config.alertIntervalSeconds * 1000)
 	const replay = new ReplayService(store.replay, scope.destinationExists, wake, clock, log)
 	const ingestLimits = new SourceRateLimits(store.sources, clock)
 	void ingestLimits.load()
@@ -71,6 +71,7 @@ export function createOps({ store, config, clock, log, secrets, wake, onSourceCh
 	const trim = async () => {
 		try {
 			const now = clock.now()
+			await store.metrics.trim('minute', now - 2 * DAY_MS)
 			await store.metrics.trim('hour', now - config.retentionDays * DAY_MS)
 			await store.metrics.trim('day', now - Math.max(config.retentionDays * DAY_MS, DAILY_ROLLUP_KEEP_MS))
 			await store.replay.purgeFinished(now - REPLAY_KEEP_MS)

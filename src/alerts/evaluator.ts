@@ -1,6 +1,7 @@
 import { type Clock, toIso } from '../lib/clock'
 import type { Logger } from '../lib/log'
-import { type Histogram, quantile } from '../metrics/histogram'
+import { boundAt, floorTo, type Histogram, quantile } from '../metrics/histogram'
+import type { MetricsRepo } from '../metrics/repo'
 import type { ChannelsService } from './channels'
 import type { RuleType } from './model'
 import type { AlertPayload } from './payload'
@@ -11,36 +12,59 @@ import { type NormalizedRule, normalizeRuleConfig } from './rule-config'
 /** Reference §3.9: a firing rule resolves once its condition has been clear this long. */
 export const RESOLVE_AFTER_MS = 30 * 60_000
 
-type Signals = ReturnType<typeof createSignalsRepo>
+/** The rollups (minute buckets plus the not-yet-rolled tail) and the issues table. */
+interface Signals { metrics: MetricsRepo; issues: ReturnType<typeof createSignalsRepo> }
 interface Measure { value: number | null; breached: boolean }
 
 const pct = (f: number) => `${(Math.round(f * 1000) / 10).toFixed(1)}%`
 
 /** What each rule type measures over its window, and whether that breaches the threshold. */
+/** Attempts of a scope from the minute rollups plus the tail: totals and the latency histogram. */
+async function attemptsOf(m: MetricsRepo, s: SignalScope) {
+	const snap = await m.attempts({ envId: s.envId, span: 'minute', from: s.from, to: s.to, destinationId: s.destinationId }, { latency: true })
+	let total = 0
+	let failed = 0
+	let dlq = 0
+	for (const r of [...snap.rolled.deliveries, ...snap.tail.deliveries]) {
+		total += r.delivery_count
+		failed += r.failure_count
+		dlq += r.dlq_count
+	}
+	const h: Histogram = new Map()
+	const add = (le: number, n: number) => h.set(le, (h.get(le) ?? 0) + n)
+	for (const r of snap.hists) (JSON.parse(r.counts) as number[]).forEach((n, i) => n > 0 && add(boundAt(i), n))
+	for (const r of snap.tail.latency) add(r.le_ms, r.count)
+	return { total, failed, dlq, h }
+}
+
+async function eventsOf(m: MetricsRepo, s: SignalScope): Promise<number> {
+	const snap = await m.volume({ envId: s.envId, span: 'minute', from: s.from, to: s.to, sourceId: s.sourceId })
+	return [...snap.rolled, ...snap.tail].reduce((n, r) => n + r.event_count, 0)
+}
+
 async function measure(signals: Signals, type: RuleType, cfg: NormalizedRule, scope: SignalScope): Promise<Measure> {
 	switch (type) {
 		case 'failure_rate': {
-			const a = await signals.attempts(scope)
+			const a = await attemptsOf(signals.metrics, scope)
 			const value = a.total === 0 ? null : a.failed / a.total
 			return { value, breached: value !== null && value > cfg.threshold }
 		}
 		case 'latency': {
-			const h: Histogram = new Map((await signals.latency(scope)).map((r) => [r.le_ms, r.count]))
-			const value = quantile(h, cfg.percentile)
+			const value = quantile((await attemptsOf(signals.metrics, scope)).h, cfg.percentile)
 			return { value, breached: value !== null && value > cfg.threshold }
 		}
 		case 'volume_drop': {
 			const length = scope.to - scope.from
-			const [now, before] = await Promise.all([signals.events(scope), signals.events({ ...scope, from: scope.from - length, to: scope.from })])
+			const [now, before] = await Promise.all([eventsOf(signals.metrics, scope), eventsOf(signals.metrics, { ...scope, from: scope.from - length, to: scope.from })])
 			const value = before === 0 ? null : Math.max(0, (before - now) / before)
 			return { value, breached: value !== null && value >= cfg.threshold }
 		}
 		case 'dlq': {
-			const value = (await signals.attempts(scope)).dlq
+			const value = (await attemptsOf(signals.metrics, scope)).dlq
 			return { value, breached: value > cfg.threshold }
 		}
 		case 'issue_opened': {
-			const value = (await signals.issuesOpened(scope)).length
+			const value = (await signals.issues.issuesOpened(scope)).length
 			return { value, breached: value > 0 }
 		}
 	}
@@ -105,8 +129,8 @@ export class AlertEvaluator {
 		const now = this.clock.now()
 		const type = rule.rule_type as RuleType
 		const cfg = normalizeRuleConfig(type, JSON.parse(rule.rule_config) as Record<string, unknown>)
-		// issue_opened looks at what opened since the last look; the others at their window.
-		const from = type === 'issue_opened' ? (rule.last_evaluated_at ?? rule.created_at) : now - cfg.windowMs
+		// issue_opened looks at what opened since the last look; the others at their window in whole minutes.
+		const from = type === 'issue_opened' ? (rule.last_evaluated_at ?? rule.created_at) : floorTo('minute', now - cfg.windowMs)
 		const m = await measure(this.signals, type, cfg, { envId: rule.env_id, sourceId: rule.source_id, destinationId: rule.destination_id, from, to: now })
 		let { state, trigger_count: count, last_triggered_at: triggeredAt, last_breach_at: breachAt } = rule
 		if (m.breached) {

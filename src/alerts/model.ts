@@ -72,7 +72,10 @@ export const Rule = t.Object({
 	updated_at: t.String()
 })
 
-const Scope = { source_id: t.Optional(t.Union([t.String(), t.Null()])), destination_id: t.Optional(t.Union([t.String(), t.Null()])) }
+const Scope = {
+	source_id: t.Optional(t.Union([t.String(), t.Null()], { description: 'volume_drop rules only' })),
+	destination_id: t.Optional(t.Union([t.String(), t.Null()], { description: 'Every rule type but volume_drop' }))
+}
 
 export const CreateRuleBody = t.Object(
 	{

@@ -1,6 +1,6 @@
 import type { AuthContext } from '../auth/service'
 import { type Clock, toIso } from '../lib/clock'
-import { NotFound } from '../lib/errors'
+import { NotFound, ValidationFailed } from '../lib/errors'
 import { newId } from '../lib/ids'
 import type { ChannelsService } from './channels'
 import type { CreateRuleBody, RuleType, UpdateRuleBody } from './model'
@@ -11,6 +11,14 @@ import { normalizeRuleConfig } from './rule-config'
 export interface ScopeCheck {
 	sourceExists(envId: string, id: string): Promise<boolean>
 	destinationExists(envId: string, id: string): Promise<boolean>
+}
+
+/**
+ * Delivery measures are kept per destination (the metrics rollups), so only
+ * volume_drop, which counts a source's events, takes a source scope.
+ */
+function assertScopeFits(type: RuleType, sourceId: string | null | undefined): void {
+	if (sourceId && type !== 'volume_drop') throw new ValidationFailed('/source_id', `scopes volume_drop rules only; ${type} rules are scoped by destination_id`)
 }
 
 export function wireRule(r: RuleRow) {
@@ -46,6 +54,7 @@ export class RulesService {
 	async create(auth: AuthContext, body: CreateRuleBody) {
 		const config = body.rule_config ?? {}
 		normalizeRuleConfig(body.rule_type, config)
+		assertScopeFits(body.rule_type, body.source_id)
 		await this.#checkRefs(auth, body)
 		const now = this.clock.now()
 		const row: RuleRow = {
@@ -68,6 +77,7 @@ export class RulesService {
 
 	async update(auth: AuthContext, id: string, body: UpdateRuleBody) {
 		const row = await this.#find(auth, id)
+		assertScopeFits(row.rule_type as RuleType, body.source_id)
 		await this.#checkRefs(auth, body)
 		const fields: Partial<RuleRow> = { updated_at: this.clock.now() }
 		if (body.rule_config !== undefined) {

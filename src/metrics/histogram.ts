@@ -49,13 +49,15 @@ export function boundAt(index: number): number {
 	return LATENCY_BOUNDS_MS[index] ?? 0
 }
 
+export const MINUTE_MS = 60_000
 export const HOUR_MS = 3_600_000
 export const DAY_MS = 86_400_000
 
-export type Span = 'hour' | 'day'
+/** Minute buckets serve alert windows (kept 2 days); hours and days serve the metrics API. */
+export type Span = 'minute' | 'hour' | 'day'
 
 export function spanMs(span: Span): number {
-	return span === 'hour' ? HOUR_MS : DAY_MS
+	return span === 'minute' ? MINUTE_MS : span === 'hour' ? HOUR_MS : DAY_MS
 }
 
 /** Start of the UTC hour or day holding `ms`. */

@@ -1,7 +1,7 @@
 import type { Database } from 'bun:sqlite'
 import { prepare, type SqlValue, whereOf } from '../db/sql'
 import { idFloorAt } from '../lib/ids'
-import { boundAt, DAY_MS, type Histogram, HOUR_MS, LATENCY_BOUNDS_MS, type Span, toDense } from './histogram'
+import { boundAt, floorTo, type Histogram, HOUR_MS, LATENCY_BOUNDS_MS, MINUTE_MS, type Span, toDense } from './histogram'
 
 export interface VolumeRow { env_id: string; source_id: string; bucket: number; event_count: number }
 export interface DeliveryRow { env_id: string; destination_id: string; bucket: number; delivery_count: number; success_count: number; failure_count: number; dlq_count: number }
@@ -11,20 +11,20 @@ export interface AttemptRollup { deliveries: DeliveryRow[]; latency: LatencyRow[
 /** A rolled-up latency histogram: `counts` is a JSON array of counts by bound index (overflow last). */
 export interface LatencyBucketRow { env_id: string; destination_id: string; bucket: number; counts: string }
 
-/** What one query sees: the rolled-up buckets, and the not-yet-rolled rows aggregated by hour. */
+/** What one query sees: the rolled-up buckets, and the not-yet-rolled rows aggregated by minute. */
 export interface Snapshot<T> { rolled: T; tail: T }
 
 export interface RangeFilter { envId: string; span: Span; from: number; to: number; sourceId?: string | null; destinationId?: string | null }
 
 // Portable integer arithmetic: both SQLite and PostgreSQL divide integers as integers.
-const HOUR = (col: string) => `(${col} / ${HOUR_MS}) * ${HOUR_MS}`
+const MINUTE = (col: string) => `(${col} / ${MINUTE_MS}) * ${MINUTE_MS}`
 const LE_CASE = `CASE ${LATENCY_BOUNDS_MS.map((le) => `WHEN duration_ms <= ${le} THEN ${le}`).join(' ')} ELSE 0 END`
 
 const EVENTS = 'events'
 const ATTEMPTS = 'attempts'
 
 /**
- * Attempt aggregates of raw rows in (lo, hi], by hour: the rollup job's input and
+ * Attempt aggregates of raw rows in (lo, hi], by minute: the rollup job's input and
  * the API's tail. (Events are counted from an index instead: see eventCounts.)
  */
 function rawAggregates(db: Database) {
@@ -34,24 +34,35 @@ function rawAggregates(db: Database) {
 		attempts(lo: string, hi: string, env: string | null = null, from: number | null = null, to: number | null = null, destinationId: string | null = null): AttemptRollup {
 			const w = () => range('id', lo, hi, env, 'created_at', from, to, [['destination_id = ?', destinationId]])
 			const a = w()
-			const deliveries = prepare<DeliveryRow, SqlValue[]>(db, `SELECT env_id, destination_id, ${HOUR('created_at')} AS bucket, COUNT(*) AS delivery_count,
+			const deliveries = prepare<DeliveryRow, SqlValue[]>(db, `SELECT env_id, destination_id, ${MINUTE('created_at')} AS bucket, COUNT(*) AS delivery_count,
 				SUM(CASE WHEN status = 'success' THEN 1 ELSE 0 END) AS success_count, SUM(CASE WHEN status = 'success' THEN 0 ELSE 1 END) AS failure_count,
 				SUM(CASE WHEN is_dlq = 1 THEN 1 ELSE 0 END) AS dlq_count
-				FROM delivery_attempts WHERE ${a.sql} GROUP BY env_id, destination_id, ${HOUR('created_at')}`).all(...a.params)
+				FROM delivery_attempts WHERE ${a.sql} GROUP BY env_id, destination_id, ${MINUTE('created_at')}`).all(...a.params)
 			const l = w()
-			const latency = prepare<LatencyRow, SqlValue[]>(db, `SELECT env_id, destination_id, ${HOUR('created_at')} AS bucket, ${LE_CASE} AS le_ms, COUNT(*) AS count
-				FROM delivery_attempts WHERE ${l.sql} AND duration_ms IS NOT NULL GROUP BY env_id, destination_id, ${HOUR('created_at')}, ${LE_CASE}`).all(...l.params)
+			const latency = prepare<LatencyRow, SqlValue[]>(db, `SELECT env_id, destination_id, ${MINUTE('created_at')} AS bucket, ${LE_CASE} AS le_ms, COUNT(*) AS count
+				FROM delivery_attempts WHERE ${l.sql} AND duration_ms IS NOT NULL GROUP BY env_id, destination_id, ${MINUTE('created_at')}, ${LE_CASE}`).all(...l.params)
 			const e = w()
-			const errors = prepare<ErrorRow, SqlValue[]>(db, `SELECT env_id, destination_id, ${HOUR('created_at')} AS bucket, error_type, COUNT(*) AS count
-				FROM delivery_attempts WHERE ${e.sql} AND status <> 'success' AND error_type IS NOT NULL GROUP BY env_id, destination_id, ${HOUR('created_at')}, error_type`).all(...e.params)
+			const errors = prepare<ErrorRow, SqlValue[]>(db, `SELECT env_id, destination_id, ${MINUTE('created_at')} AS bucket, error_type, COUNT(*) AS count
+				FROM delivery_attempts WHERE ${e.sql} AND status <> 'success' AND error_type IS NOT NULL GROUP BY env_id, destination_id, ${MINUTE('created_at')}, error_type`).all(...e.params)
 			return { deliveries, latency, errors }
 		}
 	}
 }
 
-/** Re-buckets hourly rows into days (a day is 24 whole UTC hours). */
-function toDays<T extends { bucket: number }>(rows: T[]): T[] {
-	return rows.map((r) => ({ ...r, bucket: Math.floor(r.bucket / DAY_MS) * DAY_MS }))
+const SPANS: Span[] = ['minute', 'hour', 'day']
+
+/** Re-buckets minute rows into `span` and sums those that then share a key. */
+function rebucket<T extends { bucket: number }>(rows: T[], span: Span, keyOf: (r: T) => string, add: (into: T, r: T) => void): T[] {
+	if (span === 'minute') return rows
+	const out = new Map<string, T>()
+	for (const row of rows) {
+		const r = { ...row, bucket: floorTo(span, row.bucket) }
+		const key = `${r.bucket}|${keyOf(r)}`
+		const seen = out.get(key)
+		if (seen) add(seen, r)
+		else out.set(key, r)
+	}
+	return [...out.values()]
 }
 
 function upserts(db: Database) {
@@ -84,13 +95,23 @@ function upserts(db: Database) {
 		ON CONFLICT (env_id, span, bucket, destination_id, error_type) DO UPDATE SET count = metric_errors.count + excluded.count`)
 	return {
 		volume(rows: VolumeRow[]) {
-			for (const span of ['hour', 'day'] as const) for (const r of span === 'hour' ? rows : toDays(rows)) volume.run(r.env_id, span, r.bucket, r.source_id, r.event_count)
+			for (const span of SPANS) {
+				for (const r of rebucket(rows, span, (x) => `${x.env_id}|${x.source_id}`, (x, y) => { x.event_count += y.event_count })) volume.run(r.env_id, span, r.bucket, r.source_id, r.event_count)
+			}
 		},
 		attempts(a: AttemptRollup) {
-			for (const span of ['hour', 'day'] as const) {
-				for (const r of span === 'hour' ? a.deliveries : toDays(a.deliveries)) deliveries.run(r.env_id, span, r.bucket, r.destination_id, r.delivery_count, r.success_count, r.failure_count, r.dlq_count)
-				addLatency(span, span === 'hour' ? a.latency : toDays(a.latency))
-				for (const r of span === 'hour' ? a.errors : toDays(a.errors)) errors.run(r.env_id, span, r.bucket, r.destination_id, r.error_type, r.count)
+			for (const span of SPANS) {
+				const d = rebucket(a.deliveries, span, (x) => `${x.env_id}|${x.destination_id}`, (x, y) => {
+					x.delivery_count += y.delivery_count
+					x.success_count += y.success_count
+					x.failure_count += y.failure_count
+					x.dlq_count += y.dlq_count
+				})
+				for (const r of d) deliveries.run(r.env_id, span, r.bucket, r.destination_id, r.delivery_count, r.success_count, r.failure_count, r.dlq_count)
+				addLatency(span, span === 'minute' ? a.latency : a.latency.map((r) => ({ ...r, bucket: floorTo(span, r.bucket) })))
+				for (const r of rebucket(a.errors, span, (x) => `${x.env_id}|${x.destination_id}|${x.error_type}`, (x, y) => { x.count += y.count })) {
+					errors.run(r.env_id, span, r.bucket, r.destination_id, r.error_type, r.count)
+				}
 			}
 		}
 	}
@@ -102,22 +123,28 @@ function timeOfId(id: string): number {
 }
 
 /**
- * Events per source in an id range, from the (env_id, source_id, id) index only.
- * The (source, environment) pairs come from event_totals, which ingest keeps.
+ * Events per source and minute in an id range, from the (env_id, source_id, id)
+ * index only (the time is in the id). The (source, environment) pairs come from
+ * event_totals, which ingest keeps.
  */
 function eventCounts(db: Database) {
 	const pairs = prepare<{ env_id: string; source_id: string }, []>(db, 'SELECT env_id, source_id FROM event_totals')
 	const pairsOf = prepare<{ env_id: string; source_id: string }, [string]>(db, 'SELECT env_id, source_id FROM event_totals WHERE env_id = $1')
-	const count = prepare<{ n: number }, [string, string, string, string, string]>(db,
-		'SELECT COUNT(*) AS n FROM events WHERE env_id = $1 AND source_id = $2 AND id > $3 AND id >= $4 AND id < $5')
+	const ids = prepare<{ id: string }, [string, string, string, string, string]>(db,
+		'SELECT id FROM events WHERE env_id = $1 AND source_id = $2 AND id > $3 AND id >= $4 AND id < $5')
 	return {
-		/** Counts of ids in (after, …) ∩ [from, to), all labelled with bucket `hour`; optionally one environment / source. */
-		hour(envId: string | null, sourceId: string | null, after: string, from: string, to: string, hour: number): VolumeRow[] {
+		/** Ids in (after, …) ∩ [from, to), counted by minute; optionally one environment / source. */
+		range(envId: string | null, sourceId: string | null, after: string, from: string, to: string): VolumeRow[] {
 			const rows: VolumeRow[] = []
 			for (const p of envId === null ? pairs.all() : pairsOf.all(envId)) {
 				if (sourceId !== null && p.source_id !== sourceId) continue
-				const n = count.get(p.env_id, p.source_id, after, from, to)?.n ?? 0
-				if (n > 0) rows.push({ env_id: p.env_id, source_id: p.source_id, bucket: hour, event_count: n })
+				// Ids come in order, so one row per minute is built as the minutes change.
+				let current = { env_id: p.env_id, source_id: p.source_id, bucket: -1, event_count: 0 }
+				for (const { id } of ids.all(p.env_id, p.source_id, after, from, to)) {
+					const minute = Math.floor(timeOfId(id) / MINUTE_MS) * MINUTE_MS
+					if (current.bucket !== minute) rows.push((current = { env_id: p.env_id, source_id: p.source_id, bucket: minute, event_count: 0 }))
+					current.event_count++
+				}
 			}
 			return rows
 		}
@@ -150,7 +177,7 @@ export function createMetricsRepo(db: Database) {
 		const hour = Math.floor(timeOfId(first) / HOUR_MS) * HOUR_MS
 		const end = idFloorAt('evt', hour + HOUR_MS)
 		const hi = end < ceiling ? end : ceiling
-		const rows = counts.hour(null, null, lo, idFloorAt('evt', hour), hi, hour)
+		const rows = counts.range(null, null, lo, idFloorAt('evt', hour), hi)
 		upsert.volume(rows)
 		setMark.run(EVENTS, lastEvent.get(lo, hi)?.id as string)
 		return rows
@@ -169,14 +196,8 @@ export function createMetricsRepo(db: Database) {
 	const readVolume = db.transaction((f: RangeFilter): Snapshot<VolumeRow[]> => {
 		const w = whereOf([['env_id = ?', f.envId], ['span = ?', f.span], ['bucket >= ?', f.from], ['bucket < ?', f.to], ['source_id = ?', f.sourceId]])
 		const rolled = prepare<VolumeRow, SqlValue[]>(db, `SELECT env_id, source_id, bucket, event_count FROM metric_volume WHERE ${w.sql}`).all(...w.params)
-		// The tail: every hour of the window past the mark, counted from the index like the rollup does.
-		const lo = mark(EVENTS)
-		const tail: VolumeRow[] = []
-		const start = Math.max(f.from, lo === '' ? f.from : Math.floor(timeOfId(lo) / HOUR_MS) * HOUR_MS)
-		for (let hour = Math.floor(start / HOUR_MS) * HOUR_MS; hour < f.to; hour += HOUR_MS) {
-			tail.push(...counts.hour(f.envId, f.sourceId ?? null, lo, idFloorAt('evt', Math.max(hour, f.from)), idFloorAt('evt', Math.min(hour + HOUR_MS, f.to)), hour))
-		}
-		return { rolled, tail }
+		// The tail: the window's events past the mark, counted from the index like the rollup does.
+		return { rolled, tail: counts.range(f.envId, f.sourceId ?? null, mark(EVENTS), idFloorAt('evt', f.from), idFloorAt('evt', f.to)) }
 	})
 	const readAttempts = db.transaction((f: RangeFilter, latency: boolean): Snapshot<AttemptRollup> & { hists: LatencyBucketRow[] } => {
 		const w = () => whereOf([['env_id = ?', f.envId], ['span = ?', f.span], ['bucket >= ?', f.from], ['bucket < ?', f.to], ['destination_id = ?', f.destinationId]])

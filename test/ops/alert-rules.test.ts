@@ -1,5 +1,6 @@
 import { afterEach, beforeEach, describe, expect, test } from 'bun:test'
 import { RESOLVE_AFTER_MS } from '../../src/alerts/evaluator'
+import { ROLLUP_LAG_MS } from '../../src/metrics/rollup'
 import { Receiver } from '../e2e/receiver'
 import { makeTestApp, type TestApp } from '../helpers'
 import { insertAttempt, insertEvent, manualClock } from './rows'
@@ -99,6 +100,12 @@ describe('alert rules', () => {
 		await r.waitFor(1)
 		expect(bodies('/hook')[0].alert).toMatchObject({ value: 0.2, threshold: 0.1, destination_id: null })
 		expect((await ruleNow(ar.id)).trigger_count).toBe(1)
+		// The same measure once the rows are in the minute rollups (and half of them, then all).
+		clock.advance(ROLLUP_LAG_MS)
+		await t.ctx.ops.rollup.run()
+		await t.ctx.ops.alerts.evaluate()
+		expect((await ruleNow(ar.id)).last_value).toBe(0.2)
+		expect(t.ctx.store.authDb.query("SELECT SUM(delivery_count) AS n FROM metric_deliveries WHERE span = 'minute'").get()).toEqual({ n: 10 })
 	})
 
 	test('latency: p95 (threshold_ms) and p50 (threshold)', async () => {
@@ -120,6 +127,9 @@ describe('alert rules', () => {
 		for (let i = 0; i < 50; i++) insertEvent(t.ctx.store.authDb, { envId: env, sourceId: 'src_other', at: now - 5 * MIN + i }) // another source: out of scope
 		await t.ctx.ops.alerts.evaluate()
 		expect((await ruleNow(ar.id)).last_value).toBe(0.4) // 10 → 6: a 40 % drop
+		await t.ctx.ops.rollup.run() // from the minute rollups: the same
+		await t.ctx.ops.alerts.evaluate()
+		expect((await ruleNow(ar.id)).last_value).toBe(0.4)
 		expect(r.received).toHaveLength(0)
 		clock.advance(10 * MIN) // current window empty, previous holds the 6: a 100 % drop
 		await t.ctx.ops.alerts.evaluate()
@@ -160,6 +170,7 @@ describe('alert rules', () => {
 			[{ name: 'x', rule_type: 'dlq', rule_config: { limit: 1 } }, 400, '/rule_config/limit'],
 			[{ name: 'x', rule_type: 'sometimes' }, 400, 'rule_type'],
 			[{ name: 'x', rule_type: 'dlq', destination_id: 'dst_0123456789abcdef0123456789abcdef' }, 404, 'Destination not found'],
+			[{ name: 'x', rule_type: 'failure_rate', rule_config: { threshold: 5 }, source_id: 'src_0123456789abcdef0123456789abcdef' }, 400, '/source_id'],
 			[{ name: 'x', rule_type: 'dlq', channel_ids: ['nc_0123456789abcdef0123456789abcdef'] }, 404, 'Notification channel not found']
 		]
 		for (const [body, status, text] of bad) {
