@@ -50,6 +50,8 @@ function rawAggregates(db: Database) {
 }
 
 const SPANS: Span[] = ['minute', 'hour', 'day']
+/** Events listed (from the index) per rollup transaction. */
+const EVENT_BATCH = 5_000
 
 /** Re-buckets minute rows into `span` and sums those that then share a key. */
 function rebucket<T extends { bucket: number }>(rows: T[], span: Span, keyOf: (r: T) => string, add: (into: T, r: T) => void): T[] {
@@ -160,6 +162,7 @@ export function createMetricsRepo(db: Database) {
 	const setMark = prepare(db, 'INSERT INTO metric_watermarks (name, last_id) VALUES ($1, $2) ON CONFLICT (name) DO UPDATE SET last_id = excluded.last_id')
 	const counts = eventCounts(db)
 	const firstEvent = prepare<{ id: string }, [string, string]>(db, 'SELECT id FROM events WHERE id > $1 AND id < $2 ORDER BY id LIMIT 1')
+	const nthEvent = prepare<{ id: string }, [string, string, number]>(db, 'SELECT id FROM events WHERE id > $1 AND id < $2 ORDER BY id LIMIT 1 OFFSET $3')
 	const lastEvent = prepare<{ id: string }, [string, string]>(db, 'SELECT id FROM events WHERE id > $1 AND id < $2 ORDER BY id DESC LIMIT 1')
 	const nthAttempt = prepare<{ id: string }, [string, string, number]>(db, 'SELECT id FROM delivery_attempts WHERE id > $1 AND id < $2 ORDER BY id LIMIT 1 OFFSET $3')
 	const lastAttempt = prepare<{ id: string }, [string, string]>(db, 'SELECT id FROM delivery_attempts WHERE id > $1 AND id < $2 ORDER BY id DESC LIMIT 1')
@@ -176,7 +179,9 @@ export function createMetricsRepo(db: Database) {
 		if (first === undefined) return null
 		const hour = Math.floor(timeOfId(first) / HOUR_MS) * HOUR_MS
 		const end = idFloorAt('evt', hour + HOUR_MS)
-		const hi = end < ceiling ? end : ceiling
+		let hi = end < ceiling ? end : ceiling
+		// At most EVENT_BATCH events per transaction, so one pass never holds the thread long.
+		hi = nthEvent.get(lo, hi, EVENT_BATCH)?.id ?? hi
 		const rows = counts.range(null, null, lo, idFloorAt('evt', hour), hi)
 		upsert.volume(rows)
 		setMark.run(EVENTS, lastEvent.get(lo, hi)?.id as string)
@@ -227,7 +232,7 @@ export function createMetricsRepo(db: Database) {
 			const byState = Object.fromEntries(queue.all().map((r) => [r.state, r.n]))
 			return { queue: { queued: byState.queued ?? 0, leased: byState.leased ?? 0, oldestDueAt: oldestDue.get(now)?.due ?? null }, circuits: circuits.all() }
 		},
-		/** Folds the events of the next UTC hour with ids below `ceiling` into the buckets; null when none is left. */
+		/** Folds the next events (one UTC hour at most, EVENT_BATCH at most) with ids below `ceiling` into the buckets; null when none is left. */
 		async rollEvents(ceiling: string): Promise<VolumeRow[] | null> {
 			return rollEvents.immediate(ceiling)
 		},

@@ -173,3 +173,19 @@ describe('deliveries, latency and errors', () => {
 		expect((await get('/v1/metrics/overview')).body.events_today).toBe(1)
 	})
 })
+
+describe('the rollup job', () => {
+	test('folds a backlog larger than one batch exactly, across hours', async () => {
+		const db = t.ctx.store.authDb
+		const fill = db.transaction(() => {
+			for (let i = 0; i < 12_000; i++) insertEvent(db, { envId: env, sourceId: i % 3 === 0 ? srcB : srcA, at: DAY + Math.floor((i / 12_000) * 3 * H) })
+		})
+		fill()
+		await t.ctx.ops.rollup.run()
+		const hours = (await get('/v1/metrics/volume?after=2026-03-02T00:00:00Z&before=2026-03-02T10:00:00Z')).body.series
+		expect(hours.reduce((n: number, r: Json) => n + r.event_count, 0)).toBe(12_000)
+		expect(hours.filter((r: Json) => r.source_id === srcB).reduce((n: number, r: Json) => n + r.event_count, 0)).toBe(4_000)
+		const rolled = db.query("SELECT span, SUM(event_count) AS n FROM metric_volume GROUP BY span ORDER BY span").all()
+		expect(rolled).toEqual([{ span: 'day', n: 12_000 }, { span: 'hour', n: 12_000 }, { span: 'minute', n: 12_000 }])
+	})
+})
