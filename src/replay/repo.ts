@@ -65,7 +65,10 @@ export function createReplayRepo(db: Database) {
 		insertJob.run(...JOB_COLUMNS.map((c) => job[c]))
 		items.forEach((it, seq) => insertItem.run(job.id, seq, it.eventId, it.connectionId))
 	})
+	const statusOf = prepare<{ status: string }, [string]>(db, 'SELECT status FROM replay_jobs WHERE id = $1')
 	const enqueue = db.transaction((job: ReplayJobRow, dues: number[], ids: string[], now: number): number => {
+		// Cancelled (or finished) since the runner read it: add nothing.
+		if (statusOf.get(job.id)?.status !== 'running') return 0
 		const items = nextItems.all(job.id, dues.length)
 		items.forEach((it, i) => {
 			const id = ids[i] as string
