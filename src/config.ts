@@ -47,7 +47,12 @@ export const OPTIONS = {
 	testSessionTtlSeconds: { flag: 'test-session-ttl-seconds', kind: 'int', default: 1209600, min: 1, max: 31536000, help: 'Lifetime of a test session (ingest answers 410 after it)' },
 	testSessionRequestLimit: { flag: 'test-session-request-limit', kind: 'int', default: 2000, min: 1, max: 10000000, help: 'Requests a test session accepts (429 after them)' },
 	testSessionsPerIpHour: { flag: 'test-sessions-per-ip-hour', kind: 'int', default: 10, min: 1, max: 100000, help: 'Test sessions one client address may create per hour' },
-	liveMaxBufferedBytes: { flag: 'live-max-buffered-bytes', kind: 'int', default: 4194304, min: 65536, max: 268435456, help: 'A live client with more than this many bytes still unsent at a heartbeat (or 8 times as many at any time) is disconnected; it resumes with since' }
+	liveMaxBufferedBytes: { flag: 'live-max-buffered-bytes', kind: 'int', default: 4194304, min: 65536, max: 268435456, help: 'A live client with more than this many bytes still unsent at a heartbeat (or 8 times as many at any time) is disconnected; it resumes with since' },
+	// Operations (issue 12): Prometheus, alerts, API rate limits.
+	metricsToken: { flag: 'metrics-token', kind: 'string', default: null, help: 'Bearer token GET /metrics requires (unset = open, e.g. behind a private network)' },
+	alertIntervalSeconds: { flag: 'alert-interval-seconds', kind: 'int', default: 300, min: 1, max: 86400, help: 'How often alert rules are evaluated' },
+	smtpUrl: { flag: 'smtp-url', kind: 'string', default: null, help: 'SMTP server for email notification channels: smtp://[user:pass@]host:port[?from=alerts@example.com]' },
+	apiRateLimit: { flag: 'api-rate-limit', kind: 'int', default: 6000, min: 1, max: 10000000, help: 'API requests per minute per API key (or signed-in user); 429 above it' }
 } as const satisfies Record<string, OptionSpec>
 
 export type OptionName = keyof typeof OPTIONS
@@ -80,6 +85,10 @@ export interface Config {
 	testSessionTtlSeconds: number
 	testSessionRequestLimit: number
 	testSessionsPerIpHour: number
+	metricsToken: string | null
+	alertIntervalSeconds: number
+	smtpUrl: string | null
+	apiRateLimit: number
 }
 
 // Lives in lib/ so lib code (the key file) can throw it; re-exported for the CLI.

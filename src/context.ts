@@ -29,6 +29,7 @@ import { SourcesService } from './sources/service'
 import { LiveHub } from './live/hub'
 import { principalRecheck } from './live/principal'
 import { TestSessionsService } from './sessions/service'
+import { createOps, type Ops } from './ops'
 
 /** Everything a running hookstream needs, built once from the resolved config. */
 export interface AppContext {
@@ -51,6 +52,8 @@ export interface AppContext {
 	environments: EnvironmentsService
 	live: LiveHub
 	testSessions: TestSessionsService
+	/** Metrics, Prometheus, alerts, replay, rate limits (src/ops.ts). */
+	ops: Ops
 	/** The server's background work: delivery worker, retention, issue auto-resolve. */
 	startBackground(): Promise<void>
 	/** Waits for queued event writes to commit (graceful stop). */
@@ -118,15 +121,17 @@ export function createContext(config: Readonly<Config>, opts: { clock?: Clock; l
 	const retries = new RetryService(store.deliveries, store.attempts, clock, () => worker.wake())
 	const attempts = new AttemptsService(store.attempts)
 	const issues = new IssuesService(store.issues, retries, clock, log)
+	const ops = createOps({ store, config, clock, log, secrets, wake: () => worker.wake(), onSourceChange: (l) => sources.onChange(l) })
 	let background = false
 	return {
-		config, clock, log, store, keys, sources, destinations, connections, ingest, events, retention, worker, retries, attempts, issues, accounts, environments, live, testSessions,
+		config, clock, log, store, keys, sources, destinations, connections, ingest, events, retention, worker, retries, attempts, issues, accounts, environments, live, testSessions, ops,
 		async startBackground() {
 			background = true
 			retention.start()
 			issues.start(config.housekeepingIntervalMs)
 			live.start()
 			await testSessions.start()
+			ops.start()
 			await worker.start()
 		},
 		drainWrites: () => committer.drain(),
@@ -136,6 +141,7 @@ export function createContext(config: Readonly<Config>, opts: { clock?: Clock; l
 			issues.stop()
 			live.stop()
 			testSessions.stop()
+			await ops.stop()
 			await retention.stop()
 			await committer.drain()
 			await keys.flushUsage()

@@ -12,6 +12,10 @@ import { createEventsRepo, type EventsRepo } from './events/repo'
 import { createIssuesRepo } from './issues/repo'
 import { createLiveRepo } from './live/repo'
 import { createSessionsRepo } from './sessions/repo'
+import { createMetricsRepo } from './metrics/repo'
+import { createAlertsRepo } from './alerts/repo'
+import { createSignalsRepo } from './alerts/repo-signals'
+import { createReplayRepo } from './replay/repo'
 import { createSourcesRepo } from './sources/repo'
 import { createTenancyRepo } from './tenancy/repo'
 
@@ -27,6 +31,10 @@ export interface Store {
 	issues: ReturnType<typeof createIssuesRepo>
 	events: EventsRepo
 	accounts: ReturnType<typeof createAccountsRepo>
+	metrics: ReturnType<typeof createMetricsRepo>
+	alerts: ReturnType<typeof createAlertsRepo>
+	signals: ReturnType<typeof createSignalsRepo>
+	replay: ReturnType<typeof createReplayRepo>
 	/** The raw handle, for Better Auth only: it runs its own queries (users, sessions) through it. */
 	authDb: Database
 	live: ReturnType<typeof createLiveRepo>
@@ -52,6 +60,10 @@ export function openStore(opts: OpenOptions): Store {
 		issues: createIssuesRepo(db),
 		events: { ...createEventsRepo(db), ...createEventQueries(db) },
 		accounts: createAccountsRepo(db),
+		metrics: createMetricsRepo(db),
+		alerts: createAlertsRepo(db),
+		signals: createSignalsRepo(db),
+		replay: createReplayRepo(db),
 		authDb: db,
 		live: createLiveRepo(db),
 		sessions: createSessionsRepo(db),

@@ -5,6 +5,10 @@ import delivery from './migrations/0003_delivery.sql' with { type: 'text' }
 import eventTotals from './migrations/0004_event_totals.sql' with { type: 'text' }
 import accounts from './migrations/0005_accounts.sql' with { type: 'text' }
 import testSessions from './migrations/0006_test_sessions.sql' with { type: 'text' }
+import metrics from './migrations/0007_metrics.sql' with { type: 'text' }
+import alerts from './migrations/0008_alerts.sql' with { type: 'text' }
+import replay from './migrations/0009_replay.sql' with { type: 'text' }
+import sourceRateLimit from './migrations/0010_source_rate_limit.sql' with { type: 'text' }
 
 /** Ordered, forward-only; shipped inside the binary as text imports. */
 export const MIGRATIONS: readonly { version: number; name: string; sql: string }[] = [
@@ -13,7 +17,11 @@ export const MIGRATIONS: readonly { version: number; name: string; sql: string }
 	{ version: 3, name: 'delivery', sql: delivery },
 	{ version: 4, name: 'event_totals', sql: eventTotals },
 	{ version: 5, name: 'accounts', sql: accounts },
-	{ version: 6, name: 'test_sessions', sql: testSessions }
+	{ version: 6, name: 'test_sessions', sql: testSessions },
+	{ version: 7, name: 'metrics', sql: metrics },
+	{ version: 8, name: 'alerts', sql: alerts },
+	{ version: 9, name: 'replay', sql: replay },
+	{ version: 10, name: 'source_rate_limit', sql: sourceRateLimit }
 ]
 
 /** Applies pending migrations, each in its own immediate transaction. Safe to run from two processes. */

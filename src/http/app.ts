@@ -4,9 +4,10 @@ import { readRequestBody } from '../lib/body'
 import { BadRequest, UnsupportedMediaType } from '../lib/errors'
 import { jsonDepthWithin } from '../lib/json-depth'
 import { allowedMethods } from './allow'
-import { authDepsOf, authenticateRequest } from './auth'
+import { authDepsOf, authenticateRequest, maybeAuthContextOf } from './auth'
 import { dashboardRoutes } from './dashboard'
 import { apiDocument, docsRoutes } from './docs'
+import { apiRateLimiter } from './rate-limit'
 import { INGEST_ROUTE } from './ingest'
 import { CLIENT_CLOSED, clientClosed, errorHandler } from './errors'
 import { unknownKeys } from './unknown-keys'
@@ -18,6 +19,10 @@ import { destinationRoutes } from './routes/destinations'
 import { attemptRoutes } from './routes/attempts'
 import { eventRoutes } from './routes/events'
 import { issueRoutes } from './routes/issues'
+import { metricRoutes } from './routes/metrics'
+import { prometheusRoutes } from './routes/prometheus'
+import { alertRuleRoutes, channelRoutes } from './routes/alerts'
+import { replayRoutes } from './routes/replay'
 import { healthRoutes } from './routes/health'
 import { ingestRoutes } from './routes/ingest'
 import { sourceRoutes } from './routes/sources'
@@ -65,6 +70,7 @@ export function createApp(ctx: AppContext) {
 	const screenUnknownKeys = unknownKeys(() => app.routes)
 	const authDeps = authDepsOf(ctx)
 	const betterAuth = betterAuthHandler(ctx)
+	const rateLimit = apiRateLimiter(config.apiRateLimit, () => ctx.clock.now())
 	const app = new Elysia({ normalize: false })
 		.use(errorHandler(log, allow))
 		.onRequest(async ({ request, set }) => {
@@ -73,6 +79,7 @@ export function createApp(ctx: AppContext) {
 			const path = pathOf(request.url)
 			if (isAuthPath(path)) return betterAuth(request)
 			await authenticateRequest(authDeps, request, path)
+			rateLimit(request, maybeAuthContextOf(request))
 		})
 		.onParse({ as: 'global' }, ({ request }) => parseApiBody(request, config.maxBodyBytes))
 		.onTransform({ as: 'global' }, screenUnknownKeys)
@@ -100,6 +107,11 @@ export function createApp(ctx: AppContext) {
 		.use(issueRoutes(ctx))
 		.use(testSessionRoutes(ctx, '/v1/test/sessions'))
 		.use(testSessionRoutes(ctx, '/v1/agent/sessions'))
+		.use(metricRoutes(ctx))
+		.use(prometheusRoutes(ctx))
+		.use(channelRoutes(ctx))
+		.use(alertRuleRoutes(ctx))
+		.use(replayRoutes(ctx))
 		.use(ingestRoutes(ctx))
 		.use(environmentRoutes(ctx))
 		.use(apiKeyRoutes(ctx))

@@ -79,7 +79,8 @@ export function apiDocument(publicUrl: string | null) {
 				securitySchemes: {
 					apiKey: { type: 'apiKey', in: 'header', name: 'X-API-Key' },
 					bearer: { type: 'http', scheme: 'bearer' },
-					session: { type: 'apiKey', in: 'cookie', name: 'better-auth.session_token' }
+					session: { type: 'apiKey', in: 'cookie', name: 'better-auth.session_token' },
+					metricsToken: { type: 'http', scheme: 'bearer', description: 'GET /metrics only: the --metrics-token value' }
 				}
 			},
 			security: [{ apiKey: [] }, { bearer: [] }, { session: [] }]

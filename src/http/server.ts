@@ -2,7 +2,7 @@ import type { Server, ServerWebSocket } from 'bun'
 import http from 'node:http'
 import type { AppContext } from '../context'
 import type { Logger } from '../lib/log'
-import { AppError } from '../lib/errors'
+import { AppError, TooManyRequests } from '../lib/errors'
 import type { App } from './app'
 import { baseUrlOf } from './base-url'
 import { appErrorFrame, appErrorResponse, envelope } from './errors'
@@ -12,6 +12,7 @@ import { pathOf, requestUrl } from './url'
 import { handleIngest, INGEST_PREFIX, sourceIdFromPath } from './ingest'
 import { isLivePath, upgradeLive } from './live-socket'
 import { isTestSessionPath, rememberPeer } from './peer'
+import { withRateLimitHeaders } from './rate-limit'
 
 interface SocketData {
 	sourceId: string
@@ -34,7 +35,8 @@ export function createFetch(ctx: AppContext, app: App) {
 		if (!path.startsWith(INGEST_PREFIX)) {
 			// Test sessions are rate limited per client address.
 			if (isTestSessionPath(path)) rememberPeer(request, server.requestIP(request)?.address ?? null)
-			return app.handle(routable(request))
+			const routed = routable(request)
+			return withRateLimitHeaders(routed, await app.handle(routed))
 		}
 		const peerIp = server.requestIP(request)?.address ?? null
 		if (request.headers.get('upgrade')?.toLowerCase() === 'websocket') {
@@ -42,8 +44,19 @@ export function createFetch(ctx: AppContext, app: App) {
 			if (upgraded === true) return undefined
 			return upgraded
 		}
-		return handleIngest(ctx, request, peerIp)
+		// Per-source rate limits: only sources that set one are in the map (src/ingest/rate-limit.ts).
+		const wait = ctx.ops.ingestLimits.size > 0 ? ctx.ops.ingestLimits.retryAfter(sourceIdFromPath(path)) : 0
+		if (wait > 0) return sourceRateLimited(ctx, request, sourceIdFromPath(path), wait)
+		const res = await handleIngest(ctx, request, peerIp)
+		if (res.status !== 200) ctx.ops.prometheus.ingestRefused(sourceIdFromPath(path), res.status) // stored events are counted by the rollup
+		return res
 	}
+}
+
+/** 429 before the body is read: nothing is stored. */
+function sourceRateLimited(ctx: AppContext, request: Request, sourceId: string | null, seconds: number): Response {
+	ctx.ops.prometheus.ingestRefused(sourceId, 429)
+	return appErrorResponse(new TooManyRequests(`Source rate limit exceeded; retry in ${seconds} s`, { 'retry-after': String(seconds) }), tagRequest(request).id)
 }
 
 /**

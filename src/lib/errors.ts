@@ -78,8 +78,8 @@ export class SchemaRejected extends AppError {
 }
 
 export class TooManyRequests extends AppError {
-	constructor(message: string) {
-		super(429, message)
+	constructor(message: string, headers?: Record<string, string>) {
+		super(429, message, undefined, headers)
 	}
 }
 

@@ -94,7 +94,7 @@ export class TestSessionsService {
 			dedup_enabled: 0, dedup_strategy: null, dedup_field: null, dedup_window_seconds: 300, ip_allowlist: null, ip_denylist: null,
 			status: 'active', event_count: 0, last_event_at: null, created_at: now, updated_at: now, is_ephemeral: 1,
 			expires_at: now + this.opts.ttlSeconds * 1000, request_limit: this.opts.requestLimit, type: 'http', source_config: null,
-			schema_validation_enabled: 0, json_schema: null, schema_action: null
+			schema_validation_enabled: 0, json_schema: null, schema_action: null, rate_limit_per_second: null
 		}
 		await this.repo.create(source, ip)
 		const wire = sessionWire((await this.repo.find(id)) as SessionRow, baseUrl)

@@ -24,6 +24,9 @@ const DedupWindow = t.Integer({ minimum: 0, maximum: 604800, description: 'Dedup
 const JsonObject = t.Record(t.String(), t.Unknown())
 
 /** `POST /v1/sources` body: the seed's fields, plus the schema settings the update body takes. */
+/** Per-source ingest limit (issue 12): a token bucket of this many requests per second. */
+const RateLimitPerSecond = t.Integer({ minimum: 1, maximum: 1000000, description: 'Ingest requests per second (429 with Retry-After above it, nothing stored)' })
+
 export const CreateSourceBody = t.Object(
 	{
 		org_id: t.Optional(t.String({ description: 'Organization ID (defaults to auth context)' })),
@@ -47,7 +50,8 @@ export const CreateSourceBody = t.Object(
 		ip_denylist: t.Optional(IpList),
 		schema_validation_enabled: t.Optional(t.Boolean()),
 		json_schema: t.Optional(JsonObject),
-		schema_action: t.Optional(SchemaAction)
+		schema_action: t.Optional(SchemaAction),
+		rate_limit_per_second: t.Optional(RateLimitPerSecond)
 	},
 	{ additionalProperties: false }
 )
@@ -74,7 +78,8 @@ export const UpdateSourceBody = t.Object(
 		status: t.Optional(Status),
 		schema_validation_enabled: t.Optional(t.Boolean()),
 		json_schema: t.Optional(t.Union([JsonObject, t.Null()])),
-		schema_action: t.Optional(SchemaAction)
+		schema_action: t.Optional(SchemaAction),
+		rate_limit_per_second: t.Optional(t.Union([RateLimitPerSecond, t.Null()]))
 	},
 	{ additionalProperties: false, minProperties: 1 }
 )
@@ -120,6 +125,7 @@ export const Source = t.Object({
 	schema_validation_enabled: t.Integer(),
 	json_schema: Nullable(t.String({ description: 'JSON string' })),
 	schema_action: Nullable(t.String()),
+	rate_limit_per_second: Nullable(t.Integer({ description: 'Ingest requests per second this source accepts (429 with Retry-After above it, nothing stored); null = unlimited' })),
 	url: t.String({ description: 'Absolute ingest URL', examples: ['https://hooks.example.com/v1/ingest/src_0193a1b2c3d47e8f9a0b1c2d3e4f5a6b'] })
 })
 export type Source = Static<typeof Source>

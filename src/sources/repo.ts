@@ -36,13 +36,14 @@ export interface SourceRow {
 	schema_validation_enabled: number
 	json_schema: string | null
 	schema_action: string | null
+	rate_limit_per_second: number | null
 }
 
 /** Columns a PATCH may change (everything but identity, counters and creation time). */
 const MUTABLE = [
 	'name', 'description', 'verification_enabled', 'verification_type', 'verification_secret', 'verification_header',
 	'verification_config', 'dedup_enabled', 'dedup_strategy', 'dedup_field', 'dedup_window_seconds', 'ip_allowlist',
-	'ip_denylist', 'status', 'updated_at', 'type', 'source_config', 'schema_validation_enabled', 'json_schema', 'schema_action'
+	'ip_denylist', 'status', 'updated_at', 'type', 'source_config', 'schema_validation_enabled', 'json_schema', 'schema_action', 'rate_limit_per_second'
 ] as const satisfies readonly (keyof SourceRow)[]
 
 const ALL = [
@@ -50,7 +51,7 @@ const ALL = [
 	'verification_secret', 'verification_header', 'verification_config', 'dedup_enabled', 'dedup_strategy', 'dedup_field',
 	'dedup_window_seconds', 'ip_allowlist', 'ip_denylist', 'status', 'event_count', 'last_event_at', 'created_at',
 	'updated_at', 'is_ephemeral', 'expires_at', 'request_limit', 'type', 'source_config', 'schema_validation_enabled',
-	'json_schema', 'schema_action'
+	'json_schema', 'schema_action', 'rate_limit_per_second'
 ] as const satisfies readonly (keyof SourceRow)[]
 
 export type SourcesRepo = ReturnType<typeof createSourcesRepo>
@@ -62,6 +63,7 @@ export function createSourcesRepo(db: Database) {
 		mutable: MUTABLE,
 		slugTaken: (slug) => `A source with slug '${slug}' already exists in this environment`
 	})
+	const rateLimited = prepare<{ id: string; rate_limit_per_second: number }, []>(db, 'SELECT id, rate_limit_per_second FROM sources WHERE rate_limit_per_second IS NOT NULL')
 	const anySealed = prepare<{ v: string }, []>(db, 'SELECT verification_secret AS v FROM sources WHERE verification_secret IS NOT NULL LIMIT 1')
 
 	return {
@@ -69,6 +71,10 @@ export function createSourcesRepo(db: Database) {
 		/** Any one stored sealed secret (the startup key check), or null when none is stored. */
 		async anySealedSecret(): Promise<string | null> {
 			return anySealed.get()?.v ?? null
+		},
+		/** Sources with an ingest rate limit (issue 12): few, so ingest can keep them all in memory. */
+		async rateLimited(): Promise<{ id: string; rate_limit_per_second: number }[]> {
+			return rateLimited.all()
 		},
 		/** `limit` rows from the seek point, in its fetch order. */
 		async list(envId: string, filter: { status: string | null }, seek: Seek, limit: number): Promise<SourceRow[]> {

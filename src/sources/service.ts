@@ -90,7 +90,8 @@ export class SourcesService {
 			status: 'active', event_count: 0, last_event_at: null, created_at: now, updated_at: now,
 			is_ephemeral: 0, expires_at: null, request_limit: null, type: body.type ?? 'http',
 			source_config: json(body.source_config), schema_validation_enabled: settings.schema_validation_enabled ? 1 : 0,
-			json_schema: json(settings.json_schema), schema_action: body.schema_action ?? (settings.json_schema ? 'reject' : null)
+			json_schema: json(settings.json_schema), schema_action: body.schema_action ?? (settings.json_schema ? 'reject' : null),
+			rate_limit_per_second: body.rate_limit_per_second ?? null
 		}
 	}
 
@@ -164,6 +165,7 @@ export class SourcesService {
 			schema_validation_enabled: settings.schema_validation_enabled ? 1 : 0,
 			json_schema: json(settings.json_schema),
 			schema_action: body.schema_action ?? cur.schema_action ?? (settings.json_schema ? 'reject' : null),
+			rate_limit_per_second: pick('rate_limit_per_second', cur.rate_limit_per_second) as number | null,
 			updated_at: Math.max(this.clock.now(), cur.updated_at)
 		}
 	}

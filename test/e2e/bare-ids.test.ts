@@ -156,6 +156,31 @@ describe('bare 32-hex path ids', () => {
 		await rx.stop()
 	})
 
+	it('notification channels, alert rules and replay jobs: read, update, test, cancel, delete', async () => {
+		const rx = new Receiver()
+		const ch = (await h.api<{ channel: { id: string } }>('POST', '/v1/notification-channels', { name: 'bare', channel_type: 'webhook', config: { url: `${rx.url}/n` } })).body.channel.id
+		expect((await viaBare<{ channel: { id: string } }>('GET /v1/notification-channels/:id', ch)).body.channel.id).toBe(ch)
+		expect((await viaBare<{ channel: { name: string } }>('PATCH /v1/notification-channels/:id', ch, { name: 'renamed' })).body.channel.name).toBe('renamed')
+		expect((await viaBare<{ success: boolean }>('POST /v1/notification-channels/:id/test', ch)).body.success).toBe(true)
+		const ar = (await h.api<{ alert_rule: { id: string } }>('POST', '/v1/alert-rules', { name: 'bare', rule_type: 'dlq', channel_ids: [ch] })).body.alert_rule.id
+		expect((await viaBare<{ alert_rule: { id: string } }>('GET /v1/alert-rules/:id', ar)).body.alert_rule.id).toBe(ar)
+		expect((await viaBare<{ alert_rule: { enabled: number } }>('PATCH /v1/alert-rules/:id', ar, { enabled: false })).body.alert_rule.enabled).toBe(0)
+		expect((await viaBare('DELETE /v1/alert-rules/:id', ar)).body).toEqual({ success: true })
+		expect((await h.api('GET', `/v1/alert-rules/${ar}`)).status).toBe(404)
+		expect((await viaBare('DELETE /v1/notification-channels/:id', ch)).body).toEqual({ success: true })
+		expect((await h.api('GET', `/v1/notification-channels/${ch}`)).status).toBe(404)
+
+		const p = await pipeline(h, 'bare-replay', { url: rx.url })
+		const from = new Date(Date.now() - 1000).toISOString()
+		await settled(await h.send(p.sourceId, '{"n":1}'), 'delivered')
+		await settled(await h.send(p.sourceId, '{"n":2}'), 'delivered')
+		const job = (await h.api<{ job: { id: string } }>('POST', '/v1/replay', { destination_id: p.destinationId, from, to: new Date().toISOString(), rate_limit: 1 })).body.job.id
+		expect((await viaBare<{ job: { id: string } }>('GET /v1/replay/:id', job)).body.job.id).toBe(job)
+		expect((await viaBare<{ job: { status: string } }>('DELETE /v1/replay/:id', job)).body.job.status).toBe('cancelled')
+		for (const prefix of ['/v1/notification-channels/', '/v1/alert-rules/', '/v1/replay/']) expect(coveredUnder(prefix)).toEqual(idRoutes(prefix))
+		await rx.stop()
+	})
+
 	it('every route with a path id is one of the above, or ingest', () => {
 		const all = idRoutes('/')
 		expect(all.length).toBeGreaterThan(0)

@@ -57,7 +57,7 @@ describe('compiled binary', () => {
 		})
 		expect(res.status).toBe(201)
 		const { source } = (await res.json()) as { source: Record<string, unknown> }
-		expect(Object.keys(source)).toHaveLength(32)
+		expect(Object.keys(source)).toHaveLength(33) // the seed's 31 keys, url and rate_limit_per_second
 		expect(source).toMatchObject({ slug: 'stripe-prod', template: 'stripe', verification_type: 'stripe', verification_enabled: 1 })
 		expect(source.url).toBe(`${server.url}/v1/ingest/${source.id}`)
 	})

@@ -26,7 +26,8 @@ describe('POST /v1/sources', () => {
 		expect(res.status).toBe(201)
 		expect(res.headers.get('x-request-id')).toMatch(/^req_[0-9a-f]{12}$/)
 		const { source } = (await res.json()) as { source: Record<string, unknown> }
-		expect(Object.keys(source).sort()).toEqual([...Object.keys(SEED_KEYS), 'url'].sort())
+		// `rate_limit_per_second` (issue 12: per-source ingest limit) is the one addition besides url.
+		expect(Object.keys(source).sort()).toEqual([...Object.keys(SEED_KEYS), 'url', 'rate_limit_per_second'].sort())
 		for (const [key, type] of Object.entries(SEED_KEYS)) {
 			const actual = source[key] === null ? 'null' : typeof source[key]
 			expect({ key, ok: type.split('|').includes(actual) }).toEqual({ key, ok: true })
