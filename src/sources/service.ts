@@ -43,13 +43,18 @@ export class SourcesService {
 	async create(auth: AuthContext, body: CreateSourceBody, baseUrl: string): Promise<Source> {
 		const template = body.template === undefined ? undefined : getTemplate(body.template)
 		if (body.template !== undefined && !template) throw new ValidationFailed('/template', `'${body.template}' is not a known template (see GET /v1/templates)`)
-		if (this.limits.maxSources !== null && (await this.repo.countInEnv(auth.envId)) >= this.limits.maxSources) {
-			throw new PlanLimitReached('Sources', this.limits.maxSources)
-		}
+		await this.assertRoom(auth)
 		const row = this.#newRow(auth, body, template)
 		await this.repo.insert(row)
 		this.#emit(row.id)
 		return this.#wire(row, baseUrl)
+	}
+
+	/** 403 "Plan limit reached" when the caller's environment already has `max_sources` sources (creating, or claiming a test session). */
+	async assertRoom(auth: AuthContext): Promise<void> {
+		if (this.limits.maxSources !== null && (await this.repo.countInEnv(auth.envId)) >= this.limits.maxSources) {
+			throw new PlanLimitReached('Sources', this.limits.maxSources)
+		}
 	}
 
 	#newRow(auth: AuthContext, body: CreateSourceBody, template: Template | undefined): SourceRow {

@@ -129,6 +129,31 @@ describe('test sessions', () => {
 		expect((await fetch(body.url, { method: 'POST', body: '{}' })).status).toBe(200)
 	})
 
+	it('claim refuses a read-only key (403) and leaves the session as it was', async () => {
+		const { body } = await create(h)
+		const me = await h.server.ctx.keys.authenticate(h.key)
+		const { key } = await h.server.ctx.keys.createFor(me.orgId, me.envId, 'read only', ['read'])
+		const refused = await call('POST', `/v1/test/sessions/${body.session_id}/claim`, undefined, { 'x-api-key': key })
+		expect(refused.status).toBe(403)
+		expect(refused.body).toMatchObject({ status: 403, error: expect.stringContaining('viewer'), request_id: expect.any(String) })
+		expect((await call('GET', `/v1/test/sessions/${body.session_id}`)).status).toBe(200)
+		expect((await h.api('GET', `/v1/sources/${body.source_id}`)).status).toBe(404)
+	})
+
+	it('claim counts against max_sources like creating a source', async () => {
+		const full = await startHarness({ 'max-sources': '1' })
+		try {
+			expect((await full.api('POST', '/v1/sources', { name: 'only', slug: 'only' })).status).toBe(201)
+			const { body } = await create(full)
+			const res = await fetch(`${full.url}/v1/test/sessions/${body.session_id}/claim`, { method: 'POST', headers: { 'x-api-key': full.key } })
+			expect(res.status).toBe(403)
+			expect(await res.json()).toMatchObject({ status: 403, error: 'Plan limit reached' })
+			expect((await fetch(`${full.url}/v1/test/sessions/${body.session_id}`)).status).toBe(200)
+		} finally {
+			await full.close()
+		}
+	})
+
 	it('is mounted at /v1/agent/sessions too', async () => {
 		const { status, body } = await create(h, '/v1/agent/sessions')
 		expect(status).toBe(201)
