@@ -9,7 +9,7 @@ import type { Template } from '../templates/model'
 import type { CreateSourceBody, ListSourcesOptions, Source, UpdateSourceBody } from './model'
 import type { SourceRow, SourcesRepo } from './repo'
 import { maskSecrets, sealSecrets } from './secrets'
-import { checkHandshakeConfig, checkSettings, parseConfigObject, parseDedupStrategy, parseVerificationType, type SourceSettings } from './rules'
+import { checkSettings, checkVerificationConfig, parseConfigObject, parseDedupStrategy, parseVerificationType, type SourceSettings } from './rules'
 
 const json = (value: unknown) => (value === null || value === undefined ? null : JSON.stringify(value))
 const parse = <T>(text: string | null): T | null => (text === null ? null : (JSON.parse(text) as T))
@@ -80,7 +80,7 @@ export class SourcesService {
 			json_schema_changed: body.json_schema !== undefined
 		}
 		checkSettings(settings)
-		checkHandshakeConfig(body.verification_config)
+		checkVerificationConfig(body.verification_config)
 		const now = this.clock.now()
 		return {
 			id: newId('src'), org_id: auth.orgId, env_id: auth.envId, slug: body.slug, name: body.name,
@@ -147,7 +147,7 @@ export class SourcesService {
 			json_schema_changed: body.json_schema !== undefined
 		}
 		checkSettings(settings)
-		checkHandshakeConfig(config)
+		checkVerificationConfig(config)
 		return {
 			...cur,
 			name: body.name ?? cur.name,
