@@ -60,6 +60,7 @@ export class SubscribeError extends Error {
 
 /** Live events held per replaying subscription before the client counts as too slow. */
 const MAX_PENDING = 10_000
+const DEFAULT_REPLAY_BYTES = 2 * 1024 * 1024
 
 const matchOf = (ch: Channel) => (ch.kind === 'events' && ch.scope ? (row: EventRow) => row.source_id === ch.scope : () => true)
 
@@ -79,7 +80,9 @@ export class LiveHub {
 		private readonly log: Logger,
 		readonly heartbeatMs: number,
 		/** Null while a principal may still read, else why not (key revoked, session signed out): its streams close with 4401. */
-		private readonly recheck: (principal: string) => Promise<string | null> = async () => null
+		private readonly recheck: (principal: string) => Promise<string | null> = async () => null,
+		/** Body bytes one replay reads and sends at most: below the sink's limits, so a client far behind resumes page by page instead of being cut off mid-replay every time. */
+		readonly replayBytes: number = DEFAULT_REPLAY_BYTES
 	) {}
 
 	get connectionCount(): number {
@@ -123,7 +126,7 @@ export class LiveHub {
 	/**
 	 * Subscribes, then with `since` replays what was stored after that event. Live
 	 * events are held while the replay reads, and those the replay already sent are
-	 * skipped: no duplicate and no hole at the seam. At most REPLAY_LIMIT are replayed,
+	 * skipped: no duplicate and no hole at the seam. At most REPLAY_LIMIT (and replayBytes of bodies) are replayed,
 	 * then a `gap` notice says where to resume.
 	 */
 	async subscribe(conn: LiveConnection, channel: Channel, opts: { since?: string | undefined; match?: (row: EventRow) => boolean; ack?: boolean } = {}): Promise<void> {
@@ -136,13 +139,13 @@ export class LiveHub {
 		let replayed = 0
 		let resumeSince: string | null = null
 		if (since) {
-			const stored = await this.repo.eventsAfter(conn.envId, channel.scope, since, REPLAY_LIMIT + 1)
+			const stored = await this.repo.eventsAfter(conn.envId, channel.scope, since, REPLAY_LIMIT, this.replayBytes)
 			// Unsubscribed, replaced or disconnected while reading: the newer state wins.
 			if (conn.closed || conn.subs.get(channel.name) !== sub) return
-			const sent = this.#replay(conn, sub, stored.slice(0, REPLAY_LIMIT))
+			const sent = this.#replay(conn, sub, stored.events)
 			replayed = sent.size
-			if (stored.length > REPLAY_LIMIT) resumeSince = stored[REPLAY_LIMIT - 1]?.row.id ?? null
-			if (resumeSince) this.send(conn, { type: 'gap', channel: channel.name, replayed, resume_since: resumeSince, message: `More than ${REPLAY_LIMIT} events were missed; subscribe again with since=${resumeSince} for the rest` })
+			if (stored.more) resumeSince = stored.events.at(-1)?.row.id ?? null
+			if (resumeSince) this.send(conn, { type: 'gap', channel: channel.name, replayed, resume_since: resumeSince, message: `More was missed than one replay carries (${REPLAY_LIMIT} events or ${this.replayBytes} bytes of bodies); subscribe again with since=${resumeSince} for the rest` })
 			const pending = sub.pending ?? []
 			sub.pending = null
 			if (opts.ack !== false) this.send(conn, { type: 'subscribed', channel: channel.name, replayed, at: new Date().toISOString() })
