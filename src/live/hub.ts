@@ -1,7 +1,7 @@
 import type { AttemptOutcome } from '../delivery/repo'
 import type { EventRow } from '../events/repo'
 import type { Logger } from '../lib/log'
-import { attemptData, type Channel, eventData, MAX_SUBSCRIPTIONS, REPLAY_LIMIT } from './model'
+import { attemptData, type Channel, eventData, MAX_CONNECTIONS_PER_HOLDER, MAX_SUBSCRIPTIONS, REPLAY_LIMIT } from './model'
 import type { LiveRepo, StoredEvent } from './repo'
 
 /** One message ready for the wire: the JSON envelope, serialised once per channel and shared by every client. */
@@ -47,6 +47,8 @@ export interface LiveConnection {
 	readonly envId: string
 	/** The credential the stream was opened with (an API key id); rechecked while the stream lives. */
 	readonly principal: string | null
+	/** Whose connection quota it counts against: the principal, or a test session's feed. */
+	readonly holder: string | null
 	readonly subs: Map<string, Subscription>
 	closed: boolean
 	sink: LiveSink
@@ -73,6 +75,7 @@ const matchOf = (ch: Channel) => (ch.kind === 'events' && ch.scope ? (row: Event
  */
 export class LiveHub {
 	readonly #byEnv = new Map<string, Set<LiveConnection>>()
+	readonly #perHolder = new Map<string, number>()
 	#timer: Timer | null = null
 
 	constructor(
@@ -102,20 +105,32 @@ export class LiveHub {
 		for (const set of this.#byEnv.values()) for (const conn of set) this.#drop(conn, 1001, 'server is shutting down')
 	}
 
-	connect(scope: { orgId: string; envId: string; principal?: string | null }, sink: LiveSink): LiveConnection {
-		const conn: LiveConnection = { orgId: scope.orgId, envId: scope.envId, principal: scope.principal ?? null, subs: new Map(), closed: false, sink }
+	/** True when `holder` already has MAX_CONNECTIONS_PER_HOLDER streams open: refuse the next one (429) before opening it. */
+	full(holder: string | null): boolean {
+		return holder !== null && (this.#perHolder.get(holder) ?? 0) >= MAX_CONNECTIONS_PER_HOLDER
+	}
+
+	connect(scope: { orgId: string; envId: string; principal?: string | null; holder?: string | null }, sink: LiveSink): LiveConnection {
+		const principal = scope.principal ?? null
+		const holder = scope.holder ?? principal
+		const conn: LiveConnection = { orgId: scope.orgId, envId: scope.envId, principal, holder, subs: new Map(), closed: false, sink }
 		let set = this.#byEnv.get(scope.envId)
 		if (!set) this.#byEnv.set(scope.envId, (set = new Set()))
 		set.add(conn)
+		if (holder !== null) this.#perHolder.set(holder, (this.#perHolder.get(holder) ?? 0) + 1)
 		return conn
 	}
 
 	disconnect(conn: LiveConnection): void {
 		conn.closed = true
 		const set = this.#byEnv.get(conn.envId)
-		if (!set) return
-		set.delete(conn)
+		// Called more than once for one stream (abort and cancel, close after a drop): count it once.
+		if (!set?.delete(conn)) return
 		if (set.size === 0) this.#byEnv.delete(conn.envId)
+		if (conn.holder === null) return
+		const left = (this.#perHolder.get(conn.holder) ?? 1) - 1
+		if (left > 0) this.#perHolder.set(conn.holder, left)
+		else this.#perHolder.delete(conn.holder)
 	}
 
 	/** Sends a control frame (welcome, errors, acknowledgements) to one client. */

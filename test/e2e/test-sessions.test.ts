@@ -176,6 +176,22 @@ describe('test sessions', () => {
 		expect(await c.subscribe('events')).toMatchObject({ type: 'error', code: 'forbidden' })
 		c.close()
 	})
+
+	it('holds at most 20 public feeds open per session (429 before the upgrade), and frees a slot on close', async () => {
+		const { body } = await create(h)
+		const url = `${h.url.replace('http', 'ws')}/v1/ws/test/${body.session_id}`
+		const feeds = Array.from({ length: 20 }, () => new LiveClient(url))
+		await Promise.all(feeds.map((c) => c.opened))
+		expect(await handshakeStatus(url)).toBe(429)
+		const refused = await fetch(url.replace('ws', 'http'), { headers: { upgrade: 'websocket', connection: 'Upgrade', 'sec-websocket-key': 'dGhlIHNhbXBsZSBub25jZQ==', 'sec-websocket-version': '13' } })
+		expect(await refused.json()).toMatchObject({ status: 429, error: expect.stringContaining('20'), request_id: expect.any(String) })
+		const other = await create(h)
+		expect(await handshakeStatus(`${h.url}/v1/ws/test/${other.body.session_id}`)).toBe(101)
+		feeds[0]?.close()
+		await feeds[0]?.closed
+		await h.until(async () => ((await handshakeStatus(url)) === 101 ? true : undefined))
+		for (const c of feeds) c.close()
+	})
 })
 
 describe('test session limits', () => {
