@@ -27,6 +27,17 @@ describe('CLI device login', () => {
 		expect(code).toMatchObject({ expires_in: 900, interval: 5, verification_url: `http://localhost/dashboard/cli-auth?code=${code.user_code}` })
 	})
 
+	it('code: at most 30 per client address per hour (429 with Retry-After), others unaffected, again after the hour', async () => {
+		for (let i = 0; i < 30; i++) expect((await t.call('POST', '/v1/auth/device/code', { key: null, peerIp: '198.51.100.7' })).status).toBe(200)
+		const refused = await t.call('POST', '/v1/auth/device/code', { key: null, peerIp: '198.51.100.7' })
+		expect(refused.status).toBe(429)
+		expect(Number(refused.headers.get('retry-after'))).toBeGreaterThan(0)
+		expect(await json(refused)).toMatchObject({ status: 429, error: expect.any(String), request_id: expect.any(String) })
+		expect((await t.call('POST', '/v1/auth/device/code', { key: null, peerIp: '198.51.100.8' })).status).toBe(200)
+		now += 3_600_001
+		expect((await t.call('POST', '/v1/auth/device/code', { key: null, peerIp: '198.51.100.7' })).status).toBe(200)
+	})
+
 	it('user codes never use O 0 I 1 L', () => {
 		const all = Array.from({ length: 2000 }, newUserCode).join('')
 		expect(all).not.toMatch(/[O0I1L]/)
