@@ -1,6 +1,6 @@
 import { describe, expect, it } from 'bun:test'
 import { defaultGuard, SsrfBlocked } from '../../src/delivery/ssrf'
-import { guardedGet } from '../../src/ingest/remote'
+import { fetchText, guardedGet } from '../../src/ingest/remote'
 import { SnsCertCache } from '../../src/ingest/sns-certs'
 
 describe('guarded remote GET (SNS certificates and confirmations)', () => {
@@ -17,6 +17,29 @@ describe('guarded remote GET (SNS certificates and confirmations)', () => {
 		expect(seen).toEqual([])
 		const allowed = guardedGet(async () => 'ok', defaultGuard(true))
 		expect(await allowed(new URL('https://127.0.0.1/cert.pem'))).toBe('ok')
+	})
+})
+
+describe('remote fetch transport', () => {
+	it('stops reading an undeclared (chunked) body past 64 KiB instead of buffering it whole', async () => {
+		let pushed = 0
+		const server = Bun.serve({
+			port: 0,
+			hostname: '127.0.0.1',
+			fetch(req) {
+				if (new URL(req.url).pathname === '/small') return new Response('-----BEGIN CERTIFICATE-----')
+				// No Content-Length: 64 MiB in 64 KiB chunks, produced only as they are read.
+				const chunk = new Uint8Array(65536).fill(0x61)
+				return new Response(new ReadableStream({ pull(c) { pushed++; if (pushed > 1024) c.close(); else c.enqueue(chunk) } }))
+			}
+		})
+		try {
+			expect(await fetchText(new URL(`http://127.0.0.1:${server.port}/small`))).toBe('-----BEGIN CERTIFICATE-----')
+			await expect(fetchText(new URL(`http://127.0.0.1:${server.port}/big`))).rejects.toThrow('over 65536 bytes')
+			expect(pushed).toBeLessThan(256)
+		} finally {
+			server.stop(true)
+		}
 	})
 })
 
