@@ -114,6 +114,18 @@ describe('test sessions', () => {
 		expect((await fetch(body.url, { method: 'POST', body: '{}' })).status).toBe(404)
 	})
 
+	it('exports large events a bounded page at a time (about 1 MiB of bodies), still every event, bytes intact', async () => {
+		const { body } = await create(h)
+		const big = (i: number) => `${i}${'x'.repeat(600_000)}`
+		for (let i = 0; i < 3; i++) expect((await fetch(body.url, { method: 'POST', body: big(i) })).status).toBe(200)
+		const page = await h.server.ctx.testSessions.exportPages(body.session_id)
+		const first = await page('')
+		expect(first.map((r) => r.payload_size)).toEqual([600_001, 600_001])
+		expect(await page(first.at(-1)?.id ?? '')).toHaveLength(1)
+		const lines = (await (await fetch(`${h.url}/v1/test/sessions/${body.session_id}/export`)).text()).trim().split('\n')
+		expect(lines.map((l) => (JSON.parse(l) as { body: string }).body)).toEqual([big(0), big(1), big(2)])
+	})
+
 	it('claim needs a key and keeps every event in the caller\'s environment', async () => {
 		const { body } = await create(h)
 		const ids = [] as string[]
