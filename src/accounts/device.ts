@@ -25,6 +25,12 @@ export function newUserCode(): string {
 	return `${out.slice(0, 4).join('')}-${out.slice(4).join('')}`
 }
 
+/** As typed or read aloud: any case, with or without the dash, spaces around groups ("wdjb mjht"). */
+export function normalizeUserCode(input: string): string {
+	const bare = input.replace(/[\s-]/g, '').toUpperCase()
+	return bare.length === 8 ? `${bare.slice(0, 4)}-${bare.slice(4)}` : bare
+}
+
 /** OAuth-style poll errors: 400 with the RFC 8628 code in `error_code`. */
 export class DeviceFlowError extends AppError {
 	constructor(code: 'authorization_pending' | 'expired_token' | 'slow_down' | 'invalid_grant', message: string) {
@@ -65,7 +71,7 @@ export class DeviceFlow {
 	}
 
 	async approve(auth: AuthContext, userCode: string): Promise<void> {
-		const code = userCode.trim().toUpperCase()
+		const code = normalizeUserCode(userCode)
 		const row = await this.repo.deviceByUserCode(code)
 		if (!row || row.status !== 'pending') throw new NotFound('Device code')
 		if (row.expires_at <= this.clock.now()) throw new DeviceFlowError('expired_token', 'Device code has expired')

@@ -1,5 +1,5 @@
 import { afterEach, beforeEach, describe, expect, it } from 'bun:test'
-import { newUserCode } from '../../../src/accounts/device'
+import { newUserCode, normalizeUserCode } from '../../../src/accounts/device'
 import { makeTestApp, type TestApp } from '../../helpers'
 import { asUser, json } from '../../accounts-helpers'
 
@@ -38,6 +38,11 @@ describe('CLI device login', () => {
 		expect((await t.call('POST', '/v1/auth/device/code', { key: null, peerIp: '198.51.100.7' })).status).toBe(200)
 	})
 
+	it('a user code is taken as typed: any case, without the dash or with spaces', () => {
+		for (const typed of ['wdjb-mjht', 'WDJBMJHT', ' wdjb mjht ', 'Wdjb - Mjht']) expect(normalizeUserCode(typed)).toBe('WDJB-MJHT')
+		expect(normalizeUserCode('ABC')).toBe('ABC')
+	})
+
 	it('user codes never use O 0 I 1 L', () => {
 		const all = Array.from({ length: 2000 }, newUserCode).join('')
 		expect(all).not.toMatch(/[O0I1L]/)
@@ -52,7 +57,7 @@ describe('CLI device login', () => {
 		expect((await json(await poll(code.device_code))).error_code).toBe('slow_down')
 		now += 5000
 		const env = (await json(await member.call('GET', '/v1/me'))).environment.id
-		const approved = await member.call('POST', '/v1/auth/device/approve', { body: { user_code: code.user_code.toLowerCase() } })
+		const approved = await member.call('POST', '/v1/auth/device/approve', { body: { user_code: code.user_code.toLowerCase().replace('-', ' ') } })
 		expect(approved.status).toBe(200)
 		const token = await poll(code.device_code)
 		expect(token.status).toBe(200)
