@@ -38,6 +38,12 @@ describe('CLI device login', () => {
 		expect((await t.call('POST', '/v1/auth/device/code', { key: null, peerIp: '198.51.100.7' })).status).toBe(200)
 	})
 
+	it('code: an IPv6 client counts by its /64, so rotating addresses inside it does not reset the limit', async () => {
+		for (let i = 1; i <= 30; i++) expect((await t.call('POST', '/v1/auth/device/code', { key: null, peerIp: `2001:db8:1:2::${i.toString(16)}` })).status).toBe(200)
+		expect((await t.call('POST', '/v1/auth/device/code', { key: null, peerIp: '2001:db8:1:2:ffff:1:2:3' })).status).toBe(429)
+		expect((await t.call('POST', '/v1/auth/device/code', { key: null, peerIp: '2001:db8:1:3::1' })).status).toBe(200)
+	})
+
 	it('a user code is taken as typed: any case, without the dash or with spaces', () => {
 		for (const typed of ['wdjb-mjht', 'WDJBMJHT', ' wdjb mjht ', 'Wdjb - Mjht']) expect(normalizeUserCode(typed)).toBe('WDJB-MJHT')
 		expect(normalizeUserCode('ABC')).toBe('ABC')
