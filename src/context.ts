@@ -86,7 +86,7 @@ export function createContext(config: Readonly<Config>, opts: { clock?: Clock; l
 			return key !== null && !key.revoked
 		},
 		sessionActive: (sessionId, orgId) => store.accounts.sessionActive(sessionId, orgId, new Date(clock.now()).toISOString())
-	}))
+	}), config.liveMaxBufferedBytes / 2)
 	const testSessions = new TestSessionsService(store.sessions, store.tenancy, clock, log, {
 		ttlSeconds: config.testSessionTtlSeconds, requestLimit: config.testSessionRequestLimit,
 		perIpPerHour: config.testSessionsPerIpHour, allowPrivateDestinations: config.allowPrivateDestinations

@@ -4,12 +4,15 @@ import { AppError, NotFound } from '../lib/errors'
 import type { Clock } from '../lib/clock'
 import { randomHex, sha256Hex } from '../lib/crypto'
 import { newApiKeyId } from '../lib/ids'
+import { IpWindowLimiter } from '../sessions/rate-limit'
 import type { AccountsRepo } from './repo'
 
 /** The reference's alphabet: no O 0 I 1 L, so a code read aloud or typed is unambiguous. */
 const USER_CODE_ALPHABET = 'ABCDEFGHJKMNPQRSTUVWXYZ23456789'
 export const DEVICE_CODE_TTL_S = 900
 export const DEVICE_POLL_INTERVAL_S = 5
+/** Codes one client address may ask for per hour: a login needs one, and the endpoint is public. */
+export const DEVICE_CODES_PER_IP_HOUR = 30
 
 export function newUserCode(): string {
 	// 256 % 31 ≠ 0: reject the top of the byte range so every letter is equally likely.
@@ -20,6 +23,12 @@ export function newUserCode(): string {
 		}
 	}
 	return `${out.slice(0, 4).join('')}-${out.slice(4).join('')}`
+}
+
+/** As typed or read aloud: any case, with or without the dash, spaces around groups ("wdjb mjht"). */
+export function normalizeUserCode(input: string): string {
+	const bare = input.replace(/[\s-]/g, '').toUpperCase()
+	return bare.length === 8 ? `${bare.slice(0, 4)}-${bare.slice(4)}` : bare
 }
 
 /** OAuth-style poll errors: 400 with the RFC 8628 code in `error_code`. */
@@ -42,8 +51,13 @@ export class DeviceFlow {
 		private readonly clock: Clock
 	) {}
 
-	async start(baseUrl: string) {
+	readonly #limiter = new IpWindowLimiter(DEVICE_CODES_PER_IP_HOUR, 3_600_000)
+
+	/** `ip`: the client address (429 past DEVICE_CODES_PER_IP_HOUR, so nobody fills the table from one address). */
+	async start(baseUrl: string, ip: string | null) {
 		const now = this.clock.now()
+		const retryAfter = this.#limiter.hit(ip ?? 'unknown', now)
+		if (retryAfter !== null) throw new AppError(429, `Too many device codes from this address: ${DEVICE_CODES_PER_IP_HOUR} per hour`, undefined, { 'retry-after': String(Math.ceil(retryAfter / 1000)) })
 		const deviceCode = randomHex(32)
 		const userCode = newUserCode()
 		await this.repo.createDeviceCode(sha256Hex(deviceCode), userCode, now, now + DEVICE_CODE_TTL_S * 1000)
@@ -57,7 +71,7 @@ export class DeviceFlow {
 	}
 
 	async approve(auth: AuthContext, userCode: string): Promise<void> {
-		const code = userCode.trim().toUpperCase()
+		const code = normalizeUserCode(userCode)
 		const row = await this.repo.deviceByUserCode(code)
 		if (!row || row.status !== 'pending') throw new NotFound('Device code')
 		if (row.expires_at <= this.clock.now()) throw new DeviceFlowError('expired_token', 'Device code has expired')

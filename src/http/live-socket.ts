@@ -3,7 +3,7 @@ import type { AppContext } from '../context'
 import { AppError } from '../lib/errors'
 import { asId } from '../lib/ids'
 import { HARD_LIMIT_FACTOR, type LiveConnection, SubscribeError } from '../live/hub'
-import { parseChannel } from '../live/model'
+import { MAX_CONNECTIONS_PER_HOLDER, parseChannel } from '../live/model'
 import { appErrorResponse } from './errors'
 import { authDepsOf } from './auth'
 import { authenticateLive } from './live-auth'
@@ -18,7 +18,7 @@ const MAX_CONTROL_BYTES = 64 * 1024
 
 export interface LiveSocketData {
 	kind: 'live'
-	scope: { orgId: string; envId: string; principal: string | null }
+	scope: { orgId: string; envId: string; principal: string | null; holder: string | null }
 	/** `/v1/ws/test/:session_id`: the one channel the socket carries; it cannot subscribe to others. */
 	feed: { name: string; sourceId: string } | null
 	conn: LiveConnection | null
@@ -37,11 +37,14 @@ export async function upgradeLive(ctx: AppContext, request: Request, server: Ser
 		if (request.headers.get('upgrade')?.toLowerCase() !== 'websocket') throw new AppError(426, 'Expected a WebSocket upgrade', undefined, { upgrade: 'websocket' })
 		if (url.pathname === LIVE_PATH) {
 			const auth = await authenticateLive(authDepsOf(ctx), request, url)
-			data = { kind: 'live', scope: { orgId: auth.orgId, envId: auth.envId, principal: livePrincipalOf(auth) }, feed: null, conn: null }
+			const principal = livePrincipalOf(auth)
+			data = { kind: 'live', scope: { orgId: auth.orgId, envId: auth.envId, principal, holder: principal }, feed: null, conn: null }
 		} else {
 			const feed = await ctx.testSessions.feed(url.pathname.slice(TEST_FEED_PREFIX.length))
-			data = { kind: 'live', scope: { orgId: feed.orgId, envId: feed.envId, principal: null }, feed: { name: feed.sessionId, sourceId: feed.sourceId }, conn: null }
+			// The feed is public: its quota is the session's, so nobody can hold unbounded sockets open on one.
+			data = { kind: 'live', scope: { orgId: feed.orgId, envId: feed.envId, principal: null, holder: `feed:${feed.sourceId}` }, feed: { name: feed.sessionId, sourceId: feed.sourceId }, conn: null }
 		}
+		if (ctx.live.full(data.scope.holder)) throw tooManyStreams()
 	} catch (err) {
 		if (err instanceof AppError) return appErrorResponse(err, requestId)
 		throw err
@@ -51,6 +54,11 @@ export async function upgradeLive(ctx: AppContext, request: Request, server: Ser
 }
 
 type LiveSocket = ServerWebSocket<LiveSocketData>
+
+/** 429 for one stream too many of a key, session or test session (WebSocket and SSE alike). */
+export function tooManyStreams(): AppError {
+	return new AppError(429, `Too many live streams open for this credential or test session: at most ${MAX_CONNECTIONS_PER_HOLDER} at once`)
+}
 
 function sinkOf(ws: LiveSocket, maxBuffered: number) {
 	return {
@@ -74,6 +82,8 @@ export function liveWebSocket(ctx: AppContext) {
 	const hub = ctx.live
 	return {
 		open(ws: LiveSocket) {
+			// Checked at the upgrade too; two upgrades racing past that check are settled here.
+			if (hub.full(ws.data.scope.holder)) return ws.close(1008, tooManyStreams().message)
 			const conn = hub.connect(ws.data.scope, sinkOf(ws, ctx.config.liveMaxBufferedBytes))
 			ws.data.conn = conn
 			const { feed, scope } = ws.data

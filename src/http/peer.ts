@@ -14,3 +14,8 @@ export const TEST_SESSION_PREFIXES = ['/v1/test/sessions', '/v1/agent/sessions']
 export function isTestSessionPath(path: string): boolean {
 	return TEST_SESSION_PREFIXES.some((p) => path.startsWith(p))
 }
+
+/** Public routes rate limited per client address: test sessions and device codes. */
+export function isPerAddressPath(path: string): boolean {
+	return isTestSessionPath(path) || path === '/v1/auth/device/code'
+}

@@ -11,7 +11,7 @@ import { tagRequest } from './request-id'
 import { pathOf, requestUrl } from './url'
 import { handleIngest, INGEST_PREFIX, sourceIdFromPath } from './ingest'
 import { isLivePath, upgradeLive } from './live-socket'
-import { isTestSessionPath, rememberPeer } from './peer'
+import { isPerAddressPath, rememberPeer } from './peer'
 import { withRateLimitHeaders } from './rate-limit'
 
 interface SocketData {
@@ -33,8 +33,8 @@ export function createFetch(ctx: AppContext, app: App) {
 		const path = pathOf(request.url)
 		if (isLivePath(path)) return upgradeLive(ctx, request, server as Server<unknown>)
 		if (!path.startsWith(INGEST_PREFIX)) {
-			// Test sessions are rate limited per client address.
-			if (isTestSessionPath(path)) rememberPeer(request, server.requestIP(request)?.address ?? null)
+			// Test sessions and device codes are rate limited per client address.
+			if (isPerAddressPath(path)) rememberPeer(request, server.requestIP(request)?.address ?? null)
 			const routed = routable(request)
 			return withRateLimitHeaders(routed, await app.handle(routed))
 		}

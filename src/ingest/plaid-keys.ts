@@ -1,5 +1,6 @@
 import type { Clock } from '../lib/clock'
 import type { VerifySettings } from '../verify/types'
+import { FetchBudget } from './fetch-budget'
 import type { RemoteGet } from './remote'
 
 const HOSTS: Record<string, string> = { production: 'https://production.plaid.com', sandbox: 'https://sandbox.plaid.com' }
@@ -38,10 +39,16 @@ function kidOf(token: string | null): string | null {
 export class PlaidKeyCache {
 	readonly #entries = new Map<string, Entry>()
 
+	readonly #budget: FetchBudget
+
 	constructor(
 		private readonly post: RemoteGet,
-		private readonly clock: Clock
-	) {}
+		private readonly clock: Clock,
+		budget?: FetchBudget
+	) {
+		// The key id comes from the unauthenticated request and each lookup spends the user's Plaid credentials.
+		this.#budget = budget ?? new FetchBudget(10, 2, () => clock.now())
+	}
 
 	async material(headers: Headers, settings: VerifySettings): Promise<ReadonlyMap<string, string>> {
 		const kid = kidOf(headers.get(settings.header ?? 'Plaid-Verification'))
@@ -53,7 +60,9 @@ export class PlaidKeyCache {
 		const now = this.clock.now()
 		let entry = this.#entries.get(cacheKey)
 		if (!entry || entry.until <= now) {
-			entry = await this.#fetch(host, clientId, secret, kid)
+			const fetched = await this.#budget.run(`${host} ${clientId}`, () => this.#fetch(host, clientId, secret, kid))
+			if (fetched === null) return NONE
+			entry = fetched
 			if (this.#entries.size >= MAX_ENTRIES) this.#entries.clear()
 			this.#entries.set(cacheKey, entry)
 		}

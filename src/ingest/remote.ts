@@ -1,4 +1,6 @@
 import { type OutboundGuard, type PinnedTarget, pinnedTls, pinUrl } from '../delivery/ssrf'
+import { readCapped } from '../lib/body'
+import { PayloadTooLarge } from '../lib/errors'
 
 /**
  * A request for a small text resource on the ingest path (SNS signing
@@ -21,9 +23,13 @@ export const fetchText: RemoteGet = async (url, json, pinned) => {
 	if (!res.ok) throw new Error(`GET ${url.host} answered ${res.status}`)
 	const declared = Number(res.headers.get('content-length') ?? '0')
 	if (declared > MAX_BYTES) throw new Error(`GET ${url.host}: response over ${MAX_BYTES} bytes`)
-	const bytes = new Uint8Array(await res.arrayBuffer())
-	if (bytes.byteLength > MAX_BYTES) throw new Error(`GET ${url.host}: response over ${MAX_BYTES} bytes`)
-	return new TextDecoder().decode(bytes)
+	try {
+		// Read chunk by chunk: an undeclared (chunked) length is cut off at MAX_BYTES instead of buffered whole.
+		return new TextDecoder().decode(await readCapped(res.body, MAX_BYTES))
+	} catch (err) {
+		if (err instanceof PayloadTooLarge) throw new Error(`GET ${url.host}: response over ${MAX_BYTES} bytes`)
+		throw err
+	}
 }
 
 /** `transport` behind the delivery SSRF guard: private and metadata addresses are refused unless allowed. */

@@ -1,6 +1,7 @@
 import { X509Certificate } from 'node:crypto'
 import type { Clock } from '../lib/clock'
 import { snsMessage } from '../verify/aws-sns'
+import { FetchBudget } from './fetch-budget'
 import type { RemoteGet } from './remote'
 
 const TTL_MS = 24 * 60 * 60 * 1000
@@ -24,10 +25,16 @@ export class SnsCertCache {
 	readonly #entries = new Map<string, Entry>()
 	readonly #loading = new Map<string, Promise<string | null>>()
 
+	readonly #budget: FetchBudget
+
 	constructor(
 		private readonly get: RemoteGet,
-		private readonly clock: Clock
-	) {}
+		private readonly clock: Clock,
+		budget?: FetchBudget
+	) {
+		// A region's certificate changes about yearly: 10 new URLs a minute per host is plenty.
+		this.#budget = budget ?? new FetchBudget(10, 2, () => clock.now())
+	}
 
 	/** The certificate the message names, as `{url → PEM}`; empty when untrusted or unavailable. */
 	async material(body: Uint8Array, config: Record<string, unknown>): Promise<ReadonlyMap<string, string>> {
@@ -44,7 +51,8 @@ export class SnsCertCache {
 		if (entry && entry.until > now) return entry.pem
 		const pending = this.#loading.get(url)
 		if (pending) return pending
-		const load = this.#fetch(url).finally(() => this.#loading.delete(url))
+		// Over budget: nothing is cached, so the URL is tried again once the budget allows.
+		const load = this.#budget.run(new URL(url).host, () => this.#fetch(url)).finally(() => this.#loading.delete(url))
 		this.#loading.set(url, load)
 		return load
 	}

@@ -1,7 +1,7 @@
 import type { AttemptOutcome } from '../delivery/repo'
 import type { EventRow } from '../events/repo'
 import type { Logger } from '../lib/log'
-import { attemptData, type Channel, eventData, MAX_SUBSCRIPTIONS, REPLAY_LIMIT } from './model'
+import { attemptData, type Channel, eventData, MAX_CONNECTIONS_PER_HOLDER, MAX_SUBSCRIPTIONS, REPLAY_LIMIT } from './model'
 import type { LiveRepo, StoredEvent } from './repo'
 
 /** One message ready for the wire: the JSON envelope, serialised once per channel and shared by every client. */
@@ -47,6 +47,8 @@ export interface LiveConnection {
 	readonly envId: string
 	/** The credential the stream was opened with (an API key id); rechecked while the stream lives. */
 	readonly principal: string | null
+	/** Whose connection quota it counts against: the principal, or a test session's feed. */
+	readonly holder: string | null
 	readonly subs: Map<string, Subscription>
 	closed: boolean
 	sink: LiveSink
@@ -60,6 +62,7 @@ export class SubscribeError extends Error {
 
 /** Live events held per replaying subscription before the client counts as too slow. */
 const MAX_PENDING = 10_000
+const DEFAULT_REPLAY_BYTES = 2 * 1024 * 1024
 
 const matchOf = (ch: Channel) => (ch.kind === 'events' && ch.scope ? (row: EventRow) => row.source_id === ch.scope : () => true)
 
@@ -72,6 +75,7 @@ const matchOf = (ch: Channel) => (ch.kind === 'events' && ch.scope ? (row: Event
  */
 export class LiveHub {
 	readonly #byEnv = new Map<string, Set<LiveConnection>>()
+	readonly #perHolder = new Map<string, number>()
 	#timer: Timer | null = null
 
 	constructor(
@@ -79,7 +83,9 @@ export class LiveHub {
 		private readonly log: Logger,
 		readonly heartbeatMs: number,
 		/** Null while a principal may still read, else why not (key revoked, session signed out): its streams close with 4401. */
-		private readonly recheck: (principal: string) => Promise<string | null> = async () => null
+		private readonly recheck: (principal: string) => Promise<string | null> = async () => null,
+		/** Body bytes one replay reads and sends at most: below the sink's limits, so a client far behind resumes page by page instead of being cut off mid-replay every time. */
+		readonly replayBytes: number = DEFAULT_REPLAY_BYTES
 	) {}
 
 	get connectionCount(): number {
@@ -99,20 +105,32 @@ export class LiveHub {
 		for (const set of this.#byEnv.values()) for (const conn of set) this.#drop(conn, 1001, 'server is shutting down')
 	}
 
-	connect(scope: { orgId: string; envId: string; principal?: string | null }, sink: LiveSink): LiveConnection {
-		const conn: LiveConnection = { orgId: scope.orgId, envId: scope.envId, principal: scope.principal ?? null, subs: new Map(), closed: false, sink }
+	/** True when `holder` already has MAX_CONNECTIONS_PER_HOLDER streams open: refuse the next one (429) before opening it. */
+	full(holder: string | null): boolean {
+		return holder !== null && (this.#perHolder.get(holder) ?? 0) >= MAX_CONNECTIONS_PER_HOLDER
+	}
+
+	connect(scope: { orgId: string; envId: string; principal?: string | null; holder?: string | null }, sink: LiveSink): LiveConnection {
+		const principal = scope.principal ?? null
+		const holder = scope.holder ?? principal
+		const conn: LiveConnection = { orgId: scope.orgId, envId: scope.envId, principal, holder, subs: new Map(), closed: false, sink }
 		let set = this.#byEnv.get(scope.envId)
 		if (!set) this.#byEnv.set(scope.envId, (set = new Set()))
 		set.add(conn)
+		if (holder !== null) this.#perHolder.set(holder, (this.#perHolder.get(holder) ?? 0) + 1)
 		return conn
 	}
 
 	disconnect(conn: LiveConnection): void {
 		conn.closed = true
 		const set = this.#byEnv.get(conn.envId)
-		if (!set) return
-		set.delete(conn)
+		// Called more than once for one stream (abort and cancel, close after a drop): count it once.
+		if (!set?.delete(conn)) return
 		if (set.size === 0) this.#byEnv.delete(conn.envId)
+		if (conn.holder === null) return
+		const left = (this.#perHolder.get(conn.holder) ?? 1) - 1
+		if (left > 0) this.#perHolder.set(conn.holder, left)
+		else this.#perHolder.delete(conn.holder)
 	}
 
 	/** Sends a control frame (welcome, errors, acknowledgements) to one client. */
@@ -123,7 +141,7 @@ export class LiveHub {
 	/**
 	 * Subscribes, then with `since` replays what was stored after that event. Live
 	 * events are held while the replay reads, and those the replay already sent are
-	 * skipped: no duplicate and no hole at the seam. At most REPLAY_LIMIT are replayed,
+	 * skipped: no duplicate and no hole at the seam. At most REPLAY_LIMIT (and replayBytes of bodies) are replayed,
 	 * then a `gap` notice says where to resume.
 	 */
 	async subscribe(conn: LiveConnection, channel: Channel, opts: { since?: string | undefined; match?: (row: EventRow) => boolean; ack?: boolean } = {}): Promise<void> {
@@ -136,13 +154,13 @@ export class LiveHub {
 		let replayed = 0
 		let resumeSince: string | null = null
 		if (since) {
-			const stored = await this.repo.eventsAfter(conn.envId, channel.scope, since, REPLAY_LIMIT + 1)
+			const stored = await this.repo.eventsAfter(conn.envId, channel.scope, since, REPLAY_LIMIT, this.replayBytes)
 			// Unsubscribed, replaced or disconnected while reading: the newer state wins.
 			if (conn.closed || conn.subs.get(channel.name) !== sub) return
-			const sent = this.#replay(conn, sub, stored.slice(0, REPLAY_LIMIT))
+			const sent = this.#replay(conn, sub, stored.events)
 			replayed = sent.size
-			if (stored.length > REPLAY_LIMIT) resumeSince = stored[REPLAY_LIMIT - 1]?.row.id ?? null
-			if (resumeSince) this.send(conn, { type: 'gap', channel: channel.name, replayed, resume_since: resumeSince, message: `More than ${REPLAY_LIMIT} events were missed; subscribe again with since=${resumeSince} for the rest` })
+			if (stored.more) resumeSince = stored.events.at(-1)?.row.id ?? null
+			if (resumeSince) this.send(conn, { type: 'gap', channel: channel.name, replayed, resume_since: resumeSince, message: `More was missed than one replay carries (${REPLAY_LIMIT} events or ${this.replayBytes} bytes of bodies); subscribe again with since=${resumeSince} for the rest` })
 			const pending = sub.pending ?? []
 			sub.pending = null
 			if (opts.ack !== false) this.send(conn, { type: 'subscribed', channel: channel.name, replayed, at: new Date().toISOString() })

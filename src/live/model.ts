@@ -6,6 +6,8 @@ import type { EventRow } from '../events/repo'
 export const REPLAY_LIMIT = 1000
 /** Subscriptions one connection may hold. */
 export const MAX_SUBSCRIPTIONS = 50
+/** Streams (WebSocket or SSE) one holder may keep open at once: an API key, a signed-in session, or one test session's public feed. */
+export const MAX_CONNECTIONS_PER_HOLDER = 20
 
 const CHANNEL = /^(events|deliveries|issues)(:[a-z]+_[0-9a-f]{32})?$/
 const strictUtf8 = new TextDecoder('utf-8', { fatal: true })

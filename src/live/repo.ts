@@ -12,19 +12,31 @@ export type LiveRepo = ReturnType<typeof createLiveRepo>
 
 /** The replay reads of the live stream: what was stored after a resume point. */
 export function createLiveRepo(db: Database) {
+	const bodyOf = prepare<{ body: Uint8Array }, [string]>(db, 'SELECT body FROM event_payloads WHERE event_id = $1')
 	return {
 		/**
-		 * Up to `limit` events of the environment (and source, when given) with ids after
-		 * `afterId`, oldest first. Ids sort by receipt time, so this is "what came after".
+		 * Events of the environment (and source, when given) with ids after `afterId`, oldest
+		 * first (ids sort by receipt time, so this is "what came after"): at most `limit`, and
+		 * no more bodies than `maxBytes` (the event that crosses it is the last; there is always
+		 * one, so a resume makes progress). Bodies kept out of line are read one at a time, so
+		 * memory stays near `maxBytes` whatever the events weigh. `more`: others follow.
 		 */
-		async eventsAfter(envId: string, sourceId: string | null, afterId: string, limit: number): Promise<StoredEvent[]> {
+		async eventsAfter(envId: string, sourceId: string | null, afterId: string, limit: number, maxBytes = Number.POSITIVE_INFINITY): Promise<{ events: StoredEvent[]; more: boolean }> {
 			const w = whereOf([['e.env_id = ?', envId], ['e.source_id = ?', sourceId], ['e.id > ?', afterId]])
-			const rows = prepare<EventRow & { stored_body: Uint8Array | null }, SqlValue[]>(
+			const rows = prepare<EventRow & { out_of_line: string | null }, SqlValue[]>(
 				db,
-				`SELECT e.*, p.body AS stored_body FROM events e LEFT JOIN event_payloads p ON p.event_id = e.id
-				 WHERE ${w.sql} ORDER BY e.id ASC LIMIT ${w.bind(limit)}`
+				`SELECT e.*, p.event_id AS out_of_line FROM events e LEFT JOIN event_payloads p ON p.event_id = e.id
+				 WHERE ${w.sql} ORDER BY e.id ASC LIMIT ${w.bind(limit + 1)}`
 			).all(...w.params)
-			return rows.map(({ stored_body, ...row }) => ({ row, body: row.payload_inline ?? stored_body ?? new Uint8Array(0) }))
+			const events: StoredEvent[] = []
+			let bytes = 0
+			for (const { out_of_line, ...row } of rows) {
+				if (events.length === limit || (events.length > 0 && bytes >= maxBytes)) break
+				const body = row.payload_inline ?? (out_of_line === null ? null : bodyOf.get(out_of_line)?.body) ?? new Uint8Array(0)
+				bytes += body.byteLength
+				events.push({ row, body })
+			}
+			return { events, more: rows.length > events.length }
 		}
 	}
 }

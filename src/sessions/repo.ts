@@ -75,6 +75,7 @@ export function createSessionsRepo(db: Database) {
 	const exportPage = prepare<ExportRow, [string, string, number]>(db, `SELECT e.*, p.body AS stored_body, n.note FROM events e
 		LEFT JOIN event_payloads p ON p.event_id = e.id LEFT JOIN event_notes n ON n.event_id = e.id
 		WHERE e.source_id = $1 AND e.id > $2 ORDER BY e.id ASC LIMIT $3`)
+	const exportSizes = prepare<{ payload_size: number }, [string, string, number]>(db, 'SELECT payload_size FROM events WHERE source_id = $1 AND id > $2 ORDER BY id ASC LIMIT $3')
 	const claimSource = prepare(db, 'UPDATE sources SET org_id = $2, env_id = $3, is_ephemeral = 0, expires_at = NULL, request_limit = NULL, updated_at = $4 WHERE id = $1')
 	const claimEvents = prepare(db, 'UPDATE events SET org_id = $2, env_id = $3 WHERE source_id = $1')
 	const claimDeliveries = prepare(db, 'UPDATE deliveries SET org_id = $2, env_id = $3 WHERE event_id IN (SELECT id FROM events WHERE source_id = $1)')
@@ -118,8 +119,20 @@ export function createSessionsRepo(db: Database) {
 				WHERE ${w.sql} ORDER BY e.id DESC LIMIT ${w.bind(q.limit)}`).all(...w.params)
 		},
 		/** Up to `limit` events with bodies and notes after `afterId`, oldest first. */
-		async exportPage(sourceId: string, afterId: string, limit: number): Promise<ExportRow[]> {
-			return exportPage.all(sourceId, afterId, limit)
+		/**
+		 * The next events after `afterId` with their bodies: at most `limit`, and no more than
+		 * `maxBytes` of bodies (the one crossing it last, so a page is never empty while events
+		 * remain). Sizes are read first so the page's bodies are the only ones loaded.
+		 */
+		async exportPage(sourceId: string, afterId: string, limit: number, maxBytes: number): Promise<ExportRow[]> {
+			let count = 0
+			let bytes = 0
+			for (const { payload_size } of exportSizes.all(sourceId, afterId, limit)) {
+				if (count > 0 && bytes >= maxBytes) break
+				bytes += payload_size
+				count++
+			}
+			return count === 0 ? [] : exportPage.all(sourceId, afterId, count)
 		},
 		/** Sets (or with null, clears) a note; false when the event is not this session's. */
 		async setNote(sourceId: string, eventId: string, note: string | null, now: number): Promise<boolean> {

@@ -22,6 +22,8 @@ export interface TestSessionOptions {
 /** Unclaimed sessions live in one internal environment that no API key belongs to. */
 const TENANCY = { org: 'Test sessions', env: 'Test sessions', envSlug: '~test-sessions' } as const
 const PURGE_GRACE_MS = 86_400_000
+/** Body bytes one export page loads (at least one event). */
+export const EXPORT_PAGE_BYTES = 1024 * 1024
 
 export interface CustomResponse {
 	status: number
@@ -159,7 +161,8 @@ export class TestSessionsService {
 	/** The session's events with bodies, oldest first, a page at a time (exports stream, never load everything). */
 	async exportPages(id: string): Promise<(after: string) => Promise<ExportRow[]>> {
 		const row = await this.#find(id)
-		return (after) => this.repo.exportPage(row.source_id, after, 100)
+		// Public and unauthenticated: each reader holds one page, so a page is bounded in bytes, not only in events.
+		return (after) => this.repo.exportPage(row.source_id, after, 100, EXPORT_PAGE_BYTES)
 	}
 
 	async setNote(id: string, eventId: string, note: string | null) {

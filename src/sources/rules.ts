@@ -2,6 +2,7 @@ import { parseRange } from '../lib/cidr'
 import { ValidationFailed } from '../lib/errors'
 import { jsonSchemaProblem } from '../lib/json-schema'
 import { HANDSHAKE_KINDS, isHandshakeKind } from '../handshakes/types'
+import { hostPatternProblem } from '../verify/aws-sns'
 import { normalizeVerificationType, VERIFICATION_TYPES, type VerificationType } from '../verify/types'
 
 export const DEDUP_STRATEGIES = ['payload_hash', 'header_field', 'body_field'] as const
@@ -67,6 +68,20 @@ export function checkHandshakeConfig(config: Record<string, unknown> | null | un
 	if (!isHandshakeKind(config.handshake)) {
 		throw new ValidationFailed('/verification_config/handshake', `must be null or one of ${HANDSHAKE_KINDS.join(', ')}`)
 	}
+}
+
+/** `verification_config.cert_host_pattern` (aws_sns), when present: a string the verifier accepts (see hostPatternProblem). */
+export function checkHostPatternConfig(config: Record<string, unknown> | null | undefined): void {
+	if (!config || !Object.hasOwn(config, 'cert_host_pattern')) return
+	const value = config.cert_host_pattern
+	const problem = typeof value === 'string' ? hostPatternProblem(value) : 'must be a string'
+	if (problem) throw new ValidationFailed('/verification_config/cert_host_pattern', problem)
+}
+
+/** The checks of `verification_config` entries whose mistakes would only show at ingest. */
+export function checkVerificationConfig(config: Record<string, unknown> | null | undefined): void {
+	checkHandshakeConfig(config)
+	checkHostPatternConfig(config)
 }
 
 /** Cross-field rules shared by create and update; throws a 400 naming the first bad field. */

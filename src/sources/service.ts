@@ -9,7 +9,7 @@ import type { Template } from '../templates/model'
 import type { CreateSourceBody, ListSourcesOptions, Source, UpdateSourceBody } from './model'
 import type { SourceRow, SourcesRepo } from './repo'
 import { maskSecrets, sealSecrets } from './secrets'
-import { checkHandshakeConfig, checkSettings, parseConfigObject, parseDedupStrategy, parseVerificationType, type SourceSettings } from './rules'
+import { checkSettings, checkVerificationConfig, parseConfigObject, parseDedupStrategy, parseVerificationType, type SourceSettings } from './rules'
 
 const json = (value: unknown) => (value === null || value === undefined ? null : JSON.stringify(value))
 const parse = <T>(text: string | null): T | null => (text === null ? null : (JSON.parse(text) as T))
@@ -43,13 +43,18 @@ export class SourcesService {
 	async create(auth: AuthContext, body: CreateSourceBody, baseUrl: string): Promise<Source> {
 		const template = body.template === undefined ? undefined : getTemplate(body.template)
 		if (body.template !== undefined && !template) throw new ValidationFailed('/template', `'${body.template}' is not a known template (see GET /v1/templates)`)
-		if (this.limits.maxSources !== null && (await this.repo.countInEnv(auth.envId)) >= this.limits.maxSources) {
-			throw new PlanLimitReached('Sources', this.limits.maxSources)
-		}
+		await this.assertRoom(auth)
 		const row = this.#newRow(auth, body, template)
 		await this.repo.insert(row)
 		this.#emit(row.id)
 		return this.#wire(row, baseUrl)
+	}
+
+	/** 403 "Plan limit reached" when the caller's environment already has `max_sources` sources (creating, or claiming a test session). */
+	async assertRoom(auth: AuthContext): Promise<void> {
+		if (this.limits.maxSources !== null && (await this.repo.countInEnv(auth.envId)) >= this.limits.maxSources) {
+			throw new PlanLimitReached('Sources', this.limits.maxSources)
+		}
 	}
 
 	#newRow(auth: AuthContext, body: CreateSourceBody, template: Template | undefined): SourceRow {
@@ -75,7 +80,7 @@ export class SourcesService {
 			json_schema_changed: body.json_schema !== undefined
 		}
 		checkSettings(settings)
-		checkHandshakeConfig(body.verification_config)
+		checkVerificationConfig(body.verification_config)
 		const now = this.clock.now()
 		return {
 			id: newId('src'), org_id: auth.orgId, env_id: auth.envId, slug: body.slug, name: body.name,
@@ -143,7 +148,7 @@ export class SourcesService {
 			json_schema_changed: body.json_schema !== undefined
 		}
 		checkSettings(settings)
-		checkHandshakeConfig(config)
+		checkVerificationConfig(config)
 		return {
 			...cur,
 			name: body.name ?? cur.name,

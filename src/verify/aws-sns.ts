@@ -29,7 +29,55 @@ const FIELDS: Record<string, readonly string[]> = {
 
 const patterns = new Map<string, RegExp | null>()
 
-/** The configured host pattern compiled (cached), or null when it is not a valid expression. */
+/** Longest DNS name: with the limits below, the worst backtracking over it stays in milliseconds. */
+const MAX_HOST_LENGTH = 253
+const MAX_PATTERN_LENGTH = 200
+const MAX_REPEATS = 2
+const MAX_ALTERNATIONS = 3
+const QUANTIFIER_BRACE = /^\{\d+(,\d*)?\}/
+const LOOKAROUND = /^\(\?<?[=!]/
+
+/**
+ * Why a `cert_host_pattern` is refused, or null. It is a user's regex run on a
+ * hostname the sender chooses, by a backtracking engine, so only the shapes
+ * whose worst case is small pass: no repeated group (a group may only be
+ * optional), no backreference or lookaround, at most two repeated atoms and
+ * three `|`. Host patterns need nothing more (the default has one `+`).
+ */
+export function hostPatternProblem(text: string): string | null {
+	if (text.length > MAX_PATTERN_LENGTH) return `must be at most ${MAX_PATTERN_LENGTH} characters`
+	try {
+		new RegExp(text)
+	} catch {
+		return 'is not a valid regular expression'
+	}
+	let repeats = 0
+	let alternations = 0
+	let afterGroup = false
+	for (let i = 0; i < text.length; i++) {
+		const c = text[i]
+		const closes = c === ')'
+		if (c === '\\') {
+			if (/[1-9k]/.test(text[i + 1] ?? '')) return 'must not use backreferences'
+			i++
+		} else if (c === '[') {
+			for (i++; i < text.length && text[i] !== ']'; i++) if (text[i] === '\\') i++
+		} else if (c === '(' && LOOKAROUND.test(text.slice(i, i + 4))) {
+			return 'must not use lookahead or lookbehind'
+		} else if (c === '|') {
+			alternations++
+		} else if (c === '*' || c === '+' || (c === '{' && QUANTIFIER_BRACE.test(text.slice(i)))) {
+			if (afterGroup) return 'must not repeat a group (only ? may follow one)'
+			repeats++
+		}
+		afterGroup = closes
+	}
+	if (repeats > MAX_REPEATS) return `must repeat (*, +, {n,m}) at most ${MAX_REPEATS} times`
+	if (alternations > MAX_ALTERNATIONS) return `must have at most ${MAX_ALTERNATIONS} alternatives (|)`
+	return null
+}
+
+/** The configured host pattern compiled (cached), or null when it is not a valid or safe expression. */
 export function snsHostPattern(config: Record<string, unknown>): RegExp | null {
 	const source = configString(config, 'cert_host_pattern')
 	if (source === false) return null
@@ -37,7 +85,8 @@ export function snsHostPattern(config: Record<string, unknown>): RegExp | null {
 	if (!patterns.has(text)) {
 		let re: RegExp | null = null
 		try {
-			re = new RegExp(text)
+			// Stored before the check existed, or written to the database directly: refused here too.
+			re = hostPatternProblem(text) === null ? new RegExp(text) : null
 		} catch {
 			re = null
 		}
@@ -52,7 +101,7 @@ export function trustedSnsUrl(value: unknown, pattern: RegExp | null, pem: boole
 	if (typeof value !== 'string' || pattern === null) return null
 	try {
 		const url = new URL(value)
-		if (url.protocol !== 'https:' || url.username !== '' || url.password !== '') return null
+		if (url.protocol !== 'https:' || url.username !== '' || url.password !== '' || url.hostname.length > MAX_HOST_LENGTH) return null
 		if (!pattern.test(url.hostname.toLowerCase()) || (pem && !url.pathname.endsWith('.pem'))) return null
 		return url
 	} catch {

@@ -62,6 +62,32 @@ describe('GET /v1/events/stream', () => {
 		expect((await fetch(`${h.url}/v1/events/stream`, { headers: { 'x-api-key': h.key, 'last-event-id': 'nope' } })).status).toBe(400)
 	})
 
+	it('holds at most 20 streams per key: the 21st is a 429 envelope until one ends', async () => {
+		const me = await h.server.ctx.keys.authenticate(h.key)
+		const { key } = await h.server.ctx.keys.createFor(me.orgId, me.envId, 'many streams')
+		const controllers = Array.from({ length: 20 }, () => new AbortController())
+		const open = await Promise.all(controllers.map((c) => fetch(`${h.url}/v1/events/stream?token=${key}`, { signal: c.signal })))
+		expect(open.map((r) => r.status)).toEqual(Array(20).fill(200))
+		const refused = await fetch(`${h.url}/v1/events/stream`, { headers: { 'x-api-key': key } })
+		expect(refused.status).toBe(429)
+		expect(await refused.json()).toMatchObject({ status: 429, error: expect.stringContaining('20'), request_id: expect.any(String) })
+		// Another key is not affected.
+		const other = new AbortController()
+		expect((await fetch(`${h.url}/v1/events/stream`, { headers: { 'x-api-key': h.key }, signal: other.signal })).status).toBe(200)
+		other.abort()
+		controllers[0]?.abort()
+		const again = await h.until(async () => {
+			const c = new AbortController()
+			const res = await fetch(`${h.url}/v1/events/stream?token=${key}`, { signal: c.signal })
+			if (res.status === 200) return c
+			await res.body?.cancel()
+			return undefined
+		})
+		again.abort()
+		for (const c of controllers) c.abort()
+		await h.until(async () => (h.server.ctx.live.connectionCount === 0 ? true : undefined))
+	})
+
 	it('streams filtered events with exact bodies and heartbeats', async () => {
 		const controller = new AbortController()
 		const res = await fetch(`${h.url}/v1/events/stream?source_id=${srcA}&token=${h.key}`, { signal: controller.signal })

@@ -195,6 +195,25 @@ describe('/v1/ws resume', () => {
 		expect(c.eventIds()).toEqual(ids.slice(1001))
 		c.close()
 	}, 30000)
+
+	it('bounds a replay by body bytes too, so a client far behind large events resumes page by page', async () => {
+		const src = await source(h, 'gap-bytes')
+		const big = (i: number) => JSON.stringify({ n: i, pad: 'x'.repeat(600_000) })
+		const ids: string[] = []
+		for (let i = 0; i < 7; i++) ids.push(await h.send(src, big(i)))
+		const c = await open()
+		await c.subscribe(`events:${src}`, ids[0])
+		const gap = c.of('gap')[0]
+		// 2 MiB of bodies per replay (half of --live-max-buffered-bytes): the 4th event crosses it and is the last.
+		expect(gap).toMatchObject({ channel: `events:${src}`, replayed: 4, resume_since: ids[4] })
+		expect(c.eventIds()).toEqual(ids.slice(1, 5))
+		c.messages.length = 0
+		await c.subscribe(`events:${src}`, String(gap?.resume_since))
+		expect(c.eventIds()).toEqual(ids.slice(5))
+		expect(c.of('gap')).toHaveLength(0)
+		expect(((c.of('event')[0]?.data as { body: string }).body).length).toBe(big(5).length)
+		c.close()
+	}, 30000)
 })
 
 describe('/v1/ws backpressure', () => {

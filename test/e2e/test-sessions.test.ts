@@ -114,6 +114,18 @@ describe('test sessions', () => {
 		expect((await fetch(body.url, { method: 'POST', body: '{}' })).status).toBe(404)
 	})
 
+	it('exports large events a bounded page at a time (about 1 MiB of bodies), still every event, bytes intact', async () => {
+		const { body } = await create(h)
+		const big = (i: number) => `${i}${'x'.repeat(600_000)}`
+		for (let i = 0; i < 3; i++) expect((await fetch(body.url, { method: 'POST', body: big(i) })).status).toBe(200)
+		const page = await h.server.ctx.testSessions.exportPages(body.session_id)
+		const first = await page('')
+		expect(first.map((r) => r.payload_size)).toEqual([600_001, 600_001])
+		expect(await page(first.at(-1)?.id ?? '')).toHaveLength(1)
+		const lines = (await (await fetch(`${h.url}/v1/test/sessions/${body.session_id}/export`)).text()).trim().split('\n')
+		expect(lines.map((l) => (JSON.parse(l) as { body: string }).body)).toEqual([big(0), big(1), big(2)])
+	})
+
 	it('claim needs a key and keeps every event in the caller\'s environment', async () => {
 		const { body } = await create(h)
 		const ids = [] as string[]
@@ -127,6 +139,31 @@ describe('test sessions', () => {
 		expect(events.body.events.map((e) => e.id).toSorted()).toEqual(ids.toSorted())
 		// No request limit any more: the 4th request is accepted.
 		expect((await fetch(body.url, { method: 'POST', body: '{}' })).status).toBe(200)
+	})
+
+	it('claim refuses a read-only key (403) and leaves the session as it was', async () => {
+		const { body } = await create(h)
+		const me = await h.server.ctx.keys.authenticate(h.key)
+		const { key } = await h.server.ctx.keys.createFor(me.orgId, me.envId, 'read only', ['read'])
+		const refused = await call('POST', `/v1/test/sessions/${body.session_id}/claim`, undefined, { 'x-api-key': key })
+		expect(refused.status).toBe(403)
+		expect(refused.body).toMatchObject({ status: 403, error: expect.stringContaining('viewer'), request_id: expect.any(String) })
+		expect((await call('GET', `/v1/test/sessions/${body.session_id}`)).status).toBe(200)
+		expect((await h.api('GET', `/v1/sources/${body.source_id}`)).status).toBe(404)
+	})
+
+	it('claim counts against max_sources like creating a source', async () => {
+		const full = await startHarness({ 'max-sources': '1' })
+		try {
+			expect((await full.api('POST', '/v1/sources', { name: 'only', slug: 'only' })).status).toBe(201)
+			const { body } = await create(full)
+			const res = await fetch(`${full.url}/v1/test/sessions/${body.session_id}/claim`, { method: 'POST', headers: { 'x-api-key': full.key } })
+			expect(res.status).toBe(403)
+			expect(await res.json()).toMatchObject({ status: 403, error: 'Plan limit reached' })
+			expect((await fetch(`${full.url}/v1/test/sessions/${body.session_id}`)).status).toBe(200)
+		} finally {
+			await full.close()
+		}
 	})
 
 	it('is mounted at /v1/agent/sessions too', async () => {
@@ -150,6 +187,22 @@ describe('test sessions', () => {
 		expect(c.of('event')[0]).toMatchObject({ channel: body.session_id, data: { id, body: 'mine' } })
 		expect(await c.subscribe('events')).toMatchObject({ type: 'error', code: 'forbidden' })
 		c.close()
+	})
+
+	it('holds at most 20 public feeds open per session (429 before the upgrade), and frees a slot on close', async () => {
+		const { body } = await create(h)
+		const url = `${h.url.replace('http', 'ws')}/v1/ws/test/${body.session_id}`
+		const feeds = Array.from({ length: 20 }, () => new LiveClient(url))
+		await Promise.all(feeds.map((c) => c.opened))
+		expect(await handshakeStatus(url)).toBe(429)
+		const refused = await fetch(url.replace('ws', 'http'), { headers: { upgrade: 'websocket', connection: 'Upgrade', 'sec-websocket-key': 'dGhlIHNhbXBsZSBub25jZQ==', 'sec-websocket-version': '13' } })
+		expect(await refused.json()).toMatchObject({ status: 429, error: expect.stringContaining('20'), request_id: expect.any(String) })
+		const other = await create(h)
+		expect(await handshakeStatus(`${h.url}/v1/ws/test/${other.body.session_id}`)).toBe(101)
+		feeds[0]?.close()
+		await feeds[0]?.closed
+		await h.until(async () => ((await handshakeStatus(url)) === 101 ? true : undefined))
+		for (const c of feeds) c.close()
 	})
 })
 

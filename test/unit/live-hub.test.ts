@@ -21,9 +21,9 @@ function slowRepo(all: StoredEvent[]) {
 	const gate = new Promise<void>((r) => (release = r))
 	const repo: LiveRepo = {
 		async eventsAfter(_env, _src, after, limit) {
-			const snapshot = all.filter((e) => e.row.id > after).slice(0, limit)
+			const after_ = all.filter((e) => e.row.id > after)
 			await gate
-			return snapshot
+			return { events: after_.slice(0, limit), more: after_.length > limit }
 		}
 	}
 	return { repo, release }

@@ -1,6 +1,7 @@
 import type { AppContext } from '../../context'
 import type { BetterAuth } from '../../accounts/better-auth'
-import { MethodNotAllowed } from '../../lib/errors'
+import { readRequestBody } from '../../lib/body'
+import { AppError, MethodNotAllowed } from '../../lib/errors'
 import { allowedMethods, type RouteLike } from '../allow'
 import { appErrorResponse, envelope } from '../errors'
 import { requestIdOf } from '../request-id'
@@ -70,10 +71,17 @@ export function betterAuthHandler(ctx: AppContext): (request: Request) => Promis
 		return appErrorResponse(new MethodNotAllowed(request.method, methods), requestId)
 	}
 
-	async function handle(request: Request): Promise<Response> {
-		const path = pathOf(request.url).slice(AUTH_BASE.length)
-		const requestId = requestIdOf(request)
+	async function handle(original: Request): Promise<Response> {
+		const path = pathOf(original.url).slice(AUTH_BASE.length)
+		const requestId = requestIdOf(original)
 		if (path.startsWith('/organization/') && !ORG_ROUTES_KEPT.has(path)) return envelope(404, 'Route not found', requestId)
+		let request: Request
+		try {
+			request = await bodyCapped(original, ctx.config.maxBodyBytes)
+		} catch (err) {
+			if (err instanceof AppError) return appErrorResponse(err, requestId)
+			throw err
+		}
 		const isSignIn = path === '/sign-in/email' && request.method === 'POST'
 		const account = isSignIn ? await emailOf(request) : ''
 		const wait = isSignIn ? signIn.retryAfter(account) : 0
@@ -103,6 +111,17 @@ export function betterAuthHandler(ctx: AppContext): (request: Request) => Promis
 	}
 
 	return handle
+}
+
+/**
+ * These routes are served before our body parser, so the body cap is applied
+ * here: an oversized body is a 413 and is never read whole (nor twice, by the
+ * sign-in limit and by Better Auth).
+ */
+async function bodyCapped(request: Request, maxBytes: number): Promise<Request> {
+	if (request.body === null || request.method === 'GET' || request.method === 'HEAD') return request
+	const body = await readRequestBody(request, maxBytes)
+	return new Request(request.url, { method: request.method, headers: request.headers, body, signal: request.signal })
 }
 
 /** True for paths Better Auth answers. They are served from onRequest, before our JSON body parser reads the body. */

@@ -28,7 +28,8 @@ export function liveDocRoutes() {
 					401: 'Missing or invalid API key or session',
 					403: 'Cookie-authenticated upgrade from another Origin',
 					404: 'X-Hookstream-Env names an environment the caller cannot see',
-					426: 'A plain HTTP request: this endpoint only upgrades to a WebSocket'
+					426: 'A plain HTTP request: this endpoint only upgrades to a WebSocket',
+					429: 'Too many streams open for this key or session (20)'
 				})
 			}
 		})
@@ -39,7 +40,7 @@ export function liveDocRoutes() {
 				description: 'No auth. Sends the welcome, then `{"type":"event","channel":"<session_id>","data":{…}}` for each request the session receives; 404 for an unknown session, 410 once expired.',
 				tags: ['Live', 'Test sessions'],
 				security: [],
-				responses: upgradeResponses({ 400: 'Malformed WebSocket handshake', 404: 'Unknown test session', 410: 'The test session has expired', 426: 'A plain HTTP request: this endpoint only upgrades to a WebSocket' })
+				responses: upgradeResponses({ 400: 'Malformed WebSocket handshake', 404: 'Unknown test session', 410: 'The test session has expired', 426: 'A plain HTTP request: this endpoint only upgrades to a WebSocket', 429: 'Too many feeds open on this session (20)' })
 			}
 		})
 }

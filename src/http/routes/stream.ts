@@ -6,6 +6,7 @@ import { ValidationFailed } from '../../lib/errors'
 import { asId } from '../../lib/ids'
 import { assertScope, authContextOf } from '../auth'
 import { livePrincipalOf } from '../../live/principal'
+import { tooManyStreams } from '../live-socket'
 import { sseResponse } from '../live-sse'
 import { streamResponses } from '../openapi-shared'
 
@@ -49,8 +50,10 @@ export function streamRoutes(ctx: AppContext) {
 		const since = resumeAt === undefined ? undefined : asId('evt', resumeAt.trim())
 		if (since === null) throw new ValidationFailed('/since', 'must be an event id (evt_…); so must Last-Event-ID', 'query')
 		const channel = { name: sourceId ? `events:${sourceId}` : 'events', kind: 'events' as const, scope: sourceId }
+		const principal = livePrincipalOf(auth)
+		if (ctx.live.full(principal)) throw tooManyStreams()
 		return sseResponse(ctx.live, {
-			scope: { orgId: auth.orgId, envId: auth.envId, principal: livePrincipalOf(auth) }, channel, match: matcher(query, sourceId), since,
+			scope: { orgId: auth.orgId, envId: auth.envId, principal }, channel, match: matcher(query, sourceId), since,
 			signal: request.signal, maxBufferedBytes: ctx.config.liveMaxBufferedBytes
 		})
 	}, {
@@ -59,6 +62,7 @@ export function streamRoutes(ctx: AppContext) {
 			responses: streamResponses('The event stream, until the client leaves or its key is revoked', ['text/event-stream'], {
 				400: 'Bad filter, since or Last-Event-ID',
 				401: 'Missing or invalid API key',
+				429: 'Too many streams open for this key or session (20)',
 				403: 'org_id or env_id of another tenant',
 				404: 'X-Hookstream-Env names an environment the caller cannot see'
 			}),

@@ -1,5 +1,7 @@
 import { Elysia, t } from 'elysia'
+import { atLeast } from '../../accounts/roles'
 import type { AppContext } from '../../context'
+import { Forbidden } from '../../lib/errors'
 import { ClientIpResolver } from '../../ingest/client-ip'
 import { ForwardingBody, NoteBody, ResponseBody, SessionCreated, SessionPage, Session } from '../../sessions/model'
 import { exportStream } from '../../sessions/export'
@@ -86,11 +88,14 @@ export function testSessionRoutes(ctx: AppContext, prefix: '/v1/test/sessions' |
 		})
 		.post('/:id/claim', async ({ params, request }) => {
 			const auth = await ctx.keys.authenticate(credentialOf(request.headers))
+			// The path is public, so the role check of every other write is made here: claiming adds a source.
+			if (!atLeast(auth.role, 'member')) throw new Forbidden(`Insufficient permission: the ${auth.role} role cannot do this`)
+			await ctx.sources.assertRoom(auth)
 			const sourceId = await svc.claim(params.id, auth)
 			return { source: await ctx.sources.get(auth, sourceId, base(request)) }
 		}, {
 			params: IdParams, response: { 200: Claimed, ...ErrorResponses },
-			detail: { summary: 'Claim a test session', description: 'API key required. The source becomes a permanent source of the key\'s environment (no expiry, no request limit), with all its events.', tags }
+			detail: { summary: 'Claim a test session', description: 'API key required (read-only keys get 403; 403 "Plan limit reached" at max_sources). The source becomes a permanent source of the key\'s environment (no expiry, no request limit), with all its events.', tags }
 		})
 	return routes as unknown as Elysia
 }

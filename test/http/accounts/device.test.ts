@@ -1,5 +1,5 @@
 import { afterEach, beforeEach, describe, expect, it } from 'bun:test'
-import { newUserCode } from '../../../src/accounts/device'
+import { newUserCode, normalizeUserCode } from '../../../src/accounts/device'
 import { makeTestApp, type TestApp } from '../../helpers'
 import { asUser, json } from '../../accounts-helpers'
 
@@ -27,6 +27,28 @@ describe('CLI device login', () => {
 		expect(code).toMatchObject({ expires_in: 900, interval: 5, verification_url: `http://localhost/dashboard/cli-auth?code=${code.user_code}` })
 	})
 
+	it('code: at most 30 per client address per hour (429 with Retry-After), others unaffected, again after the hour', async () => {
+		for (let i = 0; i < 30; i++) expect((await t.call('POST', '/v1/auth/device/code', { key: null, peerIp: '198.51.100.7' })).status).toBe(200)
+		const refused = await t.call('POST', '/v1/auth/device/code', { key: null, peerIp: '198.51.100.7' })
+		expect(refused.status).toBe(429)
+		expect(Number(refused.headers.get('retry-after'))).toBeGreaterThan(0)
+		expect(await json(refused)).toMatchObject({ status: 429, error: expect.any(String), request_id: expect.any(String) })
+		expect((await t.call('POST', '/v1/auth/device/code', { key: null, peerIp: '198.51.100.8' })).status).toBe(200)
+		now += 3_600_001
+		expect((await t.call('POST', '/v1/auth/device/code', { key: null, peerIp: '198.51.100.7' })).status).toBe(200)
+	})
+
+	it('code: an IPv6 client counts by its /64, so rotating addresses inside it does not reset the limit', async () => {
+		for (let i = 1; i <= 30; i++) expect((await t.call('POST', '/v1/auth/device/code', { key: null, peerIp: `2001:db8:1:2::${i.toString(16)}` })).status).toBe(200)
+		expect((await t.call('POST', '/v1/auth/device/code', { key: null, peerIp: '2001:db8:1:2:ffff:1:2:3' })).status).toBe(429)
+		expect((await t.call('POST', '/v1/auth/device/code', { key: null, peerIp: '2001:db8:1:3::1' })).status).toBe(200)
+	})
+
+	it('a user code is taken as typed: any case, without the dash or with spaces', () => {
+		for (const typed of ['wdjb-mjht', 'WDJBMJHT', ' wdjb mjht ', 'Wdjb - Mjht']) expect(normalizeUserCode(typed)).toBe('WDJB-MJHT')
+		expect(normalizeUserCode('ABC')).toBe('ABC')
+	})
+
 	it('user codes never use O 0 I 1 L', () => {
 		const all = Array.from({ length: 2000 }, newUserCode).join('')
 		expect(all).not.toMatch(/[O0I1L]/)
@@ -41,7 +63,7 @@ describe('CLI device login', () => {
 		expect((await json(await poll(code.device_code))).error_code).toBe('slow_down')
 		now += 5000
 		const env = (await json(await member.call('GET', '/v1/me'))).environment.id
-		const approved = await member.call('POST', '/v1/auth/device/approve', { body: { user_code: code.user_code.toLowerCase() } })
+		const approved = await member.call('POST', '/v1/auth/device/approve', { body: { user_code: code.user_code.toLowerCase().replace('-', ' ') } })
 		expect(approved.status).toBe(200)
 		const token = await poll(code.device_code)
 		expect(token.status).toBe(200)

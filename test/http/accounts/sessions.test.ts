@@ -75,6 +75,16 @@ describe('Better Auth at /api/auth', () => {
 		}
 	})
 
+	it('an oversized body is a 413 envelope before Better Auth or the sign-in limit reads it; a normal one still signs in', async () => {
+		await addUser(t, 'big@example.com', 'owner')
+		const body = JSON.stringify({ email: 'big@example.com', password: PASSWORD, pad: 'x'.repeat(1_100_000) })
+		const res = await t.call('POST', '/api/auth/sign-in/email', { key: null, body, headers: { 'content-type': 'application/json' } })
+		expect(res.status).toBe(413)
+		expect(await json(res)).toMatchObject({ status: 413, error: expect.any(String), request_id: res.headers.get('x-request-id') })
+		expect((await t.call('POST', '/api/auth/sign-up/email', { key: null, body, headers: { 'content-type': 'application/json' } })).status).toBe(413)
+		expect((await signInRaw('big@example.com', PASSWORD)).status).toBe(200)
+	})
+
 	it('rate limits failed sign-ins per account: 429 with Retry-After, even for the right password', async () => {
 		await addUser(t, 'ana@example.com', 'owner')
 		await addUser(t, 'bo@example.com', 'owner')
