@@ -92,7 +92,7 @@ export function createContext(config: Readonly<Config>, opts: { clock?: Clock; l
 		perIpPerHour: config.testSessionsPerIpHour, allowPrivateDestinations: config.allowPrivateDestinations
 	})
 	// Pooled provider connections (Kafka producers, AMQP channels) are closed on change, delete and shutdown.
-	const providers = new Providers(store.events)
+	const providers = new Providers(store.events, live)
 	const worker = new DeliveryWorker(
 		{ deliveries: store.deliveries, circuits, events: store.events, destinations, connections, clock, log, providers, onAttempt: (o) => live.attemptRecorded(o) },
 		{

@@ -10,7 +10,7 @@ const Name = t.String({ minLength: 1, maxLength: 200, pattern: SINGLE_LINE_TEXT,
 const JsonObject = t.Record(t.String(), t.Unknown())
 const Url = t.String({ minLength: 1, maxLength: 2048, description: 'Absolute http(s) URL, required for http; no credentials in it', examples: ['https://api.example.com/webhooks'] })
 const DestinationType = t.String({
-	description: 'http (default) | aws_sqs | aws_s3 | aws_eventbridge | gcp_pubsub | kafka | rabbitmq (aliases sqs, s3, eventbridge, pubsub and hyphen spellings accepted); websocket is not available yet'
+	description: 'http (default) | aws_sqs | aws_s3 | aws_eventbridge | gcp_pubsub | kafka | rabbitmq | websocket (aliases sqs, s3, eventbridge, pubsub and hyphen spellings accepted)'
 })
 const Method = t.Union([t.Literal('POST'), t.Literal('PUT'), t.Literal('PATCH')], { description: 'HTTP method (default POST)' })
 const HeadersField = t.Union([JsonObject, t.Null()], { description: 'Extra request headers, name → string value (max 50); null clears' })

@@ -1,11 +1,12 @@
 import { ValidationFailed } from '../lib/errors'
+import { BUILT_IN_CHANNELS, DESTINATION_CHANNEL } from '../live/model'
 
 /**
  * `provider_config` of the non-http types, checked field by field at write time so a
  * bad value is a 400 naming the field, not a failed delivery hours later. Each parser
  * returns the canonical form the delivery providers read (defaults filled).
  */
-export type ProviderType = 'aws_sqs' | 'aws_s3' | 'aws_eventbridge' | 'gcp_pubsub' | 'kafka' | 'rabbitmq'
+export type ProviderType = 'aws_sqs' | 'aws_s3' | 'aws_eventbridge' | 'gcp_pubsub' | 'kafka' | 'rabbitmq' | 'websocket'
 
 interface AwsCredentials {
 	region: string
@@ -23,6 +24,7 @@ export type KafkaConfig =
 	| { protocol: 'rest'; bootstrap_servers: string; cluster_id: string; topic: string; api_key: string; api_secret: string; endpoint?: string }
 	| { protocol: 'native'; bootstrap_servers: string; topic: string; username?: string; password?: string; ssl: boolean; key_field: string; sasl_mechanism: 'plain' | 'scram-sha-256' | 'scram-sha-512' }
 export interface RabbitConfig { url: string; vhost: string; exchange: string; routing_key: string; username: string; password: string }
+export interface WebSocketConfig { channel_name: string }
 
 /** Fields whose values are credentials: sealed with the rest, and masked (last 4 characters) when shown. */
 export const PROVIDER_SECRET_KEYS = new Set(['secret_access_key', 'session_token', 'service_account_json', 'api_secret', 'password'])
@@ -190,7 +192,16 @@ function rabbitmq(f: Fields): RabbitConfig {
 	}
 }
 
-const PARSERS: Record<ProviderType, (f: Fields) => object> = { aws_sqs: sqs, aws_s3: s3, aws_eventbridge: eventbridge, gcp_pubsub: pubsub, kafka, rabbitmq }
+/** The `/v1/ws` channel it broadcasts on, lower-cased: subscribing matches it case-insensitively. */
+function websocket(f: Fields): WebSocketConfig {
+	f.only(['channel_name'])
+	const name = f.req('channel_name', { max: 100, pattern: DESTINATION_CHANNEL, hint: 'must be 1-100 letters, digits, dots, underscores or hyphens, starting with a letter or digit' })
+	const channel_name = name.toLowerCase()
+	if (BUILT_IN_CHANNELS.has(channel_name)) throw new ValidationFailed('/provider_config/channel_name', `'${channel_name}' is a built-in /v1/ws channel: pick another name`)
+	return { channel_name }
+}
+
+const PARSERS: Record<ProviderType, (f: Fields) => object> = { aws_sqs: sqs, aws_s3: s3, aws_eventbridge: eventbridge, gcp_pubsub: pubsub, kafka, rabbitmq, websocket }
 
 /** Checks a provider type's `provider_config` and returns its canonical form. */
 export function parseProviderConfig(type: ProviderType, config: Record<string, unknown> | null | undefined): object {

@@ -1,7 +1,7 @@
-import { BadRequest, ValidationFailed } from '../lib/errors'
+import { ValidationFailed } from '../lib/errors'
 import type { AuthType, DestinationAuth, SigningConfig } from './model'
 
-/** Canonical type names (the reference's provider pages); only http is built. */
+/** Canonical type names (the reference's provider pages). */
 export const DESTINATION_TYPES = ['http', 'aws_sqs', 'aws_s3', 'aws_eventbridge', 'gcp_pubsub', 'kafka', 'rabbitmq', 'websocket'] as const
 /** One of DESTINATION_TYPES. */
 export type DestinationType = (typeof DESTINATION_TYPES)[number]
@@ -23,16 +23,12 @@ const canonical = (value: string) => value.trim().toLowerCase().replaceAll('-', 
 /** JSON pointer segment escaping (RFC 6901), for paths that name a header. */
 const segment = (key: string) => key.replaceAll('~', '~0').replaceAll('/', '~1')
 
-/** Canonical type; 400 for unknown names and for websocket (its /v1/ws hub is not built yet). */
-export function parseDestinationType(value: string | undefined): Exclude<DestinationType, 'websocket'> {
+/** Canonical type; 400 for unknown names. */
+export function parseDestinationType(value: string | undefined): DestinationType {
 	if (value === undefined) return 'http'
 	const name = canonical(value)
 	const type = TYPE_ALIASES[name] ?? DESTINATION_TYPES.find((t) => t === name)
 	if (!type) throw new ValidationFailed('/type', `must be one of ${DESTINATION_TYPES.join(', ')} (got '${value}')`)
-	if (type === 'websocket') {
-		const message = `Destination type '${type}' is not available yet: it needs the /v1/ws hub`
-		throw new BadRequest(message, [{ path: '/type', message }])
-	}
 	return type
 }
 

@@ -109,7 +109,8 @@ export function liveWebSocket(ctx: AppContext) {
 				case 'subscribe':
 					return subscribe(conn, ws.data, msg, reply)
 				case 'unsubscribe': {
-					const name = String(msg.channel)
+					// A destination channel is subscribed under its lower-case name.
+					const name = parseChannel(msg.channel)?.name ?? String(msg.channel)
 					if (ws.data.feed || !hub.unsubscribe(conn, name)) return reply(errorFrame('not_subscribed', `Not subscribed to ${name}`))
 					return reply({ type: 'unsubscribed', channel: name })
 				}
@@ -127,7 +128,7 @@ export function liveWebSocket(ctx: AppContext) {
 	async function subscribe(conn: LiveConnection, data: LiveSocketData, msg: Record<string, unknown>, reply: (m: Record<string, unknown>) => void) {
 		if (data.feed) return reply(errorFrame('forbidden', 'A test session feed carries its own session only'))
 		const channel = parseChannel(msg.channel)
-		if (!channel) return reply(errorFrame('bad_channel', 'channel must be events, events:<source_id>, deliveries, deliveries:<destination_id> or issues'))
+		if (!channel) return reply(errorFrame('bad_channel', 'channel must be events, events:<source_id>, deliveries, deliveries:<destination_id>, issues or a websocket destination\'s channel_name'))
 		let since: string | undefined
 		if (msg.since !== undefined && msg.since !== null) {
 			since = (typeof msg.since === 'string' && asId('evt', msg.since)) || undefined

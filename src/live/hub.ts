@@ -237,6 +237,22 @@ export class LiveHub {
 		}
 	}
 
+	/**
+	 * A `websocket` destination's message to the subscribers of `channel` in `envId` (and no
+	 * other environment). Returns how many took it: a client past its buffer cap is dropped
+	 * (it resumes nothing: a broadcast is not stored) and not counted.
+	 */
+	broadcast(envId: string, channel: string, message: Record<string, unknown>): number {
+		const conns = this.#byEnv.get(envId)
+		if (!conns) return 0
+		const frame: Frame = { type: String(message.type), text: JSON.stringify(message) }
+		let sent = 0
+		for (const conn of conns) {
+			if (conn.subs.get(channel)?.channel.kind === 'destination' && this.#deliver(conn, frame)) sent++
+		}
+		return sent
+	}
+
 	#heartbeat(): void {
 		const frame: Frame = { type: 'heartbeat', text: JSON.stringify({ type: 'heartbeat', ts: new Date().toISOString() }) }
 		for (const set of this.#byEnv.values()) {
@@ -267,9 +283,12 @@ export class LiveHub {
 		}
 	}
 
-	#deliver(conn: LiveConnection, frame: Frame): void {
-		if (conn.closed) return
-		if (!conn.sink.send(frame)) this.#drop(conn, 1013, 'client too slow: reconnect and resume with since')
+	/** False when the client is gone or was just dropped for not reading. */
+	#deliver(conn: LiveConnection, frame: Frame): boolean {
+		if (conn.closed) return false
+		if (conn.sink.send(frame)) return true
+		this.#drop(conn, 1013, 'client too slow: reconnect and resume with since')
+		return false
 	}
 
 	#drop(conn: LiveConnection, code: number, reason: string): void {

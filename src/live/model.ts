@@ -10,9 +10,13 @@ export const MAX_SUBSCRIPTIONS = 50
 export const MAX_CONNECTIONS_PER_HOLDER = 20
 
 const CHANNEL = /^(events|deliveries|issues)(:[a-z]+_[0-9a-f]{32})?$/
+/** A `websocket` destination's `channel_name` (the reference's pattern, case-insensitive; kept lower-case). */
+export const DESTINATION_CHANNEL = /^[a-z0-9][a-z0-9._-]{0,99}$/i
+/** Names a destination channel cannot take: a subscriber to them gets the built-in streams. */
+export const BUILT_IN_CHANNELS = new Set(['events', 'deliveries', 'issues'])
 const strictUtf8 = new TextDecoder('utf-8', { fatal: true })
 
-export type ChannelKind = 'events' | 'deliveries' | 'issues'
+export type ChannelKind = 'events' | 'deliveries' | 'issues' | 'destination'
 
 export interface Channel {
 	name: string
@@ -21,15 +25,24 @@ export interface Channel {
 	scope: string | null
 }
 
-/** `events`, `events:<source_id>`, `deliveries`, `deliveries:<destination_id>`, `issues`; null otherwise. */
+/**
+ * `events`, `events:<source_id>`, `deliveries`, `deliveries:<destination_id>`, `issues`, or a
+ * `websocket` destination's channel name (matched case-insensitively, named lower-case); null otherwise.
+ */
 export function parseChannel(name: unknown): Channel | null {
 	if (typeof name !== 'string') return null
 	const m = CHANNEL.exec(name)
-	if (!m) return null
+	if (!m) return destinationChannel(name)
 	const kind = m[1] as ChannelKind
 	const scope = m[2]?.slice(1) ?? null
 	if (scope !== null && ((kind === 'events' && !scope.startsWith('src_')) || (kind === 'deliveries' && !scope.startsWith('dst_')) || kind === 'issues')) return null
 	return { name, kind, scope }
+}
+
+function destinationChannel(name: string): Channel | null {
+	const lower = name.toLowerCase()
+	if (!DESTINATION_CHANNEL.test(name) || BUILT_IN_CHANNELS.has(lower)) return null
+	return { name: lower, kind: 'destination', scope: null }
 }
 
 /**

@@ -133,15 +133,30 @@ describe('POST /v1/destinations', () => {
 		const types: [string, string][] = [
 			['aws_sqs', 'aws_sqs'], ['sqs', 'aws_sqs'], ['aws-sqs', 'aws_sqs'], ['aws_s3', 'aws_s3'], ['s3', 'aws_s3'],
 			['aws_eventbridge', 'aws_eventbridge'], ['eventbridge', 'aws_eventbridge'], ['aws-eventbridge', 'aws_eventbridge'],
-			['gcp_pubsub', 'gcp_pubsub'], ['pubsub', 'gcp_pubsub'], ['gcp-pubsub', 'gcp_pubsub'], ['kafka', 'kafka'], ['rabbitmq', 'rabbitmq']
+			['gcp_pubsub', 'gcp_pubsub'], ['pubsub', 'gcp_pubsub'], ['gcp-pubsub', 'gcp_pubsub'], ['kafka', 'kafka'], ['rabbitmq', 'rabbitmq'], ['websocket', 'websocket']
 		]
 		for (const [i, [input, canonical]] of types.entries()) {
 			const { status, json } = await post({ name: 'n', slug: `type-${i}`, type: input })
 			expect({ input, status, json }).toMatchObject({ input, status: 400, json: { error: `Invalid body: 'provider_config' is required for type ${canonical}`, status: 400, details: [{ path: '/provider_config' }] } })
 		}
-		const { status, json } = await post({ name: 'n', slug: 'type-ws', type: 'websocket', config: { channel_name: 'x' } })
-		const message = "Destination type 'websocket' is not available yet: it needs the /v1/ws hub"
-		expect({ status, json }).toMatchObject({ status: 400, json: { error: message, status: 400, details: [{ path: '/type' }] } })
+	})
+
+	it('creates a websocket destination with its channel_name lower-cased, and names a bad one', async () => {
+		const made = await create({ name: 'n', slug: 'type-ws', type: 'WebSocket', config: { channel_name: 'Orders.EU-1' } })
+		expect(made.type).toBe('websocket')
+		expect(JSON.parse(String(made.provider_config))).toEqual({ channel_name: 'orders.eu-1' })
+		const bad: [unknown, string][] = [
+			[{}, "'provider_config.channel_name' is required for type websocket"], [{ channel_name: '' }, 'must be a non-empty string'],
+			[{ channel_name: 'a b' }, 'must be 1-100 letters'], [{ channel_name: '-x' }, 'must be 1-100 letters'], [{ channel_name: 'x'.repeat(101) }, 'at most 100'],
+			[{ channel_name: 'events:src_1' }, 'must be 1-100 letters'], [{ channel_name: 'Issues' }, 'built-in /v1/ws channel'], [{ channel_name: 7 }, 'non-empty string']
+		]
+		for (const [i, [config, message]] of bad.entries()) {
+			const { status, json } = await post({ name: 'n', slug: `ws-bad-${i}`, type: 'websocket', provider_config: config })
+			expect({ config, status, path: (json.details as { path: string }[])[0]?.path }).toEqual({ config, status: 400, path: '/provider_config/channel_name' })
+			expect(String(json.error)).toContain(message)
+		}
+		const extra = await post({ name: 'n', slug: 'ws-extra', type: 'websocket', provider_config: { channel_name: 'ok', url: 'x' } })
+		expect(extra).toMatchObject({ status: 400, json: { status: 400, details: [{ path: '/provider_config/url' }] } })
 	})
 
 	it('accepts http spelled in upper case and returns it canonical', async () => {

@@ -108,3 +108,41 @@ describe('LiveHub resume seam', () => {
 		}
 	})
 })
+
+describe('destination channels', () => {
+	it('parses a websocket destination channel case-insensitively, never a built-in name', () => {
+		expect(parseChannel('Orders.EU-1')).toEqual({ name: 'orders.eu-1', kind: 'destination', scope: null })
+		expect(parseChannel('events')?.kind).toBe('events')
+		for (const bad of ['EVENTS', 'Issues', '-x', '.x', 'a b', 'x'.repeat(101), 'events:nope', '', 7]) expect(parseChannel(bad)).toBeNull()
+	})
+
+	it('broadcasts to the channel in one environment only, counting the clients that took it', async () => {
+		const hub = new LiveHub(slowRepo([]).repo, silentLogger, 1000)
+		const [a, b, other, elsewhere] = [sink(), sink(), sink(), sink()]
+		const channel = parseChannel('orders') as never
+		for (const [s, env, ch] of [[a, 'env_1', channel], [b, 'env_1', channel], [other, 'env_1', parseChannel('invoices')], [elsewhere, 'env_2', channel]] as const) {
+			await hub.subscribe(hub.connect({ orgId: 'org_1', envId: env }, s), ch as never)
+		}
+		expect(hub.broadcast('env_1', 'orders', { type: 'event.delivered', channel: 'orders', data: { n: 1 } })).toBe(2)
+		const delivered = (s: ReturnType<typeof sink>) => s.frames.filter((f) => f.type === 'event.delivered').map((f) => JSON.parse(f.text))
+		expect(delivered(a)).toEqual([{ type: 'event.delivered', channel: 'orders', data: { n: 1 } }])
+		expect(delivered(b)).toEqual(delivered(a))
+		expect(delivered(other)).toEqual([])
+		expect(delivered(elsewhere)).toEqual([])
+		expect(hub.broadcast('env_3', 'orders', { type: 'event.delivered' })).toBe(0)
+	})
+
+	it('drops a client past its buffer cap and does not count it', async () => {
+		const hub = new LiveHub(slowRepo([]).repo, silentLogger, 1000)
+		const ok = sink()
+		const closed: number[] = []
+		const full = { ...sink(), send: (f: Frame) => f.type !== 'event.delivered', close: (code: number) => void closed.push(code) }
+		const fullConn = hub.connect({ orgId: 'org_1', envId: 'env_1' }, full)
+		await hub.subscribe(fullConn, parseChannel('orders') as never)
+		await hub.subscribe(hub.connect({ orgId: 'org_1', envId: 'env_1' }, ok), parseChannel('orders') as never)
+		expect(hub.broadcast('env_1', 'orders', { type: 'event.delivered' })).toBe(1)
+		expect(closed).toEqual([1013])
+		expect(fullConn.closed).toBe(true)
+		expect(hub.broadcast('env_1', 'orders', { type: 'event.delivered' })).toBe(1)
+	})
+})

@@ -10,6 +10,7 @@ import { kafkaProvider } from './kafka'
 import { pubsubProvider } from './pubsub'
 import { rabbitProvider } from './rabbitmq'
 import { failed, messageOf, type Provider, type ProviderOutcome } from './types'
+import { type Broadcaster, websocketProvider } from './websocket'
 
 /** The http type: the contract's signed request through the SSRF-pinned client. */
 async function sendHttpType(built: ReturnType<typeof buildRequest>, guard: OutboundGuard): Promise<ProviderOutcome> {
@@ -27,7 +28,10 @@ export class Providers {
 		aws_sqs: sqsProvider, aws_s3: s3Provider, aws_eventbridge: eventBridgeProvider, gcp_pubsub: pubsubProvider, kafka: kafkaProvider, rabbitmq: rabbitProvider
 	}
 
-	constructor(private readonly events: { findById(id: string): Promise<EventRow | null> }) {}
+	/** `live`: the /v1/ws hub that `websocket` destinations broadcast through (without it they cannot be delivered to). */
+	constructor(private readonly events: { findById(id: string): Promise<EventRow | null> }, live?: Broadcaster) {
+		if (live) this.#byType.websocket = websocketProvider(live)
+	}
 
 	/** One attempt to `target`. Never throws: every outcome is data. */
 	async send(target: DeliveryTarget, parts: RequestParts & { destinationId: string }, guard: OutboundGuard): Promise<ProviderOutcome> {
