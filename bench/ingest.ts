@@ -16,7 +16,7 @@ import { Database } from 'bun:sqlite'
 import { createHmac } from 'node:crypto'
 import { rmSync, statSync } from 'node:fs'
 import { join } from 'node:path'
-import { ensureBinary, freePort, ROOT, rssMiB, startServer, tempDir, wrk, type WrkResult } from './lib/tools'
+import { cpuSeconds, ensureBinary, freePort, ROOT, rssMiB, startServer, tempDir, wrk, type WrkResult } from './lib/tools'
 
 const QUICK = process.argv.includes('--quick')
 const SECONDS = Number(process.env.SECONDS_PER_RUN ?? (QUICK ? 4 : 8))
@@ -69,9 +69,15 @@ function target(config: Config): { url: string; headers: Record<string, string> 
 	return { url: `${base}/v1/ingest/${sources.c}`, headers: { ...json, 'stripe-signature': `t=${ts},v1=${sig}` } }
 }
 
-const run = (config: Config, connections: number, seconds: number) => {
+const pidOf = (config: Config) => (config === 'floor' ? floor.pid : config === 'bare' ? bare.pid : hookstream.pid)
+/** Server CPU per answered request: steadier than req/s when other work shares the cores. */
+const cpuUs: Record<Config, number[]> = { floor: [], bare: [], a: [], b: [], c: [] }
+async function run(config: Config, connections: number, seconds: number): Promise<WrkResult> {
 	const { url, headers } = target(config)
-	return wrk(url, { body, headers, connections, seconds, threads: 1 })
+	const cpu0 = cpuSeconds(pidOf(config))
+	const r = await wrk(url, { body, headers, connections, seconds, threads: 1 })
+	if (connections === CONNECTIONS) cpuUs[config].push(((cpuSeconds(pidOf(config)) - cpu0) * 1e6) / r.requests)
+	return r
 }
 
 const results = Object.fromEntries(CONFIGS.map((c) => [c, [] as WrkResult[]])) as Record<Config, WrkResult[]>
@@ -83,7 +89,7 @@ for (let round = 0; round < ROUNDS; round++) {
 		const r = await run(config, CONNECTIONS, SECONDS)
 		results[config].push(r)
 		if (config !== 'floor' && config !== 'bare') rss.push(rssMiB(hookstream.pid))
-		console.error(`round ${round + 1} ${config}: ${r.rps.toFixed(0)} req/s p50 ${r.p50ms} ms p99 ${r.p99ms} ms non-2xx ${r.non2xx} errors ${r.errors}`)
+		console.error(`round ${round + 1} ${config}: ${r.rps.toFixed(0)} req/s, server CPU ${cpuUs[config].at(-1)?.toFixed(1)} µs/req, p50 ${r.p50ms} ms p99 ${r.p99ms} ms non-2xx ${r.non2xx} errors ${r.errors}`)
 	}
 }
 
@@ -98,7 +104,7 @@ const floorRps = rpsOf('floor')
 
 if (QUICK) {
 	const ratio = rpsOf('a') / floorRps
-	console.log(`quick: floor ${floorRps.toFixed(0)} req/s, (a) ${rpsOf('a').toFixed(0)} req/s, p99 ${median(results.a.map((r) => r.p99ms)).toFixed(2)} ms — ratio to floor ${ratio.toFixed(2)} (target ≥ ${GOALS.a})`)
+	console.log(`quick: floor ${floorRps.toFixed(0)} req/s, (a) ${rpsOf('a').toFixed(0)} req/s, p99 ${median(results.a.map((r) => r.p99ms)).toFixed(2)} ms — ratio to floor ${ratio.toFixed(2)} (target ≥ ${GOALS.a}); server CPU per request floor ${median(cpuUs.floor).toFixed(1)} µs, (a) ${median(cpuUs.a).toFixed(1)} µs`)
 	await stop()
 	for (const dir of [dataDir, floorDir]) rmSync(dir, { recursive: true, force: true })
 	process.exit(0)
@@ -117,8 +123,8 @@ async function stored(id: string): Promise<number> {
 
 const bareRps = rpsOf('bare')
 console.log(`\nIngest, wrk -t1 -c${CONNECTIONS}, ${SECONDS} s × ${ROUNDS} alternating rounds, ${bodyBytes} B JSON body, access log on\n`)
-console.log('| config | req/s (median) | per round | p50 ms | p99 ms | × floor | × bare Bun | target | met | 2xx answered | events stored |')
-console.log('|---|---|---|---|---|---|---|---|---|---|---|')
+console.log('| config | req/s (median) | per round | p50 ms | p99 ms | × floor | × bare Bun | target | met | server CPU µs/req | 2xx answered | events stored |')
+console.log('|---|---|---|---|---|---|---|---|---|---|---|---|')
 for (const config of CONFIGS) {
 	const rs = results[config]
 	const rps = rpsOf(config)
@@ -127,7 +133,7 @@ for (const config of CONFIGS) {
 	const hs = config === 'a' || config === 'b' || config === 'c'
 	const ok2xx = rs.reduce((n, r) => n + r.requests - r.non2xx, 0)
 	const met = goal === null ? '' : rps / floorRps >= goal && p99 <= 10 ? 'yes' : '**no**'
-	console.log(`| ${config} | ${rps.toFixed(0)} | ${rs.map((r) => r.rps.toFixed(0)).join(' / ')} | ${median(rs.map((r) => r.p50ms)).toFixed(2)} | ${p99.toFixed(2)} | ${(rps / floorRps).toFixed(2)} | ${(rps / bareRps).toFixed(2)} | ${goal === null ? '' : `≥ ${goal} × floor, p99 ≤ 10 ms`} | ${met} | ${hs ? ok2xx : 'n/a'} | ${hs ? await stored(sources[config]) : 'n/a'} |`)
+	console.log(`| ${config} | ${rps.toFixed(0)} | ${rs.map((r) => r.rps.toFixed(0)).join(' / ')} | ${median(rs.map((r) => r.p50ms)).toFixed(2)} | ${p99.toFixed(2)} | ${(rps / floorRps).toFixed(2)} | ${(rps / bareRps).toFixed(2)} | ${goal === null ? '' : `≥ ${goal} × floor, p99 ≤ 10 ms`} | ${met} | ${median(cpuUs[config]).toFixed(1)} | ${hs ? ok2xx : 'n/a'} | ${hs ? await stored(sources[config]) : 'n/a'} |`)
 }
 console.log(`\n${WIDE} connections, one run of ${SECONDS} s each:\n`)
 console.log('| config | req/s | p99 ms | non-2xx | socket errors | met (no error, p99 ≤ 40 ms) |')

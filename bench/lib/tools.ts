@@ -42,6 +42,14 @@ export function rssMiB(pid: number): number {
 	return kb / 1024
 }
 
+/** CPU seconds (user + system, all threads) a process has used so far. */
+export function cpuSeconds(pid: number): number {
+	// Fields after the command name (which may contain spaces): utime and stime are the 12th and 13th.
+	const stat = readFileSync(`/proc/${pid}/stat`, 'utf8')
+	const fields = stat.slice(stat.lastIndexOf(')') + 2).split(' ')
+	return (Number(fields[11]) + Number(fields[12])) / 100
+}
+
 /** Spawns a server and waits until `url` answers. */
 export async function startServer(cmd: string[], readyUrl: string, env: Record<string, string> = {}) {
 	const proc = Bun.spawn(cmd, { stdout: 'ignore', stderr: 'inherit', env: { ...process.env, ...env } })
