@@ -80,6 +80,15 @@ function whereOf(f: EventFilter): { sql: string; params: (string | number)[] } {
 	return { sql: clauses.join(' AND '), params }
 }
 
+/**
+ * Pages run newest first by `seq` (commit order, which ids follow): the list indexes end
+ * in it. The cursor event's own seq, or, when retention removed it, the seq of the next
+ * newer event, so a page never repeats or skips one.
+ */
+function cursorSeq(at: number): string {
+	return `COALESCE((SELECT seq FROM events WHERE id >= $${at} ORDER BY id LIMIT 1), (SELECT MAX(seq) + 1 FROM events), 0)`
+}
+
 export type EventsRepo = ReturnType<typeof createEventsRepo>
 
 export function createEventsRepo(db: Database) {
@@ -199,13 +208,13 @@ export function createEventsRepo(db: Database) {
 		},
 		async list(filter: EventFilter, page: { beforeId?: string | undefined; offset: number; limit: number }): Promise<EventListRow[]> {
 			const { sql, params } = whereOf(filter)
-			const cursor = page.beforeId ? ` AND e.id < $${params.push(page.beforeId)}` : ''
+			const cursor = page.beforeId ? ` AND e.seq < ${cursorSeq(params.push(page.beforeId))}` : ''
 			const limitAt = params.push(page.limit)
 			const offsetAt = params.push(page.offset)
 			return prepare<EventListRow, (string | number)[]>(
 				db,
 					`SELECT ${LIST_COLUMNS} FROM events e LEFT JOIN sources s ON s.id = e.source_id
-					 WHERE ${sql}${cursor} ORDER BY e.id DESC LIMIT $${limitAt} OFFSET $${offsetAt}`
+					 WHERE ${sql}${cursor} ORDER BY e.seq DESC LIMIT $${limitAt} OFFSET $${offsetAt}`
 			).all(...params)
 		},
 		async count(filter: EventFilter): Promise<number> {
