@@ -177,7 +177,9 @@ export function createEventsRepo(db: Database) {
 		for (const p of batch) {
 			resolveDedup(p)
 			deliveries += route(p)
-			insertEvent.run(...COLUMNS.map((c) => p.row[c]))
+			const r = p.row
+			insertEvent.run(r.id, r.org_id, r.env_id, r.source_id, r.method, r.headers, r.query_params, r.content_type, r.source_ip, r.payload_inline,
+				r.payload_ref, r.payload_size, r.verification_status, r.verification_error, r.dedup_status, r.dedup_hash, r.status, r.received_at, r.topic)
 			if (p.row.payload_ref) insertPayload.run(p.row.id, p.body)
 			const agg = perSource.get(p.row.source_id) ?? { env: p.row.env_id, n: 0, last: 0 }
 			agg.n++
