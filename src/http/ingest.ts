@@ -4,7 +4,7 @@ import { AppError } from '../lib/errors'
 import { appErrorResponse, envelope } from './errors'
 import { baseUrlOf } from './base-url'
 import { pathOf, queryOf, requestUrl } from './url'
-import { requestIdOf, startedAtOf, tagRequest } from './request-id'
+import { tagRequest } from './request-id'
 
 export const INGEST_PREFIX = '/v1/ingest/'
 export const INGEST_ROUTE = '/v1/ingest/:source_id'
@@ -28,7 +28,8 @@ export function sourceIdFromPath(path: string): string | null {
  * `app.handle` and the OpenAPI document see the same endpoint.
  */
 export async function handleIngest(ctx: AppContext, request: Request, peerIp: string | null): Promise<Response> {
-	const { id: requestId } = tagRequest(request)
+	const meta = tagRequest(request)
+	const requestId = meta.id
 	let status = 200
 	try {
 		// The path and query straight from the URL string; a full parse happens only for
@@ -64,9 +65,6 @@ export async function handleIngest(ctx: AppContext, request: Request, peerIp: st
 		ctx.log.error('ingest failed', { request_id: requestId, error: err instanceof Error ? err.stack : String(err) })
 		return envelope(500, 'Internal server error', requestId)
 	} finally {
-		if (ctx.config.accessLog) {
-			const started = startedAtOf(request)
-			ctx.log.access(requestIdOf(request), request.method, INGEST_ROUTE, status, started === undefined ? null : Math.round((performance.now() - started) * 100) / 100)
-		}
+		if (ctx.config.accessLog) ctx.log.access(requestId, request.method, INGEST_ROUTE, status, Math.round((performance.now() - meta.startedAt) * 100) / 100)
 	}
 }
