@@ -14,7 +14,6 @@ const METHODS = new Set(['GET', 'POST', 'PUT', 'PATCH', 'DELETE'])
 export function sourceIdFromPath(path: string): string | null {
 	const rest = path.slice(INGEST_PREFIX.length)
 	if (rest.length === 0 || rest.includes('/')) return null
-	if (!rest.includes('%')) return rest
 	try {
 		return decodeURIComponent(rest)
 	} catch {

@@ -6,7 +6,7 @@ import type { GroupCommitter } from '../db/write'
 import { verifyRequest } from '../verify'
 import type { ClientIpResolver } from './client-ip'
 import { dedupKeyOf } from './dedup-key'
-import type { IngestRoute, RouteCache } from './route-cache'
+import type { RouteCache } from './route-cache'
 import type { CompiledSource, SourceCache } from './source-cache'
 
 /** Bodies up to this size stay in the event row; larger ones go to event_payloads. */
@@ -132,7 +132,7 @@ export class IngestService {
 		return this.#match(cached, row, headers, json)
 	}
 
-	#match(routes: IngestRoute[], row: EventRow, headers: Record<string, string>, json: () => unknown): PendingEvent['routes'] {
+	#match(routes: NonNullable<ReturnType<RouteCache['peek']>>, row: EventRow, headers: Record<string, string>, json: () => unknown): PendingEvent['routes'] {
 		if (routes.length === 0) return []
 		const payload = json()
 		const input = { payload: payload === NOT_JSON ? null : payload, headers, method: row.method, content_type: row.content_type, source_ip: row.source_ip }
