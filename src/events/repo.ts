@@ -81,12 +81,13 @@ function whereOf(f: EventFilter): { sql: string; params: (string | number)[] } {
 }
 
 /**
- * Pages run newest first by `seq` (commit order, which ids follow): the list indexes end
- * in it. The cursor event's own seq, or, when retention removed it, the seq of the next
- * newer event, so a page never repeats or skips one.
+ * Pages run newest first by rowid (commit order, which ids follow): the list indexes end
+ * in it. The cursor event's own rowid, or, when retention removed it, that of the next
+ * newer event, so a page never repeats or skips one. (PostgreSQL will need an explicit
+ * ordered column for this; SQLite's rowid costs nothing extra.)
  */
-function cursorSeq(at: number): string {
-	return `COALESCE((SELECT seq FROM events WHERE id >= $${at} ORDER BY id LIMIT 1), (SELECT MAX(seq) + 1 FROM events), 0)`
+function cursorRowid(at: number): string {
+	return `COALESCE((SELECT rowid FROM events WHERE id >= $${at} ORDER BY id LIMIT 1), (SELECT MAX(rowid) + 1 FROM events), 0)`
 }
 
 /** Events counted for one source or connection within a batch, and the latest time among them. */
@@ -225,13 +226,13 @@ export function createEventsRepo(db: Database) {
 		},
 		async list(filter: EventFilter, page: { beforeId?: string | undefined; offset: number; limit: number }): Promise<EventListRow[]> {
 			const { sql, params } = whereOf(filter)
-			const cursor = page.beforeId ? ` AND e.seq < ${cursorSeq(params.push(page.beforeId))}` : ''
+			const cursor = page.beforeId ? ` AND e.rowid < ${cursorRowid(params.push(page.beforeId))}` : ''
 			const limitAt = params.push(page.limit)
 			const offsetAt = params.push(page.offset)
 			return prepare<EventListRow, (string | number)[]>(
 				db,
 					`SELECT ${LIST_COLUMNS} FROM events e LEFT JOIN sources s ON s.id = e.source_id
-					 WHERE ${sql}${cursor} ORDER BY e.seq DESC LIMIT $${limitAt} OFFSET $${offsetAt}`
+					 WHERE ${sql}${cursor} ORDER BY e.rowid DESC LIMIT $${limitAt} OFFSET $${offsetAt}`
 			).all(...params)
 		},
 		async count(filter: EventFilter): Promise<number> {
