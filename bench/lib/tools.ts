@@ -4,7 +4,8 @@ import { tmpdir } from 'node:os'
 import { join } from 'node:path'
 
 export const ROOT = join(import.meta.dir, '..', '..')
-export const BIN = join(ROOT, 'dist', 'hookstream')
+/** The binary under test; BENCH_BIN points the scripts at another build (e.g. an older commit's). */
+export const BIN = process.env.BENCH_BIN ?? join(ROOT, 'dist', 'hookstream')
 
 /** wrk from Debian, installed on first use (the machines reach Debian's mirrors). */
 export function ensureWrk(): string {
