@@ -1,35 +1,42 @@
 /**
- * Ingest throughput against a bare Bun baseline, in the same run.
+ * Ingest throughput against two floors measured in the same run.
  * `bun run bench:ingest` — builds dist/hookstream when missing, installs wrk when missing.
+ * `bun run bench:ingest --quick` — ≤ 30 s regression guard: floor and (a) only, prints the ratio.
  *
- * Configurations, each 32 connections × SECONDS s, alternated ROUNDS times:
- *   baseline  bare Bun.serve: read the body, answer the same JSON
- *   (a)       hookstream, source without verification
- *   (b)       hookstream, hmac_sha256 verification
- *   (c)       hookstream, stripe template + payload_hash dedup
- * Reports requests/s, p50/p99, the ratio to the baseline, and checks that every
- * 2xx answer corresponds to a stored event.
+ * Configurations, each wrk -t1 -c32 × SECONDS s, alternated ROUNDS times (≥ 4):
+ *   floor  bench/floor-server.ts: group-commits (received_at, headers, body) to one SQLite table
+ *   bare   bench/baseline-server.ts: bare Bun.serve, reads the body, stores nothing
+ *   (a)    hookstream, source without verification
+ *   (b)    hookstream, hmac_sha256 verification
+ *   (c)    hookstream, stripe template + payload_hash dedup
+ * Then one run each at 256 connections (errors, p99), and stored bytes per event
+ * (db + wal after the server's closing checkpoint) against the body size.
  */
+import { Database } from 'bun:sqlite'
 import { createHmac } from 'node:crypto'
-import { rmSync } from 'node:fs'
+import { rmSync, statSync } from 'node:fs'
 import { join } from 'node:path'
-import { ensureBinary, freePort, ROOT, rssMiB, startServer, tempDir, wrk, type WrkResult } from './lib/tools'
+import { cpuSeconds, ensureBinary, freePort, ROOT, rssMiB, startServer, tempDir, wrk, type WrkResult } from './lib/tools'
 
-const SECONDS = Number(process.env.SECONDS_PER_RUN ?? 10)
-const ROUNDS = Number(process.env.ROUNDS ?? 2)
+const QUICK = process.argv.includes('--quick')
+const SECONDS = Number(process.env.SECONDS_PER_RUN ?? (QUICK ? 4 : 8))
+const ROUNDS = Number(process.env.ROUNDS ?? (QUICK ? 2 : 4))
 const CONNECTIONS = 32
+const WIDE = 256
 
 const body = JSON.stringify({ id: 'evt_1NG8Du2eZvKYlo2CUI79vXWy', object: 'event', type: 'payment_intent.succeeded', data: { object: { id: 'pi_3NG8Du', amount: 2000, currency: 'usd', description: 'x'.repeat(851) } } })
-if (Buffer.byteLength(body) < 1000 || Buffer.byteLength(body) > 1100) throw new Error(`body is ${Buffer.byteLength(body)} bytes, want ~1 KB`)
+const bodyBytes = Buffer.byteLength(body)
+if (bodyBytes < 1000 || bodyBytes > 1100) throw new Error(`body is ${bodyBytes} bytes, want ~1 KB`)
 
 const bin = ensureBinary()
 const dataDir = tempDir('hs-bench-ingest-')
+const floorDir = tempDir('hs-bench-floor-')
 const key = Bun.spawnSync([bin, '--create-admin-key', '--data-dir', dataDir]).stdout.toString().trim().split('\n').at(-1) ?? ''
-const port = await freePort()
+const [port, floorPort, barePort] = [await freePort(), await freePort(), await freePort()]
 const base = `http://127.0.0.1:${port}`
 const hookstream = await startServer([bin, '--port', String(port), '--host', '127.0.0.1', '--data-dir', dataDir], `${base}/readyz`)
-const basePort = await freePort()
-const baseline = await startServer([process.execPath, join(ROOT, 'bench', 'baseline-server.ts'), String(basePort)], `http://127.0.0.1:${basePort}/`)
+const floor = await startServer([process.execPath, join(ROOT, 'bench', 'floor-server.ts'), String(floorPort), floorDir], `http://127.0.0.1:${floorPort}/`)
+const bare = await startServer([process.execPath, join(ROOT, 'bench', 'baseline-server.ts'), String(barePort)], `http://127.0.0.1:${barePort}/`)
 
 async function createSource(spec: Record<string, unknown>): Promise<string> {
 	const res = await fetch(`${base}/v1/sources`, { method: 'POST', headers: { 'x-api-key': key, 'content-type': 'application/json' }, body: JSON.stringify(spec) })
@@ -46,10 +53,15 @@ const sources = {
 	c: await createSource({ name: 'c', slug: 'bench-c', template: 'stripe', verification_secret: stripeSecret, dedup_enabled: true, dedup_strategy: 'payload_hash' })
 }
 
-type Config = 'baseline' | 'a' | 'b' | 'c'
+type Config = 'floor' | 'bare' | 'a' | 'b' | 'c'
+// CONFIGS=floor,b (with --quick) compares other configurations the quick way.
+const CONFIGS = (process.env.CONFIGS?.split(',') ?? (QUICK ? ['floor', 'a'] : ['floor', 'bare', 'a', 'b', 'c'])) as Config[]
+const GOALS: Record<Config, number | null> = { floor: null, bare: null, a: 0.85, b: 0.8, c: 0.75 }
+
 function target(config: Config): { url: string; headers: Record<string, string> } {
 	const json = { 'content-type': 'application/json' }
-	if (config === 'baseline') return { url: `http://127.0.0.1:${basePort}/v1/ingest/x`, headers: json }
+	if (config === 'floor') return { url: `http://127.0.0.1:${floorPort}/v1/ingest/x`, headers: json }
+	if (config === 'bare') return { url: `http://127.0.0.1:${barePort}/v1/ingest/x`, headers: json }
 	if (config === 'a') return { url: `${base}/v1/ingest/${sources.a}`, headers: json }
 	if (config === 'b') return { url: `${base}/v1/ingest/${sources.b}`, headers: { ...json, 'x-signature': `sha256=${createHmac('sha256', hmacSecret).update(body).digest('hex')}` } }
 	// Signed just before the run so the 300 s tolerance holds throughout.
@@ -58,17 +70,54 @@ function target(config: Config): { url: string; headers: Record<string, string> 
 	return { url: `${base}/v1/ingest/${sources.c}`, headers: { ...json, 'stripe-signature': `t=${ts},v1=${sig}` } }
 }
 
-const results: Record<Config, WrkResult[]> = { baseline: [], a: [], b: [], c: [] }
+const pidOf = (config: Config) => (config === 'floor' ? floor.pid : config === 'bare' ? bare.pid : hookstream.pid)
+/** Server CPU per answered request: steadier than req/s when other work shares the cores. */
+const cpuUs: Record<Config, number[]> = { floor: [], bare: [], a: [], b: [], c: [] }
+async function run(config: Config, connections: number, seconds: number): Promise<WrkResult> {
+	const { url, headers } = target(config)
+	const cpu0 = cpuSeconds(pidOf(config))
+	const r = await wrk(url, { body, headers, connections, seconds, threads: 1 })
+	if (connections === CONNECTIONS) cpuUs[config].push(((cpuSeconds(pidOf(config)) - cpu0) * 1e6) / r.requests)
+	return r
+}
+
+const results = Object.fromEntries(CONFIGS.map((c) => [c, [] as WrkResult[]])) as Record<Config, WrkResult[]>
 const rss: number[] = []
-await wrk(`${base}/v1/ingest/${sources.warmup}`, { body, headers: target('a').headers, connections: CONNECTIONS, seconds: 2 }) // warm-up, not reported
+await wrk(`${base}/v1/ingest/${sources.warmup}`, { body, headers: target('a').headers, connections: CONNECTIONS, seconds: 2, threads: 1 }) // warm-up, not reported
+await run('floor', CONNECTIONS, 2)
 for (let round = 0; round < ROUNDS; round++) {
-	for (const config of ['baseline', 'a', 'b', 'c'] as const) {
-		const { url, headers } = target(config)
-		const r = await wrk(url, { body, headers, connections: CONNECTIONS, seconds: SECONDS })
+	for (const config of CONFIGS) {
+		const r = await run(config, CONNECTIONS, SECONDS)
 		results[config].push(r)
-		if (config !== 'baseline') rss.push(rssMiB(hookstream.pid))
-		console.error(`round ${round + 1} ${config}: ${r.rps.toFixed(0)} req/s p50 ${r.p50ms} ms p99 ${r.p99ms} ms non-2xx ${r.non2xx} errors ${r.errors}`)
+		if (config !== 'floor' && config !== 'bare') rss.push(rssMiB(hookstream.pid))
+		console.error(`round ${round + 1} ${config}: ${r.rps.toFixed(0)} req/s, server CPU ${cpuUs[config].at(-1)?.toFixed(1)} µs/req, p50 ${r.p50ms} ms p99 ${r.p99ms} ms non-2xx ${r.non2xx} errors ${r.errors}`)
 	}
+}
+
+const median = (xs: number[]) => {
+	const sorted = [...xs].sort((x, y) => x - y)
+	const mid = Math.floor(sorted.length / 2)
+	// An even count averages the middle pair rather than picking the better run.
+	return sorted.length % 2 ? (sorted[mid] ?? Number.NaN) : ((sorted[mid - 1] ?? Number.NaN) + (sorted[mid] ?? Number.NaN)) / 2
+}
+const rpsOf = (c: Config) => median(results[c].map((r) => r.rps))
+const floorRps = rpsOf('floor')
+
+if (QUICK) {
+	for (const c of CONFIGS.filter((c) => c !== 'floor')) {
+		const goal = GOALS[c] === null ? '' : ` (target ≥ ${GOALS[c]})`
+		console.log(`quick: floor ${floorRps.toFixed(0)} req/s, (${c}) ${rpsOf(c).toFixed(0)} req/s, p99 ${median(results[c].map((r) => r.p99ms)).toFixed(2)} ms — ratio to floor ${(rpsOf(c) / floorRps).toFixed(2)}${goal}; server CPU per request floor ${median(cpuUs.floor).toFixed(1)} µs, (${c}) ${median(cpuUs[c]).toFixed(1)} µs`)
+	}
+	await stop()
+	for (const dir of [dataDir, floorDir]) rmSync(dir, { recursive: true, force: true })
+	process.exit(0)
+}
+
+const answered = (c: Config) => [...results[c], ...(wide[c] ? [wide[c]] : [])].reduce((n, r) => n + r.requests - r.non2xx, 0)
+const wide: Partial<Record<Config, WrkResult>> = {}
+for (const config of ['floor', 'a', 'b', 'c'] as const) {
+	wide[config] = await run(config, WIDE, SECONDS)
+	console.error(`${WIDE} connections ${config}: ${wide[config]?.rps.toFixed(0)} req/s p99 ${wide[config]?.p99ms} ms non-2xx ${wide[config]?.non2xx} errors ${wide[config]?.errors}`)
 }
 
 async function stored(id: string): Promise<number> {
@@ -76,32 +125,73 @@ async function stored(id: string): Promise<number> {
 	return ((await res.json()) as { pagination: { total: number } }).pagination.total
 }
 
-const median = (xs: number[]) => {
-	const sorted = [...xs].sort((x, y) => x - y)
-	const mid = Math.floor(sorted.length / 2)
-	// An even count (two rounds) averages the middle pair rather than picking the better run.
-	return sorted.length % 2 ? (sorted[mid] ?? Number.NaN) : ((sorted[mid - 1] ?? Number.NaN) + (sorted[mid] ?? Number.NaN)) / 2
-}
-const baseRps = median(results.baseline.map((r) => r.rps))
-const targets: Record<Config, number | null> = { baseline: null, a: 0.5, b: 0.45, c: 0.4 }
-console.log(`\nIngest, ${CONNECTIONS} connections, ${SECONDS} s × ${ROUNDS} rounds, ${Buffer.byteLength(body)} B JSON body, wrk -t2\n`)
-console.log('| config | req/s (median) | p50 ms | p99 ms | ratio to baseline | target | met | 2xx answered | events stored |')
-console.log('|---|---|---|---|---|---|---|---|---|')
-for (const config of ['baseline', 'a', 'b', 'c'] as const) {
+const bareRps = rpsOf('bare')
+console.log(`\nIngest, wrk -t1 -c${CONNECTIONS}, ${SECONDS} s × ${ROUNDS} alternating rounds, ${bodyBytes} B JSON body, access log on\n`)
+console.log('| config | req/s (median) | per round | p50 ms | p99 ms | × floor | × bare Bun | target | met | server CPU µs/req | 2xx answered | events stored |')
+console.log('|---|---|---|---|---|---|---|---|---|---|---|---|')
+for (const config of CONFIGS) {
 	const rs = results[config]
-	const rps = median(rs.map((r) => r.rps))
-	const ok2xx = rs.reduce((n, r) => n + r.requests - r.non2xx, 0)
-	const count = config === 'baseline' ? null : await stored(sources[config])
-	const ratio = rps / baseRps
-	const goal = targets[config]
+	const rps = rpsOf(config)
 	const p99 = median(rs.map((r) => r.p99ms))
-	const met = goal === null ? '' : ratio >= goal && p99 <= 10 ? 'yes' : 'no'
-	console.log(`| ${config} | ${rps.toFixed(0)} | ${median(rs.map((r) => r.p50ms)).toFixed(2)} | ${p99.toFixed(2)} | ${ratio.toFixed(2)} | ${goal === null ? '' : `≥ ${goal}, p99 ≤ 10 ms`} | ${met} | ${ok2xx} | ${count ?? 'n/a'} |`)
+	const goal = GOALS[config]
+	const hs = config === 'a' || config === 'b' || config === 'c'
+	const met = goal === null ? '' : rps / floorRps >= goal && p99 <= 10 ? 'yes' : '**no**'
+	console.log(`| ${config} | ${rps.toFixed(0)} | ${rs.map((r) => r.rps.toFixed(0)).join(' / ')} | ${median(rs.map((r) => r.p50ms)).toFixed(2)} | ${p99.toFixed(2)} | ${(rps / floorRps).toFixed(2)} | ${(rps / bareRps).toFixed(2)} | ${goal === null ? '' : `≥ ${goal} × floor, p99 ≤ 10 ms`} | ${met} | ${median(cpuUs[config]).toFixed(1)} | ${hs ? answered(config) : 'n/a'} | ${hs ? await stored(sources[config]) : 'n/a'} |`)
+}
+console.log(`\n${WIDE} connections, one run of ${SECONDS} s each:\n`)
+console.log('| config | req/s | p99 ms | non-2xx | socket errors | met (no error, p99 ≤ 40 ms) |')
+console.log('|---|---|---|---|---|---|')
+for (const [config, r] of Object.entries(wide)) {
+	const met = config === 'floor' ? '' : r.non2xx === 0 && r.errors === 0 && r.p99ms <= 40 ? 'yes' : '**no**'
+	console.log(`| ${config} | ${r.rps.toFixed(0)} | ${r.p99ms.toFixed(2)} | ${r.non2xx} | ${r.errors} | ${met} |`)
 }
 console.log(`\nhookstream RSS at the end of each load: ${rss.map((r) => r.toFixed(0)).join(', ')} MiB`)
-console.log('wrk counts only responses it read before stopping; requests still in flight at the cut-off may be stored without being counted, so stored ≥ 2xx, by at most the connection count per run.')
+console.log('2xx answered counts every run on the source (the 256-connection one too). wrk counts only responses it read before stopping; requests still in flight at the cut-off may be stored without being counted, so stored ≥ 2xx, by at most the connection count per run.')
 
-hookstream.kill('SIGTERM')
-baseline.kill('SIGTERM')
-await Promise.all([hookstream.exited, baseline.exited])
+const events = (await Promise.all(Object.values(sources).map(stored))).reduce((a, b) => a + b, 0)
+await stop()
+const size = (dir: string, file: string) => ['', '-wal'].reduce((n, suffix) => n + fileSize(join(dir, `${file}${suffix}`)), 0)
+const hsBytes = size(dataDir, 'hookstream.db')
+// The floor server stops without a checkpoint: fold its WAL here, as hookstream does on stop.
+const floorDb = new Database(join(floorDir, 'floor.db'))
+const floorEvents = floorDb.query<{ n: number }, []>('SELECT COUNT(*) AS n FROM events').get()?.n ?? 0
+floorDb.run('PRAGMA wal_checkpoint(TRUNCATE)')
+floorDb.close()
+const floorBytes = size(floorDir, 'floor.db')
+console.log(`\nStored bytes per event (db + wal after checkpoint), ${bodyBytes} B body:`)
+console.log(`hookstream, all configurations in one database: ${(hsBytes / events).toFixed(0)} B (${events} events; body + ${(hsBytes / events - bodyBytes).toFixed(0)} B; target ≤ body + 700 B: ${hsBytes / events - bodyBytes <= 700 ? 'met' : '**not met**'})`)
+console.log(`floor ${(floorBytes / floorEvents).toFixed(0)} B (${floorEvents} events; body + ${(floorBytes / floorEvents - bodyBytes).toFixed(0)} B)`)
 rmSync(dataDir, { recursive: true, force: true })
+rmSync(floorDir, { recursive: true, force: true })
+console.log(`hookstream, (a) alone on a fresh data dir: ${await bytesPerEventOfA()}`)
+
+/** Rows of (b) and (c) carry signature headers (and a dedup hash) that (a) lacks: measure (a) on its own too. */
+async function bytesPerEventOfA(): Promise<string> {
+	const dir = tempDir('hs-bench-bytes-')
+	const adminKey = Bun.spawnSync([bin, '--create-admin-key', '--data-dir', dir]).stdout.toString().trim().split('\n').at(-1) ?? ''
+	const p = await freePort()
+	const server = await startServer([bin, '--port', String(p), '--host', '127.0.0.1', '--data-dir', dir, '--no-access-log'], `http://127.0.0.1:${p}/readyz`)
+	const res = await fetch(`http://127.0.0.1:${p}/v1/sources`, { method: 'POST', headers: { 'x-api-key': adminKey, 'content-type': 'application/json' }, body: JSON.stringify({ name: 'bytes', slug: 'bytes' }) })
+	const id = ((await res.json()) as { source: { id: string } }).source.id
+	await wrk(`http://127.0.0.1:${p}/v1/ingest/${id}`, { body, headers: { 'content-type': 'application/json' }, connections: CONNECTIONS, seconds: 4, threads: 1 })
+	const count = await fetch(`http://127.0.0.1:${p}/v1/events?limit=1`, { headers: { 'x-api-key': adminKey } })
+	const n = ((await count.json()) as { pagination: { total: number } }).pagination.total
+	server.kill('SIGTERM')
+	await server.exited
+	const perEvent = size(dir, 'hookstream.db') / n
+	rmSync(dir, { recursive: true, force: true })
+	return `${perEvent.toFixed(0)} B (${n} events; body + ${(perEvent - bodyBytes).toFixed(0)} B; target ≤ body + 700 B: ${perEvent - bodyBytes <= 700 ? 'met' : '**not met**'})`
+}
+
+function fileSize(path: string): number {
+	try {
+		return statSync(path).size
+	} catch {
+		return 0
+	}
+}
+
+async function stop(): Promise<void> {
+	for (const p of [hookstream, floor, bare]) p.kill('SIGTERM')
+	await Promise.all([hookstream.exited, floor.exited, bare.exited])
+}

@@ -4,7 +4,8 @@ import { tmpdir } from 'node:os'
 import { join } from 'node:path'
 
 export const ROOT = join(import.meta.dir, '..', '..')
-export const BIN = join(ROOT, 'dist', 'hookstream')
+/** The binary under test; BENCH_BIN points the scripts at another build (e.g. an older commit's). */
+export const BIN = process.env.BENCH_BIN ?? join(ROOT, 'dist', 'hookstream')
 
 /** wrk from Debian, installed on first use (the machines reach Debian's mirrors). */
 export function ensureWrk(): string {
@@ -40,6 +41,14 @@ export function tempDir(prefix: string): string {
 export function rssMiB(pid: number): number {
 	const kb = Number(/VmRSS:\s+(\d+)/.exec(readFileSync(`/proc/${pid}/status`, 'utf8'))?.[1] ?? Number.NaN)
 	return kb / 1024
+}
+
+/** CPU seconds (user + system, all threads) a process has used so far. */
+export function cpuSeconds(pid: number): number {
+	// Fields after the command name (which may contain spaces): utime and stime are the 12th and 13th.
+	const stat = readFileSync(`/proc/${pid}/stat`, 'utf8')
+	const fields = stat.slice(stat.lastIndexOf(')') + 2).split(' ')
+	return (Number(fields[11]) + Number(fields[12])) / 100
 }
 
 /** Spawns a server and waits until `url` answers. */

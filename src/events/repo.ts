@@ -57,12 +57,12 @@ function outboxWriter(db: Database) {
 	)
 	const bumpConnection = prepare(
 		db,
-		`UPDATE connections SET event_count = event_count + 1,
-		 last_event_at = CASE WHEN last_event_at IS NULL OR last_event_at < $2 THEN $2 ELSE last_event_at END WHERE id = $1`
+		`UPDATE connections SET event_count = event_count + $2,
+		 last_event_at = CASE WHEN last_event_at IS NULL OR last_event_at < $3 THEN $3 ELSE last_event_at END WHERE id = $1`
 	)
 
-	/** The outbox half of the transaction: a duplicate is stored but never routed. */
-	function route(p: PendingEvent): number {
+	/** The outbox half of the transaction: a duplicate is stored but never routed. Counts land in `perConnection`. */
+	function route(p: PendingEvent, perConnection: Map<string, Tally>): number {
 		const { row } = p
 		if (row.dedup_status === 'duplicate') {
 			row.status = 'no_route'
@@ -71,13 +71,32 @@ function outboxWriter(db: Database) {
 		let queued = 0
 		for (const r of p.routes) {
 			if (insertDelivery.run(r.deliveryId, row.org_id, row.env_id, row.id, r.connectionId, r.destinationId, row.received_at).changes === 0) continue
-			bumpConnection.run(r.connectionId, row.received_at)
+			tally(perConnection, r.connectionId, row.received_at)
 			queued++
 		}
 		if (p.routes.length > 0 && queued === 0) row.status = 'no_route'
 		return queued
 	}
-	return route
+	/** Counters are summed over the batch and written once per connection, not per event. */
+	const flush = (perConnection: Map<string, Tally>) => {
+		for (const [id, t] of perConnection) bumpConnection.run(id, t.n, t.last)
+	}
+	return { route, flush }
+}
+
+/** Events counted for one source or connection within a batch, and the latest time among them. */
+interface Tally {
+	n: number
+	last: number
+	env: string
+}
+
+function tally(into: Map<string, Tally>, id: string, at: number, env = ''): void {
+	const t = into.get(id)
+	if (t) {
+		t.n++
+		if (at > t.last) t.last = at
+	} else into.set(id, { n: 1, last: at, env })
 }
 
 /** Retention's deletes, in small transactions so ingest's writes interleave. */
@@ -148,25 +167,28 @@ export function createEventsRepo(db: Database) {
 		upsertKey.run(row.source_id, p.dedup.keyHash, row.id, row.received_at + p.dedup.windowMs)
 	}
 
-	const route = outboxWriter(db)
+	const outbox = outboxWriter(db)
 
+	// Counters are summed over the batch and written once per source and connection, not per event.
 	const writeBatch = db.transaction((batch: PendingEvent[]) => {
-		const perSource = new Map<string, { env: string; n: number; last: number }>()
+		const perSource = new Map<string, Tally>()
+		const perConnection = new Map<string, Tally>()
 		let deliveries = 0
 		for (const p of batch) {
 			resolveDedup(p)
-			deliveries += route(p)
-			insertEvent.run(...COLUMNS.map((c) => p.row[c]))
-			if (p.row.payload_ref) insertPayload.run(p.row.id, p.body)
-			const agg = perSource.get(p.row.source_id) ?? { env: p.row.env_id, n: 0, last: 0 }
-			agg.n++
-			agg.last = Math.max(agg.last, p.row.received_at)
-			perSource.set(p.row.source_id, agg)
+			deliveries += outbox.route(p, perConnection)
+			const r = p.row
+			// Bound positionally, in COLUMNS order: no per-event array of column values.
+			insertEvent.run(r.id, r.org_id, r.env_id, r.source_id, r.method, r.headers, r.query_params, r.content_type, r.source_ip, r.payload_inline,
+				r.payload_ref, r.payload_size, r.verification_status, r.verification_error, r.dedup_status, r.dedup_hash, r.status, r.received_at, r.topic)
+			if (r.payload_ref) insertPayload.run(r.id, p.body)
+			tally(perSource, r.source_id, r.received_at, r.env_id)
 		}
-		for (const [id, agg] of perSource) {
-			bumpSource.run(id, agg.n, agg.last)
-			addStored.run(id, agg.env, agg.n)
+		for (const [id, t] of perSource) {
+			bumpSource.run(id, t.n, t.last)
+			addStored.run(id, t.env, t.n)
 		}
+		outbox.flush(perConnection)
 		return deliveries
 	})
 

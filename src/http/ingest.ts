@@ -4,7 +4,7 @@ import { AppError, MethodNotAllowed } from '../lib/errors'
 import { asId } from '../lib/ids'
 import { appErrorResponse, CLIENT_CLOSED, clientClosed, clientClosedResponse, envelope } from './errors'
 import { baseUrlOf } from './base-url'
-import { requestUrl } from './url'
+import { pathOf, queryOf, requestUrl } from './url'
 import { requestIdOf, startedAtOf, tagRequest } from './request-id'
 import { sessionResponse } from './session-response'
 
@@ -34,18 +34,28 @@ export function sourceIdFromPath(path: string): string | null {
  * `app.handle` and the OpenAPI document see the same endpoint.
  */
 export async function handleIngest(ctx: AppContext, request: Request, peerIp: string | null): Promise<Response> {
-	const { id: requestId } = tagRequest(request)
+	const meta = tagRequest(request)
+	const requestId = meta.id
 	let status = 200
 	try {
-		const url = requestUrl(request)
-		const sourceId = sourceIdFromPath(url.pathname)
+		// The path and query straight from the URL string; a full parse happens only for
+		// the few signing schemes that sign the URL (and answers 400 for a malformed Host).
+		const sourceId = sourceIdFromPath(pathOf(request.url))
 		if (!sourceId) throw new AppError(404, 'Source not found')
 		if (!METHODS.has(request.method)) throw new MethodNotAllowed(request.method, INGEST_METHODS)
 		const source = await ctx.ingest.admit(sourceId)
 		const body = await readRequestBody(request, ctx.config.maxBodyBytes)
+		let url: string | undefined
 		const result = await ctx.ingest.accept(source, {
 			method: request.method,
-			url: baseUrlOf(ctx.config, url) + url.pathname + url.search,
+			get url() {
+				if (url === undefined) {
+					const parsed = requestUrl(request)
+					url = baseUrlOf(ctx.config, parsed) + parsed.pathname + parsed.search
+				}
+				return url
+			},
+			query: queryOf(request.url),
 			headers: request.headers,
 			peerIp,
 			body
@@ -67,9 +77,6 @@ export async function handleIngest(ctx: AppContext, request: Request, peerIp: st
 		ctx.log.error('ingest failed', { request_id: requestId, error: err instanceof Error ? err.stack : String(err) })
 		return envelope(500, 'Internal server error', requestId)
 	} finally {
-		if (ctx.config.accessLog) {
-			const started = startedAtOf(request)
-			ctx.log.access(requestIdOf(request), request.method, INGEST_ROUTE, status, started === undefined ? null : Math.round((performance.now() - started) * 100) / 100)
-		}
+		if (ctx.config.accessLog) ctx.log.access(requestId, request.method, INGEST_ROUTE, status, Math.round((performance.now() - meta.startedAt) * 100) / 100)
 	}
 }

@@ -23,6 +23,8 @@ export interface InboundRequest {
 	method: string
 	/** The absolute URL the sender addressed (public base URL + path + query); Twilio signs it. */
 	url: string
+	/** The raw query string without `?` when the caller has it at hand ('' for none); else read from `url`. */
+	query?: string
 	headers: Headers
 	peerIp: string | null
 	body: Uint8Array
@@ -37,9 +39,10 @@ export interface IngestResult {
 
 const decoder = new TextDecoder('utf-8', { fatal: false })
 
-function queryObject(url: string): Record<string, string | string[]> | null {
-	if (!url.includes('?')) return null
-	const params = new URL(url).searchParams
+function queryObject(req: InboundRequest): Record<string, string | string[]> | null {
+	// Most webhooks carry no query: decide that without building the URL.
+	if (req.query === '' || (req.query === undefined && !req.url.includes('?'))) return null
+	const params = req.query === undefined ? new URL(req.url).searchParams : new URLSearchParams(req.query)
 	if (params.size === 0) return null
 	const out: Record<string, string | string[]> = {}
 	for (const [k, v] of params) {
@@ -99,7 +102,8 @@ export class IngestService {
 		if (verify) {
 			const pending = this.#material(verify, req)
 			const settings = pending === null ? verify : { ...verify, material: await pending }
-			if (!verifyRequest({ method: req.method, url: req.url, headers: req.headers, body: req.body, nowMs: now }, settings)) throw new Unauthorized('Invalid signature')
+			// `url` stays lazy: only schemes that sign the URL read it.
+			if (!verifyRequest({ method: req.method, get url() { return req.url }, headers: req.headers, body: req.body, nowMs: now }, settings)) throw new Unauthorized('Invalid signature')
 		}
 		if (handshake !== null && handshake.signed) {
 			const answered = await this.#handshake(source, req, ip, now)
@@ -111,7 +115,9 @@ export class IngestService {
 		const dedupHash = source.dedup ? dedupKeyOf(source.dedup, req.body, req.headers, json) : null
 		const headers = this.#headers(source, req.headers)
 		const row = this.#row(source, req, headers, ip, now, schemaOk, dedupHash)
-		const routes = await this.#route(source, row, headers, json)
+		const matched = this.#route(source, row, headers, json)
+		// Cached routes (the common case) are routed without a promise.
+		const routes = Array.isArray(matched) ? matched : await matched
 		await this.committer.write({ row, body: req.body, dedup: dedupHash && source.dedup ? { keyHash: dedupHash, windowMs: source.dedup.windowMs } : null, routes })
 		source.accepted++
 		// A provider-dictated reply (Dropbox Sign) replaces the usual JSON; WebSocket frames keep theirs.
@@ -188,9 +194,14 @@ export class IngestService {
 	 * Sets the event's initial status: pending (routed), filtered (connections
 	 * exist, none matched) or no_route (none, or the source is paused).
 	 */
-	async #route(source: CompiledSource, row: EventRow, headers: Record<string, string>, json: () => unknown): Promise<PendingEvent['routes']> {
+	#route(source: CompiledSource, row: EventRow, headers: Record<string, string>, json: () => unknown): PendingEvent['routes'] | Promise<PendingEvent['routes']> {
 		if (source.row.status !== 'active') return []
-		const routes = this.routes.peek(source.row.id) ?? (await this.routes.get(source.row.id))
+		const cached = this.routes.peek(source.row.id)
+		if (!cached) return this.routes.get(source.row.id).then((routes) => this.#match(routes, row, headers, json))
+		return this.#match(cached, row, headers, json)
+	}
+
+	#match(routes: NonNullable<ReturnType<RouteCache['peek']>>, row: EventRow, headers: Record<string, string>, json: () => unknown): PendingEvent['routes'] {
 		if (routes.length === 0) return []
 		const payload = json()
 		const input = { payload: payload === NOT_JSON ? null : payload, headers, method: row.method, content_type: row.content_type, source_ip: row.source_ip }
@@ -204,7 +215,7 @@ export class IngestService {
 		const inline = req.body.byteLength <= INLINE_PAYLOAD_BYTES
 		return {
 			id, org_id: source.row.org_id, env_id: source.row.env_id, source_id: source.row.id, method: req.method,
-			headers: JSON.stringify(headers), query_params: jsonOrNull(queryObject(req.url)),
+			headers: JSON.stringify(headers), query_params: jsonOrNull(queryObject(req)),
 			content_type: req.headers.get('content-type'), source_ip: ip,
 			payload_inline: inline ? req.body : null, payload_ref: inline ? null : `event_payloads:${id}`,
 			payload_size: req.body.byteLength,

@@ -153,9 +153,34 @@ function placeholder(req: VerifyRequest, name: string, timestamp: string | null,
 	}
 }
 
+/**
+ * Settings objects are built once per source and replaced when it changes, so their
+ * parsed options and decoded keys are kept beside them instead of redone per request.
+ */
+const compiled = new WeakMap<VerifySettings, { options: HmacOptions | null; keys: Map<string, Buffer | null> }>()
+
+function compiledOf(settings: VerifySettings) {
+	let c = compiled.get(settings)
+	if (!c) {
+		c = { options: readOptions(settings), keys: new Map() }
+		compiled.set(settings, c)
+	}
+	return c
+}
+
+function cachedKey(c: { keys: Map<string, Buffer | null> }, secret: string, o: HmacOptions): Buffer | null {
+	let key = c.keys.get(secret)
+	if (key === undefined) {
+		key = keyBytes(secret, o)
+		c.keys.set(secret, key)
+	}
+	return key
+}
+
 /** Verifies a generic HMAC signature; see the module comment for the config keys. */
 export function verifyHmac(req: VerifyRequest, settings: VerifySettings): boolean {
-	const o = readOptions(settings)
+	const c = compiledOf(settings)
+	const o = c.options
 	if (!o) return false
 	const header = signatureHeader(req, settings, DEFAULT_HMAC_HEADER)
 	const secondary = o.secondaryHeader ? readHeader(req, o.secondaryHeader) : null
@@ -166,7 +191,7 @@ export function verifyHmac(req: VerifyRequest, settings: VerifySettings): boolea
 	const parts = signedParts(req, o, timestamp)
 	if (parts === null) return false
 	const ok = activeSecrets(settings).some((secret) => {
-		const key = keyBytes(secret, o)
+		const key = cachedKey(c, secret, o)
 		if (!key || key.length === 0) return false
 		const expected = hmac(o.algorithm, key, ...parts)
 		return signatures.some((sig) => safeEqualBytes(expected, sig))

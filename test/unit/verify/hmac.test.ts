@@ -149,3 +149,25 @@ describe('generic HMAC: signed_payload with a timestamp', () => {
 		expect(verifyRequest(r, svix)).toBe(true)
 	})
 })
+
+describe('generic HMAC: options and keys kept per settings object', () => {
+	const sign = (key: string | Buffer, body: string) => createHmac('sha256', key).update(body).digest('hex')
+
+	it('each settings object keeps its own config and secrets across repeated requests', () => {
+		const rotated = makeSettings('hmac_sha256', ['old-secret', 'new-secret'], 'X-Signature')
+		const prefixed = makeSettings('hmac_sha256', ['old-secret'], 'X-Signature', { prefix: 'v1=' })
+		const base64Key = makeSettings('hmac_sha256', [Buffer.from('binary-key').toString('base64')], 'X-Signature', { key_encoding: 'base64' })
+		for (let round = 0; round < 3; round++) {
+			const body = `{"round":${round}}`
+			const ok = (s: typeof rotated, header: string) => verifyRequest(makeRequest({ body, headers: { 'x-signature': header } }), s)
+			expect(ok(rotated, sign('old-secret', body))).toBe(true)
+			expect(ok(rotated, sign('new-secret', body))).toBe(true)
+			expect(ok(rotated, sign('other', body))).toBe(false)
+			// Same secret, other object: its own prefix rule applies.
+			expect(ok(prefixed, sign('old-secret', body))).toBe(false)
+			expect(ok(prefixed, `v1=${sign('old-secret', body)}`)).toBe(true)
+			expect(ok(base64Key, sign(Buffer.from('binary-key'), body))).toBe(true)
+			expect(ok(base64Key, sign(Buffer.from('binary-key').toString('base64'), body))).toBe(false)
+		}
+	})
+})

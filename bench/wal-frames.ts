@@ -1,0 +1,100 @@
+/**
+ * Where a group commit's bytes go: WAL frames per commit, by b-tree, for hookstream's
+ * write path (the real migrations and events repo) and for the storage floor's table.
+ * `bun bench/wal-frames.ts` (MIGRATIONS_UP_TO=4 shows the schema before migration 5).
+ * Every dirty page is one 4 KB frame appended to the WAL at commit, then copied into
+ * the database at checkpoint, so frames per commit is what the commit costs.
+ */
+import { Database } from 'bun:sqlite'
+import { readFileSync, rmSync, statSync } from 'node:fs'
+import { join } from 'node:path'
+import { MIGRATIONS } from '../src/db/migrate'
+import { createEventsRepo, type PendingEvent } from '../src/events/repo'
+import { newId } from '../src/lib/ids'
+import { tempDir } from './lib/tools'
+
+const UP_TO = Number(process.env.MIGRATIONS_UP_TO ?? MIGRATIONS.length)
+const BATCH = Number(process.env.BATCH ?? 22) // the mean batch bench:ingest sees at 32 connections
+const COMMITS = 500
+const PAGE = 4096
+const body = new Uint8Array(1024).fill(120)
+const headers = JSON.stringify({ 'content-length': '1024', 'content-type': 'application/json', host: '127.0.0.1:18556' })
+
+function open(dir: string, file: string): Database {
+	const db = new Database(join(dir, file), { create: true, strict: true })
+	// hookstream's pragmas (src/db/open.ts), with checkpoints off so the WAL keeps every frame.
+	for (const p of ['busy_timeout = 5000', 'journal_mode = WAL', 'synchronous = NORMAL', 'foreign_keys = ON', 'wal_autocheckpoint = 0']) db.run(`PRAGMA ${p}`)
+	return db
+}
+
+/** Frames appended while `commit` runs COMMITS times (after a warm-up), by b-tree, and CPU per event. */
+async function measure(db: Database, path: string, commit: () => Promise<unknown>) {
+	for (let i = 0; i < 300; i++) await commit()
+	const start = statSync(`${path}-wal`).size
+	const cpu = process.cpuUsage()
+	for (let i = 0; i < COMMITS; i++) await commit()
+	const used = process.cpuUsage(cpu)
+	const wal = readFileSync(`${path}-wal`)
+	const owner = new Map(db.query<{ pageno: number; name: string }, []>('SELECT pageno, name FROM dbstat').all().map((r) => [r.pageno, r.name]))
+	const byTree = new Map<string, number>()
+	for (let at = start; at + 24 <= wal.length; at += PAGE + 24) {
+		const name = owner.get(wal.readUInt32BE(at)) ?? '?'
+		byTree.set(name, (byTree.get(name) ?? 0) + 1)
+	}
+	const frames = (wal.length - start) / (PAGE + 24)
+	return {
+		frames: frames / COMMITS,
+		bytesPerEvent: (frames * PAGE) / COMMITS / BATCH,
+		cpuUsPerEvent: (used.user + used.system) / COMMITS / BATCH,
+		byTree: [...byTree].sort((a, b) => b[1] - a[1]).map(([name, n]) => `${name} ${(n / COMMITS).toFixed(2)}`).join(', ')
+	}
+}
+
+async function hookstream() {
+	const dir = tempDir('hs-wal-')
+	const db = open(dir, 'hookstream.db')
+	for (const m of MIGRATIONS.filter((m) => m.version <= UP_TO)) db.run(m.sql)
+	const [org, env, src] = [newId('org'), newId('env'), newId('src')]
+	db.query("INSERT INTO organizations (id, name, created_at) VALUES (?1, 'o', 0)").run(org)
+	db.query("INSERT INTO environments (id, org_id, name, slug, created_at) VALUES (?1, ?2, 'e', 'e', 0)").run(env, org)
+	db.query("INSERT INTO sources (id, org_id, env_id, name, slug, created_at, updated_at) VALUES (?1, ?2, ?3, 'a', 'a', 0, 0)").run(src, org, env)
+	const repo = createEventsRepo(db)
+	// A source without verification and no connections: bench:ingest's configuration (a).
+	const event = (): PendingEvent => {
+		const now = Date.now()
+		return {
+			row: {
+				id: newId('evt', now), org_id: org, env_id: env, source_id: src, method: 'POST', headers, query_params: null,
+				content_type: 'application/json', source_ip: '127.0.0.1', payload_inline: body, payload_ref: null, payload_size: body.byteLength,
+				verification_status: 'unverified', verification_error: null, dedup_status: 'unique', dedup_hash: null, status: 'no_route', received_at: now, topic: null
+			},
+			body, dedup: null, routes: []
+		}
+	}
+	const r = await measure(db, join(dir, 'hookstream.db'), () => repo.insertBatch(Array.from({ length: BATCH }, event)))
+	db.close()
+	rmSync(dir, { recursive: true, force: true })
+	return r
+}
+
+async function floor() {
+	const dir = tempDir('hs-wal-floor-')
+	const db = open(dir, 'floor.db')
+	db.run('CREATE TABLE events (id INTEGER PRIMARY KEY, received_at INTEGER NOT NULL, headers TEXT NOT NULL, body BLOB NOT NULL)')
+	const insert = db.query('INSERT INTO events (received_at, headers, body) VALUES (?1, ?2, ?3)')
+	const commit = db.transaction(() => {
+		for (let i = 0; i < BATCH; i++) insert.run(Date.now(), headers, body)
+	})
+	const r = await measure(db, join(dir, 'floor.db'), async () => commit.immediate())
+	db.close()
+	rmSync(dir, { recursive: true, force: true })
+	return r
+}
+
+console.log(`\nWAL frames per group commit of ${BATCH} events with ${body.byteLength} B bodies (${COMMITS} commits after a warm-up)\n`)
+console.log('| writer | frames per commit | WAL bytes per event | CPU µs per event (in-process) | frames per commit by b-tree |')
+console.log('|---|---|---|---|---|')
+for (const [name, run] of [[`hookstream (migrations ≤ ${UP_TO})`, hookstream], ['storage floor', floor]] as const) {
+	const r = await run()
+	console.log(`| ${name} | ${r.frames.toFixed(1)} | ${r.bytesPerEvent.toFixed(0)} | ${r.cpuUsPerEvent.toFixed(2)} | ${r.byTree} |`)
+}
