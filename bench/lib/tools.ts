@@ -93,3 +93,28 @@ export async function wrk(url: string, opts: { body: string; headers: Record<str
 		errors: errorsLine ? errorsLine.slice(1).reduce((a, b) => a + Number(b), 0) : 0
 	}
 }
+
+/** The 1 KB JSON body the delivery benchmarks ingest, deliver and send (`sent_at` only where latency is measured). */
+export const DELIVERY_BODY = JSON.stringify({ type: 'bench', pad: 'x'.repeat(1000) })
+
+/**
+ * A bare send loop: `total` POSTs of `body` to `url` with `concurrency` requests in
+ * flight on keep-alive connections (Bun's fetch pools them), each response read in
+ * full. Returns the wall time from the first send to the last answer and the non-2xx count.
+ */
+export async function sendLoop(url: string, opts: { total: number; concurrency: number; body: string; headers?: Record<string, string> }): Promise<{ seconds: number; failures: number }> {
+	let next = 0
+	let failures = 0
+	const headers = { 'content-type': 'application/json', ...opts.headers }
+	const lane = async () => {
+		while (next < opts.total) {
+			next++
+			const res = await fetch(url, { method: 'POST', headers, body: opts.body })
+			await res.arrayBuffer()
+			if (res.status >= 300) failures++
+		}
+	}
+	const started = performance.now()
+	await Promise.all(Array.from({ length: opts.concurrency }, lane))
+	return { seconds: (performance.now() - started) / 1000, failures }
+}
