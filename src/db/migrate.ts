@@ -3,13 +3,15 @@ import init from './migrations/0001_init.sql' with { type: 'text' }
 import events from './migrations/0002_events.sql' with { type: 'text' }
 import delivery from './migrations/0003_delivery.sql' with { type: 'text' }
 import eventTotals from './migrations/0004_event_totals.sql' with { type: 'text' }
+import deliveryQueueIndexes from './migrations/0005_delivery_queue_indexes.sql' with { type: 'text' }
 
 /** Ordered, forward-only; shipped inside the binary as text imports. */
 export const MIGRATIONS: readonly { version: number; name: string; sql: string }[] = [
 	{ version: 1, name: 'init', sql: init },
 	{ version: 2, name: 'events', sql: events },
 	{ version: 3, name: 'delivery', sql: delivery },
-	{ version: 4, name: 'event_totals', sql: eventTotals }
+	{ version: 4, name: 'event_totals', sql: eventTotals },
+	{ version: 5, name: 'delivery_queue_indexes', sql: deliveryQueueIndexes }
 ]
 
 /** Applies pending migrations, each in its own immediate transaction. Safe to run from two processes. */
