@@ -15,6 +15,10 @@ export function queueStatements(db: Database) {
 	)
 	const release = prepare<{ id: string }, [number]>(db, "UPDATE deliveries SET state = 'queued', lease_owner = NULL, lease_expires_at = NULL WHERE state = 'leased' AND lease_expires_at < $1 RETURNING id")
 	const releaseOwned = prepare(db, "UPDATE deliveries SET state = 'queued', lease_owner = NULL, lease_expires_at = NULL WHERE state = 'leased' AND lease_owner = $1")
+	const releaseIds = prepare(
+		db,
+		"UPDATE deliveries SET state = 'queued', lease_owner = NULL, lease_expires_at = NULL WHERE id IN (SELECT value FROM json_each($1)) AND state = 'leased' AND lease_owner = $2"
+	)
 	const byId = prepare<DeliveryRow, [string]>(db, 'SELECT * FROM deliveries WHERE id = $1')
 	return {
 		/** Destinations that have queued work (due or not). */
@@ -35,6 +39,10 @@ export function queueStatements(db: Database) {
 		},
 		async releaseOwned(owner: string): Promise<void> {
 			releaseOwned.run(owner)
+		},
+		/** Hands back leases `owner` took but will not use (claimed ahead, then the destination stopped sending). */
+		async releaseLeases(ids: string[], owner: string): Promise<void> {
+			if (ids.length > 0) releaseIds.run(JSON.stringify(ids), owner)
 		},
 		async findById(id: string): Promise<DeliveryRow | null> {
 			return byId.get(id)

@@ -61,6 +61,12 @@ const failure = (error: string, errorType: OutboundResult['errorType']): Outboun
 export class DeliveryWorker {
 	readonly #owner = `w_${randomHex(6)}`
 	readonly #inFlight = new Map<string, number>()
+	/**
+	 * Rows leased ahead of a free slot, per destination, oldest first: one claim (one
+	 * write transaction) feeds many sends, and a finished send starts the next one
+	 * without a round through the database.
+	 */
+	readonly #ahead = new Map<string, DeliveryRow[]>()
 	readonly #running = new Set<Promise<void>>()
 	/** Destinations (secrets opened, policy read) and connections (transform compiled), until they change. */
 	readonly #targets = new SingleFlightCache<string, Target | null>(async (id) => {
@@ -169,7 +175,9 @@ export class DeliveryWorker {
 		let earliest = Number.POSITIVE_INFINITY
 		try {
 			const now = this.deps.clock.now()
-			for (const destinationId of await this.deps.deliveries.destinationsWithWork()) {
+			// Rows claimed ahead are leased, not queued: their destinations need serving too.
+			const destinations = new Set([...(await this.deps.deliveries.destinationsWithWork()), ...this.#ahead.keys()])
+			for (const destinationId of destinations) {
 				// One broken destination (e.g. secrets sealed with another key) must not starve the others.
 				try {
 					earliest = Math.min(earliest, await this.#serve(destinationId, now))
@@ -200,44 +208,84 @@ export class DeliveryWorker {
 	/** Starts what one destination may send now; returns when it next needs attention. */
 	async #serve(destinationId: string, now: number): Promise<number> {
 		const target = await this.#target(destinationId)
-		// A paused or disabled destination keeps its queue until it is active again (a change wakes us).
-		if (!target || target.row.status !== 'active') return Number.POSITIVE_INFINITY
-		const circuit = await this.deps.circuits.current(destinationId)
-		if (!circuit) return Number.POSITIVE_INFINITY
-		const gate = admission(circuit, target.policy.breaker, now)
+		const circuit = target ? await this.deps.circuits.current(destinationId) : null
+		const gate = target && circuit ? admission(circuit, target.policy.breaker, now) : 'wait'
+		// A paused or disabled destination keeps its queue until it is active again (a change wakes us);
+		// rows claimed ahead go back to it, as they do while the breaker is open or a probe goes alone.
+		if (gate !== 'send' || target?.row.status !== 'active') await this.#giveBack(destinationId)
+		if (!target || !circuit || target.row.status !== 'active') return Number.POSITIVE_INFINITY
 		if (gate === 'wait') return circuit.next_probe_at ?? Number.POSITIVE_INFINITY
 		const busy = this.#inFlight.get(destinationId) ?? 0
-		let free = Math.min(this.opts.destinationConcurrency - busy, this.opts.globalConcurrency - this.#total)
-		if (gate === 'probe') free = busy === 0 ? Math.min(free, 1) : 0
-		if (free > 0) {
-			const rows = await this.deps.deliveries.claim(destinationId, now, free, this.#owner, now + this.opts.leaseMs)
-			if (gate === 'probe' && rows.length > 0) await this.deps.circuits.move(destinationId, toHalfOpen(circuit, now))
-			for (const row of rows) this.#launch(row, target, gate === 'probe')
+		const free = Math.min(this.opts.destinationConcurrency - busy, this.opts.globalConcurrency - this.#total)
+		if (gate === 'probe' && busy === 0 && free > 0) {
+			const rows = await this.deps.deliveries.claim(destinationId, now, 1, this.#owner, now + this.opts.leaseMs)
+			if (rows.length > 0) await this.deps.circuits.move(destinationId, toHalfOpen(circuit, now))
+			for (const row of rows) this.#launch(row, target, true)
+		} else if (gate === 'send' && free > 0) {
+			for (const row of await this.#leased(destinationId, target, now, free)) this.#launch(row, target, false)
 		}
 		const due = await this.deps.deliveries.nextDueAt(destinationId)
 		// Work already due but no free slot: a finishing attempt wakes us, no timer needed.
 		return due !== null && due > now ? due : Number.POSITIVE_INFINITY
 	}
 
+	/**
+	 * Up to `count` leased rows to send now, oldest first: those claimed ahead, topped up
+	 * by one claim of twice the destination's concurrency. A row that waited so long its
+	 * lease could lapse during the attempt goes back to the queue instead.
+	 */
+	async #leased(destinationId: string, target: Target, now: number, count: number): Promise<DeliveryRow[]> {
+		const held = this.#ahead.get(destinationId) ?? []
+		const ahead = held.filter((r) => (r.lease_expires_at ?? 0) - now > target.row.timeout_ms + 1000)
+		if (ahead.length < held.length) await this.deps.deliveries.releaseLeases(held.filter((r) => !ahead.includes(r)).map((r) => r.id), this.#owner)
+		if (ahead.length < count) {
+			const limit = 2 * Math.max(count, this.opts.destinationConcurrency) - ahead.length
+			ahead.push(...(await this.deps.deliveries.claim(destinationId, now, limit, this.#owner, now + this.opts.leaseMs)))
+		}
+		const rows = ahead.splice(0, count)
+		if (ahead.length > 0) this.#ahead.set(destinationId, ahead)
+		else this.#ahead.delete(destinationId)
+		return rows
+	}
+
+	/** Rows claimed ahead for a destination that may not send now go back to the queue. */
+	async #giveBack(destinationId: string): Promise<void> {
+		const ahead = this.#ahead.get(destinationId)
+		if (!ahead) return
+		this.#ahead.delete(destinationId)
+		await this.deps.deliveries.releaseLeases(ahead.map((r) => r.id), this.#owner)
+	}
+
+	/**
+	 * Sends one delivery. Its slot frees as soon as the request is answered: the next send
+	 * need not wait for this attempt's commit. The delivery stays leased (nobody else sends
+	 * it) until its outcome is committed, and `#running` holds it until then.
+	 */
 	#launch(row: DeliveryRow, target: Target, probe: boolean): void {
 		this.#inFlight.set(row.destination_id, (this.#inFlight.get(row.destination_id) ?? 0) + 1)
 		this.#total++
-		const run = this.#attempt(row, target, probe)
+		let sending = true
+		const sent = () => {
+			if (!sending) return
+			sending = false
+			this.#inFlight.set(row.destination_id, (this.#inFlight.get(row.destination_id) ?? 1) - 1)
+			this.#total--
+			this.wake()
+		}
+		const run = this.#attempt(row, target, probe, sent)
 			.catch((err) => {
 				this.deps.log.error('delivery attempt failed to record', { delivery: row.id, error: err instanceof Error ? err.stack : String(err) })
 				// The lease expires and the sweeper requeues the delivery; a probe must not leave the breaker half-open.
 				if (probe) void this.#reprobe(row.destination_id)
 			})
 			.finally(() => {
-				this.#inFlight.set(row.destination_id, (this.#inFlight.get(row.destination_id) ?? 1) - 1)
-				this.#total--
+				sent()
 				this.#running.delete(run)
-				this.wake()
 			})
 		this.#running.add(run)
 	}
 
-	async #attempt(row: DeliveryRow, target: Target, probe: boolean): Promise<void> {
+	async #attempt(row: DeliveryRow, target: Target, probe: boolean, sent: () => void): Promise<void> {
 		const now = this.deps.clock.now()
 		const attemptNumber = row.attempts + 1
 		const prepared = await this.#prepareBody(row)
@@ -259,8 +307,11 @@ export class DeliveryWorker {
 		})
 		if (probe) outcome.attempt.trigger_type = 'probe'
 		if (outcome.circuit) this.deps.circuits.adopt(row.destination_id, outcome.circuit)
-		else if (probe) await this.#reprobe(row.destination_id) // no verdict on the destination: probe again
+		sent()
+		if (!outcome.circuit && probe) await this.#reprobe(row.destination_id) // no verdict on the destination: probe again
 		await this.#outcomes.write(outcome)
+		// A retry is in the queue only now: look again so its due time sets the timer.
+		if (outcome.next.state === 'queued') this.wake()
 	}
 
 	/**
@@ -284,7 +335,7 @@ export class DeliveryWorker {
 
 	/** The body to send: the raw bytes, or the connection's JSONata transform of the parsed payload. */
 	async #prepareBody(row: DeliveryRow): Promise<{ body: Uint8Array; contentType: string | null } | { error: string; errorType: OutboundResult['errorType']; gone?: boolean }> {
-		const event = await this.deps.events.findById(row.event_id)
+		const event = await this.deps.events.findToDeliver(row.event_id)
 		if (!event) return { error: 'event no longer stored (retention); delivery abandoned', errorType: 'event_purged', gone: true }
 		const raw = event.payload_inline ?? (await this.deps.events.readPayload(event.id)) ?? new Uint8Array(0)
 		try {
@@ -309,6 +360,7 @@ export class DeliveryWorker {
 		const settled = Promise.allSettled([...this.#running])
 		await Promise.race([settled, Bun.sleep(graceMs)])
 		await this.#outcomes.drain()
+		this.#ahead.clear()
 		await this.deps.deliveries.releaseOwned(this.#owner)
 	}
 }
