@@ -6,6 +6,8 @@ import type { Clock } from '../lib/clock'
 import { randomHex } from '../lib/crypto'
 import type { Logger } from '../lib/log'
 import { SingleFlightCache } from '../lib/single-flight-cache'
+import { LeasedAhead } from './ahead'
+import { bodyToSend } from './body'
 import { decideOutcome } from './attempt'
 import { admission, type Circuit, CLOSED, toHalfOpen } from './breaker'
 import type { Circuits } from './circuits'
@@ -61,12 +63,7 @@ const failure = (error: string, errorType: OutboundResult['errorType']): Outboun
 export class DeliveryWorker {
 	readonly #owner = `w_${randomHex(6)}`
 	readonly #inFlight = new Map<string, number>()
-	/**
-	 * Rows leased ahead of a free slot, per destination, oldest first: one claim (one
-	 * write transaction) feeds many sends, and a finished send starts the next one
-	 * without a round through the database.
-	 */
-	readonly #ahead = new Map<string, DeliveryRow[]>()
+	readonly #ahead: LeasedAhead<Target>
 	readonly #running = new Set<Promise<void>>()
 	/** Destinations (secrets opened, policy read) and connections (transform compiled), until they change. */
 	readonly #targets = new SingleFlightCache<string, Target | null>(async (id) => {
@@ -89,6 +86,8 @@ export class DeliveryWorker {
 
 	constructor(private readonly deps: WorkerDeps, private readonly opts: WorkerOptions) {
 		this.#guard = { allowPrivate: opts.allowPrivateDestinations, resolve: opts.resolve ?? systemResolver }
+		// Two claims' worth of the destination's concurrency: a claim per half of that many sends.
+		this.#ahead = new LeasedAhead(deps.deliveries, { owner: this.#owner, leaseMs: opts.leaseMs, depth: 2 * opts.destinationConcurrency })
 	}
 
 	async start(): Promise<void> {
@@ -106,6 +105,7 @@ export class DeliveryWorker {
 	 */
 	destinationChanged(id: string): void {
 		this.#targets.invalidate(id)
+		void this.#giveBack(id)
 		void this.#closeIfDeleted(id)
 		this.wake()
 	}
@@ -176,7 +176,7 @@ export class DeliveryWorker {
 		try {
 			const now = this.deps.clock.now()
 			// Rows claimed ahead are leased, not queued: their destinations need serving too.
-			const destinations = new Set([...(await this.deps.deliveries.destinationsWithWork()), ...this.#ahead.keys()])
+			const destinations = new Set([...(await this.deps.deliveries.destinationsWithWork()), ...this.#ahead.destinations()])
 			for (const destinationId of destinations) {
 				// One broken destination (e.g. secrets sealed with another key) must not starve the others.
 				try {
@@ -221,8 +221,8 @@ export class DeliveryWorker {
 			const rows = await this.deps.deliveries.claim(destinationId, now, 1, this.#owner, now + this.opts.leaseMs)
 			if (rows.length > 0) await this.deps.circuits.move(destinationId, toHalfOpen(circuit, now))
 			for (const row of rows) this.#launch(row, target, true)
-		} else if (gate === 'send' && free > 0) {
-			for (const row of await this.#leased(destinationId, target, now, free)) this.#launch(row, target, false)
+		} else if (gate === 'send') {
+			for (const row of await this.#ahead.take(destinationId, target, now, Math.max(0, free))) this.#launch(row, target, false)
 		}
 		const due = await this.deps.deliveries.nextDueAt(destinationId)
 		// Work already due but no free slot: a finishing attempt wakes us, no timer needed.
@@ -230,30 +230,27 @@ export class DeliveryWorker {
 	}
 
 	/**
-	 * Up to `count` leased rows to send now, oldest first: those claimed ahead, topped up
-	 * by one claim of twice the destination's concurrency. A row that waited so long its
-	 * lease could lapse during the attempt goes back to the queue instead.
+	 * A slot of this destination just freed: start the next held row at once, no pass over
+	 * the queue. False when a pass is needed (nothing held or running low, the breaker
+	 * not closed, or the global limit was full so other destinations may be waiting).
 	 */
-	async #leased(destinationId: string, target: Target, now: number, count: number): Promise<DeliveryRow[]> {
-		const held = this.#ahead.get(destinationId) ?? []
-		const ahead = held.filter((r) => (r.lease_expires_at ?? 0) - now > target.row.timeout_ms + 1000)
-		if (ahead.length < held.length) await this.deps.deliveries.releaseLeases(held.filter((r) => !ahead.includes(r)).map((r) => r.id), this.#owner)
-		if (ahead.length < count) {
-			const limit = 2 * Math.max(count, this.opts.destinationConcurrency) - ahead.length
-			ahead.push(...(await this.deps.deliveries.claim(destinationId, now, limit, this.#owner, now + this.opts.leaseMs)))
-		}
-		const rows = ahead.splice(0, count)
-		if (ahead.length > 0) this.#ahead.set(destinationId, ahead)
-		else this.#ahead.delete(destinationId)
-		return rows
+	#sendNext(destinationId: string, globalWasFull: boolean): boolean {
+		const target = this.#ahead.targetOf(destinationId)
+		const circuit = this.deps.circuits.known(destinationId)
+		const now = this.deps.clock.now()
+		if (this.#stopping || globalWasFull || !target || !circuit || admission(circuit, target.policy.breaker, now) !== 'send') return false
+		const free = Math.min(this.opts.destinationConcurrency - (this.#inFlight.get(destinationId) ?? 0), this.opts.globalConcurrency - this.#total)
+		for (const row of this.#ahead.takeHeld(destinationId, now, free)) this.#launch(row, target, false)
+		return !this.#ahead.low(destinationId)
 	}
 
-	/** Rows claimed ahead for a destination that may not send now go back to the queue. */
 	async #giveBack(destinationId: string): Promise<void> {
-		const ahead = this.#ahead.get(destinationId)
-		if (!ahead) return
-		this.#ahead.delete(destinationId)
-		await this.deps.deliveries.releaseLeases(ahead.map((r) => r.id), this.#owner)
+		try {
+			await this.#ahead.giveBack(destinationId)
+		} catch (err) {
+			// The leases lapse and the sweeper requeues the rows.
+			this.deps.log.error('giving back claimed deliveries failed', { destination: destinationId, error: err instanceof Error ? err.message : String(err) })
+		}
 	}
 
 	/**
@@ -268,9 +265,10 @@ export class DeliveryWorker {
 		const sent = () => {
 			if (!sending) return
 			sending = false
+			const globalWasFull = this.#total >= this.opts.globalConcurrency
 			this.#inFlight.set(row.destination_id, (this.#inFlight.get(row.destination_id) ?? 1) - 1)
 			this.#total--
-			this.wake()
+			if (!this.#sendNext(row.destination_id, globalWasFull)) this.wake()
 		}
 		const run = this.#attempt(row, target, probe, sent)
 			.catch((err) => {
@@ -288,7 +286,7 @@ export class DeliveryWorker {
 	async #attempt(row: DeliveryRow, target: Target, probe: boolean, sent: () => void): Promise<void> {
 		const now = this.deps.clock.now()
 		const attemptNumber = row.attempts + 1
-		const prepared = await this.#prepareBody(row)
+		const prepared = await bodyToSend(this.deps.events, (id) => this.#connection(id), row)
 		let result: OutboundResult
 		let request = { url: target.row.url ?? '', method: target.row.method, recordedHeaders: null as Record<string, string> | null, bodySize: 0 }
 		if ('error' in prepared) {
@@ -331,25 +329,6 @@ export class DeliveryWorker {
 		if (!c || c.state !== 'half-open') return
 		await this.deps.circuits.move(destinationId, { ...c, state: 'open', next_probe_at: this.deps.clock.now() })
 		this.wake()
-	}
-
-	/** The body to send: the raw bytes, or the connection's JSONata transform of the parsed payload. */
-	async #prepareBody(row: DeliveryRow): Promise<{ body: Uint8Array; contentType: string | null } | { error: string; errorType: OutboundResult['errorType']; gone?: boolean }> {
-		const event = await this.deps.events.findToDeliver(row.event_id)
-		if (!event) return { error: 'event no longer stored (retention); delivery abandoned', errorType: 'event_purged', gone: true }
-		const raw = event.payload_inline ?? (await this.deps.events.readPayload(event.id)) ?? new Uint8Array(0)
-		try {
-			// Inside the try: a stored expression that no longer compiles is a transform error too.
-			const found = await this.#connection(row.connection_id)
-			// A deleted connection's transform is gone too: sending the raw body could leak what it removed.
-			if (!found) return { error: 'connection deleted; delivery abandoned', errorType: 'connection_deleted', gone: true }
-			if (!found.row.transform_enabled || !found.transform) return { body: raw, contentType: event.content_type }
-			const input = JSON.parse(new TextDecoder().decode(raw)) as unknown
-			const output = await found.transform.apply(input)
-			return { body: new TextEncoder().encode(JSON.stringify(output)), contentType: 'application/json' }
-		} catch (err) {
-			return { error: `transform failed: ${err instanceof Error ? err.message : String(err)}`, errorType: 'transform_error' }
-		}
 	}
 
 	/** Graceful stop: claim nothing more, give in-flight attempts `graceMs`, release what is left. */
