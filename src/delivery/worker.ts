@@ -77,6 +77,8 @@ export class DeliveryWorker {
 	#timer: Timer | null = null
 	#sweeper: Timer | null = null
 	#ticking = false
+	/** The last pass left a destination short of its own limit because the global one was full. */
+	#globalBound = false
 	#again = false
 	#stopping = false
 	/** Finished passes over the queue; `settled()` watches it. */
@@ -172,6 +174,7 @@ export class DeliveryWorker {
 		if (this.#ticking || this.#stopping) return
 		this.#ticking = true
 		this.#again = false
+		this.#globalBound = false
 		let earliest = Number.POSITIVE_INFINITY
 		try {
 			const now = this.deps.clock.now()
@@ -217,6 +220,7 @@ export class DeliveryWorker {
 		if (gate === 'wait') return circuit.next_probe_at ?? Number.POSITIVE_INFINITY
 		const busy = this.#inFlight.get(destinationId) ?? 0
 		const free = Math.min(this.opts.destinationConcurrency - busy, this.opts.globalConcurrency - this.#total)
+		if (this.opts.globalConcurrency - this.#total < this.opts.destinationConcurrency - busy) this.#globalBound = true
 		if (gate === 'probe' && busy === 0 && free > 0) {
 			const rows = await this.deps.deliveries.claim(destinationId, now, 1, this.#owner, now + this.opts.leaseMs)
 			if (rows.length > 0) await this.deps.circuits.move(destinationId, toHalfOpen(circuit, now))
@@ -231,14 +235,14 @@ export class DeliveryWorker {
 
 	/**
 	 * A slot of this destination just freed: start the next held row at once, no pass over
-	 * the queue. False when a pass is needed (nothing held or running low, the breaker
-	 * not closed, or the global limit was full so other destinations may be waiting).
+	 * the queue. False when a pass is needed: nothing held or running low, the breaker
+	 * not closed, or another destination is waiting for a global slot (the pass shares them).
 	 */
-	#sendNext(destinationId: string, globalWasFull: boolean): boolean {
+	#sendNext(destinationId: string): boolean {
 		const target = this.#ahead.targetOf(destinationId)
 		const circuit = this.deps.circuits.known(destinationId)
 		const now = this.deps.clock.now()
-		if (this.#stopping || globalWasFull || !target || !circuit || admission(circuit, target.policy.breaker, now) !== 'send') return false
+		if (this.#stopping || this.#globalBound || !target || !circuit || admission(circuit, target.policy.breaker, now) !== 'send') return false
 		const free = Math.min(this.opts.destinationConcurrency - (this.#inFlight.get(destinationId) ?? 0), this.opts.globalConcurrency - this.#total)
 		for (const row of this.#ahead.takeHeld(destinationId, now, free)) this.#launch(row, target, false)
 		return !this.#ahead.low(destinationId)
@@ -265,10 +269,9 @@ export class DeliveryWorker {
 		const sent = () => {
 			if (!sending) return
 			sending = false
-			const globalWasFull = this.#total >= this.opts.globalConcurrency
 			this.#inFlight.set(row.destination_id, (this.#inFlight.get(row.destination_id) ?? 1) - 1)
 			this.#total--
-			if (!this.#sendNext(row.destination_id, globalWasFull)) this.wake()
+			if (!this.#sendNext(row.destination_id)) this.wake()
 		}
 		const run = this.#attempt(row, target, probe, sent)
 			.catch((err) => {
