@@ -120,6 +120,7 @@ for (let r = 1; r <= ROUNDS; r++) {
 }
 const lat = await paced(instances[8] as Hookstream, 1000, 10)
 
+if (rows.length > 0) {
 console.log(`\nDelivery: drain of ${N} queued events to one destination vs the send floor, compiled binary, receiver in its own process\n`)
 console.log('| in flight | round | send floor /s | hookstream drain /s | ratio | successful attempts recorded | duplicates | RSS after (MiB) |')
 console.log('|---|---|---|---|---|---|---|---|')
@@ -130,6 +131,7 @@ for (const inFlight of [64, 8]) {
 	const mine = rows.filter((x) => x.inFlight === inFlight)
 	const ratio = median(mine.map((x) => x.ratio))
 	console.log(`| ${inFlight} | ${median(mine.map((x) => x.floor)).toFixed(0)} | ${median(mine.map((x) => x.drain)).toFixed(0)} | ${ratio.toFixed(2)} | ≥ ${targets[inFlight]} | ${ratio >= (targets[inFlight] ?? 1) ? 'yes' : 'no'} |`)
+}
 }
 const latMet = lat.p50 !== null && lat.p99 !== null && lat.p50 <= 5 && lat.p99 <= 25
 console.log(`\nLatency ingest→receiver at ${lat.rate} events/s for ${lat.seconds} s (default concurrency): p50 ${lat.p50} ms, p99 ${lat.p99} ms (target p50 ≤ 5 ms, p99 ≤ 25 ms: ${latMet ? 'met' : 'missed'}); ${lat.delivered} delivered`)

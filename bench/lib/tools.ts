@@ -4,7 +4,8 @@ import { tmpdir } from 'node:os'
 import { join } from 'node:path'
 
 export const ROOT = join(import.meta.dir, '..', '..')
-export const BIN = join(ROOT, 'dist', 'hookstream')
+/** The binary under test; HOOKSTREAM_BIN measures another build (e.g. an earlier commit's) with the same script. */
+export const BIN = process.env.HOOKSTREAM_BIN ?? join(ROOT, 'dist', 'hookstream')
 
 /** wrk from Debian, installed on first use (the machines reach Debian's mirrors). */
 export function ensureWrk(): string {
