@@ -12,7 +12,7 @@
 import { Database } from 'bun:sqlite'
 import { join } from 'node:path'
 import { type Hookstream, sourceTo, startHookstream } from './lib/hookstream'
-import { DELIVERY_BODY, freePort, ROOT, rssMiB, sendLoop, startServer } from './lib/tools'
+import { cpuUs, DELIVERY_BODY, freePort, ROOT, rssMiB, sendLoop, startServer } from './lib/tools'
 
 const N = Number(process.env.DRAIN_EVENTS ?? 20_000)
 const ROUNDS = Number(process.env.ROUNDS ?? 3)
@@ -65,12 +65,14 @@ async function drain(inFlight: number) {
 	const fill = await sendLoop(`${hs.base}/v1/ingest/${sourceId}`, { total: N, concurrency: 32, body: DELIVERY_BODY })
 	if (fill.failures > 0) throw new Error(`${fill.failures} ingest requests failed`)
 	await reset()
+	const cpu = cpuUs(hs.proc.pid)
 	const started = Date.now()
 	await hs.api('PATCH', `/v1/destinations/${destinationId}`, { status: 'active' })
 	const s = await arrived(N)
 	const done = await committed(hs, destinationId, N)
 	const seconds = (done.lastAt - started) / 1000
-	return { inFlight, perSecond: done.count / seconds, seconds, recorded: done.count, duplicates: s.duplicates, rss: rssMiB(hs.proc.pid) }
+	const cpuPerDelivery = (cpuUs(hs.proc.pid) - cpu) / done.count
+	return { inFlight, perSecond: done.count / seconds, seconds, cpuPerDelivery, recorded: done.count, duplicates: s.duplicates, rss: rssMiB(hs.proc.pid) }
 }
 
 async function floor(inFlight: number) {
@@ -78,7 +80,7 @@ async function floor(inFlight: number) {
 	const proc = Bun.spawn([process.execPath, join(ROOT, 'bench', 'send-floor.ts'), `${rxUrl}/floor`, String(N), String(inFlight)], { stdout: 'pipe', stderr: 'inherit' })
 	const out = await new Response(proc.stdout).text()
 	if ((await proc.exited) !== 0) throw new Error('send floor failed')
-	return JSON.parse(out.trim().split('\n').at(-1) ?? '{}') as { perSecond: number; failures: number }
+	return JSON.parse(out.trim().split('\n').at(-1) ?? '{}') as { perSecond: number; cpuUsPerRequest: number; failures: number }
 }
 
 async function paced(hs: Hookstream, rate: number, seconds: number) {
@@ -106,7 +108,7 @@ const median = (xs: number[]) => {
 	return s.length % 2 ? (s[(s.length - 1) / 2] as number) : ((s[s.length / 2 - 1] as number) + (s[s.length / 2] as number)) / 2
 }
 const targets: Record<number, number> = { 64: 0.5, 8: 0.7 }
-const rows: { inFlight: number; round: number; floor: number; drain: number; ratio: number; recorded: number; duplicates: number; rss: number }[] = []
+const rows: { inFlight: number; round: number; floor: number; drain: number; ratio: number; floorCpu: number; drainCpu: number; recorded: number; duplicates: number; rss: number }[] = []
 for (let r = 1; r <= ROUNDS; r++) {
 	for (const inFlight of [64, 8]) {
 		// Alternate which goes first, so neither always runs on a warmer (or busier) machine.
@@ -114,23 +116,23 @@ for (let r = 1; r <= ROUNDS; r++) {
 		const f = first === 'floor' ? await floor(inFlight) : null
 		const d = await drain(inFlight)
 		const fl = f ?? (await floor(inFlight))
-		rows.push({ inFlight, round: r, floor: fl.perSecond, drain: d.perSecond, ratio: d.perSecond / fl.perSecond, recorded: d.recorded, duplicates: d.duplicates, rss: d.rss })
-		console.error(`round ${r}, ${inFlight} in flight: floor ${fl.perSecond.toFixed(0)}/s, drain ${d.perSecond.toFixed(0)}/s (${(d.perSecond / fl.perSecond).toFixed(2)}×), ${d.recorded} recorded`)
+		rows.push({ inFlight, round: r, floor: fl.perSecond, drain: d.perSecond, ratio: d.perSecond / fl.perSecond, floorCpu: fl.cpuUsPerRequest, drainCpu: d.cpuPerDelivery, recorded: d.recorded, duplicates: d.duplicates, rss: d.rss })
+		console.error(`round ${r}, ${inFlight} in flight: floor ${fl.perSecond.toFixed(0)}/s (${fl.cpuUsPerRequest.toFixed(0)} µs CPU each), drain ${d.perSecond.toFixed(0)}/s (${d.cpuPerDelivery.toFixed(0)} µs CPU each), ${(d.perSecond / fl.perSecond).toFixed(2)}×, ${d.recorded} recorded`)
 	}
 }
 const lat = await paced(instances[8] as Hookstream, 1000, 10)
 
 if (rows.length > 0) {
 console.log(`\nDelivery: drain of ${N} queued events to one destination vs the send floor, compiled binary, receiver in its own process\n`)
-console.log('| in flight | round | send floor /s | hookstream drain /s | ratio | successful attempts recorded | duplicates | RSS after (MiB) |')
-console.log('|---|---|---|---|---|---|---|---|')
-for (const x of rows) console.log(`| ${x.inFlight} | ${x.round} | ${x.floor.toFixed(0)} | ${x.drain.toFixed(0)} | ${x.ratio.toFixed(2)} | ${x.recorded} | ${x.duplicates} | ${x.rss.toFixed(0)} |`)
-console.log('\n| in flight | median floor /s | median drain /s | median ratio | target | met |')
-console.log('|---|---|---|---|---|---|')
+console.log('| in flight | round | send floor /s | hookstream drain /s | ratio | floor CPU µs/request | hookstream CPU µs/delivery | successful attempts recorded | duplicates | RSS after (MiB) |')
+console.log('|---|---|---|---|---|---|---|---|---|---|')
+for (const x of rows) console.log(`| ${x.inFlight} | ${x.round} | ${x.floor.toFixed(0)} | ${x.drain.toFixed(0)} | ${x.ratio.toFixed(2)} | ${x.floorCpu.toFixed(0)} | ${x.drainCpu.toFixed(0)} | ${x.recorded} | ${x.duplicates} | ${x.rss.toFixed(0)} |`)
+console.log('\n| in flight | median floor /s | median drain /s | median ratio | median CPU µs floor / hookstream | target | met |')
+console.log('|---|---|---|---|---|---|---|')
 for (const inFlight of [64, 8]) {
 	const mine = rows.filter((x) => x.inFlight === inFlight)
 	const ratio = median(mine.map((x) => x.ratio))
-	console.log(`| ${inFlight} | ${median(mine.map((x) => x.floor)).toFixed(0)} | ${median(mine.map((x) => x.drain)).toFixed(0)} | ${ratio.toFixed(2)} | ≥ ${targets[inFlight]} | ${ratio >= (targets[inFlight] ?? 1) ? 'yes' : 'no'} |`)
+	console.log(`| ${inFlight} | ${median(mine.map((x) => x.floor)).toFixed(0)} | ${median(mine.map((x) => x.drain)).toFixed(0)} | ${ratio.toFixed(2)} | ${median(mine.map((x) => x.floorCpu)).toFixed(0)} / ${median(mine.map((x) => x.drainCpu)).toFixed(0)} | ≥ ${targets[inFlight]} | ${ratio >= (targets[inFlight] ?? 1) ? 'yes' : 'no'} |`)
 }
 }
 const latMet = lat.p50 !== null && lat.p99 !== null && lat.p50 <= 5 && lat.p99 <= 25

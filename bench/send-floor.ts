@@ -11,5 +11,8 @@ const [url, total, concurrency] = [process.argv[2] ?? '', Number(process.argv[3]
 if (!url) throw new Error('usage: bun bench/send-floor.ts <url> <requests> <in flight>')
 // A short warm-up opens the connections, as hookstream's would be open by its first drain.
 await sendLoop(url, { total: concurrency * 4, concurrency, body: DELIVERY_BODY })
+const cpu = process.cpuUsage()
 const run = await sendLoop(url, { total, concurrency, body: DELIVERY_BODY, headers: { 'x-hookstream-event-id': 'evt_floor' } })
-console.log(JSON.stringify({ requests: total, concurrency, seconds: run.seconds, perSecond: total / run.seconds, failures: run.failures }))
+const used = process.cpuUsage(cpu)
+// CPU per request (all threads of this process): the machine is shared, so time alone is noisy.
+console.log(JSON.stringify({ requests: total, concurrency, seconds: run.seconds, perSecond: total / run.seconds, cpuUsPerRequest: (used.user + used.system) / total, failures: run.failures }))

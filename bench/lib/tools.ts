@@ -38,6 +38,12 @@ export function tempDir(prefix: string): string {
 	return mkdtempSync(join(tmpdir(), prefix))
 }
 
+/** CPU time (user + system, all threads) a process has used so far, in µs. */
+export function cpuUs(pid: number): number {
+	const fields = readFileSync(`/proc/${pid}/stat`, 'utf8').split(') ')[1]?.split(' ') ?? []
+	return (Number(fields[11]) + Number(fields[12])) * (1_000_000 / 100) // clock ticks of 10 ms
+}
+
 export function rssMiB(pid: number): number {
 	const kb = Number(/VmRSS:\s+(\d+)/.exec(readFileSync(`/proc/${pid}/status`, 'utf8'))?.[1] ?? Number.NaN)
 	return kb / 1024

@@ -1,7 +1,10 @@
 import type { DeliveryConnection } from '../connections/service'
+import type { DeliveryTarget } from '../destinations/model'
 import type { EventsRepo } from '../events/repo'
-import type { ErrorType } from './outbound'
+import { type ErrorType, type OutboundResult, sendHttp } from './outbound'
 import type { DeliveryRow } from './repo'
+import { buildRequest } from './request'
+import type { OutboundGuard } from './ssrf'
 
 export type BodyToSend = { body: Uint8Array; contentType: string | null } | { error: string; errorType: ErrorType; gone?: boolean }
 
@@ -29,4 +32,23 @@ export async function bodyToSend(
 	} catch (err) {
 		return { error: `transform failed: ${err instanceof Error ? err.message : String(err)}`, errorType: 'transform_error' }
 	}
+}
+
+/** The request as an attempt records it. */
+export interface RecordedRequest {
+	url: string
+	method: string
+	recordedHeaders: Record<string, string> | null
+	bodySize: number
+}
+
+/** Sends the prepared body (or records why there was nothing to send): never throws. */
+export async function sendBody(target: DeliveryTarget, row: DeliveryRow, prepared: BodyToSend, attemptNumber: number, guard: OutboundGuard, now: number): Promise<{ request: RecordedRequest; result: OutboundResult }> {
+	if ('error' in prepared) {
+		const result: OutboundResult = { ok: false, status: null, headers: null, body: null, durationMs: 0, error: prepared.error, errorType: prepared.errorType }
+		return { request: { url: target.row.url ?? '', method: target.row.method, recordedHeaders: null, bodySize: 0 }, result }
+	}
+	const built = buildRequest(target, { eventId: row.event_id, attemptNumber, body: prepared.body, contentType: prepared.contentType, now })
+	const request = { url: built.request.url, method: built.request.method, recordedHeaders: built.recorded, bodySize: prepared.body.byteLength }
+	return { request, result: await sendHttp(built.request, guard) }
 }

@@ -7,21 +7,20 @@ import { randomHex } from '../lib/crypto'
 import type { Logger } from '../lib/log'
 import { SingleFlightCache } from '../lib/single-flight-cache'
 import { LeasedAhead } from './ahead'
-import { bodyToSend } from './body'
+import { Linger } from './linger'
+import { bodyToSend, sendBody } from './body'
 import { decideOutcome } from './attempt'
 import { admission, type Circuit, CLOSED, toHalfOpen } from './breaker'
 import type { Circuits } from './circuits'
-import { type OutboundResult, sendHttp } from './outbound'
 import { type DeliveryPolicy, policyOf } from './policy'
 import { GroupCommitter } from '../db/write'
 import type { AttemptOutcome, DeliveryRepo, DeliveryRow } from './repo'
-import { buildRequest } from './request'
 import { type OutboundGuard, type Resolver, systemResolver } from './ssrf'
 
 export interface WorkerOptions {
 	/** Attempts in flight across all destinations. */
 	globalConcurrency: number
-	/** Attempts in flight per destination (1 = strictly in order). */
+	/** Requests in flight per destination (1 = strictly in order); an answered attempt may still be committing. */
 	destinationConcurrency: number
 	allowPrivateDestinations: boolean
 	/** Name resolution for the SSRF guard (tests inject one); the system resolver by default. */
@@ -52,8 +51,6 @@ interface Target extends DeliveryTarget {
 
 const MAX_SLEEP_MS = 3_600_000
 
-const failure = (error: string, errorType: OutboundResult['errorType']): OutboundResult => ({ ok: false, status: null, headers: null, body: null, durationMs: 0, error, errorType })
-
 /**
  * Claims due deliveries with a lease and sends them, within global and
  * per-destination limits, honouring each destination's circuit breaker. It
@@ -72,8 +69,12 @@ export class DeliveryWorker {
 	})
 	readonly #connections = new SingleFlightCache<string, DeliveryConnection | null>((id) => this.deps.connections.findForDelivery(id))
 	#total = 0
-	/** Attempt outcomes share transactions: one commit per attempt would cost more than the attempt. */
-	readonly #outcomes = new GroupCommitter<AttemptOutcome, number>((batch) => this.deps.deliveries.completeBatch(batch), 256)
+	/**
+	 * Attempt outcomes share transactions: one commit per attempt would cost more than the
+	 * attempt. They linger up to 2 ms (or until 128 are waiting), so a destination with few
+	 * requests in flight still commits many per transaction; no send waits for it.
+	 */
+	readonly #outcomes = new Linger(new GroupCommitter<AttemptOutcome, number>((batch) => this.deps.deliveries.completeBatch(batch), 256), { count: 128, ms: 2 })
 	#timer: Timer | null = null
 	#sweeper: Timer | null = null
 	#ticking = false
@@ -88,8 +89,8 @@ export class DeliveryWorker {
 
 	constructor(private readonly deps: WorkerDeps, private readonly opts: WorkerOptions) {
 		this.#guard = { allowPrivate: opts.allowPrivateDestinations, resolve: opts.resolve ?? systemResolver }
-		// Two claims' worth of the destination's concurrency: a claim per half of that many sends.
-		this.#ahead = new LeasedAhead(deps.deliveries, { owner: this.#owner, leaseMs: opts.leaseMs, depth: 2 * opts.destinationConcurrency })
+		// Twice the destination's concurrency, at least 64: a claim per half of that many sends.
+		this.#ahead = new LeasedAhead(deps.deliveries, { owner: this.#owner, leaseMs: opts.leaseMs, depth: Math.max(64, 2 * opts.destinationConcurrency) })
 	}
 
 	async start(): Promise<void> {
@@ -290,15 +291,7 @@ export class DeliveryWorker {
 		const now = this.deps.clock.now()
 		const attemptNumber = row.attempts + 1
 		const prepared = await bodyToSend(this.deps.events, (id) => this.#connection(id), row)
-		let result: OutboundResult
-		let request = { url: target.row.url ?? '', method: target.row.method, recordedHeaders: null as Record<string, string> | null, bodySize: 0 }
-		if ('error' in prepared) {
-			result = failure(prepared.error, prepared.errorType)
-		} else {
-			const built = buildRequest(target, { eventId: row.event_id, attemptNumber, body: prepared.body, contentType: prepared.contentType, now })
-			request = { url: built.request.url, method: built.request.method, recordedHeaders: built.recorded, bodySize: prepared.body.byteLength }
-			result = await sendHttp(built.request, this.#guard)
-		}
+		const { request, result } = await sendBody(target, row, prepared, attemptNumber, this.#guard, now)
 		const final = 'error' in prepared && (prepared.errorType === 'transform_error' || prepared.gone === true)
 		const done = this.deps.clock.now()
 		const outcome = decideOutcome({
