@@ -61,6 +61,8 @@ export class DeliveryWorker {
 	readonly #owner = `w_${randomHex(6)}`
 	readonly #inFlight = new Map<string, number>()
 	readonly #ahead: LeasedAhead<Target>
+	/** Destinations whose held rows ran low since their last pass (one pass refills them). */
+	readonly #refillAsked = new Set<string>()
 	readonly #running = new Set<Promise<void>>()
 	/** Destinations (secrets opened, policy read) and connections (transform compiled), until they change. */
 	readonly #targets = new SingleFlightCache<string, Target | null>(async (id) => {
@@ -211,6 +213,7 @@ export class DeliveryWorker {
 
 	/** Starts what one destination may send now; returns when it next needs attention. */
 	async #serve(destinationId: string, now: number): Promise<number> {
+		this.#refillAsked.delete(destinationId)
 		const target = await this.#target(destinationId)
 		const circuit = target ? await this.deps.circuits.current(destinationId) : null
 		const gate = target && circuit ? admission(circuit, target.policy.breaker, now) : 'wait'
@@ -235,18 +238,23 @@ export class DeliveryWorker {
 	}
 
 	/**
-	 * A slot of this destination just freed: start the next held row at once, no pass over
-	 * the queue. False when a pass is needed: nothing held or running low, the breaker
-	 * not closed, or another destination is waiting for a global slot (the pass shares them).
+	 * A slot of this destination just freed: start the next held row at once, without a pass
+	 * over the queue. A pass is asked for when the breaker is not closed or another destination
+	 * waits for a global slot (the pass shares them), and once per claim when held rows run low
+	 * (a pass per answer would mostly find nothing to do).
 	 */
-	#sendNext(destinationId: string): boolean {
+	#sendNext(destinationId: string): void {
 		const target = this.#ahead.targetOf(destinationId)
 		const circuit = this.deps.circuits.known(destinationId)
 		const now = this.deps.clock.now()
-		if (this.#stopping || this.#globalBound || !target || !circuit || admission(circuit, target.policy.breaker, now) !== 'send') return false
-		const free = Math.min(this.opts.destinationConcurrency - (this.#inFlight.get(destinationId) ?? 0), this.opts.globalConcurrency - this.#total)
-		for (const row of this.#ahead.takeHeld(destinationId, now, free)) this.#launch(row, target, false)
-		return !this.#ahead.low(destinationId)
+		if (this.#stopping || this.#globalBound || !circuit || (target && admission(circuit, target.policy.breaker, now) !== 'send')) return this.wake()
+		if (target) {
+			const free = Math.min(this.opts.destinationConcurrency - (this.#inFlight.get(destinationId) ?? 0), this.opts.globalConcurrency - this.#total)
+			for (const row of this.#ahead.takeHeld(destinationId, now, free)) this.#launch(row, target, false)
+		}
+		if (!this.#ahead.low(destinationId) || this.#refillAsked.has(destinationId)) return
+		this.#refillAsked.add(destinationId)
+		this.wake()
 	}
 
 	async #giveBack(destinationId: string): Promise<void> {
@@ -272,7 +280,7 @@ export class DeliveryWorker {
 			sending = false
 			this.#inFlight.set(row.destination_id, (this.#inFlight.get(row.destination_id) ?? 1) - 1)
 			this.#total--
-			if (!this.#sendNext(row.destination_id)) this.wake()
+			this.#sendNext(row.destination_id)
 		}
 		const run = this.#attempt(row, target, probe, sent)
 			.catch((err) => {
