@@ -250,7 +250,10 @@ export class DeliveryWorker {
 		if (this.#stopping || this.#globalBound || !circuit || (target && admission(circuit, target.policy.breaker, now) !== 'send')) return this.wake()
 		if (target) {
 			const free = Math.min(this.opts.destinationConcurrency - (this.#inFlight.get(destinationId) ?? 0), this.opts.globalConcurrency - this.#total)
-			for (const row of this.#ahead.takeHeld(destinationId, now, free)) this.#launch(row, target, false)
+			const rows = this.#ahead.takeHeld(destinationId, now, free)
+			for (const row of rows) this.#launch(row, target, false)
+			// Rows still held but not handed out are too old to send: a pass gives them back and claims afresh.
+			if (rows.length < free && this.#ahead.targetOf(destinationId)) return this.wake()
 		}
 		if (!this.#ahead.low(destinationId) || this.#refillAsked.has(destinationId)) return
 		this.#refillAsked.add(destinationId)
