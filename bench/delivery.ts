@@ -1,45 +1,89 @@
 /**
- * Delivery throughput and latency, end to end: ingest → store → worker → a
- * real receiver in its own process. `bun run bench:delivery`.
- *   1. saturation: ingest as fast as wrk can for INGEST_SECONDS into a source with 1
- *      (then 4) connections; deliveries/s = deliveries ÷ (last arrival − first arrival).
- *   2. latency: a paced sender at 1,000 events/s for 10 s; ingest→receiver p50/p99.
+ * Delivery against its floor, in one run. `bun run bench:delivery`.
+ *   1. drain: a destination is paused, DRAIN_EVENTS events are ingested (queued, nothing sent),
+ *      then the destination is resumed and timed until every delivery's successful attempt is
+ *      committed (read from the database). Ingest does not share the cores during the drain.
+ *   2. send floor (bench/send-floor.ts, its own process): a bare keep-alive loop POSTing the same
+ *      1 KB body to the same receiver with the same number of requests in flight.
+ *   Both at 64 in flight (`--destination-concurrency 64 --delivery-concurrency 64`) and at the
+ *   default 8, alternated for ROUNDS rounds; each drain is reported as a ratio to its floor.
+ *   3. latency: a paced sender at 1,000 events/s for 10 s; ingest→receiver p50/p99.
  */
+import { Database } from 'bun:sqlite'
 import { join } from 'node:path'
-import { startHookstream, sourceTo } from './lib/hookstream'
-import { freePort, ROOT, rssMiB, startServer, wrk } from './lib/tools'
+import { type Hookstream, sourceTo, startHookstream } from './lib/hookstream'
+import { cpuUs, DELIVERY_BODY, freePort, ROOT, rssMiB, sendLoop, startServer } from './lib/tools'
 
-const INGEST_SECONDS = Number(process.env.INGEST_SECONDS ?? 3)
+const N = Number(process.env.DRAIN_EVENTS ?? 20_000)
+const ROUNDS = Number(process.env.ROUNDS ?? 3)
 const rxPort = await freePort()
 const rxUrl = `http://127.0.0.1:${rxPort}`
 const receiver = await startServer([process.execPath, join(ROOT, 'bench', 'receiver-server.ts'), String(rxPort)], `${rxUrl}/stats`)
-const hs = await startHookstream(['--allow-private-destinations', '--no-access-log'])
+const common = ['--allow-private-destinations', '--no-access-log']
+const instances: Record<number, Hookstream> = {
+	64: await startHookstream([...common, '--destination-concurrency', '64', '--delivery-concurrency', '64']),
+	8: await startHookstream(common)
+}
 
 type Stats = { count: number; unique: number; duplicates: number; p50: number | null; p99: number | null; first_at: number; last_at: number }
 const stats = async () => (await (await fetch(`${rxUrl}/stats`)).json()) as Stats
 const reset = () => fetch(`${rxUrl}/reset`, { method: 'POST' })
 
-async function drained(expected: number, timeoutMs = 300_000): Promise<Stats> {
+async function arrived(expected: number, timeoutMs = 300_000): Promise<Stats> {
 	const started = Date.now()
 	for (;;) {
 		const s = await stats()
 		if (s.count >= expected) return s
 		if (Date.now() - started > timeoutMs) throw new Error(`only ${s.count} of ${expected} deliveries arrived`)
-		await Bun.sleep(100)
+		await Bun.sleep(50)
 	}
 }
 
-async function saturation(connections: number) {
-	await reset()
-	const sourceId = await sourceTo(hs, `sat-${connections}`, rxUrl, connections)
-	const w = await wrk(`${hs.base}/v1/ingest/${sourceId}`, { body: JSON.stringify({ type: 'bench', pad: 'x'.repeat(900) }), headers: { 'content-type': 'application/json' }, connections: 32, seconds: INGEST_SECONDS })
-	const { pagination } = await hs.api<{ pagination: { total: number } }>('GET', `/v1/events?source_id=${sourceId}&limit=1`)
-	const s = await drained(pagination.total * connections)
-	const seconds = (s.last_at - s.first_at) / 1000
-	return { connections, events: pagination.total, ingestRps: w.rps, deliveries: s.count, seconds, perSecond: s.count / seconds, duplicates: s.duplicates, rss: rssMiB(hs.proc.pid) }
+/** Successful attempts committed for a destination, and when the last one finished (read-only, beside the server). */
+async function committed(hs: Hookstream, destinationId: string, expected: number): Promise<{ count: number; lastAt: number }> {
+	const db = new Database(join(hs.dataDir, 'hookstream.db'), { readonly: true })
+	try {
+		const q = db.query<{ count: number; lastAt: number }, [string]>("SELECT COUNT(*) AS count, MAX(created_at) AS lastAt FROM delivery_attempts WHERE destination_id = ? AND status = 'success'")
+		for (let i = 0; ; i++) {
+			const row = q.get(destinationId) ?? { count: 0, lastAt: 0 }
+			if (row.count >= expected || i > 100) return row
+			await Bun.sleep(50)
+		}
+	} finally {
+		db.close()
+	}
 }
 
-async function paced(rate: number, seconds: number) {
+let round = 0
+async function drain(inFlight: number) {
+	const hs = instances[inFlight] as Hookstream
+	const name = `drain-${inFlight}-${++round}`
+	const sourceId = await sourceTo(hs, name, rxUrl, 1)
+	const { destinations } = await hs.api<{ destinations: { id: string; name: string }[] }>('GET', '/v1/destinations?limit=100')
+	const destinationId = destinations.find((d) => d.name === `${name}-0`)?.id ?? ''
+	await hs.api('PATCH', `/v1/destinations/${destinationId}`, { status: 'paused' })
+	const fill = await sendLoop(`${hs.base}/v1/ingest/${sourceId}`, { total: N, concurrency: 32, body: DELIVERY_BODY })
+	if (fill.failures > 0) throw new Error(`${fill.failures} ingest requests failed`)
+	await reset()
+	const cpu = cpuUs(hs.proc.pid)
+	const started = Date.now()
+	await hs.api('PATCH', `/v1/destinations/${destinationId}`, { status: 'active' })
+	const s = await arrived(N)
+	const done = await committed(hs, destinationId, N)
+	const seconds = (done.lastAt - started) / 1000
+	const cpuPerDelivery = (cpuUs(hs.proc.pid) - cpu) / done.count
+	return { inFlight, perSecond: done.count / seconds, seconds, cpuPerDelivery, recorded: done.count, duplicates: s.duplicates, rss: rssMiB(hs.proc.pid) }
+}
+
+async function floor(inFlight: number) {
+	await reset()
+	const proc = Bun.spawn([process.execPath, join(ROOT, 'bench', 'send-floor.ts'), `${rxUrl}/floor`, String(N), String(inFlight)], { stdout: 'pipe', stderr: 'inherit' })
+	const out = await new Response(proc.stdout).text()
+	if ((await proc.exited) !== 0) throw new Error('send floor failed')
+	return JSON.parse(out.trim().split('\n').at(-1) ?? '{}') as { perSecond: number; cpuUsPerRequest: number; failures: number }
+}
+
+async function paced(hs: Hookstream, rate: number, seconds: number) {
 	await reset()
 	const sourceId = await sourceTo(hs, `paced-${rate}`, rxUrl, 1)
 	const url = `${hs.base}/v1/ingest/${sourceId}`
@@ -55,22 +99,45 @@ async function paced(rate: number, seconds: number) {
 		if (wait > 0) await Bun.sleep(wait)
 	}
 	await Promise.all(inflight)
-	const s = await drained(rate * seconds)
+	const s = await arrived(rate * seconds)
 	return { rate, seconds, p50: s.p50, p99: s.p99, delivered: s.count }
 }
 
-const sat1 = await saturation(1)
-const sat4 = await saturation(4)
-const lat = await paced(1000, 10)
-
-console.log('\nDelivery, compiled binary, receiver in its own process\n')
-console.log('| run | events | deliveries | seconds | deliveries/s | duplicates | RSS after (MiB) | target | met |')
-console.log('|---|---|---|---|---|---|---|---|---|')
-for (const r of [sat1, sat4]) {
-	console.log(`| saturation, ${r.connections} connection(s) (ingest ${r.ingestRps.toFixed(0)} req/s for ${INGEST_SECONDS} s) | ${r.events} | ${r.deliveries} | ${r.seconds.toFixed(1)} | ${r.perSecond.toFixed(0)} | ${r.duplicates} | ${r.rss.toFixed(0)} | ≥ 5000/s | ${r.perSecond >= 5000 ? 'yes' : 'no'} |`)
+const median = (xs: number[]) => {
+	const s = [...xs].sort((a, b) => a - b)
+	return s.length % 2 ? (s[(s.length - 1) / 2] as number) : ((s[s.length / 2 - 1] as number) + (s[s.length / 2] as number)) / 2
 }
-console.log(`\nLatency ingest→receiver at ${lat.rate} events/s for ${lat.seconds} s: p50 ${lat.p50} ms, p99 ${lat.p99} ms (target p50 ≤ 25 ms: ${lat.p50 !== null && lat.p50 <= 25 ? 'met' : 'missed'}); ${lat.delivered} delivered`)
+const targets: Record<number, number> = { 64: 0.5, 8: 0.7 }
+const rows: { inFlight: number; round: number; floor: number; drain: number; ratio: number; floorCpu: number; drainCpu: number; recorded: number; duplicates: number; rss: number }[] = []
+for (let r = 1; r <= ROUNDS; r++) {
+	for (const inFlight of [64, 8]) {
+		// Alternate which goes first, so neither always runs on a warmer (or busier) machine.
+		const first = r % 2 === 1 ? 'floor' : 'drain'
+		const f = first === 'floor' ? await floor(inFlight) : null
+		const d = await drain(inFlight)
+		const fl = f ?? (await floor(inFlight))
+		rows.push({ inFlight, round: r, floor: fl.perSecond, drain: d.perSecond, ratio: d.perSecond / fl.perSecond, floorCpu: fl.cpuUsPerRequest, drainCpu: d.cpuPerDelivery, recorded: d.recorded, duplicates: d.duplicates, rss: d.rss })
+		console.error(`round ${r}, ${inFlight} in flight: floor ${fl.perSecond.toFixed(0)}/s (${fl.cpuUsPerRequest.toFixed(0)} µs CPU each), drain ${d.perSecond.toFixed(0)}/s (${d.cpuPerDelivery.toFixed(0)} µs CPU each), ${(d.perSecond / fl.perSecond).toFixed(2)}×, ${d.recorded} recorded`)
+	}
+}
+const lat = await paced(instances[8] as Hookstream, 1000, 10)
 
-hs.proc.kill('SIGTERM')
+if (rows.length > 0) {
+console.log(`\nDelivery: drain of ${N} queued events to one destination vs the send floor, compiled binary, receiver in its own process\n`)
+console.log('| in flight | round | send floor /s | hookstream drain /s | ratio | floor CPU µs/request | hookstream CPU µs/delivery | successful attempts recorded | duplicates | RSS after (MiB) |')
+console.log('|---|---|---|---|---|---|---|---|---|---|')
+for (const x of rows) console.log(`| ${x.inFlight} | ${x.round} | ${x.floor.toFixed(0)} | ${x.drain.toFixed(0)} | ${x.ratio.toFixed(2)} | ${x.floorCpu.toFixed(0)} | ${x.drainCpu.toFixed(0)} | ${x.recorded} | ${x.duplicates} | ${x.rss.toFixed(0)} |`)
+console.log('\n| in flight | median floor /s | median drain /s | median ratio | median CPU µs floor / hookstream | target | met |')
+console.log('|---|---|---|---|---|---|---|')
+for (const inFlight of [64, 8]) {
+	const mine = rows.filter((x) => x.inFlight === inFlight)
+	const ratio = median(mine.map((x) => x.ratio))
+	console.log(`| ${inFlight} | ${median(mine.map((x) => x.floor)).toFixed(0)} | ${median(mine.map((x) => x.drain)).toFixed(0)} | ${ratio.toFixed(2)} | ${median(mine.map((x) => x.floorCpu)).toFixed(0)} / ${median(mine.map((x) => x.drainCpu)).toFixed(0)} | ≥ ${targets[inFlight]} | ${ratio >= (targets[inFlight] ?? 1) ? 'yes' : 'no'} |`)
+}
+}
+const latMet = lat.p50 !== null && lat.p99 !== null && lat.p50 <= 5 && lat.p99 <= 25
+console.log(`\nLatency ingest→receiver at ${lat.rate} events/s for ${lat.seconds} s (default concurrency): p50 ${lat.p50} ms, p99 ${lat.p99} ms (target p50 ≤ 5 ms, p99 ≤ 25 ms: ${latMet ? 'met' : 'missed'}); ${lat.delivered} delivered`)
+
+for (const hs of Object.values(instances)) hs.proc.kill('SIGTERM')
 receiver.kill('SIGTERM')
-await Promise.all([hs.proc.exited, receiver.exited])
+await Promise.all([...Object.values(instances).map((hs) => hs.proc.exited), receiver.exited])

@@ -4,8 +4,8 @@ import { tmpdir } from 'node:os'
 import { join } from 'node:path'
 
 export const ROOT = join(import.meta.dir, '..', '..')
-/** The binary under test; BENCH_BIN points the scripts at another build (e.g. an older commit's). */
-export const BIN = process.env.BENCH_BIN ?? join(ROOT, 'dist', 'hookstream')
+/** The binary under test; BENCH_BIN (or HOOKSTREAM_BIN) points the scripts at another build (e.g. an earlier commit's). */
+export const BIN = process.env.BENCH_BIN ?? process.env.HOOKSTREAM_BIN ?? join(ROOT, 'dist', 'hookstream')
 
 /** wrk from Debian, installed on first use (the machines reach Debian's mirrors). */
 export function ensureWrk(): string {
@@ -36,6 +36,12 @@ export async function freePort(): Promise<number> {
 
 export function tempDir(prefix: string): string {
 	return mkdtempSync(join(tmpdir(), prefix))
+}
+
+/** CPU time (user + system, all threads) a process has used so far, in µs. */
+export function cpuUs(pid: number): number {
+	const fields = readFileSync(`/proc/${pid}/stat`, 'utf8').split(') ')[1]?.split(' ') ?? []
+	return (Number(fields[11]) + Number(fields[12])) * (1_000_000 / 100) // clock ticks of 10 ms
 }
 
 export function rssMiB(pid: number): number {
@@ -101,4 +107,29 @@ export async function wrk(url: string, opts: { body: string; headers: Record<str
 		non2xx: Number(/Non-2xx or 3xx responses: (\d+)/.exec(out)?.[1] ?? 0),
 		errors: errorsLine ? errorsLine.slice(1).reduce((a, b) => a + Number(b), 0) : 0
 	}
+}
+
+/** The 1 KB JSON body the delivery benchmarks ingest, deliver and send (`sent_at` only where latency is measured). */
+export const DELIVERY_BODY = JSON.stringify({ type: 'bench', pad: 'x'.repeat(1000) })
+
+/**
+ * A bare send loop: `total` POSTs of `body` to `url` with `concurrency` requests in
+ * flight on keep-alive connections (Bun's fetch pools them), each response read in
+ * full. Returns the wall time from the first send to the last answer and the non-2xx count.
+ */
+export async function sendLoop(url: string, opts: { total: number; concurrency: number; body: string; headers?: Record<string, string> }): Promise<{ seconds: number; failures: number }> {
+	let next = 0
+	let failures = 0
+	const headers = { 'content-type': 'application/json', ...opts.headers }
+	const lane = async () => {
+		while (next < opts.total) {
+			next++
+			const res = await fetch(url, { method: 'POST', headers, body: opts.body })
+			await res.arrayBuffer()
+			if (res.status >= 300) failures++
+		}
+	}
+	const started = performance.now()
+	await Promise.all(Array.from({ length: opts.concurrency }, lane))
+	return { seconds: (performance.now() - started) / 1000, failures }
 }

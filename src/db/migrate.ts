@@ -9,6 +9,7 @@ import metrics from './migrations/0007_metrics.sql' with { type: 'text' }
 import alerts from './migrations/0008_alerts.sql' with { type: 'text' }
 import replay from './migrations/0009_replay.sql' with { type: 'text' }
 import sourceRateLimit from './migrations/0010_source_rate_limit.sql' with { type: 'text' }
+import deliveryQueueIndexes from './migrations/0011_delivery_queue_indexes.sql' with { type: 'text' }
 
 /** Ordered, forward-only; shipped inside the binary as text imports. */
 export const MIGRATIONS: readonly { version: number; name: string; sql: string }[] = [
@@ -21,7 +22,8 @@ export const MIGRATIONS: readonly { version: number; name: string; sql: string }
 	{ version: 7, name: 'metrics', sql: metrics },
 	{ version: 8, name: 'alerts', sql: alerts },
 	{ version: 9, name: 'replay', sql: replay },
-	{ version: 10, name: 'source_rate_limit', sql: sourceRateLimit }
+	{ version: 10, name: 'source_rate_limit', sql: sourceRateLimit },
+	{ version: 11, name: 'delivery_queue_indexes', sql: deliveryQueueIndexes }
 ]
 
 /** Applies pending migrations, each in its own immediate transaction. Safe to run from two processes. */

@@ -39,6 +39,11 @@ export class Circuits {
 		return loaded
 	}
 
+	/** The live breaker, when this process holds one (no storage read). */
+	known(destinationId: string): Circuit | undefined {
+		return this.#live.get(destinationId)
+	}
+
 	/** An attempt changed the breaker; the attempt's own transaction persists it (delivery repo). */
 	adopt(destinationId: string, c: Circuit): void {
 		this.#live.set(destinationId, c)

@@ -1,4 +1,4 @@
-import { type OutboundGuard, pinnedTls, pinUrl, SsrfBlocked } from './ssrf'
+import { type OutboundGuard, pinHref, pinnedTls, SsrfBlocked } from './ssrf'
 
 export const RESPONSE_BODY_CAP = 10 * 1024
 
@@ -32,6 +32,9 @@ export interface OutboundResult {
 
 async function readCappedText(res: Response): Promise<string> {
 	if (!res.body) return ''
+	// A declared length within the cap is read whole: a stream reader costs more than most receivers' answers.
+	const declared = res.headers.get('content-length')
+	if (declared !== null && /^\d+$/.test(declared) && Number(declared) <= RESPONSE_BODY_CAP) return new TextDecoder().decode(await res.arrayBuffer())
 	const reader = res.body.getReader()
 	const chunks: Uint8Array[] = []
 	let size = 0
@@ -62,7 +65,7 @@ export async function sendHttp(req: OutboundRequest, guard: OutboundGuard): Prom
 	const started = performance.now()
 	const elapsed = () => Math.round(performance.now() - started)
 	try {
-		const target = await pinUrl(new URL(req.url), guard)
+		const target = await pinHref(req.url, guard)
 		const res = await fetch(target.url, {
 			method: req.method,
 			headers: { ...req.headers, host: target.host },

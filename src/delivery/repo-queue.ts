@@ -9,12 +9,17 @@ export function queueStatements(db: Database) {
 	const withWork = prepare<{ destination_id: string }, []>(db, "SELECT id AS destination_id FROM destinations WHERE EXISTS (SELECT 1 FROM deliveries d WHERE d.destination_id = destinations.id AND d.state = 'queued')")
 	const claim = prepare<DeliveryRow, [number, string, number, string, number, number]>(
 		db,
+		// By rowid: the queue index carries it, so each claimed row is found without a probe of the id index.
 		`UPDATE deliveries SET state = 'leased', lease_owner = $2, lease_expires_at = $3, updated_at = $1
-		 WHERE id IN (SELECT id FROM deliveries WHERE destination_id = $4 AND state = 'queued' AND due_at <= $5 ORDER BY due_at, id LIMIT $6)
+		 WHERE rowid IN (SELECT rowid FROM deliveries WHERE destination_id = $4 AND state = 'queued' AND due_at <= $5 ORDER BY due_at, id LIMIT $6)
 		 RETURNING *`
 	)
 	const release = prepare<{ id: string }, [number]>(db, "UPDATE deliveries SET state = 'queued', lease_owner = NULL, lease_expires_at = NULL WHERE state = 'leased' AND lease_expires_at < $1 RETURNING id")
 	const releaseOwned = prepare(db, "UPDATE deliveries SET state = 'queued', lease_owner = NULL, lease_expires_at = NULL WHERE state = 'leased' AND lease_owner = $1")
+	const releaseIds = prepare(
+		db,
+		"UPDATE deliveries SET state = 'queued', lease_owner = NULL, lease_expires_at = NULL WHERE id IN (SELECT value FROM json_each($1)) AND state = 'leased' AND lease_owner = $2"
+	)
 	const byId = prepare<DeliveryRow, [string]>(db, 'SELECT * FROM deliveries WHERE id = $1')
 	return {
 		/** Destinations that have queued work (due or not). */
@@ -35,6 +40,10 @@ export function queueStatements(db: Database) {
 		},
 		async releaseOwned(owner: string): Promise<void> {
 			releaseOwned.run(owner)
+		},
+		/** Hands back leases `owner` took but will not use (claimed ahead, then the destination stopped sending). */
+		async releaseLeases(ids: string[], owner: string): Promise<void> {
+			if (ids.length > 0) releaseIds.run(JSON.stringify(ids), owner)
 		},
 		async findById(id: string): Promise<DeliveryRow | null> {
 			return byId.get(id)

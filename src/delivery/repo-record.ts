@@ -71,21 +71,32 @@ export function recordStatements(db: Database, writeCircuit: (destinationId: str
 	// Workers may finish out of order: last_delivery_at only moves forward.
 	const delivered = prepare(
 		db,
-		`UPDATE destinations SET event_count = event_count + 1,
+		`UPDATE destinations SET event_count = event_count + $3,
 		 last_delivery_at = CASE WHEN last_delivery_at IS NULL OR last_delivery_at < $2 THEN $2 ELSE last_delivery_at END WHERE id = $1`
 	)
 	const upsertIssue = issueStatements(db)
-	const complete = db.transaction((o: AttemptOutcome): boolean => {
+	/** One outcome's rows; false (nothing written) when its lease was lost. */
+	const complete = (o: AttemptOutcome, counts: Map<string, { n: number; at: number }>): boolean => {
 		const a = o.attempt
 		if (finish.run(a.delivery_id, o.next.state, o.next.dueAt, a.created_at, o.owner).changes === 0) return false
 		insertAttempt.run(...ATTEMPT_COLUMNS.map((c) => a[c]))
 		eventStatus.run(a.event_id)
-		if (o.next.state === 'delivered') delivered.run(a.destination_id, a.created_at)
+		if (o.next.state === 'delivered') {
+			const c = counts.get(a.destination_id)
+			if (c) (c.n++, (c.at = Math.max(c.at, a.created_at)))
+			else counts.set(a.destination_id, { n: 1, at: a.created_at })
+		}
 		if (o.circuit) writeCircuit(a.destination_id, o.circuit)
 		for (const issue of o.issues) upsertIssue(a, issue)
 		return true
+	}
+	// A destination's counters change once per batch, not once per delivery.
+	const completeAll = db.transaction((outcomes: AttemptOutcome[]) => {
+		const counts = new Map<string, { n: number; at: number }>()
+		const done = outcomes.filter((o) => complete(o, counts)).length
+		for (const [id, c] of counts) delivered.run(id, c.at, c.n)
+		return done
 	})
-	const completeAll = db.transaction((outcomes: AttemptOutcome[]) => outcomes.filter((o) => complete(o)).length)
 	return {
 		/**
 		 * Records finished attempts and their consequences, many in one transaction
@@ -96,7 +107,7 @@ export function recordStatements(db: Database, writeCircuit: (destinationId: str
 		},
 		/** One more delivered event: `event_count + 1`, `last_delivery_at` = `at` (epoch ms) unless already later. */
 		async bumpDelivered(destinationId: string, at: number): Promise<void> {
-			delivered.run(destinationId, at)
+			delivered.run(destinationId, at, 1)
 		}
 	}
 }

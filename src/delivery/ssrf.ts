@@ -71,3 +71,26 @@ export async function pinUrl(url: URL, guard: OutboundGuard): Promise<PinnedTarg
 	pinned.hostname = first.kind() === 'ipv6' ? `[${address}]` : address
 	return { url: pinned.href, address, host: url.host, serverName: literal || url.protocol !== 'https:' ? null : host }
 }
+
+/** Pins of URLs whose host is an IP address: no lookup involved, so the answer never changes. */
+const literalPins = new Map<string, PinnedTarget>()
+const LITERAL_PINS_MAX = 1024
+
+/**
+ * `pinUrl` for a URL string, remembering the pin of an address URL (checking and
+ * rewriting it cost more than the rest of building a request). A host name is
+ * resolved and checked afresh every time, as rebinding requires.
+ */
+export async function pinHref(href: string, guard: OutboundGuard): Promise<PinnedTarget> {
+	const key = `${guard.allowPrivate ? 'p' : 'n'} ${href}`
+	const known = literalPins.get(key)
+	if (known) return known
+	const url = new URL(href)
+	const pinned = await pinUrl(url, guard)
+	const host = url.hostname.startsWith('[') ? url.hostname.slice(1, -1) : url.hostname
+	if (pinned.address === host) {
+		if (literalPins.size >= LITERAL_PINS_MAX) literalPins.clear()
+		literalPins.set(key, pinned)
+	}
+	return pinned
+}

@@ -6,10 +6,12 @@ import type { Clock } from '../lib/clock'
 import { randomHex } from '../lib/crypto'
 import type { Logger } from '../lib/log'
 import { SingleFlightCache } from '../lib/single-flight-cache'
+import { LeasedAhead } from './ahead'
+import { Linger } from './linger'
+import { bodyToSend, sendBody } from './body'
 import { decideOutcome } from './attempt'
 import { admission, type Circuit, CLOSED, toHalfOpen } from './breaker'
 import type { Circuits } from './circuits'
-import type { OutboundResult } from './outbound'
 import { type DeliveryPolicy, policyOf } from './policy'
 import { GroupCommitter } from '../db/write'
 import type { AttemptOutcome, DeliveryRepo, DeliveryRow } from './repo'
@@ -19,7 +21,7 @@ import { type OutboundGuard, type Resolver, systemResolver } from './ssrf'
 export interface WorkerOptions {
 	/** Attempts in flight across all destinations. */
 	globalConcurrency: number
-	/** Attempts in flight per destination (1 = strictly in order). */
+	/** Requests in flight per destination (1 = strictly in order); an answered attempt may still be committing. */
 	destinationConcurrency: number
 	allowPrivateDestinations: boolean
 	/** Name resolution for the SSRF guard (tests inject one); the system resolver by default. */
@@ -54,8 +56,6 @@ interface Target extends DeliveryTarget {
 
 const MAX_SLEEP_MS = 3_600_000
 
-const failure = (error: string, errorType: OutboundResult['errorType']): OutboundResult => ({ ok: false, status: null, headers: null, body: null, durationMs: 0, error, errorType })
-
 /**
  * Claims due deliveries with a lease and sends them, within global and
  * per-destination limits, honouring each destination's circuit breaker. It
@@ -65,6 +65,9 @@ const failure = (error: string, errorType: OutboundResult['errorType']): Outboun
 export class DeliveryWorker {
 	readonly #owner = `w_${randomHex(6)}`
 	readonly #inFlight = new Map<string, number>()
+	readonly #ahead: LeasedAhead<Target>
+	/** Destinations whose held rows ran low since their last pass (one pass refills them). */
+	readonly #refillAsked = new Set<string>()
 	readonly #running = new Set<Promise<void>>()
 	/** Destinations (secrets opened, policy read) and connections (transform compiled), until they change. */
 	readonly #targets = new SingleFlightCache<string, Target | null>(async (id) => {
@@ -73,11 +76,17 @@ export class DeliveryWorker {
 	})
 	readonly #connections = new SingleFlightCache<string, DeliveryConnection | null>((id) => this.deps.connections.findForDelivery(id))
 	#total = 0
-	/** Attempt outcomes share transactions: one commit per attempt would cost more than the attempt. */
-	readonly #outcomes = new GroupCommitter<AttemptOutcome, number>((batch) => this.deps.deliveries.completeBatch(batch), 256)
+	/**
+	 * Attempt outcomes share transactions: one commit per attempt would cost more than the
+	 * attempt. They linger up to 2 ms (or until 128 are waiting), so a destination with few
+	 * requests in flight still commits many per transaction; no send waits for it.
+	 */
+	readonly #outcomes = new Linger(new GroupCommitter<AttemptOutcome, number>((batch) => this.deps.deliveries.completeBatch(batch), 256), { count: 128, ms: 2 })
 	#timer: Timer | null = null
 	#sweeper: Timer | null = null
 	#ticking = false
+	/** The last pass left a destination short of its own limit because the global one was full. */
+	#globalBound = false
 	#again = false
 	#stopping = false
 	/** Finished passes over the queue; `settled()` watches it. */
@@ -87,6 +96,8 @@ export class DeliveryWorker {
 
 	constructor(private readonly deps: WorkerDeps, private readonly opts: WorkerOptions) {
 		this.#guard = { allowPrivate: opts.allowPrivateDestinations, resolve: opts.resolve ?? systemResolver }
+		// Twice the destination's concurrency, at least 64: a claim per half of that many sends.
+		this.#ahead = new LeasedAhead(deps.deliveries, { owner: this.#owner, leaseMs: opts.leaseMs, depth: Math.max(64, 2 * opts.destinationConcurrency) })
 	}
 
 	async start(): Promise<void> {
@@ -104,6 +115,7 @@ export class DeliveryWorker {
 	 */
 	destinationChanged(id: string): void {
 		this.#targets.invalidate(id)
+		void this.#giveBack(id)
 		void this.#closeIfDeleted(id)
 		this.wake()
 	}
@@ -170,10 +182,13 @@ export class DeliveryWorker {
 		if (this.#ticking || this.#stopping) return
 		this.#ticking = true
 		this.#again = false
+		this.#globalBound = false
 		let earliest = Number.POSITIVE_INFINITY
 		try {
 			const now = this.deps.clock.now()
-			for (const destinationId of await this.deps.deliveries.destinationsWithWork()) {
+			// Rows claimed ahead are leased, not queued: their destinations need serving too.
+			const destinations = new Set([...(await this.deps.deliveries.destinationsWithWork()), ...this.#ahead.destinations()])
+			for (const destinationId of destinations) {
 				// One broken destination (e.g. secrets sealed with another key) must not starve the others.
 				try {
 					earliest = Math.min(earliest, await this.#serve(destinationId, now))
@@ -203,55 +218,96 @@ export class DeliveryWorker {
 
 	/** Starts what one destination may send now; returns when it next needs attention. */
 	async #serve(destinationId: string, now: number): Promise<number> {
+		this.#refillAsked.delete(destinationId)
 		const target = await this.#target(destinationId)
-		// A paused or disabled destination keeps its queue until it is active again (a change wakes us).
-		if (!target || target.row.status !== 'active') return Number.POSITIVE_INFINITY
-		const circuit = await this.deps.circuits.current(destinationId)
-		if (!circuit) return Number.POSITIVE_INFINITY
-		const gate = admission(circuit, target.policy.breaker, now)
+		const circuit = target ? await this.deps.circuits.current(destinationId) : null
+		const gate = target && circuit ? admission(circuit, target.policy.breaker, now) : 'wait'
+		// A paused or disabled destination keeps its queue until it is active again (a change wakes us);
+		// rows claimed ahead go back to it, as they do while the breaker is open or a probe goes alone.
+		if (gate !== 'send' || target?.row.status !== 'active') await this.#giveBack(destinationId)
+		if (!target || !circuit || target.row.status !== 'active') return Number.POSITIVE_INFINITY
 		if (gate === 'wait') return circuit.next_probe_at ?? Number.POSITIVE_INFINITY
 		const busy = this.#inFlight.get(destinationId) ?? 0
-		let free = Math.min(this.opts.destinationConcurrency - busy, this.opts.globalConcurrency - this.#total)
-		if (gate === 'probe') free = busy === 0 ? Math.min(free, 1) : 0
-		if (free > 0) {
-			const rows = await this.deps.deliveries.claim(destinationId, now, free, this.#owner, now + this.opts.leaseMs)
-			if (gate === 'probe' && rows.length > 0) await this.deps.circuits.move(destinationId, toHalfOpen(circuit, now))
-			for (const row of rows) this.#launch(row, target, gate === 'probe')
+		const free = Math.min(this.opts.destinationConcurrency - busy, this.opts.globalConcurrency - this.#total)
+		if (this.opts.globalConcurrency - this.#total < this.opts.destinationConcurrency - busy) this.#globalBound = true
+		if (gate === 'probe' && busy === 0 && free > 0) {
+			const rows = await this.deps.deliveries.claim(destinationId, now, 1, this.#owner, now + this.opts.leaseMs)
+			if (rows.length > 0) await this.deps.circuits.move(destinationId, toHalfOpen(circuit, now))
+			for (const row of rows) this.#launch(row, target, true)
+		} else if (gate === 'send') {
+			for (const row of await this.#ahead.take(destinationId, target, now, Math.max(0, free))) this.#launch(row, target, false)
 		}
 		const due = await this.deps.deliveries.nextDueAt(destinationId)
 		// Work already due but no free slot: a finishing attempt wakes us, no timer needed.
 		return due !== null && due > now ? due : Number.POSITIVE_INFINITY
 	}
 
+	/**
+	 * A slot of this destination just freed: start the next held row at once, without a pass
+	 * over the queue. A pass is asked for when the breaker is not closed or another destination
+	 * waits for a global slot (the pass shares them), and once per claim when held rows run low
+	 * (a pass per answer would mostly find nothing to do).
+	 */
+	#sendNext(destinationId: string): void {
+		const target = this.#ahead.targetOf(destinationId)
+		const circuit = this.deps.circuits.known(destinationId)
+		const now = this.deps.clock.now()
+		if (this.#stopping || this.#globalBound || !circuit || (target && admission(circuit, target.policy.breaker, now) !== 'send')) return this.wake()
+		if (target) {
+			const free = Math.min(this.opts.destinationConcurrency - (this.#inFlight.get(destinationId) ?? 0), this.opts.globalConcurrency - this.#total)
+			const rows = this.#ahead.takeHeld(destinationId, now, free)
+			for (const row of rows) this.#launch(row, target, false)
+			// Rows still held but not handed out are too old to send: a pass gives them back and claims afresh.
+			if (rows.length < free && this.#ahead.targetOf(destinationId)) return this.wake()
+		}
+		if (!this.#ahead.low(destinationId) || this.#refillAsked.has(destinationId)) return
+		this.#refillAsked.add(destinationId)
+		this.wake()
+	}
+
+	async #giveBack(destinationId: string): Promise<void> {
+		try {
+			await this.#ahead.giveBack(destinationId)
+		} catch (err) {
+			// The leases lapse and the sweeper requeues the rows.
+			this.deps.log.error('giving back claimed deliveries failed', { destination: destinationId, error: err instanceof Error ? err.message : String(err) })
+		}
+	}
+
+	/**
+	 * Sends one delivery. Its slot frees as soon as the request is answered: the next send
+	 * need not wait for this attempt's commit. The delivery stays leased (nobody else sends
+	 * it) until its outcome is committed, and `#running` holds it until then.
+	 */
 	#launch(row: DeliveryRow, target: Target, probe: boolean): void {
 		this.#inFlight.set(row.destination_id, (this.#inFlight.get(row.destination_id) ?? 0) + 1)
 		this.#total++
-		const run = this.#attempt(row, target, probe)
+		let sending = true
+		const sent = () => {
+			if (!sending) return
+			sending = false
+			this.#inFlight.set(row.destination_id, (this.#inFlight.get(row.destination_id) ?? 1) - 1)
+			this.#total--
+			this.#sendNext(row.destination_id)
+		}
+		const run = this.#attempt(row, target, probe, sent)
 			.catch((err) => {
 				this.deps.log.error('delivery attempt failed to record', { delivery: row.id, error: err instanceof Error ? err.stack : String(err) })
 				// The lease expires and the sweeper requeues the delivery; a probe must not leave the breaker half-open.
 				if (probe) void this.#reprobe(row.destination_id)
 			})
 			.finally(() => {
-				this.#inFlight.set(row.destination_id, (this.#inFlight.get(row.destination_id) ?? 1) - 1)
-				this.#total--
+				sent()
 				this.#running.delete(run)
-				this.wake()
 			})
 		this.#running.add(run)
 	}
 
-	async #attempt(row: DeliveryRow, target: Target, probe: boolean): Promise<void> {
+	async #attempt(row: DeliveryRow, target: Target, probe: boolean, sent: () => void): Promise<void> {
 		const now = this.deps.clock.now()
 		const attemptNumber = row.attempts + 1
-		const prepared = await this.#prepareBody(row)
-		let result: OutboundResult
-		let request = { url: target.row.url ?? '', method: target.row.method, recordedHeaders: null as Record<string, string> | null, bodySize: 0 }
-		if ('error' in prepared) {
-			result = failure(prepared.error, prepared.errorType)
-		} else {
-			;({ request, result } = await this.deps.providers.send(target, { eventId: row.event_id, destinationId: row.destination_id, attemptNumber, body: prepared.body, contentType: prepared.contentType, now }, this.#guard))
-		}
+		const prepared = await bodyToSend(this.deps.events, (id) => this.#connection(id), row)
+		const { request, result } = await sendBody(this.deps.providers, target, row, prepared, attemptNumber, this.#guard, now)
 		const final = 'error' in prepared && (prepared.errorType === 'transform_error' || prepared.gone === true)
 		const done = this.deps.clock.now()
 		const outcome = decideOutcome({
@@ -261,9 +317,12 @@ export class DeliveryWorker {
 		})
 		if (probe) outcome.attempt.trigger_type = 'probe'
 		if (outcome.circuit) this.deps.circuits.adopt(row.destination_id, outcome.circuit)
-		else if (probe) await this.#reprobe(row.destination_id) // no verdict on the destination: probe again
+		sent()
+		if (!outcome.circuit && probe) await this.#reprobe(row.destination_id) // no verdict on the destination: probe again
 		await this.#outcomes.write(outcome)
 		this.deps.onAttempt?.(outcome)
+		// A retry is in the queue only now: look again so its due time sets the timer.
+		if (outcome.next.state === 'queued') this.wake()
 	}
 
 	/**
@@ -285,25 +344,6 @@ export class DeliveryWorker {
 		this.wake()
 	}
 
-	/** The body to send: the raw bytes, or the connection's JSONata transform of the parsed payload. */
-	async #prepareBody(row: DeliveryRow): Promise<{ body: Uint8Array; contentType: string | null } | { error: string; errorType: OutboundResult['errorType']; gone?: boolean }> {
-		const event = await this.deps.events.findById(row.event_id)
-		if (!event) return { error: 'event no longer stored (retention); delivery abandoned', errorType: 'event_purged', gone: true }
-		const raw = event.payload_inline ?? (await this.deps.events.readPayload(event.id)) ?? new Uint8Array(0)
-		try {
-			// Inside the try: a stored expression that no longer compiles is a transform error too.
-			const found = await this.#connection(row.connection_id)
-			// A deleted connection's transform is gone too: sending the raw body could leak what it removed.
-			if (!found) return { error: 'connection deleted; delivery abandoned', errorType: 'connection_deleted', gone: true }
-			if (!found.row.transform_enabled || !found.transform) return { body: raw, contentType: event.content_type }
-			const input = JSON.parse(new TextDecoder().decode(raw)) as unknown
-			const output = await found.transform.apply(input)
-			return { body: new TextEncoder().encode(JSON.stringify(output)), contentType: 'application/json' }
-		} catch (err) {
-			return { error: `transform failed: ${err instanceof Error ? err.message : String(err)}`, errorType: 'transform_error' }
-		}
-	}
-
 	/** Graceful stop: claim nothing more, give in-flight attempts `graceMs`, release what is left. */
 	async stop(graceMs: number): Promise<void> {
 		this.#stopping = true
@@ -312,6 +352,7 @@ export class DeliveryWorker {
 		const settled = Promise.allSettled([...this.#running])
 		await Promise.race([settled, Bun.sleep(graceMs)])
 		await this.#outcomes.drain()
+		this.#ahead.clear()
 		await this.deps.deliveries.releaseOwned(this.#owner)
 	}
 }

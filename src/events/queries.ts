@@ -86,9 +86,12 @@ async function scanWindow(seek: Seek, bounds: SearchBounds, chunkAt: (from: Seek
 
 export type EventQueries = ReturnType<typeof createEventQueries>
 
+export type EventToDeliver = Pick<EventDetailRow, 'id' | 'content_type' | 'payload_inline'>
+
 export function createEventQueries(db: Database) {
 	const byId = prepare<EventDetailRow, [string]>(db, `SELECT e.*, s.name AS source_name, s.slug AS source_slug ${FROM} WHERE e.id = $1`)
 	const payload = prepare<{ body: Uint8Array }, [string]>(db, 'SELECT body FROM event_payloads WHERE event_id = $1')
+	const toDeliver = prepare<EventToDeliver, [string]>(db, 'SELECT id, content_type, payload_inline FROM events WHERE id = $1')
 	const storedInEnv = prepare<{ n: number | null }, [string]>(db, 'SELECT SUM(stored) AS n FROM event_totals WHERE env_id = $1')
 	const storedInSource = prepare<{ n: number }, [string, string]>(db, 'SELECT stored AS n FROM event_totals WHERE env_id = $1 AND source_id = $2')
 	const all = <Row>(sql: string, params: SqlValue[]) => prepare<Row, SqlValue[]>(db, sql).all(...params)
@@ -105,6 +108,10 @@ export function createEventQueries(db: Database) {
 	return {
 		async findById(id: string): Promise<EventDetailRow | null> {
 			return byId.get(id)
+		},
+		/** What a delivery sends of an event, without the columns only the API shows (read once per attempt). */
+		async findToDeliver(id: string): Promise<EventToDeliver | null> {
+			return toDeliver.get(id)
 		},
 		async readPayload(id: string): Promise<Uint8Array | null> {
 			return payload.get(id)?.body ?? null

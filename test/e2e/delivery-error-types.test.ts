@@ -57,17 +57,17 @@ describe('error_type of failed attempts', () => {
 		const rx = new Receiver()
 		const { sourceId, destinationId } = await pipeline(h, 'purged', { url: rx.url, retry_max_attempts: 5, retry_intervals: [1] })
 		const events = h.server.ctx.store.events
-		const original = events.findById.bind(events)
+		const original = events.findToDeliver.bind(events)
 		let hidden = ''
 		// Retention deletes the event while its delivery is claimed: the worker finds no event to send.
-		events.findById = (id: string) => (id === hidden ? Promise.resolve(null) : original(id))
+		events.findToDeliver = (id: string) => (id === hidden ? Promise.resolve(null) : original(id))
 		try {
 			await h.api('PATCH', `/v1/destinations/${destinationId}`, { status: 'paused' })
 			hidden = await h.send(sourceId, '{}')
 			await h.api('PATCH', `/v1/destinations/${destinationId}`, { status: 'active' })
 			await h.until(async () => ((await attemptsOf(hidden)).length === 1 ? true : undefined))
 		} finally {
-			events.findById = original
+			events.findToDeliver = original
 		}
 		await settled(hidden, 'failed')
 		const attempts = await attemptsOf(hidden)

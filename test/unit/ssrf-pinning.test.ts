@@ -1,8 +1,8 @@
 import { afterAll, beforeAll, describe, expect, it } from 'bun:test'
 import { join } from 'node:path'
 import type { Server } from 'bun'
-import { type OutboundRequest, sendHttp } from '../../src/delivery/outbound'
-import { type OutboundGuard, pinUrl, type Resolver } from '../../src/delivery/ssrf'
+import { type OutboundRequest, RESPONSE_BODY_CAP, sendHttp } from '../../src/delivery/outbound'
+import { type OutboundGuard, pinHref, pinUrl, type Resolver } from '../../src/delivery/ssrf'
 
 const TLS_DIR = join(import.meta.dir, '..', 'fixtures', 'tls')
 const cert = await Bun.file(join(TLS_DIR, 'hooks.example.test.crt')).text()
@@ -70,6 +70,18 @@ describe('SSRF guard: the checked address is the address connected to', () => {
 		expect(plain).toEqual({ url: 'http://1.1.1.1/a', address: '1.1.1.1', host: 'hooks.example.test', serverName: null })
 	})
 
+	it('resolves a host name again on every attempt; an address URL is pinned once, and a private one is refused every time', async () => {
+		const resolve = table({ 'hooks.example.test': ['127.0.0.1'] })
+		for (let i = 0; i < 3; i++) expect(await sendHttp(request(`http://hooks.example.test:${http.port}/again`), { allowPrivate: true, resolve })).toMatchObject({ ok: true })
+		expect(resolve.calls).toEqual(['hooks.example.test', 'hooks.example.test', 'hooks.example.test'])
+		const literal = `http://127.0.0.1:${http.port}/literal`
+		const first = await pinHref(literal, { allowPrivate: true, resolve })
+		expect(await pinHref(literal, { allowPrivate: true, resolve })).toBe(first)
+		// The remembered pin is per policy: the same address without private destinations allowed is refused.
+		for (let i = 0; i < 2; i++) await expect(pinHref(literal, { allowPrivate: false, resolve })).rejects.toThrow('private or internal')
+		expect(resolve.calls).toHaveLength(3)
+	})
+
 	it('a name that does not resolve is a network error, not a crash', async () => {
 		const result = await sendHttp(request('http://nowhere.example.test/'), { allowPrivate: true, resolve: table({}) })
 		expect(result).toMatchObject({ ok: false, errorType: 'network_error', error: expect.stringContaining('ENOTFOUND') })
@@ -98,5 +110,33 @@ describe('SSRF guard over HTTPS: the certificate is checked against the original
 		const resolve = table({ 'hooks.example.test': ['127.0.0.1'] })
 		const result = await sendHttp(request(`https://hooks.example.test:${https.port}/`), { allowPrivate: true, resolve })
 		expect(result).toMatchObject({ ok: false, errorType: 'network_error' })
+	})
+})
+
+describe('response bodies', () => {
+	const big = 'x'.repeat(3 * RESPONSE_BODY_CAP)
+	let rx: Server<undefined>
+	beforeAll(() => {
+		rx = Bun.serve({
+			port: 0,
+			hostname: '127.0.0.1',
+			fetch(req) {
+				const path = new URL(req.url).pathname
+				if (path === '/small') return new Response('accepted')
+				if (path === '/big') return new Response(big)
+				// No Content-Length: streamed in chunks, read only up to the cap.
+				return new Response(new ReadableStream({ pull(c) { c.enqueue(new TextEncoder().encode(big)); c.close() } }))
+			}
+		})
+	})
+	afterAll(() => rx.stop(true))
+
+	it('keeps a short answer whole and the first 10 KB of a long one, declared or streamed', async () => {
+		const guard: OutboundGuard = { allowPrivate: true, resolve: table({}) }
+		expect((await sendHttp(request(`http://127.0.0.1:${rx.port}/small`), guard)).body).toBe('accepted')
+		for (const path of ['/big', '/stream']) {
+			const result = await sendHttp(request(`http://127.0.0.1:${rx.port}${path}`), guard)
+			expect({ path, ok: result.ok, length: result.body?.length }).toEqual({ path, ok: true, length: RESPONSE_BODY_CAP })
+		}
 	})
 })

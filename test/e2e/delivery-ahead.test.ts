@@ -1,0 +1,79 @@
+import { Database } from 'bun:sqlite'
+import { afterAll, beforeAll, describe, expect, it } from 'bun:test'
+import { type Harness, pipeline, startHarness } from './harness'
+import { Receiver } from './receiver'
+
+/**
+ * The worker leases rows ahead of free slots (one claim feeds many sends) and frees a
+ * slot when a request is answered: the per-destination limit must still hold, held rows
+ * must go back to the queue when the destination stops sending, and nothing is sent twice.
+ */
+let h: Harness
+beforeAll(async () => {
+	h = await startHarness({ 'destination-concurrency': '2' })
+})
+afterAll(() => h.close())
+
+const states = (destinationId: string) => {
+	const db = new Database(`${h.dir}/hookstream.db`, { readonly: true })
+	try {
+		const rows = db.query<{ state: string; n: number }, [string]>('SELECT state, COUNT(*) AS n FROM deliveries WHERE destination_id = ?1 GROUP BY state').all(destinationId)
+		return Object.fromEntries(rows.map((r) => [r.state, r.n])) as Record<string, number>
+	} finally {
+		db.close()
+	}
+}
+const statusOf = async (id: string) => (await h.api<{ event: { status: string } }>('GET', `/v1/events/${id}`)).body.event.status
+const attemptsOf = async (id: string) => (await h.api<{ delivery_attempts: { status: string }[] }>('GET', `/v1/delivery-attempts?event_id=${id}`)).body.delivery_attempts
+
+describe('deliveries leased ahead', () => {
+	it('never has more requests in flight to a destination than its concurrency', async () => {
+		let current = 0
+		let most = 0
+		const seen: string[] = []
+		const rx = Bun.serve({
+			port: 0,
+			hostname: '127.0.0.1',
+			async fetch(req) {
+				current++
+				most = Math.max(most, current)
+				seen.push(req.headers.get('x-hookstream-event-id') ?? '')
+				await Bun.sleep(30)
+				current--
+				return new Response('ok')
+			}
+		})
+		const { sourceId, destinationId } = await pipeline(h, 'limit', { url: `http://127.0.0.1:${rx.port}/` })
+		await h.api('PATCH', `/v1/destinations/${destinationId}`, { status: 'paused' })
+		const ids: string[] = []
+		for (let i = 0; i < 16; i++) ids.push(await h.send(sourceId, `{"i":${i}}`))
+		await h.api('PATCH', `/v1/destinations/${destinationId}`, { status: 'active' })
+		for (const id of ids) await h.until(async () => ((await statusOf(id)) === 'delivered' ? true : undefined))
+		expect(most).toBe(2)
+		expect(seen.toSorted()).toEqual(ids.toSorted())
+		await rx.stop(true)
+	})
+
+	it('gives rows claimed ahead back to the queue when the destination is paused, and sends each once after it resumes', async () => {
+		const rx = new Receiver().otherwise({ status: 200, delayMs: 1000 })
+		const { sourceId, destinationId } = await pipeline(h, 'pause', { url: rx.url })
+		await h.api('PATCH', `/v1/destinations/${destinationId}`, { status: 'paused' })
+		const ids: string[] = []
+		for (let i = 0; i < 10; i++) ids.push(await h.send(sourceId, `{"i":${i}}`))
+		await h.api('PATCH', `/v1/destinations/${destinationId}`, { status: 'active' })
+		await rx.waitFor(2)
+		// Two in flight and more leased ahead of them, while the receiver holds the two requests.
+		expect(states(destinationId).leased ?? 0).toBeGreaterThan(2)
+		await h.api('PATCH', `/v1/destinations/${destinationId}`, { status: 'paused' })
+		// Only the two in flight stay leased, then finish; everything else is queued again.
+		await h.until(async () => (states(destinationId).leased === undefined ? true : undefined))
+		expect(states(destinationId)).toEqual({ delivered: 2, queued: 8 })
+		expect(rx.received).toHaveLength(2)
+		await h.api('PATCH', `/v1/destinations/${destinationId}`, { status: 'active' })
+		rx.otherwise({ status: 200 })
+		for (const id of ids) await h.until(async () => ((await statusOf(id)) === 'delivered' ? true : undefined))
+		expect(rx.received.map((r) => r.headers['x-hookstream-event-id']).toSorted()).toEqual(ids.toSorted())
+		for (const id of ids) expect((await attemptsOf(id)).map((a) => a.status)).toEqual(['success'])
+		await rx.stop()
+	}, 20000)
+})
