@@ -7,6 +7,19 @@ export const EVENT_STATUSES = ['pending', 'delivered', 'partial', 'failed', 'fil
 export const VERIFICATION_STATUSES = ['verified', 'unverified', 'schema_invalid', 'handshake'] as const
 export const DEDUP_STATUSES = ['unique', 'duplicate'] as const
 
+const oneOf = (values: readonly string[]) => t.Union(values.map((v) => t.Literal(v)))
+
+/** The event filters `GET /v1/events` and its live twin `GET /v1/events/stream` both take. */
+export const EventFilterQuery = {
+	source_id: t.Optional(t.String()),
+	status: t.Optional(oneOf(EVENT_STATUSES)),
+	verification_status: t.Optional(oneOf(VERIFICATION_STATUSES)),
+	dedup_status: t.Optional(oneOf(DEDUP_STATUSES)),
+	method: t.Optional(t.String({ pattern: '^[A-Za-z]+$' })),
+	org_id: t.Optional(t.String()),
+	env_id: t.Optional(t.String())
+}
+
 /** List item: the reference's list fields. */
 export const EventSummary = t.Object({
 	id: t.String({ examples: ['evt_0193a1b2c3d47e8f9a0b1c2d3e4f5a6b'] }),

@@ -1,22 +1,17 @@
 import { Elysia, t } from 'elysia'
 import type { AppContext } from '../../context'
-import { DEDUP_STATUSES, EVENT_STATUSES, EventEnvelope, EventList, VERIFICATION_STATUSES } from '../../events/model'
+import { EventEnvelope, EventFilterQuery, EventList } from '../../events/model'
 import { assertScope, authContextOf } from '../auth'
 import { binaryResponses, ErrorResponses } from '../openapi-shared'
 import { canonicalPathIds } from '../path-ids'
 import { RetryResult } from '../../attempts/model'
 
-const oneOf = (values: readonly string[]) => t.Union(values.map((v) => t.Literal(v)))
 const IdParams = t.Object({ id: t.String({ description: 'Event ID', examples: ['evt_0193a1b2c3d47e8f9a0b1c2d3e4f5a6b'] }) })
 const tags = ['Events']
 
 const ListEventsQuery = t.Object(
 	{
-		source_id: t.Optional(t.String()),
-		status: t.Optional(oneOf(EVENT_STATUSES)),
-		verification_status: t.Optional(oneOf(VERIFICATION_STATUSES)),
-		dedup_status: t.Optional(oneOf(DEDUP_STATUSES)),
-		method: t.Optional(t.String({ pattern: '^[A-Za-z]+$' })),
+		...EventFilterQuery,
 		search: t.Optional(t.String({
 			minLength: 1, maxLength: 200,
 			description: 'Event-id prefix, or text (ASCII case-insensitive) in the first 4 KB of an inline body (bodies up to 10 KB). ' +
@@ -28,9 +23,7 @@ const ListEventsQuery = t.Object(
 		cursor: t.Optional(t.String({ description: 'Opaque cursor: `next_cursor` or `prev_cursor` of a previous page' })),
 		direction: t.Optional(t.Union([t.Literal('asc'), t.Literal('desc')], { description: 'List order by receipt time: desc (newest first, default) or asc' })),
 		limit: t.Optional(t.Integer({ minimum: 1, maximum: 100, description: 'Default 50, max 100' })),
-		offset: t.Optional(t.Integer({ minimum: 0, maximum: 100000 })),
-		org_id: t.Optional(t.String()),
-		env_id: t.Optional(t.String())
+		offset: t.Optional(t.Integer({ minimum: 0, maximum: 100000 }))
 	},
 	{ additionalProperties: false }
 )

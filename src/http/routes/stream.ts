@@ -1,7 +1,7 @@
 import { Elysia, t } from 'elysia'
 import type { AppContext } from '../../context'
 import type { EventRow } from '../../events/repo'
-import { DEDUP_STATUSES, EVENT_STATUSES, VERIFICATION_STATUSES } from '../../events/model'
+import { EventFilterQuery } from '../../events/model'
 import { ValidationFailed } from '../../lib/errors'
 import { asId } from '../../lib/ids'
 import { assertScope, authContextOf } from '../auth'
@@ -10,19 +10,11 @@ import { tooManyStreams } from '../live-socket'
 import { sseResponse } from '../live-sse'
 import { streamResponses } from '../openapi-shared'
 
-const oneOf = (values: readonly string[]) => t.Union(values.map((v) => t.Literal(v)))
-
 const StreamQuery = t.Object(
 	{
-		source_id: t.Optional(t.String()),
-		status: t.Optional(oneOf(EVENT_STATUSES)),
-		verification_status: t.Optional(oneOf(VERIFICATION_STATUSES)),
-		dedup_status: t.Optional(oneOf(DEDUP_STATUSES)),
-		method: t.Optional(t.String({ pattern: '^[A-Za-z]+$' })),
+		...EventFilterQuery,
 		since: t.Optional(t.String({ description: 'Replay events after this event id first (the Last-Event-ID header takes precedence)' })),
-		token: t.Optional(t.String({ description: 'API key, for clients that cannot send headers (EventSource)' })),
-		org_id: t.Optional(t.String()),
-		env_id: t.Optional(t.String())
+		token: t.Optional(t.String({ description: 'API key, for clients that cannot send headers (EventSource)' }))
 	},
 	{ additionalProperties: false }
 )
