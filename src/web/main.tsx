@@ -6,6 +6,7 @@ import { CliAuth, Invitation, SignIn } from './pages/auth'
 import { ConnectionNew, Connections } from './pages/connections'
 import { DestinationDetail, DestinationNew, Destinations } from './pages/destinations'
 import { EventDetail, Events } from './pages/events'
+import { Metrics } from './pages/metrics'
 import { Overview } from './pages/overview'
 import { Settings } from './pages/settings'
 import { SourceDetail, SourceNew, Sources } from './pages/sources'
@@ -19,6 +20,7 @@ const NAV: [string, string][] = [
 	['/dashboard/connections', 'Connections'],
 	['/dashboard/attempts', 'Attempts & DLQ'],
 	['/dashboard/issues', 'Issues'],
+	['/dashboard/metrics', 'Metrics'],
 	['/dashboard/settings', 'Settings']
 ]
 
@@ -40,6 +42,8 @@ function Content({ path }: { path: string }) {
 			return <Attempts />
 		case 'issues':
 			return <Issues />
+		case 'metrics':
+			return <Metrics />
 		case 'settings':
 			return <Settings />
 		case 'cli-auth':

@@ -258,6 +258,36 @@ describe.skipIf(!HAVE_BROWSER)('dashboard in Chromium against dist/hookstream', 
 		await shot('10c-issues')
 	}, 60000)
 
+	it('the metrics page charts the real traffic (volume, deliveries, success rate, latency, errors) and the range picker refetches', async () => {
+		const api = await pageFetch(page, 'GET', '/v1/metrics/deliveries')
+		const rows = api.json.series as { success_count: number; failure_count: number }[]
+		const ok = rows.reduce((a, r) => a + r.success_count, 0)
+		const failed = rows.reduce((a, r) => a + r.failure_count, 0)
+		expect(ok).toBeGreaterThan(0)
+		expect(failed).toBeGreaterThan(0)
+		await nav('Metrics')
+		const label = (id: string) => page.getByTestId(id).locator('svg').getAttribute('aria-label')
+		await page.getByTestId('chart-volume').waitFor()
+		expect(await label('chart-volume')).toContain('3 events in last 24 hours')
+		expect(await label('chart-deliveries')).toContain(`${ok + failed} attempts, ${ok} succeeded, ${failed} failed`)
+		expect(await label('chart-success')).toContain(`${Math.round(((100 * ok) / (ok + failed)) * 100) / 100}% over the window`)
+		expect(await label('chart-latency')).toMatch(/p95 up to \d+ ms/)
+		// Every bar is an SVG rect with its number; the failed ones are drawn too.
+		expect(await page.getByTestId('chart-deliveries').locator('rect.s1').count()).toBeGreaterThan(0)
+		const errors = page.getByTestId('chart-errors')
+		expect(await errors.textContent()).toContain('Billing service')
+		expect(await errors.textContent()).toContain('http_5xx')
+		expect(await page.getByTestId('metrics-today').textContent()).toContain('3 events today')
+		await shot('10d-metrics')
+		await page.getByLabel('Time range').selectOption('30d')
+		await page.waitForURL(/range=30d/)
+		await page.getByTestId('chart-volume').locator('svg[aria-label*="last 30 days"]').waitFor()
+		expect(await label('chart-volume')).toContain('3 events in last 30 days')
+		await page.emulateMedia({ colorScheme: 'dark' })
+		await shot('10e-metrics-30d-dark')
+		await page.emulateMedia({ colorScheme: 'light' })
+	}, 60000)
+
 	it('creates an API key, shown once, that works with a plain HTTP client', async () => {
 		await nav('Settings')
 		await page.getByLabel('Key name').fill('ci')
