@@ -1,6 +1,7 @@
 import { render } from 'preact'
 import { useEffect, useState } from 'preact/hooks'
 import { ApiError, currentEnv, get, post, setCurrentEnv } from './api'
+import { Alerts } from './pages/alerts'
 import { Attempts, Issues } from './pages/attempts'
 import { CliAuth, Invitation, SignIn } from './pages/auth'
 import { ConnectionNew, Connections } from './pages/connections'
@@ -8,6 +9,7 @@ import { DestinationDetail, DestinationNew, Destinations } from './pages/destina
 import { EventDetail, Events } from './pages/events'
 import { Metrics } from './pages/metrics'
 import { Overview } from './pages/overview'
+import { ReplayDetail, Replays } from './pages/replay'
 import { Settings } from './pages/settings'
 import { SourceDetail, SourceNew, Sources } from './pages/sources'
 import { ErrorBox, Field, Link, type Me, MeContext, navigate, useLocation } from './ui'
@@ -21,6 +23,8 @@ const NAV: [string, string][] = [
 	['/dashboard/attempts', 'Attempts & DLQ'],
 	['/dashboard/issues', 'Issues'],
 	['/dashboard/metrics', 'Metrics'],
+	['/dashboard/alerts', 'Alerts'],
+	['/dashboard/replay', 'Replay'],
 	['/dashboard/settings', 'Settings']
 ]
 
@@ -44,6 +48,10 @@ function Content({ path }: { path: string }) {
 			return <Issues />
 		case 'metrics':
 			return <Metrics />
+		case 'alerts':
+			return <Alerts />
+		case 'replay':
+			return id ? <ReplayDetail id={id} /> : <Replays />
 		case 'settings':
 			return <Settings />
 		case 'cli-auth':

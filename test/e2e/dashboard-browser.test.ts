@@ -288,6 +288,72 @@ describe.skipIf(!HAVE_BROWSER)('dashboard in Chromium against dist/hookstream', 
 		await page.emulateMedia({ colorScheme: 'light' })
 	}, 60000)
 
+	it('alerts: a webhook channel is created and test-sent to a real receiver; a rule notifying it is created and deleted', async () => {
+		await nav('Alerts')
+		await page.getByText('No channels yet').waitFor()
+		await page.getByLabel('Channel name').fill('Ops webhook')
+		await page.getByLabel('Webhook URL').fill(`${receiver.url}/alerts`)
+		await page.getByLabel('Signing secret (optional)').fill('alert-secret-1')
+		await page.getByRole('button', { name: 'Create channel' }).click()
+		const row = page.getByTestId('channel-row').filter({ hasText: 'Ops webhook' })
+		await row.waitFor()
+		// The secret comes back masked from the API, never in clear.
+		expect(await row.textContent()).not.toContain('alert-secret-1')
+		const before = receiver.received.length
+		await row.getByRole('button', { name: 'Send a test to Ops webhook' }).click()
+		await row.getByRole('status').getByText('success').waitFor()
+		const got = (await receiver.waitFor(before + 1))[before]
+		expect(got?.path).toBe('/alerts')
+		expect(JSON.parse(got?.body ?? '{}').type).toBe('alert.test')
+		expect(got?.headers['x-hookstream-signature']).toMatch(/^sha256=[0-9a-f]{64}$/)
+		await page.getByLabel('Rule name').fill('Billing failing')
+		await page.getByLabel('Fires when').selectOption('failure_rate')
+		await page.getByLabel('Failure rate (%)').fill('20')
+		await page.getByLabel('Destination', { exact: true }).selectOption({ label: 'Billing service' })
+		await page.getByRole('checkbox', { name: 'Ops webhook (webhook)' }).check()
+		await page.getByRole('button', { name: 'Create rule' }).click()
+		const rule = page.getByTestId('rule-row').filter({ hasText: 'Billing failing' })
+		await rule.waitFor()
+		expect(await rule.textContent()).toContain('Ops webhook')
+		expect(await rule.textContent()).toContain('Billing service')
+		const rules = await pageFetch(page, 'GET', '/v1/alert-rules')
+		expect(JSON.parse(rules.json.alert_rules[0].rule_config)).toMatchObject({ threshold: 20, window_minutes: 15 })
+		await shot('10f-alerts')
+		page.once('dialog', (d) => d.accept())
+		await rule.getByRole('button', { name: 'Delete rule Billing failing' }).click()
+		await page.getByText('No alert rules yet').waitFor()
+	}, 60000)
+
+	it('replay: re-delivers the stored events to the destination while the page shows the progress; a slow one can be cancelled', async () => {
+		await nav('Replay')
+		await page.getByText('No replays yet').waitFor()
+		const before = receiver.received.length
+		await page.getByLabel('Destination', { exact: true }).selectOption({ label: 'Billing service' })
+		await page.getByRole('button', { name: 'Start replay' }).click()
+		await page.getByRole('heading', { name: 'Replay job' }).waitFor()
+		await page.getByTestId('replay-status').getByText('completed').waitFor({ timeout: 20000 })
+		const jobId = page.url().split('/').pop() as string
+		const job = (await pageFetch(page, 'GET', `/v1/replay/${jobId}`)).json.job
+		expect(job.total).toBeGreaterThan(0)
+		expect(job.processed).toBe(job.total)
+		expect(await page.getByTestId('replay-progress').textContent()).toContain(`${job.total} / ${job.total} (100%)`)
+		await receiver.waitFor(before + job.total)
+		expect(receiver.received.slice(before).every((r) => r.path === '/hook')).toBe(true)
+		await shot('10g-replay-done')
+		await page.getByRole('link', { name: '← Replay' }).click()
+		await page.getByLabel('Events per second').fill('1')
+		await page.getByRole('button', { name: 'Start replay' }).click()
+		await page.getByRole('button', { name: 'Cancel replay' }).click()
+		await page.getByTestId('replay-status').getByText('cancelled').waitFor()
+		const cancelled = (await pageFetch(page, 'GET', `/v1/replay/${page.url().split('/').pop()}`)).json.job
+		expect(cancelled.skipped).toBeGreaterThan(0)
+		await shot('10h-replay-cancelled')
+		await page.getByRole('link', { name: '← Replay' }).click()
+		const table = page.getByTestId('replay-table')
+		await table.getByText('cancelled').waitFor()
+		expect(await table.getByText('completed').count()).toBe(1)
+	}, 60000)
+
 	it('creates an API key, shown once, that works with a plain HTTP client', async () => {
 		await nav('Settings')
 		await page.getByLabel('Key name').fill('ci')
