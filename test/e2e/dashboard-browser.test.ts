@@ -354,6 +354,46 @@ describe.skipIf(!HAVE_BROWSER)('dashboard in Chromium against dist/hookstream', 
 		expect(await table.getByText('completed').count()).toBe(1)
 	}, 60000)
 
+	it('destinations of every type: each has its own form with secrets as password inputs; an SQS one is created and shown masked', async () => {
+		await nav('Destinations')
+		await page.getByRole('link', { name: 'New destination' }).first().click()
+		const type = page.getByLabel('Type', { exact: true })
+		const secrets: Record<string, string[]> = {
+			aws_sqs: ['secret_access_key', 'session_token'], aws_s3: ['secret_access_key', 'session_token'], aws_eventbridge: ['secret_access_key', 'session_token'],
+			gcp_pubsub: [], kafka: ['api_secret'], rabbitmq: ['password'], websocket: []
+		}
+		for (const [t, keys] of Object.entries(secrets)) {
+			await type.selectOption(t)
+			const fields = page.getByTestId('provider-fields')
+			await fields.waitFor()
+			expect(await fields.locator('input, textarea, select').count()).toBeGreaterThan(0)
+			for (const k of keys) expect(await fields.locator(`[name="pc_${k}"]`).getAttribute('type')).toBe('password')
+		}
+		await type.selectOption('kafka')
+		await page.getByLabel('Protocol').selectOption('native')
+		expect(await page.locator('[name="pc_password"]').getAttribute('type')).toBe('password')
+		expect(await page.locator('[name="pc_api_secret"]').count()).toBe(0)
+		await type.selectOption('aws_sqs')
+		await page.getByLabel('Name', { exact: true }).fill('Orders queue')
+		await page.getByLabel('Queue URL').fill('https://sqs.eu-west-1.amazonaws.com/123456789012/orders')
+		await page.getByLabel('Region').fill('nowhere')
+		await page.getByLabel('Access key ID').fill('AKIAEXAMPLE')
+		await page.getByLabel('Secret access key').fill('s3cr3t-value-9876')
+		expected.push(400)
+		await page.getByRole('button', { name: 'Create destination' }).click()
+		const alert = page.getByRole('alert')
+		await alert.getByText(/region.*AWS region/).waitFor()
+		expected.pop()
+		await page.getByLabel('Region').fill('eu-west-1')
+		await page.getByRole('button', { name: 'Create destination' }).click()
+		await page.getByTestId('destination-type').getByText('AWS SQS queue').waitFor()
+		await page.getByTestId('provider-region').getByText('eu-west-1').waitFor()
+		const secret = (await page.getByTestId('provider-secret_access_key').textContent()) ?? ''
+		expect(secret).toEndWith('9876')
+		expect(secret).not.toContain('s3cr3t')
+		await shot('10i-destination-sqs')
+	}, 60000)
+
 	it('creates an API key, shown once, that works with a plain HTTP client', async () => {
 		await nav('Settings')
 		await page.getByLabel('Key name').fill('ci')
