@@ -8,6 +8,7 @@ import { ConnectionNew, Connections } from './pages/connections'
 import { DestinationDetail, DestinationNew, Destinations } from './pages/destinations'
 import { EventDetail, Events } from './pages/events'
 import { Metrics } from './pages/metrics'
+import { TestInspector, TestStart } from './pages/inspector'
 import { Overview } from './pages/overview'
 import { ReplayDetail, Replays } from './pages/replay'
 import { Settings } from './pages/settings'
@@ -138,6 +139,9 @@ function App() {
 	}, [])
 	const invitation = /^\/dashboard\/invitations\/([^/]+)/.exec(path)
 	if (invitation) return <Invitation id={invitation[1] as string} onDone={() => { navigate('/'); load() }} />
+	// Test sessions are public: the inspector needs no sign-in.
+	const test = /^\/dashboard\/test(?:\/([^/]+))?\/?$/.exec(path)
+	if (test) return test[1] ? <TestInspector id={test[1]} /> : <TestStart />
 	if (!state.ready) return <p class="boot muted">Loading…</p>
 	if (!state.me) {
 		return (

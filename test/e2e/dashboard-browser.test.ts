@@ -394,6 +394,49 @@ describe.skipIf(!HAVE_BROWSER)('dashboard in Chromium against dist/hookstream', 
 		await shot('10i-destination-sqs')
 	}, 60000)
 
+	it('the public test-session inspector: no sign-in, requests arrive live, detail shows the body, custom response and forwarding work', async () => {
+		const guest = await browser.newContext({ viewport: { width: 1280, height: 800 }, colorScheme: 'light' })
+		const p = await guest.newPage()
+		p.on('pageerror', (e) => errors.push(String(e)))
+		await p.goto(`${base}/dashboard/test`)
+		await p.getByRole('button', { name: 'Create a test session' }).click()
+		await p.getByTestId('feed-state').getByText('live').waitFor()
+		await p.getByText('No requests yet').waitFor()
+		const url = (await p.getByTestId('session-url').textContent()) as string
+		expect(url).toStartWith(`${base}/v1/ingest/`)
+		const body = JSON.stringify({ order: 'ord_42', total: 1999 })
+		expect((await fetch(url, { method: 'POST', headers: { 'content-type': 'application/json', 'x-probe': 'inspector' }, body })).status).toBe(200)
+		// Over the socket, without a reload; the newest request is opened.
+		const detail = p.getByTestId('request-detail')
+		await detail.getByText('x-probe').waitFor()
+		expect(await detail.textContent()).toContain('inspector')
+		expect(await detail.textContent()).toContain('"order": "ord_42"')
+		await p.getByLabel('Status code').fill('202')
+		await p.getByLabel('Response body').fill('thanks')
+		await p.getByRole('button', { name: 'Save response' }).click()
+		await p.getByRole('status').getByText('Senders get 202 (text/plain)').waitFor()
+		await p.getByLabel('Forward to').fill(`${receiver.url}/fwd`)
+		await p.getByLabel('Forwarding enabled').check()
+		await p.getByRole('button', { name: 'Save forwarding' }).click()
+		await p.getByRole('status').getByText(`Forwarding to ${receiver.url}/fwd`).waitFor()
+		const before = receiver.received.length
+		const res = await fetch(url, { method: 'PUT', headers: { 'content-type': 'text/plain' }, body: 'second' })
+		expect(res.status).toBe(202)
+		expect(await res.text()).toBe('thanks')
+		const relayed = (await receiver.waitFor(before + 1))[before]
+		expect(relayed?.path).toBe('/fwd')
+		expect(relayed?.body).toBe('second')
+		await p.getByTestId('feed').getByRole('button').nth(1).waitFor()
+		expect(await p.getByTestId('feed').getByRole('button').count()).toBe(2)
+		// An earlier request's body comes from the session export.
+		await p.getByTestId('feed').getByRole('button').nth(1).click()
+		await detail.getByText('"total": 1999').waitFor()
+		await shot('10j-test-inspector', p)
+		await p.emulateMedia({ colorScheme: 'dark' })
+		await shot('10k-test-inspector-dark', p)
+		await guest.close()
+	}, 60000)
+
 	it('creates an API key, shown once, that works with a plain HTTP client', async () => {
 		await nav('Settings')
 		await page.getByLabel('Key name').fill('ci')
