@@ -145,7 +145,7 @@ export function Metrics() {
 	return (
 		<Page title="Metrics" actions={<button type="button" class="btn" onClick={loaded.reload} disabled={loaded.loading}>Refresh</button>}>
 			<div class="filters">
-				<Field label="Time range">
+				<Field label="Time range" hint="Buckets are UTC hours or days">
 					<select value={range} onChange={(e) => set('range', (e.target as HTMLSelectElement).value)}>
 						{Object.entries(RANGES).map(([k, v]) => <option key={k} value={k}>{v.label}</option>)}
 					</select>

@@ -125,6 +125,7 @@ export function ReplayDetail({ id }: { id: string }) {
 	const { canWrite } = useMe()
 	const loaded = useLoad(() => get<{ job: Job }>(`/v1/replay/${encodeURIComponent(id)}`), [id])
 	const job = loaded.data?.job
+	const dest = useLoad(async () => (job ? (await get<{ destination: { name: string } }>(`/v1/destinations/${job.destination_id}`)).destination.name : null), [job?.destination_id])
 	usePolling(loaded.reload, 1000, job?.status === 'running')
 	const cancel = useAction(async () => {
 		await del(`/v1/replay/${id}`)
@@ -145,7 +146,7 @@ export function ReplayDetail({ id }: { id: string }) {
 					</div>
 					<dl class="facts">
 						<dt>ID</dt><dd class="mono">{job.id}</dd>
-						<dt>Destination</dt><dd><Link href={`/dashboard/destinations/${job.destination_id}`}>{job.destination_id}</Link></dd>
+						<dt>Destination</dt><dd><Link href={`/dashboard/destinations/${job.destination_id}`}>{dest.data ?? job.destination_id}</Link></dd>
 						<dt>Source</dt><dd>{job.source_id ?? 'every connected source'}</dd>
 						<dt>Window</dt><dd>{new Date(job.from).toLocaleString()} – {new Date(job.to).toLocaleString()}</dd>
 						<dt>Rate</dt><dd>{job.rate_limit} events/s, at most {job.max_events}</dd>
