@@ -54,6 +54,7 @@ function DataTable({ labels, series, unit }: { labels: string[]; series: Series[
 	return (
 		<details class="chart-data">
 			<summary>Show the numbers</summary>
+			<div class="chart-scroll" tabIndex={0} role="region" aria-label="The chart's numbers">
 			<table class="table">
 				<thead><tr><th>Time</th>{series.map((s) => <th key={s.name}>{s.name}</th>)}</tr></thead>
 				<tbody>
@@ -62,6 +63,7 @@ function DataTable({ labels, series, unit }: { labels: string[]; series: Series[
 					))}
 				</tbody>
 			</table>
+			</div>
 		</details>
 	)
 }
