@@ -254,7 +254,9 @@ describe.skipIf(!HAVE_BROWSER)('dashboard operate pages in Chromium against dist
 		const guest = await browser.newContext({ viewport: { width: 1280, height: 800 }, colorScheme: 'light' })
 		const p = await guest.newPage()
 		p.on('pageerror', (e) => errors.push(String(e)))
-		await p.goto(`${base}/dashboard/test`)
+		// A newcomer finds it from the sign-in page.
+		await p.goto(`${base}/`)
+		await p.getByRole('link', { name: 'Start a test session' }).click()
 		await p.getByRole('button', { name: 'Create a test session' }).click()
 		await p.getByTestId('feed-state').getByText('live').waitFor()
 		await p.getByText('No requests yet').waitFor()
