@@ -295,6 +295,38 @@ describe.skipIf(!HAVE_BROWSER)('dashboard operate pages in Chromium against dist
 		await guest.close()
 	}, 60000)
 
+	it('a viewer sees metrics, channels and replay jobs but no write controls, and the API refuses their writes', async () => {
+		await nav('Settings')
+		await page.getByLabel('Email', { exact: true }).fill('vic@example.com')
+		await page.getByLabel('Role', { exact: true }).selectOption('viewer')
+		await page.getByRole('button', { name: 'Create invitation link' }).click()
+		const link = (await page.getByTestId('invite-link').textContent()) ?? ''
+		const viewerContext = await browser.newContext({ viewport: { width: 1280, height: 800 } })
+		const viewer = await viewerContext.newPage()
+		viewer.on('pageerror', (e) => errors.push(String(e)))
+		await viewer.goto(link)
+		await viewer.getByLabel('Your name').fill('Vic')
+		await viewer.getByLabel('Password').fill('viewer-password-1')
+		await viewer.getByRole('button', { name: 'Accept and sign in' }).click()
+		await viewer.getByRole('heading', { name: 'Overview' }).waitFor()
+		const go = async (label: string) => {
+			await viewer.getByRole('navigation', { name: 'Main' }).getByRole('link', { name: label, exact: true }).click()
+			await viewer.getByRole('heading', { level: 1, name: label }).waitFor()
+		}
+		await go('Metrics')
+		await viewer.getByTestId('chart-volume').waitFor()
+		await go('Alerts')
+		await viewer.getByTestId('channel-row').first().waitFor()
+		for (const name of [/Send a test/, /Delete/, 'Create channel', 'Create rule']) expect(await viewer.getByRole('button', { name }).count()).toBe(0)
+		await go('Replay')
+		await viewer.getByTestId('replay-table').waitFor()
+		expect(await viewer.getByRole('button', { name: 'Start replay' }).count()).toBe(0)
+		const write = await pageFetch(viewer, 'POST', '/v1/notification-channels', { name: 'x', channel_type: 'webhook', config: { url: 'https://example.com' } })
+		expect(write.status).toBe(403)
+		expect(write.json).toMatchObject({ status: 403, request_id: expect.any(String) })
+		await viewerContext.close()
+	}, 60000)
+
 	it('raised no page errors on the way', () => {
 		expect(errors).toEqual([])
 	})
