@@ -144,7 +144,8 @@ export class MetricsService {
 			}
 		}
 		for (const r of snap.tail.latency) {
-			const entry = entryOf(r.bucket, r.destination_id)
+			// The tail is aggregated by minute: fold it into the hour like the rolled-up rows.
+			const entry = entryOf(floorTo(w.span, r.bucket), r.destination_id)
 			addTo(entry.h, r.le_ms, r.count)
 			entry.count += r.count
 		}

@@ -1,12 +1,16 @@
 import { render } from 'preact'
 import { useEffect, useState } from 'preact/hooks'
 import { ApiError, currentEnv, get, post, setCurrentEnv } from './api'
+import { Alerts } from './pages/alerts'
 import { Attempts, Issues } from './pages/attempts'
 import { CliAuth, Invitation, SignIn } from './pages/auth'
 import { ConnectionNew, Connections } from './pages/connections'
 import { DestinationDetail, DestinationNew, Destinations } from './pages/destinations'
 import { EventDetail, Events } from './pages/events'
+import { Metrics } from './pages/metrics'
+import { TestInspector, TestStart } from './pages/inspector'
 import { Overview } from './pages/overview'
+import { ReplayDetail, Replays } from './pages/replay'
 import { Settings } from './pages/settings'
 import { SourceDetail, SourceNew, Sources } from './pages/sources'
 import { ErrorBox, Field, Link, type Me, MeContext, navigate, useLocation } from './ui'
@@ -19,6 +23,9 @@ const NAV: [string, string][] = [
 	['/dashboard/connections', 'Connections'],
 	['/dashboard/attempts', 'Attempts & DLQ'],
 	['/dashboard/issues', 'Issues'],
+	['/dashboard/metrics', 'Metrics'],
+	['/dashboard/alerts', 'Alerts'],
+	['/dashboard/replay', 'Replay'],
 	['/dashboard/settings', 'Settings']
 ]
 
@@ -40,6 +47,12 @@ function Content({ path }: { path: string }) {
 			return <Attempts />
 		case 'issues':
 			return <Issues />
+		case 'metrics':
+			return <Metrics />
+		case 'alerts':
+			return <Alerts />
+		case 'replay':
+			return id ? <ReplayDetail id={id} /> : <Replays />
 		case 'settings':
 			return <Settings />
 		case 'cli-auth':
@@ -126,6 +139,9 @@ function App() {
 	}, [])
 	const invitation = /^\/dashboard\/invitations\/([^/]+)/.exec(path)
 	if (invitation) return <Invitation id={invitation[1] as string} onDone={() => { navigate('/'); load() }} />
+	// Test sessions are public: the inspector needs no sign-in.
+	const test = /^\/dashboard\/test(?:\/([^/]+))?\/?$/.exec(path)
+	if (test) return test[1] ? <TestInspector id={test[1]} /> : <TestStart />
 	if (!state.ready) return <p class="boot muted">Loading…</p>
 	if (!state.me) {
 		return (

@@ -160,7 +160,7 @@ export function CopyButton({ text, label = 'Copy' }: { text: string; label?: str
 
 export function Status({ value }: { value: string | null | undefined }) {
 	const v = value ?? 'unknown'
-	const tone = /^(delivered|success|active|closed|verified|passed|unique|resolved)$/.test(v) ? 'ok' : /^(failed|dlq|open|error|rejected|duplicate|disabled|invalid)$/.test(v) ? 'bad' : 'mid'
+	const tone = /^(delivered|success|active|closed|verified|passed|unique|resolved|completed)$/.test(v) ? 'ok' : /^(failed|dlq|open|error|rejected|duplicate|disabled|invalid)$/.test(v) ? 'bad' : 'mid'
 	return <span class={`badge ${tone}`}>{v}</span>
 }
 

@@ -113,6 +113,14 @@ describe('deliveries, latency and errors', () => {
 		insertAttempt(db, { envId: env, destinationId: dst, at: DAY + 4 * H + 1, ok: false, durationMs: null, errorType: 'transform_error' })
 	}
 
+	test('latency rows not rolled up yet land in their hour, not their minute', async () => {
+		const db = t.ctx.store.authDb
+		insertAttempt(db, { envId: env, destinationId: dst, at: DAY + 5 * H + 17 * 60_000, ok: true, durationMs: 40 })
+		insertAttempt(db, { envId: env, destinationId: dst, at: DAY + 5 * H + 42 * 60_000, ok: true, durationMs: 90 })
+		const l = await get('/v1/metrics/latency?after=2026-03-02T00:00:00Z&before=2026-03-02T10:00:00Z')
+		expect(l.body.series).toEqual([{ bucket: '2026-03-02T05:00:00.000Z', destination_id: dst, destination_name: 'Hooks', count: 2, p50: 50, p95: 100, p99: 100 }])
+	})
+
 	test('counts, percentiles at the histogram resolution and the error breakdown', async () => {
 		seedAttempts()
 		const window = 'after=2026-03-02T00:00:00Z&before=2026-03-02T10:00:00Z'

@@ -36,6 +36,7 @@ export function SignIn({ onSignedIn }: { onSignedIn: () => void }) {
 				<p>This server has no public sign-up. Its first account, the owner, is made on the machine that runs it:</p>
 				<pre class="code">echo 'a-long-password' | hookstream --create-admin-user --email you@example.com</pre>
 				<p class="muted">In a container, set <code>HOOKSTREAM_ADMIN_EMAIL</code> and <code>HOOKSTREAM_ADMIN_PASSWORD</code> instead. Teammates join through an invitation link that an owner or admin creates under Settings. Scripts use API keys: see the <a href="/docs">API reference</a>.</p>
+				<p>Just want to look at a webhook? <a href="/dashboard/test">Start a test session</a>: a throwaway URL and a live inspector, no account needed.</p>
 			</div>
 		</main>
 	)

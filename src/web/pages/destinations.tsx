@@ -2,13 +2,15 @@ import { useState } from 'preact/hooks'
 import { del, get, patch, post } from '../api'
 import { usePolling } from '../live'
 import { confirmed, Empty, ErrorBox, Field, Link, Loading, Page, Status, Time, navigate, useAction, useLoad, useMe } from '../ui'
+import { ProviderFacts, ProviderFields, providerConfig, TYPE_LABELS, type Values } from './destination-types'
 
 interface Destination {
 	id: string
 	name: string
 	slug: string
 	type: string
-	url: string
+	url: string | null
+	provider_config: string | null
 	method: string
 	status: string
 	auth_type: string
@@ -25,7 +27,7 @@ interface Circuit {
 	next_probe_at: string | null
 }
 
-const TYPES = ['http', 'aws_sqs', 'aws_s3', 'aws_eventbridge', 'gcp_pubsub', 'kafka', 'rabbitmq', 'websocket']
+const TYPES = Object.keys(TYPE_LABELS)
 const val = (e: Event) => (e.target as HTMLInputElement).value
 const slugOf = (name: string) => name.toLowerCase().replace(/[^a-z0-9]+/g, '-').replace(/^-|-$/g, '').slice(0, 60)
 
@@ -43,17 +45,17 @@ export function Destinations() {
 	const rows = list.data?.destinations ?? []
 	return (
 		<Page title="Destinations" actions={canWrite ? <Link href="/dashboard/destinations/new" class="btn primary">New destination</Link> : null}>
-			<p class="muted">Where events go: your services' HTTP endpoints. A circuit breaker stops sending to an endpoint that keeps failing and probes it again later.</p>
+			<p class="muted">Where events go: your services' HTTP endpoints, queues (SQS, Kafka, RabbitMQ, Pub/Sub), buses, buckets or a /v1/ws channel. A circuit breaker stops sending to an endpoint that keeps failing and probes it again later.</p>
 			<ErrorBox error={list.error} />
 			<Loading loaded={list} />
 			{list.data && rows.length === 0 ? <Empty title="No destinations yet"><p>{canWrite ? <>Add the URL of the service that should receive your webhooks. <Link href="/dashboard/destinations/new">New destination</Link></> : 'Nothing to show.'}</p></Empty> : null}
 			{rows.length > 0 ? (
 				<table class="table" data-testid="destinations-table">
-					<thead><tr><th scope="col">Name</th><th scope="col">URL</th><th scope="col">Status</th><th scope="col">Circuit</th><th scope="col">Deliveries</th><th scope="col">Last delivery</th></tr></thead>
+					<thead><tr><th scope="col">Name</th><th scope="col">Target</th><th scope="col">Status</th><th scope="col">Circuit</th><th scope="col">Deliveries</th><th scope="col">Last delivery</th></tr></thead>
 					<tbody>{rows.map((d) => (
 						<tr key={d.id}>
 							<td><Link href={`/dashboard/destinations/${d.id}`}>{d.name}</Link></td>
-							<td class="mono">{d.method} {d.url}</td>
+							<td class="mono">{d.type === 'http' ? `${d.method} ${d.url}` : TYPE_LABELS[d.type] ?? d.type}</td>
 							<td><Status value={d.status} /></td>
 							<td><CircuitBadge id={d.id} /></td>
 							<td>{d.event_count}</td>
@@ -77,42 +79,39 @@ function authConfig(type: string, a: string, b: string): Record<string, unknown>
 
 export function DestinationNew() {
 	const [f, setF] = useState({ name: '', slug: '', type: 'http', url: '', method: 'POST', auth_type: 'none', a: '', b: '', timeout_ms: '30000', retry_max_attempts: '5' })
+	const [provider, setProvider] = useState<Values>({})
 	const set = (p: Partial<typeof f>) => setF({ ...f, ...p })
+	const http = f.type === 'http'
 	const create = useAction(async () => {
-		const body: Record<string, unknown> = { name: f.name, slug: f.slug || slugOf(f.name), type: f.type, url: f.url, method: f.method, auth_type: f.auth_type, timeout_ms: Number(f.timeout_ms), retry_max_attempts: Number(f.retry_max_attempts) }
-		const config = authConfig(f.auth_type, f.a, f.b)
+		const body: Record<string, unknown> = { name: f.name, slug: f.slug || slugOf(f.name), type: f.type, timeout_ms: Number(f.timeout_ms), retry_max_attempts: Number(f.retry_max_attempts) }
+		if (http) Object.assign(body, { url: f.url, method: f.method, auth_type: f.auth_type })
+		else body.provider_config = providerConfig(f.type, provider)
+		const config = http ? authConfig(f.auth_type, f.a, f.b) : null
 		if (config) body.auth_config = config
 		const { destination } = await post<{ destination: Destination }>('/v1/destinations', body)
 		navigate(`/dashboard/destinations/${destination.id}`)
 	})
-	const labels: Record<string, [string, string] | [string]> = { bearer: ['Token'], basic: ['Username', 'Password'], api_key: ['Header name', 'Key'] }
-	const [la, lb] = labels[f.auth_type] ?? []
 	return (
 		<Page title="New destination">
 			<p><Link href="/dashboard/destinations">← Destinations</Link></p>
 			<form class="form" onSubmit={(e) => { e.preventDefault(); create.run() }}>
 				<fieldset class="card">
-					<legend>Endpoint</legend>
+					<legend>Destination</legend>
 					<Field label="Name"><input name="name" required value={f.name} onInput={(e) => set({ name: val(e) })} /></Field>
 					<Field label="Slug" hint={`Unique in this environment; empty means ${slugOf(f.name) || 'one made from the name'}`}><input name="slug" pattern="[a-z0-9][a-z0-9\-]*" value={f.slug} onInput={(e) => set({ slug: val(e) })} /></Field>
-					<Field label="Type" hint="This server delivers over HTTP; the other types of the hosted API are not available yet">
-						<select name="type" value={f.type} onChange={(e) => set({ type: val(e) })}>
-							{TYPES.map((t) => <option key={t} value={t} disabled={t !== 'http'}>{t}{t !== 'http' ? ' (not available)' : ''}</option>)}
+					<Field label="Type">
+						<select name="type" value={f.type} onChange={(e) => { set({ type: val(e) }); setProvider({}) }}>
+							{TYPES.map((t) => <option key={t} value={t}>{TYPE_LABELS[t]}</option>)}
 						</select>
 					</Field>
-					<Field label="URL"><input name="url" type="url" required placeholder="https://api.example.com/webhooks" value={f.url} onInput={(e) => set({ url: val(e) })} /></Field>
-					<Field label="Method">
-						<select name="method" value={f.method} onChange={(e) => set({ method: val(e) })}>{['POST', 'PUT', 'PATCH'].map((m) => <option key={m}>{m}</option>)}</select>
-					</Field>
 				</fieldset>
-				<fieldset class="card">
-					<legend>Authentication</legend>
-					<Field label="Auth type">
-						<select name="auth_type" value={f.auth_type} onChange={(e) => set({ auth_type: val(e) })}>{['none', 'bearer', 'basic', 'api_key'].map((m) => <option key={m}>{m}</option>)}</select>
-					</Field>
-					{la ? <Field label={la}><input name="auth_a" value={f.a} onInput={(e) => set({ a: val(e) })} /></Field> : null}
-					{lb ? <Field label={lb}><input name="auth_b" type="password" autoComplete="off" value={f.b} onInput={(e) => set({ b: val(e) })} /></Field> : null}
-				</fieldset>
+				{http ? <HttpFields f={f} set={set} /> : (
+					<fieldset class="card" data-testid="provider-fields">
+						<legend>{TYPE_LABELS[f.type]}</legend>
+						<ProviderFields type={f.type} values={provider} onChange={setProvider} />
+						<p class="hint">Credentials are stored encrypted and shown masked.</p>
+					</fieldset>
+				)}
 				<fieldset class="card">
 					<legend>Delivery</legend>
 					<div class="row">
@@ -124,6 +123,32 @@ export function DestinationNew() {
 				<button type="submit" class="btn primary" disabled={create.busy}>Create destination</button>
 			</form>
 		</Page>
+	)
+}
+
+type Form = { url: string; method: string; auth_type: string; a: string; b: string }
+
+function HttpFields({ f, set }: { f: Form; set: (p: Partial<Form>) => void }) {
+	const labels: Record<string, [string, string] | [string]> = { bearer: ['Token'], basic: ['Username', 'Password'], api_key: ['Header name', 'Key'] }
+	const [la, lb] = labels[f.auth_type] ?? []
+	return (
+		<>
+			<fieldset class="card">
+				<legend>HTTP endpoint</legend>
+					<Field label="URL"><input name="url" type="url" required placeholder="https://api.example.com/webhooks" value={f.url} onInput={(e) => set({ url: val(e) })} /></Field>
+					<Field label="Method">
+						<select name="method" value={f.method} onChange={(e) => set({ method: val(e) })}>{['POST', 'PUT', 'PATCH'].map((m) => <option key={m}>{m}</option>)}</select>
+					</Field>
+			</fieldset>
+			<fieldset class="card">
+				<legend>Authentication</legend>
+				<Field label="Auth type">
+					<select name="auth_type" value={f.auth_type} onChange={(e) => set({ auth_type: val(e) })}>{['none', 'bearer', 'basic', 'api_key'].map((m) => <option key={m}>{m}</option>)}</select>
+				</Field>
+				{la ? <Field label={la}><input name="auth_a" value={f.a} onInput={(e) => set({ a: val(e) })} /></Field> : null}
+				{lb ? <Field label={lb}><input name="auth_b" type="password" autoComplete="off" value={f.b} onInput={(e) => set({ b: val(e) })} /></Field> : null}
+			</fieldset>
+		</>
 	)
 }
 
@@ -160,9 +185,10 @@ export function DestinationDetail({ id }: { id: string }) {
 			{d ? (
 				<dl class="facts">
 					<dt>ID</dt><dd class="mono">{d.id}</dd>
-					<dt>Endpoint</dt><dd class="mono">{d.method} {d.url}</dd>
+					<dt>Type</dt><dd data-testid="destination-type">{TYPE_LABELS[d.type] ?? d.type}</dd>
+					{d.type === 'http' ? <><dt>Endpoint</dt><dd class="mono">{d.method} {d.url}</dd></> : <ProviderFacts type={d.type} config={d.provider_config} />}
 					<dt>Status</dt><dd><Status value={d.status} /></dd>
-					<dt>Auth</dt><dd>{d.auth_type}</dd>
+					{d.type === 'http' ? <><dt>Auth</dt><dd>{d.auth_type}</dd></> : null}
 					<dt>Timeout</dt><dd>{d.timeout_ms} ms</dd>
 					<dt>Attempts</dt><dd>{d.retry_max_attempts ?? 'default'} before the DLQ</dd>
 					<dt>Deliveries</dt><dd><Link href={`/dashboard/attempts?destination_id=${d.id}`}>{d.event_count}</Link>, last <Time iso={d.last_delivery_at} /></dd>
