@@ -45,8 +45,11 @@ export function createFetch(ctx: AppContext, app: App) {
 			return upgraded
 		}
 		// Per-source rate limits: only sources that set one are in the map (src/ingest/rate-limit.ts).
-		const wait = ctx.ops.ingestLimits.size > 0 ? ctx.ops.ingestLimits.retryAfter(sourceIdFromPath(path)) : 0
-		if (wait > 0) return sourceRateLimited(ctx, request, sourceIdFromPath(path), wait)
+		if (ctx.ops.ingestLimits.size > 0) {
+			const sourceId = sourceIdFromPath(path)
+			const wait = ctx.ops.ingestLimits.retryAfter(sourceId)
+			if (wait > 0) return sourceRateLimited(ctx, request, sourceId, wait)
+		}
 		const res = await handleIngest(ctx, request, peerIp)
 		if (res.status !== 200) ctx.ops.prometheus.ingestRefused(sourceIdFromPath(path), res.status) // stored events are counted by the rollup
 		return res
