@@ -6,6 +6,7 @@
  * each metrics endpoint is timed over the full 30 days through the real app.
  * `bun run bench/metrics.ts` (also run by `bun run bench:scale`).
  */
+import { sqliteOf } from '../src/store'
 import { rmSync } from 'node:fs'
 import { resolveConfig } from '../src/config'
 import { createContext } from '../src/context'
@@ -18,7 +19,7 @@ const DAYS = 30
 /** Inline body size: the rollup reads event rows, so a bigger body costs it more page reads. */
 const PAYLOAD = Buffer.from(JSON.stringify({ pad: 'x'.repeat(Math.max(0, Number(process.env.PAYLOAD_BYTES ?? 1000) - 10)) }))
 const dir = tempDir('hookstream-bench-metrics-')
-const ctx = createContext(resolveConfig({ 'data-dir': dir, 'log-level': 'silent' }, {}))
+const ctx = await createContext(resolveConfig({ 'data-dir': dir, 'log-level': 'silent' }, {}))
 const app = createApp(ctx)
 const { key } = await ctx.keys.createKey('bench')
 const call = async (path: string, body?: unknown) => {
@@ -29,7 +30,7 @@ const call = async (path: string, body?: unknown) => {
 const sources = await Promise.all([0, 1, 2, 3].map(async (i) => (await call('/v1/sources', { name: `s${i}`, slug: `s${i}` })).source as { id: string; env_id: string }))
 const dests = await Promise.all([0, 1].map(async (i) => (await call('/v1/destinations', { name: `d${i}`, slug: `d${i}`, url: 'https://example.com/' })).destination as { id: string }))
 const env = sources[0]?.env_id as string
-const db = ctx.store.authDb
+const db = sqliteOf(ctx.store)
 const now = Date.now()
 const span = DAYS * 86_400_000
 

@@ -24,6 +24,7 @@ export const OPTIONS = {
 	port: { flag: 'port', kind: 'int', default: 8080, min: 0, max: 65535, help: 'TCP port to listen on (0 = any free port)' },
 	host: { flag: 'host', kind: 'string', default: '0.0.0.0', help: 'Address to bind' },
 	dataDir: { flag: 'data-dir', kind: 'string', default: './data', help: 'Directory for the SQLite database and the encryption key' },
+	databaseUrl: { flag: 'database-url', kind: 'string', default: null, help: 'postgres://user:pass@host:5432/db selects PostgreSQL (14 or later) instead of SQLite in --data-dir; several instances may share it (requires --encryption-key)' },
 	publicUrl: { flag: 'public-url', kind: 'string', default: null, help: 'Public base URL used in ingest URLs and Twilio signatures (default: the request host)' },
 	maxBodyBytes: { flag: 'max-body-bytes', kind: 'int', default: 1048576, min: 1024, max: 104857600, help: 'Largest accepted request body in bytes (413 above it)' },
 	maxHeaderBytes: { flag: 'max-header-bytes', kind: 'int', default: 65536, min: 4096, max: 1048576, help: 'Largest accepted request head (request line and headers) in bytes; above it the runtime answers 431 with an empty body' },
@@ -61,6 +62,7 @@ export interface Config {
 	port: number
 	host: string
 	dataDir: string
+	databaseUrl: string | null
 	publicUrl: string | null
 	maxBodyBytes: number
 	maxHeaderBytes: number
@@ -152,10 +154,23 @@ export function resolveConfig(
 	for (const entry of config.trustedProxies) {
 		if (!parseRange(entry)) throw new ConfigError(`--trusted-proxies: '${entry}' is not an IP address or CIDR range`)
 	}
+	if (config.databaseUrl !== null) validateDatabaseUrl(config)
 	if (config.encryptionKey !== null && Buffer.from(config.encryptionKey, 'base64').length !== 32) {
 		throw new ConfigError('--encryption-key: expected 32 bytes, base64-encoded (e.g. openssl rand -base64 32)')
 	}
 	return Object.freeze(config)
+}
+
+/** Every instance on one PostgreSQL database must seal and open secrets with the same key. */
+function validateDatabaseUrl(config: Config): void {
+	let scheme = ''
+	try {
+		scheme = new URL(config.databaseUrl as string).protocol
+	} catch {}
+	if (scheme !== 'postgres:' && scheme !== 'postgresql:') throw new ConfigError('--database-url: expected postgres://user:password@host:5432/database')
+	if (config.encryptionKey === null) {
+		throw new ConfigError('--database-url needs --encryption-key (HOOKSTREAM_ENCRYPTION_KEY): every instance must use the same key to read the secrets stored in the database (openssl rand -base64 32)')
+	}
 }
 
 function validatePublicUrl(url: string): string {

@@ -67,10 +67,10 @@ export interface Injected {
 	resolve?: Resolver
 }
 
-export function createContext(config: Readonly<Config>, opts: { clock?: Clock; log?: Logger } & Injected = {}): AppContext {
+export async function createContext(config: Readonly<Config>, opts: { clock?: Clock; log?: Logger } & Injected = {}): Promise<AppContext> {
 	const clock = opts.clock ?? systemClock
 	const log = opts.log ?? silentLogger
-	const store = openStore({ dataDir: config.dataDir, synchronous: config.sqliteSynchronous, migrate: true })
+	const store = await openStore({ dataDir: config.dataDir, databaseUrl: config.databaseUrl, synchronous: config.sqliteSynchronous, migrate: true })
 	const secretKey = loadEncryptionKey(config.encryptionKey, config.dataDir)
 	const secrets = new SecretBox(secretKey)
 	const keys = new ApiKeyService(store.apiKeys, store.tenancy, clock)
@@ -145,8 +145,8 @@ export function createContext(config: Readonly<Config>, opts: { clock?: Clock; l
 			await retention.stop()
 			await committer.drain()
 			await keys.flushUsage()
-			store.checkpoint()
-			store.close()
+			await store.checkpoint()
+			await store.close()
 			log.flush()
 		}
 	}

@@ -54,7 +54,7 @@ async function main(argv: string[]): Promise<number | 'running'> {
 		case 'healthcheck':
 			return healthcheckCommand(config, typeof args.flags.url === 'string' ? args.flags.url : undefined, err)
 		case 'migrate':
-			await createContext(config).close()
+			await (await createContext(config)).close()
 			out('Migrations applied.')
 			return 0
 		default:

@@ -18,6 +18,8 @@ import { createSignalsRepo } from './alerts/repo-signals'
 import { createReplayRepo } from './replay/repo'
 import { createSourcesRepo } from './sources/repo'
 import { createTenancyRepo } from './tenancy/repo'
+import type { Pg } from './db/pg/client'
+import { openPgStore } from './store-pg'
 
 /** Every repo over one database handle. Domain code only ever sees this. */
 export interface Store {
@@ -35,19 +37,32 @@ export interface Store {
 	alerts: ReturnType<typeof createAlertsRepo>
 	signals: ReturnType<typeof createSignalsRepo>
 	replay: ReturnType<typeof createReplayRepo>
-	/** The raw handle, for Better Auth only: it runs its own queries (users, sessions) through it. */
-	authDb: Database
+	/** The database underneath, for Better Auth (it runs its own queries), the exporter and tests only. */
+	backend: Backend
 	live: ReturnType<typeof createLiveRepo>
 	sessions: ReturnType<typeof createSessionsRepo>
 	/** Readiness: the database answers and every migration is applied. */
 	ready(): Promise<boolean>
-	/** Folds the WAL back into the main file (clean shutdown). */
-	checkpoint(): void
-	close(): void
+	/** Folds SQLite's WAL back into the main file (clean shutdown); nothing on PostgreSQL. */
+	checkpoint(): Promise<void>
+	close(): Promise<void>
 }
 
-/** Builds every repo over the API's database handle (SQLite today; the PostgreSQL store goes beside it). */
-export function openStore(opts: OpenOptions): Store {
+export type Backend = { kind: 'sqlite'; db: Database } | { kind: 'postgres'; pg: Pg }
+
+export interface StoreOptions extends OpenOptions {
+	/** postgres://… selects PostgreSQL (src/store-pg.ts); null keeps SQLite in the data dir. */
+	databaseUrl: string | null
+}
+
+/** SQLite in the data dir, or PostgreSQL when a database URL is configured. */
+export async function openStore(opts: StoreOptions): Promise<Store> {
+	if (opts.databaseUrl) return openPgStore(opts.databaseUrl, { migrate: opts.migrate })
+	return openSqliteStore(opts)
+}
+
+/** Builds every repo over one SQLite handle. */
+export function openSqliteStore(opts: OpenOptions): Store {
 	const db = openDatabase(opts)
 	return {
 		tenancy: createTenancyRepo(db),
@@ -64,7 +79,7 @@ export function openStore(opts: OpenOptions): Store {
 		alerts: createAlertsRepo(db),
 		signals: createSignalsRepo(db),
 		replay: createReplayRepo(db),
-		authDb: db,
+		backend: { kind: 'sqlite', db },
 		live: createLiveRepo(db),
 		sessions: createSessionsRepo(db),
 		async ready() {
@@ -74,11 +89,17 @@ export function openStore(opts: OpenOptions): Store {
 				return false
 			}
 		},
-		checkpoint() {
+		async checkpoint() {
 			db.run('PRAGMA wal_checkpoint(TRUNCATE)')
 		},
-		close() {
+		async close() {
 			db.close()
 		}
 	}
+}
+
+/** The SQLite handle under a store (tests and tools that read SQLite directly); throws on PostgreSQL. */
+export function sqliteOf(store: Store): Database {
+	if (store.backend.kind !== 'sqlite') throw new Error('this needs the SQLite backend')
+	return store.backend.db
 }

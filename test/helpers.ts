@@ -6,6 +6,7 @@ import { type AppContext, createContext } from '../src/context'
 import { createApp } from '../src/http/app'
 import { createFetch } from '../src/http/server'
 import type { Clock } from '../src/lib/clock'
+import { createTestDatabase, TEST_ENCRYPTION_KEY, TEST_PG_URL, type TestDatabase } from './support/pg'
 
 export function tempDir(prefix = 'hookstream-test-'): string {
 	return mkdtempSync(join(tmpdir(), prefix))
@@ -28,8 +29,11 @@ export interface TestApp {
 
 export async function makeTestApp(flags: Record<string, string | boolean> = {}, clock?: Clock): Promise<TestApp> {
 	const dir = tempDir()
-	const config: Config = resolveConfig({ 'data-dir': dir, 'log-level': 'silent', ...flags }, {})
-	const ctx = createContext(config, clock ? { clock } : {})
+	// The conformance run (HOOKSTREAM_TEST_DATABASE_URL): the same test on a fresh PostgreSQL database.
+	const pg: TestDatabase | null = TEST_PG_URL && flags['database-url'] === undefined ? await createTestDatabase() : null
+	const backend = pg ? { 'database-url': pg.url, 'encryption-key': TEST_ENCRYPTION_KEY } : {}
+	const config: Config = resolveConfig({ 'data-dir': dir, 'log-level': 'silent', ...backend, ...flags }, {})
+	const ctx = await createContext(config, clock ? { clock } : {})
 	const app = createApp(ctx)
 	const fetch = createFetch(ctx, app)
 	const { key } = await ctx.keys.createKey('test')
@@ -51,6 +55,7 @@ export async function makeTestApp(flags: Record<string, string | boolean> = {}, 
 		},
 		async close() {
 			await ctx.close()
+			await pg?.drop()
 			rmSync(dir, { recursive: true, force: true })
 		}
 	}

@@ -1,4 +1,4 @@
-import type { Database } from 'bun:sqlite'
+import type { Backend } from '../store'
 import { createHmac } from 'node:crypto'
 import { betterAuth } from 'better-auth'
 import { APIError } from 'better-auth/api'
@@ -32,9 +32,10 @@ export interface AuthOptions {
 	baseUrl: string | null
 }
 
-export function createBetterAuth(db: Database, opts: AuthOptions) {
+export function createBetterAuth(backend: Backend, opts: AuthOptions) {
+	if (backend.kind !== 'sqlite') throw new Error('PostgreSQL backend: accounts (Better Auth) are not ported yet')
 	return betterAuth({
-		database: db,
+		database: backend.db,
 		// A separate key from the one that seals secrets at rest, derived so there is one file to keep.
 		secret: createHmac('sha256', opts.secretKey).update('hookstream better-auth session v1').digest('base64'),
 		...(opts.baseUrl ? { baseURL: opts.baseUrl } : {}),

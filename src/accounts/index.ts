@@ -33,7 +33,7 @@ export function createAccounts(store: Store, keys: ApiKeyService, clock: Clock, 
 	// costs ~45 ms, which API-key-only servers (and every CLI one-shot) would otherwise pay at startup.
 	let built: Promise<BetterAuth> | null = null
 	const auth: AuthLoader = () =>
-		(built ??= import('./better-auth').then((m) => m.createBetterAuth(store.authDb, { secretKey, allowSignup: config.allowSignup, baseUrl: config.publicUrl })))
+		(built ??= import('./better-auth').then((m) => m.createBetterAuth(store.backend, { secretKey, allowSignup: config.allowSignup, baseUrl: config.publicUrl })))
 	const users = new Users(auth, store.accounts, store.tenancy)
 	return {
 		auth,

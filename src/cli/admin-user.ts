@@ -22,7 +22,7 @@ export async function createAdminUserCommand(config: Readonly<Config>, email: st
 		err('Usage: hookstream --create-admin-user --email <email> [--name <name>]   (password on stdin, or one is generated)')
 		return 2
 	}
-	const ctx = createContext(config)
+	const ctx = await createContext(config)
 	try {
 		let res: Awaited<ReturnType<typeof ctx.accounts.users.ensureAdmin>>
 		try {

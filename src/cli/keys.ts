@@ -6,7 +6,7 @@ type Out = (line: string) => void
 
 /** `--create-admin-key` / `keys create`: the plaintext key alone on the last line of stdout. */
 export async function createKeyCommand(config: Readonly<Config>, name: string, out: Out): Promise<number> {
-	const ctx = createContext(config)
+	const ctx = await createContext(config)
 	try {
 		const key = await ctx.keys.createKey(name)
 		out(`Created API key ${key.id} (${key.name}) for organization ${key.org_id}, environment ${key.env_id}.`)
@@ -19,7 +19,7 @@ export async function createKeyCommand(config: Readonly<Config>, name: string, o
 }
 
 export async function listKeysCommand(config: Readonly<Config>, out: Out): Promise<number> {
-	const ctx = createContext(config)
+	const ctx = await createContext(config)
 	try {
 		const rows = await ctx.keys.list()
 		if (rows.length === 0) out('No API keys. Create one with: hookstream --create-admin-key')
@@ -37,7 +37,7 @@ export async function revokeKeyCommand(config: Readonly<Config>, id: string | un
 		err('Usage: hookstream keys revoke <id>')
 		return 2
 	}
-	const ctx = createContext(config)
+	const ctx = await createContext(config)
 	try {
 		if (!(await ctx.keys.revoke(id))) {
 			err(`No API key with id ${id}`)

@@ -30,7 +30,7 @@ async function ensureAdminKey(ctx: AppContext, key: string | undefined): Promise
 /** `inject` replaces outbound transports in tests (the SNS certificate host); production passes nothing. */
 export async function startServer(config: Readonly<Config>, adminKey?: string, env: Record<string, string | undefined> = {}, inject: Injected = {}): Promise<RunningServer> {
 	const log = createLogger(config.logLevel)
-	const ctx = createContext(config, { log, ...inject })
+	const ctx = await createContext(config, { log, ...inject })
 	// A wrong key would otherwise surface later as a 500 on every read or use of a secret.
 	if (!(await ctx.sources.secretsReadable()) || !(await ctx.destinations.secretsReadable())) {
 		await ctx.close()

@@ -1,3 +1,4 @@
+import { sqliteOf } from '../../src/store'
 import { afterEach, beforeEach, describe, expect, test } from 'bun:test'
 import { RESOLVE_AFTER_MS } from '../../src/alerts/evaluator'
 import { ROLLUP_LAG_MS } from '../../src/metrics/rollup'
@@ -43,7 +44,7 @@ async function ruleNow(id: string): Promise<Json> {
 	return ((await (await t.call('GET', `/v1/alert-rules/${id}`)).json()) as Json).alert_rule
 }
 const attempts = (n: number, failed: number, at: number, extra: Json = {}) => {
-	for (let i = 0; i < n; i++) insertAttempt(t.ctx.store.authDb, { envId: env, destinationId: dst, at: at + i, ok: i >= failed, ...extra })
+	for (let i = 0; i < n; i++) insertAttempt(sqliteOf(t.ctx.store), { envId: env, destinationId: dst, at: at + i, ok: i >= failed, ...extra })
 }
 const bodies = (path: string) => r.received.filter((x) => x.path === path).map((x) => JSON.parse(x.body))
 
@@ -105,13 +106,13 @@ describe('alert rules', () => {
 		await t.ctx.ops.rollup.run()
 		await t.ctx.ops.alerts.evaluate()
 		expect((await ruleNow(ar.id)).last_value).toBe(0.2)
-		expect(t.ctx.store.authDb.query("SELECT SUM(delivery_count) AS n FROM metric_deliveries WHERE span = 'minute'").get()).toEqual({ n: 10 })
+		expect(sqliteOf(t.ctx.store).query("SELECT SUM(delivery_count) AS n FROM metric_deliveries WHERE span = 'minute'").get()).toEqual({ n: 10 })
 	})
 
 	test('latency: p95 (threshold_ms) and p50 (threshold)', async () => {
 		const p95 = await rule({ name: 'slow', rule_type: 'latency', rule_config: { threshold_ms: 1000 }, destination_id: dst, channel_ids: [hook] })
 		const p50 = await rule({ name: 'median', rule_type: 'latency', rule_config: { threshold: 1000, percentile_target: 'p50' }, channel_ids: [hook] })
-		for (let i = 0; i < 20; i++) insertAttempt(t.ctx.store.authDb, { envId: env, destinationId: dst, at: clock.now() - MIN + i, ok: true, durationMs: i < 18 ? 100 : 2500 })
+		for (let i = 0; i < 20; i++) insertAttempt(sqliteOf(t.ctx.store), { envId: env, destinationId: dst, at: clock.now() - MIN + i, ok: true, durationMs: i < 18 ? 100 : 2500 })
 		await t.ctx.ops.alerts.evaluate()
 		await r.waitFor(1)
 		expect(bodies('/hook')).toHaveLength(1)
@@ -122,9 +123,9 @@ describe('alert rules', () => {
 	test('volume_drop compares with the previous window, per source', async () => {
 		const ar = await rule({ name: 'quiet', rule_type: 'volume_drop', rule_config: { threshold: 50, window_minutes: 10 }, source_id: src, channel_ids: [hook] })
 		const now = clock.now()
-		for (let i = 0; i < 10; i++) insertEvent(t.ctx.store.authDb, { envId: env, sourceId: src, at: now - 15 * MIN + i })
-		for (let i = 0; i < 6; i++) insertEvent(t.ctx.store.authDb, { envId: env, sourceId: src, at: now - 5 * MIN + i })
-		for (let i = 0; i < 50; i++) insertEvent(t.ctx.store.authDb, { envId: env, sourceId: 'src_other', at: now - 5 * MIN + i }) // another source: out of scope
+		for (let i = 0; i < 10; i++) insertEvent(sqliteOf(t.ctx.store), { envId: env, sourceId: src, at: now - 15 * MIN + i })
+		for (let i = 0; i < 6; i++) insertEvent(sqliteOf(t.ctx.store), { envId: env, sourceId: src, at: now - 5 * MIN + i })
+		for (let i = 0; i < 50; i++) insertEvent(sqliteOf(t.ctx.store), { envId: env, sourceId: 'src_other', at: now - 5 * MIN + i }) // another source: out of scope
 		await t.ctx.ops.alerts.evaluate()
 		expect((await ruleNow(ar.id)).last_value).toBe(0.4) // 10 → 6: a 40 % drop
 		await t.ctx.ops.rollup.run() // from the minute rollups: the same
@@ -140,13 +141,13 @@ describe('alert rules', () => {
 	test('dlq and issue_opened', async () => {
 		const dlq = await rule({ name: 'dlq', rule_type: 'dlq', rule_config: { threshold: 1 }, channel_ids: [hook] })
 		const opened = await rule({ name: 'issues', rule_type: 'issue_opened', destination_id: dst, channel_ids: [slack] })
-		insertAttempt(t.ctx.store.authDb, { envId: env, destinationId: dst, at: clock.now() - MIN, ok: false, dlq: true })
+		insertAttempt(sqliteOf(t.ctx.store), { envId: env, destinationId: dst, at: clock.now() - MIN, ok: false, dlq: true })
 		clock.advance(MIN)
 		await t.ctx.ops.alerts.evaluate()
 		expect(r.received).toHaveLength(0) // one dead letter is not above 1, and no issue yet
 		clock.advance(MIN)
-		insertAttempt(t.ctx.store.authDb, { envId: env, destinationId: dst, at: clock.now() - 1000, ok: false, dlq: true })
-		t.ctx.store.authDb.query(`INSERT INTO issues (id, org_id, env_id, destination_id, error_type, message, first_seen_at, last_seen_at, created_at, updated_at)
+		insertAttempt(sqliteOf(t.ctx.store), { envId: env, destinationId: dst, at: clock.now() - 1000, ok: false, dlq: true })
+		sqliteOf(t.ctx.store).query(`INSERT INTO issues (id, org_id, env_id, destination_id, error_type, message, first_seen_at, last_seen_at, created_at, updated_at)
 			VALUES ('iss_1', 'org_x', ?1, ?2, 'http_5xx', 'HTTP 503', ?3, ?3, ?3, ?3)`).run(env, dst, clock.now() - 1000)
 		await t.ctx.ops.alerts.evaluate()
 		await r.waitFor(2)

@@ -1,3 +1,4 @@
+import { sqliteOf } from '../../src/store'
 import { afterEach, beforeEach, describe, expect, test } from 'bun:test'
 import { ROLLUP_LAG_MS } from '../../src/metrics/rollup'
 import { makeTestApp, type TestApp } from '../helpers'
@@ -34,7 +35,7 @@ const get = async (path: string): Promise<{ status: number; body: Json }> => {
 
 /** 3 events of A and 1 of B in hour 1, 2 of A (one a duplicate) in hour 2; one of A the day before. */
 function seedEvents() {
-	const db = t.ctx.store.authDb
+	const db = sqliteOf(t.ctx.store)
 	for (const m of [1, 2, 3]) insertEvent(db, { envId: env, sourceId: srcA, at: DAY + H + m * 60_000 })
 	insertEvent(db, { envId: env, sourceId: srcB, at: DAY + H + 30 * 60_000 })
 	insertEvent(db, { envId: env, sourceId: srcA, at: DAY + 2 * H + 5 })
@@ -66,7 +67,7 @@ describe('GET /v1/metrics/volume', () => {
 		await t.ctx.ops.rollup.run()
 		await t.ctx.ops.rollup.run() // a second pass past the watermark adds nothing
 		expect((await get(path)).body.series).toEqual(expectedHourly())
-		const rolled = t.ctx.store.authDb.query("SELECT SUM(event_count) AS n FROM metric_volume WHERE span = 'hour'").get() as { n: number }
+		const rolled = sqliteOf(t.ctx.store).query("SELECT SUM(event_count) AS n FROM metric_volume WHERE span = 'hour'").get() as { n: number }
 		expect(rolled.n).toBe(8) // every row is in the buckets now, the other environment's included
 	})
 
@@ -102,7 +103,7 @@ describe('GET /v1/metrics/volume', () => {
 
 describe('deliveries, latency and errors', () => {
 	function seedAttempts() {
-		const db = t.ctx.store.authDb
+		const db = sqliteOf(t.ctx.store)
 		// Hour 3: 20 attempts, durations 10, 20, …, 200 ms; 4 of them failed (two http_5xx, one timeout, one a DLQ'd http_4xx).
 		for (let i = 1; i <= 20; i++) {
 			const failure = i === 3 ? 'http_5xx' : i === 7 ? 'http_5xx' : i === 11 ? 'timeout' : i === 15 ? 'http_4xx' : null
@@ -114,7 +115,7 @@ describe('deliveries, latency and errors', () => {
 	}
 
 	test('latency rows not rolled up yet land in their hour, not their minute', async () => {
-		const db = t.ctx.store.authDb
+		const db = sqliteOf(t.ctx.store)
 		insertAttempt(db, { envId: env, destinationId: dst, at: DAY + 5 * H + 17 * 60_000, ok: true, durationMs: 40 })
 		insertAttempt(db, { envId: env, destinationId: dst, at: DAY + 5 * H + 42 * 60_000, ok: true, durationMs: 90 })
 		const l = await get('/v1/metrics/latency?after=2026-03-02T00:00:00Z&before=2026-03-02T10:00:00Z')
@@ -161,7 +162,7 @@ describe('deliveries, latency and errors', () => {
 	test('overview: today, this week, rates and counts', async () => {
 		seedEvents()
 		seedAttempts()
-		insertAttempt(t.ctx.store.authDb, { envId: env, destinationId: dst, at: DAY - 2 * H, ok: false, dlq: true }) // yesterday: not today, still in the DLQ count
+		insertAttempt(sqliteOf(t.ctx.store), { envId: env, destinationId: dst, at: DAY - 2 * H, ok: false, dlq: true }) // yesterday: not today, still in the DLQ count
 		await t.ctx.ops.rollup.run()
 		const o = await get('/v1/metrics/overview')
 		expect(o.status).toBe(200)
@@ -184,7 +185,7 @@ describe('deliveries, latency and errors', () => {
 
 describe('the rollup job', () => {
 	test('folds a backlog larger than one batch exactly, across hours', async () => {
-		const db = t.ctx.store.authDb
+		const db = sqliteOf(t.ctx.store)
 		const fill = db.transaction(() => {
 			for (let i = 0; i < 12_000; i++) insertEvent(db, { envId: env, sourceId: i % 3 === 0 ? srcB : srcA, at: DAY + Math.floor((i / 12_000) * 3 * H) })
 		})

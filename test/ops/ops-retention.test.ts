@@ -1,3 +1,4 @@
+import { sqliteOf } from '../../src/store'
 import { afterEach, expect, test } from 'bun:test'
 import { makeTestApp, type TestApp } from '../helpers'
 import { manualClock } from './rows'
@@ -10,7 +11,7 @@ const DAY = 86_400_000
 test('ops retention: minute rollups past 2 days, hourly past --retention-days, daily past 400 days, finished replay jobs past 7 days', async () => {
 	const now = Date.parse('2026-03-02T12:00:00.000Z')
 	t = await makeTestApp({ 'retention-days': '10' }, manualClock(now))
-	const db = t.ctx.store.authDb
+	const db = sqliteOf(t.ctx.store)
 	const bucket = db.query('INSERT INTO metric_volume (env_id, span, bucket, source_id, event_count) VALUES (?1, ?2, ?3, ?4, 1)')
 	const latency = db.query("INSERT INTO metric_latency (env_id, span, bucket, destination_id, counts) VALUES ('env_x', ?1, ?2, 'dst_x', '[1]')")
 	for (const [span, age] of [['minute', 1], ['minute', 3], ['hour', 9], ['hour', 11], ['day', 399], ['day', 401]] as const) {

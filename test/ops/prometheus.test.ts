@@ -1,3 +1,4 @@
+import { sqliteOf } from '../../src/store'
 import { afterEach, describe, expect, test } from 'bun:test'
 import { ROLLUP_LAG_MS } from '../../src/metrics/rollup'
 import { makeTestApp, type TestApp } from '../helpers'
@@ -26,7 +27,7 @@ describe('GET /metrics', () => {
 		expect((await t.call('POST', `/v1/ingest/${s.source.id}`, { body: { n: 3 }, key: null })).status).toBe(401)
 		expect((await t.call('POST', '/v1/ingest/src_0123456789abcdef0123456789abcdef', { body: {}, key: null })).status).toBe(404)
 		await t.ctx.drainWrites()
-		const db = t.ctx.store.authDb
+		const db = sqliteOf(t.ctx.store)
 		for (let i = 1; i <= 10; i++) insertAttempt(db, { envId: env, destinationId: dst, at: clock.now() - 60_000 + i, ok: i !== 4, durationMs: i * 30 })
 		clock.advance(ROLLUP_LAG_MS + 1000)
 		await t.ctx.ops.rollup.run()

@@ -13,7 +13,7 @@ afterAll(() => rmSync(root, { recursive: true, force: true }))
 const modeOf = (path: string) => statSync(path).mode & 0o777
 
 async function openAndWrite(dataDir: string): Promise<void> {
-	const ctx = createContext(resolveConfig({ 'data-dir': dataDir, 'log-level': 'silent' }, {}))
+	const ctx = await createContext(resolveConfig({ 'data-dir': dataDir, 'log-level': 'silent' }, {}))
 	// A write so the WAL and shared-memory files exist while the handle is open.
 	await ctx.keys.createKey('mode-check')
 	expect(existsSync(join(dataDir, `${DB_FILE}-wal`))).toBe(true)

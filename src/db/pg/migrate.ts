@@ -1,0 +1,34 @@
+import schema from './migrations/0001_schema.sql' with { type: 'text' }
+import type { Pg } from './client'
+
+/**
+ * PostgreSQL's migrations, forward-only like SQLite's (src/db/migrate.ts). Version 1
+ * is SQLite's 0001–0011 as one schema; every later change adds a file to both lists.
+ */
+export const PG_MIGRATIONS: readonly { version: number; name: string; sql: string }[] = [{ version: 1, name: 'schema', sql: schema }]
+
+/** Any 64-bit constant: serializes migrations when several instances start at once. */
+const MIGRATION_LOCK = 0x68736d67
+
+/** Applies pending migrations, each in its own transaction, under a cluster-wide lock. */
+export async function migratePg(pg: Pg, now: number = Date.now()): Promise<number> {
+	return pg.tx(async (q) => {
+		await q.run('SELECT pg_advisory_xact_lock($1)', [MIGRATION_LOCK])
+		await q.run('CREATE TABLE IF NOT EXISTS _migrations (version BIGINT PRIMARY KEY, name TEXT NOT NULL, applied_at BIGINT NOT NULL)')
+		const done = new Set((await q.all<{ version: number }>('SELECT version FROM _migrations')).map((r) => r.version))
+		let applied = 0
+		for (const m of PG_MIGRATIONS) {
+			if (done.has(m.version)) continue
+			await q.run(m.sql)
+			await q.run('INSERT INTO _migrations (version, name, applied_at) VALUES ($1, $2, $3)', [m.version, m.name, now])
+			applied++
+		}
+		return applied
+	})
+}
+
+/** True when every shipped migration is recorded (readiness check). */
+export async function isMigratedPg(pg: Pg): Promise<boolean> {
+	const row = await pg.get<{ n: number }>('SELECT COUNT(*) AS n FROM _migrations')
+	return (row?.n ?? 0) >= PG_MIGRATIONS.length
+}
