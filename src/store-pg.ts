@@ -3,6 +3,7 @@ import { isMigratedPg, migratePg } from './db/pg/migrate'
 import type { Store } from './store'
 import { createConnectionsRepoPg } from './connections/repo-pg'
 import { createDestinationsRepoPg } from './destinations/repo-pg'
+import { createSessionsRepoPg } from './sessions/repo-pg'
 import { createSourcesRepoPg } from './sources/repo-pg'
 import { createApiKeysRepoPg } from './auth/repo-pg'
 import { createTenancyRepoPg } from './tenancy/repo-pg'
@@ -48,7 +49,7 @@ export async function openPgStore(url: string, opts: { migrate: boolean; poolSiz
 		signals: notPorted('signals'),
 		replay: notPorted('replay'),
 		live: notPorted('live'),
-		sessions: notPorted('sessions'),
+		sessions: createSessionsRepoPg(pg),
 		backend: { kind: 'postgres', pg },
 		async ready() {
 			try {

@@ -1,80 +1,18 @@
-import { afterAll, beforeAll, describe, expect, it } from 'bun:test'
-import { rmSync } from 'node:fs'
-import type { ConnectionRow } from '../../src/connections/repo'
+import { beforeAll, describe, expect, it } from 'bun:test'
 import { isUniqueViolation } from '../../src/db/unique'
 import type { DestinationRow } from '../../src/destinations/repo'
 import { Conflict, NotFound } from '../../src/lib/errors'
 import { newId } from '../../src/lib/ids'
 import type { Seek } from '../../src/lib/pagination'
 import type { SourceRow } from '../../src/sources/repo'
-import { openSqliteStore, type Store } from '../../src/store'
-import { openPgStore } from '../../src/store-pg'
-import { tempDir } from '../helpers'
-import { createTestDatabase, TEST_PG_URL } from '../support/pg'
+import { connectionRow, destinationRow, first, NOW, sourceRow } from './fixtures'
+import { forEachBackend } from './local-backends'
 
 /**
  * The configuration repos (tenancy, API keys, sources, destinations, connections) against
  * both engines through the Store interface: the same calls must give the same rows.
  * PostgreSQL runs when HOOKSTREAM_TEST_DATABASE_URL is set.
  */
-// Local until test/conformance/backends.ts lands on main.
-function forEachBackend(fn: (store: () => Store) => void): void {
-	for (const kind of ['sqlite', 'postgres'] as const) {
-		describe.skipIf(kind === 'postgres' && !TEST_PG_URL)(kind, () => {
-			let store: Store
-			let cleanup: () => Promise<void>
-			beforeAll(async () => {
-				if (kind === 'sqlite') {
-					const dir = tempDir()
-					store = openSqliteStore({ dataDir: dir, synchronous: 'NORMAL', migrate: true })
-					cleanup = async () => rmSync(dir, { recursive: true, force: true })
-				} else {
-					const db = await createTestDatabase()
-					store = await openPgStore(db.url, { migrate: true })
-					cleanup = () => db.drop()
-				}
-			})
-			afterAll(async () => {
-				await store.close()
-				await cleanup()
-			})
-			fn(() => store)
-		})
-	}
-}
-
-const NOW = 1_700_000_000_000
-const first = (order: 'asc' | 'desc' = 'desc'): Seek => ({ id: null, order, back: false })
-
-function sourceRow(env: { id: string; org_id: string }, slug: string, over: Partial<SourceRow> = {}): SourceRow {
-	return {
-		id: newId('src'), org_id: env.org_id, env_id: env.id, slug, name: `Source ${slug}`, description: null, template: null,
-		verification_enabled: 0, verification_type: null, verification_secret: null, verification_header: null, verification_config: null,
-		dedup_enabled: 0, dedup_strategy: null, dedup_field: null, dedup_window_seconds: 300, ip_allowlist: null, ip_denylist: null,
-		status: 'active', event_count: 0, last_event_at: null, created_at: NOW, updated_at: NOW, is_ephemeral: 0, expires_at: null,
-		request_limit: null, type: 'http', source_config: null, schema_validation_enabled: 0, json_schema: null, schema_action: null,
-		rate_limit_per_second: null, ...over
-	}
-}
-
-function destinationRow(env: { id: string; org_id: string }, slug: string, over: Partial<DestinationRow> = {}): DestinationRow {
-	return {
-		id: newId('dst'), org_id: env.org_id, env_id: env.id, name: `Dest ${slug}`, slug, type: 'http', url: 'https://example.com/h',
-		method: 'POST', headers: '{"X-A":"1"}', timeout_ms: 30000, auth_type: 'none', auth_config: null, signing_config: null,
-		provider_config: null, status: 'active', event_count: 0, last_delivery_at: null, retry_enabled: 1, retry_max_attempts: 5,
-		retry_backoff_type: 'exponential', retry_intervals: '[]', circuit_breaker_enabled: 1, circuit_breaker_threshold: 5,
-		circuit_breaker_reset_ms: 60000, created_at: NOW, updated_at: NOW, ...over
-	}
-}
-
-function connectionRow(src: SourceRow, dst: DestinationRow, over: Partial<ConnectionRow> = {}): ConnectionRow {
-	return {
-		id: newId('conn'), org_id: src.org_id, env_id: src.env_id, source_id: src.id, destination_id: dst.id, name: 'c', description: null,
-		enabled: 1, filter_rules: null, status: 'active', event_count: 0, last_event_at: null, transform_enabled: 0,
-		transform_expression: null, created_at: NOW, updated_at: NOW, ...over
-	}
-}
-
 /** Every id of a keyset walk of `pageSize` rows per page, through `list`. */
 async function walk<T extends { id: string }>(list: (seek: Seek) => Promise<T[]>, order: 'asc' | 'desc'): Promise<string[]> {
 	const ids: string[] = []
