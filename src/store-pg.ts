@@ -1,6 +1,12 @@
 import { connectPg, redactUrl } from './db/pg/client'
 import { isMigratedPg, migratePg } from './db/pg/migrate'
 import type { Store } from './store'
+import { createConnectionsRepoPg } from './connections/repo-pg'
+import { createDestinationsRepoPg } from './destinations/repo-pg'
+import { createSessionsRepoPg } from './sessions/repo-pg'
+import { createSourcesRepoPg } from './sources/repo-pg'
+import { createApiKeysRepoPg } from './auth/repo-pg'
+import { createTenancyRepoPg } from './tenancy/repo-pg'
 
 /**
  * Repos not yet ported answer every call with this error (the port lands repo by repo;
@@ -28,11 +34,11 @@ export async function openPgStore(url: string, opts: { migrate: boolean; poolSiz
 		throw new Error(`PostgreSQL at ${redactUrl(url)}: ${(err as Error).message}`)
 	}
 	return {
-		tenancy: notPorted('tenancy'),
-		apiKeys: notPorted('apiKeys'),
-		sources: notPorted('sources'),
-		destinations: notPorted('destinations'),
-		connections: notPorted('connections'),
+		tenancy: createTenancyRepoPg(pg),
+		apiKeys: createApiKeysRepoPg(pg),
+		sources: createSourcesRepoPg(pg),
+		destinations: createDestinationsRepoPg(pg),
+		connections: createConnectionsRepoPg(pg),
 		deliveries: notPorted('deliveries'),
 		attempts: notPorted('attempts'),
 		issues: notPorted('issues'),
@@ -43,7 +49,7 @@ export async function openPgStore(url: string, opts: { migrate: boolean; poolSiz
 		signals: notPorted('signals'),
 		replay: notPorted('replay'),
 		live: notPorted('live'),
-		sessions: notPorted('sessions'),
+		sessions: createSessionsRepoPg(pg),
 		backend: { kind: 'postgres', pg },
 		async ready() {
 			try {
