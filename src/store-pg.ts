@@ -1,5 +1,10 @@
+import { createAttemptsRepoPg } from './attempts/repo-pg'
 import { connectPg, redactUrl } from './db/pg/client'
 import { isMigratedPg, migratePg } from './db/pg/migrate'
+import { createEventQueriesPg } from './events/queries-pg'
+import { createEventsRepoPg } from './events/repo-pg'
+import { createIssuesRepoPg } from './issues/repo-pg'
+import { createLiveRepoPg } from './live/repo-pg'
 import type { Store } from './store'
 
 /**
@@ -34,15 +39,15 @@ export async function openPgStore(url: string, opts: { migrate: boolean; poolSiz
 		destinations: notPorted('destinations'),
 		connections: notPorted('connections'),
 		deliveries: notPorted('deliveries'),
-		attempts: notPorted('attempts'),
-		issues: notPorted('issues'),
-		events: notPorted('events'),
+		attempts: createAttemptsRepoPg(pg),
+		issues: createIssuesRepoPg(pg),
+		events: { ...createEventsRepoPg(pg), ...createEventQueriesPg(pg) },
 		accounts: notPorted('accounts'),
 		metrics: notPorted('metrics'),
 		alerts: notPorted('alerts'),
 		signals: notPorted('signals'),
 		replay: notPorted('replay'),
-		live: notPorted('live'),
+		live: createLiveRepoPg(pg),
 		sessions: notPorted('sessions'),
 		backend: { kind: 'postgres', pg },
 		async ready() {
