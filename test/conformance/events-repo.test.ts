@@ -175,3 +175,78 @@ describe.skipIf(!TEST_PG_URL)('events repo: two instances (separate pools) race 
 		expect(await a.store.events.count({ envId: ENV, sourceId: 'src_a' })).toBe(2 * keys.length)
 	})
 })
+
+for (const backend of BACKENDS) {
+	describe(`events queries: pages and search (${backend.name})`, () => {
+		let opened: Opened
+		let store: Store
+		const text = new TextEncoder()
+		const ids: string[] = [] // oldest first
+		const special: Record<number, string | Uint8Array> = {
+			7: new Uint8Array([0x7b, 0x00, ...text.encode('secretword')]), // SQLite's text ends at the NUL
+			8: '{"w":"héllo wörld"}',
+			9: '{"w":"100% sure_thing"}',
+			10: `{"w":"Hello World","pad":"${'x'.repeat(20_000)}"}`, // out of line: not searched
+			11: `{"pad":"${'x'.repeat(5_000)}","w":"deepword"}`, // past the 4 KB prefix
+			12: new Uint8Array([0xff, 0xfe, 0xc3, ...text.encode(' binword ')]) // not UTF-8
+		}
+		beforeAll(async () => {
+			opened = await backend.open()
+			store = opened.store
+			await seed(store)
+			const batch = Array.from({ length: 30 }, (_, i) => pending({
+				at: T0 + i * 1000, source: i % 2 === 0 ? 'src_a' : 'src_b', body: special[i] ?? (i % 3 === 0 ? `{"i":${i},"w":"Hello World"}` : `{"i":${i}}`)
+			}))
+			await store.events.insertBatch(batch)
+			ids.push(...batch.map((p) => p.row.id))
+		})
+		afterAll(() => opened.close())
+		const desc = (from: string | null, back = false) => ({ id: from, order: 'desc' as const, back })
+		const listIds = async (...args: Parameters<Store['events']['list']>) => (await store.events.list(...args)).map((r) => r.id)
+		const newest = () => [...ids].reverse()
+
+		test('keyset pages newest first, the page before it (walked back, fetched in reverse), oldest first, offsets and filters', async () => {
+			const p1 = await listIds({ envId: ENV }, desc(null), { offset: 0, limit: 10 })
+			expect(p1).toEqual(newest().slice(0, 10))
+			const p2 = await listIds({ envId: ENV }, desc(p1.at(-1) as string), { offset: 0, limit: 10 })
+			expect(p2).toEqual(newest().slice(10, 20))
+			expect(await listIds({ envId: ENV }, desc(p2[0] as string, true), { offset: 0, limit: 10 })).toEqual(newest().slice(0, 10).reverse())
+			expect(await listIds({ envId: ENV }, { id: null, order: 'asc', back: false }, { offset: 5, limit: 3 })).toEqual(ids.slice(5, 8))
+			expect(await listIds({ envId: ENV }, { id: ids[27] as string, order: 'asc', back: false }, { offset: 0, limit: 10 })).toEqual(ids.slice(28))
+			const odd = ids.filter((_, i) => i % 2 === 1)
+			expect(await listIds({ envId: ENV, sourceId: 'src_b' }, desc(null), { offset: 0, limit: 100 })).toEqual([...odd].reverse())
+			expect(await listIds({ envId: ENV, after: T0 + 20_000, before: T0 + 23_000 }, desc(null), { offset: 0, limit: 100 })).toEqual(ids.slice(20, 23).reverse())
+			expect(await store.events.count({ envId: ENV, after: T0 + 20_000 })).toBe(10)
+			expect(await store.events.count({ envId: ENV, sourceId: 'src_b' })).toBe(15)
+			const rowsById = await store.events.listByIds([ids[3] as string, 'evt_missing', ids[1] as string])
+			expect(rowsById.map((r) => [r.id, r.source_name])).toEqual([[ids[3], 'Source src_b'], [ids[1], 'Source src_b']])
+			expect(rowsById[0]).not.toHaveProperty('payload_inline')
+		})
+
+		const bounds = { window: 100, chunk: 7, prefixBytes: 4096 }
+		const found = async (needle: string, b = bounds, filter = { envId: ENV }) => (await store.events.search(filter, desc(null), needle, b)).ids
+		const at = (...is: number[]) => is.map((i) => ids[i] as string).reverse()
+
+		test('search: body text ASCII case-insensitively, within the inline prefix, wildcards literal, id prefixes', async () => {
+			expect(await found('WORLD')).toEqual(at(0, 3, 6, 15, 18, 21, 24, 27)) // 9 and 12 are special, 10 out of line
+			expect(await found('héllo')).toEqual(at(8))
+			expect(await found('HÉLLO')).toEqual([]) // only ASCII letters fold
+			expect(await found('100%')).toEqual(at(9))
+			expect(await found('%')).toEqual(at(9))
+			expect(await found('e_t')).toEqual(at(9))
+			expect(await found('binword')).toEqual(at(12))
+			expect(await found('secretword')).toEqual([])
+			expect(await found('deepword')).toEqual([])
+			expect(await found('deepword', { ...bounds, prefixBytes: 8192 })).toEqual(at(11))
+			expect(await found((ids[5] as string).slice(0, 34).toUpperCase())).toContain(ids[5] as string)
+			expect(await found('Hello', bounds, { envId: ENV, sourceId: 'src_b' } as never)).toEqual(at(3, 15, 21, 27))
+		})
+
+		test('search examines at most the window and says where it stopped', async () => {
+			const r = await store.events.search({ envId: ENV }, desc(null), 'world', { window: 10, chunk: 4, prefixBytes: 4096 })
+			expect(r).toEqual({ ids: at(21, 24, 27), scanned: 10, cutAt: newest()[9] as string })
+			const rest = await store.events.search({ envId: ENV }, desc(r.cutAt), 'world', { window: 100, chunk: 4, prefixBytes: 4096 })
+			expect(rest).toEqual({ ids: at(0, 3, 6, 15, 18), scanned: 20, cutAt: null })
+		})
+	})
+}
