@@ -219,7 +219,7 @@ for (const backend of BACKENDS) {
 			expect(await store.events.count({ envId: ENV, after: T0 + 20_000 })).toBe(10)
 			expect(await store.events.count({ envId: ENV, sourceId: 'src_b' })).toBe(15)
 			const rowsById = await store.events.listByIds([ids[3] as string, 'evt_missing', ids[1] as string])
-			expect(rowsById.map((r) => [r.id, r.source_name])).toEqual([[ids[3], 'Source src_b'], [ids[1], 'Source src_b']])
+			expect(rowsById.map((r) => [r.id, r.source_name])).toEqual([[ids[3] as string, 'Source src_b'], [ids[1] as string, 'Source src_b']])
 			expect(rowsById[0]).not.toHaveProperty('payload_inline')
 		})
 
