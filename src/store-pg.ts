@@ -1,5 +1,10 @@
+import { createAttemptsRepoPg } from './attempts/repo-pg'
 import { connectPg, redactUrl } from './db/pg/client'
 import { isMigratedPg, migratePg } from './db/pg/migrate'
+import { createEventQueriesPg } from './events/queries-pg'
+import { createEventsRepoPg } from './events/repo-pg'
+import { createIssuesRepoPg } from './issues/repo-pg'
+import { createLiveRepoPg } from './live/repo-pg'
 import type { Store } from './store'
 import { createConnectionsRepoPg } from './connections/repo-pg'
 import { createDestinationsRepoPg } from './destinations/repo-pg'
@@ -40,15 +45,15 @@ export async function openPgStore(url: string, opts: { migrate: boolean; poolSiz
 		destinations: createDestinationsRepoPg(pg),
 		connections: createConnectionsRepoPg(pg),
 		deliveries: notPorted('deliveries'),
-		attempts: notPorted('attempts'),
-		issues: notPorted('issues'),
-		events: notPorted('events'),
+		attempts: createAttemptsRepoPg(pg),
+		issues: createIssuesRepoPg(pg),
+		events: { ...createEventsRepoPg(pg), ...createEventQueriesPg(pg) },
 		accounts: notPorted('accounts'),
 		metrics: notPorted('metrics'),
 		alerts: notPorted('alerts'),
 		signals: notPorted('signals'),
 		replay: notPorted('replay'),
-		live: notPorted('live'),
+		live: createLiveRepoPg(pg),
 		sessions: createSessionsRepoPg(pg),
 		backend: { kind: 'postgres', pg },
 		async ready() {
