@@ -1,3 +1,4 @@
+import { createAccountsRepoPg } from './accounts/repo-pg'
 import { connectPg, redactUrl } from './db/pg/client'
 import { isMigratedPg, migratePg } from './db/pg/migrate'
 import type { Store } from './store'
@@ -37,7 +38,7 @@ export async function openPgStore(url: string, opts: { migrate: boolean; poolSiz
 		attempts: notPorted('attempts'),
 		issues: notPorted('issues'),
 		events: notPorted('events'),
-		accounts: notPorted('accounts'),
+		accounts: createAccountsRepoPg(pg),
 		metrics: notPorted('metrics'),
 		alerts: notPorted('alerts'),
 		signals: notPorted('signals'),
