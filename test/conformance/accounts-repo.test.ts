@@ -1,6 +1,6 @@
 import { afterAll, beforeAll, describe, expect, test } from 'bun:test'
 import { rmSync } from 'node:fs'
-import type { AccountsRepo } from '../../src/accounts/repo'
+import type { AccountsRepo, DeviceCodeRow, MemberRow } from '../../src/accounts/repo'
 import { prepare } from '../../src/db/sql'
 import { openPgStore } from '../../src/store-pg'
 import { openSqliteStore, type Store } from '../../src/store'
@@ -90,9 +90,9 @@ for (const backend of BACKENDS) {
 			expect(await repo.addMember({ id: 'mem_x', orgId: 'org_1', userId: 'usr_a', role: 'admin', createdAt: T2 })).toBe(false)
 			expect(await repo.addMember({ id: 'mem_3', orgId: 'org_2', userId: 'usr_a', role: 'member', createdAt: T0 })).toBe(true)
 
-			const a1 = { id: 'mem_1', organizationId: 'org_1', userId: 'usr_a', role: 'owner', createdAt: T1, email: 'a@example.com', name: 'A' }
-			const a2 = { id: 'mem_3', organizationId: 'org_2', userId: 'usr_a', role: 'member', createdAt: T0, email: 'a@example.com', name: 'A' }
-			const b1 = { id: 'mem_2', organizationId: 'org_1', userId: 'usr_b', role: 'viewer', createdAt: T2, email: 'b@example.com', name: 'B' }
+			const a1: MemberRow = { id: 'mem_1', organizationId: 'org_1', userId: 'usr_a', role: 'owner', createdAt: T1, email: 'a@example.com', name: 'A' }
+			const a2: MemberRow = { id: 'mem_3', organizationId: 'org_2', userId: 'usr_a', role: 'member', createdAt: T0, email: 'a@example.com', name: 'A' }
+			const b1: MemberRow = { id: 'mem_2', organizationId: 'org_1', userId: 'usr_b', role: 'viewer', createdAt: T2, email: 'b@example.com', name: 'B' }
 			expect(await repo.members('org_1')).toEqual([a1, b1])
 			expect(await repo.memberships('usr_a')).toEqual([a2, a1])
 			expect(await repo.member('org_1', 'mem_2')).toEqual(b1)
@@ -147,7 +147,7 @@ for (const backend of BACKENDS) {
 			await repo.createDeviceCode('hash_1', 'ABCD-EFGH', now, now + 600_000)
 			// Made a day after the old one expired: the old one is gone.
 			expect(await repo.deviceByHash('hash_old')).toBeNull()
-			const pending = { device_code_hash: 'hash_1', user_code: 'ABCD-EFGH', status: 'pending', user_id: null, org_id: null, env_id: null, key_id: null, created_at: now, expires_at: now + 600_000, last_polled_at: null }
+			const pending: DeviceCodeRow = { device_code_hash: 'hash_1', user_code: 'ABCD-EFGH', status: 'pending', user_id: null, org_id: null, env_id: null, key_id: null, created_at: now, expires_at: now + 600_000, last_polled_at: null }
 			expect(await repo.deviceByHash('hash_1')).toEqual(pending)
 			expect(await repo.deviceByUserCode('ABCD-EFGH')).toEqual(pending)
 			expect(await repo.deviceByUserCode('NONE-NONE')).toBeNull()
