@@ -1,4 +1,5 @@
 import { createAttemptsRepoPg } from './attempts/repo-pg'
+import { createAccountsRepoPg } from './accounts/repo-pg'
 import { connectPg, redactUrl } from './db/pg/client'
 import { isMigratedPg, migratePg } from './db/pg/migrate'
 import { createEventQueriesPg } from './events/queries-pg'
@@ -48,7 +49,7 @@ export async function openPgStore(url: string, opts: { migrate: boolean; poolSiz
 		attempts: createAttemptsRepoPg(pg),
 		issues: createIssuesRepoPg(pg),
 		events: { ...createEventsRepoPg(pg), ...createEventQueriesPg(pg) },
-		accounts: notPorted('accounts'),
+		accounts: createAccountsRepoPg(pg),
 		metrics: notPorted('metrics'),
 		alerts: notPorted('alerts'),
 		signals: notPorted('signals'),
