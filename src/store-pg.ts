@@ -1,6 +1,9 @@
 import { connectPg, redactUrl } from './db/pg/client'
 import { isMigratedPg, migratePg } from './db/pg/migrate'
 import type { Store } from './store'
+import { createMetricsRepoPg } from './metrics/repo-pg'
+import { createAlertsRepoPg } from './alerts/repo-pg'
+import { createSignalsRepoPg } from './alerts/repo-signals-pg'
 
 /**
  * Repos not yet ported answer every call with this error (the port lands repo by repo;
@@ -38,9 +41,9 @@ export async function openPgStore(url: string, opts: { migrate: boolean; poolSiz
 		issues: notPorted('issues'),
 		events: notPorted('events'),
 		accounts: notPorted('accounts'),
-		metrics: notPorted('metrics'),
-		alerts: notPorted('alerts'),
-		signals: notPorted('signals'),
+		metrics: createMetricsRepoPg(pg),
+		alerts: createAlertsRepoPg(pg),
+		signals: createSignalsRepoPg(pg),
 		replay: notPorted('replay'),
 		live: notPorted('live'),
 		sessions: notPorted('sessions'),
