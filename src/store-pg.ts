@@ -4,6 +4,7 @@ import type { Store } from './store'
 import { createMetricsRepoPg } from './metrics/repo-pg'
 import { createAlertsRepoPg } from './alerts/repo-pg'
 import { createSignalsRepoPg } from './alerts/repo-signals-pg'
+import { createClusterRepoPg } from './cluster/repo-pg'
 
 /**
  * Repos not yet ported answer every call with this error (the port lands repo by repo;
@@ -45,6 +46,7 @@ export async function openPgStore(url: string, opts: { migrate: boolean; poolSiz
 		alerts: createAlertsRepoPg(pg),
 		signals: createSignalsRepoPg(pg),
 		replay: notPorted('replay'),
+		cluster: createClusterRepoPg(pg),
 		live: notPorted('live'),
 		sessions: notPorted('sessions'),
 		backend: { kind: 'postgres', pg },
