@@ -67,7 +67,7 @@ for (const [name, open] of backends) {
 				}
 				now += INTERVAL
 			}
-			expect(won['instance-a'] + won['instance-b']).toBe(200)
+			expect((won['instance-a'] ?? 0) + (won['instance-b'] ?? 0)).toBe(200)
 			expect(won['instance-a']).toBeGreaterThan(0)
 			expect(won['instance-b']).toBeGreaterThan(0)
 			const sql = rawSql(a)
