@@ -73,6 +73,35 @@ async function lockMark(q: PgQuery, name: string): Promise<string> {
 	return (await q.get<{ last_id: string }>(`${Q.GET_MARK} FOR UPDATE`, [name]))?.last_id ?? ''
 }
 
+/** One event batch and its watermark, in the caller's transaction (the SQLite side's rollEvents, statement for statement). */
+async function rollEvents(q: PgQuery, ceiling: string): Promise<VolumeRow[] | null> {
+	const lo = await lockMark(q, EVENTS)
+	const first = (await q.get<{ id: string }>(Q.FIRST_EVENT, [lo, ceiling]))?.id
+	if (first === undefined) return null
+	const hour = Math.floor(timeOfId(first) / HOUR_MS) * HOUR_MS
+	const end = idFloorAt('evt', hour + HOUR_MS)
+	let hi = end < ceiling ? end : ceiling
+	hi = (await q.get<{ id: string }>(Q.NTH_EVENT, [lo, hi, EVENT_BATCH]))?.id ?? hi
+	const rows = await eventCounts(q, null, null, lo, idFloorAt('evt', hour), hi)
+	await upsertRows(q, Q.VOLUME_INSERT, Q.VOLUME_MERGE, volumeBuckets(rows))
+	await q.run(Q.SET_MARK, [EVENTS, (await q.get<{ id: string }>(Q.LAST_EVENT, [lo, hi]))?.id as string])
+	return rows
+}
+
+/** One batch of attempts and its watermark, in the caller's transaction. */
+async function rollAttempts(q: PgQuery, ceiling: string, batch: number): Promise<AttemptRollup | null> {
+	const lo = await lockMark(q, ATTEMPTS)
+	const hi = (await q.get<{ id: string }>(Q.NTH_ATTEMPT, [lo, ceiling, batch - 1]))?.id ?? (await q.get<{ id: string }>(Q.LAST_ATTEMPT, [lo, ceiling]))?.id
+	if (hi === undefined) return null
+	const rows = await attemptAggregates(q, lo, hi)
+	const b = attemptBuckets(rows)
+	await upsertRows(q, Q.DELIVERIES_INSERT, Q.DELIVERIES_MERGE, b.deliveries)
+	await upsertLatency(q, b.latency)
+	await upsertRows(q, Q.ERRORS_INSERT, Q.ERRORS_MERGE, b.errors)
+	await q.run(Q.SET_MARK, [ATTEMPTS, hi])
+	return rows
+}
+
 /** A read that sees one committed state: the marks, the buckets they cover, and the rows past them. */
 function snapshot<T>(pg: Pg, fn: (q: PgQuery) => Promise<T>): Promise<T> {
 	return retryOnce(() => pg.tx(async (q) => {
@@ -100,35 +129,8 @@ export function createMetricsRepoPg(pg: Pg): ReturnType<typeof createMetricsRepo
 			})
 		},
 		/** Folds the next events (one UTC hour at most, EVENT_BATCH at most) with ids below `ceiling`; null when none is left. */
-		async rollEvents(ceiling: string): Promise<VolumeRow[] | null> {
-			return pg.tx(async (q) => {
-				const lo = await lockMark(q, EVENTS)
-				const first = (await q.get<{ id: string }>(Q.FIRST_EVENT, [lo, ceiling]))?.id
-				if (first === undefined) return null
-				const hour = Math.floor(timeOfId(first) / HOUR_MS) * HOUR_MS
-				const end = idFloorAt('evt', hour + HOUR_MS)
-				let hi = end < ceiling ? end : ceiling
-				hi = (await q.get<{ id: string }>(Q.NTH_EVENT, [lo, hi, EVENT_BATCH]))?.id ?? hi
-				const rows = await eventCounts(q, null, null, lo, idFloorAt('evt', hour), hi)
-				await upsertRows(q, Q.VOLUME_INSERT, Q.VOLUME_MERGE, volumeBuckets(rows))
-				await q.run(Q.SET_MARK, [EVENTS, (await q.get<{ id: string }>(Q.LAST_EVENT, [lo, hi]))?.id as string])
-				return rows
-			})
-		},
-		async rollAttempts(ceiling: string, batch: number): Promise<AttemptRollup | null> {
-			return pg.tx(async (q) => {
-				const lo = await lockMark(q, ATTEMPTS)
-				const hi = (await q.get<{ id: string }>(Q.NTH_ATTEMPT, [lo, ceiling, batch - 1]))?.id ?? (await q.get<{ id: string }>(Q.LAST_ATTEMPT, [lo, ceiling]))?.id
-				if (hi === undefined) return null
-				const rows = await attemptAggregates(q, lo, hi)
-				const b = attemptBuckets(rows)
-				await upsertRows(q, Q.DELIVERIES_INSERT, Q.DELIVERIES_MERGE, b.deliveries)
-				await upsertLatency(q, b.latency)
-				await upsertRows(q, Q.ERRORS_INSERT, Q.ERRORS_MERGE, b.errors)
-				await q.run(Q.SET_MARK, [ATTEMPTS, hi])
-				return rows
-			})
-		},
+		rollEvents: (ceiling: string) => pg.tx((q) => rollEvents(q, ceiling)),
+		rollAttempts: (ceiling: string, batch: number) => pg.tx((q) => rollAttempts(q, ceiling, batch)),
 		async volume(f: RangeFilter): Promise<Snapshot<VolumeRow[]>> {
 			return snapshot(pg, async (q) => {
 				const w = rangeWhere(f, ['source_id = ?', f.sourceId])
