@@ -54,14 +54,14 @@ for (const [name, open] of backends) {
 			let now = 1_000 * INTERVAL
 			const ta = new JobTicks(a.cluster, log, 'instance-a', () => now)
 			const tb = new JobTicks(b.cluster, log, 'instance-b', () => now)
-			const won: Record<string, number> = { 'instance-a': 0, 'instance-b': 0 }
+			const won = { 'instance-a': 0, 'instance-b': 0 }
 			for (let i = 0; i < 100; i++) {
 				for (const job of ['metrics.rollup', 'alerts.evaluate']) {
 					// b goes first on odd ticks, so both sides win some.
 					const [x, y] = i % 2 ? [tb, ta] : [ta, tb]
 					const results = await Promise.all([x.claim(job, INTERVAL), y.claim(job, INTERVAL)])
 					expect(results.filter(Boolean)).toHaveLength(1)
-					won[results[0] ? x.owner : y.owner]++
+					won[(results[0] ? x.owner : y.owner) as keyof typeof won]++
 					// A late timer of the same tick finds it taken too.
 					expect(await x.claim(job, INTERVAL)).toBe(false)
 				}
