@@ -33,7 +33,8 @@ async function addEvent(store: Store, src: SourceRow, method: string, body: stri
 
 const count = async (store: Store, sql: string, id: string) => (await query<{ n: number }>(store, sql, [id]))[0]?.n ?? -1
 
-forEachBackend((store) => {
+forEachBackend('test sessions repo', (b) => {
+	const store = () => b.store
 	const home = { id: '', org_id: '' }
 	const team = { id: '', org_id: '' }
 	beforeAll(async () => {
