@@ -17,6 +17,13 @@ const iso = (ms: number) => new Date(ms).toISOString()
  * sees the winner's environment instead of creating a second default.
  */
 const ENSURE_DEFAULT_LOCK = "SELECT pg_advisory_xact_lock(hashtext('hookstream.tenancy.ensure-default'))"
+/**
+ * A purge locks the environment's sources, then its destinations, before deleting anything:
+ * the order ingest takes them in (events/repo-pg.ts), so a batch that already counted an
+ * event commits first and one that has not waits and finds the source gone, instead of
+ * adding an event between the purge's delete of events and its commit.
+ */
+const LOCKED_IN_ORDER = 'ORDER BY id FOR UPDATE'
 /** Locks the organization row so two instances cannot both pass the environment limit. */
 const LOCK_ORG = 'SELECT id FROM organizations WHERE id = $1 FOR UPDATE'
 
@@ -75,8 +82,8 @@ export function createTenancyRepoPg(pg: Pg): ReturnType<typeof createTenancyRepo
 		async purgeEnvironment(id: string): Promise<PurgedEnvironment> {
 			return pg.tx(async (q) => {
 				const purged = {
-					sourceIds: (await q.all<{ id: string }>(SOURCE_IDS, [id])).map((r) => r.id),
-					destinationIds: (await q.all<{ id: string }>(DESTINATION_IDS, [id])).map((r) => r.id)
+					sourceIds: (await q.all<{ id: string }>(`${SOURCE_IDS} ${LOCKED_IN_ORDER}`, [id])).map((r) => r.id),
+					destinationIds: (await q.all<{ id: string }>(`${DESTINATION_IDS} ${LOCKED_IN_ORDER}`, [id])).map((r) => r.id)
 				}
 				for (const text of PURGE) await q.run(text, [id])
 				return purged
