@@ -8,6 +8,13 @@ import {
 	INSERT_SESSION, INSERT_SOURCE, PURGE, SET_FORWARDING, SET_RESPONSE, SOURCE_COLUMNS, UPSERT_NOTE
 } from './repo-sql'
 
+/**
+ * Delete and claim lock the session's source row first, as ingest does before it writes an
+ * event (events/repo-pg.ts): a batch in flight commits first and its event is moved or
+ * removed with the rest, and a later one waits and sees the source as it is afterwards.
+ */
+const LOCK_SOURCE = 'SELECT id FROM sources WHERE id = $1 FOR UPDATE'
+
 /** The test sessions repo on PostgreSQL (same SQL text as repo.ts, from repo-sql.ts). */
 export function createSessionsRepoPg(pg: Pg): ReturnType<typeof createSessionsRepo> {
 	return {
@@ -48,6 +55,7 @@ export function createSessionsRepoPg(pg: Pg): ReturnType<typeof createSessionsRe
 		},
 		async delete(sourceId: string): Promise<void> {
 			await pg.tx(async (q) => {
+				await q.run(LOCK_SOURCE, [sourceId])
 				for (const text of PURGE) await q.run(text, [sourceId])
 			})
 		},
@@ -55,6 +63,7 @@ export function createSessionsRepoPg(pg: Pg): ReturnType<typeof createSessionsRe
 			const params = claimParams(id, orgId, envId, now)
 			try {
 				await pg.tx(async (q) => {
+					await q.run(LOCK_SOURCE, [id])
 					for (const [i, text] of CLAIM.entries()) await q.run(text, params[i])
 				})
 			} catch (err) {

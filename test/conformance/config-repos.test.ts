@@ -9,6 +9,7 @@ import type { SourceRow } from '../../src/sources/repo'
 import { connectionRow, destinationRow, first, NOW, sourceRow } from './fixtures'
 import { openPgStore } from '../../src/store-pg'
 import { forEachBackend } from './local-backends'
+import { holdIngestBatch, untilWaitingForLock } from './pg-race'
 
 /**
  * The configuration repos (tenancy, API keys, sources, destinations, connections) against
@@ -267,28 +268,10 @@ forEachBackend('configuration repos', (b) => {
 		const src = sourceRow({ id: env2.id, org_id: env2.org_id }, 'raced')
 		await store().sources.insert(src)
 		const pg = backend.pg
-		let release = () => {}
-		const held = new Promise<void>((r) => { release = r })
-		let locked = () => {}
-		const holding = new Promise<void>((r) => { locked = r })
-		// An ingest batch: it counts the event on its source row first, then writes the event.
-		const batch = pg.tx(async (q) => {
-			await q.run('UPDATE sources SET event_count = event_count + 1 WHERE id = $1', [src.id])
-			locked()
-			await held
-			await q.run(`INSERT INTO events (id, org_id, env_id, source_id, method, headers, payload_size, verification_status, dedup_status, status, received_at)
-				VALUES ($1, $2, $3, $4, 'POST', '{}', 0, 'skipped', 'unique', 'received', $5)`, [newId('evt'), src.org_id, src.env_id, src.id, NOW])
-		})
-		await holding
+		const batch = await holdIngestBatch(pg, src, NOW)
 		const purge = t.purgeEnvironment(env2.id)
-		for (let i = 0; ; i++) {
-			const waiting = await pg.get<{ n: number }>("SELECT COUNT(*) AS n FROM pg_stat_activity WHERE datname = current_database() AND wait_event_type = 'Lock'")
-			if ((waiting?.n ?? 0) > 0) break
-			if (i > 200) throw new Error('the purge never waited for the batch')
-			await Bun.sleep(10)
-		}
-		release()
-		await batch
+		await untilWaitingForLock(pg)
+		await batch.release()
 		expect(await purge).toEqual({ sourceIds: [src.id], destinationIds: [] })
 		expect(await pg.get('SELECT COUNT(*) AS n FROM events WHERE env_id = $1', [env2.id])).toEqual({ n: 0 })
 	})

@@ -5,6 +5,7 @@ import type { SourceRow } from '../../src/sources/repo'
 import type { Store } from '../../src/store'
 import { NOW, sourceRow } from './fixtures'
 import { exec, forEachBackend, query } from './local-backends'
+import { holdIngestBatch, untilWaitingForLock } from './pg-race'
 
 /**
  * The test sessions repo on both engines. Events, payloads and deliveries belong to other
@@ -125,5 +126,29 @@ forEachBackend('test sessions repo', (b) => {
 				expect({ table, n: await count(store(), `SELECT COUNT(*) AS n FROM ${table} = $1`, evt) }).toEqual({ table, n: 0 })
 			}
 		})
+	})
+
+	// PostgreSQL only: SQLite's claim and delete are immediate transactions, so nothing interleaves.
+	it.skipIf(b.kind !== 'postgres')('claim and delete wait for an ingest batch holding the session, and take its event along', async () => {
+		const backend = store().backend
+		if (backend.kind !== 'postgres') throw new Error('postgres only')
+		const s = store().sessions
+		const claimed = session('sess-race-claim')
+		await s.create(claimed, null)
+		let batch = await holdIngestBatch(backend.pg, claimed, NOW)
+		const claim = s.claim(claimed.id, team.org_id, team.id, NOW + 5, claimed.slug)
+		await untilWaitingForLock(backend.pg)
+		await batch.release()
+		await claim
+		expect(await query(store(), 'SELECT env_id FROM events WHERE id = $1', [batch.eventId])).toEqual([{ env_id: team.id }])
+
+		const deleted = session('sess-race-delete')
+		await s.create(deleted, null)
+		batch = await holdIngestBatch(backend.pg, deleted, NOW)
+		const removal = s.delete(deleted.id)
+		await untilWaitingForLock(backend.pg)
+		await batch.release()
+		await removal
+		expect(await query(store(), 'SELECT id FROM events WHERE id = $1', [batch.eventId])).toEqual([])
 	})
 })
