@@ -1,4 +1,5 @@
 import { createAttemptsRepoPg } from './attempts/repo-pg'
+import { createAccountsRepoPg } from './accounts/repo-pg'
 import { connectPg, redactUrl } from './db/pg/client'
 import { isMigratedPg, migratePg } from './db/pg/migrate'
 import { createEventQueriesPg } from './events/queries-pg'
@@ -12,6 +13,10 @@ import { createSessionsRepoPg } from './sessions/repo-pg'
 import { createSourcesRepoPg } from './sources/repo-pg'
 import { createApiKeysRepoPg } from './auth/repo-pg'
 import { createTenancyRepoPg } from './tenancy/repo-pg'
+import { createMetricsRepoPg } from './metrics/repo-pg'
+import { createAlertsRepoPg } from './alerts/repo-pg'
+import { createSignalsRepoPg } from './alerts/repo-signals-pg'
+import { createClusterRepoPg } from './cluster/repo-pg'
 
 /**
  * Repos not yet ported answer every call with this error (the port lands repo by repo;
@@ -48,13 +53,14 @@ export async function openPgStore(url: string, opts: { migrate: boolean; poolSiz
 		attempts: createAttemptsRepoPg(pg),
 		issues: createIssuesRepoPg(pg),
 		events: { ...createEventsRepoPg(pg), ...createEventQueriesPg(pg) },
-		accounts: notPorted('accounts'),
-		metrics: notPorted('metrics'),
-		alerts: notPorted('alerts'),
-		signals: notPorted('signals'),
+		accounts: createAccountsRepoPg(pg),
+		metrics: createMetricsRepoPg(pg),
+		alerts: createAlertsRepoPg(pg),
+		signals: createSignalsRepoPg(pg),
 		replay: notPorted('replay'),
 		live: createLiveRepoPg(pg),
 		sessions: createSessionsRepoPg(pg),
+		cluster: createClusterRepoPg(pg),
 		backend: { kind: 'postgres', pg },
 		async ready() {
 			try {
