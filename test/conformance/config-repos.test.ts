@@ -68,6 +68,14 @@ forEachBackend('configuration repos', (b) => {
 			expect(isUniqueViolation(taken)).toBe(true)
 		})
 
+		it('holds the environment limit when inserts race', async () => {
+			const org = await store().tenancy.createOrganization({ orgId: newId('org'), envId: newId('env') }, { org: 'Race', env: 'One', envSlug: 'one' }, NOW)
+			const tries = Array.from({ length: 20 }, (_, i) => ({ id: newId('env'), org_id: org.org_id, name: `E${i}`, slug: `e-${i}`, created_at: NOW }))
+			const inserted = await Promise.all(tries.map((row) => store().tenancy.insertEnvironment(row, 3)))
+			expect(inserted.filter(Boolean)).toHaveLength(2)
+			expect(await store().tenancy.countEnvironments(org.org_id)).toBe(3)
+		})
+
 		it('counts contents and purges an environment with everything in it', async () => {
 			const t = store().tenancy
 			const org = await t.createOrganization({ orgId: newId('org'), envId: newId('env') }, { org: 'P', env: 'Doomed', envSlug: 'doomed' }, NOW)
