@@ -1,6 +1,5 @@
 import { afterAll, beforeAll, describe } from 'bun:test'
 import { rmSync } from 'node:fs'
-import { prepare, type SqlValue } from '../../src/db/sql'
 import { openSqliteStore, type Store } from '../../src/store'
 import { openPgStore } from '../../src/store-pg'
 import { tempDir } from '../helpers'
@@ -46,18 +45,4 @@ export function forEachBackend(title: string, fn: (backend: BackendFixture) => v
 			})
 		})
 	}
-}
-
-/** Runs one portable statement on either engine: fixtures for tables another repo owns. */
-export async function exec(store: Store, text: string, params: (SqlValue | Uint8Array | null)[] = []): Promise<void> {
-	const b = store.backend
-	if (b.kind === 'sqlite') prepare(b.db, text).run(...params)
-	else await b.pg.run(text, params)
-}
-
-/** Reads rows with one portable statement on either engine. */
-export async function query<T>(store: Store, text: string, params: SqlValue[] = []): Promise<T[]> {
-	const b = store.backend
-	if (b.kind === 'sqlite') return prepare<T, SqlValue[]>(b.db, text).all(...params)
-	return b.pg.all<T>(text, params)
 }

@@ -4,7 +4,8 @@ import { newId } from '../../src/lib/ids'
 import type { SourceRow } from '../../src/sources/repo'
 import type { Store } from '../../src/store'
 import { NOW, sourceRow } from './fixtures'
-import { exec, forEachBackend, query } from './local-backends'
+import { rawSql } from '../support/raw-sql'
+import { forEachBackend } from './local-backends'
 import { holdIngestBatch, untilWaitingForLock } from './pg-race'
 
 /**
@@ -21,10 +22,9 @@ const EVENT_INSERT = `INSERT INTO events (id, org_id, env_id, source_id, method,
 async function addEvent(store: Store, src: SourceRow, method: string, body: string): Promise<string> {
 	const id = newId('evt')
 	const bytes = new TextEncoder().encode(body)
-	await exec(store, EVENT_INSERT, [id, src.org_id, src.env_id, src.id, method, id, bytes.length, NOW])
-	await exec(store, 'INSERT INTO event_payloads (event_id, body) VALUES ($1, $2)', [id, bytes])
-	await exec(
-		store,
+	await rawSql(store).run(EVENT_INSERT, [id, src.org_id, src.env_id, src.id, method, id, bytes.length, NOW])
+	await rawSql(store).run('INSERT INTO event_payloads (event_id, body) VALUES ($1, $2)', [id, bytes])
+	await rawSql(store).run(
 		`INSERT INTO deliveries (id, org_id, env_id, event_id, connection_id, destination_id, state, due_at, created_at, updated_at)
 		 VALUES ($1, $2, $3, $4, 'conn_x', 'dst_x', 'queued', $5, $5, $5)`,
 		[newId('dlv'), src.org_id, src.env_id, id, NOW]
@@ -32,7 +32,7 @@ async function addEvent(store: Store, src: SourceRow, method: string, body: stri
 	return id
 }
 
-const count = async (store: Store, sql: string, id: string) => (await query<{ n: number }>(store, sql, [id]))[0]?.n ?? -1
+const count = async (store: Store, sql: string, id: string) => (await rawSql(store).get<{ n: number }>(sql, [id]))?.n ?? -1
 
 forEachBackend('test sessions repo', (b) => {
 	const store = () => b.store
@@ -108,9 +108,9 @@ forEachBackend('test sessions repo', (b) => {
 			await s.claim(free.id, team.org_id, team.id, NOW + 5, 'sess-d')
 			expect(await s.find(free.id)).toBeNull()
 			expect(await store().sources.findById(free.id)).toMatchObject({ env_id: team.id, org_id: team.org_id, is_ephemeral: 0, expires_at: null, request_limit: null, updated_at: NOW + 5 })
-			expect(await query(store(), 'SELECT env_id, org_id FROM events WHERE id = $1', [moved])).toEqual([{ env_id: team.id, org_id: team.org_id }])
-			expect(await query(store(), 'SELECT env_id FROM deliveries WHERE event_id = $1', [moved])).toEqual([{ env_id: team.id }])
-			expect(await query(store(), 'SELECT env_id FROM events WHERE id = $1', [evt])).toEqual([{ env_id: home.id }])
+			expect(await rawSql(store()).all('SELECT env_id, org_id FROM events WHERE id = $1', [moved])).toEqual([{ env_id: team.id, org_id: team.org_id }])
+			expect(await rawSql(store()).all('SELECT env_id FROM deliveries WHERE event_id = $1', [moved])).toEqual([{ env_id: team.id }])
+			expect(await rawSql(store()).all('SELECT env_id FROM events WHERE id = $1', [evt])).toEqual([{ env_id: home.id }])
 		})
 
 		it('deletes a session with everything its events left behind', async () => {
@@ -140,7 +140,7 @@ forEachBackend('test sessions repo', (b) => {
 		await untilWaitingForLock(backend.pg)
 		await batch.release()
 		await claim
-		expect(await query(store(), 'SELECT env_id FROM events WHERE id = $1', [batch.eventId])).toEqual([{ env_id: team.id }])
+		expect(await rawSql(store()).all('SELECT env_id FROM events WHERE id = $1', [batch.eventId])).toEqual([{ env_id: team.id }])
 
 		const deleted = session('sess-race-delete')
 		await s.create(deleted, null)
@@ -149,6 +149,6 @@ forEachBackend('test sessions repo', (b) => {
 		await untilWaitingForLock(backend.pg)
 		await batch.release()
 		await removal
-		expect(await query(store(), 'SELECT id FROM events WHERE id = $1', [batch.eventId])).toEqual([])
+		expect(await rawSql(store()).all('SELECT id FROM events WHERE id = $1', [batch.eventId])).toEqual([])
 	})
 })
