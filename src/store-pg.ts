@@ -1,6 +1,8 @@
 import { connectPg, redactUrl } from './db/pg/client'
 import { isMigratedPg, migratePg } from './db/pg/migrate'
 import type { Store } from './store'
+import { createDeliveryRepoPg } from './delivery/repo-pg'
+import { createReplayRepoPg } from './replay/repo-pg'
 
 /**
  * Repos not yet ported answer every call with this error (the port lands repo by repo;
@@ -33,7 +35,7 @@ export async function openPgStore(url: string, opts: { migrate: boolean; poolSiz
 		sources: notPorted('sources'),
 		destinations: notPorted('destinations'),
 		connections: notPorted('connections'),
-		deliveries: notPorted('deliveries'),
+		deliveries: createDeliveryRepoPg(pg),
 		attempts: notPorted('attempts'),
 		issues: notPorted('issues'),
 		events: notPorted('events'),
@@ -41,7 +43,7 @@ export async function openPgStore(url: string, opts: { migrate: boolean; poolSiz
 		metrics: notPorted('metrics'),
 		alerts: notPorted('alerts'),
 		signals: notPorted('signals'),
-		replay: notPorted('replay'),
+		replay: createReplayRepoPg(pg),
 		live: notPorted('live'),
 		sessions: notPorted('sessions'),
 		backend: { kind: 'postgres', pg },
