@@ -16,21 +16,24 @@ export interface OwnershipOptions {
  * The destinations this instance owns. Only the owner of a destination sends to it,
  * so its concurrency limit, FIFO order and circuit breaker stay in one process's memory,
  * as on a single instance. Leases are taken when work shows up, renewed on a heartbeat,
- * given up when the destination falls idle (another instance may take it then) and on a
+ * given up when the destination stays idle (another instance may take it then) and on a
  * graceful stop; a dead instance's leases run out and another instance takes them over.
  */
 export class DestinationOwnership {
 	/** Destination → lease_until of the lease this instance holds. */
 	readonly #held = new Map<string, number>()
+	/** Held destinations found idle, since when (given up after a third of the lease). */
+	readonly #idleSince = new Map<string, number>()
+	/**
+	 * Lease writes run one at a time: a renewal interleaved with a release could write
+	 * the lease back after it was given up, or forget one this instance still holds.
+	 */
+	#chain: Promise<unknown> = Promise.resolve()
 
 	constructor(
 		private readonly repo: Pick<DeliveryRepo, 'takeDestinations' | 'releaseDestination' | 'releaseDestinations' | 'releaseOrphaned'>,
 		private readonly opts: OwnershipOptions
 	) {}
-
-	get owner(): string {
-		return this.opts.owner
-	}
 
 	/** Held, and the lease has not run out (an instance that cannot renew stops sending). */
 	owns(destinationId: string, now: number): boolean {
@@ -46,55 +49,84 @@ export class DestinationOwnership {
 	 * the ones newly won: whoever had them before (a dead or stopped instance) may have
 	 * left breaker state (the caller reloads it) and leased deliveries (back to the queue now).
 	 */
-	async take(ids: string[], now: number): Promise<string[]> {
-		const wanted = ids.filter((id) => !this.owns(id, now))
-		if (wanted.length === 0) return []
-		const until = now + this.opts.leaseMs
-		const won = await this.repo.takeDestinations(wanted, this.opts.owner, until, this.#expiredBefore(now))
-		const fresh = won.filter((id) => !this.#held.has(id))
-		for (const id of won) this.#held.set(id, until)
-		if (fresh.length > 0) await this.repo.releaseOrphaned(now)
-		return fresh
+	take(ids: string[], now: number): Promise<string[]> {
+		return this.#serial(async () => {
+			const wanted = ids.filter((id) => !this.owns(id, now))
+			if (wanted.length === 0) return []
+			const until = now + this.opts.leaseMs
+			const won = await this.repo.takeDestinations(wanted, this.opts.owner, until, this.#expiredBefore(now))
+			const fresh = won.filter((id) => !this.#held.has(id))
+			for (const id of won) this.#held.set(id, until)
+			if (fresh.length > 0) await this.repo.releaseOrphaned(now)
+			return fresh
+		})
 	}
 
 	/**
-	 * Heartbeat: gives up the idle destinations, renews the others, and sends deliveries
-	 * leased by instances that lost their destination back to the queue. Returns the
-	 * destinations lost (taken over after this instance failed to renew in time) and how
-	 * many deliveries were swept.
+	 * Gives up destinations idle (per `idle`) for a third of the lease, so another
+	 * instance may take them when their work comes in there. Called between the
+	 * worker's passes, never during one.
 	 */
-	async heartbeat(now: number, idle: (destinationId: string) => boolean): Promise<{ lost: string[]; swept: number }> {
-		const lost = await this.#renew(now, idle)
-		return { lost, swept: await this.repo.releaseOrphaned(now) }
+	releaseIdle(now: number, idle: (destinationId: string) => boolean): Promise<void> {
+		return this.#serial(async () => {
+			for (const id of this.held()) {
+				if (!idle(id)) {
+					this.#idleSince.delete(id)
+					continue
+				}
+				const since = this.#idleSince.get(id) ?? now
+				this.#idleSince.set(id, since)
+				if (now - since < this.opts.leaseMs / 3) continue
+				this.#forget(id)
+				await this.repo.releaseDestination(id, this.opts.owner)
+			}
+		})
 	}
 
-	async #renew(now: number, idle: (destinationId: string) => boolean): Promise<string[]> {
-		for (const id of this.held()) {
-			if (!idle(id)) continue
-			this.#held.delete(id)
-			await this.repo.releaseDestination(id, this.opts.owner)
-		}
-		const ids = this.held()
-		if (ids.length === 0) return []
-		const until = now + this.opts.leaseMs
-		const kept = new Set(await this.repo.takeDestinations(ids, this.opts.owner, until, this.#expiredBefore(now)))
-		const lost: string[] = []
-		for (const id of ids) {
-			if (kept.has(id)) this.#held.set(id, until)
-			else (this.#held.delete(id), lost.push(id))
-		}
-		return lost
+	/**
+	 * Heartbeat: renews every held lease and sends deliveries leased by instances that
+	 * lost their destination back to the queue. Returns the destinations lost (taken
+	 * over after this instance failed to renew in time) and how many deliveries were swept.
+	 */
+	heartbeat(now: number): Promise<{ lost: string[]; swept: number }> {
+		return this.#serial(async () => {
+			const ids = this.held()
+			const lost: string[] = []
+			if (ids.length > 0) {
+				const until = now + this.opts.leaseMs
+				const kept = new Set(await this.repo.takeDestinations(ids, this.opts.owner, until, this.#expiredBefore(now)))
+				for (const id of ids) {
+					if (kept.has(id)) this.#held.set(id, until)
+					else (this.#forget(id), lost.push(id))
+				}
+			}
+			return { lost, swept: await this.repo.releaseOrphaned(now) }
+		})
 	}
 
 	/** Graceful stop: every destination is free for another instance at once. */
-	async releaseAll(): Promise<void> {
-		this.#held.clear()
-		await this.repo.releaseDestinations(this.opts.owner)
+	releaseAll(): Promise<void> {
+		return this.#serial(async () => {
+			this.abandon()
+			await this.repo.releaseDestinations(this.opts.owner)
+		})
 	}
 
 	/** Forgets every lease without writing (a simulated death: they run out on their own). */
 	abandon(): void {
 		this.#held.clear()
+		this.#idleSince.clear()
+	}
+
+	#forget(id: string): void {
+		this.#held.delete(id)
+		this.#idleSince.delete(id)
+	}
+
+	#serial<T>(fn: () => Promise<T>): Promise<T> {
+		const run = this.#chain.then(fn, fn)
+		this.#chain = run.catch(() => {})
+		return run
 	}
 
 	#expiredBefore(now: number): number {

@@ -30,8 +30,6 @@ export class DeliveryWorker {
 	readonly #ahead: LeasedAhead<Target>
 	readonly #ownership: DestinationOwnership
 	readonly #runner: AttemptRunner
-	/** Destinations that had queued work at the last pass (kept owned while they do). */
-	#withWork = new Set<string>()
 	/** Destinations whose held rows ran low since their last pass (one pass refills them). */
 	readonly #refillAsked = new Set<string>()
 	readonly #targets: WorkerTargets
@@ -148,15 +146,13 @@ export class DeliveryWorker {
 	}
 
 	/**
-	 * Renews the destinations still in use and gives up idle ones; a destination lost
-	 * (taken over after a missed renewal) is dropped with what was claimed ahead for it.
-	 * Deliveries still leased by instances that lost their destination go back to the queue.
+	 * Renews the destinations owned; a destination lost (taken over after a missed renewal)
+	 * is dropped with what was claimed ahead for it. Deliveries still leased by instances
+	 * that lost their destination go back to the queue.
 	 */
 	async #heartbeat(): Promise<void> {
 		if (this.#stopping) return
-		const now = this.deps.clock.now()
-		const idle = (id: string) => !this.#withWork.has(id) && !this.#ahead.targetOf(id) && this.#runner.idle(id)
-		const { lost, swept } = await this.#ownership.heartbeat(now, idle)
+		const { lost, swept } = await this.#ownership.heartbeat(this.deps.clock.now())
 		for (const id of lost) {
 			this.deps.log.warn('lost a destination to another instance', { destination: id })
 			await this.#giveBack(id)
@@ -167,6 +163,8 @@ export class DeliveryWorker {
 
 	/** The destinations of this pass this instance owns, taking the free ones (and what a previous owner left). */
 	async #owned(destinations: Set<string>, now: number): Promise<string[]> {
+		// Idle: no queued work, nothing claimed ahead, no attempt waiting for its record.
+		await this.#ownership.releaseIdle(now, (id) => !destinations.has(id) && this.#runner.idle(id))
 		// A breaker may have moved under another owner: reload it.
 		for (const id of await this.#ownership.take([...destinations], now)) this.deps.circuits.forget(id)
 		const mine: string[] = []
@@ -185,10 +183,9 @@ export class DeliveryWorker {
 		let earliest = Number.POSITIVE_INFINITY
 		try {
 			const now = this.deps.clock.now()
-			const withWork = await this.deps.deliveries.destinationsWithWork()
-			this.#withWork = new Set(withWork)
 			// Rows claimed ahead are leased, not queued: their destinations need serving too.
-			const destinations = await this.#owned(new Set([...withWork, ...this.#ahead.destinations()]), now)
+			const withWork = [...(await this.deps.deliveries.destinationsWithWork()), ...this.#ahead.destinations()]
+			const destinations = await this.#owned(new Set(withWork), now)
 			for (const destinationId of destinations) {
 				// One broken destination (e.g. secrets sealed with another key) must not starve the others.
 				try {

@@ -1,6 +1,7 @@
 import { afterAll, beforeAll, describe, expect, it } from 'bun:test'
 import { rmSync } from 'node:fs'
 import { CLOSED, type Circuit } from '../../src/delivery/breaker'
+import { DestinationOwnership } from '../../src/delivery/ownership'
 import type { AttemptOutcome, AttemptRow, DeliveryRepo } from '../../src/delivery/repo'
 import { newId } from '../../src/lib/ids'
 import { openSqliteStore, type Store } from '../../src/store'
@@ -270,6 +271,62 @@ for (const backend of BACKENDS) {
 			expect(await repo.releaseOrphaned(6000)).toBe(1)
 			expect((await repo.findById(mine?.id as string))?.state).toBe('leased')
 			await repo.releaseDestinations('inst_live')
+		})
+	})
+
+	describe(`destination ownership between two instances [${backend.name}]`, () => {
+		let store: Store
+		let close: () => Promise<void>
+		beforeAll(async () => {
+			;({ store, close } = await backend.open())
+			await seedTenant(store)
+		})
+		afterAll(() => close())
+		const instance = (owner: string) => new DestinationOwnership(store.deliveries, { owner, leaseMs: 900, shared: true })
+
+		it('one owner at a time; renewals hold; a lapsed lease moves and its holder learns it lost', async () => {
+			const [d1, d2, d3] = [await destination(store), await destination(store), await destination(store)]
+			const a = instance('inst_a')
+			const b = instance('inst_b')
+			expect((await a.take([d1, d2], 0)).sort()).toEqual([d1, d2].sort())
+			expect(await a.take([d1, d2], 10)).toEqual([]) // held already: nothing new
+			expect(await b.take([d1, d2, d3], 10)).toEqual([d3])
+			expect([b.owns(d1, 10), a.owns(d1, 10), a.owns(d1, 900)]).toEqual([false, true, false])
+			expect(await a.heartbeat(500)).toEqual({ lost: [], swept: 0 })
+			expect(await b.take([d1], 1200)).toEqual([]) // renewed until 1400
+			expect((await b.take([d1, d2], 1400)).sort()).toEqual([d1, d2].sort())
+			expect((await a.heartbeat(1450)).lost.sort()).toEqual([d1, d2].sort())
+			expect(a.held()).toEqual([])
+		})
+
+		it('gives up destinations idle for a third of the lease, and everything on a graceful stop', async () => {
+			const d = await destination(store)
+			const a = instance('inst_c')
+			const b = instance('inst_d')
+			await a.take([d], 0)
+			await a.releaseIdle(100, () => false)
+			await a.releaseIdle(200, () => true)
+			await a.releaseIdle(400, () => true) // idle 200 ms < 300 ms
+			expect(await b.take([d], 450)).toEqual([])
+			await a.releaseIdle(500, () => true)
+			expect(a.held()).toEqual([])
+			expect(await b.take([d], 510)).toEqual([d])
+			await b.releaseAll()
+			expect(await a.take([d], 520)).toEqual([d])
+		})
+
+		it('a dead owner\'s leased deliveries return to the queue when its destination is taken over', async () => {
+			const d = await destination(store)
+			await event(store, [d], 100)
+			const dead = instance('inst_dead2')
+			const live = instance('inst_live2')
+			await dead.take([d], 1000)
+			const [row] = await store.deliveries.claim(d, 1000, 1, 'inst_dead2', 500_000)
+			dead.abandon() // killed: nothing released
+			expect(await live.take([d], 1899)).toEqual([])
+			expect((await store.deliveries.findById(row?.id as string))?.state).toBe('leased')
+			expect(await live.take([d], 1900)).toEqual([d])
+			expect(await store.deliveries.findById(row?.id as string)).toMatchObject({ state: 'queued', lease_owner: null })
 		})
 	})
 }
