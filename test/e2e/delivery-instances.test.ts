@@ -6,6 +6,8 @@ import { createApp } from '../../src/http/app'
 import { createFetch } from '../../src/http/server'
 import { tempDir } from '../helpers'
 import { createTestDatabase, TEST_ENCRYPTION_KEY, TEST_PG_URL, type TestDatabase } from '../support/pg'
+import { pipeline, startHarness } from './harness'
+import { Receiver } from './receiver'
 
 /**
  * Two hookstream instances (two AppContexts, each with its worker running) on one
@@ -185,5 +187,35 @@ describe.skipIf(!TEST_PG_URL)('two instances on one PostgreSQL database', () => 
 		}
 		// Only what the dead instance had in flight (one request per destination it owned) went out twice.
 		expect(duplicates).toBeLessThanOrEqual(victimOwned.length)
+	})
+})
+
+describe('destination ownership on one instance (either engine)', () => {
+	it('an idle destination is given up, and taken again with the breaker state storage holds then', async () => {
+		const h = await startHarness({ 'destination-lease-ms': '300' })
+		const rx = new Receiver()
+		try {
+			const { sourceId, destinationId } = await pipeline(h, 'own', { url: rx.url, circuit_breaker_reset_ms: 600_000 })
+			await h.send(sourceId, '{"n":1}')
+			await rx.waitFor(1)
+			const worker = h.server.ctx.worker
+			// Owned while it had work; given up once idle for a third of the lease (checked between passes).
+			await h.until(async () => {
+				worker.wake()
+				return worker.ownedDestinations().includes(destinationId) ? undefined : true
+			})
+			// Meanwhile the breaker moved under another owner: open, no probe for ten minutes.
+			const openedAt = Date.now()
+			await h.server.ctx.store.deliveries.setCircuit(destinationId, { state: 'open', failure_count: 5, opened_at: openedAt, next_probe_at: openedAt + 600_000, last_transition_at: openedAt })
+			const eventId = await h.send(sourceId, '{"n":2}')
+			await h.until(async () => (worker.ownedDestinations().includes(destinationId) ? true : undefined))
+			await worker.settled()
+			// Taken again, the destination is judged by the stored breaker, not the copy from before.
+			expect(rx.received).toHaveLength(1)
+			expect((await h.api<{ event: { status: string } }>('GET', `/v1/events/${eventId}`)).body.event.status).toBe('pending')
+		} finally {
+			await rx.stop()
+			await h.close()
+		}
 	})
 })
