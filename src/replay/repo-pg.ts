@@ -3,7 +3,7 @@ import { valuesList } from '../delivery/repo-sql'
 import type { ReplayCandidate, ReplayConnection, ReplayJobRow, ReplayProgress, ReplayRepo } from './repo'
 import {
 	BUMP_JOB, candidatesQuery, connectionsQuery, DROP_QUEUED, FINISH_JOB, INSERT_DELIVERY, INSERT_ITEM_HEAD, INSERT_JOB, JOB_BY_ID, JOB_COLUMNS, JOBS_OF_ENV,
-	NEXT_ITEMS, PROGRESS, PURGE, RUNNING, SET_ITEM, SKIPPED
+	NEXT_ITEMS, PROGRESS, PURGE, RUNNING, SET_ITEM, SKIPPED, STATUS_OF
 } from './repo-sql'
 
 /** Items per INSERT (4 parameters each). */
@@ -13,7 +13,7 @@ const ITEM_ROWS = 1000
  * Several instances run the replay runner: the job row is locked for the enqueue, and
  * slots another instance filled since this one read the job are not filled twice.
  */
-const LOCK_JOB = 'SELECT status, enqueued FROM replay_jobs WHERE id = $1 FOR UPDATE'
+const LOCK_JOB = `${STATUS_OF} FOR UPDATE`
 
 async function enqueueIn(q: PgQuery, job: ReplayJobRow, dues: number[], ids: string[], now: number): Promise<number> {
 	const current = await q.get<{ status: string; enqueued: number }>(LOCK_JOB, [job.id])

@@ -27,7 +27,7 @@ export const FINISH_JOB = "UPDATE replay_jobs SET status = $2, completed_at = $3
 export const DROP_QUEUED = `DELETE FROM deliveries WHERE state = 'queued' AND attempts = 0 AND trigger_type = 'replay'
 	AND id IN (SELECT delivery_id FROM replay_items WHERE job_id = $1 AND delivery_id IS NOT NULL)`
 export const PURGE = "DELETE FROM replay_jobs WHERE status <> 'running' AND completed_at < $1"
-export const STATUS_OF = 'SELECT status FROM replay_jobs WHERE id = $1'
+export const STATUS_OF = 'SELECT status, enqueued FROM replay_jobs WHERE id = $1'
 
 /** The connections a replay may use, narrowed to one connection and/or source; params in order, nulls left out. */
 export function connectionsQuery(envId: string, destinationId: string, connectionId: string | null, sourceId: string | null): { text: string; params: string[] } {

@@ -57,14 +57,17 @@ export function createReplayRepo(db: Database) {
 		insertJob.run(...JOB_COLUMNS.map((c) => job[c]))
 		items.forEach((it, seq) => insertItem.run(job.id, seq, it.eventId, it.connectionId))
 	})
-	const statusOf = prepare<{ status: string }, [string]>(db, STATUS_OF)
+	const statusOf = prepare<{ status: string; enqueued: number }, [string]>(db, STATUS_OF)
 	const enqueue = db.transaction((job: ReplayJobRow, dues: number[], ids: string[], now: number): number => {
+		const current = statusOf.get(job.id)
 		// Cancelled (or finished) since the runner read it: add nothing.
-		if (statusOf.get(job.id)?.status !== 'running') return 0
-		const items = nextItems.all(job.id, dues.length)
+		if (current?.status !== 'running') return 0
+		// Slots filled since the runner read the job (another runner, on PostgreSQL) are not filled twice.
+		const skip = Math.max(0, current.enqueued - job.enqueued)
+		const items = nextItems.all(job.id, Math.max(0, dues.length - skip))
 		items.forEach((it, i) => {
-			const id = ids[i] as string
-			const added = insertDelivery.run(id, job.org_id, job.env_id, it.event_id, it.connection_id, job.destination_id, dues[i] as number, now).changes > 0
+			const id = ids[skip + i] as string
+			const added = insertDelivery.run(id, job.org_id, job.env_id, it.event_id, it.connection_id, job.destination_id, dues[skip + i] as number, now).changes > 0
 			setItem.run(job.id, it.seq, added ? id : SKIPPED)
 		})
 		bumpJob.run(job.id, items.length, now)
