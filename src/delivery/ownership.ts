@@ -65,10 +65,11 @@ export class DestinationOwnership {
 	/**
 	 * Gives up destinations idle (per `idle`) for a third of the lease, so another
 	 * instance may take them when their work comes in there. Called between the
-	 * worker's passes, never during one.
+	 * worker's passes, never during one. Returns the destinations given up.
 	 */
-	releaseIdle(now: number, idle: (destinationId: string) => boolean): Promise<void> {
+	releaseIdle(now: number, idle: (destinationId: string) => boolean): Promise<string[]> {
 		return this.#serial(async () => {
+			const released: string[] = []
 			for (const id of this.held()) {
 				if (!idle(id)) {
 					this.#idleSince.delete(id)
@@ -79,7 +80,9 @@ export class DestinationOwnership {
 				if (now - since < this.opts.leaseMs / 3) continue
 				this.#forget(id)
 				await this.repo.releaseDestination(id, this.opts.owner)
+				released.push(id)
 			}
+			return released
 		})
 	}
 

@@ -99,6 +99,8 @@ export class DeliveryWorker {
 	 */
 	destinationChanged(id: string): void {
 		this.#targets.invalidate(id)
+		// Another instance may have written the breaker (a manual reset): a newer transition wins.
+		if (this.opts.shared) void this.deps.circuits.refresh(id)
 		void this.#giveBack(id)
 		void this.#targets.closeIfDeleted(id)
 		this.wake()
@@ -163,8 +165,9 @@ export class DeliveryWorker {
 
 	/** The destinations of this pass this instance owns, taking the free ones (and what a previous owner left). */
 	async #owned(destinations: Set<string>, now: number): Promise<string[]> {
-		// Idle: no queued work, nothing claimed ahead, no attempt waiting for its record.
-		await this.#ownership.releaseIdle(now, (id) => !destinations.has(id) && this.#runner.idle(id))
+		// Idle: no queued work, nothing claimed ahead, no attempt waiting for its record. Its breaker
+		// is all in storage then: the API reads it there while another instance may own it.
+		for (const id of await this.#ownership.releaseIdle(now, (id) => !destinations.has(id) && this.#runner.idle(id))) this.deps.circuits.forget(id)
 		// A breaker may have moved under another owner: reload it.
 		for (const id of await this.#ownership.take([...destinations], now)) this.deps.circuits.forget(id)
 		const mine: string[] = []
