@@ -15,21 +15,10 @@ import { createSessionsRepoPg } from './sessions/repo-pg'
 import { createSourcesRepoPg } from './sources/repo-pg'
 import { createApiKeysRepoPg } from './auth/repo-pg'
 import { createTenancyRepoPg } from './tenancy/repo-pg'
-
-/**
- * Repos not yet ported answer every call with this error (the port lands repo by repo;
- * this file lists what is done). Removed when the last repo is in.
- */
-function notPorted(name: string): never {
-	return new Proxy({}, {
-		get(_t, prop) {
-			if (prop === 'then') return undefined
-			return () => {
-				throw new Error(`PostgreSQL backend: the ${name} repo is not ported yet (${String(prop)})`)
-			}
-		}
-	}) as never
-}
+import { createMetricsRepoPg } from './metrics/repo-pg'
+import { createAlertsRepoPg } from './alerts/repo-pg'
+import { createSignalsRepoPg } from './alerts/repo-signals-pg'
+import { createClusterRepoPg } from './cluster/repo-pg'
 
 /** Builds every repo over one PostgreSQL pool (Bun.SQL); migrations run first unless told not to. */
 export async function openPgStore(url: string, opts: { migrate: boolean; poolSize?: number }): Promise<Store> {
@@ -52,12 +41,13 @@ export async function openPgStore(url: string, opts: { migrate: boolean; poolSiz
 		issues: createIssuesRepoPg(pg),
 		events: { ...createEventsRepoPg(pg), ...createEventQueriesPg(pg) },
 		accounts: createAccountsRepoPg(pg),
-		metrics: notPorted('metrics'),
-		alerts: notPorted('alerts'),
-		signals: notPorted('signals'),
+		metrics: createMetricsRepoPg(pg),
+		alerts: createAlertsRepoPg(pg),
+		signals: createSignalsRepoPg(pg),
 		replay: createReplayRepoPg(pg),
 		live: createLiveRepoPg(pg),
 		sessions: createSessionsRepoPg(pg),
+		cluster: createClusterRepoPg(pg),
 		backend: { kind: 'postgres', pg },
 		async ready() {
 			try {
