@@ -44,7 +44,13 @@ export class LeasedAhead<T extends Claimed> {
 		const fresh = held.filter((r) => this.#usable(r, target, now))
 		if (fresh.length < held.length) await this.repo.releaseLeases(held.filter((r) => !fresh.includes(r)).map((r) => r.id), this.opts.owner)
 		if (fresh.length < count + this.opts.depth / 2) {
-			fresh.push(...(await this.repo.claim(destinationId, now, count + this.opts.depth - fresh.length, this.opts.owner, now + this.opts.leaseMs)))
+			try {
+				fresh.push(...(await this.repo.claim(destinationId, now, count + this.opts.depth - fresh.length, this.opts.owner, now + this.opts.leaseMs)))
+			} catch (err) {
+				// Still leased to us: keep them for the next pass rather than strand them until their lease ends.
+				if (fresh.length > 0 && !this.#held.has(destinationId)) this.#held.set(destinationId, { target, rows: fresh })
+				throw err
+			}
 		}
 		const rows = fresh.splice(0, count)
 		if (fresh.length > 0) this.#held.set(destinationId, { target, rows: fresh })
