@@ -13,6 +13,12 @@ export type LiveRepo = ReturnType<typeof createLiveRepo>
 /** The replay reads of the live stream: what was stored after a resume point. */
 export function createLiveRepo(db: Database) {
 	const bodyOf = prepare<{ body: Uint8Array }, [string]>(db, 'SELECT body FROM event_payloads WHERE event_id = $1')
+	const byIds = prepare<EventRow & { out_of_line: string | null }, [string]>(
+		db,
+		`SELECT e.*, p.event_id AS out_of_line FROM events e LEFT JOIN event_payloads p ON p.event_id = e.id
+		 WHERE e.id IN (SELECT value FROM json_each($1)) ORDER BY e.id ASC`
+	)
+	const bodyFor = (row: EventRow, outOfLine: string | null) => row.payload_inline ?? (outOfLine === null ? null : bodyOf.get(outOfLine)?.body) ?? new Uint8Array(0)
 	return {
 		/**
 		 * Events of the environment (and source, when given) with ids after `afterId`, oldest
@@ -32,11 +38,16 @@ export function createLiveRepo(db: Database) {
 			let bytes = 0
 			for (const { out_of_line, ...row } of rows) {
 				if (events.length === limit || (events.length > 0 && bytes >= maxBytes)) break
-				const body = row.payload_inline ?? (out_of_line === null ? null : bodyOf.get(out_of_line)?.body) ?? new Uint8Array(0)
+				const body = bodyFor(row, out_of_line)
 				bytes += body.byteLength
 				events.push({ row, body })
 			}
 			return { events, more: rows.length > events.length }
+		},
+		/** These events (another instance stored them and sent their ids), oldest first; ids not found are left out. */
+		async eventsByIds(ids: readonly string[]): Promise<StoredEvent[]> {
+			if (ids.length === 0) return []
+			return byIds.all(JSON.stringify(ids)).map(({ out_of_line, ...row }) => ({ row, body: bodyFor(row, out_of_line) }))
 		}
 	}
 }

@@ -1,0 +1,81 @@
+import type { AttemptOutcome } from '../delivery/repo'
+import type { PendingEvent } from '../events/repo'
+import type { Logger } from '../lib/log'
+import type { ClusterBus } from './bus'
+import { LiveRelay, type LiveRelayDeps } from './live-relay'
+
+export const WAKE_TOPIC = 'wake'
+/** The backstop when a wake-up is lost (listen connection down): every worker looks at the queue this often. */
+export const DEFAULT_POLL_MS = 2000
+
+/** What the rest of the app tells the cluster; every method is a no-op on the single-instance bus. */
+export interface Cluster {
+	readonly bus: ClusterBus
+	/** After an ingest batch committed: live ids to the others, and one wake-up when it queued deliveries. */
+	eventsCommitted(batch: readonly PendingEvent[], queued: number): void
+	/** After an attempt's outcome committed (live `delivery` / `issue` messages elsewhere). */
+	attemptRecorded(outcome: AttemptOutcome): void
+	/** Deliveries were queued outside ingest (retry, replay): wake this worker and the others. */
+	wake(): void
+	/** Starts the poll backstop (background work only). */
+	start(): void
+	close(): Promise<void>
+}
+
+export interface ClusterDeps extends Omit<LiveRelayDeps, 'bus'> {
+	worker: { wake(): void }
+}
+
+/**
+ * Several instances on one database as one: worker wake-ups after commits made
+ * elsewhere (destination ids, deduplicated, once per batch; a poll as backstop),
+ * and live fan-out (LiveRelay). Cache invalidation travels in changes.ts.
+ */
+export function createCluster(bus: ClusterBus, deps: ClusterDeps, opts: { pollMs?: number } = {}): Cluster {
+	const { worker, log } = deps
+	if (!bus.remote) {
+		return { bus, eventsCommitted() {}, attemptRecorded() {}, wake: () => worker.wake(), start() {}, close: () => bus.close() }
+	}
+	const relay = new LiveRelay({ ...deps, bus })
+	let poll: Timer | null = null
+	let peersAsked: Set<string> | null = null
+	const wakePeers = (destinationIds: Iterable<string>) => {
+		if (!peersAsked) {
+			peersAsked = new Set()
+			setImmediate(() => {
+				const ids = [...(peersAsked ?? [])]
+				peersAsked = null
+				bus.publish(WAKE_TOPIC, ids).catch((err: unknown) => log.error('cluster: wake-up not sent', { error: err instanceof Error ? err.message : String(err) }))
+			})
+		}
+		for (const id of destinationIds) peersAsked.add(id)
+	}
+	// Which instance serves a destination is the worker's business: any wake-up makes it look at its queue.
+	bus.subscribe(WAKE_TOPIC, () => worker.wake())
+	bus.onResume(() => worker.wake())
+	return {
+		bus,
+		eventsCommitted(batch, queued) {
+			relay.eventsCommitted(batch)
+			if (queued === 0) return
+			const destinations = new Set<string>()
+			for (const p of batch) if (p.row.dedup_status !== 'duplicate') for (const r of p.routes) destinations.add(r.destinationId)
+			wakePeers(destinations)
+		},
+		attemptRecorded: (outcome) => relay.attemptRecorded(outcome),
+		wake() {
+			worker.wake()
+			wakePeers([])
+		},
+		start() {
+			poll ??= setInterval(() => worker.wake(), opts.pollMs ?? DEFAULT_POLL_MS)
+			poll.unref()
+		},
+		async close() {
+			if (poll) clearInterval(poll)
+			poll = null
+			await bus.close()
+			await relay.idle()
+		}
+	}
+}
