@@ -13,7 +13,7 @@ import type { ClusterBus } from './bus'
 export const EVENTS_TOPIC = 'live.events'
 export const ATTEMPTS_TOPIC = 'live.attempts'
 
-/** Event ids per item of a `live.events` message: `[env_id, ...ids]` stays well under one notification. */
+/** Event ids per item of a `live.events` message: `[env_id, source_id, ...ids]` stays well under one notification. */
 const IDS_PER_ITEM = 150
 /** Rows read per query when loading another instance's events. */
 const LOAD_CHUNK = 500
@@ -58,16 +58,16 @@ export class LiveRelay {
 
 	/** After an ingest commit (the local hub has had the batch): tell the others, remember what was streamed here. */
 	eventsCommitted(batch: readonly PendingEvent[]): void {
-		const byEnv = new Map<string, string[]>()
+		const bySource = new Map<string, { envId: string; ids: string[] }>()
 		for (const { row } of batch) {
-			let ids = byEnv.get(row.env_id)
-			if (!ids) byEnv.set(row.env_id, (ids = []))
-			ids.push(row.id)
+			let group = bySource.get(row.source_id)
+			if (!group) bySource.set(row.source_id, (group = { envId: row.env_id, ids: [] }))
+			group.ids.push(row.id)
 		}
 		const items: string[][] = []
-		for (const [envId, ids] of byEnv) {
-			if (this.deps.hub.watching(envId, 'events')) this.#remember(ids)
-			for (let i = 0; i < ids.length; i += IDS_PER_ITEM) items.push([envId, ...ids.slice(i, i + IDS_PER_ITEM)])
+		for (const [sourceId, { envId, ids }] of bySource) {
+			if (this.deps.hub.watching(envId, 'events', sourceId)) this.#remember(ids)
+			for (let i = 0; i < ids.length; i += IDS_PER_ITEM) items.push([envId, sourceId, ...ids.slice(i, i + IDS_PER_ITEM)])
 		}
 		this.#publish(EVENTS_TOPIC, items)
 	}
@@ -103,8 +103,8 @@ export class LiveRelay {
 	async #remoteEvents(payload: unknown): Promise<void> {
 		const ids: string[] = []
 		for (const item of Array.isArray(payload) ? payload : []) {
-			if (!Array.isArray(item) || typeof item[0] !== 'string' || !this.deps.hub.watching(item[0], 'events')) continue
-			for (const id of item.slice(1)) if (typeof id === 'string' && !this.#recent.has(id)) ids.push(id)
+			if (!Array.isArray(item) || typeof item[0] !== 'string' || typeof item[1] !== 'string' || !this.deps.hub.watching(item[0], 'events', item[1])) continue
+			for (const id of item.slice(2)) if (typeof id === 'string' && !this.#recent.has(id)) ids.push(id)
 		}
 		for (let i = 0; i < ids.length; i += LOAD_CHUNK) this.#fanOut(await this.deps.live.eventsByIds(ids.slice(i, i + LOAD_CHUNK)))
 	}

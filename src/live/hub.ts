@@ -105,9 +105,14 @@ export class LiveHub {
 		for (const set of this.#byEnv.values()) for (const conn of set) this.#drop(conn, 1001, 'server is shutting down')
 	}
 
-	/** True when some client of `envId` subscribes to a channel of `kind` (whether work for another instance's rows is worth doing). */
-	watching(envId: string, kind: Channel['kind']): boolean {
-		for (const conn of this.#byEnv.get(envId) ?? []) for (const sub of conn.subs.values()) if (sub.channel.kind === kind) return true
+	/**
+	 * True when some client of `envId` subscribes to a channel of `kind`, narrowed to `scope` or
+	 * not narrowed at all (whether loading another instance's rows is worth a query).
+	 */
+	watching(envId: string, kind: Channel['kind'], scope?: string): boolean {
+		for (const conn of this.#byEnv.get(envId) ?? []) {
+			for (const { channel } of conn.subs.values()) if (channel.kind === kind && (scope === undefined || channel.scope === null || channel.scope === scope)) return true
+		}
 		return false
 	}
 

@@ -81,6 +81,29 @@ async function until(check: () => boolean | Promise<boolean>, ms = 5000, what = 
 	}
 }
 
+/** An SSE stream on `h`: the `id:` of each event frame as it arrives. */
+async function sseIds(h: Harness, path: string): Promise<{ ids: string[]; abort(): void }> {
+	const ctl = new AbortController()
+	const res = await fetch(`${h.url}${path}`, { headers: { 'x-api-key': h.key }, signal: ctl.signal })
+	expect(res.status).toBe(200)
+	const ids: string[] = []
+	const decoder = new TextDecoder()
+	let text = ''
+	void (async () => {
+		for await (const chunk of res.body as ReadableStream<Uint8Array>) {
+			text += decoder.decode(chunk, { stream: true })
+			let end = text.indexOf('\n\n')
+			while (end >= 0) {
+				const block = text.slice(0, end)
+				text = text.slice(end + 2)
+				if (/^event: event$/m.test(block)) ids.push(/^id: (.+)$/m.exec(block)?.[1] ?? '?')
+				end = text.indexOf('\n\n')
+			}
+		}
+	})().catch(() => {})
+	return { ids, abort: () => ctl.abort() }
+}
+
 const ingestStatus = async (h: Harness, sourceId: string) => (await fetch(`${h.url}/v1/ingest/${sourceId}`, { method: 'POST', headers: { 'content-type': 'application/json' }, body: '{}' })).status
 
 describe('two instances on one database', () => {
@@ -99,10 +122,11 @@ describe('two instances on one database', () => {
 		await until(async () => (await ingestStatus(b, id)) === 200, 2000, 'B accepts again what A allowed')
 	})
 
-	it('an event ingested on A reaches /v1/ws subscribers on B (and on A), each once', async () => {
+	it('an event ingested on A reaches /v1/ws and /v1/events/stream subscribers on B (and on A), each once', async () => {
 		const src = (await a.api<{ source: { id: string } }>('POST', '/v1/sources', { name: 'ws', slug: 'cluster-ws' })).body.source.id
 		const onB = await open(b, `events:${src}`)
 		const onA = await open(a, 'events')
+		const sse = await sseIds(b, `/v1/events/stream?source_id=${src}`)
 		const first = await a.send(src, '{"n":"é"}', { 'x-trace': 'one' })
 		const second = await b.send(src, '{"n":2}')
 		await onB.until(() => onB.eventIds().length === 2)
@@ -117,6 +141,9 @@ describe('two instances on one database', () => {
 		expect(onB.eventIds()).toEqual([first, second, third])
 		expect(onB.of('event')[2]?.data).toMatchObject({ id: third, body: big })
 		expect(onA.eventIds().filter((id) => [first, second, third].includes(id))).toEqual([first, second, third])
+		await until(() => sse.ids.length === 3, 5000, 'the SSE stream on B got all three')
+		expect(sse.ids).toEqual([first, second, third])
+		sse.abort()
 		onA.close()
 		onB.close()
 	})
