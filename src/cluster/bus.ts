@@ -132,7 +132,10 @@ export async function createPgBus(sql: SQL, opts: { log?: Logger; instanceId?: s
 			}
 		}
 	}
-	const subscription = await sql.listen(BUS_CHANNEL, onNotify, onListen)
+	const subscription = await sql.listen(BUS_CHANNEL, onNotify, onListen).catch((err: unknown) => {
+		// Without it other instances' writes would never reach this one's caches: refuse to start.
+		throw new Error(`PostgreSQL LISTEN failed (${err instanceof Error ? err.message : String(err)}): instances sharing a database need it; a pooler must run in session mode`)
+	})
 
 	return {
 		instanceId,
