@@ -123,6 +123,7 @@ export async function createContext(config: Readonly<Config>, opts: { clock?: Cl
 	const routes = new RouteCache((sourceId) => connections.activeRoutes(sourceId))
 	const changes = shareChanges(bus, { sources, environments, connections, destinations, testSessions }, log)
 	invalidateCachesOnWrites(changes, { cache, routes, worker, providers })
+	// Writes made elsewhere while the listen connection was down went unheard: read everything afresh.
 	changes.onResync(() => {
 		cache.clear()
 		routes.clear()
