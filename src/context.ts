@@ -73,7 +73,7 @@ export interface Injected {
 	resolve?: Resolver
 	/** How this instance reaches the others (default: LISTEN/NOTIFY on PostgreSQL, none on SQLite); closed with the context. */
 	bus?: ClusterBus
-	/** The worker's poll backstop for wake-ups lost between instances (ms). */
+	/** On a shared database, how often the worker looks for work other instances queued (ms): the backstop for a lost wake-up. */
 	clusterPollMs?: number
 }
 
@@ -105,7 +105,7 @@ export async function createContext(config: Readonly<Config>, opts: { clock?: Cl
 	// Pooled provider connections (Kafka producers, AMQP channels) are closed on change, delete and shutdown.
 	const providers = new Providers(store.events, live)
 	// The worker is built next; the cluster only wakes it once both exist.
-	const cluster = createCluster(bus, { hub: live, live: store.live, attempts: store.attempts, issues: store.issues, worker: { wake: () => worker.wake() }, clock, log }, { pollMs: opts.clusterPollMs })
+	const cluster = createCluster(bus, { hub: live, live: store.live, attempts: store.attempts, issues: store.issues, worker: { wake: () => worker.wake() }, clock, log })
 	const worker = new DeliveryWorker(
 		{ deliveries: store.deliveries, circuits, events: store.events, destinations, connections, clock, log, providers, onAttempt: (o) => {
 			live.attemptRecorded(o)
@@ -118,7 +118,7 @@ export async function createContext(config: Readonly<Config>, opts: { clock?: Cl
 			leaseMs: 150_000,
 			sweepIntervalMs: config.housekeepingIntervalMs,
 			// Several instances may share PostgreSQL: each sends to the destinations it owns.
-			shared: store.backend.kind === 'postgres', ownershipLeaseMs: config.destinationLeaseMs
+			shared: store.backend.kind === 'postgres', ownershipLeaseMs: config.destinationLeaseMs, pollMs: opts.clusterPollMs
 		}
 	)
 	const cache = new SourceCache(store.sources, secrets)
@@ -162,7 +162,6 @@ export async function createContext(config: Readonly<Config>, opts: { clock?: Cl
 			await testSessions.start()
 			ops.start()
 			await worker.start()
-			cluster.start()
 		},
 		drainWrites: () => committer.drain(),
 		async close() {

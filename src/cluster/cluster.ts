@@ -1,12 +1,9 @@
 import type { AttemptOutcome } from '../delivery/repo'
 import type { PendingEvent } from '../events/repo'
-import type { Logger } from '../lib/log'
 import type { ClusterBus } from './bus'
 import { LiveRelay, type LiveRelayDeps } from './live-relay'
 
 export const WAKE_TOPIC = 'wake'
-/** The backstop when a wake-up is lost (listen connection down): every worker looks at the queue this often. */
-export const DEFAULT_POLL_MS = 2000
 
 /** What the rest of the app tells the cluster; every method is a no-op on the single-instance bus. */
 export interface Cluster {
@@ -17,8 +14,6 @@ export interface Cluster {
 	attemptRecorded(outcome: AttemptOutcome): void
 	/** Deliveries were queued outside ingest (retry, replay): wake this worker and the others. */
 	wake(): void
-	/** Starts the poll backstop (background work only). */
-	start(): void
 	close(): Promise<void>
 }
 
@@ -28,16 +23,16 @@ export interface ClusterDeps extends Omit<LiveRelayDeps, 'bus'> {
 
 /**
  * Several instances on one database as one: worker wake-ups after commits made
- * elsewhere (destination ids, deduplicated, once per batch; a poll as backstop),
- * and live fan-out (LiveRelay). Cache invalidation travels in changes.ts.
+ * elsewhere (destination ids, deduplicated, once per batch), and live fan-out
+ * (LiveRelay). Cache invalidation travels in changes.ts. The backstop for a lost
+ * wake-up is the worker's own poll on a shared database (WorkerOptions.pollMs).
  */
-export function createCluster(bus: ClusterBus, deps: ClusterDeps, opts: { pollMs?: number } = {}): Cluster {
+export function createCluster(bus: ClusterBus, deps: ClusterDeps): Cluster {
 	const { worker, log } = deps
 	if (!bus.remote) {
-		return { bus, eventsCommitted() {}, attemptRecorded() {}, wake: () => worker.wake(), start() {}, close: () => bus.close() }
+		return { bus, eventsCommitted() {}, attemptRecorded() {}, wake: () => worker.wake(), close: () => bus.close() }
 	}
 	const relay = new LiveRelay({ ...deps, bus })
-	let poll: Timer | null = null
 	let peersAsked: Set<string> | null = null
 	const wakePeers = (destinationIds: Iterable<string>) => {
 		if (!peersAsked) {
@@ -67,13 +62,7 @@ export function createCluster(bus: ClusterBus, deps: ClusterDeps, opts: { pollMs
 			worker.wake()
 			wakePeers([])
 		},
-		start() {
-			poll ??= setInterval(() => worker.wake(), opts.pollMs ?? DEFAULT_POLL_MS)
-			poll.unref()
-		},
 		async close() {
-			if (poll) clearInterval(poll)
-			poll = null
 			await bus.close()
 			await relay.idle()
 		}
