@@ -29,12 +29,12 @@ async function addSession(store: Store, id: string, userId: string, expiresAt: s
 	await rawSql(store).run('INSERT INTO "session" (id, "expiresAt", token, "createdAt", "updatedAt", "userId") VALUES ($1, $2, $1, $3, $3, $4)', [id, expiresAt, T0, userId])
 }
 
-forEachBackend((storeOf) => {
-	describe('accounts repo', () => {
+forEachBackend('accounts repo', (backend) => {
+	describe('calls', () => {
 		let repo: AccountsRepo
 		let store: Store
 		beforeAll(async () => {
-			store = storeOf()
+			store = backend.store
 			repo = store.accounts
 			await seed(store)
 		})
