@@ -34,6 +34,9 @@ export async function copySqliteToPg(source: SqliteSource, pg: Pg, onTable: (tab
 	const { plan, tables } = await pg.tx(async (q) => {
 		// Instances started meanwhile wait in their own migration step until this commits.
 		await q.run('SELECT pg_advisory_xact_lock($1)', [MIGRATION_LOCK])
+		// Timeouts an operator sets for the app role (research: 30 s statements) would cut a large copy short.
+		await q.run('SET LOCAL statement_timeout = 0')
+		await q.run('SET LOCAL idle_in_transaction_session_timeout = 0')
 		const plan = planCopy(source, await readPgSchema(q), stats)
 		const full = await nonEmpty(q, plan.tables.map((t) => t.table))
 		if (full.length > 0) {
