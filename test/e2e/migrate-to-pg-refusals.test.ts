@@ -58,7 +58,8 @@ describe('hookstream migrate --to: refusals', () => {
 
 	it('the install\'s own key passes the check: the next step is the connection, whose failure is one line', async () => {
 		const key = readFileSync(join(dir, 'secret.key'), 'utf8').trim()
-		for (const extra of [[], ['--encryption-key', key]]) {
+		// The same URL as --database-url is no contradiction (a compose service's own environment).
+		for (const extra of [[], ['--encryption-key', key], ['--encryption-key', key, '--database-url', NOWHERE]]) {
 			const out = await migrateTo(NOWHERE, extra)
 			expect(out.code).toBe(1)
 			expect(out.stderr).toStartWith('hookstream: migrate --to failed, no row was copied:')
