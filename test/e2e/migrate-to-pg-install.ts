@@ -1,7 +1,7 @@
 import { expect } from 'bun:test'
 import { randomBytes } from 'node:crypto'
 import { type Running, SOURCE_CLI, startProcess } from './process'
-import { Receiver } from './receiver'
+import type { Receiver } from './receiver'
 import { signGithub } from './signers'
 
 /**
@@ -13,6 +13,7 @@ import { signGithub } from './signers'
 export const ADMIN_KEY = `hs_live_${'ef'.repeat(32)}`
 export const OWNER = { email: 'owner@example.com', password: 'moved-to-postgres-1' }
 export const GITHUB_SECRET = 'It\'s a Secret to Everybody'
+export const BEARER = 'tok_moved_123456'
 
 export interface Install {
 	signedSourceId: string
@@ -27,7 +28,7 @@ export interface Install {
 }
 
 export const serveArgs = (dir: string, extra: string[] = []) => [
-	...SOURCE_CLI, 'serve', '--port', '0', '--host', '127.0.0.1', '--data-dir', dir, '--no-access-log', '--allow-private-destinations', '--retry-unit-ms', '10', ...extra
+	...SOURCE_CLI, 'serve', '--port', '0', '--host', '127.0.0.1', '--data-dir', dir, '--no-access-log', '--allow-private-destinations', '--retry-unit-ms', '10', '--public-url', 'https://hooks.example.com', ...extra
 ]
 
 export function api(url: string, headers: Record<string, string> = { 'x-api-key': ADMIN_KEY }) {
@@ -61,7 +62,7 @@ async function resources(url: string, receiverUrl: string) {
 	const signed = await call<{ source: { id: string } }>('POST', '/v1/sources', { name: 'GitHub', slug: 'github', template: 'github', verification_secret: GITHUB_SECRET })
 	const plain = await call<{ source: { id: string } }>('POST', '/v1/sources', { name: 'Binary', slug: 'binary' })
 	const dest = await call<{ destination: { id: string } }>('POST', '/v1/destinations', {
-		name: 'Receiver', slug: 'receiver', url: receiverUrl, auth_type: 'bearer', auth_config: { token: 'tok_moved_123456' }, retry_intervals: [1]
+		name: 'Receiver', slug: 'receiver', url: receiverUrl, auth_type: 'bearer', auth_config: { token: BEARER }, retry_intervals: [1]
 	})
 	const channel = await call('POST', '/v1/notification-channels', { name: 'ops', channel_type: 'webhook', config: { url: receiverUrl, secret: 'channel-secret-1' } })
 	expect([signed.status, plain.status, dest.status, channel.status]).toEqual([201, 201, 201, 201])
@@ -81,8 +82,9 @@ export function answerPaths(install: Pick<Install, 'signedSourceId' | 'plainSour
 	]
 }
 
-export async function buildInstall(dir: string): Promise<Install> {
-	const rx = new Receiver().script({ status: 500, body: 'first try fails' })
+/** `rx` receives the deliveries (its first answer is a 500); it outlives the SQLite server. */
+export async function buildInstall(dir: string, rx: Receiver): Promise<Install> {
+	rx.script({ status: 500, body: 'first try fails' })
 	const server: Running = await startProcess(serveArgs(dir), { HOOKSTREAM_ADMIN_KEY: ADMIN_KEY, HOOKSTREAM_ADMIN_EMAIL: OWNER.email, HOOKSTREAM_ADMIN_PASSWORD: OWNER.password })
 	try {
 		const ids = await resources(server.url, rx.url)
@@ -108,6 +110,5 @@ export async function buildInstall(dir: string): Promise<Install> {
 		return install
 	} finally {
 		expect(await server.stop()).toBe(0)
-		await rx.stop()
 	}
 }

@@ -5,8 +5,9 @@ import { join } from 'node:path'
 import { connectPg } from '../../src/db/pg/client'
 import { tempDir } from '../helpers'
 import { createTestDatabase, TEST_PG_URL, type TestDatabase } from '../support/pg'
-import { ADMIN_KEY, api, answerPaths, buildInstall, GITHUB_SECRET, type Install, serveArgs, signIn } from './migrate-to-pg-install'
+import { ADMIN_KEY, api, answerPaths, BEARER, buildInstall, GITHUB_SECRET, type Install, serveArgs, signIn } from './migrate-to-pg-install'
 import { run, SOURCE_CLI, startProcess } from './process'
+import { type Received, Receiver } from './receiver'
 import { signGithub } from './signers'
 
 /**
@@ -18,17 +19,20 @@ let dir: string
 let target: TestDatabase
 let install: Install
 let key: string
+let rx: Receiver
 
 beforeAll(async () => {
 	if (!TEST_PG_URL) return
 	dir = tempDir('hookstream-move-')
-	install = await buildInstall(dir)
+	rx = new Receiver()
+	install = await buildInstall(dir, rx)
 	key = readFileSync(join(dir, 'secret.key'), 'utf8').trim()
 	target = await createTestDatabase()
 }, 60000)
 
 afterAll(async () => {
 	await target?.drop()
+	await rx?.stop()
 	if (dir) rmSync(dir, { recursive: true, force: true })
 })
 
@@ -106,6 +110,13 @@ describe.skipIf(!TEST_PG_URL)('hookstream migrate --to postgres://', () => {
 			expect((await fetch(signed.url, { method: 'POST', headers: signed.headers, body: signed.body })).status).toBe(200)
 			const forged = await signGithub('not the secret', `${server.url}/v1/ingest/${install.signedSourceId}`)
 			expect((await fetch(forged.url, { method: 'POST', headers: forged.headers, body: forged.body })).status).toBe(401)
+			// The destination's sealed credentials still open: a new event is delivered with them.
+			const before = rx.received.length
+			const fresh = await fetch(`${server.url}/v1/ingest/${install.plainSourceId}`, { method: 'POST', body: '{"after":"the move"}' })
+			expect(fresh.status).toBe(200)
+			let delivered: Received | undefined
+			for (let n = before + 1; !delivered; n++) delivered = (await rx.waitFor(n)).slice(before).find((r) => r.body === '{"after":"the move"}')
+			expect(delivered.headers.authorization).toBe(`Bearer ${BEARER}`)
 			// The owner signs in with the same password, and the session opened on SQLite is still valid.
 			expect((await signIn(server.url)).status).toBe(200)
 			const me = await fetch(`${server.url}/v1/me`, { headers: { cookie: install.cookie } })
