@@ -1,6 +1,7 @@
 import { afterEach, describe, expect, it } from 'bun:test'
 import { randomBytes } from 'node:crypto'
-import { rmSync } from 'node:fs'
+import { rmSync, statSync } from 'node:fs'
+import { join } from 'node:path'
 import { copySqliteToPg } from '../../src/db/copy/copy'
 import { openSqliteSource } from '../../src/db/copy/sqlite-source'
 import { openDatabase } from '../../src/db/open'
@@ -8,10 +9,12 @@ import { connectPg, type Pg } from '../../src/db/pg/client'
 import { migratePg } from '../../src/db/pg/migrate'
 import { tempDir } from '../helpers'
 import { createTestDatabase, TEST_PG_URL, type TestDatabase } from '../support/pg'
+import { run, SOURCE_CLI, startProcess } from './process'
 
 /**
  * The copy below the CLI, on tables no migration has (yet): identity columns, a PostgreSQL
- * constraint the data breaks, bodies larger than one INSERT's byte budget. PostgreSQL only.
+ * constraint the data breaks, bodies larger than one INSERT's byte budget; and the command on the
+ * data dir of a server killed with events still in its WAL. PostgreSQL only.
  */
 const cleanups: (() => Promise<void> | void)[] = []
 afterEach(async () => {
@@ -41,6 +44,7 @@ async function copy(dir: string, pg: Pg) {
 	}
 }
 
+const ADMIN_KEY = `hs_live_${'12'.repeat(32)}`
 const ORG = "INSERT INTO organizations (id, name, created_at) VALUES ('org_1', 'Acme', 1);"
 
 describe.skipIf(!TEST_PG_URL)('copySqliteToPg', () => {
@@ -80,5 +84,25 @@ describe.skipIf(!TEST_PG_URL)('copySqliteToPg', () => {
 		await copy(dir, pg)
 		const rows = await pg.all<{ event_id: string; body: Uint8Array }>('SELECT event_id, body FROM event_payloads ORDER BY event_id')
 		expect(rows.map((r) => Buffer.from(r.body).toString('hex'))).toEqual(bodies)
+	}, 30000)
+})
+
+describe.skipIf(!TEST_PG_URL)('migrate --to after kill -9', () => {
+	it('events still only in the WAL of a killed server are copied', async () => {
+		const dir = tempDir('hookstream-copy-wal-')
+		const target = await createTestDatabase()
+		cleanups.push(() => rmSync(dir, { recursive: true, force: true }), () => target.drop())
+		const server = await startProcess([...SOURCE_CLI, 'serve', '--port', '0', '--host', '127.0.0.1', '--data-dir', dir, '--no-access-log'], { HOOKSTREAM_ADMIN_KEY: ADMIN_KEY })
+		const res = await fetch(`${server.url}/v1/sources`, { method: 'POST', headers: { 'x-api-key': ADMIN_KEY, 'content-type': 'application/json' }, body: '{"name":"s","slug":"s"}' })
+		const sourceId = ((await res.json()) as { source: { id: string } }).source.id
+		for (let i = 0; i < 50; i++) expect((await fetch(`${server.url}/v1/ingest/${sourceId}`, { method: 'POST', body: `{"i":${i}}` })).status).toBe(200)
+		server.proc.kill('SIGKILL')
+		await server.proc.exited
+		expect(statSync(join(dir, 'hookstream.db-wal')).size).toBeGreaterThan(0)
+		const out = await run([...SOURCE_CLI, 'migrate', '--to', target.url, '--data-dir', dir])
+		expect(out.code).toBe(0)
+		const pg = connectPg(target.url, { max: 1 })
+		cleanups.push(() => pg.close())
+		expect(await pg.get('SELECT COUNT(*) AS n FROM events WHERE source_id = $1', [sourceId])).toEqual({ n: 50 })
 	}, 30000)
 })
