@@ -1,21 +1,26 @@
 import { afterAll, beforeAll, describe } from 'bun:test'
 import { rmSync } from 'node:fs'
-import { prepare, type SqlValue } from '../../src/db/sql'
 import { openSqliteStore, type Store } from '../../src/store'
 import { openPgStore } from '../../src/store-pg'
 import { tempDir } from '../helpers'
 import { createTestDatabase, TEST_PG_URL } from '../support/pg'
 
+/** What a block gets: its engine and a fresh, migrated store (the shape of pg-ci's backends.ts). */
+export interface BackendFixture {
+	readonly kind: 'sqlite' | 'postgres'
+	readonly store: Store
+}
+
 /**
  * Runs `fn`'s tests once per engine on a fresh store: SQLite in a temp dir, and PostgreSQL
- * on a fresh database when HOOKSTREAM_TEST_DATABASE_URL is set. Local stand-in until
- * test/conformance/backends.ts (helper pg-ci) lands on main.
+ * on a fresh database when HOOKSTREAM_TEST_DATABASE_URL is set. A stand-in with the same
+ * signature as test/conformance/backends.ts (helper pg-ci) until that lands on main.
  */
-export function forEachBackend(fn: (store: () => Store) => void): void {
+export function forEachBackend(title: string, fn: (backend: BackendFixture) => void): void {
 	for (const kind of ['sqlite', 'postgres'] as const) {
-		describe.skipIf(kind === 'postgres' && !TEST_PG_URL)(kind, () => {
-			let store: Store
-			let cleanup: () => Promise<void>
+		describe.skipIf(kind === 'postgres' && !TEST_PG_URL)(`${title} [${kind}]`, () => {
+			let store: Store | null = null
+			let cleanup: () => Promise<void> = async () => {}
 			beforeAll(async () => {
 				if (kind === 'sqlite') {
 					const dir = tempDir()
@@ -23,29 +28,21 @@ export function forEachBackend(fn: (store: () => Store) => void): void {
 					cleanup = async () => rmSync(dir, { recursive: true, force: true })
 				} else {
 					const db = await createTestDatabase()
-					store = await openPgStore(db.url, { migrate: true })
 					cleanup = () => db.drop()
+					store = await openPgStore(db.url, { migrate: true })
 				}
 			})
 			afterAll(async () => {
-				await store.close()
+				await store?.close()
 				await cleanup()
 			})
-			fn(() => store)
+			fn({
+				kind,
+				get store() {
+					if (!store) throw new Error('the store is opened in beforeAll: use it inside a test or hook')
+					return store
+				}
+			})
 		})
 	}
-}
-
-/** Runs one portable statement on either engine: fixtures for tables another repo owns. */
-export async function exec(store: Store, text: string, params: (SqlValue | Uint8Array | null)[] = []): Promise<void> {
-	const b = store.backend
-	if (b.kind === 'sqlite') prepare(b.db, text).run(...params)
-	else await b.pg.run(text, params)
-}
-
-/** Reads rows with one portable statement on either engine. */
-export async function query<T>(store: Store, text: string, params: SqlValue[] = []): Promise<T[]> {
-	const b = store.backend
-	if (b.kind === 'sqlite') return prepare<T, SqlValue[]>(b.db, text).all(...params)
-	return b.pg.all<T>(text, params)
 }
