@@ -52,6 +52,6 @@ describe('README: Running several instances', () => {
 	it('the commands it names exist', () => {
 		expect(readme).toContain('hookstream migrate --to postgres://')
 		expect(helpText()).toContain('hookstream migrate --to <postgres://…>')
-		for (const flag of ['--database-url', '--encryption-key', '--destination-concurrency', '--data-dir']) expect(helpText()).toContain(flag)
+		for (const flag of ['--database-url', '--encryption-key', '--destination-concurrency', '--destination-lease-ms', '--data-dir']) expect(helpText()).toContain(flag)
 	})
 })
