@@ -51,6 +51,7 @@ describe('README: Running several instances', () => {
 
 	it('the commands it names exist', () => {
 		expect(readme).toContain('hookstream migrate --to postgres://')
+		expect(readme).toContain(`(\`--destination-lease-ms\`, ${OPTIONS.destinationLeaseMs.default / 1000} s by default)`)
 		expect(helpText()).toContain('hookstream migrate --to <postgres://…>')
 		for (const flag of ['--database-url', '--encryption-key', '--destination-concurrency', '--destination-lease-ms', '--data-dir']) expect(helpText()).toContain(flag)
 	})
