@@ -1,9 +1,11 @@
+import { Database } from 'bun:sqlite'
 import { afterEach, describe, expect, it } from 'bun:test'
 import { randomBytes } from 'node:crypto'
-import { rmSync, statSync } from 'node:fs'
+import { rmSync, statSync, writeFileSync } from 'node:fs'
 import { join } from 'node:path'
 import { copySqliteToPg } from '../../src/db/copy/copy'
 import { openSqliteSource } from '../../src/db/copy/sqlite-source'
+import { MIGRATIONS } from '../../src/db/migrate'
 import { openDatabase } from '../../src/db/open'
 import { connectPg, type Pg } from '../../src/db/pg/client'
 import { migratePg } from '../../src/db/pg/migrate'
@@ -14,7 +16,8 @@ import { run, SOURCE_CLI, startProcess } from './process'
 /**
  * The copy below the CLI, on tables no migration has (yet): identity columns, a PostgreSQL
  * constraint the data breaks, bodies larger than one INSERT's byte budget; and the command on the
- * data dir of a server killed with events still in its WAL. PostgreSQL only.
+ * data dir of a server killed with events still in its WAL, and on one an older build wrote.
+ * PostgreSQL only.
  */
 const cleanups: (() => Promise<void> | void)[] = []
 afterEach(async () => {
@@ -104,5 +107,29 @@ describe.skipIf(!TEST_PG_URL)('migrate --to after kill -9', () => {
 		const pg = connectPg(target.url, { max: 1 })
 		cleanups.push(() => pg.close())
 		expect(await pg.get('SELECT COUNT(*) AS n FROM events WHERE source_id = $1', [sourceId])).toEqual({ n: 50 })
+	}, 30000)
+})
+
+describe.skipIf(!TEST_PG_URL)('migrate --to on an install an older build wrote', () => {
+	it('applies the SQLite migrations it lacks first, as serve would, then copies', async () => {
+		const dir = tempDir('hookstream-copy-old-')
+		const target = await createTestDatabase()
+		cleanups.push(() => rmSync(dir, { recursive: true, force: true }), () => target.drop())
+		const old = new Database(join(dir, 'hookstream.db'), { create: true })
+		old.run('PRAGMA journal_mode = WAL')
+		old.run('CREATE TABLE _migrations (version INTEGER PRIMARY KEY, name TEXT NOT NULL, applied_at INTEGER NOT NULL)')
+		for (const m of MIGRATIONS.slice(0, 3)) {
+			old.run(m.sql)
+			old.query('INSERT INTO _migrations VALUES (?1, ?2, 1)').run(m.version, m.name)
+		}
+		old.run(ORG)
+		old.close()
+		writeFileSync(join(dir, 'secret.key'), randomBytes(32).toString('base64'))
+		const out = await run([...SOURCE_CLI, 'migrate', '--to', target.url, '--data-dir', dir])
+		expect(out.stderr).toBe('')
+		expect(out.stdout).toContain(`first received ${MIGRATIONS.length - 3} pending SQLite migrations`)
+		const pg = connectPg(target.url, { max: 1 })
+		cleanups.push(() => pg.close())
+		expect(await pg.all('SELECT id, name FROM organizations')).toEqual([{ id: 'org_1', name: 'Acme' }])
 	}, 30000)
 })
