@@ -46,6 +46,16 @@ describe('GroupCommitter', () => {
 		expect(batches).toEqual([[1], [2, 3, 4]])
 	})
 
+	it('commits a write made the moment an earlier one settles (before the batch loop has wound down)', async () => {
+		const gc = new GroupCommitter<number>(async () => {})
+		// The continuation after the first await runs before the loop's own clean-up: the second
+		// write must still be scheduled, not left waiting for some later write.
+		await gc.write(1)
+		const second = gc.write(2).then(() => 'committed')
+		const stalled = Bun.sleep(1000).then(() => 'stalled')
+		expect(await Promise.race([second, stalled])).toBe('committed')
+	})
+
 	it('rejects every write of a failed batch and goes on with the next', async () => {
 		let fail = true
 		const gc = new GroupCommitter<number>(async () => {
