@@ -3,9 +3,10 @@ import { type RunningServer, startServer } from '../../src/cli/serve'
 import { resolveConfig } from '../../src/config'
 import type { Injected } from '../../src/context'
 import { tempDir } from '../helpers'
+import { createTestDatabase, TEST_ENCRYPTION_KEY, TEST_PG_URL } from '../support/pg'
 
 /**
- * A real hookstream server (sockets, worker, SQLite in a temp dir) in this
+ * A real hookstream server (sockets, worker, SQLite in a temp dir or PostgreSQL in the conformance run) in this
  * process, with an admin key and small JSON helpers for its API.
  */
 export interface Harness {
@@ -23,7 +24,10 @@ export interface Harness {
 
 export async function startHarness(flags: Record<string, string | boolean> = {}, inject: Injected = {}): Promise<Harness> {
 	const dir = tempDir('hookstream-e2e-')
-	const config = resolveConfig({ port: '0', host: '127.0.0.1', 'data-dir': dir, 'log-level': 'error', 'allow-private-destinations': true, 'retry-unit-ms': '1', ...flags }, {})
+	// The conformance run (HOOKSTREAM_TEST_DATABASE_URL): the same server on a fresh PostgreSQL database.
+	const pg = TEST_PG_URL && flags['database-url'] === undefined ? await createTestDatabase() : null
+	const backend = pg ? { 'database-url': pg.url, 'encryption-key': TEST_ENCRYPTION_KEY } : {}
+	const config = resolveConfig({ port: '0', host: '127.0.0.1', 'data-dir': dir, 'log-level': 'error', 'allow-private-destinations': true, 'retry-unit-ms': '1', ...backend, ...flags }, {})
 	const server = await startServer(config, undefined, {}, inject)
 	const { key } = await server.ctx.keys.createKey('e2e')
 	const url = server.url
@@ -49,6 +53,7 @@ export async function startHarness(flags: Record<string, string | boolean> = {},
 		},
 		async close() {
 			await server.stop()
+			await pg?.drop()
 			rmSync(dir, { recursive: true, force: true })
 		}
 	}
