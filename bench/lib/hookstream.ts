@@ -11,12 +11,16 @@ export interface Hookstream {
 	restart(): Promise<void>
 }
 
-export async function startHookstream(flags: string[] = [], dataDir = tempDir('hs-bench-')): Promise<Hookstream> {
+/**
+ * `storage` selects the database for the key command and the server alike (e.g. `--database-url …
+ * --encryption-key …`); `key` joins an instance to a database that already has one (a second instance).
+ */
+export async function startHookstream(flags: string[] = [], dataDir = tempDir('hs-bench-'), storage: string[] = [], key?: string): Promise<Hookstream> {
 	const bin = ensureBinary()
-	const key = Bun.spawnSync([bin, '--create-admin-key', '--data-dir', dataDir]).stdout.toString().trim().split('\n').at(-1) ?? ''
+	key ??= Bun.spawnSync([bin, '--create-admin-key', '--data-dir', dataDir, ...storage]).stdout.toString().trim().split('\n').at(-1) ?? ''
 	const port = await freePort()
 	const base = `http://127.0.0.1:${port}`
-	const args = [bin, '--port', String(port), '--host', '127.0.0.1', '--data-dir', dataDir, ...flags]
+	const args = [bin, '--port', String(port), '--host', '127.0.0.1', '--data-dir', dataDir, ...storage, ...flags]
 	const hs: Hookstream = {
 		base, key, dataDir,
 		proc: await startServer(args, `${base}/readyz`),

@@ -91,7 +91,8 @@ export class Members {
 		}
 		await this.repo.createInvitation(row)
 		const invitation = invitationWire(row)
-		const url = `${baseUrl}/v1/invitations/${row.id}`
+		// The page a person opens (name, password, accept); the API twin is GET/POST /v1/invitations/{id}[/accept].
+		const url = `${baseUrl}/dashboard/invitations/${row.id}`
 		if (this.sender) await this.sender(invitation, url)
 		return { invitation, url, sent: this.sender !== null }
 	}

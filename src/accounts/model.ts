@@ -47,7 +47,7 @@ export const Invitation = t.Object({
 export const InviteBody = t.Object({ email: t.String({ minLength: 3, maxLength: 254 }), role: t.Optional(RoleSchema) }, { additionalProperties: false })
 export const InvitationCreated = t.Object({
 	invitation: Invitation,
-	invite_url: t.String({ description: 'Link to send the invitee: GET shows the invitation, POST …/accept accepts it' }),
+	invite_url: t.String({ description: 'Link to send the invitee: the dashboard page where they choose a name and password and accept (the API twin: GET /v1/invitations/{id}, POST /v1/invitations/{id}/accept)' }),
 	email_sent: t.Boolean()
 })
 export const InvitationList = t.Object({ invitations: t.Array(Invitation) })

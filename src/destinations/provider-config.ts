@@ -18,7 +18,13 @@ interface AwsCredentials {
 }
 export interface SqsConfig extends AwsCredentials { queue_url: string; message_group_id?: string }
 export interface S3Config extends AwsCredentials { bucket: string; prefix: string; format: 'json' | 'raw'; key_template?: string }
-export interface EventBridgeConfig extends AwsCredentials { event_bus_arn: string; source: string; detail_type: string }
+/**
+ * `detail_format`: `payload` (the reference's shape: Detail is the body) or `envelope`
+ * (Detail = {body, metadata}), the form that carries the signature: a PutEvents entry has no
+ * metadata field, and EventBridge re-serializes Detail, so only the body kept as a string
+ * stays byte-exact for a signature check.
+ */
+export interface EventBridgeConfig extends AwsCredentials { event_bus_arn: string; source: string; detail_type: string; detail_format: 'payload' | 'envelope' }
 export interface PubSubConfig { project_id: string; topic_id: string; service_account_json: string; endpoint?: string }
 export type KafkaConfig =
 	| { protocol: 'rest'; bootstrap_servers: string; cluster_id: string; topic: string; api_key: string; api_secret: string; endpoint?: string }
@@ -115,9 +121,12 @@ function s3(f: Fields): S3Config {
 }
 
 function eventbridge(f: Fields): EventBridgeConfig {
-	f.only([...AWS_KEYS, 'event_bus_arn', 'source', 'detail_type'])
+	f.only([...AWS_KEYS, 'event_bus_arn', 'source', 'detail_type', 'detail_format'])
+	const detail_format = f.str('detail_format') ?? 'payload'
+	if (detail_format !== 'payload' && detail_format !== 'envelope') throw new ValidationFailed('/provider_config/detail_format', 'must be one of payload, envelope')
 	return {
 		...aws(f),
+		detail_format,
 		event_bus_arn: f.req('event_bus_arn', { max: 1600, pattern: /^(default|[A-Za-z0-9._/-]+|arn:aws[a-z-]*:events:[a-z0-9-]+:\d{12}:event-bus\/[A-Za-z0-9._/-]+)$/, hint: "must be an event bus ARN, a bus name or 'default'" }),
 		source: f.req('source', { max: 256 }),
 		detail_type: f.req('detail_type', { max: 128 })

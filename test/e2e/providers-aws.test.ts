@@ -115,4 +115,18 @@ describe.skipIf(!present)('AWS providers against moto with SigV4 checking on', (
 		await settled(h, denied, 'failed')
 		expect((await attemptsOf(h, denied))[0]?.error ?? '').toMatch(/^HTTP 403 SignatureDoesNotMatch/)
 	}, 60_000)
+
+	it('aws_eventbridge detail_format envelope: the body travels as a string next to its signature, checkable after EventBridge re-serializes Detail', async () => {
+		const queueUrl = await queue('bus-envelope')
+		const arn = (await moto.json<{ Attributes: { QueueArn: string } }>('sqs', 'GetQueueAttributes', { QueueUrl: queueUrl, AttributeNames: ['QueueArn'] })).Attributes.QueueArn
+		await moto.json('events', 'PutRule', { Name: 'enveloped', EventPattern: JSON.stringify({ source: ['hookstream.envelope'] }) })
+		await moto.json('events', 'PutTargets', { Rule: 'enveloped', Targets: [{ Id: 'q', Arn: arn }] })
+		const config = { ...creds(), event_bus_arn: 'default', source: 'hookstream.envelope', detail_type: 'webhook.received', detail_format: 'envelope' }
+		const { eventId, body } = await deliverThrough(h, 'eb-env', { type: 'aws_eventbridge', provider_config: config })
+		const [msg] = await receive(queueUrl)
+		const detail = (JSON.parse(msg?.Body ?? '{}') as { detail: { body: string; metadata: Record<string, string> } }).detail
+		expect(detail.body).toBe(body)
+		expect(detail.metadata['x-hookstream-event-id']).toBe(eventId)
+		expect(detail.metadata['x-hookstream-signature']).toBe(sign(detail.body))
+	}, 60_000)
 })

@@ -45,6 +45,7 @@ describe('provider_config at write time', () => {
 
 	const bad: [string, string, Record<string, unknown>, string, string][] = [
 		['missing queue_url', 'aws_sqs', { ...AWS }, '/provider_config/queue_url', 'is required for type aws_sqs'],
+		['unknown detail_format', 'aws_eventbridge', { ...VALID.aws_eventbridge, detail_format: 'xml' }, '/provider_config/detail_format', 'must be one of payload, envelope'],
 		['bad region', 'aws_sqs', { ...VALID.aws_sqs, region: 'Europe' }, '/provider_config/region', 'must be an AWS region such as us-east-1'],
 		['group on a standard queue', 'aws_sqs', { ...VALID.aws_sqs, message_group_id: 'g' }, '/provider_config/message_group_id', 'is only for FIFO queues (queue_url ending in .fifo)'],
 		['unknown key', 'aws_sqs', { ...VALID.aws_sqs, queue: 'x' }, '/provider_config/queue', 'is not an allowed field for type aws_sqs'],

@@ -7,15 +7,33 @@ interface PutEventsAnswer {
 	Entries?: { EventId?: string; ErrorCode?: string; ErrorMessage?: string }[]
 }
 
+const utf8 = new TextDecoder('utf-8', { fatal: true })
+
 /**
- * `PutEvents` with one entry whose Detail is the body (EventBridge requires a JSON
- * object). EventBridge reports a refused entry inside an HTTP 200: `FailedEntryCount > 0`
- * is a failed attempt carrying the entry's error code.
+ * The entry's Detail. `payload`: the body itself (EventBridge requires a JSON object).
+ * `envelope`: `{body, metadata}` — the body as a string, byte-exact after EventBridge
+ * re-serializes Detail, so a consumer can check the signature in `metadata` over it
+ * (`body_base64` instead when the body is not UTF-8).
+ */
+function detailOf(format: EventBridgeConfig['detail_format'], body: Uint8Array, metadata: Record<string, string>): string {
+	if (format !== 'envelope') return text(body)
+	let asText: string | null = null
+	try {
+		asText = utf8.decode(body)
+	} catch {}
+	const carried = asText === null ? { body_base64: Buffer.from(body).toString('base64') } : { body: asText }
+	return JSON.stringify({ ...carried, metadata })
+}
+
+/**
+ * `PutEvents` with one entry (Detail per `detail_format`). EventBridge reports a refused
+ * entry inside an HTTP 200: `FailedEntryCount > 0` is a failed attempt carrying the entry's
+ * error code.
  */
 export const eventBridgeProvider: Provider = {
 	async send(message, target, guard) {
 		const cfg = target.provider as unknown as EventBridgeConfig
-		const entry = { Source: cfg.source, DetailType: cfg.detail_type, Detail: text(message.body), EventBusName: cfg.event_bus_arn, Resources: [], Time: Math.floor(message.now / 1000) }
+		const entry = { Source: cfg.source, DetailType: cfg.detail_type, Detail: detailOf(cfg.detail_format, message.body, message.metadata), EventBusName: cfg.event_bus_arn, Resources: [], Time: Math.floor(message.now / 1000) }
 		const url = cfg.endpoint ?? `https://events.${cfg.region}.amazonaws.com/`
 		const body = new TextEncoder().encode(JSON.stringify({ Entries: [entry] }))
 		const headers = { 'content-type': 'application/x-amz-json-1.1', 'x-amz-target': 'AWSEvents.PutEvents' }

@@ -48,6 +48,7 @@ export const TYPE_FIELDS: Record<string, Spec[]> = {
 		{ key: 'event_bus_arn', label: 'Event bus (ARN, name or default)', required: true, placeholder: 'default' },
 		{ key: 'source', label: 'Event source', required: true, placeholder: 'hookstream' },
 		{ key: 'detail_type', label: 'Detail type', required: true, placeholder: 'webhook.received' },
+		{ key: 'detail_format', label: 'Detail format', kind: 'select', options: ['payload', 'envelope'], hint: 'payload: Detail is the body; envelope: {body, metadata} with the signature, checkable by the consumer' },
 		...AWS
 	],
 	gcp_pubsub: [
@@ -87,7 +88,7 @@ export type Values = Record<string, string | boolean>
 
 const visible = (s: Spec, v: Values) => !s.when || (v[s.when[0]] ?? defaults(s.when[0])) === s.when[1]
 function defaults(key: string): string {
-	return key === 'protocol' ? 'rest' : key === 'format' ? 'json' : key === 'sasl_mechanism' ? 'plain' : ''
+	return key === 'protocol' ? 'rest' : key === 'format' ? 'json' : key === 'sasl_mechanism' ? 'plain' : key === 'detail_format' ? 'payload' : ''
 }
 
 /** The body's provider_config: the visible, filled fields only (the server fills the defaults). */

@@ -23,7 +23,7 @@ describe('invitations', () => {
 		const created = await invite('Vic@Example.com')
 		expect(created.invitation).toMatchObject({ email: 'vic@example.com', role: 'viewer', status: 'pending' })
 		expect(created.invitation.id).toMatch(/^inv_[0-9a-f]{32}$/)
-		expect(created.invite_url).toBe(`http://localhost/v1/invitations/${created.invitation.id}`)
+		expect(created.invite_url).toBe(`http://localhost/dashboard/invitations/${created.invitation.id}`)
 		expect(created.email_sent).toBe(false)
 		const shown = await t.call('GET', `/v1/invitations/${created.invitation.id}`, { key: null })
 		expect(shown.status).toBe(200)
