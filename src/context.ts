@@ -14,6 +14,7 @@ import { IssuesService } from './issues/service'
 import { RouteCache } from './routing/route-cache'
 import type { PendingEvent } from './events/repo'
 import { RetentionSweeper } from './events/retention'
+import { JobTicks } from './cluster/ticks'
 import { EventsService } from './events/service'
 import { EnvironmentsService } from './environments/service'
 import { ClientIpResolver } from './ingest/client-ip'
@@ -117,18 +118,20 @@ export async function createContext(config: Readonly<Config>, opts: { clock?: Cl
 	const remote = guardedGet(opts.remoteGet ?? fetchText, { allowPrivate: config.allowPrivateDestinations, resolve: opts.resolve ?? systemResolver })
 	const ingest = new IngestService(cache, committer, new ClientIpResolver(config.trustedProxies), clock, routes, remote)
 	const events = new EventsService(store.events)
-	const retention = new RetentionSweeper(store.events, clock, log, { retentionDays: config.retentionDays, intervalMs: config.housekeepingIntervalMs })
+	// Retention, issue auto-resolve, rollups, alerts, replay and housekeeping run once per tick across instances.
+	const ticks = new JobTicks(store.cluster, log)
+	const retention = new RetentionSweeper(store.events, clock, log, { retentionDays: config.retentionDays, intervalMs: config.housekeepingIntervalMs, ticks })
 	const retries = new RetryService(store.deliveries, store.attempts, clock, () => worker.wake())
 	const attempts = new AttemptsService(store.attempts)
 	const issues = new IssuesService(store.issues, retries, clock, log)
-	const ops = createOps({ store, config, clock, log, secrets, wake: () => worker.wake(), onSourceChange: (l) => sources.onChange(l) })
+	const ops = createOps({ store, config, clock, log, secrets, wake: () => worker.wake(), onSourceChange: (l) => sources.onChange(l), ticks })
 	let background = false
 	return {
 		config, clock, log, store, keys, sources, destinations, connections, ingest, events, retention, worker, retries, attempts, issues, accounts, environments, live, testSessions, ops,
 		async startBackground() {
 			background = true
 			retention.start()
-			issues.start(config.housekeepingIntervalMs)
+			issues.start(config.housekeepingIntervalMs, ticks)
 			live.start()
 			await testSessions.start()
 			ops.start()

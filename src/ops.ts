@@ -1,6 +1,7 @@
 import { ChannelsService } from './alerts/channels'
 import { AlertEvaluator } from './alerts/evaluator'
 import { RulesService } from './alerts/rules'
+import { Periodic, type TickClaimer } from './cluster/ticks'
 import type { Config } from './config'
 import type { Clock } from './lib/clock'
 import type { SecretBox } from './lib/crypto'
@@ -45,14 +46,16 @@ export interface OpsDeps {
 	wake: () => void
 	/** Subscribes to source changes (their rate limits). */
 	onSourceChange: (listener: (id: string) => void) => void
+	/** Periodic jobs run once per tick across the instances sharing the database (src/cluster/ticks.ts). */
+	ticks?: TickClaimer | null
 }
 
 /** Finished replay jobs are kept this long (the reference's suggested KV TTL). */
 const REPLAY_KEEP_MS = 7 * DAY_MS
 const DAILY_ROLLUP_KEEP_MS = 400 * DAY_MS
 
-export function createOps({ store, config, clock, log, secrets, wake, onSourceChange }: OpsDeps): Ops {
-	const rollup = new RollupJob(store.metrics, clock, log)
+export function createOps({ store, config, clock, log, secrets, wake, onSourceChange, ticks = null }: OpsDeps): Ops {
+	const rollup = new RollupJob(store.metrics, clock, log, undefined, ticks)
 	const metrics = new MetricsService(store.metrics, clock)
 	const prometheus = new PrometheusMetrics()
 	rollup.listen(prometheus)
@@ -62,12 +65,11 @@ export function createOps({ store, config, clock, log, secrets, wake, onSourceCh
 		destinationExists: async (envId: string, id: string) => (await store.destinations.findById(id))?.env_id === envId
 	}
 	const rules = new RulesService(store.alerts, channels, scope, clock)
-	const alerts = new AlertEvaluator(store.alerts, { metrics: store.metrics, issues: store.signals }, channels, clock, log, config.alertIntervalSeconds * 1000)
-	const replay = new ReplayService(store.replay, scope.destinationExists, wake, clock, log)
+	const alerts = new AlertEvaluator(store.alerts, { metrics: store.metrics, issues: store.signals }, channels, clock, log, config.alertIntervalSeconds * 1000, ticks)
+	const replay = new ReplayService(store.replay, scope.destinationExists, wake, clock, log, ticks)
 	const ingestLimits = new SourceRateLimits(store.sources, clock)
 	void ingestLimits.load()
 	onSourceChange((id) => void ingestLimits.refresh(id))
-	let housekeeping: Timer | null = null
 	const trim = async () => {
 		try {
 			const now = clock.now()
@@ -79,6 +81,7 @@ export function createOps({ store, config, clock, log, secrets, wake, onSourceCh
 			log.error('ops retention failed', { error: err instanceof Error ? err.message : String(err) })
 		}
 	}
+	const housekeeping = new Periodic('ops.housekeeping', config.housekeepingIntervalMs, trim, ticks)
 	return {
 		metrics, rollup, prometheus, channels, rules, alerts, replay, ingestLimits, trim,
 		async scrape() {
@@ -89,11 +92,10 @@ export function createOps({ store, config, clock, log, secrets, wake, onSourceCh
 			rollup.start()
 			alerts.start()
 			replay.start()
-			housekeeping = setInterval(() => void trim(), config.housekeepingIntervalMs)
-			housekeeping.unref()
+			housekeeping.start()
 		},
 		async stop() {
-			if (housekeeping) clearInterval(housekeeping)
+			housekeeping.stop()
 			await replay.stop()
 			await rollup.stop()
 			await alerts.stop()

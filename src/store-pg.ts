@@ -1,6 +1,22 @@
+import { createAttemptsRepoPg } from './attempts/repo-pg'
+import { createAccountsRepoPg } from './accounts/repo-pg'
 import { connectPg, redactUrl } from './db/pg/client'
 import { isMigratedPg, migratePg } from './db/pg/migrate'
+import { createEventQueriesPg } from './events/queries-pg'
+import { createEventsRepoPg } from './events/repo-pg'
+import { createIssuesRepoPg } from './issues/repo-pg'
+import { createLiveRepoPg } from './live/repo-pg'
 import type { Store } from './store'
+import { createConnectionsRepoPg } from './connections/repo-pg'
+import { createDestinationsRepoPg } from './destinations/repo-pg'
+import { createSessionsRepoPg } from './sessions/repo-pg'
+import { createSourcesRepoPg } from './sources/repo-pg'
+import { createApiKeysRepoPg } from './auth/repo-pg'
+import { createTenancyRepoPg } from './tenancy/repo-pg'
+import { createMetricsRepoPg } from './metrics/repo-pg'
+import { createAlertsRepoPg } from './alerts/repo-pg'
+import { createSignalsRepoPg } from './alerts/repo-signals-pg'
+import { createClusterRepoPg } from './cluster/repo-pg'
 
 /**
  * Repos not yet ported answer every call with this error (the port lands repo by repo;
@@ -28,22 +44,23 @@ export async function openPgStore(url: string, opts: { migrate: boolean; poolSiz
 		throw new Error(`PostgreSQL at ${redactUrl(url)}: ${(err as Error).message}`)
 	}
 	return {
-		tenancy: notPorted('tenancy'),
-		apiKeys: notPorted('apiKeys'),
-		sources: notPorted('sources'),
-		destinations: notPorted('destinations'),
-		connections: notPorted('connections'),
+		tenancy: createTenancyRepoPg(pg),
+		apiKeys: createApiKeysRepoPg(pg),
+		sources: createSourcesRepoPg(pg),
+		destinations: createDestinationsRepoPg(pg),
+		connections: createConnectionsRepoPg(pg),
 		deliveries: notPorted('deliveries'),
-		attempts: notPorted('attempts'),
-		issues: notPorted('issues'),
-		events: notPorted('events'),
-		accounts: notPorted('accounts'),
-		metrics: notPorted('metrics'),
-		alerts: notPorted('alerts'),
-		signals: notPorted('signals'),
+		attempts: createAttemptsRepoPg(pg),
+		issues: createIssuesRepoPg(pg),
+		events: { ...createEventsRepoPg(pg), ...createEventQueriesPg(pg) },
+		accounts: createAccountsRepoPg(pg),
+		metrics: createMetricsRepoPg(pg),
+		alerts: createAlertsRepoPg(pg),
+		signals: createSignalsRepoPg(pg),
 		replay: notPorted('replay'),
-		live: notPorted('live'),
-		sessions: notPorted('sessions'),
+		live: createLiveRepoPg(pg),
+		sessions: createSessionsRepoPg(pg),
+		cluster: createClusterRepoPg(pg),
 		backend: { kind: 'postgres', pg },
 		async ready() {
 			try {

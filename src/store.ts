@@ -18,6 +18,7 @@ import { createSignalsRepo } from './alerts/repo-signals'
 import { createReplayRepo } from './replay/repo'
 import { createSourcesRepo } from './sources/repo'
 import { createTenancyRepo } from './tenancy/repo'
+import { createClusterRepo } from './cluster/repo'
 import type { Pg } from './db/pg/client'
 import { openPgStore } from './store-pg'
 
@@ -37,6 +38,8 @@ export interface Store {
 	alerts: ReturnType<typeof createAlertsRepo>
 	signals: ReturnType<typeof createSignalsRepo>
 	replay: ReturnType<typeof createReplayRepo>
+	/** Coordination of several instances on one database (periodic job ticks). */
+	cluster: ReturnType<typeof createClusterRepo>
 	/** The database underneath, for Better Auth (it runs its own queries), the exporter and tests only. */
 	backend: Backend
 	live: ReturnType<typeof createLiveRepo>
@@ -79,6 +82,7 @@ export function openSqliteStore(opts: OpenOptions): Store {
 		alerts: createAlertsRepo(db),
 		signals: createSignalsRepo(db),
 		replay: createReplayRepo(db),
+		cluster: createClusterRepo(db),
 		backend: { kind: 'sqlite', db },
 		live: createLiveRepo(db),
 		sessions: createSessionsRepo(db),

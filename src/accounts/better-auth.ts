@@ -7,6 +7,7 @@ import { adminAc, defaultAc, memberAc, ownerAc } from 'better-auth/plugins/organ
 import { randomHex } from '../lib/crypto'
 import { SINGLE_LINE_TEXT, TEXT_PATTERN_MESSAGE } from '../lib/text'
 import { MIN_PASSWORD_LENGTH } from './constants'
+import { BunSqlDialect } from './kysely-bun-sql'
 
 
 /** Ids in our style (`usr_<32hex>`, …) instead of Better Auth's random 32-char strings. */
@@ -32,10 +33,18 @@ export interface AuthOptions {
 	baseUrl: string | null
 }
 
+/**
+ * SQLite: Better Auth's own bun:sqlite dialect on our handle. PostgreSQL: Kysely's
+ * PostgreSQL dialect over our Bun.SQL pool, with transactions as on SQLite.
+ */
+function databaseOf(backend: Backend) {
+	if (backend.kind === 'sqlite') return backend.db
+	return { dialect: new BunSqlDialect(backend.pg.sql), type: 'postgres' as const, transaction: true }
+}
+
 export function createBetterAuth(backend: Backend, opts: AuthOptions) {
-	if (backend.kind !== 'sqlite') throw new Error('PostgreSQL backend: accounts (Better Auth) are not ported yet')
 	return betterAuth({
-		database: backend.db,
+		database: databaseOf(backend),
 		// A separate key from the one that seals secrets at rest, derived so there is one file to keep.
 		secret: createHmac('sha256', opts.secretKey).update('hookstream better-auth session v1').digest('base64'),
 		...(opts.baseUrl ? { baseURL: opts.baseUrl } : {}),

@@ -1,11 +1,13 @@
 import type { Database } from 'bun:sqlite'
 import { prepare } from '../db/sql'
+import * as Q from './repo-sql'
 
 /**
  * SQL over Better Auth's tables (user, member, invitation) and our device codes.
  * Better Auth owns sign-in and sessions; hookstream reads and writes memberships
  * itself so that one set of role rules (src/accounts/roles.ts) applies. Its dates
- * are ISO-8601 text, written here exactly as Better Auth writes them.
+ * are ISO-8601 text, written here exactly as Better Auth writes them. The
+ * PostgreSQL twin (repo-pg.ts) returns the same shapes; shared SQL is in repo-sql.ts.
  */
 export type Role = 'owner' | 'admin' | 'member' | 'viewer'
 
@@ -52,28 +54,21 @@ export interface DeviceCodeRow {
 
 export type AccountsRepo = ReturnType<typeof createAccountsRepo>
 
-const MEMBER_COLUMNS = 'm.id, m.organizationId, m.userId, m.role, m.createdAt, u.email, u.name'
-
-const INSERT_MEMBER = 'INSERT INTO "member" (id, organizationId, userId, role, createdAt) VALUES ($1, $2, $3, $4, $5) ON CONFLICT (organizationId, userId) DO NOTHING'
-
 export function createAccountsRepo(db: Database) {
 	return { ...usersAndMembers(db), ...invitations(db), ...deviceCodes(db) }
 }
 
 function usersAndMembers(db: Database) {
-	const userByEmail = prepare<UserRow, [string]>(db, 'SELECT id, name, email, createdAt FROM "user" WHERE email = $1')
-	const userById = prepare<UserRow, [string]>(db, 'SELECT id, name, email, createdAt FROM "user" WHERE id = $1')
-	const membershipsOf = prepare<MemberRow, [string]>(db, `SELECT ${MEMBER_COLUMNS} FROM "member" m JOIN "user" u ON u.id = m.userId WHERE m.userId = $1 ORDER BY m.createdAt, m.id`)
-	const membersOf = prepare<MemberRow, [string]>(db, `SELECT ${MEMBER_COLUMNS} FROM "member" m JOIN "user" u ON u.id = m.userId WHERE m.organizationId = $1 ORDER BY m.createdAt, m.id`)
-	const memberById = prepare<MemberRow, [string, string]>(db, `SELECT ${MEMBER_COLUMNS} FROM "member" m JOIN "user" u ON u.id = m.userId WHERE m.organizationId = $1 AND m.id = $2`)
-	const insertMember = prepare(db, INSERT_MEMBER)
-	const setRole = prepare(db, 'UPDATE "member" SET role = $2 WHERE id = $1')
-	const deleteMember = prepare(db, 'DELETE FROM "member" WHERE id = $1')
-	const owners = prepare<{ n: number }, [string]>(db, `SELECT COUNT(*) AS n FROM "member" WHERE organizationId = $1 AND role = 'owner'`)
-	const sessionInOrg = prepare<{ ok: number }, [string, string, string]>(
-		db,
-		'SELECT 1 AS ok FROM "session" s JOIN "member" m ON m.userId = s.userId AND m.organizationId = $2 WHERE s.id = $1 AND s.expiresAt > $3'
-	)
+	const userByEmail = prepare<UserRow, [string]>(db, Q.USER_BY_EMAIL)
+	const userById = prepare<UserRow, [string]>(db, Q.USER_BY_ID)
+	const membershipsOf = prepare<MemberRow, [string]>(db, Q.MEMBERSHIPS_OF)
+	const membersOf = prepare<MemberRow, [string]>(db, Q.MEMBERS_OF)
+	const memberById = prepare<MemberRow, [string, string]>(db, Q.MEMBER_BY_ID)
+	const insertMember = prepare(db, Q.INSERT_MEMBER)
+	const setRole = prepare(db, Q.SET_ROLE)
+	const deleteMember = prepare(db, Q.DELETE_MEMBER)
+	const owners = prepare<{ n: number }, [string]>(db, Q.OWNER_COUNT)
+	const sessionInOrg = prepare<{ ok: number }, [string, string, string]>(db, Q.SESSION_IN_ORG)
 
 	return {
 		async userByEmail(email: string): Promise<UserRow | null> {
@@ -113,11 +108,11 @@ function usersAndMembers(db: Database) {
 }
 
 function invitations(db: Database) {
-	const insertMember = prepare(db, INSERT_MEMBER)
-	const insertInvitation = prepare(db, 'INSERT INTO "invitation" (id, organizationId, email, role, status, expiresAt, createdAt, inviterId) VALUES ($1, $2, $3, $4, $5, $6, $7, $8)')
-	const invitationById = prepare<InvitationRow, [string]>(db, 'SELECT * FROM "invitation" WHERE id = $1')
-	const pendingInvitations = prepare<InvitationRow, [string]>(db, `SELECT * FROM "invitation" WHERE organizationId = $1 AND status = 'pending' ORDER BY createdAt, id`)
-	const setInvitationStatus = prepare(db, 'UPDATE "invitation" SET status = $2 WHERE id = $1 AND status = $3')
+	const insertMember = prepare(db, Q.INSERT_MEMBER)
+	const insertInvitation = prepare(db, Q.INSERT_INVITATION)
+	const invitationById = prepare<InvitationRow, [string]>(db, Q.INVITATION_BY_ID)
+	const pendingInvitations = prepare<InvitationRow, [string]>(db, Q.PENDING_INVITATIONS)
+	const setInvitationStatus = prepare(db, Q.SET_INVITATION_STATUS)
 
 	return {
 		async createInvitation(row: InvitationRow): Promise<void> {
@@ -144,17 +139,17 @@ function invitations(db: Database) {
 }
 
 function deviceCodes(db: Database) {
-	const insertDevice = prepare(db, `INSERT INTO device_codes (device_code_hash, user_code, status, created_at, expires_at) VALUES ($1, $2, 'pending', $3, $4)`)
-	const deviceByHash = prepare<DeviceCodeRow, [string]>(db, 'SELECT * FROM device_codes WHERE device_code_hash = $1')
-	const deviceByUserCode = prepare<DeviceCodeRow, [string]>(db, 'SELECT * FROM device_codes WHERE user_code = $1')
-	const approveDevice = prepare(db, `UPDATE device_codes SET status = 'approved', user_id = $2, org_id = $3, env_id = $4 WHERE user_code = $1 AND status = 'pending' AND expires_at > $5`)
-	const consumeDevice = prepare(db, `UPDATE device_codes SET status = 'consumed', key_id = $2 WHERE device_code_hash = $1 AND status = 'approved'`)
-	const pollDevice = prepare(db, 'UPDATE device_codes SET last_polled_at = $2 WHERE device_code_hash = $1')
-	const expireDevices = prepare(db, 'DELETE FROM device_codes WHERE expires_at < $1')
+	const insertDevice = prepare(db, Q.INSERT_DEVICE)
+	const deviceByHash = prepare<DeviceCodeRow, [string]>(db, Q.DEVICE_BY_HASH)
+	const deviceByUserCode = prepare<DeviceCodeRow, [string]>(db, Q.DEVICE_BY_USER_CODE)
+	const approveDevice = prepare(db, Q.APPROVE_DEVICE)
+	const consumeDevice = prepare(db, Q.CONSUME_DEVICE)
+	const pollDevice = prepare(db, Q.TOUCH_DEVICE)
+	const expireDevices = prepare(db, Q.EXPIRE_DEVICES)
 
 	return {
 		async createDeviceCode(hash: string, userCode: string, now: number, expiresAt: number): Promise<void> {
-			expireDevices.run(now - 24 * 3600_000)
+			expireDevices.run(now - Q.DEVICE_KEEP_MS)
 			insertDevice.run(hash, userCode, now, expiresAt)
 		},
 		async deviceByHash(hash: string): Promise<DeviceCodeRow | null> {

@@ -1,3 +1,4 @@
+import { Periodic, type TickClaimer } from '../cluster/ticks'
 import { type Clock, toIso } from '../lib/clock'
 import type { Logger } from '../lib/log'
 import { boundAt, floorTo, type Histogram, quantile } from '../metrics/histogram'
@@ -91,7 +92,7 @@ function describe(type: RuleType, cfg: NormalizedRule, value: number | null, res
  * breached and out of cooldown, resolve (and say so) after 30 clear minutes.
  */
 export class AlertEvaluator {
-	#timer: Timer | null = null
+	readonly periodic: Periodic
 	#running: Promise<void> | null = null
 
 	constructor(
@@ -100,12 +101,15 @@ export class AlertEvaluator {
 		private readonly channels: ChannelsService,
 		private readonly clock: Clock,
 		private readonly log: Logger,
-		private readonly intervalMs: number
-	) {}
+		intervalMs: number,
+		/** Several instances: one evaluates each tick, so a breach is notified once, not once per instance. */
+		ticks: TickClaimer | null = null
+	) {
+		this.periodic = new Periodic('alerts.evaluate', intervalMs, () => this.evaluate(), ticks)
+	}
 
 	start(): void {
-		this.#timer = setInterval(() => void this.evaluate(), this.intervalMs)
-		this.#timer.unref()
+		this.periodic.start()
 	}
 
 	evaluate(): Promise<void> {
@@ -170,7 +174,7 @@ export class AlertEvaluator {
 	}
 
 	async stop(): Promise<void> {
-		if (this.#timer) clearInterval(this.#timer)
+		this.periodic.stop()
 		await this.#running
 	}
 }

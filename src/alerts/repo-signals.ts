@@ -1,5 +1,6 @@
 import type { Database } from 'bun:sqlite'
 import { prepare, type SqlValue, whereOf } from '../db/sql'
+import { ISSUES_OPENED } from './repo-sql'
 
 /** One rule's scope over one time window [from, to). */
 export interface SignalScope { envId: string; sourceId: string | null; destinationId: string | null; from: number; to: number }
@@ -14,7 +15,7 @@ export function createSignalsRepo(db: Database) {
 		async issuesOpened(s: SignalScope): Promise<{ id: string; destination_id: string; error_type: string; message: string }[]> {
 			const w = whereOf([['env_id = ?', s.envId], ['created_at >= ?', s.from], ['created_at < ?', s.to], ['destination_id = ?', s.destinationId]])
 			return prepare<{ id: string; destination_id: string; error_type: string; message: string }, SqlValue[]>(db,
-				`SELECT id, destination_id, error_type, message FROM issues WHERE ${w.sql} ORDER BY id`).all(...w.params)
+				ISSUES_OPENED(w.sql)).all(...w.params)
 		}
 	}
 }

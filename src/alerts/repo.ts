@@ -1,5 +1,7 @@
 import type { Database } from 'bun:sqlite'
 import { prepare, type SqlValue } from '../db/sql'
+import * as Q from './repo-sql'
+import { CHANNEL_COLUMNS, RULE_COLUMNS, updateSql } from './repo-sql'
 
 export interface ChannelRow {
 	id: string
@@ -40,37 +42,21 @@ export interface RuleRow {
 	updated_at: number
 }
 
-const CHANNEL_COLUMNS = ['id', 'org_id', 'env_id', 'name', 'channel_type', 'config', 'enabled', 'last_sent_at', 'error_count', 'last_error', 'created_at', 'updated_at'] as const
-const RULE_COLUMNS = [
-	'id', 'org_id', 'env_id', 'name', 'description', 'enabled', 'rule_type', 'rule_config', 'source_id', 'destination_id', 'channel_ids', 'cooldown_minutes',
-	'last_triggered_at', 'trigger_count', 'state', 'last_breach_at', 'last_evaluated_at', 'last_value', 'created_at', 'updated_at'
-] as const
-
-function insertSql(table: string, columns: readonly string[]): string {
-	return `INSERT INTO ${table} (${columns.join(', ')}) VALUES (${columns.map((_, i) => `$${i + 1}`).join(', ')})`
-}
-
-/** UPDATE of the given columns only (a PATCH's fields); column names come from the callers' fixed lists. */
-function updateSql(table: string, columns: string[]): string {
-	return `UPDATE ${table} SET ${columns.map((c, i) => `${c} = $${i + 2}`).join(', ')} WHERE id = $1`
-}
-
 export type AlertsRepo = ReturnType<typeof createAlertsRepo>
 
 export function createAlertsRepo(db: Database) {
-	const insertChannel = prepare(db, insertSql('notification_channels', CHANNEL_COLUMNS))
-	const channelById = prepare<ChannelRow, [string]>(db, 'SELECT * FROM notification_channels WHERE id = $1')
-	const channelsOfEnv = prepare<ChannelRow, [string]>(db, 'SELECT * FROM notification_channels WHERE env_id = $1 ORDER BY id DESC')
-	const deleteChannel = prepare(db, 'DELETE FROM notification_channels WHERE id = $1')
-	const sent = prepare(db, 'UPDATE notification_channels SET last_sent_at = $2, last_error = NULL, updated_at = $2 WHERE id = $1')
-	const failed = prepare(db, 'UPDATE notification_channels SET last_sent_at = $2, error_count = error_count + 1, last_error = $3, updated_at = $2 WHERE id = $1')
-	const insertRule = prepare(db, insertSql('alert_rules', RULE_COLUMNS))
-	const ruleById = prepare<RuleRow, [string]>(db, 'SELECT * FROM alert_rules WHERE id = $1')
-	const rulesOfEnv = prepare<RuleRow, [string]>(db, 'SELECT * FROM alert_rules WHERE env_id = $1 ORDER BY id DESC')
-	const enabledRules = prepare<RuleRow, []>(db, 'SELECT * FROM alert_rules WHERE enabled = 1 ORDER BY id')
-	const deleteRule = prepare(db, 'DELETE FROM alert_rules WHERE id = $1')
-	const evaluated = prepare(db, `UPDATE alert_rules SET state = $2, last_breach_at = $3, last_evaluated_at = $4, last_value = $5,
-		last_triggered_at = $6, trigger_count = $7 WHERE id = $1`)
+	const insertChannel = prepare(db, Q.INSERT_CHANNEL)
+	const channelById = prepare<ChannelRow, [string]>(db, Q.CHANNEL_BY_ID)
+	const channelsOfEnv = prepare<ChannelRow, [string]>(db, Q.CHANNELS_OF_ENV)
+	const deleteChannel = prepare(db, Q.DELETE_CHANNEL)
+	const sent = prepare(db, Q.CHANNEL_SENT)
+	const failed = prepare(db, Q.CHANNEL_FAILED)
+	const insertRule = prepare(db, Q.INSERT_RULE)
+	const ruleById = prepare<RuleRow, [string]>(db, Q.RULE_BY_ID)
+	const rulesOfEnv = prepare<RuleRow, [string]>(db, Q.RULES_OF_ENV)
+	const enabledRules = prepare<RuleRow, []>(db, Q.ENABLED_RULES)
+	const deleteRule = prepare(db, Q.DELETE_RULE)
+	const evaluated = prepare(db, Q.RECORD_EVALUATION)
 
 	return {
 		async insertChannel(row: ChannelRow): Promise<void> {

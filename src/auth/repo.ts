@@ -1,5 +1,6 @@
 import type { Database } from 'bun:sqlite'
 import { prepare } from '../db/sql'
+import { ALL, BY_HASH, BY_ID, INSERT, OF_ORG, REVOKE, USAGE } from './repo-sql'
 
 export interface ApiKeyRow {
 	id: string
@@ -24,21 +25,13 @@ export interface KeyUsage {
 export type ApiKeysRepo = ReturnType<typeof createApiKeysRepo>
 
 export function createApiKeysRepo(db: Database) {
-	const byHash = prepare<ApiKeyRow, [string]>(db, 'SELECT * FROM api_keys WHERE key_hash = $1')
-	const byId = prepare<ApiKeyRow, [string]>(db, 'SELECT * FROM api_keys WHERE id = $1')
-	const all = prepare<ApiKeyRow, []>(db, 'SELECT * FROM api_keys ORDER BY created_at, id')
-	const ofOrg = prepare<ApiKeyRow, [string]>(db, 'SELECT * FROM api_keys WHERE org_id = $1 ORDER BY created_at DESC, id DESC')
-	const insert = prepare(
-		db,
-		`INSERT INTO api_keys (id, org_id, env_id, name, key_hash, key_prefix, scopes, request_count, revoked, created_at, last_used_at)
-		 VALUES ($1, $2, $3, $4, $5, $6, $8, 0, 0, $7, NULL)
-		 ON CONFLICT (key_hash) DO NOTHING`
-	)
-	const revoke = prepare(db, 'UPDATE api_keys SET revoked = 1 WHERE id = $1')
-	const usage = prepare(
-		db,
-		'UPDATE api_keys SET request_count = request_count + $2, last_used_at = CASE WHEN last_used_at IS NULL OR last_used_at < $3 THEN $3 ELSE last_used_at END WHERE id = $1'
-	)
+	const byHash = prepare<ApiKeyRow, [string]>(db, BY_HASH)
+	const byId = prepare<ApiKeyRow, [string]>(db, BY_ID)
+	const all = prepare<ApiKeyRow, []>(db, ALL)
+	const ofOrg = prepare<ApiKeyRow, [string]>(db, OF_ORG)
+	const insert = prepare(db, INSERT)
+	const revoke = prepare(db, REVOKE)
+	const usage = prepare(db, USAGE)
 
 	return {
 		async findByHash(hash: string): Promise<ApiKeyRow | null> {

@@ -52,6 +52,7 @@ export async function startServer(config: Readonly<Config>, adminKey?: string, e
 		error: serverErrorHandler(log)
 	})
 	await ctx.startBackground()
+	// Every instance flushes (no tick claim): the counts are this process's own, kept in memory.
 	const flusher = setInterval(() => void ctx.keys.flushUsage().catch((e) => log.error('usage flush failed', { error: String(e) })), USAGE_FLUSH_MS)
 	const url = `http://${config.host.includes(':') ? `[${config.host}]` : config.host}:${server.port}`
 	log.info('listening', { url, data_dir: config.dataDir })

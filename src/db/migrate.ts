@@ -10,6 +10,7 @@ import alerts from './migrations/0008_alerts.sql' with { type: 'text' }
 import replay from './migrations/0009_replay.sql' with { type: 'text' }
 import sourceRateLimit from './migrations/0010_source_rate_limit.sql' with { type: 'text' }
 import deliveryQueueIndexes from './migrations/0011_delivery_queue_indexes.sql' with { type: 'text' }
+import jobTicks from './migrations/0013_job_ticks.sql' with { type: 'text' }
 
 /** Ordered, forward-only; shipped inside the binary as text imports. */
 export const MIGRATIONS: readonly { version: number; name: string; sql: string }[] = [
@@ -23,7 +24,8 @@ export const MIGRATIONS: readonly { version: number; name: string; sql: string }
 	{ version: 8, name: 'alerts', sql: alerts },
 	{ version: 9, name: 'replay', sql: replay },
 	{ version: 10, name: 'source_rate_limit', sql: sourceRateLimit },
-	{ version: 11, name: 'delivery_queue_indexes', sql: deliveryQueueIndexes }
+	{ version: 11, name: 'delivery_queue_indexes', sql: deliveryQueueIndexes },
+	{ version: 13, name: 'job_ticks', sql: jobTicks }
 ]
 
 /** Applies pending migrations, each in its own immediate transaction. Safe to run from two processes. */

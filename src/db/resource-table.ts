@@ -3,7 +3,7 @@ import type { Seek } from '../lib/pagination'
 import { type Condition, prepare, seekOf, type SqlValue, whereOf } from './sql'
 import { rethrowAsConflict } from './unique'
 
-type Cell = SqlValue | Uint8Array | null
+export type Cell = SqlValue | Uint8Array | null
 
 /** What a configuration table (sources, destinations) declares about itself. */
 export interface ResourceTableSpec<Row> {
@@ -17,19 +17,44 @@ export interface ResourceTableSpec<Row> {
 }
 
 /**
+ * The SQL text of a resource table, the same on both engines (resource-table-pg.ts
+ * runs it on PostgreSQL): insert, update of the mutable columns, read by id, count,
+ * keyset list and delete.
+ */
+export function resourceTableSql<Row>(spec: ResourceTableSpec<Row>) {
+	const { table, columns, mutable } = spec
+	const select = `SELECT ${columns.join(', ')} FROM ${table}`
+	return {
+		insert: `INSERT INTO ${table} (${columns.join(', ')}) VALUES (${columns.map((_, i) => `$${i + 1}`).join(', ')})`,
+		update: `UPDATE ${table} SET ${mutable.map((c, i) => `${c} = $${i + 3}`).join(', ')} WHERE id = $1 AND env_id = $2`,
+		byId: `${select} WHERE id = $1`,
+		count: `SELECT COUNT(*) AS n FROM ${table} WHERE env_id = $1`,
+		remove: `DELETE FROM ${table} WHERE id = $1 AND env_id = $2`,
+		/** `limit` rows of the environment from the seek point, in its fetch order, narrowed by `filters`. */
+		list(envId: string, filters: readonly Condition[], seek: Seek, limit: number): { text: string; params: SqlValue[] } {
+			const { condition, orderBy } = seekOf('id', seek)
+			const w = whereOf([['env_id = ?', envId], ...filters, condition])
+			return { text: `${select} WHERE ${w.sql} ORDER BY ${orderBy} LIMIT ${w.bind(limit)}`, params: w.params }
+		},
+		/** An insert's or update's values, in the statement's order. */
+		cells: (row: Row, cols: readonly (keyof Row & string)[]) => cols.map((c) => row[c] as Cell)
+	}
+}
+
+/**
  * The statements every env-scoped configuration table with a unique slug shares:
  * insert, update of its mutable columns, read by id, count, keyset list and
  * delete. Each repo adds what is its own (filters, sealed-secret probes).
  */
 export function resourceTable<Row extends { id: string; env_id: string; slug: string }>(db: Database, spec: ResourceTableSpec<Row>) {
-	const { table, columns, mutable } = spec
-	const select = `SELECT ${columns.join(', ')} FROM ${table}`
-	const insert = prepare(db, `INSERT INTO ${table} (${columns.join(', ')}) VALUES (${columns.map((_, i) => `$${i + 1}`).join(', ')})`)
-	const update = prepare(db, `UPDATE ${table} SET ${mutable.map((c, i) => `${c} = $${i + 3}`).join(', ')} WHERE id = $1 AND env_id = $2`)
-	const byId = prepare<Row, [string]>(db, `${select} WHERE id = $1`)
-	const count = prepare<{ n: number }, [string]>(db, `SELECT COUNT(*) AS n FROM ${table} WHERE env_id = $1`)
-	const remove = prepare(db, `DELETE FROM ${table} WHERE id = $1 AND env_id = $2`)
-	const cells = (row: Row, cols: readonly (keyof Row & string)[]) => cols.map((c) => row[c] as Cell)
+	const { columns, mutable } = spec
+	const sql = resourceTableSql(spec)
+	const insert = prepare(db, sql.insert)
+	const update = prepare(db, sql.update)
+	const byId = prepare<Row, [string]>(db, sql.byId)
+	const count = prepare<{ n: number }, [string]>(db, sql.count)
+	const remove = prepare(db, sql.remove)
+	const cells = sql.cells
 
 	return {
 		async insert(row: Row): Promise<void> {
@@ -48,9 +73,8 @@ export function resourceTable<Row extends { id: string; env_id: string; slug: st
 		},
 		/** `limit` rows of the environment from the seek point, in its fetch order, narrowed by `filters`. */
 		async list(envId: string, filters: readonly Condition[], seek: Seek, limit: number): Promise<Row[]> {
-			const { condition, orderBy } = seekOf('id', seek)
-			const w = whereOf([['env_id = ?', envId], ...filters, condition])
-			return prepare<Row, SqlValue[]>(db, `${select} WHERE ${w.sql} ORDER BY ${orderBy} LIMIT ${w.bind(limit)}`).all(...w.params)
+			const q = sql.list(envId, filters, seek, limit)
+			return prepare<Row, SqlValue[]>(db, q.text).all(...q.params)
 		},
 		/** Writes the mutable columns only; false when no such row is in the environment. */
 		async update(row: Row): Promise<boolean> {

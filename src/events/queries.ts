@@ -1,7 +1,8 @@
 import type { Database } from 'bun:sqlite'
-import { type Condition, prepare, seekOf, type SqlValue, whereOf } from '../db/sql'
+import { prepare, seekOf, type SqlValue, whereOf } from '../db/sql'
 import type { Seek } from '../lib/pagination'
 import type { EventRow } from './repo'
+import { BY_ID, conditionsOf, countQuery, FROM, LIST_COLUMNS, likeEscaped, listQuery, PAYLOAD, STORED_IN_SOURCE, TO_DELIVER, totalsAnswer } from './repo-sql'
 
 /** The read side of the events table: what the API lists and shows. Ingest writes through repo.ts. */
 
@@ -38,33 +39,18 @@ export interface SearchResult {
 	cutAt: string | null
 }
 
-const LIST_COLUMNS = `e.id, e.org_id, e.env_id, e.source_id, e.method, e.headers, e.query_params, e.content_type, e.source_ip,
-	e.payload_ref, e.payload_size, e.verification_status, e.verification_error, e.dedup_status, e.dedup_hash, e.status,
-	e.received_at, e.topic, s.name AS source_name, s.slug AS source_slug`
-
-const FROM = 'FROM events e LEFT JOIN sources s ON s.id = e.source_id'
-
-function conditionsOf(f: EventFilter): Condition[] {
-	return [
-		['e.env_id = ?', f.envId],
-		['e.source_id = ?', f.sourceId],
-		['e.status = ?', f.status],
-		['e.verification_status = ?', f.verificationStatus],
-		['e.dedup_status = ?', f.dedupStatus],
-		['e.method = ?', f.method],
-		['e.received_at >= ?', f.after],
-		['e.received_at < ?', f.before]
-	]
-}
-
-/** LIKE wildcards in the search text are literal characters to the user. */
-const likeEscaped = (text: string) => text.replace(/[\\%_]/g, (c) => `\\${c}`)
+/** One chunk of the search window: each event's id and whether it matches (0/1). */
+export type SearchChunk = { id: string; hit: number }[]
 
 /**
  * Walks at most `bounds.window` events from the seek point, chunk by chunk, with the
  * event loop free between two chunks; collects the ids the chunk marks as hits.
  */
-async function scanWindow(seek: Seek, bounds: SearchBounds, chunkAt: (from: Seek, size: number) => { id: string; hit: number }[]): Promise<SearchResult> {
+export async function scanWindow(
+	seek: Seek,
+	bounds: SearchBounds,
+	chunkAt: (from: Seek, size: number) => SearchChunk | Promise<SearchChunk>
+): Promise<SearchResult> {
 	const ids: string[] = []
 	let scanned = 0
 	let from = seek
@@ -72,7 +58,9 @@ async function scanWindow(seek: Seek, bounds: SearchBounds, chunkAt: (from: Seek
 		const room = bounds.window - scanned
 		// One row past the window tells whether the events go on beyond it.
 		const size = Math.min(bounds.chunk, room + 1)
-		const rows = chunkAt(from, size)
+		// SQLite answers synchronously; only PostgreSQL's chunk is a promise.
+		const raw = chunkAt(from, size)
+		const rows = raw instanceof Promise ? await raw : raw
 		const examined = rows.slice(0, room)
 		for (const r of examined) if (r.hit) ids.push(r.id)
 		scanned += examined.length
@@ -89,11 +77,11 @@ export type EventQueries = ReturnType<typeof createEventQueries>
 export type EventToDeliver = Pick<EventDetailRow, 'id' | 'content_type' | 'payload_inline'>
 
 export function createEventQueries(db: Database) {
-	const byId = prepare<EventDetailRow, [string]>(db, `SELECT e.*, s.name AS source_name, s.slug AS source_slug ${FROM} WHERE e.id = $1`)
-	const payload = prepare<{ body: Uint8Array }, [string]>(db, 'SELECT body FROM event_payloads WHERE event_id = $1')
-	const toDeliver = prepare<EventToDeliver, [string]>(db, 'SELECT id, content_type, payload_inline FROM events WHERE id = $1')
+	const byId = prepare<EventDetailRow, [string]>(db, BY_ID)
+	const payload = prepare<{ body: Uint8Array }, [string]>(db, PAYLOAD)
+	const toDeliver = prepare<EventToDeliver, [string]>(db, TO_DELIVER)
 	const storedInEnv = prepare<{ n: number | null }, [string]>(db, 'SELECT SUM(stored) AS n FROM event_totals WHERE env_id = $1')
-	const storedInSource = prepare<{ n: number }, [string, string]>(db, 'SELECT stored AS n FROM event_totals WHERE env_id = $1 AND source_id = $2')
+	const storedInSource = prepare<{ n: number }, [string, string]>(db, STORED_IN_SOURCE)
 	const all = <Row>(sql: string, params: SqlValue[]) => prepare<Row, SqlValue[]>(db, sql).all(...params)
 
 	/** One chunk of the search window: each event's id and whether it matches. */
@@ -118,9 +106,8 @@ export function createEventQueries(db: Database) {
 		},
 		/** `limit` rows from the seek point in its fetch order, after skipping `offset`. */
 		async list(filter: EventFilter, seek: Seek, page: { offset: number; limit: number }): Promise<EventListRow[]> {
-			const { condition, orderBy } = seekOf('e.id', seek)
-			const w = whereOf([...conditionsOf(filter), condition])
-			return all(`SELECT ${LIST_COLUMNS} ${FROM} WHERE ${w.sql} ORDER BY ${orderBy} LIMIT ${w.bind(page.limit)} OFFSET ${w.bind(page.offset)}`, w.params)
+			const q = listQuery(filter, seek, page)
+			return all(q.text, q.params)
 		},
 		/** The rows of these ids, in the order given. */
 		async listByIds(ids: string[]): Promise<EventListRow[]> {
@@ -132,12 +119,12 @@ export function createEventQueries(db: Database) {
 		},
 		async count(filter: EventFilter): Promise<number> {
 			// Environment or source alone: the totals ingest maintains answer without scanning.
-			const { envId, sourceId, ...rest } = filter
-			if (Object.values(rest).every((v) => v === undefined || v === '')) {
+			const { envId, sourceId } = filter
+			if (totalsAnswer(filter)) {
 				return sourceId ? (storedInSource.get(envId, sourceId)?.n ?? 0) : (storedInEnv.get(envId)?.n ?? 0)
 			}
-			const w = whereOf(conditionsOf(filter))
-			return all<{ n: number }>(`SELECT COUNT(*) AS n FROM events e WHERE ${w.sql}`, w.params)[0]?.n ?? 0
+			const q = countQuery(filter)
+			return all<{ n: number }>(q.text, q.params)[0]?.n ?? 0
 		},
 		/**
 		 * Event-id prefix or text in the first `prefixBytes` of an inline body, over at most

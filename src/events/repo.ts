@@ -1,6 +1,7 @@
 import type { Database } from 'bun:sqlite'
 import { prepare } from '../db/sql'
 import type { EventQueries } from './queries'
+import { ADD_STORED, BUMP_CONNECTION, BUMP_SOURCE, COLUMNS, FIND_KEY, INSERT_DELIVERY, INSERT_PAYLOAD, REMOVE_STORED, UPSERT_KEY } from './repo-sql'
 
 /** An `events` row as stored. `payload_inline` holds the raw bytes when they fit the inline threshold. */
 export interface EventRow {
@@ -36,30 +37,14 @@ export interface PendingEvent {
 	routes: { deliveryId: string; connectionId: string; destinationId: string }[]
 }
 
-const COLUMNS = [
-	'id', 'org_id', 'env_id', 'source_id', 'method', 'headers', 'query_params', 'content_type', 'source_ip',
-	'payload_inline', 'payload_ref', 'payload_size', 'verification_status', 'verification_error', 'dedup_status',
-	'dedup_hash', 'status', 'received_at', 'topic'
-] as const satisfies readonly (keyof EventRow)[]
-
 /** The events store as the rest of the app sees it: the write path here, the reads in queries.ts. */
 export type EventsRepo = ReturnType<typeof createEventsRepo> & EventQueries
 
 /** Writes the outbox rows of one event inside the ingest transaction. */
 function outboxWriter(db: Database) {
-	// Routes come from a cache: the connection or destination may have been deleted since. A
-	// delivery row is written only if both still exist, so none can be orphaned in the queue.
-	const insertDelivery = prepare(
-		db,
-		`INSERT INTO deliveries (id, org_id, env_id, event_id, connection_id, destination_id, state, attempts, due_at, trigger_type, created_at, updated_at)
-		 SELECT $1, $2, $3, $4, $5, $6, 'queued', 0, $7, 'initial', $7, $7
-		 WHERE EXISTS (SELECT 1 FROM connections WHERE id = $5) AND EXISTS (SELECT 1 FROM destinations WHERE id = $6)`
-	)
-	const bumpConnection = prepare(
-		db,
-		`UPDATE connections SET event_count = event_count + $2,
-		 last_event_at = CASE WHEN last_event_at IS NULL OR last_event_at < $3 THEN $3 ELSE last_event_at END WHERE id = $1`
-	)
+	// Only while the connection and destination still exist (INSERT_DELIVERY says why).
+	const insertDelivery = prepare(db, INSERT_DELIVERY)
+	const bumpConnection = prepare(db, BUMP_CONNECTION)
 
 	/** The outbox half of the transaction: a duplicate is stored but never routed. Counts land in `perConnection`. */
 	function route(p: PendingEvent, perConnection: Map<string, Tally>): number {
@@ -85,13 +70,13 @@ function outboxWriter(db: Database) {
 }
 
 /** Events counted for one source or connection within a batch, and the latest time among them. */
-interface Tally {
+export interface Tally {
 	n: number
 	last: number
 	env: string
 }
 
-function tally(into: Map<string, Tally>, id: string, at: number, env = ''): void {
+export function tally(into: Map<string, Tally>, id: string, at: number, env = ''): void {
 	const t = into.get(id)
 	if (t) {
 		t.n++
@@ -101,7 +86,7 @@ function tally(into: Map<string, Tally>, id: string, at: number, env = ''): void
 
 /** Retention's deletes, in small transactions so ingest's writes interleave. */
 function retentionDeletes(db: Database) {
-	const removeStored = prepare(db, 'UPDATE event_totals SET stored = stored - $2 WHERE source_id = $1')
+	const removeStored = prepare(db, REMOVE_STORED)
 	const oldIds = prepare<{ id: string; source_id: string }, [string, number]>(db, 'SELECT id, source_id FROM events WHERE id < $1 ORDER BY id LIMIT $2')
 	const deleteEvent = prepare(db, 'DELETE FROM events WHERE id = $1')
 	const deletePayload = prepare(db, 'DELETE FROM event_payloads WHERE event_id = $1')
@@ -137,23 +122,11 @@ function retentionDeletes(db: Database) {
 
 export function createEventsRepo(db: Database) {
 	const insertEvent = prepare(db, `INSERT INTO events (${COLUMNS.join(', ')}) VALUES (${COLUMNS.map((_, i) => `$${i + 1}`).join(', ')})`)
-	const insertPayload = prepare(db, 'INSERT INTO event_payloads (event_id, body) VALUES ($1, $2)')
-	const findKey = prepare<{ event_id: string; expires_at: number }, [string, string]>(db, 'SELECT event_id, expires_at FROM dedup_keys WHERE source_id = $1 AND key_hash = $2')
-	const upsertKey = prepare(
-		db,
-		`INSERT INTO dedup_keys (source_id, key_hash, event_id, expires_at) VALUES ($1, $2, $3, $4)
-		 ON CONFLICT (source_id, key_hash) DO UPDATE SET event_id = excluded.event_id, expires_at = excluded.expires_at`
-	)
-	const addStored = prepare(
-		db,
-		`INSERT INTO event_totals (source_id, env_id, stored) VALUES ($1, $2, $3)
-		 ON CONFLICT (source_id) DO UPDATE SET stored = event_totals.stored + excluded.stored`
-	)
-	const bumpSource = prepare(
-		db,
-		`UPDATE sources SET event_count = event_count + $2,
-		 last_event_at = CASE WHEN last_event_at IS NULL OR last_event_at < $3 THEN $3 ELSE last_event_at END WHERE id = $1`
-	)
+	const insertPayload = prepare(db, INSERT_PAYLOAD)
+	const findKey = prepare<{ event_id: string; expires_at: number }, [string, string]>(db, FIND_KEY)
+	const upsertKey = prepare(db, UPSERT_KEY)
+	const addStored = prepare(db, ADD_STORED)
+	const bumpSource = prepare(db, BUMP_SOURCE)
 
 	/** Decides duplicate-or-unique inside the write transaction, so concurrent twins cannot both be unique. */
 	function resolveDedup(p: PendingEvent): void {

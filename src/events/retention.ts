@@ -1,3 +1,4 @@
+import { Periodic, type TickClaimer } from '../cluster/ticks'
 import type { Clock } from '../lib/clock'
 import { idFloorAt } from '../lib/ids'
 import type { Logger } from '../lib/log'
@@ -10,6 +11,8 @@ export interface RetentionOptions {
 	/** Rows per transaction: small, so a purge never holds the write lock long enough to stall ingest. */
 	batchSize?: number
 	intervalMs?: number
+	/** Several instances: one purges each tick (the others would only contend for the same rows). */
+	ticks?: TickClaimer | null
 }
 
 /**
@@ -17,7 +20,7 @@ export interface RetentionOptions {
  * batches with a yield between them so queued ingest writes go first.
  */
 export class RetentionSweeper {
-	#timer: Timer | null = null
+	readonly periodic: Periodic
 	#running: Promise<void> | null = null
 
 	constructor(
@@ -25,11 +28,12 @@ export class RetentionSweeper {
 		private readonly clock: Clock,
 		private readonly log: Logger,
 		private readonly opts: RetentionOptions
-	) {}
+	) {
+		this.periodic = new Periodic('events.retention', opts.intervalMs ?? 60_000, () => this.sweep(), opts.ticks)
+	}
 
 	start(): void {
-		this.#timer = setInterval(() => void this.sweep(), this.opts.intervalMs ?? 60_000)
-		this.#timer.unref()
+		this.periodic.start()
 	}
 
 	/** One full pass (concurrent callers share it). */
@@ -61,7 +65,7 @@ export class RetentionSweeper {
 	}
 
 	async stop(): Promise<void> {
-		if (this.#timer) clearInterval(this.#timer)
+		this.periodic.stop()
 		await this.#running
 	}
 }

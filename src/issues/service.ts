@@ -1,4 +1,5 @@
 import type { AuthContext } from '../auth/service'
+import { Periodic, type TickClaimer } from '../cluster/ticks'
 import type { RetryResult, RetryService } from '../delivery/retries'
 import { type Clock, toIso } from '../lib/clock'
 import { NotFound, ValidationFailed } from '../lib/errors'
@@ -21,7 +22,7 @@ function wire(r: IssueListRow) {
 }
 
 export class IssuesService {
-	#timer: Timer | null = null
+	#periodic: Periodic | null = null
 
 	constructor(
 		private readonly repo: IssuesRepo,
@@ -72,10 +73,10 @@ export class IssuesService {
 		return this.retries.retryDestination(row.destination_id, row.error_type === 'circuit_open' ? null : row.error_type)
 	}
 
-	/** Resolves quiet issues once a minute. */
-	start(intervalMs = 60_000): void {
-		this.#timer = setInterval(() => void this.resolveQuiet(), intervalMs)
-		this.#timer.unref()
+	/** Resolves quiet issues once a minute; with several instances, one of them each tick (the same UPDATE from each would only contend). */
+	start(intervalMs = 60_000, ticks: TickClaimer | null = null): void {
+		this.#periodic ??= new Periodic('issues.auto_resolve', intervalMs, () => this.resolveQuiet(), ticks)
+		this.#periodic.start()
 	}
 
 	async resolveQuiet(): Promise<number> {
@@ -89,6 +90,6 @@ export class IssuesService {
 	}
 
 	stop(): void {
-		if (this.#timer) clearInterval(this.#timer)
+		this.#periodic?.stop()
 	}
 }

@@ -1,6 +1,7 @@
 import type { Database } from 'bun:sqlite'
-import { prepare, type SqlValue, whereOf } from '../db/sql'
+import { prepare, type SqlValue } from '../db/sql'
 import type { EventRow } from '../events/repo'
+import { BODY_OF, eventsAfterQuery } from './repo-sql'
 
 /** A stored event with its body, wherever the body is kept (inline or event_payloads). */
 export interface StoredEvent {
@@ -10,33 +11,45 @@ export interface StoredEvent {
 
 export type LiveRepo = ReturnType<typeof createLiveRepo>
 
+export type EventAfterRow = EventRow & { out_of_line: string | null }
+
+type Body = Uint8Array | null | undefined
+
+/**
+ * The events of `rows` up to `limit` and `maxBytes` of bodies (the event that crosses it is
+ * the last; there is always one, so a resume makes progress). Bodies kept out of line are read
+ * one at a time through `bodyOf`, so memory stays near `maxBytes` whatever the events weigh.
+ */
+export async function takeWithin(rows: EventAfterRow[], limit: number, maxBytes: number, bodyOf: (eventId: string) => Body | Promise<Body>): Promise<{ events: StoredEvent[]; more: boolean }> {
+	const events: StoredEvent[] = []
+	let bytes = 0
+	for (const { out_of_line, ...row } of rows) {
+		if (events.length === limit || (events.length > 0 && bytes >= maxBytes)) break
+		let outside: Body = null
+		if (row.payload_inline === null && out_of_line !== null) {
+			const read = bodyOf(out_of_line)
+			outside = read instanceof Promise ? await read : read
+		}
+		const body = row.payload_inline ?? outside ?? new Uint8Array(0)
+		bytes += body.byteLength
+		events.push({ row, body })
+	}
+	return { events, more: rows.length > events.length }
+}
+
 /** The replay reads of the live stream: what was stored after a resume point. */
 export function createLiveRepo(db: Database) {
-	const bodyOf = prepare<{ body: Uint8Array }, [string]>(db, 'SELECT body FROM event_payloads WHERE event_id = $1')
+	const bodyOf = prepare<{ body: Uint8Array }, [string]>(db, BODY_OF)
 	return {
 		/**
 		 * Events of the environment (and source, when given) with ids after `afterId`, oldest
 		 * first (ids sort by receipt time, so this is "what came after"): at most `limit`, and
-		 * no more bodies than `maxBytes` (the event that crosses it is the last; there is always
-		 * one, so a resume makes progress). Bodies kept out of line are read one at a time, so
-		 * memory stays near `maxBytes` whatever the events weigh. `more`: others follow.
+		 * no more bodies than `maxBytes` (see `takeWithin`). `more`: others follow.
 		 */
 		async eventsAfter(envId: string, sourceId: string | null, afterId: string, limit: number, maxBytes = Number.POSITIVE_INFINITY): Promise<{ events: StoredEvent[]; more: boolean }> {
-			const w = whereOf([['e.env_id = ?', envId], ['e.source_id = ?', sourceId], ['e.id > ?', afterId]])
-			const rows = prepare<EventRow & { out_of_line: string | null }, SqlValue[]>(
-				db,
-				`SELECT e.*, p.event_id AS out_of_line FROM events e LEFT JOIN event_payloads p ON p.event_id = e.id
-				 WHERE ${w.sql} ORDER BY e.id ASC LIMIT ${w.bind(limit + 1)}`
-			).all(...w.params)
-			const events: StoredEvent[] = []
-			let bytes = 0
-			for (const { out_of_line, ...row } of rows) {
-				if (events.length === limit || (events.length > 0 && bytes >= maxBytes)) break
-				const body = row.payload_inline ?? (out_of_line === null ? null : bodyOf.get(out_of_line)?.body) ?? new Uint8Array(0)
-				bytes += body.byteLength
-				events.push({ row, body })
-			}
-			return { events, more: rows.length > events.length }
+			const q = eventsAfterQuery(envId, sourceId, afterId, limit)
+			const rows = prepare<EventAfterRow, SqlValue[]>(db, q.text).all(...q.params)
+			return takeWithin(rows, limit, maxBytes, (id) => bodyOf.get(id)?.body)
 		}
 	}
 }

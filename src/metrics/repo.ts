@@ -1,7 +1,9 @@
 import type { Database } from 'bun:sqlite'
 import { prepare, type SqlValue, whereOf } from '../db/sql'
 import { idFloorAt } from '../lib/ids'
-import { boundAt, floorTo, type Histogram, HOUR_MS, LATENCY_BOUNDS_MS, MINUTE_MS, type Span, toDense } from './histogram'
+import { HOUR_MS, MINUTE_MS, type Span } from './histogram'
+import * as Q from './repo-sql'
+import { attemptBuckets, EVENT_BATCH, mergedCounts, timeOfId, volumeBuckets } from './rollup-rows'
 
 export interface VolumeRow { env_id: string; source_id: string; bucket: number; event_count: number }
 export interface DeliveryRow { env_id: string; destination_id: string; bucket: number; delivery_count: number; success_count: number; failure_count: number; dlq_count: number }
@@ -16,12 +18,9 @@ export interface Snapshot<T> { rolled: T; tail: T }
 
 export interface RangeFilter { envId: string; span: Span; from: number; to: number; sourceId?: string | null; destinationId?: string | null }
 
-// Portable integer arithmetic: both SQLite and PostgreSQL divide integers as integers.
-const MINUTE = (col: string) => `(${col} / ${MINUTE_MS}) * ${MINUTE_MS}`
-const LE_CASE = `CASE ${LATENCY_BOUNDS_MS.map((le) => `WHEN duration_ms <= ${le} THEN ${le}`).join(' ')} ELSE 0 END`
-
-const EVENTS = 'events'
-const ATTEMPTS = 'attempts'
+/** Watermark names. */
+export const EVENTS = 'events'
+export const ATTEMPTS = 'attempts'
 
 /**
  * Attempt aggregates of raw rows in (lo, hi], by minute: the rollup job's input and
@@ -34,94 +33,39 @@ function rawAggregates(db: Database) {
 		attempts(lo: string, hi: string, env: string | null = null, from: number | null = null, to: number | null = null, destinationId: string | null = null): AttemptRollup {
 			const w = () => range('id', lo, hi, env, 'created_at', from, to, [['destination_id = ?', destinationId]])
 			const a = w()
-			const deliveries = prepare<DeliveryRow, SqlValue[]>(db, `SELECT env_id, destination_id, ${MINUTE('created_at')} AS bucket, COUNT(*) AS delivery_count,
-				SUM(CASE WHEN status = 'success' THEN 1 ELSE 0 END) AS success_count, SUM(CASE WHEN status = 'success' THEN 0 ELSE 1 END) AS failure_count,
-				SUM(CASE WHEN is_dlq = 1 THEN 1 ELSE 0 END) AS dlq_count
-				FROM delivery_attempts WHERE ${a.sql} GROUP BY env_id, destination_id, ${MINUTE('created_at')}`).all(...a.params)
 			const l = w()
-			const latency = prepare<LatencyRow, SqlValue[]>(db, `SELECT env_id, destination_id, ${MINUTE('created_at')} AS bucket, ${LE_CASE} AS le_ms, COUNT(*) AS count
-				FROM delivery_attempts WHERE ${l.sql} AND duration_ms IS NOT NULL GROUP BY env_id, destination_id, ${MINUTE('created_at')}, ${LE_CASE}`).all(...l.params)
 			const e = w()
-			const errors = prepare<ErrorRow, SqlValue[]>(db, `SELECT env_id, destination_id, ${MINUTE('created_at')} AS bucket, error_type, COUNT(*) AS count
-				FROM delivery_attempts WHERE ${e.sql} AND status <> 'success' AND error_type IS NOT NULL GROUP BY env_id, destination_id, ${MINUTE('created_at')}, error_type`).all(...e.params)
+			const sql = Q.attemptAggregatesSql({ deliveries: a.sql, latency: l.sql, errors: e.sql })
+			const deliveries = prepare<DeliveryRow, SqlValue[]>(db, sql.deliveries).all(...a.params)
+			const latency = prepare<LatencyRow, SqlValue[]>(db, sql.latency).all(...l.params)
+			const errors = prepare<ErrorRow, SqlValue[]>(db, sql.errors).all(...e.params)
 			return { deliveries, latency, errors }
 		}
 	}
 }
 
-const SPANS: Span[] = ['minute', 'hour', 'day']
-/** Events listed (from the index) per rollup transaction. */
-const EVENT_BATCH = 5_000
-
-/** Re-buckets minute rows into `span` and sums those that then share a key. */
-function rebucket<T extends { bucket: number }>(rows: T[], span: Span, keyOf: (r: T) => string, add: (into: T, r: T) => void): T[] {
-	if (span === 'minute') return rows
-	const out = new Map<string, T>()
-	for (const row of rows) {
-		const r = { ...row, bucket: floorTo(span, row.bucket) }
-		const key = `${r.bucket}|${keyOf(r)}`
-		const seen = out.get(key)
-		if (seen) add(seen, r)
-		else out.set(key, r)
-	}
-	return [...out.values()]
-}
-
+/** The SQLite writes of a rolled batch: one prepared upsert per row. */
 function upserts(db: Database) {
-	const volume = prepare(db, `INSERT INTO metric_volume (env_id, span, bucket, source_id, event_count) VALUES ($1, $2, $3, $4, $5)
-		ON CONFLICT (env_id, span, bucket, source_id) DO UPDATE SET event_count = metric_volume.event_count + excluded.event_count`)
-	const deliveries = prepare(db, `INSERT INTO metric_deliveries (env_id, span, bucket, destination_id, delivery_count, success_count, failure_count, dlq_count)
-		VALUES ($1, $2, $3, $4, $5, $6, $7, $8) ON CONFLICT (env_id, span, bucket, destination_id) DO UPDATE SET
-		delivery_count = metric_deliveries.delivery_count + excluded.delivery_count, success_count = metric_deliveries.success_count + excluded.success_count,
-		failure_count = metric_deliveries.failure_count + excluded.failure_count, dlq_count = metric_deliveries.dlq_count + excluded.dlq_count`)
+	const volume = prepare(db, `${Q.VOLUME_INSERT} ${Q.rowPlaceholders(5)} ${Q.VOLUME_MERGE}`)
+	const deliveries = prepare(db, `${Q.DELIVERIES_INSERT} ${Q.rowPlaceholders(8)} ${Q.DELIVERIES_MERGE}`)
 	// One row per histogram: merged in the app (JSON text), so a month of one destination is 720 rows, not one per bin.
 	const latencyOf = prepare<{ counts: string }, [string, string, number, string]>(db, 'SELECT counts FROM metric_latency WHERE env_id = $1 AND span = $2 AND bucket = $3 AND destination_id = $4')
-	const latency = prepare(db, `INSERT INTO metric_latency (env_id, span, bucket, destination_id, counts) VALUES ($1, $2, $3, $4, $5)
-		ON CONFLICT (env_id, span, bucket, destination_id) DO UPDATE SET counts = excluded.counts`)
-	const addLatency = (span: Span, rows: LatencyRow[]) => {
-		const hists = new Map<string, { r: LatencyRow; h: Histogram }>()
-		for (const r of rows) {
-			const key = `${r.env_id}|${r.bucket}|${r.destination_id}`
-			let entry = hists.get(key)
-			if (!entry) {
-				const stored = latencyOf.get(r.env_id, span, r.bucket, r.destination_id)
-				const h: Histogram = new Map()
-				if (stored) (JSON.parse(stored.counts) as number[]).forEach((n, i) => n > 0 && h.set(boundAt(i), n))
-				hists.set(key, (entry = { r, h }))
-			}
-			entry.h.set(r.le_ms, (entry.h.get(r.le_ms) ?? 0) + r.count)
-		}
-		for (const { r, h } of hists.values()) latency.run(r.env_id, span, r.bucket, r.destination_id, JSON.stringify(toDense(h)))
-	}
-	const errors = prepare(db, `INSERT INTO metric_errors (env_id, span, bucket, destination_id, error_type, count) VALUES ($1, $2, $3, $4, $5, $6)
-		ON CONFLICT (env_id, span, bucket, destination_id, error_type) DO UPDATE SET count = metric_errors.count + excluded.count`)
+	const latency = prepare(db, `${Q.LATENCY_INSERT} ${Q.rowPlaceholders(5)} ${Q.LATENCY_MERGE}`)
+	const errors = prepare(db, `${Q.ERRORS_INSERT} ${Q.rowPlaceholders(6)} ${Q.ERRORS_MERGE}`)
 	return {
 		volume(rows: VolumeRow[]) {
-			for (const span of SPANS) {
-				for (const r of rebucket(rows, span, (x) => `${x.env_id}|${x.source_id}`, (x, y) => { x.event_count += y.event_count })) volume.run(r.env_id, span, r.bucket, r.source_id, r.event_count)
-			}
+			for (const r of volumeBuckets(rows)) volume.run(...r)
 		},
 		attempts(a: AttemptRollup) {
-			for (const span of SPANS) {
-				const d = rebucket(a.deliveries, span, (x) => `${x.env_id}|${x.destination_id}`, (x, y) => {
-					x.delivery_count += y.delivery_count
-					x.success_count += y.success_count
-					x.failure_count += y.failure_count
-					x.dlq_count += y.dlq_count
-				})
-				for (const r of d) deliveries.run(r.env_id, span, r.bucket, r.destination_id, r.delivery_count, r.success_count, r.failure_count, r.dlq_count)
-				addLatency(span, span === 'minute' ? a.latency : a.latency.map((r) => ({ ...r, bucket: floorTo(span, r.bucket) })))
-				for (const r of rebucket(a.errors, span, (x) => `${x.env_id}|${x.destination_id}|${x.error_type}`, (x, y) => { x.count += y.count })) {
-					errors.run(r.env_id, span, r.bucket, r.destination_id, r.error_type, r.count)
-				}
+			const b = attemptBuckets(a)
+			for (const r of b.deliveries) deliveries.run(...r)
+			for (const l of b.latency) {
+				const stored = latencyOf.get(l.env_id, l.span, l.bucket, l.destination_id)?.counts
+				latency.run(l.env_id, l.span, l.bucket, l.destination_id, mergedCounts(stored, l.add))
 			}
+			for (const r of b.errors) errors.run(...r)
 		}
 	}
-}
-
-/** The epoch ms an `evt_`/`da_` id was made at (UUIDv7: the first 48 bits). */
-function timeOfId(id: string): number {
-	return Number.parseInt(id.slice(id.indexOf('_') + 1, id.indexOf('_') + 13), 16)
 }
 
 /**
@@ -158,14 +102,14 @@ export type MetricsRepo = ReturnType<typeof createMetricsRepo>
 export function createMetricsRepo(db: Database) {
 	const raw = rawAggregates(db)
 	const upsert = upserts(db)
-	const getMark = prepare<{ last_id: string }, [string]>(db, 'SELECT last_id FROM metric_watermarks WHERE name = $1')
-	const setMark = prepare(db, 'INSERT INTO metric_watermarks (name, last_id) VALUES ($1, $2) ON CONFLICT (name) DO UPDATE SET last_id = excluded.last_id')
+	const getMark = prepare<{ last_id: string }, [string]>(db, Q.GET_MARK)
+	const setMark = prepare(db, Q.SET_MARK)
 	const counts = eventCounts(db)
-	const firstEvent = prepare<{ id: string }, [string, string]>(db, 'SELECT id FROM events WHERE id > $1 AND id < $2 ORDER BY id LIMIT 1')
-	const nthEvent = prepare<{ id: string }, [string, string, number]>(db, 'SELECT id FROM events WHERE id > $1 AND id < $2 ORDER BY id LIMIT 1 OFFSET $3')
-	const lastEvent = prepare<{ id: string }, [string, string]>(db, 'SELECT id FROM events WHERE id > $1 AND id < $2 ORDER BY id DESC LIMIT 1')
-	const nthAttempt = prepare<{ id: string }, [string, string, number]>(db, 'SELECT id FROM delivery_attempts WHERE id > $1 AND id < $2 ORDER BY id LIMIT 1 OFFSET $3')
-	const lastAttempt = prepare<{ id: string }, [string, string]>(db, 'SELECT id FROM delivery_attempts WHERE id > $1 AND id < $2 ORDER BY id DESC LIMIT 1')
+	const firstEvent = prepare<{ id: string }, [string, string]>(db, Q.FIRST_EVENT)
+	const nthEvent = prepare<{ id: string }, [string, string, number]>(db, Q.NTH_EVENT)
+	const lastEvent = prepare<{ id: string }, [string, string]>(db, Q.LAST_EVENT)
+	const nthAttempt = prepare<{ id: string }, [string, string, number]>(db, Q.NTH_ATTEMPT)
+	const lastAttempt = prepare<{ id: string }, [string, string]>(db, Q.LAST_ATTEMPT)
 	const mark = (name: string) => getMark.get(name)?.last_id ?? ''
 
 	/** The end of the next attempt batch: the batch-th id past the mark, else the last one below the ceiling. */
@@ -200,31 +144,28 @@ export function createMetricsRepo(db: Database) {
 	// Every read sees one consistent cut: the mark and the buckets it covers, then the rows past it.
 	const readVolume = db.transaction((f: RangeFilter): Snapshot<VolumeRow[]> => {
 		const w = whereOf([['env_id = ?', f.envId], ['span = ?', f.span], ['bucket >= ?', f.from], ['bucket < ?', f.to], ['source_id = ?', f.sourceId]])
-		const rolled = prepare<VolumeRow, SqlValue[]>(db, `SELECT env_id, source_id, bucket, event_count FROM metric_volume WHERE ${w.sql}`).all(...w.params)
+		const rolled = prepare<VolumeRow, SqlValue[]>(db, Q.ROLLED_VOLUME(w.sql)).all(...w.params)
 		// The tail: the window's events past the mark, counted from the index like the rollup does.
 		return { rolled, tail: counts.range(f.envId, f.sourceId ?? null, mark(EVENTS), idFloorAt('evt', f.from), idFloorAt('evt', f.to)) }
 	})
 	const readAttempts = db.transaction((f: RangeFilter, latency: boolean): Snapshot<AttemptRollup> & { hists: LatencyBucketRow[] } => {
 		const w = () => whereOf([['env_id = ?', f.envId], ['span = ?', f.span], ['bucket >= ?', f.from], ['bucket < ?', f.to], ['destination_id = ?', f.destinationId]])
 		const d = w()
-		const deliveries = prepare<DeliveryRow, SqlValue[]>(db, `SELECT env_id, destination_id, bucket, delivery_count, success_count, failure_count, dlq_count FROM metric_deliveries WHERE ${d.sql}`).all(...d.params)
+		const deliveries = prepare<DeliveryRow, SqlValue[]>(db, Q.ROLLED_DELIVERIES(d.sql)).all(...d.params)
 		const e = w()
-		const errors = prepare<ErrorRow, SqlValue[]>(db, `SELECT env_id, destination_id, bucket, error_type, count FROM metric_errors WHERE ${e.sql}`).all(...e.params)
+		const errors = prepare<ErrorRow, SqlValue[]>(db, Q.ROLLED_ERRORS(e.sql)).all(...e.params)
 		const l = w()
-		const hists = latency ? prepare<LatencyBucketRow, SqlValue[]>(db, `SELECT env_id, destination_id, bucket, counts FROM metric_latency WHERE ${l.sql}`).all(...l.params) : []
+		const hists = latency ? prepare<LatencyBucketRow, SqlValue[]>(db, Q.ROLLED_LATENCY(l.sql)).all(...l.params) : []
 		return { rolled: { deliveries, latency: [], errors }, hists, tail: raw.attempts(mark(ATTEMPTS), 'da_g', f.envId, f.from, f.to, f.destinationId ?? null) }
 	})
-	const overview = prepare<{ active_sources: number; active_destinations: number; open_issues: number }, [string]>(db, `SELECT
-		(SELECT COUNT(*) FROM sources WHERE env_id = $1 AND status = 'active') AS active_sources,
-		(SELECT COUNT(*) FROM destinations WHERE env_id = $1 AND status = 'active') AS active_destinations,
-		(SELECT COUNT(*) FROM issues WHERE env_id = $1 AND status = 'open') AS open_issues`)
-	const sourceNames = prepare<{ id: string; name: string }, [string]>(db, 'SELECT id, name FROM sources WHERE env_id = $1')
-	const destinationNames = prepare<{ id: string; name: string }, [string]>(db, 'SELECT id, name FROM destinations WHERE env_id = $1')
-	const trims = ['metric_volume', 'metric_deliveries', 'metric_latency', 'metric_errors'].map((table) => prepare(db, `DELETE FROM ${table} WHERE span = $1 AND bucket < $2`))
+	const overview = prepare<{ active_sources: number; active_destinations: number; open_issues: number }, [string]>(db, Q.OVERVIEW)
+	const sourceNames = prepare<{ id: string; name: string }, [string]>(db, Q.SOURCE_NAMES)
+	const destinationNames = prepare<{ id: string; name: string }, [string]>(db, Q.DESTINATION_NAMES)
+	const trims = Q.METRIC_TABLES.map((table) => prepare(db, Q.TRIM(table)))
 
-	const queue = prepare<{ state: string; n: number }, []>(db, "SELECT state, COUNT(*) AS n FROM deliveries WHERE state IN ('queued', 'leased') GROUP BY state")
-	const oldestDue = prepare<{ due: number | null }, [number]>(db, "SELECT MIN(due_at) AS due FROM deliveries WHERE state = 'queued' AND due_at <= $1")
-	const circuits = prepare<{ destination_id: string; state: string }, []>(db, 'SELECT id AS destination_id, circuit_state AS state FROM destinations ORDER BY id')
+	const queue = prepare<{ state: string; n: number }, []>(db, Q.QUEUE_STATES)
+	const oldestDue = prepare<{ due: number | null }, [number]>(db, Q.OLDEST_DUE)
+	const circuits = prepare<{ destination_id: string; state: string }, []>(db, Q.CIRCUITS)
 
 	return {
 		/** Live gauges for a Prometheus scrape: the outbox and every destination's breaker. */

@@ -1,3 +1,4 @@
+import { Periodic, type TickClaimer } from '../cluster/ticks'
 import type { Clock } from '../lib/clock'
 import { idFloorAt } from '../lib/ids'
 import type { Logger } from '../lib/log'
@@ -23,7 +24,7 @@ export interface RollupListener {
  * together), exact (each row counted once), and free for ingest and delivery.
  */
 export class RollupJob {
-	#timer: Timer | null = null
+	readonly periodic: Periodic
 	#running: Promise<void> | null = null
 	readonly #listeners: RollupListener[] = []
 
@@ -31,8 +32,12 @@ export class RollupJob {
 		private readonly repo: MetricsRepo,
 		private readonly clock: Clock,
 		private readonly log: Logger,
-		private readonly intervalMs = 2_000
-	) {}
+		intervalMs = 2_000,
+		/** Several instances: one folds each tick (the watermark lock keeps an overrunning pass exact too). */
+		ticks: TickClaimer | null = null
+	) {
+		this.periodic = new Periodic('metrics.rollup', intervalMs, () => this.run(), ticks)
+	}
 
 	/** Called with every batch folded in (Prometheus counters, alert evaluation). */
 	listen(l: RollupListener): void {
@@ -40,8 +45,7 @@ export class RollupJob {
 	}
 
 	start(): void {
-		this.#timer = setInterval(() => void this.run(), this.intervalMs)
-		this.#timer.unref()
+		this.periodic.start()
 	}
 
 	/** One pass up to now − lag (concurrent callers share it). */
@@ -73,7 +77,7 @@ export class RollupJob {
 	}
 
 	async stop(): Promise<void> {
-		if (this.#timer) clearInterval(this.#timer)
+		this.periodic.stop()
 		await this.#running
 	}
 }

@@ -1,4 +1,5 @@
 import type { AuthContext } from '../auth/service'
+import { Periodic, type TickClaimer } from '../cluster/ticks'
 import { type Clock, toIso } from '../lib/clock'
 import { BadRequest, NotFound, ValidationFailed } from '../lib/errors'
 import { idFloorAt, newId } from '../lib/ids'
@@ -45,7 +46,7 @@ interface Anchor { at: number; base: number }
  * job's rate with its filters, transform, retries and breaker as usual.
  */
 export class ReplayService {
-	#timer: Timer | null = null
+	readonly periodic: Periodic
 	#ticking: Promise<void> | null = null
 	readonly #anchors = new Map<string, Anchor>()
 
@@ -54,8 +55,22 @@ export class ReplayService {
 		private readonly destinationExists: (envId: string, id: string) => Promise<boolean>,
 		private readonly wake: () => void,
 		private readonly clock: Clock,
-		private readonly log: Logger
-	) {}
+		private readonly log: Logger,
+		/**
+		 * Several instances: one advances the running jobs each tick, so a job's rate is
+		 * not multiplied by the number of instances. Idle (no running job), nothing is claimed.
+		 */
+		ticks: TickClaimer | null = null
+	) {
+		this.periodic = new Periodic('replay.run', TICK_MS, () => this.tick(), ticks, async () => {
+			try {
+				return (await this.repo.running()).length > 0
+			} catch (err) {
+				this.log.error('replay tick failed', { error: err instanceof Error ? err.message : String(err) })
+				return false
+			}
+		})
+	}
 
 	async #wire(r: ReplayJobRow) {
 		const p = await this.repo.progress(r.id)
@@ -126,8 +141,7 @@ export class ReplayService {
 	}
 
 	start(): void {
-		this.#timer = setInterval(() => void this.tick(), TICK_MS)
-		this.#timer.unref()
+		this.periodic.start()
 	}
 
 	/** One pass over running jobs: add the rows whose slot has come, finish jobs whose rows all finished. */
@@ -172,7 +186,7 @@ export class ReplayService {
 	}
 
 	async stop(): Promise<void> {
-		if (this.#timer) clearInterval(this.#timer)
+		this.periodic.stop()
 		await this.#ticking
 	}
 }

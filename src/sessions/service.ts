@@ -63,6 +63,8 @@ export class TestSessionsService {
 
 	async start(): Promise<void> {
 		for (const row of await this.repo.configured()) this.#remember(row)
+		// Every instance purges (no tick claim): each must forget its own cached responses and
+		// forwards of the sessions it sees expire, and deleting an already deleted session is a no-op.
 		this.#timer = setInterval(() => void this.purgeExpired(), 60_000)
 		this.#timer.unref()
 	}

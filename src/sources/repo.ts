@@ -2,6 +2,7 @@ import type { Database } from 'bun:sqlite'
 import { resourceTable } from '../db/resource-table'
 import { prepare } from '../db/sql'
 import type { Seek } from '../lib/pagination'
+import { ANY_SEALED, RATE_LIMITED, SOURCES_TABLE } from './repo-sql'
 
 /** A `sources` row as stored: epoch-ms times, 0/1 flags, JSON as text, secret sealed. */
 export interface SourceRow {
@@ -39,32 +40,12 @@ export interface SourceRow {
 	rate_limit_per_second: number | null
 }
 
-/** Columns a PATCH may change (everything but identity, counters and creation time). */
-const MUTABLE = [
-	'name', 'description', 'verification_enabled', 'verification_type', 'verification_secret', 'verification_header',
-	'verification_config', 'dedup_enabled', 'dedup_strategy', 'dedup_field', 'dedup_window_seconds', 'ip_allowlist',
-	'ip_denylist', 'status', 'updated_at', 'type', 'source_config', 'schema_validation_enabled', 'json_schema', 'schema_action', 'rate_limit_per_second'
-] as const satisfies readonly (keyof SourceRow)[]
-
-const ALL = [
-	'id', 'org_id', 'env_id', 'slug', 'name', 'description', 'template', 'verification_enabled', 'verification_type',
-	'verification_secret', 'verification_header', 'verification_config', 'dedup_enabled', 'dedup_strategy', 'dedup_field',
-	'dedup_window_seconds', 'ip_allowlist', 'ip_denylist', 'status', 'event_count', 'last_event_at', 'created_at',
-	'updated_at', 'is_ephemeral', 'expires_at', 'request_limit', 'type', 'source_config', 'schema_validation_enabled',
-	'json_schema', 'schema_action', 'rate_limit_per_second'
-] as const satisfies readonly (keyof SourceRow)[]
-
 export type SourcesRepo = ReturnType<typeof createSourcesRepo>
 
 export function createSourcesRepo(db: Database) {
-	const table = resourceTable<SourceRow>(db, {
-		table: 'sources',
-		columns: ALL,
-		mutable: MUTABLE,
-		slugTaken: (slug) => `A source with slug '${slug}' already exists in this environment`
-	})
-	const rateLimited = prepare<{ id: string; rate_limit_per_second: number }, []>(db, 'SELECT id, rate_limit_per_second FROM sources WHERE rate_limit_per_second IS NOT NULL')
-	const anySealed = prepare<{ v: string }, []>(db, 'SELECT verification_secret AS v FROM sources WHERE verification_secret IS NOT NULL LIMIT 1')
+	const table = resourceTable<SourceRow>(db, SOURCES_TABLE)
+	const rateLimited = prepare<{ id: string; rate_limit_per_second: number }, []>(db, RATE_LIMITED)
+	const anySealed = prepare<{ v: string }, []>(db, ANY_SEALED)
 
 	return {
 		...table,

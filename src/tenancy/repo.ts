@@ -1,5 +1,9 @@
 import type { Database } from 'bun:sqlite'
 import { prepare } from '../db/sql'
+import {
+	CONTENTS, COUNT_ENVS, DESTINATION_IDS, ENV_BY_ID, ENVS_OF, FIRST_ENV, INSERT_AUTH_ORG, INSERT_ENV, INSERT_ORG, ORG_BY_ID, PURGE,
+	SOURCE_IDS, UPDATE_ENV, USAGE
+} from './repo-sql'
 
 export interface EnvironmentRow {
 	id: string
@@ -30,16 +34,15 @@ export function createTenancyRepo(db: Database) {
 }
 
 function organizationsAndEnvironments(db: Database) {
-	const firstEnv = prepare<EnvironmentRow, [string]>(db, 'SELECT * FROM environments WHERE slug = $1 ORDER BY id LIMIT 1')
-	const insertOrg = prepare(db, 'INSERT INTO organizations (id, name, created_at) VALUES ($1, $2, $3)')
-	// Better Auth's twin row (same id): its members and invitations reference it. Dates as it writes them.
-	const insertAuthOrg = prepare(db, 'INSERT INTO "organization" ("id", "name", "slug", "createdAt") VALUES ($1, $2, $1, $3)')
-	const insertEnv = prepare(db, 'INSERT INTO environments (id, org_id, name, slug, created_at) VALUES ($1, $2, $3, $4, $5)')
-	const orgById = prepare<OrganizationRow, [string]>(db, 'SELECT * FROM organizations WHERE id = $1')
-	const envById = prepare<EnvironmentRow, [string]>(db, 'SELECT * FROM environments WHERE id = $1')
-	const envsOf = prepare<EnvironmentRow, [string]>(db, 'SELECT * FROM environments WHERE org_id = $1 ORDER BY created_at, id')
-	const countEnvs = prepare<{ n: number }, [string]>(db, 'SELECT COUNT(*) AS n FROM environments WHERE org_id = $1')
-	const updateEnv = prepare(db, 'UPDATE environments SET name = $2, slug = $3 WHERE id = $1')
+	const firstEnv = prepare<EnvironmentRow, [string]>(db, FIRST_ENV)
+	const insertOrg = prepare(db, INSERT_ORG)
+	const insertAuthOrg = prepare(db, INSERT_AUTH_ORG)
+	const insertEnv = prepare(db, INSERT_ENV)
+	const orgById = prepare<OrganizationRow, [string]>(db, ORG_BY_ID)
+	const envById = prepare<EnvironmentRow, [string]>(db, ENV_BY_ID)
+	const envsOf = prepare<EnvironmentRow, [string]>(db, ENVS_OF)
+	const countEnvs = prepare<{ n: number }, [string]>(db, COUNT_ENVS)
+	const updateEnv = prepare(db, UPDATE_ENV)
 
 	return {
 		/**
@@ -95,34 +98,11 @@ function organizationsAndEnvironments(db: Database) {
 
 /** What lives inside an environment: counted for usage and emptiness, removed by a forced delete. */
 function environmentContents(db: Database) {
-	const contents = prepare<{ n: number }, [string]>(
-		db,
-		`SELECT (SELECT COUNT(*) FROM sources WHERE env_id = $1) + (SELECT COUNT(*) FROM destinations WHERE env_id = $1)
-		      + (SELECT COUNT(*) FROM events WHERE env_id = $1) + (SELECT COUNT(*) FROM api_keys WHERE env_id = $1 AND revoked = 0) AS n`
-	)
-	const usage = prepare<{ sources: number; destinations: number; events: number }, [string, string]>(
-		db,
-		`SELECT (SELECT COUNT(*) FROM sources WHERE env_id = $1) AS sources, (SELECT COUNT(*) FROM destinations WHERE env_id = $1) AS destinations,
-		        (SELECT COUNT(*) FROM events WHERE env_id = $1 AND id >= $2) AS events`
-	)
-	const idsIn = (table: 'sources' | 'destinations') => prepare<{ id: string }, [string]>(db, `SELECT id FROM ${table} WHERE env_id = $1`)
-	const sourceIds = idsIn('sources')
-	const destinationIds = idsIn('destinations')
-	// Children first: nothing below cascades by itself except connections.
-	const purge = [
-		'DELETE FROM delivery_attempts WHERE env_id = $1',
-		'DELETE FROM deliveries WHERE env_id = $1',
-		'DELETE FROM issues WHERE env_id = $1',
-		'DELETE FROM event_payloads WHERE event_id IN (SELECT id FROM events WHERE env_id = $1)',
-		'DELETE FROM dedup_keys WHERE source_id IN (SELECT id FROM sources WHERE env_id = $1)',
-		'DELETE FROM event_totals WHERE env_id = $1',
-		'DELETE FROM events WHERE env_id = $1',
-		'DELETE FROM connections WHERE env_id = $1',
-		'DELETE FROM destinations WHERE env_id = $1',
-		'DELETE FROM sources WHERE env_id = $1',
-		'DELETE FROM api_keys WHERE env_id = $1',
-		'DELETE FROM environments WHERE id = $1'
-	].map((sql) => prepare(db, sql))
+	const contents = prepare<{ n: number }, [string]>(db, CONTENTS)
+	const usage = prepare<{ sources: number; destinations: number; events: number }, [string, string]>(db, USAGE)
+	const sourceIds = prepare<{ id: string }, [string]>(db, SOURCE_IDS)
+	const destinationIds = prepare<{ id: string }, [string]>(db, DESTINATION_IDS)
+	const purge = PURGE.map((sql) => prepare(db, sql))
 
 	return {
 		/** Sources, destinations, events or live keys in it. */

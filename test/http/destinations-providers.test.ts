@@ -1,5 +1,6 @@
 import { afterAll, beforeAll, describe, expect, it } from 'bun:test'
 import { makeTestApp, type TestApp } from '../helpers'
+import { storedText } from '../support/stored'
 
 /** A PKCS#8 key is only checked for its shape at write time; the token exchange proves it (e2e). */
 const SA = JSON.stringify({ type: 'service_account', client_email: 'gw@proj.iam.gserviceaccount.com', private_key: '-----BEGIN PRIVATE KEY-----\nMIIB\n-----END PRIVATE KEY-----\n', private_key_id: 'k1', token_uri: 'https://oauth2.googleapis.com/token' })
@@ -111,9 +112,7 @@ describe('PATCH of provider_config', () => {
 	})
 
 	it('never answers a plaintext provider credential and never stores one in clear', async () => {
-		const raw = await Bun.file(`${t.dir}/hookstream.db`).arrayBuffer()
-		const wal = await Bun.file(`${t.dir}/hookstream.db-wal`).arrayBuffer().catch(() => new ArrayBuffer(0))
-		const disk = Buffer.concat([Buffer.from(raw), Buffer.from(wal)]).toString('latin1')
+		const disk = await storedText(t.ctx.store, t.dir)
 		for (const secret of ['aws_plaintext_secret_7777', 'kafka_plaintext_secret_8888', 'rabbit_plaintext_pw_9999', 'rotated_plaintext_6666', 'MIIB']) {
 			expect({ secret, answered: answered.some((a) => a.includes(secret)) }).toEqual({ secret, answered: false })
 			expect({ secret, onDisk: disk.includes(secret) }).toEqual({ secret, onDisk: false })

@@ -1,5 +1,6 @@
 import { afterAll, beforeAll, describe, expect, it } from 'bun:test'
 import { makeTestApp, type TestApp } from '../helpers'
+import { storedText } from '../support/stored'
 
 /** Every key of the reference's Destination row plus signing_config, with JSON types. */
 const ROW_KEYS: Record<string, 'string' | 'number' | 'string|null' | 'number|null'> = {
@@ -120,9 +121,7 @@ describe('POST /v1/destinations', () => {
 	it('never answers a plaintext credential and never stores one in clear', async () => {
 		const list = await t.call('GET', '/v1/destinations?limit=100')
 		answered.push(await list.text())
-		const raw = await Bun.file(`${t.dir}/hookstream.db`).arrayBuffer()
-		const wal = await Bun.file(`${t.dir}/hookstream.db-wal`).arrayBuffer().catch(() => new ArrayBuffer(0))
-		const disk = Buffer.concat([Buffer.from(raw), Buffer.from(wal)]).toString('latin1')
+		const disk = await storedText(t.ctx.store, t.dir)
 		for (const secret of Object.values(PLAIN)) {
 			expect({ secret, answered: answered.some((a) => a.includes(secret)) }).toEqual({ secret, answered: false })
 			expect({ secret, onDisk: disk.includes(secret) }).toEqual({ secret, onDisk: false })

@@ -1,5 +1,6 @@
 import { afterAll, beforeAll, describe, expect, it } from 'bun:test'
 import { makeTestApp, seedBody, type TestApp } from '../helpers'
+import { storedText } from '../support/stored'
 
 /** Every key of the seed's 201 response, with the seed's JSON types ('null' allowed where the seed says `| null`). */
 const SEED_KEYS: Record<string, 'string' | 'number' | 'string|null' | 'number|null'> = {
@@ -70,9 +71,7 @@ describe('POST /v1/sources', () => {
 
 	it('never stores the secret in clear', async () => {
 		await t.call('POST', '/v1/sources', { body: seedBody({ slug: 'at-rest', verification_secret: 'whsec_plaintext_marker' }) })
-		const raw = await Bun.file(`${t.dir}/hookstream.db`).arrayBuffer()
-		const wal = await Bun.file(`${t.dir}/hookstream.db-wal`).arrayBuffer().catch(() => new ArrayBuffer(0))
-		const haystack = Buffer.concat([Buffer.from(raw), Buffer.from(wal)]).toString('latin1')
+		const haystack = await storedText(t.ctx.store, t.dir)
 		expect(haystack.includes('whsec_plaintext_marker')).toBe(false)
 	})
 

@@ -1,10 +1,10 @@
-import { sqliteOf } from '../../src/store'
 import { afterEach, beforeEach, describe, expect, test } from 'bun:test'
 import { RESOLVE_AFTER_MS } from '../../src/alerts/evaluator'
 import { ROLLUP_LAG_MS } from '../../src/metrics/rollup'
 import { Receiver } from '../e2e/receiver'
 import { makeTestApp, type TestApp } from '../helpers'
-import { insertAttempt, insertEvent, manualClock } from './rows'
+import { rawSql } from '../support/raw-sql'
+import { insertAttempt, insertEvents, manualClock } from './rows'
 
 // biome-ignore lint/suspicious/noExplicitAny: response bodies are checked by value
 type Json = any
@@ -43,8 +43,8 @@ async function rule(body: Json): Promise<Json> {
 async function ruleNow(id: string): Promise<Json> {
 	return ((await (await t.call('GET', `/v1/alert-rules/${id}`)).json()) as Json).alert_rule
 }
-const attempts = (n: number, failed: number, at: number, extra: Json = {}) => {
-	for (let i = 0; i < n; i++) insertAttempt(sqliteOf(t.ctx.store), { envId: env, destinationId: dst, at: at + i, ok: i >= failed, ...extra })
+const attempts = async (n: number, failed: number, at: number, extra: Json = {}) => {
+	for (let i = 0; i < n; i++) await insertAttempt(rawSql(t.ctx.store), { envId: env, destinationId: dst, at: at + i, ok: i >= failed, ...extra })
 }
 const bodies = (path: string) => r.received.filter((x) => x.path === path).map((x) => JSON.parse(x.body))
 
@@ -53,12 +53,12 @@ describe('alert rules', () => {
 		const ar = await rule({ name: 'D failing', rule_type: 'failure_rate', rule_config: { threshold: 10 }, destination_id: dst, channel_ids: [slack, hook], cooldown_minutes: 60 })
 		expect(ar).toMatchObject({ rule_type: 'failure_rate', enabled: 1, trigger_count: 0, last_triggered_at: null, cooldown_minutes: 60, channel_ids: JSON.stringify([slack, hook]) })
 		const t0 = clock.now()
-		attempts(10, 1, t0 - 5 * MIN) // exactly 10 %: not above the threshold
+		await attempts(10, 1, t0 - 5 * MIN) // exactly 10 %: not above the threshold
 		await t.ctx.ops.alerts.evaluate()
 		expect(r.received).toHaveLength(0)
 		expect(await ruleNow(ar.id)).toMatchObject({ state: 'ok', last_value: 0.1 })
 
-		attempts(10, 2, t0 - 4 * MIN) // now 3 of 20 = 15 %
+		await attempts(10, 2, t0 - 4 * MIN) // now 3 of 20 = 15 %
 		await t.ctx.ops.alerts.evaluate()
 		await r.waitFor(2)
 		const [msg] = bodies('/slack')
@@ -74,7 +74,7 @@ describe('alert rules', () => {
 		expect((await ruleNow(ar.id)).trigger_count).toBe(1)
 
 		clock.set(t0 + 61 * MIN) // past the cooldown and still failing: notified again
-		attempts(4, 4, clock.now() - MIN)
+		await attempts(4, 4, clock.now() - MIN)
 		await t.ctx.ops.alerts.evaluate()
 		await r.waitFor(4)
 		expect((await ruleNow(ar.id)).trigger_count).toBe(2)
@@ -96,7 +96,7 @@ describe('alert rules', () => {
 
 	test('a fractional threshold means the same as a percentage', async () => {
 		const ar = await rule({ name: 'f', rule_type: 'failure_rate', rule_config: { threshold: 0.1 }, channel_ids: [hook] })
-		attempts(10, 2, clock.now() - MIN)
+		await attempts(10, 2, clock.now() - MIN)
 		await t.ctx.ops.alerts.evaluate()
 		await r.waitFor(1)
 		expect(bodies('/hook')[0].alert).toMatchObject({ value: 0.2, threshold: 0.1, destination_id: null })
@@ -106,13 +106,13 @@ describe('alert rules', () => {
 		await t.ctx.ops.rollup.run()
 		await t.ctx.ops.alerts.evaluate()
 		expect((await ruleNow(ar.id)).last_value).toBe(0.2)
-		expect(sqliteOf(t.ctx.store).query("SELECT SUM(delivery_count) AS n FROM metric_deliveries WHERE span = 'minute'").get()).toEqual({ n: 10 })
+		expect(await rawSql(t.ctx.store).get("SELECT CAST(SUM(delivery_count) AS BIGINT) AS n FROM metric_deliveries WHERE span = 'minute'")).toEqual({ n: 10 })
 	})
 
 	test('latency: p95 (threshold_ms) and p50 (threshold)', async () => {
 		const p95 = await rule({ name: 'slow', rule_type: 'latency', rule_config: { threshold_ms: 1000 }, destination_id: dst, channel_ids: [hook] })
 		const p50 = await rule({ name: 'median', rule_type: 'latency', rule_config: { threshold: 1000, percentile_target: 'p50' }, channel_ids: [hook] })
-		for (let i = 0; i < 20; i++) insertAttempt(sqliteOf(t.ctx.store), { envId: env, destinationId: dst, at: clock.now() - MIN + i, ok: true, durationMs: i < 18 ? 100 : 2500 })
+		for (let i = 0; i < 20; i++) await insertAttempt(rawSql(t.ctx.store), { envId: env, destinationId: dst, at: clock.now() - MIN + i, ok: true, durationMs: i < 18 ? 100 : 2500 })
 		await t.ctx.ops.alerts.evaluate()
 		await r.waitFor(1)
 		expect(bodies('/hook')).toHaveLength(1)
@@ -123,9 +123,11 @@ describe('alert rules', () => {
 	test('volume_drop compares with the previous window, per source', async () => {
 		const ar = await rule({ name: 'quiet', rule_type: 'volume_drop', rule_config: { threshold: 50, window_minutes: 10 }, source_id: src, channel_ids: [hook] })
 		const now = clock.now()
-		for (let i = 0; i < 10; i++) insertEvent(sqliteOf(t.ctx.store), { envId: env, sourceId: src, at: now - 15 * MIN + i })
-		for (let i = 0; i < 6; i++) insertEvent(sqliteOf(t.ctx.store), { envId: env, sourceId: src, at: now - 5 * MIN + i })
-		for (let i = 0; i < 50; i++) insertEvent(sqliteOf(t.ctx.store), { envId: env, sourceId: 'src_other', at: now - 5 * MIN + i }) // another source: out of scope
+		await insertEvents(rawSql(t.ctx.store), [
+			...Array.from({ length: 10 }, (_, i) => ({ envId: env, sourceId: src, at: now - 15 * MIN + i })),
+			...Array.from({ length: 6 }, (_, i) => ({ envId: env, sourceId: src, at: now - 5 * MIN + i })),
+			...Array.from({ length: 50 }, (_, i) => ({ envId: env, sourceId: 'src_other', at: now - 5 * MIN + i })) // another source: out of scope
+		])
 		await t.ctx.ops.alerts.evaluate()
 		expect((await ruleNow(ar.id)).last_value).toBe(0.4) // 10 → 6: a 40 % drop
 		await t.ctx.ops.rollup.run() // from the minute rollups: the same
@@ -141,14 +143,14 @@ describe('alert rules', () => {
 	test('dlq and issue_opened', async () => {
 		const dlq = await rule({ name: 'dlq', rule_type: 'dlq', rule_config: { threshold: 1 }, channel_ids: [hook] })
 		const opened = await rule({ name: 'issues', rule_type: 'issue_opened', destination_id: dst, channel_ids: [slack] })
-		insertAttempt(sqliteOf(t.ctx.store), { envId: env, destinationId: dst, at: clock.now() - MIN, ok: false, dlq: true })
+		await insertAttempt(rawSql(t.ctx.store), { envId: env, destinationId: dst, at: clock.now() - MIN, ok: false, dlq: true })
 		clock.advance(MIN)
 		await t.ctx.ops.alerts.evaluate()
 		expect(r.received).toHaveLength(0) // one dead letter is not above 1, and no issue yet
 		clock.advance(MIN)
-		insertAttempt(sqliteOf(t.ctx.store), { envId: env, destinationId: dst, at: clock.now() - 1000, ok: false, dlq: true })
-		sqliteOf(t.ctx.store).query(`INSERT INTO issues (id, org_id, env_id, destination_id, error_type, message, first_seen_at, last_seen_at, created_at, updated_at)
-			VALUES ('iss_1', 'org_x', ?1, ?2, 'http_5xx', 'HTTP 503', ?3, ?3, ?3, ?3)`).run(env, dst, clock.now() - 1000)
+		await insertAttempt(rawSql(t.ctx.store), { envId: env, destinationId: dst, at: clock.now() - 1000, ok: false, dlq: true })
+		await rawSql(t.ctx.store).run(`INSERT INTO issues (id, org_id, env_id, destination_id, error_type, message, first_seen_at, last_seen_at, created_at, updated_at)
+			VALUES ('iss_1', 'org_x', $1, $2, 'http_5xx', 'HTTP 503', $3, $3, $3, $3)`, [env, dst, clock.now() - 1000])
 		await t.ctx.ops.alerts.evaluate()
 		await r.waitFor(2)
 		expect(bodies('/hook')[0].alert).toMatchObject({ rule_id: dlq.id, value: 2 })

@@ -1,8 +1,8 @@
-import { sqliteOf } from '../../src/store'
 import { afterEach, beforeEach, describe, expect, test } from 'bun:test'
 import { ROLLUP_LAG_MS } from '../../src/metrics/rollup'
 import { makeTestApp, type TestApp } from '../helpers'
-import { insertAttempt, insertEvent, manualClock } from './rows'
+import { rawSql } from '../support/raw-sql'
+import { insertAttempt, insertEvent, insertEvents, manualClock } from './rows'
 
 // biome-ignore lint/suspicious/noExplicitAny: response bodies are checked by value below
 type Json = any
@@ -34,14 +34,14 @@ const get = async (path: string): Promise<{ status: number; body: Json }> => {
 }
 
 /** 3 events of A and 1 of B in hour 1, 2 of A (one a duplicate) in hour 2; one of A the day before. */
-function seedEvents() {
-	const db = sqliteOf(t.ctx.store)
-	for (const m of [1, 2, 3]) insertEvent(db, { envId: env, sourceId: srcA, at: DAY + H + m * 60_000 })
-	insertEvent(db, { envId: env, sourceId: srcB, at: DAY + H + 30 * 60_000 })
-	insertEvent(db, { envId: env, sourceId: srcA, at: DAY + 2 * H + 5 })
-	insertEvent(db, { envId: env, sourceId: srcA, at: DAY + 2 * H + 10, duplicate: true })
-	insertEvent(db, { envId: env, sourceId: srcA, at: DAY - 5 * H })
-	insertEvent(db, { envId: 'env_other', sourceId: 'src_other', at: DAY + H })
+async function seedEvents() {
+	const db = rawSql(t.ctx.store)
+	for (const m of [1, 2, 3]) await insertEvent(db, { envId: env, sourceId: srcA, at: DAY + H + m * 60_000 })
+	await insertEvent(db, { envId: env, sourceId: srcB, at: DAY + H + 30 * 60_000 })
+	await insertEvent(db, { envId: env, sourceId: srcA, at: DAY + 2 * H + 5 })
+	await insertEvent(db, { envId: env, sourceId: srcA, at: DAY + 2 * H + 10, duplicate: true })
+	await insertEvent(db, { envId: env, sourceId: srcA, at: DAY - 5 * H })
+	await insertEvent(db, { envId: 'env_other', sourceId: 'src_other', at: DAY + H })
 }
 
 const expectedHourly = () => [
@@ -52,7 +52,7 @@ const expectedHourly = () => [
 
 describe('GET /v1/metrics/volume', () => {
 	test('hourly counts are exact from raw rows, half-rolled rows and fully rolled rows alike', async () => {
-		seedEvents()
+		await seedEvents()
 		const path = `/v1/metrics/volume?after=2026-03-02T00:00:00Z&before=2026-03-02T10:00:00Z`
 		const raw = await get(path)
 		expect(raw.status).toBe(200)
@@ -67,12 +67,12 @@ describe('GET /v1/metrics/volume', () => {
 		await t.ctx.ops.rollup.run()
 		await t.ctx.ops.rollup.run() // a second pass past the watermark adds nothing
 		expect((await get(path)).body.series).toEqual(expectedHourly())
-		const rolled = sqliteOf(t.ctx.store).query("SELECT SUM(event_count) AS n FROM metric_volume WHERE span = 'hour'").get() as { n: number }
+		const rolled = (await rawSql(t.ctx.store).get("SELECT CAST(SUM(event_count) AS BIGINT) AS n FROM metric_volume WHERE span = 'hour'")) as { n: number }
 		expect(rolled.n).toBe(8) // every row is in the buckets now, the other environment's included
 	})
 
 	test('daily granularity, the source filter and the window edges', async () => {
-		seedEvents()
+		await seedEvents()
 		await t.ctx.ops.rollup.run()
 		const day = await get('/v1/metrics/volume?granularity=day&after=2026-03-01T00:00:00Z&before=2026-03-03T00:00:00Z')
 		expect(day.body.granularity).toBe('day')
@@ -102,28 +102,28 @@ describe('GET /v1/metrics/volume', () => {
 })
 
 describe('deliveries, latency and errors', () => {
-	function seedAttempts() {
-		const db = sqliteOf(t.ctx.store)
+	async function seedAttempts() {
+		const db = rawSql(t.ctx.store)
 		// Hour 3: 20 attempts, durations 10, 20, …, 200 ms; 4 of them failed (two http_5xx, one timeout, one a DLQ'd http_4xx).
 		for (let i = 1; i <= 20; i++) {
 			const failure = i === 3 ? 'http_5xx' : i === 7 ? 'http_5xx' : i === 11 ? 'timeout' : i === 15 ? 'http_4xx' : null
-			insertAttempt(db, { envId: env, destinationId: dst, at: DAY + 3 * H + i * 1000, ok: failure === null, durationMs: i * 10, errorType: failure, dlq: i === 15 })
+			await insertAttempt(db, { envId: env, destinationId: dst, at: DAY + 3 * H + i * 1000, ok: failure === null, durationMs: i * 10, errorType: failure, dlq: i === 15 })
 		}
 		// Hour 4: one slow success, and a transform error without a duration.
-		insertAttempt(db, { envId: env, destinationId: dst, at: DAY + 4 * H, ok: true, durationMs: 2400 })
-		insertAttempt(db, { envId: env, destinationId: dst, at: DAY + 4 * H + 1, ok: false, durationMs: null, errorType: 'transform_error' })
+		await insertAttempt(db, { envId: env, destinationId: dst, at: DAY + 4 * H, ok: true, durationMs: 2400 })
+		await insertAttempt(db, { envId: env, destinationId: dst, at: DAY + 4 * H + 1, ok: false, durationMs: null, errorType: 'transform_error' })
 	}
 
 	test('latency rows not rolled up yet land in their hour, not their minute', async () => {
-		const db = sqliteOf(t.ctx.store)
-		insertAttempt(db, { envId: env, destinationId: dst, at: DAY + 5 * H + 17 * 60_000, ok: true, durationMs: 40 })
-		insertAttempt(db, { envId: env, destinationId: dst, at: DAY + 5 * H + 42 * 60_000, ok: true, durationMs: 90 })
+		const db = rawSql(t.ctx.store)
+		await insertAttempt(db, { envId: env, destinationId: dst, at: DAY + 5 * H + 17 * 60_000, ok: true, durationMs: 40 })
+		await insertAttempt(db, { envId: env, destinationId: dst, at: DAY + 5 * H + 42 * 60_000, ok: true, durationMs: 90 })
 		const l = await get('/v1/metrics/latency?after=2026-03-02T00:00:00Z&before=2026-03-02T10:00:00Z')
 		expect(l.body.series).toEqual([{ bucket: '2026-03-02T05:00:00.000Z', destination_id: dst, destination_name: 'Hooks', count: 2, p50: 50, p95: 100, p99: 100 }])
 	})
 
 	test('counts, percentiles at the histogram resolution and the error breakdown', async () => {
-		seedAttempts()
+		await seedAttempts()
 		const window = 'after=2026-03-02T00:00:00Z&before=2026-03-02T10:00:00Z'
 		const check = async () => {
 			const d = await get(`/v1/metrics/deliveries?${window}`)
@@ -160,9 +160,9 @@ describe('deliveries, latency and errors', () => {
 	})
 
 	test('overview: today, this week, rates and counts', async () => {
-		seedEvents()
-		seedAttempts()
-		insertAttempt(sqliteOf(t.ctx.store), { envId: env, destinationId: dst, at: DAY - 2 * H, ok: false, dlq: true }) // yesterday: not today, still in the DLQ count
+		await seedEvents()
+		await seedAttempts()
+		await insertAttempt(rawSql(t.ctx.store), { envId: env, destinationId: dst, at: DAY - 2 * H, ok: false, dlq: true }) // yesterday: not today, still in the DLQ count
 		await t.ctx.ops.rollup.run()
 		const o = await get('/v1/metrics/overview')
 		expect(o.status).toBe(200)
@@ -185,16 +185,13 @@ describe('deliveries, latency and errors', () => {
 
 describe('the rollup job', () => {
 	test('folds a backlog larger than one batch exactly, across hours', async () => {
-		const db = sqliteOf(t.ctx.store)
-		const fill = db.transaction(() => {
-			for (let i = 0; i < 12_000; i++) insertEvent(db, { envId: env, sourceId: i % 3 === 0 ? srcB : srcA, at: DAY + Math.floor((i / 12_000) * 3 * H) })
-		})
-		fill()
+		const db = rawSql(t.ctx.store)
+		await insertEvents(db, Array.from({ length: 12_000 }, (_, i) => ({ envId: env, sourceId: i % 3 === 0 ? srcB : srcA, at: DAY + Math.floor((i / 12_000) * 3 * H) })))
 		await t.ctx.ops.rollup.run()
 		const hours = (await get('/v1/metrics/volume?after=2026-03-02T00:00:00Z&before=2026-03-02T10:00:00Z')).body.series
 		expect(hours.reduce((n: number, r: Json) => n + r.event_count, 0)).toBe(12_000)
 		expect(hours.filter((r: Json) => r.source_id === srcB).reduce((n: number, r: Json) => n + r.event_count, 0)).toBe(4_000)
-		const rolled = db.query("SELECT span, SUM(event_count) AS n FROM metric_volume GROUP BY span ORDER BY span").all()
+		const rolled = await db.all("SELECT span, CAST(SUM(event_count) AS BIGINT) AS n FROM metric_volume GROUP BY span ORDER BY span")
 		expect(rolled).toEqual([{ span: 'day', n: 12_000 }, { span: 'hour', n: 12_000 }, { span: 'minute', n: 12_000 }])
 	})
 })

@@ -1,8 +1,8 @@
-import { sqliteOf } from '../../src/store'
 import { afterEach, describe, expect, test } from 'bun:test'
 import { ROLLUP_LAG_MS } from '../../src/metrics/rollup'
 import { makeTestApp, type TestApp } from '../helpers'
 import { parsePrometheus, valueOf } from './prom-text'
+import { rawSql } from '../support/raw-sql'
 import { insertAttempt, manualClock } from './rows'
 
 // biome-ignore lint/suspicious/noExplicitAny: response bodies
@@ -27,8 +27,8 @@ describe('GET /metrics', () => {
 		expect((await t.call('POST', `/v1/ingest/${s.source.id}`, { body: { n: 3 }, key: null })).status).toBe(401)
 		expect((await t.call('POST', '/v1/ingest/src_0123456789abcdef0123456789abcdef', { body: {}, key: null })).status).toBe(404)
 		await t.ctx.drainWrites()
-		const db = sqliteOf(t.ctx.store)
-		for (let i = 1; i <= 10; i++) insertAttempt(db, { envId: env, destinationId: dst, at: clock.now() - 60_000 + i, ok: i !== 4, durationMs: i * 30 })
+		const db = rawSql(t.ctx.store)
+		for (let i = 1; i <= 10; i++) await insertAttempt(db, { envId: env, destinationId: dst, at: clock.now() - 60_000 + i, ok: i !== 4, durationMs: i * 30 })
 		clock.advance(ROLLUP_LAG_MS + 1000)
 		await t.ctx.ops.rollup.run()
 
@@ -54,10 +54,10 @@ describe('GET /metrics', () => {
 		expect(valueOf(m, 'hookstream_process_resident_memory_bytes', {})).toBeGreaterThan(0)
 
 		// Two waiting deliveries (of a destination no worker lane serves, so they stay put): one due 30 s ago, one later.
-		const outbox = db.query(`INSERT INTO deliveries (id, org_id, env_id, event_id, connection_id, destination_id, state, due_at, created_at, updated_at)
-			VALUES (?1, 'org_x', ?2, 'evt_x', 'conn_x', 'dst_ghost', 'queued', ?3, ?3, ?3)`)
-		outbox.run('dlv_1', env, clock.now() - 30_000)
-		outbox.run('dlv_2', env, clock.now() + 60_000)
+		const outbox = (id: string, due: number) => db.run(`INSERT INTO deliveries (id, org_id, env_id, event_id, connection_id, destination_id, state, due_at, created_at, updated_at)
+			VALUES ($1, 'org_x', $2, 'evt_x', 'conn_x', 'dst_ghost', 'queued', $3, $3, $3)`, [id, env, due])
+		await outbox('dlv_1', clock.now() - 30_000)
+		await outbox('dlv_2', clock.now() + 60_000)
 		// A second rollup pass adds nothing: every row is counted once.
 		await t.ctx.ops.rollup.run()
 		const again = parsePrometheus(await (await t.call('GET', '/metrics', { key: null })).text())

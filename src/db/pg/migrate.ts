@@ -1,11 +1,15 @@
 import schema from './migrations/0001_schema.sql' with { type: 'text' }
+import jobTicks from './migrations/0003_job_ticks.sql' with { type: 'text' }
 import type { Pg } from './client'
 
 /**
  * PostgreSQL's migrations, forward-only like SQLite's (src/db/migrate.ts). Version 1
  * is SQLite's 0001–0011 as one schema; every later change adds a file to both lists.
  */
-export const PG_MIGRATIONS: readonly { version: number; name: string; sql: string }[] = [{ version: 1, name: 'schema', sql: schema }]
+export const PG_MIGRATIONS: readonly { version: number; name: string; sql: string }[] = [
+	{ version: 1, name: 'schema', sql: schema },
+	{ version: 3, name: 'job_ticks', sql: jobTicks }
+]
 
 /** Any 64-bit constant: serializes migrations when several instances start at once. */
 const MIGRATION_LOCK = 0x68736d67

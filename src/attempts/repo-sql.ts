@@ -1,0 +1,35 @@
+import { type Condition, seekOf, type SqlValue, whereOf } from '../db/sql'
+import type { Seek } from '../lib/pagination'
+import type { AttemptFilter } from './repo'
+
+/** SQL of the attempts repo shared by SQLite (repo.ts) and PostgreSQL (repo-pg.ts). */
+
+export const SELECT = `SELECT a.*, c.name AS connection_name, d.name AS destination_name FROM delivery_attempts a
+	LEFT JOIN connections c ON c.id = a.connection_id LEFT JOIN destinations d ON d.id = a.destination_id`
+
+export const BY_ID = `${SELECT} WHERE a.id = $1`
+export const DLQ_OF_EVENT =
+	"SELECT a.id, a.delivery_id FROM delivery_attempts a JOIN deliveries d ON d.id = a.delivery_id WHERE a.event_id = $1 AND a.is_dlq = 1 AND d.state = 'dead' ORDER BY a.id"
+
+export function conditionsOf(f: AttemptFilter): Condition[] {
+	return [
+		['a.env_id = ?', f.envId],
+		['a.event_id = ?', f.eventId],
+		['a.connection_id = ?', f.connectionId],
+		['a.destination_id = ?', f.destinationId],
+		['a.status = ?', f.status],
+		['a.is_dlq = ?', f.dlqOnly ? 1 : undefined]
+	]
+}
+
+/** `limit` rows from the seek point in its fetch order, after skipping `offset`. */
+export function listQuery(f: AttemptFilter, seek: Seek, page: { limit: number; offset: number }): { text: string; params: SqlValue[] } {
+	const { condition, orderBy } = seekOf('a.id', seek)
+	const w = whereOf([...conditionsOf(f), condition])
+	return { text: `${SELECT} WHERE ${w.sql} ORDER BY ${orderBy} LIMIT ${w.bind(page.limit)} OFFSET ${w.bind(page.offset)}`, params: w.params }
+}
+
+export function countQuery(f: AttemptFilter): { text: string; params: SqlValue[] } {
+	const w = whereOf(conditionsOf(f))
+	return { text: `SELECT COUNT(*) AS n FROM delivery_attempts a WHERE ${w.sql}`, params: w.params }
+}

@@ -1,0 +1,78 @@
+import { type Condition, seekOf, type SqlValue, whereOf } from '../db/sql'
+import type { Seek } from '../lib/pagination'
+import type { EventFilter } from './queries'
+import type { EventRow } from './repo'
+
+/** SQL of the events repo and its queries shared by SQLite (repo.ts, queries.ts) and PostgreSQL (repo-pg.ts, queries-pg.ts). */
+
+export const COLUMNS = [
+	'id', 'org_id', 'env_id', 'source_id', 'method', 'headers', 'query_params', 'content_type', 'source_ip',
+	'payload_inline', 'payload_ref', 'payload_size', 'verification_status', 'verification_error', 'dedup_status',
+	'dedup_hash', 'status', 'received_at', 'topic'
+] as const satisfies readonly (keyof EventRow)[]
+
+// ----- write side (repo.ts / repo-pg.ts) -----
+
+export const INSERT_PAYLOAD = 'INSERT INTO event_payloads (event_id, body) VALUES ($1, $2)'
+export const FIND_KEY = 'SELECT event_id, expires_at FROM dedup_keys WHERE source_id = $1 AND key_hash = $2'
+export const UPSERT_KEY = `INSERT INTO dedup_keys (source_id, key_hash, event_id, expires_at) VALUES ($1, $2, $3, $4)
+		 ON CONFLICT (source_id, key_hash) DO UPDATE SET event_id = excluded.event_id, expires_at = excluded.expires_at`
+export const ADD_STORED = `INSERT INTO event_totals (source_id, env_id, stored) VALUES ($1, $2, $3)
+		 ON CONFLICT (source_id) DO UPDATE SET stored = event_totals.stored + excluded.stored`
+export const BUMP_SOURCE = `UPDATE sources SET event_count = event_count + $2,
+		 last_event_at = CASE WHEN last_event_at IS NULL OR last_event_at < $3 THEN $3 ELSE last_event_at END WHERE id = $1`
+// Routes come from a cache: the connection or destination may have been deleted since. A
+// delivery row is written only if both still exist, so none can be orphaned in the queue.
+export const INSERT_DELIVERY = `INSERT INTO deliveries (id, org_id, env_id, event_id, connection_id, destination_id, state, attempts, due_at, trigger_type, created_at, updated_at)
+		 SELECT $1, $2, $3, $4, $5, $6, 'queued', 0, $7, 'initial', $7, $7
+		 WHERE EXISTS (SELECT 1 FROM connections WHERE id = $5) AND EXISTS (SELECT 1 FROM destinations WHERE id = $6)`
+export const REMOVE_STORED = 'UPDATE event_totals SET stored = stored - $2 WHERE source_id = $1'
+export const BUMP_CONNECTION = `UPDATE connections SET event_count = event_count + $2,
+		 last_event_at = CASE WHEN last_event_at IS NULL OR last_event_at < $3 THEN $3 ELSE last_event_at END WHERE id = $1`
+
+// ----- read side (queries.ts / queries-pg.ts) -----
+
+export const LIST_COLUMNS = `e.id, e.org_id, e.env_id, e.source_id, e.method, e.headers, e.query_params, e.content_type, e.source_ip,
+	e.payload_ref, e.payload_size, e.verification_status, e.verification_error, e.dedup_status, e.dedup_hash, e.status,
+	e.received_at, e.topic, s.name AS source_name, s.slug AS source_slug`
+
+export const FROM = 'FROM events e LEFT JOIN sources s ON s.id = e.source_id'
+
+export const BY_ID = `SELECT e.*, s.name AS source_name, s.slug AS source_slug ${FROM} WHERE e.id = $1`
+export const PAYLOAD = 'SELECT body FROM event_payloads WHERE event_id = $1'
+export const TO_DELIVER = 'SELECT id, content_type, payload_inline FROM events WHERE id = $1'
+export const STORED_IN_SOURCE = 'SELECT stored AS n FROM event_totals WHERE env_id = $1 AND source_id = $2'
+
+export function conditionsOf(f: EventFilter): Condition[] {
+	return [
+		['e.env_id = ?', f.envId],
+		['e.source_id = ?', f.sourceId],
+		['e.status = ?', f.status],
+		['e.verification_status = ?', f.verificationStatus],
+		['e.dedup_status = ?', f.dedupStatus],
+		['e.method = ?', f.method],
+		['e.received_at >= ?', f.after],
+		['e.received_at < ?', f.before]
+	]
+}
+
+/** `limit` rows from the seek point in its fetch order, after skipping `offset`. */
+export function listQuery(filter: EventFilter, seek: Seek, page: { offset: number; limit: number }): { text: string; params: SqlValue[] } {
+	const { condition, orderBy } = seekOf('e.id', seek)
+	const w = whereOf([...conditionsOf(filter), condition])
+	return { text: `SELECT ${LIST_COLUMNS} ${FROM} WHERE ${w.sql} ORDER BY ${orderBy} LIMIT ${w.bind(page.limit)} OFFSET ${w.bind(page.offset)}`, params: w.params }
+}
+
+export function countQuery(filter: EventFilter): { text: string; params: SqlValue[] } {
+	const w = whereOf(conditionsOf(filter))
+	return { text: `SELECT COUNT(*) AS n FROM events e WHERE ${w.sql}`, params: w.params }
+}
+
+/** Only the environment, or the environment and a source: the totals ingest maintains answer the count. */
+export function totalsAnswer(filter: EventFilter): boolean {
+	const { envId: _env, sourceId: _source, ...rest } = filter
+	return Object.values(rest).every((v) => v === undefined || v === '')
+}
+
+/** LIKE wildcards in the search text are literal characters to the user. */
+export const likeEscaped = (text: string) => text.replace(/[\\%_]/g, (c) => `\\${c}`)

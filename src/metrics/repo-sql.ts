@@ -1,0 +1,72 @@
+import { LATENCY_BOUNDS_MS, MINUTE_MS } from './histogram'
+
+/**
+ * The metrics SQL both engines run as written (src/metrics/repo.ts, repo-pg.ts).
+ * Integer division truncates on both, and SUMs are cast so PostgreSQL hands back
+ * int8 (a number) rather than numeric (a string).
+ */
+
+/** The start of the minute holding an epoch-ms column. */
+export const MINUTE = (col: string) => `(${col} / ${MINUTE_MS}) * ${MINUTE_MS}`
+export const LE_CASE = `CASE ${LATENCY_BOUNDS_MS.map((le) => `WHEN duration_ms <= ${le} THEN ${le}`).join(' ')} ELSE 0 END`
+
+/** Attempt aggregates by minute of the rows matching `where` (the rollup's input and the API's tail). */
+export function attemptAggregatesSql(where: { deliveries: string; latency: string; errors: string }) {
+	const m = MINUTE('created_at')
+	return {
+		deliveries: `SELECT env_id, destination_id, ${m} AS bucket, COUNT(*) AS delivery_count,
+			CAST(SUM(CASE WHEN status = 'success' THEN 1 ELSE 0 END) AS BIGINT) AS success_count,
+			CAST(SUM(CASE WHEN status = 'success' THEN 0 ELSE 1 END) AS BIGINT) AS failure_count,
+			CAST(SUM(CASE WHEN is_dlq = 1 THEN 1 ELSE 0 END) AS BIGINT) AS dlq_count
+			FROM delivery_attempts WHERE ${where.deliveries} GROUP BY env_id, destination_id, ${m}`,
+		latency: `SELECT env_id, destination_id, ${m} AS bucket, ${LE_CASE} AS le_ms, COUNT(*) AS count
+			FROM delivery_attempts WHERE ${where.latency} AND duration_ms IS NOT NULL GROUP BY env_id, destination_id, ${m}, ${LE_CASE}`,
+		errors: `SELECT env_id, destination_id, ${m} AS bucket, error_type, COUNT(*) AS count
+			FROM delivery_attempts WHERE ${where.errors} AND status <> 'success' AND error_type IS NOT NULL GROUP BY env_id, destination_id, ${m}, error_type`
+	}
+}
+
+// Upserts: the INSERT head, then one `($1…)` row per bucket (one on SQLite, a batch on PostgreSQL), then the merge.
+export const VOLUME_INSERT = 'INSERT INTO metric_volume (env_id, span, bucket, source_id, event_count) VALUES'
+export const VOLUME_MERGE = 'ON CONFLICT (env_id, span, bucket, source_id) DO UPDATE SET event_count = metric_volume.event_count + excluded.event_count'
+export const DELIVERIES_INSERT = 'INSERT INTO metric_deliveries (env_id, span, bucket, destination_id, delivery_count, success_count, failure_count, dlq_count) VALUES'
+export const DELIVERIES_MERGE = `ON CONFLICT (env_id, span, bucket, destination_id) DO UPDATE SET
+	delivery_count = metric_deliveries.delivery_count + excluded.delivery_count, success_count = metric_deliveries.success_count + excluded.success_count,
+	failure_count = metric_deliveries.failure_count + excluded.failure_count, dlq_count = metric_deliveries.dlq_count + excluded.dlq_count`
+/** Histograms are merged in the app (JSON text), so the stored one is simply replaced. */
+export const LATENCY_INSERT = 'INSERT INTO metric_latency (env_id, span, bucket, destination_id, counts) VALUES'
+export const LATENCY_MERGE = 'ON CONFLICT (env_id, span, bucket, destination_id) DO UPDATE SET counts = excluded.counts'
+export const ERRORS_INSERT = 'INSERT INTO metric_errors (env_id, span, bucket, destination_id, error_type, count) VALUES'
+export const ERRORS_MERGE = 'ON CONFLICT (env_id, span, bucket, destination_id, error_type) DO UPDATE SET count = metric_errors.count + excluded.count'
+
+/** `($1, …, $n)`: one row's placeholders, starting after `offset`. */
+export function rowPlaceholders(n: number, offset = 0): string {
+	return `(${Array.from({ length: n }, (_, i) => `$${offset + i + 1}`).join(', ')})`
+}
+
+export const GET_MARK = 'SELECT last_id FROM metric_watermarks WHERE name = $1'
+export const SET_MARK = 'INSERT INTO metric_watermarks (name, last_id) VALUES ($1, $2) ON CONFLICT (name) DO UPDATE SET last_id = excluded.last_id'
+export const FIRST_EVENT = 'SELECT id FROM events WHERE id > $1 AND id < $2 ORDER BY id LIMIT 1'
+export const NTH_EVENT = 'SELECT id FROM events WHERE id > $1 AND id < $2 ORDER BY id LIMIT 1 OFFSET $3'
+export const LAST_EVENT = 'SELECT id FROM events WHERE id > $1 AND id < $2 ORDER BY id DESC LIMIT 1'
+export const NTH_ATTEMPT = 'SELECT id FROM delivery_attempts WHERE id > $1 AND id < $2 ORDER BY id LIMIT 1 OFFSET $3'
+export const LAST_ATTEMPT = 'SELECT id FROM delivery_attempts WHERE id > $1 AND id < $2 ORDER BY id DESC LIMIT 1'
+
+export const ROLLED_VOLUME = (where: string) => `SELECT env_id, source_id, bucket, event_count FROM metric_volume WHERE ${where}`
+export const ROLLED_DELIVERIES = (where: string) =>
+	`SELECT env_id, destination_id, bucket, delivery_count, success_count, failure_count, dlq_count FROM metric_deliveries WHERE ${where}`
+export const ROLLED_ERRORS = (where: string) => `SELECT env_id, destination_id, bucket, error_type, count FROM metric_errors WHERE ${where}`
+export const ROLLED_LATENCY = (where: string) => `SELECT env_id, destination_id, bucket, counts FROM metric_latency WHERE ${where}`
+
+export const OVERVIEW = `SELECT
+	(SELECT COUNT(*) FROM sources WHERE env_id = $1 AND status = 'active') AS active_sources,
+	(SELECT COUNT(*) FROM destinations WHERE env_id = $1 AND status = 'active') AS active_destinations,
+	(SELECT COUNT(*) FROM issues WHERE env_id = $1 AND status = 'open') AS open_issues`
+export const SOURCE_NAMES = 'SELECT id, name FROM sources WHERE env_id = $1'
+export const DESTINATION_NAMES = 'SELECT id, name FROM destinations WHERE env_id = $1'
+export const METRIC_TABLES = ['metric_volume', 'metric_deliveries', 'metric_latency', 'metric_errors'] as const
+export const TRIM = (table: string) => `DELETE FROM ${table} WHERE span = $1 AND bucket < $2`
+
+export const QUEUE_STATES = "SELECT state, COUNT(*) AS n FROM deliveries WHERE state IN ('queued', 'leased') GROUP BY state"
+export const OLDEST_DUE = "SELECT MIN(due_at) AS due FROM deliveries WHERE state = 'queued' AND due_at <= $1"
+export const CIRCUITS = 'SELECT id AS destination_id, circuit_state AS state FROM destinations ORDER BY id'

@@ -1,0 +1,64 @@
+import type { Pg } from '../db/pg/client'
+import { rethrowAsConflict } from '../db/unique'
+import type { SourceRow } from '../sources/repo'
+import type { createSessionsRepo, ExportRow, SessionEventRow, SessionRow } from './repo'
+import {
+	BY_ID, CLAIM, claimParams, CONFIGURED, DELETE_NOTE, EVENT_OF, eventsQuery, EXPIRED, exportCount, EXPORT_PAGE, EXPORT_SIZES,
+	INSERT_SESSION, INSERT_SOURCE, PURGE, SET_FORWARDING, SET_RESPONSE, SOURCE_COLUMNS, UPSERT_NOTE
+} from './repo-sql'
+
+/** The test sessions repo on PostgreSQL (same SQL text as repo.ts, from repo-sql.ts). */
+export function createSessionsRepoPg(pg: Pg): ReturnType<typeof createSessionsRepo> {
+	return {
+		async create(source: SourceRow, ip: string | null): Promise<void> {
+			await pg.tx(async (q) => {
+				await q.run(INSERT_SOURCE, SOURCE_COLUMNS.map((c) => source[c]))
+				await q.run(INSERT_SESSION, [source.id, ip, source.created_at])
+			})
+		},
+		async find(id: string): Promise<SessionRow | null> {
+			return pg.get<SessionRow>(BY_ID, [id])
+		},
+		async configured(): Promise<SessionRow[]> {
+			return pg.all<SessionRow>(CONFIGURED)
+		},
+		async expiredBefore(now: number, limit: number): Promise<string[]> {
+			return (await pg.all<{ source_id: string }>(EXPIRED, [now, limit])).map((r) => r.source_id)
+		},
+		async setResponse(id: string, status: number | null, contentType: string | null, body: string | null): Promise<void> {
+			await pg.run(SET_RESPONSE, [id, status, contentType, body])
+		},
+		async setForwarding(id: string, url: string | null, enabled: boolean): Promise<void> {
+			await pg.run(SET_FORWARDING, [id, url, enabled ? 1 : 0])
+		},
+		async events(sourceId: string, q: { cursor: string | null; limit: number; method?: string | undefined }): Promise<SessionEventRow[]> {
+			const e = eventsQuery(sourceId, q)
+			return pg.all<SessionEventRow>(e.text, e.params)
+		},
+		async exportPage(sourceId: string, afterId: string, limit: number, maxBytes: number): Promise<ExportRow[]> {
+			const count = exportCount(await pg.all<{ payload_size: number }>(EXPORT_SIZES, [sourceId, afterId, limit]), maxBytes)
+			return count === 0 ? [] : pg.all<ExportRow>(EXPORT_PAGE, [sourceId, afterId, count])
+		},
+		async setNote(sourceId: string, eventId: string, note: string | null, now: number): Promise<boolean> {
+			if (!(await pg.get(EVENT_OF, [eventId, sourceId]))) return false
+			if (note === null) await pg.run(DELETE_NOTE, [eventId])
+			else await pg.run(UPSERT_NOTE, [eventId, sourceId, note, now])
+			return true
+		},
+		async delete(sourceId: string): Promise<void> {
+			await pg.tx(async (q) => {
+				for (const text of PURGE) await q.run(text, [sourceId])
+			})
+		},
+		async claim(id: string, orgId: string, envId: string, now: number, slug: string): Promise<void> {
+			const params = claimParams(id, orgId, envId, now)
+			try {
+				await pg.tx(async (q) => {
+					for (const [i, text] of CLAIM.entries()) await q.run(text, params[i])
+				})
+			} catch (err) {
+				rethrowAsConflict(err, `A source with slug '${slug}' already exists in your environment`, '/slug')
+			}
+		}
+	}
+}

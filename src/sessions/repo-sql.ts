@@ -1,0 +1,87 @@
+import { type SqlValue, whereOf } from '../db/sql'
+import type { SourceRow } from '../sources/repo'
+
+/** SQL of the test sessions repo shared by SQLite (repo.ts) and PostgreSQL (repo-pg.ts). */
+
+export const SOURCE_COLUMNS = [
+	'id', 'org_id', 'env_id', 'slug', 'name', 'description', 'template', 'verification_enabled', 'verification_type',
+	'verification_secret', 'verification_header', 'verification_config', 'dedup_enabled', 'dedup_strategy', 'dedup_field',
+	'dedup_window_seconds', 'ip_allowlist', 'ip_denylist', 'status', 'event_count', 'last_event_at', 'created_at',
+	'updated_at', 'is_ephemeral', 'expires_at', 'request_limit', 'type', 'source_config', 'schema_validation_enabled',
+	'json_schema', 'schema_action'
+] as const satisfies readonly (keyof SourceRow)[]
+
+const SESSION = `SELECT s.id AS source_id, s.org_id, s.env_id, s.slug, s.event_count, s.expires_at, s.request_limit, t.created_at, t.created_ip,
+	t.response_status, t.response_content_type, t.response_body, t.forward_url, t.forward_enabled
+	FROM test_sessions t JOIN sources s ON s.id = t.source_id`
+
+const EVENT_COLUMNS = `e.id, e.org_id, e.env_id, e.source_id, e.method, e.headers, e.query_params, e.content_type, e.source_ip,
+	e.payload_ref, e.payload_size, e.verification_status, e.verification_error, e.dedup_status, e.dedup_hash, e.status, e.received_at, e.topic`
+
+export const INSERT_SOURCE = `INSERT INTO sources (${SOURCE_COLUMNS.join(', ')}) VALUES (${SOURCE_COLUMNS.map((_, i) => `$${i + 1}`).join(', ')})`
+export const INSERT_SESSION = 'INSERT INTO test_sessions (source_id, created_ip, created_at) VALUES ($1, $2, $3)'
+export const BY_ID = `${SESSION} WHERE t.source_id = $1`
+export const CONFIGURED = `${SESSION} WHERE t.response_status IS NOT NULL OR t.forward_enabled = 1`
+export const EXPIRED = 'SELECT t.source_id FROM test_sessions t JOIN sources s ON s.id = t.source_id WHERE s.expires_at < $1 LIMIT $2'
+export const SET_RESPONSE = 'UPDATE test_sessions SET response_status = $2, response_content_type = $3, response_body = $4 WHERE source_id = $1'
+export const SET_FORWARDING = 'UPDATE test_sessions SET forward_url = $2, forward_enabled = $3 WHERE source_id = $1'
+export const EVENT_OF = 'SELECT id FROM events WHERE id = $1 AND source_id = $2'
+export const UPSERT_NOTE = `INSERT INTO event_notes (event_id, source_id, note, updated_at) VALUES ($1, $2, $3, $4)
+	ON CONFLICT (event_id) DO UPDATE SET note = excluded.note, updated_at = excluded.updated_at`
+export const DELETE_NOTE = 'DELETE FROM event_notes WHERE event_id = $1'
+export const EXPORT_PAGE = `SELECT e.*, p.body AS stored_body, n.note FROM events e
+	LEFT JOIN event_payloads p ON p.event_id = e.id LEFT JOIN event_notes n ON n.event_id = e.id
+	WHERE e.source_id = $1 AND e.id > $2 ORDER BY e.id ASC LIMIT $3`
+export const EXPORT_SIZES = 'SELECT payload_size FROM events WHERE source_id = $1 AND id > $2 ORDER BY id ASC LIMIT $3'
+
+/** Everything stored for a source's events, children first, so delete and purge agree. */
+export const PURGE = [
+	'DELETE FROM event_payloads WHERE event_id IN (SELECT id FROM events WHERE source_id = $1)',
+	'DELETE FROM delivery_attempts WHERE event_id IN (SELECT id FROM events WHERE source_id = $1)',
+	'DELETE FROM deliveries WHERE event_id IN (SELECT id FROM events WHERE source_id = $1)',
+	'DELETE FROM event_notes WHERE source_id = $1',
+	'DELETE FROM events WHERE source_id = $1',
+	'DELETE FROM event_totals WHERE source_id = $1',
+	'DELETE FROM dedup_keys WHERE source_id = $1',
+	'DELETE FROM sources WHERE id = $1'
+] as const
+
+/** A claim, in one transaction: ($1 source id, $2 org, $3 env, $4 now) — the source becomes permanent, its events move along. */
+export const CLAIM = [
+	'UPDATE sources SET org_id = $2, env_id = $3, is_ephemeral = 0, expires_at = NULL, request_limit = NULL, updated_at = $4 WHERE id = $1',
+	'UPDATE events SET org_id = $2, env_id = $3 WHERE source_id = $1',
+	'UPDATE deliveries SET org_id = $2, env_id = $3 WHERE event_id IN (SELECT id FROM events WHERE source_id = $1)',
+	'UPDATE event_totals SET env_id = $2 WHERE source_id = $1',
+	'DELETE FROM test_sessions WHERE source_id = $1'
+] as const
+
+/** Each CLAIM statement's parameters, in order (PostgreSQL cannot type a parameter a statement does not use). */
+export function claimParams(id: string, orgId: string, envId: string, now: number): SqlValue[][] {
+	return [[id, orgId, envId, now], [id, orgId, envId], [id, orgId, envId], [id, envId], [id]]
+}
+
+/** A session's events, newest first, from after `cursor` (an event id), with notes. */
+export function eventsQuery(sourceId: string, q: { cursor: string | null; limit: number; method?: string | undefined }): { text: string; params: SqlValue[] } {
+	const w = whereOf([['e.source_id = ?', sourceId], ['e.id < ?', q.cursor], ['e.method = ?', q.method]])
+	return {
+		text: `SELECT ${EVENT_COLUMNS}, n.note FROM events e LEFT JOIN event_notes n ON n.event_id = e.id
+			WHERE ${w.sql} ORDER BY e.id DESC LIMIT ${w.bind(q.limit)}`,
+		params: w.params
+	}
+}
+
+/**
+ * How many of the next events an export page takes: at most `limit` (the sizes list),
+ * and no more than `maxBytes` of bodies (the one crossing it last, so a page is never
+ * empty while events remain).
+ */
+export function exportCount(sizes: readonly { payload_size: number }[], maxBytes: number): number {
+	let count = 0
+	let bytes = 0
+	for (const { payload_size } of sizes) {
+		if (count > 0 && bytes >= maxBytes) break
+		bytes += payload_size
+		count++
+	}
+	return count
+}
