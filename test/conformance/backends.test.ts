@@ -1,15 +1,9 @@
 import { describe, expect, test } from 'bun:test'
 import { existsSync } from 'node:fs'
 import { connectPg } from '../../src/db/pg/client'
-import type { Store } from '../../src/store'
 import { TEST_PG_URL } from '../support/pg'
+import { rawSql } from '../support/raw-sql'
 import { forEachBackend } from './backends'
-
-/** Raw SQL through whichever engine backs the store (the fixture's own check; repos are tested through their API). */
-async function rows(store: Store, text: string, params: unknown[] = []): Promise<Record<string, unknown>[]> {
-	if (store.backend.kind === 'postgres') return store.backend.pg.all(text, params)
-	return store.backend.db.query(text.replace(/\$(\d+)/g, '?$1')).all(...(params as never[])) as Record<string, unknown>[]
-}
 
 /** Where each block's data lived, to check after the blocks that it is gone. */
 const places: { sqlite?: string; postgres?: string } = {}
@@ -18,15 +12,15 @@ forEachBackend('the conformance fixture', (b) => {
 	test('opens a fresh, migrated store on its engine', async () => {
 		expect(b.store.backend.kind).toBe(b.kind)
 		expect(await b.store.ready()).toBe(true)
-		expect(await rows(b.store, 'SELECT id FROM organizations')).toEqual([])
+		expect(await rawSql(b.store).all('SELECT id FROM organizations')).toEqual([])
 		places[b.kind] = b.store.backend.kind === 'sqlite' ? (b.store.backend.db.filename as string) : b.store.backend.pg.url
 	})
 
 	test('a peer store sees the same database, as a second instance would', async () => {
-		await rows(b.store, 'INSERT INTO organizations (id, name, created_at) VALUES ($1, $2, $3)', ['org_fixture', 'Fixture', 1])
+		await rawSql(b.store).run('INSERT INTO organizations (id, name, created_at) VALUES ($1, $2, $3)', ['org_fixture', 'Fixture', 1])
 		const peer = await b.openPeer()
 		expect(peer).not.toBe(b.store)
-		expect(await rows(peer, 'SELECT id, name FROM organizations')).toEqual([{ id: 'org_fixture', name: 'Fixture' }])
+		expect(await rawSql(peer).all('SELECT id, name FROM organizations')).toEqual([{ id: 'org_fixture', name: 'Fixture' }])
 	})
 })
 
