@@ -1,7 +1,8 @@
 import { describe, expect, test } from 'bun:test'
 import { existsSync } from 'node:fs'
 import { connectPg } from '../../src/db/pg/client'
-import { TEST_PG_URL } from '../support/pg'
+import { PG_MIGRATIONS } from '../../src/db/pg/migrate'
+import { createTestDatabase, TEST_PG_URL } from '../support/pg'
 import { rawSql } from '../support/raw-sql'
 import { forEachBackend } from './backends'
 
@@ -38,6 +39,29 @@ describe('after the blocks', () => {
 			expect(await admin.all('SELECT datname FROM pg_database WHERE datname = $1', [name])).toEqual([])
 		} finally {
 			await admin.close()
+		}
+	})
+})
+
+describe.skipIf(!TEST_PG_URL)('test databases on the PostgreSQL server', () => {
+	test('are empty by default, and copies of a fully migrated template when asked', async () => {
+		const tables = async (url: string) => {
+			const pg = connectPg(url, { max: 1 })
+			try {
+				const migrations = await pg.get<{ n: number }>("SELECT COUNT(*) AS n FROM pg_tables WHERE tablename = '_migrations'")
+				return migrations?.n ? (await pg.all<{ version: number }>('SELECT version FROM _migrations ORDER BY version')).map((r) => r.version) : null
+			} finally {
+				await pg.close()
+			}
+		}
+		const empty = await createTestDatabase()
+		const migrated = await createTestDatabase({ migrated: true })
+		try {
+			expect(await tables(empty.url)).toBeNull()
+			expect(await tables(migrated.url)).toEqual(PG_MIGRATIONS.map((m) => m.version))
+		} finally {
+			await empty.drop()
+			await migrated.drop()
 		}
 	})
 })

@@ -32,7 +32,7 @@ async function openSqlite(): Promise<Opened> {
 }
 
 async function openPostgres(): Promise<Opened> {
-	const db: TestDatabase = await createTestDatabase()
+	const db: TestDatabase = await createTestDatabase({ migrated: true })
 	try {
 		return { store: await openPgStore(db.url, { migrate: true }), peer: () => openPgStore(db.url, { migrate: true }), dispose: () => db.drop() }
 	} catch (err) {

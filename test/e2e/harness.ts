@@ -25,7 +25,7 @@ export interface Harness {
 export async function startHarness(flags: Record<string, string | boolean> = {}, inject: Injected = {}): Promise<Harness> {
 	const dir = tempDir('hookstream-e2e-')
 	// The conformance run (HOOKSTREAM_TEST_DATABASE_URL): the same server on a fresh PostgreSQL database.
-	const pg = TEST_PG_URL && flags['database-url'] === undefined ? await createTestDatabase() : null
+	const pg = TEST_PG_URL && flags['database-url'] === undefined ? await createTestDatabase({ migrated: true }) : null
 	const backend = pg ? { 'database-url': pg.url, 'encryption-key': TEST_ENCRYPTION_KEY } : {}
 	const config = resolveConfig({ port: '0', host: '127.0.0.1', 'data-dir': dir, 'log-level': 'error', 'allow-private-destinations': true, 'retry-unit-ms': '1', ...backend, ...flags }, {})
 	const server = await startServer(config, undefined, {}, inject)
