@@ -1,39 +1,10 @@
-import { afterAll, beforeAll, describe } from 'bun:test'
-import { rmSync } from 'node:fs'
 import { prepare, type SqlValue } from '../../src/db/sql'
-import { openSqliteStore, type Store } from '../../src/store'
-import { openPgStore } from '../../src/store-pg'
-import { tempDir } from '../helpers'
-import { createTestDatabase, TEST_PG_URL } from '../support/pg'
+import type { Store } from '../../src/store'
+import { forEachBackend as eachBackend } from './backends'
 
-/**
- * Runs `fn`'s tests once per engine on a fresh store: SQLite in a temp dir, and PostgreSQL
- * on a fresh database when HOOKSTREAM_TEST_DATABASE_URL is set. Local stand-in until
- * test/conformance/backends.ts (helper pg-ci) lands on main.
- */
+/** The older call shape of backends.ts's forEachBackend (no title; the store as a getter). */
 export function forEachBackend(fn: (store: () => Store) => void): void {
-	for (const kind of ['sqlite', 'postgres'] as const) {
-		describe.skipIf(kind === 'postgres' && !TEST_PG_URL)(kind, () => {
-			let store: Store
-			let cleanup: () => Promise<void>
-			beforeAll(async () => {
-				if (kind === 'sqlite') {
-					const dir = tempDir()
-					store = openSqliteStore({ dataDir: dir, synchronous: 'NORMAL', migrate: true })
-					cleanup = async () => rmSync(dir, { recursive: true, force: true })
-				} else {
-					const db = await createTestDatabase()
-					store = await openPgStore(db.url, { migrate: true })
-					cleanup = () => db.drop()
-				}
-			})
-			afterAll(async () => {
-				await store.close()
-				await cleanup()
-			})
-			fn(() => store)
-		})
-	}
+	eachBackend('repos', (backend) => fn(() => backend.store))
 }
 
 /** Runs one portable statement on either engine: fixtures for tables another repo owns. */
