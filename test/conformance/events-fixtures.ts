@@ -1,11 +1,11 @@
 import { rmSync } from 'node:fs'
-import { prepare } from '../../src/db/sql'
 import type { EventRow, PendingEvent } from '../../src/events/repo'
 import { newId } from '../../src/lib/ids'
 import { openSqliteStore, type Store } from '../../src/store'
 import { openPgStore } from '../../src/store-pg'
 import { tempDir } from '../helpers'
 import { createTestDatabase, TEST_PG_URL } from '../support/pg'
+import { rawSql } from '../support/raw-sql'
 
 /**
  * Shared setup of the events/attempts/issues/live conformance files: each runs its
@@ -51,16 +51,10 @@ export const BACKENDS: Backend[] = [
 
 /** Runs a statement on whichever engine the store is on (seeding and checks only). */
 export async function exec(store: Store, text: string, params: unknown[] = []): Promise<void> {
-	const b = store.backend
-	if (b.kind === 'sqlite') prepare(b.db, text).run(...(params as never[]))
-	else await b.pg.run(text, params)
+	await rawSql(store).run(text, params)
 }
 
-export async function rows<T>(store: Store, text: string, params: unknown[] = []): Promise<T[]> {
-	const b = store.backend
-	if (b.kind === 'sqlite') return prepare<T, never[]>(b.db, text).all(...(params as never[]))
-	return b.pg.all<T>(text, params)
-}
+export const rows = <T>(store: Store, text: string, params: unknown[] = []): Promise<T[]> => rawSql(store).all<T>(text, params)
 
 export const ORG = 'org_conformance'
 export const ENV = 'env_conformance'

@@ -121,8 +121,9 @@ describe('compiled binary', () => {
 		const made = (await (await post('/v1/auth/api-keys', { name: 'staging ci', env_id: env }, { cookie })).json()) as { id: string; key: string }
 		const src = (await (await post('/v1/sources', { name: 's', slug: 's' }, { 'x-api-key': made.key })).json()) as { source: { env_id: string } }
 		expect(src.source.env_id).toBe(env)
-		const inv = (await (await post('/v1/invitations', { email: 'vic@example.com', role: 'viewer' }, { cookie })).json()) as { invite_url: string }
-		const accepted = await post(`${new URL(inv.invite_url).pathname}/accept`, { name: 'Vic', password: 'viewer-password-1' })
+		const inv = (await (await post('/v1/invitations', { email: 'vic@example.com', role: 'viewer' }, { cookie })).json()) as { invite_url: string; invitation: { id: string } }
+		expect(new URL(inv.invite_url).pathname).toBe(`/dashboard/invitations/${inv.invitation.id}`)
+		const accepted = await post(`/v1/invitations/${inv.invitation.id}/accept`, { name: 'Vic', password: 'viewer-password-1' })
 		expect(accepted.status).toBe(201)
 		const vic = (accepted.headers.getSetCookie()[0] ?? '').split(';')[0] as string
 		expect((await fetch(`${B}/v1/sources`, { headers: { cookie: vic } })).status).toBe(200)

@@ -1,6 +1,5 @@
-import { Database } from 'bun:sqlite'
 import { afterAll, beforeAll, describe, expect, it } from 'bun:test'
-import { join } from 'node:path'
+import { rawSql } from '../support/raw-sql'
 import { type ConnFixture, connectionFixture } from './connections-fixtures'
 
 let f: ConnFixture
@@ -43,9 +42,8 @@ describe('one group commit for events that arrive together', () => {
 		expect(page.events.map((e) => e.id)).toEqual([...ids].reverse())
 		expect(page.events.every((e) => e.status === 'pending')).toBe(true)
 		// The outbox: one delivery per matching connection, written in the events' transaction.
-		const db = new Database(join(t.dir, 'hookstream.db'), { readonly: true })
-		const outbox = db.query<{ n: number }, [string]>('SELECT COUNT(*) AS n FROM deliveries WHERE event_id = ?1')
-		expect(ids.map((id) => outbox.get(id)?.n)).toEqual(types.map((x) => (x === 'order.created' ? 2 : 1)))
-		db.close()
+		const sql = rawSql(t.ctx.store)
+		const outbox = await Promise.all(ids.map(async (id) => (await sql.get<{ n: number }>('SELECT COUNT(*) AS n FROM deliveries WHERE event_id = $1', [id]))?.n))
+		expect(outbox).toEqual(types.map((x) => (x === 'order.created' ? 2 : 1)))
 	})
 })
