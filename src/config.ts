@@ -39,6 +39,7 @@ export const OPTIONS = {
 	destinationConcurrency: { flag: 'destination-concurrency', kind: 'int', default: 8, min: 1, max: 1000, help: 'Delivery attempts in flight per destination (1 = strictly in order)' },
 	shutdownGraceMs: { flag: 'shutdown-grace-ms', kind: 'int', default: 10000, min: 0, max: 600000, help: 'On SIGTERM, how long in-flight deliveries may finish before they are released' },
 	retryUnitMs: { flag: 'retry-unit-ms', kind: 'int', default: 1000, min: 1, max: 1000, help: 'Milliseconds per second of retry_intervals (lower it only in tests)' },
+	destinationLeaseMs: { flag: 'destination-lease-ms', kind: 'int', default: 15000, min: 100, max: 600000, help: 'Several instances on PostgreSQL: how long an instance owns a destination without renewing (renewed every third of it); the destinations of an instance that died move to another after it' },
 	housekeepingIntervalMs: { flag: 'housekeeping-interval-ms', kind: 'int', default: 60000, min: 10, max: 3600000, help: 'How often retention, issue auto-resolve and the expired-lease sweep run (lower it only in tests)' },
 	encryptionKey: { flag: 'encryption-key', kind: 'string', default: null, help: 'Base64 32-byte key for secrets at rest (default: generated into <data-dir>/secret.key)' },
 	sqliteSynchronous: { flag: 'sqlite-synchronous', kind: 'enum', default: 'NORMAL', choices: ['NORMAL', 'FULL'], help: 'SQLite synchronous mode; FULL also survives power loss' },
@@ -78,6 +79,7 @@ export interface Config {
 	shutdownGraceMs: number
 	retryUnitMs: number
 	housekeepingIntervalMs: number
+	destinationLeaseMs: number
 	encryptionKey: string | null
 	sqliteSynchronous: 'NORMAL' | 'FULL'
 	logLevel: LogLevel

@@ -101,7 +101,9 @@ export async function createContext(config: Readonly<Config>, opts: { clock?: Cl
 			allowPrivateDestinations: config.allowPrivateDestinations, retryUnitMs: config.retryUnitMs, resolve: opts.resolve,
 			// Longer than any attempt can take (timeout_ms ≤ 120 s), so a live attempt never loses its lease.
 			leaseMs: 150_000,
-			sweepIntervalMs: config.housekeepingIntervalMs
+			sweepIntervalMs: config.housekeepingIntervalMs,
+			// Several instances may share PostgreSQL: each sends to the destinations it owns.
+			shared: store.backend.kind === 'postgres', ownershipLeaseMs: config.destinationLeaseMs
 		}
 	)
 	const cache = new SourceCache(store.sources, secrets)

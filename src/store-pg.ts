@@ -7,6 +7,8 @@ import { createEventsRepoPg } from './events/repo-pg'
 import { createIssuesRepoPg } from './issues/repo-pg'
 import { createLiveRepoPg } from './live/repo-pg'
 import type { Store } from './store'
+import { createDeliveryRepoPg } from './delivery/repo-pg'
+import { createReplayRepoPg } from './replay/repo-pg'
 import { createConnectionsRepoPg } from './connections/repo-pg'
 import { createDestinationsRepoPg } from './destinations/repo-pg'
 import { createSessionsRepoPg } from './sessions/repo-pg'
@@ -17,21 +19,6 @@ import { createMetricsRepoPg } from './metrics/repo-pg'
 import { createAlertsRepoPg } from './alerts/repo-pg'
 import { createSignalsRepoPg } from './alerts/repo-signals-pg'
 import { createClusterRepoPg } from './cluster/repo-pg'
-
-/**
- * Repos not yet ported answer every call with this error (the port lands repo by repo;
- * this file lists what is done). Removed when the last repo is in.
- */
-function notPorted(name: string): never {
-	return new Proxy({}, {
-		get(_t, prop) {
-			if (prop === 'then') return undefined
-			return () => {
-				throw new Error(`PostgreSQL backend: the ${name} repo is not ported yet (${String(prop)})`)
-			}
-		}
-	}) as never
-}
 
 /** Builds every repo over one PostgreSQL pool (Bun.SQL); migrations run first unless told not to. */
 export async function openPgStore(url: string, opts: { migrate: boolean; poolSize?: number }): Promise<Store> {
@@ -49,7 +36,7 @@ export async function openPgStore(url: string, opts: { migrate: boolean; poolSiz
 		sources: createSourcesRepoPg(pg),
 		destinations: createDestinationsRepoPg(pg),
 		connections: createConnectionsRepoPg(pg),
-		deliveries: notPorted('deliveries'),
+		deliveries: createDeliveryRepoPg(pg),
 		attempts: createAttemptsRepoPg(pg),
 		issues: createIssuesRepoPg(pg),
 		events: { ...createEventsRepoPg(pg), ...createEventQueriesPg(pg) },
@@ -57,7 +44,7 @@ export async function openPgStore(url: string, opts: { migrate: boolean; poolSiz
 		metrics: createMetricsRepoPg(pg),
 		alerts: createAlertsRepoPg(pg),
 		signals: createSignalsRepoPg(pg),
-		replay: notPorted('replay'),
+		replay: createReplayRepoPg(pg),
 		live: createLiveRepoPg(pg),
 		sessions: createSessionsRepoPg(pg),
 		cluster: createClusterRepoPg(pg),

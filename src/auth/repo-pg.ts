@@ -1,4 +1,5 @@
 import type { Pg } from '../db/pg/client'
+import { retryRead } from '../db/pg/read-retry'
 import type { ApiKeyRow, createApiKeysRepo, KeyUsage } from './repo'
 import { ALL, BY_HASH, BY_ID, INSERT, OF_ORG, REVOKE } from './repo-sql'
 
@@ -28,16 +29,16 @@ const USAGE_CHUNK = 1000
 export function createApiKeysRepoPg(pg: Pg): ReturnType<typeof createApiKeysRepo> {
 	return {
 		async findByHash(hash: string): Promise<ApiKeyRow | null> {
-			return pg.get<ApiKeyRow>(BY_HASH, [hash])
+			return retryRead(() => pg.get<ApiKeyRow>(BY_HASH, [hash]))
 		},
 		async findById(id: string): Promise<ApiKeyRow | null> {
-			return pg.get<ApiKeyRow>(BY_ID, [id])
+			return retryRead(() => pg.get<ApiKeyRow>(BY_ID, [id]))
 		},
 		async list(): Promise<ApiKeyRow[]> {
-			return pg.all<ApiKeyRow>(ALL)
+			return retryRead(() => pg.all<ApiKeyRow>(ALL))
 		},
 		async listForOrg(orgId: string): Promise<ApiKeyRow[]> {
-			return pg.all<ApiKeyRow>(OF_ORG, [orgId])
+			return retryRead(() => pg.all<ApiKeyRow>(OF_ORG, [orgId]))
 		},
 		async insert(row: Omit<ApiKeyRow, 'scopes' | 'request_count' | 'revoked' | 'last_used_at'> & { scopes?: string | null }): Promise<boolean> {
 			const params = [row.id, row.org_id, row.env_id, row.name, row.key_hash, row.key_prefix, row.created_at, row.scopes ?? null]

@@ -1,4 +1,5 @@
 import { isWellFormedKey } from '../auth/service'
+import { redactUrl } from '../db/pg/client'
 import { type Config, ConfigError } from '../config'
 import { type AppContext, createContext, type Injected } from '../context'
 import { createApp } from '../http/app'
@@ -34,7 +35,7 @@ export async function startServer(config: Readonly<Config>, adminKey?: string, e
 	// A wrong key would otherwise surface later as a 500 on every read or use of a secret.
 	if (!(await ctx.sources.secretsReadable()) || !(await ctx.destinations.secretsReadable())) {
 		await ctx.close()
-		throw new ConfigError(`the encryption key cannot open the secrets stored in ${config.dataDir}: start with the key they were sealed with (--encryption-key, or ${KEY_FILE} in the data dir)`)
+		throw new ConfigError(`the encryption key cannot open the secrets stored in ${config.databaseUrl ? redactUrl(config.databaseUrl) : config.dataDir}: start with the key they were sealed with (--encryption-key, or ${KEY_FILE} in the data dir)`)
 	}
 	await ensureAdminKey(ctx, adminKey)
 	await ensureAdminFromEnv(ctx, env)

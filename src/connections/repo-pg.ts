@@ -1,5 +1,6 @@
 import { SQL } from 'bun'
 import type { Pg } from '../db/pg/client'
+import { retryRead } from '../db/pg/read-retry'
 import { NotFound } from '../lib/errors'
 import type { Seek } from '../lib/pagination'
 import type { ConnectionRow, ConnectionView, createConnectionsRepo, RouteRow } from './repo'
@@ -25,11 +26,11 @@ export function createConnectionsRepoPg(pg: Pg): ReturnType<typeof createConnect
 			}
 		},
 		async findById(id: string): Promise<ConnectionView | null> {
-			return pg.get<ConnectionView>(BY_ID, [id])
+			return retryRead(() => pg.get<ConnectionView>(BY_ID, [id]))
 		},
 		async list(envId: string, filter: { sourceId: string | null; destinationId: string | null }, seek: Seek, limit: number): Promise<ConnectionView[]> {
 			const q = listQuery(envId, filter, seek, limit)
-			return pg.all<ConnectionView>(q.text, q.params)
+			return retryRead(() => pg.all<ConnectionView>(q.text, q.params))
 		},
 		async update(row: ConnectionRow): Promise<boolean> {
 			return (await pg.run(UPDATE, [row.id, row.env_id, ...MUTABLE.map((c) => row[c])])) > 0
@@ -38,13 +39,13 @@ export function createConnectionsRepoPg(pg: Pg): ReturnType<typeof createConnect
 			return (await pg.run(REMOVE, [id, envId])) > 0
 		},
 		async sourceInEnv(envId: string, id: string): Promise<NamedRef | null> {
-			return pg.get<NamedRef>(SOURCE_IN_ENV, [id, envId])
+			return retryRead(() => pg.get<NamedRef>(SOURCE_IN_ENV, [id, envId]))
 		},
 		async destinationInEnv(envId: string, id: string): Promise<NamedRef | null> {
-			return pg.get<NamedRef>(DESTINATION_IN_ENV, [id, envId])
+			return retryRead(() => pg.get<NamedRef>(DESTINATION_IN_ENV, [id, envId]))
 		},
 		async activeRoutes(sourceId: string): Promise<RouteRow[]> {
-			return pg.all<RouteRow>(ROUTES, [sourceId])
+			return retryRead(() => pg.all<RouteRow>(ROUTES, [sourceId]))
 		}
 	}
 }

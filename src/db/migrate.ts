@@ -10,6 +10,7 @@ import alerts from './migrations/0008_alerts.sql' with { type: 'text' }
 import replay from './migrations/0009_replay.sql' with { type: 'text' }
 import sourceRateLimit from './migrations/0010_source_rate_limit.sql' with { type: 'text' }
 import deliveryQueueIndexes from './migrations/0011_delivery_queue_indexes.sql' with { type: 'text' }
+import destinationLeases from './migrations/0012_destination_leases.sql' with { type: 'text' }
 import jobTicks from './migrations/0013_job_ticks.sql' with { type: 'text' }
 
 /** Ordered, forward-only; shipped inside the binary as text imports. */
@@ -25,6 +26,7 @@ export const MIGRATIONS: readonly { version: number; name: string; sql: string }
 	{ version: 9, name: 'replay', sql: replay },
 	{ version: 10, name: 'source_rate_limit', sql: sourceRateLimit },
 	{ version: 11, name: 'delivery_queue_indexes', sql: deliveryQueueIndexes },
+	{ version: 12, name: 'destination_leases', sql: destinationLeases },
 	{ version: 13, name: 'job_ticks', sql: jobTicks }
 ]
 

@@ -1,5 +1,6 @@
 import type { Seek } from '../lib/pagination'
 import type { Pg } from './pg/client'
+import { retryRead } from './pg/read-retry'
 import { type ResourceTableSpec, resourceTableSql, type resourceTable } from './resource-table'
 import type { Condition } from './sql'
 import { rethrowAsConflict } from './unique'
@@ -24,14 +25,14 @@ export function resourceTablePg<Row extends { id: string; env_id: string; slug: 
 			}
 		},
 		async findById(id: string): Promise<Row | null> {
-			return pg.get<Row>(sql.byId, [id])
+			return retryRead(() => pg.get<Row>(sql.byId, [id]))
 		},
 		async countInEnv(envId: string): Promise<number> {
-			return (await pg.get<{ n: number }>(sql.count, [envId]))?.n ?? 0
+			return (await retryRead(() => pg.get<{ n: number }>(sql.count, [envId])))?.n ?? 0
 		},
 		async list(envId: string, filters: readonly Condition[], seek: Seek, limit: number): Promise<Row[]> {
 			const q = sql.list(envId, filters, seek, limit)
-			return pg.all<Row>(q.text, q.params)
+			return retryRead(() => pg.all<Row>(q.text, q.params))
 		},
 		async update(row: Row): Promise<boolean> {
 			try {

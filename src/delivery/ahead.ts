@@ -38,10 +38,19 @@ export class LeasedAhead<T extends Claimed> {
 	/** Up to `count` rows to send now, topped up by one claim when few would be left. */
 	async take(destinationId: string, target: T, now: number, count: number): Promise<DeliveryRow[]> {
 		const held = this.#held.get(destinationId)?.rows ?? []
+		// Out of the map while storage answers (PostgreSQL really waits): a slot freed meanwhile
+		// must not hand out, through takeHeld, rows this call is about to hand out too.
+		this.#held.delete(destinationId)
 		const fresh = held.filter((r) => this.#usable(r, target, now))
 		if (fresh.length < held.length) await this.repo.releaseLeases(held.filter((r) => !fresh.includes(r)).map((r) => r.id), this.opts.owner)
 		if (fresh.length < count + this.opts.depth / 2) {
-			fresh.push(...(await this.repo.claim(destinationId, now, count + this.opts.depth - fresh.length, this.opts.owner, now + this.opts.leaseMs)))
+			try {
+				fresh.push(...(await this.repo.claim(destinationId, now, count + this.opts.depth - fresh.length, this.opts.owner, now + this.opts.leaseMs)))
+			} catch (err) {
+				// Still leased to us: keep them for the next pass rather than strand them until their lease ends.
+				if (fresh.length > 0 && !this.#held.has(destinationId)) this.#held.set(destinationId, { target, rows: fresh })
+				throw err
+			}
 		}
 		const rows = fresh.splice(0, count)
 		if (fresh.length > 0) this.#held.set(destinationId, { target, rows: fresh })

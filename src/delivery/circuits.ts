@@ -69,6 +69,18 @@ export class Circuits {
 		return closed
 	}
 
+	/**
+	 * Another instance wrote the breaker (several instances on one database): a stored
+	 * transition newer than the live copy's replaces it; a live copy at least as new stays.
+	 */
+	async refresh(destinationId: string): Promise<void> {
+		const live = this.#live.get(destinationId)
+		if (!live) return
+		const stored = await this.repo.getCircuit(destinationId)
+		if (!stored) this.#live.delete(destinationId)
+		else if ((stored.last_transition_at ?? 0) > (live.last_transition_at ?? 0) && this.#live.get(destinationId) === live) this.#live.set(destinationId, stored)
+	}
+
 	/** The destination is gone. */
 	forget(destinationId: string): void {
 		this.#live.delete(destinationId)

@@ -2,11 +2,12 @@ import type { Database } from 'bun:sqlite'
 import { prepare } from '../db/sql'
 import type { DeliveryRow } from './repo'
 import { eventStatusStatement } from './repo-record'
+import { BY_ID, DEAD_OF, NEXT_DUE, ORPHANED, RELEASE_EXPIRED, RELEASE_OWNED, REQUEUE, WITH_WORK } from './repo-sql'
 
 /** The outbox as a queue: what is due, claiming with a lease, and taking leases back. */
 export function queueStatements(db: Database) {
-	const nextDue = prepare<{ due: number | null }, [string]>(db, "SELECT MIN(due_at) AS due FROM deliveries WHERE destination_id = $1 AND state = 'queued'")
-	const withWork = prepare<{ destination_id: string }, []>(db, "SELECT id AS destination_id FROM destinations WHERE EXISTS (SELECT 1 FROM deliveries d WHERE d.destination_id = destinations.id AND d.state = 'queued')")
+	const nextDue = prepare<{ due: number | null }, [string]>(db, NEXT_DUE)
+	const withWork = prepare<{ destination_id: string }, []>(db, WITH_WORK)
 	const claim = prepare<DeliveryRow, [number, string, number, string, number, number]>(
 		db,
 		// By rowid: the queue index carries it, so each claimed row is found without a probe of the id index.
@@ -14,13 +15,13 @@ export function queueStatements(db: Database) {
 		 WHERE rowid IN (SELECT rowid FROM deliveries WHERE destination_id = $4 AND state = 'queued' AND due_at <= $5 ORDER BY due_at, id LIMIT $6)
 		 RETURNING *`
 	)
-	const release = prepare<{ id: string }, [number]>(db, "UPDATE deliveries SET state = 'queued', lease_owner = NULL, lease_expires_at = NULL WHERE state = 'leased' AND lease_expires_at < $1 RETURNING id")
-	const releaseOwned = prepare(db, "UPDATE deliveries SET state = 'queued', lease_owner = NULL, lease_expires_at = NULL WHERE state = 'leased' AND lease_owner = $1")
+	const release = prepare<{ id: string }, [number]>(db, RELEASE_EXPIRED)
+	const releaseOwned = prepare(db, RELEASE_OWNED)
 	const releaseIds = prepare(
 		db,
 		"UPDATE deliveries SET state = 'queued', lease_owner = NULL, lease_expires_at = NULL WHERE id IN (SELECT value FROM json_each($1)) AND state = 'leased' AND lease_owner = $2"
 	)
-	const byId = prepare<DeliveryRow, [string]>(db, 'SELECT * FROM deliveries WHERE id = $1')
+	const byId = prepare<DeliveryRow, [string]>(db, BY_ID)
 	return {
 		/** Destinations that have queued work (due or not). */
 		async destinationsWithWork(): Promise<string[]> {
@@ -54,21 +55,9 @@ export function queueStatements(db: Database) {
 /** Finished deliveries going back in the queue (manual retries), and deliveries closed for good. */
 export function requeueStatements(db: Database) {
 	const eventStatus = eventStatusStatement(db)
-	const requeue = prepare<{ id: string; event_id: string }, [string, number, string]>(
-		db,
-		`UPDATE deliveries SET state = 'queued', attempts = 0, due_at = $2, trigger_type = $3, updated_at = $2
-		 WHERE id = $1 AND state IN ('dead', 'delivered') AND EXISTS (SELECT 1 FROM destinations WHERE destinations.id = deliveries.destination_id)
-		 RETURNING id, event_id`
-	)
-	const orphaned = prepare<{ event_id: string }, [string, number]>(
-		db,
-		"UPDATE deliveries SET state = 'dead', lease_owner = NULL, lease_expires_at = NULL, updated_at = $2 WHERE destination_id = $1 AND state IN ('queued', 'leased') RETURNING event_id"
-	)
-	const deadOf = prepare<{ id: string }, [string, string | null]>(
-		db,
-		`SELECT d.id FROM deliveries d WHERE d.destination_id = $1 AND d.state = 'dead' AND ($2 IS NULL OR EXISTS (
-			SELECT 1 FROM delivery_attempts a WHERE a.delivery_id = d.id AND a.is_dlq = 1 AND a.error_type = $2)) ORDER BY d.id`
-	)
+	const requeue = prepare<{ id: string; event_id: string }, [string, number, string]>(db, REQUEUE)
+	const orphaned = prepare<{ event_id: string }, [string, number]>(db, ORPHANED)
+	const deadOf = prepare<{ id: string }, [string, string | null]>(db, DEAD_OF)
 	return {
 		/** Puts finished deliveries (dead, or delivered for a redelivery) back in the queue; returns the ids requeued. */
 		async requeue(ids: string[], now: number, trigger: string): Promise<string[]> {

@@ -1,6 +1,7 @@
 import type { Database } from 'bun:sqlite'
 import type { Circuit } from './breaker'
 import { circuitStatements } from './repo-circuits'
+import { ownerStatements } from './repo-owners'
 import { queueStatements, requeueStatements } from './repo-queue'
 import { recordStatements } from './repo-record'
 
@@ -66,9 +67,9 @@ export type DeliveryRepo = ReturnType<typeof createDeliveryRepo>
 /**
  * The outbox and everything an attempt writes, in named pieces: the queue
  * (repo-queue.ts), recording outcomes (repo-record.ts) and the breaker columns
- * (repo-circuits.ts).
+ * (repo-circuits.ts) and destination ownership leases (repo-owners.ts).
  */
 export function createDeliveryRepo(db: Database) {
 	const circuits = circuitStatements(db)
-	return { ...queueStatements(db), ...requeueStatements(db), ...recordStatements(db, circuits.write), ...circuits.repo }
+	return { ...queueStatements(db), ...requeueStatements(db), ...recordStatements(db, circuits.write), ...circuits.repo, ...ownerStatements(db) }
 }

@@ -1,81 +1,38 @@
-import type { ConnectionsService, DeliveryConnection } from '../connections/service'
-import type { DestinationsService } from '../destinations/service'
-import type { DeliveryTarget } from '../destinations/model'
-import type { EventsRepo } from '../events/repo'
-import type { Clock } from '../lib/clock'
 import { randomHex } from '../lib/crypto'
-import type { Logger } from '../lib/log'
-import { SingleFlightCache } from '../lib/single-flight-cache'
 import { LeasedAhead } from './ahead'
 import { Linger } from './linger'
-import { bodyToSend, sendBody } from './body'
-import { decideOutcome } from './attempt'
-import { admission, type Circuit, CLOSED, toHalfOpen } from './breaker'
-import type { Circuits } from './circuits'
-import { type DeliveryPolicy, policyOf } from './policy'
+import { admission, toHalfOpen } from './breaker'
+import { DestinationOwnership } from './ownership'
 import { GroupCommitter } from '../db/write'
-import type { AttemptOutcome, DeliveryRepo, DeliveryRow } from './repo'
-import type { Providers } from './providers'
-import { type OutboundGuard, type Resolver, systemResolver } from './ssrf'
+import type { AttemptOutcome, DeliveryRow } from './repo'
+import { systemResolver } from './ssrf'
+import { AttemptRunner, type Target } from './worker-attempt'
+import type { WorkerDeps, WorkerOptions } from './worker-options'
+import { WorkerTargets } from './worker-targets'
 
-export interface WorkerOptions {
-	/** Attempts in flight across all destinations. */
-	globalConcurrency: number
-	/** Requests in flight per destination (1 = strictly in order); an answered attempt may still be committing. */
-	destinationConcurrency: number
-	allowPrivateDestinations: boolean
-	/** Name resolution for the SSRF guard (tests inject one); the system resolver by default. */
-	resolve?: Resolver
-	/** Milliseconds per second of `retry_intervals` (1000 in production). */
-	retryUnitMs: number
-	/** How long a lease holds before the sweeper hands the delivery to someone else. */
-	leaseMs: number
-	/** How often expired leases (a crashed worker's) are handed back to the queue. */
-	sweepIntervalMs?: number
-}
-
-export interface WorkerDeps {
-	deliveries: DeliveryRepo
-	/** The breaker state of every destination (its one reader and writer). */
-	circuits: Circuits
-	events: EventsRepo
-	destinations: DestinationsService
-	connections: ConnectionsService
-	clock: Clock
-	log: Logger
-	/** Told of each attempt once it is recorded (the live stream's `delivery` and `issue` messages). */
-	onAttempt?: (outcome: AttemptOutcome) => void
-	/** Sends one attempt by destination type (http, queues, buses). */
-	providers: Providers
-}
-
-/** A destination as the worker sends to it: secrets opened, retry and breaker policy read once. */
-interface Target extends DeliveryTarget {
-	policy: DeliveryPolicy
-}
+export type { WorkerDeps, WorkerOptions } from './worker-options'
 
 const MAX_SLEEP_MS = 3_600_000
+const DEFAULT_OWNERSHIP_LEASE_MS = 15_000
+const DEFAULT_POLL_MS = 1000
 
 /**
  * Claims due deliveries with a lease and sends them, within global and
  * per-destination limits, honouring each destination's circuit breaker. It
  * sleeps until the earliest due time or a wake-up (new work, a finished
- * attempt, a config change) and never polls an empty queue.
+ * attempt, a config change) and never polls an empty queue on its own database
+ * (on a shared one it also looks every `pollMs` for work other instances ingested).
+ * It sends only to the destinations it owns (ownership.ts).
  */
 export class DeliveryWorker {
-	readonly #owner = `w_${randomHex(6)}`
-	readonly #inFlight = new Map<string, number>()
+	/** This process's instance id: owner of its destination and delivery leases. */
+	readonly instanceId = `w_${randomHex(6)}`
 	readonly #ahead: LeasedAhead<Target>
+	readonly #ownership: DestinationOwnership
+	readonly #runner: AttemptRunner
 	/** Destinations whose held rows ran low since their last pass (one pass refills them). */
 	readonly #refillAsked = new Set<string>()
-	readonly #running = new Set<Promise<void>>()
-	/** Destinations (secrets opened, policy read) and connections (transform compiled), until they change. */
-	readonly #targets = new SingleFlightCache<string, Target | null>(async (id) => {
-		const found = await this.deps.destinations.resolveForDelivery(id)
-		return found && { ...found, policy: policyOf(found.row, this.opts.retryUnitMs) }
-	})
-	readonly #connections = new SingleFlightCache<string, DeliveryConnection | null>((id) => this.deps.connections.findForDelivery(id))
-	#total = 0
+	readonly #targets: WorkerTargets
 	/**
 	 * Attempt outcomes share transactions: one commit per attempt would cost more than the
 	 * attempt. They linger up to 2 ms (or until 128 are waiting), so a destination with few
@@ -83,29 +40,56 @@ export class DeliveryWorker {
 	 */
 	readonly #outcomes = new Linger(new GroupCommitter<AttemptOutcome, number>((batch) => this.deps.deliveries.completeBatch(batch), 256), { count: 128, ms: 2 })
 	#timer: Timer | null = null
-	#sweeper: Timer | null = null
+	readonly #intervals: Timer[] = []
 	#ticking = false
 	/** The last pass left a destination short of its own limit because the global one was full. */
 	#globalBound = false
 	#again = false
 	#stopping = false
+	/** Halted as if the process died (tests of failover): nothing more is written or released. */
+	#halted = false
 	/** Finished passes over the queue; `settled()` watches it. */
 	#passes = 0
 
-	readonly #guard: OutboundGuard
-
 	constructor(private readonly deps: WorkerDeps, private readonly opts: WorkerOptions) {
-		this.#guard = { allowPrivate: opts.allowPrivateDestinations, resolve: opts.resolve ?? systemResolver }
+		this.#targets = new WorkerTargets(deps, opts.retryUnitMs)
+		const guard = { allowPrivate: opts.allowPrivateDestinations, resolve: opts.resolve ?? systemResolver }
 		// Twice the destination's concurrency, at least 64: a claim per half of that many sends.
-		this.#ahead = new LeasedAhead(deps.deliveries, { owner: this.#owner, leaseMs: opts.leaseMs, depth: Math.max(64, 2 * opts.destinationConcurrency) })
+		this.#ahead = new LeasedAhead(deps.deliveries, { owner: this.instanceId, leaseMs: opts.leaseMs, depth: Math.max(64, 2 * opts.destinationConcurrency) })
+		this.#ownership = new DestinationOwnership(deps.deliveries, { owner: this.instanceId, leaseMs: this.#ownershipLeaseMs, shared: opts.shared === true })
+		this.#runner = new AttemptRunner({
+			circuits: deps.circuits, events: deps.events, providers: deps.providers, clock: deps.clock, guard, owner: this.instanceId,
+			connection: (id) => this.#targets.connection(id), record: (o) => this.#outcomes.write(o), onAttempt: deps.onAttempt,
+			log: deps.log, slotFreed: (id) => this.#sendNext(id), wake: () => this.wake(), halted: () => this.#halted
+		})
+	}
+
+	get #ownershipLeaseMs(): number {
+		return this.opts.ownershipLeaseMs ?? DEFAULT_OWNERSHIP_LEASE_MS
 	}
 
 	async start(): Promise<void> {
-		// SQLite mode runs one server per data dir: leases left by a previous process are void now.
-		await this.deps.deliveries.releaseExpired(Number.MAX_SAFE_INTEGER)
-		this.#sweeper = setInterval(() => void this.#sweep(), this.opts.sweepIntervalMs ?? Math.max(1000, this.opts.leaseMs / 2))
-		this.#sweeper.unref()
+		// SQLite runs one server per data dir: leases left by a previous process are void now. On a
+		// shared database they belong to live instances; a dead one's are swept once its ownership lapses.
+		if (!this.opts.shared) await this.deps.deliveries.releaseExpired(Number.MAX_SAFE_INTEGER)
+		this.#every(this.opts.sweepIntervalMs ?? Math.max(1000, this.opts.leaseMs / 2), () => this.#sweep())
+		this.#every(this.#ownershipLeaseMs / 3, () => this.#heartbeat())
+		if (this.opts.shared) this.#every(this.opts.pollMs ?? Math.min(DEFAULT_POLL_MS, this.#ownershipLeaseMs / 3), async () => this.wake())
 		this.wake()
+	}
+
+	#every(ms: number, fn: () => Promise<void>): void {
+		const t = setInterval(() => {
+			fn().catch((err) => this.deps.log.error('delivery housekeeping failed', { error: err instanceof Error ? err.message : String(err) }))
+		}, ms)
+		t.unref()
+		this.#intervals.push(t)
+	}
+
+	/** Destinations this instance owns now (tests, diagnostics). */
+	ownedDestinations(): string[] {
+		const now = this.deps.clock.now()
+		return this.#ownership.held().filter((id) => this.#ownership.owns(id, now))
 	}
 
 	/**
@@ -115,32 +99,16 @@ export class DeliveryWorker {
 	 */
 	destinationChanged(id: string): void {
 		this.#targets.invalidate(id)
+		// Another instance may have written the breaker (a manual reset): a newer transition wins.
+		if (this.opts.shared) void this.deps.circuits.refresh(id)
 		void this.#giveBack(id)
-		void this.#closeIfDeleted(id)
+		void this.#targets.closeIfDeleted(id)
 		this.wake()
-	}
-
-	async #closeIfDeleted(id: string): Promise<void> {
-		try {
-			if (await this.deps.destinations.exists(id)) return
-			this.deps.circuits.forget(id)
-			await this.deps.deliveries.abandonDestination(id, this.deps.clock.now())
-		} catch (err) {
-			this.deps.log.error('closing deliveries of a deleted destination failed', { destination: id, error: err instanceof Error ? err.message : String(err) })
-		}
 	}
 
 	/** Any connection changed: its transform may be different now. */
 	connectionsChanged(): void {
-		this.#connections.clear()
-	}
-
-	#target(id: string): Promise<Target | null> {
-		return this.#targets.get(id)
-	}
-
-	#connection(id: string): Promise<DeliveryConnection | null> {
-		return this.#connections.get(id)
+		this.#targets.clearConnections()
 	}
 
 	/** Coalesced: many wake-ups in one turn make one tick. */
@@ -169,13 +137,45 @@ export class DeliveryWorker {
 				if (Date.now() > deadline) throw new Error('delivery worker did not settle in time')
 				await Bun.sleep(5)
 			}
-			if (this.#running.size === 0) return
-			await Promise.allSettled([...this.#running])
+			const running = this.#runner.running()
+			if (running.length === 0) return
+			await Promise.allSettled(running)
 		}
 	}
 
 	async #sweep(): Promise<void> {
 		if ((await this.deps.deliveries.releaseExpired(this.deps.clock.now())) > 0) this.wake()
+	}
+
+	/**
+	 * Renews the destinations owned; a destination lost (taken over after a missed renewal)
+	 * is dropped with what was claimed ahead for it. Deliveries still leased by instances
+	 * that lost their destination go back to the queue.
+	 */
+	async #heartbeat(): Promise<void> {
+		if (this.#stopping) return
+		const { lost, swept } = await this.#ownership.heartbeat(this.deps.clock.now())
+		for (const id of lost) {
+			this.deps.log.warn('lost a destination to another instance', { destination: id })
+			await this.#giveBack(id)
+			this.deps.circuits.forget(id)
+		}
+		if (swept > 0) this.wake()
+	}
+
+	/** The destinations of this pass this instance owns, taking the free ones (and what a previous owner left). */
+	async #owned(destinations: Set<string>, now: number): Promise<string[]> {
+		// Idle: no queued work, nothing claimed ahead, no attempt waiting for its record. Its breaker
+		// is all in storage then: the API reads it there while another instance may own it.
+		for (const id of await this.#ownership.releaseIdle(now, (id) => !destinations.has(id) && this.#runner.idle(id))) this.deps.circuits.forget(id)
+		// A breaker may have moved under another owner: reload it.
+		for (const id of await this.#ownership.take([...destinations], now)) this.deps.circuits.forget(id)
+		const mine: string[] = []
+		for (const id of destinations) {
+			if (this.#ownership.owns(id, now)) mine.push(id)
+			else await this.#giveBack(id) // rows claimed ahead for a destination lost since
+		}
+		return mine
 	}
 
 	async #tick(): Promise<void> {
@@ -187,7 +187,8 @@ export class DeliveryWorker {
 		try {
 			const now = this.deps.clock.now()
 			// Rows claimed ahead are leased, not queued: their destinations need serving too.
-			const destinations = new Set([...(await this.deps.deliveries.destinationsWithWork()), ...this.#ahead.destinations()])
+			const withWork = [...(await this.deps.deliveries.destinationsWithWork()), ...this.#ahead.destinations()]
+			const destinations = await this.#owned(new Set(withWork), now)
 			for (const destinationId of destinations) {
 				// One broken destination (e.g. secrets sealed with another key) must not starve the others.
 				try {
@@ -219,7 +220,7 @@ export class DeliveryWorker {
 	/** Starts what one destination may send now; returns when it next needs attention. */
 	async #serve(destinationId: string, now: number): Promise<number> {
 		this.#refillAsked.delete(destinationId)
-		const target = await this.#target(destinationId)
+		const target = await this.#targets.get(destinationId)
 		const circuit = target ? await this.deps.circuits.current(destinationId) : null
 		const gate = target && circuit ? admission(circuit, target.policy.breaker, now) : 'wait'
 		// A paused or disabled destination keeps its queue until it is active again (a change wakes us);
@@ -227,15 +228,15 @@ export class DeliveryWorker {
 		if (gate !== 'send' || target?.row.status !== 'active') await this.#giveBack(destinationId)
 		if (!target || !circuit || target.row.status !== 'active') return Number.POSITIVE_INFINITY
 		if (gate === 'wait') return circuit.next_probe_at ?? Number.POSITIVE_INFINITY
-		const busy = this.#inFlight.get(destinationId) ?? 0
-		const free = Math.min(this.opts.destinationConcurrency - busy, this.opts.globalConcurrency - this.#total)
-		if (this.opts.globalConcurrency - this.#total < this.opts.destinationConcurrency - busy) this.#globalBound = true
+		const busy = this.#runner.busy(destinationId)
+		const free = Math.min(this.opts.destinationConcurrency - busy, this.opts.globalConcurrency - this.#runner.total)
+		if (this.opts.globalConcurrency - this.#runner.total < this.opts.destinationConcurrency - busy) this.#globalBound = true
 		if (gate === 'probe' && busy === 0 && free > 0) {
-			const rows = await this.deps.deliveries.claim(destinationId, now, 1, this.#owner, now + this.opts.leaseMs)
+			const rows = await this.deps.deliveries.claim(destinationId, now, 1, this.instanceId, now + this.opts.leaseMs)
 			if (rows.length > 0) await this.deps.circuits.move(destinationId, toHalfOpen(circuit, now))
-			for (const row of rows) this.#launch(row, target, true)
+			for (const row of rows) this.#runner.launch(row, target, true)
 		} else if (gate === 'send') {
-			for (const row of await this.#ahead.take(destinationId, target, now, Math.max(0, free))) this.#launch(row, target, false)
+			for (const row of await this.#ahead.take(destinationId, target, now, Math.max(0, free))) this.#runner.launch(row, target, false)
 		}
 		const due = await this.deps.deliveries.nextDueAt(destinationId)
 		// Work already due but no free slot: a finishing attempt wakes us, no timer needed.
@@ -254,9 +255,9 @@ export class DeliveryWorker {
 		const now = this.deps.clock.now()
 		if (this.#stopping || this.#globalBound || !circuit || (target && admission(circuit, target.policy.breaker, now) !== 'send')) return this.wake()
 		if (target) {
-			const free = Math.min(this.opts.destinationConcurrency - (this.#inFlight.get(destinationId) ?? 0), this.opts.globalConcurrency - this.#total)
+			const free = Math.min(this.opts.destinationConcurrency - this.#runner.busy(destinationId), this.opts.globalConcurrency - this.#runner.total)
 			const rows = this.#ahead.takeHeld(destinationId, now, free)
-			for (const row of rows) this.#launch(row, target, false)
+			for (const row of rows) this.#runner.launch(row, target, false)
 			// Rows still held but not handed out are too old to send: a pass gives them back and claims afresh.
 			if (rows.length < free && this.#ahead.targetOf(destinationId)) return this.wake()
 		}
@@ -274,85 +275,34 @@ export class DeliveryWorker {
 		}
 	}
 
-	/**
-	 * Sends one delivery. Its slot frees as soon as the request is answered: the next send
-	 * need not wait for this attempt's commit. The delivery stays leased (nobody else sends
-	 * it) until its outcome is committed, and `#running` holds it until then.
-	 */
-	#launch(row: DeliveryRow, target: Target, probe: boolean): void {
-		this.#inFlight.set(row.destination_id, (this.#inFlight.get(row.destination_id) ?? 0) + 1)
-		this.#total++
-		let sending = true
-		const sent = () => {
-			if (!sending) return
-			sending = false
-			this.#inFlight.set(row.destination_id, (this.#inFlight.get(row.destination_id) ?? 1) - 1)
-			this.#total--
-			this.#sendNext(row.destination_id)
-		}
-		const run = this.#attempt(row, target, probe, sent)
-			.catch((err) => {
-				this.deps.log.error('delivery attempt failed to record', { delivery: row.id, error: err instanceof Error ? err.stack : String(err) })
-				// The lease expires and the sweeper requeues the delivery; a probe must not leave the breaker half-open.
-				if (probe) void this.#reprobe(row.destination_id)
-			})
-			.finally(() => {
-				sent()
-				this.#running.delete(run)
-			})
-		this.#running.add(run)
-	}
-
-	async #attempt(row: DeliveryRow, target: Target, probe: boolean, sent: () => void): Promise<void> {
-		const now = this.deps.clock.now()
-		const attemptNumber = row.attempts + 1
-		const prepared = await bodyToSend(this.deps.events, (id) => this.#connection(id), row)
-		const { request, result } = await sendBody(this.deps.providers, target, row, prepared, attemptNumber, this.#guard, now)
-		const final = 'error' in prepared && (prepared.errorType === 'transform_error' || prepared.gone === true)
-		const done = this.deps.clock.now()
-		const outcome = decideOutcome({
-			owner: this.#owner, delivery: row, policy: target.policy, circuit: await this.#currentCircuit(row.destination_id, probe, done),
-			attemptNumber, request, result, now: done, retryable: !final,
-			reportable: !('error' in prepared && prepared.gone === true)
-		})
-		if (probe) outcome.attempt.trigger_type = 'probe'
-		if (outcome.circuit) this.deps.circuits.adopt(row.destination_id, outcome.circuit)
-		sent()
-		if (!outcome.circuit && probe) await this.#reprobe(row.destination_id) // no verdict on the destination: probe again
-		await this.#outcomes.write(outcome)
-		this.deps.onAttempt?.(outcome)
-		// A retry is in the queue only now: look again so its due time sets the timer.
-		if (outcome.next.state === 'queued') this.wake()
-	}
-
-	/**
-	 * The breaker this attempt's verdict applies to. Read afresh: the destination may
-	 * have changed (paused, reset) while the attempt was in flight. A probe's verdict
-	 * is always a half-open verdict.
-	 */
-	async #currentCircuit(destinationId: string, probe: boolean, now: number): Promise<Circuit> {
-		// Deleted meanwhile: the verdict is void anyway (the delivery was closed and its lease lost).
-		const current = (await this.deps.circuits.current(destinationId)) ?? CLOSED
-		return probe && current.state !== 'half-open' ? toHalfOpen(current, now) : current
-	}
-
-	/** Back to open with a probe due now, persisted. */
-	async #reprobe(destinationId: string): Promise<void> {
-		const c = await this.deps.circuits.current(destinationId)
-		if (!c || c.state !== 'half-open') return
-		await this.deps.circuits.move(destinationId, { ...c, state: 'open', next_probe_at: this.deps.clock.now() })
-		this.wake()
-	}
-
 	/** Graceful stop: claim nothing more, give in-flight attempts `graceMs`, release what is left. */
 	async stop(graceMs: number): Promise<void> {
-		this.#stopping = true
-		if (this.#timer) clearTimeout(this.#timer)
-		if (this.#sweeper) clearInterval(this.#sweeper)
-		const settled = Promise.allSettled([...this.#running])
+		if (this.#halted) return
+		this.#halt()
+		const settled = Promise.allSettled(this.#runner.running())
 		await Promise.race([settled, Bun.sleep(graceMs)])
 		await this.#outcomes.drain()
 		this.#ahead.clear()
-		await this.deps.deliveries.releaseOwned(this.#owner)
+		await this.deps.deliveries.releaseOwned(this.instanceId)
+		// Another instance may take these destinations at once instead of after the lease.
+		await this.#ownership.releaseAll()
+	}
+
+	/**
+	 * Stops as a killed process would (tests of failover, in place of kill -9): no more
+	 * claims, renewals, records or releases. Attempts in flight may still reach their
+	 * receivers, unrecorded; this instance's leases run out and another instance takes
+	 * its destinations and their leased deliveries over.
+	 */
+	halt(): void {
+		this.#halted = true
+		this.#halt()
+		this.#ownership.abandon()
+	}
+
+	#halt(): void {
+		this.#stopping = true
+		if (this.#timer) clearTimeout(this.#timer)
+		for (const t of this.#intervals) clearInterval(t)
 	}
 }

@@ -1,4 +1,5 @@
 import type { Pg } from '../db/pg/client'
+import { retryRead } from '../db/pg/read-retry'
 import { resourceTablePg } from '../db/resource-table-pg'
 import type { Seek } from '../lib/pagination'
 import type { createDestinationsRepo, DestinationRow } from './repo'
@@ -10,7 +11,7 @@ export function createDestinationsRepoPg(pg: Pg): ReturnType<typeof createDestin
 	return {
 		...table,
 		async anySealedSecret(): Promise<string | null> {
-			return (await pg.get<{ v: string }>(ANY_SEALED))?.v ?? null
+			return (await retryRead(() => pg.get<{ v: string }>(ANY_SEALED)))?.v ?? null
 		},
 		async list(envId: string, seek: Seek, limit: number): Promise<DestinationRow[]> {
 			return table.list(envId, [], seek, limit)

@@ -1,4 +1,5 @@
 import type { Pg } from '../db/pg/client'
+import { retryRead } from '../db/pg/read-retry'
 import { rethrowAsConflict } from '../db/unique'
 import type { SourceRow } from '../sources/repo'
 import type { createSessionsRepo, ExportRow, SessionEventRow, SessionRow } from './repo'
@@ -6,6 +7,13 @@ import {
 	BY_ID, CLAIM, claimParams, CONFIGURED, DELETE_NOTE, EVENT_OF, eventsQuery, EXPIRED, exportCount, EXPORT_PAGE, EXPORT_SIZES,
 	INSERT_SESSION, INSERT_SOURCE, PURGE, SET_FORWARDING, SET_RESPONSE, SOURCE_COLUMNS, UPSERT_NOTE
 } from './repo-sql'
+
+/**
+ * Delete and claim lock the session's source row first, as ingest does before it writes an
+ * event (events/repo-pg.ts): a batch in flight commits first and its event is moved or
+ * removed with the rest, and a later one waits and sees the source as it is afterwards.
+ */
+const LOCK_SOURCE = 'SELECT id FROM sources WHERE id = $1 FOR UPDATE'
 
 /** The test sessions repo on PostgreSQL (same SQL text as repo.ts, from repo-sql.ts). */
 export function createSessionsRepoPg(pg: Pg): ReturnType<typeof createSessionsRepo> {
@@ -17,13 +25,13 @@ export function createSessionsRepoPg(pg: Pg): ReturnType<typeof createSessionsRe
 			})
 		},
 		async find(id: string): Promise<SessionRow | null> {
-			return pg.get<SessionRow>(BY_ID, [id])
+			return retryRead(() => pg.get<SessionRow>(BY_ID, [id]))
 		},
 		async configured(): Promise<SessionRow[]> {
-			return pg.all<SessionRow>(CONFIGURED)
+			return retryRead(() => pg.all<SessionRow>(CONFIGURED))
 		},
 		async expiredBefore(now: number, limit: number): Promise<string[]> {
-			return (await pg.all<{ source_id: string }>(EXPIRED, [now, limit])).map((r) => r.source_id)
+			return (await retryRead(() => pg.all<{ source_id: string }>(EXPIRED, [now, limit]))).map((r) => r.source_id)
 		},
 		async setResponse(id: string, status: number | null, contentType: string | null, body: string | null): Promise<void> {
 			await pg.run(SET_RESPONSE, [id, status, contentType, body])
@@ -33,20 +41,21 @@ export function createSessionsRepoPg(pg: Pg): ReturnType<typeof createSessionsRe
 		},
 		async events(sourceId: string, q: { cursor: string | null; limit: number; method?: string | undefined }): Promise<SessionEventRow[]> {
 			const e = eventsQuery(sourceId, q)
-			return pg.all<SessionEventRow>(e.text, e.params)
+			return retryRead(() => pg.all<SessionEventRow>(e.text, e.params))
 		},
 		async exportPage(sourceId: string, afterId: string, limit: number, maxBytes: number): Promise<ExportRow[]> {
-			const count = exportCount(await pg.all<{ payload_size: number }>(EXPORT_SIZES, [sourceId, afterId, limit]), maxBytes)
-			return count === 0 ? [] : pg.all<ExportRow>(EXPORT_PAGE, [sourceId, afterId, count])
+			const count = exportCount(await retryRead(() => pg.all<{ payload_size: number }>(EXPORT_SIZES, [sourceId, afterId, limit])), maxBytes)
+			return count === 0 ? [] : retryRead(() => pg.all<ExportRow>(EXPORT_PAGE, [sourceId, afterId, count]))
 		},
 		async setNote(sourceId: string, eventId: string, note: string | null, now: number): Promise<boolean> {
-			if (!(await pg.get(EVENT_OF, [eventId, sourceId]))) return false
+			if (!(await retryRead(() => pg.get(EVENT_OF, [eventId, sourceId])))) return false
 			if (note === null) await pg.run(DELETE_NOTE, [eventId])
 			else await pg.run(UPSERT_NOTE, [eventId, sourceId, note, now])
 			return true
 		},
 		async delete(sourceId: string): Promise<void> {
 			await pg.tx(async (q) => {
+				await q.run(LOCK_SOURCE, [sourceId])
 				for (const text of PURGE) await q.run(text, [sourceId])
 			})
 		},
@@ -54,6 +63,7 @@ export function createSessionsRepoPg(pg: Pg): ReturnType<typeof createSessionsRe
 			const params = claimParams(id, orgId, envId, now)
 			try {
 				await pg.tx(async (q) => {
+					await q.run(LOCK_SOURCE, [id])
 					for (const [i, text] of CLAIM.entries()) await q.run(text, params[i])
 				})
 			} catch (err) {

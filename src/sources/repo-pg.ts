@@ -1,4 +1,5 @@
 import type { Pg } from '../db/pg/client'
+import { retryRead } from '../db/pg/read-retry'
 import { resourceTablePg } from '../db/resource-table-pg'
 import type { Seek } from '../lib/pagination'
 import type { createSourcesRepo, SourceRow } from './repo'
@@ -10,10 +11,10 @@ export function createSourcesRepoPg(pg: Pg): ReturnType<typeof createSourcesRepo
 	return {
 		...table,
 		async anySealedSecret(): Promise<string | null> {
-			return (await pg.get<{ v: string }>(ANY_SEALED))?.v ?? null
+			return (await retryRead(() => pg.get<{ v: string }>(ANY_SEALED)))?.v ?? null
 		},
 		async rateLimited(): Promise<{ id: string; rate_limit_per_second: number }[]> {
-			return pg.all(RATE_LIMITED)
+			return retryRead(() => pg.all(RATE_LIMITED))
 		},
 		async list(envId: string, filter: { status: string | null }, seek: Seek, limit: number): Promise<SourceRow[]> {
 			return table.list(envId, [['status = ?', filter.status]], seek, limit)

@@ -1,4 +1,5 @@
 import type { Pg, PgQuery } from '../db/pg/client'
+import { retryRead } from '../db/pg/read-retry'
 import type { createTenancyRepo, EnvironmentRow, OrganizationRow, PurgedEnvironment } from './repo'
 import {
 	CONTENTS, COUNT_ENVS, DESTINATION_IDS, ENV_BY_ID, ENVS_OF, FIRST_ENV, INSERT_AUTH_ORG, INSERT_ENV, INSERT_ORG, ORG_BY_ID, PURGE,
@@ -16,6 +17,13 @@ const iso = (ms: number) => new Date(ms).toISOString()
  * sees the winner's environment instead of creating a second default.
  */
 const ENSURE_DEFAULT_LOCK = "SELECT pg_advisory_xact_lock(hashtext('hookstream.tenancy.ensure-default'))"
+/**
+ * A purge locks the environment's sources, then its destinations, before deleting anything:
+ * the order ingest takes them in (events/repo-pg.ts), so a batch that already counted an
+ * event commits first and one that has not waits and finds the source gone, instead of
+ * adding an event between the purge's delete of events and its commit.
+ */
+const LOCKED_IN_ORDER = 'ORDER BY id FOR UPDATE'
 /** Locks the organization row so two instances cannot both pass the environment limit. */
 const LOCK_ORG = 'SELECT id FROM organizations WHERE id = $1 FOR UPDATE'
 
@@ -30,7 +38,7 @@ async function insertOrganization(q: PgQuery, ids: Ids, names: Names, now: numbe
 export function createTenancyRepoPg(pg: Pg): ReturnType<typeof createTenancyRepo> {
 	return {
 		async ensureDefault(ids: Ids, names: Names, now: number): Promise<EnvironmentRow> {
-			const existing = await pg.get<EnvironmentRow>(FIRST_ENV, [names.envSlug])
+			const existing = await retryRead(() => pg.get<EnvironmentRow>(FIRST_ENV, [names.envSlug]))
 			if (existing) return existing
 			return pg.tx(async (q) => {
 				await q.run(ENSURE_DEFAULT_LOCK)
@@ -41,16 +49,16 @@ export function createTenancyRepoPg(pg: Pg): ReturnType<typeof createTenancyRepo
 			return pg.tx((q) => insertOrganization(q, ids, names, now))
 		},
 		async organization(id: string): Promise<OrganizationRow | null> {
-			return pg.get<OrganizationRow>(ORG_BY_ID, [id])
+			return retryRead(() => pg.get<OrganizationRow>(ORG_BY_ID, [id]))
 		},
 		async environment(id: string): Promise<EnvironmentRow | null> {
-			return pg.get<EnvironmentRow>(ENV_BY_ID, [id])
+			return retryRead(() => pg.get<EnvironmentRow>(ENV_BY_ID, [id]))
 		},
 		async environments(orgId: string): Promise<EnvironmentRow[]> {
-			return pg.all<EnvironmentRow>(ENVS_OF, [orgId])
+			return retryRead(() => pg.all<EnvironmentRow>(ENVS_OF, [orgId]))
 		},
 		async countEnvironments(orgId: string): Promise<number> {
-			return (await pg.get<{ n: number }>(COUNT_ENVS, [orgId]))?.n ?? 0
+			return (await retryRead(() => pg.get<{ n: number }>(COUNT_ENVS, [orgId])))?.n ?? 0
 		},
 		async insertEnvironment(row: EnvironmentRow, max: number | null): Promise<boolean> {
 			return pg.tx(async (q) => {
@@ -66,16 +74,16 @@ export function createTenancyRepoPg(pg: Pg): ReturnType<typeof createTenancyRepo
 			await pg.run(UPDATE_ENV, [id, name, slug])
 		},
 		async environmentHasContents(id: string): Promise<boolean> {
-			return ((await pg.get<{ n: number }>(CONTENTS, [id]))?.n ?? 0) > 0
+			return ((await retryRead(() => pg.get<{ n: number }>(CONTENTS, [id])))?.n ?? 0) > 0
 		},
 		async usage(envId: string, sinceEventId: string): Promise<{ sources: number; destinations: number; events: number }> {
-			return (await pg.get<{ sources: number; destinations: number; events: number }>(USAGE, [envId, sinceEventId])) ?? { sources: 0, destinations: 0, events: 0 }
+			return (await retryRead(() => pg.get<{ sources: number; destinations: number; events: number }>(USAGE, [envId, sinceEventId]))) ?? { sources: 0, destinations: 0, events: 0 }
 		},
 		async purgeEnvironment(id: string): Promise<PurgedEnvironment> {
 			return pg.tx(async (q) => {
 				const purged = {
-					sourceIds: (await q.all<{ id: string }>(SOURCE_IDS, [id])).map((r) => r.id),
-					destinationIds: (await q.all<{ id: string }>(DESTINATION_IDS, [id])).map((r) => r.id)
+					sourceIds: (await q.all<{ id: string }>(`${SOURCE_IDS} ${LOCKED_IN_ORDER}`, [id])).map((r) => r.id),
+					destinationIds: (await q.all<{ id: string }>(`${DESTINATION_IDS} ${LOCKED_IN_ORDER}`, [id])).map((r) => r.id)
 				}
 				for (const text of PURGE) await q.run(text, [id])
 				return purged

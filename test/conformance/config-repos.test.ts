@@ -1,4 +1,5 @@
 import { beforeAll, describe, expect, it } from 'bun:test'
+import { connectPg } from '../../src/db/pg/client'
 import { isUniqueViolation } from '../../src/db/unique'
 import type { DestinationRow } from '../../src/destinations/repo'
 import { Conflict, NotFound } from '../../src/lib/errors'
@@ -6,7 +7,9 @@ import { newId } from '../../src/lib/ids'
 import type { Seek } from '../../src/lib/pagination'
 import type { SourceRow } from '../../src/sources/repo'
 import { connectionRow, destinationRow, first, NOW, sourceRow } from './fixtures'
+import { openPgStore } from '../../src/store-pg'
 import { forEachBackend } from './local-backends'
+import { holdIngestBatch, untilWaitingForLock } from './pg-race'
 
 /**
  * The configuration repos (tenancy, API keys, sources, destinations, connections) against
@@ -32,7 +35,8 @@ async function expectConflict(p: Promise<unknown>, message: RegExp): Promise<voi
 	expect((err as Conflict).message).toMatch(message)
 }
 
-forEachBackend((store) => {
+forEachBackend('configuration repos', (b) => {
+	const store = () => b.store
 	const env = { id: '', org_id: '' }
 	beforeAll(async () => {
 		const row = await store().tenancy.ensureDefault({ orgId: newId('org'), envId: newId('env') }, { org: 'Org', env: 'Default', envSlug: 'default' }, NOW)
@@ -62,6 +66,14 @@ forEachBackend((store) => {
 			expect(await store().tenancy.environment(staging.id)).toMatchObject({ name: 'Stage', slug: 'stage' })
 			const taken = await store().tenancy.updateEnvironment(staging.id, 'Stage', 'prod').then(() => null, (e: unknown) => e)
 			expect(isUniqueViolation(taken)).toBe(true)
+		})
+
+		it('holds the environment limit when inserts race', async () => {
+			const org = await store().tenancy.createOrganization({ orgId: newId('org'), envId: newId('env') }, { org: 'Race', env: 'One', envSlug: 'one' }, NOW)
+			const tries = Array.from({ length: 20 }, (_, i) => ({ id: newId('env'), org_id: org.org_id, name: `E${i}`, slug: `e-${i}`, created_at: NOW }))
+			const inserted = await Promise.all(tries.map((row) => store().tenancy.insertEnvironment(row, 3)))
+			expect(inserted.filter(Boolean)).toHaveLength(2)
+			expect(await store().tenancy.countEnvironments(org.org_id)).toBe(3)
 		})
 
 		it('counts contents and purges an environment with everything in it', async () => {
@@ -224,5 +236,51 @@ forEachBackend((store) => {
 			expect(await c.delete(env.id, b.id)).toBe(true)
 			expect(await c.delete(env.id, b.id)).toBe(false)
 		})
+	})
+
+	// PostgreSQL only: SQLite has no connections to lose. The server ends the pool's connection
+	// (a failover, an idle reaper); the next reads answer anyway (retried once on a new one).
+	// A pool of one: with several dead connections idle, one retry can meet another (see report).
+	it.skipIf(b.kind !== 'postgres')('reads survive the pool losing its connection', async () => {
+		const backend = store().backend
+		if (backend.kind !== 'postgres') throw new Error('postgres only')
+		await store().apiKeys.insert({ id: 'key_r', org_id: env.org_id, env_id: env.id, name: 'r', key_hash: 'hash-r', key_prefix: 'hs_', created_at: NOW })
+		const peer = await openPgStore(backend.pg.url, { migrate: false, poolSize: 1 })
+		const admin = connectPg(backend.pg.url, { max: 1 })
+		const peerPg = peer.backend.kind === 'postgres' ? peer.backend.pg : backend.pg
+		try {
+			const reads: [string, () => Promise<unknown>, unknown][] = [
+				['apiKeys.findByHash', async () => (await peer.apiKeys.findByHash('hash-r'))?.id, 'key_r'],
+				['connections.activeRoutes', () => peer.connections.activeRoutes('src_none'), []],
+				['sources.list', async () => (await peer.sources.list('env_none', { status: null }, first(), 5)).length, 0],
+				['tenancy.environment', async () => (await peer.tenancy.environment(env.id))?.slug, 'default']
+			]
+			for (const [name, read, expected] of reads) {
+				const pid = (await peerPg.get<{ pid: number }>('SELECT pg_backend_pid() AS pid'))?.pid
+				const killed = await admin.get<{ ok: boolean }>('SELECT pg_terminate_backend($1) AS ok', [pid])
+				expect(killed?.ok).toBe(true)
+				expect({ name, got: await read() }).toEqual({ name, got: expected })
+			}
+		} finally {
+			await admin.close()
+			await peer.close()
+		}
+	})
+
+	// PostgreSQL only: SQLite's purge is an immediate transaction, so nothing interleaves.
+	it.skipIf(b.kind !== 'postgres')('a purge waits for an ingest batch holding a source and removes what it wrote', async () => {
+		const backend = store().backend
+		if (backend.kind !== 'postgres') throw new Error('postgres only')
+		const t = store().tenancy
+		const env2 = await t.createOrganization({ orgId: newId('org'), envId: newId('env') }, { org: 'Race', env: 'Race', envSlug: 'race' }, NOW)
+		const src = sourceRow({ id: env2.id, org_id: env2.org_id }, 'raced')
+		await store().sources.insert(src)
+		const pg = backend.pg
+		const batch = await holdIngestBatch(pg, src, NOW)
+		const purge = t.purgeEnvironment(env2.id)
+		await untilWaitingForLock(pg)
+		await batch.release()
+		expect(await purge).toEqual({ sourceIds: [src.id], destinationIds: [] })
+		expect(await pg.get('SELECT COUNT(*) AS n FROM events WHERE env_id = $1', [env2.id])).toEqual({ n: 0 })
 	})
 })

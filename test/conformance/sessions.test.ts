@@ -4,7 +4,9 @@ import { newId } from '../../src/lib/ids'
 import type { SourceRow } from '../../src/sources/repo'
 import type { Store } from '../../src/store'
 import { NOW, sourceRow } from './fixtures'
-import { exec, forEachBackend, query } from './local-backends'
+import { rawSql } from '../support/raw-sql'
+import { forEachBackend } from './local-backends'
+import { holdIngestBatch, untilWaitingForLock } from './pg-race'
 
 /**
  * The test sessions repo on both engines. Events, payloads and deliveries belong to other
@@ -20,10 +22,9 @@ const EVENT_INSERT = `INSERT INTO events (id, org_id, env_id, source_id, method,
 async function addEvent(store: Store, src: SourceRow, method: string, body: string): Promise<string> {
 	const id = newId('evt')
 	const bytes = new TextEncoder().encode(body)
-	await exec(store, EVENT_INSERT, [id, src.org_id, src.env_id, src.id, method, id, bytes.length, NOW])
-	await exec(store, 'INSERT INTO event_payloads (event_id, body) VALUES ($1, $2)', [id, bytes])
-	await exec(
-		store,
+	await rawSql(store).run(EVENT_INSERT, [id, src.org_id, src.env_id, src.id, method, id, bytes.length, NOW])
+	await rawSql(store).run('INSERT INTO event_payloads (event_id, body) VALUES ($1, $2)', [id, bytes])
+	await rawSql(store).run(
 		`INSERT INTO deliveries (id, org_id, env_id, event_id, connection_id, destination_id, state, due_at, created_at, updated_at)
 		 VALUES ($1, $2, $3, $4, 'conn_x', 'dst_x', 'queued', $5, $5, $5)`,
 		[newId('dlv'), src.org_id, src.env_id, id, NOW]
@@ -31,9 +32,10 @@ async function addEvent(store: Store, src: SourceRow, method: string, body: stri
 	return id
 }
 
-const count = async (store: Store, sql: string, id: string) => (await query<{ n: number }>(store, sql, [id]))[0]?.n ?? -1
+const count = async (store: Store, sql: string, id: string) => (await rawSql(store).get<{ n: number }>(sql, [id]))?.n ?? -1
 
-forEachBackend((store) => {
+forEachBackend('test sessions repo', (b) => {
+	const store = () => b.store
 	const home = { id: '', org_id: '' }
 	const team = { id: '', org_id: '' }
 	beforeAll(async () => {
@@ -106,9 +108,9 @@ forEachBackend((store) => {
 			await s.claim(free.id, team.org_id, team.id, NOW + 5, 'sess-d')
 			expect(await s.find(free.id)).toBeNull()
 			expect(await store().sources.findById(free.id)).toMatchObject({ env_id: team.id, org_id: team.org_id, is_ephemeral: 0, expires_at: null, request_limit: null, updated_at: NOW + 5 })
-			expect(await query(store(), 'SELECT env_id, org_id FROM events WHERE id = $1', [moved])).toEqual([{ env_id: team.id, org_id: team.org_id }])
-			expect(await query(store(), 'SELECT env_id FROM deliveries WHERE event_id = $1', [moved])).toEqual([{ env_id: team.id }])
-			expect(await query(store(), 'SELECT env_id FROM events WHERE id = $1', [evt])).toEqual([{ env_id: home.id }])
+			expect(await rawSql(store()).all('SELECT env_id, org_id FROM events WHERE id = $1', [moved])).toEqual([{ env_id: team.id, org_id: team.org_id }])
+			expect(await rawSql(store()).all('SELECT env_id FROM deliveries WHERE event_id = $1', [moved])).toEqual([{ env_id: team.id }])
+			expect(await rawSql(store()).all('SELECT env_id FROM events WHERE id = $1', [evt])).toEqual([{ env_id: home.id }])
 		})
 
 		it('deletes a session with everything its events left behind', async () => {
@@ -124,5 +126,29 @@ forEachBackend((store) => {
 				expect({ table, n: await count(store(), `SELECT COUNT(*) AS n FROM ${table} = $1`, evt) }).toEqual({ table, n: 0 })
 			}
 		})
+	})
+
+	// PostgreSQL only: SQLite's claim and delete are immediate transactions, so nothing interleaves.
+	it.skipIf(b.kind !== 'postgres')('claim and delete wait for an ingest batch holding the session, and take its event along', async () => {
+		const backend = store().backend
+		if (backend.kind !== 'postgres') throw new Error('postgres only')
+		const s = store().sessions
+		const claimed = session('sess-race-claim')
+		await s.create(claimed, null)
+		let batch = await holdIngestBatch(backend.pg, claimed, NOW)
+		const claim = s.claim(claimed.id, team.org_id, team.id, NOW + 5, claimed.slug)
+		await untilWaitingForLock(backend.pg)
+		await batch.release()
+		await claim
+		expect(await rawSql(store()).all('SELECT env_id FROM events WHERE id = $1', [batch.eventId])).toEqual([{ env_id: team.id }])
+
+		const deleted = session('sess-race-delete')
+		await s.create(deleted, null)
+		batch = await holdIngestBatch(backend.pg, deleted, NOW)
+		const removal = s.delete(deleted.id)
+		await untilWaitingForLock(backend.pg)
+		await batch.release()
+		await removal
+		expect(await rawSql(store()).all('SELECT id FROM events WHERE id = $1', [batch.eventId])).toEqual([])
 	})
 })

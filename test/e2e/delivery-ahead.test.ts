@@ -1,6 +1,6 @@
-import { Database } from 'bun:sqlite'
 import { afterAll, beforeAll, describe, expect, it } from 'bun:test'
 import { type Harness, pipeline, startHarness } from './harness'
+import { storeRows } from '../support/store-sql'
 import { Receiver } from './receiver'
 
 /**
@@ -14,14 +14,9 @@ beforeAll(async () => {
 })
 afterAll(() => h.close())
 
-const states = (destinationId: string) => {
-	const db = new Database(`${h.dir}/hookstream.db`, { readonly: true })
-	try {
-		const rows = db.query<{ state: string; n: number }, [string]>('SELECT state, COUNT(*) AS n FROM deliveries WHERE destination_id = ?1 GROUP BY state').all(destinationId)
-		return Object.fromEntries(rows.map((r) => [r.state, r.n])) as Record<string, number>
-	} finally {
-		db.close()
-	}
+const states = async (destinationId: string) => {
+	const rows = await storeRows<{ state: string; n: number }>(h.server.ctx.store, 'SELECT state, COUNT(*) AS n FROM deliveries WHERE destination_id = $1 GROUP BY state', [destinationId])
+	return Object.fromEntries(rows.map((r) => [r.state, r.n])) as Record<string, number>
 }
 const statusOf = async (id: string) => (await h.api<{ event: { status: string } }>('GET', `/v1/events/${id}`)).body.event.status
 const attemptsOf = async (id: string) => (await h.api<{ delivery_attempts: { status: string }[] }>('GET', `/v1/delivery-attempts?event_id=${id}`)).body.delivery_attempts
@@ -63,11 +58,11 @@ describe('deliveries leased ahead', () => {
 		await h.api('PATCH', `/v1/destinations/${destinationId}`, { status: 'active' })
 		await rx.waitFor(2)
 		// Two in flight and more leased ahead of them, while the receiver holds the two requests.
-		expect(states(destinationId).leased ?? 0).toBeGreaterThan(2)
+		expect((await states(destinationId)).leased ?? 0).toBeGreaterThan(2)
 		await h.api('PATCH', `/v1/destinations/${destinationId}`, { status: 'paused' })
 		// Only the two in flight stay leased, then finish; everything else is queued again.
-		await h.until(async () => (states(destinationId).leased === undefined ? true : undefined))
-		expect(states(destinationId)).toEqual({ delivered: 2, queued: 8 })
+		await h.until(async () => ((await states(destinationId)).leased === undefined ? true : undefined))
+		expect(await states(destinationId)).toEqual({ delivered: 2, queued: 8 })
 		expect(rx.received).toHaveLength(2)
 		await h.api('PATCH', `/v1/destinations/${destinationId}`, { status: 'active' })
 		rx.otherwise({ status: 200 })

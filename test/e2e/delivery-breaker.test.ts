@@ -24,8 +24,11 @@ describe('circuit breaker', () => {
 		})
 		expect(opened.failure_count).toBe(2)
 		expect(Date.parse(opened.next_probe_at ?? '') - Date.parse(opened.opened_at ?? '')).toBe(1000)
-		const issues = (await h.api<{ issues: { error_type: string }[] }>('GET', `/v1/issues?destination_id=${destinationId}`)).body.issues
-		expect(issues.map((i) => i.error_type)).toContain('circuit_open')
+		// The live breaker shows at once; the issue comes with the attempt's commit.
+		await h.until(async () => {
+			const issues = (await h.api<{ issues: { error_type: string }[] }>('GET', `/v1/issues?destination_id=${destinationId}`)).body.issues
+			return issues.some((i) => i.error_type === 'circuit_open') ? true : undefined
+		})
 
 		// While open: new events are queued, none is attempted, none dropped.
 		const seen = rx.received.length

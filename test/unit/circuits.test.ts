@@ -87,4 +87,22 @@ describe('policyOf: retry and breaker settings read once from the row', () => {
 			breaker: { enabled: false, threshold: 7, resetMs: 9000 }
 		})
 	})
+
+	it('refresh takes a newer stored transition (another instance reset it) and keeps a live copy at least as new', async () => {
+		const d = await destination()
+		const circuits = new Circuits(store.deliveries, clock)
+		const open: Circuit = { state: 'open', failure_count: 5, opened_at: 100, next_probe_at: 60_100, last_transition_at: 100 }
+		await circuits.move(d.id, open)
+		// Storage older than the live copy (a commit still lingering): the live copy stays.
+		await store.deliveries.setCircuit(d.id, { ...CLOSED, last_transition_at: 50 })
+		await circuits.refresh(d.id)
+		expect(await circuits.current(d.id)).toEqual(open)
+		const reset: Circuit = { ...CLOSED, last_transition_at: 200 }
+		await store.deliveries.setCircuit(d.id, reset)
+		await circuits.refresh(d.id)
+		expect(await circuits.current(d.id)).toEqual(reset)
+		await store.destinations.delete(d.env_id, d.id)
+		await circuits.refresh(d.id)
+		expect(circuits.known(d.id)).toBeUndefined()
+	})
 })

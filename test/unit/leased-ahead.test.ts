@@ -57,4 +57,27 @@ describe('LeasedAhead', () => {
 		expect(ahead.targetOf('dst')).toBeUndefined()
 		expect(ahead.destinations()).toEqual([])
 	})
+
+	it('a claim that waits on storage (PostgreSQL) never lets a freed slot take the same held rows', async () => {
+		const q = queue(100)
+		let answer: () => void = () => {}
+		const slow = {
+			...q.repo,
+			async claim(...args: Parameters<typeof q.repo.claim>) {
+				await new Promise<void>((resolve) => (answer = resolve))
+				return q.repo.claim(...args)
+			}
+		}
+		const ahead = new LeasedAhead(slow, { owner: 'w', leaseMs: LEASE_MS, depth: 8 })
+		const first = ahead.take('dst', target, 0, 0)
+		answer()
+		await first // 8 held
+		const refill = ahead.take('dst', target, 1, 6) // 8 held < 6 + 4: claims more, and waits
+		// A slot frees while the claim is out: what it may take is not what the claim hands out.
+		const meanwhile = ahead.takeHeld('dst', 1, 4)
+		answer()
+		const handedOut = [...meanwhile, ...(await refill), ...ahead.takeHeld('dst', 2, 100)].map((r) => r.id)
+		expect(new Set(handedOut).size).toBe(handedOut.length)
+		expect(handedOut).toHaveLength(8 + (q.claims[1] ?? 0))
+	})
 })

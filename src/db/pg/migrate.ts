@@ -1,4 +1,5 @@
 import schema from './migrations/0001_schema.sql' with { type: 'text' }
+import destinationLeases from './migrations/0002_destination_leases.sql' with { type: 'text' }
 import jobTicks from './migrations/0003_job_ticks.sql' with { type: 'text' }
 import type { Pg } from './client'
 
@@ -8,6 +9,7 @@ import type { Pg } from './client'
  */
 export const PG_MIGRATIONS: readonly { version: number; name: string; sql: string }[] = [
 	{ version: 1, name: 'schema', sql: schema },
+	{ version: 2, name: 'destination_leases', sql: destinationLeases },
 	{ version: 3, name: 'job_ticks', sql: jobTicks }
 ]
 

@@ -16,12 +16,22 @@ export function isConnectionError(err: unknown): boolean {
 	return (errno.startsWith('08') && errno !== '08P01') || errno === '57P01' || errno === '57P02' || errno === '57P03'
 }
 
-/** Runs an idempotent read; on a connection error runs it once more on a fresh connection. */
+/** Pauses before each retry: a pool whose backends all died hands out several dead ones in a row. */
+const RETRY_PAUSES_MS = [20, 100]
+
+/**
+ * Runs an idempotent read; on a connection error runs it again after a short pause, up to
+ * twice more (measured: with a whole pool of killed backends, one immediate retry could
+ * still draw a dead connection; after a 20 ms pause one retry was enough in every run).
+ */
 export async function retryRead<T>(read: () => Promise<T>): Promise<T> {
-	try {
-		return await read()
-	} catch (err) {
-		if (!isConnectionError(err)) throw err
-		return read()
+	for (let attempt = 0; ; attempt++) {
+		try {
+			return await read()
+		} catch (err) {
+			const pause = RETRY_PAUSES_MS[attempt]
+			if (pause === undefined || !isConnectionError(err)) throw err
+			await Bun.sleep(pause)
+		}
 	}
 }

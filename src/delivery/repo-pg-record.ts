@@ -1,0 +1,95 @@
+import type { PgQuery } from '../db/pg/client'
+import type { Circuit } from './breaker'
+import type { AttemptOutcome, AttemptRow } from './repo'
+import { RECENT_ATTEMPTS } from './repo-record'
+import { ATTEMPT_COLUMNS, CIRCUIT_WRITE, DELIVERED, EVENT_STATUS_OF, INSERT_ATTEMPTS_HEAD, ISSUE_ACTIVE, ISSUE_BUMP, ISSUE_OPEN, valuesList } from './repo-sql'
+
+/** Attempts per INSERT: 24 columns × 500 rows stays far below PostgreSQL's 65,535 parameters. */
+const ATTEMPT_ROWS = 500
+
+// Only the lease holder may finish a delivery (as FINISH on SQLite), for a whole batch at once.
+const FINISH_MANY = `UPDATE deliveries d SET state = v.state, attempts = d.attempts + 1, due_at = v.due_at, lease_owner = NULL, lease_expires_at = NULL, updated_at = v.at
+	FROM unnest($1::text[], $2::text[], $3::bigint[], $4::bigint[], $5::text[]) AS v(id, state, due_at, at, owner)
+	WHERE d.id = v.id AND d.state = 'leased' AND d.lease_owner = v.owner
+	RETURNING d.id, v.owner`
+
+/**
+ * Events whose status is recomputed are locked first, in id order: two instances finishing
+ * deliveries of one event then run one after the other, so the second sees the first's
+ * committed delivery state (under READ COMMITTED a status computed beside an uncommitted
+ * sibling would stay 'pending' for good), and the fixed order rules out deadlocks.
+ */
+const LOCK_EVENTS = 'SELECT id FROM events WHERE id = ANY($1::text[]) ORDER BY id FOR UPDATE'
+const EVENT_STATUS_MANY = `UPDATE events e SET status = s.status
+	FROM (SELECT event_id, ${EVENT_STATUS_OF} AS status FROM deliveries WHERE event_id = ANY($1::text[]) GROUP BY event_id) s
+	WHERE e.id = s.event_id`
+
+/** The status of these events follows their deliveries again (inside the caller's transaction). */
+export async function settleEvents(q: PgQuery, eventIds: Iterable<string>): Promise<void> {
+	const ids = [...new Set(eventIds)].sort()
+	if (ids.length === 0) return
+	await q.run(LOCK_EVENTS, [ids])
+	await q.run(EVENT_STATUS_MANY, [ids])
+}
+
+async function upsertIssue(q: PgQuery, a: AttemptRow, issue: AttemptOutcome['issues'][number]): Promise<void> {
+	const existing = await q.get<{ id: string; recent_attempt_ids: string }>(ISSUE_ACTIVE, [a.destination_id, issue.errorType])
+	if (existing) {
+		const recent = [a.id, ...(JSON.parse(existing.recent_attempt_ids) as string[])].slice(0, RECENT_ATTEMPTS)
+		await q.run(ISSUE_BUMP, [existing.id, a.created_at, issue.message, JSON.stringify(recent)])
+	} else {
+		await q.run(ISSUE_OPEN, [issue.id, a.org_id, a.env_id, a.destination_id, issue.errorType, issue.message, a.created_at, JSON.stringify([a.id])])
+	}
+}
+
+export function writeCircuitPg(q: PgQuery, destinationId: string, c: Circuit): Promise<number> {
+	return q.run(CIRCUIT_WRITE, [destinationId, c.state, c.failure_count, c.opened_at, c.next_probe_at, c.last_transition_at])
+}
+
+/**
+ * What SQLite's completeBatch writes, in a few set-based statements instead of a loop:
+ * the deliveries still leased by their worker finish, their attempts are inserted in
+ * multi-row VALUES, their events settle, and each destination's counters and latest
+ * breaker state are written once. Returns how many outcomes were recorded.
+ */
+export async function completeBatchPg(q: PgQuery, outcomes: AttemptOutcome[]): Promise<number> {
+	if (outcomes.length === 0) return 0
+	// As on SQLite, where outcomes finish one after another: a second outcome of the same lease finds it gone.
+	const key = (o: AttemptOutcome) => `${o.attempt.delivery_id} ${o.owner}`
+	const seen = new Set<string>()
+	outcomes = outcomes.filter((o) => !seen.has(key(o)) && seen.add(key(o)))
+	const finished = await q.all<{ id: string; owner: string }>(FINISH_MANY, [
+		outcomes.map((o) => o.attempt.delivery_id),
+		outcomes.map((o) => o.next.state),
+		outcomes.map((o) => o.next.dueAt),
+		outcomes.map((o) => o.attempt.created_at),
+		outcomes.map((o) => o.owner)
+	])
+	const kept = new Set(finished.map((r) => `${r.id} ${r.owner}`))
+	const done = outcomes.filter((o) => kept.has(key(o)))
+	for (let i = 0; i < done.length; i += ATTEMPT_ROWS) {
+		const chunk = done.slice(i, i + ATTEMPT_ROWS)
+		await q.run(INSERT_ATTEMPTS_HEAD + valuesList(chunk.length, ATTEMPT_COLUMNS.length), chunk.flatMap((o) => ATTEMPT_COLUMNS.map((c) => o.attempt[c])))
+	}
+	await settleEvents(q, done.map((o) => o.attempt.event_id))
+	const counts = new Map<string, { n: number; at: number }>()
+	const circuits = new Map<string, Circuit>()
+	for (const o of done) {
+		const a = o.attempt
+		if (o.next.state === 'delivered') {
+			const c = counts.get(a.destination_id)
+			if (c) (c.n++, (c.at = Math.max(c.at, a.created_at)))
+			else counts.set(a.destination_id, { n: 1, at: a.created_at })
+		}
+		// In order, so the last transition of the batch is what stays.
+		if (o.circuit) circuits.set(a.destination_id, o.circuit)
+	}
+	for (const id of [...new Set([...counts.keys(), ...circuits.keys()])].sort()) {
+		const c = counts.get(id)
+		if (c) await q.run(DELIVERED, [id, c.at, c.n])
+		const circuit = circuits.get(id)
+		if (circuit) await writeCircuitPg(q, id, circuit)
+	}
+	for (const o of done) for (const issue of o.issues) await upsertIssue(q, o.attempt, issue)
+	return done.length
+}

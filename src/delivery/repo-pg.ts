@@ -1,0 +1,145 @@
+import { SQL } from 'bun'
+import type { Pg } from '../db/pg/client'
+import type { Circuit } from './breaker'
+import type { AttemptOutcome, DeliveryRepo, DeliveryRow } from './repo'
+import { type DestinationLease, leaseChunks } from './repo-owners'
+import { completeBatchPg, settleEvents, writeCircuitPg } from './repo-pg-record'
+import {
+	BY_ID, CIRCUIT_READ, DEAD_OF, DELIVERED, DESTINATION_OWNERS, NEXT_DUE, ORPHANED, RELEASE_DESTINATION_LEASE, RELEASE_DESTINATION_LEASES,
+	RELEASE_EXPIRED, RELEASE_ORPHANED, RELEASE_OWNED, REQUEUE, takeDestinationLeases, WITH_WORK
+} from './repo-sql'
+
+/**
+ * The claim: due rows of one destination, oldest first, locked with SKIP LOCKED so two
+ * claimers never wait on (or take) the same row, leased in the same statement. No
+ * transaction stays open: the lease, not a row lock, keeps the row through the send.
+ */
+const CLAIM = `WITH c AS (
+		SELECT id FROM deliveries WHERE destination_id = $4 AND state = 'queued' AND due_at <= $5 ORDER BY due_at, id LIMIT $6 FOR UPDATE SKIP LOCKED)
+	UPDATE deliveries d SET state = 'leased', lease_owner = $2, lease_expires_at = $3, updated_at = $1 FROM c WHERE d.id = c.id
+	RETURNING d.*`
+
+const RELEASE_IDS = "UPDATE deliveries SET state = 'queued', lease_owner = NULL, lease_expires_at = NULL WHERE id = ANY($1::text[]) AND state = 'leased' AND lease_owner = $2"
+
+/** SQLSTATEs after which a whole transaction may simply run again. */
+const RETRYABLE_STATES = new Set(['40P01', '40001'])
+
+/** A dropped connection (server restart, pool recycled) or a deadlock/serialization failure. */
+function retryable(err: unknown): boolean {
+	if (!(err instanceof Error)) return false
+	const { code, errno } = err as { code?: string; errno?: string }
+	if (err instanceof SQL.PostgresError && errno && RETRYABLE_STATES.has(errno)) return true
+	return typeof code === 'string' && (code.startsWith('ERR_POSTGRES_CONNECTION') || code === 'ERR_POSTGRES_IDLE_TIMEOUT')
+}
+
+/** Runs an idempotent unit (a read, a claim, a whole transaction) once more after a retryable failure. */
+async function retryOnce<T>(fn: () => Promise<T>): Promise<T> {
+	try {
+		return await fn()
+	} catch (err) {
+		if (!retryable(err)) throw err
+		return fn()
+	}
+}
+
+const byDueThenId = (x: DeliveryRow, y: DeliveryRow) => x.due_at - y.due_at || (x.id < y.id ? -1 : 1)
+
+/** The delivery repo on PostgreSQL: the same interface and SQL as SQLite's but for the claim and batch shapes. */
+export function createDeliveryRepoPg(pg: Pg): DeliveryRepo {
+	return {
+		async destinationsWithWork() {
+			return (await retryOnce(() => pg.all<{ destination_id: string }>(WITH_WORK))).map((r) => r.destination_id)
+		},
+		async nextDueAt(destinationId: string) {
+			return (await retryOnce(() => pg.get<{ due: number | null }>(NEXT_DUE, [destinationId])))?.due ?? null
+		},
+		async claim(destinationId: string, now: number, limit: number, owner: string, leaseUntil: number) {
+			const rows = await retryOnce(() => pg.all<DeliveryRow>(CLAIM, [now, owner, leaseUntil, destinationId, now, limit]))
+			return rows.sort(byDueThenId)
+		},
+		async releaseExpired(now: number) {
+			return (await pg.all(RELEASE_EXPIRED, [now])).length
+		},
+		async releaseOwned(owner: string) {
+			await pg.run(RELEASE_OWNED, [owner])
+		},
+		async releaseLeases(ids: string[], owner: string) {
+			if (ids.length > 0) await pg.run(RELEASE_IDS, [ids, owner])
+		},
+		async findById(id: string) {
+			return retryOnce(() => pg.get<DeliveryRow>(BY_ID, [id]))
+		},
+		...requeueQueries(pg),
+		async completeBatch(outcomes: AttemptOutcome[]) {
+			return retryOnce(() => pg.tx((q) => completeBatchPg(q, outcomes)))
+		},
+		async bumpDelivered(destinationId: string, at: number) {
+			await pg.run(DELIVERED, [destinationId, at, 1])
+		},
+		async getCircuit(destinationId: string) {
+			return retryOnce(() => pg.get<Circuit>(CIRCUIT_READ, [destinationId]))
+		},
+		async setCircuit(destinationId: string, c: Circuit) {
+			return (await writeCircuitPg(pg, destinationId, c)) > 0
+		},
+		...ownerQueries(pg)
+	}
+}
+
+function requeueQueries(pg: Pg): Pick<DeliveryRepo, 'requeue' | 'abandonDestination' | 'deadOfDestination'> {
+	return {
+		async requeue(ids: string[], now: number, trigger: string) {
+			if (ids.length === 0) return []
+			const done = await retryOnce(() =>
+				pg.tx(async (q) => {
+					const rows: { id: string; event_id: string }[] = []
+					for (const id of ids) {
+						const row = await q.get<{ id: string; event_id: string }>(REQUEUE, [id, now, trigger])
+						if (row) rows.push(row)
+					}
+					await settleEvents(q, rows.map((r) => r.event_id))
+					return rows.map((r) => r.id)
+				})
+			)
+			return done
+		},
+		async abandonDestination(destinationId: string, now: number) {
+			return retryOnce(() =>
+				pg.tx(async (q) => {
+					const events = new Set((await q.all<{ event_id: string }>(ORPHANED, [destinationId, now])).map((r) => r.event_id))
+					await settleEvents(q, events)
+					return events.size
+				})
+			)
+		},
+		async deadOfDestination(destinationId: string, errorType: string | null) {
+			return (await retryOnce(() => pg.all<{ id: string }>(DEAD_OF, [destinationId, errorType]))).map((r) => r.id)
+		}
+	}
+}
+
+function ownerQueries(pg: Pg): Pick<DeliveryRepo, 'takeDestinations' | 'releaseDestination' | 'releaseDestinations' | 'releaseOrphaned' | 'destinationOwners'> {
+	return {
+		async takeDestinations(ids: string[], owner: string, leaseUntil: number, expiredBefore: number) {
+			const won: string[] = []
+			// Sorted: two instances upserting overlapping sets lock the rows in the same order.
+			for (const chunk of leaseChunks([...ids].sort())) {
+				const params = [expiredBefore, ...chunk.flatMap((id) => [id, owner, leaseUntil])]
+				for (const r of await retryOnce(() => pg.all<{ destination_id: string }>(takeDestinationLeases(chunk.length), params))) won.push(r.destination_id)
+			}
+			return won
+		},
+		async releaseDestination(destinationId: string, owner: string) {
+			await pg.run(RELEASE_DESTINATION_LEASE, [destinationId, owner])
+		},
+		async releaseDestinations(owner: string) {
+			await pg.run(RELEASE_DESTINATION_LEASES, [owner])
+		},
+		async releaseOrphaned(now: number) {
+			return (await pg.all(RELEASE_ORPHANED, [now])).length
+		},
+		async destinationOwners() {
+			return pg.all<DestinationLease>(DESTINATION_OWNERS)
+		}
+	}
+}

@@ -1,0 +1,108 @@
+import type { AttemptRow } from './repo'
+
+/**
+ * The delivery repo's SQL text that is the same on SQLite and PostgreSQL
+ * (`$n` placeholders; src/db/sql.ts rewrites them for SQLite). The claim, list
+ * parameters and batch shapes differ per engine and stay in repo-queue.ts / repo-pg.ts.
+ */
+
+export const NEXT_DUE = "SELECT MIN(due_at) AS due FROM deliveries WHERE destination_id = $1 AND state = 'queued'"
+
+export const WITH_WORK =
+	"SELECT id AS destination_id FROM destinations WHERE EXISTS (SELECT 1 FROM deliveries d WHERE d.destination_id = destinations.id AND d.state = 'queued')"
+
+export const RELEASE_EXPIRED =
+	"UPDATE deliveries SET state = 'queued', lease_owner = NULL, lease_expires_at = NULL WHERE state = 'leased' AND lease_expires_at < $1 RETURNING id"
+
+export const RELEASE_OWNED = "UPDATE deliveries SET state = 'queued', lease_owner = NULL, lease_expires_at = NULL WHERE state = 'leased' AND lease_owner = $1"
+
+/**
+ * Leases whose holder no longer owns the destination (its ownership lease lapsed or
+ * another instance took it over): the holder is dead or cut off, so the rows go back
+ * to the queue for the destination's owner. Only leased rows are read (partial index).
+ */
+export const RELEASE_ORPHANED = `UPDATE deliveries SET state = 'queued', lease_owner = NULL, lease_expires_at = NULL
+	WHERE state = 'leased' AND NOT EXISTS (SELECT 1 FROM destination_leases l
+		WHERE l.destination_id = deliveries.destination_id AND l.owner = deliveries.lease_owner AND l.lease_until > $1)
+	RETURNING id`
+
+export const BY_ID = 'SELECT * FROM deliveries WHERE id = $1'
+
+export const REQUEUE = `UPDATE deliveries SET state = 'queued', attempts = 0, due_at = $2, trigger_type = $3, updated_at = $2
+	WHERE id = $1 AND state IN ('dead', 'delivered') AND EXISTS (SELECT 1 FROM destinations WHERE destinations.id = deliveries.destination_id)
+	RETURNING id, event_id`
+
+export const ORPHANED =
+	"UPDATE deliveries SET state = 'dead', lease_owner = NULL, lease_expires_at = NULL, updated_at = $2 WHERE destination_id = $1 AND state IN ('queued', 'leased') RETURNING event_id"
+
+// CAST: PostgreSQL cannot type a bare `$2 IS NULL`.
+export const DEAD_OF = `SELECT d.id FROM deliveries d WHERE d.destination_id = $1 AND d.state = 'dead' AND (CAST($2 AS TEXT) IS NULL OR EXISTS (
+	SELECT 1 FROM delivery_attempts a WHERE a.delivery_id = d.id AND a.is_dlq = 1 AND a.error_type = $2)) ORDER BY d.id`
+
+/** The status an event's deliveries give it: pending while any is open, then delivered, failed or partial. */
+export const EVENT_STATUS_OF = `CASE
+	WHEN SUM(CASE WHEN state IN ('queued', 'leased') THEN 1 ELSE 0 END) > 0 THEN 'pending'
+	WHEN SUM(CASE WHEN state = 'dead' THEN 1 ELSE 0 END) = 0 THEN 'delivered'
+	WHEN SUM(CASE WHEN state = 'delivered' THEN 1 ELSE 0 END) = 0 THEN 'failed'
+	ELSE 'partial' END`
+
+export const EVENT_STATUS = `UPDATE events SET status = (SELECT ${EVENT_STATUS_OF} FROM deliveries WHERE event_id = $1)
+	WHERE id = $1 AND EXISTS (SELECT 1 FROM deliveries WHERE event_id = $1)`
+
+export const ISSUE_ACTIVE = "SELECT id, recent_attempt_ids FROM issues WHERE destination_id = $1 AND error_type = $2 AND status <> 'resolved'"
+
+export const ISSUE_BUMP =
+	'UPDATE issues SET occurrence_count = occurrence_count + 1, last_seen_at = $2, message = $3, recent_attempt_ids = $4, updated_at = $2 WHERE id = $1'
+
+export const ISSUE_OPEN = `INSERT INTO issues (id, org_id, env_id, destination_id, error_type, message, status, occurrence_count, first_seen_at, last_seen_at, recent_attempt_ids, created_at, updated_at)
+	VALUES ($1, $2, $3, $4, $5, $6, 'open', 1, $7, $7, $8, $7, $7)`
+
+// Only the lease holder may finish a delivery: a lease taken back (sweeper, a new owner of the
+// destination) or a delivery closed meanwhile (its destination deleted) must not be overwritten.
+export const FINISH = `UPDATE deliveries SET state = $2, attempts = attempts + 1, due_at = $3, lease_owner = NULL, lease_expires_at = NULL, updated_at = $4
+	WHERE id = $1 AND state = 'leased' AND lease_owner = $5`
+
+// Workers may finish out of order: last_delivery_at only moves forward.
+export const DELIVERED = `UPDATE destinations SET event_count = event_count + $3,
+	last_delivery_at = CASE WHEN last_delivery_at IS NULL OR last_delivery_at < $2 THEN $2 ELSE last_delivery_at END WHERE id = $1`
+
+export const ATTEMPT_COLUMNS = [
+	'id', 'org_id', 'env_id', 'delivery_id', 'event_id', 'connection_id', 'destination_id', 'request_url', 'request_method',
+	'request_headers', 'request_body_size', 'response_status', 'response_headers', 'response_body', 'duration_ms', 'status',
+	'error', 'error_type', 'created_at', 'attempt_number', 'next_retry_at', 'is_dlq', 'dlq_at', 'trigger_type'
+] as const satisfies readonly (keyof AttemptRow)[]
+
+/** `(…$1…$n), (…)`: `rows` tuples of `width` placeholders, numbered from `$1`. */
+export function valuesList(rows: number, width: number): string {
+	const out: string[] = []
+	for (let r = 0; r < rows; r++) out.push(`(${Array.from({ length: width }, (_, c) => `$${r * width + c + 1}`).join(', ')})`)
+	return out.join(', ')
+}
+
+export const INSERT_ATTEMPTS_HEAD = `INSERT INTO delivery_attempts (${ATTEMPT_COLUMNS.join(', ')}) VALUES `
+
+export const CIRCUIT_READ = `SELECT circuit_state AS state, circuit_failure_count AS failure_count, circuit_opened_at AS opened_at,
+	circuit_next_probe_at AS next_probe_at, circuit_last_transition_at AS last_transition_at FROM destinations WHERE id = $1`
+
+export const CIRCUIT_WRITE = `UPDATE destinations SET circuit_state = $2, circuit_failure_count = $3, circuit_opened_at = $4,
+	circuit_next_probe_at = $5, circuit_last_transition_at = $6 WHERE id = $1`
+
+/**
+ * Destination ownership leases (several instances on one database): take a free or
+ * expired destination, or renew one's own; a row comes back only for what `owner`
+ * holds now. `$1` is now; `n` tuples `(destination_id, owner, lease_until)` follow from `$2`.
+ */
+export function takeDestinationLeases(n: number): string {
+	const tuples: string[] = []
+	for (let i = 0; i < n; i++) tuples.push(`($${3 * i + 2}, $${3 * i + 3}, $${3 * i + 4})`)
+	return `INSERT INTO destination_leases (destination_id, owner, lease_until) VALUES ${tuples.join(', ')}
+	ON CONFLICT (destination_id) DO UPDATE SET owner = excluded.owner, lease_until = excluded.lease_until
+	WHERE destination_leases.lease_until <= $1 OR destination_leases.owner = excluded.owner
+	RETURNING destination_id`
+}
+
+export const RELEASE_DESTINATION_LEASE = 'DELETE FROM destination_leases WHERE destination_id = $1 AND owner = $2'
+
+export const RELEASE_DESTINATION_LEASES = 'DELETE FROM destination_leases WHERE owner = $1'
+
+export const DESTINATION_OWNERS = 'SELECT destination_id, owner, lease_until FROM destination_leases ORDER BY destination_id'

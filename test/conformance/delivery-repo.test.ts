@@ -1,0 +1,268 @@
+import { afterAll, beforeAll, describe, expect, it } from 'bun:test'
+import { CLOSED, type Circuit } from '../../src/delivery/breaker'
+import { DestinationOwnership } from '../../src/delivery/ownership'
+import type { AttemptOutcome, AttemptRow, DeliveryRepo } from '../../src/delivery/repo'
+import { newId } from '../../src/lib/ids'
+import type { Store } from '../../src/store'
+import { BACKENDS, destination, ENV, event, ORG, rows, seedTenant } from './delivery-fixtures'
+
+/**
+ * The delivery repo's contract on both engines: the queue (claim, leases, their release),
+ * recording outcomes, requeueing, the breaker columns and destination ownership leases.
+ */
+
+function outcome(owner: string, row: { id: string; event_id: string; destination_id: string }, next: AttemptOutcome['next'], extra: Partial<AttemptOutcome> = {}): AttemptOutcome {
+	const attempt: AttemptRow = {
+		id: newId('da'), org_id: ORG, env_id: ENV, delivery_id: row.id, event_id: row.event_id, connection_id: 'conn_x', destination_id: row.destination_id,
+		request_url: 'http://127.0.0.1:1/', request_method: 'POST', request_headers: '{}', request_body_size: 2, response_status: next.state === 'delivered' ? 200 : 500,
+		response_headers: null, response_body: 'ok', duration_ms: 3, status: next.state === 'delivered' ? 'success' : 'failed', error: null, error_type: null,
+		created_at: 5000, attempt_number: 1, next_retry_at: null, is_dlq: next.state === 'dead' ? 1 : 0, dlq_at: next.state === 'dead' ? 5000 : null, trigger_type: 'initial'
+	}
+	return { owner, attempt, next, circuit: null, issues: [], ...extra }
+}
+
+const statusOf = async (store: Store, eventId: string) => (await rows<{ status: string }>(store, 'SELECT status FROM events WHERE id = $1', [eventId]))[0]?.status
+
+for (const backend of BACKENDS) {
+	describe(`delivery repo [${backend.name}]`, () => {
+		let store: Store
+		let repo: DeliveryRepo
+		let close: () => Promise<void>
+		beforeAll(async () => {
+			;({ store, close } = await backend.open())
+			repo = store.deliveries
+			await seedTenant(store)
+		})
+		afterAll(() => close())
+
+		it('claims due deliveries of one destination oldest first, leased to the claimer, up to the limit', async () => {
+			const d = await destination(store)
+			const other = await destination(store)
+			const a = await event(store, [d], 300)
+			const b = await event(store, [d], 100)
+			const c = await event(store, [d, other], 200)
+			await event(store, [d], 10_000) // not due yet
+			expect((await repo.destinationsWithWork()).sort()).toEqual([d, other].sort())
+			expect(await repo.nextDueAt(d)).toBe(100)
+			const first = await repo.claim(d, 1000, 2, 'w_a', 61_000)
+			expect(first.map((r) => r.event_id)).toEqual([b.eventId, c.eventId])
+			for (const r of first) expect(r).toMatchObject({ state: 'leased', lease_owner: 'w_a', lease_expires_at: 61_000, destination_id: d, updated_at: 1000 })
+			const second = await repo.claim(d, 1000, 10, 'w_b', 61_000)
+			expect(second.map((r) => r.event_id)).toEqual([a.eventId])
+			expect(await repo.claim(d, 1000, 10, 'w_b', 61_000)).toEqual([])
+			expect(await repo.nextDueAt(d)).toBe(10_000)
+			expect((await repo.findById(first[0]?.id as string))?.state).toBe('leased')
+			expect(await repo.findById('dlv_missing')).toBeNull()
+		})
+
+		it('concurrent claims of one destination never hand out a row twice', async () => {
+			const d = await destination(store)
+			const all: string[] = []
+			for (let i = 0; i < 40; i++) all.push(...(await event(store, [d], 100 + i)).deliveries)
+			const claims = await Promise.all(Array.from({ length: 8 }, (_, i) => repo.claim(d, 1000, 7, `w_${i}`, 61_000)))
+			const got = claims.flat().map((r) => r.id)
+			expect(new Set(got).size).toBe(got.length)
+			const rest = await repo.claim(d, 1000, 100, 'w_last', 61_000)
+			expect([...got, ...rest.map((r) => r.id)].sort()).toEqual(all.sort())
+		})
+
+		it('releases expired leases, an owner\'s leases and listed leases of their owner only', async () => {
+			const d = await destination(store)
+			for (let i = 0; i < 6; i++) await event(store, [d], 100 + i)
+			const [x1, x2] = await repo.claim(d, 1000, 2, 'w_x', 2000)
+			const [y1, y2] = await repo.claim(d, 1000, 2, 'w_y', 9000)
+			const [z1, z2] = await repo.claim(d, 1000, 2, 'w_z', 9000)
+			expect(await repo.releaseExpired(1999)).toBe(0)
+			expect(await repo.releaseExpired(2001)).toBe(2)
+			expect((await repo.findById(x1?.id as string))?.state).toBe('queued')
+			await repo.releaseOwned('w_y')
+			expect((await repo.findById(y2?.id as string))).toMatchObject({ state: 'queued', lease_owner: null, lease_expires_at: null })
+			await repo.releaseLeases([z1?.id as string, z2?.id as string, y1?.id as string], 'w_other')
+			expect((await repo.findById(z1?.id as string))?.state).toBe('leased')
+			await repo.releaseLeases([z1?.id as string], 'w_z')
+			expect((await repo.findById(z1?.id as string))?.state).toBe('queued')
+			expect((await repo.findById(z2?.id as string))?.state).toBe('leased')
+			expect((await repo.claim(d, 1000, 10, 'w_n', 9000)).map((r) => r.id).sort()).toEqual([x1, x2, y1, y2, z1].map((r) => r?.id as string).sort())
+			void x2
+		})
+
+		it('records outcomes: next state, attempt row, event status, counters, breaker; a lost lease writes nothing', async () => {
+			const d = await destination(store)
+			const other = await destination(store)
+			const e = await event(store, [d, other], 100)
+			const [mine] = await repo.claim(d, 1000, 1, 'w_rec', 61_000)
+			const [theirs] = await repo.claim(other, 1000, 1, 'w_rec', 61_000)
+			const open: Circuit = { state: 'open', failure_count: 5, opened_at: 4000, next_probe_at: 9000, last_transition_at: 4000 }
+			const done = await repo.completeBatch([
+				outcome('w_rec', mine as never, { state: 'delivered', dueAt: 100 }),
+				outcome('w_stale', theirs as never, { state: 'delivered', dueAt: 100 }),
+				outcome('w_rec', theirs as never, { state: 'dead', dueAt: 100 }, { circuit: open, issues: [{ id: newId('iss'), errorType: 'http_5xx', message: 'HTTP 500' }] })
+			])
+			expect(done).toBe(2)
+			expect(await repo.findById(mine?.id as string)).toMatchObject({ state: 'delivered', attempts: 1, lease_owner: null })
+			expect(await repo.findById(theirs?.id as string)).toMatchObject({ state: 'dead', attempts: 1 })
+			expect(await statusOf(store, e.eventId)).toBe('partial')
+			const attempts = await rows<{ delivery_id: string; status: string; is_dlq: number }>(store, 'SELECT delivery_id, status, is_dlq FROM delivery_attempts WHERE event_id = $1 ORDER BY is_dlq', [e.eventId])
+			expect(attempts).toEqual([{ delivery_id: mine?.id as string, status: 'success', is_dlq: 0 }, { delivery_id: theirs?.id as string, status: 'failed', is_dlq: 1 }])
+			expect(await rows(store, 'SELECT event_count, last_delivery_at FROM destinations WHERE id = $1', [d])).toEqual([{ event_count: 1, last_delivery_at: 5000 }])
+			expect(await repo.getCircuit(other)).toEqual(open)
+			expect(await repo.getCircuit(d)).toEqual(CLOSED)
+			const issues = await rows<{ occurrence_count: number; recent_attempt_ids: string }>(store, 'SELECT occurrence_count, recent_attempt_ids FROM issues WHERE destination_id = $1', [other])
+			expect(issues.map((i) => i.occurrence_count)).toEqual([1])
+			// Finishing again (the lease is gone now) changes nothing.
+			expect(await repo.completeBatch([outcome('w_rec', mine as never, { state: 'dead', dueAt: 1 })])).toBe(0)
+			expect((await repo.findById(mine?.id as string))?.state).toBe('delivered')
+		})
+
+		it('a retry goes back to the queue; an event stays pending until every delivery settles; issues grow', async () => {
+			const d = await destination(store)
+			const e = await event(store, [d], 100)
+			const [row] = await repo.claim(d, 1000, 1, 'w_r', 61_000)
+			const issue = { id: newId('iss'), errorType: 'timeout', message: 'timed out' }
+			expect(await repo.completeBatch([outcome('w_r', row as never, { state: 'queued', dueAt: 7000 }, { issues: [issue] })])).toBe(1)
+			expect(await repo.findById(row?.id as string)).toMatchObject({ state: 'queued', attempts: 1, due_at: 7000 })
+			expect(await statusOf(store, e.eventId)).toBe('pending')
+			const [again] = await repo.claim(d, 7000, 1, 'w_r', 61_000)
+			expect(await repo.completeBatch([outcome('w_r', again as never, { state: 'dead', dueAt: 7000 }, { issues: [{ ...issue, id: newId('iss'), message: 'timed out again' }] })])).toBe(1)
+			expect(await statusOf(store, e.eventId)).toBe('failed')
+			const issues = await rows<{ occurrence_count: number; message: string; recent_attempt_ids: string }>(store, 'SELECT occurrence_count, message, recent_attempt_ids FROM issues WHERE destination_id = $1', [d])
+			expect(issues).toHaveLength(1)
+			expect(issues[0]).toMatchObject({ occurrence_count: 2, message: 'timed out again' })
+			expect(JSON.parse(issues[0]?.recent_attempt_ids as string)).toHaveLength(2)
+		})
+
+		it('requeues dead deliveries, lists them by error type, and closes a deleted destination\'s queue', async () => {
+			const d = await destination(store)
+			const e1 = await event(store, [d], 100)
+			const e2 = await event(store, [d], 101)
+			const [r1, r2] = await repo.claim(d, 1000, 2, 'w_q', 61_000)
+			const dead = (r: unknown, type: string) => {
+				const o = outcome('w_q', r as never, { state: 'dead', dueAt: 100 })
+				o.attempt.error_type = type
+				return o
+			}
+			await repo.completeBatch([dead(r1, 'timeout'), dead(r2, 'http_5xx')])
+			expect(await repo.deadOfDestination(d, 'timeout')).toEqual([r1?.id as string])
+			expect((await repo.deadOfDestination(d, null)).sort()).toEqual([r1?.id as string, r2?.id as string].sort())
+			expect(await repo.requeue([r1?.id as string, 'dlv_missing', r2?.id as string], 8000, 'manual_retry')).toEqual([r1?.id as string, r2?.id as string])
+			expect(await repo.findById(r1?.id as string)).toMatchObject({ state: 'queued', attempts: 0, due_at: 8000, trigger_type: 'manual_retry' })
+			expect(await statusOf(store, e1.eventId)).toBe('pending')
+			expect(await repo.requeue([r1?.id as string], 8000, 'manual_retry')).toEqual([]) // queued, not finished
+			await repo.claim(d, 9000, 1, 'w_q', 61_000)
+			expect(await repo.abandonDestination(d, 9500)).toBe(2)
+			expect((await repo.findById(r2?.id as string))?.state).toBe('dead')
+			expect([await statusOf(store, e1.eventId), await statusOf(store, e2.eventId)]).toEqual(['failed', 'failed'])
+		})
+
+		it('reads and writes the breaker columns; a missing destination answers null / false', async () => {
+			const d = await destination(store)
+			const c: Circuit = { state: 'half-open', failure_count: 3, opened_at: 1, next_probe_at: 2, last_transition_at: 3 }
+			expect(await repo.setCircuit(d, c)).toBe(true)
+			expect(await repo.getCircuit(d)).toEqual(c)
+			expect(await repo.setCircuit('dst_missing', c)).toBe(false)
+			expect(await repo.getCircuit('dst_missing')).toBeNull()
+			await repo.bumpDelivered(d, 50)
+			await repo.bumpDelivered(d, 40)
+			expect(await rows(store, 'SELECT event_count, last_delivery_at FROM destinations WHERE id = $1', [d])).toEqual([{ event_count: 2, last_delivery_at: 50 }])
+		})
+
+		it('destination ownership: one owner at a time, renewals, takeover after expiry, release', async () => {
+			const [d1, d2, d3] = [await destination(store), await destination(store), await destination(store)]
+			expect((await repo.takeDestinations([d1, d2, d1], 'inst_a', 10_000, 1000)).sort()).toEqual([d1, d2].sort())
+			// B cannot take what A holds, but gets what is free.
+			expect(await repo.takeDestinations([d1, d2, d3], 'inst_b', 10_000, 1000)).toEqual([d3])
+			// A renews its own before expiry.
+			expect((await repo.takeDestinations([d1, d2], 'inst_a', 20_000, 9000)).sort()).toEqual([d1, d2].sort())
+			expect(await repo.takeDestinations([d1], 'inst_b', 30_000, 19_999)).toEqual([])
+			// Expired: B takes d1 over; A's renewal then fails for d1.
+			expect(await repo.takeDestinations([d1], 'inst_b', 30_000, 20_000)).toEqual([d1])
+			expect(await repo.takeDestinations([d1, d2], 'inst_a', 31_000, 21_000)).toEqual([d2])
+			const owners = Object.fromEntries((await repo.destinationOwners()).filter((o) => [d1, d2, d3].includes(o.destination_id)).map((o) => [o.destination_id, [o.owner, o.lease_until]]))
+			expect(owners).toEqual({ [d1]: ['inst_b', 30_000], [d2]: ['inst_a', 31_000], [d3]: ['inst_b', 10_000] })
+			// A sole instance takes whatever it asks for.
+			expect(await repo.takeDestinations([d1], 'inst_c', 40_000, Number.MAX_SAFE_INTEGER)).toEqual([d1])
+			await repo.releaseDestination(d1, 'inst_a') // not A's: stays
+			expect((await repo.destinationOwners()).find((o) => o.destination_id === d1)?.owner).toBe('inst_c')
+			await repo.releaseDestination(d1, 'inst_c')
+			await repo.releaseDestinations('inst_b')
+			expect((await repo.destinationOwners()).filter((o) => [d1, d2, d3].includes(o.destination_id)).map((o) => o.destination_id)).toEqual([d2])
+			expect(await repo.takeDestinations([], 'inst_a', 1, 1)).toEqual([])
+			await repo.releaseDestinations('inst_a')
+		})
+
+		it('deliveries leased by an instance that lost the destination are swept back to the queue', async () => {
+			await repo.releaseOrphaned(0) // earlier tests' leases (their owners hold no destination)
+			const d = await destination(store)
+			for (let i = 0; i < 3; i++) await event(store, [d], 100 + i)
+			expect(await repo.takeDestinations([d], 'inst_dead', 5000, 1000)).toEqual([d])
+			const leased = await repo.claim(d, 1000, 3, 'inst_dead', 200_000)
+			expect(leased).toHaveLength(3)
+			// While its ownership lease holds, its deliveries stay leased.
+			expect(await repo.releaseOrphaned(4999)).toBe(0)
+			// Lapsed: swept even before anyone takes the destination over, without waiting for the delivery lease.
+			expect(await repo.releaseOrphaned(5000)).toBe(3)
+			await repo.claim(d, 1000, 1, 'inst_dead', 200_000)
+			expect(await repo.takeDestinations([d], 'inst_live', 9000, 6000)).toEqual([d])
+			const [mine] = await repo.claim(d, 6000, 1, 'inst_live', 200_000)
+			expect(await repo.releaseOrphaned(6000)).toBe(1)
+			expect((await repo.findById(mine?.id as string))?.state).toBe('leased')
+			await repo.releaseDestinations('inst_live')
+		})
+	})
+
+	describe(`destination ownership between two instances [${backend.name}]`, () => {
+		let store: Store
+		let close: () => Promise<void>
+		beforeAll(async () => {
+			;({ store, close } = await backend.open())
+			await seedTenant(store)
+		})
+		afterAll(() => close())
+		const instance = (owner: string) => new DestinationOwnership(store.deliveries, { owner, leaseMs: 900, shared: true })
+
+		it('one owner at a time; renewals hold; a lapsed lease moves and its holder learns it lost', async () => {
+			const [d1, d2, d3] = [await destination(store), await destination(store), await destination(store)]
+			const a = instance('inst_a')
+			const b = instance('inst_b')
+			expect((await a.take([d1, d2], 0)).sort()).toEqual([d1, d2].sort())
+			expect(await a.take([d1, d2], 10)).toEqual([]) // held already: nothing new
+			expect(await b.take([d1, d2, d3], 10)).toEqual([d3])
+			expect([b.owns(d1, 10), a.owns(d1, 10), a.owns(d1, 900)]).toEqual([false, true, false])
+			expect(await a.heartbeat(500)).toEqual({ lost: [], swept: 0 })
+			expect(await b.take([d1], 1200)).toEqual([]) // renewed until 1400
+			expect((await b.take([d1, d2], 1400)).sort()).toEqual([d1, d2].sort())
+			expect((await a.heartbeat(1450)).lost.sort()).toEqual([d1, d2].sort())
+			expect(a.held()).toEqual([])
+		})
+
+		it('gives up destinations idle for a third of the lease, and everything on a graceful stop', async () => {
+			const d = await destination(store)
+			const a = instance('inst_c')
+			const b = instance('inst_d')
+			await a.take([d], 0)
+			await a.releaseIdle(100, () => false)
+			await a.releaseIdle(200, () => true)
+			await a.releaseIdle(400, () => true) // idle 200 ms < 300 ms
+			expect(await b.take([d], 450)).toEqual([])
+			await a.releaseIdle(500, () => true)
+			expect(a.held()).toEqual([])
+			expect(await b.take([d], 510)).toEqual([d])
+			await b.releaseAll()
+			expect(await a.take([d], 520)).toEqual([d])
+		})
+
+		it('a dead owner\'s leased deliveries return to the queue when its destination is taken over', async () => {
+			const d = await destination(store)
+			await event(store, [d], 100)
+			const dead = instance('inst_dead2')
+			const live = instance('inst_live2')
+			await dead.take([d], 1000)
+			const [row] = await store.deliveries.claim(d, 1000, 1, 'inst_dead2', 500_000)
+			dead.abandon() // killed: nothing released
+			expect(await live.take([d], 1899)).toEqual([])
+			expect((await store.deliveries.findById(row?.id as string))?.state).toBe('leased')
+			expect(await live.take([d], 1900)).toEqual([d])
+			expect(await store.deliveries.findById(row?.id as string)).toMatchObject({ state: 'queued', lease_owner: null })
+		})
+	})
+}

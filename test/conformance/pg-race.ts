@@ -1,0 +1,44 @@
+import type { Pg } from '../../src/db/pg/client'
+import { newId } from '../../src/lib/ids'
+import type { SourceRow } from '../../src/sources/repo'
+
+/**
+ * An ingest batch caught mid-transaction on PostgreSQL, as events/repo-pg.ts writes one: it
+ * has counted an event on its source row (holding that row) and writes the event only when
+ * released. For tests of what must wait for it.
+ */
+export async function holdIngestBatch(pg: Pg, src: SourceRow, receivedAt: number): Promise<{ eventId: string; release(): Promise<void> }> {
+	const eventId = newId('evt')
+	let release = () => {}
+	const released = new Promise<void>((r) => { release = r })
+	let locked = () => {}
+	const holding = new Promise<void>((r) => { locked = r })
+	const batch = pg.tx(async (q) => {
+		await q.run('UPDATE sources SET event_count = event_count + 1 WHERE id = $1', [src.id])
+		locked()
+		await released
+		await q.run(
+			`INSERT INTO events (id, org_id, env_id, source_id, method, headers, payload_size, verification_status, dedup_status, status, received_at)
+			 VALUES ($1, $2, $3, $4, 'POST', '{}', 0, 'skipped', 'unique', 'received', $5)`,
+			[eventId, src.org_id, src.env_id, src.id, receivedAt]
+		)
+	})
+	await holding
+	return {
+		eventId,
+		async release() {
+			release()
+			await batch
+		}
+	}
+}
+
+/** Resolves once some session of this database waits for a row lock (polled; fails after 2 s). */
+export async function untilWaitingForLock(pg: Pg): Promise<void> {
+	for (let i = 0; i < 200; i++) {
+		const row = await pg.get<{ n: number }>("SELECT COUNT(*) AS n FROM pg_stat_activity WHERE datname = current_database() AND wait_event_type = 'Lock'")
+		if ((row?.n ?? 0) > 0) return
+		await Bun.sleep(10)
+	}
+	throw new Error('nothing waited for the held batch')
+}
