@@ -33,7 +33,7 @@ class Instance {
 	}
 
 	async start(): Promise<void> {
-		const cmd = [...SOURCE_CLI, 'serve', '--port', String(this.port), '--host', '127.0.0.1', '--database-url', this.databaseUrl, '--encryption-key', TEST_ENCRYPTION_KEY, '--data-dir', this.dir, '--no-access-log', '--allow-private-destinations', '--retry-unit-ms', '1']
+		const cmd = [...SOURCE_CLI, 'serve', '--port', String(this.port), '--host', '127.0.0.1', '--database-url', this.databaseUrl, '--encryption-key', TEST_ENCRYPTION_KEY, '--data-dir', this.dir, '--no-access-log', '--allow-private-destinations', '--retry-unit-ms', '1', '--destination-lease-ms', '3000']
 		this.running = await startProcess(cmd, { HOOKSTREAM_ADMIN_KEY: ADMIN_KEY }, 30000)
 	}
 
