@@ -14,6 +14,8 @@ export interface Harness {
 	url: string
 	key: string
 	dir: string
+	/** The PostgreSQL database the server runs on (the conformance run), or null on SQLite in `dir`. */
+	databaseUrl: string | null
 	api<T = Record<string, unknown>>(method: string, path: string, body?: unknown): Promise<{ status: number; body: T }>
 	/** POSTs to a source's ingest URL; returns the event id. */
 	send(sourceId: string, body: string, headers?: Record<string, string>): Promise<string>
@@ -33,6 +35,7 @@ export async function startHarness(flags: Record<string, string | boolean> = {},
 	const url = server.url
 	const h: Harness = {
 		server, url, key, dir,
+		databaseUrl: config.databaseUrl,
 		async api(method, path, body) {
 			const res = await fetch(`${url}${path}`, { method, headers: { 'x-api-key': key, ...(body === undefined ? {} : { 'content-type': 'application/json' }) }, body: body === undefined ? undefined : JSON.stringify(body) })
 			return { status: res.status, body: (await res.json()) as never }
