@@ -31,6 +31,9 @@ import { LiveHub } from './live/hub'
 import { principalRecheck } from './live/principal'
 import { TestSessionsService } from './sessions/service'
 import { createOps, type Ops } from './ops'
+import { type ClusterBus, createLocalBus, createPgBus } from './cluster/bus'
+import { type SharedChangeFeeds, shareChanges } from './cluster/changes'
+import { type Cluster, createCluster } from './cluster/cluster'
 
 /** Everything a running hookstream needs, built once from the resolved config. */
 export interface AppContext {
@@ -55,6 +58,8 @@ export interface AppContext {
 	testSessions: TestSessionsService
 	/** Metrics, Prometheus, alerts, replay, rate limits (src/ops.ts). */
 	ops: Ops
+	/** The other instances on the same PostgreSQL database (a no-op on SQLite): src/cluster. */
+	cluster: Cluster
 	/** The server's background work: delivery worker, retention, issue auto-resolve. */
 	startBackground(): Promise<void>
 	/** Waits for queued event writes to commit (graceful stop). */
@@ -66,6 +71,10 @@ export interface AppContext {
 export interface Injected {
 	remoteGet?: RemoteGet
 	resolve?: Resolver
+	/** How this instance reaches the others (default: LISTEN/NOTIFY on PostgreSQL, none on SQLite); closed with the context. */
+	bus?: ClusterBus
+	/** On a shared database, how often the worker looks for work other instances queued (ms): the backstop for a lost wake-up. */
+	clusterPollMs?: number
 }
 
 export async function createContext(config: Readonly<Config>, opts: { clock?: Clock; log?: Logger } & Injected = {}): Promise<AppContext> {
@@ -73,6 +82,7 @@ export async function createContext(config: Readonly<Config>, opts: { clock?: Cl
 	const log = opts.log ?? silentLogger
 	const store = await openStore({ dataDir: config.dataDir, databaseUrl: config.databaseUrl, synchronous: config.sqliteSynchronous, migrate: true })
 	const secretKey = loadEncryptionKey(config.encryptionKey, config.dataDir)
+	const bus = opts.bus ?? (store.backend.kind === 'postgres' ? await createPgBus(store.backend.pg.sql, { log }) : createLocalBus())
 	const secrets = new SecretBox(secretKey)
 	const keys = new ApiKeyService(store.apiKeys, store.tenancy, clock)
 	const accounts = createAccounts(store, keys, clock, config, secretKey)
@@ -94,8 +104,13 @@ export async function createContext(config: Readonly<Config>, opts: { clock?: Cl
 	})
 	// Pooled provider connections (Kafka producers, AMQP channels) are closed on change, delete and shutdown.
 	const providers = new Providers(store.events, live)
+	// The worker is built next; the cluster only wakes it once both exist.
+	const cluster = createCluster(bus, { hub: live, live: store.live, attempts: store.attempts, issues: store.issues, worker: { wake: () => worker.wake() }, clock, log })
 	const worker = new DeliveryWorker(
-		{ deliveries: store.deliveries, circuits, events: store.events, destinations, connections, clock, log, providers, onAttempt: (o) => live.attemptRecorded(o) },
+		{ deliveries: store.deliveries, circuits, events: store.events, destinations, connections, clock, log, providers, onAttempt: (o) => {
+			live.attemptRecorded(o)
+			cluster.attemptRecorded(o)
+		} },
 		{
 			globalConcurrency: config.deliveryConcurrency, destinationConcurrency: config.destinationConcurrency,
 			allowPrivateDestinations: config.allowPrivateDestinations, retryUnitMs: config.retryUnitMs, resolve: opts.resolve,
@@ -103,16 +118,25 @@ export async function createContext(config: Readonly<Config>, opts: { clock?: Cl
 			leaseMs: 150_000,
 			sweepIntervalMs: config.housekeepingIntervalMs,
 			// Several instances may share PostgreSQL: each sends to the destinations it owns.
-			shared: store.backend.kind === 'postgres', ownershipLeaseMs: config.destinationLeaseMs
+			shared: store.backend.kind === 'postgres', ownershipLeaseMs: config.destinationLeaseMs, pollMs: opts.clusterPollMs
 		}
 	)
 	const cache = new SourceCache(store.sources, secrets)
 	const routes = new RouteCache((sourceId) => connections.activeRoutes(sourceId))
-	invalidateCachesOnWrites({ sources, environments, connections, destinations, testSessions }, { cache, routes, worker, providers })
+	const changes = shareChanges(bus, { sources, environments, connections, destinations, testSessions }, log)
+	invalidateCachesOnWrites(changes, { cache, routes, worker, providers })
+	// Writes made elsewhere while the listen connection was down went unheard: read everything afresh.
+	changes.onResync(() => {
+		cache.clear()
+		routes.clear()
+		worker.connectionsChanged()
+		void store.deliveries.destinationsWithWork().then((ids) => ids.forEach((id) => worker.destinationChanged(id)), () => {})
+	})
 	const committer = new GroupCommitter<PendingEvent, number>(async (batch) => {
 		const queued = await store.events.insertBatch(batch)
 		live.eventsCommitted(batch) // after the commit, before any sender hears 200: one Map lookup when nobody listens
 		testSessions.eventsCommitted(batch) // forwarding test sessions: one size check when none forward
+		cluster.eventsCommitted(batch, queued) // other instances on the same database: one call that does nothing on SQLite
 		return queued
 	}, 1024, (queued) => {
 		if (queued > 0) worker.wake()
@@ -123,13 +147,13 @@ export async function createContext(config: Readonly<Config>, opts: { clock?: Cl
 	// Retention, issue auto-resolve, rollups, alerts, replay and housekeeping run once per tick across instances.
 	const ticks = new JobTicks(store.cluster, log)
 	const retention = new RetentionSweeper(store.events, clock, log, { retentionDays: config.retentionDays, intervalMs: config.housekeepingIntervalMs, ticks })
-	const retries = new RetryService(store.deliveries, store.attempts, clock, () => worker.wake())
+	const retries = new RetryService(store.deliveries, store.attempts, clock, () => cluster.wake())
 	const attempts = new AttemptsService(store.attempts)
 	const issues = new IssuesService(store.issues, retries, clock, log)
-	const ops = createOps({ store, config, clock, log, secrets, wake: () => worker.wake(), onSourceChange: (l) => sources.onChange(l), ticks })
+	const ops = createOps({ store, config, clock, log, secrets, wake: () => cluster.wake(), onSourceChange: (l) => changes.sources.onChange(l), ticks })
 	let background = false
 	return {
-		config, clock, log, store, keys, sources, destinations, connections, ingest, events, retention, worker, retries, attempts, issues, accounts, environments, live, testSessions, ops,
+		config, clock, log, store, keys, sources, destinations, connections, ingest, events, retention, worker, retries, attempts, issues, accounts, environments, live, testSessions, ops, cluster,
 		async startBackground() {
 			background = true
 			retention.start()
@@ -149,6 +173,7 @@ export async function createContext(config: Readonly<Config>, opts: { clock?: Cl
 			await ops.stop()
 			await retention.stop()
 			await committer.drain()
+			await cluster.close()
 			await keys.flushUsage()
 			await store.checkpoint()
 			await store.close()
@@ -162,7 +187,7 @@ export async function createContext(config: Readonly<Config>, opts: { clock?: Cl
  * source cache, the route cache, and the worker's destinations and connections.
  */
 function invalidateCachesOnWrites(
-	writers: { sources: SourcesService; environments: EnvironmentsService; connections: ConnectionsService; destinations: DestinationsService; testSessions: TestSessionsService },
+	writers: SharedChangeFeeds,
 	caches: { cache: SourceCache; routes: RouteCache; worker: DeliveryWorker; providers: Providers }
 ): void {
 	const { sources, environments, connections, destinations, testSessions } = writers

@@ -11,6 +11,7 @@ import {
 	type QueryResult,
 	type TransactionSettings
 } from 'kysely'
+import { retryRead } from '../db/pg/read-retry'
 
 /**
  * A Kysely dialect over Bun's built-in PostgreSQL client, so Better Auth runs on
@@ -43,6 +44,8 @@ type Client = Pick<SQL, 'unsafe'>
 type Reserved = Awaited<ReturnType<SQL['reserve']>>
 type BunResult = Record<string, unknown>[] & { command?: string; count?: number | null }
 
+const SELECT = /^\s*select\b/i
+
 /** Statements whose count is rows changed (what Kysely reports as numAffectedRows). */
 const WRITES = new Set(['INSERT', 'UPDATE', 'DELETE', 'MERGE'])
 
@@ -59,7 +62,9 @@ class BunSqlConnection implements DatabaseConnection {
 	constructor(private readonly pool: SQL) {}
 
 	async executeQuery<R>(query: CompiledQuery): Promise<QueryResult<R>> {
-		const res = await this.run(query.sql, [...query.parameters])
+		const params = [...query.parameters]
+		// A read outside a transaction is sent once more when the pool lost its connection (as the repos' reads are).
+		const res = this.reserved === null && SELECT.test(query.sql) ? await retryRead(() => this.run(query.sql, params)) : await this.run(query.sql, params)
 		const changed = res.command && WRITES.has(res.command) ? BigInt(res.count ?? 0) : undefined
 		return { rows: res.map(numbers) as R[], ...(changed === undefined ? {} : { numAffectedRows: changed }) }
 	}

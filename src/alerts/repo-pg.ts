@@ -1,12 +1,12 @@
 import type { Pg } from '../db/pg/client'
-import { retryOnce } from '../db/pg/retry'
+import { retryRead } from '../db/pg/read-retry'
 import type { ChannelRow, createAlertsRepo, RuleRow } from './repo'
 import * as Q from './repo-sql'
 import { CHANNEL_COLUMNS, RULE_COLUMNS, updateSql } from './repo-sql'
 
 /** The PostgreSQL alerts repo: the SQLite one's statements as written (reads retried once on a lost connection). */
 export function createAlertsRepoPg(pg: Pg): ReturnType<typeof createAlertsRepo> {
-	const read = <T>(fn: () => Promise<T>) => retryOnce(fn)
+	const read = retryRead
 	return {
 		async insertChannel(row: ChannelRow): Promise<void> {
 			await pg.run(Q.INSERT_CHANNEL, CHANNEL_COLUMNS.map((c) => row[c]))

@@ -1,5 +1,5 @@
 import type { Pg } from '../db/pg/client'
-import { retryOnce } from '../db/pg/retry'
+import { retryRead } from '../db/pg/read-retry'
 import { whereOf } from '../db/sql'
 import type { createSignalsRepo, SignalScope } from './repo-signals'
 import { ISSUES_OPENED } from './repo-sql'
@@ -9,7 +9,7 @@ export function createSignalsRepoPg(pg: Pg): ReturnType<typeof createSignalsRepo
 	return {
 		async issuesOpened(s: SignalScope) {
 			const w = whereOf([['env_id = ?', s.envId], ['created_at >= ?', s.from], ['created_at < ?', s.to], ['destination_id = ?', s.destinationId]])
-			return retryOnce(() => pg.all<{ id: string; destination_id: string; error_type: string; message: string }>(ISSUES_OPENED(w.sql), w.params))
+			return retryRead(() => pg.all<{ id: string; destination_id: string; error_type: string; message: string }>(ISSUES_OPENED(w.sql), w.params))
 		}
 	}
 }

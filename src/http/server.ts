@@ -47,7 +47,8 @@ export function createFetch(ctx: AppContext, app: App) {
 		// Per-source rate limits: only sources that set one are in the map (src/ingest/rate-limit.ts).
 		if (ctx.ops.ingestLimits.size > 0) {
 			const sourceId = sourceIdFromPath(path)
-			const wait = ctx.ops.ingestLimits.retryAfter(sourceId)
+			const limit = ctx.ops.ingestLimits.retryAfter(sourceId)
+			const wait = typeof limit === 'number' ? limit : await limit // a promise only right after the source changed
 			if (wait > 0) return sourceRateLimited(ctx, request, sourceId, wait)
 		}
 		const res = await handleIngest(ctx, request, peerIp)

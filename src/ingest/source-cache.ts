@@ -73,6 +73,11 @@ export class SourceCache {
 		this.#cache.invalidate(id)
 	}
 
+	/** Every source read afresh (changes made on another instance may have been missed). */
+	clear(): void {
+		this.#cache.clear()
+	}
+
 	/** By canonical id (the HTTP edge adds the prefix to a bare one). A miss loads once even under concurrent requests. */
 	async get(id: string): Promise<CompiledSource | null> {
 		return this.#cache.peek(id) ?? this.#cache.get(id)

@@ -79,7 +79,7 @@ export class LiveHub {
 	#timer: Timer | null = null
 
 	constructor(
-		private readonly repo: LiveRepo,
+		private readonly repo: Pick<LiveRepo, 'eventsAfter'>,
 		private readonly log: Logger,
 		readonly heartbeatMs: number,
 		/** Null while a principal may still read, else why not (key revoked, session signed out): its streams close with 4401. */
@@ -103,6 +103,22 @@ export class LiveHub {
 		if (this.#timer) clearInterval(this.#timer)
 		this.#timer = null
 		for (const set of this.#byEnv.values()) for (const conn of set) this.#drop(conn, 1001, 'server is shutting down')
+	}
+
+	/**
+	 * True when some client of `envId` subscribes to a channel of `kind`, narrowed to `scope` or
+	 * not narrowed at all (whether loading another instance's rows is worth a query).
+	 */
+	watching(envId: string, kind: Channel['kind'], scope?: string): boolean {
+		for (const conn of this.#byEnv.get(envId) ?? []) {
+			for (const { channel } of conn.subs.values()) if (channel.kind === kind && (scope === undefined || channel.scope === null || channel.scope === scope)) return true
+		}
+		return false
+	}
+
+	/** Environments where some client subscribes to a channel of `kind`. */
+	watchedEnvs(kind: Channel['kind']): string[] {
+		return [...this.#byEnv.keys()].filter((envId) => this.watching(envId, kind))
 	}
 
 	/** True when `holder` already has MAX_CONNECTIONS_PER_HOLDER streams open: refuse the next one (429) before opening it. */
@@ -215,7 +231,7 @@ export class LiveHub {
 	}
 
 	/** A delivery attempt was recorded: a `delivery` message, and an `issue` message for each issue it opened. */
-	attemptRecorded(outcome: AttemptOutcome): void {
+	attemptRecorded(outcome: Pick<AttemptOutcome, 'attempt' | 'issues'>): void {
 		const { attempt } = outcome
 		if (!this.#byEnv.has(attempt.env_id)) return
 		this.publish(attempt.env_id, 'deliveries', attempt.destination_id, attemptData(attempt))

@@ -1,7 +1,7 @@
 import type { Pg } from '../db/pg/client'
 import { retryRead } from '../db/pg/read-retry'
 import { type createLiveRepo, type EventAfterRow, type StoredEvent, takeWithin } from './repo'
-import { BODY_OF, eventsAfterQuery } from './repo-sql'
+import { BODY_OF, EVENTS_SELECT, eventsAfterQuery } from './repo-sql'
 
 /** The replay reads of the live stream on PostgreSQL (same SQL text as repo.ts, from repo-sql.ts). */
 export function createLiveRepoPg(pg: Pg): ReturnType<typeof createLiveRepo> {
@@ -10,6 +10,11 @@ export function createLiveRepoPg(pg: Pg): ReturnType<typeof createLiveRepo> {
 			const q = eventsAfterQuery(envId, sourceId, afterId, limit)
 			const rows = await retryRead(() => pg.all<EventAfterRow>(q.text, q.params))
 			return takeWithin(rows, limit, maxBytes, async (id) => (await retryRead(() => pg.get<{ body: Uint8Array }>(BODY_OF, [id])))?.body)
+		},
+		async eventsByIds(ids: readonly string[]): Promise<StoredEvent[]> {
+			if (ids.length === 0) return []
+			const rows = await retryRead(() => pg.all<EventAfterRow>(`${EVENTS_SELECT} WHERE e.id = ANY($1::text[]) ORDER BY e.id ASC`, [[...ids]]))
+			return (await takeWithin(rows, rows.length, Number.POSITIVE_INFINITY, async (id) => (await retryRead(() => pg.get<{ body: Uint8Array }>(BODY_OF, [id])))?.body)).events
 		}
 	}
 }

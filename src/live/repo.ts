@@ -1,7 +1,7 @@
 import type { Database } from 'bun:sqlite'
 import { prepare, type SqlValue } from '../db/sql'
 import type { EventRow } from '../events/repo'
-import { BODY_OF, eventsAfterQuery } from './repo-sql'
+import { BODY_OF, EVENTS_SELECT, eventsAfterQuery } from './repo-sql'
 
 /** A stored event with its body, wherever the body is kept (inline or event_payloads). */
 export interface StoredEvent {
@@ -40,6 +40,7 @@ export async function takeWithin(rows: EventAfterRow[], limit: number, maxBytes:
 /** The replay reads of the live stream: what was stored after a resume point. */
 export function createLiveRepo(db: Database) {
 	const bodyOf = prepare<{ body: Uint8Array }, [string]>(db, BODY_OF)
+	const byIds = prepare<EventAfterRow, [string]>(db, `${EVENTS_SELECT} WHERE e.id IN (SELECT value FROM json_each($1)) ORDER BY e.id ASC`)
 	return {
 		/**
 		 * Events of the environment (and source, when given) with ids after `afterId`, oldest
@@ -50,6 +51,12 @@ export function createLiveRepo(db: Database) {
 			const q = eventsAfterQuery(envId, sourceId, afterId, limit)
 			const rows = prepare<EventAfterRow, SqlValue[]>(db, q.text).all(...q.params)
 			return takeWithin(rows, limit, maxBytes, (id) => bodyOf.get(id)?.body)
+		},
+		/** These events (another instance stored them and sent their ids), oldest first; ids not found are left out. */
+		async eventsByIds(ids: readonly string[]): Promise<StoredEvent[]> {
+			if (ids.length === 0) return []
+			const rows = byIds.all(JSON.stringify(ids))
+			return (await takeWithin(rows, rows.length, Number.POSITIVE_INFINITY, (id) => bodyOf.get(id)?.body)).events
 		}
 	}
 }

@@ -1,5 +1,6 @@
 import type { Pg, PgQuery } from '../db/pg/client'
-import { retryOnce } from '../db/pg/retry'
+import { multiRow, powerOfTwoChunks, valuesList } from '../db/pg/multi-row'
+import { retryRead } from '../db/pg/read-retry'
 import { type SqlValue, whereOf } from '../db/sql'
 import { idFloorAt } from '../lib/ids'
 import { HOUR_MS, type Span } from './histogram'
@@ -10,8 +11,15 @@ import {
 import * as Q from './repo-sql'
 import { attemptBuckets, EVENT_BATCH, type LatencyAdd, mergedCounts, timeOfId, volumeBuckets } from './rollup-rows'
 
-/** Rows per multi-row statement: far below PostgreSQL's 65,535 parameters at 8 columns. */
-const CHUNK = 1_000
+/** Rows per multi-row statement: 256 × 8 columns stays far below PostgreSQL's 65,535 parameters. */
+const CHUNK = 256
+const upsertVolume = multiRow(Q.VOLUME_INSERT, 5, () => Q.VOLUME_MERGE)
+const upsertDeliveries = multiRow(Q.DELIVERIES_INSERT, 8, () => Q.DELIVERIES_MERGE)
+const upsertLatencies = multiRow(Q.LATENCY_INSERT, 5, () => Q.LATENCY_MERGE)
+const upsertErrors = multiRow(Q.ERRORS_INSERT, 6, () => Q.ERRORS_MERGE)
+/** The stored histograms of a batch's keys (VALUES outside an INSERT: its columns need types). */
+const storedLatency = (n: number) => `SELECT m.env_id, m.span, m.bucket, m.destination_id, m.counts FROM metric_latency m
+	JOIN (VALUES ${valuesList(n, 4, ['text', 'text', 'bigint', 'text'])}) AS k (env_id, span, bucket, destination_id) USING (env_id, span, bucket, destination_id)`
 
 /**
  * The minute an event was stored in, from its id (`evt_` + a UUIDv7 whose first
@@ -38,28 +46,19 @@ async function attemptAggregates(q: PgQuery, lo: string, hi: string, env: string
 	}
 }
 
-/** One upsert statement per CHUNK rows (the SQLite side runs one per row). */
-async function upsertRows(q: PgQuery, head: string, merge: string, rows: (string | number)[][]): Promise<void> {
-	for (let i = 0; i < rows.length; i += CHUNK) {
-		const chunk = rows.slice(i, i + CHUNK)
-		const width = (chunk[0] as unknown[]).length
-		await q.run(`${head} ${chunk.map((_, j) => Q.rowPlaceholders(width, j * width)).join(', ')} ${merge}`, chunk.flat())
-	}
+/** One upsert statement per chunk of rows (the SQLite side runs one per row); chunk sizes are powers of two (src/db/pg/multi-row.ts). */
+async function upsertRows(q: PgQuery, text: (n: number) => string, rows: (string | number)[][]): Promise<void> {
+	for (const chunk of powerOfTwoChunks(rows, CHUNK)) await q.run(text(chunk.length), chunk.flat())
 }
 
-/** Reads the stored histograms of a batch's keys in one query, merges, writes them back in one. */
+/** Reads the stored histograms of a batch's keys in one query per chunk, merges, writes them back in one. */
 async function upsertLatency(q: PgQuery, adds: LatencyAdd[]): Promise<void> {
 	const keyOf = (r: { env_id: string; span: string; bucket: number; destination_id: string }) => `${r.span}|${r.env_id}|${r.bucket}|${r.destination_id}`
-	for (let i = 0; i < adds.length; i += CHUNK) {
-		const chunk = adds.slice(i, i + CHUNK)
-		const params = chunk.flatMap((l) => [l.env_id, l.span, l.bucket, l.destination_id])
-		const keys = chunk.map((_, j) => `($${4 * j + 1}::text, $${4 * j + 2}::text, $${4 * j + 3}::bigint, $${4 * j + 4}::text)`).join(', ')
+	for (const chunk of powerOfTwoChunks(adds, CHUNK)) {
 		const stored = await q.all<{ env_id: string; span: string; bucket: number; destination_id: string; counts: string }>(
-			`SELECT m.env_id, m.span, m.bucket, m.destination_id, m.counts FROM metric_latency m
-			JOIN (VALUES ${keys}) AS k (env_id, span, bucket, destination_id) USING (env_id, span, bucket, destination_id)`, params)
+			storedLatency(chunk.length), chunk.flatMap((l) => [l.env_id, l.span, l.bucket, l.destination_id]))
 		const byKey = new Map(stored.map((r) => [keyOf(r), r.counts]))
-		const rows = chunk.map((l) => [l.env_id, l.span, l.bucket, l.destination_id, mergedCounts(byKey.get(keyOf(l)), l.add)])
-		await upsertRows(q, Q.LATENCY_INSERT, Q.LATENCY_MERGE, rows)
+		await upsertRows(q, upsertLatencies, chunk.map((l) => [l.env_id, l.span, l.bucket, l.destination_id, mergedCounts(byKey.get(keyOf(l)), l.add)]))
 	}
 }
 
@@ -73,9 +72,38 @@ async function lockMark(q: PgQuery, name: string): Promise<string> {
 	return (await q.get<{ last_id: string }>(`${Q.GET_MARK} FOR UPDATE`, [name]))?.last_id ?? ''
 }
 
+/** One event batch and its watermark, in the caller's transaction (the SQLite side's rollEvents, statement for statement). */
+async function rollEvents(q: PgQuery, ceiling: string): Promise<VolumeRow[] | null> {
+	const lo = await lockMark(q, EVENTS)
+	const first = (await q.get<{ id: string }>(Q.FIRST_EVENT, [lo, ceiling]))?.id
+	if (first === undefined) return null
+	const hour = Math.floor(timeOfId(first) / HOUR_MS) * HOUR_MS
+	const end = idFloorAt('evt', hour + HOUR_MS)
+	let hi = end < ceiling ? end : ceiling
+	hi = (await q.get<{ id: string }>(Q.NTH_EVENT, [lo, hi, EVENT_BATCH]))?.id ?? hi
+	const rows = await eventCounts(q, null, null, lo, idFloorAt('evt', hour), hi)
+	await upsertRows(q, upsertVolume, volumeBuckets(rows))
+	await q.run(Q.SET_MARK, [EVENTS, (await q.get<{ id: string }>(Q.LAST_EVENT, [lo, hi]))?.id as string])
+	return rows
+}
+
+/** One batch of attempts and its watermark, in the caller's transaction. */
+async function rollAttempts(q: PgQuery, ceiling: string, batch: number): Promise<AttemptRollup | null> {
+	const lo = await lockMark(q, ATTEMPTS)
+	const hi = (await q.get<{ id: string }>(Q.NTH_ATTEMPT, [lo, ceiling, batch - 1]))?.id ?? (await q.get<{ id: string }>(Q.LAST_ATTEMPT, [lo, ceiling]))?.id
+	if (hi === undefined) return null
+	const rows = await attemptAggregates(q, lo, hi)
+	const b = attemptBuckets(rows)
+	await upsertRows(q, upsertDeliveries, b.deliveries)
+	await upsertLatency(q, b.latency)
+	await upsertRows(q, upsertErrors, b.errors)
+	await q.run(Q.SET_MARK, [ATTEMPTS, hi])
+	return rows
+}
+
 /** A read that sees one committed state: the marks, the buckets they cover, and the rows past them. */
 function snapshot<T>(pg: Pg, fn: (q: PgQuery) => Promise<T>): Promise<T> {
-	return retryOnce(() => pg.tx(async (q) => {
+	return retryRead(() => pg.tx(async (q) => {
 		await q.run('SET TRANSACTION ISOLATION LEVEL REPEATABLE READ, READ ONLY')
 		return fn(q)
 	}))
@@ -89,7 +117,7 @@ const rangeWhere = (f: RangeFilter, key: ['source_id = ?' | 'destination_id = ?'
 export function createMetricsRepoPg(pg: Pg): ReturnType<typeof createMetricsRepo> {
 	return {
 		async scrapeState(now: number) {
-			return retryOnce(async () => {
+			return retryRead(async () => {
 				const [states, due, circuits] = await Promise.all([
 					pg.all<{ state: string; n: number }>(Q.QUEUE_STATES),
 					pg.get<{ due: number | null }>(Q.OLDEST_DUE, [now]),
@@ -100,35 +128,8 @@ export function createMetricsRepoPg(pg: Pg): ReturnType<typeof createMetricsRepo
 			})
 		},
 		/** Folds the next events (one UTC hour at most, EVENT_BATCH at most) with ids below `ceiling`; null when none is left. */
-		async rollEvents(ceiling: string): Promise<VolumeRow[] | null> {
-			return pg.tx(async (q) => {
-				const lo = await lockMark(q, EVENTS)
-				const first = (await q.get<{ id: string }>(Q.FIRST_EVENT, [lo, ceiling]))?.id
-				if (first === undefined) return null
-				const hour = Math.floor(timeOfId(first) / HOUR_MS) * HOUR_MS
-				const end = idFloorAt('evt', hour + HOUR_MS)
-				let hi = end < ceiling ? end : ceiling
-				hi = (await q.get<{ id: string }>(Q.NTH_EVENT, [lo, hi, EVENT_BATCH]))?.id ?? hi
-				const rows = await eventCounts(q, null, null, lo, idFloorAt('evt', hour), hi)
-				await upsertRows(q, Q.VOLUME_INSERT, Q.VOLUME_MERGE, volumeBuckets(rows))
-				await q.run(Q.SET_MARK, [EVENTS, (await q.get<{ id: string }>(Q.LAST_EVENT, [lo, hi]))?.id as string])
-				return rows
-			})
-		},
-		async rollAttempts(ceiling: string, batch: number): Promise<AttemptRollup | null> {
-			return pg.tx(async (q) => {
-				const lo = await lockMark(q, ATTEMPTS)
-				const hi = (await q.get<{ id: string }>(Q.NTH_ATTEMPT, [lo, ceiling, batch - 1]))?.id ?? (await q.get<{ id: string }>(Q.LAST_ATTEMPT, [lo, ceiling]))?.id
-				if (hi === undefined) return null
-				const rows = await attemptAggregates(q, lo, hi)
-				const b = attemptBuckets(rows)
-				await upsertRows(q, Q.DELIVERIES_INSERT, Q.DELIVERIES_MERGE, b.deliveries)
-				await upsertLatency(q, b.latency)
-				await upsertRows(q, Q.ERRORS_INSERT, Q.ERRORS_MERGE, b.errors)
-				await q.run(Q.SET_MARK, [ATTEMPTS, hi])
-				return rows
-			})
-		},
+		rollEvents: (ceiling: string) => pg.tx((q) => rollEvents(q, ceiling)),
+		rollAttempts: (ceiling: string, batch: number) => pg.tx((q) => rollAttempts(q, ceiling, batch)),
 		async volume(f: RangeFilter): Promise<Snapshot<VolumeRow[]>> {
 			return snapshot(pg, async (q) => {
 				const w = rangeWhere(f, ['source_id = ?', f.sourceId])
@@ -148,11 +149,11 @@ export function createMetricsRepoPg(pg: Pg): ReturnType<typeof createMetricsRepo
 			})
 		},
 		async counts(envId: string) {
-			const row = await retryOnce(() => pg.get<{ active_sources: number; active_destinations: number; open_issues: number }>(Q.OVERVIEW, [envId]))
+			const row = await retryRead(() => pg.get<{ active_sources: number; active_destinations: number; open_issues: number }>(Q.OVERVIEW, [envId]))
 			return row ?? { active_sources: 0, active_destinations: 0, open_issues: 0 }
 		},
 		async names(envId: string): Promise<{ sources: Map<string, string>; destinations: Map<string, string> }> {
-			const [sources, destinations] = await retryOnce(() => Promise.all([
+			const [sources, destinations] = await retryRead(() => Promise.all([
 				pg.all<{ id: string; name: string }>(Q.SOURCE_NAMES, [envId]),
 				pg.all<{ id: string; name: string }>(Q.DESTINATION_NAMES, [envId])
 			]))

@@ -26,22 +26,22 @@ export function attemptAggregatesSql(where: { deliveries: string; latency: strin
 	}
 }
 
-// Upserts: the INSERT head, then one `($1…)` row per bucket (one on SQLite, a batch on PostgreSQL), then the merge.
-export const VOLUME_INSERT = 'INSERT INTO metric_volume (env_id, span, bucket, source_id, event_count) VALUES'
+// Upserts: the INSERT head, then `VALUES` with one row per bucket (one on SQLite, a batch on PostgreSQL), then the merge.
+export const VOLUME_INSERT = 'INSERT INTO metric_volume (env_id, span, bucket, source_id, event_count)'
 export const VOLUME_MERGE = 'ON CONFLICT (env_id, span, bucket, source_id) DO UPDATE SET event_count = metric_volume.event_count + excluded.event_count'
-export const DELIVERIES_INSERT = 'INSERT INTO metric_deliveries (env_id, span, bucket, destination_id, delivery_count, success_count, failure_count, dlq_count) VALUES'
+export const DELIVERIES_INSERT = 'INSERT INTO metric_deliveries (env_id, span, bucket, destination_id, delivery_count, success_count, failure_count, dlq_count)'
 export const DELIVERIES_MERGE = `ON CONFLICT (env_id, span, bucket, destination_id) DO UPDATE SET
 	delivery_count = metric_deliveries.delivery_count + excluded.delivery_count, success_count = metric_deliveries.success_count + excluded.success_count,
 	failure_count = metric_deliveries.failure_count + excluded.failure_count, dlq_count = metric_deliveries.dlq_count + excluded.dlq_count`
 /** Histograms are merged in the app (JSON text), so the stored one is simply replaced. */
-export const LATENCY_INSERT = 'INSERT INTO metric_latency (env_id, span, bucket, destination_id, counts) VALUES'
+export const LATENCY_INSERT = 'INSERT INTO metric_latency (env_id, span, bucket, destination_id, counts)'
 export const LATENCY_MERGE = 'ON CONFLICT (env_id, span, bucket, destination_id) DO UPDATE SET counts = excluded.counts'
-export const ERRORS_INSERT = 'INSERT INTO metric_errors (env_id, span, bucket, destination_id, error_type, count) VALUES'
+export const ERRORS_INSERT = 'INSERT INTO metric_errors (env_id, span, bucket, destination_id, error_type, count)'
 export const ERRORS_MERGE = 'ON CONFLICT (env_id, span, bucket, destination_id, error_type) DO UPDATE SET count = metric_errors.count + excluded.count'
 
-/** `($1, …, $n)`: one row's placeholders, starting after `offset`. */
-export function rowPlaceholders(n: number, offset = 0): string {
-	return `(${Array.from({ length: n }, (_, i) => `$${offset + i + 1}`).join(', ')})`
+/** `($1, …, $n)`: one row's placeholders. */
+export function rowPlaceholders(n: number): string {
+	return `(${Array.from({ length: n }, (_, i) => `$${i + 1}`).join(', ')})`
 }
 
 export const GET_MARK = 'SELECT last_id FROM metric_watermarks WHERE name = $1'

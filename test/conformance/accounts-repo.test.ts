@@ -1,48 +1,14 @@
-import { afterAll, beforeAll, describe, expect, test } from 'bun:test'
-import { rmSync } from 'node:fs'
+import { beforeAll, describe, expect, test } from 'bun:test'
 import type { AccountsRepo, DeviceCodeRow, MemberRow } from '../../src/accounts/repo'
-import { prepare } from '../../src/db/sql'
-import { openPgStore } from '../../src/store-pg'
-import { openSqliteStore, type Store } from '../../src/store'
-import { tempDir } from '../helpers'
-import { createTestDatabase, TEST_PG_URL, type TestDatabase } from '../support/pg'
+import type { Store } from '../../src/store'
+import { rawSql } from '../support/raw-sql'
+import { forEachBackend } from './local-backends'
 
 /**
  * The accounts repo on both engines: same calls, same answers, the same shapes
  * (Better Auth's dates as ISO strings although PostgreSQL stores timestamptz).
  * Rows Better Auth itself writes (users, sessions, organizations) are seeded with raw SQL.
  */
-
-interface Backend {
-	name: 'sqlite' | 'postgres'
-	open(): Promise<{ store: Store; close(): Promise<void> }>
-}
-
-const BACKENDS: Backend[] = [
-	{
-		name: 'sqlite',
-		async open() {
-			const dir = tempDir()
-			const store = openSqliteStore({ dataDir: dir, synchronous: 'NORMAL', migrate: true })
-			return { store, close: async () => (await store.close(), rmSync(dir, { recursive: true, force: true })) }
-		}
-	},
-	{
-		name: 'postgres',
-		async open() {
-			const db: TestDatabase = await createTestDatabase()
-			const store = await openPgStore(db.url, { migrate: true, poolSize: 4 })
-			return { store, close: async () => (await store.close(), await db.drop()) }
-		}
-	}
-]
-
-/** Runs a statement on whichever engine the store is on (seeding only). */
-async function exec(store: Store, text: string, params: unknown[]): Promise<void> {
-	const b = store.backend
-	if (b.kind === 'sqlite') prepare(b.db, text).run(...(params as never[]))
-	else await b.pg.run(text, params)
-}
 
 const T0 = '2026-03-01T10:00:00.000Z'
 const T1 = '2026-03-01T10:00:01.500Z'
@@ -52,29 +18,26 @@ async function seed(store: Store): Promise<void> {
 	// Better Auth's booleans: integer on SQLite, boolean on PostgreSQL.
 	const no = store.backend.kind === 'sqlite' ? 0 : false
 	for (const [id, email, at] of [['usr_a', 'a@example.com', T0], ['usr_b', 'b@example.com', T1]] as const) {
-		await exec(store, 'INSERT INTO "user" (id, name, email, "emailVerified", "createdAt", "updatedAt") VALUES ($1, $2, $3, $4, $5, $5)', [id, id.slice(4).toUpperCase(), email, no, at])
+		await rawSql(store).run('INSERT INTO "user" (id, name, email, "emailVerified", "createdAt", "updatedAt") VALUES ($1, $2, $3, $4, $5, $5)', [id, id.slice(4).toUpperCase(), email, no, at])
 	}
 	for (const id of ['org_1', 'org_2']) {
-		await exec(store, 'INSERT INTO "organization" (id, name, slug, "createdAt") VALUES ($1, $1, $1, $2)', [id, T0])
+		await rawSql(store).run('INSERT INTO "organization" (id, name, slug, "createdAt") VALUES ($1, $1, $1, $2)', [id, T0])
 	}
 }
 
 async function addSession(store: Store, id: string, userId: string, expiresAt: string): Promise<void> {
-	await exec(store, 'INSERT INTO "session" (id, "expiresAt", token, "createdAt", "updatedAt", "userId") VALUES ($1, $2, $1, $3, $3, $4)', [id, expiresAt, T0, userId])
+	await rawSql(store).run('INSERT INTO "session" (id, "expiresAt", token, "createdAt", "updatedAt", "userId") VALUES ($1, $2, $1, $3, $3, $4)', [id, expiresAt, T0, userId])
 }
 
-for (const backend of BACKENDS) {
-	describe.skipIf(backend.name === 'postgres' && !TEST_PG_URL)(`accounts repo on ${backend.name}`, () => {
-		let opened: Awaited<ReturnType<Backend['open']>>
+forEachBackend('accounts repo', (backend) => {
+	describe('calls', () => {
 		let repo: AccountsRepo
 		let store: Store
 		beforeAll(async () => {
-			opened = await backend.open()
-			store = opened.store
+			store = backend.store
 			repo = store.accounts
 			await seed(store)
 		})
-		afterAll(async () => opened?.close())
 
 		test('users come back with ISO createdAt, or null', async () => {
 			expect(await repo.userByEmail('a@example.com')).toEqual({ id: 'usr_a', name: 'A', email: 'a@example.com', createdAt: T0 })
@@ -163,4 +126,4 @@ for (const backend of BACKENDS) {
 			expect(await repo.deviceByHash('hash_1')).toEqual({ ...pending, status: 'consumed', user_id: 'usr_a', org_id: 'org_1', env_id: 'env_1', key_id: 'key_1', last_polled_at: now + 2000 })
 		})
 	})
-}
+})

@@ -90,5 +90,15 @@ for (const backend of BACKENDS) {
 			expect(ofSource.events.map((s) => s.row.id)).toEqual(e.slice(2, 3))
 			expect((await store.live.eventsAfter(ENV, null, e[3] as string, 10)).events).toEqual([])
 		})
+
+		test('live: events by id (what another instance committed), oldest first, bodies from wherever they are kept, unknown ids left out', async () => {
+			const e: string[] = batch.map((p) => p.row.id)
+			const got = await store.live.eventsByIds([e[2] as string, 'evt_unknown', e[1] as string])
+			expect(got.map((s) => s.row.id)).toEqual(e.slice(1, 3))
+			expect(bytes(got[0]?.body)).toEqual(bytes(big))
+			expect(new TextDecoder().decode(got[1]?.body)).toBe('{"b":1}')
+			expect(got[0]?.row).not.toHaveProperty('out_of_line')
+			expect(await store.live.eventsByIds([])).toEqual([])
+		})
 	})
 }

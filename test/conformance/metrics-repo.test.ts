@@ -151,6 +151,24 @@ for (const [name, open] of backends) {
 			expect(hist).toEqual([{ span: 'day', counts: dense }, { span: 'hour', counts: dense }, { span: 'minute', counts: dense }])
 		})
 
+		test('a batch wider than one statement: 300 minutes of attempts and 6 sources over an hour of events', async () => {
+			const { store } = await fresh()
+			const sql = rawSql(store)
+			for (let m = 0; m < 300; m++) await insertAttempt(sql, { envId: ENV, destinationId: 'dst_a', at: T0 + m * MINUTE_MS, ok: m % 3 !== 0, durationMs: 30, errorType: 'http_5xx' })
+			await insertEvents(sql, Array.from({ length: 360 }, (_, i) => ({ envId: ENV, sourceId: `src_${i % 6}`, at: T0 + Math.floor(i / 6) * MINUTE_MS })))
+			const passes = await rollAll(store, T0 + DAY_MS)
+			expect(passes.attempts).toHaveLength(1) // one batch: 300 minute rows, 5 hours and a day, written in chunks
+			expect(passes.events).toHaveLength(1) // one hour: 360 minute rows (60 × 6 sources)
+			const rows = await sql.all('SELECT span, COUNT(*) AS n, CAST(SUM(delivery_count) AS BIGINT) AS total, CAST(SUM(failure_count) AS BIGINT) AS failed FROM metric_deliveries GROUP BY span ORDER BY span')
+			expect(rows).toEqual([{ span: 'day', n: 1, total: 300, failed: 100 }, { span: 'hour', n: 5, total: 300, failed: 100 }, { span: 'minute', n: 300, total: 300, failed: 100 }])
+			expect(await sql.all('SELECT span, COUNT(*) AS n, CAST(SUM(count) AS BIGINT) AS total FROM metric_errors GROUP BY span ORDER BY span'))
+				.toEqual([{ span: 'day', n: 1, total: 100 }, { span: 'hour', n: 5, total: 100 }, { span: 'minute', n: 100, total: 100 }])
+			expect((await sql.get<{ n: number }>("SELECT COUNT(*) AS n FROM metric_latency WHERE span = 'minute'"))?.n).toBe(300)
+			expect(await sql.all("SELECT counts FROM metric_latency WHERE span = 'day'")).toEqual([{ counts: JSON.stringify(toDense(new Map([[50, 300]]))) }])
+			expect(await sql.all('SELECT span, COUNT(*) AS n, CAST(SUM(event_count) AS BIGINT) AS total FROM metric_volume GROUP BY span ORDER BY span'))
+				.toEqual([{ span: 'day', n: 6, total: 360 }, { span: 'hour', n: 6, total: 360 }, { span: 'minute', n: 360, total: 360 }])
+		})
+
 		test('two instances rolling at once fold every row once', async () => {
 			const { store, reopen } = await fresh()
 			const other = await reopen()

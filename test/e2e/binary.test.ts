@@ -3,6 +3,7 @@ import { copyFileSync, readdirSync, rmSync } from 'node:fs'
 import { join } from 'node:path'
 import { listTemplates } from '../../src/templates'
 import { seedBody, tempDir } from '../helpers'
+import { type ProcessBackend, processBackend } from '../support/process-backend'
 import { ROOT, run, type Running, startProcess } from './process'
 
 /**
@@ -13,6 +14,8 @@ let work: string
 let bin: string
 let server: Running
 let key: string
+/** The store of the binary's processes: a fresh PostgreSQL database on the conformance run. */
+let backend: ProcessBackend
 
 beforeAll(async () => {
 	work = tempDir('hookstream-bin-')
@@ -22,16 +25,18 @@ beforeAll(async () => {
 	bin = join(work, 'hookstream')
 	copyFileSync(out, bin)
 	rmSync(join(work, 'build'), { recursive: true })
-	const created = await run([bin, '--create-admin-key', '--data-dir', join(work, 'data')])
+	backend = await processBackend()
+	const created = await run([bin, '--create-admin-key', '--data-dir', join(work, 'data')], backend.env)
 	expect(created.code).toBe(0)
 	key = created.stdout.trim().split('\n').at(-1) ?? ''
-	const owner = Bun.spawn([bin, '--create-admin-user', '--email', 'owner@example.com', '--data-dir', join(work, 'data')], { stdin: new Blob(['owner-password-1\n']), stdout: 'pipe', stderr: 'pipe' })
+	const owner = Bun.spawn([bin, '--create-admin-user', '--email', 'owner@example.com', '--data-dir', join(work, 'data')], { stdin: new Blob(['owner-password-1\n']), stdout: 'pipe', stderr: 'pipe', env: { ...process.env, ...backend.env } })
 	expect(await owner.exited).toBe(0)
-	server = await startProcess([bin, '--port', '0', '--host', '127.0.0.1', '--data-dir', join(work, 'data')])
+	server = await startProcess([bin, '--port', '0', '--host', '127.0.0.1', '--data-dir', join(work, 'data')], backend.env)
 }, 60000)
 
 afterAll(async () => {
 	await server?.stop()
+	await backend?.drop()
 	rmSync(work, { recursive: true, force: true })
 })
 

@@ -3,6 +3,7 @@ import { existsSync, readFileSync, rmSync, statSync } from 'node:fs'
 import { join } from 'node:path'
 import type { Subprocess } from 'bun'
 import { tempDir } from '../helpers'
+import { type ProcessBackend, processBackend } from '../support/process-backend'
 import { run, type Running, SOURCE_CLI, startProcess } from './process'
 
 let dir: string
@@ -11,6 +12,8 @@ let server: Running
 let key: string
 let port: number
 let owner: { email: string; password: string }
+/** The server's store: its processes (server, one-shots on the data dir) share it; the CLI clients only speak HTTP. */
+let backend: ProcessBackend
 
 const serverArgs = (p: number) => [...SOURCE_CLI, 'serve', '--port', String(p), '--host', '127.0.0.1', '--data-dir', dir, '--no-access-log', '--live-heartbeat-ms', '200']
 const cli = (args: string[], env: Record<string, string> = {}) => run([...SOURCE_CLI, ...args], { HOME: home, HOOKSTREAM_API_KEY: '', HOOKSTREAM_URL: '', ...env })
@@ -18,15 +21,17 @@ const cli = (args: string[], env: Record<string, string> = {}) => run([...SOURCE
 beforeAll(async () => {
 	dir = tempDir()
 	home = tempDir('hookstream-home-')
-	key = (await run([...SOURCE_CLI, '--create-admin-key', '--data-dir', dir])).stdout.trim().split('\n').at(-1) ?? ''
+	backend = await processBackend()
+	key = (await run([...SOURCE_CLI, '--create-admin-key', '--data-dir', dir], backend.env)).stdout.trim().split('\n').at(-1) ?? ''
 	// No password on stdin: one is generated and printed on the last line.
-	const made = await run([...SOURCE_CLI, '--create-admin-user', '--email', 'owner@example.com', '--data-dir', dir])
+	const made = await run([...SOURCE_CLI, '--create-admin-user', '--email', 'owner@example.com', '--data-dir', dir], backend.env)
 	owner = { email: 'owner@example.com', password: made.stdout.trim().split('\n').at(-1) ?? '' }
-	server = await startProcess(serverArgs(0))
+	server = await startProcess(serverArgs(0), backend.env)
 	port = Number(new URL(server.url).port)
 })
 afterAll(async () => {
 	await server.stop()
+	await backend.drop()
 	rmSync(dir, { recursive: true, force: true })
 	rmSync(home, { recursive: true, force: true })
 })
@@ -260,7 +265,7 @@ describe('listen --forward-to', () => {
 
 		// Restart the server on the same port; what is sent before listen reconnects still arrives, once, in order.
 		await server.stop()
-		server = await startProcess(serverArgs(port))
+		server = await startProcess(serverArgs(port), backend.env)
 		const bodies = ['{"n":1}', '{"n":2}', '{"n":3}']
 		for (const b of bodies) expect((await send(b)).status).toBe(200)
 		await until(() => app.got.length === 4, 'replayed forwards')
@@ -290,11 +295,11 @@ describe('listen --forward-to', () => {
 	}, 60000)
 
 	it('exits 1 when its key is revoked while listening', async () => {
-		const made = await run([...SOURCE_CLI, '--create-admin-key', '--name', 'revoke-me', '--data-dir', dir])
+		const made = await run([...SOURCE_CLI, '--create-admin-key', '--name', 'revoke-me', '--data-dir', dir], backend.env)
 		const id = /Created API key (ak_[0-9a-f]+)/.exec(made.stdout)?.[1] ?? ''
 		const l = startListen([], { HOOKSTREAM_API_KEY: made.stdout.trim().split('\n').at(-1) ?? '', HOOKSTREAM_URL: server.url })
 		await until(() => l.lines.err.some((x) => x.includes('Ready!')), 'Ready!')
-		expect((await run([...SOURCE_CLI, 'keys', 'revoke', id, '--data-dir', dir])).code).toBe(0)
+		expect((await run([...SOURCE_CLI, 'keys', 'revoke', id, '--data-dir', dir], backend.env)).code).toBe(0)
 		expect(await l.proc.exited).toBe(1)
 		expect(l.lines.err.join('\n')).toContain('revoked')
 	}, 30000)

@@ -19,7 +19,7 @@ function stored(sourceId = 'src_00000000000000000000000000000001', envId = 'env_
 function slowRepo(all: StoredEvent[]) {
 	let release = () => {}
 	const gate = new Promise<void>((r) => (release = r))
-	const repo: LiveRepo = {
+	const repo: Pick<LiveRepo, 'eventsAfter'> = {
 		async eventsAfter(_env, _src, after, limit) {
 			const after_ = all.filter((e) => e.row.id > after)
 			await gate
