@@ -9,7 +9,7 @@
  * (test/support/pg-server.ts) removed at the end, also on failure or Ctrl-C. Without PostgreSQL
  * binaries the half is skipped with a loud notice, except under CI=true, where that is a failure.
  */
-import { findPgBinaries, MISSING_BINARIES, startThrowawayPg, type ThrowawayPg } from './support/pg-server'
+import { findPgBinaries, MISSING_BINARIES, startThrowawayPg } from './support/pg-server'
 
 const ROOT = `${import.meta.dir}/..`
 const SIGNALS = { SIGINT: 2, SIGTERM: 15, SIGHUP: 1 } as const
