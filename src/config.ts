@@ -25,6 +25,7 @@ export const OPTIONS = {
 	host: { flag: 'host', kind: 'string', default: '0.0.0.0', help: 'Address to bind' },
 	dataDir: { flag: 'data-dir', kind: 'string', default: './data', help: 'Directory for the SQLite database and the encryption key' },
 	databaseUrl: { flag: 'database-url', kind: 'string', default: null, help: 'postgres://user:pass@host:5432/db selects PostgreSQL (14 or later) instead of SQLite in --data-dir; several instances may share it (requires --encryption-key)' },
+	databasePoolSize: { flag: 'database-pool-size', kind: 'int', default: 10, min: 1, max: 500, help: 'PostgreSQL connections per instance (one more is opened for LISTEN); mind the server\'s max_connections across instances' },
 	publicUrl: { flag: 'public-url', kind: 'string', default: null, help: 'Public base URL used in ingest URLs and Twilio signatures (default: the request host)' },
 	maxBodyBytes: { flag: 'max-body-bytes', kind: 'int', default: 1048576, min: 1024, max: 104857600, help: 'Largest accepted request body in bytes (413 above it)' },
 	maxHeaderBytes: { flag: 'max-header-bytes', kind: 'int', default: 65536, min: 4096, max: 1048576, help: 'Largest accepted request head (request line and headers) in bytes; above it the runtime answers 431 with an empty body' },
@@ -64,6 +65,7 @@ export interface Config {
 	host: string
 	dataDir: string
 	databaseUrl: string | null
+	databasePoolSize: number
 	publicUrl: string | null
 	maxBodyBytes: number
 	maxHeaderBytes: number

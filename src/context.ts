@@ -80,7 +80,7 @@ export interface Injected {
 export async function createContext(config: Readonly<Config>, opts: { clock?: Clock; log?: Logger } & Injected = {}): Promise<AppContext> {
 	const clock = opts.clock ?? systemClock
 	const log = opts.log ?? silentLogger
-	const store = await openStore({ dataDir: config.dataDir, databaseUrl: config.databaseUrl, synchronous: config.sqliteSynchronous, migrate: true })
+	const store = await openStore({ dataDir: config.dataDir, databaseUrl: config.databaseUrl, poolSize: config.databasePoolSize, synchronous: config.sqliteSynchronous, migrate: true })
 	const secretKey = loadEncryptionKey(config.encryptionKey, config.dataDir)
 	const bus = opts.bus ?? (store.backend.kind === 'postgres' ? await createPgBus(store.backend.pg.sql, { log }) : createLocalBus())
 	const secrets = new SecretBox(secretKey)

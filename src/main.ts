@@ -1,4 +1,5 @@
 import { healthcheckCommand } from './cli/healthcheck'
+import { migrateToPgCommand } from './cli/migrate-to-pg'
 import { helpText, VERSION } from './cli/help'
 import { createKeyCommand, listKeysCommand, revokeKeyCommand } from './cli/keys'
 import { createAdminUserCommand, passwordFromStdin } from './cli/admin-user'
@@ -27,6 +28,7 @@ async function main(argv: string[]): Promise<number | 'running'> {
 		err(`hookstream: unexpected argument '${args.positionals[0]}' (boolean flags take no separate value: use --<flag>=false or --no-<flag>)`)
 		return 2
 	}
+	if (args.flags.to !== undefined && args.command !== 'migrate') return err('hookstream: --to belongs to `hookstream migrate --to postgres://…`'), 2
 	const config = resolveConfig(args.flags)
 	const name = typeof args.flags.name === 'string' ? args.flags.name : 'admin'
 	if (args.flags['create-admin-key']) return createKeyCommand(config, name, out)
@@ -54,6 +56,7 @@ async function main(argv: string[]): Promise<number | 'running'> {
 		case 'healthcheck':
 			return healthcheckCommand(config, typeof args.flags.url === 'string' ? args.flags.url : undefined, err)
 		case 'migrate':
+			if (typeof args.flags.to === 'string') return migrateToPgCommand(config, args.flags.to, out, err)
 			await (await createContext(config)).close()
 			out('Migrations applied.')
 			return 0

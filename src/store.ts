@@ -56,11 +56,13 @@ export type Backend = { kind: 'sqlite'; db: Database } | { kind: 'postgres'; pg:
 export interface StoreOptions extends OpenOptions {
 	/** postgres://… selects PostgreSQL (src/store-pg.ts); null keeps SQLite in the data dir. */
 	databaseUrl: string | null
+	/** PostgreSQL pool size per instance (default 10). */
+	poolSize?: number
 }
 
 /** SQLite in the data dir, or PostgreSQL when a database URL is configured. */
 export async function openStore(opts: StoreOptions): Promise<Store> {
-	if (opts.databaseUrl) return openPgStore(opts.databaseUrl, { migrate: opts.migrate })
+	if (opts.databaseUrl) return openPgStore(opts.databaseUrl, { migrate: opts.migrate, poolSize: opts.poolSize })
 	return openSqliteStore(opts)
 }
 

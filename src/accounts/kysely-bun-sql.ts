@@ -63,8 +63,9 @@ class BunSqlConnection implements DatabaseConnection {
 
 	async executeQuery<R>(query: CompiledQuery): Promise<QueryResult<R>> {
 		const params = [...query.parameters]
-		// A read outside a transaction is sent once more when the pool lost its connection (as the repos' reads are).
-		const res = this.reserved === null && SELECT.test(query.sql) ? await retryRead(() => this.run(query.sql, params)) : await this.run(query.sql, params)
+		const send = () => this.run(query.sql, params)
+		// A read outside a transaction is sent again when the pool lost its connection (as the repos' reads are).
+		const res = this.reserved === null && SELECT.test(query.sql) ? await retryRead(send) : await send()
 		const changed = res.command && WRITES.has(res.command) ? BigInt(res.count ?? 0) : undefined
 		return { rows: res.map(numbers) as R[], ...(changed === undefined ? {} : { numAffectedRows: changed }) }
 	}

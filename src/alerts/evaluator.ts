@@ -137,19 +137,24 @@ export class AlertEvaluator {
 		const from = type === 'issue_opened' ? (rule.last_evaluated_at ?? rule.created_at) : floorTo('minute', now - cfg.windowMs)
 		const m = await measure(this.signals, type, cfg, { envId: rule.env_id, sourceId: rule.source_id, destinationId: rule.destination_id, from, to: now })
 		let { state, trigger_count: count, last_triggered_at: triggeredAt, last_breach_at: breachAt } = rule
+		let message: AlertPayload | null = null
 		if (m.breached) {
 			breachAt = now
 			if (triggeredAt === null || now - triggeredAt >= rule.cooldown_minutes * 60_000) {
 				state = 'firing'
 				triggeredAt = now
 				count++
-				await this.#notify(rule, this.#payload(rule, type, cfg, m.value, now, false))
+				message = this.#payload(rule, type, cfg, m.value, now, false)
 			}
 		} else if (state === 'firing' && breachAt !== null && now - breachAt >= RESOLVE_AFTER_MS) {
 			state = 'ok'
-			await this.#notify(rule, this.#payload(rule, type, cfg, m.value, now, true))
+			message = this.#payload(rule, type, cfg, m.value, now, true)
 		}
-		await this.repo.recordEvaluation(rule.id, { state, lastBreachAt: breachAt, evaluatedAt: now, value: m.value, lastTriggeredAt: triggeredAt, triggerCount: count })
+		// Recorded before notifying, and only over the evaluation this one started from: when
+		// another instance evaluated the rule meanwhile (a pass overrunning its tick), that one
+		// decided and notified, so this one sends nothing.
+		const recorded = await this.repo.recordEvaluation(rule.id, { state, lastBreachAt: breachAt, evaluatedAt: now, value: m.value, lastTriggeredAt: triggeredAt, triggerCount: count }, rule.last_evaluated_at)
+		if (recorded && message) await this.#notify(rule, message)
 	}
 
 	#payload(rule: RuleRow, type: RuleType, cfg: NormalizedRule, value: number | null, now: number, resolved: boolean): AlertPayload {

@@ -1,6 +1,6 @@
 import type { Pg } from '../db/pg/client'
 import { retryRead } from '../db/pg/read-retry'
-import type { ChannelRow, createAlertsRepo, RuleRow } from './repo'
+import type { ChannelRow, createAlertsRepo, Evaluation, RuleRow } from './repo'
 import * as Q from './repo-sql'
 import { CHANNEL_COLUMNS, RULE_COLUMNS, updateSql } from './repo-sql'
 
@@ -48,8 +48,8 @@ export function createAlertsRepoPg(pg: Pg): ReturnType<typeof createAlertsRepo> 
 		async deleteRule(id: string): Promise<void> {
 			await pg.run(Q.DELETE_RULE, [id])
 		},
-		async recordEvaluation(id: string, s: { state: string; lastBreachAt: number | null; evaluatedAt: number; value: number | null; lastTriggeredAt: number | null; triggerCount: number }): Promise<void> {
-			await pg.run(Q.RECORD_EVALUATION, [id, s.state, s.lastBreachAt, s.evaluatedAt, s.value, s.lastTriggeredAt, s.triggerCount])
+		async recordEvaluation(id: string, s: Evaluation, after: number | null): Promise<boolean> {
+			return (await pg.run(Q.RECORD_EVALUATION, [id, s.state, s.lastBreachAt, s.evaluatedAt, s.value, s.lastTriggeredAt, s.triggerCount, after])) > 0
 		}
 	}
 }

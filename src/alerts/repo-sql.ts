@@ -26,8 +26,9 @@ export const RULE_BY_ID = 'SELECT * FROM alert_rules WHERE id = $1'
 export const RULES_OF_ENV = 'SELECT * FROM alert_rules WHERE env_id = $1 ORDER BY id DESC'
 export const ENABLED_RULES = 'SELECT * FROM alert_rules WHERE enabled = 1 ORDER BY id'
 export const DELETE_RULE = 'DELETE FROM alert_rules WHERE id = $1'
+/** Only over the evaluation the caller read (`$8`, null for none yet): two instances never both record one. */
 export const RECORD_EVALUATION = `UPDATE alert_rules SET state = $2, last_breach_at = $3, last_evaluated_at = $4, last_value = $5,
-	last_triggered_at = $6, trigger_count = $7 WHERE id = $1`
+	last_triggered_at = $6, trigger_count = $7 WHERE id = $1 AND last_evaluated_at IS NOT DISTINCT FROM $8`
 
 /** Issues opened in a window (repo-signals): `where` from whereOf over env, created_at and destination. */
 export const ISSUES_OPENED = (where: string) => `SELECT id, destination_id, error_type, message FROM issues WHERE ${where} ORDER BY id`

@@ -44,6 +44,9 @@ export interface RuleRow {
 
 export type AlertsRepo = ReturnType<typeof createAlertsRepo>
 
+/** The outcome of one rule evaluation. */
+export interface Evaluation { state: string; lastBreachAt: number | null; evaluatedAt: number; value: number | null; lastTriggeredAt: number | null; triggerCount: number }
+
 export function createAlertsRepo(db: Database) {
 	const insertChannel = prepare(db, Q.INSERT_CHANNEL)
 	const channelById = prepare<ChannelRow, [string]>(db, Q.CHANNEL_BY_ID)
@@ -99,8 +102,9 @@ export function createAlertsRepo(db: Database) {
 		async deleteRule(id: string): Promise<void> {
 			deleteRule.run(id)
 		},
-		async recordEvaluation(id: string, s: { state: string; lastBreachAt: number | null; evaluatedAt: number; value: number | null; lastTriggeredAt: number | null; triggerCount: number }): Promise<void> {
-			evaluated.run(id, s.state, s.lastBreachAt, s.evaluatedAt, s.value, s.lastTriggeredAt, s.triggerCount)
+		/** Records an evaluation over the one read before it (`after`); false when another evaluation was recorded meanwhile. */
+		async recordEvaluation(id: string, s: Evaluation, after: number | null): Promise<boolean> {
+			return evaluated.run(id, s.state, s.lastBreachAt, s.evaluatedAt, s.value, s.lastTriggeredAt, s.triggerCount, after).changes > 0
 		}
 	}
 }

@@ -9,7 +9,9 @@ const COMMAND_FLAGS = {
 	'create-admin-user': { type: 'boolean' },
 	email: { type: 'string' },
 	name: { type: 'string' },
-	url: { type: 'string' }
+	url: { type: 'string' },
+	/** `migrate --to postgres://…`: the database to copy the SQLite install into. */
+	to: { type: 'string' }
 } as const
 
 export interface ParsedArgs {

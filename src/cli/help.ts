@@ -18,6 +18,9 @@ Usage:
   hookstream keys revoke <id>              revoke an API key at once
   hookstream healthcheck [--url <url>]     exit 0 when the local server is ready (Docker HEALTHCHECK)
   hookstream migrate                       apply database migrations and exit
+  hookstream migrate --to <postgres://…> [--data-dir <dir>] [--encryption-key <key>]
+                                           copy the SQLite install in --data-dir into an empty PostgreSQL
+                                           database (stop the server first)
   hookstream --help | --version
 
 ${CLIENT_HELP}

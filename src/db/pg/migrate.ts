@@ -14,7 +14,7 @@ export const PG_MIGRATIONS: readonly { version: number; name: string; sql: strin
 ]
 
 /** Any 64-bit constant: serializes migrations when several instances start at once. */
-const MIGRATION_LOCK = 0x68736d67
+export const MIGRATION_LOCK = 0x68736d67
 
 /** Applies pending migrations, each in its own transaction, under a cluster-wide lock. */
 export async function migratePg(pg: Pg, now: number = Date.now()): Promise<number> {
