@@ -30,7 +30,7 @@ export interface TestApp {
 export async function makeTestApp(flags: Record<string, string | boolean> = {}, clock?: Clock): Promise<TestApp> {
 	const dir = tempDir()
 	// The conformance run (HOOKSTREAM_TEST_DATABASE_URL): the same test on a fresh PostgreSQL database.
-	const pg: TestDatabase | null = TEST_PG_URL && flags['database-url'] === undefined ? await createTestDatabase() : null
+	const pg: TestDatabase | null = TEST_PG_URL && flags['database-url'] === undefined ? await createTestDatabase({ migrated: true }) : null
 	const backend = pg ? { 'database-url': pg.url, 'encryption-key': TEST_ENCRYPTION_KEY } : {}
 	const config: Config = resolveConfig({ 'data-dir': dir, 'log-level': 'silent', ...backend, ...flags }, {})
 	const ctx = await createContext(config, clock ? { clock } : {})

@@ -5,6 +5,7 @@ import { existsSync, readFileSync, rmSync, statSync } from 'node:fs'
 import { join } from 'node:path'
 import { MIGRATIONS } from '../../src/db/migrate'
 import { tempDir } from '../helpers'
+import { BACKEND } from '../support/pg'
 import { run, SOURCE_CLI, startProcess } from './process'
 
 /** Secrets at rest across restarts: the generated secret.key, --encryption-key, and a wrong key. */
@@ -62,7 +63,8 @@ async function expectKeyRefused(dir: string, extra: string[]) {
 	expect(out.stdout).not.toContain('"listening"')
 }
 
-describe('generated secret.key', () => {
+// The key file SQLite mode generates in its data dir; PostgreSQL mode requires --encryption-key instead.
+describe.skipIf(BACKEND === 'postgres')('generated secret.key', () => {
 	it('is created once with mode 0600 and opens the secrets after a restart', async () => {
 		const dir = freshDir()
 		let server = await serve(dir)
@@ -116,7 +118,8 @@ describe('--encryption-key', () => {
 	}, 30000)
 })
 
-describe('hookstream migrate', () => {
+// Migrates an SQLite data dir and reads its file; PostgreSQL's migrations are applied by openPgStore in every test app.
+describe.skipIf(BACKEND === 'postgres')('hookstream migrate', () => {
 	it('creates and migrates a fresh data dir, idempotently, and serve starts ready on it', async () => {
 		const dir = freshDir()
 		const first = await run([...SOURCE_CLI, 'migrate', '--data-dir', dir])

@@ -3,9 +3,10 @@ import { type RunningServer, startServer } from '../../src/cli/serve'
 import { resolveConfig } from '../../src/config'
 import type { Injected } from '../../src/context'
 import { tempDir } from '../helpers'
+import { createTestDatabase, TEST_ENCRYPTION_KEY, TEST_PG_URL } from '../support/pg'
 
 /**
- * A real hookstream server (sockets, worker, SQLite in a temp dir) in this
+ * A real hookstream server (sockets, worker, SQLite in a temp dir or PostgreSQL in the conformance run) in this
  * process, with an admin key and small JSON helpers for its API.
  */
 export interface Harness {
@@ -13,6 +14,8 @@ export interface Harness {
 	url: string
 	key: string
 	dir: string
+	/** The PostgreSQL database the server runs on (the conformance run), or null on SQLite in `dir`. */
+	databaseUrl: string | null
 	api<T = Record<string, unknown>>(method: string, path: string, body?: unknown): Promise<{ status: number; body: T }>
 	/** POSTs to a source's ingest URL; returns the event id. */
 	send(sourceId: string, body: string, headers?: Record<string, string>): Promise<string>
@@ -23,12 +26,16 @@ export interface Harness {
 
 export async function startHarness(flags: Record<string, string | boolean> = {}, inject: Injected = {}): Promise<Harness> {
 	const dir = tempDir('hookstream-e2e-')
-	const config = resolveConfig({ port: '0', host: '127.0.0.1', 'data-dir': dir, 'log-level': 'error', 'allow-private-destinations': true, 'retry-unit-ms': '1', ...flags }, {})
+	// The conformance run (HOOKSTREAM_TEST_DATABASE_URL): the same server on a fresh PostgreSQL database.
+	const pg = TEST_PG_URL && flags['database-url'] === undefined ? await createTestDatabase({ migrated: true }) : null
+	const backend = pg ? { 'database-url': pg.url, 'encryption-key': TEST_ENCRYPTION_KEY } : {}
+	const config = resolveConfig({ port: '0', host: '127.0.0.1', 'data-dir': dir, 'log-level': 'error', 'allow-private-destinations': true, 'retry-unit-ms': '1', ...backend, ...flags }, {})
 	const server = await startServer(config, undefined, {}, inject)
 	const { key } = await server.ctx.keys.createKey('e2e')
 	const url = server.url
 	const h: Harness = {
 		server, url, key, dir,
+		databaseUrl: config.databaseUrl,
 		async api(method, path, body) {
 			const res = await fetch(`${url}${path}`, { method, headers: { 'x-api-key': key, ...(body === undefined ? {} : { 'content-type': 'application/json' }) }, body: body === undefined ? undefined : JSON.stringify(body) })
 			return { status: res.status, body: (await res.json()) as never }
@@ -49,6 +56,7 @@ export async function startHarness(flags: Record<string, string | boolean> = {},
 		},
 		async close() {
 			await server.stop()
+			await pg?.drop()
 			rmSync(dir, { recursive: true, force: true })
 		}
 	}

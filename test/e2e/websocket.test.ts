@@ -1,9 +1,9 @@
 import { afterAll, beforeAll, describe, expect, it } from 'bun:test'
-import { Database } from 'bun:sqlite'
 import { rmSync } from 'node:fs'
-import { join } from 'node:path'
 import { ingestWebSocket } from '../../src/http/server'
+import { openStore } from '../../src/store'
 import { makeTestApp, tempDir } from '../helpers'
+import { rawSql } from '../support/raw-sql'
 import { run, type Running, SOURCE_CLI, startProcess } from './process'
 
 let dir: string
@@ -93,10 +93,11 @@ describe('graceful stop with open ingest sockets', () => {
 		await stopping
 		expect(Date.now() - started).toBeLessThan(2000)
 		expect(await closed).toBe(1001)
-		const db = new Database(join(h.dir, 'hookstream.db'), { readonly: true })
-		const frames = db.query<{ body: string }, []>('SELECT CAST(payload_inline AS TEXT) AS body FROM events').all()
-		db.close()
-		expect(frames.map((f) => f.body)).toEqual(['{"frame":"before"}'])
+		// The server's store is closed: read what it committed through a new one on the same database.
+		const store = await openStore({ dataDir: h.dir, databaseUrl: h.databaseUrl, synchronous: 'NORMAL', migrate: false })
+		const frames = await rawSql(store).all<{ body: Uint8Array }>('SELECT payload_inline AS body FROM events')
+		await store.close()
+		expect(frames.map((f) => new TextDecoder().decode(f.body))).toEqual(['{"frame":"before"}'])
 		await h.close()
 	})
 

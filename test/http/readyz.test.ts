@@ -1,7 +1,6 @@
-import { Database } from 'bun:sqlite'
 import { afterAll, beforeAll, describe, expect, it } from 'bun:test'
-import { join } from 'node:path'
 import { makeTestApp, type TestApp } from '../helpers'
+import { rawSql } from '../support/raw-sql'
 
 let t: TestApp
 beforeAll(async () => {
@@ -12,12 +11,11 @@ afterAll(() => t.close())
 describe('/readyz', () => {
 	it('answers 503 not_ready while a migration is missing, 200 again once it is recorded', async () => {
 		expect((await t.call('GET', '/readyz', { key: null })).status).toBe(200)
-		// A second connection plays a database left half-migrated (e.g. an interrupted upgrade).
-		const db = new Database(join(t.dir, 'hookstream.db'))
-		db.run('PRAGMA busy_timeout = 5000')
-		const last = db.query<{ version: number; name: string; applied_at: number }, []>('SELECT * FROM _migrations ORDER BY version DESC LIMIT 1').get()
+		// Deleting the last migration's row plays a database left half-migrated (e.g. an interrupted upgrade).
+		const db = rawSql(t.ctx.store)
+		const last = await db.get<{ version: number; name: string; applied_at: number }>('SELECT * FROM _migrations ORDER BY version DESC LIMIT 1')
 		if (!last) throw new Error('no migrations recorded')
-		db.query('DELETE FROM _migrations WHERE version = ?1').run(last.version)
+		await db.run('DELETE FROM _migrations WHERE version = $1', [last.version])
 		try {
 			const res = await t.call('GET', '/readyz', { key: null })
 			expect(res.status).toBe(503)
@@ -25,8 +23,7 @@ describe('/readyz', () => {
 			// Liveness is not readiness: the process is still up.
 			expect((await t.call('GET', '/healthz', { key: null })).status).toBe(200)
 		} finally {
-			db.query('INSERT INTO _migrations (version, name, applied_at) VALUES (?1, ?2, ?3)').run(last.version, last.name, last.applied_at)
-			db.close()
+			await db.run('INSERT INTO _migrations (version, name, applied_at) VALUES ($1, $2, $3)', [last.version, last.name, last.applied_at])
 		}
 		expect((await t.call('GET', '/readyz', { key: null })).status).toBe(200)
 	})

@@ -6,6 +6,7 @@ import { createContext } from '../../src/context'
 import { DB_FILE } from '../../src/db/open'
 import { KEY_FILE } from '../../src/lib/keyfile'
 import { tempDir } from '../helpers'
+import { BACKEND } from '../support/pg'
 
 const root = tempDir()
 afterAll(() => rmSync(root, { recursive: true, force: true }))
@@ -24,7 +25,8 @@ async function openAndWrite(dataDir: string): Promise<void> {
 	await ctx.close()
 }
 
-describe('data files are private to the owner', () => {
+// About SQLite's own files in the data dir (database, WAL, shared memory): nothing of the kind on PostgreSQL.
+describe.skipIf(BACKEND === 'postgres')('data files are private to the owner', () => {
 	it('creates the data dir 0700 and the database, WAL, shared memory and key files 0600 under a permissive umask', async () => {
 		const previous = process.umask(0o002)
 		try {
