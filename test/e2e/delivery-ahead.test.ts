@@ -1,6 +1,6 @@
 import { afterAll, beforeAll, describe, expect, it } from 'bun:test'
 import { type Harness, pipeline, startHarness } from './harness'
-import { storeRows } from '../support/store-sql'
+import { rawSql } from '../support/raw-sql'
 import { Receiver } from './receiver'
 
 /**
@@ -15,7 +15,7 @@ beforeAll(async () => {
 afterAll(() => h.close())
 
 const states = async (destinationId: string) => {
-	const rows = await storeRows<{ state: string; n: number }>(h.server.ctx.store, 'SELECT state, COUNT(*) AS n FROM deliveries WHERE destination_id = $1 GROUP BY state', [destinationId])
+	const rows = await rawSql(h.server.ctx.store).all<{ state: string; n: number }>('SELECT state, COUNT(*) AS n FROM deliveries WHERE destination_id = $1 GROUP BY state', [destinationId])
 	return Object.fromEntries(rows.map((r) => [r.state, r.n])) as Record<string, number>
 }
 const statusOf = async (id: string) => (await h.api<{ event: { status: string } }>('GET', `/v1/events/${id}`)).body.event.status

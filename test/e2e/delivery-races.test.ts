@@ -1,7 +1,7 @@
 import { afterAll, beforeAll, describe, expect, it } from 'bun:test'
 import { type Harness, pipeline, startHarness } from './harness'
 import { BACKEND } from '../support/pg'
-import { storeRows, storeRun } from '../support/store-sql'
+import { rawSql } from '../support/raw-sql'
 import { Receiver } from './receiver'
 
 /** Regressions from review: changes racing the worker must never strand a delivery or the breaker. */
@@ -15,7 +15,7 @@ const circuitOf = async (id: string) => (await h.api<{ circuit: { state: string 
 const statusOf = async (id: string) => (await h.api<{ event: { status: string } }>('GET', `/v1/events/${id}`)).body.event.status
 type Attempt = { status: string; trigger_type: string; error_type: string | null }
 const attemptsWhere = async (query: string) => (await h.api<{ delivery_attempts: Attempt[] }>('GET', `/v1/delivery-attempts?${query}`)).body.delivery_attempts
-const deliveriesOf = (eventId: string) => storeRows(h.server.ctx.store, 'SELECT state FROM deliveries WHERE event_id = $1', [eventId])
+const deliveriesOf = (eventId: string) => rawSql(h.server.ctx.store).all('SELECT state FROM deliveries WHERE event_id = $1', [eventId])
 
 describe('delivery races', () => {
 	it('a probe that ends in a transform error re-probes instead of staying half-open', async () => {
@@ -120,7 +120,7 @@ describe('delivery races', () => {
 			const eventId = await own.send(sourceId, '{}')
 			await own.until(async () => ((await own.api<{ delivery_attempts: unknown[] }>('GET', `/v1/delivery-attempts?event_id=${eventId}`)).body.delivery_attempts.length > 0 ? true : undefined))
 			// Push the retry 30 days out: past setTimeout's 2^31 ms limit, where an unclamped timer fires at once.
-			await storeRun(own.server.ctx.store, 'UPDATE deliveries SET due_at = $1 WHERE event_id = $2', [Date.now() + 30 * 86_400_000, eventId])
+			await rawSql(own.server.ctx.store).run('UPDATE deliveries SET due_at = $1 WHERE event_id = $2', [Date.now() + 30 * 86_400_000, eventId])
 			const delays: number[] = []
 			const realSetTimeout = globalThis.setTimeout
 			globalThis.setTimeout = ((fn: () => void, ms?: number) => {
