@@ -1,5 +1,5 @@
 import type { Pg, PgQuery } from '../db/pg/client'
-import { retryRead } from '../db/pg/read-retry'
+import { retryRead, retryTransaction } from '../db/pg/read-retry'
 import type { createTenancyRepo, EnvironmentRow, OrganizationRow, PurgedEnvironment } from './repo'
 import {
 	CONTENTS, COUNT_ENVS, DESTINATION_IDS, ENV_BY_ID, ENVS_OF, FIRST_ENV, INSERT_AUTH_ORG, INSERT_ENV, INSERT_ORG, ORG_BY_ID, PURGE,
@@ -80,14 +80,15 @@ export function createTenancyRepoPg(pg: Pg): ReturnType<typeof createTenancyRepo
 			return (await retryRead(() => pg.get<{ sources: number; destinations: number; events: number }>(USAGE, [envId, sinceEventId]))) ?? { sources: 0, destinations: 0, events: 0 }
 		},
 		async purgeEnvironment(id: string): Promise<PurgedEnvironment> {
-			return pg.tx(async (q) => {
+			// A delivery outcome locks deliveries then its destination, the purge the other way round.
+			return retryTransaction(() => pg.tx(async (q) => {
 				const purged = {
 					sourceIds: (await q.all<{ id: string }>(`${SOURCE_IDS} ${LOCKED_IN_ORDER}`, [id])).map((r) => r.id),
 					destinationIds: (await q.all<{ id: string }>(`${DESTINATION_IDS} ${LOCKED_IN_ORDER}`, [id])).map((r) => r.id)
 				}
 				for (const text of PURGE) await q.run(text, [id])
 				return purged
-			})
+			}))
 		}
 	}
 }

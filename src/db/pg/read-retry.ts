@@ -35,3 +35,27 @@ export async function retryRead<T>(read: () => Promise<T>): Promise<T> {
 		}
 	}
 }
+
+/** Deadlock and serialization failure: PostgreSQL rolled the transaction back, so it may run again. */
+const ABORTED_STATES = new Set(['40P01', '40001'])
+
+export function isRetryableAbort(err: unknown): boolean {
+	return err instanceof SQL.PostgresError && ABORTED_STATES.has(String((err as { errno?: unknown }).errno))
+}
+
+/**
+ * Runs a whole transaction again when PostgreSQL aborted it as a deadlock victim (two
+ * transactions taking rows in opposite orders, e.g. an environment purge against a delivery
+ * outcome). Only those aborts: after a lost connection the COMMIT may have happened.
+ */
+export async function retryTransaction<T>(tx: () => Promise<T>): Promise<T> {
+	for (let attempt = 0; ; attempt++) {
+		try {
+			return await tx()
+		} catch (err) {
+			const pause = RETRY_PAUSES_MS[attempt]
+			if (pause === undefined || !isRetryableAbort(err)) throw err
+			await Bun.sleep(pause * (1 + Math.random()))
+		}
+	}
+}
