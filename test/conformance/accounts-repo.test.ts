@@ -2,7 +2,7 @@ import { beforeAll, describe, expect, test } from 'bun:test'
 import type { AccountsRepo, DeviceCodeRow, MemberRow } from '../../src/accounts/repo'
 import type { Store } from '../../src/store'
 import { rawSql } from '../support/raw-sql'
-import { forEachBackend } from './local-backends'
+import { forEachBackend } from './backends'
 
 /**
  * The accounts repo on both engines: same calls, same answers, the same shapes

@@ -8,7 +8,7 @@ import type { Seek } from '../../src/lib/pagination'
 import type { SourceRow } from '../../src/sources/repo'
 import { connectionRow, destinationRow, first, NOW, sourceRow } from './fixtures'
 import { openPgStore } from '../../src/store-pg'
-import { forEachBackend } from './local-backends'
+import { forEachBackend } from './backends'
 import { holdIngestBatch, untilWaitingForLock } from './pg-race'
 
 /**

@@ -5,7 +5,7 @@ import type { SourceRow } from '../../src/sources/repo'
 import type { Store } from '../../src/store'
 import { NOW, sourceRow } from './fixtures'
 import { rawSql } from '../support/raw-sql'
-import { forEachBackend } from './local-backends'
+import { forEachBackend } from './backends'
 import { holdIngestBatch, untilWaitingForLock } from './pg-race'
 
 /**
