@@ -14,6 +14,7 @@
  * (DESTINATIONS of them, so two instances split the ownership), then resumed and
  * timed until the receiver counts every one: sqlite, pg-1, pg-2.
  */
+import { rmSync } from 'node:fs'
 import { join } from 'node:path'
 import { type Hookstream, startHookstream } from './lib/hookstream'
 import { startBenchPostgres } from './lib/postgres'
@@ -33,9 +34,10 @@ const common = ['--allow-private-destinations', '--no-access-log']
 const storagePg = async (db: string) => ['--database-url', await pg.createDatabase(db), '--encryption-key', KEY]
 
 const [floorPort, pgFloorPort, rxPort] = [await freePort(), await freePort(), await freePort()]
+const floorDir = tempDir('hs-bench-floor-')
 const rxUrl = `http://127.0.0.1:${rxPort}`
 const servers = [
-	await startServer([process.execPath, join(ROOT, 'bench', 'floor-server.ts'), String(floorPort), tempDir('hs-bench-floor-')], `http://127.0.0.1:${floorPort}/`),
+	await startServer([process.execPath, join(ROOT, 'bench', 'floor-server.ts'), String(floorPort), floorDir], `http://127.0.0.1:${floorPort}/`),
 	await startServer([process.execPath, join(ROOT, 'bench', 'pg-floor-server.ts'), String(pgFloorPort), await pg.createDatabase('floor')], `http://127.0.0.1:${pgFloorPort}/`),
 	await startServer([process.execPath, join(ROOT, 'bench', 'receiver-server.ts'), String(rxPort)], `${rxUrl}/stats`)
 ]
@@ -137,3 +139,5 @@ for (const hs of [sqlite, pg1, pg2]) hs.proc.kill('SIGTERM')
 for (const s of servers) s.kill('SIGTERM')
 await Promise.all([sqlite, pg1, pg2].map((hs) => hs.proc.exited))
 await pg.stop()
+// The runs store millions of events: leave no gigabytes behind in the temp dir.
+for (const dir of [floorDir, sqlite.dataDir, pg1.dataDir, pg2.dataDir]) rmSync(dir, { recursive: true, force: true })
