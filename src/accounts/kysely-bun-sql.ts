@@ -11,6 +11,7 @@ import {
 	type QueryResult,
 	type TransactionSettings
 } from 'kysely'
+import { normalize } from '../db/pg/client'
 import { retryRead } from '../db/pg/read-retry'
 
 /**
@@ -49,12 +50,6 @@ const SELECT = /^\s*select\b/i
 /** Statements whose count is rows changed (what Kysely reports as numAffectedRows). */
 const WRITES = new Set(['INSERT', 'UPDATE', 'DELETE', 'MERGE'])
 
-/** The pool reads int8 as BigInt; as in the repos (src/db/pg/client.ts) the values are numbers here (COUNT(*) included). */
-function numbers(row: Record<string, unknown>): Record<string, unknown> {
-	for (const key in row) if (typeof row[key] === 'bigint') row[key] = Number(row[key])
-	return row
-}
-
 class BunSqlConnection implements DatabaseConnection {
 	/** The connection held for an open transaction; null when queries go to the pool. */
 	private reserved: Reserved | null = null
@@ -67,7 +62,7 @@ class BunSqlConnection implements DatabaseConnection {
 		// A read outside a transaction is sent again when the pool lost its connection (as the repos' reads are).
 		const res = this.reserved === null && SELECT.test(query.sql) ? await retryRead(send) : await send()
 		const changed = res.command && WRITES.has(res.command) ? BigInt(res.count ?? 0) : undefined
-		return { rows: res.map(numbers) as R[], ...(changed === undefined ? {} : { numAffectedRows: changed }) }
+		return { rows: normalize<R>([...res]), ...(changed === undefined ? {} : { numAffectedRows: changed }) }
 	}
 
 	/** Kysely's interface requires it; Better Auth never streams. */

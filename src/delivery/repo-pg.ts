@@ -1,4 +1,4 @@
-import { SQL } from 'bun'
+import { isConnectionError, isRetryableAbort } from '../db/pg/read-retry'
 import type { Pg } from '../db/pg/client'
 import type { Circuit } from './breaker'
 import type { AttemptOutcome, DeliveryRepo, DeliveryRow } from './repo'
@@ -21,16 +21,8 @@ const CLAIM = `WITH c AS (
 
 const RELEASE_IDS = "UPDATE deliveries SET state = 'queued', lease_owner = NULL, lease_expires_at = NULL WHERE id = ANY($1::text[]) AND state = 'leased' AND lease_owner = $2"
 
-/** SQLSTATEs after which a whole transaction may simply run again. */
-const RETRYABLE_STATES = new Set(['40P01', '40001'])
-
 /** A dropped connection (server restart, pool recycled) or a deadlock/serialization failure. */
-function retryable(err: unknown): boolean {
-	if (!(err instanceof Error)) return false
-	const { code, errno } = err as { code?: string; errno?: string }
-	if (err instanceof SQL.PostgresError && errno && RETRYABLE_STATES.has(errno)) return true
-	return typeof code === 'string' && (code.startsWith('ERR_POSTGRES_CONNECTION') || code === 'ERR_POSTGRES_IDLE_TIMEOUT')
-}
+const retryable = (err: unknown) => isConnectionError(err) || isRetryableAbort(err)
 
 /** Runs an idempotent unit (a read, a claim, a whole transaction) once more after a retryable failure. */
 async function retryOnce<T>(fn: () => Promise<T>): Promise<T> {

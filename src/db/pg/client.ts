@@ -33,7 +33,7 @@ export interface Pg extends PgQuery {
 type Client = Pick<SQL, 'unsafe'>
 
 /** int8 arrives as a BigInt (the pool is opened with `bigint: true`); the API speaks numbers. */
-function normalize<T>(rows: Record<string, unknown>[]): T[] {
+export function normalize<T>(rows: Record<string, unknown>[]): T[] {
 	for (const row of rows) {
 		for (const key in row) {
 			const v = row[key]

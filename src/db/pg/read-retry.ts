@@ -10,7 +10,7 @@ import { SQL } from 'bun'
 export function isConnectionError(err: unknown): boolean {
 	if (!(err instanceof Error)) return false
 	const { code, errno } = err as { code?: unknown; errno?: unknown }
-	if (typeof code === 'string' && code.startsWith('ERR_POSTGRES_CONNECTION')) return true
+	if (typeof code === 'string' && (code.startsWith('ERR_POSTGRES_CONNECTION') || code === 'ERR_POSTGRES_IDLE_TIMEOUT')) return true
 	if (!(err instanceof SQL.PostgresError) || typeof errno !== 'string') return false
 	// 08P01 (protocol violation) is in class 08 but says the message was wrong, not the connection.
 	return (errno.startsWith('08') && errno !== '08P01') || errno === '57P01' || errno === '57P02' || errno === '57P03'
