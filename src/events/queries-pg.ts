@@ -1,7 +1,8 @@
 import type { Pg } from '../db/pg/client'
 import { retryRead } from '../db/pg/read-retry'
-import { seekOf, whereOf } from '../db/sql'
+import { whereOf } from '../db/sql'
 import type { Seek } from '../lib/pagination'
+import { eventSeek, ID_ORDER } from './order-sql'
 import {
 	type createEventQueries, type EventDetailRow, type EventFilter, type EventListRow, type EventToDeliver,
 	scanWindow, type SearchBounds, type SearchChunk, type SearchResult
@@ -37,7 +38,7 @@ export function createEventQueriesPg(pg: Pg): ReturnType<typeof createEventQueri
 
 	/** One chunk of the search window: each event's id and whether it matches (0/1). */
 	function searchChunk(filter: EventFilter, seek: Seek, needle: string, size: number, prefixBytes: number): Promise<SearchChunk> {
-		const { condition, orderBy } = seekOf('e.id', seek)
+		const { condition, orderBy } = eventSeek(ID_ORDER, seek)
 		const w = whereOf([...conditionsOf(filter), condition])
 		// PostgreSQL text cannot hold a NUL; SQLite's text ends at one, so such a needle matches nothing there either.
 		const hit = needle.includes('\0')
@@ -60,7 +61,7 @@ export function createEventQueriesPg(pg: Pg): ReturnType<typeof createEventQueri
 			return (await get<{ body: Uint8Array }>(PAYLOAD, [id]))?.body ?? null
 		},
 		async list(filter: EventFilter, seek: Seek, page: { offset: number; limit: number }): Promise<EventListRow[]> {
-			const q = listQuery(filter, seek, page)
+			const q = listQuery(ID_ORDER, filter, seek, page)
 			return all<EventListRow>(q.text, q.params)
 		},
 		async listByIds(ids: string[]): Promise<EventListRow[]> {

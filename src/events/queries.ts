@@ -1,6 +1,7 @@
 import type { Database } from 'bun:sqlite'
-import { prepare, seekOf, type SqlValue, whereOf } from '../db/sql'
+import { prepare, type SqlValue, whereOf } from '../db/sql'
 import type { Seek } from '../lib/pagination'
+import { eventSeek, ROWID_ORDER } from './order-sql'
 import type { EventRow } from './repo'
 import { BY_ID, conditionsOf, countQuery, FROM, LIST_COLUMNS, likeEscaped, listQuery, PAYLOAD, STORED_IN_SOURCE, TO_DELIVER, totalsAnswer } from './repo-sql'
 
@@ -86,7 +87,8 @@ export function createEventQueries(db: Database) {
 
 	/** One chunk of the search window: each event's id and whether it matches. */
 	function searchChunk(filter: EventFilter, seek: Seek, needle: string, size: number, prefixBytes: number) {
-		const { condition, orderBy } = seekOf('e.id', seek)
+		// Pages walk the list indexes by rowid (order-sql.ts).
+		const { condition, orderBy } = eventSeek(ROWID_ORDER, seek)
 		const w = whereOf([...conditionsOf(filter), condition])
 		const text = w.bind(likeEscaped(needle))
 		const hit = `(e.id LIKE ${text} || '%' ESCAPE '\\' OR CAST(substr(e.payload_inline, 1, ${w.bind(prefixBytes)}) AS TEXT) LIKE '%' || ${text} || '%' ESCAPE '\\')`
@@ -106,7 +108,7 @@ export function createEventQueries(db: Database) {
 		},
 		/** `limit` rows from the seek point in its fetch order, after skipping `offset`. */
 		async list(filter: EventFilter, seek: Seek, page: { offset: number; limit: number }): Promise<EventListRow[]> {
-			const q = listQuery(filter, seek, page)
+			const q = listQuery(ROWID_ORDER, filter, seek, page)
 			return all(q.text, q.params)
 		},
 		/** The rows of these ids, in the order given. */

@@ -1,5 +1,6 @@
-import { type Condition, seekOf, type SqlValue, whereOf } from '../db/sql'
+import { type Condition, type SqlValue, whereOf } from '../db/sql'
 import type { Seek } from '../lib/pagination'
+import { type EventOrder, eventSeek } from './order-sql'
 import type { EventFilter } from './queries'
 import type { EventRow } from './repo'
 
@@ -56,9 +57,9 @@ export function conditionsOf(f: EventFilter): Condition[] {
 	]
 }
 
-/** `limit` rows from the seek point in its fetch order, after skipping `offset`. */
-export function listQuery(filter: EventFilter, seek: Seek, page: { offset: number; limit: number }): { text: string; params: SqlValue[] } {
-	const { condition, orderBy } = seekOf('e.id', seek)
+/** `limit` rows from the seek point in its fetch order (by id or rowid: `order`), after skipping `offset`. */
+export function listQuery(order: EventOrder, filter: EventFilter, seek: Seek, page: { offset: number; limit: number }): { text: string; params: SqlValue[] } {
+	const { condition, orderBy } = eventSeek(order, seek)
 	const w = whereOf([...conditionsOf(filter), condition])
 	return { text: `SELECT ${LIST_COLUMNS} ${FROM} WHERE ${w.sql} ORDER BY ${orderBy} LIMIT ${w.bind(page.limit)} OFFSET ${w.bind(page.offset)}`, params: w.params }
 }

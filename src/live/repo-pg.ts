@@ -1,5 +1,6 @@
 import type { Pg } from '../db/pg/client'
 import { retryRead } from '../db/pg/read-retry'
+import { ID_ORDER } from '../events/order-sql'
 import { type createLiveRepo, type EventAfterRow, type StoredEvent, takeWithin } from './repo'
 import { BODY_OF, EVENTS_SELECT, eventsAfterQuery } from './repo-sql'
 
@@ -7,7 +8,7 @@ import { BODY_OF, EVENTS_SELECT, eventsAfterQuery } from './repo-sql'
 export function createLiveRepoPg(pg: Pg): ReturnType<typeof createLiveRepo> {
 	return {
 		async eventsAfter(envId: string, sourceId: string | null, afterId: string, limit: number, maxBytes = Number.POSITIVE_INFINITY): Promise<{ events: StoredEvent[]; more: boolean }> {
-			const q = eventsAfterQuery(envId, sourceId, afterId, limit)
+			const q = eventsAfterQuery(ID_ORDER, envId, sourceId, afterId, limit)
 			const rows = await retryRead(() => pg.all<EventAfterRow>(q.text, q.params))
 			return takeWithin(rows, limit, maxBytes, async (id) => (await retryRead(() => pg.get<{ body: Uint8Array }>(BODY_OF, [id])))?.body)
 		},

@@ -1,4 +1,5 @@
 import { type SqlValue, whereOf } from '../db/sql'
+import type { EventOrder } from '../events/order-sql'
 
 /** SQL of the live repo shared by SQLite (repo.ts) and PostgreSQL (repo-pg.ts). */
 
@@ -7,12 +8,12 @@ export const BODY_OF = 'SELECT body FROM event_payloads WHERE event_id = $1'
 /** An event row and, when its body is kept out of line, its id again as `out_of_line`. */
 export const EVENTS_SELECT = 'SELECT e.*, p.event_id AS out_of_line FROM events e LEFT JOIN event_payloads p ON p.event_id = e.id'
 
-/** Events after `afterId`, oldest first, one more than `limit` (it tells whether others follow). */
-export function eventsAfterQuery(envId: string, sourceId: string | null, afterId: string, limit: number): { text: string; params: SqlValue[] } {
-	const w = whereOf([['e.env_id = ?', envId], ['e.source_id = ?', sourceId], ['e.id > ?', afterId]])
+/** Events after `afterId`, oldest first (by id or rowid: `order`), one more than `limit` (it tells whether others follow). */
+export function eventsAfterQuery(order: EventOrder, envId: string, sourceId: string | null, afterId: string, limit: number): { text: string; params: SqlValue[] } {
+	const w = whereOf([['e.env_id = ?', envId], ['e.source_id = ?', sourceId], [order.bound('>'), afterId]])
 	return {
 		text: `${EVENTS_SELECT}
-				 WHERE ${w.sql} ORDER BY e.id ASC LIMIT ${w.bind(limit + 1)}`,
+				 WHERE ${w.sql} ORDER BY ${order.column} ASC LIMIT ${w.bind(limit + 1)}`,
 		params: w.params
 	}
 }

@@ -1,5 +1,6 @@
 import type { Database } from 'bun:sqlite'
 import { prepare, type SqlValue } from '../db/sql'
+import { ROWID_ORDER } from '../events/order-sql'
 import type { EventRow } from '../events/repo'
 import { BODY_OF, EVENTS_SELECT, eventsAfterQuery } from './repo-sql'
 
@@ -48,7 +49,7 @@ export function createLiveRepo(db: Database) {
 		 * no more bodies than `maxBytes` (see `takeWithin`). `more`: others follow.
 		 */
 		async eventsAfter(envId: string, sourceId: string | null, afterId: string, limit: number, maxBytes = Number.POSITIVE_INFINITY): Promise<{ events: StoredEvent[]; more: boolean }> {
-			const q = eventsAfterQuery(envId, sourceId, afterId, limit)
+			const q = eventsAfterQuery(ROWID_ORDER, envId, sourceId, afterId, limit)
 			const rows = prepare<EventAfterRow, SqlValue[]>(db, q.text).all(...q.params)
 			return takeWithin(rows, limit, maxBytes, (id) => bodyOf.get(id)?.body)
 		},

@@ -68,31 +68,34 @@ function upserts(db: Database) {
 	}
 }
 
+/** Rows counted per environment, source and minute as ids come (any order: a key seen again adds up). */
+function byMinute(rows: Iterable<{ id: string; env_id: string; source_id: string }>): VolumeRow[] {
+	const out = new Map<string, VolumeRow>()
+	for (const { id, env_id, source_id } of rows) {
+		const bucket = Math.floor(timeOfId(id) / MINUTE_MS) * MINUTE_MS
+		const key = `${env_id}|${source_id}|${bucket}`
+		const seen = out.get(key)
+		if (seen) seen.event_count++
+		else out.set(key, { env_id, source_id, bucket, event_count: 1 })
+	}
+	return [...out.values()]
+}
+
 /**
- * Events per source and minute in an id range, from the (env_id, source_id, id)
- * index only (the time is in the id). The (source, environment) pairs come from
- * event_totals, which ingest keeps.
+ * Events per source and minute in an id range (the time is in the id), from the unique
+ * id index: exact by id, as the rollup's mark is. (The list indexes no longer hold the id
+ * since migration 14, so reading it means reading the row either way; a rowid range
+ * would be exact only where ids follow commit order.) The rollup reads every environment;
+ * the API's tail is the events past the mark, a short range.
  */
 function eventCounts(db: Database) {
-	const pairs = prepare<{ env_id: string; source_id: string }, []>(db, 'SELECT env_id, source_id FROM event_totals')
-	const pairsOf = prepare<{ env_id: string; source_id: string }, [string]>(db, 'SELECT env_id, source_id FROM event_totals WHERE env_id = $1')
-	const ids = prepare<{ id: string }, [string, string, string, string, string]>(db,
-		'SELECT id FROM events WHERE env_id = $1 AND source_id = $2 AND id > $3 AND id >= $4 AND id < $5')
 	return {
 		/** Ids in (after, …) ∩ [from, to), counted by minute; optionally one environment / source. */
 		range(envId: string | null, sourceId: string | null, after: string, from: string, to: string): VolumeRow[] {
-			const rows: VolumeRow[] = []
-			for (const p of envId === null ? pairs.all() : pairsOf.all(envId)) {
-				if (sourceId !== null && p.source_id !== sourceId) continue
-				// Ids come in order, so one row per minute is built as the minutes change.
-				let current = { env_id: p.env_id, source_id: p.source_id, bucket: -1, event_count: 0 }
-				for (const { id } of ids.all(p.env_id, p.source_id, after, from, to)) {
-					const minute = Math.floor(timeOfId(id) / MINUTE_MS) * MINUTE_MS
-					if (current.bucket !== minute) rows.push((current = { env_id: p.env_id, source_id: p.source_id, bucket: minute, event_count: 0 }))
-					current.event_count++
-				}
-			}
-			return rows
+			// `+`: the environment and source only filter; the list indexes would walk all of the environment and sort.
+			const w = whereOf([['id > ?', after], ['id >= ?', from], ['id < ?', to], ['+env_id = ?', envId], ['+source_id = ?', sourceId]])
+			const rows = prepare<{ id: string; env_id: string; source_id: string }, SqlValue[]>(db, `SELECT id, env_id, source_id FROM events WHERE ${w.sql} ORDER BY id`)
+			return byMinute(rows.iterate(...w.params))
 		}
 	}
 }
@@ -115,8 +118,8 @@ export function createMetricsRepo(db: Database) {
 	/** The end of the next attempt batch: the batch-th id past the mark, else the last one below the ceiling. */
 	const batchEnd = (lo: string, ceiling: string, batch: number) => nthAttempt.get(lo, ceiling, batch - 1)?.id ?? lastAttempt.get(lo, ceiling)?.id ?? null
 
-	// Events are folded one UTC hour at a time, counted per source from the (env_id, source_id, id)
-	// index: no event row (headers, body) is read, so the rollup costs ingest next to nothing.
+	// Events are folded one UTC hour at a time, at most EVENT_BATCH per transaction, counted per
+	// source and minute from their ids (eventCounts).
 	const rollEvents = db.transaction((ceiling: string): VolumeRow[] | null => {
 		const lo = mark(EVENTS)
 		const first = firstEvent.get(lo, ceiling)?.id

@@ -1,5 +1,6 @@
 import type { Pg, PgQuery } from '../db/pg/client'
 import { valuesList } from '../delivery/repo-sql'
+import { ID_ORDER } from '../events/order-sql'
 import type { ReplayCandidate, ReplayConnection, ReplayJobRow, ReplayProgress, ReplayRepo } from './repo'
 import {
 	BUMP_JOB, candidatesQuery, connectionsQuery, DROP_QUEUED, FINISH_JOB, INSERT_DELIVERY, INSERT_ITEM_HEAD, INSERT_JOB, JOB_BY_ID, JOB_COLUMNS, JOBS_OF_ENV,
@@ -40,7 +41,7 @@ export function createReplayRepoPg(pg: Pg): ReplayRepo {
 			return pg.all<ReplayConnection>(q.text, q.params)
 		},
 		async candidates(envId: string, sourceIds: string[], fromId: string, toId: string, afterId: string, limit: number) {
-			return pg.all<ReplayCandidate>(candidatesQuery(sourceIds.length), [envId, fromId, toId, afterId, limit, ...sourceIds])
+			return pg.all<ReplayCandidate>(candidatesQuery(ID_ORDER, sourceIds.length), [envId, fromId, toId, afterId, limit, ...sourceIds])
 		},
 		async create(job: ReplayJobRow, items: { eventId: string; connectionId: string }[]) {
 			await pg.tx(async (q) => {

@@ -1,5 +1,6 @@
 import type { Database } from 'bun:sqlite'
 import { prepare, type SqlValue } from '../db/sql'
+import { ROWID_ORDER } from '../events/order-sql'
 import {
 	BUMP_JOB, candidatesQuery, connectionsQuery, DROP_QUEUED, FINISH_JOB, INSERT_DELIVERY, INSERT_ITEM_HEAD, INSERT_JOB, JOB_BY_ID, JOB_COLUMNS, JOBS_OF_ENV,
 	NEXT_ITEMS, PROGRESS, PURGE, RUNNING, SET_ITEM, SKIPPED, STATUS_OF
@@ -85,7 +86,7 @@ export function createReplayRepo(db: Database) {
 		},
 		/** Unique (not duplicate) events of these sources with ids in [fromId, toId), past `afterId`, oldest first, with their bodies. */
 		async candidates(envId: string, sourceIds: string[], fromId: string, toId: string, afterId: string, limit: number): Promise<ReplayCandidate[]> {
-			return prepare<ReplayCandidate, SqlValue[]>(db, candidatesQuery(sourceIds.length)).all(envId, fromId, toId, afterId, limit, ...sourceIds)
+			return prepare<ReplayCandidate, SqlValue[]>(db, candidatesQuery(ROWID_ORDER, sourceIds.length)).all(envId, fromId, toId, afterId, limit, ...sourceIds)
 		},
 		async create(job: ReplayJobRow, items: { eventId: string; connectionId: string }[]): Promise<void> {
 			create.immediate(job, items)

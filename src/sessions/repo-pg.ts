@@ -1,12 +1,16 @@
 import type { Pg } from '../db/pg/client'
 import { retryRead } from '../db/pg/read-retry'
 import { rethrowAsConflict } from '../db/unique'
+import { ID_ORDER } from '../events/order-sql'
 import type { SourceRow } from '../sources/repo'
 import type { createSessionsRepo, ExportRow, SessionEventRow, SessionRow } from './repo'
 import {
-	BY_ID, CLAIM, claimParams, CONFIGURED, DELETE_NOTE, EVENT_OF, eventsQuery, EXPIRED, exportCount, EXPORT_PAGE, EXPORT_SIZES,
+	BY_ID, CLAIM, claimParams, CONFIGURED, DELETE_NOTE, EVENT_OF, eventsQuery, EXPIRED, exportCount, exportPageQuery, exportSizesQuery,
 	INSERT_SESSION, INSERT_SOURCE, PURGE, SET_FORWARDING, SET_RESPONSE, SOURCE_COLUMNS, UPSERT_NOTE
 } from './repo-sql'
+
+const EXPORT_PAGE = exportPageQuery(ID_ORDER)
+const EXPORT_SIZES = exportSizesQuery(ID_ORDER)
 
 /**
  * Delete and claim lock the session's source row first, as ingest does before it writes an
@@ -40,7 +44,7 @@ export function createSessionsRepoPg(pg: Pg): ReturnType<typeof createSessionsRe
 			await pg.run(SET_FORWARDING, [id, url, enabled ? 1 : 0])
 		},
 		async events(sourceId: string, q: { cursor: string | null; limit: number; method?: string | undefined }): Promise<SessionEventRow[]> {
-			const e = eventsQuery(sourceId, q)
+			const e = eventsQuery(ID_ORDER, sourceId, q)
 			return retryRead(() => pg.all<SessionEventRow>(e.text, e.params))
 		},
 		async exportPage(sourceId: string, afterId: string, limit: number, maxBytes: number): Promise<ExportRow[]> {

@@ -1,4 +1,5 @@
 import { type SqlValue, whereOf } from '../db/sql'
+import type { EventOrder } from '../events/order-sql'
 import type { SourceRow } from '../sources/repo'
 
 /** SQL of the test sessions repo shared by SQLite (repo.ts) and PostgreSQL (repo-pg.ts). */
@@ -29,10 +30,20 @@ export const EVENT_OF = 'SELECT id FROM events WHERE id = $1 AND source_id = $2'
 export const UPSERT_NOTE = `INSERT INTO event_notes (event_id, source_id, note, updated_at) VALUES ($1, $2, $3, $4)
 	ON CONFLICT (event_id) DO UPDATE SET note = excluded.note, updated_at = excluded.updated_at`
 export const DELETE_NOTE = 'DELETE FROM event_notes WHERE event_id = $1'
-export const EXPORT_PAGE = `SELECT e.*, p.body AS stored_body, n.note FROM events e
+
+/**
+ * A session's events, scoped to its source's environment as well: the list indexes lead
+ * with env_id, so the source alone would walk every event (the claim moves both together).
+ */
+const OF_SESSION = 'e.env_id = (SELECT env_id FROM sources WHERE id = $1) AND e.source_id = $1'
+
+/** ($1 source id, $2 after this event id, $3 limit): an export page, oldest first (by id or rowid: `order`). */
+export const exportPageQuery = (order: EventOrder) => `SELECT e.*, p.body AS stored_body, n.note FROM events e
 	LEFT JOIN event_payloads p ON p.event_id = e.id LEFT JOIN event_notes n ON n.event_id = e.id
-	WHERE e.source_id = $1 AND e.id > $2 ORDER BY e.id ASC LIMIT $3`
-export const EXPORT_SIZES = 'SELECT payload_size FROM events WHERE source_id = $1 AND id > $2 ORDER BY id ASC LIMIT $3'
+	WHERE ${OF_SESSION} AND ${order.bound('>', '$2')} ORDER BY ${order.column} ASC LIMIT $3`
+/** The body sizes of the same events, so only a page's bodies are read. */
+export const exportSizesQuery = (order: EventOrder) =>
+	`SELECT e.payload_size FROM events e WHERE ${OF_SESSION} AND ${order.bound('>', '$2')} ORDER BY ${order.column} ASC LIMIT $3`
 
 /** Everything stored for a source's events, children first, so delete and purge agree. */
 export const PURGE = [
@@ -60,12 +71,12 @@ export function claimParams(id: string, orgId: string, envId: string, now: numbe
 	return [[id, orgId, envId, now], [id, orgId, envId], [id, orgId, envId], [id, envId], [id]]
 }
 
-/** A session's events, newest first, from after `cursor` (an event id), with notes. */
-export function eventsQuery(sourceId: string, q: { cursor: string | null; limit: number; method?: string | undefined }): { text: string; params: SqlValue[] } {
-	const w = whereOf([['e.source_id = ?', sourceId], ['e.id < ?', q.cursor], ['e.method = ?', q.method]])
+/** A session's events, newest first (by id or rowid: `order`), from after `cursor` (an event id), with notes. */
+export function eventsQuery(order: EventOrder, sourceId: string, q: { cursor: string | null; limit: number; method?: string | undefined }): { text: string; params: SqlValue[] } {
+	const w = whereOf([[OF_SESSION.replaceAll('$1', '?'), sourceId], [order.bound('<'), q.cursor], ['e.method = ?', q.method]])
 	return {
 		text: `SELECT ${EVENT_COLUMNS}, n.note FROM events e LEFT JOIN event_notes n ON n.event_id = e.id
-			WHERE ${w.sql} ORDER BY e.id DESC LIMIT ${w.bind(q.limit)}`,
+			WHERE ${w.sql} ORDER BY ${order.column} DESC LIMIT ${w.bind(q.limit)}`,
 		params: w.params
 	}
 }

@@ -1,10 +1,11 @@
 import type { Database } from 'bun:sqlite'
 import { prepare, type SqlValue } from '../db/sql'
 import { rethrowAsConflict } from '../db/unique'
+import { ROWID_ORDER } from '../events/order-sql'
 import type { EventRow } from '../events/repo'
 import type { SourceRow } from '../sources/repo'
 import {
-	BY_ID, CLAIM, claimParams, CONFIGURED, DELETE_NOTE, EVENT_OF, eventsQuery, EXPIRED, exportCount, EXPORT_PAGE, EXPORT_SIZES, INSERT_SESSION,
+	BY_ID, CLAIM, claimParams, CONFIGURED, DELETE_NOTE, EVENT_OF, eventsQuery, EXPIRED, exportCount, exportPageQuery, exportSizesQuery, INSERT_SESSION,
 	INSERT_SOURCE, PURGE, SET_FORWARDING, SET_RESPONSE, SOURCE_COLUMNS, UPSERT_NOTE
 } from './repo-sql'
 
@@ -51,8 +52,8 @@ export function createSessionsRepo(db: Database) {
 	const upsertNote = prepare(db, UPSERT_NOTE)
 	const deleteNote = prepare(db, DELETE_NOTE)
 	const purge = inOneTransaction(db, PURGE)
-	const exportPage = prepare<ExportRow, [string, string, number]>(db, EXPORT_PAGE)
-	const exportSizes = prepare<{ payload_size: number }, [string, string, number]>(db, EXPORT_SIZES)
+	const exportPage = prepare<ExportRow, [string, string, number]>(db, exportPageQuery(ROWID_ORDER))
+	const exportSizes = prepare<{ payload_size: number }, [string, string, number]>(db, exportSizesQuery(ROWID_ORDER))
 	const claim = inOneTransaction(db, CLAIM)
 
 	return {
@@ -80,7 +81,7 @@ export function createSessionsRepo(db: Database) {
 		},
 		/** Newest first, from after `cursor` (an event id), with notes. */
 		async events(sourceId: string, q: { cursor: string | null; limit: number; method?: string | undefined }): Promise<SessionEventRow[]> {
-			const e = eventsQuery(sourceId, q)
+			const e = eventsQuery(ROWID_ORDER, sourceId, q)
 			return prepare<SessionEventRow, SqlValue[]>(db, e.text).all(...e.params)
 		},
 		/** Up to `limit` events with bodies and notes after `afterId`, oldest first. */

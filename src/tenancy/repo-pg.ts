@@ -1,10 +1,13 @@
 import type { Pg, PgQuery } from '../db/pg/client'
 import { retryRead, retryTransaction } from '../db/pg/read-retry'
+import { ID_ORDER } from '../events/order-sql'
 import type { createTenancyRepo, EnvironmentRow, OrganizationRow, PurgedEnvironment } from './repo'
 import {
 	CONTENTS, COUNT_ENVS, DESTINATION_IDS, ENV_BY_ID, ENVS_OF, FIRST_ENV, INSERT_AUTH_ORG, INSERT_ENV, INSERT_ORG, ORG_BY_ID, PURGE,
-	SOURCE_IDS, UPDATE_ENV, USAGE
+	SOURCE_IDS, UPDATE_ENV, usageQuery
 } from './repo-sql'
+
+const USAGE = usageQuery(ID_ORDER)
 
 type Ids = { orgId: string; envId: string }
 type Names = { org: string; env: string; envSlug: string }

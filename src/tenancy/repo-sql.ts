@@ -1,3 +1,5 @@
+import type { EventOrder } from '../events/order-sql'
+
 /** SQL of the tenancy repo shared by SQLite (repo.ts) and PostgreSQL (repo-pg.ts). */
 
 export const FIRST_ENV = 'SELECT * FROM environments WHERE slug = $1 ORDER BY id LIMIT 1'
@@ -14,8 +16,12 @@ export const UPDATE_ENV = 'UPDATE environments SET name = $2, slug = $3 WHERE id
 
 export const CONTENTS = `SELECT (SELECT COUNT(*) FROM sources WHERE env_id = $1) + (SELECT COUNT(*) FROM destinations WHERE env_id = $1)
 	      + (SELECT COUNT(*) FROM events WHERE env_id = $1) + (SELECT COUNT(*) FROM api_keys WHERE env_id = $1 AND revoked = 0) AS n`
-export const USAGE = `SELECT (SELECT COUNT(*) FROM sources WHERE env_id = $1) AS sources, (SELECT COUNT(*) FROM destinations WHERE env_id = $1) AS destinations,
-	        (SELECT COUNT(*) FROM events WHERE env_id = $1 AND id >= $2) AS events`
+/**
+ * ($1 env, $2 event id): the usage counts; events from that id on, counted in the list index
+ * alone (`bound`, not `edge`: an id test would read every row of the month).
+ */
+export const usageQuery = (order: EventOrder) => `SELECT (SELECT COUNT(*) FROM sources WHERE env_id = $1) AS sources, (SELECT COUNT(*) FROM destinations WHERE env_id = $1) AS destinations,
+	        (SELECT COUNT(*) FROM events e WHERE e.env_id = $1 AND ${order.bound('>=', '$2')}) AS events`
 export const SOURCE_IDS = 'SELECT id FROM sources WHERE env_id = $1'
 export const DESTINATION_IDS = 'SELECT id FROM destinations WHERE env_id = $1'
 /** A forced environment delete, children first: nothing below cascades by itself except connections. */

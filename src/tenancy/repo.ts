@@ -1,8 +1,9 @@
 import type { Database } from 'bun:sqlite'
 import { prepare } from '../db/sql'
+import { ROWID_ORDER } from '../events/order-sql'
 import {
 	CONTENTS, COUNT_ENVS, DESTINATION_IDS, ENV_BY_ID, ENVS_OF, FIRST_ENV, INSERT_AUTH_ORG, INSERT_ENV, INSERT_ORG, ORG_BY_ID, PURGE,
-	SOURCE_IDS, UPDATE_ENV, USAGE
+	SOURCE_IDS, UPDATE_ENV, usageQuery
 } from './repo-sql'
 
 export interface EnvironmentRow {
@@ -99,7 +100,7 @@ function organizationsAndEnvironments(db: Database) {
 /** What lives inside an environment: counted for usage and emptiness, removed by a forced delete. */
 function environmentContents(db: Database) {
 	const contents = prepare<{ n: number }, [string]>(db, CONTENTS)
-	const usage = prepare<{ sources: number; destinations: number; events: number }, [string, string]>(db, USAGE)
+	const usage = prepare<{ sources: number; destinations: number; events: number }, [string, string]>(db, usageQuery(ROWID_ORDER))
 	const sourceIds = prepare<{ id: string }, [string]>(db, SOURCE_IDS)
 	const destinationIds = prepare<{ id: string }, [string]>(db, DESTINATION_IDS)
 	const purge = PURGE.map((sql) => prepare(db, sql))
