@@ -1,0 +1,129 @@
+import { Database } from 'bun:sqlite'
+import { describe, expect, test } from 'bun:test'
+import { migrate } from '../../src/db/migrate'
+import { ROWID_ORDER } from '../../src/events/order-sql'
+import { createEventQueries } from '../../src/events/queries'
+import { listQuery } from '../../src/events/repo-sql'
+import { idFloorAt, newId } from '../../src/lib/ids'
+import type { Seek } from '../../src/lib/pagination'
+import { eventsAfterQuery } from '../../src/live/repo-sql'
+import { candidatesQuery } from '../../src/replay/repo-sql'
+import { eventsQuery, exportPageQuery, exportSizesQuery } from '../../src/sessions/repo-sql'
+import { usageQuery } from '../../src/tenancy/repo-sql'
+
+/**
+ * Every SQLite read that pages an environment's (or a source's) events walks the list
+ * indexes of migration 14 — (env_id) and (env_id, source_id), whose entries end in the
+ * rowid — in rowid order: no sort of the environment's events, no scan of the table.
+ */
+
+const ENV = 'env_1'
+const SRC = 'src_1'
+const CURSOR = newId('evt')
+const seek = (order: 'asc' | 'desc', back = false, id: string | null = CURSOR): Seek => ({ id, order, back })
+
+interface Case { name: string; index: 'events_env' | 'events_env_source'; sql: string; params: (string | number)[] }
+
+/** The statements as the repos build them, with representative filters. */
+function cases(db: Database): Case[] {
+	const list = (name: string, index: Case['index'], filter: Parameters<typeof listQuery>[1], s: Seek, offset = 0): Case => {
+		const q = listQuery(ROWID_ORDER, filter, s, { offset, limit: 51 })
+		return { name: `events list: ${name}`, index, sql: q.text, params: q.params }
+	}
+	const live = (name: string, index: Case['index'], sourceId: string | null): Case => {
+		const q = eventsAfterQuery(ROWID_ORDER, ENV, sourceId, CURSOR, 1000)
+		return { name, index, sql: q.text, params: q.params }
+	}
+	const session = eventsQuery(ROWID_ORDER, SRC, { cursor: CURSOR, limit: 50, method: 'POST' })
+	const firstSession = eventsQuery(ROWID_ORDER, SRC, { cursor: null, limit: 50 })
+	return [
+		list('first page', 'events_env', { envId: ENV }, seek('desc', false, null)),
+		list('next page (desc)', 'events_env', { envId: ENV }, seek('desc')),
+		list('previous page (desc, prev_cursor)', 'events_env', { envId: ENV }, seek('desc', true)),
+		list('next page (direction=asc)', 'events_env', { envId: ENV }, seek('asc')),
+		list('previous page (direction=asc)', 'events_env', { envId: ENV }, seek('asc', true)),
+		list('status, method and time filters, offset', 'events_env', { envId: ENV, status: 'pending', method: 'POST', after: 1, before: 2 }, seek('desc'), 10),
+		list('source filter, first page', 'events_env_source', { envId: ENV, sourceId: SRC }, seek('desc', false, null)),
+		list('source filter, next page', 'events_env_source', { envId: ENV, sourceId: SRC, dedupStatus: 'unique' }, seek('desc')),
+		list('source filter, direction=asc', 'events_env_source', { envId: ENV, sourceId: SRC }, seek('asc')),
+		...searchChunks(db),
+		live('live since (environment)', 'events_env', null),
+		live('live since (source)', 'events_env_source', SRC),
+		{ name: 'test session events', index: 'events_env_source', sql: session.text, params: session.params },
+		{ name: 'test session events, first page', index: 'events_env_source', sql: firstSession.text, params: firstSession.params },
+		{ name: 'test session export page', index: 'events_env_source', sql: exportPageQuery(ROWID_ORDER), params: [SRC, CURSOR, 10] },
+		{ name: 'test session export sizes', index: 'events_env_source', sql: exportSizesQuery(ROWID_ORDER), params: [SRC, CURSOR, 100] },
+		{ name: 'replay candidates', index: 'events_env', sql: candidatesQuery(ROWID_ORDER, 2), params: [ENV, idFloorAt('evt', 1), idFloorAt('evt', 2), CURSOR, 100, SRC, 'src_2'] },
+		{ name: 'usage: events this month', index: 'events_env', sql: usageQuery(ROWID_ORDER), params: [ENV, idFloorAt('evt', 1)] }
+	]
+}
+
+/** The search's chunk statements, as createEventQueries prepares them (captured, then explained). */
+function searchChunks(db: Database): Case[] {
+	const texts: string[] = []
+	const spy = new Proxy(db, {
+		get(target, key) {
+			if (key === 'query') return (sql: string) => (texts.push(sql), target.query(sql))
+			const value = Reflect.get(target, key)
+			return typeof value === 'function' ? value.bind(target) : value
+		}
+	})
+	const queries = createEventQueries(spy)
+	const bounds = { window: 100, chunk: 10, prefixBytes: 64 }
+	const run = (filter: { envId: string; sourceId?: string }, s: Seek) => {
+		const before = texts.length
+		void queries.search(filter, s, 'needle', bounds)
+		const sql = texts.slice(before).find((t) => t.includes(' AS hit '))
+		if (sql === undefined) throw new Error('no search statement was prepared')
+		return sql
+	}
+	const chunkParams = (sql: string) => (sql.includes('source_id') ? [ENV, SRC, CURSOR, 'needle', 64, 11] : [ENV, CURSOR, 'needle', 64, 11])
+	const env = run({ envId: ENV }, seek('desc'))
+	const source = run({ envId: ENV, sourceId: SRC }, seek('asc'))
+	return [
+		{ name: 'events search window (environment)', index: 'events_env', sql: env, params: chunkParams(env) },
+		{ name: 'events search window (source, direction=asc)', index: 'events_env_source', sql: source, params: chunkParams(source) }
+	]
+}
+
+/** What is wrong with a statement's plan: it must search `events e` through `index`, and neither sort nor scan. */
+function planProblems(db: Database, c: Case): string[] {
+	const sql = c.sql.replace(/\$(\d+)/g, '?$1')
+	const plan = db.query<{ detail: string }, (string | number)[]>(`EXPLAIN QUERY PLAN ${sql}`).all(...c.params).map((r) => r.detail)
+	const problems: string[] = []
+	const main = plan.find((d) => /^(SEARCH|SCAN) e\b/.test(d))
+	if (!main || !new RegExp(`^SEARCH e USING (COVERING )?INDEX ${c.index} \\(env_id=\\?`).test(main)) problems.push(`does not search ${c.index}: ${main}`)
+	// A cursor (or an id bound) must be a rowid range of the index, not a filter over the environment.
+	if (main && /e\.rowid [<>]/.test(sql) && !/rowid[<>]/.test(main)) problems.push(`cursor is not an index range: ${main}`)
+	if (plan.some((d) => d.includes('USE TEMP B-TREE FOR ORDER BY'))) problems.push('sorts: USE TEMP B-TREE FOR ORDER BY')
+	const scans = plan.filter((d) => /^SCAN (e|events)\b/.test(d))
+	if (scans.length > 0) problems.push(`scans: ${scans.join('; ')}`)
+	return problems.map((p) => `${c.name}: ${p}`)
+}
+
+function openDb(): Database {
+	const db = new Database(':memory:')
+	migrate(db)
+	return db
+}
+
+describe('SQLite events list plans (migration 14)', () => {
+	test('every list, cursor, since, session, replay and usage statement walks a list index by rowid', () => {
+		const db = openDb()
+		const all = cases(db)
+		expect(all.length).toBe(19)
+		expect(all.flatMap((c) => planProblems(db, c))).toEqual([])
+		db.close()
+	})
+
+	test('on the (…, id) indexes of before migration 14 the same statements sort or filter instead (the check can fail)', () => {
+		const db = openDb()
+		db.run('DROP INDEX events_env; DROP INDEX events_env_source')
+		db.run('CREATE INDEX events_env ON events (env_id, id); CREATE INDEX events_env_source ON events (env_id, source_id, id)')
+		const all = cases(db)
+		const failing = all.filter((c) => planProblems(db, c).length > 0).map((c) => c.name)
+		// Each one: a cursor is no range of (…, id) in rowid terms, and rowid order is no order of it.
+		expect(failing).toEqual(all.map((c) => c.name))
+		db.close()
+	})
+})
