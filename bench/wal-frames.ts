@@ -1,7 +1,8 @@
 /**
  * Where a group commit's bytes go: WAL frames per commit, by b-tree, for hookstream's
  * write path (the real migrations and events repo) and for the storage floor's table.
- * `bun bench/wal-frames.ts` (MIGRATIONS_UP_TO=4 shows the schema before migration 5).
+ * `bun bench/wal-frames.ts` (MIGRATIONS_UP_TO=13 shows the schema before migration 14, whose list
+ * indexes are (env_id) and (env_id, source_id) instead of (env_id, id) and (env_id, source_id, id)).
  * Every dirty page is one 4 KB frame appended to the WAL at commit, then copied into
  * the database at checkpoint, so frames per commit is what the commit costs.
  */
