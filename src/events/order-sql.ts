@@ -4,9 +4,15 @@ import type { Seek } from '../lib/pagination'
 /**
  * How list SQL walks events in time order, per engine. PostgreSQL walks its (env_id, id) and
  * (env_id, source_id, id) indexes by id. SQLite's list indexes are (env_id) and
- * (env_id, source_id) (migration 14): their entries end in the rowid, which follows
- * commit order, so SQLite walks them by rowid and turns each id bound (cursors, `since`,
- * time windows as id floors) into a rowid bound. Wire cursors still carry event ids.
+ * (env_id, source_id) (migration 14): their entries end in the rowid, so SQLite walks them
+ * by rowid and turns each id bound (cursors, `since`, time windows as id floors) into a
+ * rowid bound. Wire cursors still carry event ids.
+ *
+ * Rowids follow commit order, and ids follow it too wherever ingest mints an id and queues
+ * the event with no await in between (the usual path). A route-cache miss or a fetched
+ * signing key can let an event minted a few ms earlier commit after a later one: pages are
+ * then in commit order, and a cursor whose event exists still resolves to that very event
+ * (no row repeated or skipped); only an id bound with no event of its own is placed by id.
  */
 export interface EventOrder {
 	/** The ordering column of `events e`. */
@@ -51,7 +57,7 @@ export const ROWID_ORDER: EventOrder = {
 		return `e.rowid < ${firstRowid('>', at)}`
 	},
 	edge(op, at = '?') {
-		return `${this.bound(op, at)} AND e.id ${op} ${at}`
+		return `${ROWID_ORDER.bound(op, at)} AND e.id ${op} ${at}`
 	}
 }
 
