@@ -3,7 +3,7 @@
  * input yields `null` or `false`, never an exception, so a verifier can stay a
  * straight line of checks that each fail closed.
  */
-import { createHmac, timingSafeEqual } from 'node:crypto'
+import { timingSafeEqual } from 'node:crypto'
 import type { VerifyRequest, VerifySettings } from './types'
 
 /** Hashes the generic HMAC verifier accepts in `config.algorithm`. */
@@ -56,9 +56,12 @@ export function activeSecrets(settings: VerifySettings): string[] {
 	return settings.secrets.filter((s) => typeof s === 'string' && s !== '')
 }
 
-/** HMAC over the concatenation of `parts`, so the raw body never goes through a string round trip. */
+/**
+ * HMAC over the concatenation of `parts`, so the raw body never goes through a string round trip.
+ * Bun's native hasher: node:crypto's `createHmac` wraps the same primitive in a stream object.
+ */
 export function hmac(algorithm: HmacAlgorithm, key: string | Uint8Array, ...parts: (string | Uint8Array)[]): Buffer {
-	const mac = createHmac(algorithm, key)
+	const mac = new Bun.CryptoHasher(algorithm, key)
 	for (const part of parts) mac.update(part)
 	return mac.digest()
 }
