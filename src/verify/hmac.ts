@@ -25,7 +25,7 @@
  */
 import type { VerifyRequest, VerifySettings } from './types'
 import {
-	activeSecrets, configString, decode, decodeBase64Key, isFresh, isHmacAlgorithm, isSignatureEncoding, parseInteger,
+	activeSecrets, configString, decode, decodeBase64Key, decodeSignature, isFresh, isHmacAlgorithm, isSignatureEncoding, parseInteger,
 	parseRfc3339, readHeader, readTolerance, safeEqualBytes, signatureHeader, type HmacAlgorithm, type SignatureEncoding
 } from './util'
 
@@ -113,7 +113,7 @@ function keyBytes(secret: string, o: HmacOptions): Buffer | null {
 }
 
 /** Candidate signatures from the header, prefixes stripped, appended to `out`; entries lacking a required prefix are dropped. */
-function addCandidates(value: string, o: HmacOptions, out: Buffer[]): void {
+function addCandidates(value: string, o: HmacOptions, out: Uint8Array[]): void {
 	const entries = o.separator ? value.split(o.separator).map((e) => e.trim()).filter((e) => e !== '') : [value]
 	for (const entry of entries) {
 		let raw = entry
@@ -123,7 +123,7 @@ function addCandidates(value: string, o: HmacOptions, out: Buffer[]): void {
 		} else if (raw.startsWith(`${o.algorithm}=`)) {
 			raw = raw.slice(o.algorithm.length + 1)
 		}
-		const bytes = decode(raw, o.encoding)
+		const bytes = decodeSignature(raw, o.encoding)
 		if (bytes) out.push(bytes)
 	}
 }
@@ -198,7 +198,7 @@ export function verifyHmac(req: VerifyRequest, settings: VerifySettings): boolea
 	const header = signatureHeader(req, settings, DEFAULT_HMAC_HEADER)
 	const secondary = o.secondaryHeader ? readHeader(req, o.secondaryHeader) : null
 	if (header === null && secondary === null) return false
-	const signatures: Buffer[] = []
+	const signatures: Uint8Array[] = []
 	if (header !== null) addCandidates(header, o, signatures)
 	if (secondary !== null) addCandidates(secondary, o, signatures)
 	if (signatures.length === 0) return false
@@ -210,7 +210,7 @@ export function verifyHmac(req: VerifyRequest, settings: VerifySettings): boolea
 	return !o.signsTimestamp || timestampFresh(timestamp, o, req.nowMs)
 }
 
-function matches(keyed: Bun.CryptoHasher | null, parts: (string | Uint8Array)[], signatures: Buffer[]): boolean {
+function matches(keyed: Bun.CryptoHasher | null, parts: (string | Uint8Array)[], signatures: Uint8Array[]): boolean {
 	if (keyed === null) return false
 	const mac = keyed.copy()
 	for (const part of parts) mac.update(part)

@@ -19,7 +19,7 @@
  */
 import type { VerifyRequest, VerifySettings } from './types'
 import {
-	activeSecrets, configString, decode, isFresh, isSignatureEncoding, parseInteger, readTolerance, safeEqualBytes, signatureHeader,
+	activeSecrets, configString, decodeSignature, isFresh, isSignatureEncoding, parseInteger, readTolerance, safeEqualBytes, signatureHeader,
 	type SignatureEncoding
 } from './util'
 
@@ -44,7 +44,7 @@ export interface TimestampedOptions {
 /** One timestamp with the signatures sent for it. */
 interface Group {
 	t: string
-	signatures: Buffer[]
+	signatures: Uint8Array[]
 }
 
 function readOptions(c: Record<string, unknown>): TimestampedOptions | null {
@@ -66,7 +66,7 @@ function readOptions(c: Record<string, unknown>): TimestampedOptions | null {
 
 function parseGroup(text: string, o: TimestampedOptions): Group | null {
 	let t: string | undefined
-	const signatures: Buffer[] = []
+	const signatures: Uint8Array[] = []
 	if (o.format === 'positional') {
 		const items = text.split(o.pairSeparator).map((s) => s.trim())
 		t = items[0]
@@ -91,8 +91,8 @@ function parseGroup(text: string, o: TimestampedOptions): Group | null {
 	return signatures.length > 0 ? { t, signatures } : null
 }
 
-function addDecoded(value: string, o: TimestampedOptions, out: Buffer[]): void {
-	const bytes = decode(value, o.encoding)
+function addDecoded(value: string, o: TimestampedOptions, out: Uint8Array[]): void {
+	const bytes = decodeSignature(value, o.encoding)
 	if (bytes !== null) out.push(bytes)
 }
 

@@ -85,6 +85,15 @@ export function decode(value: string, encoding: SignatureEncoding): Buffer | nul
 	return canonical && bytes.length > 0 ? bytes : null
 }
 
+/**
+ * A signature's bytes, for comparison only: as `decode`, but hex goes through the
+ * native `Uint8Array.fromHex` (the pattern has already vetted it) instead of Buffer's decoder.
+ */
+export function decodeSignature(value: string, encoding: SignatureEncoding): Uint8Array | null {
+	if (encoding === 'hex') return HEX.test(value) ? Uint8Array.fromHex(value) : null
+	return decode(value, encoding)
+}
+
 /** Decodes base64 key material, tolerating missing padding (secrets get pasted in many ways). */
 export function decodeBase64Key(value: string): Buffer | null {
 	const padded = value.length % 4 === 0 ? value : value + '='.repeat(4 - (value.length % 4))
