@@ -39,6 +39,8 @@ const PLACEHOLDERS = /\{(body|timestamp|id|url|method)\}/
 
 interface HmacOptions {
 	algorithm: HmacAlgorithm
+	/** `<algorithm>=`, stripped from a signature when no prefix is configured. */
+	algorithmPrefix: string
 	encoding: SignatureEncoding
 	prefix: string | undefined
 	keyEncoding: KeyEncoding
@@ -96,6 +98,7 @@ function readOptions(settings: VerifySettings): HmacOptions | null {
 	if (template.some((p, i) => i % 2 === 0 && /\{[A-Za-z_]+\}/.test(p))) return null
 	return {
 		algorithm, encoding, keyEncoding, timestampUnit, timestampFormat, tolerance, template,
+		algorithmPrefix: `${algorithm}=`,
 		signsTimestamp: names.includes('timestamp'),
 		prefix: s.prefix,
 		keyPrefix: s.key_prefix,
@@ -120,8 +123,8 @@ function addCandidates(value: string, o: HmacOptions, out: Uint8Array[]): void {
 		if (o.prefix) {
 			if (!raw.startsWith(o.prefix)) continue
 			raw = raw.slice(o.prefix.length)
-		} else if (raw.startsWith(`${o.algorithm}=`)) {
-			raw = raw.slice(o.algorithm.length + 1)
+		} else if (raw.startsWith(o.algorithmPrefix)) {
+			raw = raw.slice(o.algorithmPrefix.length)
 		}
 		const bytes = decodeSignature(raw, o.encoding)
 		if (bytes) out.push(bytes)
