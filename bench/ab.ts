@@ -1,11 +1,13 @@
 /**
  * Ingest A/B of two builds in one run: `bun bench/ab.ts <binary A> <binary B>`.
- * Each build serves configuration (a) of bench:ingest (a source without verification) on
- * its own fresh data dir; the SQLite floor (bench/floor-server.ts) runs beside them. ROUNDS
- * rounds of wrk -t1 -c32 × SECONDS_PER_RUN s, the order rotated each round. Reported per
- * build: median req/s, median ratio to the floor of the same round, and median server CPU
+ * Each build serves one configuration of bench:ingest on its own fresh data dir: CONFIG=a
+ * (the default: a source without verification), b (hmac_sha256) or c (the Stripe template
+ * with payload_hash dedup); ACCESS_LOG=1 keeps the access log on (off by default here).
+ * The SQLite floor (bench/floor-server.ts) runs beside them. ROUNDS rounds of wrk -t1 -c32 ×
+ * SECONDS_PER_RUN s, the order rotated each round. Reported per build: median req/s, median ratio to the floor of the same round, and median server CPU
  * per request (steadier than req/s when the machine is shared), then B relative to A.
  */
+import { createHmac } from 'node:crypto'
 import { rmSync } from 'node:fs'
 import { join } from 'node:path'
 import { cpuSeconds, freePort, ROOT, startServer, tempDir, wrk } from './lib/tools'
@@ -16,6 +18,25 @@ const SECONDS = Number(process.env.SECONDS_PER_RUN ?? 8)
 const ROUNDS = Number(process.env.ROUNDS ?? 6)
 const body = JSON.stringify({ id: 'evt_1NG8Du2eZvKYlo2CUI79vXWy', object: 'event', type: 'payment_intent.succeeded', data: { object: { id: 'pi_3NG8Du', amount: 2000, currency: 'usd', description: 'x'.repeat(851) } } })
 const json = { 'content-type': 'application/json' }
+const CONFIG = process.env.CONFIG ?? 'a'
+const hmacSecret = 'bench-hmac-secret'
+const stripeSecret = 'whsec_bench_secret'
+/** The same sources and signatures as bench/ingest.ts. */
+const SOURCES: Record<string, Record<string, unknown>> = {
+	a: { name: 'a', slug: 'bench-a' },
+	b: { name: 'b', slug: 'bench-b', verification_type: 'hmac_sha256', verification_header: 'X-Signature', verification_secret: hmacSecret },
+	c: { name: 'c', slug: 'bench-c', template: 'stripe', verification_secret: stripeSecret, dedup_enabled: true, dedup_strategy: 'payload_hash' }
+}
+const spec = SOURCES[CONFIG]
+if (!spec) throw new Error(`CONFIG must be a, b or c (got ${CONFIG})`)
+
+/** Request headers for the configuration; Stripe's are signed per run so its 300 s tolerance holds. */
+function signed(): Record<string, string> {
+	if (CONFIG === 'b') return { ...json, 'x-signature': `sha256=${createHmac('sha256', hmacSecret).update(body).digest('hex')}` }
+	if (CONFIG !== 'c') return json
+	const ts = Math.floor(Date.now() / 1000)
+	return { ...json, 'stripe-signature': `t=${ts},v1=${createHmac('sha256', stripeSecret).update(`${ts}.${body}`).digest('hex')}` }
+}
 
 /** Data dirs to remove at the end: a run stores millions of events (gigabytes). */
 const dirs: string[] = []
@@ -25,18 +46,18 @@ async function start(bin: string) {
 	const key = Bun.spawnSync([bin, '--create-admin-key', '--data-dir', dir]).stdout.toString().trim().split('\n').at(-1) ?? ''
 	const port = await freePort()
 	const base = `http://127.0.0.1:${port}`
-	const proc = await startServer([bin, '--port', String(port), '--host', '127.0.0.1', '--data-dir', dir, '--no-access-log'], `${base}/readyz`)
+	const proc = await startServer([bin, '--port', String(port), '--host', '127.0.0.1', '--data-dir', dir, ...(process.env.ACCESS_LOG === '1' ? [] : ['--no-access-log'])], `${base}/readyz`)
 	dirs.push(dir)
-	const res = await fetch(`${base}/v1/sources`, { method: 'POST', headers: { 'x-api-key': key, ...json }, body: JSON.stringify({ name: 'a', slug: 'bench-a' }) })
+	const res = await fetch(`${base}/v1/sources`, { method: 'POST', headers: { 'x-api-key': key, ...json }, body: JSON.stringify(spec) })
 	if (res.status !== 201) throw new Error(`${bin}: create source ${res.status}`)
 	const id = ((await res.json()) as { source: { id: string } }).source.id
-	return { proc, url: `${base}/v1/ingest/${id}` }
+	return { floor: false, proc, url: `${base}/v1/ingest/${id}` }
 }
 
 const floorPort = await freePort()
 const floorDir = tempDir('hs-bench-floor-')
 dirs.push(floorDir)
-const floor = { proc: await startServer([process.execPath, join(ROOT, 'bench', 'floor-server.ts'), String(floorPort), floorDir], `http://127.0.0.1:${floorPort}/`), url: `http://127.0.0.1:${floorPort}/v1/ingest/x` }
+const floor = { floor: true, proc: await startServer([process.execPath, join(ROOT, 'bench', 'floor-server.ts'), String(floorPort), floorDir], `http://127.0.0.1:${floorPort}/`), url: `http://127.0.0.1:${floorPort}/v1/ingest/x` }
 const targets = { floor, A: await start(binA), B: await start(binB) }
 type Name = keyof typeof targets
 const names: Name[] = ['floor', 'A', 'B']
@@ -44,7 +65,7 @@ const names: Name[] = ['floor', 'A', 'B']
 async function run(name: Name) {
 	const t = targets[name]
 	const cpu0 = cpuSeconds(t.proc.pid)
-	const r = await wrk(t.url, { body, headers: json, connections: 32, seconds: SECONDS, threads: 1 })
+	const r = await wrk(t.url, { body, headers: t.floor ? json : signed(), connections: 32, seconds: SECONDS, threads: 1 })
 	if (r.non2xx + r.errors > 0) throw new Error(`${name}: ${r.non2xx} non-2xx, ${r.errors} socket errors`)
 	return { rps: r.rps, cpuUs: ((cpuSeconds(t.proc.pid) - cpu0) * 1e6) / r.requests }
 }
@@ -62,6 +83,7 @@ const median = (xs: number[]) => {
 	const s = [...xs].sort((a, b) => a - b)
 	return s.length % 2 ? (s[(s.length - 1) / 2] as number) : ((s[s.length / 2 - 1] as number) + (s[s.length / 2] as number)) / 2
 }
+console.log(`\nconfiguration (${CONFIG}), access log ${process.env.ACCESS_LOG === '1' ? 'on' : 'off'}`)
 console.log(`\n| build | req/s | × floor (same round) | server CPU µs/request |\n|---|---|---|---|`)
 for (const name of names) console.log(`| ${name === 'floor' ? 'floor' : `${name}: ${name === 'A' ? binA : binB}`} | ${median(rows[name].map((x) => x.rps)).toFixed(0)} | ${name === 'floor' ? '—' : median(rows[name].map((x) => x.ratio)).toFixed(3)} | ${median(rows[name].map((x) => x.cpuUs)).toFixed(1)} |`)
 const ratioBA = median(rows.B.map((x) => x.ratio)) / median(rows.A.map((x) => x.ratio))

@@ -5,7 +5,7 @@ import { asId } from '../lib/ids'
 import { appErrorResponse, CLIENT_CLOSED, clientClosed, clientClosedResponse, envelope } from './errors'
 import { baseUrlOf } from './base-url'
 import { pathOf, queryOf, requestUrl } from './url'
-import { requestIdOf, startedAtOf, tagRequest } from './request-id'
+import { requestMetaOf } from './request-id'
 import { sessionResponse } from './session-response'
 
 export const INGEST_PREFIX = '/v1/ingest/'
@@ -21,6 +21,7 @@ const METHODS = new Set<string>([...INGEST_METHODS, 'HEAD'])
 export function sourceIdFromPath(path: string): string | null {
 	const rest = path.slice(INGEST_PREFIX.length)
 	if (rest.length === 0 || rest.includes('/')) return null
+	if (!rest.includes('%')) return asId('src', rest)
 	try {
 		return asId('src', decodeURIComponent(rest))
 	} catch {
@@ -34,7 +35,7 @@ export function sourceIdFromPath(path: string): string | null {
  * `app.handle` and the OpenAPI document see the same endpoint.
  */
 export async function handleIngest(ctx: AppContext, request: Request, peerIp: string | null): Promise<Response> {
-	const meta = tagRequest(request)
+	const meta = requestMetaOf(request)
 	const requestId = meta.id
 	let status = 200
 	try {
@@ -43,7 +44,9 @@ export async function handleIngest(ctx: AppContext, request: Request, peerIp: st
 		const sourceId = sourceIdFromPath(pathOf(request.url))
 		if (!sourceId) throw new AppError(404, 'Source not found')
 		if (!METHODS.has(request.method)) throw new MethodNotAllowed(request.method, INGEST_METHODS)
-		const source = await ctx.ingest.admit(sourceId)
+		const admitted = ctx.ingest.admit(sourceId)
+		// A cached source (the common case) is admitted without a promise.
+		const source = admitted instanceof Promise ? await admitted : admitted
 		const body = await readRequestBody(request, ctx.config.maxBodyBytes)
 		let url: string | undefined
 		const result = await ctx.ingest.accept(source, {
@@ -63,7 +66,8 @@ export async function handleIngest(ctx: AppContext, request: Request, peerIp: st
 		if (result.reply) return new Response(result.reply.body, { status: result.reply.status, headers: { ...result.reply.headers, 'x-request-id': requestId } })
 		const custom = source.row.is_ephemeral ? ctx.testSessions.responseFor(source.row.id) : undefined
 		if (custom) return sessionResponse(custom, requestId)
-		return new Response(JSON.stringify(result), { headers: { 'content-type': 'application/json', 'x-request-id': requestId } })
+		// Both ids are `<prefix>_` + 32 hex (asId above, newId for the event): nothing to escape.
+		return new Response(`{"event_id":"${result.event_id}","source_id":"${result.source_id}"}`, { headers: { 'content-type': 'application/json', 'x-request-id': requestId } })
 	} catch (err) {
 		if (err instanceof AppError) {
 			status = err.status

@@ -18,6 +18,15 @@ export function tagRequest(request: Request): RequestMeta {
 	return m
 }
 
+/**
+ * The request's id and start time for a handler that passes them on itself (ingest):
+ * the ones already given when the request went through the app's onRequest, else
+ * fresh ones that are not remembered, since nothing reads them back from the request.
+ */
+export function requestMetaOf(request: Request): RequestMeta {
+	return meta.get(request) ?? { id: newRequestId(), startedAt: performance.now() }
+}
+
 export function requestIdOf(request: Request): string {
 	return tagRequest(request).id
 }

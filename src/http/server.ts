@@ -29,32 +29,38 @@ const encoder = new TextEncoder()
  * each frame goes through the same pipeline. Everything else is the Elysia app.
  */
 export function createFetch(ctx: AppContext, app: App) {
-	return async (request: Request, server: Server<SocketData>): Promise<Response | undefined> => {
+	// Not async: an ingest request's answer is handleIngest's own promise, without another around it.
+	return (request: Request, server: Server<SocketData>): Promise<Response | undefined> => {
 		const path = pathOf(request.url)
 		if (isLivePath(path)) return upgradeLive(ctx, request, server as Server<unknown>)
-		if (!path.startsWith(INGEST_PREFIX)) {
-			// Test sessions and device codes are rate limited per client address.
-			if (isPerAddressPath(path)) rememberPeer(request, server.requestIP(request)?.address ?? null)
-			const routed = routable(request)
-			return withRateLimitHeaders(routed, await app.handle(routed))
-		}
+		if (!path.startsWith(INGEST_PREFIX)) return handleApp(app, request, server, path)
 		const peerIp = server.requestIP(request)?.address ?? null
-		if (request.headers.get('upgrade')?.toLowerCase() === 'websocket') {
-			const upgraded = await upgradeIngest(ctx, request, server, peerIp)
-			if (upgraded === true) return undefined
-			return upgraded
-		}
+		if (request.headers.get('upgrade')?.toLowerCase() === 'websocket') return upgradeIngest(ctx, request, server, peerIp).then((upgraded) => (upgraded === true ? undefined : upgraded))
 		// Per-source rate limits: only sources that set one are in the map (src/ingest/rate-limit.ts).
-		if (ctx.ops.ingestLimits.size > 0) {
-			const sourceId = sourceIdFromPath(path)
-			const limit = ctx.ops.ingestLimits.retryAfter(sourceId)
-			const wait = typeof limit === 'number' ? limit : await limit // a promise only right after the source changed
-			if (wait > 0) return sourceRateLimited(ctx, request, sourceId, wait)
-		}
-		const res = await handleIngest(ctx, request, peerIp)
-		if (res.status !== 200) ctx.ops.prometheus.ingestRefused(sourceIdFromPath(path), res.status) // stored events are counted by the rollup
-		return res
+		if (ctx.ops.ingestLimits.size > 0) return rateLimitedIngest(ctx, request, path, peerIp)
+		return handleIngest(ctx, request, peerIp).then((res) => counted(ctx, path, res))
 	}
+}
+
+async function handleApp(app: App, request: Request, server: Server<SocketData>, path: string): Promise<Response> {
+	// Test sessions and device codes are rate limited per client address.
+	if (isPerAddressPath(path)) rememberPeer(request, server.requestIP(request)?.address ?? null)
+	const routed = routable(request)
+	return withRateLimitHeaders(routed, await app.handle(routed))
+}
+
+async function rateLimitedIngest(ctx: AppContext, request: Request, path: string, peerIp: string | null): Promise<Response> {
+	const sourceId = sourceIdFromPath(path)
+	const limit = ctx.ops.ingestLimits.retryAfter(sourceId)
+	const wait = typeof limit === 'number' ? limit : await limit // a promise only right after the source changed
+	if (wait > 0) return sourceRateLimited(ctx, request, sourceId, wait)
+	return counted(ctx, path, await handleIngest(ctx, request, peerIp))
+}
+
+/** Refusals are counted here; stored events are counted by the rollup. */
+function counted(ctx: AppContext, path: string, res: Response): Response {
+	if (res.status !== 200) ctx.ops.prometheus.ingestRefused(sourceIdFromPath(path), res.status)
+	return res
 }
 
 /** 429 before the body is read: nothing is stored. */

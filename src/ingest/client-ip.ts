@@ -12,6 +12,11 @@ export class ClientIpResolver {
 		this.#trusted = trustedProxies.length ? new IpList(trustedProxies) : null
 	}
 
+	/** As `resolve`, reading `X-Forwarded-For` only when some proxy is trusted (most servers trust none). */
+	resolveFrom(peer: string | null, headers: Headers): string | null {
+		return this.resolve(peer, this.#trusted ? headers.get('x-forwarded-for') : null)
+	}
+
 	resolve(peer: string | null, forwardedFor: string | null): string | null {
 		const peerAddr = peer ? canonical(peer) : null
 		if (!peerAddr || !this.#trusted || !forwardedFor || !this.#trusted.contains(peerAddr)) return peerAddr

@@ -74,9 +74,18 @@ export class IngestService {
 	readonly #certs: SnsCertCache
 	readonly #plaidKeys: PlaidKeyCache
 
-	/** Step 1: the source exists and takes requests. Runs before the body is read. */
-	async admit(sourceId: string): Promise<CompiledSource> {
-		const source = await this.cache.get(sourceId)
+	/**
+	 * Step 1: the source exists and takes requests. Runs before the body is read.
+	 * A source in memory (the common case) is answered without a promise: a
+	 * refusal then throws here rather than rejecting.
+	 */
+	admit(sourceId: string): CompiledSource | Promise<CompiledSource> {
+		const cached = this.cache.peek(sourceId)
+		if (cached) return this.#admitted(cached)
+		return this.cache.get(sourceId).then((source) => this.#admitted(source))
+	}
+
+	#admitted(source: CompiledSource | null): CompiledSource {
 		if (!source) throw new NotFound('Source')
 		const { row } = source
 		if (row.status === 'disabled') throw new Forbidden('Source is disabled')
@@ -88,7 +97,7 @@ export class IngestService {
 	}
 
 	async accept(source: CompiledSource, req: InboundRequest): Promise<IngestResult> {
-		const ip = this.clientIp.resolve(req.peerIp, req.headers.get('x-forwarded-for'))
+		const ip = this.clientIp.resolveFrom(req.peerIp, req.headers)
 		this.#checkIp(source, ip)
 		const now = this.clock.now()
 		// Most sources have no handshake: this null test is all they pay.
@@ -216,7 +225,7 @@ export class IngestService {
 		return {
 			id, org_id: source.row.org_id, env_id: source.row.env_id, source_id: source.row.id, method: req.method,
 			headers: JSON.stringify(headers), query_params: jsonOrNull(queryObject(req)),
-			content_type: req.headers.get('content-type'), source_ip: ip,
+			content_type: contentTypeOf(source, req, headers), source_ip: ip,
 			payload_inline: inline ? req.body : null, payload_ref: inline ? null : `event_payloads:${id}`,
 			payload_size: req.body.byteLength,
 			verification_status: !schemaOk ? 'schema_invalid' : source.verify ? 'verified' : 'unverified',
@@ -227,6 +236,14 @@ export class IngestService {
 			status: 'no_route', received_at: now, topic: null
 		}
 	}
+}
+
+/**
+ * From the header map already built (the same combined value `Headers.get` gives), except
+ * for basic-auth sources, whose map may have a redacted entry where the credential header is.
+ */
+function contentTypeOf(source: CompiledSource, req: InboundRequest, headers: Record<string, string>): string | null {
+	return source.verify?.type === 'basic_auth' ? req.headers.get('content-type') : (headers['content-type'] ?? null)
 }
 
 export const NOT_JSON = Symbol('not-json')

@@ -78,6 +78,11 @@ export class SourceCache {
 		this.#cache.clear()
 	}
 
+	/** The compiled source when it is in memory, without loading. */
+	peek(id: string): CompiledSource | undefined {
+		return this.#cache.peek(id) ?? undefined
+	}
+
 	/** By canonical id (the HTTP edge adds the prefix to a bare one). A miss loads once even under concurrent requests. */
 	async get(id: string): Promise<CompiledSource | null> {
 		return this.#cache.peek(id) ?? this.#cache.get(id)

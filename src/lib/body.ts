@@ -39,7 +39,7 @@ export async function readRequestBody(request: Request, maxBytes: number): Promi
 	if (declared !== null && !request.headers.has('transfer-encoding')) {
 		const length = Number(declared)
 		if (length > maxBytes) throw new PayloadTooLarge(maxBytes)
-		const bytes = new Uint8Array(await request.arrayBuffer())
+		const bytes = await request.bytes()
 		if (bytes.byteLength > maxBytes) throw new PayloadTooLarge(maxBytes)
 		return bytes
 	}

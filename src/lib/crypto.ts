@@ -1,7 +1,8 @@
-import { createCipheriv, createDecipheriv, createHash, randomBytes } from 'node:crypto'
+import { createCipheriv, createDecipheriv, randomBytes } from 'node:crypto'
 
+/** Bun's one-shot hash (UTF-8 for strings): per call it costs less than a node:crypto Hash object. */
 export function sha256Hex(input: string | Uint8Array): string {
-	return createHash('sha256').update(input).digest('hex')
+	return Bun.SHA256.hash(input, 'hex')
 }
 
 export function randomHex(bytes: number): string {

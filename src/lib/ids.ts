@@ -14,7 +14,8 @@ export type IdPrefix =
  * (cursor pagination relies on that ordering).
  */
 export function newId(prefix: IdPrefix, atMs?: number): string {
-	return `${prefix}_${Bun.randomUUIDv7('hex', atMs).replaceAll('-', '')}`
+	// The 16 bytes hex-encoded in one step: half the cost of the dashed string with its dashes removed.
+	return `${prefix}_${Bun.randomUUIDv7('buffer', atMs).toString('hex')}`
 }
 
 /** The smallest id of this kind created at `ms`: every id created earlier sorts below it. */
@@ -27,17 +28,18 @@ export function newApiKeyId(): string {
 	return `ak_${randomBytes(8).toString('hex')}`
 }
 
-// Request ids are labels, not secrets: draw them from a refilled pool instead of one crypto call each.
-let pool = randomBytes(6 * 1024)
+// Request ids are labels, not secrets: cut them from a refilled pool of random hex instead of one crypto call each.
+const POOL_BYTES = 6 * 1024
+let pool = randomBytes(POOL_BYTES).toString('hex')
 let poolOffset = 0
 
 export function newRequestId(): string {
-	if (poolOffset + 6 > pool.length) {
-		pool = randomBytes(6 * 1024)
+	if (poolOffset + 12 > pool.length) {
+		pool = randomBytes(POOL_BYTES).toString('hex')
 		poolOffset = 0
 	}
-	poolOffset += 6
-	return `req_${pool.toString('hex', poolOffset - 6, poolOffset)}`
+	poolOffset += 12
+	return `req_${pool.slice(poolOffset - 12, poolOffset)}`
 }
 
 /**

@@ -25,7 +25,7 @@
  */
 import type { VerifyRequest, VerifySettings } from './types'
 import {
-	activeSecrets, configString, decode, decodeBase64Key, hmac, isFresh, isHmacAlgorithm, isSignatureEncoding, parseInteger,
+	activeSecrets, configString, decode, decodeBase64Key, decodeSignature, isFresh, isHmacAlgorithm, isSignatureEncoding, parseInteger,
 	parseRfc3339, readHeader, readTolerance, safeEqualBytes, signatureHeader, type HmacAlgorithm, type SignatureEncoding
 } from './util'
 
@@ -39,6 +39,8 @@ const PLACEHOLDERS = /\{(body|timestamp|id|url|method)\}/
 
 interface HmacOptions {
 	algorithm: HmacAlgorithm
+	/** `<algorithm>=`, stripped from a signature when no prefix is configured. */
+	algorithmPrefix: string
 	encoding: SignatureEncoding
 	prefix: string | undefined
 	keyEncoding: KeyEncoding
@@ -96,6 +98,7 @@ function readOptions(settings: VerifySettings): HmacOptions | null {
 	if (template.some((p, i) => i % 2 === 0 && /\{[A-Za-z_]+\}/.test(p))) return null
 	return {
 		algorithm, encoding, keyEncoding, timestampUnit, timestampFormat, tolerance, template,
+		algorithmPrefix: `${algorithm}=`,
 		signsTimestamp: names.includes('timestamp'),
 		prefix: s.prefix,
 		keyPrefix: s.key_prefix,
@@ -112,32 +115,35 @@ function keyBytes(secret: string, o: HmacOptions): Buffer | null {
 	return o.keyEncoding === 'base64' ? decodeBase64Key(bare) : decode(bare, 'hex')
 }
 
-/** Candidate signatures from the header with prefixes stripped; entries lacking a required prefix are dropped. */
-function candidates(value: string, o: HmacOptions): Buffer[] {
+/** Candidate signatures from the header, prefixes stripped, appended to `out`; entries lacking a required prefix are dropped. */
+function addCandidates(value: string, o: HmacOptions, out: Uint8Array[]): void {
 	const entries = o.separator ? value.split(o.separator).map((e) => e.trim()).filter((e) => e !== '') : [value]
-	const out: Buffer[] = []
 	for (const entry of entries) {
 		let raw = entry
 		if (o.prefix) {
 			if (!raw.startsWith(o.prefix)) continue
 			raw = raw.slice(o.prefix.length)
-		} else if (raw.startsWith(`${o.algorithm}=`)) {
-			raw = raw.slice(o.algorithm.length + 1)
+		} else if (raw.startsWith(o.algorithmPrefix)) {
+			raw = raw.slice(o.algorithmPrefix.length)
 		}
-		const bytes = decode(raw, o.encoding)
+		const bytes = decodeSignature(raw, o.encoding)
 		if (bytes) out.push(bytes)
 	}
-	return out
 }
 
-/** The signed bytes as ordered parts (the raw body stays bytes), or null when a header they need is missing. */
+/**
+ * The signed bytes as ordered parts (the raw body stays bytes), or null when a header they need
+ * is missing. Empty literal parts (the default `{body}` template has two) are left out: they add
+ * nothing to the MAC.
+ */
 function signedParts(req: VerifyRequest, o: HmacOptions, timestamp: string | null): (string | Uint8Array)[] | null {
 	const id = o.idHeader ? readHeader(req, o.idHeader) : null
 	const parts: (string | Uint8Array)[] = []
-	for (const [i, part] of o.template.entries()) {
+	for (let i = 0; i < o.template.length; i++) {
+		const part = o.template[i] as string
 		const value = i % 2 === 0 ? part : placeholder(req, part, timestamp, id)
 		if (value === null) return null
-		parts.push(value)
+		if (value !== '') parts.push(value)
 	}
 	return parts
 }
@@ -154,27 +160,37 @@ function placeholder(req: VerifyRequest, name: string, timestamp: string | null,
 }
 
 /**
- * Settings objects are built once per source and replaced when it changes, so their
- * parsed options and decoded keys are kept beside them instead of redone per request.
+ * Settings objects are built once per source and replaced when it changes (see
+ * src/ingest/source-cache.ts), so what they yield is kept beside them instead of redone per
+ * request: the parsed options, the secrets worth trying, and per secret a hasher already keyed
+ * (each request MACs on a copy of it).
  */
-const compiled = new WeakMap<VerifySettings, { options: HmacOptions | null; keys: Map<string, Buffer | null> }>()
+interface Compiled {
+	options: HmacOptions | null
+	secrets: string[]
+	macs: Map<string, Bun.CryptoHasher | null>
+}
 
-function compiledOf(settings: VerifySettings) {
+const compiled = new WeakMap<VerifySettings, Compiled>()
+
+function compiledOf(settings: VerifySettings): Compiled {
 	let c = compiled.get(settings)
 	if (!c) {
-		c = { options: readOptions(settings), keys: new Map() }
+		c = { options: readOptions(settings), secrets: activeSecrets(settings), macs: new Map() }
 		compiled.set(settings, c)
 	}
 	return c
 }
 
-function cachedKey(c: { keys: Map<string, Buffer | null> }, secret: string, o: HmacOptions): Buffer | null {
-	let key = c.keys.get(secret)
-	if (key === undefined) {
-		key = keyBytes(secret, o)
-		c.keys.set(secret, key)
+/** The keyed hasher of a secret; null when its key does not decode or is empty. */
+function keyedMac(c: Compiled, secret: string, o: HmacOptions): Bun.CryptoHasher | null {
+	let mac = c.macs.get(secret)
+	if (mac === undefined) {
+		const key = keyBytes(secret, o)
+		mac = key && key.length > 0 ? new Bun.CryptoHasher(o.algorithm, key) : null
+		c.macs.set(secret, mac)
 	}
-	return key
+	return mac
 }
 
 /** Verifies a generic HMAC signature; see the module comment for the config keys. */
@@ -185,20 +201,24 @@ export function verifyHmac(req: VerifyRequest, settings: VerifySettings): boolea
 	const header = signatureHeader(req, settings, DEFAULT_HMAC_HEADER)
 	const secondary = o.secondaryHeader ? readHeader(req, o.secondaryHeader) : null
 	if (header === null && secondary === null) return false
-	const signatures = [header, secondary].flatMap((value) => (value === null ? [] : candidates(value, o)))
+	const signatures: Uint8Array[] = []
+	if (header !== null) addCandidates(header, o, signatures)
+	if (secondary !== null) addCandidates(secondary, o, signatures)
 	if (signatures.length === 0) return false
 	const timestamp = o.timestampHeader ? readHeader(req, o.timestampHeader) : null
 	const parts = signedParts(req, o, timestamp)
 	if (parts === null) return false
-	const ok = activeSecrets(settings).some((secret) => {
-		const key = cachedKey(c, secret, o)
-		if (!key || key.length === 0) return false
-		const expected = hmac(o.algorithm, key, ...parts)
-		return signatures.some((sig) => safeEqualBytes(expected, sig))
-	})
-	if (!ok) return false
+	if (!c.secrets.some((secret) => matches(keyedMac(c, secret, o), parts, signatures))) return false
 	// Checked only once the MAC holds: before that the timestamp is attacker-controlled noise.
 	return !o.signsTimestamp || timestampFresh(timestamp, o, req.nowMs)
+}
+
+function matches(keyed: Bun.CryptoHasher | null, parts: (string | Uint8Array)[], signatures: Uint8Array[]): boolean {
+	if (keyed === null) return false
+	const mac = keyed.copy()
+	for (const part of parts) mac.update(part)
+	const expected = mac.digest()
+	return signatures.some((sig) => safeEqualBytes(expected, sig))
 }
 
 function timestampFresh(value: string | null, o: HmacOptions, nowMs: number): boolean {

@@ -7,18 +7,22 @@
  * The signature header is `settings.header`, defaulting to `Stripe-Signature`.
  * Other schemes (v0, future versions) are ignored, as stripe-node does.
  */
-import { verifyTimestampedWith } from './timestamped'
+import { compiledOf, type TimestampedOptions, verifyTimestampedWith } from './timestamped'
 import type { VerifyRequest, VerifySettings } from './types'
 import { readTolerance, signatureHeader } from './util'
 
 const DEFAULT_TOLERANCE_SECONDS = 300
 
-/** Verifies a Stripe webhook; any `v1` entry matching any secret passes (rolling secrets send one per secret). */
-export function verifyStripe(req: VerifyRequest, settings: VerifySettings): boolean {
+function readOptions(settings: VerifySettings): TimestampedOptions | null {
 	const tolerance = readTolerance(settings.config, DEFAULT_TOLERANCE_SECONDS)
-	if (tolerance === null) return false
-	return verifyTimestampedWith(req, settings, {
+	if (tolerance === null) return null
+	return {
 		format: 'pairs', pairSeparator: ',', groupSeparator: undefined, timestampKey: 't', signatureKey: 'v1',
 		payloadSeparator: '.', unit: 's', encoding: 'hex', tolerance, onlyAge: true
-	}, signatureHeader(req, settings, 'Stripe-Signature'))
+	}
+}
+
+/** Verifies a Stripe webhook; any `v1` entry matching any secret passes (rolling secrets send one per secret). */
+export function verifyStripe(req: VerifyRequest, settings: VerifySettings): boolean {
+	return verifyTimestampedWith(req, compiledOf(settings, readOptions), signatureHeader(req, settings, 'Stripe-Signature'))
 }

@@ -19,8 +19,8 @@
  */
 import type { VerifyRequest, VerifySettings } from './types'
 import {
-	activeSecrets, configString, decode, hmac, isFresh, isSignatureEncoding, parseInteger, parsePairs, readTolerance, safeEqualBytes,
-	signatureHeader, type SignatureEncoding
+	activeSecrets, configString, decodeSignature, isFresh, isSignatureEncoding, parseInteger, readTolerance, safeEqualBytes, signatureHeader,
+	type SignatureEncoding
 } from './util'
 
 /** Signature groups (each with its own timestamp) tried per request; real headers carry one or two. */
@@ -44,7 +44,7 @@ export interface TimestampedOptions {
 /** One timestamp with the signatures sent for it. */
 interface Group {
 	t: string
-	signatures: Buffer[]
+	signatures: Uint8Array[]
 }
 
 function readOptions(c: Record<string, unknown>): TimestampedOptions | null {
@@ -66,34 +66,77 @@ function readOptions(c: Record<string, unknown>): TimestampedOptions | null {
 
 function parseGroup(text: string, o: TimestampedOptions): Group | null {
 	let t: string | undefined
-	let raw: string[]
+	const signatures: Uint8Array[] = []
 	if (o.format === 'positional') {
 		const items = text.split(o.pairSeparator).map((s) => s.trim())
 		t = items[0]
-		raw = items.slice(1)
+		for (const v of items.slice(1)) addDecoded(v, o, signatures)
 	} else {
-		const pairs = parsePairs(text, o.pairSeparator)
-		const stamps = pairs.filter(([k]) => k === o.timestampKey)
+		// `k=v` pairs as parsePairs reads them (the first `=` separates, both sides trimmed), in one pass.
+		let stamps = 0
+		for (const item of text.split(o.pairSeparator)) {
+			const at = item.indexOf('=')
+			if (at <= 0) continue
+			const key = item.slice(0, at).trim()
+			if (key === o.timestampKey) {
+				stamps++
+				t = item.slice(at + 1).trim()
+			}
+			if (key === o.signatureKey) addDecoded(item.slice(at + 1).trim(), o, signatures)
+		}
 		// Two timestamps make the signed string ambiguous; a real header never has them.
-		if (stamps.length !== 1) return null
-		t = stamps[0]?.[1]
-		raw = pairs.filter(([k]) => k === o.signatureKey).map(([, v]) => v)
+		if (stamps !== 1) return null
 	}
 	if (t === undefined || parseInteger(t) === null) return null
-	const signatures = raw.map((v) => decode(v, o.encoding)).filter((s): s is Buffer => s !== null)
 	return signatures.length > 0 ? { t, signatures } : null
 }
 
+function addDecoded(value: string, o: TimestampedOptions, out: Uint8Array[]): void {
+	const bytes = decodeSignature(value, o.encoding)
+	if (bytes !== null) out.push(bytes)
+}
+
+/**
+ * Per settings object (built once per source, replaced when it changes): the secrets worth
+ * trying and a hasher keyed with each (requests MAC on a copy), plus the scheme's options.
+ */
+interface Compiled {
+	options: TimestampedOptions | null
+	secrets: string[]
+	macs: Map<string, Bun.CryptoHasher>
+}
+
+const compiled = new WeakMap<VerifySettings, Compiled>()
+
+/** `read` resolves the options on first use: each settings object belongs to one scheme (Stripe, timestamped_hmac). */
+export function compiledOf(settings: VerifySettings, read: (settings: VerifySettings) => TimestampedOptions | null): Compiled {
+	let c = compiled.get(settings)
+	if (!c) {
+		c = { options: read(settings), secrets: activeSecrets(settings), macs: new Map() }
+		compiled.set(settings, c)
+	}
+	return c
+}
+
+function keyedMac(c: Compiled, secret: string): Bun.CryptoHasher {
+	let mac = c.macs.get(secret)
+	if (mac === undefined) {
+		mac = new Bun.CryptoHasher('sha256', secret)
+		c.macs.set(secret, mac)
+	}
+	return mac
+}
+
 /** The shared check, with options already resolved (Stripe passes its own). */
-export function verifyTimestampedWith(req: VerifyRequest, settings: VerifySettings, o: TimestampedOptions, header: string | null): boolean {
-	if (header === null) return false
+export function verifyTimestampedWith(req: VerifyRequest, c: Compiled, header: string | null): boolean {
+	const o = c.options
+	if (o === null || header === null) return false
 	const texts = o.groupSeparator ? header.split(o.groupSeparator).filter((s) => s.trim() !== '') : [header]
 	// Each group is a pass over the body per secret: a sender-made header of thousands of groups is read only this far.
 	const groups = texts.slice(0, MAX_GROUPS).map((text) => parseGroup(text, o)).filter((g): g is Group => g !== null)
-	const secrets = activeSecrets(settings)
 	const match = groups.find((g) =>
-		secrets.some((secret) => {
-			const expected = hmac('sha256', secret, `${g.t}${o.payloadSeparator}`, req.body)
+		c.secrets.some((secret) => {
+			const expected = keyedMac(c, secret).copy().update(`${g.t}${o.payloadSeparator}`).update(req.body).digest()
 			return g.signatures.some((sig) => safeEqualBytes(expected, sig))
 		})
 	)
@@ -104,7 +147,6 @@ export function verifyTimestampedWith(req: VerifyRequest, settings: VerifySettin
 
 /** Verifies a `timestamped_hmac` source: see the module comment for the config keys. */
 export function verifyTimestamped(req: VerifyRequest, settings: VerifySettings): boolean {
-	const o = readOptions(settings.config)
-	if (o === null || settings.header === null || settings.header.trim() === '') return false
-	return verifyTimestampedWith(req, settings, o, signatureHeader(req, settings, settings.header))
+	if (settings.header === null || settings.header.trim() === '') return false
+	return verifyTimestampedWith(req, compiledOf(settings, (s) => readOptions(s.config)), signatureHeader(req, settings, settings.header))
 }

@@ -1,4 +1,5 @@
 import { afterAll, beforeAll, describe, expect, it } from 'bun:test'
+import { createHmac } from 'node:crypto'
 import { SourceCache } from '../../src/ingest/source-cache'
 import { SecretBox } from '../../src/lib/crypto'
 import { makeTestApp, type TestApp } from '../helpers'
@@ -91,6 +92,39 @@ describe('writes that ingest caches see at once', () => {
 		expect(await routedAs(p.sourceId)).toBe('pending')
 		expect((await t.call('DELETE', `/v1/destinations/${p.destinationId}`)).status).toBe(200)
 		expect(await routedAs(p.sourceId)).toBe('no_route')
+	})
+})
+
+describe('verification settings: the verifiers keep per-source state (parsed options, keyed hashers)', () => {
+	const body = '{"type":"a"}'
+	const mac = (secret: string, data: string) => createHmac('sha256', secret).update(data).digest('hex')
+
+	it('a PATCH of the secret, the config or the type checks the very next request with the new settings', async () => {
+		const { source } = await post<{ source: { id: string } }>('/v1/sources', {
+			name: 'verify', slug: 'cache-verify', verification_type: 'hmac_sha256', verification_header: 'X-Signature', verification_secret: 'old-secret'
+		})
+		const path = `/v1/sources/${source.id}`
+		const send = (headers: Record<string, string>) => t.call('POST', `/v1/ingest/${source.id}`, { key: null, body, headers })
+		const hmacSigned = (secret: string, prefix = 'sha256=') => send({ 'x-signature': `${prefix}${mac(secret, body)}` })
+		expect((await hmacSigned('old-secret')).status).toBe(200)
+		await patch(path, { verification_secret: 'new-secret' })
+		expect((await hmacSigned('old-secret')).status).toBe(401)
+		expect((await hmacSigned('new-secret')).status).toBe(200)
+		await patch(path, { verification_config: { prefix: 'v1=' } })
+		expect((await hmacSigned('new-secret')).status).toBe(401)
+		expect((await hmacSigned('new-secret', 'v1=')).status).toBe(200)
+
+		const ts = Math.floor(Date.now() / 1000) - 60 // within the default tolerance (300 s)
+		const stripeSigned = (secret: string) => send({ 'stripe-signature': `t=${ts},v1=${mac(secret, `${ts}.${body}`)}` })
+		await patch(path, { verification_type: 'stripe', verification_header: null, verification_config: null, verification_secret: 'whsec_first' })
+		expect((await hmacSigned('new-secret', 'v1=')).status).toBe(401)
+		expect((await stripeSigned('whsec_first')).status).toBe(200)
+		await patch(path, { verification_secret: 'whsec_second' })
+		expect((await stripeSigned('whsec_first')).status).toBe(401)
+		expect((await stripeSigned('whsec_second')).status).toBe(200)
+		// A tolerance that the same signature, a minute old, no longer meets.
+		await patch(path, { verification_config: { tolerance_seconds: 30 } })
+		expect((await stripeSigned('whsec_second')).status).toBe(401)
 	})
 })
 

@@ -47,6 +47,14 @@ describe('generic HMAC: header and encoding rules', () => {
 		makeSettings('hmac_sha256', [KEY], header, config)
 	const req = (sig: string, name = 'x-signature') => makeRequest({ headers: { [name]: sig }, body: DATA })
 
+	it('verifies request after request with one settings object (its keyed hasher is copied, never consumed)', () => {
+		const shared = settings()
+		for (let i = 0; i < 3; i++) {
+			expect(verifyRequest(req(SHA256_HEX), shared)).toBe(true)
+			expect(verifyRequest(makeRequest({ headers: { 'x-signature': SHA256_HEX }, body: `${DATA}!` }), shared)).toBe(false)
+		}
+	})
+
 	it('reads X-Signature when no header is configured', () => {
 		expect(verifyRequest(req(SHA256_HEX), settings({}, null))).toBe(true)
 	})

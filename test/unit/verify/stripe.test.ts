@@ -31,6 +31,16 @@ describe('Stripe vectors (signatures.md §2)', () => {
 		...vector, secret: OLD_SECRET, body: COMPACT, headers: { 'Stripe-Signature': `t=${T},v1=${V1_COMPACT_OLD}` }
 	})
 
+	it('verifies request after request with one settings object (its keyed hashers are copied, never consumed)', () => {
+		const shared = settings([OLD_SECRET, SECRET])
+		for (let i = 0; i < 3; i++) {
+			expect(verifyRequest(req(`t=${T},v1=${V1_COMPACT}`), shared)).toBe(true)
+			expect(verifyRequest(req(`t=${T},v1=${V1_COMPACT_OLD}`), shared)).toBe(true)
+			expect(verifyRequest(req(`t=${T},v1=${V1_COMPACT}`, sec(T), `${COMPACT} `), shared)).toBe(false)
+			expect(verifyRequest(req(`t=${T},v1=${V1_COMPACT.toUpperCase()}`), shared)).toBe(true)
+		}
+	})
+
 	it('accepts a rolling header under either secret', () => {
 		expect(verifyRequest(req(ROLL_HEADER), settings([SECRET]))).toBe(true)
 		expect(verifyRequest(req(ROLL_HEADER), settings([OLD_SECRET]))).toBe(true)
