@@ -81,7 +81,9 @@ export function createApp(ctx: AppContext) {
 			await authenticateRequest(authDeps, request, path)
 			rateLimit(request, maybeAuthContextOf(request))
 		})
-		.onParse({ as: 'global' }, ({ request }) => parseApiBody(request, config.maxBodyBytes))
+		// Ingest reads its own body, byte for byte, in its handler: parsing it here would consume it first.
+		// (null ends the parser chain; undefined would fall through to Elysia's own parsers, which read it too.)
+		.onParse({ as: 'global' }, ({ request, route }) => (route === INGEST_ROUTE ? null : parseApiBody(request, config.maxBodyBytes)))
 		.onTransform({ as: 'global' }, screenUnknownKeys)
 		.onAfterResponse({ as: 'global' }, ({ request, set, route }) => {
 			// Ingest logs its own line (it is also served without Elysia).
