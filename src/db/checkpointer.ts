@@ -60,7 +60,9 @@ export class Checkpointer {
 		private readonly db: Database,
 		private readonly synchronous: 'NORMAL' | 'FULL',
 		private readonly log: Logger,
-		private readonly opts: CheckpointerOptions = DEFAULT_CHECKPOINTER
+		private readonly opts: CheckpointerOptions = DEFAULT_CHECKPOINTER,
+		/** The thread's script (tests start one that crashes). */
+		private readonly workerUrl: URL = WORKER_URL
 	) {}
 
 	/** True while the thread checkpoints (the main connection's autocheckpoint is at the hard limit). */
@@ -71,7 +73,7 @@ export class Checkpointer {
 	start(): void {
 		if (this.#state !== 'idle') return
 		this.#state = 'starting'
-		const worker = new Worker(WORKER_URL)
+		const worker = new Worker(this.workerUrl)
 		this.#worker = worker
 		worker.addEventListener('message', (e: MessageEvent<FromCheckpointer>) => this.#message(e.data))
 		worker.addEventListener('error', (e) => this.#fail((e as ErrorEvent).message || 'error'))
