@@ -92,7 +92,10 @@ export class Checkpointer {
 			this.#watch(GUARD_MS, 0)
 			this.log.info('WAL checkpointer thread started', { limit_frames: this.opts.limitFrames, hard_limit_frames: this.opts.hardLimitFrames })
 		} else if (msg.type === 'failed') this.#fail(msg.message)
-		else if (msg.type === 'stopped') this.#finish(msg.stats)
+		else if (msg.type === 'stopped') {
+			this.log.info('WAL checkpointer thread stopped', { rounds: msg.stats.rounds, frames_copied: msg.stats.frames, wal_resets: msg.stats.resets, guard_checkpoints: this.forced })
+			this.#finish(msg.stats)
+		}
 	}
 
 	/** The thread is gone: the main connection checkpoints on its own again, as without it. */
@@ -100,7 +103,7 @@ export class Checkpointer {
 		if (this.#state === 'done') return
 		if (this.#state === 'stopping') return this.#finish(null)
 		this.#finish(null)
-		this.log.error('WAL checkpointer thread stopped; checkpoints run on the main thread again', { reason })
+		this.log.error('WAL checkpointer thread died; checkpoints run on the main thread again', { reason })
 	}
 
 	#watch(delay: number, lastFrame: number): void {

@@ -107,7 +107,7 @@ describe.skipIf(BACKEND === 'postgres')('WAL checkpoints on their own thread', (
 		expect(checkpointer.running).toBe(false)
 		expect(autocheckpoint()).toBe(AUTOCHECKPOINT_FRAMES)
 		await Bun.sleep(10) // the logger writes once per tick
-		expect(lines.join('')).toContain('WAL checkpointer thread stopped; checkpoints run on the main thread again')
+		expect(lines.join('')).toContain('WAL checkpointer thread died; checkpoints run on the main thread again')
 		expect(lines.join('')).toContain('checkpointer crashed')
 		// SQLite's own checkpoint at 1,000 frames bounds the WAL again.
 		const load = await ingest(t)
