@@ -30,7 +30,7 @@ export interface CheckpointerOptions {
 	pollMs: number
 }
 
-export const DEFAULT_CHECKPOINTER: CheckpointerOptions = { kickFrames: 256, limitFrames: 4000, hardLimitFrames: 8000, pollMs: 5 }
+export const DEFAULT_CHECKPOINTER: CheckpointerOptions = { kickFrames: 512, limitFrames: 8000, hardLimitFrames: 16000, pollMs: 5 }
 
 /** SQLite's default autocheckpoint: what the main connection does without the thread. */
 export const AUTOCHECKPOINT_FRAMES = 1000
