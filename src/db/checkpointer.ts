@@ -72,8 +72,15 @@ export class Checkpointer {
 
 	start(): void {
 		if (this.#state !== 'idle') return
+		// Only a WAL needs checkpoints (a file system without shared memory leaves SQLite in its rollback journal).
+		if (this.db.query<{ journal_mode: string }, []>('PRAGMA journal_mode').get()?.journal_mode !== 'wal') return
 		this.#state = 'starting'
-		const worker = new Worker(this.workerUrl)
+		let worker: Worker
+		try {
+			worker = new Worker(this.workerUrl)
+		} catch (err) {
+			return this.#fail(err instanceof Error ? err.message : String(err))
+		}
 		this.#worker = worker
 		worker.addEventListener('message', (e: MessageEvent<FromCheckpointer>) => this.#message(e.data))
 		worker.addEventListener('error', (e) => this.#fail((e as ErrorEvent).message || 'error'))
@@ -86,9 +93,13 @@ export class Checkpointer {
 
 	#message(msg: FromCheckpointer): void {
 		if (msg.type === 'ready' && this.#state === 'starting') {
+			try {
+				this.#wal = walStateReader(this.db.filename)
+			} catch (err) {
+				return this.#fail(err instanceof Error ? err.message : String(err))
+			}
 			this.db.run(`PRAGMA wal_autocheckpoint = ${this.opts.limitFrames}`)
 			this.#state = 'running'
-			this.#wal = walStateReader(this.db.filename)
 			this.#watch(GUARD_MS, 0)
 			this.log.info('WAL checkpointer thread started', { limit_frames: this.opts.limitFrames, hard_limit_frames: this.opts.hardLimitFrames })
 		} else if (msg.type === 'failed') this.#fail(msg.message)
