@@ -12,9 +12,9 @@ import { type WalState, walStateReader } from './wal-state'
  * happens only when a write transaction begins with every frame backfilled, and the
  * main thread commits every millisecond or so under load. So this thread keeps the
  * not-yet-copied backlog small, and the main connection keeps SQLite's own
- * autocheckpoint at the hard limit: when the WAL reaches it, the commit that crosses
- * it copies the small rest on the main thread, with no writer racing it, and the next
- * commit starts the WAL from its beginning. When writes pause, a round here catches up
+ * autocheckpoint, at `limitFrames`: the commit that crosses it copies the small rest
+ * on the main thread, with no writer racing it, and the next commit starts the WAL
+ * from its beginning. When writes pause, a round here catches up
  * fully and the reset happens without the main thread doing anything.
  */
 
@@ -100,8 +100,10 @@ function run(opts: CheckpointerStart): { stop(): CheckpointerStats } {
 			delay = opts.pollMs
 		} else delay = Math.min(delay * 2, IDLE_POLL_MS)
 		const backlog = state ? state.mxFrame - state.nBackfill : 0
-		const due = backlog >= opts.kickFrames || (backlog > 0 && now - changedAt >= QUIET_MS)
-		if (state && due && state.mxFrame < opts.limitFrames) {
+		// Past the limit the main connection's next commit finishes the cycle, unless nothing is written any more.
+		const quiet = now - changedAt >= QUIET_MS
+		const due = (backlog >= opts.kickFrames && (state?.mxFrame ?? 0) < opts.limitFrames) || (backlog > 0 && quiet)
+		if (state && due) {
 			round(state)
 			delay = 0 // look again at once: more may have arrived during the round
 		}

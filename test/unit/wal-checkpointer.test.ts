@@ -115,6 +115,26 @@ describe.skipIf(BACKEND === 'postgres')('WAL checkpoints on their own thread', (
 		expect(load.resets).toBeGreaterThanOrEqual(1)
 	}, 30000)
 
+	it('catches up once writes pause, so that the next write restarts the WAL without a checkpoint on the main thread', async () => {
+		t = await makeTestApp()
+		const db = sqliteOf(t.ctx.store)
+		const checkpointer = t.ctx.store.checkpointInBackground(createLogger('silent'), OPTS) as Checkpointer
+		for (let i = 0; i < 200 && !checkpointer.running; i++) await Bun.sleep(10)
+		const wal = walStateReader(join(t.dir, DB_FILE))
+		// Fewer frames than a round waits for: only the pause makes the thread copy them.
+		await t.call('POST', '/v1/sources', { body: { name: 'a', slug: 'a' } })
+		const written = wal.read()?.mxFrame ?? 0
+		expect(written).toBeGreaterThan(wal.read()?.nBackfill ?? 0)
+		expect(written).toBeLessThan(OPTS.limitFrames)
+		for (let i = 0; i < 300 && wal.read()?.nBackfill !== written; i++) await Bun.sleep(10)
+		expect(wal.read()?.nBackfill).toBe(written)
+		const resets = walResets(t)
+		db.run('PRAGMA wal_autocheckpoint = 0') // the main connection checkpoints nothing itself
+		await t.call('POST', '/v1/sources', { body: { name: 'b', slug: 'b' } })
+		expect(walResets(t)).toBe(resets + 1)
+		wal.close()
+	})
+
 	it('stops the thread before the closing checkpoint, which empties the WAL', async () => {
 		t = await makeTestApp()
 		const checkpointer = t.ctx.store.checkpointInBackground(createLogger('silent'), OPTS) as Checkpointer
