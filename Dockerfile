@@ -6,7 +6,7 @@ COPY package.json bun.lock ./
 RUN bun install --frozen-lockfile --production --ignore-scripts
 COPY tsconfig.json bunfig.toml ./
 COPY src ./src
-RUN bun build src/main.ts --compile --minify-whitespace --minify-syntax --outfile /out/hookstream \
+RUN bun build src/main.ts src/db/checkpoint-worker.ts --compile --minify-whitespace --minify-syntax --outfile /out/hookstream \
  && mkdir -p /out/data
 
 # Runtime stage: glibc + CA certificates only, non-root.

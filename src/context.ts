@@ -156,6 +156,7 @@ export async function createContext(config: Readonly<Config>, opts: { clock?: Cl
 		config, clock, log, store, keys, sources, destinations, connections, ingest, events, retention, worker, retries, attempts, issues, accounts, environments, live, testSessions, ops, cluster,
 		async startBackground() {
 			background = true
+			store.checkpointInBackground(log)
 			retention.start()
 			issues.start(config.housekeepingIntervalMs, ticks)
 			live.start()

@@ -56,6 +56,7 @@ export async function openPgStore(url: string, opts: { migrate: boolean; poolSiz
 				return false
 			}
 		},
+		checkpointInBackground: () => null,
 		async checkpoint() {},
 		async close() {
 			await pg.close()

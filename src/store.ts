@@ -3,6 +3,7 @@ import { createAccountsRepo } from './accounts/repo'
 import { createApiKeysRepo } from './auth/repo'
 import { createAttemptsRepo } from './attempts/repo'
 import { createConnectionsRepo } from './connections/repo'
+import { Checkpointer, type CheckpointerOptions } from './db/checkpointer'
 import { isMigrated } from './db/migrate'
 import { type OpenOptions, openDatabase } from './db/open'
 import { createDeliveryRepo } from './delivery/repo'
@@ -20,6 +21,7 @@ import { createSourcesRepo } from './sources/repo'
 import { createTenancyRepo } from './tenancy/repo'
 import { createClusterRepo } from './cluster/repo'
 import type { Pg } from './db/pg/client'
+import type { Logger } from './lib/log'
 import { openPgStore } from './store-pg'
 
 /** Every repo over one database handle. Domain code only ever sees this. */
@@ -46,6 +48,12 @@ export interface Store {
 	sessions: ReturnType<typeof createSessionsRepo>
 	/** Readiness: the database answers and every migration is applied. */
 	ready(): Promise<boolean>
+	/**
+	 * SQLite: from now on the WAL is checkpointed on a thread of its own (src/db/checkpointer.ts),
+	 * not inside whichever transaction crosses the autocheckpoint; the server calls it when it
+	 * starts its background work. Nothing on PostgreSQL (null).
+	 */
+	checkpointInBackground(log: Logger, opts?: CheckpointerOptions): Checkpointer | null
 	/** Folds SQLite's WAL back into the main file (clean shutdown); nothing on PostgreSQL. */
 	checkpoint(): Promise<void>
 	close(): Promise<void>
@@ -69,6 +77,7 @@ export async function openStore(opts: StoreOptions): Promise<Store> {
 /** Builds every repo over one SQLite handle. */
 export function openSqliteStore(opts: OpenOptions): Store {
 	const db = openDatabase(opts)
+	let checkpointer: Checkpointer | null = null
 	return {
 		tenancy: createTenancyRepo(db),
 		apiKeys: createApiKeysRepo(db),
@@ -95,10 +104,18 @@ export function openSqliteStore(opts: OpenOptions): Store {
 				return false
 			}
 		},
+		checkpointInBackground(log, options) {
+			checkpointer ??= new Checkpointer(db, opts.synchronous, log, options)
+			checkpointer.start()
+			return checkpointer
+		},
 		async checkpoint() {
+			// The thread's connection is closed first: TRUNCATE needs the WAL to itself.
+			await checkpointer?.stop()
 			db.run('PRAGMA wal_checkpoint(TRUNCATE)')
 		},
 		async close() {
+			await checkpointer?.stop()
 			db.close()
 		}
 	}

@@ -21,7 +21,7 @@ let backend: ProcessBackend
 beforeAll(async () => {
 	work = tempDir('hookstream-bin-')
 	const out = join(work, 'build', 'hookstream')
-	const build = await run([process.execPath, 'build', join(ROOT, 'src', 'main.ts'), '--compile', '--minify-whitespace', '--minify-syntax', '--outfile', out])
+	const build = await run([process.execPath, 'build', join(ROOT, 'src', 'main.ts'), join(ROOT, 'src', 'db', 'checkpoint-worker.ts'), '--compile', '--minify-whitespace', '--minify-syntax', '--outfile', out])
 	if (build.code !== 0) throw new Error(`build failed: ${build.stderr}`)
 	bin = join(work, 'hookstream')
 	copyFileSync(out, bin)
@@ -162,7 +162,16 @@ describe('compiled binary', () => {
 		}
 	}, 30000)
 
+	// The checkpointer's thread is a second entry point of the build: without it the server falls back to
+	// checkpoints on its main thread and says so.
+	it.skipIf(BACKEND !== 'sqlite')('checkpoints the WAL on its own thread', async () => {
+		for (let i = 0; i < 100 && !server.lines.some((l) => l.includes('WAL checkpointer thread started')); i++) await Bun.sleep(20)
+		expect(server.lines.filter((l) => l.includes('WAL checkpointer')).map((l) => JSON.parse(l).msg)).toEqual(['WAL checkpointer thread started'])
+	})
+
 	it('stops cleanly on SIGTERM', async () => {
 		expect(await server.stop()).toBe(0)
+		// The closing checkpoint folded the WAL back: the thread's connection was closed before it.
+		if (BACKEND === 'sqlite') expect(readdirSync(join(work, 'data')).filter((f) => f.endsWith('-wal'))).toEqual([])
 	})
 })

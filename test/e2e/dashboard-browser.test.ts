@@ -69,7 +69,7 @@ beforeAll(async () => {
 	if (!HAVE_BROWSER) return
 	mkdirSync(ARTIFACTS, { recursive: true })
 	// `npm run build`, exactly: the test drives dist/hookstream.
-	const build = await run([process.execPath, 'build', join(ROOT, 'src', 'main.ts'), '--compile', '--minify-whitespace', '--minify-syntax', '--outfile', BIN])
+	const build = await run([process.execPath, 'build', join(ROOT, 'src', 'main.ts'), join(ROOT, 'src', 'db', 'checkpoint-worker.ts'), '--compile', '--minify-whitespace', '--minify-syntax', '--outfile', BIN])
 	if (build.code !== 0) throw new Error(`build failed: ${build.stderr}`)
 	work = tempDir('hookstream-browser-')
 	const data = join(work, 'data')

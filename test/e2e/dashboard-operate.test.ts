@@ -73,7 +73,7 @@ async function seedTraffic(): Promise<void> {
 beforeAll(async () => {
 	if (!HAVE_BROWSER) return
 	mkdirSync(ARTIFACTS, { recursive: true })
-	const build = await run([process.execPath, 'build', join(ROOT, 'src', 'main.ts'), '--compile', '--minify-whitespace', '--minify-syntax', '--outfile', BIN])
+	const build = await run([process.execPath, 'build', join(ROOT, 'src', 'main.ts'), join(ROOT, 'src', 'db', 'checkpoint-worker.ts'), '--compile', '--minify-whitespace', '--minify-syntax', '--outfile', BIN])
 	if (build.code !== 0) throw new Error(`build failed: ${build.stderr}`)
 	work = tempDir('hookstream-browser-ops-')
 	const data = join(work, 'data')

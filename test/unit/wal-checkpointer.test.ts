@@ -1,0 +1,147 @@
+import { afterEach, describe, expect, it } from 'bun:test'
+import { closeSync, existsSync, openSync, readSync, statSync } from 'node:fs'
+import { join } from 'node:path'
+import { AUTOCHECKPOINT_FRAMES, Checkpointer, type CheckpointerOptions } from '../../src/db/checkpointer'
+import { DB_FILE } from '../../src/db/open'
+import { walStateReader } from '../../src/db/wal-state'
+import { createLogger } from '../../src/lib/log'
+import { sqliteOf } from '../../src/store'
+import { makeTestApp, type TestApp } from '../helpers'
+import { BACKEND } from '../support/pg'
+
+/*
+ * The WAL checkpointer (src/db/checkpointer.ts) under continuous ingest through the app.
+ * Small limits keep the test short: the same load without the thread grows the WAL far
+ * past them (the control case), so the bound asserted is one the load would break.
+ */
+const OPTS: CheckpointerOptions = { kickFrames: 32, limitFrames: 400, hardLimitFrames: 800, pollMs: 5 }
+/**
+ * The largest WAL allowed: the hard limit, plus what is written before the guard's next look
+ * (every 10 ms; it blocks the main thread, and so the writes, while it waits for the thread).
+ */
+const BOUND_FRAMES = 4 * OPTS.hardLimitFrames
+const FRAME_BYTES = 4096 + 24
+/** The volume each load writes into the WAL: several times the bound, whatever the machine's speed. */
+const LOAD_FRAMES = 4 * BOUND_FRAMES
+
+let t: TestApp | null = null
+afterEach(async () => {
+	await t?.close()
+	t = null
+})
+
+const walPath = (app: TestApp) => join(app.dir, `${DB_FILE}-wal`)
+const walFrames = (app: TestApp) => Math.max(0, (statSync(walPath(app)).size - 32) / FRAME_BYTES)
+
+/** The WAL header's checkpoint sequence number: SQLite adds one each time the WAL restarts from its start. */
+function walResets(app: TestApp): number {
+	const fd = openSync(walPath(app), 'r')
+	const b = Buffer.alloc(16)
+	readSync(fd, b, 0, 16, 0)
+	closeSync(fd)
+	return b.readUInt32BE(12)
+}
+
+/** 32 senders post 1 KB events back to back until LOAD_FRAMES frames went into the WAL; the largest WAL seen, WAL restarts, frames appended. */
+async function ingest(app: TestApp): Promise<{ largestFrames: number; resets: number; appended: number }> {
+	const res = await app.call('POST', '/v1/sources', { body: { name: 'wal', slug: 'wal' } })
+	const id = ((await res.json()) as { source: { id: string } }).source.id
+	const body = JSON.stringify({ pad: 'x'.repeat(1000) })
+	const resets = walResets(app)
+	const wal = walStateReader(join(app.dir, DB_FILE))
+	let largestFrames = 0
+	let appended = 0
+	let last = wal.read()?.mxFrame ?? 0
+	const sender = async () => {
+		while (appended < LOAD_FRAMES) {
+			const r = await app.call('POST', `/v1/ingest/${id}`, { body, key: null })
+			expect(r.status).toBe(200)
+			largestFrames = Math.max(largestFrames, walFrames(app))
+			const now = wal.read()?.mxFrame ?? 0
+			appended += now >= last ? now - last : now // after a restart the count starts again from 0
+			last = now
+		}
+	}
+	await Promise.all(Array.from({ length: 32 }, sender))
+	wal.close()
+	return { largestFrames, resets: walResets(app) - resets, appended }
+}
+
+describe.skipIf(BACKEND === 'postgres')('WAL checkpoints on their own thread', () => {
+	it('keeps the WAL bounded and restarting under continuous ingest, a good share of the frames copied by the thread', async () => {
+		t = await makeTestApp()
+		const db = sqliteOf(t.ctx.store)
+		const checkpointer = t.ctx.store.checkpointInBackground(createLogger('silent'), OPTS) as Checkpointer
+		for (let i = 0; i < 200 && !checkpointer.running; i++) await Bun.sleep(10)
+		expect(checkpointer.running).toBe(true)
+		expect(db.query<{ wal_autocheckpoint: number }, []>('PRAGMA wal_autocheckpoint').get()?.wal_autocheckpoint).toBe(OPTS.limitFrames)
+		const load = await ingest(t)
+		expect(load.largestFrames).toBeLessThanOrEqual(BOUND_FRAMES)
+		expect(load.resets).toBeGreaterThanOrEqual(3)
+		const stats = await checkpointer.stop()
+		// The thread copied a good share of the frames (about 60 % with these small limits), the main thread the rest of each cycle.
+		expect(stats?.frames ?? 0).toBeGreaterThan(0.25 * load.appended)
+		// Stopped: the main connection checkpoints on its own again.
+		expect(db.query<{ wal_autocheckpoint: number }, []>('PRAGMA wal_autocheckpoint').get()?.wal_autocheckpoint).toBe(AUTOCHECKPOINT_FRAMES)
+	}, 30000)
+
+	it('control: the same load with autocheckpoint off and no thread grows the WAL past the bound', async () => {
+		t = await makeTestApp()
+		sqliteOf(t.ctx.store).run('PRAGMA wal_autocheckpoint = 0')
+		const load = await ingest(t)
+		expect(load.largestFrames).toBeGreaterThan(BOUND_FRAMES)
+		expect(load.resets).toBe(0)
+	}, 30000)
+
+	it('falls back to the autocheckpoint, and says so, when the thread dies', async () => {
+		t = await makeTestApp()
+		const db = sqliteOf(t.ctx.store)
+		const lines: string[] = []
+		const crashing = new URL('../fixtures/workers/crashing-checkpointer.ts', import.meta.url)
+		const checkpointer = new Checkpointer(db, 'NORMAL', createLogger('info', (chunk) => lines.push(chunk)), OPTS, crashing)
+		checkpointer.start()
+		const autocheckpoint = () => db.query<{ wal_autocheckpoint: number }, []>('PRAGMA wal_autocheckpoint').get()?.wal_autocheckpoint
+		for (let i = 0; i < 200 && autocheckpoint() !== OPTS.limitFrames; i++) await Bun.sleep(5)
+		expect(autocheckpoint()).toBe(OPTS.limitFrames)
+		for (let i = 0; i < 200 && checkpointer.running; i++) await Bun.sleep(10)
+		expect(checkpointer.running).toBe(false)
+		expect(autocheckpoint()).toBe(AUTOCHECKPOINT_FRAMES)
+		await Bun.sleep(10) // the logger writes once per tick
+		expect(lines.join('')).toContain('WAL checkpointer thread died; checkpoints run on the main thread again')
+		expect(lines.join('')).toContain('checkpointer crashed')
+		// SQLite's own checkpoint at 1,000 frames bounds the WAL again.
+		const load = await ingest(t)
+		expect(load.largestFrames).toBeLessThanOrEqual(AUTOCHECKPOINT_FRAMES + 200)
+		expect(load.resets).toBeGreaterThanOrEqual(1)
+	}, 30000)
+
+	it('catches up once writes pause, so that the next write restarts the WAL without a checkpoint on the main thread', async () => {
+		t = await makeTestApp()
+		const db = sqliteOf(t.ctx.store)
+		const checkpointer = t.ctx.store.checkpointInBackground(createLogger('silent'), OPTS) as Checkpointer
+		for (let i = 0; i < 200 && !checkpointer.running; i++) await Bun.sleep(10)
+		const wal = walStateReader(join(t.dir, DB_FILE))
+		// Fewer frames than a round waits for: only the pause makes the thread copy them.
+		await t.call('POST', '/v1/sources', { body: { name: 'a', slug: 'a' } })
+		const written = wal.read()?.mxFrame ?? 0
+		expect(written).toBeGreaterThan(wal.read()?.nBackfill ?? 0)
+		expect(written).toBeLessThan(OPTS.limitFrames)
+		for (let i = 0; i < 300 && wal.read()?.nBackfill !== written; i++) await Bun.sleep(10)
+		expect(wal.read()?.nBackfill).toBe(written)
+		const resets = walResets(t)
+		db.run('PRAGMA wal_autocheckpoint = 0') // the main connection checkpoints nothing itself
+		await t.call('POST', '/v1/sources', { body: { name: 'b', slug: 'b' } })
+		expect(walResets(t)).toBe(resets + 1)
+		wal.close()
+	})
+
+	it('stops the thread before the closing checkpoint, which empties the WAL', async () => {
+		t = await makeTestApp()
+		const checkpointer = t.ctx.store.checkpointInBackground(createLogger('silent'), OPTS) as Checkpointer
+		for (let i = 0; i < 200 && !checkpointer.running; i++) await Bun.sleep(10)
+		await t.call('POST', '/v1/sources', { body: { name: 'a', slug: 'a' } })
+		await t.ctx.store.checkpoint()
+		expect(checkpointer.running).toBe(false)
+		expect(existsSync(walPath(t)) ? statSync(walPath(t)).size : 0).toBe(0)
+	})
+})
