@@ -12,6 +12,7 @@ import sourceRateLimit from './migrations/0010_source_rate_limit.sql' with { typ
 import deliveryQueueIndexes from './migrations/0011_delivery_queue_indexes.sql' with { type: 'text' }
 import destinationLeases from './migrations/0012_destination_leases.sql' with { type: 'text' }
 import jobTicks from './migrations/0013_job_ticks.sql' with { type: 'text' }
+import eventDeliveryStatus from './migrations/0015_event_delivery_status.sql' with { type: 'text' }
 
 /** Ordered, forward-only; shipped inside the binary as text imports. */
 export const MIGRATIONS: readonly { version: number; name: string; sql: string }[] = [
@@ -27,7 +28,8 @@ export const MIGRATIONS: readonly { version: number; name: string; sql: string }
 	{ version: 10, name: 'source_rate_limit', sql: sourceRateLimit },
 	{ version: 11, name: 'delivery_queue_indexes', sql: deliveryQueueIndexes },
 	{ version: 12, name: 'destination_leases', sql: destinationLeases },
-	{ version: 13, name: 'job_ticks', sql: jobTicks }
+	{ version: 13, name: 'job_ticks', sql: jobTicks },
+	{ version: 15, name: 'event_delivery_status', sql: eventDeliveryStatus }
 ]
 
 /** Applies pending migrations, each in its own immediate transaction. Safe to run from two processes. */
