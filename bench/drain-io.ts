@@ -3,7 +3,7 @@
  * builds, alternated, reporting per delivery the server's CPU µs and the bytes it sends to
  * storage — on SQLite the server's write_bytes from /proc (WAL appends and the checkpoints
  * that copy them into the database), on PostgreSQL (`--pg`, a private cluster) the WAL bytes
- * between two pg_current_wal_lsn(). Bytes per delivery barely move with the load of a shared
+ * between two pg_current_wal_lsn(), and the cluster's CPU beside the server's. Bytes per delivery barely move with the load of a shared
  * machine, where rates swing by ±30 %.
  *   BINS=/tmp/before,dist/hookstream ROUNDS=4 bun bench/drain-io.ts 64
  *   BINS=/tmp/before,dist/hookstream ROUNDS=3 DRAIN_EVENTS=10000 bun bench/drain-io.ts 64 --pg
@@ -25,6 +25,22 @@ const pg = onPg ? await startBenchPostgres() : null
 const rxPort = await freePort()
 const rxUrl = `http://127.0.0.1:${rxPort}`
 const receiver = await startServer([process.execPath, join(ROOT, 'bench', 'receiver-server.ts'), String(rxPort)], `${rxUrl}/stats`)
+
+/** CPU µs of a PostgreSQL cluster: the postmaster with its reaped children, and its live backends and workers. */
+function clusterCpuUs(postmaster: number): number {
+	const fields = (pid: number) => readFileSync(`/proc/${pid}/stat`, 'utf8').split(') ')[1]?.split(' ') ?? []
+	const own = fields(postmaster)
+	let ticks = Number(own[11]) + Number(own[12]) + Number(own[13]) + Number(own[14])
+	for (const child of readFileSync(`/proc/${postmaster}/task/${postmaster}/children`, 'utf8').trim().split(/\s+/).filter(Boolean)) {
+		try {
+			const f = fields(Number(child))
+			ticks += Number(f[11]) + Number(f[12])
+		} catch {
+			// exited meanwhile: its time is in the postmaster's reaped-children total
+		}
+	}
+	return ticks * (1_000_000 / 100)
+}
 
 const writeBytes = (pid: number) => Number(/write_bytes: (\d+)/.exec(readFileSync(`/proc/${pid}/io`, 'utf8'))?.[1] ?? Number.NaN)
 
@@ -74,16 +90,19 @@ async function drain(bin: string) {
 		if (fill.failures > 0) throw new Error(`${fill.failures} ingest requests failed`)
 		await fetch(`${rxUrl}/reset`, { method: 'POST' })
 		const lsn = async () => (dbUrl ? (await pgOne<{ l: string }>(dbUrl, 'SELECT pg_current_wal_lsn()::text AS l')).l : '')
-		const [cpu0, bytes0, lsn0] = [cpuUs(proc.pid), writeBytes(proc.pid), await lsn()]
+		const postmaster = dbUrl ? Number(readFileSync(join((await pgOne<{ d: string }>(dbUrl, "SELECT current_setting('data_directory') AS d")).d, 'postmaster.pid'), 'utf8').split('\n')[0]) : 0
+		const pgCpu = () => (postmaster ? clusterCpuUs(postmaster) : 0)
+		const [cpu0, pgCpu0, bytes0, lsn0] = [cpuUs(proc.pid), pgCpu(), writeBytes(proc.pid), await lsn()]
 		const started = Date.now()
 		await api('PATCH', `/v1/destinations/${destination.id}`, { status: 'active' })
 		let done = { n: 0, last: 0 }
 		while ((done = await committed(dir, dbUrl)).n < N) await Bun.sleep(50)
 		const cpu = (cpuUs(proc.pid) - cpu0) / done.n
+		const dbCpu = (pgCpu() - pgCpu0) / done.n
 		const bytes = dbUrl
 			? Number((await pgOne<{ d: string }>(dbUrl, `SELECT pg_wal_lsn_diff('${await lsn()}', '${lsn0}')::bigint AS d`)).d)
 			: writeBytes(proc.pid) - bytes0
-		return { bin, perSecond: done.n / ((done.last - started) / 1000), cpu, bytes: bytes / done.n }
+		return { bin, perSecond: done.n / ((done.last - started) / 1000), cpu, dbCpu, bytes: bytes / done.n }
 	} finally {
 		proc.kill()
 		await proc.exited
@@ -92,25 +111,28 @@ async function drain(bin: string) {
 }
 
 const rows: Awaited<ReturnType<typeof drain>>[] = []
-for (let r = 0; r < ROUNDS; r++) {
-	// Alternate which build goes first, so neither always runs on a warmer (or busier) machine.
-	for (const bin of r % 2 === 0 ? BINS : [...BINS].reverse()) {
-		const x = await drain(bin)
-		rows.push(x)
-		console.error(`round ${r + 1} ${bin}: ${x.perSecond.toFixed(0)}/s, ${x.cpu.toFixed(0)} µs CPU, ${x.bytes.toFixed(0)} B written per delivery`)
+try {
+	for (let r = 0; r < ROUNDS; r++) {
+		// Alternate which build goes first, so neither always runs on a warmer (or busier) machine.
+		for (const bin of r % 2 === 0 ? BINS : [...BINS].reverse()) {
+			const x = await drain(bin)
+			rows.push(x)
+			console.error(`round ${r + 1} ${bin}: ${x.perSecond.toFixed(0)}/s, ${x.cpu.toFixed(0)} µs CPU${pg ? ` (+ PostgreSQL ${x.dbCpu.toFixed(0)})` : ''}, ${x.bytes.toFixed(0)} B written per delivery`)
+		}
 	}
+} finally {
+	receiver.kill()
+	await pg?.stop()
 }
-receiver.kill()
-await pg?.stop()
 
 const median = (xs: number[]) => {
 	const s = [...xs].sort((a, b) => a - b)
 	return s.length % 2 ? (s[(s.length - 1) / 2] as number) : ((s[s.length / 2 - 1] as number) + (s[s.length / 2] as number)) / 2
 }
 console.log(`\nDrain of ${N} events, ${inFlight} in flight, ${onPg ? 'PostgreSQL (WAL bytes)' : 'SQLite (write_bytes)'}, medians of ${ROUNDS} rounds\n`)
-console.log('| build | drain /s | server CPU µs/delivery | bytes written/delivery |')
-console.log('|---|---|---|---|')
+console.log('| build | drain /s | server CPU µs/delivery | PostgreSQL CPU µs/delivery | bytes written/delivery |')
+console.log('|---|---|---|---|---|')
 for (const bin of BINS) {
 	const mine = rows.filter((x) => x.bin === bin)
-	console.log(`| ${bin} | ${median(mine.map((x) => x.perSecond)).toFixed(0)} | ${median(mine.map((x) => x.cpu)).toFixed(0)} | ${median(mine.map((x) => x.bytes)).toFixed(0)} |`)
+	console.log(`| ${bin} | ${median(mine.map((x) => x.perSecond)).toFixed(0)} | ${median(mine.map((x) => x.cpu)).toFixed(0)} | ${pg ? median(mine.map((x) => x.dbCpu)).toFixed(0) : '—'} | ${median(mine.map((x) => x.bytes)).toFixed(0)} |`)
 }
