@@ -2,7 +2,7 @@ import type { PgQuery } from '../db/pg/client'
 import type { Circuit } from './breaker'
 import type { AttemptOutcome, AttemptRow } from './repo'
 import { RECENT_ATTEMPTS } from './repo-record'
-import { ATTEMPT_COLUMNS, CIRCUIT_WRITE, DELIVERED, EVENT_STATUS_OF, INSERT_ATTEMPTS_HEAD, ISSUE_ACTIVE, ISSUE_BUMP, ISSUE_OPEN, valuesList } from './repo-sql'
+import { ATTEMPT_COLUMNS, CIRCUIT_WRITE, DELIVERED, INSERT_ATTEMPTS_HEAD, ISSUE_ACTIVE, ISSUE_BUMP, ISSUE_OPEN, settleEventsSql, valuesList } from './repo-sql'
 
 /** Attempts per INSERT: 24 columns × 500 rows stays far below PostgreSQL's 65,535 parameters. */
 const ATTEMPT_ROWS = 500
@@ -17,19 +17,20 @@ const FINISH_MANY = `UPDATE deliveries d SET state = v.state, attempts = d.attem
  * Events whose status is recomputed are locked first, in id order: two instances finishing
  * deliveries of one event then run one after the other, so the second sees the first's
  * committed delivery state (under READ COMMITTED a status computed beside an uncommitted
- * sibling would stay 'pending' for good), and the fixed order rules out deadlocks.
+ * sibling would stay 'pending' for good), and the fixed order rules out deadlocks. The lock
+ * also keeps retention (FOR UPDATE SKIP LOCKED) from deleting an event being settled, so no
+ * status row outlives its event. The lock writes no new row version; the status goes to
+ * event_delivery_status (see settleEventsSql).
  */
 const LOCK_EVENTS = 'SELECT id FROM events WHERE id = ANY($1::text[]) ORDER BY id FOR UPDATE'
-const EVENT_STATUS_MANY = `UPDATE events e SET status = s.status
-	FROM (SELECT event_id, ${EVENT_STATUS_OF} AS status FROM deliveries WHERE event_id = ANY($1::text[]) GROUP BY event_id) s
-	WHERE e.id = s.event_id`
+const SETTLE_EVENTS = settleEventsSql('= ANY($1::text[])')
 
 /** The status of these events follows their deliveries again (inside the caller's transaction). */
 export async function settleEvents(q: PgQuery, eventIds: Iterable<string>): Promise<void> {
 	const ids = [...new Set(eventIds)].sort()
 	if (ids.length === 0) return
-	await q.run(LOCK_EVENTS, [ids])
-	await q.run(EVENT_STATUS_MANY, [ids])
+	const locked = await q.all<{ id: string }>(LOCK_EVENTS, [ids])
+	if (locked.length > 0) await q.run(SETTLE_EVENTS, [locked.map((r) => r.id)])
 }
 
 async function upsertIssue(q: PgQuery, a: AttemptRow, issue: AttemptOutcome['issues'][number]): Promise<void> {

@@ -1,7 +1,7 @@
 import type { Database } from 'bun:sqlite'
 import { prepare } from '../db/sql'
 import type { DeliveryRow } from './repo'
-import { eventStatusStatement } from './repo-record'
+import { settleEventsStatement } from './repo-record'
 import { BY_ID, DEAD_OF, NEXT_DUE, ORPHANED, RELEASE_EXPIRED, RELEASE_OWNED, REQUEUE, WITH_WORK } from './repo-sql'
 
 /** The outbox as a queue: what is due, claiming with a lease, and taking leases back. */
@@ -54,7 +54,7 @@ export function queueStatements(db: Database) {
 
 /** Finished deliveries going back in the queue (manual retries), and deliveries closed for good. */
 export function requeueStatements(db: Database) {
-	const eventStatus = eventStatusStatement(db)
+	const settleEvents = settleEventsStatement(db)
 	const requeue = prepare<{ id: string; event_id: string }, [string, number, string]>(db, REQUEUE)
 	const orphaned = prepare<{ event_id: string }, [string, number]>(db, ORPHANED)
 	const deadOf = prepare<{ id: string }, [string, string | null]>(db, DEAD_OF)
@@ -63,12 +63,14 @@ export function requeueStatements(db: Database) {
 		async requeue(ids: string[], now: number, trigger: string): Promise<string[]> {
 			return db.transaction(() => {
 				const done: string[] = []
+				const events: string[] = []
 				for (const id of ids) {
 					const row = requeue.get(id, now, trigger)
 					if (!row) continue
 					done.push(row.id)
-					eventStatus.run(row.event_id)
+					events.push(row.event_id)
 				}
+				settleEvents(events)
 				return done
 			}).immediate()
 		},
@@ -76,7 +78,7 @@ export function requeueStatements(db: Database) {
 		async abandonDestination(destinationId: string, now: number): Promise<number> {
 			return db.transaction(() => {
 				const events = new Set(orphaned.all(destinationId, now).map((r) => r.event_id))
-				for (const id of events) eventStatus.run(id)
+				settleEvents(events)
 				return events.size
 			}).immediate()
 		},

@@ -2,14 +2,21 @@ import type { Database } from 'bun:sqlite'
 import { prepare } from '../db/sql'
 import type { Circuit } from './breaker'
 import type { AttemptOutcome, AttemptRow } from './repo'
-import { ATTEMPT_COLUMNS, DELIVERED, EVENT_STATUS, FINISH, INSERT_ATTEMPTS_HEAD, ISSUE_ACTIVE, ISSUE_BUMP, ISSUE_OPEN, valuesList } from './repo-sql'
+import { ATTEMPT_COLUMNS, DELIVERED, FINISH, INSERT_ATTEMPTS_HEAD, ISSUE_ACTIVE, ISSUE_BUMP, ISSUE_OPEN, settleEventsSql, valuesList } from './repo-sql'
 
 /** How many recent attempt ids an issue keeps. */
 export const RECENT_ATTEMPTS = 10
 
-/** An event's status follows its deliveries: pending while any is open, then delivered, failed or partial. */
-export function eventStatusStatement(db: Database) {
-	return prepare(db, EVENT_STATUS)
+/**
+ * These events' status follows their deliveries again: pending while any is open, then
+ * delivered, failed or partial. One statement for all of them (inside the caller's transaction).
+ */
+export function settleEventsStatement(db: Database): (eventIds: Iterable<string>) => void {
+	const settle = prepare(db, settleEventsSql('IN (SELECT value FROM json_each($1))'))
+	return (eventIds) => {
+		const ids = [...new Set(eventIds)]
+		if (ids.length > 0) settle.run(JSON.stringify(ids))
+	}
 }
 
 /** Issues opened or grown by failed attempts: one per destination and error type while unresolved. */
@@ -36,15 +43,15 @@ function issueStatements(db: Database) {
 export function recordStatements(db: Database, writeCircuit: (destinationId: string, c: Circuit) => boolean) {
 	const insertAttempt = prepare(db, INSERT_ATTEMPTS_HEAD + valuesList(1, ATTEMPT_COLUMNS.length))
 	const finish = prepare(db, FINISH)
-	const eventStatus = eventStatusStatement(db)
+	const settleEvents = settleEventsStatement(db)
 	const delivered = prepare(db, DELIVERED)
 	const upsertIssue = issueStatements(db)
 	/** One outcome's rows; false (nothing written) when its lease was lost. */
-	const complete = (o: AttemptOutcome, counts: Map<string, { n: number; at: number }>): boolean => {
+	const complete = (o: AttemptOutcome, counts: Map<string, { n: number; at: number }>, events: Set<string>): boolean => {
 		const a = o.attempt
 		if (finish.run(a.delivery_id, o.next.state, o.next.dueAt, a.created_at, o.owner).changes === 0) return false
 		insertAttempt.run(...ATTEMPT_COLUMNS.map((c) => a[c]))
-		eventStatus.run(a.event_id)
+		events.add(a.event_id)
 		if (o.next.state === 'delivered') {
 			const c = counts.get(a.destination_id)
 			if (c) (c.n++, (c.at = Math.max(c.at, a.created_at)))
@@ -54,10 +61,12 @@ export function recordStatements(db: Database, writeCircuit: (destinationId: str
 		for (const issue of o.issues) upsertIssue(a, issue)
 		return true
 	}
-	// A destination's counters change once per batch, not once per delivery.
+	// A destination's counters and the events' status change once per batch, not once per delivery.
 	const completeAll = db.transaction((outcomes: AttemptOutcome[]) => {
 		const counts = new Map<string, { n: number; at: number }>()
-		const done = outcomes.filter((o) => complete(o, counts)).length
+		const events = new Set<string>()
+		const done = outcomes.filter((o) => complete(o, counts, events)).length
+		settleEvents(events)
 		for (const [id, c] of counts) delivered.run(id, c.at, c.n)
 		return done
 	})

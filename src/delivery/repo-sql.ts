@@ -46,8 +46,21 @@ export const EVENT_STATUS_OF = `CASE
 	WHEN SUM(CASE WHEN state = 'delivered' THEN 1 ELSE 0 END) = 0 THEN 'failed'
 	ELSE 'partial' END`
 
-export const EVENT_STATUS = `UPDATE events SET status = (SELECT ${EVENT_STATUS_OF} FROM deliveries WHERE event_id = $1)
-	WHERE id = $1 AND EXISTS (SELECT 1 FROM deliveries WHERE event_id = $1)`
+/**
+ * Settles events: each listed event that has deliveries gets the status they give it.
+ * The status goes to event_delivery_status, not to the events row, which carries the body
+ * inline (rewriting ~1.5 KB per outcome was half the WAL of a drain): readers show
+ * COALESCE(event_delivery_status.status, events.status). An event deleted meanwhile
+ * (retention) gets no row; an unchanged status is not rewritten. `inList` is the engine's
+ * `IN (…)` over the ids parameter `$1`.
+ */
+export function settleEventsSql(inList: string): string {
+	return `INSERT INTO event_delivery_status (event_id, status)
+	SELECT event_id, ${EVENT_STATUS_OF} FROM deliveries
+	WHERE event_id ${inList} AND EXISTS (SELECT 1 FROM events WHERE events.id = deliveries.event_id)
+	GROUP BY event_id
+	ON CONFLICT (event_id) DO UPDATE SET status = excluded.status WHERE event_delivery_status.status <> excluded.status`
+}
 
 export const ISSUE_ACTIVE = "SELECT id, recent_attempt_ids FROM issues WHERE destination_id = $1 AND error_type = $2 AND status <> 'resolved'"
 

@@ -33,13 +33,27 @@ export const BUMP_CONNECTION = `UPDATE connections SET event_count = event_count
 
 // ----- read side (queries.ts / queries-pg.ts) -----
 
+/**
+ * An event's status as the API shows it: what its deliveries give it once it has an
+ * outcome (event_delivery_status, kept off the events row), else what ingest stored.
+ * Every read of an event's status goes through `e` joined with STATUS_JOIN as `ds`.
+ */
+export const STATUS = 'COALESCE(ds.status, e.status)'
+export const STATUS_JOIN = 'LEFT JOIN event_delivery_status ds ON ds.event_id = e.id'
+
+/** STATUS_JOIN where the filter reads the status, else nothing (a count or search scans many rows; SQLite keeps an unused join). */
+export const statusJoinOf = (f: EventFilter): string => (f.status ? STATUS_JOIN : '')
+
+/** Every column of `e` (as `e.*` gives them), the status as STATUS. */
+export const EVENT_COLUMNS = COLUMNS.map((c) => (c === 'status' ? `${STATUS} AS status` : `e.${c}`)).join(', ')
+
 export const LIST_COLUMNS = `e.id, e.org_id, e.env_id, e.source_id, e.method, e.headers, e.query_params, e.content_type, e.source_ip,
-	e.payload_ref, e.payload_size, e.verification_status, e.verification_error, e.dedup_status, e.dedup_hash, e.status,
+	e.payload_ref, e.payload_size, e.verification_status, e.verification_error, e.dedup_status, e.dedup_hash, ${STATUS} AS status,
 	e.received_at, e.topic, s.name AS source_name, s.slug AS source_slug`
 
-export const FROM = 'FROM events e LEFT JOIN sources s ON s.id = e.source_id'
+export const FROM = `FROM events e LEFT JOIN sources s ON s.id = e.source_id ${STATUS_JOIN}`
 
-export const BY_ID = `SELECT e.*, s.name AS source_name, s.slug AS source_slug ${FROM} WHERE e.id = $1`
+export const BY_ID = `SELECT ${EVENT_COLUMNS}, s.name AS source_name, s.slug AS source_slug ${FROM} WHERE e.id = $1`
 export const PAYLOAD = 'SELECT body FROM event_payloads WHERE event_id = $1'
 export const TO_DELIVER = 'SELECT id, content_type, payload_inline FROM events WHERE id = $1'
 export const STORED_IN_SOURCE = 'SELECT stored AS n FROM event_totals WHERE env_id = $1 AND source_id = $2'
@@ -48,7 +62,7 @@ export function conditionsOf(f: EventFilter): Condition[] {
 	return [
 		['e.env_id = ?', f.envId],
 		['e.source_id = ?', f.sourceId],
-		['e.status = ?', f.status],
+		[`${STATUS} = ?`, f.status],
 		['e.verification_status = ?', f.verificationStatus],
 		['e.dedup_status = ?', f.dedupStatus],
 		['e.method = ?', f.method],
@@ -66,7 +80,7 @@ export function listQuery(order: EventOrder, filter: EventFilter, seek: Seek, pa
 
 export function countQuery(filter: EventFilter): { text: string; params: SqlValue[] } {
 	const w = whereOf(conditionsOf(filter))
-	return { text: `SELECT COUNT(*) AS n FROM events e WHERE ${w.sql}`, params: w.params }
+	return { text: `SELECT COUNT(*) AS n FROM events e ${statusJoinOf(filter)} WHERE ${w.sql}`, params: w.params }
 }
 
 /** Only the environment, or the environment and a source: the totals ingest maintains answer the count. */

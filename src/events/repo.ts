@@ -92,6 +92,7 @@ function retentionDeletes(db: Database) {
 	const deletePayload = prepare(db, 'DELETE FROM event_payloads WHERE event_id = $1')
 	const deleteAttempts = prepare(db, 'DELETE FROM delivery_attempts WHERE event_id = $1')
 	const deleteDeliveries = prepare(db, 'DELETE FROM deliveries WHERE event_id = $1')
+	const deleteStatus = prepare(db, 'DELETE FROM event_delivery_status WHERE event_id = $1')
 	const expiredKeys = prepare(
 		db,
 		'DELETE FROM dedup_keys WHERE (source_id, key_hash) IN (SELECT source_id, key_hash FROM dedup_keys WHERE expires_at <= $1 LIMIT $2)'
@@ -107,6 +108,7 @@ function retentionDeletes(db: Database) {
 					deletePayload.run(id)
 					deleteAttempts.run(id)
 					deleteDeliveries.run(id)
+					deleteStatus.run(id)
 					deleteEvent.run(id)
 					perSource.set(source_id, (perSource.get(source_id) ?? 0) + 1)
 				}

@@ -1,5 +1,6 @@
 import { type SqlValue, whereOf } from '../db/sql'
 import type { EventOrder } from '../events/order-sql'
+import { STATUS, STATUS_JOIN } from '../events/repo-sql'
 import type { SourceRow } from '../sources/repo'
 
 /** SQL of the test sessions repo shared by SQLite (repo.ts) and PostgreSQL (repo-pg.ts). */
@@ -17,7 +18,7 @@ const SESSION = `SELECT s.id AS source_id, s.org_id, s.env_id, s.slug, s.event_c
 	FROM test_sessions t JOIN sources s ON s.id = t.source_id`
 
 const EVENT_COLUMNS = `e.id, e.org_id, e.env_id, e.source_id, e.method, e.headers, e.query_params, e.content_type, e.source_ip,
-	e.payload_ref, e.payload_size, e.verification_status, e.verification_error, e.dedup_status, e.dedup_hash, e.status, e.received_at, e.topic`
+	e.payload_ref, e.payload_size, e.verification_status, e.verification_error, e.dedup_status, e.dedup_hash, ${STATUS} AS status, e.received_at, e.topic`
 
 export const INSERT_SOURCE = `INSERT INTO sources (${SOURCE_COLUMNS.join(', ')}) VALUES (${SOURCE_COLUMNS.map((_, i) => `$${i + 1}`).join(', ')})`
 export const INSERT_SESSION = 'INSERT INTO test_sessions (source_id, created_ip, created_at) VALUES ($1, $2, $3)'
@@ -50,6 +51,7 @@ export const PURGE = [
 	'DELETE FROM event_payloads WHERE event_id IN (SELECT id FROM events WHERE source_id = $1)',
 	'DELETE FROM delivery_attempts WHERE event_id IN (SELECT id FROM events WHERE source_id = $1)',
 	'DELETE FROM deliveries WHERE event_id IN (SELECT id FROM events WHERE source_id = $1)',
+	'DELETE FROM event_delivery_status WHERE event_id IN (SELECT id FROM events WHERE source_id = $1)',
 	'DELETE FROM event_notes WHERE source_id = $1',
 	'DELETE FROM events WHERE source_id = $1',
 	'DELETE FROM event_totals WHERE source_id = $1',
@@ -75,7 +77,7 @@ export function claimParams(id: string, orgId: string, envId: string, now: numbe
 export function eventsQuery(order: EventOrder, sourceId: string, q: { cursor: string | null; limit: number; method?: string | undefined }): { text: string; params: SqlValue[] } {
 	const w = whereOf([[OF_SESSION.replaceAll('$1', '?'), sourceId], [order.bound('<'), q.cursor], ['e.method = ?', q.method]])
 	return {
-		text: `SELECT ${EVENT_COLUMNS}, n.note FROM events e LEFT JOIN event_notes n ON n.event_id = e.id
+		text: `SELECT ${EVENT_COLUMNS}, n.note FROM events e LEFT JOIN event_notes n ON n.event_id = e.id ${STATUS_JOIN}
 			WHERE ${w.sql} ORDER BY ${order.column} DESC LIMIT ${w.bind(q.limit)}`,
 		params: w.params
 	}

@@ -30,6 +30,7 @@ export const PURGE = [
 	'DELETE FROM deliveries WHERE env_id = $1',
 	'DELETE FROM issues WHERE env_id = $1',
 	'DELETE FROM event_payloads WHERE event_id IN (SELECT id FROM events WHERE env_id = $1)',
+	'DELETE FROM event_delivery_status WHERE event_id IN (SELECT id FROM events WHERE env_id = $1)',
 	'DELETE FROM dedup_keys WHERE source_id IN (SELECT id FROM sources WHERE env_id = $1)',
 	'DELETE FROM event_totals WHERE env_id = $1',
 	'DELETE FROM events WHERE env_id = $1',

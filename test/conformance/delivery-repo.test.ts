@@ -4,7 +4,7 @@ import { DestinationOwnership } from '../../src/delivery/ownership'
 import type { AttemptOutcome, AttemptRow, DeliveryRepo } from '../../src/delivery/repo'
 import { newId } from '../../src/lib/ids'
 import type { Store } from '../../src/store'
-import { BACKENDS, destination, ENV, event, ORG, rows, seedTenant } from './delivery-fixtures'
+import { BACKENDS, destination, ENV, event, exec, ORG, rows, seedTenant } from './delivery-fixtures'
 
 /**
  * The delivery repo's contract on both engines: the queue (claim, leases, their release),
@@ -21,7 +21,9 @@ function outcome(owner: string, row: { id: string; event_id: string; destination
 	return { owner, attempt, next, circuit: null, issues: [], ...extra }
 }
 
-const statusOf = async (store: Store, eventId: string) => (await rows<{ status: string }>(store, 'SELECT status FROM events WHERE id = $1', [eventId]))[0]?.status
+/** The status the API shows (events queries), and the one ingest stored in the events row. */
+const statusOf = async (store: Store, eventId: string) => (await store.events.findById(eventId))?.status
+const storedStatusOf = async (store: Store, eventId: string) => (await rows<{ status: string }>(store, 'SELECT status FROM events WHERE id = $1', [eventId]))[0]?.status
 
 for (const backend of BACKENDS) {
 	describe(`delivery repo [${backend.name}]`, () => {
@@ -102,6 +104,8 @@ for (const backend of BACKENDS) {
 			expect(await repo.findById(mine?.id as string)).toMatchObject({ state: 'delivered', attempts: 1, lease_owner: null })
 			expect(await repo.findById(theirs?.id as string)).toMatchObject({ state: 'dead', attempts: 1 })
 			expect(await statusOf(store, e.eventId)).toBe('partial')
+			// The outcome does not rewrite the events row (it carries the body): its status is ingest's.
+			expect(await storedStatusOf(store, e.eventId)).toBe('pending')
 			const attempts = await rows<{ delivery_id: string; status: string; is_dlq: number }>(store, 'SELECT delivery_id, status, is_dlq FROM delivery_attempts WHERE event_id = $1 ORDER BY is_dlq', [e.eventId])
 			expect(attempts).toEqual([{ delivery_id: mine?.id as string, status: 'success', is_dlq: 0 }, { delivery_id: theirs?.id as string, status: 'failed', is_dlq: 1 }])
 			expect(await rows(store, 'SELECT event_count, last_delivery_at FROM destinations WHERE id = $1', [d])).toEqual([{ event_count: 1, last_delivery_at: 5000 }])
@@ -152,6 +156,32 @@ for (const backend of BACKENDS) {
 			expect(await repo.abandonDestination(d, 9500)).toBe(2)
 			expect((await repo.findById(r2?.id as string))?.state).toBe('dead')
 			expect([await statusOf(store, e1.eventId), await statusOf(store, e2.eventId)]).toEqual(['failed', 'failed'])
+		})
+
+		it('an event settled before event_delivery_status existed keeps its stored status until its deliveries change', async () => {
+			const d = await destination(store)
+			const e = await event(store, [d], 100)
+			// As a database migrated from before: the delivery finished and its status written into the events row.
+			await exec(store, "UPDATE deliveries SET state = 'delivered', attempts = 1 WHERE event_id = $1", [e.eventId])
+			await exec(store, "UPDATE events SET status = 'delivered' WHERE id = $1", [e.eventId])
+			expect(await statusOf(store, e.eventId)).toBe('delivered')
+			const delivered = await store.events.count({ envId: ENV, status: 'delivered' })
+			expect(await repo.requeue(e.deliveries, 8000, 'manual_retry')).toEqual(e.deliveries)
+			expect(await statusOf(store, e.eventId)).toBe('pending')
+			expect(await store.events.count({ envId: ENV, status: 'delivered' })).toBe(delivered - 1)
+			const [row] = await repo.claim(d, 9000, 1, 'w_old', 61_000)
+			expect(await repo.completeBatch([outcome('w_old', row as never, { state: 'dead', dueAt: 9000 })])).toBe(1)
+			expect(await statusOf(store, e.eventId)).toBe('failed')
+			expect(await storedStatusOf(store, e.eventId)).toBe('delivered')
+		})
+
+		it('an event deleted while its delivery was out gets no status row', async () => {
+			const d = await destination(store)
+			const e = await event(store, [d], 100)
+			const [row] = await repo.claim(d, 1000, 1, 'w_gone', 61_000)
+			await exec(store, 'DELETE FROM events WHERE id = $1', [e.eventId])
+			expect(await repo.completeBatch([outcome('w_gone', row as never, { state: 'delivered', dueAt: 100 })])).toBe(1)
+			expect(await rows(store, 'SELECT status FROM event_delivery_status WHERE event_id = $1', [e.eventId])).toEqual([])
 		})
 
 		it('reads and writes the breaker columns; a missing destination answers null / false', async () => {

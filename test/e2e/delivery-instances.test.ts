@@ -121,7 +121,7 @@ describe.skipIf(!TEST_PG_URL)('two instances on one PostgreSQL database', () => 
 	const pending = async (via: Instance): Promise<number> => {
 		const backend = via.ctx.store.backend
 		if (backend.kind !== 'postgres') throw new Error('not on PostgreSQL')
-		const row = await backend.pg.get<{ n: number }>("SELECT COUNT(*) AS n FROM events WHERE status <> 'delivered'")
+		const row = await backend.pg.get<{ n: number }>("SELECT COUNT(*) AS n FROM events e LEFT JOIN event_delivery_status ds ON ds.event_id = e.id WHERE COALESCE(ds.status, e.status) <> 'delivered'")
 		return row?.n ?? -1
 	}
 

@@ -1,0 +1,138 @@
+/**
+ * What a delivery writes: the drain of a pre-filled queue (as bench:delivery) by two or more
+ * builds, alternated, reporting per delivery the server's CPU µs and the bytes it sends to
+ * storage — on SQLite the server's write_bytes from /proc (WAL appends and the checkpoints
+ * that copy them into the database), on PostgreSQL (`--pg`, a private cluster) the WAL bytes
+ * between two pg_current_wal_lsn(), and the cluster's CPU beside the server's. Bytes per delivery barely move with the load of a shared
+ * machine, where rates swing by ±30 %.
+ *   BINS=/tmp/before,dist/hookstream ROUNDS=4 bun bench/drain-io.ts 64
+ *   BINS=/tmp/before,dist/hookstream ROUNDS=3 DRAIN_EVENTS=10000 bun bench/drain-io.ts 64 --pg
+ */
+import { Database } from 'bun:sqlite'
+import { readFileSync, rmSync } from 'node:fs'
+import { join } from 'node:path'
+import { startBenchPostgres } from './lib/postgres'
+import { cpuUs, DELIVERY_BODY, freePort, ROOT, sendLoop, startServer, tempDir } from './lib/tools'
+
+const BINS = (process.env.BINS ?? join(ROOT, 'dist', 'hookstream')).split(',')
+const N = Number(process.env.DRAIN_EVENTS ?? 20_000)
+const ROUNDS = Number(process.env.ROUNDS ?? 4)
+const inFlight = Number(process.argv[2] ?? 64)
+const onPg = process.argv.includes('--pg')
+const KEY = Buffer.alloc(32, 9).toString('base64')
+
+const pg = onPg ? await startBenchPostgres() : null
+const rxPort = await freePort()
+const rxUrl = `http://127.0.0.1:${rxPort}`
+const receiver = await startServer([process.execPath, join(ROOT, 'bench', 'receiver-server.ts'), String(rxPort)], `${rxUrl}/stats`)
+
+/** CPU µs of a PostgreSQL cluster: the postmaster with its reaped children, and its live backends and workers. */
+function clusterCpuUs(postmaster: number): number {
+	const fields = (pid: number) => readFileSync(`/proc/${pid}/stat`, 'utf8').split(') ')[1]?.split(' ') ?? []
+	const own = fields(postmaster)
+	let ticks = Number(own[11]) + Number(own[12]) + Number(own[13]) + Number(own[14])
+	for (const child of readFileSync(`/proc/${postmaster}/task/${postmaster}/children`, 'utf8').trim().split(/\s+/).filter(Boolean)) {
+		try {
+			const f = fields(Number(child))
+			ticks += Number(f[11]) + Number(f[12])
+		} catch {
+			// exited meanwhile: its time is in the postmaster's reaped-children total
+		}
+	}
+	return ticks * (1_000_000 / 100)
+}
+
+const writeBytes = (pid: number) => Number(/write_bytes: (\d+)/.exec(readFileSync(`/proc/${pid}/io`, 'utf8'))?.[1] ?? Number.NaN)
+
+/** One PostgreSQL statement on its own connection. */
+async function pgOne<T>(url: string, text: string): Promise<T> {
+	const sql = new Bun.SQL({ url, max: 1 })
+	try {
+		return (await sql.unsafe(text))[0] as T
+	} finally {
+		await sql.close()
+	}
+}
+
+/** Successful attempts committed so far, and when the last one finished. */
+async function committed(dir: string, dbUrl: string | null): Promise<{ n: number; last: number }> {
+	const text = "SELECT COUNT(*) AS n, MAX(created_at) AS last FROM delivery_attempts WHERE status = 'success'"
+	if (dbUrl) {
+		const r = await pgOne<{ n: string; last: string }>(dbUrl, text)
+		return { n: Number(r.n), last: Number(r.last) }
+	}
+	const db = new Database(join(dir, 'hookstream.db'), { readonly: true })
+	try {
+		return db.query<{ n: number; last: number }, []>(text).get() ?? { n: 0, last: 0 }
+	} finally {
+		db.close()
+	}
+}
+
+let made = 0
+async function drain(bin: string) {
+	const dir = tempDir('hs-bench-io-')
+	const dbUrl = pg ? await pg.createDatabase(`drain_io_${++made}`) : null
+	const storage = dbUrl ? ['--database-url', dbUrl, '--encryption-key', KEY] : []
+	const key = Bun.spawnSync([bin, '--create-admin-key', '--data-dir', dir, ...storage]).stdout.toString().trim().split('\n').at(-1) ?? ''
+	const port = await freePort()
+	const base = `http://127.0.0.1:${port}`
+	const flags = ['--allow-private-destinations', '--no-access-log', ...(inFlight === 8 ? [] : ['--destination-concurrency', String(inFlight), '--delivery-concurrency', String(inFlight)])]
+	const proc = await startServer([bin, '--port', String(port), '--host', '127.0.0.1', '--data-dir', dir, ...storage, ...flags], `${base}/readyz`)
+	try {
+		const api = async <T>(method: string, path: string, body?: unknown) =>
+			(await (await fetch(`${base}${path}`, { method, headers: { 'x-api-key': key, 'content-type': 'application/json' }, body: body === undefined ? undefined : JSON.stringify(body) })).json()) as T
+		const { source } = await api<{ source: { id: string } }>('POST', '/v1/sources', { name: 'io', slug: 'io' })
+		const { destination } = await api<{ destination: { id: string } }>('POST', '/v1/destinations', { name: 'io', slug: 'io', url: `${rxUrl}/in/0`, timeout_ms: 10000 })
+		await api('POST', '/v1/connections', { name: 'io', source_id: source.id, destination_id: destination.id })
+		await api('PATCH', `/v1/destinations/${destination.id}`, { status: 'paused' })
+		const fill = await sendLoop(`${base}/v1/ingest/${source.id}`, { total: N, concurrency: 32, body: DELIVERY_BODY })
+		if (fill.failures > 0) throw new Error(`${fill.failures} ingest requests failed`)
+		await fetch(`${rxUrl}/reset`, { method: 'POST' })
+		const lsn = async () => (dbUrl ? (await pgOne<{ l: string }>(dbUrl, 'SELECT pg_current_wal_lsn()::text AS l')).l : '')
+		const postmaster = dbUrl ? Number(readFileSync(join((await pgOne<{ d: string }>(dbUrl, "SELECT current_setting('data_directory') AS d")).d, 'postmaster.pid'), 'utf8').split('\n')[0]) : 0
+		const pgCpu = () => (postmaster ? clusterCpuUs(postmaster) : 0)
+		const [cpu0, pgCpu0, bytes0, lsn0] = [cpuUs(proc.pid), pgCpu(), writeBytes(proc.pid), await lsn()]
+		const started = Date.now()
+		await api('PATCH', `/v1/destinations/${destination.id}`, { status: 'active' })
+		let done = { n: 0, last: 0 }
+		while ((done = await committed(dir, dbUrl)).n < N) await Bun.sleep(50)
+		const cpu = (cpuUs(proc.pid) - cpu0) / done.n
+		const dbCpu = (pgCpu() - pgCpu0) / done.n
+		const bytes = dbUrl
+			? Number((await pgOne<{ d: string }>(dbUrl, `SELECT pg_wal_lsn_diff('${await lsn()}', '${lsn0}')::bigint AS d`)).d)
+			: writeBytes(proc.pid) - bytes0
+		return { bin, perSecond: done.n / ((done.last - started) / 1000), cpu, dbCpu, bytes: bytes / done.n }
+	} finally {
+		proc.kill()
+		await proc.exited
+		rmSync(dir, { recursive: true, force: true })
+	}
+}
+
+const rows: Awaited<ReturnType<typeof drain>>[] = []
+try {
+	for (let r = 0; r < ROUNDS; r++) {
+		// Alternate which build goes first, so neither always runs on a warmer (or busier) machine.
+		for (const bin of r % 2 === 0 ? BINS : [...BINS].reverse()) {
+			const x = await drain(bin)
+			rows.push(x)
+			console.error(`round ${r + 1} ${bin}: ${x.perSecond.toFixed(0)}/s, ${x.cpu.toFixed(0)} µs CPU${pg ? ` (+ PostgreSQL ${x.dbCpu.toFixed(0)})` : ''}, ${x.bytes.toFixed(0)} B written per delivery`)
+		}
+	}
+} finally {
+	receiver.kill()
+	await pg?.stop()
+}
+
+const median = (xs: number[]) => {
+	const s = [...xs].sort((a, b) => a - b)
+	return s.length % 2 ? (s[(s.length - 1) / 2] as number) : ((s[s.length / 2 - 1] as number) + (s[s.length / 2] as number)) / 2
+}
+console.log(`\nDrain of ${N} events, ${inFlight} in flight, ${onPg ? 'PostgreSQL (WAL bytes)' : 'SQLite (write_bytes)'}, medians of ${ROUNDS} rounds\n`)
+console.log('| build | drain /s | server CPU µs/delivery | PostgreSQL CPU µs/delivery | bytes written/delivery |')
+console.log('|---|---|---|---|---|')
+for (const bin of BINS) {
+	const mine = rows.filter((x) => x.bin === bin)
+	console.log(`| ${bin} | ${median(mine.map((x) => x.perSecond)).toFixed(0)} | ${median(mine.map((x) => x.cpu)).toFixed(0)} | ${pg ? median(mine.map((x) => x.dbCpu)).toFixed(0) : '—'} | ${median(mine.map((x) => x.bytes)).toFixed(0)} |`)
+}
