@@ -11,3 +11,7 @@ INSERT INTO event_totals (source_id, env_id, stored, event_count, last_event_at)
 	ON CONFLICT (source_id) DO UPDATE SET event_count = excluded.event_count, last_event_at = excluded.last_event_at;
 ALTER TABLE sources DROP COLUMN event_count;
 ALTER TABLE sources DROP COLUMN last_event_at;
+-- A page of sources (no status filter) now joins each listed source's counters: walk the
+-- environment's sources in id order and stop at the page's end, instead of joining and
+-- sorting all of them (sources_env_status serves the status filter only).
+CREATE INDEX sources_env ON sources (env_id, id);
