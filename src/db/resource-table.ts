@@ -8,12 +8,17 @@ export type Cell = SqlValue | Uint8Array | null
 /** What a configuration table (sources, destinations) declares about itself. */
 export interface ResourceTableSpec<Row> {
 	table: string
-	/** Every column an insert writes and a read returns. */
+	/** Every column an insert writes and a read returns (reads add `joined`'s). */
 	columns: readonly (keyof Row & string)[]
 	/** The columns a PATCH may change; the update writes these only. */
 	mutable: readonly (keyof Row & string)[]
 	/** The 409 message for a slug already taken in the environment. */
 	slugTaken: (slug: string) => string
+	/**
+	 * Columns reads return that another table keeps (a source's ingest counters), and the FROM
+	 * item that joins them in under the table's name. Inserts and updates never write them.
+	 */
+	joined?: { columns: readonly (keyof Row & string)[]; from: string }
 }
 
 /**
@@ -22,8 +27,8 @@ export interface ResourceTableSpec<Row> {
  * keyset list and delete.
  */
 export function resourceTableSql<Row>(spec: ResourceTableSpec<Row>) {
-	const { table, columns, mutable } = spec
-	const select = `SELECT ${columns.join(', ')} FROM ${table}`
+	const { table, columns, mutable, joined } = spec
+	const select = `SELECT ${[...columns, ...(joined?.columns ?? [])].join(', ')} FROM ${joined?.from ?? table}`
 	return {
 		insert: `INSERT INTO ${table} (${columns.join(', ')}) VALUES (${columns.map((_, i) => `$${i + 1}`).join(', ')})`,
 		update: `UPDATE ${table} SET ${mutable.map((c, i) => `${c} = $${i + 3}`).join(', ')} WHERE id = $1 AND env_id = $2`,

@@ -1,13 +1,13 @@
 import type { Pg, PgQuery } from '../db/pg/client'
 import { multiRow, powerOfTwoChunks } from '../db/pg/multi-row'
 import { type createEventsRepo, type PendingEvent, type Tally, tally } from './repo'
-import { ADD_STORED, BUMP_CONNECTION, BUMP_SOURCE, COLUMNS, REMOVE_STORED } from './repo-sql'
+import { ADD_TOTALS, BUMP_CONNECTION, COLUMNS, REMOVE_STORED } from './repo-sql'
 
 /**
  * The ingest write on PostgreSQL: one transaction per group-commit batch, two pipelined
  * round trips instead of a statement per event.
  *
- * 1. Decisions: per-source counters (this takes the source rows first), a KEY SHARE lock on
+ * 1. Decisions: a lock on the batch's source rows, per-source counters, a KEY SHARE lock on
  *    the routed destinations and connections that still exist, and the dedup upsert.
  * 2. Writes: event rows, large bodies, outbox rows (multi-row VALUES), connection counters.
  *
@@ -36,6 +36,12 @@ const upsertKeys = multiRow(
 	(now) => `ON CONFLICT (source_id, key_hash) DO UPDATE SET event_id = excluded.event_id, expires_at = excluded.expires_at
 	 WHERE dedup_keys.expires_at <= $${now} RETURNING source_id, key_hash`
 )
+/**
+ * The lock an UPDATE of the counters on the sources row took before migration 17 moved them to
+ * event_totals, without writing a new version of that wide row: a session's delete or claim and
+ * an environment purge (FOR UPDATE) still wait for a batch writing events of its sources.
+ */
+export const LOCK_SOURCES = 'SELECT id FROM sources WHERE id = ANY($1::text[]) ORDER BY id FOR NO KEY UPDATE'
 const LOCK_DESTINATIONS = 'SELECT id FROM destinations WHERE id = ANY($1::text[]) ORDER BY id FOR KEY SHARE'
 const LOCK_CONNECTIONS = 'SELECT id FROM connections WHERE id = ANY($1::text[]) ORDER BY id FOR KEY SHARE'
 
@@ -122,18 +128,14 @@ function writes(q: PgQuery, batch: PendingEvent[], deliveries: unknown[][], perC
 	return out
 }
 
-/** Source counters and stored totals, one row each per source, in id order. */
+/** The source rows locked, then each source's counters (one event_totals row each), in id order. */
 function sourceCounters(q: PgQuery, perSource: Map<string, Tally>): Promise<unknown>[] {
 	const ids = sorted(perSource.keys())
-	const bumps = ids.map((id) => {
-		const t = perSource.get(id) as Tally
-		return q.run(BUMP_SOURCE, [id, t.n, t.last])
-	})
 	const totals = ids.map((id) => {
 		const t = perSource.get(id) as Tally
-		return q.run(ADD_STORED, [id, t.env, t.n])
+		return q.run(ADD_TOTALS, [id, t.env, t.n, t.last])
 	})
-	return [...bumps, ...totals]
+	return [q.all(LOCK_SOURCES, [ids]), ...totals]
 }
 
 async function writeBatch(pg: Pg, batch: PendingEvent[]): Promise<number> {

@@ -18,10 +18,17 @@ export const INSERT_PAYLOAD = 'INSERT INTO event_payloads (event_id, body) VALUE
 export const FIND_KEY = 'SELECT event_id, expires_at FROM dedup_keys WHERE source_id = $1 AND key_hash = $2'
 export const UPSERT_KEY = `INSERT INTO dedup_keys (source_id, key_hash, event_id, expires_at) VALUES ($1, $2, $3, $4)
 		 ON CONFLICT (source_id, key_hash) DO UPDATE SET event_id = excluded.event_id, expires_at = excluded.expires_at`
-export const ADD_STORED = `INSERT INTO event_totals (source_id, env_id, stored) VALUES ($1, $2, $3)
-		 ON CONFLICT (source_id) DO UPDATE SET stored = event_totals.stored + excluded.stored`
-export const BUMP_SOURCE = `UPDATE sources SET event_count = event_count + $2,
-		 last_event_at = CASE WHEN last_event_at IS NULL OR last_event_at < $3 THEN $3 ELSE last_event_at END WHERE id = $1`
+/**
+ * ($1 source, $2 env, $3 events, $4 latest receipt) A batch's counts for one source: all of a
+ * source's ingest counters live in its small event_totals row (migration 17), so a commit
+ * rewrites one counter row per source, not that row and the wide sources row as well.
+ * `stored` is what retention subtracts from; `event_count` only grows.
+ */
+export const ADD_TOTALS = `INSERT INTO event_totals (source_id, env_id, stored, event_count, last_event_at) VALUES ($1, $2, $3, $3, $4)
+		 ON CONFLICT (source_id) DO UPDATE SET stored = event_totals.stored + excluded.stored,
+		 event_count = event_totals.event_count + excluded.event_count,
+		 last_event_at = CASE WHEN event_totals.last_event_at IS NULL OR event_totals.last_event_at < excluded.last_event_at
+		 THEN excluded.last_event_at ELSE event_totals.last_event_at END`
 // Routes come from a cache: the connection or destination may have been deleted since. A
 // delivery row is written only if both still exist, so none can be orphaned in the queue.
 export const INSERT_DELIVERY = `INSERT INTO deliveries (id, org_id, env_id, event_id, connection_id, destination_id, state, attempts, due_at, trigger_type, created_at, updated_at)

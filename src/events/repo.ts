@@ -1,7 +1,7 @@
 import type { Database } from 'bun:sqlite'
 import { prepare } from '../db/sql'
 import type { EventQueries } from './queries'
-import { ADD_STORED, BUMP_CONNECTION, BUMP_SOURCE, COLUMNS, FIND_KEY, INSERT_DELIVERY, INSERT_PAYLOAD, REMOVE_STORED, UPSERT_KEY } from './repo-sql'
+import { ADD_TOTALS, BUMP_CONNECTION, COLUMNS, FIND_KEY, INSERT_DELIVERY, INSERT_PAYLOAD, REMOVE_STORED, UPSERT_KEY } from './repo-sql'
 
 /** An `events` row as stored. `payload_inline` holds the raw bytes when they fit the inline threshold. */
 export interface EventRow {
@@ -127,8 +127,7 @@ export function createEventsRepo(db: Database) {
 	const insertPayload = prepare(db, INSERT_PAYLOAD)
 	const findKey = prepare<{ event_id: string; expires_at: number }, [string, string]>(db, FIND_KEY)
 	const upsertKey = prepare(db, UPSERT_KEY)
-	const addStored = prepare(db, ADD_STORED)
-	const bumpSource = prepare(db, BUMP_SOURCE)
+	const addTotals = prepare(db, ADD_TOTALS)
 
 	/** Decides duplicate-or-unique inside the write transaction, so concurrent twins cannot both be unique. */
 	function resolveDedup(p: PendingEvent): void {
@@ -159,10 +158,7 @@ export function createEventsRepo(db: Database) {
 			if (r.payload_ref) insertPayload.run(r.id, p.body)
 			tally(perSource, r.source_id, r.received_at, r.env_id)
 		}
-		for (const [id, t] of perSource) {
-			bumpSource.run(id, t.n, t.last)
-			addStored.run(id, t.env, t.n)
-		}
+		for (const [id, t] of perSource) addTotals.run(id, t.env, t.n, t.last)
 		outbox.flush(perConnection)
 		return deliveries
 	})

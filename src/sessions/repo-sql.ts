@@ -8,14 +8,15 @@ import type { SourceRow } from '../sources/repo'
 export const SOURCE_COLUMNS = [
 	'id', 'org_id', 'env_id', 'slug', 'name', 'description', 'template', 'verification_enabled', 'verification_type',
 	'verification_secret', 'verification_header', 'verification_config', 'dedup_enabled', 'dedup_strategy', 'dedup_field',
-	'dedup_window_seconds', 'ip_allowlist', 'ip_denylist', 'status', 'event_count', 'last_event_at', 'created_at',
+	'dedup_window_seconds', 'ip_allowlist', 'ip_denylist', 'status', 'created_at',
 	'updated_at', 'is_ephemeral', 'expires_at', 'request_limit', 'type', 'source_config', 'schema_validation_enabled',
 	'json_schema', 'schema_action'
 ] as const satisfies readonly (keyof SourceRow)[]
 
-const SESSION = `SELECT s.id AS source_id, s.org_id, s.env_id, s.slug, s.event_count, s.expires_at, s.request_limit, t.created_at, t.created_ip,
-	t.response_status, t.response_content_type, t.response_body, t.forward_url, t.forward_enabled
-	FROM test_sessions t JOIN sources s ON s.id = t.source_id`
+// The request count is the source's event_count, kept in its event_totals row (migration 17).
+const SESSION = `SELECT s.id AS source_id, s.org_id, s.env_id, s.slug, COALESCE(c.event_count, 0) AS event_count, s.expires_at, s.request_limit,
+	t.created_at, t.created_ip, t.response_status, t.response_content_type, t.response_body, t.forward_url, t.forward_enabled
+	FROM test_sessions t JOIN sources s ON s.id = t.source_id LEFT JOIN event_totals c ON c.source_id = s.id`
 
 const EVENT_COLUMNS = `e.id, e.org_id, e.env_id, e.source_id, e.method, e.headers, e.query_params, e.content_type, e.source_ip,
 	e.payload_ref, e.payload_size, e.verification_status, e.verification_error, e.dedup_status, e.dedup_hash, ${STATUS} AS status, e.received_at, e.topic`

@@ -10,6 +10,13 @@ import { BACKENDS, binaryBody, bytes, ENV, exec, type Opened, pending, rows, see
 
 const WINDOW = 60_000
 
+async function sourceCounters(store: Store): Promise<{ id: string; event_count: number | undefined; last_event_at: number | null | undefined }[]> {
+	return Promise.all(['src_a', 'src_b'].map(async (id) => {
+		const s = await store.sources.findById(id)
+		return { id, event_count: s?.event_count, last_event_at: s?.last_event_at }
+	}))
+}
+
 for (const backend of BACKENDS) {
 	describe(`events repo: the ingest batch (${backend.name})`, () => {
 		let opened: Opened
@@ -72,9 +79,14 @@ for (const backend of BACKENDS) {
 		})
 
 		test('counters: per source, per connection (queued deliveries only), stored totals', async () => {
-			expect(await rows(store, 'SELECT id, event_count, last_event_at FROM sources ORDER BY id')).toEqual([
+			// The source's counters as its API reads them (kept in event_totals since migration 17).
+			expect(await sourceCounters(store)).toEqual([
 				{ id: 'src_a', event_count: 4, last_event_at: T0 + 4 },
 				{ id: 'src_b', event_count: 2, last_event_at: T0 + 6 }
+			])
+			expect(await rows(store, 'SELECT source_id, stored, event_count, last_event_at FROM event_totals ORDER BY source_id')).toEqual([
+				{ source_id: 'src_a', stored: 4, event_count: 4, last_event_at: T0 + 4 },
+				{ source_id: 'src_b', stored: 2, event_count: 2, last_event_at: T0 + 6 }
 			])
 			expect(await rows(store, 'SELECT id, event_count, last_event_at FROM connections ORDER BY id')).toEqual([
 				{ id: 'conn_src_a', event_count: 2, last_event_at: T0 + 3 },
@@ -120,6 +132,11 @@ for (const backend of BACKENDS) {
 			expect(await rows(store, 'SELECT event_id FROM event_delivery_status')).toEqual([{ event_id: e4?.id }])
 			expect(await store.events.count({ envId: ENV, sourceId: 'src_a' })).toBe(3)
 			expect(await store.events.count({ envId: ENV })).toBe(6)
+			// Retention lowers what is stored, never what was received.
+			expect(await sourceCounters(store)).toEqual([
+				{ id: 'src_a', event_count: 6, last_event_at: T0 + 1 + WINDOW },
+				{ id: 'src_b', event_count: 3, last_event_at: T0 + 30_000 }
+			])
 		})
 
 		test('expired dedup keys are purged in batches; live ones stay', async () => {
@@ -174,7 +191,7 @@ describe.skipIf(!TEST_PG_URL)('events repo: two instances (separate pools) race 
 		const named = await rows<{ n: number }>(a.store, "SELECT COUNT(*) AS n FROM dedup_keys k JOIN events e ON e.id = k.event_id AND e.dedup_status = 'unique'")
 		expect(named).toEqual([{ n: keys.length }])
 		expect(await rows(a.store, 'SELECT COUNT(*) AS n FROM deliveries')).toEqual([{ n: keys.length }])
-		expect(await rows(a.store, "SELECT event_count FROM sources WHERE id = 'src_a'")).toEqual([{ event_count: 2 * keys.length }])
+		expect(await rows(a.store, "SELECT event_count, stored FROM event_totals WHERE source_id = 'src_a'")).toEqual([{ event_count: 2 * keys.length, stored: 2 * keys.length }])
 		expect(await a.store.events.count({ envId: ENV, sourceId: 'src_a' })).toBe(2 * keys.length)
 	})
 })

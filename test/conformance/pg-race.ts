@@ -1,10 +1,11 @@
 import type { Pg } from '../../src/db/pg/client'
+import { LOCK_SOURCES } from '../../src/events/repo-pg'
 import { newId } from '../../src/lib/ids'
 import type { SourceRow } from '../../src/sources/repo'
 
 /**
  * An ingest batch caught mid-transaction on PostgreSQL, as events/repo-pg.ts writes one: it
- * has counted an event on its source row (holding that row) and writes the event only when
+ * has locked its source row (LOCK_SOURCES) and writes the event only when
  * released. For tests of what must wait for it.
  */
 export async function holdIngestBatch(pg: Pg, src: SourceRow, receivedAt: number): Promise<{ eventId: string; release(): Promise<void> }> {
@@ -14,7 +15,7 @@ export async function holdIngestBatch(pg: Pg, src: SourceRow, receivedAt: number
 	let locked = () => {}
 	const holding = new Promise<void>((r) => { locked = r })
 	const batch = pg.tx(async (q) => {
-		await q.run('UPDATE sources SET event_count = event_count + 1 WHERE id = $1', [src.id])
+		await q.all(LOCK_SOURCES, [[src.id]])
 		locked()
 		await released
 		await q.run(

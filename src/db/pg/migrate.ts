@@ -2,6 +2,7 @@ import schema from './migrations/0001_schema.sql' with { type: 'text' }
 import destinationLeases from './migrations/0002_destination_leases.sql' with { type: 'text' }
 import jobTicks from './migrations/0003_job_ticks.sql' with { type: 'text' }
 import eventDeliveryStatus from './migrations/0004_event_delivery_status.sql' with { type: 'text' }
+import sourceCounters from './migrations/0006_source_counters.sql' with { type: 'text' }
 import type { Pg } from './client'
 
 /**
@@ -12,7 +13,8 @@ export const PG_MIGRATIONS: readonly { version: number; name: string; sql: strin
 	{ version: 1, name: 'schema', sql: schema },
 	{ version: 2, name: 'destination_leases', sql: destinationLeases },
 	{ version: 3, name: 'job_ticks', sql: jobTicks },
-	{ version: 4, name: 'event_delivery_status', sql: eventDeliveryStatus }
+	{ version: 4, name: 'event_delivery_status', sql: eventDeliveryStatus },
+	{ version: 6, name: 'source_counters', sql: sourceCounters }
 ]
 
 /** Any 64-bit constant: serializes migrations when several instances start at once. */
