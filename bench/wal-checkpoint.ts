@@ -9,14 +9,13 @@
  * sequence number). PACE=1000 BATCH=1 commits one event per millisecond instead. MODES=off adds autocheckpoint 0 without the thread: the WAL grows; thread:<kick>:<limit>:<hard> tries
  * other frame counts than DEFAULT_CHECKPOINTER's.
  */
-import { closeSync, openSync, readFileSync, readSync, rmSync, statSync } from 'node:fs'
+import { rmSync, statSync } from 'node:fs'
 import { join } from 'node:path'
 import { DEFAULT_CHECKPOINTER } from '../src/db/checkpointer'
-import type { PendingEvent } from '../src/events/repo'
-import { newId } from '../src/lib/ids'
 import { silentLogger } from '../src/lib/log'
 import { openSqliteStore, sqliteOf } from '../src/store'
 import { tempDir } from './lib/tools'
+import { benchEvents, mainThreadSeconds, walSequence } from './lib/wal'
 
 const SECONDS = Number(process.env.SECONDS ?? 5)
 const ROUNDS = Number(process.env.ROUNDS ?? 3)
@@ -24,43 +23,12 @@ const BATCH = Number(process.env.BATCH ?? 22)
 const MODES = (process.env.MODES ?? 'main,thread').split(',')
 /** Commits per second (PACE=1000 with BATCH=1: the latency benchmark's 1,000 events/s); 0 = back to back. */
 const PACE = Number(process.env.PACE ?? 0)
-const body = new Uint8Array(1024).fill(120)
-const headers = JSON.stringify({ 'content-length': '1024', 'content-type': 'application/json', host: '127.0.0.1:18556' })
-
-/** The calling thread's CPU seconds (the main thread's task shares the process id). */
-function threadCpu(): number {
-	const f = readFileSync(`/proc/self/task/${process.pid}/stat`, 'utf8').split(') ')[1]?.split(' ') ?? []
-	return (Number(f[11]) + Number(f[12])) / 100
-}
-
-/** The WAL header's checkpoint sequence number: +1 at every reset of the WAL. */
-function walSequence(path: string): number {
-	const fd = openSync(`${path}-wal`, 'r')
-	const b = Buffer.alloc(16)
-	readSync(fd, b, 0, 16, 0)
-	closeSync(fd)
-	return b.readUInt32BE(12)
-}
 
 async function measure(mode: string) {
 	const dir = tempDir('hs-bench-walckpt-')
 	const store = openSqliteStore({ dataDir: dir, synchronous: 'NORMAL', migrate: true })
 	const db = sqliteOf(store)
-	const [org, env, src] = [newId('org'), newId('env'), newId('src')]
-	db.query("INSERT INTO organizations (id, name, created_at) VALUES (?1, 'o', 0)").run(org)
-	db.query("INSERT INTO environments (id, org_id, name, slug, created_at) VALUES (?1, ?2, 'e', 'e', 0)").run(env, org)
-	db.query("INSERT INTO sources (id, org_id, env_id, name, slug, created_at, updated_at) VALUES (?1, ?2, ?3, 'a', 'a', 0, 0)").run(src, org, env)
-	const event = (): PendingEvent => {
-		const now = Date.now()
-		return {
-			row: {
-				id: newId('evt', now), org_id: org, env_id: env, source_id: src, method: 'POST', headers, query_params: null,
-				content_type: 'application/json', source_ip: '127.0.0.1', payload_inline: body, payload_ref: null, payload_size: body.byteLength,
-				verification_status: 'unverified', verification_error: null, dedup_status: 'unique', dedup_hash: null, status: 'no_route', received_at: now, topic: null
-			},
-			body, dedup: null, routes: []
-		}
-	}
+	const event = benchEvents(db)
 	// thread:<kick>:<limit>:<hard> overrides the defaults
 	const [, kick, limit, hard] = mode.split(':').map(Number)
 	const opts = { ...DEFAULT_CHECKPOINTER, ...(kick ? { kickFrames: kick } : {}), ...(limit ? { limitFrames: limit } : {}), ...(hard ? { hardLimitFrames: hard } : {}) }
@@ -72,7 +40,7 @@ async function measure(mode: string) {
 	const seq0 = walSequence(path)
 	const lat: number[] = []
 	let walMax = 0
-	const cpu0 = threadCpu()
+	const cpu0 = mainThreadSeconds(process.pid)
 	const t0 = performance.now()
 	while (performance.now() - t0 < SECONDS * 1000) {
 		const batch = Array.from({ length: BATCH }, event)
@@ -84,7 +52,7 @@ async function measure(mode: string) {
 		await (ahead > 0 ? Bun.sleep(ahead) : new Promise((r) => setImmediate(r)))
 	}
 	const seconds = (performance.now() - t0) / 1000
-	const cpu = threadCpu() - cpu0
+	const cpu = mainThreadSeconds(process.pid) - cpu0
 	const resets = walSequence(path) - seq0
 	walMax = Math.max(walMax, statSync(`${path}-wal`).size)
 	const stats = await checkpointer?.stop()

@@ -12,17 +12,15 @@ import { Database } from 'bun:sqlite'
 import { readFileSync, rmSync, statSync } from 'node:fs'
 import { join } from 'node:path'
 import { MIGRATIONS } from '../src/db/migrate'
-import { createEventsRepo, type PendingEvent } from '../src/events/repo'
-import { newId } from '../src/lib/ids'
+import { createEventsRepo } from '../src/events/repo'
 import { tempDir } from './lib/tools'
+import { benchEvents, EVENT_BODY, EVENT_HEADERS } from './lib/wal'
 
 // The highest version, not the count: numbers may have gaps while branches are merged.
 const UP_TO = Number(process.env.MIGRATIONS_UP_TO ?? Math.max(...MIGRATIONS.map((m) => m.version)))
 const BATCH = Number(process.env.BATCH ?? 22) // the mean batch bench:ingest sees at 32 connections
 const COMMITS = 500
 const PAGE = 4096
-const body = new Uint8Array(1024).fill(120)
-const headers = JSON.stringify({ 'content-length': '1024', 'content-type': 'application/json', host: '127.0.0.1:18556' })
 
 function open(dir: string, file: string): Database {
 	const db = new Database(join(dir, file), { create: true, strict: true })
@@ -58,23 +56,9 @@ async function hookstream() {
 	const dir = tempDir('hs-wal-')
 	const db = open(dir, 'hookstream.db')
 	for (const m of MIGRATIONS.filter((m) => m.version <= UP_TO)) db.run(m.sql)
-	const [org, env, src] = [newId('org'), newId('env'), newId('src')]
-	db.query("INSERT INTO organizations (id, name, created_at) VALUES (?1, 'o', 0)").run(org)
-	db.query("INSERT INTO environments (id, org_id, name, slug, created_at) VALUES (?1, ?2, 'e', 'e', 0)").run(env, org)
-	db.query("INSERT INTO sources (id, org_id, env_id, name, slug, created_at, updated_at) VALUES (?1, ?2, ?3, 'a', 'a', 0, 0)").run(src, org, env)
 	const repo = createEventsRepo(db)
 	// A source without verification and no connections: bench:ingest's configuration (a).
-	const event = (): PendingEvent => {
-		const now = Date.now()
-		return {
-			row: {
-				id: newId('evt', now), org_id: org, env_id: env, source_id: src, method: 'POST', headers, query_params: null,
-				content_type: 'application/json', source_ip: '127.0.0.1', payload_inline: body, payload_ref: null, payload_size: body.byteLength,
-				verification_status: 'unverified', verification_error: null, dedup_status: 'unique', dedup_hash: null, status: 'no_route', received_at: now, topic: null
-			},
-			body, dedup: null, routes: []
-		}
-	}
+	const event = benchEvents(db)
 	const r = await measure(db, join(dir, 'hookstream.db'), () => repo.insertBatch(Array.from({ length: BATCH }, event)))
 	db.close()
 	rmSync(dir, { recursive: true, force: true })
@@ -87,7 +71,7 @@ async function floor() {
 	db.run('CREATE TABLE events (id INTEGER PRIMARY KEY, received_at INTEGER NOT NULL, headers TEXT NOT NULL, body BLOB NOT NULL)')
 	const insert = db.query('INSERT INTO events (received_at, headers, body) VALUES (?1, ?2, ?3)')
 	const commit = db.transaction(() => {
-		for (let i = 0; i < BATCH; i++) insert.run(Date.now(), headers, body)
+		for (let i = 0; i < BATCH; i++) insert.run(Date.now(), EVENT_HEADERS, EVENT_BODY)
 	})
 	const r = await measure(db, join(dir, 'floor.db'), async () => commit.immediate())
 	db.close()
@@ -95,7 +79,7 @@ async function floor() {
 	return r
 }
 
-console.log(`\nWAL frames per group commit of ${BATCH} events with ${body.byteLength} B bodies (${COMMITS} commits after a warm-up)\n`)
+console.log(`\nWAL frames per group commit of ${BATCH} events with ${EVENT_BODY.byteLength} B bodies (${COMMITS} commits after a warm-up)\n`)
 console.log('| writer | frames per commit | WAL bytes per event | CPU µs per event (in-process) | frames per commit by b-tree |')
 console.log('|---|---|---|---|---|')
 for (const [name, run] of [[`hookstream (migrations ≤ ${UP_TO})`, hookstream], ['storage floor', floor]] as const) {

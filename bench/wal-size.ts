@@ -6,32 +6,17 @@
  * largest WAL file and frame count, WAL restarts per minute, and the server's CPU per request
  * split into its main thread (which ingests, claims and sends) and the whole process.
  */
-import { closeSync, existsSync, openSync, readFileSync, readSync, rmSync, statSync } from 'node:fs'
+import { existsSync, rmSync, statSync } from 'node:fs'
 import { join } from 'node:path'
 import { walStateReader } from '../src/db/wal-state'
 import { cpuSeconds, freePort, startServer, tempDir, wrk } from './lib/tools'
+import { mainThreadSeconds, walSequence } from './lib/wal'
 
 const bins = process.argv.slice(2)
 if (bins.length === 0) throw new Error('usage: bun bench/wal-size.ts <binary> [<binary> …]')
 const SECONDS = Number(process.env.SECONDS ?? 60)
 const body = JSON.stringify({ id: 'evt_1NG8Du2eZvKYlo2CUI79vXWy', object: 'event', type: 'payment_intent.succeeded', data: { object: { id: 'pi_3NG8Du', amount: 2000, currency: 'usd', description: 'x'.repeat(851) } } })
 const json = { 'content-type': 'application/json' }
-
-/** CPU seconds of a process's main thread (its task id is the process id). */
-function mainThreadSeconds(pid: number): number {
-	const stat = readFileSync(`/proc/${pid}/task/${pid}/stat`, 'utf8')
-	const fields = stat.slice(stat.lastIndexOf(')') + 2).split(' ')
-	return (Number(fields[11]) + Number(fields[12])) / 100
-}
-
-/** The WAL header's checkpoint sequence number: SQLite adds one each time the WAL restarts from its start. */
-function walSequence(db: string): number {
-	const fd = openSync(`${db}-wal`, 'r')
-	const b = Buffer.alloc(16)
-	readSync(fd, b, 0, 16, 0)
-	closeSync(fd)
-	return b.readUInt32BE(12)
-}
 
 async function measure(bin: string) {
 	const dir = tempDir('hs-bench-wal-')
