@@ -61,6 +61,13 @@ export async function makeTestApp(flags: Record<string, string | boolean> = {}, 
 	}
 }
 
+/** Creates a source through the API (its name defaults to its slug) and returns its id; any status but 201 throws. */
+export async function createSourceId(t: TestApp, body: Record<string, unknown>): Promise<string> {
+	const res = await t.call('POST', '/v1/sources', { body: { name: String(body.slug), ...body } })
+	if (res.status !== 201) throw new Error(`create source: ${res.status} ${await res.text()}`)
+	return ((await res.json()) as { source: { id: string } }).source.id
+}
+
 /** The seed's request body with valid values. */
 export function seedBody(overrides: Record<string, unknown> = {}): Record<string, unknown> {
 	return {

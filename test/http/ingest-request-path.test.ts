@@ -1,6 +1,6 @@
 import { afterAll, beforeAll, describe, expect, it } from 'bun:test'
 import { INGEST_ROUTE } from '../../src/http/ingest'
-import { makeTestApp, type TestApp } from '../helpers'
+import { createSourceId, makeTestApp, type TestApp } from '../helpers'
 
 /**
  * The ingest hot path hands its request id and start time along itself (no per-request
@@ -18,11 +18,7 @@ beforeAll(async () => {
 afterAll(() => t.close())
 
 type Json = Record<string, unknown>
-async function source(body: Json): Promise<string> {
-	const res = await t.call('POST', '/v1/sources', { body: { name: String(body.slug), ...body } })
-	expect(res.status).toBe(201)
-	return ((await res.json()) as { source: { id: string } }).source.id
-}
+const source = (body: Json) => createSourceId(t, body)
 const lastLogged = () => logged.at(-1)
 const REQUEST_ID = /^req_[0-9a-f]{12}$/
 

@@ -1,6 +1,6 @@
 import { afterAll, beforeAll, describe, expect, it } from 'bun:test'
 import { createHmac } from 'node:crypto'
-import { makeTestApp, type TestApp } from '../helpers'
+import { createSourceId, makeTestApp, type TestApp } from '../helpers'
 
 let t: TestApp
 beforeAll(async () => {
@@ -9,11 +9,7 @@ beforeAll(async () => {
 afterAll(() => t.close())
 
 type Json = Record<string, unknown>
-async function source(body: Json): Promise<string> {
-	const res = await t.call('POST', '/v1/sources', { body: { name: String(body.slug), ...body } })
-	expect(res.status).toBe(201)
-	return ((await res.json()) as { source: { id: string } }).source.id
-}
+const source = (body: Json) => createSourceId(t, body)
 async function ingest(id: string, opts: { method?: string; body?: string | Uint8Array; headers?: Record<string, string>; peerIp?: string; query?: string } = {}) {
 	const headers = { 'content-type': 'application/json', ...opts.headers }
 	return t.call(opts.method ?? 'POST', `/v1/ingest/${id}${opts.query ?? ''}`, { key: null, body: opts.body ?? '{"hello":"world"}', headers, ...(opts.peerIp ? { peerIp: opts.peerIp } : {}) })
