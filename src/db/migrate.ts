@@ -13,6 +13,7 @@ import deliveryQueueIndexes from './migrations/0011_delivery_queue_indexes.sql' 
 import destinationLeases from './migrations/0012_destination_leases.sql' with { type: 'text' }
 import jobTicks from './migrations/0013_job_ticks.sql' with { type: 'text' }
 import eventsListIndexes from './migrations/0014_events_list_indexes.sql' with { type: 'text' }
+import attemptsIndexes from './migrations/0016_attempts_indexes.sql' with { type: 'text' }
 
 /** Ordered, forward-only; shipped inside the binary as text imports. */
 export const MIGRATIONS: readonly { version: number; name: string; sql: string }[] = [
@@ -29,7 +30,8 @@ export const MIGRATIONS: readonly { version: number; name: string; sql: string }
 	{ version: 11, name: 'delivery_queue_indexes', sql: deliveryQueueIndexes },
 	{ version: 12, name: 'destination_leases', sql: destinationLeases },
 	{ version: 13, name: 'job_ticks', sql: jobTicks },
-	{ version: 14, name: 'events_list_indexes', sql: eventsListIndexes }
+	{ version: 14, name: 'events_list_indexes', sql: eventsListIndexes },
+	{ version: 16, name: 'attempts_indexes', sql: attemptsIndexes }
 ]
 
 /** Applies pending migrations, each in its own immediate transaction. Safe to run from two processes. */
