@@ -2,13 +2,13 @@ import type { Pg } from '../db/pg/client'
 import { retryRead } from '../db/pg/read-retry'
 import type { Seek } from '../lib/pagination'
 import type { AttemptFilter, AttemptListRow, createAttemptsRepo } from './repo'
-import { BY_ID, countQuery, DLQ_OF_EVENT, listQuery } from './repo-sql'
+import { ATTEMPTS_BY_ID, BY_ID, countQuery, DLQ_OF_EVENT, listQuery } from './repo-sql'
 
 /** Reads of the attempt history on PostgreSQL (same SQL text as repo.ts, from repo-sql.ts). */
 export function createAttemptsRepoPg(pg: Pg): ReturnType<typeof createAttemptsRepo> {
 	return {
 		async list(f: AttemptFilter, seek: Seek, page: { limit: number; offset: number }): Promise<AttemptListRow[]> {
-			const q = listQuery(f, seek, page)
+			const q = listQuery(ATTEMPTS_BY_ID, f, seek, page)
 			return retryRead(() => pg.all<AttemptListRow>(q.text, q.params))
 		},
 		async count(f: AttemptFilter): Promise<number> {

@@ -1,4 +1,5 @@
-import { type Condition, seekOf, type SqlValue, whereOf } from '../db/sql'
+import { type Condition, type SqlValue, whereOf } from '../db/sql'
+import { type EventOrder, eventSeek, idOrder, rowidOrder } from '../events/order-sql'
 import type { Seek } from '../lib/pagination'
 import type { AttemptFilter } from './repo'
 
@@ -22,9 +23,17 @@ export function conditionsOf(f: AttemptFilter): Condition[] {
 	]
 }
 
+/**
+ * The order attempt lists walk per engine: SQLite by rowid (migration 16's indexes end in
+ * it, and attempts are inserted in about id order), id cursors resolved to rowids;
+ * PostgreSQL by id. src/events/order-sql.ts says when the two orders differ.
+ */
+export const ATTEMPTS_BY_ROWID: EventOrder = rowidOrder('a', 'delivery_attempts')
+export const ATTEMPTS_BY_ID: EventOrder = idOrder('a')
+
 /** `limit` rows from the seek point in its fetch order, after skipping `offset`. */
-export function listQuery(f: AttemptFilter, seek: Seek, page: { limit: number; offset: number }): { text: string; params: SqlValue[] } {
-	const { condition, orderBy } = seekOf('a.id', seek)
+export function listQuery(order: EventOrder, f: AttemptFilter, seek: Seek, page: { limit: number; offset: number }): { text: string; params: SqlValue[] } {
+	const { condition, orderBy } = eventSeek(order, seek)
 	const w = whereOf([...conditionsOf(f), condition])
 	return { text: `${SELECT} WHERE ${w.sql} ORDER BY ${orderBy} LIMIT ${w.bind(page.limit)} OFFSET ${w.bind(page.offset)}`, params: w.params }
 }

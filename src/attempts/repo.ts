@@ -2,7 +2,7 @@ import type { Database } from 'bun:sqlite'
 import { prepare, type SqlValue } from '../db/sql'
 import type { Seek } from '../lib/pagination'
 import type { AttemptRow } from '../delivery/repo'
-import { BY_ID, countQuery, DLQ_OF_EVENT, listQuery } from './repo-sql'
+import { ATTEMPTS_BY_ROWID, BY_ID, countQuery, DLQ_OF_EVENT, listQuery } from './repo-sql'
 
 export type AttemptListRow = AttemptRow & { connection_name: string | null; destination_name: string | null }
 
@@ -24,7 +24,7 @@ export function createAttemptsRepo(db: Database) {
 	return {
 		/** `limit` rows from the seek point in its fetch order, after skipping `offset`. */
 		async list(f: AttemptFilter, seek: Seek, page: { limit: number; offset: number }): Promise<AttemptListRow[]> {
-			const q = listQuery(f, seek, page)
+			const q = listQuery(ATTEMPTS_BY_ROWID, f, seek, page)
 			return prepare<AttemptListRow, SqlValue[]>(db, q.text).all(...q.params)
 		},
 		async count(f: AttemptFilter): Promise<number> {

@@ -14,6 +14,7 @@ import destinationLeases from './migrations/0012_destination_leases.sql' with { 
 import jobTicks from './migrations/0013_job_ticks.sql' with { type: 'text' }
 import eventsListIndexes from './migrations/0014_events_list_indexes.sql' with { type: 'text' }
 import eventDeliveryStatus from './migrations/0015_event_delivery_status.sql' with { type: 'text' }
+import attemptsIndexes from './migrations/0016_attempts_indexes.sql' with { type: 'text' }
 import sourceCounters from './migrations/0017_source_counters.sql' with { type: 'text' }
 
 /** Ordered, forward-only; shipped inside the binary as text imports. */
@@ -33,6 +34,7 @@ export const MIGRATIONS: readonly { version: number; name: string; sql: string }
 	{ version: 13, name: 'job_ticks', sql: jobTicks },
 	{ version: 14, name: 'events_list_indexes', sql: eventsListIndexes },
 	{ version: 15, name: 'event_delivery_status', sql: eventDeliveryStatus },
+	{ version: 16, name: 'attempts_indexes', sql: attemptsIndexes },
 	{ version: 17, name: 'source_counters', sql: sourceCounters }
 ]
 

@@ -35,9 +35,10 @@ export const REQUEUE = `UPDATE deliveries SET state = 'queued', attempts = 0, du
 export const ORPHANED =
 	"UPDATE deliveries SET state = 'dead', lease_owner = NULL, lease_expires_at = NULL, updated_at = $2 WHERE destination_id = $1 AND state IN ('queued', 'leased') RETURNING event_id"
 
-// CAST: PostgreSQL cannot type a bare `$2 IS NULL`.
+// CAST: PostgreSQL cannot type a bare `$2 IS NULL`. A delivery's attempts are found through
+// its event's (a handful of rows): attempts have no index by delivery (SQLite migration 16).
 export const DEAD_OF = `SELECT d.id FROM deliveries d WHERE d.destination_id = $1 AND d.state = 'dead' AND (CAST($2 AS TEXT) IS NULL OR EXISTS (
-	SELECT 1 FROM delivery_attempts a WHERE a.delivery_id = d.id AND a.is_dlq = 1 AND a.error_type = $2)) ORDER BY d.id`
+	SELECT 1 FROM delivery_attempts a WHERE a.event_id = d.event_id AND a.delivery_id = d.id AND a.is_dlq = 1 AND a.error_type = $2)) ORDER BY d.id`
 
 /** The status an event's deliveries give it: pending while any is open, then delivered, failed or partial. */
 export const EVENT_STATUS_OF = `CASE

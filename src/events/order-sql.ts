@@ -29,37 +29,45 @@ export interface EventOrder {
 
 export type IdOp = '<' | '<=' | '>' | '>='
 
-export const ID_ORDER: EventOrder = {
-	column: 'e.id',
-	bound: (op, at = '?') => `e.id ${op} ${at}`,
-	edge: (op, at = '?') => `e.id ${op} ${at}`
+/** Id order over `alias` (a table whose ids sort by creation time): PostgreSQL's order. */
+export function idOrder(alias: string): EventOrder {
+	return { column: `${alias}.id`, bound: (op, at = '?') => `${alias}.id ${op} ${at}`, edge: (op, at = '?') => `${alias}.id ${op} ${at}` }
 }
+
+export const ID_ORDER: EventOrder = idOrder('e')
 
 // Beyond every rowid: a bound on an id newer than every stored event.
 const PAST_LAST = '9223372036854775807'
 
 /**
- * The rowid of the oldest event whose id is `op` the bound (from the unique id index: one
- * lookup, run once per statement), or PAST_LAST when there is none. Resolving to the next
- * stored event rather than the bound's own row is what keeps a cursor whose event
- * retention deleted (or an id floor no event has) exact: no row repeated, none skipped.
+ * Rowid order over `table` as `alias` (SQLite), for a table whose rows are inserted in
+ * about id order and whose list indexes end in the rowid (events: migration 14; delivery
+ * attempts: migration 16). An id bound becomes a rowid bound through the unique id index:
+ * the rowid of the oldest row whose id is `op` the bound (one lookup, run once per
+ * statement), or PAST_LAST when there is none. Resolving to the next stored row rather
+ * than the bound's own row is what keeps a cursor whose row retention deleted (or an id
+ * floor no row has) exact: no row repeated, none skipped.
  */
-const firstRowid = (op: '>' | '>=', at: string) => `COALESCE((SELECT rowid FROM events WHERE id ${op} ${at} ORDER BY id LIMIT 1), ${PAST_LAST})`
-
-export const ROWID_ORDER: EventOrder = {
-	column: 'e.rowid',
-	bound(op, at = '?') {
-		// id > x: from the first event after x; id >= x: from the first at or after x;
-		// id < x: before the first at or after x; id <= x: before the first after x.
-		if (op === '>') return `e.rowid >= ${firstRowid('>', at)}`
-		if (op === '>=') return `e.rowid >= ${firstRowid('>=', at)}`
-		if (op === '<') return `e.rowid < ${firstRowid('>=', at)}`
-		return `e.rowid < ${firstRowid('>', at)}`
-	},
-	edge(op, at = '?') {
-		return `${ROWID_ORDER.bound(op, at)} AND e.id ${op} ${at}`
+export function rowidOrder(alias: string, table: string): EventOrder {
+	const firstRowid = (op: '>' | '>=', at: string) => `COALESCE((SELECT rowid FROM ${table} WHERE id ${op} ${at} ORDER BY id LIMIT 1), ${PAST_LAST})`
+	const order: EventOrder = {
+		column: `${alias}.rowid`,
+		bound(op, at = '?') {
+			// id > x: from the first row after x; id >= x: from the first at or after x;
+			// id < x: before the first at or after x; id <= x: before the first after x.
+			if (op === '>') return `${alias}.rowid >= ${firstRowid('>', at)}`
+			if (op === '>=') return `${alias}.rowid >= ${firstRowid('>=', at)}`
+			if (op === '<') return `${alias}.rowid < ${firstRowid('>=', at)}`
+			return `${alias}.rowid < ${firstRowid('>', at)}`
+		},
+		edge(op, at = '?') {
+			return `${order.bound(op, at)} AND ${alias}.id ${op} ${at}`
+		}
 	}
+	return order
 }
+
+export const ROWID_ORDER: EventOrder = rowidOrder('e', 'events')
 
 /** The keyset condition and ORDER BY of an events list page in `order` (seekOf's counterpart for events). */
 export function eventSeek(order: EventOrder, seek: Seek): { condition: Condition; orderBy: string } {

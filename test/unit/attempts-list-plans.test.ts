@@ -1,0 +1,106 @@
+import { Database } from 'bun:sqlite'
+import { describe, expect, test } from 'bun:test'
+import { ATTEMPTS_BY_ROWID, countQuery, DLQ_OF_EVENT, listQuery } from '../../src/attempts/repo-sql'
+import type { AttemptFilter } from '../../src/attempts/repo'
+import { migrate } from '../../src/db/migrate'
+import { DEAD_OF } from '../../src/delivery/repo-sql'
+import { newId } from '../../src/lib/ids'
+import type { Seek } from '../../src/lib/pagination'
+import { PURGE } from '../../src/tenancy/repo-sql'
+
+/**
+ * Every SQLite read of delivery attempts finds its rows through an index of migration 16 —
+ * (env_id), (event_id) or (destination_id), whose entries end in the rowid — and the list
+ * pages walk it in rowid order: no sort of an environment's attempts, no scan of the table.
+ * The deletes (retention, environment purge) and the DLQ reads go through an index too.
+ */
+
+const ENV = 'env_1'
+const CURSOR = newId('da')
+const seek = (order: 'asc' | 'desc', back = false, id: string | null = CURSOR): Seek => ({ id, order, back })
+
+type Index = 'attempts_env' | 'attempts_event' | 'attempts_destination'
+interface Case { name: string; index: Index; sql: string; params: (string | number | null)[]; paged: boolean }
+
+function cases(): Case[] {
+	const list = (name: string, index: Index, f: AttemptFilter, s: Seek, offset = 0): Case[] => {
+		const q = listQuery(ATTEMPTS_BY_ROWID, f, s, { offset, limit: 51 })
+		const c = countQuery(f)
+		return [
+			{ name: `attempts list: ${name}`, index, sql: q.text, params: q.params as Case['params'], paged: true },
+			{ name: `attempts count: ${name}`, index, sql: c.text, params: c.params as Case['params'], paged: false }
+		]
+	}
+	const other = (name: string, index: Index, sql: string, params: Case['params']): Case => ({ name, index, sql, params, paged: false })
+	return [
+		...list('first page', 'attempts_env', { envId: ENV }, seek('desc', false, null)),
+		...list('next page (desc)', 'attempts_env', { envId: ENV }, seek('desc')),
+		...list('previous page (desc, prev_cursor)', 'attempts_env', { envId: ENV }, seek('desc', true)),
+		...list('next page (direction=asc)', 'attempts_env', { envId: ENV }, seek('asc')),
+		...list('connection, status and DLQ filters, offset', 'attempts_env', { envId: ENV, connectionId: 'con_1', status: 'failed', dlqOnly: true }, seek('desc'), 10),
+		...list('event filter (an event\'s attempts)', 'attempts_event', { envId: ENV, eventId: 'evt_1' }, seek('desc', false, null)),
+		...list('event filter, next page', 'attempts_event', { envId: ENV, eventId: 'evt_1' }, seek('desc')),
+		...list('destination filter', 'attempts_destination', { envId: ENV, destinationId: 'dst_1' }, seek('desc')),
+		...list('destination filter, direction=asc', 'attempts_destination', { envId: ENV, destinationId: 'dst_1', status: 'success' }, seek('asc')),
+		other('DLQ attempts of an event', 'attempts_event', DLQ_OF_EVENT, ['evt_1']),
+		other('dead deliveries of a destination by error type', 'attempts_event', DEAD_OF, ['dst_1', 'timeout']),
+		other('retention: attempts of an event', 'attempts_event', 'DELETE FROM delivery_attempts WHERE event_id = $1', ['evt_1']),
+		other('environment purge', 'attempts_env', PURGE.find((s) => s.includes('delivery_attempts')) ?? '', [ENV])
+	]
+}
+
+/** What is wrong with a statement's plan: it must search `delivery_attempts` through `index`, and neither sort nor scan it. */
+function planProblems(db: Database, c: Case): string[] {
+	const sql = c.sql.replace(/\$(\d+)/g, '?$1')
+	const plan = db.query<{ detail: string }, Case['params']>(`EXPLAIN QUERY PLAN ${sql}`).all(...c.params).map((r) => r.detail)
+	const problems: string[] = []
+	const main = plan.find((d) => /^(SEARCH|SCAN) (a|delivery_attempts)\b/.test(d) && !d.includes('sqlite_autoindex_delivery_attempts'))
+	if (!main || !new RegExp(`^SEARCH (a|delivery_attempts) USING (COVERING )?INDEX ${c.index} \\(`).test(main)) problems.push(`does not search ${c.index}: ${main}`)
+	// A cursor must be a rowid range of the index, not a filter over the environment's attempts.
+	if (main && /a\.rowid [<>]/.test(sql) && !/rowid[<>]/.test(main)) problems.push(`cursor is not an index range: ${main}`)
+	if (c.paged && plan.some((d) => d.includes('USE TEMP B-TREE FOR ORDER BY'))) problems.push('sorts: USE TEMP B-TREE FOR ORDER BY')
+	const scans = plan.filter((d) => /^SCAN (a|delivery_attempts)\b/.test(d))
+	if (scans.length > 0) problems.push(`scans: ${scans.join('; ')}`)
+	return problems.map((p) => `${c.name}: ${p}`)
+}
+
+function openDb(): Database {
+	const db = new Database(':memory:')
+	migrate(db)
+	return db
+}
+
+describe('SQLite delivery attempts plans (migration 16)', () => {
+	test('every attempts list, count, DLQ read and delete searches an attempts index; pages walk it by rowid', () => {
+		const db = openDb()
+		const all = cases()
+		expect(all.length).toBe(22)
+		expect(all.flatMap((c) => planProblems(db, c))).toEqual([])
+		db.close()
+	})
+
+	test('migration 16 leaves four attempts b-trees: the id index, (env_id), (event_id), (destination_id)', () => {
+		const db = openDb()
+		const indexes = db.query<{ name: string; sql: string | null }, []>("SELECT name, sql FROM sqlite_schema WHERE type = 'index' AND tbl_name = 'delivery_attempts' ORDER BY name").all()
+		expect(indexes.map((i) => [i.name, i.sql?.replace(/.* ON /, '') ?? null])).toEqual([
+			['attempts_destination', 'delivery_attempts (destination_id)'],
+			['attempts_env', 'delivery_attempts (env_id)'],
+			['attempts_event', 'delivery_attempts (event_id)'],
+			['sqlite_autoindex_delivery_attempts_1', null]
+		])
+		db.close()
+	})
+
+	test('on the (…, id) indexes of before migration 16 the paged statements sort or filter instead (the check can fail)', () => {
+		const db = openDb()
+		db.run('DROP INDEX attempts_env; DROP INDEX attempts_event; DROP INDEX attempts_destination')
+		db.run('CREATE INDEX attempts_env ON delivery_attempts (env_id, id); CREATE INDEX attempts_event ON delivery_attempts (event_id, id)')
+		db.run('CREATE INDEX attempts_destination ON delivery_attempts (destination_id, id)')
+		const paged = cases().filter((c) => c.paged && /a\.rowid [<>]/.test(c.sql))
+		const failing = paged.filter((c) => planProblems(db, c).length > 0).map((c) => c.name)
+		// Each one: a cursor is no range of (…, id) in rowid terms.
+		expect(paged.length).toBe(7)
+		expect(failing).toEqual(paged.map((c) => c.name))
+		db.close()
+	})
+})
