@@ -11,8 +11,9 @@ import type { Seek } from '../lib/pagination'
  * Rowids follow commit order, and ids follow it too wherever ingest mints an id and queues
  * the event with no await in between (the usual path). A route-cache miss or a fetched
  * signing key can let an event minted a few ms earlier commit after a later one: pages are
- * then in commit order, and a cursor whose event exists still resolves to that very event
- * (no row repeated or skipped); only an id bound with no event of its own is placed by id.
+ * then in commit order, and a cursor whose event exists resolves to that very event's rowid
+ * (no row repeated or skipped: test/conformance/events-cursors.test.ts commits out of order);
+ * only an id bound with no event of its own is placed by id.
  */
 export interface EventOrder {
 	/** The ordering column of `events e`. */
@@ -43,22 +44,25 @@ const PAST_LAST = '9223372036854775807'
  * Rowid order over `table` as `alias` (SQLite), for a table whose rows are inserted in
  * about id order and whose list indexes end in the rowid (events: migration 14; delivery
  * attempts: migration 16). An id bound becomes a rowid bound through the unique id index:
- * the rowid of the oldest row whose id is `op` the bound (one lookup, run once per
- * statement), or PAST_LAST when there is none. Resolving to the next stored row rather
- * than the bound's own row is what keeps a cursor whose row retention deleted (or an id
- * floor no row has) exact: no row repeated, none skipped.
+ * a cursor whose row exists is that row's own rowid, so a page starts right beside it even
+ * where rows committed out of id order; a bound with no row of its own (a cursor retention
+ * deleted, an id floor) is the rowid of the oldest row whose id is past it, or PAST_LAST
+ * when there is none: no row repeated, none skipped. Each lookup is one probe of the unique
+ * id index, run once per statement.
  */
 export function rowidOrder(alias: string, table: string): EventOrder {
 	const firstRowid = (op: '>' | '>=', at: string) => `COALESCE((SELECT rowid FROM ${table} WHERE id ${op} ${at} ORDER BY id LIMIT 1), ${PAST_LAST})`
+	// The cursor's own row when it exists, else just before the first row past it.
+	const cursorRowid = (at: string) => `COALESCE((SELECT rowid FROM ${table} WHERE id = ${at}), ${firstRowid('>', at)} - 1)`
 	const order: EventOrder = {
 		column: `${alias}.rowid`,
 		bound(op, at = '?') {
-			// id > x: from the first row after x; id >= x: from the first at or after x;
-			// id < x: before the first at or after x; id <= x: before the first after x.
-			if (op === '>') return `${alias}.rowid >= ${firstRowid('>', at)}`
+			// id >= x / id < x: from / before the first row at or after x, which is x's own row when it exists.
+			// id > x / id <= x: after / up to x's own row; when x has no row, as if it sat just before the first row past it.
+			if (op === '>') return `${alias}.rowid > ${cursorRowid(at)}`
 			if (op === '>=') return `${alias}.rowid >= ${firstRowid('>=', at)}`
 			if (op === '<') return `${alias}.rowid < ${firstRowid('>=', at)}`
-			return `${alias}.rowid < ${firstRowid('>', at)}`
+			return `${alias}.rowid <= ${cursorRowid(at)}`
 		},
 		edge(op, at = '?') {
 			return `${order.bound(op, at)} AND ${alias}.id ${op} ${at}`
