@@ -7,6 +7,7 @@ import { DEAD_OF } from '../../src/delivery/repo-sql'
 import { newId } from '../../src/lib/ids'
 import type { Seek } from '../../src/lib/pagination'
 import { PURGE } from '../../src/tenancy/repo-sql'
+import { type PlanCase, type PlanTable, planProblems as checkPlan } from '../support/query-plans'
 
 /**
  * Every SQLite read of delivery attempts finds its rows through an index of migration 16 —
@@ -20,7 +21,11 @@ const CURSOR = newId('da')
 const seek = (order: 'asc' | 'desc', back = false, id: string | null = CURSOR): Seek => ({ id, order, back })
 
 type Index = 'attempts_env' | 'attempts_event' | 'attempts_destination'
-interface Case { name: string; index: Index; sql: string; params: (string | number | null)[]; paged: boolean }
+interface Case extends PlanCase { index: Index; paged: boolean }
+
+/** `delivery_attempts a`, searched through one of its indexes; cursor ids resolve through the unique id index. */
+const ATTEMPTS: PlanTable = { names: ['a', 'delivery_attempts'], indexArgs: '', lookupIndex: 'sqlite_autoindex_delivery_attempts' }
+const planProblems = (db: Database, c: Case) => checkPlan(db, ATTEMPTS, c)
 
 function cases(): Case[] {
 	const list = (name: string, index: Index, f: AttemptFilter, s: Seek, offset = 0): Case[] => {
@@ -47,21 +52,6 @@ function cases(): Case[] {
 		other('retention: attempts of an event', 'attempts_event', 'DELETE FROM delivery_attempts WHERE event_id = $1', ['evt_1']),
 		other('environment purge', 'attempts_env', PURGE.find((s) => s.includes('delivery_attempts')) ?? '', [ENV])
 	]
-}
-
-/** What is wrong with a statement's plan: it must search `delivery_attempts` through `index`, and neither sort nor scan it. */
-function planProblems(db: Database, c: Case): string[] {
-	const sql = c.sql.replace(/\$(\d+)/g, '?$1')
-	const plan = db.query<{ detail: string }, Case['params']>(`EXPLAIN QUERY PLAN ${sql}`).all(...c.params).map((r) => r.detail)
-	const problems: string[] = []
-	const main = plan.find((d) => /^(SEARCH|SCAN) (a|delivery_attempts)\b/.test(d) && !d.includes('sqlite_autoindex_delivery_attempts'))
-	if (!main || !new RegExp(`^SEARCH (a|delivery_attempts) USING (COVERING )?INDEX ${c.index} \\(`).test(main)) problems.push(`does not search ${c.index}: ${main}`)
-	// A cursor must be a rowid range of the index, not a filter over the environment's attempts.
-	if (main && /a\.rowid [<>]/.test(sql) && !/rowid[<>]/.test(main)) problems.push(`cursor is not an index range: ${main}`)
-	if (c.paged && plan.some((d) => d.includes('USE TEMP B-TREE FOR ORDER BY'))) problems.push('sorts: USE TEMP B-TREE FOR ORDER BY')
-	const scans = plan.filter((d) => /^SCAN (a|delivery_attempts)\b/.test(d))
-	if (scans.length > 0) problems.push(`scans: ${scans.join('; ')}`)
-	return problems.map((p) => `${c.name}: ${p}`)
 }
 
 function openDb(): Database {

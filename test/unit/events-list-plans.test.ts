@@ -10,6 +10,7 @@ import { eventsAfterQuery } from '../../src/live/repo-sql'
 import { candidatesQuery } from '../../src/replay/repo-sql'
 import { eventsQuery, exportPageQuery, exportSizesQuery } from '../../src/sessions/repo-sql'
 import { usageQuery } from '../../src/tenancy/repo-sql'
+import { type PlanCase, type PlanTable, planProblems as checkPlan } from '../support/query-plans'
 
 /**
  * Every SQLite read that pages an environment's (or a source's) events walks the list
@@ -22,7 +23,11 @@ const SRC = 'src_1'
 const CURSOR = newId('evt')
 const seek = (order: 'asc' | 'desc', back = false, id: string | null = CURSOR): Seek => ({ id, order, back })
 
-interface Case { name: string; index: 'events_env' | 'events_env_source'; sql: string; params: (string | number)[] }
+interface Case extends PlanCase { index: 'events_env' | 'events_env_source' }
+
+/** `events e`, searched by environment (and source) through a list index; cursor ids resolve through the unique id index. */
+const EVENTS: PlanTable = { names: ['e', 'events'], indexArgs: 'env_id=\\?', lookupIndex: 'sqlite_autoindex_events_1' }
+const planProblems = (db: Database, c: Case) => checkPlan(db, EVENTS, c)
 
 /** The statements as the repos build them, with representative filters. */
 function cases(db: Database): Case[] {
@@ -84,21 +89,6 @@ function searchChunks(db: Database): Case[] {
 		{ name: 'events search window (environment)', index: 'events_env', sql: env, params: chunkParams(env) },
 		{ name: 'events search window (source, direction=asc)', index: 'events_env_source', sql: source, params: chunkParams(source) }
 	]
-}
-
-/** What is wrong with a statement's plan: it must search `events e` through `index`, and neither sort nor scan. */
-function planProblems(db: Database, c: Case): string[] {
-	const sql = c.sql.replace(/\$(\d+)/g, '?$1')
-	const plan = db.query<{ detail: string }, (string | number)[]>(`EXPLAIN QUERY PLAN ${sql}`).all(...c.params).map((r) => r.detail)
-	const problems: string[] = []
-	const main = plan.find((d) => /^(SEARCH|SCAN) e\b/.test(d))
-	if (!main || !new RegExp(`^SEARCH e USING (COVERING )?INDEX ${c.index} \\(env_id=\\?`).test(main)) problems.push(`does not search ${c.index}: ${main}`)
-	// A cursor (or an id bound) must be a rowid range of the index, not a filter over the environment.
-	if (main && /e\.rowid [<>]/.test(sql) && !/rowid[<>]/.test(main)) problems.push(`cursor is not an index range: ${main}`)
-	if (plan.some((d) => d.includes('USE TEMP B-TREE FOR ORDER BY'))) problems.push('sorts: USE TEMP B-TREE FOR ORDER BY')
-	const scans = plan.filter((d) => /^SCAN (e|events)\b/.test(d))
-	if (scans.length > 0) problems.push(`scans: ${scans.join('; ')}`)
-	return problems.map((p) => `${c.name}: ${p}`)
 }
 
 function openDb(): Database {
