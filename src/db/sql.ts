@@ -48,3 +48,22 @@ export function seekOf(column: string, seek: Seek): { condition: Condition; orde
 	const fetchAsc = (seek.order === 'asc') !== seek.back
 	return { condition: [`${column} ${fetchAsc ? '>' : '<'} ?`, seek.id], orderBy: `${column} ${fetchAsc ? 'ASC' : 'DESC'}` }
 }
+
+/**
+ * `($1, $2), ($3, $4), …` for `n` rows of `width` columns (placeholders from `$first`), for
+ * multi-row `VALUES` on either engine. `casts[i]` (e.g. 'bigint') types column i where
+ * PostgreSQL cannot infer it (VALUES outside an INSERT); INSERT … VALUES takes its types from
+ * the target columns.
+ */
+export function valuesList(n: number, width: number, casts: readonly (string | null)[] = [], first = 1): string {
+	const rows: string[] = []
+	for (let r = 0; r < n; r++) {
+		const cells: string[] = []
+		for (let c = 0; c < width; c++) {
+			const cast = casts[c]
+			cells.push(`$${first + r * width + c}${cast ? `::${cast}` : ''}`)
+		}
+		rows.push(`(${cells.join(', ')})`)
+	}
+	return rows.join(', ')
+}

@@ -2,7 +2,8 @@ import type { PgQuery } from '../db/pg/client'
 import type { Circuit } from './breaker'
 import type { AttemptOutcome, AttemptRow } from './repo'
 import { RECENT_ATTEMPTS } from './repo-record'
-import { ATTEMPT_COLUMNS, CIRCUIT_WRITE, DELIVERED, INSERT_ATTEMPTS_HEAD, ISSUE_ACTIVE, ISSUE_BUMP, ISSUE_OPEN, settleEventsSql, valuesList } from './repo-sql'
+import { ATTEMPT_COLUMNS, CIRCUIT_WRITE, DELIVERED, INSERT_ATTEMPTS_HEAD, ISSUE_ACTIVE, ISSUE_BUMP, ISSUE_OPEN, settleEventsSql } from './repo-sql'
+import { valuesList } from '../db/sql'
 
 /** Attempts per INSERT: 24 columns × 500 rows stays far below PostgreSQL's 65,535 parameters. */
 const ATTEMPT_ROWS = 500

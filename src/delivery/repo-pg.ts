@@ -1,4 +1,4 @@
-import { isConnectionError, isRetryableAbort } from '../db/pg/read-retry'
+import { retryRead, retryTransaction } from '../db/pg/read-retry'
 import type { Pg } from '../db/pg/client'
 import type { Circuit } from './breaker'
 import type { AttemptOutcome, DeliveryRepo, DeliveryRow } from './repo'
@@ -21,18 +21,14 @@ const CLAIM = `WITH c AS (
 
 const RELEASE_IDS = "UPDATE deliveries SET state = 'queued', lease_owner = NULL, lease_expires_at = NULL WHERE id = ANY($1::text[]) AND state = 'leased' AND lease_owner = $2"
 
-/** A dropped connection (server restart, pool recycled) or a deadlock/serialization failure. */
-const retryable = (err: unknown) => isConnectionError(err) || isRetryableAbort(err)
-
-/** Runs an idempotent unit (a read, a claim, a whole transaction) once more after a retryable failure. */
-async function retryOnce<T>(fn: () => Promise<T>): Promise<T> {
-	try {
-		return await fn()
-	} catch (err) {
-		if (!retryable(err)) throw err
-		return fn()
-	}
-}
+/**
+ * A write that may run again after either kind of failure: a deadlock abort (rolled back) or
+ * a lost connection (which may have committed). Only for writes whose repeat is harmless:
+ * the claim (rows a committed first try leased come back when their lease runs out), the lease
+ * upsert (idempotent) and an outcome batch (its attempt ids are unique: a committed batch
+ * cannot be written twice, the repeat fails instead).
+ */
+const retryWrite = <T>(write: () => Promise<T>): Promise<T> => retryRead(() => retryTransaction(write))
 
 const byDueThenId = (x: DeliveryRow, y: DeliveryRow) => x.due_at - y.due_at || (x.id < y.id ? -1 : 1)
 
@@ -40,13 +36,13 @@ const byDueThenId = (x: DeliveryRow, y: DeliveryRow) => x.due_at - y.due_at || (
 export function createDeliveryRepoPg(pg: Pg): DeliveryRepo {
 	return {
 		async destinationsWithWork() {
-			return (await retryOnce(() => pg.all<{ destination_id: string }>(WITH_WORK))).map((r) => r.destination_id)
+			return (await retryRead(() => pg.all<{ destination_id: string }>(WITH_WORK))).map((r) => r.destination_id)
 		},
 		async nextDueAt(destinationId: string) {
-			return (await retryOnce(() => pg.get<{ due: number | null }>(NEXT_DUE, [destinationId])))?.due ?? null
+			return (await retryRead(() => pg.get<{ due: number | null }>(NEXT_DUE, [destinationId])))?.due ?? null
 		},
 		async claim(destinationId: string, now: number, limit: number, owner: string, leaseUntil: number) {
-			const rows = await retryOnce(() => pg.all<DeliveryRow>(CLAIM, [now, owner, leaseUntil, destinationId, now, limit]))
+			const rows = await retryWrite(() => pg.all<DeliveryRow>(CLAIM, [now, owner, leaseUntil, destinationId, now, limit]))
 			return rows.sort(byDueThenId)
 		},
 		async releaseExpired(now: number) {
@@ -59,17 +55,17 @@ export function createDeliveryRepoPg(pg: Pg): DeliveryRepo {
 			if (ids.length > 0) await pg.run(RELEASE_IDS, [ids, owner])
 		},
 		async findById(id: string) {
-			return retryOnce(() => pg.get<DeliveryRow>(BY_ID, [id]))
+			return retryRead(() => pg.get<DeliveryRow>(BY_ID, [id]))
 		},
 		...requeueQueries(pg),
 		async completeBatch(outcomes: AttemptOutcome[]) {
-			return retryOnce(() => pg.tx((q) => completeBatchPg(q, outcomes)))
+			return retryWrite(() => pg.tx((q) => completeBatchPg(q, outcomes)))
 		},
 		async bumpDelivered(destinationId: string, at: number) {
 			await pg.run(DELIVERED, [destinationId, at, 1])
 		},
 		async getCircuit(destinationId: string) {
-			return retryOnce(() => pg.get<Circuit>(CIRCUIT_READ, [destinationId]))
+			return retryRead(() => pg.get<Circuit>(CIRCUIT_READ, [destinationId]))
 		},
 		async setCircuit(destinationId: string, c: Circuit) {
 			return (await writeCircuitPg(pg, destinationId, c)) > 0
@@ -82,7 +78,7 @@ function requeueQueries(pg: Pg): Pick<DeliveryRepo, 'requeue' | 'abandonDestinat
 	return {
 		async requeue(ids: string[], now: number, trigger: string) {
 			if (ids.length === 0) return []
-			const done = await retryOnce(() =>
+			const done = await retryTransaction(() =>
 				pg.tx(async (q) => {
 					const rows: { id: string; event_id: string }[] = []
 					for (const id of ids) {
@@ -96,7 +92,7 @@ function requeueQueries(pg: Pg): Pick<DeliveryRepo, 'requeue' | 'abandonDestinat
 			return done
 		},
 		async abandonDestination(destinationId: string, now: number) {
-			return retryOnce(() =>
+			return retryTransaction(() =>
 				pg.tx(async (q) => {
 					const events = new Set((await q.all<{ event_id: string }>(ORPHANED, [destinationId, now])).map((r) => r.event_id))
 					await settleEvents(q, events)
@@ -105,7 +101,7 @@ function requeueQueries(pg: Pg): Pick<DeliveryRepo, 'requeue' | 'abandonDestinat
 			)
 		},
 		async deadOfDestination(destinationId: string, errorType: string | null) {
-			return (await retryOnce(() => pg.all<{ id: string }>(DEAD_OF, [destinationId, errorType]))).map((r) => r.id)
+			return (await retryRead(() => pg.all<{ id: string }>(DEAD_OF, [destinationId, errorType]))).map((r) => r.id)
 		}
 	}
 }
@@ -117,7 +113,7 @@ function ownerQueries(pg: Pg): Pick<DeliveryRepo, 'takeDestinations' | 'releaseD
 			// Sorted: two instances upserting overlapping sets lock the rows in the same order.
 			for (const chunk of leaseChunks([...ids].sort())) {
 				const params = [expiredBefore, ...chunk.flatMap((id) => [id, owner, leaseUntil])]
-				for (const r of await retryOnce(() => pg.all<{ destination_id: string }>(takeDestinationLeases(chunk.length), params))) won.push(r.destination_id)
+				for (const r of await retryWrite(() => pg.all<{ destination_id: string }>(takeDestinationLeases(chunk.length), params))) won.push(r.destination_id)
 			}
 			return won
 		},

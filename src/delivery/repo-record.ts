@@ -1,8 +1,8 @@
 import type { Database } from 'bun:sqlite'
-import { prepare } from '../db/sql'
+import { prepare, valuesList } from '../db/sql'
 import type { Circuit } from './breaker'
 import type { AttemptOutcome, AttemptRow } from './repo'
-import { ATTEMPT_COLUMNS, DELIVERED, FINISH, INSERT_ATTEMPTS_HEAD, ISSUE_ACTIVE, ISSUE_BUMP, ISSUE_OPEN, settleEventsSql, valuesList } from './repo-sql'
+import { ATTEMPT_COLUMNS, DELIVERED, FINISH, INSERT_ATTEMPTS_HEAD, ISSUE_ACTIVE, ISSUE_BUMP, ISSUE_OPEN, settleEventsSql } from './repo-sql'
 
 /** How many recent attempt ids an issue keeps. */
 export const RECENT_ATTEMPTS = 10

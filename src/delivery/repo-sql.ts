@@ -86,13 +86,6 @@ export const ATTEMPT_COLUMNS = [
 	'error', 'error_type', 'created_at', 'attempt_number', 'next_retry_at', 'is_dlq', 'dlq_at', 'trigger_type'
 ] as const satisfies readonly (keyof AttemptRow)[]
 
-/** `(…$1…$n), (…)`: `rows` tuples of `width` placeholders, numbered from `$1`. */
-export function valuesList(rows: number, width: number): string {
-	const out: string[] = []
-	for (let r = 0; r < rows; r++) out.push(`(${Array.from({ length: width }, (_, c) => `$${r * width + c + 1}`).join(', ')})`)
-	return out.join(', ')
-}
-
 export const INSERT_ATTEMPTS_HEAD = `INSERT INTO delivery_attempts (${ATTEMPT_COLUMNS.join(', ')}) VALUES `
 
 export const CIRCUIT_READ = `SELECT circuit_state AS state, circuit_failure_count AS failure_count, circuit_opened_at AS opened_at,

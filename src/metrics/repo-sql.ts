@@ -39,11 +39,6 @@ export const LATENCY_MERGE = 'ON CONFLICT (env_id, span, bucket, destination_id)
 export const ERRORS_INSERT = 'INSERT INTO metric_errors (env_id, span, bucket, destination_id, error_type, count)'
 export const ERRORS_MERGE = 'ON CONFLICT (env_id, span, bucket, destination_id, error_type) DO UPDATE SET count = metric_errors.count + excluded.count'
 
-/** `($1, …, $n)`: one row's placeholders. */
-export function rowPlaceholders(n: number): string {
-	return `(${Array.from({ length: n }, (_, i) => `$${i + 1}`).join(', ')})`
-}
-
 export const GET_MARK = 'SELECT last_id FROM metric_watermarks WHERE name = $1'
 export const SET_MARK = 'INSERT INTO metric_watermarks (name, last_id) VALUES ($1, $2) ON CONFLICT (name) DO UPDATE SET last_id = excluded.last_id'
 export const FIRST_EVENT = 'SELECT id FROM events WHERE id > $1 AND id < $2 ORDER BY id LIMIT 1'

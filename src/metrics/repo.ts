@@ -1,5 +1,5 @@
 import type { Database } from 'bun:sqlite'
-import { prepare, type SqlValue, whereOf } from '../db/sql'
+import { prepare, type SqlValue, valuesList, whereOf } from '../db/sql'
 import { idFloorAt } from '../lib/ids'
 import { HOUR_MS, MINUTE_MS, type Span } from './histogram'
 import * as Q from './repo-sql'
@@ -46,12 +46,12 @@ function rawAggregates(db: Database) {
 
 /** The SQLite writes of a rolled batch: one prepared upsert per row. */
 function upserts(db: Database) {
-	const volume = prepare(db, `${Q.VOLUME_INSERT} VALUES ${Q.rowPlaceholders(5)} ${Q.VOLUME_MERGE}`)
-	const deliveries = prepare(db, `${Q.DELIVERIES_INSERT} VALUES ${Q.rowPlaceholders(8)} ${Q.DELIVERIES_MERGE}`)
+	const volume = prepare(db, `${Q.VOLUME_INSERT} VALUES ${valuesList(1, 5)} ${Q.VOLUME_MERGE}`)
+	const deliveries = prepare(db, `${Q.DELIVERIES_INSERT} VALUES ${valuesList(1, 8)} ${Q.DELIVERIES_MERGE}`)
 	// One row per histogram: merged in the app (JSON text), so a month of one destination is 720 rows, not one per bin.
 	const latencyOf = prepare<{ counts: string }, [string, string, number, string]>(db, 'SELECT counts FROM metric_latency WHERE env_id = $1 AND span = $2 AND bucket = $3 AND destination_id = $4')
-	const latency = prepare(db, `${Q.LATENCY_INSERT} VALUES ${Q.rowPlaceholders(5)} ${Q.LATENCY_MERGE}`)
-	const errors = prepare(db, `${Q.ERRORS_INSERT} VALUES ${Q.rowPlaceholders(6)} ${Q.ERRORS_MERGE}`)
+	const latency = prepare(db, `${Q.LATENCY_INSERT} VALUES ${valuesList(1, 5)} ${Q.LATENCY_MERGE}`)
+	const errors = prepare(db, `${Q.ERRORS_INSERT} VALUES ${valuesList(1, 6)} ${Q.ERRORS_MERGE}`)
 	return {
 		volume(rows: VolumeRow[]) {
 			for (const r of volumeBuckets(rows)) volume.run(...r)

@@ -1,5 +1,5 @@
 import type { Pg, PgQuery } from '../db/pg/client'
-import { valuesList } from '../delivery/repo-sql'
+import { valuesList } from '../db/sql'
 import { ID_ORDER } from '../events/order-sql'
 import type { ReplayCandidate, ReplayConnection, ReplayJobRow, ReplayProgress, ReplayRepo } from './repo'
 import {

@@ -7,6 +7,10 @@
  * pooled connection and keeps it, so arbitrary row counts would grow that cache without bound.
  */
 
+import { valuesList } from '../sql'
+
+export { valuesList }
+
 /** Splits `rows` into chunks of 2^k rows, largest first (300 → 256, 32, 8, 4). */
 export function powerOfTwoChunks<T>(rows: readonly T[], max = 256): T[][] {
 	const out: T[][] = []
@@ -18,24 +22,6 @@ export function powerOfTwoChunks<T>(rows: readonly T[], max = 256): T[][] {
 		at += n
 	}
 	return out
-}
-
-/**
- * `($1, $2), ($3, $4), …` for `n` rows of `width` columns (placeholders from `$first`).
- * `casts[i]` (e.g. 'bigint') types column i where PostgreSQL cannot infer it (VALUES
- * outside an INSERT); INSERT … VALUES takes its types from the target columns.
- */
-export function valuesList(n: number, width: number, casts: readonly (string | null)[] = [], first = 1): string {
-	const rows: string[] = []
-	for (let r = 0; r < n; r++) {
-		const cells: string[] = []
-		for (let c = 0; c < width; c++) {
-			const cast = casts[c]
-			cells.push(`$${first + r * width + c}${cast ? `::${cast}` : ''}`)
-		}
-		rows.push(`(${cells.join(', ')})`)
-	}
-	return rows.join(', ')
 }
 
 /**
