@@ -10,7 +10,7 @@
 import { createHmac } from 'node:crypto'
 import { rmSync } from 'node:fs'
 import { join } from 'node:path'
-import { cpuSeconds, freePort, ROOT, startServer, tempDir, wrk } from './lib/tools'
+import { cpuSeconds, freePort, median, ROOT, startServer, tempDir, wrk } from './lib/tools'
 
 const [binA, binB] = process.argv.slice(2)
 if (!binA || !binB) throw new Error('usage: bun bench/ab.ts <binary A> <binary B>')
@@ -78,10 +78,6 @@ for (let r = 0; r < ROUNDS; r++) {
 	for (const name of order) round[name] = await run(name)
 	for (const name of names) rows[name].push({ ...round[name], ratio: round[name].rps / round.floor.rps })
 	console.error(`round ${r + 1}: ${names.map((n) => `${n} ${round[n].rps.toFixed(0)}/s ${round[n].cpuUs.toFixed(1)} µs`).join(', ')}`)
-}
-const median = (xs: number[]) => {
-	const s = [...xs].sort((a, b) => a - b)
-	return s.length % 2 ? (s[(s.length - 1) / 2] as number) : ((s[s.length / 2 - 1] as number) + (s[s.length / 2] as number)) / 2
 }
 console.log(`\nconfiguration (${CONFIG}), access log ${process.env.ACCESS_LOG === '1' ? 'on' : 'off'}`)
 console.log(`\n| build | req/s | × floor (same round) | server CPU µs/request |\n|---|---|---|---|`)

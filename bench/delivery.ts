@@ -12,7 +12,7 @@
 import { Database } from 'bun:sqlite'
 import { join } from 'node:path'
 import { type Hookstream, sourceTo, startHookstream } from './lib/hookstream'
-import { cpuUs, DELIVERY_BODY, freePort, ROOT, rssMiB, sendLoop, startServer } from './lib/tools'
+import { cpuUs, DELIVERY_BODY, freePort, median, ROOT, rssMiB, sendLoop, startServer } from './lib/tools'
 
 const N = Number(process.env.DRAIN_EVENTS ?? 20_000)
 const ROUNDS = Number(process.env.ROUNDS ?? 3)
@@ -103,10 +103,6 @@ async function paced(hs: Hookstream, rate: number, seconds: number) {
 	return { rate, seconds, p50: s.p50, p99: s.p99, delivered: s.count }
 }
 
-const median = (xs: number[]) => {
-	const s = [...xs].sort((a, b) => a - b)
-	return s.length % 2 ? (s[(s.length - 1) / 2] as number) : ((s[s.length / 2 - 1] as number) + (s[s.length / 2] as number)) / 2
-}
 const targets: Record<number, number> = { 64: 0.5, 8: 0.7 }
 const rows: { inFlight: number; round: number; floor: number; drain: number; ratio: number; floorCpu: number; drainCpu: number; recorded: number; duplicates: number; rss: number }[] = []
 for (let r = 1; r <= ROUNDS; r++) {

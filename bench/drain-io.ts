@@ -12,7 +12,7 @@ import { Database } from 'bun:sqlite'
 import { readFileSync, rmSync } from 'node:fs'
 import { join } from 'node:path'
 import { startBenchPostgres } from './lib/postgres'
-import { cpuUs, DELIVERY_BODY, freePort, ROOT, sendLoop, startServer, tempDir } from './lib/tools'
+import { cpuUs, DELIVERY_BODY, freePort, median, ROOT, sendLoop, startServer, tempDir } from './lib/tools'
 
 const BINS = (process.env.BINS ?? join(ROOT, 'dist', 'hookstream')).split(',')
 const N = Number(process.env.DRAIN_EVENTS ?? 20_000)
@@ -125,10 +125,6 @@ try {
 	await pg?.stop()
 }
 
-const median = (xs: number[]) => {
-	const s = [...xs].sort((a, b) => a - b)
-	return s.length % 2 ? (s[(s.length - 1) / 2] as number) : ((s[s.length / 2 - 1] as number) + (s[s.length / 2] as number)) / 2
-}
 console.log(`\nDrain of ${N} events, ${inFlight} in flight, ${onPg ? 'PostgreSQL (WAL bytes)' : 'SQLite (write_bytes)'}, medians of ${ROUNDS} rounds\n`)
 console.log('| build | drain /s | server CPU µs/delivery | PostgreSQL CPU µs/delivery | bytes written/delivery |')
 console.log('|---|---|---|---|---|')

@@ -16,7 +16,7 @@ import { Database } from 'bun:sqlite'
 import { createHmac } from 'node:crypto'
 import { rmSync, statSync } from 'node:fs'
 import { join } from 'node:path'
-import { cpuSeconds, ensureBinary, freePort, ROOT, rssMiB, startServer, tempDir, wrk, type WrkResult } from './lib/tools'
+import { cpuSeconds, ensureBinary, freePort, median, ROOT, rssMiB, startServer, tempDir, type WrkResult, wrk } from './lib/tools'
 
 const QUICK = process.argv.includes('--quick')
 const SECONDS = Number(process.env.SECONDS_PER_RUN ?? (QUICK ? 4 : 8))
@@ -94,12 +94,6 @@ for (let round = 0; round < ROUNDS; round++) {
 	}
 }
 
-const median = (xs: number[]) => {
-	const sorted = [...xs].sort((x, y) => x - y)
-	const mid = Math.floor(sorted.length / 2)
-	// An even count averages the middle pair rather than picking the better run.
-	return sorted.length % 2 ? (sorted[mid] ?? Number.NaN) : ((sorted[mid - 1] ?? Number.NaN) + (sorted[mid] ?? Number.NaN)) / 2
-}
 const rpsOf = (c: Config) => median(results[c].map((r) => r.rps))
 const floorRps = rpsOf('floor')
 

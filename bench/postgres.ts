@@ -18,7 +18,7 @@ import { rmSync } from 'node:fs'
 import { join } from 'node:path'
 import { type Hookstream, startHookstream } from './lib/hookstream'
 import { startBenchPostgres } from './lib/postgres'
-import { DELIVERY_BODY, ensureBinary, freePort, ROOT, sendLoop, startServer, tempDir, wrk } from './lib/tools'
+import { DELIVERY_BODY, ensureBinary, freePort, median, ROOT, sendLoop, startServer, tempDir, wrk } from './lib/tools'
 
 const SECONDS = Number(process.env.SECONDS_PER_RUN ?? 8)
 const ROUNDS = Number(process.env.ROUNDS ?? 3)
@@ -68,10 +68,6 @@ async function ingest(config: Config) {
 	return { rps: results.reduce((a, r) => a + r.rps, 0), p99: Math.max(...results.map((r) => r.p99ms)), failed: results.reduce((a, r) => a + r.non2xx + r.errors, 0) }
 }
 
-const median = (xs: number[]) => {
-	const s = [...xs].sort((a, b) => a - b)
-	return s.length % 2 ? (s[(s.length - 1) / 2] as number) : ((s[s.length / 2 - 1] as number) + (s[s.length / 2] as number)) / 2
-}
 for (const config of CONFIGS) await ingest(config) // warm-up: JIT, page cache, connection pools
 const ingestRows: Record<Config, { rps: number; p99: number; failed: number }[]> = { 'sqlite-floor': [], 'pg-floor': [], sqlite: [], 'pg-1': [], 'pg-2': [] }
 for (let r = 0; r < ROUNDS; r++) {

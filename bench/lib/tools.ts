@@ -133,3 +133,10 @@ export async function sendLoop(url: string, opts: { total: number; concurrency: 
 	await Promise.all(Array.from({ length: opts.concurrency }, lane))
 	return { seconds: (performance.now() - started) / 1000, failures }
 }
+
+/** The median; an even count averages the middle pair rather than picking the better run. */
+export function median(xs: number[]): number {
+	const sorted = [...xs].sort((x, y) => x - y)
+	const mid = Math.floor(sorted.length / 2)
+	return sorted.length % 2 ? (sorted[mid] ?? Number.NaN) : ((sorted[mid - 1] ?? Number.NaN) + (sorted[mid] ?? Number.NaN)) / 2
+}

@@ -33,17 +33,16 @@ export function createCluster(bus: ClusterBus, deps: ClusterDeps): Cluster {
 		return { bus, eventsCommitted() {}, attemptRecorded() {}, wake: () => worker.wake(), close: () => bus.close() }
 	}
 	const relay = new LiveRelay({ ...deps, bus })
-	let peersAsked: Set<string> | null = null
-	const wakePeers = (destinationIds: Iterable<string>) => {
-		if (!peersAsked) {
-			peersAsked = new Set()
-			setImmediate(() => {
-				const ids = [...(peersAsked ?? [])]
-				peersAsked = null
-				bus.publish(WAKE_TOPIC, ids).catch((err: unknown) => log.error('cluster: wake-up not sent', { error: err instanceof Error ? err.message : String(err) }))
-			})
-		}
-		for (const id of destinationIds) peersAsked.add(id)
+	// One wake-up per event-loop turn at most; it names no destination, since whichever instance
+	// owns one finds its work by looking at its queue.
+	let peersAsked = false
+	const wakePeers = () => {
+		if (peersAsked) return
+		peersAsked = true
+		setImmediate(() => {
+			peersAsked = false
+			bus.publish(WAKE_TOPIC, []).catch((err: unknown) => log.error('cluster: wake-up not sent', { error: err instanceof Error ? err.message : String(err) }))
+		})
 	}
 	// Which instance serves a destination is the worker's business: any wake-up makes it look at its queue.
 	bus.subscribe(WAKE_TOPIC, () => worker.wake())
@@ -52,15 +51,12 @@ export function createCluster(bus: ClusterBus, deps: ClusterDeps): Cluster {
 		bus,
 		eventsCommitted(batch, queued) {
 			relay.eventsCommitted(batch)
-			if (queued === 0) return
-			const destinations = new Set<string>()
-			for (const p of batch) if (p.row.dedup_status !== 'duplicate') for (const r of p.routes) destinations.add(r.destinationId)
-			wakePeers(destinations)
+			if (queued > 0) wakePeers()
 		},
 		attemptRecorded: (outcome) => relay.attemptRecorded(outcome),
 		wake() {
 			worker.wake()
-			wakePeers([])
+			wakePeers()
 		},
 		async close() {
 			await bus.close()

@@ -120,6 +120,7 @@ describe.skipIf(BACKEND === 'postgres')('WAL checkpoints on their own thread', (
 		const db = sqliteOf(t.ctx.store)
 		const checkpointer = t.ctx.store.checkpointInBackground(createLogger('silent'), OPTS) as Checkpointer
 		for (let i = 0; i < 200 && !checkpointer.running; i++) await Bun.sleep(10)
+		expect(checkpointer.running).toBe(true)
 		const wal = walStateReader(join(t.dir, DB_FILE))
 		// Fewer frames than a round waits for: only the pause makes the thread copy them.
 		await t.call('POST', '/v1/sources', { body: { name: 'a', slug: 'a' } })
@@ -139,6 +140,7 @@ describe.skipIf(BACKEND === 'postgres')('WAL checkpoints on their own thread', (
 		t = await makeTestApp()
 		const checkpointer = t.ctx.store.checkpointInBackground(createLogger('silent'), OPTS) as Checkpointer
 		for (let i = 0; i < 200 && !checkpointer.running; i++) await Bun.sleep(10)
+		expect(checkpointer.running).toBe(true)
 		await t.call('POST', '/v1/sources', { body: { name: 'a', slug: 'a' } })
 		await t.ctx.store.checkpoint()
 		expect(checkpointer.running).toBe(false)
