@@ -45,8 +45,13 @@ export function whereOf(conditions: readonly Condition[]): Where {
 
 /** The keyset condition and ORDER BY for `column` (ids sort by creation time). */
 export function seekOf(column: string, seek: Seek): { condition: Condition; orderBy: string } {
+	return seekBy(column, (op) => `${column} ${op} ?`, seek)
+}
+
+/** The same for an order whose bound on a cursor id is its own SQL (e.g. a rowid resolved from the id). */
+export function seekBy(column: string, bound: (op: '<' | '>') => string, seek: Seek): { condition: Condition; orderBy: string } {
 	const fetchAsc = (seek.order === 'asc') !== seek.back
-	return { condition: [`${column} ${fetchAsc ? '>' : '<'} ?`, seek.id], orderBy: `${column} ${fetchAsc ? 'ASC' : 'DESC'}` }
+	return { condition: [bound(fetchAsc ? '>' : '<'), seek.id], orderBy: `${column} ${fetchAsc ? 'ASC' : 'DESC'}` }
 }
 
 /**

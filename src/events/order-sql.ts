@@ -1,4 +1,4 @@
-import type { Condition } from '../db/sql'
+import { type Condition, seekBy } from '../db/sql'
 import type { Seek } from '../lib/pagination'
 
 /**
@@ -75,6 +75,5 @@ export const ROWID_ORDER: EventOrder = rowidOrder('e', 'events')
 
 /** The keyset condition and ORDER BY of an events list page in `order` (seekOf's counterpart for events). */
 export function eventSeek(order: EventOrder, seek: Seek): { condition: Condition; orderBy: string } {
-	const fetchAsc = (seek.order === 'asc') !== seek.back
-	return { condition: [order.bound(fetchAsc ? '>' : '<'), seek.id], orderBy: `${order.column} ${fetchAsc ? 'ASC' : 'DESC'}` }
+	return seekBy(order.column, (op) => order.bound(op), seek)
 }
