@@ -1,6 +1,7 @@
 import type { Logger } from '../lib/log'
 import type { PurgedEnvironment } from '../tenancy/repo'
 import type { ClusterBus } from './bus'
+import { perTurn, publishLogged } from './per-turn'
 
 type OnChange = { onChange(listener: (id: string) => void): void }
 
@@ -43,19 +44,7 @@ export function shareChanges(bus: ClusterBus, local: ChangeFeeds, log: Logger): 
 	const purged: ((p: PurgedEnvironment) => void)[] = []
 	const resync: (() => void)[] = []
 
-	let outbox: Map<string, Change> | null = null
-	const send = (change: Change) => {
-		if (!outbox) {
-			outbox = new Map()
-			setImmediate(flush)
-		}
-		outbox.set(change.join(' '), change)
-	}
-	const flush = () => {
-		const batch = [...(outbox?.values() ?? [])]
-		outbox = null
-		bus.publish(CHANGES_TOPIC, batch).catch((err: unknown) => log.error('cluster: sharing changes failed', { error: err instanceof Error ? err.message : String(err) }))
-	}
+	const send = perTurn<Change>((batch) => publishLogged(bus, log, 'sharing changes', CHANGES_TOPIC, batch), (change) => change.join(' '))
 	local.sources.onChange((id) => send(['s', id]))
 	local.connections.onChange((sourceId) => send(['c', sourceId]))
 	local.destinations.onChange((id) => send(['d', id]))

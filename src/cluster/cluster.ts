@@ -2,6 +2,7 @@ import type { AttemptOutcome } from '../delivery/repo'
 import type { PendingEvent } from '../events/repo'
 import type { ClusterBus } from './bus'
 import { LiveRelay, type LiveRelayDeps } from './live-relay'
+import { perTurn, publishLogged } from './per-turn'
 
 export const WAKE_TOPIC = 'wake'
 
@@ -35,15 +36,7 @@ export function createCluster(bus: ClusterBus, deps: ClusterDeps): Cluster {
 	const relay = new LiveRelay({ ...deps, bus })
 	// One wake-up per event-loop turn at most; it names no destination, since whichever instance
 	// owns one finds its work by looking at its queue.
-	let peersAsked = false
-	const wakePeers = () => {
-		if (peersAsked) return
-		peersAsked = true
-		setImmediate(() => {
-			peersAsked = false
-			bus.publish(WAKE_TOPIC, []).catch((err: unknown) => log.error('cluster: wake-up not sent', { error: err instanceof Error ? err.message : String(err) }))
-		})
-	}
+	const wakePeers = perTurn<void>(() => publishLogged(bus, log, 'sending a wake-up', WAKE_TOPIC, []))
 	// Which instance serves a destination is the worker's business: any wake-up makes it look at its queue.
 	bus.subscribe(WAKE_TOPIC, () => worker.wake())
 	bus.onResume(() => worker.wake())

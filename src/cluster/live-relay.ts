@@ -9,6 +9,7 @@ import type { LiveHub } from '../live/hub'
 import { REPLAY_LIMIT } from '../live/model'
 import type { LiveRepo, StoredEvent } from '../live/repo'
 import type { ClusterBus } from './bus'
+import { perTurn, publishLogged } from './per-turn'
 
 export const EVENTS_TOPIC = 'live.events'
 export const ATTEMPTS_TOPIC = 'live.attempts'
@@ -48,7 +49,8 @@ export class LiveRelay {
 	readonly #recent = new Map<string, number>()
 	/** Remote batches are handled one after another, so their events keep their order. */
 	#chain: Promise<void> = Promise.resolve()
-	#attempts: [string, string, ...string[]][] | null = null
+	/** Recorded attempts as `[env_id, attempt_id, ...issue_ids]`: those of one turn go out as one message. */
+	readonly #attemptsOut = perTurn<string[]>((items) => this.#publish(ATTEMPTS_TOPIC, items))
 
 	constructor(private readonly deps: LiveRelayDeps) {
 		deps.bus.subscribe(EVENTS_TOPIC, (payload) => this.#enqueue(() => this.#remoteEvents(payload)))
@@ -75,15 +77,7 @@ export class LiveRelay {
 	/** An attempt was recorded here (its transaction committed): the attempts of one turn go out as one message. */
 	attemptRecorded(outcome: AttemptOutcome): void {
 		const { attempt, issues } = outcome
-		if (!this.#attempts) {
-			this.#attempts = []
-			setImmediate(() => {
-				const items = this.#attempts ?? []
-				this.#attempts = null
-				this.#publish(ATTEMPTS_TOPIC, items)
-			})
-		}
-		this.#attempts.push([attempt.env_id, attempt.id, ...issues.map((i) => i.id)])
+		this.#attemptsOut([attempt.env_id, attempt.id, ...issues.map((i) => i.id)])
 	}
 
 	/** Waits for remote batches being loaded (tests, shutdown). */
@@ -93,7 +87,7 @@ export class LiveRelay {
 
 	#publish(topic: string, items: unknown[]): void {
 		if (items.length === 0) return
-		this.deps.bus.publish(topic, items).catch((err: unknown) => this.deps.log.error('cluster: publishing live ids failed', { topic, error: err instanceof Error ? err.message : String(err) }))
+		publishLogged(this.deps.bus, this.deps.log, 'publishing live ids', topic, items)
 	}
 
 	#enqueue(work: () => Promise<void>): void {
