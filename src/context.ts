@@ -129,7 +129,8 @@ export async function createContext(config: Readonly<Config>, opts: { clock?: Cl
 	changes.onResync(() => {
 		cache.clear()
 		routes.clear()
-		worker.connectionsChanged()
+		worker.cachesStale()
+		// A breaker written elsewhere (a manual reset) or a deletion is looked at per destination: those with work.
 		void store.deliveries.destinationsWithWork().then((ids) => ids.forEach((id) => worker.destinationChanged(id)), () => {})
 	})
 	const committer = new GroupCommitter<PendingEvent, number>(async (batch) => {

@@ -33,6 +33,12 @@ export class WorkerTargets {
 		this.#connections.clear()
 	}
 
+	/** Everything is read afresh: destinations and connections alike. */
+	clear(): void {
+		this.#targets.clear()
+		this.#connections.clear()
+	}
+
 	/** A deleted destination's pending deliveries can never be made: they are closed, so their events settle. */
 	async closeIfDeleted(id: string): Promise<void> {
 		try {

@@ -111,6 +111,15 @@ export class DeliveryWorker {
 		this.#targets.clearConnections()
 	}
 
+	/**
+	 * Changes made elsewhere may have gone unheard (a cluster resync after the listen
+	 * connection dropped): every destination and connection is read afresh, with work or not.
+	 */
+	cachesStale(): void {
+		this.#targets.clear()
+		this.wake()
+	}
+
 	/** Coalesced: many wake-ups in one turn make one tick. */
 	wake(): void {
 		if (this.#stopping) return

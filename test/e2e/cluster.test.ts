@@ -26,8 +26,9 @@ let admin: Pg | null = null
 let shared: string
 let a: Harness
 let b: Harness
-let busB: MemoryBus | null = null
-let listenPidB: number | null = null
+/** Each instance's in-process bus (SQLite) or the pid of its listen backend (PostgreSQL). */
+const buses = new Map<Harness, MemoryBus>()
+const listenPid = new Map<Harness, number>()
 const receiver = new Receiver()
 
 const listenPids = async () => (await (admin as Pg).all<{ pid: number }>("SELECT pid FROM pg_stat_activity WHERE datname = current_database() AND query ILIKE 'LISTEN%'")).map((r) => r.pid)
@@ -47,12 +48,16 @@ beforeAll(async () => {
 		db = await createTestDatabase()
 		admin = connectPg(db.url, { max: 1 })
 	}
-	a = await startHarness(flags(), inject())
-	const before = db ? new Set(await listenPids()) : null
-	const injectB = inject()
-	busB = (injectB.bus as MemoryBus | undefined) ?? null
-	b = await startHarness(flags(), injectB)
-	if (before) listenPidB = (await listenPids()).find((p) => !before.has(p)) ?? null
+	for (const which of ['a', 'b'] as const) {
+		const before = db ? new Set(await listenPids()) : null
+		const injected = inject()
+		const h = await startHarness(flags(), injected)
+		if (which === 'a') a = h
+		else b = h
+		if (injected.bus) buses.set(h, injected.bus as MemoryBus)
+		const pid = before ? (await listenPids()).find((p) => !before.has(p)) : undefined
+		if (pid !== undefined) listenPid.set(h, pid)
+	}
 })
 
 afterAll(async () => {
@@ -102,6 +107,37 @@ async function sseIds(h: Harness, path: string): Promise<{ ids: string[]; abort(
 		}
 	})().catch(() => {})
 	return { ids, abort: () => ctl.abort() }
+}
+
+/**
+ * `h`'s listen connection is lost while `during` runs (what it publishes then goes unheard by `h`),
+ * then comes back: resolves once `h` has run its catch-up (the bus's onResume handlers).
+ */
+async function listenGap(h: Harness, during: () => Promise<void>): Promise<void> {
+	const bus = buses.get(h)
+	if (bus) {
+		const dropped = bus.dropped
+		bus.cut()
+		await during()
+		await until(() => bus.dropped > dropped, 2000, 'a notification was dropped')
+		bus.restore()
+		return
+	}
+	const pid = listenPid.get(h)
+	expect(pid).toBeDefined()
+	const resumed = new Promise<void>((resolve) => {
+		const off = h.server.ctx.cluster.bus.onResume(() => {
+			off()
+			resolve()
+		})
+	})
+	await (admin as Pg).run('SELECT pg_terminate_backend($1)', [pid])
+	await until(async () => !(await listenPids()).includes(pid as number), 2000, 'the listen backend is gone')
+	await during() // Bun reconnects after ≥ 250 ms: what is sent now reaches nobody listening for h
+	await resumed
+	const others = new Set([...listenPid].filter(([other]) => other !== h).map(([, p]) => p))
+	await until(async () => (await listenPids()).some((p) => !others.has(p)), 2000, 'the listen backend is back')
+	listenPid.set(h, (await listenPids()).find((p) => !others.has(p)) as number)
 }
 
 const ingestStatus = async (h: Harness, sourceId: string) => (await fetch(`${h.url}/v1/ingest/${sourceId}`, { method: 'POST', headers: { 'content-type': 'application/json' }, body: '{}' })).status
@@ -202,21 +238,36 @@ describe('two instances on one database', () => {
 		const before = await a.send(src, '{"gap":0}')
 		await onB.until(() => onB.eventIds().includes(before))
 		let missed = ''
-		if (busB) {
-			busB.cut()
+		await listenGap(b, async () => {
 			missed = await a.send(src, '{"gap":1}')
-			await until(() => (busB as MemoryBus).dropped > 0, 2000, 'the notification was dropped')
-			busB.restore()
-		} else {
-			expect(listenPidB).not.toBeNull()
-			await (admin as Pg).run('SELECT pg_terminate_backend($1)', [listenPidB])
-			await until(async () => !(await listenPids()).includes(listenPidB as number), 2000, 'B’s listen backend is gone')
-			missed = await a.send(src, '{"gap":1}') // Bun reconnects after ≥ 250 ms: this one is sent while nobody listens for B
-		}
+		})
 		await onB.until(() => onB.eventIds().includes(missed))
 		const after = await a.send(src, '{"gap":2}')
 		await onB.until(() => onB.eventIds().includes(after))
 		expect(onB.eventIds().filter((id) => [before, missed, after].includes(id))).toEqual([before, missed, after])
 		onB.close()
+	})
+
+	it('a destination changed while an instance’s listen connection was down, with no work queued, is read afresh by it after the catch-up', async () => {
+		const p = await pipeline(a, 'cl-stale', { type: 'http', url: `${receiver.url}/stale` })
+		let x = b
+		const delivered = (body: string) => async () => {
+			await x.send(p.sourceId, body)
+			await until(() => receiver.received.some((r) => r.body === body), 5000, `${body} delivered`)
+		}
+		// On PostgreSQL only a destination's owner sends to it: x is whichever took it. On SQLite both workers may
+		// send: x is B, and A's bus is cut while x ingests, so no wake-up makes A send instead.
+		await (db ? delivered('{"stale":1}')() : listenGap(a, delivered('{"stale":1}')))
+		await Promise.all([a.server.ctx.worker.settled(), b.server.ctx.worker.settled()])
+		if (db && a.server.ctx.worker.ownedDestinations().includes(p.destinationId)) x = a
+		const other = x === a ? b : a
+		if (db) expect(x.server.ctx.worker.ownedDestinations()).toContain(p.destinationId)
+		// x sent to /stale and holds the destination in its cache; it has no work for it, and misses the change.
+		expect(await x.server.ctx.store.deliveries.destinationsWithWork()).not.toContain(p.destinationId)
+		await listenGap(x, async () => {
+			expect((await other.api('PATCH', `/v1/destinations/${p.destinationId}`, { url: `${receiver.url}/fresh` })).status).toBe(200)
+		})
+		await (db ? delivered('{"stale":2}')() : listenGap(other, delivered('{"stale":2}')))
+		expect(receiver.received.filter((r) => r.body.startsWith('{"stale":')).map((r) => r.path)).toEqual(['/stale', '/fresh'])
 	})
 })
