@@ -2,7 +2,8 @@ import type { Pg } from '../db/pg/client'
 import { retryRead } from '../db/pg/read-retry'
 import type { Seek } from '../lib/pagination'
 import type { AttemptFilter, AttemptListRow, createAttemptsRepo } from './repo'
-import { ATTEMPTS_BY_ID, BY_ID, countQuery, DLQ_OF_EVENT, listQuery } from './repo-sql'
+import { IDS_IN_PG } from '../db/id-list'
+import { ATTEMPTS_BY_ID, BY_ID, byIds, countQuery, DLQ_OF_EVENT, listQuery } from './repo-sql'
 
 /** Reads of the attempt history on PostgreSQL (same SQL text as repo.ts, from repo-sql.ts). */
 export function createAttemptsRepoPg(pg: Pg): ReturnType<typeof createAttemptsRepo> {
@@ -17,6 +18,9 @@ export function createAttemptsRepoPg(pg: Pg): ReturnType<typeof createAttemptsRe
 		},
 		async findById(id: string): Promise<AttemptListRow | null> {
 			return retryRead(() => pg.get<AttemptListRow>(BY_ID, [id]))
+		},
+		async findByIds(ids: readonly string[]): Promise<AttemptListRow[]> {
+			return ids.length === 0 ? [] : retryRead(() => pg.all<AttemptListRow>(byIds(IDS_IN_PG), [[...ids]]))
 		},
 		async deadOfEvent(eventId: string): Promise<{ id: string; delivery_id: string }[]> {
 			return retryRead(() => pg.all<{ id: string; delivery_id: string }>(DLQ_OF_EVENT, [eventId]))

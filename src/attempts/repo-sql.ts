@@ -9,6 +9,8 @@ export const SELECT = `SELECT a.*, c.name AS connection_name, d.name AS destinat
 	LEFT JOIN connections c ON c.id = a.connection_id LEFT JOIN destinations d ON d.id = a.destination_id`
 
 export const BY_ID = `${SELECT} WHERE a.id = $1`
+/** Attempts whose id is in a list, `idsIn` the engine's test of it (src/db/id-list.ts); any order. */
+export const byIds = (idsIn: string) => `${SELECT} WHERE a.id ${idsIn}`
 export const DLQ_OF_EVENT =
 	"SELECT a.id, a.delivery_id FROM delivery_attempts a JOIN deliveries d ON d.id = a.delivery_id WHERE a.event_id = $1 AND a.is_dlq = 1 AND d.state = 'dead' ORDER BY a.id"
 

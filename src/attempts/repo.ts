@@ -2,7 +2,8 @@ import type { Database } from 'bun:sqlite'
 import { prepare, type SqlValue } from '../db/sql'
 import type { Seek } from '../lib/pagination'
 import type { AttemptRow } from '../delivery/repo'
-import { ATTEMPTS_BY_ROWID, BY_ID, countQuery, DLQ_OF_EVENT, listQuery } from './repo-sql'
+import { IDS_IN_SQLITE, idsParam } from '../db/id-list'
+import { ATTEMPTS_BY_ROWID, BY_ID, byIds, countQuery, DLQ_OF_EVENT, listQuery } from './repo-sql'
 
 export type AttemptListRow = AttemptRow & { connection_name: string | null; destination_name: string | null }
 
@@ -20,6 +21,7 @@ export type AttemptsRepo = ReturnType<typeof createAttemptsRepo>
 /** Reads of the attempt history (the delivery repo writes it). */
 export function createAttemptsRepo(db: Database) {
 	const byId = prepare<AttemptListRow, [string]>(db, BY_ID)
+	const inList = prepare<AttemptListRow, [string]>(db, byIds(IDS_IN_SQLITE))
 	const dlqOfEvent = prepare<{ id: string; delivery_id: string }, [string]>(db, DLQ_OF_EVENT)
 	return {
 		/** `limit` rows from the seek point in its fetch order, after skipping `offset`. */
@@ -33,6 +35,10 @@ export function createAttemptsRepo(db: Database) {
 		},
 		async findById(id: string): Promise<AttemptListRow | null> {
 			return byId.get(id)
+		},
+		/** The attempts among `ids` that exist, in no particular order: one query. */
+		async findByIds(ids: readonly string[]): Promise<AttemptListRow[]> {
+			return ids.length === 0 ? [] : inList.all(idsParam(ids))
 		},
 		/** The DLQ attempts of an event whose deliveries are still dead (what an event retry requeues). */
 		async deadOfEvent(eventId: string): Promise<{ id: string; delivery_id: string }[]> {

@@ -16,7 +16,7 @@ export const ATTEMPTS_TOPIC = 'live.attempts'
 
 /** Event ids per item of a `live.events` message: `[env_id, source_id, ...ids]` stays well under one notification. */
 const IDS_PER_ITEM = 150
-/** Rows read per query when loading another instance's events. */
+/** Rows read per query when loading another instance's events or attempts. */
 const LOAD_CHUNK = 500
 /** How long fanned-out ids are remembered, so a catch-up after a reconnect sends none twice; also the furthest a catch-up looks back. */
 const RECENT_MS = 5 * 60_000
@@ -30,8 +30,8 @@ export interface LiveRelayDeps {
 	bus: ClusterBus
 	hub: LiveHub
 	live: LiveRepo
-	attempts: Pick<AttemptsRepo, 'findById'>
-	issues: Pick<IssuesRepo, 'findById'>
+	attempts: Pick<AttemptsRepo, 'findByIds'>
+	issues: Pick<IssuesRepo, 'findByIds'>
 	clock: Clock
 	log: Logger
 }
@@ -104,19 +104,27 @@ export class LiveRelay {
 	}
 
 	async #remoteAttempts(payload: unknown): Promise<void> {
+		const wanted: string[][] = []
 		for (const item of Array.isArray(payload) ? payload : []) {
 			if (!Array.isArray(item) || !item.every((v) => typeof v === 'string')) continue
-			const [envId, attemptId, ...issueIds] = item as string[]
-			if (!envId || !attemptId || !(this.deps.hub.watching(envId, 'deliveries') || this.deps.hub.watching(envId, 'issues'))) continue
-			const found = await this.deps.attempts.findById(attemptId)
-			if (!found) continue
-			const { connection_name: _c, destination_name: _d, ...attempt } = found
-			const issues = []
-			for (const id of issueIds) {
-				const issue = await this.deps.issues.findById(id)
-				if (issue) issues.push({ id: issue.id, errorType: issue.error_type, message: issue.message })
+			const [envId, attemptId] = item as string[]
+			if (envId && attemptId && (this.deps.hub.watching(envId, 'deliveries') || this.deps.hub.watching(envId, 'issues'))) wanted.push(item as string[])
+		}
+		// One query for the attempts of a chunk and one for their issues, then fed to the hub in the message's order.
+		for (let i = 0; i < wanted.length; i += LOAD_CHUNK) {
+			const chunk = wanted.slice(i, i + LOAD_CHUNK)
+			const [attempts, issues] = await Promise.all([
+				this.deps.attempts.findByIds(chunk.map((item) => item[1] as string)),
+				this.deps.issues.findByIds(chunk.flatMap((item) => item.slice(2)))
+			])
+			const attemptById = new Map(attempts.map((a) => [a.id, a]))
+			const issueById = new Map(issues.map((issue) => [issue.id, { id: issue.id, errorType: issue.error_type, message: issue.message }]))
+			for (const [, attemptId, ...issueIds] of chunk) {
+				const found = attemptById.get(attemptId as string)
+				if (!found) continue
+				const { connection_name: _c, destination_name: _d, ...attempt } = found
+				this.deps.hub.attemptRecorded({ attempt: attempt as AttemptRow, issues: issueIds.flatMap((id) => issueById.get(id) ?? []) })
 			}
-			this.deps.hub.attemptRecorded({ attempt: attempt as AttemptRow, issues })
 		}
 	}
 

@@ -1,13 +1,17 @@
 import type { Pg } from '../db/pg/client'
 import { retryRead } from '../db/pg/read-retry'
 import type { createIssuesRepo, IssueFilter, IssueListRow } from './repo'
-import { AUTO_RESOLVE, BY_ID, countQuery, listQuery, SUMMARY, UPDATE } from './repo-sql'
+import { IDS_IN_PG } from '../db/id-list'
+import { AUTO_RESOLVE, BY_ID, byIds, countQuery, listQuery, SUMMARY, UPDATE } from './repo-sql'
 
 /** The API's side of issues on PostgreSQL (same SQL text as repo.ts, from repo-sql.ts). */
 export function createIssuesRepoPg(pg: Pg): ReturnType<typeof createIssuesRepo> {
 	return {
 		async findById(id: string): Promise<IssueListRow | null> {
 			return retryRead(() => pg.get<IssueListRow>(BY_ID, [id]))
+		},
+		async findByIds(ids: readonly string[]): Promise<IssueListRow[]> {
+			return ids.length === 0 ? [] : retryRead(() => pg.all<IssueListRow>(byIds(IDS_IN_PG), [[...ids]]))
 		},
 		async list(envId: string, f: IssueFilter, p: { limit: number; offset: number }): Promise<IssueListRow[]> {
 			const q = listQuery(envId, f, p)

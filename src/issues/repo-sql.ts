@@ -6,6 +6,8 @@ import type { IssueFilter } from './repo'
 const SELECT = 'SELECT i.*, d.name AS destination_name FROM issues i LEFT JOIN destinations d ON d.id = i.destination_id'
 
 export const BY_ID = `${SELECT} WHERE i.id = $1`
+/** Issues whose id is in a list, `idsIn` the engine's test of it (src/db/id-list.ts); any order. */
+export const byIds = (idsIn: string) => `${SELECT} WHERE i.id ${idsIn}`
 export const SUMMARY = 'SELECT status, COUNT(*) AS n FROM issues WHERE env_id = $1 GROUP BY status'
 export const UPDATE = 'UPDATE issues SET status = $2, snoozed_until = $3, resolved_at = $4, updated_at = $5 WHERE id = $1'
 export const AUTO_RESOLVE = "UPDATE issues SET status = 'resolved', resolved_at = $1, updated_at = $1 WHERE status <> 'resolved' AND last_seen_at < $2"

@@ -1,6 +1,7 @@
 import type { Database } from 'bun:sqlite'
 import { prepare, type SqlValue } from '../db/sql'
-import { AUTO_RESOLVE, BY_ID, countQuery, listQuery, SUMMARY, UPDATE } from './repo-sql'
+import { IDS_IN_SQLITE, idsParam } from '../db/id-list'
+import { AUTO_RESOLVE, BY_ID, byIds, countQuery, listQuery, SUMMARY, UPDATE } from './repo-sql'
 
 export interface IssueRow {
 	id: string
@@ -32,6 +33,7 @@ export type IssuesRepo = ReturnType<typeof createIssuesRepo>
 /** Issues are opened and bumped by the delivery repo's attempt transaction; this is the API's side. */
 export function createIssuesRepo(db: Database) {
 	const byId = prepare<IssueListRow, [string]>(db, BY_ID)
+	const inList = prepare<IssueListRow, [string]>(db, byIds(IDS_IN_SQLITE))
 	const summary = prepare<{ status: string; n: number }, [string]>(db, SUMMARY)
 	const update = prepare(db, UPDATE)
 	const autoResolve = prepare(db, AUTO_RESOLVE)
@@ -39,6 +41,10 @@ export function createIssuesRepo(db: Database) {
 	return {
 		async findById(id: string): Promise<IssueListRow | null> {
 			return byId.get(id)
+		},
+		/** The issues among `ids` that exist, in no particular order: one query. */
+		async findByIds(ids: readonly string[]): Promise<IssueListRow[]> {
+			return ids.length === 0 ? [] : inList.all(idsParam(ids))
 		},
 		/** Most recently seen first. */
 		async list(envId: string, f: IssueFilter, p: { limit: number; offset: number }): Promise<IssueListRow[]> {
