@@ -23,9 +23,10 @@
  *
  * The signature header is `settings.header`, defaulting to `X-Signature`.
  */
+import { compiledCache, keyedMac } from './compiled'
 import type { VerifyRequest, VerifySettings } from './types'
 import {
-	activeSecrets, configString, decode, decodeBase64Key, decodeSignature, isFresh, isHmacAlgorithm, isSignatureEncoding, parseInteger,
+	activeSecrets, configString, decode, decodeBase64Key, isFresh, isHmacAlgorithm, isSignatureEncoding, parseInteger,
 	parseRfc3339, readHeader, readTolerance, safeEqualBytes, signatureHeader, type HmacAlgorithm, type SignatureEncoding
 } from './util'
 
@@ -109,7 +110,7 @@ function readOptions(settings: VerifySettings): HmacOptions | null {
 	}
 }
 
-function keyBytes(secret: string, o: HmacOptions): Buffer | null {
+function keyBytes(secret: string, o: HmacOptions): Uint8Array | null {
 	const bare = o.keyPrefix && secret.startsWith(o.keyPrefix) ? secret.slice(o.keyPrefix.length) : secret
 	if (o.keyEncoding === 'utf8') return Buffer.from(bare, 'utf8')
 	return o.keyEncoding === 'base64' ? decodeBase64Key(bare) : decode(bare, 'hex')
@@ -126,7 +127,7 @@ function addCandidates(value: string, o: HmacOptions, out: Uint8Array[]): void {
 		} else if (raw.startsWith(o.algorithmPrefix)) {
 			raw = raw.slice(o.algorithmPrefix.length)
 		}
-		const bytes = decodeSignature(raw, o.encoding)
+		const bytes = decode(raw, o.encoding)
 		if (bytes) out.push(bytes)
 	}
 }
@@ -159,38 +160,12 @@ function placeholder(req: VerifyRequest, name: string, timestamp: string | null,
 	}
 }
 
-/**
- * Settings objects are built once per source and replaced when it changes (see
- * src/ingest/source-cache.ts), so what they yield is kept beside them instead of redone per
- * request: the parsed options, the secrets worth trying, and per secret a hasher already keyed
- * (each request MACs on a copy of it).
- */
-interface Compiled {
-	options: HmacOptions | null
-	secrets: string[]
-	macs: Map<string, Bun.CryptoHasher | null>
-}
-
-const compiled = new WeakMap<VerifySettings, Compiled>()
-
-function compiledOf(settings: VerifySettings): Compiled {
-	let c = compiled.get(settings)
-	if (!c) {
-		c = { options: readOptions(settings), secrets: activeSecrets(settings), macs: new Map() }
-		compiled.set(settings, c)
-	}
-	return c
-}
+const compiledOf = compiledCache(readOptions)
 
 /** The keyed hasher of a secret; null when its key does not decode or is empty. */
-function keyedMac(c: Compiled, secret: string, o: HmacOptions): Bun.CryptoHasher | null {
-	let mac = c.macs.get(secret)
-	if (mac === undefined) {
-		const key = keyBytes(secret, o)
-		mac = key && key.length > 0 ? new Bun.CryptoHasher(o.algorithm, key) : null
-		c.macs.set(secret, mac)
-	}
-	return mac
+function hasherOf(secret: string, o: HmacOptions): Bun.CryptoHasher | null {
+	const key = keyBytes(secret, o)
+	return key && key.length > 0 ? new Bun.CryptoHasher(o.algorithm, key) : null
 }
 
 /** Verifies a generic HMAC signature; see the module comment for the config keys. */
@@ -208,7 +183,7 @@ export function verifyHmac(req: VerifyRequest, settings: VerifySettings): boolea
 	const timestamp = o.timestampHeader ? readHeader(req, o.timestampHeader) : null
 	const parts = signedParts(req, o, timestamp)
 	if (parts === null) return false
-	if (!c.secrets.some((secret) => matches(keyedMac(c, secret, o), parts, signatures))) return false
+	if (!c.secrets.some((secret) => matches(keyedMac(c, secret, o, hasherOf), parts, signatures))) return false
 	// Checked only once the MAC holds: before that the timestamp is attacker-controlled noise.
 	return !o.signsTimestamp || timestampFresh(timestamp, o, req.nowMs)
 }

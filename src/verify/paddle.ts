@@ -28,7 +28,7 @@ export function verifyPaddle(req: VerifyRequest, settings: VerifySettings): bool
 	const signatures = pairs
 		.filter(([k]) => k === 'h1')
 		.map(([, v]) => decode(v, 'hex'))
-		.filter((s): s is Buffer => s !== null)
+		.filter((s): s is Uint8Array => s !== null)
 	if (seconds === null || signatures.length === 0) return false
 	const ok = activeSecrets(settings).some((secret) => {
 		const expected = hmac('sha256', secret, `${ts}:`, req.body)

@@ -7,7 +7,8 @@
  * The signature header is `settings.header`, defaulting to `Stripe-Signature`.
  * Other schemes (v0, future versions) are ignored, as stripe-node does.
  */
-import { compiledOf, type TimestampedOptions, verifyTimestampedWith } from './timestamped'
+import { compiledCache } from './compiled'
+import { type TimestampedOptions, verifyTimestampedWith } from './timestamped'
 import type { VerifyRequest, VerifySettings } from './types'
 import { readTolerance, signatureHeader } from './util'
 
@@ -22,7 +23,9 @@ function readOptions(settings: VerifySettings): TimestampedOptions | null {
 	}
 }
 
+const compiledOf = compiledCache(readOptions)
+
 /** Verifies a Stripe webhook; any `v1` entry matching any secret passes (rolling secrets send one per secret). */
 export function verifyStripe(req: VerifyRequest, settings: VerifySettings): boolean {
-	return verifyTimestampedWith(req, compiledOf(settings, readOptions), signatureHeader(req, settings, 'Stripe-Signature'))
+	return verifyTimestampedWith(req, compiledOf(settings), signatureHeader(req, settings, 'Stripe-Signature'))
 }

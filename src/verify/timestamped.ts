@@ -17,9 +17,10 @@
  *   rejects only old timestamps (stripe-node), default both directions.
  * The header is `settings.header`; there is no default, the scheme is shared.
  */
+import { type Compiled, compiledCache, keyedMac } from './compiled'
 import type { VerifyRequest, VerifySettings } from './types'
 import {
-	activeSecrets, configString, decodeSignature, isFresh, isSignatureEncoding, parseInteger, readTolerance, safeEqualBytes, signatureHeader,
+	configString, decode, isFresh, isSignatureEncoding, parseInteger, readTolerance, safeEqualBytes, signatureHeader,
 	type SignatureEncoding
 } from './util'
 
@@ -92,43 +93,17 @@ function parseGroup(text: string, o: TimestampedOptions): Group | null {
 }
 
 function addDecoded(value: string, o: TimestampedOptions, out: Uint8Array[]): void {
-	const bytes = decodeSignature(value, o.encoding)
+	const bytes = decode(value, o.encoding)
 	if (bytes !== null) out.push(bytes)
 }
 
-/**
- * Per settings object (built once per source, replaced when it changes): the secrets worth
- * trying and a hasher keyed with each (requests MAC on a copy), plus the scheme's options.
- */
-interface Compiled {
-	options: TimestampedOptions | null
-	secrets: string[]
-	macs: Map<string, Bun.CryptoHasher>
-}
+/** HMAC-SHA256 keyed with the secret as UTF-8 (an active secret is never empty). */
+const hasherOf = (secret: string): Bun.CryptoHasher => new Bun.CryptoHasher('sha256', secret)
 
-const compiled = new WeakMap<VerifySettings, Compiled>()
-
-/** `read` resolves the options on first use: each settings object belongs to one scheme (Stripe, timestamped_hmac). */
-export function compiledOf(settings: VerifySettings, read: (settings: VerifySettings) => TimestampedOptions | null): Compiled {
-	let c = compiled.get(settings)
-	if (!c) {
-		c = { options: read(settings), secrets: activeSecrets(settings), macs: new Map() }
-		compiled.set(settings, c)
-	}
-	return c
-}
-
-function keyedMac(c: Compiled, secret: string): Bun.CryptoHasher {
-	let mac = c.macs.get(secret)
-	if (mac === undefined) {
-		mac = new Bun.CryptoHasher('sha256', secret)
-		c.macs.set(secret, mac)
-	}
-	return mac
-}
+const compiledOf = compiledCache((settings) => readOptions(settings.config))
 
 /** The shared check, with options already resolved (Stripe passes its own). */
-export function verifyTimestampedWith(req: VerifyRequest, c: Compiled, header: string | null): boolean {
+export function verifyTimestampedWith(req: VerifyRequest, c: Compiled<TimestampedOptions>, header: string | null): boolean {
 	const o = c.options
 	if (o === null || header === null) return false
 	const texts = o.groupSeparator ? header.split(o.groupSeparator).filter((s) => s.trim() !== '') : [header]
@@ -136,7 +111,9 @@ export function verifyTimestampedWith(req: VerifyRequest, c: Compiled, header: s
 	const groups = texts.slice(0, MAX_GROUPS).map((text) => parseGroup(text, o)).filter((g): g is Group => g !== null)
 	const match = groups.find((g) =>
 		c.secrets.some((secret) => {
-			const expected = keyedMac(c, secret).copy().update(`${g.t}${o.payloadSeparator}`).update(req.body).digest()
+			const mac = keyedMac(c, secret, o, hasherOf)
+			if (mac === null) return false
+			const expected = mac.copy().update(`${g.t}${o.payloadSeparator}`).update(req.body).digest()
 			return g.signatures.some((sig) => safeEqualBytes(expected, sig))
 		})
 	)
@@ -148,5 +125,5 @@ export function verifyTimestampedWith(req: VerifyRequest, c: Compiled, header: s
 /** Verifies a `timestamped_hmac` source: see the module comment for the config keys. */
 export function verifyTimestamped(req: VerifyRequest, settings: VerifySettings): boolean {
 	if (settings.header === null || settings.header.trim() === '') return false
-	return verifyTimestampedWith(req, compiledOf(settings, (s) => readOptions(s.config)), signatureHeader(req, settings, settings.header))
+	return verifyTimestampedWith(req, compiledOf(settings), signatureHeader(req, settings, settings.header))
 }

@@ -74,24 +74,19 @@ const BASE64URL = /^[A-Za-z0-9_-]+={0,2}$/
  * Strict decoding. `Buffer.from(s, 'base64')` silently skips junk, so the
  * result is re-encoded and must round-trip exactly: a signature then has one
  * accepted spelling (canonical, padded base64; base64url with or without
- * padding, since both are common).
+ * padding, since both are common). Hex, once the pattern has vetted it, goes
+ * through the native `Uint8Array.fromHex` (several times faster than Buffer's
+ * decoder, and signatures are decoded on every request).
  */
-export function decode(value: string, encoding: SignatureEncoding): Buffer | null {
-	if (encoding === 'hex') return HEX.test(value) ? Buffer.from(value, 'hex') : null
+export function decode(value: string, encoding: 'base64' | 'base64url'): Buffer | null
+export function decode(value: string, encoding: SignatureEncoding): Uint8Array | null
+export function decode(value: string, encoding: SignatureEncoding): Uint8Array | null {
+	if (encoding === 'hex') return HEX.test(value) ? Uint8Array.fromHex(value) : null
 	const pattern = encoding === 'base64' ? BASE64 : BASE64URL
 	if (!pattern.test(value)) return null
 	const bytes = Buffer.from(value, encoding)
 	const canonical = encoding === 'base64' ? bytes.toString('base64') === value : bytes.toString('base64url') === value.replace(/=+$/, '')
 	return canonical && bytes.length > 0 ? bytes : null
-}
-
-/**
- * A signature's bytes, for comparison only: as `decode`, but hex goes through the
- * native `Uint8Array.fromHex` (the pattern has already vetted it) instead of Buffer's decoder.
- */
-export function decodeSignature(value: string, encoding: SignatureEncoding): Uint8Array | null {
-	if (encoding === 'hex') return HEX.test(value) ? Uint8Array.fromHex(value) : null
-	return decode(value, encoding)
 }
 
 /** Decodes base64 key material, tolerating missing padding (secrets get pasted in many ways). */
