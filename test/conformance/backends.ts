@@ -1,11 +1,8 @@
 import { afterAll, beforeAll, describe } from 'bun:test'
-import { rmSync } from 'node:fs'
-import { openSqliteStore, type Store } from '../../src/store'
-import { openPgStore } from '../../src/store-pg'
-import { tempDir } from '../helpers'
-import { createTestDatabase, TEST_PG_URL, type TestDatabase } from '../support/pg'
+import type { Store } from '../../src/store'
+import { type BackendKind, type Opened, openTestStore, TEST_BACKENDS } from '../support/stores'
 
-export type BackendKind = 'sqlite' | 'postgres'
+export type { BackendKind }
 
 /** What a conformance block gets: the engine it runs on and a fresh, migrated store. */
 export interface BackendFixture {
@@ -19,28 +16,6 @@ export interface BackendFixture {
 	openPeer(): Promise<Store>
 }
 
-interface Opened {
-	store: Store
-	peer(): Promise<Store>
-	dispose(): Promise<void>
-}
-
-async function openSqlite(): Promise<Opened> {
-	const dir = tempDir('hookstream-conformance-')
-	const open = () => openSqliteStore({ dataDir: dir, synchronous: 'NORMAL', migrate: true })
-	return { store: open(), peer: async () => open(), dispose: async () => rmSync(dir, { recursive: true, force: true }) }
-}
-
-async function openPostgres(): Promise<Opened> {
-	const db: TestDatabase = await createTestDatabase({ migrated: true })
-	try {
-		return { store: await openPgStore(db.url, { migrate: true }), peer: () => openPgStore(db.url, { migrate: true }), dispose: () => db.drop() }
-	} catch (err) {
-		await db.drop()
-		throw err
-	}
-}
-
 /**
  * Runs a describe block once per engine, each with its own fresh store: SQLite in a temp dir
  * always, PostgreSQL on a fresh database when HOOKSTREAM_TEST_DATABASE_URL is set (`npm test`'s
@@ -52,7 +27,7 @@ async function openPostgres(): Promise<Opened> {
  */
 export function forEachBackend(title: string, fn: (backend: BackendFixture) => void): void {
 	for (const kind of ['sqlite', 'postgres'] as const) {
-		describe.skipIf(kind === 'postgres' && !TEST_PG_URL)(`${title} [${kind}]`, () => {
+		describe.skipIf(!TEST_BACKENDS.includes(kind))(`${title} [${kind}]`, () => {
 			let opened: Opened | null = null
 			const peers: Store[] = []
 			const fixture: BackendFixture = {
@@ -69,12 +44,11 @@ export function forEachBackend(title: string, fn: (backend: BackendFixture) => v
 				}
 			}
 			beforeAll(async () => {
-				opened = kind === 'sqlite' ? await openSqlite() : await openPostgres()
+				opened = await openTestStore(kind, { migrated: true })
 			})
 			afterAll(async () => {
 				for (const peer of peers.splice(0)) await peer.close()
-				await opened?.store.close()
-				await opened?.dispose()
+				await opened?.close()
 				opened = null
 			})
 			fn(fixture)

@@ -2,15 +2,7 @@ import { afterAll, beforeAll, describe, expect, it } from 'bun:test'
 import { BUS_CHANNEL, type ClusterBus, createLocalBus, createPgBus, envelopesOf, MAX_ENVELOPE_BYTES } from '../../src/cluster/bus'
 import { connectPg, type Pg } from '../../src/db/pg/client'
 import { createTestDatabase, TEST_PG_URL, type TestDatabase } from '../support/pg'
-
-/** Resolves once `check` holds (polls every 5 ms); fails after `ms`. */
-async function until(check: () => boolean, ms = 5000, what = 'condition'): Promise<void> {
-	const end = Date.now() + ms
-	while (!check()) {
-		if (Date.now() > end) throw new Error(`${what} not met in ${ms} ms`)
-		await Bun.sleep(5)
-	}
-}
+import { until } from '../support/poll'
 
 describe('cluster bus envelopes', () => {
 	it('keeps a small payload in one envelope', () => {
@@ -89,11 +81,11 @@ describe.skipIf(!TEST_PG_URL)('cluster bus on PostgreSQL (two pools, one databas
 		const offA = a.subscribe('hello', (d) => atA.push(d))
 		await a.publish('hello', { n: 1 })
 		await b.publish('other-topic', { n: 2 })
-		await until(() => atB.length === 1, 5000, 'B got the message')
+		await until(() => atB.length === 1, { what: 'B got the message', timeoutMs: 5000 })
 		expect(atB[0]).toEqual({ d: { n: 1 }, from: a.instanceId })
 		// A round trip through B proves A's own message had its chance to come back.
 		await b.publish('hello', { n: 3 })
-		await until(() => atA.length === 1, 5000, 'A got B’s message')
+		await until(() => atA.length === 1, { what: 'A got B’s message', timeoutMs: 5000 })
 		expect(atA).toEqual([{ n: 3 }])
 		expect(atB.length).toBe(1)
 		offA()
@@ -107,7 +99,7 @@ describe.skipIf(!TEST_PG_URL)('cluster bus on PostgreSQL (two pools, one databas
 		const sizes: number[] = []
 		const offRaw = await pgB.sql.listen(BUS_CHANNEL, (text) => sizes.push(Buffer.byteLength(text)))
 		await a.publish('ids', ids)
-		await until(() => got.flat().length === ids.length, 5000, 'every slice arrived')
+		await until(() => got.flat().length === ids.length, { what: 'every slice arrived', timeoutMs: 5000 })
 		expect(got.length).toBeGreaterThan(1)
 		expect(got.flat()).toEqual(ids)
 		await until(() => sizes.length >= got.length)
@@ -133,16 +125,16 @@ describe.skipIf(!TEST_PG_URL)('cluster bus on PostgreSQL (two pools, one databas
 		const offResume = b.onResume((since) => resumed.push(since))
 		const off = b.subscribe('after-reconnect', (d) => got.push(d))
 		await a.publish('after-reconnect', 'before')
-		await until(() => got.length === 1, 5000, 'message before the kill')
+		await until(() => got.length === 1, { what: 'message before the kill', timeoutMs: 5000 })
 		const heardBefore = Date.now()
 		const [{ killed }] = (await admin.all<{ killed: boolean }>('SELECT pg_terminate_backend($1) AS killed', [listenPidB])) as [{ killed: boolean }]
 		expect(killed).toBe(true)
-		await until(() => resumed.length === 1, 10_000, 'onResume after the reconnect')
+		await until(() => resumed.length === 1, { what: 'onResume after the reconnect', timeoutMs: 10_000 })
 		expect(resumed[0]).toBeLessThanOrEqual(heardBefore)
 		expect(resumed[0]).toBeGreaterThan(heardBefore - 5000)
 		expect(await listenPids()).not.toContain(listenPidB)
 		await a.publish('after-reconnect', 'after')
-		await until(() => got.includes('after'), 5000, 'message after the reconnect')
+		await until(() => got.includes('after'), { what: 'message after the reconnect', timeoutMs: 5000 })
 		offResume()
 		off()
 	})

@@ -1,45 +1,11 @@
-import { rmSync } from 'node:fs'
 import { newId } from '../../src/lib/ids'
-import { openSqliteStore, type Store } from '../../src/store'
-import { openPgStore } from '../../src/store-pg'
-import { tempDir } from '../helpers'
-import { createTestDatabase, TEST_PG_URL } from '../support/pg'
+import type { Store } from '../../src/store'
+import { storeBackends } from '../support/stores'
+import { ENV, exec, ORG } from './events-fixtures'
 
-/** Both engines for the delivery and replay conformance tests: PostgreSQL when HOOKSTREAM_TEST_DATABASE_URL is set. */
-export const BACKENDS: { name: string; open: () => Promise<{ store: Store; close: () => Promise<void> }> }[] = [
-	{
-		name: 'sqlite',
-		async open() {
-			const dir = tempDir('hookstream-conf-')
-			const store = openSqliteStore({ dataDir: dir, synchronous: 'NORMAL', migrate: true })
-			return { store, close: async () => (await store.close(), rmSync(dir, { recursive: true, force: true })) }
-		}
-	},
-	...(TEST_PG_URL
-		? [{
-				name: 'postgres',
-				async open() {
-					const db = await createTestDatabase()
-					const store = await openPgStore(db.url, { migrate: true })
-					return { store, close: async () => (await store.close(), await db.drop()) }
-				}
-			}]
-		: [])
-]
-
-/** Raw SQL on either engine, for seeding rows other repos own (`$n` placeholders). */
-export async function exec(store: Store, text: string, params: (string | number | null)[] = []): Promise<void> {
-	if (store.backend.kind === 'postgres') await store.backend.pg.run(text, params)
-	else store.backend.db.query(text.replace(/\$(\d+)/g, '?$1')).run(...params)
-}
-
-export async function rows<T>(store: Store, text: string, params: (string | number | null)[] = []): Promise<T[]> {
-	if (store.backend.kind === 'postgres') return store.backend.pg.all<T>(text, params)
-	return store.backend.db.query(text.replace(/\$(\d+)/g, '?$1')).all(...params) as T[]
-}
-
-export const ORG = 'org_conformance'
-export const ENV = 'env_conformance'
+/** Both engines for the delivery and replay conformance tests (the store's own pool size); seeding SQL as for the events tests. */
+export const BACKENDS = storeBackends()
+export { ENV, exec, ORG, rows } from './events-fixtures'
 
 export async function seedTenant(store: Store): Promise<void> {
 	await exec(store, 'INSERT INTO organizations (id, name, created_at) VALUES ($1, $2, 1)', [ORG, 'Conformance'])

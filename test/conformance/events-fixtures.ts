@@ -1,11 +1,8 @@
-import { rmSync } from 'node:fs'
 import type { EventRow, PendingEvent } from '../../src/events/repo'
 import { newId } from '../../src/lib/ids'
-import { openSqliteStore, type Store } from '../../src/store'
-import { openPgStore } from '../../src/store-pg'
-import { tempDir } from '../helpers'
-import { createTestDatabase, TEST_PG_URL } from '../support/pg'
+import type { Store } from '../../src/store'
 import { rawSql } from '../support/raw-sql'
+import { storeBackends } from '../support/stores'
 
 /**
  * Shared setup of the events/attempts/issues/live conformance files: each runs its
@@ -14,40 +11,9 @@ import { rawSql } from '../support/raw-sql'
  * raw SQL, the same text on both engines.
  */
 
-export interface Opened {
-	store: Store
-	/** The PostgreSQL database URL (null on SQLite): the race test opens a second pool on it. */
-	url: string | null
-	close(): Promise<void>
-}
+export type { Backend, Opened } from '../support/stores'
 
-export interface Backend {
-	name: 'sqlite' | 'postgres'
-	open(): Promise<Opened>
-}
-
-export const BACKENDS: Backend[] = [
-	{
-		name: 'sqlite',
-		async open() {
-			const dir = tempDir()
-			const store = openSqliteStore({ dataDir: dir, synchronous: 'NORMAL', migrate: true })
-			return { store, url: null, close: async () => (await store.close(), rmSync(dir, { recursive: true, force: true })) }
-		}
-	},
-	...(TEST_PG_URL
-		? [
-				{
-					name: 'postgres' as const,
-					async open() {
-						const db = await createTestDatabase()
-						const store = await openPgStore(db.url, { migrate: true, poolSize: 4 })
-						return { store, url: db.url, close: async () => (await store.close(), await db.drop()) }
-					}
-				}
-			]
-		: [])
-]
+export const BACKENDS = storeBackends({ poolSize: 4 })
 
 /** Runs a statement on whichever engine the store is on (seeding and checks only). */
 export async function exec(store: Store, text: string, params: unknown[] = []): Promise<void> {

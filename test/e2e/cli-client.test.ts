@@ -5,6 +5,7 @@ import type { Subprocess } from 'bun'
 import { tempDir } from '../helpers'
 import { type ProcessBackend, processBackend } from '../support/process-backend'
 import { run, type Running, SOURCE_CLI, startProcess } from './process'
+import { until } from '../support/poll'
 
 let dir: string
 let home: string
@@ -71,7 +72,7 @@ describe('login, whoami, logout', () => {
 
 	it('device flow: prints the code, a signed-in member approves it, the issued key is saved (0600) and works', async () => {
 		const login = spawnCli(['login', '--base-url', server.url, '--no-browser'], { HOOKSTREAM_API_KEY: '', HOOKSTREAM_URL: '' })
-		await until(() => /code: [A-Z2-9]{4}-[A-Z2-9]{4}/.test(login.lines.err.join('\n')), 'the user code')
+		await until(() => /code: [A-Z2-9]{4}-[A-Z2-9]{4}/.test(login.lines.err.join('\n')), { what: 'the user code', timeoutMs: 20_000 })
 		const userCode = /code: ([A-Z2-9]{4}-[A-Z2-9]{4})/.exec(login.lines.err.join('\n'))?.[1] as string
 		expect(login.lines.err.join('\n')).toContain(`POST /v1/auth/device/approve {"user_code":"${userCode}"}`)
 
@@ -232,14 +233,6 @@ function spawnCli(args: string[], env: Record<string, string>) {
 	return { proc, lines }
 }
 
-async function until(check: () => boolean, what: string, timeoutMs = 20000): Promise<void> {
-	const started = Date.now()
-	while (!check()) {
-		if (Date.now() - started > timeoutMs) throw new Error(`timed out waiting for ${what}`)
-		await Bun.sleep(20)
-	}
-}
-
 describe('listen --forward-to', () => {
 	it('forwards the exact bytes, method, query and headers, and loses nothing across a server restart', async () => {
 		const env = { HOOKSTREAM_API_KEY: key, HOOKSTREAM_URL: server.url }
@@ -247,20 +240,20 @@ describe('listen --forward-to', () => {
 		const src = made.source.id
 		const app = rawReceiver()
 		const l = startListen(['fwd', '--forward-to', `${app.url}/hook?from=cli`, '--format', 'json'], env)
-		await until(() => l.lines.err.some((x) => x.includes('Ready!')), 'Ready!')
+		await until(() => l.lines.err.some((x) => x.includes('Ready!')), { what: 'Ready!', timeoutMs: 20_000 })
 		expect(l.lines.err.join('\n')).toContain(`/v1/ingest/${src}`)
 
 		const binary = new Uint8Array([0, 1, 2, 250, 251, 255, 0x7b, 0x22])
 		const send = (body: Uint8Array | string, query = '') =>
 			fetch(`${server.url}/v1/ingest/${src}${query}`, { method: 'PUT', headers: { 'content-type': 'application/octet-stream', 'x-signature': 'sig=abc', 'x-multi': 'a' }, body })
 		expect((await send(binary, '?a=1&b=two')).status).toBe(200)
-		await until(() => app.got.length === 1, 'first forward')
+		await until(() => app.got.length === 1, { what: 'first forward', timeoutMs: 20_000 })
 		const [first] = app.got
 		expect(first?.method).toBe('PUT')
 		expect(first?.path).toBe('/hook?from=cli&a=1&b=two')
 		expect(first?.body).toEqual(binary)
 		expect(first?.headers).toMatchObject({ 'content-type': 'application/octet-stream', 'x-signature': 'sig=abc', 'x-multi': 'a', 'x-hookstream-event-id': expect.stringMatching(/^evt_/) })
-		await until(() => l.lines.out.length === 1, 'json line')
+		await until(() => l.lines.out.length === 1, { what: 'json line', timeoutMs: 20_000 })
 		expect(JSON.parse(l.lines.out[0] as string)).toMatchObject({ source: 'fwd', method: 'PUT', forward: { status: 200, error: null } })
 
 		// Restart the server on the same port; what is sent before listen reconnects still arrives, once, in order.
@@ -268,8 +261,8 @@ describe('listen --forward-to', () => {
 		server = await startProcess(serverArgs(port), backend.env)
 		const bodies = ['{"n":1}', '{"n":2}', '{"n":3}']
 		for (const b of bodies) expect((await send(b)).status).toBe(200)
-		await until(() => app.got.length === 4, 'replayed forwards')
-		await until(() => l.lines.err.some((x) => x.includes('Reconnected')), 'reconnect line')
+		await until(() => app.got.length === 4, { what: 'replayed forwards', timeoutMs: 20_000 })
+		await until(() => l.lines.err.some((x) => x.includes('Reconnected')), { what: 'reconnect line', timeoutMs: 20_000 })
 		await Bun.sleep(300)
 		expect(app.got.slice(1).map((g) => new TextDecoder().decode(g.body))).toEqual(bodies)
 		expect(app.got).toHaveLength(4)
@@ -282,14 +275,14 @@ describe('listen --forward-to', () => {
 	it('notices a silent connection by its missing heartbeats and reconnects', async () => {
 		const env = { HOOKSTREAM_API_KEY: key, HOOKSTREAM_URL: server.url }
 		const l = startListen([], env)
-		await until(() => l.lines.err.some((x) => x.includes('Ready!')), 'Ready!')
+		await until(() => l.lines.err.some((x) => x.includes('Ready!')), { what: 'Ready!', timeoutMs: 20_000 })
 		server.proc.kill('SIGSTOP') // the socket stays open, nothing arrives: "looks connected"
 		try {
-			await until(() => l.lines.err.some((x) => x.includes('connection dead')), 'dead connection detection', 10000)
+			await until(() => l.lines.err.some((x) => x.includes('connection dead')), { what: 'dead connection detection', timeoutMs: 10000 })
 		} finally {
 			server.proc.kill('SIGCONT')
 		}
-		await until(() => l.lines.err.some((x) => x.includes('Reconnected')), 'reconnect after SIGCONT')
+		await until(() => l.lines.err.some((x) => x.includes('Reconnected')), { what: 'reconnect after SIGCONT', timeoutMs: 20_000 })
 		l.proc.kill('SIGTERM')
 		expect(await l.proc.exited).toBe(0)
 	}, 60000)
@@ -298,7 +291,7 @@ describe('listen --forward-to', () => {
 		const made = await run([...SOURCE_CLI, '--create-admin-key', '--name', 'revoke-me', '--data-dir', dir], backend.env)
 		const id = /Created API key (ak_[0-9a-f]+)/.exec(made.stdout)?.[1] ?? ''
 		const l = startListen([], { HOOKSTREAM_API_KEY: made.stdout.trim().split('\n').at(-1) ?? '', HOOKSTREAM_URL: server.url })
-		await until(() => l.lines.err.some((x) => x.includes('Ready!')), 'Ready!')
+		await until(() => l.lines.err.some((x) => x.includes('Ready!')), { what: 'Ready!', timeoutMs: 20_000 })
 		expect((await run([...SOURCE_CLI, 'keys', 'revoke', id, '--data-dir', dir], backend.env)).code).toBe(0)
 		expect(await l.proc.exited).toBe(1)
 		expect(l.lines.err.join('\n')).toContain('revoked')

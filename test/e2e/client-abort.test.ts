@@ -3,6 +3,7 @@ import { rmSync } from 'node:fs'
 import { connect } from 'node:net'
 import { tempDir } from '../helpers'
 import { type Running, SOURCE_CLI, startProcess } from './process'
+import { until } from '../support/poll'
 
 /** A client that sends half a body and hangs up is a client abort: 499 in the access log, no error, no 500. */
 let dir: string
@@ -27,15 +28,8 @@ const parsed = (): Line[] => server.lines.flatMap((l) => {
 	}
 })
 
-async function until<T>(check: () => T | undefined, timeoutMs = 5000): Promise<T> {
-	const started = Date.now()
-	for (;;) {
-		const value = check()
-		if (value !== undefined) return value
-		if (Date.now() - started > timeoutMs) throw new Error(`condition not met in time:\n${server.lines.join('\n')}`)
-		await Bun.sleep(20)
-	}
-}
+/** How long a request's log line may take, and the server's log if it never comes. */
+const serverLog = { timeoutMs: 5000, detail: () => server.lines.join('\n') }
 
 /** Raw TCP: the head and the first bytes of a 1000-byte body, then a close once they have surely arrived. */
 async function sendHalfAndClose(path: string): Promise<void> {
@@ -62,7 +56,7 @@ describe('a client that aborts mid-body', () => {
 		for (const [path, route] of [[`/v1/ingest/${source.id}`, '/v1/ingest/:source_id'], ['/v1/sources', '/v1/sources']] as const) {
 			const before = parsed().filter((l) => l.msg === 'request' && l.route === route).length
 			await sendHalfAndClose(path)
-			const line = await until(() => parsed().filter((l) => l.msg === 'request' && l.route === route)[before])
+			const line = await until(() => parsed().filter((l) => l.msg === 'request' && l.route === route)[before], serverLog)
 			expect({ route, status: line.status }).toEqual({ route, status: 499 })
 			const about = parsed().filter((l) => l.request_id === line.request_id)
 			expect(about.every((l) => l.level === 'info' || l.level === 'debug')).toBe(true)
@@ -72,6 +66,6 @@ describe('a client that aborts mid-body', () => {
 		// The server is fine afterwards, and a whole request is still logged with its real status.
 		const ok = await fetch(`${server.url}/v1/ingest/${source.id}`, { method: 'POST', body: '{"whole":true}' })
 		expect(ok.status).toBe(200)
-		await until(() => parsed().find((l) => l.msg === 'request' && l.route === '/v1/ingest/:source_id' && l.status === 200))
+		await until(() => parsed().find((l) => l.msg === 'request' && l.route === '/v1/ingest/:source_id' && l.status === 200), serverLog)
 	})
 })

@@ -12,6 +12,7 @@ import { createTestDatabase, TEST_ENCRYPTION_KEY, TEST_PG_URL, type TestDatabase
 import { type Harness, pipeline, startHarness } from './harness'
 import { LiveClient } from './live-client'
 import { Receiver } from './receiver'
+import { until } from '../support/poll'
 
 /**
  * Two hookstream servers on one database behave as one. On PostgreSQL (the conformance
@@ -77,15 +78,6 @@ async function open(h: Harness, channel: string): Promise<LiveClient> {
 	return c
 }
 
-/** Polls `check` every 10 ms until it is true; fails after `ms`. */
-async function until(check: () => boolean | Promise<boolean>, ms = 5000, what = 'condition'): Promise<void> {
-	const end = Date.now() + ms
-	while (!(await check())) {
-		if (Date.now() > end) throw new Error(`${what}: not met within ${ms} ms`)
-		await Bun.sleep(10)
-	}
-}
-
 /** An SSE stream on `h`: the `id:` of each event frame as it arrives. */
 async function sseIds(h: Harness, path: string): Promise<{ ids: string[]; abort(): void }> {
 	const ctl = new AbortController()
@@ -119,7 +111,7 @@ async function listenGap(h: Harness, during: () => Promise<void>): Promise<void>
 		const dropped = bus.dropped
 		bus.cut()
 		await during()
-		await until(() => bus.dropped > dropped, 2000, 'a notification was dropped')
+		await until(() => bus.dropped > dropped, { what: 'a notification was dropped', timeoutMs: 2000 })
 		bus.restore()
 		return
 	}
@@ -132,11 +124,11 @@ async function listenGap(h: Harness, during: () => Promise<void>): Promise<void>
 		})
 	})
 	await (admin as Pg).run('SELECT pg_terminate_backend($1)', [pid])
-	await until(async () => !(await listenPids()).includes(pid as number), 2000, 'the listen backend is gone')
+	await until(async () => !(await listenPids()).includes(pid as number), { what: 'the listen backend is gone', timeoutMs: 2000 })
 	await during() // Bun reconnects after ≥ 250 ms: what is sent now reaches nobody listening for h
 	await resumed
 	const others = new Set([...listenPid].filter(([other]) => other !== h).map(([, p]) => p))
-	await until(async () => (await listenPids()).some((p) => !others.has(p)), 2000, 'the listen backend is back')
+	await until(async () => (await listenPids()).some((p) => !others.has(p)), { what: 'the listen backend is back', timeoutMs: 2000 })
 	listenPid.set(h, (await listenPids()).find((p) => !others.has(p)) as number)
 }
 
@@ -152,10 +144,10 @@ describe('two instances on one database', () => {
 		expect((await b.api('PATCH', `/v1/sources/${id}`, { ip_denylist: ['127.0.0.1'] })).status).toBe(200)
 		expect(await ingestStatus(b, id)).toBe(403)
 		const started = Date.now()
-		await until(async () => (await ingestStatus(a, id)) === 403, 2000, 'A refuses what B now denies')
+		await until(async () => (await ingestStatus(a, id)) === 403, { what: 'A refuses what B now denies', timeoutMs: 2000 })
 		expect(Date.now() - started).toBeLessThan(2000)
 		expect((await a.api('PATCH', `/v1/sources/${id}`, { ip_denylist: null })).status).toBe(200)
-		await until(async () => (await ingestStatus(b, id)) === 200, 2000, 'B accepts again what A allowed')
+		await until(async () => (await ingestStatus(b, id)) === 200, { what: 'B accepts again what A allowed', timeoutMs: 2000 })
 	})
 
 	it('an event ingested on A reaches /v1/ws and /v1/events/stream subscribers on B (and on A), each once', async () => {
@@ -180,7 +172,7 @@ describe('two instances on one database', () => {
 		expect([...onB.eventIds()].sort()).toEqual(sorted)
 		expect(data(onB, third)).toMatchObject({ id: third, body: big })
 		expect(onA.eventIds().filter((id) => sorted.includes(id)).sort()).toEqual(sorted)
-		await until(() => sse.ids.length === 3, 5000, 'the SSE stream on B got all three')
+		await until(() => sse.ids.length === 3, { what: 'the SSE stream on B got all three', timeoutMs: 5000 })
 		expect([...sse.ids].sort()).toEqual(sorted)
 		sse.abort()
 		onA.close()
@@ -197,7 +189,7 @@ describe('two instances on one database', () => {
 		const heard: unknown[] = []
 		const off = a.server.ctx.cluster.bus.subscribe(CHANGES_TOPIC, (d) => heard.push(...(d as unknown[])))
 		expect((await b.api('POST', '/v1/connections', { name: 'late', source_id: src, destination_id: p.destinationId })).status).toBe(201)
-		await until(() => heard.some((c) => JSON.stringify(c) === JSON.stringify(['c', src])), 2000, 'A heard of the connection')
+		await until(() => heard.some((c) => JSON.stringify(c) === JSON.stringify(['c', src])), { what: 'A heard of the connection', timeoutMs: 2000 })
 		off()
 		const n = receiver.received.length
 		const event = await a.send(src, '{"after":true}')
@@ -225,7 +217,7 @@ describe('two instances on one database', () => {
 			const n = receiver.received.filter((r) => r.path === '/wake').length
 			const res = await fetchC(new Request(`http://localhost/v1/ingest/${p.sourceId}`, { method: 'POST', headers: { 'content-type': 'application/json' }, body: '{"wake":1}' }), server as never)
 			expect(res?.status).toBe(200)
-			await until(() => receiver.received.filter((r) => r.path === '/wake').length === n + 1, 3000, 'delivered by A or B')
+			await until(() => receiver.received.filter((r) => r.path === '/wake').length === n + 1, { what: 'delivered by A or B', timeoutMs: 3000 })
 		} finally {
 			await ctx.close()
 			rmSync(dir, { recursive: true, force: true })
@@ -253,7 +245,7 @@ describe('two instances on one database', () => {
 		let x = b
 		const delivered = (body: string) => async () => {
 			await x.send(p.sourceId, body)
-			await until(() => receiver.received.some((r) => r.body === body), 5000, `${body} delivered`)
+			await until(() => receiver.received.some((r) => r.body === body), { what: `${body} delivered`, timeoutMs: 5000 })
 		}
 		// On PostgreSQL only a destination's owner sends to it: x is whichever took it. On SQLite both workers may
 		// send: x is B, and A's bus is cut while x ingests, so no wake-up makes A send instead.

@@ -8,6 +8,7 @@ import { tempDir } from '../helpers'
 import { createTestDatabase, TEST_ENCRYPTION_KEY, TEST_PG_URL, type TestDatabase } from '../support/pg'
 import { pipeline, startHarness } from './harness'
 import { Receiver } from './receiver'
+import { until } from '../support/poll'
 
 /**
  * Two hookstream instances (two AppContexts, each with its worker running) on one
@@ -83,14 +84,6 @@ async function instance(db: TestDatabase, key: string | null): Promise<Instance 
 	}
 }
 
-async function until(check: () => boolean | Promise<boolean>, what: string, timeoutMs = 20_000): Promise<void> {
-	const started = Date.now()
-	while (!(await check())) {
-		if (Date.now() - started > timeoutMs) throw new Error(`timed out waiting for ${what}`)
-		await Bun.sleep(20)
-	}
-}
-
 /** Per destination path, the bodies received, in arrival order. */
 function byPath(received: { path: string; body: string }[]): Map<string, string[]> {
 	const out = new Map<string, string[]>()
@@ -149,7 +142,7 @@ describe.skipIf(!TEST_PG_URL)('two instances on one PostgreSQL database', () => 
 	it('delivers every event ingested on either instance once, in order per destination', async () => {
 		const n = 40
 		for (let i = 0; i < n; i++) await send(i % 2 === 0 ? a : b, JSON.stringify({ phase: 1, seq: i }))
-		await until(() => rx.received.length >= n * PATHS.length, 'every delivery')
+		await until(() => rx.received.length >= n * PATHS.length, { what: 'every delivery', timeoutMs: 20_000 })
 		await Promise.all([a.ctx.worker.settled(), b.ctx.worker.settled()])
 		expect(rx.received).toHaveLength(n * PATHS.length)
 		for (const path of PATHS) expect(byPath(rx.received).get(path)).toEqual(sent)
@@ -166,7 +159,7 @@ describe.skipIf(!TEST_PG_URL)('two instances on one PostgreSQL database', () => 
 		const m = 15
 		for (let i = 0; i < m; i++) await send(i % 2 === 0 ? a : b, JSON.stringify({ phase: 2, seq: i }))
 		// Every destination's owner has its first request out (concurrency 1: one each), held unanswered.
-		await until(() => rx.held >= PATHS.length, 'a request in flight per destination')
+		await until(() => rx.held >= PATHS.length, { what: 'a request in flight per destination', timeoutMs: 20_000 })
 		const [victim, survivor] = a.ctx.worker.ownedDestinations().length >= b.ctx.worker.ownedDestinations().length ? [a, b] : [b, a]
 		const victimOwned = victim.ctx.worker.ownedDestinations()
 		expect(victimOwned.length).toBeGreaterThan(0)
@@ -174,7 +167,7 @@ describe.skipIf(!TEST_PG_URL)('two instances on one PostgreSQL database', () => 
 		victim.ctx.worker.halt()
 		await victim.close()
 		rx.release()
-		await until(async () => (await pending(survivor)) === 0, 'the survivor to deliver the rest')
+		await until(async () => (await pending(survivor)) === 0, { what: 'the survivor to deliver the rest', timeoutMs: 20_000 })
 		await survivor.ctx.worker.settled()
 		const phase2 = rx.received.slice(before)
 		const bodies = sent.slice(phase1)

@@ -4,6 +4,7 @@ import { resolveConfig } from '../../src/config'
 import type { Injected } from '../../src/context'
 import { tempDir } from '../helpers'
 import { createTestDatabase, TEST_ENCRYPTION_KEY, TEST_PG_URL } from '../support/pg'
+import { until } from '../support/poll'
 
 /**
  * A real hookstream server (sockets, worker, SQLite in a temp dir or PostgreSQL in the conformance run) in this
@@ -45,15 +46,7 @@ export async function startHarness(flags: Record<string, string | boolean> = {},
 			if (res.status !== 200) throw new Error(`ingest answered ${res.status}: ${await res.text()}`)
 			return ((await res.json()) as { event_id: string }).event_id
 		},
-		async until(check, timeoutMs = 10000) {
-			const started = Date.now()
-			for (;;) {
-				const value = await check()
-				if (value !== undefined) return value
-				if (Date.now() - started > timeoutMs) throw new Error('condition not met in time')
-				await Bun.sleep(20)
-			}
-		},
+		until: (check, timeoutMs = 10000) => until(check, { timeoutMs, everyMs: 20 }),
 		async close() {
 			await server.stop()
 			await pg?.drop()

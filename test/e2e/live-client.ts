@@ -1,3 +1,5 @@
+import { until } from '../support/poll'
+
 /** A real WebSocket client for /v1/ws that records every message and waits for conditions. */
 export type Message = Record<string, unknown> & { type: string }
 
@@ -33,11 +35,7 @@ export class LiveClient {
 
 	/** Resolves once `check` holds over the messages so far (polls; fails after `timeoutMs`). */
 	async until(check: (messages: Message[]) => boolean, timeoutMs = 10000): Promise<Message[]> {
-		const started = Date.now()
-		while (!check(this.messages)) {
-			if (Date.now() - started > timeoutMs) throw new Error(`condition not met; got ${JSON.stringify(this.messages.map((m) => m.type))}`)
-			await Bun.sleep(10)
-		}
+		await until(() => check(this.messages), { timeoutMs, detail: () => `got ${JSON.stringify(this.messages.map((m) => m.type))}` })
 		return this.messages
 	}
 

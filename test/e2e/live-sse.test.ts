@@ -1,6 +1,7 @@
 import { afterAll, beforeAll, describe, expect, it } from 'bun:test'
 import { connect } from 'node:net'
 import { type Harness, startHarness } from './harness'
+import { until } from '../support/poll'
 
 let h: Harness
 let srcA: string
@@ -34,13 +35,7 @@ function reader(res: Response) {
 		events,
 		done,
 		ids: () => events.filter((e) => e.event === 'event').map((e) => e.id),
-		async until(check: () => boolean) {
-			const started = Date.now()
-			while (!check()) {
-				if (Date.now() - started > 10000) throw new Error(`timeout; got ${JSON.stringify(events.map((e) => e.event))}`)
-				await Bun.sleep(10)
-			}
-		}
+		until: (check: () => boolean) => until(check, { detail: () => `got ${JSON.stringify(events.map((e) => e.event))}` })
 	}
 }
 

@@ -3,6 +3,7 @@ import { randomBytes } from 'node:crypto'
 import { type Running, SOURCE_CLI, startProcess } from './process'
 import type { Receiver } from './receiver'
 import { signGithub } from './signers'
+import { until } from '../support/poll'
 
 /**
  * An SQLite install built the way users build one, through a real server process and its API:
@@ -42,12 +43,6 @@ export async function signIn(url: string): Promise<{ status: number; cookie: str
 	const res = await fetch(`${url}/api/auth/sign-in/email`, { method: 'POST', headers: { 'content-type': 'application/json' }, body: JSON.stringify(OWNER) })
 	const cookie = res.headers.getSetCookie().find((c) => c.startsWith('better-auth.session_token='))
 	return { status: res.status, cookie: (cookie ?? '').split(';')[0] as string }
-}
-
-async function until(what: string, check: () => Promise<boolean>, ms = 15000): Promise<void> {
-	for (const started = Date.now(); !(await check()); await Bun.sleep(25)) {
-		if (Date.now() - started > ms) throw new Error(`timed out waiting for ${what}`)
-	}
 }
 
 async function ingest(url: string, sourceId: string, body: Uint8Array, headers: Record<string, string>): Promise<string> {
@@ -98,7 +93,7 @@ export async function buildInstall(dir: string, rx: Receiver): Promise<Install> 
 			bodies.set(await ingest(server.url, ids.plainSourceId, body, { 'content-type': 'application/octet-stream' }), body)
 		}
 		// 3 events, one failed attempt and its retry: 4 attempts recorded.
-		await until('4 delivery attempts', async () => (await api(server.url)<{ delivery_attempts: unknown[] }>('GET', '/v1/delivery-attempts?limit=100')).json.delivery_attempts.length >= 4)
+		await until(async () => (await api(server.url)<{ delivery_attempts: unknown[] }>('GET', '/v1/delivery-attempts?limit=100')).json.delivery_attempts.length >= 4, { what: '4 delivery attempts', timeoutMs: 15_000 })
 		const { status, cookie } = await signIn(server.url)
 		expect(status).toBe(200)
 		const install = { ...ids, eventIds: [...bodies.keys()], bodies, cookie, answers: new Map<string, unknown>() }

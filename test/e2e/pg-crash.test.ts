@@ -7,6 +7,7 @@ import { createTestDatabase, TEST_ENCRYPTION_KEY, TEST_PG_URL, type TestDatabase
 import { freePort } from '../support/pg-server'
 import { type Running, SOURCE_CLI, startProcess } from './process'
 import { Receiver } from './receiver'
+import { until } from '../support/poll'
 
 /**
  * The multi-instance crash test (issue #15 item 4), PostgreSQL only (SQLite has one instance per
@@ -67,14 +68,6 @@ function forwarder(instances: Instance[]) {
 			}
 		}
 	})
-}
-
-async function waitUntil(what: string, check: () => boolean | Promise<boolean>, timeoutMs: number): Promise<void> {
-	const started = Date.now()
-	while (!(await check())) {
-		if (Date.now() - started > timeoutMs) throw new Error(`${what}: not within ${timeoutMs} ms`)
-		await Bun.sleep(25)
-	}
 }
 
 /** Sources, each with its own destination on the receiver (so ownership can split across the instances). */
@@ -144,15 +137,15 @@ describe.skipIf(!TEST_PG_URL)('two instances on one PostgreSQL database, kill -9
 		for (let k = 0; k < KILLS; k++) {
 			const victim = instances[k % 2] as Instance
 			const before = acknowledged.length
-			await waitUntil(`150 more events acknowledged before kill ${k + 1}`, () => acknowledged.length >= before + 150, 60000)
+			await until(() => acknowledged.length >= before + 150, { what: `150 more events acknowledged before kill ${k + 1}`, timeoutMs: 60000 })
 			await victim.kill9()
 			// The survivor keeps acknowledging while its peer is down.
 			const down = acknowledged.length
-			await waitUntil(`the surviving instance acknowledging alone after kill ${k + 1}`, () => acknowledged.length >= down + 100, 60000)
+			await until(() => acknowledged.length >= down + 100, { what: `the surviving instance acknowledging alone after kill ${k + 1}`, timeoutMs: 60000 })
 			await victim.start()
 		}
 		const last = acknowledged.length
-		await waitUntil('both instances serving after the last restart', () => acknowledged.length >= last + 150, 60000)
+		await until(() => acknowledged.length >= last + 150, { what: 'both instances serving after the last restart', timeoutMs: 60000 })
 		stop = true
 		await Promise.all(senders)
 
@@ -162,7 +155,7 @@ describe.skipIf(!TEST_PG_URL)('two instances on one PostgreSQL database, kill -9
 			return [...expected].filter((id) => !delivered.has(id))
 		}
 		let missing: string[] = []
-		await waitUntil('every acknowledged event delivered', () => (missing = missingDeliveries()).length === 0, 120000).catch(() => {})
+		await until(() => (missing = missingDeliveries()).length === 0, { what: 'every acknowledged event delivered', timeoutMs: 120000 }).catch(() => {})
 		const stored = await storedCount(db.url, [...expected])
 		const seen = new Map<string, number>()
 		for (const r of receiver.received) {

@@ -1,5 +1,6 @@
 import { existsSync } from 'node:fs'
 import { createServer } from 'node:net'
+import { until } from '../support/poll'
 
 /**
  * Real local services for the provider tests (moto, RabbitMQ, librdkafka's mock cluster, the
@@ -30,18 +31,11 @@ export function freePort(): Promise<number> {
 
 /** Polls `check` until it returns a value, at most `timeoutMs`; the error names what was awaited. */
 export async function waitFor<T>(what: string, check: () => Promise<T | undefined>, timeoutMs = 30_000): Promise<T> {
-	const started = Date.now()
 	let last: unknown
-	for (;;) {
-		try {
-			const v = await check()
-			if (v !== undefined) return v
-		} catch (err) {
-			last = err
-		}
-		if (Date.now() - started > timeoutMs) throw new Error(`${what} not ready after ${timeoutMs} ms${last ? `: ${last instanceof Error ? last.message : String(last)}` : ''}`)
-		await Bun.sleep(100)
-	}
+	// A service not up yet refuses or throws: that is "not yet", and the last such error is told on failure.
+	const attempt = () => check().catch((err: unknown) => ((last = err), undefined))
+	const detail = () => (last ? `last error: ${last instanceof Error ? last.message : String(last)}` : '')
+	return (await until(attempt, { what: `${what} ready`, timeoutMs, everyMs: 100, detail })) as T
 }
 
 /** A child process stopped by PID (SIGTERM, then SIGKILL after 5 s). */

@@ -4,6 +4,7 @@ import { type ChangeFeeds, shareChanges } from '../../src/cluster/changes'
 import { silentLogger } from '../../src/lib/log'
 import type { PurgedEnvironment } from '../../src/tenancy/repo'
 import { MemoryNetwork } from '../support/memory-bus'
+import { until } from '../support/poll'
 
 /** The services' feeds as the services keep them: listeners, and what a write tells them. */
 function feeds() {
@@ -26,14 +27,6 @@ function record(shared: ReturnType<typeof shareChanges>) {
 	shared.environments.onPurge((p) => heard.push(`purge ${p.sourceIds.join(',')} / ${p.destinationIds.join(',')}`))
 	shared.onResync(() => heard.push('resync'))
 	return heard
-}
-
-async function until(check: () => boolean): Promise<void> {
-	const end = Date.now() + 2000
-	while (!check()) {
-		if (Date.now() > end) throw new Error('condition not met')
-		await Bun.sleep(2)
-	}
 }
 
 describe('shared change feeds', () => {

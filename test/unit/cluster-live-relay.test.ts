@@ -6,6 +6,7 @@ import type { IssueListRow } from '../../src/issues/repo'
 import { systemClock } from '../../src/lib/clock'
 import { silentLogger } from '../../src/lib/log'
 import { MemoryNetwork } from '../support/memory-bus'
+import { until } from '../support/poll'
 
 /** Rows by id, as a repo holds them; `calls` records each findByIds read. */
 function rows<R extends { id: string }>(list: R[]) {
@@ -34,8 +35,7 @@ describe('live relay: attempts recorded on another instance', () => {
 			['env_1', 'da_2', 'iss_2', 'iss_1'],
 			'not an item'
 		])
-		const end = Date.now() + 2000
-		while (fed.length < 3 && Date.now() < end) await Bun.sleep(2)
+		await until(() => fed.length >= 3, 'three attempts fed to the hub')
 		await relay.idle()
 		expect(fed.map((o) => [o.attempt.id, ...o.issues.map((i) => i.id)])).toEqual([['da_3', 'iss_1'], ['da_1'], ['da_2', 'iss_2', 'iss_1']])
 		expect(fed[0]).toEqual({ attempt: { id: 'da_3', env_id: 'env_1', status: 'failed' }, issues: [{ id: 'iss_1', errorType: 'timeout', message: 'iss_1 timed out' }] } as never)

@@ -2,6 +2,7 @@ import { afterAll, describe, expect, it } from 'bun:test'
 import { existsSync } from 'node:fs'
 import { compileTransform, TransformError } from '../../src/delivery/transform'
 import { DEFAULT_POOL_OPTIONS, TransformPool } from '../../src/delivery/transform-pool'
+import { until } from '../support/poll'
 
 /** Polynomial backtracking (O(n^6)): one regex step that runs for minutes on 400 characters. */
 const RUNAWAY_REGEX = '{"m": $contains(s, /a*a*a*a*a*b/)}'
@@ -22,14 +23,6 @@ async function whileTicking<T>(work: () => Promise<T>): Promise<{ outcome: T | u
 	clearInterval(tick)
 	maxGapMs = Math.max(maxGapMs, performance.now() - last)
 	return { outcome, maxGapMs, elapsedMs }
-}
-
-async function until(check: () => boolean, timeoutMs = 2000): Promise<void> {
-	const started = Date.now()
-	while (!check()) {
-		if (Date.now() - started > timeoutMs) throw new Error('condition not met in time')
-		await Bun.sleep(10)
-	}
 }
 
 const pools: TransformPool[] = []
