@@ -8,54 +8,31 @@
  * Every dirty page is one 4 KB frame appended to the WAL at commit, then copied into the
  * database at checkpoint (the checkpoints are off here so the WAL keeps every frame).
  */
-import { Database } from 'bun:sqlite'
-import { readFileSync, rmSync, statSync } from 'node:fs'
+import type { Database } from 'bun:sqlite'
+import { rmSync, statSync } from 'node:fs'
 import { join } from 'node:path'
 import { MIGRATIONS } from '../src/db/migrate'
 import type { AttemptOutcome, DeliveryRow } from '../src/delivery/repo'
 import { createDeliveryRepo } from '../src/delivery/repo'
-import { createEventsRepo, type PendingEvent } from '../src/events/repo'
+import { createEventsRepo } from '../src/events/repo'
 import { newId } from '../src/lib/ids'
 import { tempDir } from './lib/tools'
+import { benchTenant, framesByTree, openWalDb } from './lib/wal'
 
 const UP_TO = Number(process.env.MIGRATIONS_UP_TO ?? Math.max(...MIGRATIONS.map((m) => m.version)))
 const CLAIM = Number(process.env.CLAIM ?? 128)
 const BATCH = Number(process.env.BATCH ?? 110)
 const EVENTS = Number(process.env.EVENTS ?? 40_000)
-const PAGE = 4096
-const body = new Uint8Array(1024).fill(120)
-const headers = JSON.stringify({ 'content-length': '1024', 'content-type': 'application/json', host: '127.0.0.1:18556' })
 // As recorded for bench:delivery's receiver (Bun answering 'ok').
 const responseHeaders = JSON.stringify({ 'content-type': 'text/plain;charset=utf-8', date: new Date().toUTCString(), 'content-length': '2' })
 
-function open(path: string): Database {
-	const db = new Database(path, { create: true, strict: true })
-	for (const p of ['busy_timeout = 5000', 'journal_mode = WAL', 'synchronous = NORMAL', 'foreign_keys = ON', 'wal_autocheckpoint = 0']) db.run(`PRAGMA ${p}`)
-	return db
-}
-
-async function fill(db: Database) {
-	const [org, env, src, dst, con] = [newId('org'), newId('env'), newId('src'), newId('dst'), newId('conn')]
-	db.query("INSERT INTO organizations (id, name, created_at) VALUES (?1, 'o', 0)").run(org)
-	db.query("INSERT INTO environments (id, org_id, name, slug, created_at) VALUES (?1, ?2, 'e', 'e', 0)").run(env, org)
-	db.query("INSERT INTO sources (id, org_id, env_id, name, slug, created_at, updated_at) VALUES (?1, ?2, ?3, 'a', 'a', 0, 0)").run(src, org, env)
-	db.query("INSERT INTO destinations (id, org_id, env_id, name, slug, url, created_at, updated_at) VALUES (?1, ?2, ?3, 'd', 'd', 'http://127.0.0.1:9/in', 0, 0)").run(dst, org, env)
-	db.query("INSERT INTO connections (id, org_id, env_id, source_id, destination_id, name, created_at, updated_at) VALUES (?1, ?2, ?3, ?4, ?5, 'c', 0, 0)").run(con, org, env, src, dst)
+/** EVENTS events with one queued delivery each, to one destination (returned). */
+async function fill(db: Database): Promise<string> {
+	const { destinationId, event } = benchTenant(db, true)
 	const events = createEventsRepo(db)
-	for (let done = 0; done < EVENTS; done += 100) {
-		const now = Date.now()
-		const batch = Array.from({ length: 100 }, (): PendingEvent => ({
-			row: {
-				id: newId('evt', now), org_id: org, env_id: env, source_id: src, method: 'POST', headers, query_params: null,
-				content_type: 'application/json', source_ip: '127.0.0.1', payload_inline: body, payload_ref: null, payload_size: body.byteLength,
-				verification_status: 'unverified', verification_error: null, dedup_status: 'unique', dedup_hash: null, status: 'pending', received_at: now, topic: null
-			},
-			body, dedup: null, routes: [{ deliveryId: newId('dlv', now), connectionId: con, destinationId: dst }]
-		}))
-		await events.insertBatch(batch)
-	}
+	for (let done = 0; done < EVENTS; done += 100) await events.insertBatch(Array.from({ length: 100 }, event))
 	db.run('PRAGMA wal_checkpoint(TRUNCATE)')
-	return dst
+	return destinationId as string
 }
 
 function outcome(row: DeliveryRow, owner: string): AttemptOutcome {
@@ -78,7 +55,7 @@ function outcome(row: DeliveryRow, owner: string): AttemptOutcome {
 async function run() {
 	const dir = tempDir('hs-bench-dframes-')
 	const path = join(dir, 'hookstream.db')
-	const db = open(path)
+	const db = openWalDb(path)
 	for (const m of MIGRATIONS.filter((m) => m.version <= UP_TO)) db.run(m.sql)
 	const dst = await fill(db)
 	const repo = createDeliveryRepo(db)
@@ -101,21 +78,14 @@ async function run() {
 		recorded += await timed('record', () => repo.completeBatch(batch))
 	}
 	if (recorded !== EVENTS) throw new Error(`recorded ${recorded} of ${EVENTS}`)
-	const wal = readFileSync(`${path}-wal`)
-	const tree = new Map(db.query<{ pageno: number; name: string }, []>('SELECT pageno, name FROM dbstat').all().map((r) => [r.pageno, r.name]))
-	const byTree = new Map<string, number>()
-	for (let at = start; at + 24 <= wal.length; at += PAGE + 24) {
-		const name = tree.get(wal.readUInt32BE(at)) ?? '?'
-		byTree.set(name, (byTree.get(name) ?? 0) + 1)
-	}
-	const frames = (wal.length - start) / (PAGE + 24)
+	const { frames, byTree } = framesByTree(db, path, start)
 	db.close()
 	rmSync(dir, { recursive: true, force: true })
 	return {
 		framesPer100: (100 * frames) / recorded,
 		claimUs: cpu.claim / recorded,
 		recordUs: cpu.record / recorded,
-		byTree: [...byTree].sort((a, b) => b[1] - a[1]).map(([name, n]) => `${name} ${((100 * n) / recorded).toFixed(1)}`).join(', ')
+		byTree: byTree.map(([name, n]) => `${name} ${((100 * n) / recorded).toFixed(1)}`).join(', ')
 	}
 }
 

@@ -11,6 +11,7 @@
 import { Database } from 'bun:sqlite'
 import { readFileSync, rmSync } from 'node:fs'
 import { join } from 'node:path'
+import { pipelineTo, startHookstream } from './lib/hookstream'
 import { startBenchPostgres } from './lib/postgres'
 import { cpuUs, DELIVERY_BODY, freePort, median, ROOT, sendLoop, startServer, tempDir } from './lib/tools'
 
@@ -74,19 +75,13 @@ async function drain(bin: string) {
 	const dir = tempDir('hs-bench-io-')
 	const dbUrl = pg ? await pg.createDatabase(`drain_io_${++made}`) : null
 	const storage = dbUrl ? ['--database-url', dbUrl, '--encryption-key', KEY] : []
-	const key = Bun.spawnSync([bin, '--create-admin-key', '--data-dir', dir, ...storage]).stdout.toString().trim().split('\n').at(-1) ?? ''
-	const port = await freePort()
-	const base = `http://127.0.0.1:${port}`
 	const flags = ['--allow-private-destinations', '--no-access-log', ...(inFlight === 8 ? [] : ['--destination-concurrency', String(inFlight), '--delivery-concurrency', String(inFlight)])]
-	const proc = await startServer([bin, '--port', String(port), '--host', '127.0.0.1', '--data-dir', dir, ...storage, ...flags], `${base}/readyz`)
+	const hs = await startHookstream(flags, { dataDir: dir, storage, bin })
+	const { proc } = hs
 	try {
-		const api = async <T>(method: string, path: string, body?: unknown) =>
-			(await (await fetch(`${base}${path}`, { method, headers: { 'x-api-key': key, 'content-type': 'application/json' }, body: body === undefined ? undefined : JSON.stringify(body) })).json()) as T
-		const { source } = await api<{ source: { id: string } }>('POST', '/v1/sources', { name: 'io', slug: 'io' })
-		const { destination } = await api<{ destination: { id: string } }>('POST', '/v1/destinations', { name: 'io', slug: 'io', url: `${rxUrl}/in/0`, timeout_ms: 10000 })
-		await api('POST', '/v1/connections', { name: 'io', source_id: source.id, destination_id: destination.id })
-		await api('PATCH', `/v1/destinations/${destination.id}`, { status: 'paused' })
-		const fill = await sendLoop(`${base}/v1/ingest/${source.id}`, { total: N, concurrency: 32, body: DELIVERY_BODY })
+		const { sourceId, destinationIds: [destinationId] } = await pipelineTo(hs, 'io', rxUrl)
+		await hs.api('PATCH', `/v1/destinations/${destinationId}`, { status: 'paused' })
+		const fill = await sendLoop(`${hs.base}/v1/ingest/${sourceId}`, { total: N, concurrency: 32, body: DELIVERY_BODY })
 		if (fill.failures > 0) throw new Error(`${fill.failures} ingest requests failed`)
 		await fetch(`${rxUrl}/reset`, { method: 'POST' })
 		const lsn = async () => (dbUrl ? (await pgOne<{ l: string }>(dbUrl, 'SELECT pg_current_wal_lsn()::text AS l')).l : '')
@@ -94,7 +89,7 @@ async function drain(bin: string) {
 		const pgCpu = () => (postmaster ? clusterCpuUs(postmaster) : 0)
 		const [cpu0, pgCpu0, bytes0, lsn0] = [cpuUs(proc.pid), pgCpu(), writeBytes(proc.pid), await lsn()]
 		const started = Date.now()
-		await api('PATCH', `/v1/destinations/${destination.id}`, { status: 'active' })
+		await hs.api('PATCH', `/v1/destinations/${destinationId}`, { status: 'active' })
 		let done = { n: 0, last: 0 }
 		while ((done = await committed(dir, dbUrl)).n < N) await Bun.sleep(50)
 		const cpu = (cpuUs(proc.pid) - cpu0) / done.n

@@ -43,8 +43,8 @@ const servers = [
 ]
 const sqlite = await startHookstream(common)
 const pgIngest = await storagePg('ingest')
-const pg1 = await startHookstream(common, tempDir('hs-bench-'), pgIngest)
-const pg2 = await startHookstream(common, tempDir('hs-bench-'), pgIngest, pg1.key)
+const pg1 = await startHookstream(common, { storage: pgIngest })
+const pg2 = await startHookstream(common, { storage: pgIngest, key: pg1.key })
 
 async function plainSource(hs: Hookstream, slug: string): Promise<string> {
 	return (await hs.api<{ source: { id: string } }>('POST', '/v1/sources', { name: slug, slug })).source.id

@@ -8,26 +8,20 @@
  * Every dirty page is one 4 KB frame appended to the WAL at commit, then copied into
  * the database at checkpoint, so frames per commit is what the commit costs.
  */
-import { Database } from 'bun:sqlite'
-import { readFileSync, rmSync, statSync } from 'node:fs'
+import type { Database } from 'bun:sqlite'
+import { rmSync, statSync } from 'node:fs'
 import { join } from 'node:path'
 import { MIGRATIONS } from '../src/db/migrate'
 import { createEventsRepo } from '../src/events/repo'
 import { tempDir } from './lib/tools'
-import { benchEvents, EVENT_BODY, EVENT_HEADERS } from './lib/wal'
+import { benchEvents, EVENT_BODY, EVENT_HEADERS, framesByTree, openWalDb, PAGE } from './lib/wal'
 
 // The highest version, not the count: numbers may have gaps while branches are merged.
 const UP_TO = Number(process.env.MIGRATIONS_UP_TO ?? Math.max(...MIGRATIONS.map((m) => m.version)))
 const BATCH = Number(process.env.BATCH ?? 22) // the mean batch bench:ingest sees at 32 connections
 const COMMITS = 500
-const PAGE = 4096
 
-function open(dir: string, file: string): Database {
-	const db = new Database(join(dir, file), { create: true, strict: true })
-	// hookstream's pragmas (src/db/open.ts), with checkpoints off so the WAL keeps every frame.
-	for (const p of ['busy_timeout = 5000', 'journal_mode = WAL', 'synchronous = NORMAL', 'foreign_keys = ON', 'wal_autocheckpoint = 0']) db.run(`PRAGMA ${p}`)
-	return db
-}
+const open = (dir: string, file: string): Database => openWalDb(join(dir, file))
 
 /** Frames appended while `commit` runs COMMITS times (after a warm-up), by b-tree, and CPU per event. */
 async function measure(db: Database, path: string, commit: () => Promise<unknown>) {
@@ -36,19 +30,12 @@ async function measure(db: Database, path: string, commit: () => Promise<unknown
 	const cpu = process.cpuUsage()
 	for (let i = 0; i < COMMITS; i++) await commit()
 	const used = process.cpuUsage(cpu)
-	const wal = readFileSync(`${path}-wal`)
-	const owner = new Map(db.query<{ pageno: number; name: string }, []>('SELECT pageno, name FROM dbstat').all().map((r) => [r.pageno, r.name]))
-	const byTree = new Map<string, number>()
-	for (let at = start; at + 24 <= wal.length; at += PAGE + 24) {
-		const name = owner.get(wal.readUInt32BE(at)) ?? '?'
-		byTree.set(name, (byTree.get(name) ?? 0) + 1)
-	}
-	const frames = (wal.length - start) / (PAGE + 24)
+	const { frames, byTree } = framesByTree(db, path, start)
 	return {
 		frames: frames / COMMITS,
 		bytesPerEvent: (frames * PAGE) / COMMITS / BATCH,
 		cpuUsPerEvent: (used.user + used.system) / COMMITS / BATCH,
-		byTree: [...byTree].sort((a, b) => b[1] - a[1]).map(([name, n]) => `${name} ${(n / COMMITS).toFixed(2)}`).join(', ')
+		byTree: byTree.map(([name, n]) => `${name} ${(n / COMMITS).toFixed(2)}`).join(', ')
 	}
 }
 

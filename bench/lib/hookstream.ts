@@ -11,13 +11,20 @@ export interface Hookstream {
 	restart(): Promise<void>
 }
 
-/**
- * `storage` selects the database for the key command and the server alike (e.g. `--database-url …
- * --encryption-key …`); `key` joins an instance to a database that already has one (a second instance).
- */
-export async function startHookstream(flags: string[] = [], dataDir = tempDir('hs-bench-'), storage: string[] = [], key?: string): Promise<Hookstream> {
-	const bin = ensureBinary()
-	key ??= Bun.spawnSync([bin, '--create-admin-key', '--data-dir', dataDir, ...storage]).stdout.toString().trim().split('\n').at(-1) ?? ''
+export interface StartOptions {
+	dataDir?: string
+	/** The database for the key command and the server alike (e.g. `--database-url … --encryption-key …`). */
+	storage?: string[]
+	/** Joins an instance to a database that already has an admin key (a second instance). */
+	key?: string
+	/** Another build than BIN (A/B scripts). */
+	bin?: string
+}
+
+export async function startHookstream(flags: string[] = [], opts: StartOptions = {}): Promise<Hookstream> {
+	const { dataDir = tempDir('hs-bench-'), storage = [] } = opts
+	const bin = opts.bin ?? ensureBinary()
+	const key = opts.key ?? Bun.spawnSync([bin, '--create-admin-key', '--data-dir', dataDir, ...storage]).stdout.toString().trim().split('\n').at(-1) ?? ''
 	const port = await freePort()
 	const base = `http://127.0.0.1:${port}`
 	const args = [bin, '--port', String(port), '--host', '127.0.0.1', '--data-dir', dataDir, ...storage, ...flags]
@@ -38,10 +45,17 @@ export async function startHookstream(flags: string[] = [], dataDir = tempDir('h
 
 /** A source with `connections` connections to `receiverUrl` (each its own destination). */
 export async function sourceTo(hs: Hookstream, name: string, receiverUrl: string, connections = 1): Promise<string> {
+	return (await pipelineTo(hs, name, receiverUrl, connections)).sourceId
+}
+
+/** As sourceTo, with the destinations' ids too. */
+export async function pipelineTo(hs: Hookstream, name: string, receiverUrl: string, connections = 1): Promise<{ sourceId: string; destinationIds: string[] }> {
 	const { source } = await hs.api<{ source: { id: string } }>('POST', '/v1/sources', { name, slug: name })
+	const destinationIds: string[] = []
 	for (let i = 0; i < connections; i++) {
 		const { destination } = await hs.api<{ destination: { id: string } }>('POST', '/v1/destinations', { name: `${name}-${i}`, slug: `${name}-${i}`, url: `${receiverUrl}/in/${i}`, timeout_ms: 10000 })
 		await hs.api('POST', '/v1/connections', { name: `${name}-${i}`, source_id: source.id, destination_id: destination.id })
+		destinationIds.push(destination.id)
 	}
-	return source.id
+	return { sourceId: source.id, destinationIds }
 }

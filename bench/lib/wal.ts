@@ -1,5 +1,5 @@
 /** Pieces shared by the in-process WAL benchmarks (wal-frames, wal-checkpoint) and wal-size. */
-import type { Database } from 'bun:sqlite'
+import { Database } from 'bun:sqlite'
 import { closeSync, openSync, readFileSync, readSync } from 'node:fs'
 import type { PendingEvent } from '../../src/events/repo'
 import { newId } from '../../src/lib/ids'
@@ -7,6 +7,28 @@ import { newId } from '../../src/lib/ids'
 /** bench:ingest's body size and the headers wrk sends for configuration (a). */
 export const EVENT_BODY = new Uint8Array(1024).fill(120)
 export const EVENT_HEADERS = JSON.stringify({ 'content-length': '1024', 'content-type': 'application/json', host: '127.0.0.1:18556' })
+
+/** 4 KB pages: a WAL frame is a 24-byte header and one page. */
+export const PAGE = 4096
+
+/** A database with hookstream's pragmas (src/db/open.ts), checkpoints off so the WAL keeps every frame. */
+export function openWalDb(path: string): Database {
+	const db = new Database(path, { create: true, strict: true })
+	for (const p of ['busy_timeout = 5000', 'journal_mode = WAL', 'synchronous = NORMAL', 'foreign_keys = ON', 'wal_autocheckpoint = 0']) db.run(`PRAGMA ${p}`)
+	return db
+}
+
+/** The frames appended to `path`'s WAL from byte `start` on, counted by the b-tree (table or index) whose page each one is. */
+export function framesByTree(db: Database, path: string, start: number): { frames: number; byTree: [string, number][] } {
+	const wal = readFileSync(`${path}-wal`)
+	const owner = new Map(db.query<{ pageno: number; name: string }, []>('SELECT pageno, name FROM dbstat').all().map((r) => [r.pageno, r.name]))
+	const byTree = new Map<string, number>()
+	for (let at = start; at + 24 <= wal.length; at += PAGE + 24) {
+		const name = owner.get(wal.readUInt32BE(at)) ?? '?'
+		byTree.set(name, (byTree.get(name) ?? 0) + 1)
+	}
+	return { frames: (wal.length - start) / (PAGE + 24), byTree: [...byTree].sort((a, b) => b[1] - a[1]) }
+}
 
 /** CPU seconds of a process's main thread (its task id is the process id), not of its other threads. */
 export function mainThreadSeconds(pid: number): number {
@@ -30,19 +52,33 @@ export function walSequence(dbPath: string): number {
  * and no connections (bench:ingest's configuration (a)).
  */
 export function benchEvents(db: Database): () => PendingEvent {
+	return benchTenant(db, false).event
+}
+
+/**
+ * As benchEvents; `routed`: with a destination and a connection to it too, each event queuing
+ * one delivery there (as ingest does for a routed source).
+ */
+export function benchTenant(db: Database, routed: boolean): { destinationId: string | null; event: () => PendingEvent } {
 	const [org, env, src] = [newId('org'), newId('env'), newId('src')]
 	db.query("INSERT INTO organizations (id, name, created_at) VALUES (?1, 'o', 0)").run(org)
 	db.query("INSERT INTO environments (id, org_id, name, slug, created_at) VALUES (?1, ?2, 'e', 'e', 0)").run(env, org)
 	db.query("INSERT INTO sources (id, org_id, env_id, name, slug, created_at, updated_at) VALUES (?1, ?2, ?3, 'a', 'a', 0, 0)").run(src, org, env)
-	return () => {
+	const route = routed ? { destinationId: newId('dst'), connectionId: newId('conn') } : null
+	if (route) {
+		db.query("INSERT INTO destinations (id, org_id, env_id, name, slug, url, created_at, updated_at) VALUES (?1, ?2, ?3, 'd', 'd', 'http://127.0.0.1:9/in', 0, 0)").run(route.destinationId, org, env)
+		db.query("INSERT INTO connections (id, org_id, env_id, source_id, destination_id, name, created_at, updated_at) VALUES (?1, ?2, ?3, ?4, ?5, 'c', 0, 0)").run(route.connectionId, org, env, src, route.destinationId)
+	}
+	const event = (): PendingEvent => {
 		const now = Date.now()
 		return {
 			row: {
 				id: newId('evt', now), org_id: org, env_id: env, source_id: src, method: 'POST', headers: EVENT_HEADERS, query_params: null,
 				content_type: 'application/json', source_ip: '127.0.0.1', payload_inline: EVENT_BODY, payload_ref: null, payload_size: EVENT_BODY.byteLength,
-				verification_status: 'unverified', verification_error: null, dedup_status: 'unique', dedup_hash: null, status: 'no_route', received_at: now, topic: null
+				verification_status: 'unverified', verification_error: null, dedup_status: 'unique', dedup_hash: null, status: route ? 'pending' : 'no_route', received_at: now, topic: null
 			},
-			body: EVENT_BODY, dedup: null, routes: []
+			body: EVENT_BODY, dedup: null, routes: route ? [{ deliveryId: newId('dlv', now), ...route }] : []
 		}
 	}
+	return { destinationId: route?.destinationId ?? null, event }
 }
