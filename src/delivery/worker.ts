@@ -3,6 +3,7 @@ import { LeasedAhead } from './ahead'
 import { Linger } from './linger'
 import { admission, toHalfOpen } from './breaker'
 import { DestinationOwnership } from './ownership'
+import { PayloadsAhead } from './payloads-ahead'
 import { GroupCommitter } from '../db/write'
 import type { AttemptOutcome, DeliveryRow } from './repo'
 import { systemResolver } from './ssrf'
@@ -55,11 +56,12 @@ export class DeliveryWorker {
 		this.#targets = new WorkerTargets(deps, opts.retryUnitMs)
 		const guard = { allowPrivate: opts.allowPrivateDestinations, resolve: opts.resolve ?? systemResolver }
 		// Twice the destination's concurrency, at least 64: a claim per half of that many sends.
-		this.#ahead = new LeasedAhead(deps.deliveries, { owner: this.instanceId, leaseMs: opts.leaseMs, depth: Math.max(64, 2 * opts.destinationConcurrency) })
+		const payloads = deps.deliveries.eventDeletions() === null ? null : new PayloadsAhead(deps.deliveries)
+		this.#ahead = new LeasedAhead(deps.deliveries, { owner: this.instanceId, leaseMs: opts.leaseMs, depth: Math.max(64, 2 * opts.destinationConcurrency) }, payloads)
 		this.#ownership = new DestinationOwnership(deps.deliveries, { owner: this.instanceId, leaseMs: this.#ownershipLeaseMs, shared: opts.shared === true })
 		this.#runner = new AttemptRunner({
 			circuits: deps.circuits, events: deps.events, providers: deps.providers, clock: deps.clock, guard, owner: this.instanceId,
-			connection: (id) => this.#targets.connection(id), record: (o) => this.#outcomes.write(o), onAttempt: deps.onAttempt,
+			connection: (id) => this.#targets.connection(id), readAhead: (id) => payloads?.take(id), record: (o) => this.#outcomes.write(o), onAttempt: deps.onAttempt,
 			log: deps.log, slotFreed: (id) => this.#sendNext(id), wake: () => this.wake(), halted: () => this.#halted
 		})
 	}

@@ -71,4 +71,22 @@ describe('deliveries leased ahead', () => {
 		for (const id of ids) expect((await attemptsOf(id)).map((a) => a.status)).toEqual(['success'])
 		await rx.stop()
 	}, 20000)
+
+	it('sends no row held ahead from the payload read with its claim once its event was purged', async () => {
+		const rx = new Receiver().otherwise({ status: 200, delayMs: 1000 })
+		const { sourceId, destinationId } = await pipeline(h, 'purged-ahead', { url: rx.url })
+		await h.api('PATCH', `/v1/destinations/${destinationId}`, { status: 'paused' })
+		const ids: string[] = []
+		for (let i = 0; i < 10; i++) ids.push(await h.send(sourceId, `{"i":${i}}`))
+		await h.api('PATCH', `/v1/destinations/${destinationId}`, { status: 'active' })
+		await rx.waitFor(2)
+		expect((await states(destinationId)).leased ?? 0).toBeGreaterThan(2)
+		// Retention deletes the events (and their deliveries) while eight rows wait in memory with their payloads.
+		expect(await h.server.ctx.store.events.purgeBefore(`${ids.at(-1)}~`, 1000)).toBeGreaterThanOrEqual(10)
+		rx.otherwise({ status: 200 })
+		await h.server.ctx.worker.settled()
+		expect(rx.received.map((r) => r.headers['x-hookstream-event-id'])).toEqual(ids.slice(0, 2))
+		expect(await states(destinationId)).toEqual({})
+		await rx.stop()
+	}, 20000)
 })
