@@ -2,7 +2,7 @@ import { randomHex } from '../lib/crypto'
 import { LeasedAhead } from './ahead'
 import { Linger } from './linger'
 import { admission, toHalfOpen } from './breaker'
-import { DestinationOwnership } from './ownership'
+import { DestinationOwnership, SOLE_INSTANCE } from './ownership'
 import { PayloadsAhead } from './payloads-ahead'
 import { GroupCommitter } from '../db/write'
 import type { AttemptOutcome, DeliveryRow } from './repo'
@@ -58,7 +58,8 @@ export class DeliveryWorker {
 		// Twice the destination's concurrency, at least 64: a claim per half of that many sends.
 		const payloads = deps.deliveries.eventDeletions() === null ? null : new PayloadsAhead(deps.deliveries)
 		this.#ahead = new LeasedAhead(deps.deliveries, { owner: this.instanceId, leaseMs: opts.leaseMs, depth: Math.max(64, 2 * opts.destinationConcurrency) }, payloads)
-		this.#ownership = new DestinationOwnership(deps.deliveries, { owner: this.instanceId, leaseMs: this.#ownershipLeaseMs, shared: opts.shared === true })
+		const leases = opts.shared ? deps.deliveries : SOLE_INSTANCE
+		this.#ownership = new DestinationOwnership(leases, { owner: this.instanceId, leaseMs: this.#ownershipLeaseMs, shared: opts.shared === true })
 		this.#runner = new AttemptRunner({
 			circuits: deps.circuits, events: deps.events, providers: deps.providers, clock: deps.clock, guard, owner: this.instanceId,
 			connection: (id) => this.#targets.connection(id), readAhead: (id) => payloads?.take(id), record: (o) => this.#outcomes.write(o), onAttempt: deps.onAttempt,

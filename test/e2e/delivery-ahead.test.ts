@@ -1,5 +1,6 @@
 import { afterAll, beforeAll, describe, expect, it } from 'bun:test'
 import { type Harness, pipeline, startHarness } from './harness'
+import { BACKEND } from '../support/pg'
 import { rawSql } from '../support/raw-sql'
 import { Receiver } from './receiver'
 
@@ -89,4 +90,15 @@ describe('deliveries leased ahead', () => {
 		expect(await states(destinationId)).toEqual({})
 		await rx.stop()
 	}, 20000)
+
+	it('owns its destinations without lease rows on SQLite, where it is the only instance (with one on PostgreSQL)', async () => {
+		const rx = new Receiver()
+		const { sourceId, destinationId } = await pipeline(h, 'sole', { url: rx.url })
+		const id = await h.send(sourceId, '{}')
+		await h.until(async () => ((await statusOf(id)) === 'delivered' ? true : undefined))
+		expect(h.server.ctx.worker.ownedDestinations()).toContain(destinationId)
+		const leases = await rawSql(h.server.ctx.store).all<{ n: number }>('SELECT COUNT(*) AS n FROM destination_leases WHERE destination_id = $1', [destinationId])
+		expect(Number(leases[0]?.n)).toBe(BACKEND === 'sqlite' ? 0 : 1)
+		await rx.stop()
+	})
 })
