@@ -1,3 +1,4 @@
+import type { PayloadsAhead } from './payloads-ahead'
 import type { DeliveryRepo, DeliveryRow } from './repo'
 
 /** What the rows were claimed for: enough of the destination to tell a lease too old to use. */
@@ -18,7 +19,9 @@ export class LeasedAhead<T extends Claimed> {
 
 	constructor(
 		private readonly repo: Pick<DeliveryRepo, 'claim' | 'releaseLeases'>,
-		private readonly opts: { owner: string; leaseMs: number; /** rows kept ahead per destination */ depth: number }
+		private readonly opts: { owner: string; leaseMs: number; /** rows kept ahead per destination */ depth: number },
+		/** Reads each claim's payloads in one go (SQLite), dropped with rows given back. */
+		private readonly payloads: PayloadsAhead | null = null
 	) {}
 
 	destinations(): string[] {
@@ -42,10 +45,12 @@ export class LeasedAhead<T extends Claimed> {
 		// must not hand out, through takeHeld, rows this call is about to hand out too.
 		this.#held.delete(destinationId)
 		const fresh = held.filter((r) => this.#usable(r, target, now))
-		if (fresh.length < held.length) await this.repo.releaseLeases(held.filter((r) => !fresh.includes(r)).map((r) => r.id), this.opts.owner)
+		if (fresh.length < held.length) await this.#release(held.filter((r) => !fresh.includes(r)).map((r) => r.id))
 		if (fresh.length < count + this.opts.depth / 2) {
 			try {
-				fresh.push(...(await this.repo.claim(destinationId, now, count + this.opts.depth - fresh.length, this.opts.owner, now + this.opts.leaseMs)))
+				const claimed = await this.repo.claim(destinationId, now, count + this.opts.depth - fresh.length, this.opts.owner, now + this.opts.leaseMs)
+				fresh.push(...claimed)
+				await this.payloads?.fill(claimed)
 			} catch (err) {
 				// Still leased to us: keep them for the next pass rather than strand them until their lease ends.
 				if (fresh.length > 0 && !this.#held.has(destinationId)) this.#held.set(destinationId, { target, rows: fresh })
@@ -74,12 +79,18 @@ export class LeasedAhead<T extends Claimed> {
 		const held = this.#held.get(destinationId)
 		if (!held) return
 		this.#held.delete(destinationId)
-		await this.repo.releaseLeases(held.rows.map((r) => r.id), this.opts.owner)
+		await this.#release(held.rows.map((r) => r.id))
 	}
 
 	/** Stop: the caller releases every lease it owns. */
 	clear(): void {
 		this.#held.clear()
+		this.payloads?.clear()
+	}
+
+	async #release(ids: string[]): Promise<void> {
+		this.payloads?.drop(ids)
+		await this.repo.releaseLeases(ids, this.opts.owner)
 	}
 
 	#usable(row: DeliveryRow, target: T, now: number): boolean {

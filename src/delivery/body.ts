@@ -1,5 +1,6 @@
 import type { DeliveryConnection } from '../connections/service'
 import type { DeliveryTarget } from '../destinations/model'
+import type { EventToDeliver } from '../events/queries'
 import type { EventsRepo } from '../events/repo'
 import { type ErrorType, type OutboundResult } from './outbound'
 import type { Providers } from './providers'
@@ -11,13 +12,15 @@ export type BodyToSend = { body: Uint8Array; contentType: string | null } | { er
 /**
  * The body one delivery sends: the raw bytes, or the connection's JSONata transform
  * of the parsed payload. `gone` when the event or the connection no longer exists.
+ * `ahead` is the event as read with the claim, when no event was deleted since.
  */
 export async function bodyToSend(
 	events: Pick<EventsRepo, 'findToDeliver' | 'readPayload'>,
 	connection: (id: string) => Promise<DeliveryConnection | null>,
-	row: DeliveryRow
+	row: DeliveryRow,
+	ahead?: EventToDeliver
 ): Promise<BodyToSend> {
-	const event = await events.findToDeliver(row.event_id)
+	const event = ahead ?? (await events.findToDeliver(row.event_id))
 	if (!event) return { error: 'event no longer stored (retention); delivery abandoned', errorType: 'event_purged', gone: true }
 	const raw = event.payload_inline ?? (await events.readPayload(event.id)) ?? new Uint8Array(0)
 	try {

@@ -1,4 +1,4 @@
-import { type OutboundGuard, pinHref, pinnedTls, SsrfBlocked } from './ssrf'
+import { knownPin, type OutboundGuard, pinHref, pinnedTls, SsrfBlocked } from './ssrf'
 
 export const RESPONSE_BODY_CAP = 10 * 1024
 
@@ -30,11 +30,25 @@ export interface OutboundResult {
 	errorType: ErrorType | null
 }
 
+const utf8 = new TextDecoder()
+
+/**
+ * The response headers as recorded: one value per name, as `Object.fromEntries(headers)`
+ * gives them (repeated Set-Cookie: the last), through the native `toJSON`, which lists
+ * Set-Cookie as an array.
+ */
+function recordedHeaders(headers: Headers): Record<string, string> {
+	const all = headers.toJSON() as Record<string, string | string[]>
+	const cookies = all['set-cookie']
+	if (Array.isArray(cookies)) all['set-cookie'] = cookies[cookies.length - 1] ?? ''
+	return all as Record<string, string>
+}
+
 async function readCappedText(res: Response): Promise<string> {
 	if (!res.body) return ''
 	// A declared length within the cap is read whole: a stream reader costs more than most receivers' answers.
 	const declared = res.headers.get('content-length')
-	if (declared !== null && /^\d+$/.test(declared) && Number(declared) <= RESPONSE_BODY_CAP) return new TextDecoder().decode(await res.arrayBuffer())
+	if (declared !== null && /^\d+$/.test(declared) && Number(declared) <= RESPONSE_BODY_CAP) return res.text()
 	const reader = res.body.getReader()
 	const chunks: Uint8Array[] = []
 	let size = 0
@@ -46,7 +60,7 @@ async function readCappedText(res: Response): Promise<string> {
 	}
 	await reader.cancel().catch(() => {})
 	const all = Buffer.concat(chunks).subarray(0, RESPONSE_BODY_CAP)
-	return new TextDecoder().decode(all)
+	return utf8.decode(all)
 }
 
 function classify(status: number): ErrorType | null {
@@ -65,7 +79,7 @@ export async function sendHttp(req: OutboundRequest, guard: OutboundGuard): Prom
 	const started = performance.now()
 	const elapsed = () => Math.round(performance.now() - started)
 	try {
-		const target = await pinHref(req.url, guard)
+		const target = knownPin(req.url, guard) ?? (await pinHref(req.url, guard))
 		const res = await fetch(target.url, {
 			method: req.method,
 			headers: { ...req.headers, host: target.host },
@@ -78,7 +92,7 @@ export async function sendHttp(req: OutboundRequest, guard: OutboundGuard): Prom
 		const errorType = classify(res.status)
 		const location = res.headers.get('location')
 		const error = errorType === null ? null : errorType === 'http_3xx' ? `redirect not followed (${res.status}${location ? ` to ${location}` : ''})` : `HTTP ${res.status}`
-		return { ok: errorType === null, status: res.status, headers: Object.fromEntries(res.headers), body, durationMs: elapsed(), error, errorType }
+		return { ok: errorType === null, status: res.status, headers: recordedHeaders(res.headers), body, durationMs: elapsed(), error, errorType }
 	} catch (err) {
 		const timeout = err instanceof Error && (err.name === 'TimeoutError' || err.name === 'AbortError')
 		const message = err instanceof SsrfBlocked ? err.message : timeout ? `timed out after ${req.timeoutMs} ms` : err instanceof Error ? err.message : String(err)

@@ -12,6 +12,23 @@ export interface OwnershipOptions {
 	shared: boolean
 }
 
+type LeaseStore = Pick<DeliveryRepo, 'takeDestinations' | 'releaseDestination' | 'releaseDestinations' | 'releaseOrphaned'>
+
+/**
+ * The leases of the only instance there is (SQLite: one server per data dir). It wins every
+ * destination, so a lease row would only be written to be read back: each newly busy
+ * destination cost a write transaction and a sweep of the leased deliveries, and every
+ * heartbeat another pair. No row of another owner can exist either: the deliveries a
+ * previous process had leased are requeued when the worker starts (releaseExpired), so
+ * there are no orphans to sweep.
+ */
+export const SOLE_INSTANCE: LeaseStore = {
+	takeDestinations: async (ids) => ids,
+	releaseDestination: async () => {},
+	releaseDestinations: async () => {},
+	releaseOrphaned: async () => 0
+}
+
 /**
  * The destinations this instance owns. Only the owner of a destination sends to it,
  * so its concurrency limit, FIFO order and circuit breaker stay in one process's memory,
@@ -31,7 +48,8 @@ export class DestinationOwnership {
 	#chain: Promise<unknown> = Promise.resolve()
 
 	constructor(
-		private readonly repo: Pick<DeliveryRepo, 'takeDestinations' | 'releaseDestination' | 'releaseDestinations' | 'releaseOrphaned'>,
+		/** Storage's leases on a shared database, SOLE_INSTANCE otherwise. */
+		private readonly repo: LeaseStore,
 		private readonly opts: OwnershipOptions
 	) {}
 

@@ -1,12 +1,13 @@
 import { retryRead, retryTransaction } from '../db/pg/read-retry'
 import type { Pg } from '../db/pg/client'
+import type { EventToDeliver } from '../events/queries'
 import type { Circuit } from './breaker'
 import type { AttemptOutcome, DeliveryRepo, DeliveryRow } from './repo'
 import { type DestinationLease, leaseChunks } from './repo-owners'
 import { completeBatchPg, settleEvents, writeCircuitPg } from './repo-pg-record'
 import {
 	BY_ID, CIRCUIT_READ, DEAD_OF, DELIVERED, DESTINATION_OWNERS, NEXT_DUE, ORPHANED, RELEASE_DESTINATION_LEASE, RELEASE_DESTINATION_LEASES,
-	RELEASE_EXPIRED, RELEASE_ORPHANED, RELEASE_OWNED, REQUEUE, takeDestinationLeases, WITH_WORK
+	RELEASE_EXPIRED, RELEASE_ORPHANED, RELEASE_OWNED, REQUEUE, takeDestinationLeases, toDeliverSql, WITH_WORK
 } from './repo-sql'
 
 /**
@@ -70,7 +71,8 @@ export function createDeliveryRepoPg(pg: Pg): DeliveryRepo {
 		async setCircuit(destinationId: string, c: Circuit) {
 			return (await writeCircuitPg(pg, destinationId, c)) > 0
 		},
-		...ownerQueries(pg)
+		...ownerQueries(pg),
+		...payloadQueries(pg)
 	}
 }
 
@@ -103,6 +105,18 @@ function requeueQueries(pg: Pg): Pick<DeliveryRepo, 'requeue' | 'abandonDestinat
 		async deadOfDestination(destinationId: string, errorType: string | null) {
 			return (await retryRead(() => pg.all<{ id: string }>(DEAD_OF, [destinationId, errorType]))).map((r) => r.id)
 		}
+	}
+}
+
+const TO_DELIVER_MANY = toDeliverSql('= ANY($1::text[])')
+
+function payloadQueries(pg: Pg): Pick<DeliveryRepo, 'readToDeliver' | 'eventDeletions'> {
+	return {
+		async readToDeliver(eventIds: string[]) {
+			return eventIds.length === 0 ? [] : retryRead(() => pg.all<EventToDeliver>(TO_DELIVER_MANY, [eventIds]))
+		},
+		// Other instances delete events (retention, purges) unseen here: nothing is read ahead.
+		eventDeletions: () => null
 	}
 }
 

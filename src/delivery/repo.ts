@@ -2,6 +2,7 @@ import type { Database } from 'bun:sqlite'
 import type { Circuit } from './breaker'
 import { circuitStatements } from './repo-circuits'
 import { ownerStatements } from './repo-owners'
+import { payloadStatements } from './repo-payloads'
 import { queueStatements, requeueStatements } from './repo-queue'
 import { recordStatements } from './repo-record'
 
@@ -67,9 +68,10 @@ export type DeliveryRepo = ReturnType<typeof createDeliveryRepo>
 /**
  * The outbox and everything an attempt writes, in named pieces: the queue
  * (repo-queue.ts), recording outcomes (repo-record.ts) and the breaker columns
- * (repo-circuits.ts) and destination ownership leases (repo-owners.ts).
+ * (repo-circuits.ts), destination ownership leases (repo-owners.ts) and payloads read
+ * ahead of their sends (repo-payloads.ts).
  */
 export function createDeliveryRepo(db: Database) {
 	const circuits = circuitStatements(db)
-	return { ...queueStatements(db), ...requeueStatements(db), ...recordStatements(db, circuits.write), ...circuits.repo, ...ownerStatements(db) }
+	return { ...queueStatements(db), ...requeueStatements(db), ...recordStatements(db, circuits.write), ...circuits.repo, ...ownerStatements(db), ...payloadStatements(db) }
 }

@@ -76,15 +76,20 @@ export async function pinUrl(url: URL, guard: OutboundGuard): Promise<PinnedTarg
 const literalPins = new Map<string, PinnedTarget>()
 const LITERAL_PINS_MAX = 1024
 
+/** The remembered pin of an address URL, without a round through a promise (the common case of a send). */
+export function knownPin(href: string, guard: OutboundGuard): PinnedTarget | undefined {
+	return literalPins.get(`${guard.allowPrivate ? 'p' : 'n'} ${href}`)
+}
+
 /**
  * `pinUrl` for a URL string, remembering the pin of an address URL (checking and
  * rewriting it cost more than the rest of building a request). A host name is
  * resolved and checked afresh every time, as rebinding requires.
  */
 export async function pinHref(href: string, guard: OutboundGuard): Promise<PinnedTarget> {
-	const key = `${guard.allowPrivate ? 'p' : 'n'} ${href}`
-	const known = literalPins.get(key)
+	const known = knownPin(href, guard)
 	if (known) return known
+	const key = `${guard.allowPrivate ? 'p' : 'n'} ${href}`
 	const url = new URL(href)
 	const pinned = await pinUrl(url, guard)
 	const host = url.hostname.startsWith('[') ? url.hostname.slice(1, -1) : url.hostname

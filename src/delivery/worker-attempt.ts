@@ -1,5 +1,6 @@
 import type { DeliveryConnection } from '../connections/service'
 import type { DeliveryTarget } from '../destinations/model'
+import type { EventToDeliver } from '../events/queries'
 import type { EventsRepo } from '../events/repo'
 import type { Clock } from '../lib/clock'
 import type { Logger } from '../lib/log'
@@ -26,6 +27,8 @@ export interface AttemptDeps {
 	/** The lease owner written into each outcome (this instance). */
 	owner: string
 	connection(id: string): Promise<DeliveryConnection | null>
+	/** What was read of a delivery's event with its claim, if anything (payloads-ahead.ts). */
+	readAhead(deliveryId: string): EventToDeliver | undefined
 	/** Group-committed with other outcomes. */
 	record(outcome: AttemptOutcome): Promise<void>
 	onAttempt?: (outcome: AttemptOutcome) => void
@@ -105,7 +108,7 @@ export class AttemptRunner {
 		const { deps } = this
 		const now = deps.clock.now()
 		const attemptNumber = row.attempts + 1
-		const prepared = await bodyToSend(deps.events, (id) => deps.connection(id), row)
+		const prepared = await bodyToSend(deps.events, (id) => deps.connection(id), row, deps.readAhead(row.id))
 		const { request, result } = await sendBody(deps.providers, target, row, prepared, attemptNumber, deps.guard, now)
 		// A dead process records nothing: the delivery stays leased until another instance takes it back.
 		if (deps.halted()) return

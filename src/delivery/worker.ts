@@ -2,7 +2,8 @@ import { randomHex } from '../lib/crypto'
 import { LeasedAhead } from './ahead'
 import { Linger } from './linger'
 import { admission, toHalfOpen } from './breaker'
-import { DestinationOwnership } from './ownership'
+import { DestinationOwnership, SOLE_INSTANCE } from './ownership'
+import { PayloadsAhead } from './payloads-ahead'
 import { GroupCommitter } from '../db/write'
 import type { AttemptOutcome, DeliveryRow } from './repo'
 import { systemResolver } from './ssrf'
@@ -54,12 +55,14 @@ export class DeliveryWorker {
 	constructor(private readonly deps: WorkerDeps, private readonly opts: WorkerOptions) {
 		this.#targets = new WorkerTargets(deps, opts.retryUnitMs)
 		const guard = { allowPrivate: opts.allowPrivateDestinations, resolve: opts.resolve ?? systemResolver }
+		// Where every delete of events is seen (SQLite), a claim's payloads are read with it.
+		const payloads = deps.deliveries.eventDeletions() === null ? null : new PayloadsAhead(deps.deliveries)
 		// Twice the destination's concurrency, at least 64: a claim per half of that many sends.
-		this.#ahead = new LeasedAhead(deps.deliveries, { owner: this.instanceId, leaseMs: opts.leaseMs, depth: Math.max(64, 2 * opts.destinationConcurrency) })
-		this.#ownership = new DestinationOwnership(deps.deliveries, { owner: this.instanceId, leaseMs: this.#ownershipLeaseMs, shared: opts.shared === true })
+		this.#ahead = new LeasedAhead(deps.deliveries, { owner: this.instanceId, leaseMs: opts.leaseMs, depth: Math.max(64, 2 * opts.destinationConcurrency) }, payloads)
+		this.#ownership = new DestinationOwnership(opts.shared ? deps.deliveries : SOLE_INSTANCE, { owner: this.instanceId, leaseMs: this.#ownershipLeaseMs, shared: opts.shared === true })
 		this.#runner = new AttemptRunner({
 			circuits: deps.circuits, events: deps.events, providers: deps.providers, clock: deps.clock, guard, owner: this.instanceId,
-			connection: (id) => this.#targets.connection(id), record: (o) => this.#outcomes.write(o), onAttempt: deps.onAttempt,
+			connection: (id) => this.#targets.connection(id), readAhead: (id) => payloads?.take(id), record: (o) => this.#outcomes.write(o), onAttempt: deps.onAttempt,
 			log: deps.log, slotFreed: (id) => this.#sendNext(id), wake: () => this.wake(), halted: () => this.#halted
 		})
 	}

@@ -1,4 +1,5 @@
 import type { Database } from 'bun:sqlite'
+import { countEventDeletion } from '../db/event-deletions'
 import { prepare } from '../db/sql'
 import type { EventQueries } from './queries'
 import { ADD_TOTALS, BUMP_CONNECTION, COLUMNS, FIND_KEY, INSERT_DELIVERY, INSERT_PAYLOAD, REMOVE_STORED, UPSERT_KEY } from './repo-sql'
@@ -103,6 +104,7 @@ function retentionDeletes(db: Database) {
 		async purgeBefore(cutoffId: string, limit: number): Promise<number> {
 			return db.transaction(() => {
 				const ids = oldIds.all(cutoffId, limit)
+				if (ids.length > 0) countEventDeletion(db)
 				const perSource = new Map<string, number>()
 				for (const { id, source_id } of ids) {
 					deletePayload.run(id)

@@ -1,4 +1,5 @@
 import type { Database } from 'bun:sqlite'
+import { countEventDeletion } from '../db/event-deletions'
 import { prepare, type SqlValue } from '../db/sql'
 import { rethrowAsConflict } from '../db/unique'
 import { ROWID_ORDER } from '../events/order-sql'
@@ -104,6 +105,7 @@ export function createSessionsRepo(db: Database) {
 		/** The session, its source and everything its events left behind. */
 		async delete(sourceId: string): Promise<void> {
 			purge.immediate(PURGE.map(() => [sourceId]))
+			countEventDeletion(db)
 		},
 		/** The source becomes a permanent one of the caller's environment, its events with it. */
 		async claim(id: string, orgId: string, envId: string, now: number, slug: string): Promise<void> {

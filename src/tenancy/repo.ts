@@ -1,4 +1,5 @@
 import type { Database } from 'bun:sqlite'
+import { countEventDeletion } from '../db/event-deletions'
 import { prepare } from '../db/sql'
 import { ROWID_ORDER } from '../events/order-sql'
 import {
@@ -118,6 +119,7 @@ function environmentContents(db: Database) {
 		async purgeEnvironment(id: string): Promise<PurgedEnvironment> {
 			return db.transaction(() => {
 				const purged = { sourceIds: sourceIds.all(id).map((r) => r.id), destinationIds: destinationIds.all(id).map((r) => r.id) }
+				countEventDeletion(db)
 				for (const stmt of purge) stmt.run(id)
 				return purged
 			}).immediate()

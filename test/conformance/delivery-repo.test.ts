@@ -184,6 +184,26 @@ for (const backend of BACKENDS) {
 			expect(await rows(store, 'SELECT status FROM event_delivery_status WHERE event_id = $1', [e.eventId])).toEqual([])
 		})
 
+		it('reads the inline payloads of many events at once; the deletion count moves with retention (SQLite only)', async () => {
+			const d = await destination(store)
+			const [a, b, large] = [await event(store, [d], 100), await event(store, [d], 100), await event(store, [d], 100)]
+			const blob = backend.name === 'sqlite' ? 'CAST($2 AS BLOB)' : "convert_to($2, 'UTF8')"
+			await exec(store, `UPDATE events SET payload_inline = ${blob}, content_type = 'application/json' WHERE id = $1`, [a.eventId, '{"a":1}'])
+			await exec(store, `UPDATE events SET payload_inline = ${blob} WHERE id = $1`, [b.eventId, 'bb'])
+			// A body stored apart (payload_ref) is read at send time, not ahead.
+			const read = await repo.readToDeliver([a.eventId, b.eventId, large.eventId, 'evt_missing'])
+			expect(read.map((e) => [e.id, e.content_type, new TextDecoder().decode(e.payload_inline as Uint8Array)]).sort()).toEqual(
+				[[a.eventId, 'application/json', '{"a":1}'], [b.eventId, null, 'bb']].sort()
+			)
+			expect(await repo.readToDeliver([])).toEqual([])
+			const before = repo.eventDeletions()
+			if (backend.name !== 'sqlite') return expect(before).toBeNull() // other instances delete unseen
+			expect(await store.events.purgeBefore(newId('evt', 1), 10)).toBe(0)
+			expect(repo.eventDeletions()).toBe(before)
+			expect(await store.events.purgeBefore(newId('evt', Date.now() + 1000), 1000)).toBeGreaterThanOrEqual(3)
+			expect(repo.eventDeletions()).toBe((before as number) + 1)
+		})
+
 		it('reads and writes the breaker columns; a missing destination answers null / false', async () => {
 			const d = await destination(store)
 			const c: Circuit = { state: 'half-open', failure_count: 3, opened_at: 1, next_probe_at: 2, last_transition_at: 3 }

@@ -1,5 +1,6 @@
 import { afterAll, beforeAll, describe, expect, it } from 'bun:test'
 import { type Harness, pipeline, startHarness } from './harness'
+import { BACKEND } from '../support/pg'
 import { rawSql } from '../support/raw-sql'
 import { Receiver } from './receiver'
 
@@ -71,4 +72,33 @@ describe('deliveries leased ahead', () => {
 		for (const id of ids) expect((await attemptsOf(id)).map((a) => a.status)).toEqual(['success'])
 		await rx.stop()
 	}, 20000)
+
+	it('sends no row held ahead from the payload read with its claim once its event was purged', async () => {
+		const rx = new Receiver().otherwise({ status: 200, delayMs: 1000 })
+		const { sourceId, destinationId } = await pipeline(h, 'purged-ahead', { url: rx.url })
+		await h.api('PATCH', `/v1/destinations/${destinationId}`, { status: 'paused' })
+		const ids: string[] = []
+		for (let i = 0; i < 10; i++) ids.push(await h.send(sourceId, `{"i":${i}}`))
+		await h.api('PATCH', `/v1/destinations/${destinationId}`, { status: 'active' })
+		await rx.waitFor(2)
+		expect((await states(destinationId)).leased ?? 0).toBeGreaterThan(2)
+		// Retention deletes the events (and their deliveries) while eight rows wait in memory with their payloads.
+		expect(await h.server.ctx.store.events.purgeBefore(`${ids.at(-1)}~`, 1000)).toBeGreaterThanOrEqual(10)
+		rx.otherwise({ status: 200 })
+		await h.server.ctx.worker.settled()
+		expect(rx.received.map((r) => r.headers['x-hookstream-event-id'])).toEqual(ids.slice(0, 2))
+		expect(await states(destinationId)).toEqual({})
+		await rx.stop()
+	}, 20000)
+
+	it('owns its destinations without lease rows on SQLite, where it is the only instance (with one on PostgreSQL)', async () => {
+		const rx = new Receiver()
+		const { sourceId, destinationId } = await pipeline(h, 'sole', { url: rx.url })
+		const id = await h.send(sourceId, '{}')
+		await h.until(async () => ((await statusOf(id)) === 'delivered' ? true : undefined))
+		expect(h.server.ctx.worker.ownedDestinations()).toContain(destinationId)
+		const leases = await rawSql(h.server.ctx.store).all<{ n: number }>('SELECT COUNT(*) AS n FROM destination_leases WHERE destination_id = $1', [destinationId])
+		expect(Number(leases[0]?.n)).toBe(BACKEND === 'sqlite' ? 0 : 1)
+		await rx.stop()
+	})
 })

@@ -56,11 +56,14 @@ describe('error_type of failed attempts', () => {
 	it('a delivery whose event is no longer stored is recorded as event_purged and not retried', async () => {
 		const rx = new Receiver()
 		const { sourceId, destinationId } = await pipeline(h, 'purged', { url: rx.url, retry_max_attempts: 5, retry_intervals: [1] })
-		const events = h.server.ctx.store.events
+		const { events, deliveries } = h.server.ctx.store
 		const original = events.findToDeliver.bind(events)
+		const originalAhead = deliveries.readToDeliver.bind(deliveries)
 		let hidden = ''
-		// Retention deletes the event while its delivery is claimed: the worker finds no event to send.
+		// Retention deletes the event while its delivery is claimed: the worker finds no event to send
+		// (neither with the claim nor at send time).
 		events.findToDeliver = (id: string) => (id === hidden ? Promise.resolve(null) : original(id))
+		deliveries.readToDeliver = async (ids: string[]) => (await originalAhead(ids)).filter((e) => e.id !== hidden)
 		try {
 			await h.api('PATCH', `/v1/destinations/${destinationId}`, { status: 'paused' })
 			hidden = await h.send(sourceId, '{}')
@@ -68,6 +71,7 @@ describe('error_type of failed attempts', () => {
 			await h.until(async () => ((await attemptsOf(hidden)).length === 1 ? true : undefined))
 		} finally {
 			events.findToDeliver = original
+			deliveries.readToDeliver = originalAhead
 		}
 		await settled(hidden, 'failed')
 		const attempts = await attemptsOf(hidden)

@@ -110,4 +110,18 @@ describe('recorded response body', () => {
 			await local.stop()
 		}
 	})
+
+	it('records one value per response header: repeated ones joined, the last of several Set-Cookie', async () => {
+		const answer = new Headers([['Set-Cookie', 'a=1'], ['X-Repeat', 'one'], ['set-cookie', 'b=2'], ['x-repeat', 'two'], ['Content-Type', 'text/plain']])
+		const local = Bun.serve({ port: 0, hostname: '127.0.0.1', fetch: () => new Response('ok', { headers: answer }) })
+		try {
+			const { sourceId } = await pipeline(h, 'replyheaders', { url: `http://127.0.0.1:${local.port}/` })
+			const eventId = await h.send(sourceId, '{}')
+			const attempt = await h.until(async () => (await h.api<{ delivery_attempts: (Attempt & { response_headers: string })[] }>('GET', `/v1/delivery-attempts?event_id=${eventId}`)).body.delivery_attempts[0])
+			expect(attempt.response_body).toBe('ok')
+			expect(JSON.parse(attempt.response_headers)).toMatchObject({ 'set-cookie': 'b=2', 'x-repeat': 'one, two', 'content-type': 'text/plain', 'content-length': '2' })
+		} finally {
+			await local.stop(true)
+		}
+	})
 })
