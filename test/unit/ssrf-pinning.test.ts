@@ -115,6 +115,7 @@ describe('SSRF guard over HTTPS: the certificate is checked against the original
 
 describe('response bodies', () => {
 	const big = 'x'.repeat(3 * RESPONSE_BODY_CAP)
+	const gzipBomb = Bun.gzipSync(new Uint8Array(4 * 1024 * 1024).fill(120))
 	let rx: Server<undefined>
 	beforeAll(() => {
 		rx = Bun.serve({
@@ -124,6 +125,8 @@ describe('response bodies', () => {
 				const path = new URL(req.url).pathname
 				if (path === '/small') return new Response('accepted')
 				if (path === '/big') return new Response(big)
+				// A declared length under the cap that fetch inflates to megabytes.
+				if (path === '/gzip') return new Response(gzipBomb, { headers: { 'content-encoding': 'gzip', 'content-length': String(gzipBomb.byteLength) } })
 				// No Content-Length: streamed in chunks, read only up to the cap.
 				return new Response(new ReadableStream({ pull(c) { c.enqueue(new TextEncoder().encode(big)); c.close() } }))
 			}
@@ -131,10 +134,11 @@ describe('response bodies', () => {
 	})
 	afterAll(() => rx.stop(true))
 
-	it('keeps a short answer whole and the first 10 KB of a long one, declared or streamed', async () => {
+	it('keeps a short answer whole and the first 10 KB of a long one, declared, streamed or inflated', async () => {
 		const guard: OutboundGuard = { allowPrivate: true, resolve: table({}) }
 		expect((await sendHttp(request(`http://127.0.0.1:${rx.port}/small`), guard)).body).toBe('accepted')
-		for (const path of ['/big', '/stream']) {
+		expect(gzipBomb.byteLength).toBeLessThan(RESPONSE_BODY_CAP)
+		for (const path of ['/big', '/stream', '/gzip']) {
 			const result = await sendHttp(request(`http://127.0.0.1:${rx.port}${path}`), guard)
 			expect({ path, ok: result.ok, length: result.body?.length }).toEqual({ path, ok: true, length: RESPONSE_BODY_CAP })
 		}
