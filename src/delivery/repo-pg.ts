@@ -110,13 +110,13 @@ function requeueQueries(pg: Pg): Pick<DeliveryRepo, 'requeue' | 'abandonDestinat
 
 const TO_DELIVER_MANY = toDeliverSql('= ANY($1::text[])')
 
-function payloadQueries(pg: Pg): Pick<DeliveryRepo, 'readToDeliver' | 'eventDeletions'> {
+function payloadQueries(pg: Pg): Pick<DeliveryRepo, 'readToDeliver' | 'payloadEpoch'> {
 	return {
 		async readToDeliver(eventIds: string[]) {
 			return eventIds.length === 0 ? [] : retryRead(() => pg.all<EventToDeliver>(TO_DELIVER_MANY, [eventIds]))
 		},
 		// Other instances delete events (retention, purges) unseen here: nothing is read ahead.
-		eventDeletions: () => null
+		payloadEpoch: () => null
 	}
 }
 

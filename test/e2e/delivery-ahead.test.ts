@@ -1,4 +1,6 @@
 import { afterAll, beforeAll, describe, expect, it } from 'bun:test'
+import { rmSync } from 'node:fs'
+import { tempDir } from '../helpers'
 import { type Harness, pipeline, startHarness } from './harness'
 import { BACKEND } from '../support/pg'
 import { rawSql } from '../support/raw-sql'
@@ -89,6 +91,31 @@ describe('deliveries leased ahead', () => {
 		expect(rx.received.map((r) => r.headers['x-hookstream-event-id'])).toEqual(ids.slice(0, 2))
 		expect(await states(destinationId)).toEqual({})
 		await rx.stop()
+	}, 20000)
+
+	// One server per data dir is the rule, but nothing stops a second: its deletes are another connection's commits.
+	it.skipIf(BACKEND !== 'sqlite')('sends no row held ahead once a second server on the same data dir purged its event', async () => {
+		const dir = tempDir('hookstream-two-servers-')
+		const [sender, other] = [await startHarness({ 'data-dir': dir, 'destination-concurrency': '2' }), await startHarness({ 'data-dir': dir })]
+		other.server.ctx.worker.halt()
+		const rx = new Receiver().otherwise({ status: 200, delayMs: 1000 })
+		try {
+			const { sourceId, destinationId } = await pipeline(sender, 'purged-elsewhere', { url: rx.url })
+			await sender.api('PATCH', `/v1/destinations/${destinationId}`, { status: 'paused' })
+			const ids: string[] = []
+			for (let i = 0; i < 10; i++) ids.push(await sender.send(sourceId, `{"i":${i}}`))
+			await sender.api('PATCH', `/v1/destinations/${destinationId}`, { status: 'active' })
+			await rx.waitFor(2)
+			expect(await other.server.ctx.store.events.purgeBefore(`${ids.at(-1)}~`, 1000)).toBeGreaterThanOrEqual(10)
+			rx.otherwise({ status: 200 })
+			await sender.server.ctx.worker.settled()
+			expect(rx.received.map((r) => r.headers['x-hookstream-event-id'])).toEqual(ids.slice(0, 2))
+		} finally {
+			await rx.stop()
+			await sender.close()
+			await other.close()
+			rmSync(dir, { recursive: true, force: true })
+		}
 	}, 20000)
 
 	it('owns its destinations without lease rows on SQLite, where it is the only instance (with one on PostgreSQL)', async () => {
