@@ -20,7 +20,7 @@ export interface Harness {
 	api<T = Record<string, unknown>>(method: string, path: string, body?: unknown): Promise<{ status: number; body: T }>
 	/** POSTs to a source's ingest URL; returns the event id. */
 	send(sourceId: string, body: string, headers?: Record<string, string>): Promise<string>
-	/** Polls until `check` returns a value that is not undefined. */
+	/** Polls until `check` returns a value other than undefined, null or false (test/support/poll.ts). */
 	until<T>(check: () => Promise<T | undefined>, timeoutMs?: number): Promise<T>
 	close(): Promise<void>
 }
