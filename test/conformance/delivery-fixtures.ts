@@ -4,6 +4,7 @@ import { openSqliteStore, type Store } from '../../src/store'
 import { openPgStore } from '../../src/store-pg'
 import { tempDir } from '../helpers'
 import { createTestDatabase, TEST_PG_URL } from '../support/pg'
+import { keyRawEvents, writesEvents } from '../support/raw-sql'
 
 /** Both engines for the delivery and replay conformance tests: PostgreSQL when HOOKSTREAM_TEST_DATABASE_URL is set. */
 export const BACKENDS: { name: string; open: () => Promise<{ store: Store; close: () => Promise<void> }> }[] = [
@@ -30,7 +31,10 @@ export const BACKENDS: { name: string; open: () => Promise<{ store: Store; close
 /** Raw SQL on either engine, for seeding rows other repos own (`$n` placeholders). */
 export async function exec(store: Store, text: string, params: (string | number | null)[] = []): Promise<void> {
 	if (store.backend.kind === 'postgres') await store.backend.pg.run(text, params)
-	else store.backend.db.query(text.replace(/\$(\d+)/g, '?$1')).run(...params)
+	else {
+		store.backend.db.query(text.replace(/\$(\d+)/g, '?$1')).run(...params)
+		if (writesEvents(text)) keyRawEvents(store.backend.db)
+	}
 }
 
 export async function rows<T>(store: Store, text: string, params: (string | number | null)[] = []): Promise<T[]> {
