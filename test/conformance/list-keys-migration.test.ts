@@ -8,6 +8,7 @@ import { countQuery, listQuery } from '../../src/events/repo-sql'
 import { newId } from '../../src/lib/ids'
 import type { Seek } from '../../src/lib/pagination'
 import { createSourcesRepo } from '../../src/sources/repo'
+import { createTenancyRepo } from '../../src/tenancy/repo'
 import { ENV, ORG, pending, T0 } from './events-fixtures'
 import { sourceRow } from './fixtures'
 
@@ -16,7 +17,8 @@ import { sourceRow } from './fixtures'
  * and source ids. A database written before it lists the same events in the same pages after
  * it — by environment and by source, newest and oldest first, next and previous cursors —
  * including the events of a deleted source and of an id that never had a source row, and the
- * events ingest writes afterwards land in the lists as they did.
+ * events ingest writes afterwards land in the lists as they did. Keys go with the last of
+ * their row and their events.
  */
 
 const OTHER_ENV = 'env_other'
@@ -141,6 +143,19 @@ describe('migration 18: the events list indexes keyed by integers (sqlite)', () 
 		expect(await first({ envId: ENV, sourceId: 'src_unknown' })).toEqual([unknownId])
 		expect((await first({ envId: ENV, sourceId: A }))[0]).toBe(aId)
 		expect(db.query('SELECT COUNT(*) AS n FROM list_keys').get()).toEqual({ n: 9 })
+
+		// A source deleted with events keeps its key (they stay listed by its id); one without events, and a purged environment's, lose theirs.
+		const keyed = (id: string) => db.query('SELECT key FROM list_keys WHERE id = ?1').get(id) !== null
+		await sources.delete(ENV, fresh.id)
+		expect(await first({ envId: ENV, sourceId: fresh.id })).toEqual([freshId])
+		const empty = sourceRow({ id: ENV, org_id: ORG }, 'empty')
+		await sources.insert(empty)
+		expect(keyed(empty.id)).toBe(true)
+		await sources.delete(ENV, empty.id)
+		expect([keyed(empty.id), keyed(fresh.id)]).toEqual([false, true])
+		await createTenancyRepo(db).purgeEnvironment(OTHER_ENV)
+		expect([OTHER_ENV, C, ENV, A].map(keyed)).toEqual([false, false, true, true])
+		expect(await first({ envId: ENV, sourceId: A })).toHaveLength(3)
 		db.close()
 	})
 })

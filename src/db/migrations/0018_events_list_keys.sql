@@ -6,10 +6,12 @@
 --
 -- list_keys gives each environment and source id its key. An INTEGER PRIMARY KEY is
 -- the rowid itself, which VACUUM keeps (it may renumber the rowids of other tables).
--- Keys are never deleted: a deleted source's events stay listed in its environment and
--- by its id, as they were by id, and a key never comes to mean another id. Every
--- environment and source gets its key when it is created (the triggers); an event
--- written for an id no row had gets one from the events repo.
+-- Every environment and source gets its key when it is created (the triggers); an event
+-- written for an id no row had gets one from the events repo. A key outlives its row
+-- while events carry it: a deleted source's events stay listed in its environment and
+-- by its id, as they were by id. Once neither row nor events are left (a purged test
+-- session or environment) the key goes, and its number may come back for another id:
+-- nothing holds a key beyond one transaction (the events repo looks them up per batch).
 --
 -- List statements filter by the key of the id (src/events/order-sql.ts ROWID_ORDER),
 -- one probe of list_keys per statement, and walk the indexes in rowid order as before.
@@ -36,6 +38,17 @@ END;
 CREATE TRIGGER sources_list_key AFTER INSERT ON sources
 BEGIN
 	INSERT OR IGNORE INTO list_keys (id) VALUES (NEW.id);
+END;
+-- Purges delete the events first, then the rows. Sources' events are found through
+-- (env_key, source_key): a source's events carry its environment's key (a claim moves both).
+CREATE TRIGGER sources_list_key_gone AFTER DELETE ON sources
+BEGIN
+	DELETE FROM list_keys WHERE id = OLD.id AND NOT EXISTS (SELECT 1 FROM events
+		WHERE env_key = (SELECT key FROM list_keys WHERE id = OLD.env_id) AND source_key = list_keys.key);
+END;
+CREATE TRIGGER environments_list_key_gone AFTER DELETE ON environments
+BEGIN
+	DELETE FROM list_keys WHERE id = OLD.id AND NOT EXISTS (SELECT 1 FROM events WHERE env_key = list_keys.key);
 END;
 
 ALTER TABLE events ADD COLUMN env_key INTEGER;
