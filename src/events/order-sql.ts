@@ -3,9 +3,9 @@ import type { Seek } from '../lib/pagination'
 
 /**
  * How list SQL walks events in time order, per engine. PostgreSQL walks its (env_id, id) and
- * (env_id, source_id, id) indexes by id. SQLite's list indexes are (env_id) and
- * (env_id, source_id) (migration 14): their entries end in the rowid, so SQLite walks them
- * by rowid and turns each id bound (cursors, `since`, time windows as id floors) into a
+ * (env_id, source_id, id) indexes by id. SQLite's list indexes are (env_key) and
+ * (env_key, source_key) (migrations 14 and 18): their entries end in the rowid, so SQLite walks
+ * them by rowid and turns each id bound (cursors, `since`, time windows as id floors) into a
  * rowid bound. Wire cursors still carry event ids.
  *
  * Rowids follow commit order, and ids follow it too wherever ingest mints an id and queues
@@ -34,7 +34,6 @@ export type IdOp = '<' | '<=' | '>' | '>='
 export function idOrder(alias: string): EventOrder {
 	return { column: `${alias}.id`, bound: (op, at = '?') => `${alias}.id ${op} ${at}`, edge: (op, at = '?') => `${alias}.id ${op} ${at}` }
 }
-
 
 // Beyond every rowid: a bound on an id newer than every stored event.
 const PAST_LAST = '9223372036854775807'
