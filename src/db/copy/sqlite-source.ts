@@ -31,8 +31,8 @@ export interface SqliteSource {
  * (migration 18: the events list indexes keyed by small integers) are derived from the ids,
  * which PostgreSQL's indexes use directly.
  */
-const NOT_COPIED = new Set(['_migrations', 'list_keys'])
-const SQLITE_ONLY_COLUMNS: Readonly<Record<string, readonly string[]>> = { events: ['env_key', 'source_key'] }
+export const NOT_COPIED: ReadonlySet<string> = new Set(['_migrations', 'list_keys'])
+export const SQLITE_ONLY_COLUMNS: Readonly<Record<string, readonly string[]>> = { events: ['env_key', 'source_key'] }
 
 /** Columns whose values are sealed with the install's key (lib/crypto SecretBox). */
 const SEALED_COLUMNS: readonly (readonly [string, string])[] = [
