@@ -1,10 +1,10 @@
 /**
  * Where a group commit's bytes go: WAL frames per commit, by b-tree, for hookstream's
  * write path (the real migrations and events repo) and for the storage floor's table.
- * `bun bench/wal-frames.ts` (MIGRATIONS_UP_TO=13 shows the schema before migration 14, whose list
- * indexes are (env_id) and (env_id, source_id) instead of (env_id, id) and (env_id, source_id, id);
- * the events repo of a build needs its own schema, so since migration 17 moved the source counters
- * into event_totals, measure older schemas with an older checkout).
+ * `bun bench/wal-frames.ts`. The events repo of a build needs its own schema (migration 17 moved
+ * the source counters into event_totals, migration 18 keyed the list indexes by list_keys'
+ * integers and the repo binds those keys): measure older schemas with an older checkout.
+ * benchEvents' environment and source are plain rows; they get their keys as any do.
  * Every dirty page is one 4 KB frame appended to the WAL at commit, then copied into
  * the database at checkpoint, so frames per commit is what the commit costs.
  */

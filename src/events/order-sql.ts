@@ -3,9 +3,9 @@ import type { Seek } from '../lib/pagination'
 
 /**
  * How list SQL walks events in time order, per engine. PostgreSQL walks its (env_id, id) and
- * (env_id, source_id, id) indexes by id. SQLite's list indexes are (env_id) and
- * (env_id, source_id) (migration 14): their entries end in the rowid, so SQLite walks them
- * by rowid and turns each id bound (cursors, `since`, time windows as id floors) into a
+ * (env_id, source_id, id) indexes by id. SQLite's list indexes are (env_key) and
+ * (env_key, source_key) (migrations 14 and 18): their entries end in the rowid, so SQLite walks
+ * them by rowid and turns each id bound (cursors, `since`, time windows as id floors) into a
  * rowid bound. Wire cursors still carry event ids.
  *
  * Rowids follow commit order, and ids follow it too wherever ingest mints an id and queues
@@ -34,8 +34,6 @@ export type IdOp = '<' | '<=' | '>' | '>='
 export function idOrder(alias: string): EventOrder {
 	return { column: `${alias}.id`, bound: (op, at = '?') => `${alias}.id ${op} ${at}`, edge: (op, at = '?') => `${alias}.id ${op} ${at}` }
 }
-
-export const ID_ORDER: EventOrder = idOrder('e')
 
 // Beyond every rowid: a bound on an id newer than every stored event.
 const PAST_LAST = '9223372036854775807'
@@ -71,7 +69,48 @@ export function rowidOrder(alias: string, table: string): EventOrder {
 	return order
 }
 
-export const ROWID_ORDER: EventOrder = rowidOrder('e', 'events')
+/**
+ * How list SQL walks the events of one environment or source: the order above plus the
+ * filters that lead into the list indexes. PostgreSQL's indexes lead with env_id and
+ * source_id. SQLite's (migration 18) lead with small integer keys instead of the 36-character
+ * ids — each commit writes fewer index pages — so it filters by the key of the id, one probe
+ * of list_keys per statement; an id with no key has no events (see KEY_OF).
+ */
+export interface EventWalk extends EventOrder {
+	/** `events e` of the environment whose id is at `at` (a placeholder or a scalar subquery). */
+	env(at?: string): string
+	/** `events e` of the source whose id is at `at`. */
+	source(at?: string): string
+	/** The SET items of an UPDATE of `events` that moves rows to the environment at `at` (the claim of a test session). */
+	moveTo(at: string): string
+}
+
+export const ID_ORDER: EventWalk = {
+	...idOrder('e'),
+	env: (at = '?') => `e.env_id = ${at}`,
+	source: (at = '?') => `e.source_id = ${at}`,
+	moveTo: (at) => `env_id = ${at}`
+}
+
+/** SQLite's list key of an id (list_keys, migration 18). */
+const keyOf = (at: string) => `(SELECT key FROM list_keys WHERE id = ${at})`
+
+export const ROWID_ORDER: EventWalk = {
+	...rowidOrder('e', 'events'),
+	env: (at = '?') => `e.env_key = ${keyOf(at)}`,
+	source: (at = '?') => `e.source_key = ${keyOf(at)}`,
+	// Environments get their key when created (a trigger of migration 18), so the target has one.
+	moveTo: (at) => `env_id = ${at}, env_key = ${keyOf(at)}`
+}
+
+/**
+ * ($1 id) The list key of an environment or source id (SQLite). A key lives as long as its row
+ * or its events (a deleted source's events stay listed, as they did by id); once both are gone
+ * its number may be given to another id, so no key is kept beyond one transaction.
+ */
+export const KEY_OF = 'SELECT key FROM list_keys WHERE id = $1'
+/** ($1 id) A key for an id that has none (events written for an id no environment or source row had). */
+export const ADD_KEY = 'INSERT INTO list_keys (id) VALUES ($1) RETURNING key'
 
 /** The keyset condition and ORDER BY of an events list page in `order` (seekOf's counterpart for events). */
 export function eventSeek(order: EventOrder, seek: Seek): { condition: Condition; orderBy: string } {

@@ -39,7 +39,7 @@ export function createEventQueriesPg(pg: Pg): ReturnType<typeof createEventQueri
 	/** One chunk of the search window: each event's id and whether it matches (0/1). */
 	function searchChunk(filter: EventFilter, seek: Seek, needle: string, size: number, prefixBytes: number): Promise<SearchChunk> {
 		const { condition, orderBy } = eventSeek(ID_ORDER, seek)
-		const w = whereOf([...conditionsOf(filter), condition])
+		const w = whereOf([...conditionsOf(ID_ORDER, filter), condition])
 		// PostgreSQL text cannot hold a NUL; SQLite's text ends at one, so such a needle matches nothing there either.
 		const hit = needle.includes('\0')
 			? '0'
@@ -78,7 +78,7 @@ export function createEventQueriesPg(pg: Pg): ReturnType<typeof createEventQueri
 					: await get<{ n: number | null }>(STORED_IN_ENV, [filter.envId])
 				return row?.n ?? 0
 			}
-			const q = countQuery(filter)
+			const q = countQuery(ID_ORDER, filter)
 			return (await get<{ n: number }>(q.text, q.params))?.n ?? 0
 		},
 		async search(filter: EventFilter, seek: Seek, needle: string, bounds: SearchBounds): Promise<SearchResult> {

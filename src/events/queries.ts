@@ -89,7 +89,7 @@ export function createEventQueries(db: Database) {
 	function searchChunk(filter: EventFilter, seek: Seek, needle: string, size: number, prefixBytes: number) {
 		// Pages walk the list indexes by rowid (order-sql.ts).
 		const { condition, orderBy } = eventSeek(ROWID_ORDER, seek)
-		const w = whereOf([...conditionsOf(filter), condition])
+		const w = whereOf([...conditionsOf(ROWID_ORDER, filter), condition])
 		const text = w.bind(likeEscaped(needle))
 		const hit = `(e.id LIKE ${text} || '%' ESCAPE '\\' OR CAST(substr(e.payload_inline, 1, ${w.bind(prefixBytes)}) AS TEXT) LIKE '%' || ${text} || '%' ESCAPE '\\')`
 		return all<{ id: string; hit: number }>(`SELECT e.id, ${hit} AS hit FROM events e ${statusJoinOf(filter)} WHERE ${w.sql} ORDER BY ${orderBy} LIMIT ${w.bind(size)}`, w.params)
@@ -125,7 +125,7 @@ export function createEventQueries(db: Database) {
 			if (totalsAnswer(filter)) {
 				return sourceId ? (storedInSource.get(envId, sourceId)?.n ?? 0) : (storedInEnv.get(envId)?.n ?? 0)
 			}
-			const q = countQuery(filter)
+			const q = countQuery(ROWID_ORDER, filter)
 			return all<{ n: number }>(q.text, q.params)[0]?.n ?? 0
 		},
 		/**

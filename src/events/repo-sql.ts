@@ -1,6 +1,6 @@
 import { type Condition, type SqlValue, whereOf } from '../db/sql'
 import type { Seek } from '../lib/pagination'
-import { type EventOrder, eventSeek } from './order-sql'
+import { type EventWalk, eventSeek } from './order-sql'
 import type { EventFilter } from './queries'
 import type { EventRow } from './repo'
 
@@ -51,7 +51,7 @@ export const STATUS_JOIN = 'LEFT JOIN event_delivery_status ds ON ds.event_id = 
 /** STATUS_JOIN where the filter reads the status, else nothing (a count or search scans many rows; SQLite keeps an unused join). */
 export const statusJoinOf = (f: EventFilter): string => (f.status ? STATUS_JOIN : '')
 
-/** Every column of `e` (as `e.*` gives them), the status as STATUS. */
+/** Every stored column of `e` (COLUMNS: SQLite rows also hold their list keys), the status as STATUS. */
 export const EVENT_COLUMNS = COLUMNS.map((c) => (c === 'status' ? `${STATUS} AS status` : `e.${c}`)).join(', ')
 
 export const LIST_COLUMNS = `e.id, e.org_id, e.env_id, e.source_id, e.method, e.headers, e.query_params, e.content_type, e.source_ip,
@@ -65,10 +65,11 @@ export const PAYLOAD = 'SELECT body FROM event_payloads WHERE event_id = $1'
 export const TO_DELIVER = 'SELECT id, content_type, payload_inline FROM events WHERE id = $1'
 export const STORED_IN_SOURCE = 'SELECT stored AS n FROM event_totals WHERE env_id = $1 AND source_id = $2'
 
-export function conditionsOf(f: EventFilter): Condition[] {
+/** The filter's conditions; the environment and source as `walk` leads into its list indexes. */
+export function conditionsOf(walk: EventWalk, f: EventFilter): Condition[] {
 	return [
-		['e.env_id = ?', f.envId],
-		['e.source_id = ?', f.sourceId],
+		[walk.env(), f.envId],
+		[walk.source(), f.sourceId],
 		[`${STATUS} = ?`, f.status],
 		['e.verification_status = ?', f.verificationStatus],
 		['e.dedup_status = ?', f.dedupStatus],
@@ -79,14 +80,14 @@ export function conditionsOf(f: EventFilter): Condition[] {
 }
 
 /** `limit` rows from the seek point in its fetch order (by id or rowid: `order`), after skipping `offset`. */
-export function listQuery(order: EventOrder, filter: EventFilter, seek: Seek, page: { offset: number; limit: number }): { text: string; params: SqlValue[] } {
+export function listQuery(order: EventWalk, filter: EventFilter, seek: Seek, page: { offset: number; limit: number }): { text: string; params: SqlValue[] } {
 	const { condition, orderBy } = eventSeek(order, seek)
-	const w = whereOf([...conditionsOf(filter), condition])
+	const w = whereOf([...conditionsOf(order, filter), condition])
 	return { text: `SELECT ${LIST_COLUMNS} ${FROM} WHERE ${w.sql} ORDER BY ${orderBy} LIMIT ${w.bind(page.limit)} OFFSET ${w.bind(page.offset)}`, params: w.params }
 }
 
-export function countQuery(filter: EventFilter): { text: string; params: SqlValue[] } {
-	const w = whereOf(conditionsOf(filter))
+export function countQuery(walk: EventWalk, filter: EventFilter): { text: string; params: SqlValue[] } {
+	const w = whereOf(conditionsOf(walk, filter))
 	return { text: `SELECT COUNT(*) AS n FROM events e ${statusJoinOf(filter)} WHERE ${w.sql}`, params: w.params }
 }
 

@@ -1,6 +1,7 @@
 import type { Database } from 'bun:sqlite'
 import { countEventDeletion } from '../db/event-deletions'
 import { prepare } from '../db/sql'
+import { ADD_KEY, KEY_OF } from './order-sql'
 import type { EventQueries } from './queries'
 import { ADD_TOTALS, BUMP_CONNECTION, COLUMNS, FIND_KEY, INSERT_DELIVERY, INSERT_PAYLOAD, REMOVE_STORED, UPSERT_KEY } from './repo-sql'
 
@@ -124,8 +125,30 @@ function retentionDeletes(db: Database) {
 	}
 }
 
+/**
+ * The list keys of a batch's environments and sources (migration 18), looked up once per id
+ * and batch inside its transaction: an id created, keyed or deleted meanwhile needs no cache
+ * invalidated. An id without a key (no environment or source row had it) gets one here.
+ */
+function listKeys(db: Database) {
+	const keyOf = prepare<{ key: number }, [string]>(db, KEY_OF)
+	const addKey = prepare<{ key: number }, [string]>(db, ADD_KEY)
+	return (keys: Map<string, number>, id: string): number => {
+		let key = keys.get(id)
+		if (key === undefined) {
+			key = (keyOf.get(id) ?? (addKey.get(id) as { key: number })).key
+			keys.set(id, key)
+		}
+		return key
+	}
+}
+
+/** The stored columns and then the list keys: the SQLite insert binds both. */
+const INSERT_COLUMNS = [...COLUMNS, 'env_key', 'source_key']
+
 export function createEventsRepo(db: Database) {
-	const insertEvent = prepare(db, `INSERT INTO events (${COLUMNS.join(', ')}) VALUES (${COLUMNS.map((_, i) => `$${i + 1}`).join(', ')})`)
+	const insertEvent = prepare(db, `INSERT INTO events (${INSERT_COLUMNS.join(', ')}) VALUES (${INSERT_COLUMNS.map((_, i) => `$${i + 1}`).join(', ')})`)
+	const keyOf = listKeys(db)
 	const insertPayload = prepare(db, INSERT_PAYLOAD)
 	const findKey = prepare<{ event_id: string; expires_at: number }, [string, string]>(db, FIND_KEY)
 	const upsertKey = prepare(db, UPSERT_KEY)
@@ -149,14 +172,16 @@ export function createEventsRepo(db: Database) {
 	const writeBatch = db.transaction((batch: PendingEvent[]) => {
 		const perSource = new Map<string, Tally>()
 		const perConnection = new Map<string, Tally>()
+		const keys = new Map<string, number>()
 		let deliveries = 0
 		for (const p of batch) {
 			resolveDedup(p)
 			deliveries += outbox.route(p, perConnection)
 			const r = p.row
-			// Bound positionally, in COLUMNS order: no per-event array of column values.
+			// Bound positionally, in INSERT_COLUMNS order: no per-event array of column values.
 			insertEvent.run(r.id, r.org_id, r.env_id, r.source_id, r.method, r.headers, r.query_params, r.content_type, r.source_ip, r.payload_inline,
-				r.payload_ref, r.payload_size, r.verification_status, r.verification_error, r.dedup_status, r.dedup_hash, r.status, r.received_at, r.topic)
+				r.payload_ref, r.payload_size, r.verification_status, r.verification_error, r.dedup_status, r.dedup_hash, r.status, r.received_at, r.topic,
+				keyOf(keys, r.env_id), keyOf(keys, r.source_id))
 			if (r.payload_ref) insertPayload.run(r.id, p.body)
 			tally(perSource, r.source_id, r.received_at, r.env_id)
 		}

@@ -1,5 +1,5 @@
 import { type SqlValue, whereOf } from '../db/sql'
-import type { EventOrder } from '../events/order-sql'
+import type { EventWalk } from '../events/order-sql'
 import { EVENT_COLUMNS, STATUS_JOIN } from '../events/repo-sql'
 
 /** SQL of the live repo shared by SQLite (repo.ts) and PostgreSQL (repo-pg.ts). */
@@ -10,8 +10,8 @@ export const BODY_OF = 'SELECT body FROM event_payloads WHERE event_id = $1'
 export const EVENTS_SELECT = `SELECT ${EVENT_COLUMNS}, p.event_id AS out_of_line FROM events e LEFT JOIN event_payloads p ON p.event_id = e.id ${STATUS_JOIN}`
 
 /** Events after `afterId`, oldest first (by id or rowid: `order`), one more than `limit` (it tells whether others follow). */
-export function eventsAfterQuery(order: EventOrder, envId: string, sourceId: string | null, afterId: string, limit: number): { text: string; params: SqlValue[] } {
-	const w = whereOf([['e.env_id = ?', envId], ['e.source_id = ?', sourceId], [order.bound('>'), afterId]])
+export function eventsAfterQuery(order: EventWalk, envId: string, sourceId: string | null, afterId: string, limit: number): { text: string; params: SqlValue[] } {
+	const w = whereOf([[order.env(), envId], [order.source(), sourceId], [order.bound('>'), afterId]])
 	return {
 		text: `${EVENTS_SELECT}
 				 WHERE ${w.sql} ORDER BY ${order.column} ASC LIMIT ${w.bind(limit + 1)}`,

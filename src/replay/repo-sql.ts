@@ -1,4 +1,4 @@
-import type { EventOrder } from '../events/order-sql'
+import type { EventWalk } from '../events/order-sql'
 
 /** The replay repo's SQL, the same text on SQLite and PostgreSQL (`$n` placeholders). */
 
@@ -43,11 +43,11 @@ export function connectionsQuery(envId: string, destinationId: string, connectio
  * Unique events of these sources with ids in [`$2`, `$3`) past `$4`, oldest first (by id or
  * rowid: `order`), `$5` of them, with their bodies; the sources from `$6`.
  */
-export function candidatesQuery(order: EventOrder, sourceCount: number): string {
+export function candidatesQuery(order: EventWalk, sourceCount: number): string {
 	const list = Array.from({ length: sourceCount }, (_, i) => `$${i + 6}`).join(', ')
 	return `SELECT e.id, e.source_id, e.headers, e.method, e.content_type, e.source_ip, COALESCE(e.payload_inline, p.body) AS body
 		FROM events e LEFT JOIN event_payloads p ON p.event_id = e.id
-		WHERE e.env_id = $1 AND ${order.edge('>=', '$2')} AND ${order.edge('<', '$3')} AND ${order.bound('>', '$4')}
+		WHERE ${order.env('$1')} AND ${order.edge('>=', '$2')} AND ${order.edge('<', '$3')} AND ${order.bound('>', '$4')}
 		AND e.dedup_status <> 'duplicate' AND e.source_id IN (${list})
 		ORDER BY ${order.column} LIMIT $5`
 }

@@ -5,12 +5,13 @@ import { ID_ORDER } from '../events/order-sql'
 import type { SourceRow } from '../sources/repo'
 import type { createSessionsRepo, ExportRow, SessionEventRow, SessionRow } from './repo'
 import {
-	BY_ID, CLAIM, claimParams, CONFIGURED, DELETE_NOTE, EVENT_OF, eventsQuery, EXPIRED, exportCount, exportPageQuery, exportSizesQuery,
+	BY_ID, claimParams, claimStatements, CONFIGURED, DELETE_NOTE, EVENT_OF, eventsQuery, EXPIRED, exportCount, exportPageQuery, exportSizesQuery,
 	INSERT_SESSION, INSERT_SOURCE, PURGE, SET_FORWARDING, SET_RESPONSE, SOURCE_COLUMNS, UPSERT_NOTE
 } from './repo-sql'
 
 const EXPORT_PAGE = exportPageQuery(ID_ORDER)
 const EXPORT_SIZES = exportSizesQuery(ID_ORDER)
+const CLAIM = claimStatements(ID_ORDER)
 
 /**
  * Delete and claim lock the session's source row first, as ingest does before it writes an

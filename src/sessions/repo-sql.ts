@@ -1,6 +1,6 @@
 import { type SqlValue, whereOf } from '../db/sql'
-import type { EventOrder } from '../events/order-sql'
-import { STATUS, STATUS_JOIN } from '../events/repo-sql'
+import type { EventWalk } from '../events/order-sql'
+import { COLUMNS, STATUS, STATUS_JOIN } from '../events/repo-sql'
 import type { SourceRow } from '../sources/repo'
 
 /** SQL of the test sessions repo shared by SQLite (repo.ts) and PostgreSQL (repo-pg.ts). */
@@ -21,6 +21,9 @@ const SESSION = `SELECT s.id AS source_id, s.org_id, s.env_id, s.slug, COALESCE(
 const EVENT_COLUMNS = `e.id, e.org_id, e.env_id, e.source_id, e.method, e.headers, e.query_params, e.content_type, e.source_ip,
 	e.payload_ref, e.payload_size, e.verification_status, e.verification_error, e.dedup_status, e.dedup_hash, ${STATUS} AS status, e.received_at, e.topic`
 
+/** Every stored column of `e` (not `e.*`: SQLite's rows also hold their list keys). */
+const EVENT_ROW = COLUMNS.map((c) => `e.${c}`).join(', ')
+
 export const INSERT_SOURCE = `INSERT INTO sources (${SOURCE_COLUMNS.join(', ')}) VALUES (${SOURCE_COLUMNS.map((_, i) => `$${i + 1}`).join(', ')})`
 export const INSERT_SESSION = 'INSERT INTO test_sessions (source_id, created_ip, created_at) VALUES ($1, $2, $3)'
 export const BY_ID = `${SESSION} WHERE t.source_id = $1`
@@ -35,17 +38,17 @@ export const DELETE_NOTE = 'DELETE FROM event_notes WHERE event_id = $1'
 
 /**
  * A session's events, scoped to its source's environment as well: the list indexes lead
- * with env_id, so the source alone would walk every event (the claim moves both together).
+ * with the environment, so the source alone would walk every event (the claim moves both together).
  */
-const OF_SESSION = 'e.env_id = (SELECT env_id FROM sources WHERE id = $1) AND e.source_id = $1'
+const ofSession = (walk: EventWalk) => `${walk.env('(SELECT env_id FROM sources WHERE id = $1)')} AND ${walk.source('$1')}`
 
 /** ($1 source id, $2 after this event id, $3 limit): an export page, oldest first (by id or rowid: `order`). */
-export const exportPageQuery = (order: EventOrder) => `SELECT e.*, p.body AS stored_body, n.note FROM events e
+export const exportPageQuery = (order: EventWalk) => `SELECT ${EVENT_ROW}, p.body AS stored_body, n.note FROM events e
 	LEFT JOIN event_payloads p ON p.event_id = e.id LEFT JOIN event_notes n ON n.event_id = e.id
-	WHERE ${OF_SESSION} AND ${order.bound('>', '$2')} ORDER BY ${order.column} ASC LIMIT $3`
+	WHERE ${ofSession(order)} AND ${order.bound('>', '$2')} ORDER BY ${order.column} ASC LIMIT $3`
 /** The body sizes of the same events, so only a page's bodies are read. */
-export const exportSizesQuery = (order: EventOrder) =>
-	`SELECT e.payload_size FROM events e WHERE ${OF_SESSION} AND ${order.bound('>', '$2')} ORDER BY ${order.column} ASC LIMIT $3`
+export const exportSizesQuery = (order: EventWalk) =>
+	`SELECT e.payload_size FROM events e WHERE ${ofSession(order)} AND ${order.bound('>', '$2')} ORDER BY ${order.column} ASC LIMIT $3`
 
 /** Everything stored for a source's events, children first, so delete and purge agree. */
 export const PURGE = [
@@ -60,14 +63,17 @@ export const PURGE = [
 	'DELETE FROM sources WHERE id = $1'
 ] as const
 
-/** A claim, in one transaction: ($1 source id, $2 org, $3 env, $4 now) — the source becomes permanent, its events move along. */
-export const CLAIM = [
+/**
+ * A claim, in one transaction: ($1 source id, $2 org, $3 env, $4 now) — the source becomes
+ * permanent, its events move along (on SQLite with their environment's list key: `walk`).
+ */
+export const claimStatements = (walk: EventWalk): readonly string[] => [
 	'UPDATE sources SET org_id = $2, env_id = $3, is_ephemeral = 0, expires_at = NULL, request_limit = NULL, updated_at = $4 WHERE id = $1',
-	'UPDATE events SET org_id = $2, env_id = $3 WHERE source_id = $1',
+	`UPDATE events SET org_id = $2, ${walk.moveTo('$3')} WHERE source_id = $1`,
 	'UPDATE deliveries SET org_id = $2, env_id = $3 WHERE event_id IN (SELECT id FROM events WHERE source_id = $1)',
 	'UPDATE event_totals SET env_id = $2 WHERE source_id = $1',
 	'DELETE FROM test_sessions WHERE source_id = $1'
-] as const
+]
 
 /** Each CLAIM statement's parameters, in order (PostgreSQL cannot type a parameter a statement does not use). */
 export function claimParams(id: string, orgId: string, envId: string, now: number): SqlValue[][] {
@@ -75,8 +81,8 @@ export function claimParams(id: string, orgId: string, envId: string, now: numbe
 }
 
 /** A session's events, newest first (by id or rowid: `order`), from after `cursor` (an event id), with notes. */
-export function eventsQuery(order: EventOrder, sourceId: string, q: { cursor: string | null; limit: number; method?: string | undefined }): { text: string; params: SqlValue[] } {
-	const w = whereOf([[OF_SESSION.replaceAll('$1', '?'), sourceId], [order.bound('<'), q.cursor], ['e.method = ?', q.method]])
+export function eventsQuery(order: EventWalk, sourceId: string, q: { cursor: string | null; limit: number; method?: string | undefined }): { text: string; params: SqlValue[] } {
+	const w = whereOf([[ofSession(order).replaceAll('$1', '?'), sourceId], [order.bound('<'), q.cursor], ['e.method = ?', q.method]])
 	return {
 		text: `SELECT ${EVENT_COLUMNS}, n.note FROM events e LEFT JOIN event_notes n ON n.event_id = e.id ${STATUS_JOIN}
 			WHERE ${w.sql} ORDER BY ${order.column} DESC LIMIT ${w.bind(q.limit)}`,

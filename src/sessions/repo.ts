@@ -6,7 +6,7 @@ import { ROWID_ORDER } from '../events/order-sql'
 import type { EventRow } from '../events/repo'
 import type { SourceRow } from '../sources/repo'
 import {
-	BY_ID, CLAIM, claimParams, CONFIGURED, DELETE_NOTE, EVENT_OF, eventsQuery, EXPIRED, exportCount, exportPageQuery, exportSizesQuery, INSERT_SESSION,
+	BY_ID, claimParams, claimStatements, CONFIGURED, DELETE_NOTE, EVENT_OF, eventsQuery, EXPIRED, exportCount, exportPageQuery, exportSizesQuery, INSERT_SESSION,
 	INSERT_SOURCE, PURGE, SET_FORWARDING, SET_RESPONSE, SOURCE_COLUMNS, UPSERT_NOTE
 } from './repo-sql'
 
@@ -55,7 +55,7 @@ export function createSessionsRepo(db: Database) {
 	const purge = inOneTransaction(db, PURGE)
 	const exportPage = prepare<ExportRow, [string, string, number]>(db, exportPageQuery(ROWID_ORDER))
 	const exportSizes = prepare<{ payload_size: number }, [string, string, number]>(db, exportSizesQuery(ROWID_ORDER))
-	const claim = inOneTransaction(db, CLAIM)
+	const claim = inOneTransaction(db, claimStatements(ROWID_ORDER))
 
 	return {
 		async create(source: SourceRow, ip: string | null): Promise<void> {

@@ -3,11 +3,13 @@ import { retryRead, retryTransaction } from '../db/pg/read-retry'
 import { ID_ORDER } from '../events/order-sql'
 import type { createTenancyRepo, EnvironmentRow, OrganizationRow, PurgedEnvironment } from './repo'
 import {
-	CONTENTS, COUNT_ENVS, DESTINATION_IDS, ENV_BY_ID, ENVS_OF, FIRST_ENV, INSERT_AUTH_ORG, INSERT_ENV, INSERT_ORG, ORG_BY_ID, PURGE,
+	contentsQuery, COUNT_ENVS, DESTINATION_IDS, ENV_BY_ID, ENVS_OF, FIRST_ENV, INSERT_AUTH_ORG, INSERT_ENV, INSERT_ORG, ORG_BY_ID, purgeStatements,
 	SOURCE_IDS, UPDATE_ENV, usageQuery
 } from './repo-sql'
 
 const USAGE = usageQuery(ID_ORDER)
+const CONTENTS = contentsQuery(ID_ORDER)
+const PURGE = purgeStatements(ID_ORDER)
 
 type Ids = { orgId: string; envId: string }
 type Names = { org: string; env: string; envSlug: string }

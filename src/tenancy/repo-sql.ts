@@ -1,4 +1,4 @@
-import type { EventOrder } from '../events/order-sql'
+import type { EventWalk } from '../events/order-sql'
 
 /** SQL of the tenancy repo shared by SQLite (repo.ts) and PostgreSQL (repo-pg.ts). */
 
@@ -14,29 +14,33 @@ export const ENVS_OF = 'SELECT * FROM environments WHERE org_id = $1 ORDER BY cr
 export const COUNT_ENVS = 'SELECT COUNT(*) AS n FROM environments WHERE org_id = $1'
 export const UPDATE_ENV = 'UPDATE environments SET name = $2, slug = $3 WHERE id = $1'
 
-export const CONTENTS = `SELECT (SELECT COUNT(*) FROM sources WHERE env_id = $1) + (SELECT COUNT(*) FROM destinations WHERE env_id = $1)
-	      + (SELECT COUNT(*) FROM events WHERE env_id = $1) + (SELECT COUNT(*) FROM api_keys WHERE env_id = $1 AND revoked = 0) AS n`
+/** ($1 env) How many things live in it; its events counted in the list index (`walk`). */
+export const contentsQuery = (walk: EventWalk) => `SELECT (SELECT COUNT(*) FROM sources WHERE env_id = $1) + (SELECT COUNT(*) FROM destinations WHERE env_id = $1)
+	      + (SELECT COUNT(*) FROM events e WHERE ${walk.env('$1')}) + (SELECT COUNT(*) FROM api_keys WHERE env_id = $1 AND revoked = 0) AS n`
 /**
  * ($1 env, $2 event id): the usage counts; events from that id on, counted in the list index
  * alone (`bound`, not `edge`: an id test would read every row of the month).
  */
-export const usageQuery = (order: EventOrder) => `SELECT (SELECT COUNT(*) FROM sources WHERE env_id = $1) AS sources, (SELECT COUNT(*) FROM destinations WHERE env_id = $1) AS destinations,
-	        (SELECT COUNT(*) FROM events e WHERE e.env_id = $1 AND ${order.bound('>=', '$2')}) AS events`
+export const usageQuery = (order: EventWalk) => `SELECT (SELECT COUNT(*) FROM sources WHERE env_id = $1) AS sources, (SELECT COUNT(*) FROM destinations WHERE env_id = $1) AS destinations,
+	        (SELECT COUNT(*) FROM events e WHERE ${order.env('$1')} AND ${order.bound('>=', '$2')}) AS events`
 export const SOURCE_IDS = 'SELECT id FROM sources WHERE env_id = $1'
 export const DESTINATION_IDS = 'SELECT id FROM destinations WHERE env_id = $1'
-/** A forced environment delete, children first: nothing below cascades by itself except connections. */
-export const PURGE = [
+/**
+ * A forced environment delete, children first: nothing below cascades by itself except
+ * connections. Its events are found through the list index (`walk`).
+ */
+export const purgeStatements = (walk: EventWalk): readonly string[] => [
 	'DELETE FROM delivery_attempts WHERE env_id = $1',
 	'DELETE FROM deliveries WHERE env_id = $1',
 	'DELETE FROM issues WHERE env_id = $1',
-	'DELETE FROM event_payloads WHERE event_id IN (SELECT id FROM events WHERE env_id = $1)',
-	'DELETE FROM event_delivery_status WHERE event_id IN (SELECT id FROM events WHERE env_id = $1)',
+	`DELETE FROM event_payloads WHERE event_id IN (SELECT e.id FROM events e WHERE ${walk.env('$1')})`,
+	`DELETE FROM event_delivery_status WHERE event_id IN (SELECT e.id FROM events e WHERE ${walk.env('$1')})`,
 	'DELETE FROM dedup_keys WHERE source_id IN (SELECT id FROM sources WHERE env_id = $1)',
 	'DELETE FROM event_totals WHERE env_id = $1',
-	'DELETE FROM events WHERE env_id = $1',
+	`DELETE FROM events AS e WHERE ${walk.env('$1')}`,
 	'DELETE FROM connections WHERE env_id = $1',
 	'DELETE FROM destinations WHERE env_id = $1',
 	'DELETE FROM sources WHERE env_id = $1',
 	'DELETE FROM api_keys WHERE env_id = $1',
 	'DELETE FROM environments WHERE id = $1'
-] as const
+]

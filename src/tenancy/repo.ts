@@ -3,7 +3,7 @@ import { countEventDeletion } from '../db/event-deletions'
 import { prepare } from '../db/sql'
 import { ROWID_ORDER } from '../events/order-sql'
 import {
-	CONTENTS, COUNT_ENVS, DESTINATION_IDS, ENV_BY_ID, ENVS_OF, FIRST_ENV, INSERT_AUTH_ORG, INSERT_ENV, INSERT_ORG, ORG_BY_ID, PURGE,
+	contentsQuery, COUNT_ENVS, DESTINATION_IDS, ENV_BY_ID, ENVS_OF, FIRST_ENV, INSERT_AUTH_ORG, INSERT_ENV, INSERT_ORG, ORG_BY_ID, purgeStatements,
 	SOURCE_IDS, UPDATE_ENV, usageQuery
 } from './repo-sql'
 
@@ -100,11 +100,11 @@ function organizationsAndEnvironments(db: Database) {
 
 /** What lives inside an environment: counted for usage and emptiness, removed by a forced delete. */
 function environmentContents(db: Database) {
-	const contents = prepare<{ n: number }, [string]>(db, CONTENTS)
+	const contents = prepare<{ n: number }, [string]>(db, contentsQuery(ROWID_ORDER))
 	const usage = prepare<{ sources: number; destinations: number; events: number }, [string, string]>(db, usageQuery(ROWID_ORDER))
 	const sourceIds = prepare<{ id: string }, [string]>(db, SOURCE_IDS)
 	const destinationIds = prepare<{ id: string }, [string]>(db, DESTINATION_IDS)
-	const purge = PURGE.map((sql) => prepare(db, sql))
+	const purge = purgeStatements(ROWID_ORDER).map((sql) => prepare(db, sql))
 
 	return {
 		/** Sources, destinations, events or live keys in it. */

@@ -111,6 +111,12 @@ forEachBackend('test sessions repo', (b) => {
 			expect(await rawSql(store()).all('SELECT env_id, org_id FROM events WHERE id = $1', [moved])).toEqual([{ env_id: team.id, org_id: team.org_id }])
 			expect(await rawSql(store()).all('SELECT env_id FROM deliveries WHERE event_id = $1', [moved])).toEqual([{ env_id: team.id }])
 			expect(await rawSql(store()).all('SELECT env_id FROM events WHERE id = $1', [evt])).toEqual([{ env_id: home.id }])
+			// Listed in its new environment only (SQLite's lists walk the environment's key: the claim moves it too).
+			const listed = async (envId: string, sourceId?: string) =>
+				(await store().events.list({ envId, sourceId }, { id: null, order: 'desc', back: false }, { offset: 0, limit: 50 })).map((e) => e.id)
+			expect(await listed(team.id)).toContain(moved)
+			expect(await listed(team.id, free.id)).toEqual([moved])
+			expect(await listed(home.id)).not.toContain(moved)
 		})
 
 		it('deletes a session with everything its events left behind', async () => {

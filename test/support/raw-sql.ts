@@ -1,4 +1,4 @@
-import type { SQLQueryBindings } from 'bun:sqlite'
+import type { Database, SQLQueryBindings } from 'bun:sqlite'
 import type { Store } from '../../src/store'
 
 /**
@@ -14,6 +14,22 @@ export interface RawSql {
 	run(text: string, params?: readonly unknown[]): Promise<number>
 }
 
+/**
+ * SQLite's events carry the list keys of their environment and source (migration 18), which
+ * the events repo binds on insert and every list reads through. A test that writes events
+ * with plain portable SQL gets them here, as the migration's backfill gives them to the
+ * events it finds (PostgreSQL has no such columns).
+ */
+export function keyRawEvents(db: Database): void {
+	db.run(`INSERT OR IGNORE INTO list_keys (id) SELECT env_id FROM events WHERE env_key IS NULL
+		UNION ALL SELECT source_id FROM events WHERE source_key IS NULL`)
+	db.run(`UPDATE events SET env_key = (SELECT key FROM list_keys WHERE id = events.env_id),
+		source_key = (SELECT key FROM list_keys WHERE id = events.source_id) WHERE env_key IS NULL OR source_key IS NULL`)
+}
+
+/** Statements that write `events` rows (which then need their list keys on SQLite). */
+export const writesEvents = (text: string): boolean => /^\s*INSERT INTO events\b/i.test(text)
+
 export function rawSql(store: Store): RawSql {
 	const b = store.backend
 	if (b.kind === 'postgres') return { all: (t, p = []) => b.pg.all(t, p), get: (t, p = []) => b.pg.get(t, p), run: (t, p = []) => b.pg.run(t, p) }
@@ -26,7 +42,9 @@ export function rawSql(store: Store): RawSql {
 			return (q(text).get(...(params as SQLQueryBindings[])) as T | null) ?? null
 		},
 		async run(text: string, params: readonly unknown[] = []) {
-			return q(text).run(...(params as SQLQueryBindings[])).changes
+			const changes = q(text).run(...(params as SQLQueryBindings[])).changes
+			if (writesEvents(text)) keyRawEvents(b.db)
+			return changes
 		}
 	}
 }

@@ -3,19 +3,20 @@ import { describe, expect, test } from 'bun:test'
 import { migrate } from '../../src/db/migrate'
 import { ROWID_ORDER } from '../../src/events/order-sql'
 import { createEventQueries } from '../../src/events/queries'
-import { listQuery } from '../../src/events/repo-sql'
+import { countQuery, listQuery } from '../../src/events/repo-sql'
 import { idFloorAt, newId } from '../../src/lib/ids'
 import type { Seek } from '../../src/lib/pagination'
 import { eventsAfterQuery } from '../../src/live/repo-sql'
 import { candidatesQuery } from '../../src/replay/repo-sql'
 import { eventsQuery, exportPageQuery, exportSizesQuery } from '../../src/sessions/repo-sql'
-import { usageQuery } from '../../src/tenancy/repo-sql'
+import { contentsQuery, purgeStatements, usageQuery } from '../../src/tenancy/repo-sql'
 import { type PlanCase, type PlanTable, planProblems as checkPlan } from '../support/query-plans'
 
 /**
  * Every SQLite read that pages an environment's (or a source's) events walks the list
- * indexes of migration 14 — (env_id) and (env_id, source_id), whose entries end in the
- * rowid — in rowid order: no sort of the environment's events, no scan of the table.
+ * indexes — (env_key) and (env_key, source_key) since migration 18 (small integer keys of
+ * the ids, from list_keys), their entries ending in the rowid as since migration 14 — in
+ * rowid order: no sort of the environment's events, no scan of the table nor of list_keys.
  */
 
 const ENV = 'env_1'
@@ -26,8 +27,14 @@ const seek = (order: 'asc' | 'desc', back = false, id: string | null = CURSOR): 
 interface Case extends PlanCase { index: 'events_env' | 'events_env_source' }
 
 /** `events e`, searched by environment (and source) through a list index; cursor ids resolve through the unique id index. */
-const EVENTS: PlanTable = { names: ['e', 'events'], indexArgs: 'env_id=\\?', lookupIndex: 'sqlite_autoindex_events_1' }
-const planProblems = (db: Database, c: Case) => checkPlan(db, EVENTS, c)
+const EVENTS: PlanTable = { names: ['e', 'events'], indexArgs: 'env_key=\\?', lookupIndex: 'sqlite_autoindex_events_1' }
+
+/** The plan's problems, and a key looked up by anything but its unique id index. */
+function planProblems(db: Database, c: Case): string[] {
+	const plan = db.query<{ detail: string }, (string | number | null)[]>(`EXPLAIN QUERY PLAN ${c.sql.replace(/\$(\d+)/g, '?$1')}`).all(...c.params)
+	const keyScans = plan.filter((r) => /^SCAN list_keys\b/.test(r.detail)).map((r) => `${c.name}: scans list_keys`)
+	return [...checkPlan(db, EVENTS, c), ...keyScans]
+}
 
 /** The statements as the repos build them, with representative filters. */
 function cases(db: Database): Case[] {
@@ -39,6 +46,11 @@ function cases(db: Database): Case[] {
 		const q = eventsAfterQuery(ROWID_ORDER, ENV, sourceId, CURSOR, 1000)
 		return { name, index, sql: q.text, params: q.params }
 	}
+	const count = (name: string, index: Case['index'], filter: Parameters<typeof countQuery>[1]): Case => {
+		const q = countQuery(ROWID_ORDER, filter)
+		return { name: `events count: ${name}`, index, sql: q.text, params: q.params, paged: false }
+	}
+	const purgeEvents = purgeStatements(ROWID_ORDER).find((s) => s.startsWith('DELETE FROM events')) ?? ''
 	const session = eventsQuery(ROWID_ORDER, SRC, { cursor: CURSOR, limit: 50, method: 'POST' })
 	const firstSession = eventsQuery(ROWID_ORDER, SRC, { cursor: null, limit: 50 })
 	return [
@@ -59,7 +71,11 @@ function cases(db: Database): Case[] {
 		{ name: 'test session export page', index: 'events_env_source', sql: exportPageQuery(ROWID_ORDER), params: [SRC, CURSOR, 10] },
 		{ name: 'test session export sizes', index: 'events_env_source', sql: exportSizesQuery(ROWID_ORDER), params: [SRC, CURSOR, 100] },
 		{ name: 'replay candidates', index: 'events_env', sql: candidatesQuery(ROWID_ORDER, 2), params: [ENV, idFloorAt('evt', 1), idFloorAt('evt', 2), CURSOR, 100, SRC, 'src_2'] },
-		{ name: 'usage: events this month', index: 'events_env', sql: usageQuery(ROWID_ORDER), params: [ENV, idFloorAt('evt', 1)] }
+		{ name: 'usage: events this month', index: 'events_env', sql: usageQuery(ROWID_ORDER), params: [ENV, idFloorAt('evt', 1)] },
+		count('filtered', 'events_env', { envId: ENV, method: 'POST' }),
+		count('source, filtered', 'events_env_source', { envId: ENV, sourceId: SRC, verificationStatus: 'failed' }),
+		{ name: 'environment contents', index: 'events_env', sql: contentsQuery(ROWID_ORDER), params: [ENV], paged: false },
+		{ name: 'environment purge: its events', index: 'events_env', sql: purgeEvents, params: [ENV], paged: false }
 	]
 }
 
@@ -82,7 +98,7 @@ function searchChunks(db: Database): Case[] {
 		if (sql === undefined) throw new Error('no search statement was prepared')
 		return sql
 	}
-	const chunkParams = (sql: string) => (sql.includes('source_id') ? [ENV, SRC, CURSOR, 'needle', 64, 11] : [ENV, CURSOR, 'needle', 64, 11])
+	const chunkParams = (sql: string) => (sql.includes('source_key') ? [ENV, SRC, CURSOR, 'needle', 64, 11] : [ENV, CURSOR, 'needle', 64, 11])
 	const env = run({ envId: ENV }, seek('desc'))
 	const source = run({ envId: ENV, sourceId: SRC }, seek('asc'))
 	return [
@@ -97,23 +113,32 @@ function openDb(): Database {
 	return db
 }
 
-describe('SQLite events list plans (migration 14)', () => {
-	test('every list, cursor, since, session, replay and usage statement walks a list index by rowid', () => {
+describe('SQLite events list plans (migrations 14 and 18)', () => {
+	test('every list, count, cursor, since, session, replay, usage and purge statement walks a key index by rowid', () => {
 		const db = openDb()
 		const all = cases(db)
-		expect(all.length).toBe(19)
+		expect(all.length).toBe(23)
 		expect(all.flatMap((c) => planProblems(db, c))).toEqual([])
 		db.close()
 	})
 
-	test('on the (…, id) indexes of before migration 14 the same statements sort or filter instead (the check can fail)', () => {
+	test('on the id-keyed indexes of migration 14, (env_id) and (env_id, source_id), the same statements scan instead (the check can fail)', () => {
 		const db = openDb()
 		db.run('DROP INDEX events_env; DROP INDEX events_env_source')
-		db.run('CREATE INDEX events_env ON events (env_id, id); CREATE INDEX events_env_source ON events (env_id, source_id, id)')
+		db.run('CREATE INDEX events_env ON events (env_id); CREATE INDEX events_env_source ON events (env_id, source_id)')
 		const all = cases(db)
 		const failing = all.filter((c) => planProblems(db, c).length > 0).map((c) => c.name)
-		// Each one: a cursor is no range of (…, id) in rowid terms, and rowid order is no order of it.
+		// Each one filters by keys that no index leads with any more.
 		expect(failing).toEqual(all.map((c) => c.name))
+		db.close()
+	})
+
+	test('without the unique index of list_keys every key lookup would scan it (the check can fail)', () => {
+		const db = openDb()
+		db.run('DROP TRIGGER environments_list_key; DROP TRIGGER sources_list_key; DROP TABLE list_keys')
+		db.run('CREATE TABLE list_keys (key INTEGER PRIMARY KEY, id TEXT NOT NULL)')
+		const all = cases(db)
+		expect(all.filter((c) => planProblems(db, c).some((p) => p.endsWith('scans list_keys'))).map((c) => c.name)).toEqual(all.map((c) => c.name))
 		db.close()
 	})
 })

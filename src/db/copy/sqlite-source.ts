@@ -26,8 +26,13 @@ export interface SqliteSource {
 	close(): void
 }
 
-/** Bookkeeping of one engine: PostgreSQL keeps its own migrations log. */
-const NOT_COPIED = new Set(['_migrations'])
+/**
+ * Bookkeeping of one engine: PostgreSQL keeps its own migrations log, and SQLite's list keys
+ * (migration 18: the events list indexes keyed by small integers) are derived from the ids,
+ * which PostgreSQL's indexes use directly.
+ */
+export const NOT_COPIED: ReadonlySet<string> = new Set(['_migrations', 'list_keys'])
+export const SQLITE_ONLY_COLUMNS: Readonly<Record<string, readonly string[]>> = { events: ['env_key', 'source_key'] }
 
 /** Columns whose values are sealed with the install's key (lib/crypto SecretBox). */
 const SEALED_COLUMNS: readonly (readonly [string, string])[] = [
@@ -78,7 +83,9 @@ function sourceOver(db: Database, path: string, migrationsApplied: number): Sqli
 			return rows.map((r) => r.name).filter((name) => !NOT_COPIED.has(name))
 		},
 		columns(table) {
-			return db.query<{ name: string }, [string]>('SELECT name FROM pragma_table_info(?1) ORDER BY cid').all(table).map((c) => c.name)
+			const own = SQLITE_ONLY_COLUMNS[table] ?? []
+			const names = db.query<{ name: string }, [string]>('SELECT name FROM pragma_table_info(?1) ORDER BY cid').all(table).map((c) => c.name)
+			return names.filter((name) => !own.includes(name))
 		},
 		count(table) {
 			return db.query<{ n: number }, []>(`SELECT COUNT(*) AS n FROM ${quoteIdent(table)}`).get()?.n ?? 0
