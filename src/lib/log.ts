@@ -38,35 +38,21 @@ function stdoutSink(): (chunk: string) => void {
 	}
 }
 
-// An access line's method and route repeat (a few methods, route templates): their JSON text is
-// kept, up to a bound, since an unmatched route echoes the client's path and need not repeat.
-const QUOTED_MAX = 512
-const quoted = new Map<string, string>()
-function jsonText(value: string): string {
-	let text = quoted.get(value)
-	if (text === undefined) {
-		text = JSON.stringify(value)
-		if (quoted.size < QUOTED_MAX) quoted.set(value, text)
-	}
-	return text
-}
-
 export function createLogger(level: LogLevel, write: (chunk: string) => void = stdoutSink()): Logger {
 	const min = ORDER[level]
-	// Lines appended to one string (a rope until written): no array and join per tick.
-	let buffer = ''
+	let buffer: string[] = []
 	let scheduled = false
 
 	const flush = () => {
 		scheduled = false
 		if (buffer.length === 0) return
-		const chunk = buffer
-		buffer = ''
+		const chunk = buffer.join('')
+		buffer = []
 		write(chunk)
 	}
 
 	const push = (line: string) => {
-		buffer += line
+		buffer.push(line)
 		if (!scheduled) {
 			scheduled = true
 			setImmediate(flush)
@@ -85,8 +71,8 @@ export function createLogger(level: LogLevel, write: (chunk: string) => void = s
 		error: (m, f) => emit('error', m, f),
 		access(requestId, method, route, status, durationMs) {
 			if (ORDER.info < min) return
-			// Request ids are ours (`req_` + hex); the method and the route (which may echo a client's path) are escaped.
-			push(`{"time":"${isoNow()}","level":"info","msg":"request","request_id":"${requestId}","method":${jsonText(method)},"route":${jsonText(route)},"status":${status},"duration_ms":${durationMs}}\n`)
+			// request ids and methods are token characters; the route may echo a client's path, so it is escaped.
+			push(`{"time":"${isoNow()}","level":"info","msg":"request","request_id":"${requestId}","method":${JSON.stringify(method)},"route":${JSON.stringify(route)},"status":${status},"duration_ms":${durationMs}}\n`)
 		},
 		flush
 	}
