@@ -72,7 +72,7 @@ async function lockMark(q: PgQuery, name: string): Promise<string> {
 	return (await q.get<{ last_id: string }>(`${Q.GET_MARK} FOR UPDATE`, [name]))?.last_id ?? ''
 }
 
-/** One event batch and its watermark, in the caller's transaction (the SQLite side's rollEvents, statement for statement). */
+/** One event batch and its watermark, in the caller's transaction (what the SQLite side's rollEvents folds; it bounds the batch with LIMIT instead of NTH_EVENT/LAST_EVENT). */
 async function rollEvents(q: PgQuery, ceiling: string): Promise<VolumeRow[] | null> {
 	const lo = await lockMark(q, EVENTS)
 	const first = (await q.get<{ id: string }>(Q.FIRST_EVENT, [lo, ceiling]))?.id

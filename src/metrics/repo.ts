@@ -68,18 +68,36 @@ function upserts(db: Database) {
 	}
 }
 
-/** Rows counted per environment, source and minute as ids come (any order: a key seen again adds up). */
-function byMinute(rows: Iterable<{ id: string; env_id: string; source_id: string }>): VolumeRow[] {
+type IdRow = [id: string, env_id: string, source_id: string]
+
+/**
+ * Rows counted per environment, source and minute as ids come (any order: a key seen again adds
+ * up). Rows arrive in id order, so a row of the previous row's source and minute is counted
+ * with string compares against that minute's id bounds, without reading the time out of its id.
+ */
+function byMinute(rows: IdRow[]): VolumeRow[] {
 	const out = new Map<string, VolumeRow>()
-	for (const { id, env_id, source_id } of rows) {
+	let run: VolumeRow | undefined
+	let from = ''
+	let until = ''
+	for (const [id, env_id, source_id] of rows) {
+		if (run !== undefined && id >= from && id < until && id.length === ID_LENGTH && source_id === run.source_id && env_id === run.env_id) {
+			run.event_count++
+			continue
+		}
 		const bucket = Math.floor(timeOfId(id) / MINUTE_MS) * MINUTE_MS
 		const key = `${env_id}|${source_id}|${bucket}`
-		const seen = out.get(key)
-		if (seen) seen.event_count++
-		else out.set(key, { env_id, source_id, bucket, event_count: 1 })
+		run = out.get(key)
+		if (run) run.event_count++
+		else out.set(key, (run = { env_id, source_id, bucket, event_count: 1 }))
+		from = idFloorAt('evt', bucket)
+		until = idFloorAt('evt', bucket + MINUTE_MS)
 	}
 	return [...out.values()]
 }
+
+/** `evt_` + 32 hex: the only ids the run test above takes for ones inside a minute's bounds. */
+const ID_LENGTH = 36
 
 /**
  * Events per source and minute in an id range (the time is in the id), from the unique
@@ -89,13 +107,22 @@ function byMinute(rows: Iterable<{ id: string; env_id: string; source_id: string
  * the API's tail is the events past the mark, a short range.
  */
 function eventCounts(db: Database) {
+	const firstOf = prepare<IdRow, [string, string, number]>(db, 'SELECT id, env_id, source_id FROM events WHERE id > ?1 AND id < ?2 ORDER BY id LIMIT ?3')
 	return {
 		/** Ids in (after, …) ∩ [from, to), counted by minute; optionally one environment / source. */
 		range(envId: string | null, sourceId: string | null, after: string, from: string, to: string): VolumeRow[] {
 			// `+`: the environment and source only filter; the list indexes would walk all of the environment and sort.
 			const w = whereOf([['id > ?', after], ['id >= ?', from], ['id < ?', to], ['+env_id = ?', envId], ['+source_id = ?', sourceId]])
-			const rows = prepare<{ id: string; env_id: string; source_id: string }, SqlValue[]>(db, `SELECT id, env_id, source_id FROM events WHERE ${w.sql} ORDER BY id`)
-			return byMinute(rows.iterate(...w.params))
+			return byMinute(prepare<IdRow, SqlValue[]>(db, `SELECT id, env_id, source_id FROM events WHERE ${w.sql} ORDER BY id`).values(...w.params) as IdRow[])
+		},
+		/**
+		 * The rollup's batch: the first `limit` events in (after, before) counted, and the last id
+		 * read (the next mark), in one walk of the id index; null when there is none.
+		 */
+		batch(after: string, before: string, limit: number): { rows: VolumeRow[]; last: string } | null {
+			const rows = firstOf.values(after, before, limit) as IdRow[]
+			const last = rows.at(-1)?.[0]
+			return last === undefined ? null : { rows: byMinute(rows), last }
 		}
 	}
 }
@@ -109,8 +136,6 @@ export function createMetricsRepo(db: Database) {
 	const setMark = prepare(db, Q.SET_MARK)
 	const counts = eventCounts(db)
 	const firstEvent = prepare<{ id: string }, [string, string]>(db, Q.FIRST_EVENT)
-	const nthEvent = prepare<{ id: string }, [string, string, number]>(db, Q.NTH_EVENT)
-	const lastEvent = prepare<{ id: string }, [string, string]>(db, Q.LAST_EVENT)
 	const nthAttempt = prepare<{ id: string }, [string, string, number]>(db, Q.NTH_ATTEMPT)
 	const lastAttempt = prepare<{ id: string }, [string, string]>(db, Q.LAST_ATTEMPT)
 	const mark = (name: string) => getMark.get(name)?.last_id ?? ''
@@ -126,13 +151,13 @@ export function createMetricsRepo(db: Database) {
 		if (first === undefined) return null
 		const hour = Math.floor(timeOfId(first) / HOUR_MS) * HOUR_MS
 		const end = idFloorAt('evt', hour + HOUR_MS)
-		let hi = end < ceiling ? end : ceiling
-		// At most EVENT_BATCH events per transaction, so one pass never holds the thread long.
-		hi = nthEvent.get(lo, hi, EVENT_BATCH)?.id ?? hi
-		const rows = counts.range(null, null, lo, idFloorAt('evt', hour), hi)
-		upsert.volume(rows)
-		setMark.run(EVENTS, lastEvent.get(lo, hi)?.id as string)
-		return rows
+		// At most EVENT_BATCH events per transaction, so one pass never holds the thread long;
+		// the batch is read once, and its last id is the new mark.
+		const batch = counts.batch(lo, end < ceiling ? end : ceiling, EVENT_BATCH)
+		if (batch === null) return null // unreachable: `first` is below both bounds
+		upsert.volume(batch.rows)
+		setMark.run(EVENTS, batch.last)
+		return batch.rows
 	})
 	const rollAttempts = db.transaction((ceiling: string, batch: number): AttemptRollup | null => {
 		const lo = mark(ATTEMPTS)

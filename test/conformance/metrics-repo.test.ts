@@ -169,6 +169,35 @@ for (const [name, open] of backends) {
 				.toEqual([{ span: 'day', n: 6, total: 360 }, { span: 'hour', n: 6, total: 360 }, { span: 'minute', n: 360, total: 360 }])
 		})
 
+		test('events are counted in the minute of their id, across minute edges and interleaved keys', async () => {
+			const { store } = await fresh()
+			const sql = rawSql(store)
+			const M = T0 + 10 * MINUTE_MS
+			// In id order: runs of one source cut by another source, another environment, and the edge of a minute.
+			await insertEvents(sql, [
+				{ envId: ENV, sourceId: 'src_a', at: M },
+				{ envId: ENV, sourceId: 'src_a', at: M + 1 },
+				{ envId: ENV, sourceId: 'src_b', at: M + 2 },
+				{ envId: ENV, sourceId: 'src_a', at: M + 3 },
+				{ envId: 'env_other', sourceId: 'src_a', at: M + 4 },
+				{ envId: ENV, sourceId: 'src_a', at: M + MINUTE_MS - 1 },
+				{ envId: ENV, sourceId: 'src_a', at: M + MINUTE_MS },
+				{ envId: ENV, sourceId: 'src_a', at: M + MINUTE_MS + 1 },
+				{ envId: ENV, sourceId: 'src_b', at: M + 2 * MINUTE_MS - 1 },
+				{ envId: ENV, sourceId: 'src_a', at: M + 3 * MINUTE_MS }
+			])
+			const minutes = async () => {
+				const rows = await sql.all<{ env_id: string; source_id: string; bucket: number; event_count: number }>(
+					"SELECT env_id, source_id, bucket, event_count FROM metric_volume WHERE span = 'minute' ORDER BY env_id, source_id, bucket")
+				return rows.map((r) => `${r.env_id}|${r.source_id}|+${(Number(r.bucket) - M) / MINUTE_MS}m: ${Number(r.event_count)}`)
+			}
+			const want = ['env_m|src_a|+0m: 4', 'env_m|src_a|+1m: 2', 'env_m|src_a|+3m: 1', 'env_m|src_b|+0m: 1', 'env_m|src_b|+1m: 1', 'env_other|src_a|+0m: 1']
+			const tail = await store.metrics.volume({ envId: ENV, span: 'minute', from: T0, to: T0 + HOUR_MS, sourceId: 'src_a' })
+			expect(tail.tail.map((r) => `${r.source_id}|+${(r.bucket - M) / MINUTE_MS}m: ${r.event_count}`).sort()).toEqual(['src_a|+0m: 4', 'src_a|+1m: 2', 'src_a|+3m: 1'])
+			await rollAll(store, T0 + DAY_MS)
+			expect(await minutes()).toEqual(want)
+		})
+
 		test('two instances rolling at once fold every row once', async () => {
 			const { store, reopen } = await fresh()
 			const other = await reopen()
