@@ -54,6 +54,9 @@ export function migrate(db: Database, now: number = Date.now()): number {
 		})
 		if (apply.immediate()) applied++
 	}
+	// A migration may rewrite a whole table (18 rewrites every event row) into the WAL: fold it back into
+	// the file before serving, instead of keeping a WAL the table's size on disk until the next restart.
+	if (applied > 0) db.run('PRAGMA wal_checkpoint(TRUNCATE)')
 	return applied
 }
 

@@ -151,8 +151,15 @@ describe('migration 18: the events list indexes keyed by integers (sqlite)', () 
 		const empty = sourceRow({ id: ENV, org_id: ORG }, 'empty')
 		await sources.insert(empty)
 		expect(keyed(empty.id)).toBe(true)
+		const keyOf = (id: string) => db.query<{ key: number }, [string]>('SELECT key FROM list_keys WHERE id = ?1').get(id)?.key
+		const emptyKey = keyOf(empty.id)
 		await sources.delete(ENV, empty.id)
 		expect([keyed(empty.id), keyed(fresh.id)]).toEqual([false, true])
+		// A key number is never handed out again: an event still carrying it (committed in another
+		// environment than its source's, past the delete trigger's view) must not join a new source's list.
+		const later = sourceRow({ id: ENV, org_id: ORG }, 'later')
+		await sources.insert(later)
+		expect(keyOf(later.id)).toBeGreaterThan(emptyKey as number)
 		await createTenancyRepo(db).purgeEnvironment(OTHER_ENV)
 		expect([OTHER_ENV, C, ENV, A].map(keyed)).toEqual([false, false, true, true])
 		expect(await first({ envId: ENV, sourceId: A })).toHaveLength(3)

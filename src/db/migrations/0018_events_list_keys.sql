@@ -10,8 +10,9 @@
 -- written for an id no row had gets one from the events repo. A key outlives its row
 -- while events carry it: a deleted source's events stay listed in its environment and
 -- by its id, as they were by id. Once neither row nor events are left (a purged test
--- session or environment) the key goes, and its number may come back for another id:
--- nothing holds a key beyond one transaction (the events repo looks them up per batch).
+-- session or environment) the key goes. Its number never comes back (AUTOINCREMENT): an
+-- event the delete trigger could not see (a test-session event committed in its old
+-- environment after a claim moved the source) must not join another source's list.
 --
 -- List statements filter by the key of the id (src/events/order-sql.ts ROWID_ORDER),
 -- one probe of list_keys per statement, and walk the indexes in rowid order as before.
@@ -21,7 +22,7 @@
 -- rebuilds the two indexes: 11.8 s per million events of 1 KB bodies (the WAL holds
 -- the rewritten table until the next checkpoint).
 CREATE TABLE list_keys (
-	key INTEGER PRIMARY KEY,
+	key INTEGER PRIMARY KEY AUTOINCREMENT,
 	id TEXT NOT NULL UNIQUE
 );
 
