@@ -24,6 +24,21 @@ const states = async (destinationId: string) => {
 const statusOf = async (id: string) => (await h.api<{ event: { status: string } }>('GET', `/v1/events/${id}`)).body.event.status
 const attemptsOf = async (id: string) => (await h.api<{ delivery_attempts: { status: string }[] }>('GET', `/v1/delivery-attempts?event_id=${id}`)).body.delivery_attempts
 
+/**
+ * Ten events queued while the destination is paused, then resumed: the receiver holds the first
+ * two requests (1 s) while the other eight wait leased ahead, their payloads read with the claim.
+ */
+async function twoInFlightEightAhead(on: Harness, name: string) {
+	const rx = new Receiver().otherwise({ status: 200, delayMs: 1000 })
+	const { sourceId, destinationId } = await pipeline(on, name, { url: rx.url })
+	await on.api('PATCH', `/v1/destinations/${destinationId}`, { status: 'paused' })
+	const ids: string[] = []
+	for (let i = 0; i < 10; i++) ids.push(await on.send(sourceId, `{"i":${i}}`))
+	await on.api('PATCH', `/v1/destinations/${destinationId}`, { status: 'active' })
+	await rx.waitFor(2)
+	return { rx, destinationId, ids }
+}
+
 describe('deliveries leased ahead', () => {
 	it('never has more requests in flight to a destination than its concurrency', async () => {
 		let current = 0
@@ -53,13 +68,7 @@ describe('deliveries leased ahead', () => {
 	})
 
 	it('gives rows claimed ahead back to the queue when the destination is paused, and sends each once after it resumes', async () => {
-		const rx = new Receiver().otherwise({ status: 200, delayMs: 1000 })
-		const { sourceId, destinationId } = await pipeline(h, 'pause', { url: rx.url })
-		await h.api('PATCH', `/v1/destinations/${destinationId}`, { status: 'paused' })
-		const ids: string[] = []
-		for (let i = 0; i < 10; i++) ids.push(await h.send(sourceId, `{"i":${i}}`))
-		await h.api('PATCH', `/v1/destinations/${destinationId}`, { status: 'active' })
-		await rx.waitFor(2)
+		const { rx, destinationId, ids } = await twoInFlightEightAhead(h, 'pause')
 		// Two in flight and more leased ahead of them, while the receiver holds the two requests.
 		expect((await states(destinationId)).leased ?? 0).toBeGreaterThan(2)
 		await h.api('PATCH', `/v1/destinations/${destinationId}`, { status: 'paused' })
@@ -76,13 +85,7 @@ describe('deliveries leased ahead', () => {
 	}, 20000)
 
 	it('sends no row held ahead from the payload read with its claim once its event was purged', async () => {
-		const rx = new Receiver().otherwise({ status: 200, delayMs: 1000 })
-		const { sourceId, destinationId } = await pipeline(h, 'purged-ahead', { url: rx.url })
-		await h.api('PATCH', `/v1/destinations/${destinationId}`, { status: 'paused' })
-		const ids: string[] = []
-		for (let i = 0; i < 10; i++) ids.push(await h.send(sourceId, `{"i":${i}}`))
-		await h.api('PATCH', `/v1/destinations/${destinationId}`, { status: 'active' })
-		await rx.waitFor(2)
+		const { rx, destinationId, ids } = await twoInFlightEightAhead(h, 'purged-ahead')
 		expect((await states(destinationId)).leased ?? 0).toBeGreaterThan(2)
 		// Retention deletes the events (and their deliveries) while eight rows wait in memory with their payloads.
 		expect(await h.server.ctx.store.events.purgeBefore(`${ids.at(-1)}~`, 1000)).toBeGreaterThanOrEqual(10)
@@ -98,20 +101,17 @@ describe('deliveries leased ahead', () => {
 		const dir = tempDir('hookstream-two-servers-')
 		const [sender, other] = [await startHarness({ 'data-dir': dir, 'destination-concurrency': '2' }), await startHarness({ 'data-dir': dir })]
 		other.server.ctx.worker.halt()
-		const rx = new Receiver().otherwise({ status: 200, delayMs: 1000 })
+		let rx: Receiver | undefined
 		try {
-			const { sourceId, destinationId } = await pipeline(sender, 'purged-elsewhere', { url: rx.url })
-			await sender.api('PATCH', `/v1/destinations/${destinationId}`, { status: 'paused' })
-			const ids: string[] = []
-			for (let i = 0; i < 10; i++) ids.push(await sender.send(sourceId, `{"i":${i}}`))
-			await sender.api('PATCH', `/v1/destinations/${destinationId}`, { status: 'active' })
-			await rx.waitFor(2)
+			const held = await twoInFlightEightAhead(sender, 'purged-elsewhere')
+			rx = held.rx
+			const { ids } = held
 			expect(await other.server.ctx.store.events.purgeBefore(`${ids.at(-1)}~`, 1000)).toBeGreaterThanOrEqual(10)
 			rx.otherwise({ status: 200 })
 			await sender.server.ctx.worker.settled()
 			expect(rx.received.map((r) => r.headers['x-hookstream-event-id'])).toEqual(ids.slice(0, 2))
 		} finally {
-			await rx.stop()
+			await rx?.stop()
 			await sender.close()
 			await other.close()
 			rmSync(dir, { recursive: true, force: true })
