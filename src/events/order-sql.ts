@@ -106,7 +106,8 @@ export const ROWID_ORDER: EventWalk = {
 /**
  * ($1 id) The list key of an environment or source id (SQLite). A key lives as long as its row
  * or its events (a deleted source's events stay listed, as they did by id); once both are gone
- * its number may be given to another id, so no key is kept beyond one transaction.
+ * the key goes and its number is never given out again (AUTOINCREMENT). Nothing caches a key
+ * beyond one transaction: the id may have lost its key since.
  */
 export const KEY_OF = 'SELECT key FROM list_keys WHERE id = $1'
 /** ($1 id) A key for an id that has none (events written for an id no environment or source row had). */
