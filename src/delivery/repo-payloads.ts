@@ -1,12 +1,13 @@
 import type { Database } from 'bun:sqlite'
 import { eventDeletions } from '../db/event-deletions'
+import { IDS_IN_SQLITE, idsParam } from '../db/id-list'
 import { prepare } from '../db/sql'
 import type { EventToDeliver } from '../events/queries'
-import { toDeliverSql } from './repo-sql'
+import { toDeliverMany } from '../events/repo-sql'
 
 /** Events' payloads read for many deliveries at once (payloads-ahead.ts), on SQLite. */
 export function payloadStatements(db: Database) {
-	const read = prepare<EventToDeliver, [string]>(db, toDeliverSql('IN (SELECT value FROM json_each($1))'))
+	const read = prepare<EventToDeliver, [string]>(db, toDeliverMany(IDS_IN_SQLITE))
 	// Moves when another connection commits to the file: a second server on this data dir, a CLI command.
 	const dataVersion = prepare<{ data_version: number }, []>(db, 'PRAGMA data_version')
 	let othersSeen: number | null = null
@@ -23,7 +24,7 @@ export function payloadStatements(db: Database) {
 	return {
 		/** The events of these ids that are still stored with an inline body. */
 		async readToDeliver(eventIds: string[]): Promise<EventToDeliver[]> {
-			return eventIds.length === 0 ? [] : read.all(JSON.stringify(eventIds))
+			return eventIds.length === 0 ? [] : read.all(idsParam(eventIds))
 		},
 		/**
 		 * Moves whenever this handle deletes events (db/event-deletions.ts) and whenever another

@@ -3,6 +3,7 @@ import type { Circuit } from './breaker'
 import type { AttemptOutcome, AttemptRow } from './repo'
 import { RECENT_ATTEMPTS } from './repo-record'
 import { ATTEMPT_COLUMNS, CIRCUIT_WRITE, DELIVERED, INSERT_ATTEMPTS_HEAD, ISSUE_ACTIVE, ISSUE_BUMP, ISSUE_OPEN, settleEventsSql } from './repo-sql'
+import { IDS_IN_PG } from '../db/id-list'
 import { valuesList } from '../db/sql'
 
 /** Attempts per INSERT: 24 columns × 500 rows stays far below PostgreSQL's 65,535 parameters. */
@@ -23,8 +24,8 @@ const FINISH_MANY = `UPDATE deliveries d SET state = v.state, attempts = d.attem
  * status row outlives its event. The lock writes no new row version; the status goes to
  * event_delivery_status (see settleEventsSql).
  */
-const LOCK_EVENTS = 'SELECT id FROM events WHERE id = ANY($1::text[]) ORDER BY id FOR UPDATE'
-const SETTLE_EVENTS = settleEventsSql('= ANY($1::text[])')
+const LOCK_EVENTS = `SELECT id FROM events WHERE id ${IDS_IN_PG} ORDER BY id FOR UPDATE`
+const SETTLE_EVENTS = settleEventsSql(IDS_IN_PG)
 
 /** The status of these events follows their deliveries again (inside the caller's transaction). */
 export async function settleEvents(q: PgQuery, eventIds: Iterable<string>): Promise<void> {

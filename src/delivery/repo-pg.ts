@@ -1,13 +1,15 @@
 import { retryRead, retryTransaction } from '../db/pg/read-retry'
 import type { Pg } from '../db/pg/client'
 import type { EventToDeliver } from '../events/queries'
+import { toDeliverMany } from '../events/repo-sql'
+import { IDS_IN_PG } from '../db/id-list'
 import type { Circuit } from './breaker'
 import type { AttemptOutcome, DeliveryRepo, DeliveryRow } from './repo'
 import { type DestinationLease, leaseChunks } from './repo-owners'
 import { completeBatchPg, settleEvents, writeCircuitPg } from './repo-pg-record'
 import {
 	BY_ID, CIRCUIT_READ, DEAD_OF, DELIVERED, DESTINATION_OWNERS, NEXT_DUE, ORPHANED, RELEASE_DESTINATION_LEASE, RELEASE_DESTINATION_LEASES,
-	RELEASE_EXPIRED, RELEASE_ORPHANED, RELEASE_OWNED, REQUEUE, takeDestinationLeases, toDeliverSql, WITH_WORK
+	RELEASE_EXPIRED, RELEASE_ORPHANED, RELEASE_OWNED, REQUEUE, takeDestinationLeases, WITH_WORK
 } from './repo-sql'
 
 /**
@@ -20,7 +22,7 @@ const CLAIM = `WITH c AS (
 	UPDATE deliveries d SET state = 'leased', lease_owner = $2, lease_expires_at = $3, updated_at = $1 FROM c WHERE d.id = c.id
 	RETURNING d.*`
 
-const RELEASE_IDS = "UPDATE deliveries SET state = 'queued', lease_owner = NULL, lease_expires_at = NULL WHERE id = ANY($1::text[]) AND state = 'leased' AND lease_owner = $2"
+const RELEASE_IDS = `UPDATE deliveries SET state = 'queued', lease_owner = NULL, lease_expires_at = NULL WHERE id ${IDS_IN_PG} AND state = 'leased' AND lease_owner = $2`
 
 /**
  * A write that may run again after either kind of failure: a deadlock abort (rolled back) or
@@ -108,7 +110,7 @@ function requeueQueries(pg: Pg): Pick<DeliveryRepo, 'requeue' | 'abandonDestinat
 	}
 }
 
-const TO_DELIVER_MANY = toDeliverSql('= ANY($1::text[])')
+const TO_DELIVER_MANY = toDeliverMany(IDS_IN_PG)
 
 function payloadQueries(pg: Pg): Pick<DeliveryRepo, 'readToDeliver' | 'payloadEpoch'> {
 	return {

@@ -1,3 +1,4 @@
+import { IDS_IN_SQLITE, idsParam } from '../db/id-list'
 import type { Database } from 'bun:sqlite'
 import { prepare } from '../db/sql'
 import type { DeliveryRow } from './repo'
@@ -19,7 +20,7 @@ export function queueStatements(db: Database) {
 	const releaseOwned = prepare(db, RELEASE_OWNED)
 	const releaseIds = prepare(
 		db,
-		"UPDATE deliveries SET state = 'queued', lease_owner = NULL, lease_expires_at = NULL WHERE id IN (SELECT value FROM json_each($1)) AND state = 'leased' AND lease_owner = $2"
+		`UPDATE deliveries SET state = 'queued', lease_owner = NULL, lease_expires_at = NULL WHERE id ${IDS_IN_SQLITE} AND state = 'leased' AND lease_owner = $2`
 	)
 	const byId = prepare<DeliveryRow, [string]>(db, BY_ID)
 	return {
@@ -44,7 +45,7 @@ export function queueStatements(db: Database) {
 		},
 		/** Hands back leases `owner` took but will not use (claimed ahead, then the destination stopped sending). */
 		async releaseLeases(ids: string[], owner: string): Promise<void> {
-			if (ids.length > 0) releaseIds.run(JSON.stringify(ids), owner)
+			if (ids.length > 0) releaseIds.run(idsParam(ids), owner)
 		},
 		async findById(id: string): Promise<DeliveryRow | null> {
 			return byId.get(id)
@@ -63,12 +64,12 @@ export function requeueStatements(db: Database) {
 		async requeue(ids: string[], now: number, trigger: string): Promise<string[]> {
 			return db.transaction(() => {
 				const done: string[] = []
-				const events: string[] = []
+				const events = new Set<string>()
 				for (const id of ids) {
 					const row = requeue.get(id, now, trigger)
 					if (!row) continue
 					done.push(row.id)
-					events.push(row.event_id)
+					events.add(row.event_id)
 				}
 				settleEvents(events)
 				return done

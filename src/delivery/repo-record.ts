@@ -1,4 +1,5 @@
 import type { Database } from 'bun:sqlite'
+import { IDS_IN_SQLITE, idsParam } from '../db/id-list'
 import { prepare, valuesList } from '../db/sql'
 import type { Circuit } from './breaker'
 import type { AttemptOutcome, AttemptRow } from './repo'
@@ -11,11 +12,10 @@ export const RECENT_ATTEMPTS = 10
  * These events' status follows their deliveries again: pending while any is open, then
  * delivered, failed or partial. One statement for all of them (inside the caller's transaction).
  */
-export function settleEventsStatement(db: Database): (eventIds: Iterable<string>) => void {
-	const settle = prepare(db, settleEventsSql('IN (SELECT value FROM json_each($1))'))
+export function settleEventsStatement(db: Database): (eventIds: ReadonlySet<string>) => void {
+	const settle = prepare(db, settleEventsSql(IDS_IN_SQLITE))
 	return (eventIds) => {
-		const ids = [...new Set(eventIds)]
-		if (ids.length > 0) settle.run(JSON.stringify(ids))
+		if (eventIds.size > 0) settle.run(idsParam([...eventIds]))
 	}
 }
 

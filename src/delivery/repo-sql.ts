@@ -113,13 +113,3 @@ export const RELEASE_DESTINATION_LEASE = 'DELETE FROM destination_leases WHERE d
 export const RELEASE_DESTINATION_LEASES = 'DELETE FROM destination_leases WHERE owner = $1'
 
 export const DESTINATION_OWNERS = 'SELECT destination_id, owner, lease_until FROM destination_leases ORDER BY destination_id'
-
-/**
- * What the sends of many deliveries need of their events, read in one statement (the
- * payloads read ahead, payloads-ahead.ts): only bodies stored inline (≤ 10 KB), so what
- * is held in memory stays small; the others are read at send time. `inList` is the
- * engine's `IN (…)` over the ids parameter `$1`.
- */
-export function toDeliverSql(inList: string): string {
-	return `SELECT id, content_type, payload_inline FROM events WHERE id ${inList} AND payload_inline IS NOT NULL`
-}

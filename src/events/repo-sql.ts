@@ -62,7 +62,15 @@ export const FROM = `FROM events e LEFT JOIN sources s ON s.id = e.source_id ${S
 
 export const BY_ID = `SELECT ${EVENT_COLUMNS}, s.name AS source_name, s.slug AS source_slug ${FROM} WHERE e.id = $1`
 export const PAYLOAD = 'SELECT body FROM event_payloads WHERE event_id = $1'
-export const TO_DELIVER = 'SELECT id, content_type, payload_inline FROM events WHERE id = $1'
+const TO_DELIVER_COLUMNS = 'SELECT id, content_type, payload_inline FROM events'
+/** ($1 event id) What a delivery's send needs of its event. */
+export const TO_DELIVER = `${TO_DELIVER_COLUMNS} WHERE id = $1`
+/**
+ * The same for many events in one statement (the delivery worker's payloads read ahead):
+ * only bodies stored inline (≤ 10 KB), so what is held in memory stays small; the others
+ * are read at send time. `idsIn` is the engine's "one of the ids bound as $1" (db/id-list.ts).
+ */
+export const toDeliverMany = (idsIn: string): string => `${TO_DELIVER_COLUMNS} WHERE id ${idsIn} AND payload_inline IS NOT NULL`
 export const STORED_IN_SOURCE = 'SELECT stored AS n FROM event_totals WHERE env_id = $1 AND source_id = $2'
 
 /** The filter's conditions; the environment and source as `walk` leads into its list indexes. */
