@@ -5,11 +5,6 @@ export interface OwnershipOptions {
 	owner: string
 	/** How long a destination stays this instance's without a renewal. */
 	leaseMs: number
-	/**
-	 * Other instances share the database (PostgreSQL), so leases are contested. False on
-	 * SQLite: one instance runs per data dir and always wins (a previous process's leases are void).
-	 */
-	shared: boolean
 }
 
 type LeaseStore = Pick<DeliveryRepo, 'takeDestinations' | 'releaseDestination' | 'releaseDestinations' | 'releaseOrphaned'>
@@ -72,7 +67,7 @@ export class DestinationOwnership {
 			const wanted = ids.filter((id) => !this.owns(id, now))
 			if (wanted.length === 0) return []
 			const until = now + this.opts.leaseMs
-			const won = await this.repo.takeDestinations(wanted, this.opts.owner, until, this.#expiredBefore(now))
+			const won = await this.repo.takeDestinations(wanted, this.opts.owner, until, now)
 			const fresh = won.filter((id) => !this.#held.has(id))
 			for (const id of won) this.#held.set(id, until)
 			if (fresh.length > 0) await this.repo.releaseOrphaned(now)
@@ -115,7 +110,7 @@ export class DestinationOwnership {
 			const lost: string[] = []
 			if (ids.length > 0) {
 				const until = now + this.opts.leaseMs
-				const kept = new Set(await this.repo.takeDestinations(ids, this.opts.owner, until, this.#expiredBefore(now)))
+				const kept = new Set(await this.repo.takeDestinations(ids, this.opts.owner, until, now))
 				for (const id of ids) {
 					if (kept.has(id)) this.#held.set(id, until)
 					else (this.#forget(id), lost.push(id))
@@ -148,9 +143,5 @@ export class DestinationOwnership {
 		const run = this.#chain.then(fn, fn)
 		this.#chain = run.catch(() => {})
 		return run
-	}
-
-	#expiredBefore(now: number): number {
-		return this.opts.shared ? now : Number.MAX_SAFE_INTEGER
 	}
 }

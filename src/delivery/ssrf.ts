@@ -78,8 +78,11 @@ const LITERAL_PINS_MAX = 1024
 
 /** The remembered pin of an address URL, without a round through a promise (the common case of a send). */
 export function knownPin(href: string, guard: OutboundGuard): PinnedTarget | undefined {
-	return literalPins.get(`${guard.allowPrivate ? 'p' : 'n'} ${href}`)
+	return literalPins.get(pinKey(href, guard))
 }
+
+/** A pin holds for one URL under one guard: private addresses allowed or not. */
+const pinKey = (href: string, guard: OutboundGuard): string => `${guard.allowPrivate ? 'p' : 'n'} ${href}`
 
 /**
  * `pinUrl` for a URL string, remembering the pin of an address URL (checking and
@@ -87,9 +90,9 @@ export function knownPin(href: string, guard: OutboundGuard): PinnedTarget | und
  * resolved and checked afresh every time, as rebinding requires.
  */
 export async function pinHref(href: string, guard: OutboundGuard): Promise<PinnedTarget> {
-	const known = knownPin(href, guard)
+	const key = pinKey(href, guard)
+	const known = literalPins.get(key)
 	if (known) return known
-	const key = `${guard.allowPrivate ? 'p' : 'n'} ${href}`
 	const url = new URL(href)
 	const pinned = await pinUrl(url, guard)
 	const host = url.hostname.startsWith('[') ? url.hostname.slice(1, -1) : url.hostname

@@ -59,7 +59,7 @@ export class DeliveryWorker {
 		const payloads = deps.deliveries.payloadEpoch() === null ? null : new PayloadsAhead(deps.deliveries)
 		// Twice the destination's concurrency, at least 64: a claim per half of that many sends.
 		this.#ahead = new LeasedAhead(deps.deliveries, { owner: this.instanceId, leaseMs: opts.leaseMs, depth: Math.max(64, 2 * opts.destinationConcurrency) }, payloads)
-		this.#ownership = new DestinationOwnership(opts.shared ? deps.deliveries : SOLE_INSTANCE, { owner: this.instanceId, leaseMs: this.#ownershipLeaseMs, shared: opts.shared === true })
+		this.#ownership = new DestinationOwnership(opts.shared ? deps.deliveries : SOLE_INSTANCE, { owner: this.instanceId, leaseMs: this.#ownershipLeaseMs })
 		this.#runner = new AttemptRunner({
 			circuits: deps.circuits, events: deps.events, providers: deps.providers, clock: deps.clock, guard, owner: this.instanceId,
 			connection: (id) => this.#targets.connection(id), readAhead: (id) => payloads?.take(id), record: (o) => this.#outcomes.write(o), onAttempt: deps.onAttempt,

@@ -268,7 +268,7 @@ for (const backend of BACKENDS) {
 			await seedTenant(store)
 		})
 		afterAll(() => close())
-		const instance = (owner: string) => new DestinationOwnership(store.deliveries, { owner, leaseMs: 900, shared: true })
+		const instance = (owner: string) => new DestinationOwnership(store.deliveries, { owner, leaseMs: 900 })
 
 		it('one owner at a time; renewals hold; a lapsed lease moves and its holder learns it lost', async () => {
 			const [d1, d2, d3] = [await destination(store), await destination(store), await destination(store)]
