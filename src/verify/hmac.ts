@@ -26,7 +26,7 @@
 import { compiledCache, keyedMac } from './compiled'
 import type { VerifyRequest, VerifySettings } from './types'
 import {
-	activeSecrets, configString, decode, decodeBase64Key, isFresh, isHmacAlgorithm, isSignatureEncoding, parseInteger,
+	configString, decode, decodeBase64Key, isFresh, isHmacAlgorithm, isSignatureEncoding, parseInteger,
 	parseRfc3339, readHeader, readTolerance, safeEqualBytes, signatureHeader, type HmacAlgorithm, type SignatureEncoding
 } from './util'
 

@@ -20,7 +20,7 @@
 import { type Compiled, compiledCache, keyedMac } from './compiled'
 import type { VerifyRequest, VerifySettings } from './types'
 import {
-	configString, decode, isFresh, isSignatureEncoding, parseInteger, readTolerance, safeEqualBytes, signatureHeader,
+	configString, decode, forEachPair, isFresh, isSignatureEncoding, parseInteger, readTolerance, safeEqualBytes, signatureHeader,
 	type SignatureEncoding
 } from './util'
 
@@ -73,18 +73,14 @@ function parseGroup(text: string, o: TimestampedOptions): Group | null {
 		t = items[0]
 		for (const v of items.slice(1)) addDecoded(v, o, signatures)
 	} else {
-		// `k=v` pairs as parsePairs reads them (the first `=` separates, both sides trimmed), in one pass.
 		let stamps = 0
-		for (const item of text.split(o.pairSeparator)) {
-			const at = item.indexOf('=')
-			if (at <= 0) continue
-			const key = item.slice(0, at).trim()
+		forEachPair(text, o.pairSeparator, (key, value) => {
 			if (key === o.timestampKey) {
 				stamps++
-				t = item.slice(at + 1).trim()
+				t = value
 			}
-			if (key === o.signatureKey) addDecoded(item.slice(at + 1).trim(), o, signatures)
-		}
+			if (key === o.signatureKey) addDecoded(value, o, signatures)
+		})
 		// Two timestamps make the signed string ambiguous; a real header never has them.
 		if (stamps !== 1) return null
 	}
@@ -100,7 +96,8 @@ function addDecoded(value: string, o: TimestampedOptions, out: Uint8Array[]): vo
 /** HMAC-SHA256 keyed with the secret as UTF-8 (an active secret is never empty). */
 const hasherOf = (secret: string): Bun.CryptoHasher => new Bun.CryptoHasher('sha256', secret)
 
-const compiledOf = compiledCache((settings) => readOptions(settings.config))
+// No signature header named: unusable, as unusable options are.
+const compiledOf = compiledCache((settings) => (settings.header === null || settings.header.trim() === '' ? null : readOptions(settings.config)))
 
 /** The shared check, with options already resolved (Stripe passes its own). */
 export function verifyTimestampedWith(req: VerifyRequest, c: Compiled<TimestampedOptions>, header: string | null): boolean {
@@ -124,6 +121,7 @@ export function verifyTimestampedWith(req: VerifyRequest, c: Compiled<Timestampe
 
 /** Verifies a `timestamped_hmac` source: see the module comment for the config keys. */
 export function verifyTimestamped(req: VerifyRequest, settings: VerifySettings): boolean {
-	if (settings.header === null || settings.header.trim() === '') return false
-	return verifyTimestampedWith(req, compiledOf(settings), signatureHeader(req, settings, settings.header))
+	const c = compiledOf(settings)
+	// Options are null unless a header is named (compiledOf).
+	return c.options !== null && verifyTimestampedWith(req, c, signatureHeader(req, settings, settings.header as string))
 }

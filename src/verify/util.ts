@@ -154,12 +154,16 @@ export function isFresh(timestampMs: number, nowMs: number, toleranceSeconds: nu
  */
 export function parsePairs(header: string, separator: string): [string, string][] {
 	const pairs: [string, string][] = []
+	forEachPair(header, separator, (key, value) => pairs.push([key, value]))
+	return pairs
+}
+
+/** parsePairs without building the list: each pair in order, straight to `fn`. */
+export function forEachPair(header: string, separator: string, fn: (key: string, value: string) => void): void {
 	for (const item of header.split(separator)) {
 		const at = item.indexOf('=')
-		if (at <= 0) continue
-		pairs.push([item.slice(0, at).trim(), item.slice(at + 1).trim()])
+		if (at > 0) fn(item.slice(0, at).trim(), item.slice(at + 1).trim())
 	}
-	return pairs
 }
 
 /** Reads an optional string config key; a present non-string value is `false` (invalid). */

@@ -20,7 +20,7 @@ export interface RawSql {
  * with plain portable SQL gets them here, as the migration's backfill gives them to the
  * events it finds (PostgreSQL has no such columns).
  */
-export function keyRawEvents(db: Database): void {
+function keyRawEvents(db: Database): void {
 	db.run(`INSERT OR IGNORE INTO list_keys (id) SELECT env_id FROM events WHERE env_key IS NULL
 		UNION ALL SELECT source_id FROM events WHERE source_key IS NULL`)
 	db.run(`UPDATE events SET env_key = (SELECT key FROM list_keys WHERE id = events.env_id),
@@ -28,7 +28,7 @@ export function keyRawEvents(db: Database): void {
 }
 
 /** Statements that write `events` rows (which then need their list keys on SQLite). */
-export const writesEvents = (text: string): boolean => /^\s*INSERT INTO events\b/i.test(text)
+const writesEvents = (text: string): boolean => /^\s*INSERT INTO events\b/i.test(text)
 
 export function rawSql(store: Store): RawSql {
 	const b = store.backend
