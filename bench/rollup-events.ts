@@ -6,10 +6,8 @@
  * Each run starts from a fresh database; the rows are read back from the OS page cache,
  * as in a server where they were committed seconds before.
  */
-import { Database } from 'bun:sqlite'
 import { rmSync } from 'node:fs'
-import { join } from 'node:path'
-import { MIGRATIONS } from '../src/db/migrate'
+import { openDatabase } from '../src/db/open'
 import { createEventsRepo } from '../src/events/repo'
 import { idFloorAt } from '../src/lib/ids'
 import { createMetricsRepo } from '../src/metrics/repo'
@@ -21,9 +19,7 @@ const RUNS = Number(process.env.RUNS ?? 3)
 
 async function run(): Promise<number> {
 	const dir = tempDir('hs-bench-rollup-')
-	const db = new Database(join(dir, 'hookstream.db'), { create: true, strict: true })
-	for (const p of ['busy_timeout = 5000', 'journal_mode = WAL', 'synchronous = NORMAL', 'foreign_keys = ON']) db.run(`PRAGMA ${p}`)
-	for (const m of MIGRATIONS) db.run(m.sql)
+	const db = openDatabase({ dataDir: dir, synchronous: 'NORMAL', migrate: true })
 	const events = createEventsRepo(db)
 	const event = benchEvents(db)
 	for (let i = 0; i < N / 25; i++) await events.insertBatch(Array.from({ length: 25 }, event))

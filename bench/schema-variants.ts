@@ -11,13 +11,11 @@
  *   v5_blob_id_idx    v2 with the unique index on a 16-byte id
  *   v6_no_indexes     the row alone (the floor's b-tree count, hookstream's 19 columns)
  */
-import { Database } from 'bun:sqlite'
 import { rmSync, statSync } from 'node:fs'
 import { join } from 'node:path'
 import { tempDir } from './lib/tools'
+import { EVENT_BODY as BODY, EVENT_HEADERS as HEADERS, openWalDb } from './lib/wal'
 const BATCH = 22, COMMITS = 1500, PAGE = Number(process.env.PAGE ?? 4096)
-const BODY = new Uint8Array(1024).fill(120)
-const HEADERS = JSON.stringify({ 'content-length': '1024', 'content-type': 'application/json', host: '127.0.0.1:18556' })
 const hex = () => Bun.randomUUIDv7('buffer').toString('hex')
 const ENV = `env_${hex()}`, SRC = `src_${hex()}`, ORG = `org_${hex()}`
 const COLS = `org_id TEXT NOT NULL, env_id TEXT NOT NULL, source_id TEXT NOT NULL, method TEXT NOT NULL, headers TEXT NOT NULL, query_params TEXT, content_type TEXT, source_ip TEXT, payload_inline BLOB, payload_ref TEXT, payload_size INTEGER NOT NULL, verification_status TEXT NOT NULL, verification_error TEXT, dedup_status TEXT NOT NULL, dedup_hash TEXT, status TEXT NOT NULL, received_at INTEGER NOT NULL, topic TEXT`
@@ -34,8 +32,7 @@ function run(name: string) {
 	const v = variants[name]!
 	const dir = tempDir('hs-bench-schema-')
 	const path = join(dir, 'x.db')
-	const db = new Database(path, { create: true, strict: true })
-	for (const p of [...(process.env.PAGE ? [`page_size = ${process.env.PAGE}`] : []), 'busy_timeout = 5000', 'journal_mode = WAL', 'synchronous = NORMAL', 'foreign_keys = ON', 'wal_autocheckpoint = 0']) db.run(`PRAGMA ${p}`)
+	const db = openWalDb(path, PAGE)
 	for (const s of v.ddl) db.run(s)
 	db.run('CREATE TABLE event_totals (source_id TEXT PRIMARY KEY, env_id TEXT NOT NULL, stored INTEGER NOT NULL, event_count INTEGER NOT NULL DEFAULT 0, last_event_at INTEGER)')
 	const cols = ['id','org_id','env_id','source_id','method','headers','query_params','content_type','source_ip','payload_inline','payload_ref','payload_size','verification_status','verification_error','dedup_status','dedup_hash','status','received_at','topic', ...(v.extra ? ['env_key','source_key'] : []), ...(v.idBlob ? ['idb'] : [])]

@@ -9,7 +9,8 @@
 import { existsSync, rmSync, statSync } from 'node:fs'
 import { join } from 'node:path'
 import { walStateReader } from '../src/db/wal-state'
-import { cpuSeconds, freePort, startServer, tempDir, wrk } from './lib/tools'
+import { startHookstream } from './lib/hookstream'
+import { cpuSeconds, tempDir, wrk } from './lib/tools'
 import { mainThreadSeconds, walSequence } from './lib/wal'
 
 const bins = process.argv.slice(2)
@@ -20,12 +21,10 @@ const json = { 'content-type': 'application/json' }
 
 async function measure(bin: string) {
 	const dir = tempDir('hs-bench-wal-')
-	const key = Bun.spawnSync([bin, '--create-admin-key', '--data-dir', dir]).stdout.toString().trim().split('\n').at(-1) ?? ''
-	const port = await freePort()
-	const base = `http://127.0.0.1:${port}`
-	const proc = await startServer([bin, '--port', String(port), '--host', '127.0.0.1', '--data-dir', dir, '--no-access-log'], `${base}/readyz`)
-	const res = await fetch(`${base}/v1/sources`, { method: 'POST', headers: { 'x-api-key': key, ...json }, body: JSON.stringify({ name: 'a', slug: 'bench-a' }) })
-	const id = ((await res.json()) as { source: { id: string } }).source.id
+	const hs = await startHookstream(['--no-access-log'], { bin, dataDir: dir })
+	const { proc, base } = hs
+	const { source } = await hs.api<{ source: { id: string } }>('POST', '/v1/sources', { name: 'a', slug: 'bench-a' })
+	const id = source.id
 	const db = join(dir, 'hookstream.db')
 	const wal = walStateReader(db)
 	let largestFile = 0

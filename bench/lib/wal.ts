@@ -12,9 +12,10 @@ export const EVENT_HEADERS = JSON.stringify({ 'content-length': '1024', 'content
 export const PAGE = 4096
 
 /** A database with hookstream's pragmas (src/db/open.ts), checkpoints off so the WAL keeps every frame. */
-export function openWalDb(path: string): Database {
+export function openWalDb(path: string, pageSize?: number): Database {
 	const db = new Database(path, { create: true, strict: true })
-	for (const p of ['busy_timeout = 5000', 'journal_mode = WAL', 'synchronous = NORMAL', 'foreign_keys = ON', 'wal_autocheckpoint = 0']) db.run(`PRAGMA ${p}`)
+	// The page size only takes on a new file, before WAL mode.
+	for (const p of [...(pageSize ? [`page_size = ${pageSize}`] : []), 'busy_timeout = 5000', 'journal_mode = WAL', 'synchronous = NORMAL', 'foreign_keys = ON', 'wal_autocheckpoint = 0']) db.run(`PRAGMA ${p}`)
 	return db
 }
 
