@@ -49,10 +49,10 @@ export function rssMiB(pid: number): number {
 	return kb / 1024
 }
 
-/** CPU seconds (user + system, all threads) a process has used so far. */
-export function cpuSeconds(pid: number): number {
+/** CPU seconds (user + system) a process has used so far: all its threads, or one (`thread`, a task id). */
+export function cpuSeconds(pid: number, thread?: number): number {
 	// Fields after the command name (which may contain spaces): utime and stime are the 12th and 13th.
-	const stat = readFileSync(`/proc/${pid}/stat`, 'utf8')
+	const stat = readFileSync(thread === undefined ? `/proc/${pid}/stat` : `/proc/${pid}/task/${thread}/stat`, 'utf8')
 	const fields = stat.slice(stat.lastIndexOf(')') + 2).split(' ')
 	return (Number(fields[11]) + Number(fields[12])) / 100
 }

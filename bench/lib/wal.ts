@@ -3,6 +3,7 @@ import { Database } from 'bun:sqlite'
 import { closeSync, openSync, readFileSync, readSync } from 'node:fs'
 import type { PendingEvent } from '../../src/events/repo'
 import { newId } from '../../src/lib/ids'
+import { cpuSeconds } from './tools'
 
 /** bench:ingest's body size and the headers wrk sends for configuration (a). */
 export const EVENT_BODY = new Uint8Array(1024).fill(120)
@@ -32,11 +33,7 @@ export function framesByTree(db: Database, path: string, start: number): { frame
 }
 
 /** CPU seconds of a process's main thread (its task id is the process id), not of its other threads. */
-export function mainThreadSeconds(pid: number): number {
-	const stat = readFileSync(`/proc/${pid}/task/${pid}/stat`, 'utf8')
-	const fields = stat.slice(stat.lastIndexOf(')') + 2).split(' ')
-	return (Number(fields[11]) + Number(fields[12])) / 100
-}
+export const mainThreadSeconds = (pid: number): number => cpuSeconds(pid, pid)
 
 /** The WAL header's checkpoint sequence number: SQLite adds one each time the WAL restarts from its start. */
 export function walSequence(dbPath: string): number {
