@@ -1,6 +1,6 @@
 import { Database } from 'bun:sqlite'
 import { describe, expect, it } from 'bun:test'
-import { MIGRATIONS, migrate } from '../../src/db/migrate'
+import { migrate } from '../../src/db/migrate'
 import { type EventWalk, ROWID_ORDER, rowidOrder } from '../../src/events/order-sql'
 import { createEventQueries, type EventFilter } from '../../src/events/queries'
 import { createEventsRepo } from '../../src/events/repo'
@@ -11,6 +11,7 @@ import { createSourcesRepo } from '../../src/sources/repo'
 import { createTenancyRepo } from '../../src/tenancy/repo'
 import { ENV, ORG, pending, T0 } from './events-fixtures'
 import { sourceRow } from './fixtures'
+import { sqliteSchemaBefore } from '../support/schema-before'
 
 /**
  * Migration 18 (SQLite only) keys the events list indexes by small integers of the environment
@@ -34,11 +35,7 @@ const BY_IDS: EventWalk = {
 
 function oldDatabase(): Database {
 	const db = new Database(':memory:', { strict: true })
-	db.run('CREATE TABLE _migrations (version INTEGER PRIMARY KEY, name TEXT NOT NULL, applied_at INTEGER NOT NULL)')
-	for (const m of MIGRATIONS.filter((m) => m.version < 18)) {
-		db.run(m.sql)
-		db.query('INSERT INTO _migrations VALUES (?1, ?2, 0)').run(m.version, m.name)
-	}
+	sqliteSchemaBefore(db, 18)
 	db.query("INSERT INTO organizations (id, name, created_at) VALUES (?1, 'o', 0)").run(ORG)
 	for (const env of [ENV, OTHER_ENV]) db.query("INSERT INTO environments (id, org_id, name, slug, created_at) VALUES (?1, ?2, ?1, ?1, 0)").run(env, ORG)
 	for (const [id, env] of [[A, ENV], [B, ENV], [GONE, ENV], [C, OTHER_ENV]] as const) {

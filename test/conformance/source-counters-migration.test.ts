@@ -4,12 +4,11 @@ import { rmSync } from 'node:fs'
 import { join } from 'node:path'
 import { DEFAULT_TENANCY } from '../../src/auth/service'
 import { DB_FILE } from '../../src/db/open'
-import { MIGRATIONS } from '../../src/db/migrate'
 import { connectPg } from '../../src/db/pg/client'
-import { PG_MIGRATIONS } from '../../src/db/pg/migrate'
 import { newId } from '../../src/lib/ids'
 import { makeTestApp, type TestApp, tempDir } from '../helpers'
 import { createTestDatabase, TEST_ENCRYPTION_KEY, TEST_PG_URL } from '../support/pg'
+import { pgSchemaBefore, sqliteSchemaBefore } from '../support/schema-before'
 
 /**
  * Migration 17 (PostgreSQL 6) moves a source's ingest counters from its sources row to its
@@ -41,11 +40,7 @@ const SQLITE: Engine = {
 	async create() {
 		const dir = tempDir()
 		const db = new Database(join(dir, DB_FILE), { create: true, strict: true })
-		db.run('CREATE TABLE _migrations (version INTEGER PRIMARY KEY, name TEXT NOT NULL, applied_at INTEGER NOT NULL)')
-		for (const m of MIGRATIONS.filter((m) => m.version < 17)) {
-			db.run(m.sql)
-			db.query('INSERT INTO _migrations VALUES (?1, ?2, 0)').run(m.version, m.name)
-		}
+		sqliteSchemaBefore(db, 17)
 		const old: OldDatabase = {
 			async run(text, params = []) {
 				db.query(text.replace(/\$(\d+)/g, '?$1')).run(...(params as never[]))
@@ -63,11 +58,7 @@ const POSTGRES: Engine = {
 	async create() {
 		const database = await createTestDatabase()
 		const pg = connectPg(database.url, { max: 1 })
-		await pg.run('CREATE TABLE _migrations (version BIGINT PRIMARY KEY, name TEXT NOT NULL, applied_at BIGINT NOT NULL)')
-		for (const m of PG_MIGRATIONS.filter((m) => m.version < 6)) {
-			await pg.run(m.sql)
-			await pg.run('INSERT INTO _migrations (version, name, applied_at) VALUES ($1, $2, 0)', [m.version, m.name])
-		}
+		await pgSchemaBefore(pg, 6)
 		const old: OldDatabase = { run: async (text, params = []) => void (await pg.run(text, params)), close: () => pg.close() }
 		return { old, flags: { 'database-url': database.url, 'encryption-key': TEST_ENCRYPTION_KEY }, drop: () => database.drop() }
 	}

@@ -1,15 +1,12 @@
 import { Database } from 'bun:sqlite'
 import { describe, expect, it } from 'bun:test'
-import { MIGRATIONS, migrate } from '../../src/db/migrate'
+import { migrate } from '../../src/db/migrate'
+import { sqliteSchemaBefore } from '../support/schema-before'
 
 describe('migration 0005_accounts on an existing database', () => {
 	it('gives every existing organization its Better Auth twin (same id, ISO date)', () => {
 		const db = new Database(':memory:', { strict: true })
-		db.run('CREATE TABLE _migrations (version INTEGER PRIMARY KEY, name TEXT NOT NULL, applied_at INTEGER NOT NULL)')
-		for (const m of MIGRATIONS.filter((m) => m.version < 5)) {
-			db.run(m.sql)
-			db.query('INSERT INTO _migrations VALUES (?1, ?2, 0)').run(m.version, m.name)
-		}
+		sqliteSchemaBefore(db, 5)
 		const created = Date.parse('2026-01-02T03:04:05.678Z')
 		db.query('INSERT INTO organizations (id, name, created_at) VALUES (?1, ?2, ?3)').run('org_1', 'Acme', created)
 		expect(migrate(db)).toBeGreaterThanOrEqual(1)
