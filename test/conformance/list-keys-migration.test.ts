@@ -12,6 +12,7 @@ import { createTenancyRepo } from '../../src/tenancy/repo'
 import { ENV, ORG, pending, T0 } from './events-fixtures'
 import { sourceRow } from './fixtures'
 import { sqliteSchemaBefore } from '../support/schema-before'
+import { prepare } from '../../src/db/sql'
 
 /**
  * Migration 18 (SQLite only) keys the events list indexes by small integers of the environment
@@ -98,7 +99,7 @@ async function everyList(list: List): Promise<string[][][]> {
 const counts = (db: Database, walk: EventWalk) =>
 	FILTERS.map((f) => {
 		const q = countQuery(walk, f)
-		return db.query<{ n: number }, (string | number)[]>(q.text.replace(/\$(\d+)/g, '?$1')).get(...q.params)?.n
+		return prepare<{ n: number }, (string | number)[]>(db, q.text).get(...q.params)?.n
 	})
 
 describe('migration 18: the events list indexes keyed by integers (sqlite)', () => {
@@ -107,7 +108,7 @@ describe('migration 18: the events list indexes keyed by integers (sqlite)', () 
 		storeOld(db, 61)
 		const oldList: List = async (f, s, p) => {
 			const q = listQuery(BY_IDS, f, s, p)
-			return db.query<{ id: string }, (string | number)[]>(q.text.replace(/\$(\d+)/g, '?$1')).all(...q.params)
+			return prepare<{ id: string }, (string | number)[]>(db, q.text).all(...q.params)
 		}
 		const before = await everyList(oldList)
 		const countsBefore = counts(db, BY_IDS)

@@ -9,6 +9,7 @@ import { newId } from '../../src/lib/ids'
 import { makeTestApp, type TestApp, tempDir } from '../helpers'
 import { createTestDatabase, TEST_ENCRYPTION_KEY, TEST_PG_URL } from '../support/pg'
 import { pgSchemaBefore, sqliteSchemaBefore } from '../support/schema-before'
+import { prepare } from '../../src/db/sql'
 
 /**
  * Migration 17 (PostgreSQL 6) moves a source's ingest counters from its sources row to its
@@ -43,7 +44,7 @@ const SQLITE: Engine = {
 		sqliteSchemaBefore(db, 17)
 		const old: OldDatabase = {
 			async run(text, params = []) {
-				db.query(text.replace(/\$(\d+)/g, '?$1')).run(...(params as never[]))
+				prepare(db, text).run(...(params as never[]))
 			},
 			async close() {
 				db.close()

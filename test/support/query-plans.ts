@@ -1,4 +1,5 @@
 import type { Database } from 'bun:sqlite'
+import { prepare } from '../../src/db/sql'
 
 /** One statement to check: its SQL (with `$n` placeholders), parameters, and the index it must search. */
 export interface PlanCase {
@@ -26,8 +27,8 @@ export interface PlanTable {
  * (`USE TEMP B-TREE FOR ORDER BY`), and nothing may scan the table.
  */
 export function planProblems(db: Database, table: PlanTable, c: PlanCase): string[] {
-	const sql = c.sql.replace(/\$(\d+)/g, '?$1')
-	const plan = db.query<{ detail: string }, (string | number | null)[]>(`EXPLAIN QUERY PLAN ${sql}`).all(...c.params).map((r) => r.detail)
+	const sql = c.sql
+	const plan = queryPlan(db, c)
 	const names = table.names.join('|')
 	const problems: string[] = []
 	const main = plan.find((d) => new RegExp(`^(SEARCH|SCAN) (${names})\\b`).test(d) && !(table.lookupIndex && d.includes(table.lookupIndex)))
@@ -38,4 +39,9 @@ export function planProblems(db: Database, table: PlanTable, c: PlanCase): strin
 	const scans = plan.filter((d) => new RegExp(`^SCAN (${names})\\b`).test(d))
 	if (scans.length > 0) problems.push(`scans: ${scans.join('; ')}`)
 	return problems.map((p) => `${c.name}: ${p}`)
+}
+
+/** The lines of SQLite's EXPLAIN QUERY PLAN for a statement as a repo builds it (`$n` placeholders). */
+export function queryPlan(db: Database, c: Pick<PlanCase, 'sql' | 'params'>): string[] {
+	return prepare<{ detail: string }, (string | number | null)[]>(db, `EXPLAIN QUERY PLAN ${c.sql}`).all(...c.params).map((r) => r.detail)
 }

@@ -1,5 +1,6 @@
 import type { Database, SQLQueryBindings } from 'bun:sqlite'
 import type { Store } from '../../src/store'
+import { prepare } from '../../src/db/sql'
 
 /**
  * Raw SQL on whichever engine a test store runs, for tests that seed or inspect
@@ -33,7 +34,7 @@ const writesEvents = (text: string): boolean => /^\s*INSERT INTO events\b/i.test
 export function rawSql(store: Store): RawSql {
 	const b = store.backend
 	if (b.kind === 'postgres') return { all: (t, p = []) => b.pg.all(t, p), get: (t, p = []) => b.pg.get(t, p), run: (t, p = []) => b.pg.run(t, p) }
-	const q = (text: string) => b.db.query<Record<string, unknown>, SQLQueryBindings[]>(text.replace(/\$(\d+)/g, '?$1'))
+	const q = (text: string) => prepare<Record<string, unknown>, SQLQueryBindings[]>(b.db, text)
 	return {
 		async all<T>(text: string, params: readonly unknown[] = []) {
 			return q(text).all(...(params as SQLQueryBindings[])) as T[]
