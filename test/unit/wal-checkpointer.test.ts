@@ -8,6 +8,7 @@ import { createLogger } from '../../src/lib/log'
 import { sqliteOf } from '../../src/store'
 import { makeTestApp, type TestApp } from '../helpers'
 import { BACKEND } from '../support/pg'
+import { until } from '../support/poll'
 
 /*
  * The WAL checkpointer (src/db/checkpointer.ts) under continuous ingest through the app.
@@ -72,7 +73,7 @@ describe.skipIf(BACKEND === 'postgres')('WAL checkpoints on their own thread', (
 		t = await makeTestApp()
 		const db = sqliteOf(t.ctx.store)
 		const checkpointer = t.ctx.store.checkpointInBackground(createLogger('silent'), OPTS) as Checkpointer
-		for (let i = 0; i < 200 && !checkpointer.running; i++) await Bun.sleep(10)
+		await until(() => checkpointer.running, 'checkpointer thread running')
 		expect(checkpointer.running).toBe(true)
 		expect(db.query<{ wal_autocheckpoint: number }, []>('PRAGMA wal_autocheckpoint').get()?.wal_autocheckpoint).toBe(OPTS.limitFrames)
 		const load = await ingest(t)
@@ -101,12 +102,12 @@ describe.skipIf(BACKEND === 'postgres')('WAL checkpoints on their own thread', (
 		const checkpointer = new Checkpointer(db, 'NORMAL', createLogger('info', (chunk) => lines.push(chunk)), OPTS, crashing)
 		checkpointer.start()
 		const autocheckpoint = () => db.query<{ wal_autocheckpoint: number }, []>('PRAGMA wal_autocheckpoint').get()?.wal_autocheckpoint
-		for (let i = 0; i < 200 && autocheckpoint() !== OPTS.limitFrames; i++) await Bun.sleep(5)
+		await until(() => autocheckpoint() === OPTS.limitFrames, 'autocheckpoint raised to the limit')
 		expect(autocheckpoint()).toBe(OPTS.limitFrames)
-		for (let i = 0; i < 200 && checkpointer.running; i++) await Bun.sleep(10)
+		await until(() => !checkpointer.running, 'checkpointer thread gone')
 		expect(checkpointer.running).toBe(false)
 		expect(autocheckpoint()).toBe(AUTOCHECKPOINT_FRAMES)
-		await Bun.sleep(10) // the logger writes once per tick
+		await until(() => lines.join('').includes('checkpointer crashed'), 'the crash logged') // the logger writes once per tick
 		expect(lines.join('')).toContain('WAL checkpointer thread died; checkpoints run on the main thread again')
 		expect(lines.join('')).toContain('checkpointer crashed')
 		// SQLite's own checkpoint at 1,000 frames bounds the WAL again.
@@ -119,7 +120,7 @@ describe.skipIf(BACKEND === 'postgres')('WAL checkpoints on their own thread', (
 		t = await makeTestApp()
 		const db = sqliteOf(t.ctx.store)
 		const checkpointer = t.ctx.store.checkpointInBackground(createLogger('silent'), OPTS) as Checkpointer
-		for (let i = 0; i < 200 && !checkpointer.running; i++) await Bun.sleep(10)
+		await until(() => checkpointer.running, 'checkpointer thread running')
 		expect(checkpointer.running).toBe(true)
 		const wal = walStateReader(join(t.dir, DB_FILE))
 		// Fewer frames than a round waits for: only the pause makes the thread copy them.
@@ -127,7 +128,7 @@ describe.skipIf(BACKEND === 'postgres')('WAL checkpoints on their own thread', (
 		const written = wal.read()?.mxFrame ?? 0
 		expect(written).toBeGreaterThan(wal.read()?.nBackfill ?? 0)
 		expect(written).toBeLessThan(OPTS.limitFrames)
-		for (let i = 0; i < 300 && wal.read()?.nBackfill !== written; i++) await Bun.sleep(10)
+		await until(() => wal.read()?.nBackfill === written, 'the pause copied every frame')
 		expect(wal.read()?.nBackfill).toBe(written)
 		const resets = walResets(t)
 		db.run('PRAGMA wal_autocheckpoint = 0') // the main connection checkpoints nothing itself
@@ -139,7 +140,7 @@ describe.skipIf(BACKEND === 'postgres')('WAL checkpoints on their own thread', (
 	it('stops the thread before the closing checkpoint, which empties the WAL', async () => {
 		t = await makeTestApp()
 		const checkpointer = t.ctx.store.checkpointInBackground(createLogger('silent'), OPTS) as Checkpointer
-		for (let i = 0; i < 200 && !checkpointer.running; i++) await Bun.sleep(10)
+		await until(() => checkpointer.running, 'checkpointer thread running')
 		expect(checkpointer.running).toBe(true)
 		await t.call('POST', '/v1/sources', { body: { name: 'a', slug: 'a' } })
 		await t.ctx.store.checkpoint()
