@@ -1,6 +1,6 @@
 import type { Database } from 'bun:sqlite'
 import type { Seek } from '../lib/pagination'
-import { type Condition, prepare, seekOf, type SqlValue, whereOf } from './sql'
+import { type Condition, prepare, seekOf, type SqlValue, valuesList, whereOf } from './sql'
 import { rethrowAsConflict } from './unique'
 
 export type Cell = SqlValue | Uint8Array | null
@@ -30,7 +30,7 @@ export function resourceTableSql<Row>(spec: ResourceTableSpec<Row>) {
 	const { table, columns, mutable, joined } = spec
 	const select = `SELECT ${[...columns, ...(joined?.columns ?? [])].join(', ')} FROM ${joined?.from ?? table}`
 	return {
-		insert: `INSERT INTO ${table} (${columns.join(', ')}) VALUES (${columns.map((_, i) => `$${i + 1}`).join(', ')})`,
+		insert: `INSERT INTO ${table} (${columns.join(', ')}) VALUES ${valuesList(1, columns.length)}`,
 		update: `UPDATE ${table} SET ${mutable.map((c, i) => `${c} = $${i + 3}`).join(', ')} WHERE id = $1 AND env_id = $2`,
 		byId: `${select} WHERE id = $1`,
 		count: `SELECT COUNT(*) AS n FROM ${table} WHERE env_id = $1`,

@@ -93,7 +93,8 @@ export const ID_ORDER: EventWalk = {
 }
 
 /** SQLite's list key of an id (list_keys, migration 18). */
-const keyOf = (at: string) => `(SELECT key FROM list_keys WHERE id = ${at})`
+const keyLookup = (at: string) => `SELECT key FROM list_keys WHERE id = ${at}`
+const keyOf = (at: string) => `(${keyLookup(at)})`
 
 export const ROWID_ORDER: EventWalk = {
 	...rowidOrder('e', 'events'),
@@ -109,7 +110,7 @@ export const ROWID_ORDER: EventWalk = {
  * the key goes and its number is never given out again (AUTOINCREMENT). Nothing caches a key
  * beyond one transaction: the id may have lost its key since.
  */
-export const KEY_OF = 'SELECT key FROM list_keys WHERE id = $1'
+export const KEY_OF = keyLookup('$1')
 /** ($1 id) A key for an id that has none (events written for an id no environment or source row had). */
 export const ADD_KEY = 'INSERT INTO list_keys (id) VALUES ($1) RETURNING key'
 

@@ -1,6 +1,6 @@
 import type { Database } from 'bun:sqlite'
 import { countEventDeletion } from '../db/event-deletions'
-import { prepare } from '../db/sql'
+import { prepare, valuesList } from '../db/sql'
 import { ADD_KEY, KEY_OF } from './order-sql'
 import type { EventQueries } from './queries'
 import { ADD_TOTALS, BUMP_CONNECTION, COLUMNS, FIND_KEY, INSERT_DELIVERY, INSERT_PAYLOAD, REMOVE_STORED, UPSERT_KEY } from './repo-sql'
@@ -147,7 +147,7 @@ function listKeys(db: Database) {
 const INSERT_COLUMNS = [...COLUMNS, 'env_key', 'source_key']
 
 export function createEventsRepo(db: Database) {
-	const insertEvent = prepare(db, `INSERT INTO events (${INSERT_COLUMNS.join(', ')}) VALUES (${INSERT_COLUMNS.map((_, i) => `$${i + 1}`).join(', ')})`)
+	const insertEvent = prepare(db, `INSERT INTO events (${INSERT_COLUMNS.join(', ')}) VALUES ${valuesList(1, INSERT_COLUMNS.length)}`)
 	const keyOf = listKeys(db)
 	const insertPayload = prepare(db, INSERT_PAYLOAD)
 	const findKey = prepare<{ event_id: string; expires_at: number }, [string, string]>(db, FIND_KEY)

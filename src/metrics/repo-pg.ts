@@ -1,5 +1,6 @@
 import type { Pg, PgQuery } from '../db/pg/client'
-import { multiRow, powerOfTwoChunks, valuesList } from '../db/pg/multi-row'
+import { multiRow, powerOfTwoChunks } from '../db/pg/multi-row'
+import { valuesList } from '../db/sql'
 import { retryRead } from '../db/pg/read-retry'
 import { type SqlValue, whereOf } from '../db/sql'
 import { idFloorAt } from '../lib/ids'

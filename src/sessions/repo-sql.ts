@@ -1,4 +1,4 @@
-import { type SqlValue, whereOf } from '../db/sql'
+import { type SqlValue, valuesList, whereOf } from '../db/sql'
 import type { EventWalk } from '../events/order-sql'
 import { COLUMNS, STATUS, STATUS_JOIN } from '../events/repo-sql'
 import type { SourceRow } from '../sources/repo'
@@ -24,7 +24,7 @@ const EVENT_COLUMNS = `e.id, e.org_id, e.env_id, e.source_id, e.method, e.header
 /** Every stored column of `e` (not `e.*`: SQLite's rows also hold their list keys). */
 const EVENT_ROW = COLUMNS.map((c) => `e.${c}`).join(', ')
 
-export const INSERT_SOURCE = `INSERT INTO sources (${SOURCE_COLUMNS.join(', ')}) VALUES (${SOURCE_COLUMNS.map((_, i) => `$${i + 1}`).join(', ')})`
+export const INSERT_SOURCE = `INSERT INTO sources (${SOURCE_COLUMNS.join(', ')}) VALUES ${valuesList(1, SOURCE_COLUMNS.length)}`
 export const INSERT_SESSION = 'INSERT INTO test_sessions (source_id, created_ip, created_at) VALUES ($1, $2, $3)'
 export const BY_ID = `${SESSION} WHERE t.source_id = $1`
 export const CONFIGURED = `${SESSION} WHERE t.response_status IS NOT NULL OR t.forward_enabled = 1`
@@ -40,7 +40,7 @@ export const DELETE_NOTE = 'DELETE FROM event_notes WHERE event_id = $1'
  * A session's events, scoped to its source's environment as well: the list indexes lead
  * with the environment, so the source alone would walk every event (the claim moves both together).
  */
-const ofSession = (walk: EventWalk) => `${walk.env('(SELECT env_id FROM sources WHERE id = $1)')} AND ${walk.source('$1')}`
+const ofSession = (walk: EventWalk, at = '$1') => `${walk.env(`(SELECT env_id FROM sources WHERE id = ${at})`)} AND ${walk.source(at)}`
 
 /** ($1 source id, $2 after this event id, $3 limit): an export page, oldest first (by id or rowid: `order`). */
 export const exportPageQuery = (order: EventWalk) => `SELECT ${EVENT_ROW}, p.body AS stored_body, n.note FROM events e
@@ -82,7 +82,7 @@ export function claimParams(id: string, orgId: string, envId: string, now: numbe
 
 /** A session's events, newest first (by id or rowid: `order`), from after `cursor` (an event id), with notes. */
 export function eventsQuery(order: EventWalk, sourceId: string, q: { cursor: string | null; limit: number; method?: string | undefined }): { text: string; params: SqlValue[] } {
-	const w = whereOf([[ofSession(order).replaceAll('$1', '?'), sourceId], [order.bound('<'), q.cursor], ['e.method = ?', q.method]])
+	const w = whereOf([[ofSession(order, '?'), sourceId], [order.bound('<'), q.cursor], ['e.method = ?', q.method]])
 	return {
 		text: `SELECT ${EVENT_COLUMNS}, n.note FROM events e LEFT JOIN event_notes n ON n.event_id = e.id ${STATUS_JOIN}
 			WHERE ${w.sql} ORDER BY ${order.column} DESC LIMIT ${w.bind(q.limit)}`,
