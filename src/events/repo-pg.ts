@@ -1,7 +1,7 @@
 import type { Pg, PgQuery } from '../db/pg/client'
 import { multiRow, powerOfTwoChunks } from '../db/pg/multi-row'
 import { type createEventsRepo, type PendingEvent, type Tally, tally } from './repo'
-import { ADD_TOTALS, BUMP_CONNECTION, COLUMNS, REMOVE_STORED } from './repo-sql'
+import { ADD_TOTALS, BUMP_CONNECTION, COLUMNS, eventChildrenDeletes, REMOVE_STORED } from './repo-sql'
 
 /**
  * The ingest write on PostgreSQL: one transaction per group-commit batch, two pipelined
@@ -169,10 +169,7 @@ async function writeBatch(pg: Pg, batch: PendingEvent[]): Promise<number> {
 // Retention: the batch of old events is locked (SKIP LOCKED: two instances purging at once
 // take different rows) and deleted with its bodies, attempts, deliveries and status rows in one statement.
 const PURGE = `WITH old AS (SELECT id FROM events WHERE id < $1 ORDER BY id LIMIT $2 FOR UPDATE SKIP LOCKED),
-	p AS (DELETE FROM event_payloads WHERE event_id IN (SELECT id FROM old)),
-	a AS (DELETE FROM delivery_attempts WHERE event_id IN (SELECT id FROM old)),
-	d AS (DELETE FROM deliveries WHERE event_id IN (SELECT id FROM old)),
-	s AS (DELETE FROM event_delivery_status WHERE event_id IN (SELECT id FROM old)),
+	${eventChildrenDeletes('SELECT id FROM old').map((sql, i) => `c${i} AS (${sql})`).join(',\n\t')},
 	e AS (DELETE FROM events WHERE id IN (SELECT id FROM old) RETURNING source_id)
 	SELECT source_id, COUNT(*) AS n FROM e GROUP BY source_id ORDER BY source_id`
 // The locked subquery keeps ingest from re-taking a key between the choice and the delete.

@@ -34,6 +34,16 @@ export const ADD_TOTALS = `INSERT INTO event_totals (source_id, env_id, stored, 
 export const INSERT_DELIVERY = `INSERT INTO deliveries (id, org_id, env_id, event_id, connection_id, destination_id, state, attempts, due_at, trigger_type, created_at, updated_at)
 		 SELECT $1, $2, $3, $4, $5, $6, 'queued', 0, $7, 'initial', $7, $7
 		 WHERE EXISTS (SELECT 1 FROM connections WHERE id = $5) AND EXISTS (SELECT 1 FROM destinations WHERE id = $6)`
+/**
+ * Rows that hang off an event by `event_id` and go with it, children first: every delete of
+ * events (retention on both engines, a test session's purge) deletes these first, from this
+ * one list, so a table added here is purged everywhere. (An environment's purge deletes
+ * attempts and deliveries by their own env_id, and the rest through this list.)
+ */
+export const EVENT_CHILD_TABLES = ['event_payloads', 'delivery_attempts', 'deliveries', 'event_delivery_status'] as const
+/** A DELETE of each child table's rows whose event is one of `eventsOf` (a subquery of event ids). */
+export const eventChildrenDeletes = (eventsOf: string, tables: readonly string[] = EVENT_CHILD_TABLES): string[] =>
+	tables.map((t) => `DELETE FROM ${t} WHERE event_id IN (${eventsOf})`)
 export const REMOVE_STORED = 'UPDATE event_totals SET stored = stored - $2 WHERE source_id = $1'
 export const BUMP_CONNECTION = `UPDATE connections SET event_count = event_count + $2,
 		 last_event_at = CASE WHEN last_event_at IS NULL OR last_event_at < $3 THEN $3 ELSE last_event_at END WHERE id = $1`

@@ -3,7 +3,7 @@ import { countEventDeletion } from '../db/event-deletions'
 import { prepare, valuesList } from '../db/sql'
 import { ADD_KEY, KEY_OF } from './order-sql'
 import type { EventQueries } from './queries'
-import { ADD_TOTALS, BUMP_CONNECTION, COLUMNS, FIND_KEY, INSERT_DELIVERY, INSERT_PAYLOAD, REMOVE_STORED, UPSERT_KEY } from './repo-sql'
+import { ADD_TOTALS, BUMP_CONNECTION, COLUMNS, EVENT_CHILD_TABLES, FIND_KEY, INSERT_DELIVERY, INSERT_PAYLOAD, REMOVE_STORED, UPSERT_KEY } from './repo-sql'
 
 /** An `events` row as stored. `payload_inline` holds the raw bytes when they fit the inline threshold. */
 export interface EventRow {
@@ -91,10 +91,7 @@ function retentionDeletes(db: Database) {
 	const removeStored = prepare(db, REMOVE_STORED)
 	const oldIds = prepare<{ id: string; source_id: string }, [string, number]>(db, 'SELECT id, source_id FROM events WHERE id < $1 ORDER BY id LIMIT $2')
 	const deleteEvent = prepare(db, 'DELETE FROM events WHERE id = $1')
-	const deletePayload = prepare(db, 'DELETE FROM event_payloads WHERE event_id = $1')
-	const deleteAttempts = prepare(db, 'DELETE FROM delivery_attempts WHERE event_id = $1')
-	const deleteDeliveries = prepare(db, 'DELETE FROM deliveries WHERE event_id = $1')
-	const deleteStatus = prepare(db, 'DELETE FROM event_delivery_status WHERE event_id = $1')
+	const deleteChildren = EVENT_CHILD_TABLES.map((t) => prepare(db, `DELETE FROM ${t} WHERE event_id = $1`))
 	const expiredKeys = prepare(
 		db,
 		'DELETE FROM dedup_keys WHERE (source_id, key_hash) IN (SELECT source_id, key_hash FROM dedup_keys WHERE expires_at <= $1 LIMIT $2)'
@@ -108,10 +105,7 @@ function retentionDeletes(db: Database) {
 				if (ids.length > 0) countEventDeletion(db)
 				const perSource = new Map<string, number>()
 				for (const { id, source_id } of ids) {
-					deletePayload.run(id)
-					deleteAttempts.run(id)
-					deleteDeliveries.run(id)
-					deleteStatus.run(id)
+					for (const child of deleteChildren) child.run(id)
 					deleteEvent.run(id)
 					perSource.set(source_id, (perSource.get(source_id) ?? 0) + 1)
 				}

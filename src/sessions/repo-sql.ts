@@ -1,6 +1,6 @@
 import { type SqlValue, valuesList, whereOf } from '../db/sql'
 import type { EventWalk } from '../events/order-sql'
-import { COLUMNS, STATUS, STATUS_JOIN } from '../events/repo-sql'
+import { COLUMNS, eventChildrenDeletes, STATUS, STATUS_JOIN } from '../events/repo-sql'
 import type { SourceRow } from '../sources/repo'
 
 /** SQL of the test sessions repo shared by SQLite (repo.ts) and PostgreSQL (repo-pg.ts). */
@@ -52,10 +52,7 @@ export const exportSizesQuery = (order: EventWalk) =>
 
 /** Everything stored for a source's events, children first, so delete and purge agree. */
 export const PURGE = [
-	'DELETE FROM event_payloads WHERE event_id IN (SELECT id FROM events WHERE source_id = $1)',
-	'DELETE FROM delivery_attempts WHERE event_id IN (SELECT id FROM events WHERE source_id = $1)',
-	'DELETE FROM deliveries WHERE event_id IN (SELECT id FROM events WHERE source_id = $1)',
-	'DELETE FROM event_delivery_status WHERE event_id IN (SELECT id FROM events WHERE source_id = $1)',
+	...eventChildrenDeletes('SELECT id FROM events WHERE source_id = $1'),
 	'DELETE FROM event_notes WHERE source_id = $1',
 	'DELETE FROM events WHERE source_id = $1',
 	'DELETE FROM event_totals WHERE source_id = $1',

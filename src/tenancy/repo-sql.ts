@@ -1,4 +1,5 @@
 import type { EventWalk } from '../events/order-sql'
+import { EVENT_CHILD_TABLES, eventChildrenDeletes } from '../events/repo-sql'
 
 /** SQL of the tenancy repo shared by SQLite (repo.ts) and PostgreSQL (repo-pg.ts). */
 
@@ -33,8 +34,8 @@ export const purgeStatements = (walk: EventWalk): readonly string[] => [
 	'DELETE FROM delivery_attempts WHERE env_id = $1',
 	'DELETE FROM deliveries WHERE env_id = $1',
 	'DELETE FROM issues WHERE env_id = $1',
-	`DELETE FROM event_payloads WHERE event_id IN (SELECT e.id FROM events e WHERE ${walk.env('$1')})`,
-	`DELETE FROM event_delivery_status WHERE event_id IN (SELECT e.id FROM events e WHERE ${walk.env('$1')})`,
+	// Attempts and deliveries went by env_id above: the other children through the events' list index.
+	...eventChildrenDeletes(`SELECT e.id FROM events e WHERE ${walk.env('$1')}`, EVENT_CHILD_TABLES.filter((t) => t !== 'delivery_attempts' && t !== 'deliveries')),
 	'DELETE FROM dedup_keys WHERE source_id IN (SELECT id FROM sources WHERE env_id = $1)',
 	'DELETE FROM event_totals WHERE env_id = $1',
 	`DELETE FROM events AS e WHERE ${walk.env('$1')}`,
