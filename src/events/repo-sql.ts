@@ -64,9 +64,11 @@ export const statusJoinOf = (f: EventFilter): string => (f.status ? STATUS_JOIN 
 /** Every stored column of `e` (COLUMNS: SQLite rows also hold their list keys), the status as STATUS. */
 export const EVENT_COLUMNS = COLUMNS.map((c) => (c === 'status' ? `${STATUS} AS status` : `e.${c}`)).join(', ')
 
-export const LIST_COLUMNS = `e.id, e.org_id, e.env_id, e.source_id, e.method, e.headers, e.query_params, e.content_type, e.source_ip,
+/** An event without its body (lists), the status as STATUS. */
+export const SUMMARY_COLUMNS = `e.id, e.org_id, e.env_id, e.source_id, e.method, e.headers, e.query_params, e.content_type, e.source_ip,
 	e.payload_ref, e.payload_size, e.verification_status, e.verification_error, e.dedup_status, e.dedup_hash, ${STATUS} AS status,
-	e.received_at, e.topic, s.name AS source_name, s.slug AS source_slug`
+	e.received_at, e.topic`
+export const LIST_COLUMNS = `${SUMMARY_COLUMNS}, s.name AS source_name, s.slug AS source_slug`
 
 export const FROM = `FROM events e LEFT JOIN sources s ON s.id = e.source_id ${STATUS_JOIN}`
 

@@ -1,6 +1,6 @@
 import { type SqlValue, valuesList, whereOf } from '../db/sql'
 import type { EventWalk } from '../events/order-sql'
-import { COLUMNS, eventChildrenDeletes, STATUS, STATUS_JOIN } from '../events/repo-sql'
+import { COLUMNS, eventChildrenDeletes, STATUS_JOIN, SUMMARY_COLUMNS } from '../events/repo-sql'
 import type { SourceRow } from '../sources/repo'
 
 /** SQL of the test sessions repo shared by SQLite (repo.ts) and PostgreSQL (repo-pg.ts). */
@@ -18,8 +18,6 @@ const SESSION = `SELECT s.id AS source_id, s.org_id, s.env_id, s.slug, COALESCE(
 	t.created_at, t.created_ip, t.response_status, t.response_content_type, t.response_body, t.forward_url, t.forward_enabled
 	FROM test_sessions t JOIN sources s ON s.id = t.source_id LEFT JOIN event_totals c ON c.source_id = s.id`
 
-const EVENT_COLUMNS = `e.id, e.org_id, e.env_id, e.source_id, e.method, e.headers, e.query_params, e.content_type, e.source_ip,
-	e.payload_ref, e.payload_size, e.verification_status, e.verification_error, e.dedup_status, e.dedup_hash, ${STATUS} AS status, e.received_at, e.topic`
 
 /** Every stored column of `e` (not `e.*`: SQLite's rows also hold their list keys). */
 const EVENT_ROW = COLUMNS.map((c) => `e.${c}`).join(', ')
@@ -81,7 +79,7 @@ export function claimParams(id: string, orgId: string, envId: string, now: numbe
 export function eventsQuery(order: EventWalk, sourceId: string, q: { cursor: string | null; limit: number; method?: string | undefined }): { text: string; params: SqlValue[] } {
 	const w = whereOf([[ofSession(order, '?'), sourceId], [order.bound('<'), q.cursor], ['e.method = ?', q.method]])
 	return {
-		text: `SELECT ${EVENT_COLUMNS}, n.note FROM events e LEFT JOIN event_notes n ON n.event_id = e.id ${STATUS_JOIN}
+		text: `SELECT ${SUMMARY_COLUMNS}, n.note FROM events e LEFT JOIN event_notes n ON n.event_id = e.id ${STATUS_JOIN}
 			WHERE ${w.sql} ORDER BY ${order.column} DESC LIMIT ${w.bind(q.limit)}`,
 		params: w.params
 	}
