@@ -39,6 +39,15 @@ async function twoInFlightEightAhead(on: Harness, name: string) {
 	return { rx, destinationId, ids }
 }
 
+/** `purger` deletes all ten events while eight wait ahead; once `sender` settles, the receiver has only the two that were in flight. */
+async function purgeWhileHeld(sender: Harness, purger: Harness, held: Awaited<ReturnType<typeof twoInFlightEightAhead>>): Promise<void> {
+	const { rx, ids } = held
+	expect(await purger.server.ctx.store.events.purgeBefore(`${ids.at(-1)}~`, 1000)).toBeGreaterThanOrEqual(10)
+	rx.otherwise({ status: 200 })
+	await sender.server.ctx.worker.settled()
+	expect(rx.received.map((r) => r.headers['x-hookstream-event-id']).toSorted()).toEqual(ids.slice(0, 2).toSorted()) // two in flight: either may land first
+}
+
 describe('deliveries leased ahead', () => {
 	it('never has more requests in flight to a destination than its concurrency', async () => {
 		let current = 0
@@ -85,15 +94,12 @@ describe('deliveries leased ahead', () => {
 	}, 20000)
 
 	it('sends no row held ahead from the payload read with its claim once its event was purged', async () => {
-		const { rx, destinationId, ids } = await twoInFlightEightAhead(h, 'purged-ahead')
-		expect((await states(destinationId)).leased ?? 0).toBeGreaterThan(2)
+		const held = await twoInFlightEightAhead(h, 'purged-ahead')
+		expect((await states(held.destinationId)).leased ?? 0).toBeGreaterThan(2)
 		// Retention deletes the events (and their deliveries) while eight rows wait in memory with their payloads.
-		expect(await h.server.ctx.store.events.purgeBefore(`${ids.at(-1)}~`, 1000)).toBeGreaterThanOrEqual(10)
-		rx.otherwise({ status: 200 })
-		await h.server.ctx.worker.settled()
-		expect(rx.received.map((r) => r.headers['x-hookstream-event-id']).toSorted()).toEqual(ids.slice(0, 2).toSorted()) // two in flight: either may land first
-		expect(await states(destinationId)).toEqual({})
-		await rx.stop()
+		await purgeWhileHeld(h, h, held)
+		expect(await states(held.destinationId)).toEqual({})
+		await held.rx.stop()
 	}, 20000)
 
 	// One server per data dir is the rule, but nothing stops a second: its deletes are another connection's commits.
@@ -105,11 +111,7 @@ describe('deliveries leased ahead', () => {
 		try {
 			const held = await twoInFlightEightAhead(sender, 'purged-elsewhere')
 			rx = held.rx
-			const { ids } = held
-			expect(await other.server.ctx.store.events.purgeBefore(`${ids.at(-1)}~`, 1000)).toBeGreaterThanOrEqual(10)
-			rx.otherwise({ status: 200 })
-			await sender.server.ctx.worker.settled()
-			expect(rx.received.map((r) => r.headers['x-hookstream-event-id']).toSorted()).toEqual(ids.slice(0, 2).toSorted()) // two in flight: either may land first
+			await purgeWhileHeld(sender, other, held)
 		} finally {
 			await rx?.stop()
 			await sender.close()
