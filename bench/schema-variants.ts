@@ -2,7 +2,7 @@
  * What each piece of the events schema costs a group commit, in process, next to the floor's
  * one-table schema: WAL frames per commit of 22 events (1 KB bodies) and CPU µs per event, for
  * schema variants written out here (not the real migrations: bench/wal-frames.ts measures those).
- * `bun bench/schema-variants.ts [variant…]`; PAGE=8192 for another page size.
+ * `bun bench/schema-variants.ts [variant…]`; PAGE=4096 for the page size of databases made before 8 KB pages.
  *   v0_current        migrations ≤ 17: TEXT primary key, list indexes (env_id), (env_id, source_id)
  *   v1_no_id_index    v0 without the unique id index
  *   v2_int_list_keys  list indexes on integer keys (migration 18)
@@ -14,8 +14,9 @@
 import { rmSync, statSync } from 'node:fs'
 import { join } from 'node:path'
 import { tempDir } from './lib/tools'
+import { PAGE_SIZE } from '../src/db/open'
 import { EVENT_BODY as BODY, EVENT_HEADERS as HEADERS, openWalDb } from './lib/wal'
-const BATCH = 22, COMMITS = 1500, PAGE = Number(process.env.PAGE ?? 4096)
+const BATCH = 22, COMMITS = 1500, PAGE = Number(process.env.PAGE ?? PAGE_SIZE)
 const hex = () => Bun.randomUUIDv7('buffer').toString('hex')
 const ENV = `env_${hex()}`, SRC = `src_${hex()}`, ORG = `org_${hex()}`
 const COLS = `org_id TEXT NOT NULL, env_id TEXT NOT NULL, source_id TEXT NOT NULL, method TEXT NOT NULL, headers TEXT NOT NULL, query_params TEXT, content_type TEXT, source_ip TEXT, payload_inline BLOB, payload_ref TEXT, payload_size INTEGER NOT NULL, verification_status TEXT NOT NULL, verification_error TEXT, dedup_status TEXT NOT NULL, dedup_hash TEXT, status TEXT NOT NULL, received_at INTEGER NOT NULL, topic TEXT`

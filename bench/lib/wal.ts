@@ -2,6 +2,7 @@
 import { Database } from 'bun:sqlite'
 import { closeSync, openSync, readFileSync, readSync } from 'node:fs'
 import type { PendingEvent } from '../../src/events/repo'
+import { PAGE_SIZE } from '../../src/db/open'
 import { newId } from '../../src/lib/ids'
 import { cpuSeconds } from './tools'
 
@@ -9,14 +10,14 @@ import { cpuSeconds } from './tools'
 export const EVENT_BODY = new Uint8Array(1024).fill(120)
 export const EVENT_HEADERS = JSON.stringify({ 'content-length': '1024', 'content-type': 'application/json', host: '127.0.0.1:18556' })
 
-/** 4 KB pages: a WAL frame is a 24-byte header and one page. */
-export const PAGE = 4096
+/** hookstream's page size for a new database: a WAL frame is a 24-byte header and one page. */
+export const PAGE = PAGE_SIZE
 
 /** A database with hookstream's pragmas (src/db/open.ts), checkpoints off so the WAL keeps every frame. */
-export function openWalDb(path: string, pageSize?: number): Database {
+export function openWalDb(path: string, pageSize = PAGE): Database {
 	const db = new Database(path, { create: true, strict: true })
 	// The page size only takes on a new file, before WAL mode.
-	for (const p of [...(pageSize ? [`page_size = ${pageSize}`] : []), 'busy_timeout = 5000', 'journal_mode = WAL', 'synchronous = NORMAL', 'foreign_keys = ON', 'wal_autocheckpoint = 0']) db.run(`PRAGMA ${p}`)
+	for (const p of [`page_size = ${pageSize}`, 'busy_timeout = 5000', 'journal_mode = WAL', 'synchronous = NORMAL', 'foreign_keys = ON', 'wal_autocheckpoint = 0']) db.run(`PRAGMA ${p}`)
 	return db
 }
 

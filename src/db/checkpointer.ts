@@ -30,7 +30,18 @@ export interface CheckpointerOptions {
 	pollMs: number
 }
 
+/** In frames of 4 KB pages: 2 MB starts a round, the WAL stays near 32 MB and never passes 64 MB. */
 export const DEFAULT_CHECKPOINTER: CheckpointerOptions = { kickFrames: 512, limitFrames: 8000, hardLimitFrames: 16000, pollMs: 5 }
+
+/**
+ * DEFAULT_CHECKPOINTER for a database of `pageSize` pages: the same WAL sizes in bytes, so a
+ * database of 8 KB pages (new files, src/db/open.ts) counts half the frames an older 4 KB one does.
+ */
+export function checkpointerFor(pageSize: number): CheckpointerOptions {
+	const frames = (n: number) => Math.max(1, Math.round((n * 4096) / pageSize))
+	const d = DEFAULT_CHECKPOINTER
+	return { ...d, kickFrames: frames(d.kickFrames), limitFrames: frames(d.limitFrames), hardLimitFrames: frames(d.hardLimitFrames) }
+}
 
 /** SQLite's default autocheckpoint: what the main connection does without the thread. */
 export const AUTOCHECKPOINT_FRAMES = 1000
@@ -60,7 +71,7 @@ export class Checkpointer {
 		private readonly db: Database,
 		private readonly synchronous: 'NORMAL' | 'FULL',
 		private readonly log: Logger,
-		private readonly opts: CheckpointerOptions = DEFAULT_CHECKPOINTER,
+		private readonly opts: CheckpointerOptions = checkpointerFor(db.query<{ page_size: number }, []>('PRAGMA page_size').get()?.page_size ?? 4096),
 		/** The thread's script (tests start one that crashes). */
 		private readonly workerUrl: URL = WORKER_URL
 	) {}

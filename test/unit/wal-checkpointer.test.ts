@@ -1,8 +1,8 @@
 import { afterEach, describe, expect, it } from 'bun:test'
 import { closeSync, existsSync, openSync, readSync, statSync } from 'node:fs'
 import { join } from 'node:path'
-import { AUTOCHECKPOINT_FRAMES, Checkpointer, type CheckpointerOptions } from '../../src/db/checkpointer'
-import { DB_FILE } from '../../src/db/open'
+import { AUTOCHECKPOINT_FRAMES, Checkpointer, type CheckpointerOptions, checkpointerFor, DEFAULT_CHECKPOINTER } from '../../src/db/checkpointer'
+import { DB_FILE, PAGE_SIZE } from '../../src/db/open'
 import { walStateReader } from '../../src/db/wal-state'
 import { createLogger } from '../../src/lib/log'
 import { sqliteOf } from '../../src/store'
@@ -21,7 +21,7 @@ const OPTS: CheckpointerOptions = { kickFrames: 32, limitFrames: 400, hardLimitF
  * (every 10 ms; it blocks the main thread, and so the writes, while it waits for the thread).
  */
 const BOUND_FRAMES = 4 * OPTS.hardLimitFrames
-const FRAME_BYTES = 4096 + 24
+const FRAME_BYTES = PAGE_SIZE + 24
 /** The volume each load writes into the WAL: several times the bound, whatever the machine's speed. */
 const LOAD_FRAMES = 4 * BOUND_FRAMES
 
@@ -85,6 +85,17 @@ describe.skipIf(BACKEND === 'postgres')('WAL checkpoints on their own thread', (
 		// Stopped: the main connection checkpoints on its own again.
 		expect(db.query<{ wal_autocheckpoint: number }, []>('PRAGMA wal_autocheckpoint').get()?.wal_autocheckpoint).toBe(AUTOCHECKPOINT_FRAMES)
 	}, 30000)
+
+	it('counts its default limits in bytes: a database of 8 KB pages gets half the frames of a 4 KB one', async () => {
+		expect(checkpointerFor(4096)).toEqual(DEFAULT_CHECKPOINTER)
+		expect(checkpointerFor(8192)).toEqual({ ...DEFAULT_CHECKPOINTER, kickFrames: 256, limitFrames: 4000, hardLimitFrames: 8000 })
+		t = await makeTestApp()
+		const db = sqliteOf(t.ctx.store)
+		const checkpointer = t.ctx.store.checkpointInBackground(createLogger('silent')) as Checkpointer
+		await until(() => checkpointer.running, 'checkpointer thread running')
+		expect(db.query<{ wal_autocheckpoint: number }, []>('PRAGMA wal_autocheckpoint').get()?.wal_autocheckpoint).toBe(checkpointerFor(PAGE_SIZE).limitFrames)
+		expect(checkpointerFor(PAGE_SIZE).limitFrames * PAGE_SIZE).toBe(DEFAULT_CHECKPOINTER.limitFrames * 4096)
+	})
 
 	it('control: the same load with autocheckpoint off and no thread grows the WAL past the bound', async () => {
 		t = await makeTestApp()
