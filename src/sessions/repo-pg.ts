@@ -6,12 +6,13 @@ import type { SourceRow } from '../sources/repo'
 import type { createSessionsRepo, ExportRow, SessionEventRow, SessionRow } from './repo'
 import {
 	BY_ID, claimParams, claimStatements, CONFIGURED, DELETE_NOTE, EVENT_OF, eventsQuery, EXPIRED, exportCount, exportPageQuery, exportSizesQuery,
-	INSERT_SESSION, INSERT_SOURCE, PURGE, SET_FORWARDING, SET_RESPONSE, SOURCE_COLUMNS, UPSERT_NOTE
+	INSERT_SESSION, INSERT_SOURCE, purgeStatements, SET_FORWARDING, SET_RESPONSE, SOURCE_COLUMNS, UPSERT_NOTE
 } from './repo-sql'
 
 const EXPORT_PAGE = exportPageQuery(ID_ORDER)
 const EXPORT_SIZES = exportSizesQuery(ID_ORDER)
 const CLAIM = claimStatements(ID_ORDER)
+const PURGE = purgeStatements(ID_ORDER)
 
 /**
  * Delete and claim lock the session's source row first, as ingest does before it writes an

@@ -48,31 +48,37 @@ export const exportPageQuery = (order: EventWalk) => `SELECT ${EVENT_ROW}, p.bod
 export const exportSizesQuery = (order: EventWalk) =>
 	`SELECT e.payload_size FROM events e WHERE ${ofSession(order)} AND ${order.bound('>', '$2')} ORDER BY ${order.column} ASC LIMIT $3`
 
-/** Everything stored for a source's events, children first, so delete and purge agree. */
-export const PURGE = [
-	...eventChildrenDeletes('SELECT id FROM events WHERE source_id = $1'),
+/**
+ * Everything stored for a session's events, children first, so delete and purge agree. The
+ * events are found through the list index (`ofSession`): by source id alone the purge would
+ * read every event of every source inside its write transaction.
+ */
+export const purgeStatements = (walk: EventWalk): readonly string[] => [
+	...eventChildrenDeletes(`SELECT e.id FROM events e WHERE ${ofSession(walk)}`),
 	'DELETE FROM event_notes WHERE source_id = $1',
-	'DELETE FROM events WHERE source_id = $1',
+	`DELETE FROM events AS e WHERE ${ofSession(walk)}`,
 	'DELETE FROM event_totals WHERE source_id = $1',
 	'DELETE FROM dedup_keys WHERE source_id = $1',
 	'DELETE FROM sources WHERE id = $1'
-] as const
+]
 
 /**
  * A claim, in one transaction: ($1 source id, $2 org, $3 env, $4 now) — the source becomes
  * permanent, its events move along (on SQLite with their environment's list key: `walk`).
+ * The deliveries and events go first: `ofSession` finds them through the source's
+ * environment, which the source row still holds until the third statement.
  */
 export const claimStatements = (walk: EventWalk): readonly string[] => [
+	`UPDATE deliveries SET org_id = $2, env_id = $3 WHERE event_id IN (SELECT e.id FROM events e WHERE ${ofSession(walk)})`,
+	`UPDATE events AS e SET org_id = $2, ${walk.moveTo('$3')} WHERE ${ofSession(walk)}`,
 	'UPDATE sources SET org_id = $2, env_id = $3, is_ephemeral = 0, expires_at = NULL, request_limit = NULL, updated_at = $4 WHERE id = $1',
-	`UPDATE events SET org_id = $2, ${walk.moveTo('$3')} WHERE source_id = $1`,
-	'UPDATE deliveries SET org_id = $2, env_id = $3 WHERE event_id IN (SELECT id FROM events WHERE source_id = $1)',
 	'UPDATE event_totals SET env_id = $2 WHERE source_id = $1',
 	'DELETE FROM test_sessions WHERE source_id = $1'
 ]
 
 /** Each CLAIM statement's parameters, in order (PostgreSQL cannot type a parameter a statement does not use). */
 export function claimParams(id: string, orgId: string, envId: string, now: number): SqlValue[][] {
-	return [[id, orgId, envId, now], [id, orgId, envId], [id, orgId, envId], [id, envId], [id]]
+	return [[id, orgId, envId], [id, orgId, envId], [id, orgId, envId, now], [id, envId], [id]]
 }
 
 /** A session's events, newest first (by id or rowid: `order`), from after `cursor` (an event id), with notes. */

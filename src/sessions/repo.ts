@@ -7,7 +7,7 @@ import type { EventRow } from '../events/repo'
 import type { SourceRow } from '../sources/repo'
 import {
 	BY_ID, claimParams, claimStatements, CONFIGURED, DELETE_NOTE, EVENT_OF, eventsQuery, EXPIRED, exportCount, exportPageQuery, exportSizesQuery, INSERT_SESSION,
-	INSERT_SOURCE, PURGE, SET_FORWARDING, SET_RESPONSE, SOURCE_COLUMNS, UPSERT_NOTE
+	INSERT_SOURCE, purgeStatements, SET_FORWARDING, SET_RESPONSE, SOURCE_COLUMNS, UPSERT_NOTE
 } from './repo-sql'
 
 /** A session as stored: its source row's fields plus the session's own. */
@@ -52,6 +52,7 @@ export function createSessionsRepo(db: Database) {
 	const eventOf = prepare<{ id: string }, [string, string]>(db, EVENT_OF)
 	const upsertNote = prepare(db, UPSERT_NOTE)
 	const deleteNote = prepare(db, DELETE_NOTE)
+	const PURGE = purgeStatements(ROWID_ORDER)
 	const purge = inOneTransaction(db, PURGE)
 	const exportPage = prepare<ExportRow, [string, string, number]>(db, exportPageQuery(ROWID_ORDER))
 	const exportSizes = prepare<{ payload_size: number }, [string, string, number]>(db, exportSizesQuery(ROWID_ORDER))

@@ -8,7 +8,7 @@ import { idFloorAt, newId } from '../../src/lib/ids'
 import type { Seek } from '../../src/lib/pagination'
 import { eventsAfterQuery } from '../../src/live/repo-sql'
 import { candidatesQuery } from '../../src/replay/repo-sql'
-import { eventsQuery, exportPageQuery, exportSizesQuery } from '../../src/sessions/repo-sql'
+import { claimParams, claimStatements, eventsQuery, exportPageQuery, exportSizesQuery, purgeStatements as sessionPurge } from '../../src/sessions/repo-sql'
 import { contentsQuery, purgeStatements, usageQuery } from '../../src/tenancy/repo-sql'
 import { type PlanCase, type PlanTable, planProblems as checkPlan, queryPlan } from '../support/query-plans'
 
@@ -52,6 +52,11 @@ function cases(db: Database): Case[] {
 	const purgeEvents = purgeStatements(ROWID_ORDER).find((s) => s.startsWith('DELETE FROM events')) ?? ''
 	const session = eventsQuery(ROWID_ORDER, SRC, { cursor: CURSOR, limit: 50, method: 'POST' })
 	const firstSession = eventsQuery(ROWID_ORDER, SRC, { cursor: null, limit: 50 })
+	// Every statement of a session's purge and claim that reads events: inside a write transaction, a scan would hold ingest.
+	const touchesEvents = (sql: string) => /\bevents (e|AS e)\b/.test(sql)
+	const purgeCases = sessionPurge(ROWID_ORDER).filter(touchesEvents).map((sql, i): Case => ({ name: `test session purge ${i + 1}: ${sql.slice(0, 40)}`, index: 'events_env_source', sql, params: [SRC], paged: false }))
+	const claimArgs = claimParams(SRC, 'org_1', ENV, 1)
+	const claimCases = claimStatements(ROWID_ORDER).flatMap((sql, i): Case[] => (touchesEvents(sql) ? [{ name: `test session claim ${i + 1}: ${sql.slice(0, 40)}`, index: 'events_env_source', sql, params: claimArgs[i] as Case['params'], paged: false }] : []))
 	return [
 		list('first page', 'events_env', { envId: ENV }, seek('desc', false, null)),
 		list('next page (desc)', 'events_env', { envId: ENV }, seek('desc')),
@@ -74,7 +79,9 @@ function cases(db: Database): Case[] {
 		count('filtered', 'events_env', { envId: ENV, method: 'POST' }),
 		count('source, filtered', 'events_env_source', { envId: ENV, sourceId: SRC, verificationStatus: 'failed' }),
 		{ name: 'environment contents', index: 'events_env', sql: contentsQuery(ROWID_ORDER), params: [ENV], paged: false },
-		{ name: 'environment purge: its events', index: 'events_env', sql: purgeEvents, params: [ENV], paged: false }
+		{ name: 'environment purge: its events', index: 'events_env', sql: purgeEvents, params: [ENV], paged: false },
+		...purgeCases,
+		...claimCases
 	]
 }
 
@@ -116,7 +123,7 @@ describe('SQLite events list plans (migrations 14 and 18)', () => {
 	test('every list, count, cursor, since, session, replay, usage and purge statement walks a key index by rowid', () => {
 		const db = openDb()
 		const all = cases(db)
-		expect(all.length).toBe(23)
+		expect(all.length).toBe(23 + 5 + 2)
 		expect(all.flatMap((c) => planProblems(db, c))).toEqual([])
 		db.close()
 	})
