@@ -28,12 +28,12 @@ function session(id: string) {
 }
 function time(label: string, texts: string[], params: any[][]) {
   const t0 = performance.now()
-  db.transaction(() => texts.forEach((t, i) => prepare(db, t).run(...params[i])))()
+  db.transaction(() => texts.forEach((t, i) => prepare(db, t).run(...(params[i] ?? []))))()
   console.log(label, (performance.now() - t0).toFixed(2), 'ms')
 }
 for (let r = 0; r < 2; r++) {
   session(`src_a${r}`); time(`purge by source id (before), ${N} other events`, old, old.map(() => [`src_a${r}`]))
   session(`src_b${r}`); time(`purge through the list index (now)`, now, now.map(() => [`src_b${r}`]))
   session(`src_c${r}`); time(`claim by source id (before)`, oldClaim, [[`src_c${r}`, 'org_1', 'env_1'], [`src_c${r}`, 'org_1', 'env_1']])
-  session(`src_d${r}`); const p = claimParams(`src_d${r}`, 'org_1', 'env_1', 1); time(`claim through the list index (now)`, newClaim, [p[0], p[1]])
+  session(`src_d${r}`); const p = claimParams(`src_d${r}`, 'org_1', 'env_1', 1); time(`claim through the list index (now)`, newClaim, [p[0] ?? [], p[1] ?? []])
 }
