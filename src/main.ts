@@ -8,6 +8,7 @@ import { CLIENT_COMMANDS, runClient } from './cli/client'
 import { startServer } from './cli/serve'
 import { ConfigError, resolveConfig } from './config'
 import { createContext } from './context'
+import { lockDataDir } from './db/serve-lock'
 import { runTransformChild, TRANSFORM_CHILD_ENV } from './delivery/transform-child'
 
 const out = (line: string) => process.stdout.write(`${line}\n`)
@@ -39,8 +40,10 @@ async function main(argv: string[]): Promise<number | 'running'> {
 	}
 	switch (args.command) {
 		case 'serve': {
+			// Before anything opens the database: a second server must not migrate or deliver.
+			const lock = config.databaseUrl ? null : lockDataDir(config.dataDir)
 			const server = await startServer(config, process.env.HOOKSTREAM_ADMIN_KEY, process.env)
-			const shutdown = () => void server.stop().then(() => process.exit(0))
+			const shutdown = () => void server.stop().then(() => (lock?.release(), process.exit(0)))
 			process.once('SIGTERM', shutdown)
 			process.once('SIGINT', shutdown)
 			return 'running'

@@ -13,10 +13,17 @@ export const PAGE_SIZE = 8192
  * files the mode of the database file; files left by an older version are tightened.
  */
 function createPrivately(dataDir: string): string {
+	const path = privateFile(dataDir, DB_FILE)
+	for (const file of [`${path}-wal`, `${path}-shm`]) if (existsSync(file)) chmodSync(file, 0o600)
+	return path
+}
+
+/** `name` in the data dir (both made when missing), owner-only. */
+export function privateFile(dataDir: string, name: string): string {
 	if (!existsSync(dataDir)) mkdirSync(dataDir, { recursive: true, mode: 0o700 })
-	const path = join(dataDir, DB_FILE)
+	const path = join(dataDir, name)
 	closeSync(openSync(path, 'a', 0o600))
-	for (const file of [path, `${path}-wal`, `${path}-shm`]) if (existsSync(file)) chmodSync(file, 0o600)
+	chmodSync(path, 0o600)
 	return path
 }
 
