@@ -5,7 +5,8 @@
  * the source counters into event_totals, migration 18 keyed the list indexes by list_keys'
  * integers and the repo binds those keys): measure older schemas with an older checkout.
  * benchEvents' environment and source are plain rows; they get their keys as any do.
- * Every dirty page is one 4 KB frame appended to the WAL at commit, then copied into
+ * Every dirty page is one frame (a page: 8 KB on a database this build creates, PAGE_SIZE in
+ * src/db/open.ts) appended to the WAL at commit, then copied into
  * the database at checkpoint, so frames per commit is what the commit costs.
  */
 import type { Database } from 'bun:sqlite'
