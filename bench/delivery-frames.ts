@@ -5,7 +5,7 @@
  * per delivery of the claims and of the outcome commits. Deterministic, unlike a drain.
  *   bun bench/delivery-frames.ts
  *   MIGRATIONS_UP_TO=15 bun bench/delivery-frames.ts   # the schema before migration 16
- * Every dirty page is one 4 KB frame appended to the WAL at commit, then copied into the
+ * Every dirty page is one frame (a page of the database's size, 8 KB) appended to the WAL at commit, then copied into the
  * database at checkpoint (the checkpoints are off here so the WAL keeps every frame).
  */
 import type { Database } from 'bun:sqlite'

@@ -11,7 +11,8 @@
  */
 import { rmSync, statSync } from 'node:fs'
 import { join } from 'node:path'
-import { DEFAULT_CHECKPOINTER } from '../src/db/checkpointer'
+import { checkpointerFor } from '../src/db/checkpointer'
+import { PAGE_SIZE } from '../src/db/open'
 import { silentLogger } from '../src/lib/log'
 import { openSqliteStore, sqliteOf } from '../src/store'
 import { tempDir } from './lib/tools'
@@ -31,7 +32,7 @@ async function measure(mode: string) {
 	const event = benchEvents(db)
 	// thread:<kick>:<limit>:<hard> overrides the defaults
 	const [, kick, limit, hard] = mode.split(':').map(Number)
-	const opts = { ...DEFAULT_CHECKPOINTER, ...(kick ? { kickFrames: kick } : {}), ...(limit ? { limitFrames: limit } : {}), ...(hard ? { hardLimitFrames: hard } : {}) }
+	const opts = { ...checkpointerFor(PAGE_SIZE), ...(kick ? { kickFrames: kick } : {}), ...(limit ? { limitFrames: limit } : {}), ...(hard ? { hardLimitFrames: hard } : {}) }
 	const checkpointer = mode.startsWith('thread') ? store.checkpointInBackground(silentLogger, opts) : null
 	if (mode === 'off') db.run('PRAGMA wal_autocheckpoint = 0')
 	for (let i = 0; i < 200 && !(checkpointer?.running ?? true); i++) await Bun.sleep(5)

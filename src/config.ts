@@ -23,7 +23,7 @@ interface OptionSpec {
 export const OPTIONS = {
 	port: { flag: 'port', kind: 'int', default: 8080, min: 0, max: 65535, help: 'TCP port to listen on (0 = any free port)' },
 	host: { flag: 'host', kind: 'string', default: '0.0.0.0', help: 'Address to bind' },
-	dataDir: { flag: 'data-dir', kind: 'string', default: './data', help: 'Directory for the SQLite database and the encryption key' },
+	dataDir: { flag: 'data-dir', kind: 'string', default: './data', help: 'Directory for the SQLite database, the encryption key and the lock of the server using them' },
 	databaseUrl: { flag: 'database-url', kind: 'string', default: null, help: 'postgres://user:pass@host:5432/db selects PostgreSQL (14 or later) instead of SQLite in --data-dir; several instances may share it (requires --encryption-key)' },
 	databasePoolSize: { flag: 'database-pool-size', kind: 'int', default: 10, min: 1, max: 500, help: 'PostgreSQL connections per instance (one more is opened for LISTEN); mind the server\'s max_connections across instances' },
 	publicUrl: { flag: 'public-url', kind: 'string', default: null, help: 'Public base URL used in ingest URLs and Twilio signatures (default: the request host)' },

@@ -18,6 +18,9 @@ function createPrivately(dataDir: string): string {
 	return path
 }
 
+/** SQLite could not take a lock another connection or process holds. */
+export const isBusy = (e: unknown): boolean => /SQLITE_BUSY|database is locked/i.test(`${(e as { code?: string }).code ?? ''} ${String(e)}`)
+
 /** `name` in the data dir (both made when missing), owner-only. */
 export function privateFile(dataDir: string, name: string): string {
 	if (!existsSync(dataDir)) mkdirSync(dataDir, { recursive: true, mode: 0o700 })

@@ -1,6 +1,6 @@
 import { Database } from 'bun:sqlite'
 import { ConfigError } from '../lib/errors'
-import { privateFile } from './open'
+import { isBusy, privateFile } from './open'
 
 /** The file whose lock marks a data dir in use by a server. */
 export const SERVE_LOCK_FILE = 'serve.lock'
@@ -27,7 +27,7 @@ export function lockDataDir(dataDir: string): ServeLock {
 		lockDb.run('BEGIN EXCLUSIVE')
 	} catch (err) {
 		lockDb.close()
-		if ((err as { code?: string }).code !== 'SQLITE_BUSY') throw err
+		if (!isBusy(err)) throw err
 		throw new ConfigError(`another hookstream server is running on the data dir ${dataDir}: one server per SQLite data dir (stop it first; several instances need PostgreSQL, --database-url)`)
 	}
 	return {

@@ -51,7 +51,8 @@ export const exportSizesQuery = (order: EventWalk) =>
 /**
  * Everything stored for a session's events, children first, so delete and purge agree. The
  * events are found through the list index (`ofSession`): by source id alone the purge would
- * read every event of every source inside its write transaction.
+ * read every event of every source on SQLite (no index leads with source_id there) inside its
+ * write transaction.
  */
 export const purgeStatements = (walk: EventWalk): readonly string[] => [
 	...eventChildrenDeletes(`SELECT e.id FROM events e WHERE ${ofSession(walk)}`),

@@ -52,9 +52,11 @@ export async function startProcess(cmd: string[], env: Record<string, string> = 
 	}
 }
 
-/** Runs a one-shot command to completion. */
-export async function run(cmd: string[], env: Record<string, string> = {}): Promise<{ code: number; stdout: string; stderr: string }> {
+/** Runs a one-shot command to completion; past `killAfterMs` (when given) it is killed instead of left running. */
+export async function run(cmd: string[], env: Record<string, string> = {}, killAfterMs?: number): Promise<{ code: number; stdout: string; stderr: string }> {
 	const proc = Bun.spawn(cmd, { stdin: 'ignore', stdout: 'pipe', stderr: 'pipe', env: { ...process.env, ...env } })
+	const timer = killAfterMs === undefined ? null : setTimeout(() => proc.kill('SIGKILL'), killAfterMs)
 	const [stdout, stderr, code] = await Promise.all([new Response(proc.stdout).text(), new Response(proc.stderr).text(), proc.exited])
+	if (timer) clearTimeout(timer)
 	return { code, stdout, stderr }
 }

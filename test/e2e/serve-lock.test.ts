@@ -21,14 +21,6 @@ const start = async (dir: string): Promise<Running> => {
 	servers.push(server)
 	return server
 }
-/** `run`, but a second server that is not refused is killed after 10 s instead of left running. */
-async function runBounded(cmd: string[]): Promise<{ code: number; stdout: string; stderr: string }> {
-	const proc = Bun.spawn(cmd, { stdin: 'ignore', stdout: 'pipe', stderr: 'pipe' })
-	const timer = setTimeout(() => proc.kill('SIGKILL'), 10000)
-	const [stdout, stderr, code] = await Promise.all([new Response(proc.stdout).text(), new Response(proc.stderr).text(), proc.exited])
-	clearTimeout(timer)
-	return { code, stdout, stderr }
-}
 const serve = (dir: string) => [...SOURCE_CLI, 'serve', '--port', '0', '--host', '127.0.0.1', '--data-dir', dir, '--log-level', 'info']
 
 describe.skipIf(BACKEND === 'postgres')('one server per SQLite data dir', () => {
@@ -36,7 +28,7 @@ describe.skipIf(BACKEND === 'postgres')('one server per SQLite data dir', () => 
 		const dir = tempDir('hookstream-serve-lock-')
 		dirs.push(dir)
 		const first = await start(dir)
-		const second = await runBounded(serve(dir))
+		const second = await run(serve(dir), {}, 10000) // a second server that is not refused is killed, not left running
 		expect(second.code).toBe(2)
 		expect(second.stderr.trim()).toBe(`hookstream: another hookstream server is running on the data dir ${dir}: one server per SQLite data dir (stop it first; several instances need PostgreSQL, --database-url)`)
 		expect(second.stdout).not.toContain('listening')

@@ -1,12 +1,13 @@
+import { Database } from 'bun:sqlite'
 import { afterEach, describe, expect, it } from 'bun:test'
-import { closeSync, existsSync, openSync, readSync, statSync } from 'node:fs'
+import { closeSync, existsSync, openSync, readSync, rmSync, statSync } from 'node:fs'
 import { join } from 'node:path'
 import { AUTOCHECKPOINT_FRAMES, Checkpointer, type CheckpointerOptions, checkpointerFor, DEFAULT_CHECKPOINTER } from '../../src/db/checkpointer'
 import { DB_FILE, PAGE_SIZE } from '../../src/db/open'
 import { walStateReader } from '../../src/db/wal-state'
 import { createLogger } from '../../src/lib/log'
 import { sqliteOf } from '../../src/store'
-import { makeTestApp, type TestApp } from '../helpers'
+import { makeTestApp, type TestApp, tempDir } from '../helpers'
 import { BACKEND } from '../support/pg'
 import { until } from '../support/poll'
 
@@ -89,13 +90,29 @@ describe.skipIf(BACKEND === 'postgres')('WAL checkpoints on their own thread', (
 	it('counts its default limits in bytes: a database of 8 KB pages gets half the frames of a 4 KB one', async () => {
 		expect(checkpointerFor(4096)).toEqual(DEFAULT_CHECKPOINTER)
 		expect(checkpointerFor(8192)).toEqual({ ...DEFAULT_CHECKPOINTER, kickFrames: 256, limitFrames: 4000, hardLimitFrames: 8000 })
+		const limitOf = async (app: TestApp) => {
+			const checkpointer = app.ctx.store.checkpointInBackground(createLogger('silent')) as Checkpointer
+			await until(() => checkpointer.running, 'checkpointer thread running')
+			return sqliteOf(app.ctx.store).query<{ wal_autocheckpoint: number }, []>('PRAGMA wal_autocheckpoint').get()?.wal_autocheckpoint
+		}
 		t = await makeTestApp()
-		const db = sqliteOf(t.ctx.store)
-		const checkpointer = t.ctx.store.checkpointInBackground(createLogger('silent')) as Checkpointer
-		await until(() => checkpointer.running, 'checkpointer thread running')
-		expect(db.query<{ wal_autocheckpoint: number }, []>('PRAGMA wal_autocheckpoint').get()?.wal_autocheckpoint).toBe(checkpointerFor(PAGE_SIZE).limitFrames)
-		expect(checkpointerFor(PAGE_SIZE).limitFrames * PAGE_SIZE).toBe(DEFAULT_CHECKPOINTER.limitFrames * 4096)
-	})
+		expect(await limitOf(t)).toBe(4000) // a new database: 8 KB pages
+		await t.close()
+		// A database an older build made keeps its 4 KB pages, and the limits their frame counts.
+		const dir = tempDir('hookstream-checkpointer-4k-')
+		const old = new Database(join(dir, DB_FILE), { create: true })
+		old.run('PRAGMA page_size = 4096')
+		old.run('PRAGMA journal_mode = WAL')
+		old.close()
+		try {
+			t = await makeTestApp({ 'data-dir': dir })
+			expect(await limitOf(t)).toBe(DEFAULT_CHECKPOINTER.limitFrames)
+		} finally {
+			await t?.close()
+			t = null
+			rmSync(dir, { recursive: true, force: true })
+		}
+	}, 30000)
 
 	it('control: the same load with autocheckpoint off and no thread grows the WAL past the bound', async () => {
 		t = await makeTestApp()

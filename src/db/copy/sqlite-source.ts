@@ -3,7 +3,7 @@ import { existsSync } from 'node:fs'
 import { join } from 'node:path'
 import { ConfigError } from '../../lib/errors'
 import { migrate } from '../migrate'
-import { DB_FILE } from '../open'
+import { DB_FILE, isBusy } from '../open'
 
 /**
  * The SQLite side of `hookstream migrate --to postgres://…`: one install's database, opened so
@@ -44,8 +44,6 @@ const SEALED_COLUMNS: readonly (readonly [string, string])[] = [
 ]
 
 export const quoteIdent = (name: string): string => `"${name.replaceAll('"', '""')}"`
-
-const isBusy = (e: unknown): boolean => /SQLITE_BUSY|database is locked/i.test(`${(e as { code?: string }).code ?? ''} ${String(e)}`)
 
 /**
  * Opens `<dataDir>/hookstream.db` for the copy. Never creates it. Exclusive locking mode makes the
