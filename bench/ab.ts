@@ -1,8 +1,9 @@
 /**
  * Ingest A/B of two builds in one run: `bun bench/ab.ts <binary A> <binary B>`.
  * Each build serves one configuration of bench:ingest on its own fresh data dir: CONFIG=a
- * (the default: a source without verification), b (hmac_sha256) or c (the Stripe template
- * with payload_hash dedup); ACCESS_LOG=1 keeps the access log on (off by default here).
+ * (the default: a source without verification), b (hmac_sha256), c (the Stripe template
+ * with payload_hash dedup, one body: duplicates after the first) or d (as c, deduplicated by a
+ * header unique per request: every key written); ACCESS_LOG=1 keeps the access log on (off by default here).
  * The SQLite floor (bench/floor-server.ts) runs beside them. ROUNDS rounds of wrk -t1 -c32 ×
  * SECONDS_PER_RUN s, the order rotated each round. Reported per build: median req/s, median ratio to the floor of the same round, and median server CPU
  * per request (steadier than req/s when the machine is shared), then B relative to A.
@@ -21,19 +22,22 @@ const json = { 'content-type': 'application/json' }
 const CONFIG = process.env.CONFIG ?? 'a'
 const hmacSecret = 'bench-hmac-secret'
 const stripeSecret = 'whsec_bench_secret'
+/** (d) deduplicates by this header, unique per request (bench/lib/tools.ts wrk). */
+const UNIQUE_HEADER = 'x-delivery-id'
 /** The same sources and signatures as bench/ingest.ts. */
 const SOURCES: Record<string, Record<string, unknown>> = {
 	a: { name: 'a', slug: 'bench-a' },
 	b: { name: 'b', slug: 'bench-b', verification_type: 'hmac_sha256', verification_header: 'X-Signature', verification_secret: hmacSecret },
-	c: { name: 'c', slug: 'bench-c', template: 'stripe', verification_secret: stripeSecret, dedup_enabled: true, dedup_strategy: 'payload_hash' }
+	c: { name: 'c', slug: 'bench-c', template: 'stripe', verification_secret: stripeSecret, dedup_enabled: true, dedup_strategy: 'payload_hash' },
+	d: { name: 'd', slug: 'bench-d', template: 'stripe', verification_secret: stripeSecret, dedup_enabled: true, dedup_strategy: 'header_field', dedup_field: UNIQUE_HEADER }
 }
 const spec = SOURCES[CONFIG]
-if (!spec) throw new Error(`CONFIG must be a, b or c (got ${CONFIG})`)
+if (!spec) throw new Error(`CONFIG must be a, b, c or d (got ${CONFIG})`)
 
 /** Request headers for the configuration; Stripe's are signed per run so its 300 s tolerance holds. */
 function signed(): Record<string, string> {
 	if (CONFIG === 'b') return { ...json, 'x-signature': `sha256=${createHmac('sha256', hmacSecret).update(body).digest('hex')}` }
-	if (CONFIG !== 'c') return json
+	if (CONFIG !== 'c' && CONFIG !== 'd') return json
 	const ts = Math.floor(Date.now() / 1000)
 	return { ...json, 'stripe-signature': `t=${ts},v1=${createHmac('sha256', stripeSecret).update(`${ts}.${body}`).digest('hex')}` }
 }
@@ -65,7 +69,7 @@ const names: Name[] = ['floor', 'A', 'B']
 async function run(name: Name) {
 	const t = targets[name]
 	const cpu0 = cpuSeconds(t.proc.pid)
-	const r = await wrk(t.url, { body, headers: t.floor ? json : signed(), connections: 32, seconds: SECONDS, threads: 1 })
+	const r = await wrk(t.url, { body, headers: t.floor ? json : signed(), connections: 32, seconds: SECONDS, threads: 1, ...(CONFIG === 'd' && !t.floor ? { uniqueHeader: UNIQUE_HEADER } : {}) })
 	if (r.non2xx + r.errors > 0) throw new Error(`${name}: ${r.non2xx} non-2xx, ${r.errors} socket errors`)
 	return { rps: r.rps, cpuUs: ((cpuSeconds(t.proc.pid) - cpu0) * 1e6) / r.requests }
 }

@@ -8,7 +8,9 @@
  *   bare   bench/baseline-server.ts: bare Bun.serve, reads the body, stores nothing
  *   (a)    hookstream, source without verification
  *   (b)    hookstream, hmac_sha256 verification
- *   (c)    hookstream, stripe template + payload_hash dedup
+ *   (c)    hookstream, stripe template + payload_hash dedup (one body: every event after the first is a duplicate)
+ *   (d)    as (c), deduplicated by a delivery-id header unique per request instead: every event is new and
+ *          writes its dedup key (no target; wrk builds each request in Lua, a little more load tool CPU)
  * Then one run each at 256 connections (errors, p99), and stored bytes per event
  * (db + wal after the server's closing checkpoint) against the body size.
  */
@@ -45,18 +47,21 @@ async function createSource(spec: Record<string, unknown>): Promise<string> {
 }
 
 const hmacSecret = 'bench-hmac-secret'
+/** (d)'s dedup key: a value no other request has (bench/lib/tools.ts wrk). */
+const UNIQUE_HEADER = 'x-delivery-id'
 const stripeSecret = 'whsec_bench_secret'
 const sources = {
 	warmup: await createSource({ name: 'warm-up', slug: 'bench-warmup' }),
 	a: await createSource({ name: 'a', slug: 'bench-a' }),
 	b: await createSource({ name: 'b', slug: 'bench-b', verification_type: 'hmac_sha256', verification_header: 'X-Signature', verification_secret: hmacSecret }),
-	c: await createSource({ name: 'c', slug: 'bench-c', template: 'stripe', verification_secret: stripeSecret, dedup_enabled: true, dedup_strategy: 'payload_hash' })
+	c: await createSource({ name: 'c', slug: 'bench-c', template: 'stripe', verification_secret: stripeSecret, dedup_enabled: true, dedup_strategy: 'payload_hash' }),
+	d: await createSource({ name: 'd', slug: 'bench-d', template: 'stripe', verification_secret: stripeSecret, dedup_enabled: true, dedup_strategy: 'header_field', dedup_field: UNIQUE_HEADER })
 }
 
-type Config = 'floor' | 'bare' | 'a' | 'b' | 'c'
+type Config = 'floor' | 'bare' | 'a' | 'b' | 'c' | 'd'
 // CONFIGS=floor,b (with --quick) compares other configurations the quick way.
-const CONFIGS = (process.env.CONFIGS?.split(',') ?? (QUICK ? ['floor', 'a'] : ['floor', 'bare', 'a', 'b', 'c'])) as Config[]
-const GOALS: Record<Config, number | null> = { floor: null, bare: null, a: 0.85, b: 0.8, c: 0.75 }
+const CONFIGS = (process.env.CONFIGS?.split(',') ?? (QUICK ? ['floor', 'a'] : ['floor', 'bare', 'a', 'b', 'c', 'd'])) as Config[]
+const GOALS: Record<Config, number | null> = { floor: null, bare: null, a: 0.85, b: 0.8, c: 0.75, d: null }
 
 function target(config: Config): { url: string; headers: Record<string, string> } {
 	const json = { 'content-type': 'application/json' }
@@ -67,16 +72,16 @@ function target(config: Config): { url: string; headers: Record<string, string> 
 	// Signed just before the run so the 300 s tolerance holds throughout.
 	const ts = Math.floor(Date.now() / 1000)
 	const sig = createHmac('sha256', stripeSecret).update(`${ts}.${body}`).digest('hex')
-	return { url: `${base}/v1/ingest/${sources.c}`, headers: { ...json, 'stripe-signature': `t=${ts},v1=${sig}` } }
+	return { url: `${base}/v1/ingest/${config === 'd' ? sources.d : sources.c}`, headers: { ...json, 'stripe-signature': `t=${ts},v1=${sig}` } }
 }
 
 const pidOf = (config: Config) => (config === 'floor' ? floor.pid : config === 'bare' ? bare.pid : hookstream.pid)
 /** Server CPU per answered request: steadier than req/s when other work shares the cores. */
-const cpuUs: Record<Config, number[]> = { floor: [], bare: [], a: [], b: [], c: [] }
+const cpuUs: Record<Config, number[]> = { floor: [], bare: [], a: [], b: [], c: [], d: [] }
 async function run(config: Config, connections: number, seconds: number): Promise<WrkResult> {
 	const { url, headers } = target(config)
 	const cpu0 = cpuSeconds(pidOf(config))
-	const r = await wrk(url, { body, headers, connections, seconds, threads: 1 })
+	const r = await wrk(url, { body, headers, connections, seconds, threads: 1, ...(config === 'd' ? { uniqueHeader: UNIQUE_HEADER } : {}) })
 	if (connections === CONNECTIONS) cpuUs[config].push(((cpuSeconds(pidOf(config)) - cpu0) * 1e6) / r.requests)
 	return r
 }
@@ -109,7 +114,7 @@ if (QUICK) {
 
 const answered = (c: Config) => [...results[c], ...(wide[c] ? [wide[c]] : [])].reduce((n, r) => n + r.requests - r.non2xx, 0)
 const wide: Partial<Record<Config, WrkResult>> = {}
-for (const config of ['floor', 'a', 'b', 'c'] as const) {
+for (const config of ['floor', 'a', 'b', 'c', 'd'] as const) {
 	wide[config] = await run(config, WIDE, SECONDS)
 	console.error(`${WIDE} connections ${config}: ${wide[config]?.rps.toFixed(0)} req/s p99 ${wide[config]?.p99ms} ms non-2xx ${wide[config]?.non2xx} errors ${wide[config]?.errors}`)
 }
@@ -128,7 +133,7 @@ for (const config of CONFIGS) {
 	const rps = rpsOf(config)
 	const p99 = median(rs.map((r) => r.p99ms))
 	const goal = GOALS[config]
-	const hs = config === 'a' || config === 'b' || config === 'c'
+	const hs = config !== 'floor' && config !== 'bare'
 	const met = goal === null ? '' : rps / floorRps >= goal && p99 <= 10 ? 'yes' : '**no**'
 	console.log(`| ${config} | ${rps.toFixed(0)} | ${rs.map((r) => r.rps.toFixed(0)).join(' / ')} | ${median(rs.map((r) => r.p50ms)).toFixed(2)} | ${p99.toFixed(2)} | ${(rps / floorRps).toFixed(2)} | ${(rps / bareRps).toFixed(2)} | ${goal === null ? '' : `≥ ${goal} × floor, p99 ≤ 10 ms`} | ${met} | ${median(cpuUs[config]).toFixed(1)} | ${hs ? answered(config) : 'n/a'} | ${hs ? await stored(sources[config]) : 'n/a'} |`)
 }

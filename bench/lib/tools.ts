@@ -85,12 +85,20 @@ function toMs(value: string, unit: string): number {
 	return unit === 'us' ? n / 1000 : unit === 's' ? n * 1000 : unit === 'm' ? n * 60000 : n
 }
 
-/** Runs wrk with a POST body and headers; parses throughput, latency percentiles and failures. */
-export async function wrk(url: string, opts: { body: string; headers: Record<string, string>; connections: number; seconds: number; threads?: number }): Promise<WrkResult> {
+/**
+ * Runs wrk with a POST body and headers; parses throughput, latency percentiles and failures.
+ * `uniqueHeader`: that header gets a value no other request of any run has (a delivery id, for
+ * dedup by header), built per request in wrk's Lua, which costs the load tool some CPU.
+ */
+export async function wrk(url: string, opts: { body: string; headers: Record<string, string>; connections: number; seconds: number; threads?: number; uniqueHeader?: string }): Promise<WrkResult> {
 	const dir = tempDir('hs-wrk-')
 	const script = join(dir, 'post.lua')
 	const headerLines = Object.entries(opts.headers).map(([k, v]) => `wrk.headers[${JSON.stringify(k)}] = ${JSON.stringify(v)}`).join('\n')
-	writeFileSync(script, `wrk.method = "POST"\nwrk.body = ${JSON.stringify(opts.body)}\n${headerLines}\n`)
+	const unique = opts.uniqueHeader
+		? // setup runs in wrk's main Lua state and numbers the threads; each thread counts its own requests.
+			`local threads = 0\nfunction setup(thread)\n\tthreads = threads + 1\n\tthread:set("tid", threads)\nend\nlocal n = 0\nlocal run = ${JSON.stringify(`${Date.now()}-${Math.random().toString(36).slice(2)}`)}\nrequest = function()\n\tn = n + 1\n\twrk.headers[${JSON.stringify(opts.uniqueHeader)}] = run .. "-" .. tostring(tid) .. "-" .. n\n\treturn wrk.format()\nend\n`
+		: ''
+	writeFileSync(script, `wrk.method = "POST"\nwrk.body = ${JSON.stringify(opts.body)}\n${headerLines}\n${unique}`)
 	const proc = Bun.spawn([ensureWrk(), '-t', String(opts.threads ?? 2), '-c', String(opts.connections), '-d', `${opts.seconds}s`, '--latency', '-s', script, url], { stdout: 'pipe', stderr: 'inherit' })
 	const out = await new Response(proc.stdout).text()
 	await proc.exited

@@ -22,15 +22,15 @@ export function openWalDb(path: string, pageSize = PAGE): Database {
 }
 
 /** The frames appended to `path`'s WAL from byte `start` on, counted by the b-tree (table or index) whose page each one is. */
-export function framesByTree(db: Database, path: string, start: number): { frames: number; byTree: [string, number][] } {
+export function framesByTree(db: Database, path: string, start: number, pageSize = PAGE): { frames: number; byTree: [string, number][] } {
 	const wal = readFileSync(`${path}-wal`)
 	const owner = new Map(db.query<{ pageno: number; name: string }, []>('SELECT pageno, name FROM dbstat').all().map((r) => [r.pageno, r.name]))
 	const byTree = new Map<string, number>()
-	for (let at = start; at + 24 <= wal.length; at += PAGE + 24) {
+	for (let at = start; at + 24 <= wal.length; at += pageSize + 24) {
 		const name = owner.get(wal.readUInt32BE(at)) ?? '?'
 		byTree.set(name, (byTree.get(name) ?? 0) + 1)
 	}
-	return { frames: (wal.length - start) / (PAGE + 24), byTree: [...byTree].sort((a, b) => b[1] - a[1]) }
+	return { frames: (wal.length - start) / (pageSize + 24), byTree: [...byTree].sort((a, b) => b[1] - a[1]) }
 }
 
 /** CPU seconds of a process's main thread (its task id is the process id), not of its other threads. */

@@ -1,0 +1,71 @@
+/**
+ * Where ingest's CPU goes by kind: user and system time per answered request, for the whole
+ * process and for its main (JS) thread, for the storage floor, bare Bun and hookstream's
+ * configuration (a), alternated ROUNDS times (wrk -t1 -c32, SECONDS_PER_RUN s, 1 KB body).
+ * System time is mostly the WAL: SQLite writes each frame with its own write() calls, and the
+ * checkpoints copy the frames again (hookstream on a thread of its own, the floor on its only one).
+ *   bun bench/cpu-split.ts            (BENCH_BIN for another build)
+ */
+import { readdirSync, readFileSync, rmSync } from 'node:fs'
+import { join } from 'node:path'
+import { startHookstream } from './lib/hookstream'
+import { freePort, median, ROOT, startServer, tempDir, wrk } from './lib/tools'
+
+const ROUNDS = Number(process.env.ROUNDS ?? 3)
+const SECONDS = Number(process.env.SECONDS_PER_RUN ?? 6)
+const body = JSON.stringify({ id: 'evt_1NG8Du2eZvKYlo2CUI79vXWy', object: 'event', type: 'payment_intent.succeeded', data: { object: { id: 'pi_3NG8Du', amount: 2000, currency: 'usd', description: 'x'.repeat(851) } } })
+const json = { 'content-type': 'application/json' }
+
+/** CPU seconds of every thread of `pid` (user, system) and of its main thread alone. */
+function split(pid: number) {
+	const t = { user: 0, sys: 0, mainUser: 0, mainSys: 0 }
+	for (const task of readdirSync(`/proc/${pid}/task`)) {
+		let stat: string
+		try {
+			stat = readFileSync(`/proc/${pid}/task/${task}/stat`, 'utf8')
+		} catch {
+			continue // a thread that ended meanwhile
+		}
+		const f = stat.slice(stat.lastIndexOf(')') + 2).split(' ')
+		const [user, sys] = [Number(f[11]) / 100, Number(f[12]) / 100]
+		t.user += user
+		t.sys += sys
+		if (Number(task) === pid) [t.mainUser, t.mainSys] = [user, sys]
+	}
+	return t
+}
+
+const floorDir = tempDir('hs-bench-split-floor-')
+const [floorPort, barePort] = [await freePort(), await freePort()]
+const floor = await startServer([process.execPath, join(ROOT, 'bench', 'floor-server.ts'), String(floorPort), floorDir], `http://127.0.0.1:${floorPort}/`)
+const bare = await startServer([process.execPath, join(ROOT, 'bench', 'baseline-server.ts'), String(barePort)], `http://127.0.0.1:${barePort}/`)
+const hs = await startHookstream([])
+const source = (await hs.api<{ source: { id: string } }>('POST', '/v1/sources', { name: 'a', slug: 'a' })).source.id
+const targets = {
+	floor: { url: `http://127.0.0.1:${floorPort}/v1/ingest/x`, pid: floor.pid },
+	bare: { url: `http://127.0.0.1:${barePort}/v1/ingest/x`, pid: bare.pid },
+	'(a)': { url: `${hs.base}/v1/ingest/${source}`, pid: hs.proc.pid }
+}
+type Row = { rps: number; user: number; sys: number; mainUser: number; mainSys: number }
+const rows: Record<string, Row[]> = { floor: [], bare: [], '(a)': [] }
+await wrk(targets['(a)'].url, { body, headers: json, connections: 32, seconds: 2, threads: 1 }) // warm-up
+for (let round = 0; round < ROUNDS; round++) {
+	for (const [name, t] of Object.entries(targets)) {
+		const before = split(t.pid)
+		const r = await wrk(t.url, { body, headers: json, connections: 32, seconds: SECONDS, threads: 1 })
+		const after = split(t.pid)
+		const per = (k: keyof typeof before) => ((after[k] - before[k]) * 1e6) / r.requests
+		rows[name]?.push({ rps: r.rps, user: per('user'), sys: per('sys'), mainUser: per('mainUser'), mainSys: per('mainSys') })
+	}
+}
+console.log(`\nIngest CPU per answered request by kind, µs (wrk -t1 -c32, ${SECONDS} s × ${ROUNDS} rounds, medians; 1 KB body)\n`)
+console.log('| server | req/s | user | system | total | main thread user | main thread system | other threads |')
+console.log('|---|---|---|---|---|---|---|---|')
+for (const [name, rs] of Object.entries(rows)) {
+	const m = (k: keyof Row) => median(rs.map((r) => r[k]))
+	const other = m('user') + m('sys') - m('mainUser') - m('mainSys')
+	console.log(`| ${name} | ${m('rps').toFixed(0)} | ${m('user').toFixed(1)} | ${m('sys').toFixed(1)} | ${(m('user') + m('sys')).toFixed(1)} | ${m('mainUser').toFixed(1)} | ${m('mainSys').toFixed(1)} | ${other.toFixed(1)} |`)
+}
+for (const p of [floor, bare, hs.proc]) p.kill('SIGTERM')
+await Promise.all([floor.exited, bare.exited, hs.proc.exited])
+for (const dir of [floorDir, hs.dataDir]) rmSync(dir, { recursive: true, force: true })
