@@ -190,7 +190,8 @@ for (const backend of BACKENDS) {
 			const blob = backend.name === 'sqlite' ? 'CAST($2 AS BLOB)' : "convert_to($2, 'UTF8')"
 			await exec(store, `UPDATE events SET payload_inline = ${blob}, content_type = 'application/json' WHERE id = $1`, [a.eventId, '{"a":1}'])
 			await exec(store, `UPDATE events SET payload_inline = ${blob} WHERE id = $1`, [b.eventId, 'bb'])
-			// A body stored apart (payload_ref) is read at send time, not ahead.
+			// A body stored apart (payload_ref, no inline copy) is read at send time, not ahead.
+			await exec(store, "UPDATE events SET payload_ref = 'event_payloads:' || id WHERE id = $1", [large.eventId])
 			const read = await repo.readToDeliver([a.eventId, b.eventId, large.eventId, 'evt_missing'])
 			expect(read.map((e) => [e.id, e.content_type, new TextDecoder().decode(e.payload_inline as Uint8Array)]).sort()).toEqual(
 				[[a.eventId, 'application/json', '{"a":1}'], [b.eventId, null, 'bb']].sort()

@@ -27,14 +27,13 @@ export interface PlanTable {
  * (`USE TEMP B-TREE FOR ORDER BY`), and nothing may scan the table.
  */
 export function planProblems(db: Database, table: PlanTable, c: PlanCase): string[] {
-	const sql = c.sql
 	const plan = queryPlan(db, c)
 	const names = table.names.join('|')
 	const problems: string[] = []
 	const main = plan.find((d) => new RegExp(`^(SEARCH|SCAN) (${names})\\b`).test(d) && !(table.lookupIndex && d.includes(table.lookupIndex)))
 	if (!main || !new RegExp(`^SEARCH (${names}) USING (COVERING )?INDEX ${c.index} \\(${table.indexArgs}`).test(main)) problems.push(`does not search ${c.index}: ${main}`)
 	// A cursor (or an id bound) must be a rowid range of the index, not a filter over what the index finds.
-	if (main && new RegExp(`\\b(${names})\\.rowid [<>]`).test(sql) && !/rowid[<>]/.test(main)) problems.push(`cursor is not an index range: ${main}`)
+	if (main && new RegExp(`\\b(${names})\\.rowid [<>]`).test(c.sql) && !/rowid[<>]/.test(main)) problems.push(`cursor is not an index range: ${main}`)
 	if ((c.paged ?? true) && plan.some((d) => d.includes('USE TEMP B-TREE FOR ORDER BY'))) problems.push('sorts: USE TEMP B-TREE FOR ORDER BY')
 	const scans = plan.filter((d) => new RegExp(`^SCAN (${names})\\b`).test(d))
 	if (scans.length > 0) problems.push(`scans: ${scans.join('; ')}`)

@@ -1,5 +1,7 @@
-import type { Database } from 'bun:sqlite'
+import { Database } from 'bun:sqlite'
+import { join } from 'node:path'
 import { MIGRATIONS } from '../../src/db/migrate'
+import { DB_FILE } from '../../src/db/open'
 import type { Pg } from '../../src/db/pg/client'
 import { PG_MIGRATIONS } from '../../src/db/pg/migrate'
 
@@ -22,4 +24,12 @@ export async function pgSchemaBefore(pg: Pg, version: number): Promise<void> {
 		await pg.run(m.sql)
 		await pg.run('INSERT INTO _migrations (version, name, applied_at) VALUES ($1, $2, 0)', [m.version, m.name])
 	}
+}
+
+/** An empty WAL database in `dir` with the page size an older build made it with (new ones get PAGE_SIZE). */
+export function databaseWithPageSize(dir: string, pageSize: number): void {
+	const db = new Database(join(dir, DB_FILE), { create: true })
+	db.run(`PRAGMA page_size = ${pageSize}`)
+	db.run('PRAGMA journal_mode = WAL')
+	db.close()
 }

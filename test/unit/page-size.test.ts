@@ -4,6 +4,7 @@ import { rmSync } from 'node:fs'
 import { join } from 'node:path'
 import { DB_FILE, openDatabase, PAGE_SIZE } from '../../src/db/open'
 import { tempDir } from '../helpers'
+import { databaseWithPageSize } from '../support/schema-before'
 
 const dirs: string[] = []
 afterAll(() => {
@@ -27,11 +28,7 @@ it('creates a new database with 8 KB pages', () => {
 it('keeps the page size of an existing database and migrates it as before', () => {
 	const dir = tempDir('hookstream-page-size-old-')
 	dirs.push(dir)
-	const old = new Database(join(dir, DB_FILE), { create: true })
-	old.run('PRAGMA page_size = 4096')
-	old.run('PRAGMA journal_mode = WAL')
-	old.run('CREATE TABLE left_by_an_older_build (x)')
-	old.close()
+	databaseWithPageSize(dir, 4096)
 	const db = openDatabase({ dataDir: dir, synchronous: 'NORMAL', migrate: true })
 	expect(pageSize(db)).toBe(4096)
 	expect(db.query("SELECT COUNT(*) AS n FROM sqlite_schema WHERE name = 'events'").get()).toEqual({ n: 1 })

@@ -1,4 +1,3 @@
-import { Database } from 'bun:sqlite'
 import { afterEach, describe, expect, it } from 'bun:test'
 import { closeSync, existsSync, openSync, readSync, rmSync, statSync } from 'node:fs'
 import { join } from 'node:path'
@@ -10,6 +9,7 @@ import { sqliteOf } from '../../src/store'
 import { makeTestApp, type TestApp, tempDir } from '../helpers'
 import { BACKEND } from '../support/pg'
 import { until } from '../support/poll'
+import { databaseWithPageSize } from '../support/schema-before'
 
 /*
  * The WAL checkpointer (src/db/checkpointer.ts) under continuous ingest through the app.
@@ -98,17 +98,15 @@ describe.skipIf(BACKEND === 'postgres')('WAL checkpoints on their own thread', (
 		t = await makeTestApp()
 		expect(await limitOf(t)).toBe(4000) // a new database: 8 KB pages
 		await t.close()
+		t = null
 		// A database an older build made keeps its 4 KB pages, and the limits their frame counts.
 		const dir = tempDir('hookstream-checkpointer-4k-')
-		const old = new Database(join(dir, DB_FILE), { create: true })
-		old.run('PRAGMA page_size = 4096')
-		old.run('PRAGMA journal_mode = WAL')
-		old.close()
+		databaseWithPageSize(dir, 4096)
 		try {
 			t = await makeTestApp({ 'data-dir': dir })
 			expect(await limitOf(t)).toBe(DEFAULT_CHECKPOINTER.limitFrames)
 		} finally {
-			await t?.close()
+			await t?.close() // before the dir goes; afterEach then finds nothing to close
 			t = null
 			rmSync(dir, { recursive: true, force: true })
 		}
