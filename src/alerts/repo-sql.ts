@@ -1,3 +1,5 @@
+import { valuesList } from '../db/sql'
+
 /** The alerts SQL both engines run as written (src/alerts/repo.ts, repo-pg.ts, repo-signals.ts). */
 
 export const CHANNEL_COLUMNS = ['id', 'org_id', 'env_id', 'name', 'channel_type', 'config', 'enabled', 'last_sent_at', 'error_count', 'last_error', 'created_at', 'updated_at'] as const
@@ -7,7 +9,7 @@ export const RULE_COLUMNS = [
 ] as const
 
 export function insertSql(table: string, columns: readonly string[]): string {
-	return `INSERT INTO ${table} (${columns.join(', ')}) VALUES (${columns.map((_, i) => `$${i + 1}`).join(', ')})`
+	return `INSERT INTO ${table} (${columns.join(', ')}) VALUES ${valuesList(1, columns.length)}`
 }
 
 /** UPDATE of the given columns only (a PATCH's fields); column names come from the callers' fixed lists. */

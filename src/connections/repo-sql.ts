@@ -1,4 +1,4 @@
-import { seekOf, type SqlValue, whereOf } from '../db/sql'
+import { seekOf, type SqlValue, valuesList, whereOf } from '../db/sql'
 import type { Seek } from '../lib/pagination'
 import type { ConnectionRow } from './repo'
 
@@ -19,7 +19,7 @@ const VIEW = `SELECT c.*, s.name AS source_name, d.name AS destination_name
 	LEFT JOIN sources s ON s.id = c.source_id
 	LEFT JOIN destinations d ON d.id = c.destination_id`
 
-export const INSERT = `INSERT INTO connections (${ALL.join(', ')}) VALUES (${ALL.map((_, i) => `$${i + 1}`).join(', ')})`
+export const INSERT = `INSERT INTO connections (${ALL.join(', ')}) VALUES ${valuesList(1, ALL.length)}`
 export const UPDATE = `UPDATE connections SET ${MUTABLE.map((c, i) => `${c} = $${i + 3}`).join(', ')} WHERE id = $1 AND env_id = $2`
 export const BY_ID = `${VIEW} WHERE c.id = $1`
 export const REMOVE = 'DELETE FROM connections WHERE id = $1 AND env_id = $2'

@@ -1,4 +1,4 @@
-import { knownPin, type OutboundGuard, pinHref, pinnedTls, SsrfBlocked } from './ssrf'
+import { type OutboundGuard, pinHref, pinnedTls, SsrfBlocked } from './ssrf'
 
 export const RESPONSE_BODY_CAP = 10 * 1024
 
@@ -80,7 +80,8 @@ export async function sendHttp(req: OutboundRequest, guard: OutboundGuard): Prom
 	const started = performance.now()
 	const elapsed = () => Math.round(performance.now() - started)
 	try {
-		const target = knownPin(req.url, guard) ?? (await pinHref(req.url, guard))
+		const pin = pinHref(req.url, guard)
+		const target = pin instanceof Promise ? await pin : pin
 		const res = await fetch(target.url, {
 			method: req.method,
 			headers: { ...req.headers, host: target.host },

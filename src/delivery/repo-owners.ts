@@ -20,8 +20,10 @@ export function leaseChunks(ids: string[]): string[][] {
 }
 
 /**
- * Destination ownership leases on SQLite. One instance runs per data dir, so it
- * always wins them; the same SQL serves several instances on PostgreSQL (repo-pg.ts).
+ * Destination ownership leases on SQLite, the same SQL as several instances run on
+ * PostgreSQL (repo-pg.ts). A SQLite server owns its destinations in memory instead
+ * (SOLE_INSTANCE: one server per data dir, src/db/serve-lock.ts); these serve the
+ * conformance tests that hold both engines to one contract.
  */
 export function ownerStatements(db: Database) {
 	const releaseOne = prepare(db, RELEASE_DESTINATION_LEASE)

@@ -28,9 +28,9 @@ export function payloadStatements(db: Database) {
 		},
 		/**
 		 * Moves whenever this handle deletes events (db/event-deletions.ts) and whenever another
-		 * connection commits anything (which may have deleted events: one server per data dir is
-		 * the rule, but nothing stops a second): a copy read under another epoch may be of a
-		 * purged event. Null where every delete is another instance's (a shared database).
+		 * connection commits anything (which may have deleted events: serve holds the data dir's
+		 * lock, but another handle or a hand-run sqlite3 may still write): a copy read under
+		 * another epoch may be of a purged event. Null where every delete is another instance's (a shared database).
 		 */
 		payloadEpoch(): string | null {
 			return `${eventDeletions(db)}:${otherConnections()}`

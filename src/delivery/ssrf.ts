@@ -76,23 +76,21 @@ export async function pinUrl(url: URL, guard: OutboundGuard): Promise<PinnedTarg
 const literalPins = new Map<string, PinnedTarget>()
 const LITERAL_PINS_MAX = 1024
 
-/** The remembered pin of an address URL, without a round through a promise (the common case of a send). */
-export function knownPin(href: string, guard: OutboundGuard): PinnedTarget | undefined {
-	return literalPins.get(pinKey(href, guard))
-}
-
 /** A pin holds for one URL under one guard: private addresses allowed or not. */
 const pinKey = (href: string, guard: OutboundGuard): string => `${guard.allowPrivate ? 'p' : 'n'} ${href}`
 
 /**
  * `pinUrl` for a URL string, remembering the pin of an address URL (checking and
- * rewriting it cost more than the rest of building a request). A host name is
- * resolved and checked afresh every time, as rebinding requires.
+ * rewriting it cost more than the rest of building a request). A remembered pin comes
+ * back as is, without a round through a promise (the common case of a send). A host
+ * name is resolved and checked afresh every time, as rebinding requires.
  */
-export async function pinHref(href: string, guard: OutboundGuard): Promise<PinnedTarget> {
+export function pinHref(href: string, guard: OutboundGuard): PinnedTarget | Promise<PinnedTarget> {
 	const key = pinKey(href, guard)
-	const known = literalPins.get(key)
-	if (known) return known
+	return literalPins.get(key) ?? pinAndRemember(key, href, guard)
+}
+
+async function pinAndRemember(key: string, href: string, guard: OutboundGuard): Promise<PinnedTarget> {
 	const url = new URL(href)
 	const pinned = await pinUrl(url, guard)
 	const host = url.hostname.startsWith('[') ? url.hostname.slice(1, -1) : url.hostname

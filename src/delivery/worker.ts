@@ -55,8 +55,8 @@ export class DeliveryWorker {
 	constructor(private readonly deps: WorkerDeps, private readonly opts: WorkerOptions) {
 		this.#targets = new WorkerTargets(deps, opts.retryUnitMs)
 		const guard = { allowPrivate: opts.allowPrivateDestinations, resolve: opts.resolve ?? systemResolver }
-		// Where every delete of events is seen (SQLite), a claim's payloads are read with it.
-		const payloads = deps.deliveries.payloadEpoch() === null ? null : new PayloadsAhead(deps.deliveries)
+		// Alone on its database (SQLite), every delete of events is seen: a claim's payloads are read with it.
+		const payloads = opts.shared ? null : new PayloadsAhead(deps.deliveries)
 		// Twice the destination's concurrency, at least 64: a claim per half of that many sends.
 		this.#ahead = new LeasedAhead(deps.deliveries, { owner: this.instanceId, leaseMs: opts.leaseMs, depth: Math.max(64, 2 * opts.destinationConcurrency) }, payloads)
 		this.#ownership = new DestinationOwnership(opts.shared ? deps.deliveries : SOLE_INSTANCE, { owner: this.instanceId, leaseMs: this.#ownershipLeaseMs })

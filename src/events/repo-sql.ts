@@ -61,28 +61,28 @@ export const STATUS_JOIN = 'LEFT JOIN event_delivery_status ds ON ds.event_id = 
 /** STATUS_JOIN where the filter reads the status, else nothing (a count or search scans many rows; SQLite keeps an unused join). */
 export const statusJoinOf = (f: EventFilter): string => (f.status ? STATUS_JOIN : '')
 
+/** A stored column of `e` as reads select it: the status as STATUS. */
+const selected = (c: string): string => (c === 'status' ? `${STATUS} AS status` : `e.${c}`)
 /** Every stored column of `e` (COLUMNS: SQLite rows also hold their list keys), the status as STATUS. */
-export const EVENT_COLUMNS = COLUMNS.map((c) => (c === 'status' ? `${STATUS} AS status` : `e.${c}`)).join(', ')
+export const EVENT_COLUMNS = COLUMNS.map(selected).join(', ')
 
 /** An event without its body (lists), the status as STATUS. */
-export const SUMMARY_COLUMNS = `e.id, e.org_id, e.env_id, e.source_id, e.method, e.headers, e.query_params, e.content_type, e.source_ip,
-	e.payload_ref, e.payload_size, e.verification_status, e.verification_error, e.dedup_status, e.dedup_hash, ${STATUS} AS status,
-	e.received_at, e.topic`
+export const SUMMARY_COLUMNS = COLUMNS.filter((c) => c !== 'payload_inline').map(selected).join(', ')
 export const LIST_COLUMNS = `${SUMMARY_COLUMNS}, s.name AS source_name, s.slug AS source_slug`
 
 export const FROM = `FROM events e LEFT JOIN sources s ON s.id = e.source_id ${STATUS_JOIN}`
 
 export const BY_ID = `SELECT ${EVENT_COLUMNS}, s.name AS source_name, s.slug AS source_slug ${FROM} WHERE e.id = $1`
 export const PAYLOAD = 'SELECT body FROM event_payloads WHERE event_id = $1'
-const TO_DELIVER_COLUMNS = 'SELECT id, content_type, payload_inline FROM events'
+const TO_DELIVER_SELECT = 'SELECT id, content_type, payload_inline FROM events'
 /** ($1 event id) What a delivery's send needs of its event. */
-export const TO_DELIVER = `${TO_DELIVER_COLUMNS} WHERE id = $1`
+export const TO_DELIVER = `${TO_DELIVER_SELECT} WHERE id = $1`
 /**
  * The same for many events in one statement (the delivery worker's payloads read ahead):
  * only bodies stored inline (≤ 10 KB), so what is held in memory stays small; the others
  * are read at send time. `idsIn` is the engine's "one of the ids bound as $1" (db/id-list.ts).
  */
-export const toDeliverMany = (idsIn: string): string => `${TO_DELIVER_COLUMNS} WHERE id ${idsIn} AND payload_inline IS NOT NULL`
+export const toDeliverMany = (idsIn: string): string => `${TO_DELIVER_SELECT} WHERE id ${idsIn} AND payload_inline IS NOT NULL`
 export const STORED_IN_SOURCE = 'SELECT stored AS n FROM event_totals WHERE env_id = $1 AND source_id = $2'
 
 /** The filter's conditions; the environment and source as `walk` leads into its list indexes. */

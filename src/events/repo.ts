@@ -3,7 +3,7 @@ import { countEventDeletion } from '../db/event-deletions'
 import { prepare, valuesList } from '../db/sql'
 import { ADD_KEY, KEY_OF } from './order-sql'
 import type { EventQueries } from './queries'
-import { ADD_TOTALS, BUMP_CONNECTION, COLUMNS, EVENT_CHILD_TABLES, FIND_KEY, INSERT_DELIVERY, INSERT_PAYLOAD, REMOVE_STORED, UPSERT_KEY } from './repo-sql'
+import { ADD_TOTALS, BUMP_CONNECTION, COLUMNS, eventChildrenDeletes, FIND_KEY, INSERT_DELIVERY, INSERT_PAYLOAD, REMOVE_STORED, UPSERT_KEY } from './repo-sql'
 
 /** An `events` row as stored. `payload_inline` holds the raw bytes when they fit the inline threshold. */
 export interface EventRow {
@@ -91,7 +91,7 @@ function retentionDeletes(db: Database) {
 	const removeStored = prepare(db, REMOVE_STORED)
 	const oldIds = prepare<{ id: string; source_id: string }, [string, number]>(db, 'SELECT id, source_id FROM events WHERE id < $1 ORDER BY id LIMIT $2')
 	const deleteEvent = prepare(db, 'DELETE FROM events WHERE id = $1')
-	const deleteChildren = EVENT_CHILD_TABLES.map((t) => prepare(db, `DELETE FROM ${t} WHERE event_id = $1`))
+	const deleteChildren = eventChildrenDeletes('$1').map((sql) => prepare(db, sql))
 	const expiredKeys = prepare(
 		db,
 		'DELETE FROM dedup_keys WHERE (source_id, key_hash) IN (SELECT source_id, key_hash FROM dedup_keys WHERE expires_at <= $1 LIMIT $2)'

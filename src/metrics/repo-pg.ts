@@ -1,8 +1,7 @@
 import type { Pg, PgQuery } from '../db/pg/client'
 import { multiRow, powerOfTwoChunks } from '../db/pg/multi-row'
-import { valuesList } from '../db/sql'
 import { retryRead } from '../db/pg/read-retry'
-import { type SqlValue, whereOf } from '../db/sql'
+import { type SqlValue, valuesList, whereOf } from '../db/sql'
 import { idFloorAt } from '../lib/ids'
 import { HOUR_MS, type Span } from './histogram'
 import {

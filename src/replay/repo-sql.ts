@@ -1,3 +1,4 @@
+import { valuesList } from '../db/sql'
 import type { EventWalk } from '../events/order-sql'
 
 /** The replay repo's SQL, the same text on SQLite and PostgreSQL (`$n` placeholders). */
@@ -10,7 +11,7 @@ export const JOB_COLUMNS = [
 /** Marks an item whose connection or destination was deleted before its turn. */
 export const SKIPPED = 'skipped'
 
-export const INSERT_JOB = `INSERT INTO replay_jobs (${JOB_COLUMNS.join(', ')}) VALUES (${JOB_COLUMNS.map((_, i) => `$${i + 1}`).join(', ')})`
+export const INSERT_JOB = `INSERT INTO replay_jobs (${JOB_COLUMNS.join(', ')}) VALUES ${valuesList(1, JOB_COLUMNS.length)}`
 export const INSERT_ITEM_HEAD = 'INSERT INTO replay_items (job_id, seq, event_id, connection_id) VALUES '
 export const JOB_BY_ID = 'SELECT * FROM replay_jobs WHERE id = $1'
 export const JOBS_OF_ENV = 'SELECT * FROM replay_jobs WHERE env_id = $1 ORDER BY id DESC LIMIT $2'

@@ -18,7 +18,6 @@ const SESSION = `SELECT s.id AS source_id, s.org_id, s.env_id, s.slug, COALESCE(
 	t.created_at, t.created_ip, t.response_status, t.response_content_type, t.response_body, t.forward_url, t.forward_enabled
 	FROM test_sessions t JOIN sources s ON s.id = t.source_id LEFT JOIN event_totals c ON c.source_id = s.id`
 
-
 /** Every stored column of `e` (not `e.*`: SQLite's rows also hold their list keys). */
 const EVENT_ROW = COLUMNS.map((c) => `e.${c}`).join(', ')
 

@@ -52,8 +52,8 @@ export function createSessionsRepo(db: Database) {
 	const eventOf = prepare<{ id: string }, [string, string]>(db, EVENT_OF)
 	const upsertNote = prepare(db, UPSERT_NOTE)
 	const deleteNote = prepare(db, DELETE_NOTE)
-	const PURGE = purgeStatements(ROWID_ORDER)
-	const purge = inOneTransaction(db, PURGE)
+	const purgeSql = purgeStatements(ROWID_ORDER)
+	const purge = inOneTransaction(db, purgeSql)
 	const exportPage = prepare<ExportRow, [string, string, number]>(db, exportPageQuery(ROWID_ORDER))
 	const exportSizes = prepare<{ payload_size: number }, [string, string, number]>(db, exportSizesQuery(ROWID_ORDER))
 	const claim = inOneTransaction(db, claimStatements(ROWID_ORDER))
@@ -105,7 +105,7 @@ export function createSessionsRepo(db: Database) {
 		},
 		/** The session, its source and everything its events left behind. */
 		async delete(sourceId: string): Promise<void> {
-			purge.immediate(PURGE.map(() => [sourceId]))
+			purge.immediate(purgeSql.map(() => [sourceId]))
 			countEventDeletion(db)
 		},
 		/** The source becomes a permanent one of the caller's environment, its events with it. */

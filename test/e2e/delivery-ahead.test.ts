@@ -102,7 +102,7 @@ describe('deliveries leased ahead', () => {
 		await held.rx.stop()
 	}, 20000)
 
-	// One server per data dir is the rule, but nothing stops a second: its deletes are another connection's commits.
+	// serve refuses a second server on its data dir (src/db/serve-lock.ts), but another handle still commits: in process, two apps share the files.
 	it.skipIf(BACKEND !== 'sqlite')('sends no row held ahead once a second server on the same data dir purged its event', async () => {
 		const dir = tempDir('hookstream-two-servers-')
 		const [sender, other] = [await startHarness({ 'data-dir': dir, 'destination-concurrency': '2' }), await startHarness({ 'data-dir': dir })]

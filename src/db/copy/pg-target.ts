@@ -1,4 +1,5 @@
 import type { PgQuery } from '../pg/client'
+import { valuesList } from '../sql'
 import { quoteIdent } from './sqlite-source'
 
 /**
@@ -95,10 +96,8 @@ export async function byteSum(q: PgQuery, table: string, column: string): Promis
 /** One multi-row INSERT; `rows` hold one converted value per column, in column order. */
 export async function insertRows(q: PgQuery, table: string, columns: readonly PgColumn[], rows: readonly unknown[][]): Promise<void> {
 	if (rows.length === 0) return
-	const width = columns.length
-	const tuples = rows.map((_, r) => `(${columns.map((_, c) => `$${r * width + c + 1}`).join(', ')})`)
 	const overriding = columns.some((c) => c.identityAlways) ? ' OVERRIDING SYSTEM VALUE' : ''
-	const text = `INSERT INTO ${quoteIdent(table)} (${columns.map((c) => quoteIdent(c.name)).join(', ')})${overriding} VALUES ${tuples.join(', ')}`
+	const text = `INSERT INTO ${quoteIdent(table)} (${columns.map((c) => quoteIdent(c.name)).join(', ')})${overriding} VALUES ${valuesList(rows.length, columns.length)}`
 	await q.run(text, rows.flat())
 }
 

@@ -9,7 +9,6 @@
 
 import { valuesList } from '../sql'
 
-
 /** Splits `rows` into chunks of 2^k rows, largest first (300 → 256, 32, 8, 4). */
 export function powerOfTwoChunks<T>(rows: readonly T[], max = 256): T[][] {
 	const out: T[][] = []
