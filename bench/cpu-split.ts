@@ -6,44 +6,38 @@
  * checkpoints copy the frames again (hookstream on a thread of its own, the floor on its only one).
  *   bun bench/cpu-split.ts            (BENCH_BIN for another build)
  */
-import { readdirSync, readFileSync, rmSync } from 'node:fs'
-import { join } from 'node:path'
+import { readdirSync, rmSync } from 'node:fs'
 import { startHookstream } from './lib/hookstream'
-import { freePort, median, ROOT, startServer, tempDir, wrk } from './lib/tools'
+import { cpuTimes, INGEST_BODY as body, median, startBare, startFloor, wrk } from './lib/tools'
 
 const ROUNDS = Number(process.env.ROUNDS ?? 3)
 const SECONDS = Number(process.env.SECONDS_PER_RUN ?? 6)
-const body = JSON.stringify({ id: 'evt_1NG8Du2eZvKYlo2CUI79vXWy', object: 'event', type: 'payment_intent.succeeded', data: { object: { id: 'pi_3NG8Du', amount: 2000, currency: 'usd', description: 'x'.repeat(851) } } })
 const json = { 'content-type': 'application/json' }
 
 /** CPU seconds of every thread of `pid` (user, system) and of its main thread alone. */
 function split(pid: number) {
 	const t = { user: 0, sys: 0, mainUser: 0, mainSys: 0 }
 	for (const task of readdirSync(`/proc/${pid}/task`)) {
-		let stat: string
+		let times: { user: number; sys: number }
 		try {
-			stat = readFileSync(`/proc/${pid}/task/${task}/stat`, 'utf8')
+			times = cpuTimes(pid, Number(task))
 		} catch {
 			continue // a thread that ended meanwhile
 		}
-		const f = stat.slice(stat.lastIndexOf(')') + 2).split(' ')
-		const [user, sys] = [Number(f[11]) / 100, Number(f[12]) / 100]
-		t.user += user
-		t.sys += sys
-		if (Number(task) === pid) [t.mainUser, t.mainSys] = [user, sys]
+		t.user += times.user
+		t.sys += times.sys
+		if (Number(task) === pid) [t.mainUser, t.mainSys] = [times.user, times.sys]
 	}
 	return t
 }
 
-const floorDir = tempDir('hs-bench-split-floor-')
-const [floorPort, barePort] = [await freePort(), await freePort()]
-const floor = await startServer([process.execPath, join(ROOT, 'bench', 'floor-server.ts'), String(floorPort), floorDir], `http://127.0.0.1:${floorPort}/`)
-const bare = await startServer([process.execPath, join(ROOT, 'bench', 'baseline-server.ts'), String(barePort)], `http://127.0.0.1:${barePort}/`)
+const floor = await startFloor()
+const bare = await startBare()
 const hs = await startHookstream([])
 const source = (await hs.api<{ source: { id: string } }>('POST', '/v1/sources', { name: 'a', slug: 'a' })).source.id
 const targets = {
-	floor: { url: `http://127.0.0.1:${floorPort}/v1/ingest/x`, pid: floor.pid },
-	bare: { url: `http://127.0.0.1:${barePort}/v1/ingest/x`, pid: bare.pid },
+	floor: { url: floor.url, pid: floor.proc.pid },
+	bare: { url: bare.url, pid: bare.proc.pid },
 	'(a)': { url: `${hs.base}/v1/ingest/${source}`, pid: hs.proc.pid }
 }
 type Row = { rps: number; user: number; sys: number; mainUser: number; mainSys: number }
@@ -66,6 +60,6 @@ for (const [name, rs] of Object.entries(rows)) {
 	const other = m('user') + m('sys') - m('mainUser') - m('mainSys')
 	console.log(`| ${name} | ${m('rps').toFixed(0)} | ${m('user').toFixed(1)} | ${m('sys').toFixed(1)} | ${(m('user') + m('sys')).toFixed(1)} | ${m('mainUser').toFixed(1)} | ${m('mainSys').toFixed(1)} | ${other.toFixed(1)} |`)
 }
-for (const p of [floor, bare, hs.proc]) p.kill('SIGTERM')
-await Promise.all([floor.exited, bare.exited, hs.proc.exited])
-for (const dir of [floorDir, hs.dataDir]) rmSync(dir, { recursive: true, force: true })
+for (const p of [floor.proc, bare.proc, hs.proc]) p.kill('SIGTERM')
+await Promise.all([floor.proc.exited, bare.proc.exited, hs.proc.exited])
+for (const dir of [floor.dir, hs.dataDir]) rmSync(dir, { recursive: true, force: true })

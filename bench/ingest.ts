@@ -15,10 +15,11 @@
  * (db + wal after the server's closing checkpoint) against the body size.
  */
 import { Database } from 'bun:sqlite'
-import { createHmac } from 'node:crypto'
 import { rmSync, statSync } from 'node:fs'
 import { join } from 'node:path'
-import { cpuSeconds, ensureBinary, freePort, median, ROOT, rssMiB, startServer, tempDir, type WrkResult, wrk } from './lib/tools'
+import { type IngestConfig, SOURCE_SPECS, signedHeaders, wrkExtra } from './lib/configs'
+import { startHookstream } from './lib/hookstream'
+import { cpuSeconds, INGEST_BODY as body, median, rssMiB, startBare, startFloor, tempDir, type WrkResult, wrk } from './lib/tools'
 
 const QUICK = process.argv.includes('--quick')
 const SECONDS = Number(process.env.SECONDS_PER_RUN ?? (QUICK ? 4 : 8))
@@ -26,62 +27,42 @@ const ROUNDS = Number(process.env.ROUNDS ?? (QUICK ? 2 : 4))
 const CONNECTIONS = 32
 const WIDE = 256
 
-const body = JSON.stringify({ id: 'evt_1NG8Du2eZvKYlo2CUI79vXWy', object: 'event', type: 'payment_intent.succeeded', data: { object: { id: 'pi_3NG8Du', amount: 2000, currency: 'usd', description: 'x'.repeat(851) } } })
 const bodyBytes = Buffer.byteLength(body)
 if (bodyBytes < 1000 || bodyBytes > 1100) throw new Error(`body is ${bodyBytes} bytes, want ~1 KB`)
 
-const bin = ensureBinary()
-const dataDir = tempDir('hs-bench-ingest-')
-const floorDir = tempDir('hs-bench-floor-')
-const key = Bun.spawnSync([bin, '--create-admin-key', '--data-dir', dataDir]).stdout.toString().trim().split('\n').at(-1) ?? ''
-const [port, floorPort, barePort] = [await freePort(), await freePort(), await freePort()]
-const base = `http://127.0.0.1:${port}`
-const hookstream = await startServer([bin, '--port', String(port), '--host', '127.0.0.1', '--data-dir', dataDir], `${base}/readyz`)
-const floor = await startServer([process.execPath, join(ROOT, 'bench', 'floor-server.ts'), String(floorPort), floorDir], `http://127.0.0.1:${floorPort}/`)
-const bare = await startServer([process.execPath, join(ROOT, 'bench', 'baseline-server.ts'), String(barePort)], `http://127.0.0.1:${barePort}/`)
+const hs = await startHookstream([], { dataDir: tempDir('hs-bench-ingest-') })
+const { base, key, dataDir, proc: hookstream } = hs
+const floor = await startFloor()
+const floorDir = floor.dir
+const bare = await startBare()
 
-async function createSource(spec: Record<string, unknown>): Promise<string> {
-	const res = await fetch(`${base}/v1/sources`, { method: 'POST', headers: { 'x-api-key': key, 'content-type': 'application/json' }, body: JSON.stringify(spec) })
-	if (res.status !== 201) throw new Error(`create source: ${res.status} ${await res.text()}`)
-	return ((await res.json()) as { source: { id: string } }).source.id
-}
-
-const hmacSecret = 'bench-hmac-secret'
-/** (d)'s dedup key: a value no other request has (bench/lib/tools.ts wrk). */
-const UNIQUE_HEADER = 'x-delivery-id'
-const stripeSecret = 'whsec_bench_secret'
+const createSource = async (spec: Record<string, unknown>): Promise<string> => (await hs.api<{ source: { id: string } }>('POST', '/v1/sources', spec)).source.id
 const sources = {
 	warmup: await createSource({ name: 'warm-up', slug: 'bench-warmup' }),
-	a: await createSource({ name: 'a', slug: 'bench-a' }),
-	b: await createSource({ name: 'b', slug: 'bench-b', verification_type: 'hmac_sha256', verification_header: 'X-Signature', verification_secret: hmacSecret }),
-	c: await createSource({ name: 'c', slug: 'bench-c', template: 'stripe', verification_secret: stripeSecret, dedup_enabled: true, dedup_strategy: 'payload_hash' }),
-	d: await createSource({ name: 'd', slug: 'bench-d', template: 'stripe', verification_secret: stripeSecret, dedup_enabled: true, dedup_strategy: 'header_field', dedup_field: UNIQUE_HEADER })
+	a: await createSource(SOURCE_SPECS.a),
+	b: await createSource(SOURCE_SPECS.b),
+	c: await createSource(SOURCE_SPECS.c),
+	d: await createSource(SOURCE_SPECS.d)
 }
 
-type Config = 'floor' | 'bare' | 'a' | 'b' | 'c' | 'd'
+type Config = 'floor' | 'bare' | IngestConfig
 // CONFIGS=floor,b (with --quick) compares other configurations the quick way.
 const CONFIGS = (process.env.CONFIGS?.split(',') ?? (QUICK ? ['floor', 'a'] : ['floor', 'bare', 'a', 'b', 'c', 'd'])) as Config[]
 const GOALS: Record<Config, number | null> = { floor: null, bare: null, a: 0.85, b: 0.8, c: 0.75, d: null }
 
 function target(config: Config): { url: string; headers: Record<string, string> } {
-	const json = { 'content-type': 'application/json' }
-	if (config === 'floor') return { url: `http://127.0.0.1:${floorPort}/v1/ingest/x`, headers: json }
-	if (config === 'bare') return { url: `http://127.0.0.1:${barePort}/v1/ingest/x`, headers: json }
-	if (config === 'a') return { url: `${base}/v1/ingest/${sources.a}`, headers: json }
-	if (config === 'b') return { url: `${base}/v1/ingest/${sources.b}`, headers: { ...json, 'x-signature': `sha256=${createHmac('sha256', hmacSecret).update(body).digest('hex')}` } }
-	// Signed just before the run so the 300 s tolerance holds throughout.
-	const ts = Math.floor(Date.now() / 1000)
-	const sig = createHmac('sha256', stripeSecret).update(`${ts}.${body}`).digest('hex')
-	return { url: `${base}/v1/ingest/${config === 'd' ? sources.d : sources.c}`, headers: { ...json, 'stripe-signature': `t=${ts},v1=${sig}` } }
+	if (config === 'floor') return { url: floor.url, headers: signedHeaders('a') }
+	if (config === 'bare') return { url: bare.url, headers: signedHeaders('a') }
+	return { url: `${base}/v1/ingest/${sources[config]}`, headers: signedHeaders(config) }
 }
 
-const pidOf = (config: Config) => (config === 'floor' ? floor.pid : config === 'bare' ? bare.pid : hookstream.pid)
+const pidOf = (config: Config) => (config === 'floor' ? floor.proc.pid : config === 'bare' ? bare.proc.pid : hookstream.pid)
 /** Server CPU per answered request: steadier than req/s when other work shares the cores. */
 const cpuUs: Record<Config, number[]> = { floor: [], bare: [], a: [], b: [], c: [], d: [] }
 async function run(config: Config, connections: number, seconds: number): Promise<WrkResult> {
 	const { url, headers } = target(config)
 	const cpu0 = cpuSeconds(pidOf(config))
-	const r = await wrk(url, { body, headers, connections, seconds, threads: 1, ...(config === 'd' ? { uniqueHeader: UNIQUE_HEADER } : {}) })
+	const r = await wrk(url, { body, headers, connections, seconds, threads: 1, ...(config === 'floor' || config === 'bare' ? {} : wrkExtra(config)) })
 	if (connections === CONNECTIONS) cpuUs[config].push(((cpuSeconds(pidOf(config)) - cpu0) * 1e6) / r.requests)
 	return r
 }
@@ -166,17 +147,13 @@ console.log(`hookstream, (a) alone on a fresh data dir: ${await bytesPerEventOfA
 
 /** Rows of (b) and (c) carry signature headers (and a dedup hash) that (a) lacks: measure (a) on its own too. */
 async function bytesPerEventOfA(): Promise<string> {
-	const dir = tempDir('hs-bench-bytes-')
-	const adminKey = Bun.spawnSync([bin, '--create-admin-key', '--data-dir', dir]).stdout.toString().trim().split('\n').at(-1) ?? ''
-	const p = await freePort()
-	const server = await startServer([bin, '--port', String(p), '--host', '127.0.0.1', '--data-dir', dir, '--no-access-log'], `http://127.0.0.1:${p}/readyz`)
-	const res = await fetch(`http://127.0.0.1:${p}/v1/sources`, { method: 'POST', headers: { 'x-api-key': adminKey, 'content-type': 'application/json' }, body: JSON.stringify({ name: 'bytes', slug: 'bytes' }) })
-	const id = ((await res.json()) as { source: { id: string } }).source.id
-	await wrk(`http://127.0.0.1:${p}/v1/ingest/${id}`, { body, headers: { 'content-type': 'application/json' }, connections: CONNECTIONS, seconds: 4, threads: 1 })
-	const count = await fetch(`http://127.0.0.1:${p}/v1/events?limit=1`, { headers: { 'x-api-key': adminKey } })
-	const n = ((await count.json()) as { pagination: { total: number } }).pagination.total
-	server.kill('SIGTERM')
-	await server.exited
+	const one = await startHookstream(['--no-access-log'], { dataDir: tempDir('hs-bench-bytes-') })
+	const dir = one.dataDir
+	const { source } = await one.api<{ source: { id: string } }>('POST', '/v1/sources', { name: 'bytes', slug: 'bytes' })
+	await wrk(`${one.base}/v1/ingest/${source.id}`, { body, headers: signedHeaders('a'), connections: CONNECTIONS, seconds: 4, threads: 1 })
+	const n = (await one.api<{ pagination: { total: number } }>('GET', '/v1/events?limit=1')).pagination.total
+	one.proc.kill('SIGTERM')
+	await one.proc.exited
 	const perEvent = size(dir, 'hookstream.db') / n
 	rmSync(dir, { recursive: true, force: true })
 	return `${perEvent.toFixed(0)} B (${n} events; body + ${(perEvent - bodyBytes).toFixed(0)} B; target ≤ body + 700 B: ${perEvent - bodyBytes <= 700 ? 'met' : '**not met**'})`
@@ -191,6 +168,6 @@ function fileSize(path: string): number {
 }
 
 async function stop(): Promise<void> {
-	for (const p of [hookstream, floor, bare]) p.kill('SIGTERM')
-	await Promise.all([hookstream.exited, floor.exited, bare.exited])
+	for (const p of [hookstream, floor.proc, bare.proc]) p.kill('SIGTERM')
+	await Promise.all([hookstream.exited, floor.proc.exited, bare.proc.exited])
 }

@@ -18,14 +18,14 @@ import { rmSync } from 'node:fs'
 import { join } from 'node:path'
 import { type Hookstream, startHookstream } from './lib/hookstream'
 import { startBenchPostgres } from './lib/postgres'
-import { DELIVERY_BODY, ensureBinary, freePort, median, ROOT, sendLoop, startServer, tempDir, wrk } from './lib/tools'
+import { DELIVERY_BODY, ensureBinary, freePort, INGEST_BODY, median, ROOT, sendLoop, startServer, tempDir, wrk } from './lib/tools'
 
 const SECONDS = Number(process.env.SECONDS_PER_RUN ?? 8)
 const ROUNDS = Number(process.env.ROUNDS ?? 3)
 const N = Number(process.env.DRAIN_EVENTS ?? 5_000)
 const DESTINATIONS = Number(process.env.DESTINATIONS ?? 4)
 const KEY = Buffer.alloc(32, 9).toString('base64')
-const body = JSON.stringify({ id: 'evt_1NG8Du2eZvKYlo2CUI79vXWy', object: 'event', type: 'payment_intent.succeeded', data: { object: { id: 'pi_3NG8Du', amount: 2000, currency: 'usd', description: 'x'.repeat(851) } } })
+const body = INGEST_BODY
 const json = { 'content-type': 'application/json' }
 
 ensureBinary()

@@ -10,13 +10,13 @@ import { existsSync, rmSync, statSync } from 'node:fs'
 import { join } from 'node:path'
 import { walStateReader } from '../src/db/wal-state'
 import { startHookstream } from './lib/hookstream'
-import { cpuSeconds, tempDir, wrk } from './lib/tools'
+import { cpuSeconds, INGEST_BODY, tempDir, wrk } from './lib/tools'
 import { mainThreadSeconds, walSequence } from './lib/wal'
 
 const bins = process.argv.slice(2)
 if (bins.length === 0) throw new Error('usage: bun bench/wal-size.ts <binary> [<binary> …]')
 const SECONDS = Number(process.env.SECONDS ?? 60)
-const body = JSON.stringify({ id: 'evt_1NG8Du2eZvKYlo2CUI79vXWy', object: 'event', type: 'payment_intent.succeeded', data: { object: { id: 'pi_3NG8Du', amount: 2000, currency: 'usd', description: 'x'.repeat(851) } } })
+const body = INGEST_BODY
 const json = { 'content-type': 'application/json' }
 
 async function measure(bin: string) {

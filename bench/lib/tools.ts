@@ -40,8 +40,7 @@ export function tempDir(prefix: string): string {
 
 /** CPU time (user + system, all threads) a process has used so far, in µs. */
 export function cpuUs(pid: number): number {
-	const fields = readFileSync(`/proc/${pid}/stat`, 'utf8').split(') ')[1]?.split(' ') ?? []
-	return (Number(fields[11]) + Number(fields[12])) * (1_000_000 / 100) // clock ticks of 10 ms
+	return cpuSeconds(pid) * 1e6
 }
 
 export function rssMiB(pid: number): number {
@@ -51,10 +50,16 @@ export function rssMiB(pid: number): number {
 
 /** CPU seconds (user + system) a process has used so far: all its threads, or one (`thread`, a task id). */
 export function cpuSeconds(pid: number, thread?: number): number {
-	// Fields after the command name (which may contain spaces): utime and stime are the 12th and 13th.
+	const t = cpuTimes(pid, thread)
+	return t.user + t.sys
+}
+
+/** User and system CPU seconds of a process (all its threads) or of one of its threads (`thread`, a task id). */
+export function cpuTimes(pid: number, thread?: number): { user: number; sys: number } {
+	// Fields after the command name (which may contain spaces): utime and stime are the 12th and 13th, in ticks of 10 ms.
 	const stat = readFileSync(thread === undefined ? `/proc/${pid}/stat` : `/proc/${pid}/task/${thread}/stat`, 'utf8')
 	const fields = stat.slice(stat.lastIndexOf(')') + 2).split(' ')
-	return (Number(fields[11]) + Number(fields[12])) / 100
+	return { user: Number(fields[11]) / 100, sys: Number(fields[12]) / 100 }
 }
 
 /** Spawns a server and waits until `url` answers. */
@@ -115,6 +120,23 @@ export async function wrk(url: string, opts: { body: string; headers: Record<str
 		non2xx: Number(/Non-2xx or 3xx responses: (\d+)/.exec(out)?.[1] ?? 0),
 		errors: errorsLine ? errorsLine.slice(1).reduce((a, b) => a + Number(b), 0) : 0
 	}
+}
+
+/** The ~1 KB JSON body (a Stripe-shaped event) the ingest benchmarks post. */
+export const INGEST_BODY = JSON.stringify({ id: 'evt_1NG8Du2eZvKYlo2CUI79vXWy', object: 'event', type: 'payment_intent.succeeded', data: { object: { id: 'pi_3NG8Du', amount: 2000, currency: 'usd', description: 'x'.repeat(851) } } })
+
+/** The storage floor (bench/floor-server.ts) on a fresh data dir: its process, ingest URL and dir. */
+export async function startFloor() {
+	const [port, dir] = [await freePort(), tempDir('hs-bench-floor-')]
+	const proc = await startServer([process.execPath, join(ROOT, 'bench', 'floor-server.ts'), String(port), dir], `http://127.0.0.1:${port}/`)
+	return { proc, dir, url: `http://127.0.0.1:${port}/v1/ingest/x` }
+}
+
+/** Bare Bun (bench/baseline-server.ts): reads the body, stores nothing. */
+export async function startBare() {
+	const port = await freePort()
+	const proc = await startServer([process.execPath, join(ROOT, 'bench', 'baseline-server.ts'), String(port)], `http://127.0.0.1:${port}/`)
+	return { proc, url: `http://127.0.0.1:${port}/v1/ingest/x` }
 }
 
 /** The 1 KB JSON body the delivery benchmarks ingest, deliver and send (`sent_at` only where latency is measured). */

@@ -1,4 +1,4 @@
-/** Pieces shared by the in-process WAL benchmarks (wal-frames, wal-checkpoint) and wal-size. */
+/** Pieces shared by the in-process WAL and commit benchmarks (wal-frames, wal-checkpoint, delivery-frames, dedup-frames, schema-variants, rollup-events) and wal-size. */
 import { Database } from 'bun:sqlite'
 import { closeSync, openSync, readFileSync, readSync } from 'node:fs'
 import type { PendingEvent } from '../../src/events/repo'
