@@ -5,6 +5,8 @@ import type { AttemptFilter, AttemptListRow, createAttemptsRepo } from './repo'
 import { IDS_IN_PG } from '../db/id-list'
 import { ATTEMPTS_BY_ID, BY_ID, byIds, countQuery, DLQ_OF_EVENT, listQuery } from './repo-sql'
 
+const ATTEMPTS_BY_IDS = byIds(IDS_IN_PG)
+
 /** Reads of the attempt history on PostgreSQL (same SQL text as repo.ts, from repo-sql.ts). */
 export function createAttemptsRepoPg(pg: Pg): ReturnType<typeof createAttemptsRepo> {
 	return {
@@ -20,7 +22,7 @@ export function createAttemptsRepoPg(pg: Pg): ReturnType<typeof createAttemptsRe
 			return retryRead(() => pg.get<AttemptListRow>(BY_ID, [id]))
 		},
 		async findByIds(ids: readonly string[]): Promise<AttemptListRow[]> {
-			return ids.length === 0 ? [] : retryRead(() => pg.all<AttemptListRow>(byIds(IDS_IN_PG), [[...ids]]))
+			return ids.length === 0 ? [] : retryRead(() => pg.all<AttemptListRow>(ATTEMPTS_BY_IDS, [[...ids]]))
 		},
 		async deadOfEvent(eventId: string): Promise<{ id: string; delivery_id: string }[]> {
 			return retryRead(() => pg.all<{ id: string; delivery_id: string }>(DLQ_OF_EVENT, [eventId]))

@@ -1,3 +1,4 @@
+import { IDS_IN_PG } from '../db/id-list'
 import type { Pg } from '../db/pg/client'
 import { retryRead } from '../db/pg/read-retry'
 import { whereOf } from '../db/sql'
@@ -7,9 +8,11 @@ import {
 	type createEventQueries, type EventDetailRow, type EventFilter, type EventListRow, type EventToDeliver,
 	scanWindow, type SearchBounds, type SearchChunk, type SearchResult
 } from './queries'
-import { BY_ID, conditionsOf, countQuery, FROM, LIST_COLUMNS, likeEscaped, listQuery, PAYLOAD, statusJoinOf, STORED_IN_SOURCE, TO_DELIVER, totalsAnswer } from './repo-sql'
+import { BY_ID, conditionsOf, countQuery, FROM, likeEscaped, listByIdsQuery, listQuery, PAYLOAD, statusJoinOf, STORED_IN_SOURCE, TO_DELIVER, totalsAnswer } from './repo-sql'
 
 // SUM over a bigint column is numeric on PostgreSQL: cast back (valid SQL on both engines).
+/** One array parameter: one statement text whatever the number of ids. */
+const LIST_BY_IDS = listByIdsQuery(IDS_IN_PG)
 const STORED_IN_ENV = 'SELECT CAST(SUM(stored) AS BIGINT) AS n FROM event_totals WHERE env_id = $1'
 const ASCII_UPPER = 'ABCDEFGHIJKLMNOPQRSTUVWXYZ'
 
@@ -66,8 +69,7 @@ export function createEventQueriesPg(pg: Pg): ReturnType<typeof createEventQueri
 		},
 		async listByIds(ids: string[]): Promise<EventListRow[]> {
 			if (ids.length === 0) return []
-			// One array parameter: one statement text whatever the number of ids.
-			const rows = await all<EventListRow>(`SELECT ${LIST_COLUMNS} ${FROM} WHERE e.id = ANY($1::text[])`, [ids])
+			const rows = await all<EventListRow>(LIST_BY_IDS, [ids])
 			const byKey = new Map(rows.map((r) => [r.id, r]))
 			return ids.flatMap((id) => byKey.get(id) ?? [])
 		},

@@ -1,9 +1,10 @@
 import type { Database } from 'bun:sqlite'
+import { IDS_IN_SQLITE, idsParam } from '../db/id-list'
 import { prepare, type SqlValue, whereOf } from '../db/sql'
 import type { Seek } from '../lib/pagination'
 import { eventSeek, ROWID_ORDER } from './order-sql'
 import type { EventRow } from './repo'
-import { BY_ID, conditionsOf, countQuery, FROM, LIST_COLUMNS, likeEscaped, listQuery, PAYLOAD, statusJoinOf, STORED_IN_SOURCE, TO_DELIVER, totalsAnswer } from './repo-sql'
+import { BY_ID, conditionsOf, countQuery, FROM, likeEscaped, listByIdsQuery, listQuery, PAYLOAD, statusJoinOf, STORED_IN_SOURCE, TO_DELIVER, totalsAnswer } from './repo-sql'
 
 /** The read side of the events table: what the API lists and shows. Ingest writes through repo.ts. */
 
@@ -83,6 +84,7 @@ export function createEventQueries(db: Database) {
 	const toDeliver = prepare<EventToDeliver, [string]>(db, TO_DELIVER)
 	const storedInEnv = prepare<{ n: number | null }, [string]>(db, 'SELECT SUM(stored) AS n FROM event_totals WHERE env_id = $1')
 	const storedInSource = prepare<{ n: number }, [string, string]>(db, STORED_IN_SOURCE)
+	const byIds = prepare<EventListRow, [string]>(db, listByIdsQuery(IDS_IN_SQLITE))
 	const all = <Row>(sql: string, params: SqlValue[]) => prepare<Row, SqlValue[]>(db, sql).all(...params)
 
 	/** One chunk of the search window: each event's id and whether it matches. */
@@ -114,8 +116,7 @@ export function createEventQueries(db: Database) {
 		/** The rows of these ids, in the order given. */
 		async listByIds(ids: string[]): Promise<EventListRow[]> {
 			if (ids.length === 0) return []
-			const w = whereOf([])
-			const rows = all<EventListRow>(`SELECT ${LIST_COLUMNS} ${FROM} WHERE e.id IN (${ids.map((id) => w.bind(id)).join(', ')})`, w.params)
+			const rows = byIds.all(idsParam(ids))
 			const byKey = new Map(rows.map((r) => [r.id, r]))
 			return ids.flatMap((id) => byKey.get(id) ?? [])
 		},

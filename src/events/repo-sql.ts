@@ -71,6 +71,8 @@ export const SUMMARY_COLUMNS = COLUMNS.filter((c) => c !== 'payload_inline').map
 export const LIST_COLUMNS = `${SUMMARY_COLUMNS}, s.name AS source_name, s.slug AS source_slug`
 
 export const FROM = `FROM events e LEFT JOIN sources s ON s.id = e.source_id ${STATUS_JOIN}`
+/** ($1 the ids, bound as `idsIn` takes them: db/id-list.ts) The list rows of these events. */
+export const listByIdsQuery = (idsIn: string): string => `SELECT ${LIST_COLUMNS} ${FROM} WHERE e.id ${idsIn}`
 
 export const BY_ID = `SELECT ${EVENT_COLUMNS}, s.name AS source_name, s.slug AS source_slug ${FROM} WHERE e.id = $1`
 export const PAYLOAD = 'SELECT body FROM event_payloads WHERE event_id = $1'

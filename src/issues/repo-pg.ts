@@ -4,6 +4,8 @@ import type { createIssuesRepo, IssueFilter, IssueListRow } from './repo'
 import { IDS_IN_PG } from '../db/id-list'
 import { AUTO_RESOLVE, BY_ID, byIds, countQuery, listQuery, SUMMARY, UPDATE } from './repo-sql'
 
+const ISSUES_BY_IDS = byIds(IDS_IN_PG)
+
 /** The API's side of issues on PostgreSQL (same SQL text as repo.ts, from repo-sql.ts). */
 export function createIssuesRepoPg(pg: Pg): ReturnType<typeof createIssuesRepo> {
 	return {
@@ -11,7 +13,7 @@ export function createIssuesRepoPg(pg: Pg): ReturnType<typeof createIssuesRepo> 
 			return retryRead(() => pg.get<IssueListRow>(BY_ID, [id]))
 		},
 		async findByIds(ids: readonly string[]): Promise<IssueListRow[]> {
-			return ids.length === 0 ? [] : retryRead(() => pg.all<IssueListRow>(byIds(IDS_IN_PG), [[...ids]]))
+			return ids.length === 0 ? [] : retryRead(() => pg.all<IssueListRow>(ISSUES_BY_IDS, [[...ids]]))
 		},
 		async list(envId: string, f: IssueFilter, p: { limit: number; offset: number }): Promise<IssueListRow[]> {
 			const q = listQuery(envId, f, p)

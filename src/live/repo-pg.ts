@@ -1,8 +1,11 @@
+import { IDS_IN_PG } from '../db/id-list'
 import type { Pg } from '../db/pg/client'
 import { retryRead } from '../db/pg/read-retry'
 import { ID_ORDER } from '../events/order-sql'
 import { type createLiveRepo, type EventAfterRow, type StoredEvent, takeWithin } from './repo'
-import { BODY_OF, EVENTS_SELECT, eventsAfterQuery } from './repo-sql'
+import { BODY_OF, eventsAfterQuery, eventsByIds } from './repo-sql'
+
+const EVENTS_BY_IDS = eventsByIds(IDS_IN_PG)
 
 /** The replay reads of the live stream on PostgreSQL (same SQL text as repo.ts, from repo-sql.ts). */
 export function createLiveRepoPg(pg: Pg): ReturnType<typeof createLiveRepo> {
@@ -14,7 +17,7 @@ export function createLiveRepoPg(pg: Pg): ReturnType<typeof createLiveRepo> {
 		},
 		async eventsByIds(ids: readonly string[]): Promise<StoredEvent[]> {
 			if (ids.length === 0) return []
-			const rows = await retryRead(() => pg.all<EventAfterRow>(`${EVENTS_SELECT} WHERE e.id = ANY($1::text[]) ORDER BY e.id ASC`, [[...ids]]))
+			const rows = await retryRead(() => pg.all<EventAfterRow>(EVENTS_BY_IDS, [[...ids]]))
 			return (await takeWithin(rows, rows.length, Number.POSITIVE_INFINITY, async (id) => (await retryRead(() => pg.get<{ body: Uint8Array }>(BODY_OF, [id])))?.body)).events
 		}
 	}

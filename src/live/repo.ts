@@ -1,8 +1,9 @@
 import type { Database } from 'bun:sqlite'
+import { IDS_IN_SQLITE, idsParam } from '../db/id-list'
 import { prepare, type SqlValue } from '../db/sql'
 import { ROWID_ORDER } from '../events/order-sql'
 import type { EventRow } from '../events/repo'
-import { BODY_OF, EVENTS_SELECT, eventsAfterQuery } from './repo-sql'
+import { BODY_OF, eventsAfterQuery, eventsByIds } from './repo-sql'
 
 /** A stored event with its body, wherever the body is kept (inline or event_payloads). */
 export interface StoredEvent {
@@ -41,7 +42,7 @@ export async function takeWithin(rows: EventAfterRow[], limit: number, maxBytes:
 /** The replay reads of the live stream: what was stored after a resume point. */
 export function createLiveRepo(db: Database) {
 	const bodyOf = prepare<{ body: Uint8Array }, [string]>(db, BODY_OF)
-	const byIds = prepare<EventAfterRow, [string]>(db, `${EVENTS_SELECT} WHERE e.id IN (SELECT value FROM json_each($1)) ORDER BY e.id ASC`)
+	const byIds = prepare<EventAfterRow, [string]>(db, eventsByIds(IDS_IN_SQLITE))
 	return {
 		/**
 		 * Events of the environment (and source, when given) with ids after `afterId`, oldest
@@ -56,7 +57,7 @@ export function createLiveRepo(db: Database) {
 		/** These events (another instance stored them and sent their ids), oldest first; ids not found are left out. */
 		async eventsByIds(ids: readonly string[]): Promise<StoredEvent[]> {
 			if (ids.length === 0) return []
-			const rows = byIds.all(JSON.stringify(ids))
+			const rows = byIds.all(idsParam(ids))
 			return (await takeWithin(rows, rows.length, Number.POSITIVE_INFINITY, (id) => bodyOf.get(id)?.body)).events
 		}
 	}
