@@ -17,6 +17,7 @@ import eventDeliveryStatus from './migrations/0015_event_delivery_status.sql' wi
 import attemptsIndexes from './migrations/0016_attempts_indexes.sql' with { type: 'text' }
 import sourceCounters from './migrations/0017_source_counters.sql' with { type: 'text' }
 import eventsListKeys from './migrations/0018_events_list_keys.sql' with { type: 'text' }
+import dedupLog from './migrations/0019_dedup_log.sql' with { type: 'text' }
 
 /** Ordered, forward-only; shipped inside the binary as text imports. */
 export const MIGRATIONS: readonly { version: number; name: string; sql: string }[] = [
@@ -37,7 +38,8 @@ export const MIGRATIONS: readonly { version: number; name: string; sql: string }
 	{ version: 15, name: 'event_delivery_status', sql: eventDeliveryStatus },
 	{ version: 16, name: 'attempts_indexes', sql: attemptsIndexes },
 	{ version: 17, name: 'source_counters', sql: sourceCounters },
-	{ version: 18, name: 'events_list_keys', sql: eventsListKeys }
+	{ version: 18, name: 'events_list_keys', sql: eventsListKeys },
+	{ version: 19, name: 'dedup_log', sql: dedupLog }
 ]
 
 /** Applies pending migrations, each in its own immediate transaction. Safe to run from two processes. */

@@ -194,6 +194,8 @@ export function createEventsRepoPg(pg: Pg): ReturnType<typeof createEventsRepo> 
 		},
 		async purgeDedupKeys(now: number, limit: number): Promise<number> {
 			return pg.run(EXPIRED_KEYS, [now, limit])
-		}
+		},
+		/** Nothing to move: every batch writes its keys into the shared dedup_keys (several instances read them there). */
+		async flushDedupKeys(): Promise<void> {}
 	}
 }

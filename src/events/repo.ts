@@ -3,7 +3,8 @@ import { countEventDeletion } from '../db/event-deletions'
 import { prepare, valuesList } from '../db/sql'
 import { ADD_KEY, KEY_OF } from './order-sql'
 import type { EventQueries } from './queries'
-import { ADD_TOTALS, BUMP_CONNECTION, COLUMNS, eventChildrenDeletes, FIND_KEY, INSERT_DELIVERY, INSERT_PAYLOAD, REMOVE_STORED, UPSERT_KEY } from './repo-sql'
+import { type DedupOptions, dedupWindow, type StagedKeys } from './repo-dedup'
+import { ADD_TOTALS, BUMP_CONNECTION, COLUMNS, eventChildrenDeletes, INSERT_DELIVERY, INSERT_PAYLOAD, REMOVE_STORED } from './repo-sql'
 
 /** An `events` row as stored. `payload_inline` holds the raw bytes when they fit the inline threshold. */
 export interface EventRow {
@@ -87,7 +88,7 @@ export function tally(into: Map<string, Tally>, id: string, at: number, env = ''
 }
 
 /** Retention's deletes, in small transactions so ingest's writes interleave. */
-function retentionDeletes(db: Database) {
+function retentionDeletes(db: Database, dedup: ReturnType<typeof dedupWindow>) {
 	const removeStored = prepare(db, REMOVE_STORED)
 	const oldIds = prepare<{ id: string; source_id: string }, [string, number]>(db, 'SELECT id, source_id FROM events WHERE id < $1 ORDER BY id LIMIT $2')
 	const deleteEvent = prepare(db, 'DELETE FROM events WHERE id = $1')
@@ -113,7 +114,9 @@ function retentionDeletes(db: Database) {
 				return ids.length
 			}).immediate()
 		},
+		/** Deletes up to `limit` expired dedup keys; keys held in memory too long are flushed first (repo-dedup.ts). */
 		async purgeDedupKeys(now: number, limit: number): Promise<number> {
+			await dedup.flushIfStale(now)
 			return expiredKeys.run(now, limit).changes
 		}
 	}
@@ -140,36 +143,30 @@ function listKeys(db: Database) {
 /** The stored columns and then the list keys: the SQLite insert binds both. */
 const INSERT_COLUMNS = [...COLUMNS, 'env_key', 'source_key']
 
-export function createEventsRepo(db: Database) {
+export function createEventsRepo(db: Database, opts: DedupOptions = {}) {
 	const insertEvent = prepare(db, `INSERT INTO events (${INSERT_COLUMNS.join(', ')}) VALUES ${valuesList(1, INSERT_COLUMNS.length)}`)
 	const keyOf = listKeys(db)
 	const insertPayload = prepare(db, INSERT_PAYLOAD)
-	const findKey = prepare<{ event_id: string; expires_at: number }, [string, string]>(db, FIND_KEY)
-	const upsertKey = prepare(db, UPSERT_KEY)
 	const addTotals = prepare(db, ADD_TOTALS)
+	const dedup = dedupWindow(db, opts)
 
 	/** Decides duplicate-or-unique inside the write transaction, so concurrent twins cannot both be unique. */
-	function resolveDedup(p: PendingEvent): void {
+	function resolveDedup(p: PendingEvent, staged: StagedKeys): void {
 		if (!p.dedup) return
 		const { row } = p
-		const hit = findKey.get(row.source_id, p.dedup.keyHash)
-		if (hit && hit.expires_at > row.received_at) {
-			row.dedup_status = 'duplicate'
-			return
-		}
-		upsertKey.run(row.source_id, p.dedup.keyHash, row.id, row.received_at + p.dedup.windowMs)
+		if (dedup.seen(staged, row.source_id, p.dedup.keyHash, row.id, row.received_at, p.dedup.windowMs)) row.dedup_status = 'duplicate'
 	}
 
 	const outbox = outboxWriter(db)
 
 	// Counters are summed over the batch and written once per source and connection, not per event.
-	const writeBatch = db.transaction((batch: PendingEvent[]) => {
+	const writeBatch = db.transaction((batch: PendingEvent[], staged: StagedKeys) => {
 		const perSource = new Map<string, Tally>()
 		const perConnection = new Map<string, Tally>()
 		const keys = new Map<string, number>()
 		let deliveries = 0
 		for (const p of batch) {
-			resolveDedup(p)
+			resolveDedup(p, staged)
 			deliveries += outbox.route(p, perConnection)
 			const r = p.row
 			// Bound positionally, in INSERT_COLUMNS order: no per-event array of column values.
@@ -191,8 +188,13 @@ export function createEventsRepo(db: Database) {
 		 * it returns. Returns how many deliveries were queued.
 		 */
 		async insertBatch(batch: PendingEvent[]): Promise<number> {
-			return writeBatch.immediate(batch)
+			const staged: StagedKeys = new Map()
+			const deliveries = writeBatch.immediate(batch, staged)
+			dedup.committed(staged)
+			return deliveries
 		},
-		...retentionDeletes(db)
+		/** Moves the dedup keys held in memory into dedup_keys now (tests; repo-dedup.ts flushes on its own). */
+		flushDedupKeys: (): Promise<void> => dedup.flushAll(),
+		...retentionDeletes(db, dedup)
 	}
 }

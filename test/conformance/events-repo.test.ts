@@ -58,6 +58,8 @@ for (const backend of BACKENDS) {
 			expect((await rows(store, 'SELECT id FROM deliveries ORDER BY id')).map((r) => (r as { id: string }).id)).toEqual(
 				[batch[0], batch[2]].map((p) => p?.routes[0]?.deliveryId as string).sort()
 			)
+			// SQLite holds a window's keys in memory and its log (events/repo-dedup.ts) until a flush.
+			await store.events.flushDedupKeys()
 			expect(await rows(store, 'SELECT source_id, key_hash, event_id, expires_at FROM dedup_keys')).toEqual([
 				{ source_id: 'src_a', key_hash: 'k1', event_id: e1?.id, expires_at: T0 + 1 + WINDOW }
 			])
@@ -108,6 +110,7 @@ for (const backend of BACKENDS) {
 			const after = pending({ at: T0 + 1 + WINDOW, dedup: { key: 'k1', windowMs: WINDOW }, routes: ['conn_src_a'] })
 			expect(await store.events.insertBatch([after])).toBe(1)
 			expect(after.row.dedup_status).toBe('unique')
+			await store.events.flushDedupKeys()
 			expect(await rows(store, "SELECT event_id, expires_at FROM dedup_keys WHERE source_id = 'src_a'")).toEqual([
 				{ event_id: after.row.id, expires_at: T0 + 1 + 2 * WINDOW }
 			])

@@ -91,12 +91,12 @@ describe.skipIf(!TEST_PG_URL)('copySqliteToPg', () => {
 })
 
 describe.skipIf(!TEST_PG_URL)('migrate --to after kill -9', () => {
-	it('events still only in the WAL of a killed server are copied', async () => {
+	it('events still only in the WAL of a killed server are copied, with the dedup keys it held in memory and its log', async () => {
 		const dir = tempDir('hookstream-copy-wal-')
 		const target = await createTestDatabase()
 		cleanups.push(() => rmSync(dir, { recursive: true, force: true }), () => target.drop())
 		const server = await startProcess([...SOURCE_CLI, 'serve', '--port', '0', '--host', '127.0.0.1', '--data-dir', dir, '--no-access-log'], { HOOKSTREAM_ADMIN_KEY: ADMIN_KEY })
-		const res = await fetch(`${server.url}/v1/sources`, { method: 'POST', headers: { 'x-api-key': ADMIN_KEY, 'content-type': 'application/json' }, body: '{"name":"s","slug":"s"}' })
+		const res = await fetch(`${server.url}/v1/sources`, { method: 'POST', headers: { 'x-api-key': ADMIN_KEY, 'content-type': 'application/json' }, body: '{"name":"s","slug":"s","dedup_enabled":true,"dedup_strategy":"payload_hash"}' })
 		const sourceId = ((await res.json()) as { source: { id: string } }).source.id
 		for (let i = 0; i < 50; i++) expect((await fetch(`${server.url}/v1/ingest/${sourceId}`, { method: 'POST', body: `{"i":${i}}` })).status).toBe(200)
 		server.proc.kill('SIGKILL')
@@ -107,6 +107,8 @@ describe.skipIf(!TEST_PG_URL)('migrate --to after kill -9', () => {
 		const pg = connectPg(target.url, { max: 1 })
 		cleanups.push(() => pg.close())
 		expect(await pg.get('SELECT COUNT(*) AS n FROM events WHERE source_id = $1', [sourceId])).toEqual({ n: 50 })
+		// PostgreSQL has no dedup_log: the copy folds it into dedup_keys (one key per distinct body here).
+		expect(await pg.get('SELECT COUNT(*) AS n FROM dedup_keys WHERE source_id = $1', [sourceId])).toEqual({ n: 50 })
 	}, 30000)
 })
 

@@ -66,9 +66,23 @@ export function openSqliteSource(dataDir: string): SqliteSource {
 	}
 	// What `serve` would do at its next start; the PostgreSQL schema matches the latest SQLite one.
 	const migrationsApplied = migrate(db)
+	foldDedupLog(db)
 	// One read transaction: every table is read from the same state (the lock already keeps writers out).
 	db.run('BEGIN')
 	return sourceOver(db, path, migrationsApplied)
+}
+
+/**
+ * The dedup keys a server held in memory were logged to dedup_log (events/repo-dedup.ts), a
+ * table PostgreSQL does not have: the whole log goes into dedup_keys, newest row last, and the
+ * log is emptied, so the copy carries every key of the window.
+ */
+function foldDedupLog(db: Database): void {
+	db.transaction(() => {
+		db.run(`INSERT INTO dedup_keys (source_id, key_hash, event_id, expires_at) SELECT source_id, key_hash, event_id, expires_at FROM dedup_log WHERE true ORDER BY rowid
+			ON CONFLICT (source_id, key_hash) DO UPDATE SET event_id = excluded.event_id, expires_at = excluded.expires_at`)
+		db.run('DELETE FROM dedup_log')
+	}).immediate()
 }
 
 function sourceOver(db: Database, path: string, migrationsApplied: number): SqliteSource {

@@ -1,0 +1,172 @@
+import type { Database } from 'bun:sqlite'
+import { prepare } from '../db/sql'
+import { FIND_KEY, UPSERT_KEY } from './repo-sql'
+
+/**
+ * Held keys that start a flush into dedup_keys. More keys per flush land more of them on each
+ * leaf of its primary key (the point of holding them); each costs ~200 B of memory meanwhile
+ * (measured: 65,536 keys ≈ 13 MB of RSS, given back after the flush).
+ */
+export const FLUSH_KEYS = 65_536
+/** Keys moved per transaction of a flush: ingest's commits run between them (~10 ms each). */
+const FLUSH_CHUNK = 4_096
+/** Keys held longer than this are flushed at the next retention sweep however few they are (mostly expired then: the log is trimmed). */
+const FLUSH_AGE_MS = 600_000
+/** After a failed flush (a full disk), the next try waits this long; the retention sweep retries and logs the error. */
+const RETRY_MS = 5_000
+
+/** A key's newest event, while held in memory. `seq` is its dedup_log rowid. */
+interface HeldKey {
+	eventId: string
+	expiresAt: number
+	seq: number
+}
+
+/** Keys a batch logged, applied to memory only once its transaction commits (a rolled-back batch leaves none). */
+export type StagedKeys = Map<string, { sourceId: string; keyHash: string; key: HeldKey }>
+
+export interface DedupOptions {
+	/** Held keys that start a flush (tests make it small). */
+	flushKeys?: number
+}
+
+/**
+ * SQLite's dedup window. A new key would be a random insert into dedup_keys' primary key: one
+ * leaf page written per event once the window outgrows a few pages. Instead the keys of the last
+ * stretch are held in memory and logged to dedup_log, an append-only table written in the
+ * event's own transaction (the page at its right edge); every FLUSH_KEYS keys the live ones
+ * move into dedup_keys sorted by key, many to a leaf, and the log is trimmed. A restart reloads
+ * the log. The memory is right because one server owns a SQLite data dir (db/serve-lock.ts) and
+ * every dedup decision of that process goes through here; PostgreSQL shares dedup_keys instead.
+ *
+ * A held key is always newer than dedup_keys' row for it: rows only come from flushes of held
+ * keys, and a key re-taken while its flush runs stays held (its `seq` is past the flush's).
+ */
+export function dedupWindow(db: Database, opts: DedupOptions = {}) {
+	const flushKeys = opts.flushKeys ?? FLUSH_KEYS
+	const findKey = prepare<{ event_id: string; expires_at: number }, [string, string]>(db, FIND_KEY)
+	const upsertKey = prepare(db, UPSERT_KEY)
+	const logKey = prepare(db, 'INSERT INTO dedup_log (source_id, key_hash, event_id, expires_at) VALUES ($1, $2, $3, $4)')
+	const readLog = prepare<{ seq: number; source_id: string; key_hash: string; event_id: string; expires_at: number }, []>(
+		db,
+		'SELECT rowid AS seq, source_id, key_hash, event_id, expires_at FROM dedup_log ORDER BY rowid'
+	)
+	const trimLog = prepare(db, 'DELETE FROM dedup_log WHERE rowid <= $1')
+	const sourceExists = prepare<{ found: number }, [string]>(db, 'SELECT 1 AS found FROM sources WHERE id = $1')
+
+	/** Source id → key hash → its newest event. */
+	const held = new Map<string, Map<string, HeldKey>>()
+	let size = 0
+	/** The newest log rowid applied to memory. */
+	let lastSeq = 0
+	/** The latest receipt time seen: the flush's "now", in the events' own clock as every dedup decision is. */
+	let latest = 0
+	/** Receipt time of the oldest key held (null when none is). */
+	let heldSince: number | null = null
+	let flushing: Promise<void> | null = null
+	let retryAt = 0
+	const idOf = (sourceId: string, keyHash: string) => `${sourceId}\n${keyHash}`
+
+	const heldKey = (sourceId: string, keyHash: string) => held.get(sourceId)?.get(keyHash)
+	const hold = (sourceId: string, keyHash: string, key: HeldKey) => {
+		let keys = held.get(sourceId)
+		if (!keys) held.set(sourceId, (keys = new Map()))
+		if (!keys.has(keyHash)) size++
+		keys.set(keyHash, key)
+		if (key.seq > lastSeq) lastSeq = key.seq
+	}
+	const release = (sourceId: string, keyHash: string, upTo: number) => {
+		const keys = held.get(sourceId)
+		const key = keys?.get(keyHash)
+		if (!keys || !key || key.seq > upTo) return
+		keys.delete(keyHash)
+		size--
+		if (keys.size === 0) held.delete(sourceId)
+	}
+
+	// What the previous process logged and did not flush (a crash, or a stop between flushes).
+	for (const r of readLog.iterate()) {
+		hold(r.source_id, r.key_hash, { eventId: r.event_id, expiresAt: r.expires_at, seq: r.seq })
+	}
+	if (size > 0) heldSince = 0 // unknown receipt times: the first retention sweep flushes them
+
+	/** One transaction of a flush: the chunk's live keys into dedup_keys. Keys expired, re-taken since or of deleted sources stay out. */
+	const moveChunk = db.transaction((chunk: [string, string][], upTo: number, now: number, sources: Map<string, boolean>) => {
+		for (const [sourceId, keyHash] of chunk) {
+			const key = heldKey(sourceId, keyHash)
+			if (!key || key.seq > upTo || key.expiresAt <= now) continue
+			let exists = sources.get(sourceId)
+			if (exists === undefined) sources.set(sourceId, (exists = sourceExists.get(sourceId) !== null))
+			if (!exists) continue
+			upsertKey.run(sourceId, keyHash, key.eventId, key.expiresAt)
+		}
+	})
+
+	/** Moves the keys held now into dedup_keys, leaving out those expired at `now`. */
+	async function moveHeld(now: number): Promise<void> {
+		const upTo = lastSeq
+		// Key order: each chunk writes one stretch of the primary key's leaves, each leaf once per flush.
+		// (Sorted per source without a comparator: the engine's own string order is ~5× faster.)
+		const keys: [string, string][] = []
+		for (const sourceId of [...held.keys()].sort()) {
+			for (const keyHash of [...(held.get(sourceId)?.keys() ?? [])].sort()) keys.push([sourceId, keyHash])
+		}
+		const sources = new Map<string, boolean>()
+		for (let i = 0; i < keys.length; i += FLUSH_CHUNK) {
+			await new Promise((resolve) => setImmediate(resolve))
+			const chunk = keys.slice(i, i + FLUSH_CHUNK)
+			moveChunk.immediate(chunk, upTo, now, sources)
+			for (const [sourceId, keyHash] of chunk) release(sourceId, keyHash, upTo)
+		}
+		// Every row up to upTo is in dedup_keys now, expired, of a deleted source, or superseded by a newer row still held.
+		trimLog.run(upTo)
+		heldSince = size > 0 ? latest : null
+	}
+
+	function flush(now = latest): Promise<void> {
+		flushing ??= moveHeld(now).finally(() => {
+			flushing = null
+		})
+		return flushing
+	}
+
+	return {
+		/**
+		 * Inside the batch's transaction: true when the key names an event of the window already
+		 * (in this batch, held, or in dedup_keys); otherwise the key is logged for `eventId` and staged.
+		 */
+		seen(staged: StagedKeys, sourceId: string, keyHash: string, eventId: string, receivedAt: number, windowMs: number): boolean {
+			if (receivedAt > latest) latest = receivedAt
+			const id = idOf(sourceId, keyHash)
+			const prior = staged.get(id)?.key ?? heldKey(sourceId, keyHash)
+			// A held key is the newest for its hash: when it has expired, so has any older row.
+			const expiresAt = prior ? prior.expiresAt : findKey.get(sourceId, keyHash)?.expires_at
+			if (expiresAt !== undefined && expiresAt > receivedAt) return true
+			const key = { eventId, expiresAt: receivedAt + windowMs, seq: 0 }
+			key.seq = Number(logKey.run(sourceId, keyHash, eventId, key.expiresAt).lastInsertRowid)
+			staged.set(id, { sourceId, keyHash, key })
+			return false
+		},
+		/** After the batch's commit: its keys are held; a flush starts once enough are. */
+		committed(staged: StagedKeys): void {
+			if (staged.size === 0) return
+			for (const { sourceId, keyHash, key } of staged.values()) hold(sourceId, keyHash, key)
+			heldSince ??= latest
+			if (size >= flushKeys && !flushing && Date.now() >= retryAt) {
+				flush().catch(() => {
+					retryAt = Date.now() + RETRY_MS
+				})
+			}
+		},
+		/** The retention sweep: keys held longer than FLUSH_AGE_MS are flushed now (errors reach the sweep's log). */
+		async flushIfStale(now: number): Promise<void> {
+			if (heldSince !== null && now - heldSince >= FLUSH_AGE_MS) await flush(now)
+		},
+		/** Moves every key held now into dedup_keys, after a flush already running (tests, benchmarks). */
+		async flushAll(): Promise<void> {
+			while (flushing) await flushing
+			if (size > 0) await flush()
+		}
+	}
+}
+

@@ -1,0 +1,158 @@
+import type { Database } from 'bun:sqlite'
+import { afterEach, describe, expect, it } from 'bun:test'
+import { rmSync } from 'node:fs'
+import { migrate } from '../../src/db/migrate'
+import { openDatabase } from '../../src/db/open'
+import { createEventsRepo, type PendingEvent } from '../../src/events/repo'
+import { pending, T0 } from '../conformance/events-fixtures'
+import { tempDir } from '../helpers'
+
+/**
+ * SQLite's dedup window (src/events/repo-dedup.ts): keys held in memory and logged to dedup_log,
+ * moved into dedup_keys by flushes. The decisions must be the same whichever of the three
+ * holds a key: this batch, memory (and the log, after a restart), or dedup_keys.
+ */
+
+const WINDOW = 60_000
+const dirs: string[] = []
+const dbs: Database[] = []
+
+function openDb(dir = tempDir('hookstream-dedup-')): { db: Database; dir: string } {
+	dirs.push(dir)
+	const db = openDatabase({ dataDir: dir, synchronous: 'NORMAL', migrate: false })
+	dbs.push(db)
+	migrate(db)
+	return { db, dir }
+}
+
+function seed(db: Database, sources = ['src_a', 'src_b']): void {
+	db.run("INSERT INTO organizations (id, name, created_at) VALUES ('org_conformance', 'o', 0)")
+	db.run("INSERT INTO environments (id, org_id, name, slug, created_at) VALUES ('env_conformance', 'org_conformance', 'e', 'e', 0)")
+	for (const s of sources) db.query("INSERT INTO sources (id, org_id, env_id, slug, name, created_at, updated_at) VALUES (?1, 'org_conformance', 'env_conformance', ?1, ?1, 0, 0)").run(s)
+}
+
+const keyed = (key: string, at: number, source = 'src_a'): PendingEvent => pending({ at, source, dedup: { key, windowMs: WINDOW } })
+const statuses = (batch: PendingEvent[]) => batch.map((p) => p.row.dedup_status)
+const keysIn = (db: Database) => db.query<{ source_id: string; key_hash: string; event_id: string | undefined; expires_at: number }, []>('SELECT source_id, key_hash, event_id, expires_at FROM dedup_keys ORDER BY source_id, key_hash').all()
+const logged = (db: Database) => db.query<{ n: number }, []>('SELECT COUNT(*) AS n FROM dedup_log').get()?.n
+
+afterEach(() => {
+	for (const db of dbs.splice(0)) db.close()
+	for (const dir of dirs.splice(0)) rmSync(dir, { recursive: true, force: true })
+})
+
+describe('dedup window on SQLite', () => {
+	it('logs new keys instead of writing dedup_keys, and decides twins the same before and after a flush', async () => {
+		const { db } = openDb()
+		seed(db)
+		const repo = createEventsRepo(db)
+		const first = [keyed('k1', T0), keyed('k2', T0 + 1), keyed('k1', T0 + 2), keyed('k1', T0 + 3, 'src_b')]
+		await repo.insertBatch(first)
+		expect(statuses(first)).toEqual(['unique', 'unique', 'duplicate', 'unique'])
+		expect(keysIn(db)).toEqual([])
+		expect(logged(db)).toBe(3)
+
+		const held = [keyed('k1', T0 + 10), keyed('k2', T0 + 10, 'src_b')]
+		await repo.insertBatch(held)
+		expect(statuses(held)).toEqual(['duplicate', 'unique'])
+
+		await repo.flushDedupKeys()
+		expect(logged(db)).toBe(0)
+		expect(keysIn(db)).toEqual([
+			{ source_id: 'src_a', key_hash: 'k1', event_id: first[0]?.row.id, expires_at: T0 + WINDOW },
+			{ source_id: 'src_a', key_hash: 'k2', event_id: first[1]?.row.id, expires_at: T0 + 1 + WINDOW },
+			{ source_id: 'src_b', key_hash: 'k1', event_id: first[3]?.row.id, expires_at: T0 + 3 + WINDOW },
+			{ source_id: 'src_b', key_hash: 'k2', event_id: held[1]?.row.id, expires_at: T0 + 10 + WINDOW }
+		])
+		// Now from dedup_keys: still duplicates inside the window, a new window once it has passed.
+		const later = [keyed('k1', T0 + 20), keyed('k2', T0 + 1 + WINDOW)]
+		await repo.insertBatch(later)
+		expect(statuses(later)).toEqual(['duplicate', 'unique'])
+		await repo.flushDedupKeys()
+		expect(keysIn(db).find((k) => k.source_id === 'src_a' && k.key_hash === 'k2')).toEqual({ source_id: 'src_a', key_hash: 'k2', event_id: later[1]?.row.id, expires_at: T0 + 1 + 2 * WINDOW })
+	})
+
+	it('keeps the window across a restart: the log is read back, flushed keys are probed', async () => {
+		const { db, dir } = openDb()
+		seed(db)
+		const first = createEventsRepo(db)
+		await first.insertBatch([keyed('k1', T0), keyed('k2', T0 + 1)])
+		await first.flushDedupKeys() // k1 and k2 in dedup_keys, which the next process's filter never saw
+		await first.insertBatch([keyed('k3', T0 + 2), keyed('k4', T0 + 3)]) // k3 and k4 only in the log
+		db.close()
+		dbs.splice(dbs.indexOf(db), 1)
+
+		const reopened = openDb(dir).db
+		const repo = createEventsRepo(reopened)
+		const after = [keyed('k1', T0 + 5), keyed('k2', T0 + 1 + WINDOW), keyed('k3', T0 + 6), keyed('k4', T0 + 3 + WINDOW), keyed('k5', T0 + 7)]
+		await repo.insertBatch(after)
+		expect(statuses(after)).toEqual(['duplicate', 'unique', 'duplicate', 'unique', 'unique'])
+	})
+
+	it('a batch that rolls back holds none of its keys: the sender\'s retry is not a duplicate', async () => {
+		const { db } = openDb()
+		seed(db)
+		const repo = createEventsRepo(db)
+		const stored = keyed('k0', T0)
+		await repo.insertBatch([stored])
+		// The second event reuses the first's id: the insert fails and the whole batch rolls back.
+		const clash = keyed('k9', T0 + 2)
+		clash.row.id = stored.row.id
+		await expect(repo.insertBatch([keyed('k1', T0 + 1), clash])).rejects.toThrow(/UNIQUE/)
+		expect(logged(db)).toBe(1)
+		const retry = [keyed('k1', T0 + 3), keyed('k9', T0 + 4)]
+		await repo.insertBatch(retry)
+		expect(statuses(retry)).toEqual(['unique', 'unique'])
+	})
+
+	it('flushes on its own once enough keys are held, leaving out expired keys and deleted sources', async () => {
+		const { db } = openDb()
+		seed(db, ['src_a', 'src_b', 'src_gone'])
+		const repo = createEventsRepo(db, { flushKeys: 8 })
+		await repo.insertBatch([keyed('old', T0), keyed('g1', T0 + WINDOW, 'src_gone')])
+		db.run("DELETE FROM sources WHERE id = 'src_gone'")
+		const batch = Array.from({ length: 6 }, (_, i) => keyed(`n${i}`, T0 + WINDOW + i))
+		await repo.insertBatch(batch)
+		// The flush runs between ingest's commits: wait for it, not for a fixed time.
+		for (let i = 0; i < 200 && logged(db) !== 0; i++) await Bun.sleep(5)
+		expect(logged(db)).toBe(0)
+		expect(keysIn(db).map((k) => `${k.source_id}/${k.key_hash}`)).toEqual(batch.map((_, i) => `src_a/n${i}`))
+		const again = [keyed('n3', T0 + WINDOW + 100), keyed('old', T0 + WINDOW + 100)]
+		await repo.insertBatch(again)
+		expect(statuses(again)).toEqual(['duplicate', 'unique'])
+	})
+
+	it('a key taken again while a flush runs stays held, and the log keeps its row', async () => {
+		const { db } = openDb()
+		seed(db)
+		const repo = createEventsRepo(db)
+		await repo.insertBatch([keyed('k1', T0), keyed('k2', T0)])
+		// The flush reads what is held when it starts; this batch commits before its first chunk.
+		const flushing = repo.flushDedupKeys()
+		const retaken = keyed('k1', T0 + WINDOW)
+		await repo.insertBatch([retaken])
+		await flushing
+		expect(keysIn(db).map((k) => [k.key_hash, k.event_id])).toEqual([['k2', expect.any(String)]])
+		expect(logged(db)).toBe(1)
+		const twin = [keyed('k1', T0 + WINDOW + 1)]
+		await repo.insertBatch(twin)
+		expect(statuses(twin)).toEqual(['duplicate'])
+		await repo.flushDedupKeys()
+		expect(keysIn(db).find((k) => k.key_hash === 'k1')?.event_id).toBe(retaken.row.id)
+	})
+
+	it('the retention sweep flushes keys held too long, and the expired ones are only trimmed from the log', async () => {
+		const { db } = openDb()
+		seed(db)
+		const repo = createEventsRepo(db)
+		await repo.insertBatch([keyed('k1', T0)])
+		expect(await repo.purgeDedupKeys(T0 + 1000, 10)).toBe(0)
+		expect(logged(db)).toBe(1) // not held long enough yet
+		expect(await repo.purgeDedupKeys(T0 + 600_000, 10)).toBe(0)
+		expect(logged(db)).toBe(0)
+		expect(keysIn(db)).toEqual([]) // expired at the sweep's time: nothing to move
+		const fresh = [keyed('k1', T0 + 600_001)]
+		await repo.insertBatch(fresh)
+		expect(statuses(fresh)).toEqual(['unique'])
+	})
+})
