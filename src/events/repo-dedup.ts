@@ -1,5 +1,6 @@
 import type { Database } from 'bun:sqlite'
 import { prepare } from '../db/sql'
+import { FlushedKeysFilter } from './dedup-filter'
 import { FIND_KEY, UPSERT_KEY } from './repo-sql'
 
 /**
@@ -53,6 +54,7 @@ export function dedupWindow(db: Database, opts: DedupOptions = {}) {
 	)
 	const trimLog = prepare(db, 'DELETE FROM dedup_log WHERE rowid <= $1')
 	const sourceExists = prepare<{ found: number }, [string]>(db, 'SELECT 1 AS found FROM sources WHERE id = $1')
+	const latestExpiry = prepare<{ until: number | null }, []>(db, 'SELECT MAX(expires_at) AS until FROM dedup_keys')
 
 	/** Source id → key hash → its newest event. */
 	const held = new Map<string, Map<string, HeldKey>>()
@@ -65,6 +67,8 @@ export function dedupWindow(db: Database, opts: DedupOptions = {}) {
 	let heldSince: number | null = null
 	let flushing: Promise<void> | null = null
 	let retryAt = 0
+	/** What dedup_keys may hold: most new keys need no probe of it. Rows of earlier processes are probed until they expire. */
+	const flushed = new FlushedKeysFilter(latestExpiry.get()?.until ?? 0)
 	const idOf = (sourceId: string, keyHash: string) => `${sourceId}\n${keyHash}`
 
 	const heldKey = (sourceId: string, keyHash: string) => held.get(sourceId)?.get(keyHash)
@@ -99,6 +103,7 @@ export function dedupWindow(db: Database, opts: DedupOptions = {}) {
 			if (exists === undefined) sources.set(sourceId, (exists = sourceExists.get(sourceId) !== null))
 			if (!exists) continue
 			upsertKey.run(sourceId, keyHash, key.eventId, key.expiresAt)
+			flushed.add(idOf(sourceId, keyHash), key.expiresAt) // a rollback leaves a false positive only
 		}
 	})
 
@@ -120,6 +125,7 @@ export function dedupWindow(db: Database, opts: DedupOptions = {}) {
 		}
 		// Every row up to upTo is in dedup_keys now, expired, of a deleted source, or superseded by a newer row still held.
 		trimLog.run(upTo)
+		flushed.expire(now)
 		heldSince = size > 0 ? latest : null
 	}
 
@@ -140,7 +146,7 @@ export function dedupWindow(db: Database, opts: DedupOptions = {}) {
 			const id = idOf(sourceId, keyHash)
 			const prior = staged.get(id)?.key ?? heldKey(sourceId, keyHash)
 			// A held key is the newest for its hash: when it has expired, so has any older row.
-			const expiresAt = prior ? prior.expiresAt : findKey.get(sourceId, keyHash)?.expires_at
+			const expiresAt = prior ? prior.expiresAt : flushed.mayHold(id, receivedAt) ? findKey.get(sourceId, keyHash)?.expires_at : undefined
 			if (expiresAt !== undefined && expiresAt > receivedAt) return true
 			const key = { eventId, expiresAt: receivedAt + windowMs, seq: 0 }
 			key.seq = Number(logKey.run(sourceId, keyHash, eventId, key.expiresAt).lastInsertRowid)

@@ -1,0 +1,97 @@
+/** Keys per filter generation: 1.25 MB of bits each at BITS_PER_KEY. */
+export const GENERATION_KEYS = 1 << 20
+/** ~0.8 % false positives per full generation with HASHES probes. */
+const BITS_PER_KEY = 10
+const HASHES = 7
+/** At most this many generations (25 MB); past it the oldest is dropped and probes resume until its keys expire. */
+export const MAX_GENERATIONS = 20
+
+interface Generation {
+	bits: Uint32Array
+	size: number
+	count: number
+	capacity: number
+	/** The latest expiry among its keys: once past, none of them can match. */
+	until: number
+}
+
+/**
+ * Which dedup keys dedup_keys may hold, so that a new key (the usual case) needs no probe of
+ * its primary key: a probe costs more than the rest of the dedup decision (BENCHMARKS.md).
+ * Bloom filters of the keys flushed into dedup_keys by this process, one generation per
+ * GENERATION_KEYS keys, each dropped once every key in it has expired. A filter never forgets
+ * a key it was given (no false negative); a false positive only costs the probe it would have
+ * made anyway. Rows it was never given (written before this process started, or past the
+ * generation bound) are covered by `unknownUntil`: until then every key is probed.
+ */
+export class FlushedKeysFilter {
+	readonly #generations: Generation[] = []
+	#unknownUntil: number
+	readonly #generationKeys: number
+
+	/** `unknownUntil`: the latest expiry among the rows dedup_keys held when this process started. */
+	constructor(unknownUntil: number, generationKeys = GENERATION_KEYS) {
+		this.#unknownUntil = unknownUntil
+		this.#generationKeys = generationKeys
+	}
+
+	/** False only when dedup_keys cannot hold an unexpired row for `id` at `now`. */
+	mayHold(id: string, now: number): boolean {
+		if (now < this.#unknownUntil) return true
+		let h1 = 0
+		let h2 = 0
+		for (const g of this.#generations) {
+			if (g.until <= now) continue
+			if (h2 === 0) [h1, h2] = hashes(id)
+			if (has(g, h1, h2)) return true
+		}
+		return false
+	}
+
+	/** A key just written to dedup_keys with this expiry. */
+	add(id: string, expiresAt: number): void {
+		let g = this.#generations.at(-1)
+		if (!g || g.count >= g.capacity) g = this.#open()
+		const [h1, h2] = hashes(id)
+		for (let i = 0; i < HASHES; i++) {
+			const bit = (h1 + i * h2) % g.size
+			g.bits[bit >>> 5] = (g.bits[bit >>> 5] as number) | (1 << (bit & 31))
+		}
+		g.count++
+		if (expiresAt > g.until) g.until = expiresAt
+	}
+
+	/** Drops the generations whose keys have all expired at `now`. */
+	expire(now: number): void {
+		for (let i = this.#generations.length - 1; i >= 0; i--) if ((this.#generations[i] as Generation).until <= now) this.#generations.splice(i, 1)
+	}
+
+	/** Generations held now (tests). */
+	get generations(): number {
+		return this.#generations.length
+	}
+
+	#open(): Generation {
+		if (this.#generations.length >= MAX_GENERATIONS) {
+			const oldest = this.#generations.shift() as Generation
+			this.#unknownUntil = Math.max(this.#unknownUntil, oldest.until)
+		}
+		const size = this.#generationKeys * BITS_PER_KEY
+		const g = { bits: new Uint32Array(Math.ceil(size / 32)), size, count: 0, capacity: this.#generationKeys, until: 0 }
+		this.#generations.push(g)
+		return g
+	}
+}
+
+/** Two independent 32-bit hashes; probe i is h1 + i·h2 (h2 odd, so the probes differ). */
+function hashes(id: string): [number, number] {
+	return [Bun.hash.murmur32v3(id, 0x2b7e1516) >>> 0, (Bun.hash.murmur32v3(id, 0x3243f6a8) | 1) >>> 0]
+}
+
+function has(g: Generation, h1: number, h2: number): boolean {
+	for (let i = 0; i < HASHES; i++) {
+		const bit = (h1 + i * h2) % g.size
+		if (((g.bits[bit >>> 5] as number) & (1 << (bit & 31))) === 0) return false
+	}
+	return true
+}
