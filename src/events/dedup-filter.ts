@@ -38,12 +38,11 @@ export class FlushedKeysFilter {
 	/** False only when dedup_keys cannot hold an unexpired row for `id` at `now`. */
 	mayHold(id: string, now: number): boolean {
 		if (now < this.#unknownUntil) return true
-		let h1 = 0
-		let h2 = 0
+		let hashed = false
 		for (const g of this.#generations) {
 			if (g.until <= now) continue
-			if (h2 === 0) [h1, h2] = hashes(id)
-			if (has(g, h1, h2)) return true
+			if (!hashed) hashed = hash(id)
+			if (has(g)) return true
 		}
 		return false
 	}
@@ -52,7 +51,7 @@ export class FlushedKeysFilter {
 	add(id: string, expiresAt: number): void {
 		let g = this.#generations.at(-1)
 		if (!g || g.count >= g.capacity) g = this.#open()
-		const [h1, h2] = hashes(id)
+		hash(id)
 		for (let i = 0; i < HASHES; i++) {
 			const bit = (h1 + i * h2) % g.size
 			g.bits[bit >>> 5] = (g.bits[bit >>> 5] as number) | (1 << (bit & 31))
@@ -83,12 +82,17 @@ export class FlushedKeysFilter {
 	}
 }
 
-/** Two independent 32-bit hashes; probe i is h1 + i·h2 (h2 odd, so the probes differ). */
-function hashes(id: string): [number, number] {
-	return [Bun.hash.murmur32v3(id, 0x2b7e1516) >>> 0, (Bun.hash.murmur32v3(id, 0x3243f6a8) | 1) >>> 0]
+/** The last key's two independent 32-bit hashes; probe i is h1 + i·h2 (h2 odd, so the probes differ). Module state: no array per call. */
+let h1 = 0
+let h2 = 1
+function hash(id: string): true {
+	h1 = Bun.hash.murmur32v3(id, 0x2b7e1516) >>> 0
+	h2 = (Bun.hash.murmur32v3(id, 0x3243f6a8) | 1) >>> 0
+	return true
 }
 
-function has(g: Generation, h1: number, h2: number): boolean {
+/** Whether every probe bit of the last hashed key is set in `g`. */
+function has(g: Generation): boolean {
 	for (let i = 0; i < HASHES; i++) {
 		const bit = (h1 + i * h2) % g.size
 		if (((g.bits[bit >>> 5] as number) & (1 << (bit & 31))) === 0) return false
