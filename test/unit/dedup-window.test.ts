@@ -141,6 +141,31 @@ describe('dedup window on SQLite', () => {
 		expect(keysIn(db).find((k) => k.key_hash === 'k1')?.event_id).toBe(retaken.row.id)
 	})
 
+	it('a flush of many steps moves every key it started with and trims the whole log, while batches commit between its steps', async () => {
+		const { db } = openDb()
+		seed(db)
+		const repo = createEventsRepo(db)
+		const before = Array.from({ length: 20_000 }, (_, i) => keyed(`a${i}`, T0 + i))
+		for (let i = 0; i < before.length; i += 500) await repo.insertBatch(before.slice(i, i + 500))
+		const flushing = repo.flushDedupKeys()
+		const during: PendingEvent[] = []
+		let done = false
+		void flushing.then(() => (done = true))
+		for (let i = 0; !done; i++) {
+			const batch = [keyed(`b${i}`, T0 + 30_000 + i), keyed(`a${i}`, T0 + 30_000 + i)]
+			await repo.insertBatch(batch)
+			expect(statuses(batch)).toEqual(['unique', 'duplicate'])
+			during.push(batch[0] as PendingEvent)
+			await new Promise((resolve) => setImmediate(resolve))
+		}
+		expect(during.length).toBeGreaterThan(10) // it did run in steps
+		expect(db.query<{ n: number }, []>("SELECT COUNT(*) AS n FROM dedup_keys WHERE key_hash LIKE 'a%'").get()?.n).toBe(20_000)
+		expect(logged(db)).toBe(during.length) // the keys taken during the flush, still held and logged
+		const twins = [...before.slice(0, 3), ...during.slice(0, 3)].map((p) => keyed(p.dedup?.keyHash as string, T0 + 40_000))
+		await repo.insertBatch(twins)
+		expect(statuses(twins)).toEqual(Array(6).fill('duplicate'))
+	})
+
 	it('the retention sweep flushes keys held too long, and the expired ones are only trimmed from the log', async () => {
 		const { db } = openDb()
 		seed(db)
