@@ -5,6 +5,7 @@ import type { Seek } from '../lib/pagination'
 import { eventSeek, ROWID_ORDER } from './order-sql'
 import type { EventRow } from './repo'
 import { BY_ID, conditionsOf, countQuery, FROM, likeEscaped, listByIdsQuery, listQuery, PAYLOAD, statusJoinOf, STORED_IN_SOURCE, TO_DELIVER, totalsAnswer } from './repo-sql'
+import { nextTurn } from '../lib/turn'
 
 /** The read side of the events table: what the API lists and shows. Ingest writes through repo.ts. */
 
@@ -70,7 +71,7 @@ export async function scanWindow(
 		if (rows.length > room) return { ids, scanned, cutAt: lastExamined }
 		if (rows.length < size || lastExamined === null) return { ids, scanned, cutAt: null }
 		from = { ...seek, id: lastExamined }
-		await new Promise((resolve) => setImmediate(resolve))
+		await nextTurn()
 	}
 }
 

@@ -3,6 +3,7 @@ import type { Clock } from '../lib/clock'
 import { idFloorAt } from '../lib/ids'
 import type { Logger } from '../lib/log'
 import type { EventsRepo } from './repo'
+import { nextTurn } from '../lib/turn'
 
 const DAY_MS = 86_400_000
 
@@ -52,11 +53,11 @@ export class RetentionSweeper {
 		try {
 			for (let n = batch; n === batch; events += n) {
 				n = await this.repo.purgeBefore(cutoff, batch)
-				await new Promise((r) => setImmediate(r))
+				await nextTurn()
 			}
 			for (let n = batch; n === batch; keys += n) {
 				n = await this.repo.purgeDedupKeys(this.clock.now(), batch)
-				await new Promise((r) => setImmediate(r))
+				await nextTurn()
 			}
 		} catch (err) {
 			this.log.error('retention sweep failed', { error: err instanceof Error ? err.message : String(err) })

@@ -3,6 +3,7 @@ import type { Clock } from '../lib/clock'
 import { idFloorAt } from '../lib/ids'
 import type { Logger } from '../lib/log'
 import type { AttemptRollup, MetricsRepo, VolumeRow } from './repo'
+import { nextTurn } from '../lib/turn'
 
 /**
  * Rows younger than this are left to the next pass. Ids are taken from the clock
@@ -63,13 +64,13 @@ export class RollupJob {
 				const rows = await this.repo.rollEvents(idFloorAt('evt', horizon))
 				if (rows === null) break
 				for (const l of this.#listeners) l.events(rows)
-				await new Promise((r) => setImmediate(r)) // let queued ingest writes go first
+				await nextTurn() // let queued ingest writes go first
 			}
 			for (;;) {
 				const rows = await this.repo.rollAttempts(idFloorAt('da', horizon), BATCH)
 				if (rows === null) break
 				for (const l of this.#listeners) l.attempts(rows)
-				await new Promise((r) => setImmediate(r))
+				await nextTurn()
 			}
 		} catch (err) {
 			this.log.error('metrics rollup failed', { error: err instanceof Error ? err.message : String(err) })
