@@ -21,23 +21,27 @@ interface Generation {
  * Bloom filters of the keys flushed into dedup_keys by this process, one generation per
  * GENERATION_KEYS keys, each dropped once every key in it has expired. A filter never forgets
  * a key it was given (no false negative); a false positive only costs the probe it would have
- * made anyway. Rows it was never given (written before this process started, or past the
- * generation bound) are covered by `unknownUntil`: until then every key is probed.
+ * made anyway. Rows it was not given yet (written before this process started, read in at
+ * start) or no longer has (past the generation bound) are covered by a time: until then every
+ * key is probed.
  */
 export class FlushedKeysFilter {
 	readonly #generations: Generation[] = []
-	#unknownUntil: number
+	/** The latest expiry among the rows dedup_keys held at start, until they have all been added (`knowAll`). */
+	#startUntil: number
+	/** The latest expiry among the keys of generations dropped by the bound. */
+	#droppedUntil = 0
 	readonly #generationKeys: number
 
-	/** `unknownUntil`: the latest expiry among the rows dedup_keys held when this process started. */
-	constructor(unknownUntil: number, generationKeys = GENERATION_KEYS) {
-		this.#unknownUntil = unknownUntil
+	/** `startUntil`: the latest expiry among the rows dedup_keys holds as this process starts (0: none). */
+	constructor(startUntil: number, generationKeys = GENERATION_KEYS) {
+		this.#startUntil = startUntil
 		this.#generationKeys = generationKeys
 	}
 
 	/** False only when dedup_keys cannot hold an unexpired row for `id` at `now`. */
 	mayHold(id: string, now: number): boolean {
-		if (now < this.#unknownUntil) return true
+		if (now < this.#startUntil || now < this.#droppedUntil) return true
 		let hashed = false
 		for (const g of this.#generations) {
 			if (g.until <= now) continue
@@ -47,13 +51,23 @@ export class FlushedKeysFilter {
 		return false
 	}
 
+	/** Whether every row dedup_keys held at start has been added. */
+	get complete(): boolean {
+		return this.#startUntil === 0
+	}
+
+	/** Every row dedup_keys held at start has been added: they need no probe of their own any more. */
+	knowAll(): void {
+		this.#startUntil = 0
+	}
+
 	/** A key just written to dedup_keys with this expiry. */
 	add(id: string, expiresAt: number): void {
 		let g = this.#generations.at(-1)
 		if (!g || g.count >= g.capacity) g = this.#open()
 		hash(id)
 		for (let i = 0; i < HASHES; i++) {
-			const bit = (h1 + i * h2) % g.size
+			const bit = (last.h1 + i * last.h2) % g.size
 			g.bits[bit >>> 5] = (g.bits[bit >>> 5] as number) | (1 << (bit & 31))
 		}
 		g.count++
@@ -73,7 +87,7 @@ export class FlushedKeysFilter {
 	#open(): Generation {
 		if (this.#generations.length >= MAX_GENERATIONS) {
 			const oldest = this.#generations.shift() as Generation
-			this.#unknownUntil = Math.max(this.#unknownUntil, oldest.until)
+			this.#droppedUntil = Math.max(this.#droppedUntil, oldest.until)
 		}
 		const size = this.#generationKeys * BITS_PER_KEY
 		const g = { bits: new Uint32Array(Math.ceil(size / 32)), size, count: 0, capacity: this.#generationKeys, until: 0 }
@@ -82,19 +96,21 @@ export class FlushedKeysFilter {
 	}
 }
 
-/** The last key's two independent 32-bit hashes; probe i is h1 + i·h2 (h2 odd, so the probes differ). Module state: no array per call. */
-let h1 = 0
-let h2 = 1
+/**
+ * The last hashed key's two independent 32-bit hashes, as unsigned numbers; probe i is
+ * h1 + i·h2 (h2 odd, so the probes differ). One object reused: no allocation per key.
+ */
+const last = { h1: 0, h2: 1 }
 function hash(id: string): true {
-	h1 = Bun.hash.murmur32v3(id, 0x2b7e1516) >>> 0
-	h2 = (Bun.hash.murmur32v3(id, 0x3243f6a8) | 1) >>> 0
+	last.h1 = Bun.hash.murmur32v3(id, 0x2b7e1516) >>> 0
+	last.h2 = (Bun.hash.murmur32v3(id, 0x3243f6a8) | 1) >>> 0
 	return true
 }
 
 /** Whether every probe bit of the last hashed key is set in `g`. */
 function has(g: Generation): boolean {
 	for (let i = 0; i < HASHES; i++) {
-		const bit = (h1 + i * h2) % g.size
+		const bit = (last.h1 + i * last.h2) % g.size
 		if (((g.bits[bit >>> 5] as number) & (1 << (bit & 31))) === 0) return false
 	}
 	return true

@@ -1,5 +1,6 @@
 import type { Database } from 'bun:sqlite'
 import { prepare } from '../db/sql'
+import { nextTurn } from '../lib/turn'
 import { FlushedKeysFilter } from './dedup-filter'
 import { FIND_KEY, UPSERT_KEY } from './repo-sql'
 
@@ -14,14 +15,12 @@ export const FLUSH_KEYS = 65_536
  * more than ~2 ms for one (4,096 per transaction put (d)'s p99 at 42–47 ms).
  */
 const FLUSH_CHUNK = 512
-/** Held keys bucketed, and log rows trimmed, per turn of the event loop during a flush. */
+/** Held keys bucketed, log rows trimmed and dedup_keys rows read into the filter, per turn of the event loop. */
 const FLUSH_STEP = 8_192
 /** Keys held longer than this are flushed at the next retention sweep however few they are (mostly expired then: the log is trimmed). */
 const FLUSH_AGE_MS = 600_000
-/** After a failed flush (a full disk), the next try waits this long; the retention sweep retries and logs the error. */
+/** After a failed flush (a full disk), the next try waits this long; the retention sweep reports the error. */
 const RETRY_MS = 5_000
-
-const nextTurn = () => new Promise((resolve) => setImmediate(resolve))
 
 /** A key's newest event, while held in memory. `seq` is its dedup_log rowid. */
 interface HeldKey {
@@ -38,6 +37,29 @@ export interface DedupOptions {
 	flushKeys?: number
 }
 
+/** The SQLite statements of the window; SQLite only (PostgreSQL has no log). */
+function dedupStatements(db: Database) {
+	return {
+		findKey: prepare<{ event_id: string; expires_at: number }, [string, string]>(db, FIND_KEY),
+		upsertKey: prepare(db, UPSERT_KEY),
+		logKey: prepare(db, 'INSERT INTO dedup_log (source_id, key_hash, event_id, expires_at) VALUES ($1, $2, $3, $4)'),
+		readLog: prepare<{ seq: number; source_id: string; key_hash: string; event_id: string; expires_at: number }, []>(
+			db,
+			'SELECT rowid AS seq, source_id, key_hash, event_id, expires_at FROM dedup_log ORDER BY rowid'
+		),
+		/** The newest log row when a flush starts: rows past it were logged after it started (rowids only grow while rows remain). */
+		lastLogged: prepare<{ seq: number | null }, []>(db, 'SELECT MAX(rowid) AS seq FROM dedup_log'),
+		trimLog: prepare(db, 'DELETE FROM dedup_log WHERE rowid IN (SELECT rowid FROM dedup_log WHERE rowid <= $1 LIMIT $2)'),
+		sourceExists: prepare<{ found: number }, [string]>(db, 'SELECT 1 AS found FROM sources WHERE id = $1'),
+		latestExpiry: prepare<{ until: number | null }, []>(db, 'SELECT MAX(expires_at) AS until FROM dedup_keys'),
+		keysAfter: prepare<{ rowid: number; source_id: string; key_hash: string; expires_at: number }, [number, number, number]>(
+			db,
+			'SELECT rowid, source_id, key_hash, expires_at FROM dedup_keys WHERE rowid > $1 AND rowid <= $2 ORDER BY rowid LIMIT $3'
+		),
+		lastKey: prepare<{ rowid: number | null }, []>(db, 'SELECT MAX(rowid) AS rowid FROM dedup_keys')
+	}
+}
+
 /**
  * SQLite's dedup window. A new key would be a random insert into dedup_keys' primary key: one
  * leaf page written per event once the window outgrows a few pages. Instead the keys of the last
@@ -52,30 +74,24 @@ export interface DedupOptions {
  */
 export function dedupWindow(db: Database, opts: DedupOptions = {}) {
 	const flushKeys = opts.flushKeys ?? FLUSH_KEYS
-	const findKey = prepare<{ event_id: string; expires_at: number }, [string, string]>(db, FIND_KEY)
-	const upsertKey = prepare(db, UPSERT_KEY)
-	const logKey = prepare(db, 'INSERT INTO dedup_log (source_id, key_hash, event_id, expires_at) VALUES ($1, $2, $3, $4)')
-	const readLog = prepare<{ seq: number; source_id: string; key_hash: string; event_id: string; expires_at: number }, []>(
-		db,
-		'SELECT rowid AS seq, source_id, key_hash, event_id, expires_at FROM dedup_log ORDER BY rowid'
-	)
-	const trimLog = prepare(db, 'DELETE FROM dedup_log WHERE rowid IN (SELECT rowid FROM dedup_log WHERE rowid <= $1 LIMIT $2)')
-	const sourceExists = prepare<{ found: number }, [string]>(db, 'SELECT 1 AS found FROM sources WHERE id = $1')
-	const latestExpiry = prepare<{ until: number | null }, []>(db, 'SELECT MAX(expires_at) AS until FROM dedup_keys')
+	const sql = dedupStatements(db)
 
 	/** Source id → key hash → its newest event. */
 	const held = new Map<string, Map<string, HeldKey>>()
 	let size = 0
-	/** The newest log rowid applied to memory. */
-	let lastSeq = 0
-	/** The latest receipt time seen: the flush's "now", in the events' own clock as every dedup decision is. */
-	let latest = 0
+	/**
+	 * The receipt time of the last event decided: a threshold flush's "now", in the events' own clock
+	 * as every decision is. The last one, not the largest: a clock set back is followed at once.
+	 */
+	let current = 0
 	/** Receipt time of the oldest key held (null when none is). */
 	let heldSince: number | null = null
 	let flushing: Promise<void> | null = null
 	let retryAt = 0
-	/** What dedup_keys may hold: most new keys need no probe of it. Rows of earlier processes are probed until they expire. */
-	const flushed = new FlushedKeysFilter(latestExpiry.get()?.until ?? 0)
+	/** A threshold flush's failure, reported by the next retention sweep (flushIfStale). */
+	let failure: unknown = null
+	/** What dedup_keys may hold: most new keys need no probe of it. Rows written before this process are read in at start (`learnStored`). */
+	const flushed = new FlushedKeysFilter(sql.latestExpiry.get()?.until ?? 0)
 	const idOf = (sourceId: string, keyHash: string) => `${sourceId}\n${keyHash}`
 
 	const heldKey = (sourceId: string, keyHash: string) => held.get(sourceId)?.get(keyHash)
@@ -84,7 +100,6 @@ export function dedupWindow(db: Database, opts: DedupOptions = {}) {
 		if (!keys) held.set(sourceId, (keys = new Map()))
 		if (!keys.has(keyHash)) size++
 		keys.set(keyHash, key)
-		if (key.seq > lastSeq) lastSeq = key.seq
 	}
 	const release = (sourceId: string, keyHash: string, upTo: number) => {
 		const keys = held.get(sourceId)
@@ -96,10 +111,29 @@ export function dedupWindow(db: Database, opts: DedupOptions = {}) {
 	}
 
 	// What the previous process logged and did not flush (a crash, or a stop between flushes).
-	for (const r of readLog.iterate()) {
-		hold(r.source_id, r.key_hash, { eventId: r.event_id, expiresAt: r.expires_at, seq: r.seq })
-	}
+	for (const r of sql.readLog.iterate()) hold(r.source_id, r.key_hash, { eventId: r.event_id, expiresAt: r.expires_at, seq: r.seq })
 	if (size > 0) heldSince = 0 // unknown receipt times: the first retention sweep flushes them
+
+	/**
+	 * dedup_keys' rows from before this process, into the filter, in steps between ingest's
+	 * turns; until it is done every key is probed. Rows flushed meanwhile are in the filter
+	 * already; rows deleted meanwhile only leave false positives.
+	 */
+	async function learnStored(): Promise<void> {
+		const last = sql.lastKey.get()?.rowid ?? 0
+		for (let after = 0; after < last; ) {
+			await nextTurn()
+			const rows = sql.keysAfter.all(after, last, FLUSH_STEP)
+			if (rows.length === 0) break
+			for (const r of rows) flushed.add(idOf(r.source_id, r.key_hash), r.expires_at)
+			after = (rows.at(-1) as { rowid: number }).rowid
+		}
+		flushed.knowAll()
+	}
+	let learning: Promise<void> | null = flushed.complete ? null : learnStored().catch(() => {}) // a failed read leaves the probes on: slower, never wrong
+	void learning?.finally(() => {
+		learning = null
+	})
 
 	/** One transaction of a flush: the chunk's live keys into dedup_keys. Keys expired, re-taken since or of deleted sources stay out. */
 	const moveChunk = db.transaction((chunk: [string, string][], upTo: number, now: number, sources: Map<string, boolean>) => {
@@ -107,16 +141,16 @@ export function dedupWindow(db: Database, opts: DedupOptions = {}) {
 			const key = heldKey(sourceId, keyHash)
 			if (!key || key.seq > upTo || key.expiresAt <= now) continue
 			let exists = sources.get(sourceId)
-			if (exists === undefined) sources.set(sourceId, (exists = sourceExists.get(sourceId) !== null))
+			if (exists === undefined) sources.set(sourceId, (exists = sql.sourceExists.get(sourceId) !== null))
 			if (!exists) continue
-			upsertKey.run(sourceId, keyHash, key.eventId, key.expiresAt)
+			sql.upsertKey.run(sourceId, keyHash, key.eventId, key.expiresAt)
 			flushed.add(idOf(sourceId, keyHash), key.expiresAt) // a rollback leaves a false positive only
 		}
 	})
 
 	/** Moves the keys held now into dedup_keys, leaving out those expired at `now`; every step is short, ingest runs between them. */
 	async function moveHeld(now: number): Promise<void> {
-		const upTo = lastSeq
+		const upTo = sql.lastLogged.get()?.seq ?? 0
 		const sources = new Map<string, boolean>()
 		const move = async (chunk: [string, string][]) => {
 			await nextTurn()
@@ -148,12 +182,12 @@ export function dedupWindow(db: Database, opts: DedupOptions = {}) {
 			if (chunk.length > 0) await move(chunk)
 		}
 		// Every row up to upTo is in dedup_keys now, expired, of a deleted source, or superseded by a newer row still held.
-		while (trimLog.run(upTo, FLUSH_STEP).changes === FLUSH_STEP) await nextTurn()
+		while (sql.trimLog.run(upTo, FLUSH_STEP).changes === FLUSH_STEP) await nextTurn()
 		flushed.expire(now)
-		heldSince = size > 0 ? latest : null
+		heldSince = size > 0 ? current : null
 	}
 
-	function flush(now = latest): Promise<void> {
+	function flush(now = current): Promise<void> {
 		flushing ??= moveHeld(now).finally(() => {
 			flushing = null
 		})
@@ -166,14 +200,14 @@ export function dedupWindow(db: Database, opts: DedupOptions = {}) {
 		 * (in this batch, held, or in dedup_keys); otherwise the key is logged for `eventId` and staged.
 		 */
 		seen(staged: StagedKeys, sourceId: string, keyHash: string, eventId: string, receivedAt: number, windowMs: number): boolean {
-			if (receivedAt > latest) latest = receivedAt
+			current = receivedAt
 			const id = idOf(sourceId, keyHash)
 			const prior = staged.get(id)?.key ?? heldKey(sourceId, keyHash)
 			// A held key is the newest for its hash: when it has expired, so has any older row.
-			const expiresAt = prior ? prior.expiresAt : flushed.mayHold(id, receivedAt) ? findKey.get(sourceId, keyHash)?.expires_at : undefined
+			const expiresAt = prior ? prior.expiresAt : flushed.mayHold(id, receivedAt) ? sql.findKey.get(sourceId, keyHash)?.expires_at : undefined
 			if (expiresAt !== undefined && expiresAt > receivedAt) return true
 			const key = { eventId, expiresAt: receivedAt + windowMs, seq: 0 }
-			key.seq = Number(logKey.run(sourceId, keyHash, eventId, key.expiresAt).lastInsertRowid)
+			key.seq = Number(sql.logKey.run(sourceId, keyHash, eventId, key.expiresAt).lastInsertRowid)
 			staged.set(id, { sourceId, keyHash, key })
 			return false
 		},
@@ -181,22 +215,38 @@ export function dedupWindow(db: Database, opts: DedupOptions = {}) {
 		committed(staged: StagedKeys): void {
 			if (staged.size === 0) return
 			for (const { sourceId, keyHash, key } of staged.values()) hold(sourceId, keyHash, key)
-			heldSince ??= latest
+			heldSince ??= current
 			if (size >= flushKeys && !flushing && Date.now() >= retryAt) {
-				flush().catch(() => {
+				flush().catch((err) => {
+					failure = err
 					retryAt = Date.now() + RETRY_MS
 				})
 			}
 		},
-		/** The retention sweep: keys held longer than FLUSH_AGE_MS are flushed now (errors reach the sweep's log). */
+		/**
+		 * The retention sweep: keys held longer than FLUSH_AGE_MS are flushed now. A threshold flush
+		 * that failed since is reported here, so the sweep logs it.
+		 */
 		async flushIfStale(now: number): Promise<void> {
+			if (failure !== null) {
+				const err = failure
+				failure = null
+				throw err
+			}
 			if (heldSince !== null && now - heldSince >= FLUSH_AGE_MS) await flush(now)
 		},
-		/** Moves every key held now into dedup_keys, after a flush already running (tests, benchmarks). */
-		async flushAll(): Promise<void> {
-			while (flushing) await flushing
-			if (size > 0) await flush()
+		/**
+		 * Moves every key held now into dedup_keys, after a flush already running and once the filter
+		 * has read dedup_keys' earlier rows (tests, benchmarks). Starts at once when nothing runs: the
+		 * keys held at the call are the ones moved.
+		 */
+		flushAll(): Promise<void> {
+			if (!learning && !flushing) return size > 0 ? flush() : Promise.resolve()
+			return (async () => {
+				await learning
+				while (flushing) await flushing
+				if (size > 0) await flush()
+			})()
 		}
 	}
 }
-

@@ -120,13 +120,17 @@ describe.skipIf(BACKEND === 'postgres')('durability', () => {
 		const c = api(server.url, key)
 		const missed: string[] = []
 		for (const delivery of acknowledged) {
-			const eventId = ((await (await send(server.url, delivery)).json()) as { event_id: string }).event_id
+			const res = await send(server.url, delivery)
+			expect(res.status).toBe(200)
+			const eventId = ((await res.json()) as { event_id: string }).event_id
 			const e = ((await (await c.get(`/v1/events/${eventId}`)).json()) as { event: { dedup_status: string } }).event
 			if (e.dedup_status !== 'duplicate') missed.push(delivery)
 		}
 		expect({ acknowledged: acknowledged.length, missed }).toEqual({ acknowledged: acknowledged.length, missed: [] })
 		// A key never sent is still new.
-		const fresh = ((await (await send(server.url, 'never-sent')).json()) as { event_id: string }).event_id
+		const freshRes = await send(server.url, 'never-sent')
+		expect(freshRes.status).toBe(200)
+		const fresh = ((await freshRes.json()) as { event_id: string }).event_id
 		expect((((await (await c.get(`/v1/events/${fresh}`)).json()) as { event: { dedup_status: string } }).event).dedup_status).toBe('unique')
 		await server.stop()
 	}, 60000)

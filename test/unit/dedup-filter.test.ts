@@ -26,17 +26,23 @@ describe('flushed dedup keys filter', () => {
 		expect(filter.mayHold(key(3), T0 + 8)).toBe(true) // expired itself, but the generation holds a live key: the probe decides
 		expect(filter.mayHold(key(3), T0 + 9)).toBe(false) // the first generation's latest expiry has passed
 		expect(filter.mayHold(key(10), T0 + 9)).toBe(true)
-		filter.expire(T0 + 9)
+		filter.expire(T0 + 9) // the caller's now: expire() trusts it, as it trusts the events' own clock
 		expect(filter.generations).toBe(1)
 		filter.expire(T0 + 100)
 		expect(filter.generations).toBe(0)
 		expect(filter.mayHold(key(10), T0 + 50)).toBe(false)
 	})
 
-	it('probes everything while rows it was never given may still match', () => {
+	it('probes everything while rows of an earlier process may still match, until they have all been added', () => {
 		const filter = new FlushedKeysFilter(T0 + 500)
+		expect(filter.complete).toBe(false)
 		expect(filter.mayHold(key(1), T0 + 499)).toBe(true)
 		expect(filter.mayHold(key(1), T0 + 500)).toBe(false)
+		filter.add(key(2), T0 + 500)
+		filter.knowAll()
+		expect(filter.complete).toBe(true)
+		expect(filter.mayHold(key(1), T0 + 100)).toBe(false)
+		expect(filter.mayHold(key(2), T0 + 100)).toBe(true)
 	})
 
 	it('bounds its generations: the oldest is dropped and probes cover its keys until they expire', () => {

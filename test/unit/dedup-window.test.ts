@@ -87,6 +87,73 @@ describe('dedup window on SQLite', () => {
 		const after = [keyed('k1', T0 + 5), keyed('k2', T0 + 1 + WINDOW), keyed('k3', T0 + 6), keyed('k4', T0 + 3 + WINDOW), keyed('k5', T0 + 7)]
 		await repo.insertBatch(after)
 		expect(statuses(after)).toEqual(['duplicate', 'unique', 'duplicate', 'unique', 'unique'])
+		// Once the rows of the earlier process are read into the filter, they still decide without a probe of their own.
+		await repo.flushDedupKeys()
+		const later = [keyed('k1', T0 + 8), keyed('k6', T0 + 8)]
+		await repo.insertBatch(later)
+		expect(statuses(later)).toEqual(['duplicate', 'unique'])
+	})
+
+	it('a key logged while a flush runs survives a restart, also once an earlier flush emptied the log (rowids start again)', async () => {
+		const { db, dir } = openDb()
+		seed(db)
+		const repo = createEventsRepo(db)
+		await repo.insertBatch([keyed('k1', T0), keyed('k2', T0)])
+		await repo.flushDedupKeys()
+		expect(logged(db)).toBe(0)
+		await repo.insertBatch([keyed('k3', T0 + 1)])
+		// The flush takes what is held when called; this batch commits before its first step.
+		const flushing = repo.flushDedupKeys()
+		await repo.insertBatch([keyed('k4', T0 + 2)])
+		await flushing
+		expect(logged(db)).toBe(1)
+		db.close()
+		dbs.splice(dbs.indexOf(db), 1)
+		const twins = Array.from(['k1', 'k3', 'k4'], (k) => keyed(k, T0 + 3))
+		await createEventsRepo(openDb(dir).db).insertBatch(twins)
+		expect(statuses(twins)).toEqual(['duplicate', 'duplicate', 'duplicate'])
+	})
+
+	it('log rows a crash left after their flush (before the trim) are read back and flushed again harmlessly', async () => {
+		const { db, dir } = openDb()
+		seed(db)
+		const first = keyed('k1', T0)
+		await createEventsRepo(db).insertBatch([first])
+		const row = db.query('SELECT source_id, key_hash, event_id, expires_at FROM dedup_log').get() as Record<string, string | number>
+		await createEventsRepo(db).flushDedupKeys() // a second repo on the handle reads the log back and flushes it
+		db.query('INSERT INTO dedup_log (source_id, key_hash, event_id, expires_at) VALUES (?1, ?2, ?3, ?4)').run(row.source_id as string, row.key_hash as string, row.event_id as string, row.expires_at as number)
+		db.close()
+		dbs.splice(dbs.indexOf(db), 1)
+		const reopened = openDb(dir).db
+		const repo = createEventsRepo(reopened)
+		const twin = [keyed('k1', T0 + 1)]
+		await repo.insertBatch(twin)
+		expect(statuses(twin)).toEqual(['duplicate'])
+		await repo.flushDedupKeys()
+		expect(logged(reopened)).toBe(0)
+		expect(keysIn(reopened)).toEqual([{ source_id: 'src_a', key_hash: 'k1', event_id: first.row.id, expires_at: T0 + WINDOW }])
+	})
+
+	it('a flush that fails keeps every key, is reported by the next retention sweep, and a later flush moves them', async () => {
+		const { db } = openDb()
+		seed(db)
+		const repo = createEventsRepo(db, { flushKeys: 4 })
+		db.run("CREATE TRIGGER full_disk BEFORE INSERT ON dedup_keys BEGIN SELECT RAISE(ABORT, 'database or disk is full'); END")
+		await repo.insertBatch(['k1', 'k2', 'k3', 'k4'].map((k, i) => keyed(k, T0 + i)))
+		let reported: unknown = null
+		for (let i = 0; i < 200 && reported === null; i++) {
+			await repo.purgeDedupKeys(T0, 10).catch((err) => (reported = err))
+			await Bun.sleep(5)
+		}
+		expect(String(reported)).toContain('database or disk is full')
+		expect(logged(db)).toBe(4)
+		const twins = [keyed('k2', T0 + 10)]
+		await repo.insertBatch(twins)
+		expect(statuses(twins)).toEqual(['duplicate'])
+		db.run('DROP TRIGGER full_disk')
+		await repo.flushDedupKeys()
+		expect(keysIn(db).map((k) => k.key_hash)).toEqual(['k1', 'k2', 'k3', 'k4'])
+		expect(logged(db)).toBe(0)
 	})
 
 	it('a batch that rolls back holds none of its keys: the sender\'s retry is not a duplicate', async () => {
