@@ -1,5 +1,6 @@
 import type { Subprocess } from 'bun'
 import { join } from 'node:path'
+import { track } from '../support/children'
 
 export const ROOT = join(import.meta.dir, '..', '..')
 /** `bun src/main.ts …`: the CLI exactly as `npm start` runs it. */
@@ -16,6 +17,7 @@ export interface Running {
 /** Starts a server command and resolves once it logs `listening`, with the URL it bound. */
 export async function startProcess(cmd: string[], env: Record<string, string> = {}, timeoutMs = 15000): Promise<Running> {
 	const proc = Bun.spawn(cmd, { stdin: 'ignore', stdout: 'pipe', stderr: 'pipe', env: { ...process.env, ...env } })
+	track(proc) // killed after the run if a failing test never stops it
 	const lines: string[] = []
 	const url = await new Promise<string>((resolve, reject) => {
 		const timer = setTimeout(() => reject(new Error(`no 'listening' line within ${timeoutMs} ms:\n${lines.join('\n')}`)), timeoutMs)
