@@ -2,7 +2,7 @@ import { afterAll, describe, expect, it } from 'bun:test'
 import { rmSync } from 'node:fs'
 import { tempDir } from '../helpers'
 import { BACKEND } from '../support/pg'
-import { run, SOURCE_CLI, startProcess } from './process'
+import { type Running, run, SOURCE_CLI, startProcess } from './process'
 
 const dirs: string[] = []
 afterAll(() => {
@@ -18,6 +18,33 @@ async function setup() {
 	dirs.push(dir)
 	const key = (await run([...SOURCE_CLI, '--create-admin-key', '--data-dir', dir])).stdout.trim().split('\n').at(-1) ?? ''
 	return { dir, key }
+}
+
+/**
+ * `senders` loops call `sendOne` until the server is gone, each keeping what it got a 200 for; once
+ * 200 are acknowledged, whatever the machine's speed, the server is killed with SIGKILL under that load.
+ */
+async function acknowledgedUntilKilled(server: Running, senders: number, sendOne: (w: number, i: number) => Promise<string | null>): Promise<string[]> {
+	const acknowledged: string[] = []
+	let stop = false
+	const loops = Array.from({ length: senders }, async (_, w) => {
+		for (let i = 0; !stop; i++) {
+			try {
+				const acked = await sendOne(w, i)
+				if (acked !== null) acknowledged.push(acked)
+			} catch {
+				return // connection refused or reset: the server is gone
+			}
+		}
+	})
+	for (const started = Date.now(); acknowledged.length < 200; await Bun.sleep(10)) {
+		if (Date.now() - started > 20000) throw new Error(`only ${acknowledged.length} events acknowledged in 20 s`)
+	}
+	server.proc.kill('SIGKILL')
+	await server.proc.exited
+	stop = true
+	await Promise.all(loops)
+	return acknowledged
 }
 
 const api = (url: string, key: string) => ({
@@ -57,27 +84,11 @@ describe.skipIf(BACKEND === 'postgres')('durability', () => {
 		let server = await boot(dir)
 		const created = await api(server.url, key).post('/v1/sources', { name: 'k', slug: 'k' })
 		const id = ((await created.json()) as { source: { id: string } }).source.id
-		const acknowledged: string[] = []
-		let stop = false
 		// 16 concurrent senders until the kill; each keeps only ids it got a 200 for.
-		const senders = Array.from({ length: 16 }, async (_, w) => {
-			for (let i = 0; !stop; i++) {
-				try {
-					const res = await fetch(`${server.url}/v1/ingest/${id}`, { method: 'POST', body: JSON.stringify({ w, i, pad: 'x'.repeat(512) }) })
-					if (res.status === 200) acknowledged.push(((await res.json()) as { event_id: string }).event_id)
-				} catch {
-					return // connection refused or reset: the server is gone
-				}
-			}
+		const acknowledged = await acknowledgedUntilKilled(server, 16, async (w, i) => {
+			const res = await fetch(`${server.url}/v1/ingest/${id}`, { method: 'POST', body: JSON.stringify({ w, i, pad: 'x'.repeat(512) }) })
+			return res.status === 200 ? ((await res.json()) as { event_id: string }).event_id : null
 		})
-		// Kill under load: once enough writes are acknowledged, whatever the machine's speed.
-		for (const started = Date.now(); acknowledged.length < 200; await Bun.sleep(10)) {
-			if (Date.now() - started > 20000) throw new Error(`only ${acknowledged.length} events acknowledged in 20 s`)
-		}
-		server.proc.kill('SIGKILL')
-		await server.proc.exited
-		stop = true
-		await Promise.all(senders)
 		expect(acknowledged.length).toBeGreaterThan(100)
 
 		server = await boot(dir)
@@ -97,24 +108,7 @@ describe.skipIf(BACKEND === 'postgres')('durability', () => {
 		const id = ((await created.json()) as { source: { id: string } }).source.id
 		const send = (url: string, delivery: string) => fetch(`${url}/v1/ingest/${id}`, { method: 'POST', headers: { 'x-delivery-id': delivery }, body: '{"same":"body"}' })
 		// Keys are held in memory and logged (src/events/repo-dedup.ts): the log is all a restart has.
-		const acknowledged: string[] = []
-		let stop = false
-		const senders = Array.from({ length: 8 }, async (_, w) => {
-			for (let i = 0; !stop; i++) {
-				try {
-					if ((await send(server.url, `d-${w}-${i}`)).status === 200) acknowledged.push(`d-${w}-${i}`)
-				} catch {
-					return // the server is gone
-				}
-			}
-		})
-		for (const started = Date.now(); acknowledged.length < 200; await Bun.sleep(10)) {
-			if (Date.now() - started > 20000) throw new Error(`only ${acknowledged.length} events acknowledged in 20 s`)
-		}
-		server.proc.kill('SIGKILL')
-		await server.proc.exited
-		stop = true
-		await Promise.all(senders)
+		const acknowledged = await acknowledgedUntilKilled(server, 8, async (w, i) => ((await send(server.url, `d-${w}-${i}`)).status === 200 ? `d-${w}-${i}` : null))
 
 		server = await boot(dir)
 		const c = api(server.url, key)
