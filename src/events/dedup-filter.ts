@@ -5,6 +5,8 @@ const BITS_PER_KEY = 10
 const HASHES = 7
 /** At most this many generations (25 MB); past it the oldest is dropped and probes resume until its keys expire. */
 export const MAX_GENERATIONS = 20
+/** Keys the generations hold at most. */
+export const FILTER_KEYS = GENERATION_KEYS * MAX_GENERATIONS
 
 interface Generation {
 	bits: Uint32Array

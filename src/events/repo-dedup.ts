@@ -1,7 +1,7 @@
 import type { Database } from 'bun:sqlite'
 import { prepare } from '../db/sql'
 import { nextTurn } from '../lib/turn'
-import { FlushedKeysFilter } from './dedup-filter'
+import { FILTER_KEYS, FlushedKeysFilter } from './dedup-filter'
 import { FIND_KEY, UPSERT_KEY } from './repo-sql'
 
 /**
@@ -91,7 +91,8 @@ export function dedupWindow(db: Database, opts: DedupOptions = {}) {
 	/** A threshold flush's failure, reported by the next retention sweep (flushIfStale). */
 	let failure: unknown = null
 	/** What dedup_keys may hold: most new keys need no probe of it. Rows written before this process are read in at start (`learnStored`). */
-	const flushed = new FlushedKeysFilter(sql.latestExpiry.get()?.until ?? 0)
+	const storedUntil = sql.latestExpiry.get()?.until ?? 0
+	const flushed = new FlushedKeysFilter(storedUntil)
 	const idOf = (sourceId: string, keyHash: string) => `${sourceId}\n${keyHash}`
 
 	const heldKey = (sourceId: string, keyHash: string) => held.get(sourceId)?.get(keyHash)
@@ -130,7 +131,11 @@ export function dedupWindow(db: Database, opts: DedupOptions = {}) {
 		}
 		flushed.knowAll()
 	}
-	let learning: Promise<void> | null = flushed.complete ? null : learnStored().catch(() => {}) // a failed read leaves the probes on: slower, never wrong
+	// Not worth reading: rows all expired by the wall clock (the filter's own bound stops their probes
+	// then), or more than half the filter holds (it would drop generations and probe anyway). Without
+	// the read the probes stay on until `storedUntil`: slower, never wrong; so after a failed read.
+	const worthLearning = !flushed.complete && storedUntil > Date.now() && (sql.lastKey.get()?.rowid ?? 0) <= FILTER_KEYS / 2
+	let learning: Promise<void> | null = worthLearning ? learnStored().catch(() => {}) : null
 	void learning?.finally(() => {
 		learning = null
 	})
@@ -236,9 +241,10 @@ export function dedupWindow(db: Database, opts: DedupOptions = {}) {
 			if (heldSince !== null && now - heldSince >= FLUSH_AGE_MS) await flush(now)
 		},
 		/**
-		 * Moves every key held now into dedup_keys, after a flush already running and once the filter
-		 * has read dedup_keys' earlier rows (tests, benchmarks). Starts at once when nothing runs: the
-		 * keys held at the call are the ones moved.
+		 * Moves the held keys into dedup_keys, after a flush already running and once the filter has
+		 * read dedup_keys' earlier rows (tests, benchmarks). When nothing runs it starts at once and
+		 * moves the keys held at the call; otherwise also those committed while it waited. A failed
+		 * threshold flush it waited for rejects here and is reported again by the retention sweep.
 		 */
 		flushAll(): Promise<void> {
 			if (!learning && !flushing) return size > 0 ? flush() : Promise.resolve()

@@ -73,23 +73,25 @@ describe('dedup window on SQLite', () => {
 	})
 
 	it('keeps the window across a restart: the log is read back, flushed keys are probed', async () => {
+		// Live by the wall clock: the next process reads dedup_keys' rows into its filter at start.
+		const T = Date.now()
 		const { db, dir } = openDb()
 		seed(db)
 		const first = createEventsRepo(db)
-		await first.insertBatch([keyed('k1', T0), keyed('k2', T0 + 1)])
+		await first.insertBatch([keyed('k1', T), keyed('k2', T + 1)])
 		await first.flushDedupKeys() // k1 and k2 in dedup_keys, which the next process's filter never saw
-		await first.insertBatch([keyed('k3', T0 + 2), keyed('k4', T0 + 3)]) // k3 and k4 only in the log
+		await first.insertBatch([keyed('k3', T + 2), keyed('k4', T + 3)]) // k3 and k4 only in the log
 		db.close()
 		dbs.splice(dbs.indexOf(db), 1)
 
 		const reopened = openDb(dir).db
 		const repo = createEventsRepo(reopened)
-		const after = [keyed('k1', T0 + 5), keyed('k2', T0 + 1 + WINDOW), keyed('k3', T0 + 6), keyed('k4', T0 + 3 + WINDOW), keyed('k5', T0 + 7)]
+		const after = [keyed('k1', T + 5), keyed('k2', T + 1 + WINDOW), keyed('k3', T + 6), keyed('k4', T + 3 + WINDOW), keyed('k5', T + 7)]
 		await repo.insertBatch(after)
 		expect(statuses(after)).toEqual(['duplicate', 'unique', 'duplicate', 'unique', 'unique'])
 		// Once the rows of the earlier process are read into the filter, they still decide without a probe of their own.
 		await repo.flushDedupKeys()
-		const later = [keyed('k1', T0 + 8), keyed('k6', T0 + 8)]
+		const later = [keyed('k1', T + 8), keyed('k6', T + 8)]
 		await repo.insertBatch(later)
 		expect(statuses(later)).toEqual(['duplicate', 'unique'])
 	})
