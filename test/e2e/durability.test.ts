@@ -37,13 +37,17 @@ async function acknowledgedUntilKilled(server: Running, senders: number, sendOne
 			}
 		}
 	})
-	for (const started = Date.now(); acknowledged.length < 200; await Bun.sleep(10)) {
-		if (Date.now() - started > 20000) throw new Error(`only ${acknowledged.length} events acknowledged in 20 s`)
+	try {
+		for (const started = Date.now(); acknowledged.length < 200; await Bun.sleep(10)) {
+			if (Date.now() - started > 20000) throw new Error(`only ${acknowledged.length} events acknowledged in 20 s`)
+		}
+	} finally {
+		// Killed in any case: a failed wait must not leave the loops sending into the next tests.
+		server.proc.kill('SIGKILL')
+		await server.proc.exited
+		stop = true
+		await Promise.all(loops)
 	}
-	server.proc.kill('SIGKILL')
-	await server.proc.exited
-	stop = true
-	await Promise.all(loops)
 	return acknowledged
 }
 

@@ -14,6 +14,16 @@ export function track(proc: Subprocess): void {
 	void proc.exited.then(() => running.delete(proc))
 }
 
-afterAll(() => {
+function killAll(): void {
 	for (const proc of running) proc.kill('SIGKILL')
-})
+}
+
+afterAll(killAll)
+// A run stopped early (Ctrl-C, a signal, --bail) skips afterAll.
+process.on('exit', killAll)
+for (const signal of ['SIGINT', 'SIGTERM'] as const) {
+	process.once(signal, () => {
+		killAll()
+		process.exit(130)
+	})
+}
