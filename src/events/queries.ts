@@ -2,10 +2,10 @@ import type { Database } from 'bun:sqlite'
 import { IDS_IN_SQLITE, idsParam } from '../db/id-list'
 import { prepare, type SqlValue, whereOf } from '../db/sql'
 import type { Seek } from '../lib/pagination'
+import { nextTurn } from '../lib/turn'
 import { eventSeek, ROWID_ORDER } from './order-sql'
 import type { EventRow } from './repo'
 import { BY_ID, conditionsOf, countQuery, FROM, likeEscaped, listByIdsQuery, listQuery, PAYLOAD, statusJoinOf, STORED_IN_SOURCE, TO_DELIVER, totalsAnswer } from './repo-sql'
-import { nextTurn } from '../lib/turn'
 
 /** The read side of the events table: what the API lists and shows. Ingest writes through repo.ts. */
 

@@ -116,12 +116,11 @@ export function dedupWindow(db: Database, opts: DedupOptions = {}) {
 	if (size > 0) heldSince = 0 // unknown receipt times: the first retention sweep flushes them
 
 	/**
-	 * dedup_keys' rows from before this process, into the filter, in steps between ingest's
+	 * dedup_keys' rows from before this process (rowids up to `last`), into the filter, in steps between ingest's
 	 * turns; until it is done every key is probed. Rows flushed meanwhile are in the filter
 	 * already; rows deleted meanwhile only leave false positives.
 	 */
-	async function learnStored(): Promise<void> {
-		const last = sql.lastKey.get()?.rowid ?? 0
+	async function learnStored(last: number): Promise<void> {
 		for (let after = 0; after < last; ) {
 			await nextTurn()
 			const rows = sql.keysAfter.all(after, last, FLUSH_STEP)
@@ -134,8 +133,9 @@ export function dedupWindow(db: Database, opts: DedupOptions = {}) {
 	// Not worth reading: rows all expired by the wall clock (the filter's own bound stops their probes
 	// then), or more than half the filter holds (it would drop generations and probe anyway). Without
 	// the read the probes stay on until `storedUntil`: slower, never wrong; so after a failed read.
-	const worthLearning = !flushed.complete && storedUntil > Date.now() && (sql.lastKey.get()?.rowid ?? 0) <= FILTER_KEYS / 2
-	let learning: Promise<void> | null = worthLearning ? learnStored().catch(() => {}) : null
+	const lastStored = sql.lastKey.get()?.rowid ?? 0
+	const worthLearning = !flushed.complete && storedUntil > Date.now() && lastStored <= FILTER_KEYS / 2
+	let learning: Promise<void> | null = worthLearning ? learnStored(lastStored).catch(() => {}) : null
 	void learning?.finally(() => {
 		learning = null
 	})

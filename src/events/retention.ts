@@ -2,8 +2,8 @@ import { Periodic, type TickClaimer } from '../cluster/ticks'
 import type { Clock } from '../lib/clock'
 import { idFloorAt } from '../lib/ids'
 import type { Logger } from '../lib/log'
-import type { EventsRepo } from './repo'
 import { nextTurn } from '../lib/turn'
+import type { EventsRepo } from './repo'
 
 const DAY_MS = 86_400_000
 

@@ -2,8 +2,8 @@ import { Periodic, type TickClaimer } from '../cluster/ticks'
 import type { Clock } from '../lib/clock'
 import { idFloorAt } from '../lib/ids'
 import type { Logger } from '../lib/log'
-import type { AttemptRollup, MetricsRepo, VolumeRow } from './repo'
 import { nextTurn } from '../lib/turn'
+import type { AttemptRollup, MetricsRepo, VolumeRow } from './repo'
 
 /**
  * Rows younger than this are left to the next pass. Ids are taken from the clock
