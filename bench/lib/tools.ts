@@ -170,3 +170,10 @@ export function median(xs: number[]): number {
 	const mid = Math.floor(sorted.length / 2)
 	return sorted.length % 2 ? (sorted[mid] ?? Number.NaN) : ((sorted[mid - 1] ?? Number.NaN) + (sorted[mid] ?? Number.NaN)) / 2
 }
+
+/** The contract floor (bench/contract-floor-server.ts) on a fresh data dir, optionally with pieces left out: its process, ingest URL and dir. */
+export async function startContractFloor(without: string[] = []) {
+	const [port, dir] = [await freePort(), tempDir('hs-bench-contract-')]
+	const proc = await startServer([process.execPath, join(ROOT, 'bench', 'contract-floor-server.ts'), String(port), dir, ...without], `http://127.0.0.1:${port}/`)
+	return { proc, dir, url: `http://127.0.0.1:${port}/v1/ingest/x` }
+}
