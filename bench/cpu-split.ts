@@ -1,12 +1,14 @@
 /**
  * Where ingest's CPU goes by kind: user and system time per answered request, for the whole
  * process and for its main (JS) thread, for the storage floor, bare Bun and hookstream's
- * configuration (a), alternated ROUNDS times (wrk -t1 -c32, SECONDS_PER_RUN s, 1 KB body).
+ * configurations (CONFIGS=a,b,c,d; (a) by default), alternated ROUNDS times (wrk -t1 -c32,
+ * SECONDS_PER_RUN s, 1 KB body, access log on).
  * System time is mostly the WAL: SQLite writes each frame with its own write() calls, and the
  * checkpoints copy the frames again (hookstream on a thread of its own, the floor on its only one).
  *   bun bench/cpu-split.ts            (BENCH_BIN for another build)
  */
 import { readdirSync, rmSync } from 'node:fs'
+import { type IngestConfig, SOURCE_SPECS, signedHeaders, wrkExtra } from './lib/configs'
 import { startHookstream } from './lib/hookstream'
 import { cpuTimes, INGEST_BODY as body, median, startBare, startFloor, wrk } from './lib/tools'
 
@@ -34,19 +36,22 @@ function split(pid: number) {
 const floor = await startFloor()
 const bare = await startBare()
 const hs = await startHookstream([])
-const source = (await hs.api<{ source: { id: string } }>('POST', '/v1/sources', { name: 'a', slug: 'a' })).source.id
-const targets = {
-	floor: { url: floor.url, pid: floor.proc.pid },
-	bare: { url: bare.url, pid: bare.proc.pid },
-	'(a)': { url: `${hs.base}/v1/ingest/${source}`, pid: hs.proc.pid }
+const CONFIGS = (process.env.CONFIGS ?? 'a').split(',') as IngestConfig[]
+type Target = { url: string; pid: number; config: IngestConfig | null }
+const targets: Record<string, Target> = { floor: { url: floor.url, pid: floor.proc.pid, config: null }, bare: { url: bare.url, pid: bare.proc.pid, config: null } }
+for (const config of CONFIGS) {
+	const source = (await hs.api<{ source: { id: string } }>('POST', '/v1/sources', SOURCE_SPECS[config])).source.id
+	targets[`(${config})`] = { url: `${hs.base}/v1/ingest/${source}`, pid: hs.proc.pid, config }
 }
+const load = (t: Target, seconds: number) =>
+	wrk(t.url, { body, headers: t.config ? signedHeaders(t.config) : json, connections: 32, seconds, threads: 1, ...(t.config ? wrkExtra(t.config) : {}) })
 type Row = { rps: number; user: number; sys: number; mainUser: number; mainSys: number }
-const rows: Record<string, Row[]> = { floor: [], bare: [], '(a)': [] }
-await wrk(targets['(a)'].url, { body, headers: json, connections: 32, seconds: 2, threads: 1 }) // warm-up
+const rows: Record<string, Row[]> = Object.fromEntries(Object.keys(targets).map((name) => [name, []]))
+for (const t of Object.values(targets)) if (t.config) await load(t, 2) // warm-up
 for (let round = 0; round < ROUNDS; round++) {
 	for (const [name, t] of Object.entries(targets)) {
 		const before = split(t.pid)
-		const r = await wrk(t.url, { body, headers: json, connections: 32, seconds: SECONDS, threads: 1 })
+		const r = await load(t, SECONDS)
 		const after = split(t.pid)
 		const per = (k: keyof typeof before) => ((after[k] - before[k]) * 1e6) / r.requests
 		rows[name]?.push({ rps: r.rps, user: per('user'), sys: per('sys'), mainUser: per('mainUser'), mainSys: per('mainSys') })
