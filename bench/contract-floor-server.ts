@@ -8,35 +8,43 @@
  * access-log line is written per request (buffered per turn, as src/lib/log.ts does). Same
  * pragmas, same group commit (one batch in flight, flushed at the end of the event-loop turn),
  * same acknowledge-after-commit rule as the floor; the WAL is checkpointed by SQLite's
- * autocheckpoint on this thread, as the floor's is.
- * Usage: bun bench/contract-floor-server.ts <port> <data dir> [left out…]
- * Pieces can be left out to price each one (bench/contract-floor.ts): `ip` (no peer address),
- * `request-id` (no X-Request-Id header), `log` (no access-log line), `schema` (the floor's one
- * three-column table instead of hookstream's events repo), `list-indexes` (events without its two
- * list indexes), `id-index` (events without the unique index on its id).
+ * autocheckpoint inside the commit, as the floor's is, unless `checkpointer` is given.
+ * Usage: bun bench/contract-floor-server.ts <port> <data dir> [option…]
+ * Options, to price each piece (bench/contract-floor.ts): left out — `ip` (no peer address: the
+ * lookup and the column), `request-id` (no X-Request-Id header), `log` (no access-log line),
+ * `schema` (the floor's one three-column table instead of hookstream's events repo),
+ * `list-indexes` (events without its two list indexes), `id-index` (events without the unique
+ * index on its id); added — `checkpointer` (checkpoints on hookstream's thread, src/db/checkpointer.ts).
  */
-import { Database } from 'bun:sqlite'
+import type { Server } from 'bun'
+import { Checkpointer } from '../src/db/checkpointer'
 import { migrate } from '../src/db/migrate'
-import { PAGE_SIZE } from '../src/db/open'
 import { createEventsRepo, type PendingEvent } from '../src/events/repo'
 import { newId, newRequestId } from '../src/lib/ids'
-import { benchTenant } from './lib/wal'
+import { silentLogger } from '../src/lib/log'
+import { benchTenant, openWithPragmas } from './lib/wal'
 
+const OPTIONS = ['ip', 'request-id', 'log', 'schema', 'list-indexes', 'id-index', 'checkpointer']
 const [port, dir] = [Number(process.argv[2] ?? 18082), process.argv[3] ?? '.']
-const without = new Set(process.argv.slice(4))
-const db = new Database(`${dir}/contract-floor.db`, { create: true, strict: true })
-for (const p of [`page_size = ${PAGE_SIZE}`, 'busy_timeout = 5000', 'journal_mode = WAL', 'synchronous = NORMAL', 'foreign_keys = ON']) db.run(`PRAGMA ${p}`)
+const options = new Set(process.argv.slice(4))
+for (const o of options) if (!OPTIONS.includes(o)) throw new Error(`unknown option ${o} (${OPTIONS.join(', ')})`)
+const without = (piece: string) => options.has(piece)
+
+const db = openWithPragmas(`${dir}/contract-floor.db`)
 migrate(db)
-if (without.has('list-indexes')) for (const index of ['events_env', 'events_env_source']) db.run(`DROP INDEX ${index}`)
-if (without.has('id-index')) {
-	// The same table with its id a plain column: SQLite cannot drop a primary key's index.
+if (without('list-indexes')) for (const index of ['events_env', 'events_env_source']) db.run(`DROP INDEX ${index}`)
+if (without('id-index')) {
+	// SQLite cannot drop a primary key's index: the table is made again with its id a plain column.
 	const ddl = db.query<{ sql: string }, []>("SELECT sql FROM sqlite_schema WHERE name = 'events'").get()?.sql ?? ''
-	const indexes = db.query<{ sql: string }, []>("SELECT sql FROM sqlite_schema WHERE tbl_name = 'events' AND type = 'index' AND sql IS NOT NULL").all()
+	if (!ddl.includes('id TEXT PRIMARY KEY')) throw new Error('events has no `id TEXT PRIMARY KEY` to leave out')
+	const dependents = db.query<{ sql: string }, []>("SELECT sql FROM sqlite_schema WHERE tbl_name = 'events' AND type IN ('index', 'trigger') AND sql IS NOT NULL").all()
 	db.run('DROP TABLE events')
 	db.run(ddl.replace('id TEXT PRIMARY KEY', 'id TEXT NOT NULL'))
-	for (const { sql } of indexes) db.run(sql)
+	for (const { sql } of dependents) db.run(sql)
 }
-// An organization, environment and source as plain rows; the events take their ids from a template event.
+if (options.has('checkpointer')) new Checkpointer(db, 'NORMAL', silentLogger).start()
+
+// An organization, environment and source as plain rows; each event is this template with its own id, headers and body.
 const template = benchTenant(db, false).event().row
 const events = createEventsRepo(db)
 db.run('CREATE TABLE IF NOT EXISTS floor_events (id INTEGER PRIMARY KEY, received_at INTEGER NOT NULL, headers TEXT NOT NULL, body BLOB NOT NULL)')
@@ -44,7 +52,7 @@ const insertFloorRow = db.query('INSERT INTO floor_events (received_at, headers,
 const floorCommit = db.transaction((batch: PendingEvent[]) => {
 	for (const { row } of batch) insertFloorRow.run(row.received_at, row.headers, row.payload_inline)
 })
-const store = without.has('schema') ? async (batch: PendingEvent[]) => void floorCommit.immediate(batch) : (batch: PendingEvent[]) => events.insertBatch(batch)
+const store = without('schema') ? async (batch: PendingEvent[]) => void floorCommit.immediate(batch) : (batch: PendingEvent[]) => events.insertBatch(batch)
 
 let queue: { event: PendingEvent; done: () => void }[] = []
 let busy = false
@@ -68,23 +76,27 @@ function access(line: string): void {
 	log.push(line)
 }
 
-const server = Bun.serve({
+const JSON_ONLY = { 'content-type': 'application/json' }
+Bun.serve({
 	port,
 	hostname: '127.0.0.1',
-	async fetch(request) {
-		const requestId = without.has('request-id') && without.has('log') ? '' : newRequestId()
+	async fetch(request: Request, server: Server<undefined>) {
+		const requestId = without('request-id') && without('log') ? '' : newRequestId()
 		const started = performance.now()
 		const body = new Uint8Array(await request.arrayBuffer())
 		const now = Date.now()
 		const id = newId('evt', now)
-		const row = { ...template, id, headers: JSON.stringify(Object.fromEntries(request.headers)), source_ip: without.has('ip') ? null : (server.requestIP(request)?.address ?? null), payload_inline: body, payload_size: body.byteLength, received_at: now }
+		const ip = without('ip') ? null : (server.requestIP(request)?.address ?? null)
+		const row = { ...template, id, headers: JSON.stringify(Object.fromEntries(request.headers)), source_ip: ip, payload_inline: body, payload_size: body.byteLength, received_at: now }
 		await new Promise<void>((done) => {
 			queue.push({ event: { row, body, dedup: null, routes: [] }, done })
 			if (!busy) (busy = true), setImmediate(flush)
 		})
-		if (!without.has('log')) access(`{"time":"${new Date().toISOString()}","level":"info","msg":"request","request_id":"${requestId}","method":"POST","route":"/v1/ingest/:source_id","status":200,"duration_ms":${Math.round(performance.now() - started)}}\n`)
+		if (!without('log')) access(`{"time":"${new Date().toISOString()}","level":"info","msg":"request","request_id":"${requestId}","method":"POST","route":"/v1/ingest/:source_id","status":200,"duration_ms":${Math.round(performance.now() - started)}}\n`)
 		const answer = `{"event_id":"${id}","source_id":"${template.source_id}"}`
-		return new Response(answer, { headers: without.has('request-id') ? { 'content-type': 'application/json' } : { 'content-type': 'application/json', 'x-request-id': requestId } })
+		return new Response(answer, { headers: without('request-id') ? JSON_ONLY : { ...JSON_ONLY, 'x-request-id': requestId } })
 	}
 })
 console.error(JSON.stringify({ msg: 'listening', url: `http://127.0.0.1:${port}` }))
+// A normal exit on SIGTERM, so `bun --cpu-prof` writes its profile.
+process.on('SIGTERM', () => process.exit(0))

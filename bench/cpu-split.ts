@@ -8,7 +8,7 @@
  *   bun bench/cpu-split.ts            (BENCH_BIN for another build)
  */
 import { readdirSync, rmSync } from 'node:fs'
-import { type IngestConfig, SOURCE_SPECS, signedHeaders, wrkExtra } from './lib/configs'
+import { INGEST_CONFIGS, type IngestConfig, SOURCE_SPECS, signedHeaders, wrkExtra } from './lib/configs'
 import { startHookstream } from './lib/hookstream'
 import { cpuTimes, INGEST_BODY as body, median, startBare, startFloor, wrk } from './lib/tools'
 
@@ -37,6 +37,7 @@ const floor = await startFloor()
 const bare = await startBare()
 const hs = await startHookstream([])
 const CONFIGS = (process.env.CONFIGS ?? 'a').split(',') as IngestConfig[]
+for (const c of CONFIGS) if (!INGEST_CONFIGS.includes(c)) throw new Error(`CONFIGS: ${c} is not one of ${INGEST_CONFIGS.join(', ')}`)
 type Target = { url: string; pid: number; config: IngestConfig | null }
 const targets: Record<string, Target> = { floor: { url: floor.url, pid: floor.proc.pid, config: null }, bare: { url: bare.url, pid: bare.proc.pid, config: null } }
 for (const config of CONFIGS) {

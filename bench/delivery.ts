@@ -13,9 +13,10 @@
  *   spends ~6 µs per delivery on the JIT compiler's threads. Those cold drains are printed too.
  */
 import { Database } from 'bun:sqlite'
+import { rmSync } from 'node:fs'
 import { join } from 'node:path'
-import { type Hookstream, sourceTo, startHookstream } from './lib/hookstream'
-import { cpuUs, DELIVERY_BODY, freePort, median, ROOT, rssMiB, sendLoop, startServer } from './lib/tools'
+import { type Hookstream, queuedDrain, resumeDestination, sourceTo, startHookstream } from './lib/hookstream'
+import { cpuUs, freePort, median, ROOT, rssMiB, startServer } from './lib/tools'
 
 const DRAIN = Number(process.env.DRAIN_EVENTS ?? 20_000)
 const ROUNDS = Number(process.env.ROUNDS ?? 3)
@@ -58,22 +59,16 @@ async function committed(hs: Hookstream, destinationId: string, expected: number
 	}
 }
 
-let round = 0
-async function drain(inFlight: number, N = DRAIN) {
+let drains = 0
+async function drain(inFlight: number, events = DRAIN) {
 	const hs = instances[inFlight] as Hookstream
-	const name = `drain-${inFlight}-${++round}`
-	const sourceId = await sourceTo(hs, name, rxUrl, 1)
-	const { destinations } = await hs.api<{ destinations: { id: string; name: string }[] }>('GET', '/v1/destinations?limit=100')
-	const destinationId = destinations.find((d) => d.name === `${name}-0`)?.id ?? ''
-	await hs.api('PATCH', `/v1/destinations/${destinationId}`, { status: 'paused' })
-	const fill = await sendLoop(`${hs.base}/v1/ingest/${sourceId}`, { total: N, concurrency: 32, body: DELIVERY_BODY })
-	if (fill.failures > 0) throw new Error(`${fill.failures} ingest requests failed`)
+	const destinationId = await queuedDrain(hs, `drain-${inFlight}-${++drains}`, rxUrl, events)
 	await reset()
 	const cpu = cpuUs(hs.proc.pid)
 	const started = Date.now()
-	await hs.api('PATCH', `/v1/destinations/${destinationId}`, { status: 'active' })
-	const s = await arrived(N)
-	const done = await committed(hs, destinationId, N)
+	await resumeDestination(hs, destinationId)
+	const s = await arrived(events)
+	const done = await committed(hs, destinationId, events)
 	const seconds = (done.lastAt - started) / 1000
 	const cpuPerDelivery = (cpuUs(hs.proc.pid) - cpu) / done.count
 	return { inFlight, perSecond: done.count / seconds, seconds, cpuPerDelivery, recorded: done.count, duplicates: s.duplicates, rss: rssMiB(hs.proc.pid) }
@@ -153,3 +148,5 @@ console.log(`\nLatency ingest→receiver at ${lat.rate} events/s for ${lat.secon
 for (const hs of Object.values(instances)) hs.proc.kill('SIGTERM')
 receiver.kill('SIGTERM')
 await Promise.all([...Object.values(instances).map((hs) => hs.proc.exited), receiver.exited])
+// Each server stored every drain's events and attempts (several hundred MB): leave no data dir behind.
+for (const hs of Object.values(instances)) rmSync(hs.dataDir, { recursive: true, force: true })

@@ -14,14 +14,15 @@
 import { Database } from 'bun:sqlite'
 import { readFileSync, rmSync } from 'node:fs'
 import { join } from 'node:path'
-import { pipelineTo, startHookstream } from './lib/hookstream'
+import { queuedDrain, resumeDestination, startHookstream } from './lib/hookstream'
 import { startBenchPostgres } from './lib/postgres'
-import { cpuUs, DELIVERY_BODY, freePort, median, ROOT, sendLoop, startServer, tempDir } from './lib/tools'
+import { cpuUs, freePort, median, ROOT, startServer, tempDir } from './lib/tools'
 
 const BINS = (process.env.BINS ?? join(ROOT, 'dist', 'hookstream')).split(',')
 const N = Number(process.env.DRAIN_EVENTS ?? 20_000)
 const ROUNDS = Number(process.env.ROUNDS ?? 4)
 const WARM = Number(process.env.WARM_EVENTS ?? 20_000)
+const DRAIN_TIMEOUT_MS = 300_000
 const inFlight = Number(process.argv[2] ?? 64)
 const onPg = process.argv.includes('--pg')
 const KEY = Buffer.alloc(32, 9).toString('base64')
@@ -50,27 +51,39 @@ function clusterCpuUs(postmaster: number): number {
 const writeBytes = (pid: number) => Number(/write_bytes: (\d+)/.exec(readFileSync(`/proc/${pid}/io`, 'utf8'))?.[1] ?? Number.NaN)
 
 /** One PostgreSQL statement on its own connection. */
-async function pgOne<T>(url: string, text: string): Promise<T> {
+async function pgOne<T>(url: string, text: string, params: unknown[] = []): Promise<T> {
 	const sql = new Bun.SQL({ url, max: 1 })
 	try {
-		return (await sql.unsafe(text))[0] as T
+		return (await sql.unsafe(text, params))[0] as T
 	} finally {
 		await sql.close()
 	}
 }
 
-/** Successful attempts committed so far (to one destination), and when the last one finished. */
+const SUCCESSES = "SELECT COUNT(*) AS n, MAX(created_at) AS last FROM delivery_attempts WHERE status = 'success' AND destination_id = $1"
+
+/** Successful attempts committed so far to one destination, and when the last one finished. */
 async function committed(dir: string, dbUrl: string | null, destinationId: string): Promise<{ n: number; last: number }> {
-	const text = `SELECT COUNT(*) AS n, MAX(created_at) AS last FROM delivery_attempts WHERE status = 'success' AND destination_id = '${destinationId}'`
 	if (dbUrl) {
-		const r = await pgOne<{ n: string; last: string }>(dbUrl, text)
+		const r = await pgOne<{ n: string; last: string }>(dbUrl, SUCCESSES, [destinationId])
 		return { n: Number(r.n), last: Number(r.last) }
 	}
 	const db = new Database(join(dir, 'hookstream.db'), { readonly: true })
 	try {
-		return db.query<{ n: number; last: number }, []>(text).get() ?? { n: 0, last: 0 }
+		return db.query<{ n: number; last: number }, [string]>(SUCCESSES.replace('$1', '?1')).get(destinationId) ?? { n: 0, last: 0 }
 	} finally {
 		db.close()
+	}
+}
+
+/** Waits until `n` successful attempts to the destination are committed; fails after DRAIN_TIMEOUT_MS. */
+async function drained(dir: string, dbUrl: string | null, destinationId: string, n: number): Promise<{ n: number; last: number }> {
+	const started = Date.now()
+	for (;;) {
+		const done = await committed(dir, dbUrl, destinationId)
+		if (done.n >= n) return done
+		if (Date.now() - started > DRAIN_TIMEOUT_MS) throw new Error(`only ${done.n} of ${n} deliveries recorded after ${DRAIN_TIMEOUT_MS} ms`)
+		await Bun.sleep(50)
 	}
 }
 
@@ -84,28 +97,24 @@ async function drain(bin: string) {
 	const { proc } = hs
 	try {
 		if (WARM > 0) {
-			const warm = await pipelineTo(hs, 'warm', rxUrl)
-			const fill = await sendLoop(`${hs.base}/v1/ingest/${warm.sourceId}`, { total: WARM, concurrency: 32, body: DELIVERY_BODY })
-			if (fill.failures > 0) throw new Error(`${fill.failures} warm-up ingest requests failed`)
-			while ((await committed(dir, dbUrl, warm.destinationIds[0] ?? '')).n < WARM) await Bun.sleep(50)
+			// The same shape as the timed drain: a full queue, then resumed.
+			const warm = await queuedDrain(hs, 'warm', rxUrl, WARM)
+			await resumeDestination(hs, warm)
+			await drained(dir, dbUrl, warm, WARM)
 		}
-		const { sourceId, destinationIds: [destinationId] } = await pipelineTo(hs, 'io', rxUrl)
-		await hs.api('PATCH', `/v1/destinations/${destinationId}`, { status: 'paused' })
-		const fill = await sendLoop(`${hs.base}/v1/ingest/${sourceId}`, { total: N, concurrency: 32, body: DELIVERY_BODY })
-		if (fill.failures > 0) throw new Error(`${fill.failures} ingest requests failed`)
+		const destinationId = await queuedDrain(hs, 'io', rxUrl, N)
 		await fetch(`${rxUrl}/reset`, { method: 'POST' })
 		const lsn = async () => (dbUrl ? (await pgOne<{ l: string }>(dbUrl, 'SELECT pg_current_wal_lsn()::text AS l')).l : '')
 		const postmaster = dbUrl ? Number(readFileSync(join((await pgOne<{ d: string }>(dbUrl, "SELECT current_setting('data_directory') AS d")).d, 'postmaster.pid'), 'utf8').split('\n')[0]) : 0
 		const pgCpu = () => (postmaster ? clusterCpuUs(postmaster) : 0)
 		const [cpu0, pgCpu0, bytes0, lsn0] = [cpuUs(proc.pid), pgCpu(), writeBytes(proc.pid), await lsn()]
 		const started = Date.now()
-		await hs.api('PATCH', `/v1/destinations/${destinationId}`, { status: 'active' })
-		let done = { n: 0, last: 0 }
-		while ((done = await committed(dir, dbUrl, destinationId ?? '')).n < N) await Bun.sleep(50)
+		await resumeDestination(hs, destinationId)
+		const done = await drained(dir, dbUrl, destinationId, N)
 		const cpu = (cpuUs(proc.pid) - cpu0) / done.n
 		const dbCpu = (pgCpu() - pgCpu0) / done.n
 		const bytes = dbUrl
-			? Number((await pgOne<{ d: string }>(dbUrl, `SELECT pg_wal_lsn_diff('${await lsn()}', '${lsn0}')::bigint AS d`)).d)
+			? Number((await pgOne<{ d: string }>(dbUrl, 'SELECT pg_wal_lsn_diff($1::pg_lsn, $2::pg_lsn)::bigint AS d', [await lsn(), lsn0])).d)
 			: writeBytes(proc.pid) - bytes0
 		return { bin, perSecond: done.n / ((done.last - started) / 1000), cpu, dbCpu, bytes: bytes / done.n }
 	} finally {

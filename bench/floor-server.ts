@@ -5,13 +5,10 @@
  * commit; one batch in flight, flushed at the end of the event-loop turn like
  * src/db/write.ts. Usage: bun bench/floor-server.ts <port> <data dir>
  */
-import { Database } from 'bun:sqlite'
-import { PAGE_SIZE } from '../src/db/open'
+import { openWithPragmas } from './lib/wal'
 
 const [port, dir] = [Number(process.argv[2] ?? 18081), process.argv[3] ?? '.']
-const db = new Database(`${dir}/floor.db`, { create: true, strict: true })
-// page_size first: it only takes on a new file, before WAL mode.
-for (const p of [`page_size = ${PAGE_SIZE}`, 'busy_timeout = 5000', 'journal_mode = WAL', 'synchronous = NORMAL', 'foreign_keys = ON']) db.run(`PRAGMA ${p}`)
+const db = openWithPragmas(`${dir}/floor.db`)
 db.run('CREATE TABLE IF NOT EXISTS events (id INTEGER PRIMARY KEY, received_at INTEGER NOT NULL, headers TEXT NOT NULL, body BLOB NOT NULL)')
 const insert = db.query('INSERT INTO events (received_at, headers, body) VALUES (?1, ?2, ?3)')
 const commit = db.transaction((rows: [number, string, Uint8Array][]) => { for (const r of rows) insert.run(...r) })

@@ -1,6 +1,6 @@
 /** Starts the compiled binary on a fresh data dir with an admin key, for the benchmark scripts. */
 import type { Subprocess } from 'bun'
-import { ensureBinary, freePort, startServer, tempDir } from './tools'
+import { DELIVERY_BODY, ensureBinary, freePort, sendLoop, startServer, tempDir } from './tools'
 
 export interface Hookstream {
 	base: string
@@ -59,3 +59,18 @@ export async function pipelineTo(hs: Hookstream, name: string, receiverUrl: stri
 	}
 	return { sourceId: source.id, destinationIds }
 }
+
+/**
+ * A source routed to one paused destination at `receiverUrl`, with `events` events (the delivery
+ * benchmarks' 1 KB body) ingested and queued for it: the destination's id. Resuming it starts a drain.
+ */
+export async function queuedDrain(hs: Hookstream, name: string, receiverUrl: string, events: number): Promise<string> {
+	const { sourceId, destinationIds: [destinationId = ''] } = await pipelineTo(hs, name, receiverUrl)
+	await hs.api('PATCH', `/v1/destinations/${destinationId}`, { status: 'paused' })
+	const fill = await sendLoop(`${hs.base}/v1/ingest/${sourceId}`, { total: events, concurrency: 32, body: DELIVERY_BODY })
+	if (fill.failures > 0) throw new Error(`${fill.failures} ingest requests failed`)
+	return destinationId
+}
+
+/** Resumes a paused destination (a queued drain starts). */
+export const resumeDestination = (hs: Hookstream, destinationId: string) => hs.api('PATCH', `/v1/destinations/${destinationId}`, { status: 'active' })

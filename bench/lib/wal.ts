@@ -13,13 +13,16 @@ export const EVENT_HEADERS = JSON.stringify({ 'content-length': '1024', 'content
 /** hookstream's page size for a new database: a WAL frame is a 24-byte header and one page. */
 export const PAGE = PAGE_SIZE
 
-/** A database with hookstream's pragmas (src/db/open.ts), checkpoints off so the WAL keeps every frame. */
-export function openWalDb(path: string, pageSize = PAGE): Database {
+/** A database with hookstream's pragmas (src/db/open.ts), as the floors open theirs; `extra` pragmas after them. */
+export function openWithPragmas(path: string, pageSize = PAGE, extra: string[] = []): Database {
 	const db = new Database(path, { create: true, strict: true })
 	// The page size only takes on a new file, before WAL mode.
-	for (const p of [`page_size = ${pageSize}`, 'busy_timeout = 5000', 'journal_mode = WAL', 'synchronous = NORMAL', 'foreign_keys = ON', 'wal_autocheckpoint = 0']) db.run(`PRAGMA ${p}`)
+	for (const p of [`page_size = ${pageSize}`, 'busy_timeout = 5000', 'journal_mode = WAL', 'synchronous = NORMAL', 'foreign_keys = ON', ...extra]) db.run(`PRAGMA ${p}`)
 	return db
 }
+
+/** As openWithPragmas, checkpoints off so the WAL keeps every frame. */
+export const openWalDb = (path: string, pageSize = PAGE): Database => openWithPragmas(path, pageSize, ['wal_autocheckpoint = 0'])
 
 /** The frames appended to `path`'s WAL from byte `start` on, counted by the b-tree (table or index) whose page each one is. */
 export function framesByTree(db: Database, path: string, start: number, pageSize = PAGE): { frames: number; byTree: [string, number][] } {
