@@ -268,7 +268,8 @@ describe.skipIf(!HAVE_BROWSER)('dashboard operate pages in Chromium against dist
 		const detail = p.getByTestId('request-detail')
 		await detail.getByText('x-probe').waitFor()
 		expect(await detail.textContent()).toContain('inspector')
-		expect(await detail.textContent()).toContain('"order": "ord_42"')
+		// The headers come with the live frame; the body is fetched after it ("Loading…" until then).
+		await detail.getByText('"order": "ord_42"').waitFor()
 		await p.getByLabel('Status code').fill('202')
 		await p.getByLabel('Response body').fill('thanks')
 		await p.getByRole('button', { name: 'Save response' }).click()
