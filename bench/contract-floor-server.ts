@@ -97,6 +97,6 @@ Bun.serve({
 		return new Response(answer, { headers: without('request-id') ? JSON_ONLY : { ...JSON_ONLY, 'x-request-id': requestId } })
 	}
 })
-console.error(JSON.stringify({ msg: 'listening', url: `http://127.0.0.1:${port}` }))
+console.log(JSON.stringify({ msg: 'listening', url: `http://127.0.0.1:${port}` }))
 // A normal exit on SIGTERM, so `bun --cpu-prof` writes its profile.
 process.on('SIGTERM', () => process.exit(0))

@@ -6,6 +6,9 @@
  * Configurations, each wrk -t1 -c32 × SECONDS s, alternated ROUNDS times (≥ 4):
  *   floor  bench/floor-server.ts: group-commits (received_at, headers, body) to one SQLite table
  *   bare   bench/baseline-server.ts: bare Bun.serve, reads the body, stores nothing
+ *   contract  bench/contract-floor-server.ts with hookstream's checkpoint thread: the floor plus the work
+ *          every answered request needs (peer address, evt_ id, hookstream's events repo and schema,
+ *          X-Request-Id, access-log line); hookstream's configurations are also reported against it
  *   (a)    hookstream, source without verification
  *   (b)    hookstream, hmac_sha256 verification
  *   (c)    hookstream, stripe template + payload_hash dedup (one body: every event after the first is a duplicate)
@@ -19,7 +22,7 @@ import { rmSync, statSync } from 'node:fs'
 import { join } from 'node:path'
 import { type IngestConfig, SOURCE_SPECS, signedHeaders, wrkExtra } from './lib/configs'
 import { startHookstream } from './lib/hookstream'
-import { cpuSeconds, INGEST_BODY as body, median, rssMiB, startBare, startFloor, tempDir, type WrkResult, wrk } from './lib/tools'
+import { cpuSeconds, INGEST_BODY as body, median, rssMiB, startBare, startContractFloor, startFloor, tempDir, type WrkResult, wrk } from './lib/tools'
 
 const QUICK = process.argv.includes('--quick')
 const SECONDS = Number(process.env.SECONDS_PER_RUN ?? (QUICK ? 4 : 8))
@@ -35,6 +38,7 @@ const { base, key, dataDir, proc: hookstream } = hs
 const floor = await startFloor()
 const floorDir = floor.dir
 const bare = await startBare()
+const contract = await startContractFloor(['checkpointer'])
 
 const createSource = async (spec: Record<string, unknown>): Promise<string> => (await hs.api<{ source: { id: string } }>('POST', '/v1/sources', spec)).source.id
 const sources = {
@@ -45,24 +49,27 @@ const sources = {
 	d: await createSource(SOURCE_SPECS.d)
 }
 
-type Config = 'floor' | 'bare' | IngestConfig
+type Config = 'floor' | 'bare' | 'contract' | IngestConfig
+/** The reference servers; every other configuration is hookstream. */
+const isHookstream = (c: Config): c is IngestConfig => c !== 'floor' && c !== 'bare' && c !== 'contract'
 // CONFIGS=floor,b (with --quick) compares other configurations the quick way.
-const CONFIGS = (process.env.CONFIGS?.split(',') ?? (QUICK ? ['floor', 'a'] : ['floor', 'bare', 'a', 'b', 'c', 'd'])) as Config[]
-const GOALS: Record<Config, number | null> = { floor: null, bare: null, a: 0.85, b: 0.8, c: 0.75, d: null }
+const CONFIGS = (process.env.CONFIGS?.split(',') ?? (QUICK ? ['floor', 'a'] : ['floor', 'bare', 'contract', 'a', 'b', 'c', 'd'])) as Config[]
+const GOALS: Record<Config, number | null> = { floor: null, bare: null, contract: null, a: 0.85, b: 0.8, c: 0.75, d: null }
 
 function target(config: Config): { url: string; headers: Record<string, string> } {
 	if (config === 'floor') return { url: floor.url, headers: signedHeaders('a') }
 	if (config === 'bare') return { url: bare.url, headers: signedHeaders('a') }
+	if (config === 'contract') return { url: contract.url, headers: signedHeaders('a') }
 	return { url: `${base}/v1/ingest/${sources[config]}`, headers: signedHeaders(config) }
 }
 
-const pidOf = (config: Config) => (config === 'floor' ? floor.proc.pid : config === 'bare' ? bare.proc.pid : hookstream.pid)
+const pidOf = (config: Config) => (config === 'floor' ? floor.proc.pid : config === 'bare' ? bare.proc.pid : config === 'contract' ? contract.proc.pid : hookstream.pid)
 /** Server CPU per answered request: steadier than req/s when other work shares the cores. */
-const cpuUs: Record<Config, number[]> = { floor: [], bare: [], a: [], b: [], c: [], d: [] }
+const cpuUs: Record<Config, number[]> = { floor: [], bare: [], contract: [], a: [], b: [], c: [], d: [] }
 async function run(config: Config, connections: number, seconds: number): Promise<WrkResult> {
 	const { url, headers } = target(config)
 	const cpu0 = cpuSeconds(pidOf(config))
-	const r = await wrk(url, { body, headers, connections, seconds, threads: 1, ...(config === 'floor' || config === 'bare' ? {} : wrkExtra(config)) })
+	const r = await wrk(url, { body, headers, connections, seconds, threads: 1, ...(isHookstream(config) ? wrkExtra(config) : {}) })
 	if (connections === CONNECTIONS) cpuUs[config].push(((cpuSeconds(pidOf(config)) - cpu0) * 1e6) / r.requests)
 	return r
 }
@@ -75,7 +82,7 @@ for (let round = 0; round < ROUNDS; round++) {
 	for (const config of CONFIGS) {
 		const r = await run(config, CONNECTIONS, SECONDS)
 		results[config].push(r)
-		if (config !== 'floor' && config !== 'bare') rss.push(rssMiB(hookstream.pid))
+		if (isHookstream(config)) rss.push(rssMiB(hookstream.pid))
 		console.error(`round ${round + 1} ${config}: ${r.rps.toFixed(0)} req/s, server CPU ${cpuUs[config].at(-1)?.toFixed(1)} µs/req, p50 ${r.p50ms} ms p99 ${r.p99ms} ms non-2xx ${r.non2xx} errors ${r.errors}`)
 	}
 }
@@ -89,7 +96,7 @@ if (QUICK) {
 		console.log(`quick: floor ${floorRps.toFixed(0)} req/s, (${c}) ${rpsOf(c).toFixed(0)} req/s, p99 ${median(results[c].map((r) => r.p99ms)).toFixed(2)} ms — ratio to floor ${(rpsOf(c) / floorRps).toFixed(2)}${goal}; server CPU per request floor ${median(cpuUs.floor).toFixed(1)} µs, (${c}) ${median(cpuUs[c]).toFixed(1)} µs`)
 	}
 	await stop()
-	for (const dir of [dataDir, floorDir]) rmSync(dir, { recursive: true, force: true })
+	for (const dir of [dataDir, floorDir, contract.dir]) rmSync(dir, { recursive: true, force: true })
 	process.exit(0)
 }
 
@@ -106,17 +113,18 @@ async function stored(id: string): Promise<number> {
 }
 
 const bareRps = rpsOf('bare')
+const contractRps = CONFIGS.includes('contract') ? rpsOf('contract') : Number.NaN
 console.log(`\nIngest, wrk -t1 -c${CONNECTIONS}, ${SECONDS} s × ${ROUNDS} alternating rounds, ${bodyBytes} B JSON body, access log on\n`)
-console.log('| config | req/s (median) | per round | p50 ms | p99 ms | × floor | × bare Bun | target | met | server CPU µs/req | 2xx answered | events stored |')
-console.log('|---|---|---|---|---|---|---|---|---|---|---|---|')
+console.log('| config | req/s (median) | per round | p50 ms | p99 ms | × floor | × bare Bun | × contract floor | target | met | server CPU µs/req | 2xx answered | events stored |')
+console.log('|---|---|---|---|---|---|---|---|---|---|---|---|---|')
 for (const config of CONFIGS) {
 	const rs = results[config]
 	const rps = rpsOf(config)
 	const p99 = median(rs.map((r) => r.p99ms))
 	const goal = GOALS[config]
-	const hs = config !== 'floor' && config !== 'bare'
+	const hs = isHookstream(config)
 	const met = goal === null ? '' : rps / floorRps >= goal && p99 <= 10 ? 'yes' : '**no**'
-	console.log(`| ${config} | ${rps.toFixed(0)} | ${rs.map((r) => r.rps.toFixed(0)).join(' / ')} | ${median(rs.map((r) => r.p50ms)).toFixed(2)} | ${p99.toFixed(2)} | ${(rps / floorRps).toFixed(2)} | ${(rps / bareRps).toFixed(2)} | ${goal === null ? '' : `≥ ${goal} × floor, p99 ≤ 10 ms`} | ${met} | ${median(cpuUs[config]).toFixed(1)} | ${hs ? answered(config) : 'n/a'} | ${hs ? await stored(sources[config]) : 'n/a'} |`)
+	console.log(`| ${config} | ${rps.toFixed(0)} | ${rs.map((r) => r.rps.toFixed(0)).join(' / ')} | ${median(rs.map((r) => r.p50ms)).toFixed(2)} | ${p99.toFixed(2)} | ${(rps / floorRps).toFixed(2)} | ${(rps / bareRps).toFixed(2)} | ${hs && contractRps > 0 ? (rps / contractRps).toFixed(2) : ''} | ${goal === null ? '' : `≥ ${goal} × floor, p99 ≤ 10 ms`} | ${met} | ${median(cpuUs[config]).toFixed(1)} | ${hs ? answered(config) : 'n/a'} | ${hs ? await stored(sources[config as IngestConfig]) : 'n/a'} |`)
 }
 console.log(`\n${WIDE} connections, one run of ${SECONDS} s each:\n`)
 console.log('| config | req/s | p99 ms | non-2xx | socket errors | met (no error, p99 ≤ 40 ms) |')
@@ -143,6 +151,7 @@ console.log(`hookstream, all configurations in one database: ${(hsBytes / events
 console.log(`floor ${(floorBytes / floorEvents).toFixed(0)} B (${floorEvents} events; body + ${(floorBytes / floorEvents - bodyBytes).toFixed(0)} B)`)
 rmSync(dataDir, { recursive: true, force: true })
 rmSync(floorDir, { recursive: true, force: true })
+rmSync(contract.dir, { recursive: true, force: true })
 console.log(`hookstream, (a) alone on a fresh data dir: ${await bytesPerEventOfA()}`)
 
 /** Rows of (b) and (c) carry signature headers (and a dedup hash) that (a) lacks: measure (a) on its own too. */
@@ -168,6 +177,6 @@ function fileSize(path: string): number {
 }
 
 async function stop(): Promise<void> {
-	for (const p of [hookstream, floor.proc, bare.proc]) p.kill('SIGTERM')
-	await Promise.all([hookstream.exited, floor.proc.exited, bare.proc.exited])
+	for (const p of [hookstream, floor.proc, bare.proc, contract.proc]) p.kill('SIGTERM')
+	await Promise.all([hookstream.exited, floor.proc.exited, bare.proc.exited, contract.proc.exited])
 }
