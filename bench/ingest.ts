@@ -38,7 +38,6 @@ const { base, key, dataDir, proc: hookstream } = hs
 const floor = await startFloor()
 const floorDir = floor.dir
 const bare = await startBare()
-const contract = await startContractFloor(['checkpointer'])
 
 const createSource = async (spec: Record<string, unknown>): Promise<string> => (await hs.api<{ source: { id: string } }>('POST', '/v1/sources', spec)).source.id
 const sources = {
@@ -50,20 +49,21 @@ const sources = {
 }
 
 type Config = 'floor' | 'bare' | 'contract' | IngestConfig
-/** The reference servers; every other configuration is hookstream. */
-const isHookstream = (c: Config): c is IngestConfig => c !== 'floor' && c !== 'bare' && c !== 'contract'
 // CONFIGS=floor,b (with --quick) compares other configurations the quick way.
 const CONFIGS = (process.env.CONFIGS?.split(',') ?? (QUICK ? ['floor', 'a'] : ['floor', 'bare', 'contract', 'a', 'b', 'c', 'd'])) as Config[]
+// Started only when measured (not in the quick guard); its data dir goes with the others at the end.
+const contract = CONFIGS.includes('contract') ? await startContractFloor(['checkpointer']) : null
+/** The reference servers, by name; every other configuration is hookstream. */
+const references: Partial<Record<Config, { url: string; proc: { pid: number } }>> = { floor, bare, ...(contract ? { contract } : {}) }
+const isHookstream = (c: Config): c is IngestConfig => !(c in references)
 const GOALS: Record<Config, number | null> = { floor: null, bare: null, contract: null, a: 0.85, b: 0.8, c: 0.75, d: null }
 
 function target(config: Config): { url: string; headers: Record<string, string> } {
-	if (config === 'floor') return { url: floor.url, headers: signedHeaders('a') }
-	if (config === 'bare') return { url: bare.url, headers: signedHeaders('a') }
-	if (config === 'contract') return { url: contract.url, headers: signedHeaders('a') }
-	return { url: `${base}/v1/ingest/${sources[config]}`, headers: signedHeaders(config) }
+	if (isHookstream(config)) return { url: `${base}/v1/ingest/${sources[config]}`, headers: signedHeaders(config) }
+	return { url: references[config]?.url ?? '', headers: signedHeaders('a') }
 }
 
-const pidOf = (config: Config) => (config === 'floor' ? floor.proc.pid : config === 'bare' ? bare.proc.pid : config === 'contract' ? contract.proc.pid : hookstream.pid)
+const pidOf = (config: Config) => (isHookstream(config) ? hookstream.pid : (references[config]?.proc.pid ?? Number.NaN))
 /** Server CPU per answered request: steadier than req/s when other work shares the cores. */
 const cpuUs: Record<Config, number[]> = { floor: [], bare: [], contract: [], a: [], b: [], c: [], d: [] }
 async function run(config: Config, connections: number, seconds: number): Promise<WrkResult> {
@@ -96,7 +96,7 @@ if (QUICK) {
 		console.log(`quick: floor ${floorRps.toFixed(0)} req/s, (${c}) ${rpsOf(c).toFixed(0)} req/s, p99 ${median(results[c].map((r) => r.p99ms)).toFixed(2)} ms — ratio to floor ${(rpsOf(c) / floorRps).toFixed(2)}${goal}; server CPU per request floor ${median(cpuUs.floor).toFixed(1)} µs, (${c}) ${median(cpuUs[c]).toFixed(1)} µs`)
 	}
 	await stop()
-	for (const dir of [dataDir, floorDir, contract.dir]) rmSync(dir, { recursive: true, force: true })
+	for (const dir of [dataDir, floorDir, ...(contract ? [contract.dir] : [])]) rmSync(dir, { recursive: true, force: true })
 	process.exit(0)
 }
 
@@ -112,8 +112,8 @@ async function stored(id: string): Promise<number> {
 	return ((await res.json()) as { pagination: { total: number } }).pagination.total
 }
 
-const bareRps = rpsOf('bare')
-const contractRps = CONFIGS.includes('contract') ? rpsOf('contract') : Number.NaN
+// Either reference may be left out of CONFIGS: its column stays empty.
+const ratioTo = (reference: Config, rps: number) => (CONFIGS.includes(reference) ? (rps / rpsOf(reference)).toFixed(2) : '')
 console.log(`\nIngest, wrk -t1 -c${CONNECTIONS}, ${SECONDS} s × ${ROUNDS} alternating rounds, ${bodyBytes} B JSON body, access log on\n`)
 console.log('| config | req/s (median) | per round | p50 ms | p99 ms | × floor | × bare Bun | × contract floor | target | met | server CPU µs/req | 2xx answered | events stored |')
 console.log('|---|---|---|---|---|---|---|---|---|---|---|---|---|')
@@ -124,7 +124,7 @@ for (const config of CONFIGS) {
 	const goal = GOALS[config]
 	const hs = isHookstream(config)
 	const met = goal === null ? '' : rps / floorRps >= goal && p99 <= 10 ? 'yes' : '**no**'
-	console.log(`| ${config} | ${rps.toFixed(0)} | ${rs.map((r) => r.rps.toFixed(0)).join(' / ')} | ${median(rs.map((r) => r.p50ms)).toFixed(2)} | ${p99.toFixed(2)} | ${(rps / floorRps).toFixed(2)} | ${(rps / bareRps).toFixed(2)} | ${hs && contractRps > 0 ? (rps / contractRps).toFixed(2) : ''} | ${goal === null ? '' : `≥ ${goal} × floor, p99 ≤ 10 ms`} | ${met} | ${median(cpuUs[config]).toFixed(1)} | ${hs ? answered(config) : 'n/a'} | ${hs ? await stored(sources[config as IngestConfig]) : 'n/a'} |`)
+	console.log(`| ${config} | ${rps.toFixed(0)} | ${rs.map((r) => r.rps.toFixed(0)).join(' / ')} | ${median(rs.map((r) => r.p50ms)).toFixed(2)} | ${p99.toFixed(2)} | ${(rps / floorRps).toFixed(2)} | ${ratioTo('bare', rps)} | ${hs ? ratioTo('contract', rps) : ''} | ${goal === null ? '' : `≥ ${goal} × floor, p99 ≤ 10 ms`} | ${met} | ${median(cpuUs[config]).toFixed(1)} | ${hs ? answered(config) : 'n/a'} | ${hs ? await stored(sources[config as IngestConfig]) : 'n/a'} |`)
 }
 console.log(`\n${WIDE} connections, one run of ${SECONDS} s each:\n`)
 console.log('| config | req/s | p99 ms | non-2xx | socket errors | met (no error, p99 ≤ 40 ms) |')
@@ -151,7 +151,7 @@ console.log(`hookstream, all configurations in one database: ${(hsBytes / events
 console.log(`floor ${(floorBytes / floorEvents).toFixed(0)} B (${floorEvents} events; body + ${(floorBytes / floorEvents - bodyBytes).toFixed(0)} B)`)
 rmSync(dataDir, { recursive: true, force: true })
 rmSync(floorDir, { recursive: true, force: true })
-rmSync(contract.dir, { recursive: true, force: true })
+if (contract) rmSync(contract.dir, { recursive: true, force: true })
 console.log(`hookstream, (a) alone on a fresh data dir: ${await bytesPerEventOfA()}`)
 
 /** Rows of (b) and (c) carry signature headers (and a dedup hash) that (a) lacks: measure (a) on its own too. */
@@ -177,6 +177,7 @@ function fileSize(path: string): number {
 }
 
 async function stop(): Promise<void> {
-	for (const p of [hookstream, floor.proc, bare.proc, contract.proc]) p.kill('SIGTERM')
-	await Promise.all([hookstream.exited, floor.proc.exited, bare.proc.exited, contract.proc.exited])
+	const procs = [hookstream, floor.proc, bare.proc, ...(contract ? [contract.proc] : [])]
+	for (const p of procs) p.kill('SIGTERM')
+	await Promise.all(procs.map((p) => p.exited))
 }

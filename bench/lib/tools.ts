@@ -125,12 +125,15 @@ export async function wrk(url: string, opts: { body: string; headers: Record<str
 /** The ~1 KB JSON body (a Stripe-shaped event) the ingest benchmarks post. */
 export const INGEST_BODY = JSON.stringify({ id: 'evt_1NG8Du2eZvKYlo2CUI79vXWy', object: 'event', type: 'payment_intent.succeeded', data: { object: { id: 'pi_3NG8Du', amount: 2000, currency: 'usd', description: 'x'.repeat(851) } } })
 
-/** The storage floor (bench/floor-server.ts) on a fresh data dir: its process, ingest URL and dir. */
-export async function startFloor() {
-	const [port, dir] = [await freePort(), tempDir('hs-bench-floor-')]
-	const proc = await startServer([process.execPath, join(ROOT, 'bench', 'floor-server.ts'), String(port), dir], `http://127.0.0.1:${port}/`)
+/** A storing reference server (`bench/<script> <port> <data dir> [args…]`) on a fresh data dir: its process, ingest URL and dir. */
+async function startStoringServer(script: string, dirPrefix: string, args: string[] = []) {
+	const [port, dir] = [await freePort(), tempDir(dirPrefix)]
+	const proc = await startServer([process.execPath, join(ROOT, 'bench', script), String(port), dir, ...args], `http://127.0.0.1:${port}/`)
 	return { proc, dir, url: `http://127.0.0.1:${port}/v1/ingest/x` }
 }
+
+/** The storage floor (bench/floor-server.ts) on a fresh data dir. */
+export const startFloor = () => startStoringServer('floor-server.ts', 'hs-bench-floor-')
 
 /** Bare Bun (bench/baseline-server.ts): reads the body, stores nothing. */
 export async function startBare() {
@@ -171,9 +174,5 @@ export function median(xs: number[]): number {
 	return sorted.length % 2 ? (sorted[mid] ?? Number.NaN) : ((sorted[mid - 1] ?? Number.NaN) + (sorted[mid] ?? Number.NaN)) / 2
 }
 
-/** The contract floor (bench/contract-floor-server.ts) on a fresh data dir, optionally with pieces left out: its process, ingest URL and dir. */
-export async function startContractFloor(without: string[] = []) {
-	const [port, dir] = [await freePort(), tempDir('hs-bench-contract-')]
-	const proc = await startServer([process.execPath, join(ROOT, 'bench', 'contract-floor-server.ts'), String(port), dir, ...without], `http://127.0.0.1:${port}/`)
-	return { proc, dir, url: `http://127.0.0.1:${port}/v1/ingest/x` }
-}
+/** The contract floor (bench/contract-floor-server.ts) on a fresh data dir, with its options (pieces left out, `checkpointer`). */
+export const startContractFloor = (options: string[] = []) => startStoringServer('contract-floor-server.ts', 'hs-bench-contract-', options)
