@@ -1,5 +1,5 @@
 /** Keys per filter generation: 1.25 MB of bits each at BITS_PER_KEY. */
-export const GENERATION_KEYS = 1 << 20
+const GENERATION_KEYS = 1 << 20
 /** ~0.8 % false positives per full generation with HASHES probes. */
 const BITS_PER_KEY = 10
 const HASHES = 7
@@ -47,7 +47,10 @@ export class FlushedKeysFilter {
 		let hashed = false
 		for (const g of this.#generations) {
 			if (g.until <= now) continue
-			if (!hashed) hashed = hash(id)
+			if (!hashed) {
+				hash(id)
+				hashed = true
+			}
 			if (has(g)) return true
 		}
 		return false
@@ -69,7 +72,7 @@ export class FlushedKeysFilter {
 		if (!g || g.count >= g.capacity) g = this.#open()
 		hash(id)
 		for (let i = 0; i < HASHES; i++) {
-			const bit = (last.h1 + i * last.h2) % g.size
+			const bit = probe(i, g.size)
 			g.bits[bit >>> 5] = (g.bits[bit >>> 5] as number) | (1 << (bit & 31))
 		}
 		g.count++
@@ -103,16 +106,18 @@ export class FlushedKeysFilter {
  * h1 + i·h2 (h2 odd, so the probes differ). One object reused: no allocation per key.
  */
 const last = { h1: 0, h2: 1 }
-function hash(id: string): true {
+function hash(id: string): void {
 	last.h1 = Bun.hash.murmur32v3(id, 0x2b7e1516) >>> 0
 	last.h2 = (Bun.hash.murmur32v3(id, 0x3243f6a8) | 1) >>> 0
-	return true
 }
+
+/** The last hashed key's i-th probe bit in a generation of `size` bits. */
+const probe = (i: number, size: number): number => (last.h1 + i * last.h2) % size
 
 /** Whether every probe bit of the last hashed key is set in `g`. */
 function has(g: Generation): boolean {
 	for (let i = 0; i < HASHES; i++) {
-		const bit = (last.h1 + i * last.h2) % g.size
+		const bit = probe(i, g.size)
 		if (((g.bits[bit >>> 5] as number) & (1 << (bit & 31))) === 0) return false
 	}
 	return true

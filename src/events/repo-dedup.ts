@@ -2,7 +2,7 @@ import type { Database } from 'bun:sqlite'
 import { prepare } from '../db/sql'
 import { nextTurn } from '../lib/turn'
 import { FILTER_KEYS, FlushedKeysFilter } from './dedup-filter'
-import { FIND_KEY, UPSERT_KEY } from './repo-sql'
+import { dedupKeyId, FIND_KEY, UPSERT_KEY } from './repo-sql'
 
 /**
  * Held keys that start a flush into dedup_keys. More keys per flush land more of them on each
@@ -93,7 +93,6 @@ export function dedupWindow(db: Database, opts: DedupOptions = {}) {
 	/** What dedup_keys may hold: most new keys need no probe of it. Rows written before this process are read in at start (`learnStored`). */
 	const storedUntil = sql.latestExpiry.get()?.until ?? 0
 	const flushed = new FlushedKeysFilter(storedUntil)
-	const idOf = (sourceId: string, keyHash: string) => `${sourceId}\n${keyHash}`
 
 	const heldKey = (sourceId: string, keyHash: string) => held.get(sourceId)?.get(keyHash)
 	const hold = (sourceId: string, keyHash: string, key: HeldKey) => {
@@ -125,7 +124,7 @@ export function dedupWindow(db: Database, opts: DedupOptions = {}) {
 			await nextTurn()
 			const rows = sql.keysAfter.all(after, last, FLUSH_STEP)
 			if (rows.length === 0) break
-			for (const r of rows) flushed.add(idOf(r.source_id, r.key_hash), r.expires_at)
+			for (const r of rows) flushed.add(dedupKeyId(r.source_id, r.key_hash), r.expires_at)
 			after = (rows.at(-1) as { rowid: number }).rowid
 		}
 		flushed.knowAll()
@@ -134,7 +133,7 @@ export function dedupWindow(db: Database, opts: DedupOptions = {}) {
 	// then), or more than half the filter holds (it would drop generations and probe anyway). Without
 	// the read the probes stay on until `storedUntil`: slower, never wrong; so after a failed read.
 	const lastStored = sql.lastKey.get()?.rowid ?? 0
-	const worthLearning = !flushed.complete && storedUntil > Date.now() && lastStored <= FILTER_KEYS / 2
+	const worthLearning = storedUntil > Date.now() && lastStored <= FILTER_KEYS / 2
 	let learning: Promise<void> | null = worthLearning ? learnStored(lastStored).catch(() => {}) : null
 	void learning?.finally(() => {
 		learning = null
@@ -149,7 +148,7 @@ export function dedupWindow(db: Database, opts: DedupOptions = {}) {
 			if (exists === undefined) sources.set(sourceId, (exists = sql.sourceExists.get(sourceId) !== null))
 			if (!exists) continue
 			sql.upsertKey.run(sourceId, keyHash, key.eventId, key.expiresAt)
-			flushed.add(idOf(sourceId, keyHash), key.expiresAt) // a rollback leaves a false positive only
+			flushed.add(dedupKeyId(sourceId, keyHash), key.expiresAt) // a rollback leaves a false positive only
 		}
 	})
 
@@ -206,7 +205,7 @@ export function dedupWindow(db: Database, opts: DedupOptions = {}) {
 		 */
 		seen(staged: StagedKeys, sourceId: string, keyHash: string, eventId: string, receivedAt: number, windowMs: number): boolean {
 			current = receivedAt
-			const id = idOf(sourceId, keyHash)
+			const id = dedupKeyId(sourceId, keyHash)
 			const prior = staged.get(id)?.key ?? heldKey(sourceId, keyHash)
 			// A held key is the newest for its hash: when it has expired, so has any older row.
 			const expiresAt = prior ? prior.expiresAt : flushed.mayHold(id, receivedAt) ? sql.findKey.get(sourceId, keyHash)?.expires_at : undefined

@@ -1,7 +1,7 @@
 import type { Pg, PgQuery } from '../db/pg/client'
 import { multiRow, powerOfTwoChunks } from '../db/pg/multi-row'
 import { type createEventsRepo, type PendingEvent, type Tally, tally } from './repo'
-import { ADD_TOTALS, BUMP_CONNECTION, COLUMNS, eventChildrenDeletes, REMOVE_STORED } from './repo-sql'
+import { ADD_TOTALS, BUMP_CONNECTION, COLUMNS, dedupKeyId, eventChildrenDeletes, REMOVE_STORED } from './repo-sql'
 
 /**
  * The ingest write on PostgreSQL: one transaction per group-commit batch, two pipelined
@@ -48,7 +48,6 @@ const LOCK_CONNECTIONS = 'SELECT id FROM connections WHERE id = ANY($1::text[]) 
 /** Bodies are large (over the inline threshold): fewer per statement. */
 const PAYLOADS_PER_STATEMENT = 16
 
-const keyOf = (sourceId: string, keyHash: string) => `${sourceId}\n${keyHash}`
 const sorted = (ids: Iterable<string>) => [...new Set(ids)].sort()
 
 /** The first event of each dedup key in the batch, in key order (the lock order); later twins are its duplicates. */
@@ -56,7 +55,7 @@ function keyOwners(batch: PendingEvent[]): Map<string, PendingEvent> {
 	const owners = new Map<string, PendingEvent>()
 	for (const p of batch) {
 		if (!p.dedup) continue
-		const key = keyOf(p.row.source_id, p.dedup.keyHash)
+		const key = dedupKeyId(p.row.source_id, p.dedup.keyHash)
 		if (!owners.has(key)) owners.set(key, p)
 	}
 	return new Map([...owners].sort(([a], [b]) => (a < b ? -1 : a > b ? 1 : 0)))
@@ -83,7 +82,7 @@ function takeKeys(q: PgQuery, owners: Map<string, PendingEvent>, now: number): P
 function applyDedup(batch: PendingEvent[], owners: Map<string, PendingEvent>, taken: Set<string>): void {
 	for (const p of batch) {
 		if (!p.dedup) continue
-		const key = keyOf(p.row.source_id, p.dedup.keyHash)
+		const key = dedupKeyId(p.row.source_id, p.dedup.keyHash)
 		if (owners.get(key) !== p || !taken.has(key)) p.row.dedup_status = 'duplicate'
 	}
 }
@@ -157,7 +156,7 @@ async function writeBatch(pg: Pg, batch: PendingEvent[]): Promise<number> {
 			const [d, c, taken] = await Promise.all([dests, conns, keys, ...counters])
 			for (const r of d) live.destinations.add(r.id)
 			for (const r of c) live.connections.add(r.id)
-			applyDedup(batch, owners, new Set(taken.map((k) => keyOf(k.source_id, k.key_hash))))
+			applyDedup(batch, owners, new Set(taken.map((k) => dedupKeyId(k.source_id, k.key_hash))))
 		}
 		const perConnection = new Map<string, Tally>()
 		const deliveries = route(batch, live, perConnection)

@@ -15,6 +15,8 @@ export const COLUMNS = [
 // ----- write side (repo.ts / repo-pg.ts) -----
 
 export const INSERT_PAYLOAD = 'INSERT INTO event_payloads (event_id, body) VALUES ($1, $2)'
+/** One string per dedup key, (source, key hash), for maps and sets of keys: '\n' appears in neither part. */
+export const dedupKeyId = (sourceId: string, keyHash: string): string => `${sourceId}\n${keyHash}`
 export const FIND_KEY = 'SELECT event_id, expires_at FROM dedup_keys WHERE source_id = $1 AND key_hash = $2'
 export const UPSERT_KEY = `INSERT INTO dedup_keys (source_id, key_hash, event_id, expires_at) VALUES ($1, $2, $3, $4)
 		 ON CONFLICT (source_id, key_hash) DO UPDATE SET event_id = excluded.event_id, expires_at = excluded.expires_at`
