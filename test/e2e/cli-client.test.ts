@@ -3,6 +3,7 @@ import { existsSync, readFileSync, rmSync, statSync } from 'node:fs'
 import { join } from 'node:path'
 import type { Subprocess } from 'bun'
 import { tempDir } from '../helpers'
+import { track } from '../support/children'
 import { type ProcessBackend, processBackend } from '../support/process-backend'
 import { run, type Running, SOURCE_CLI, startProcess } from './process'
 import { until } from '../support/poll'
@@ -217,6 +218,7 @@ async function signIn(email: string, password: string): Promise<string> {
 /** Runs a long-lived CLI command and collects its output lines. */
 function spawnCli(args: string[], env: Record<string, string>) {
 	const proc: Subprocess<'ignore', 'pipe', 'pipe'> = Bun.spawn([...SOURCE_CLI, ...args], { stdin: 'ignore', stdout: 'pipe', stderr: 'pipe', env: { ...process.env, HOME: home, ...env } })
+	track(proc) // a `listen` a failing test never stops would reconnect forever after the run
 	const lines = { out: [] as string[], err: [] as string[] }
 	const pump = async (stream: ReadableStream<Uint8Array>, into: string[]) => {
 		const decoder = new TextDecoder()

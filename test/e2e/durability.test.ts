@@ -2,6 +2,7 @@ import { afterAll, describe, expect, it } from 'bun:test'
 import { rmSync } from 'node:fs'
 import { tempDir } from '../helpers'
 import { BACKEND } from '../support/pg'
+import { until } from '../support/poll'
 import { type Running, run, SOURCE_CLI, startProcess } from './process'
 
 const dirs: string[] = []
@@ -38,9 +39,7 @@ async function acknowledgedUntilKilled(server: Running, senders: number, sendOne
 		}
 	})
 	try {
-		for (const started = Date.now(); acknowledged.length < 200; await Bun.sleep(10)) {
-			if (Date.now() - started > 20000) throw new Error(`only ${acknowledged.length} events acknowledged in 20 s`)
-		}
+		await until(() => acknowledged.length >= 200, { what: 'events acknowledged', timeoutMs: 20_000, detail: () => `only ${acknowledged.length}` })
 	} finally {
 		// Killed in any case: a failed wait must not leave the loops sending into the next tests.
 		server.proc.kill('SIGKILL')

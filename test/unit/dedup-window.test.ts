@@ -1,11 +1,11 @@
 import type { Database } from 'bun:sqlite'
 import { afterEach, describe, expect, it } from 'bun:test'
 import { rmSync } from 'node:fs'
-import { migrate } from '../../src/db/migrate'
 import { openDatabase } from '../../src/db/open'
 import { createEventsRepo, type PendingEvent } from '../../src/events/repo'
 import { pending, T0 } from '../conformance/events-fixtures'
 import { tempDir } from '../helpers'
+import { until } from '../support/poll'
 
 /**
  * SQLite's dedup window (src/events/repo-dedup.ts): keys held in memory and logged to dedup_log,
@@ -19,9 +19,8 @@ const dbs: Database[] = []
 
 function openDb(dir = tempDir('hookstream-dedup-')): { db: Database; dir: string } {
 	dirs.push(dir)
-	const db = openDatabase({ dataDir: dir, synchronous: 'NORMAL', migrate: false })
+	const db = openDatabase({ dataDir: dir, synchronous: 'NORMAL', migrate: true })
 	dbs.push(db)
-	migrate(db)
 	return { db, dir }
 }
 
@@ -142,11 +141,7 @@ describe('dedup window on SQLite', () => {
 		const repo = createEventsRepo(db, { flushKeys: 4 })
 		db.run("CREATE TRIGGER full_disk BEFORE INSERT ON dedup_keys BEGIN SELECT RAISE(ABORT, 'database or disk is full'); END")
 		await repo.insertBatch(['k1', 'k2', 'k3', 'k4'].map((k, i) => keyed(k, T0 + i)))
-		let reported: unknown = null
-		for (let i = 0; i < 200 && reported === null; i++) {
-			await repo.purgeDedupKeys(T0, 10).catch((err) => (reported = err))
-			await Bun.sleep(5)
-		}
+		const reported = await until(() => repo.purgeDedupKeys(T0, 10).then(() => null, (err: unknown) => err), { what: 'the flush failure reported', everyMs: 5 })
 		expect(String(reported)).toContain('database or disk is full')
 		expect(logged(db)).toBe(4)
 		const twins = [keyed('k2', T0 + 10)]
@@ -183,7 +178,7 @@ describe('dedup window on SQLite', () => {
 		const batch = Array.from({ length: 6 }, (_, i) => keyed(`n${i}`, T0 + WINDOW + i))
 		await repo.insertBatch(batch)
 		// The flush runs between ingest's commits: wait for it, not for a fixed time.
-		for (let i = 0; i < 200 && logged(db) !== 0; i++) await Bun.sleep(5)
+		await until(() => logged(db) === 0, { what: 'the automatic flush', everyMs: 5 })
 		expect(logged(db)).toBe(0)
 		expect(keysIn(db).map((k) => `${k.source_id}/${k.key_hash}`)).toEqual(batch.map((_, i) => `src_a/n${i}`))
 		const again = [keyed('n3', T0 + WINDOW + 100), keyed('old', T0 + WINDOW + 100)]
@@ -219,7 +214,8 @@ describe('dedup window on SQLite', () => {
 		const flushing = repo.flushDedupKeys()
 		const during: PendingEvent[] = []
 		let done = false
-		void flushing.then(() => (done = true))
+		// Settled either way: a failing flush ends the loop and fails at the await below.
+		void flushing.then(() => (done = true), () => (done = true))
 		for (let i = 0; !done; i++) {
 			const batch = [keyed(`b${i}`, T0 + 30_000 + i), keyed(`a${i}`, T0 + 30_000 + i)]
 			await repo.insertBatch(batch)
@@ -227,6 +223,7 @@ describe('dedup window on SQLite', () => {
 			during.push(batch[0] as PendingEvent)
 			await new Promise((resolve) => setImmediate(resolve))
 		}
+		await flushing
 		expect(during.length).toBeGreaterThan(10) // it did run in steps
 		expect(db.query<{ n: number }, []>("SELECT COUNT(*) AS n FROM dedup_keys WHERE key_hash LIKE 'a%'").get()?.n).toBe(20_000)
 		expect(logged(db)).toBe(during.length) // the keys taken during the flush, still held and logged
