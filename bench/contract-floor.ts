@@ -7,7 +7,9 @@
  *                (peer address, header JSON, an evt_ id, hookstream's events repo and schema, an
  *                X-Request-Id, an access-log line) and nothing of hookstream's request path
  *   contract -ip, -request-id, -log, -id-index, -list-indexes, -schema   that one piece left out,
- *                to price it (PIECES=… for fewer)
+ *                to price it (PIECES=… for fewer). A piece may join others with `+`, and
+ *                `checkpointer` may be one of them: PIECES=checkpointer+id-index+list-indexes
+ *                prices both index changes together on the like-for-like server
  *   contract +checkpointer   checkpoints on hookstream's thread (src/db/checkpointer.ts) instead
  *                of inside the commit, as hookstream does: the like-for-like server for (a)
  *   (a)          hookstream (BENCH_BIN, else dist/hookstream), a source without verification
@@ -29,7 +31,11 @@ const servers: Server[] = []
 try {
 	const floor = await startFloor()
 	servers.push({ name: 'floor', ...floor })
-	for (const [name, options] of [['contract', []], ['contract +checkpointer', ['checkpointer']], ...PIECES.map((p) => [`contract -${p}`, [p]])] as [string, string[]][]) {
+	const variant = (piece: string): [string, string[]] => {
+		const options = piece.split('+')
+		return [`contract ${options.map((o) => (o === 'checkpointer' ? '+checkpointer' : `-${o}`)).join(' ')}`, options]
+	}
+	for (const [name, options] of [['contract', []], ['contract +checkpointer', ['checkpointer']], ...PIECES.map(variant)] as [string, string[]][]) {
 		servers.push({ name, ...(await startContractFloor(options)) })
 	}
 	const hs = await startHookstream([])

@@ -8,6 +8,10 @@
  * Every dirty page is one frame (a page: 8 KB on a database this build creates, PAGE_SIZE in
  * src/db/open.ts) appended to the WAL at commit, then copied into
  * the database at checkpoint, so frames per commit is what the commit costs.
+ * Beside it, how full each b-tree's leaf pages are (SQLite's dbstat): a rowid table appended at
+ * its right edge splits by starting a new page (the quick balance), an index b-tree appended in
+ * key order splits by rebalancing its last leaves, which leaves them partly empty and rewrites
+ * more pages per split.
  */
 import type { Database } from 'bun:sqlite'
 import { rmSync, statSync } from 'node:fs'
@@ -32,7 +36,12 @@ async function measure(db: Database, path: string, commit: () => Promise<unknown
 	for (let i = 0; i < COMMITS; i++) await commit()
 	const used = process.cpuUsage(cpu)
 	const { frames, byTree } = framesByTree(db, path, start)
+	const fill = db
+		.query<{ name: string; fill: number }, []>("SELECT name, SUM(pgsize - unused) * 1.0 / SUM(pgsize) AS fill FROM dbstat WHERE pagetype = 'leaf' GROUP BY name ORDER BY name")
+		.all()
+		.filter((r) => byTree.some(([name]) => name === r.name))
 	return {
+		leafFill: fill.map((r) => `${r.name} ${(r.fill * 100).toFixed(0)} %`).join(', '),
 		frames: frames / COMMITS,
 		bytesPerEvent: (frames * PAGE) / COMMITS / BATCH,
 		cpuUsPerEvent: (used.user + used.system) / COMMITS / BATCH,
@@ -68,9 +77,9 @@ async function floor() {
 }
 
 console.log(`\nWAL frames per group commit of ${BATCH} events with ${EVENT_BODY.byteLength} B bodies (${COMMITS} commits after a warm-up)\n`)
-console.log('| writer | frames per commit | WAL bytes per event | CPU µs per event (in-process) | frames per commit by b-tree |')
-console.log('|---|---|---|---|---|')
+console.log('| writer | frames per commit | WAL bytes per event | CPU µs per event (in-process) | frames per commit by b-tree | leaf pages filled, by b-tree |')
+console.log('|---|---|---|---|---|---|')
 for (const [name, run] of [[`hookstream (migrations ≤ ${UP_TO})`, hookstream], ['storage floor', floor]] as const) {
 	const r = await run()
-	console.log(`| ${name} | ${r.frames.toFixed(1)} | ${r.bytesPerEvent.toFixed(0)} | ${r.cpuUsPerEvent.toFixed(2)} | ${r.byTree} |`)
+	console.log(`| ${name} | ${r.frames.toFixed(1)} | ${r.bytesPerEvent.toFixed(0)} | ${r.cpuUsPerEvent.toFixed(2)} | ${r.byTree} | ${r.leafFill} |`)
 }
