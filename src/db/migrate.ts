@@ -18,6 +18,7 @@ import attemptsIndexes from './migrations/0016_attempts_indexes.sql' with { type
 import sourceCounters from './migrations/0017_source_counters.sql' with { type: 'text' }
 import eventsListKeys from './migrations/0018_events_list_keys.sql' with { type: 'text' }
 import dedupLog from './migrations/0019_dedup_log.sql' with { type: 'text' }
+import deliveriesQueueIndex from './migrations/0020_deliveries_queue_index.sql' with { type: 'text' }
 
 /** Ordered, forward-only; shipped inside the binary as text imports. */
 export const MIGRATIONS: readonly { version: number; name: string; sql: string }[] = [
@@ -39,7 +40,8 @@ export const MIGRATIONS: readonly { version: number; name: string; sql: string }
 	{ version: 16, name: 'attempts_indexes', sql: attemptsIndexes },
 	{ version: 17, name: 'source_counters', sql: sourceCounters },
 	{ version: 18, name: 'events_list_keys', sql: eventsListKeys },
-	{ version: 19, name: 'dedup_log', sql: dedupLog }
+	{ version: 19, name: 'dedup_log', sql: dedupLog },
+	{ version: 20, name: 'deliveries_queue_index', sql: deliveriesQueueIndex }
 ]
 
 /** Applies pending migrations, each in its own immediate transaction. Safe to run from two processes. */

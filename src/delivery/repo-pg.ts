@@ -8,7 +8,7 @@ import type { AttemptOutcome, DeliveryRepo, DeliveryRow } from './repo'
 import { type DestinationLease, leaseChunks } from './repo-owners'
 import { completeBatchPg, settleEvents, writeCircuitPg } from './repo-pg-record'
 import {
-	BY_ID, CIRCUIT_READ, DEAD_OF, DELIVERED, DESTINATION_OWNERS, NEXT_DUE, ORPHANED, RELEASE_DESTINATION_LEASE, RELEASE_DESTINATION_LEASES,
+	BY_ID, CIRCUIT_READ, DEAD_OF, DELIVERED, DESTINATION_OWNERS, DUE_OF, NEXT_DUE, ORPHANED, RELEASE_DESTINATION_LEASE, RELEASE_DESTINATION_LEASES,
 	RELEASE_EXPIRED, RELEASE_ORPHANED, RELEASE_OWNED, REQUEUE, takeDestinationLeases, WITH_WORK
 } from './repo-sql'
 
@@ -18,7 +18,7 @@ import {
  * transaction stays open: the lease, not a row lock, keeps the row through the send.
  */
 const CLAIM = `WITH c AS (
-		SELECT id FROM deliveries WHERE destination_id = $4 AND state = 'queued' AND due_at <= $5 ORDER BY due_at, id LIMIT $6 FOR UPDATE SKIP LOCKED)
+		${DUE_OF('id')} FOR UPDATE SKIP LOCKED)
 	UPDATE deliveries d SET state = 'leased', lease_owner = $2, lease_expires_at = $3, updated_at = $1 FROM c WHERE d.id = c.id
 	RETURNING d.*`
 

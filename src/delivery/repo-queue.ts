@@ -3,7 +3,7 @@ import type { Database } from 'bun:sqlite'
 import { prepare } from '../db/sql'
 import type { DeliveryRow } from './repo'
 import { settleEventsStatement } from './repo-record'
-import { BY_ID, DEAD_OF, NEXT_DUE, ORPHANED, RELEASE_EXPIRED, RELEASE_OWNED, REQUEUE, WITH_WORK } from './repo-sql'
+import { BY_ID, DEAD_OF, DUE_OF, NEXT_DUE, ORPHANED, RELEASE_EXPIRED, RELEASE_OWNED, REQUEUE, WITH_WORK } from './repo-sql'
 
 /** The outbox as a queue: what is due, claiming with a lease, and taking leases back. */
 export function queueStatements(db: Database) {
@@ -13,7 +13,7 @@ export function queueStatements(db: Database) {
 		db,
 		// By rowid: the queue index carries it, so each claimed row is found without a probe of the id index.
 		`UPDATE deliveries SET state = 'leased', lease_owner = $2, lease_expires_at = $3, updated_at = $1
-		 WHERE rowid IN (SELECT rowid FROM deliveries WHERE destination_id = $4 AND state = 'queued' AND due_at <= $5 ORDER BY due_at, id LIMIT $6)
+		 WHERE rowid IN (${DUE_OF('rowid')})
 		 RETURNING *`
 	)
 	const release = prepare<{ id: string }, [number]>(db, RELEASE_EXPIRED)

@@ -6,10 +6,23 @@ import type { AttemptRow } from './repo'
  * parameters and batch shapes differ per engine and stay in repo-queue.ts / repo-pg.ts.
  */
 
-export const NEXT_DUE = "SELECT MIN(due_at) AS due FROM deliveries WHERE destination_id = $1 AND state = 'queued'"
+/**
+ * The condition of the per-destination queue index, deliveries_destination (SQLite migration 20,
+ * PostgreSQL 7): it holds queued and dead deliveries only. SQLite searches a partial index only
+ * for a statement that repeats its condition, so every statement that finds deliveries by
+ * destination and state says it as well (PostgreSQL infers it; the repeat costs it nothing).
+ * `alias` is the statement's name for deliveries, when it has one.
+ */
+export const queueIndexed = (alias = ''): string => `${alias ? `${alias}.` : ''}state IN ('queued', 'dead')`
 
-export const WITH_WORK =
-	"SELECT id AS destination_id FROM destinations WHERE EXISTS (SELECT 1 FROM deliveries d WHERE d.destination_id = destinations.id AND d.state = 'queued')"
+export const NEXT_DUE = `SELECT MIN(due_at) AS due FROM deliveries WHERE destination_id = $1 AND state = 'queued' AND ${queueIndexed()}`
+
+export const WITH_WORK = `SELECT id AS destination_id FROM destinations
+	WHERE EXISTS (SELECT 1 FROM deliveries d WHERE d.destination_id = destinations.id AND d.state = 'queued' AND ${queueIndexed('d')})`
+
+/** ($4 destination, $5 now, $6 limit) The due deliveries a claim leases, oldest first, as the engine's claim selects them. */
+export const DUE_OF = (key: 'rowid' | 'id'): string =>
+	`SELECT ${key} FROM deliveries WHERE destination_id = $4 AND state = 'queued' AND ${queueIndexed()} AND due_at <= $5 ORDER BY due_at, id LIMIT $6`
 
 export const RELEASE_EXPIRED =
 	"UPDATE deliveries SET state = 'queued', lease_owner = NULL, lease_expires_at = NULL WHERE state = 'leased' AND lease_expires_at < $1 RETURNING id"
@@ -32,12 +45,15 @@ export const REQUEUE = `UPDATE deliveries SET state = 'queued', attempts = 0, du
 	WHERE id = $1 AND state IN ('dead', 'delivered') AND EXISTS (SELECT 1 FROM destinations WHERE destinations.id = deliveries.destination_id)
 	RETURNING id, event_id`
 
-export const ORPHANED =
-	"UPDATE deliveries SET state = 'dead', lease_owner = NULL, lease_expires_at = NULL, updated_at = $2 WHERE destination_id = $1 AND state IN ('queued', 'leased') RETURNING event_id"
+/** A deleted destination's open deliveries: queued ones from the queue index, leased ones from deliveries_leased (a few). */
+export const ORPHANED = `UPDATE deliveries SET state = 'dead', lease_owner = NULL, lease_expires_at = NULL, updated_at = $2
+	WHERE id IN (SELECT id FROM deliveries WHERE destination_id = $1 AND state = 'queued' AND ${queueIndexed()}
+		UNION ALL SELECT id FROM deliveries WHERE state = 'leased' AND destination_id = $1)
+	RETURNING event_id`
 
 // CAST: PostgreSQL cannot type a bare `$2 IS NULL`. A delivery's attempts are found through
 // its event's (a handful of rows): attempts have no index by delivery (SQLite migration 16).
-export const DEAD_OF = `SELECT d.id FROM deliveries d WHERE d.destination_id = $1 AND d.state = 'dead' AND (CAST($2 AS TEXT) IS NULL OR EXISTS (
+export const DEAD_OF = `SELECT d.id FROM deliveries d WHERE d.destination_id = $1 AND d.state = 'dead' AND ${queueIndexed('d')} AND (CAST($2 AS TEXT) IS NULL OR EXISTS (
 	SELECT 1 FROM delivery_attempts a WHERE a.event_id = d.event_id AND a.delivery_id = d.id AND a.is_dlq = 1 AND a.error_type = $2)) ORDER BY d.id`
 
 /** The status an event's deliveries give it: pending while any is open, then delivered, failed or partial. */

@@ -1,3 +1,4 @@
+import { queueIndexed } from '../delivery/repo-sql'
 import { LATENCY_BOUNDS_MS, MINUTE_MS } from './histogram'
 
 /**
@@ -62,6 +63,8 @@ export const DESTINATION_NAMES = 'SELECT id, name FROM destinations WHERE env_id
 export const METRIC_TABLES = ['metric_volume', 'metric_deliveries', 'metric_latency', 'metric_errors'] as const
 export const TRIM = (table: string) => `DELETE FROM ${table} WHERE span = $1 AND bucket < $2`
 
-export const QUEUE_STATES = "SELECT state, COUNT(*) AS n FROM deliveries WHERE state IN ('queued', 'leased') GROUP BY state"
-export const OLDEST_DUE = "SELECT MIN(due_at) AS due FROM deliveries WHERE state = 'queued' AND due_at <= $1"
+// Queued rows are counted in the queue index (its condition repeated: src/delivery/repo-sql.ts queueIndexed), leased ones in deliveries_leased.
+export const QUEUE_STATES = `SELECT 'queued' AS state, COUNT(*) AS n FROM deliveries WHERE state = 'queued' AND ${queueIndexed()}
+	UNION ALL SELECT 'leased' AS state, COUNT(*) AS n FROM deliveries WHERE state = 'leased'`
+export const OLDEST_DUE = `SELECT MIN(due_at) AS due FROM deliveries WHERE state = 'queued' AND ${queueIndexed()} AND due_at <= $1`
 export const CIRCUITS = 'SELECT id AS destination_id, circuit_state AS state FROM destinations ORDER BY id'

@@ -3,6 +3,7 @@ import destinationLeases from './migrations/0002_destination_leases.sql' with { 
 import jobTicks from './migrations/0003_job_ticks.sql' with { type: 'text' }
 import eventDeliveryStatus from './migrations/0004_event_delivery_status.sql' with { type: 'text' }
 import sourceCounters from './migrations/0006_source_counters.sql' with { type: 'text' }
+import deliveriesQueueIndex from './migrations/0007_deliveries_queue_index.sql' with { type: 'text' }
 import type { Pg } from './client'
 
 /**
@@ -14,7 +15,8 @@ export const PG_MIGRATIONS: readonly { version: number; name: string; sql: strin
 	{ version: 2, name: 'destination_leases', sql: destinationLeases },
 	{ version: 3, name: 'job_ticks', sql: jobTicks },
 	{ version: 4, name: 'event_delivery_status', sql: eventDeliveryStatus },
-	{ version: 6, name: 'source_counters', sql: sourceCounters }
+	{ version: 6, name: 'source_counters', sql: sourceCounters },
+	{ version: 7, name: 'deliveries_queue_index', sql: deliveriesQueueIndex }
 ]
 
 /** Any 64-bit constant: serializes migrations when several instances start at once. */

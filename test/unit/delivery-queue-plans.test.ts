@@ -1,0 +1,74 @@
+import { Database } from 'bun:sqlite'
+import { describe, expect, test } from 'bun:test'
+import { migrate } from '../../src/db/migrate'
+import { DEAD_OF, DUE_OF, NEXT_DUE, ORPHANED, WITH_WORK } from '../../src/delivery/repo-sql'
+import { OLDEST_DUE, QUEUE_STATES } from '../../src/metrics/repo-sql'
+import { type PlanCase, type PlanTable, planProblems as checkPlan, queryPlan } from '../support/query-plans'
+
+/**
+ * The per-destination queue index holds queued and dead deliveries only (migration 20): a
+ * delivered one leaves it. SQLite searches a partial index only for a statement that repeats
+ * its condition, so each statement that finds deliveries by destination and state must still
+ * search it; one that forgot the condition would scan every delivery ever made.
+ */
+
+const DELIVERIES: PlanTable = { names: ['d', 'deliveries'], indexArgs: 'destination_id=\\? AND state=\\?' }
+const QUEUE = 'deliveries_destination'
+
+const searches: PlanCase[] = [
+	{ name: 'next due time of a destination', index: QUEUE, sql: NEXT_DUE, params: ['dst_1'], paged: false },
+	{ name: 'the claim: due rows of a destination, oldest first', index: QUEUE, sql: DUE_OF('rowid'), params: [0, 'w', 0, 'dst_1', 1, 64] },
+	{ name: 'dead deliveries of a destination', index: QUEUE, sql: DEAD_OF, params: ['dst_1', null], paged: false }
+]
+
+/** Statements read as a subquery or through more than one index: every line that reads deliveries must go through one of `indexes`. */
+const multi: { name: string; sql: string; params: PlanCase['params']; indexes: string[] }[] = [
+	{ name: 'destinations with queued work', sql: WITH_WORK, params: [], indexes: [QUEUE] },
+	{ name: 'a deleted destination\'s open deliveries', sql: ORPHANED, params: ['dst_1', 1], indexes: [QUEUE, 'deliveries_leased', 'sqlite_autoindex_deliveries_1'] },
+	{ name: 'queue gauges: queued and leased counts', sql: QUEUE_STATES, params: [], indexes: [QUEUE, 'deliveries_leased'] },
+	{ name: 'queue gauges: oldest due', sql: OLDEST_DUE, params: [1], indexes: [QUEUE] }
+]
+
+function multiProblems(db: Database, c: (typeof multi)[number]): string[] {
+	const reads = queryPlan(db, c).filter((d) => /^(SEARCH|SCAN) (d|deliveries)\b/.test(d))
+	const stray = reads.filter((d) => !c.indexes.some((i) => d.includes(`INDEX ${i}`)))
+	return reads.length === 0 ? [`${c.name}: reads no deliveries index`] : stray.map((d) => `${c.name}: ${d}`)
+}
+
+/** The statement as it would read without the queue index's condition repeated. */
+const forgetful = (sql: string) => sql.replace(/ AND (d\.)?state IN \('queued', 'dead'\)/g, '')
+
+function openDb(): Database {
+	const db = new Database(':memory:')
+	migrate(db)
+	return db
+}
+
+describe('SQLite delivery queue plans (migration 20)', () => {
+	test('every read by destination and state searches the queue index (or deliveries_leased for leased rows)', () => {
+		const db = openDb()
+		expect(searches.flatMap((c) => checkPlan(db, DELIVERIES, c))).toEqual([])
+		expect(multi.flatMap((c) => multiProblems(db, c))).toEqual([])
+		db.close()
+	})
+
+	test('the queue index is partial: queued and dead deliveries only', () => {
+		const db = openDb()
+		const sql = db.query<{ sql: string }, [string]>("SELECT sql FROM sqlite_schema WHERE name = ?1").get(QUEUE)?.sql
+		expect(sql).toBe("CREATE INDEX deliveries_destination ON deliveries (destination_id, state, due_at, id) WHERE state IN ('queued', 'dead')")
+		db.close()
+	})
+
+	test('without the repeated condition the same statements scan the table (the check can fail)', () => {
+		const db = openDb()
+		for (const c of searches) {
+			expect(forgetful(c.sql)).not.toBe(c.sql)
+			expect(checkPlan(db, DELIVERIES, { ...c, sql: forgetful(c.sql) }).length).toBeGreaterThan(0)
+		}
+		for (const c of multi) {
+			expect(forgetful(c.sql)).not.toBe(c.sql)
+			expect(multiProblems(db, { ...c, sql: forgetful(c.sql) }).length).toBeGreaterThan(0)
+		}
+		db.close()
+	})
+})
