@@ -1,5 +1,5 @@
 import { describe, expect, it } from 'bun:test'
-import { LeasedAhead } from '../../src/delivery/ahead'
+import { AHEAD_MS, LeasedAhead, MAX_DEPTH } from '../../src/delivery/ahead'
 import type { DeliveryRow } from '../../src/delivery/repo'
 
 const LEASE_MS = 150_000
@@ -28,12 +28,52 @@ describe('LeasedAhead', () => {
 		const ahead = new LeasedAhead(q.repo, { owner: 'w', leaseMs: LEASE_MS, depth: 8 })
 		expect((await ahead.take('dst', target, 0, 2)).map((r) => r.id)).toEqual(['dlv_000', 'dlv_001'])
 		expect(q.claims).toEqual([10]) // the two to send now plus a depth of 8 held
-		expect(ahead.takeHeld('dst', 1, 3).map((r) => r.id)).toEqual(['dlv_002', 'dlv_003', 'dlv_004'])
+		expect(ahead.takeHeld('dst', 1_000, 3).map((r) => r.id)).toEqual(['dlv_002', 'dlv_003', 'dlv_004'])
 		expect(ahead.low('dst')).toBe(false)
-		expect(ahead.takeHeld('dst', 1, 2)).toHaveLength(2)
+		expect(ahead.takeHeld('dst', 1_500, 2)).toHaveLength(2)
 		expect(ahead.low('dst')).toBe(true) // 3 held < depth / 2
-		await ahead.take('dst', target, 2, 1)
+		// 7 sends in 2 s is far below AHEAD_MS's worth of a claim: the depth stays the worker's.
+		await ahead.take('dst', target, 2_000, 1)
 		expect(q.claims).toEqual([10, 6]) // back to one to send plus a depth of 8
+	})
+
+	it('a destination that sends fast claims AHEAD_MS of its pace, up to MAX_DEPTH; an empty queue starts over', async () => {
+		const q = queue(500)
+		const ahead = new LeasedAhead(q.repo, { owner: 'w', leaseMs: LEASE_MS, depth: 8 })
+		await ahead.take('dst', target, 0, 2) // claims 10
+		ahead.takeHeld('dst', 1, 8) // 10 sent within 4 ms: 2.5 per ms
+		await ahead.take('dst', target, 4, 2)
+		expect(q.claims).toEqual([10, 2 + 2.5 * AHEAD_MS])
+		expect(ahead.low('dst')).toBe(false)
+		// Faster still: capped.
+		ahead.takeHeld('dst', 5, 1_000)
+		await ahead.take('dst', target, 6, 0)
+		expect(q.claims.at(-1)).toBe(MAX_DEPTH)
+		// The queue runs dry (500 rows: 10 + 127 + 256 claimed, then the last 107): the next burst claims the worker's depth again.
+		ahead.takeHeld('dst', 7, 10_000)
+		expect((await ahead.take('dst', target, 8, 0)).length + ahead.takeHeld('dst', 9, 10_000).length).toBe(107)
+		await ahead.take('dst', target, 10, 0) // finds the queue empty
+		await ahead.take('dst', target, 11, 0)
+		expect(q.claims).toEqual([10, 127, MAX_DEPTH, MAX_DEPTH, MAX_DEPTH, 8])
+	})
+
+	it('a destination that slows down claims less again, never less than the worker\'s depth', async () => {
+		const q = queue(2_000)
+		const ahead = new LeasedAhead(q.repo, { owner: 'w', leaseMs: LEASE_MS, depth: 8 })
+		await ahead.take('dst', target, 0, 0)
+		ahead.takeHeld('dst', 2, 8)
+		await ahead.take('dst', target, 4, 0) // 8 in 4 ms: 100 ahead
+		expect(q.claims).toEqual([8, 100])
+		ahead.takeHeld('dst', 5_000, 60)
+		// 60 in 10 s: the worker's depth, 8, and 40 are held already: no claim (not a negative one).
+		expect(await ahead.take('dst', target, 10_000, 0)).toEqual([])
+		expect(q.claims).toEqual([8, 100])
+		ahead.takeHeld('dst', 10_001, 40)
+		await ahead.take('dst', target, 10_050, 1) // 40 in 50 ms: one to send and 40 ahead
+		expect(q.claims).toEqual([8, 100, 41])
+		ahead.takeHeld('dst', 20_000, 40)
+		await ahead.take('dst', target, 30_000, 1) // 41 in 20 s: one and the worker's 8
+		expect(q.claims).toEqual([8, 100, 41, 9])
 	})
 
 	it('never hands out a row whose lease could lapse during the attempt, and gives it back', async () => {
