@@ -45,10 +45,17 @@ export const REQUEUE = `UPDATE deliveries SET state = 'queued', attempts = 0, du
 	WHERE id = $1 AND state IN ('dead', 'delivered') AND EXISTS (SELECT 1 FROM destinations WHERE destinations.id = deliveries.destination_id)
 	RETURNING id, event_id`
 
-/** A deleted destination's open deliveries: queued ones from the queue index, leased ones from deliveries_leased (a few). */
+/**
+ * A deleted destination's open deliveries: queued ones from the queue index, leased ones from
+ * deliveries_leased (every leased row, in flight or held ahead by any destination: read once,
+ * when a destination is deleted). The state is tested again on the row being updated: on
+ * PostgreSQL a row an outcome commits meanwhile is re-read against the statement's own
+ * conditions only, not the subquery's, and a delivered row must stay delivered.
+ */
 export const ORPHANED = `UPDATE deliveries SET state = 'dead', lease_owner = NULL, lease_expires_at = NULL, updated_at = $2
 	WHERE id IN (SELECT id FROM deliveries WHERE destination_id = $1 AND state = 'queued' AND ${queueIndexed()}
 		UNION ALL SELECT id FROM deliveries WHERE state = 'leased' AND destination_id = $1)
+	AND state IN ('queued', 'leased')
 	RETURNING event_id`
 
 // CAST: PostgreSQL cannot type a bare `$2 IS NULL`. A delivery's attempts are found through

@@ -5,6 +5,7 @@ import type { AttemptOutcome, AttemptRow, DeliveryRepo } from '../../src/deliver
 import { newId } from '../../src/lib/ids'
 import type { Store } from '../../src/store'
 import { BACKENDS, destination, ENV, event, exec, ORG, rows, seedTenant } from './delivery-fixtures'
+import { untilWaitingForLock } from './pg-race'
 
 /**
  * The delivery repo's contract on both engines: the queue (claim, leases, their release),
@@ -156,6 +157,37 @@ for (const backend of BACKENDS) {
 			expect(await repo.abandonDestination(d, 9500)).toBe(2)
 			expect((await repo.findById(r2?.id as string))?.state).toBe('dead')
 			expect([await statusOf(store, e1.eventId), await statusOf(store, e2.eventId)]).toEqual(['failed', 'failed'])
+		})
+
+		it('closing a deleted destination\'s queue leaves a delivery an outcome finished meanwhile delivered (PostgreSQL: the row waited on)', async () => {
+			const d = await destination(store)
+			const e = await event(store, [d], 100)
+			const [row] = await repo.claim(d, 1000, 1, 'w_race', 61_000)
+			if (store.backend.kind !== 'postgres') {
+				// One writer: the outcome commits first, and the close finds nothing open.
+				expect(await repo.completeBatch([outcome('w_race', row as never, { state: 'delivered', dueAt: 100 })])).toBe(1)
+				expect(await repo.abandonDestination(d, 9500)).toBe(0)
+			} else {
+				const pg = store.backend.pg
+				// An outcome's transaction holds the row (as FINISH_MANY does) while the close runs.
+				let release = () => {}
+				const released = new Promise<void>((r) => { release = r })
+				let locked = () => {}
+				const holding = new Promise<void>((r) => { locked = r })
+				const finish = pg.tx(async (q) => {
+					await q.run("UPDATE deliveries SET state = 'delivered', lease_owner = NULL, lease_expires_at = NULL WHERE id = $1", [row?.id])
+					locked()
+					await released
+				})
+				await holding
+				const closing = repo.abandonDestination(d, 9500)
+				await untilWaitingForLock(pg)
+				release()
+				await finish
+				expect(await closing).toBe(0)
+			}
+			expect((await repo.findById(row?.id as string))?.state).toBe('delivered')
+			expect(await rows(store, "SELECT COUNT(*) AS n FROM deliveries WHERE event_id = $1 AND state = 'dead'", [e.eventId])).toEqual([{ n: 0 }])
 		})
 
 		it('an event settled before event_delivery_status existed keeps its stored status until its deliveries change', async () => {

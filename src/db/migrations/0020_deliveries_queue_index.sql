@@ -6,6 +6,8 @@
 -- and dead ones (the dead-letter list). A claim only removes an entry; a successful outcome
 -- touches it no more; a retry or a dead letter adds one. Leased rows stay in deliveries_leased
 -- (migration 11). SQLite uses a partial index only for statements that repeat its condition,
--- so every reader says QUEUE_INDEXED (src/delivery/repo-sql.ts). PostgreSQL: its migration 7.
+-- so every reader repeats it (queueIndexed() in src/delivery/repo-sql.ts). The queue gauges
+-- (metrics) walk this index whole, dead rows included: less than the table they walked before.
+-- PostgreSQL: its migration 7.
 DROP INDEX deliveries_destination;
 CREATE INDEX deliveries_destination ON deliveries (destination_id, state, due_at, id) WHERE state IN ('queued', 'dead');
