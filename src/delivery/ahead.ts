@@ -12,7 +12,7 @@ import type { DeliveryRepo, DeliveryRow } from './repo'
 export const AHEAD_MS = 50
 export const MAX_DEPTH = 256
 
-/** A destination's sends since its last claim, and the depth that claim took. */
+/** A destination's sends since its last claim, and the depth computed at that claim. */
 interface Pace {
 	since: number
 	sent: number
@@ -68,10 +68,11 @@ export class LeasedAhead<T extends Claimed> {
 		if (fresh.length < count + this.#depth(destinationId) / 2) {
 			try {
 				// A destination that slowed down may already hold more than its new depth: no claim then.
-				const limit = count + this.#nextDepth(destinationId, now) - fresh.length
+				const limit = count + this.#startClaim(destinationId, now) - fresh.length
 				const claimed = limit > 0 ? await this.repo.claim(destinationId, now, limit, this.opts.owner, now + this.opts.leaseMs) : []
-				// An empty queue: the next burst starts again from the worker's depth.
-				if (limit > 0 && claimed.length === 0) this.#pace.delete(destinationId)
+				// The queue ran out: the next burst starts again from the worker's depth, and a
+				// destination that drains for good leaves nothing behind here.
+				if (claimed.length < limit) this.#pace.delete(destinationId)
 				fresh.push(...claimed)
 				await this.payloads?.fill(claimed)
 			} catch (err) {
@@ -115,13 +116,16 @@ export class LeasedAhead<T extends Claimed> {
 		this.payloads?.clear()
 	}
 
-	/** The depth the destination's last claim took (the worker's depth before its first). */
+	/** The depth computed at the destination's last claim (the worker's depth before its first). */
 	#depth(destinationId: string): number {
 		return this.#pace.get(destinationId)?.depth ?? this.opts.depth
 	}
 
-	/** The depth of a claim now: AHEAD_MS of the pace since the previous claim, within [depth, MAX_DEPTH]. */
-	#nextDepth(destinationId: string, now: number): number {
+	/**
+	 * The depth of a claim now, AHEAD_MS of the pace since the previous one within [depth,
+	 * MAX_DEPTH], and the pace measured afresh from here.
+	 */
+	#startClaim(destinationId: string, now: number): number {
 		const pace = this.#pace.get(destinationId)
 		if (!pace) {
 			this.#pace.set(destinationId, { since: now, sent: 0, depth: this.opts.depth })

@@ -37,24 +37,63 @@ describe('LeasedAhead', () => {
 		expect(q.claims).toEqual([10, 6]) // back to one to send plus a depth of 8
 	})
 
-	it('a destination that sends fast claims AHEAD_MS of its pace, up to MAX_DEPTH; an empty queue starts over', async () => {
-		const q = queue(500)
+	it('a destination that sends fast claims AHEAD_MS of its pace, up to MAX_DEPTH, and asks for the next claim at half of it', async () => {
+		const q = queue(2_000)
 		const ahead = new LeasedAhead(q.repo, { owner: 'w', leaseMs: LEASE_MS, depth: 8 })
 		await ahead.take('dst', target, 0, 2) // claims 10
 		ahead.takeHeld('dst', 1, 8) // 10 sent within 4 ms: 2.5 per ms
 		await ahead.take('dst', target, 4, 2)
 		expect(q.claims).toEqual([10, 2 + 2.5 * AHEAD_MS])
-		expect(ahead.low('dst')).toBe(false)
-		// Faster still: capped.
-		ahead.takeHeld('dst', 5, 1_000)
+		ahead.takeHeld('dst', 5, 70) // 55 of 125 held: low for this destination, not for the worker's depth of 8
+		expect(ahead.low('dst')).toBe(true)
+		ahead.takeHeld('dst', 5, 1_000) // faster still: capped
 		await ahead.take('dst', target, 6, 0)
 		expect(q.claims.at(-1)).toBe(MAX_DEPTH)
-		// The queue runs dry (500 rows: 10 + 127 + 256 claimed, then the last 107): the next burst claims the worker's depth again.
-		ahead.takeHeld('dst', 7, 10_000)
-		expect((await ahead.take('dst', target, 8, 0)).length + ahead.takeHeld('dst', 9, 10_000).length).toBe(107)
-		await ahead.take('dst', target, 10, 0) // finds the queue empty
-		await ahead.take('dst', target, 11, 0)
-		expect(q.claims).toEqual([10, 127, MAX_DEPTH, MAX_DEPTH, MAX_DEPTH, 8])
+	})
+
+	it('a queue that runs out starts the next burst over from the worker\'s depth', async () => {
+		const q = queue(300)
+		const ahead = new LeasedAhead(q.repo, { owner: 'w', leaseMs: LEASE_MS, depth: 8 })
+		await ahead.take('dst', target, 0, 2) // 10
+		ahead.takeHeld('dst', 1, 8)
+		await ahead.take('dst', target, 4, 2) // 127
+		ahead.takeHeld('dst', 5, 1_000)
+		expect(await ahead.take('dst', target, 6, 0)).toEqual([]) // asks 256, gets the last 163
+		ahead.takeHeld('dst', 7, 1_000)
+		await ahead.take('dst', target, 8, 0) // as fast as ever, but the queue had run out
+		expect(q.claims).toEqual([10, 127, MAX_DEPTH, 8])
+	})
+
+	it('a worker depth above MAX_DEPTH is its own cap', async () => {
+		const q = queue(2_000)
+		const ahead = new LeasedAhead(q.repo, { owner: 'w', leaseMs: LEASE_MS, depth: 300 })
+		await ahead.take('dst', target, 0, 0)
+		ahead.takeHeld('dst', 1, 300)
+		await ahead.take('dst', target, 2, 0) // 300 in 2 ms: far past both
+		expect(q.claims).toEqual([300, 300])
+	})
+
+	it('giving back or clearing what is held measures the pace anew', async () => {
+		for (const drop of ['giveBack', 'clear'] as const) {
+			const q = queue(2_000)
+			const ahead = new LeasedAhead(q.repo, { owner: 'w', leaseMs: LEASE_MS, depth: 8 })
+			await ahead.take('dst', target, 0, 0)
+			ahead.takeHeld('dst', 1, 8)
+			await ahead.take('dst', target, 2, 0) // 8 in 2 ms: 200
+			ahead.takeHeld('dst', 3, 100) // 100 sent since
+			if (drop === 'giveBack') await ahead.giveBack('dst')
+			else ahead.clear()
+			await ahead.take('dst', target, 4, 0) // those 100 in 2 ms would be 256
+			expect(q.claims).toEqual([8, 200, 8])
+		}
+	})
+
+	it('two claims within one millisecond keep the depth (no pace to tell)', async () => {
+		const q = queue(100)
+		const ahead = new LeasedAhead(q.repo, { owner: 'w', leaseMs: LEASE_MS, depth: 8 })
+		await ahead.take('dst', target, 0, 0)
+		expect(await ahead.take('dst', target, 0, 16)).toHaveLength(16)
+		expect(q.claims).toEqual([8, 16])
 	})
 
 	it('a destination that slows down claims less again, never less than the worker\'s depth', async () => {
