@@ -1,4 +1,5 @@
-import type { Database } from 'bun:sqlite'
+import { Database } from 'bun:sqlite'
+import { migrate } from '../../src/db/migrate'
 import { prepare } from '../../src/db/sql'
 
 /** One statement to check: its SQL (with `$n` placeholders), parameters, and the index it must search. */
@@ -43,4 +44,11 @@ export function planProblems(db: Database, table: PlanTable, c: PlanCase): strin
 /** The lines of SQLite's EXPLAIN QUERY PLAN for a statement as a repo builds it (`$n` placeholders). */
 export function queryPlan(db: Database, c: Pick<PlanCase, 'sql' | 'params'>): string[] {
 	return prepare<{ detail: string }, (string | number | null)[]>(db, `EXPLAIN QUERY PLAN ${c.sql}`).all(...c.params).map((r) => r.detail)
+}
+
+/** An empty database in memory with every migration applied: the schema whose plans the tests read. */
+export function migratedMemoryDb(): Database {
+	const db = new Database(':memory:')
+	migrate(db)
+	return db
 }

@@ -1,14 +1,13 @@
-import { Database } from 'bun:sqlite'
+import type { Database } from 'bun:sqlite'
 import { describe, expect, test } from 'bun:test'
 import { ATTEMPTS_BY_ROWID, countQuery, DLQ_OF_EVENT, listQuery } from '../../src/attempts/repo-sql'
 import type { AttemptFilter } from '../../src/attempts/repo'
-import { migrate } from '../../src/db/migrate'
 import { DEAD_OF } from '../../src/delivery/repo-sql'
 import { newId } from '../../src/lib/ids'
 import type { Seek } from '../../src/lib/pagination'
 import { ROWID_ORDER } from '../../src/events/order-sql'
 import { purgeStatements } from '../../src/tenancy/repo-sql'
-import { type PlanCase, type PlanTable, planProblems as checkPlan } from '../support/query-plans'
+import { type PlanCase, type PlanTable, migratedMemoryDb, planProblems as checkPlan } from '../support/query-plans'
 
 /**
  * Every SQLite read of delivery attempts finds its rows through an index of migration 16 —
@@ -55,15 +54,9 @@ function cases(): Case[] {
 	]
 }
 
-function openDb(): Database {
-	const db = new Database(':memory:')
-	migrate(db)
-	return db
-}
-
 describe('SQLite delivery attempts plans (migration 16)', () => {
 	test('every attempts list, count, DLQ read and delete searches an attempts index; pages walk it by rowid', () => {
-		const db = openDb()
+		const db = migratedMemoryDb()
 		const all = cases()
 		expect(all.length).toBe(22)
 		expect(all.flatMap((c) => planProblems(db, c))).toEqual([])
@@ -71,7 +64,7 @@ describe('SQLite delivery attempts plans (migration 16)', () => {
 	})
 
 	test('migration 16 leaves four attempts b-trees: the id index, (env_id), (event_id), (destination_id)', () => {
-		const db = openDb()
+		const db = migratedMemoryDb()
 		const indexes = db.query<{ name: string; sql: string | null }, []>("SELECT name, sql FROM sqlite_schema WHERE type = 'index' AND tbl_name = 'delivery_attempts' ORDER BY name").all()
 		expect(indexes.map((i) => [i.name, i.sql?.replace(/.* ON /, '') ?? null])).toEqual([
 			['attempts_destination', 'delivery_attempts (destination_id)'],
@@ -83,7 +76,7 @@ describe('SQLite delivery attempts plans (migration 16)', () => {
 	})
 
 	test('on the (…, id) indexes of before migration 16 the paged statements sort or filter instead (the check can fail)', () => {
-		const db = openDb()
+		const db = migratedMemoryDb()
 		db.run('DROP INDEX attempts_env; DROP INDEX attempts_event; DROP INDEX attempts_destination')
 		db.run('CREATE INDEX attempts_env ON delivery_attempts (env_id, id); CREATE INDEX attempts_event ON delivery_attempts (event_id, id)')
 		db.run('CREATE INDEX attempts_destination ON delivery_attempts (destination_id, id)')

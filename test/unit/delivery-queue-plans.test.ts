@@ -1,9 +1,8 @@
-import { Database } from 'bun:sqlite'
+import type { Database } from 'bun:sqlite'
 import { describe, expect, test } from 'bun:test'
-import { migrate } from '../../src/db/migrate'
 import { DEAD_OF, DUE_OF, NEXT_DUE, ORPHANED, queueIndexed, WITH_WORK } from '../../src/delivery/repo-sql'
 import { OLDEST_DUE, QUEUE_STATES } from '../../src/metrics/repo-sql'
-import { type PlanCase, type PlanTable, planProblems as checkPlan, queryPlan } from '../support/query-plans'
+import { type PlanCase, type PlanTable, migratedMemoryDb, planProblems as checkPlan, queryPlan } from '../support/query-plans'
 
 /**
  * The per-destination queue index holds queued and dead deliveries only (migration 20): a
@@ -57,29 +56,23 @@ function multiProblems(db: Database, c: (typeof multi)[number]): string[] {
 const condition = (alias: string) => new RegExp(` AND ${queueIndexed(alias).replace(/[.()]/g, '\\$&')}`, 'g')
 const forgetful = (sql: string) => sql.replace(condition('d'), '').replace(condition(''), '')
 
-function openDb(): Database {
-	const db = new Database(':memory:')
-	migrate(db)
-	return db
-}
-
 describe('SQLite delivery queue plans (migration 20)', () => {
 	test('every read by destination and state searches the queue index (or deliveries_leased for leased rows)', () => {
-		const db = openDb()
+		const db = migratedMemoryDb()
 		expect(searches.flatMap((c) => checkPlan(db, DELIVERIES, c))).toEqual([])
 		expect(multi.flatMap((c) => multiProblems(db, c))).toEqual([])
 		db.close()
 	})
 
 	test('the queue index is partial: queued and dead deliveries only', () => {
-		const db = openDb()
+		const db = migratedMemoryDb()
 		const sql = db.query<{ sql: string }, [string]>("SELECT sql FROM sqlite_schema WHERE name = ?1").get(QUEUE)?.sql
 		expect(sql).toBe("CREATE INDEX deliveries_destination ON deliveries (destination_id, state, due_at, id) WHERE state IN ('queued', 'dead')")
 		db.close()
 	})
 
 	test('without the repeated condition the same statements scan the table (the check can fail)', () => {
-		const db = openDb()
+		const db = migratedMemoryDb()
 		for (const c of searches) {
 			expect(forgetful(c.sql)).not.toBe(c.sql)
 			expect(checkPlan(db, DELIVERIES, { ...c, sql: forgetful(c.sql) }).length).toBeGreaterThan(0)

@@ -1,6 +1,5 @@
-import { Database } from 'bun:sqlite'
+import type { Database } from 'bun:sqlite'
 import { describe, expect, test } from 'bun:test'
-import { migrate } from '../../src/db/migrate'
 import { ROWID_ORDER } from '../../src/events/order-sql'
 import { createEventQueries } from '../../src/events/queries'
 import { countQuery, listQuery } from '../../src/events/repo-sql'
@@ -10,7 +9,7 @@ import { eventsAfterQuery } from '../../src/live/repo-sql'
 import { candidatesQuery } from '../../src/replay/repo-sql'
 import { claimParams, claimStatements, eventsQuery, exportPageQuery, exportSizesQuery, purgeStatements as sessionPurge } from '../../src/sessions/repo-sql'
 import { contentsQuery, purgeStatements, usageQuery } from '../../src/tenancy/repo-sql'
-import { type PlanCase, type PlanTable, planProblems as checkPlan, queryPlan } from '../support/query-plans'
+import { type PlanCase, type PlanTable, migratedMemoryDb, planProblems as checkPlan, queryPlan } from '../support/query-plans'
 
 /**
  * Every SQLite read that pages an environment's (or a source's) events walks the list
@@ -113,15 +112,9 @@ function searchChunks(db: Database): Case[] {
 	]
 }
 
-function openDb(): Database {
-	const db = new Database(':memory:')
-	migrate(db)
-	return db
-}
-
 describe('SQLite events list plans (migrations 14 and 18)', () => {
 	test('every list, count, cursor, since, session, replay, usage and purge statement walks a key index by rowid', () => {
-		const db = openDb()
+		const db = migratedMemoryDb()
 		const all = cases(db)
 		expect(all.length).toBe(23 + 5 + 2)
 		expect(all.flatMap((c) => planProblems(db, c))).toEqual([])
@@ -129,7 +122,7 @@ describe('SQLite events list plans (migrations 14 and 18)', () => {
 	})
 
 	test('on the id-keyed indexes of migration 14, (env_id) and (env_id, source_id), the same statements scan instead (the check can fail)', () => {
-		const db = openDb()
+		const db = migratedMemoryDb()
 		db.run('DROP INDEX events_env; DROP INDEX events_env_source')
 		db.run('CREATE INDEX events_env ON events (env_id); CREATE INDEX events_env_source ON events (env_id, source_id)')
 		const all = cases(db)
@@ -140,7 +133,7 @@ describe('SQLite events list plans (migrations 14 and 18)', () => {
 	})
 
 	test('without the unique index of list_keys every key lookup would scan it (the check can fail)', () => {
-		const db = openDb()
+		const db = migratedMemoryDb()
 		db.run('DROP TRIGGER environments_list_key; DROP TRIGGER sources_list_key; DROP TABLE list_keys')
 		db.run('CREATE TABLE list_keys (key INTEGER PRIMARY KEY, id TEXT NOT NULL)')
 		const all = cases(db)
