@@ -11,10 +11,9 @@
  * destination, uncounted, so that the measured drain runs compiled code, as a server that has
  * been up for a while does (a first drain spends ~6 µs per delivery on the JIT's threads).
  */
-import { Database } from 'bun:sqlite'
 import { readFileSync, rmSync } from 'node:fs'
 import { join } from 'node:path'
-import { queuedDrain, resumeDestination, startHookstream } from './lib/hookstream'
+import { queuedDrain, resumeDestination, SUCCESSES, startHookstream, successesIn } from './lib/hookstream'
 import { startBenchPostgres } from './lib/postgres'
 import { cpuUs, freePort, median, ROOT, startServer, tempDir } from './lib/tools'
 
@@ -60,20 +59,11 @@ async function pgOne<T>(url: string, text: string, params: unknown[] = []): Prom
 	}
 }
 
-const SUCCESSES = "SELECT COUNT(*) AS n, MAX(created_at) AS last FROM delivery_attempts WHERE status = 'success' AND destination_id = $1"
-
 /** Successful attempts committed so far to one destination, and when the last one finished. */
 async function committed(dir: string, dbUrl: string | null, destinationId: string): Promise<{ n: number; last: number }> {
-	if (dbUrl) {
-		const r = await pgOne<{ n: string; last: string }>(dbUrl, SUCCESSES, [destinationId])
-		return { n: Number(r.n), last: Number(r.last) }
-	}
-	const db = new Database(join(dir, 'hookstream.db'), { readonly: true })
-	try {
-		return db.query<{ n: number; last: number }, [string]>(SUCCESSES.replace('$1', '?1')).get(destinationId) ?? { n: 0, last: 0 }
-	} finally {
-		db.close()
-	}
+	if (!dbUrl) return successesIn(dir, destinationId)
+	const r = await pgOne<{ n: string; last: string }>(dbUrl, SUCCESSES, [destinationId])
+	return { n: Number(r.n), last: Number(r.last) }
 }
 
 /** Waits until `n` successful attempts to the destination are committed; fails after DRAIN_TIMEOUT_MS. */

@@ -1,5 +1,8 @@
 /** Starts the compiled binary on a fresh data dir with an admin key, for the benchmark scripts. */
+import { Database } from 'bun:sqlite'
+import { join } from 'node:path'
 import type { Subprocess } from 'bun'
+import { prepare } from '../../src/db/sql'
 import { DELIVERY_BODY, ensureBinary, freePort, sendLoop, startServer, tempDir } from './tools'
 
 export interface Hookstream {
@@ -74,3 +77,16 @@ export async function queuedDrain(hs: Hookstream, name: string, receiverUrl: str
 
 /** Resumes a paused destination (a queued drain starts). */
 export const resumeDestination = (hs: Hookstream, destinationId: string) => hs.api('PATCH', `/v1/destinations/${destinationId}`, { status: 'active' })
+
+/** ($1 destination) Successful attempts committed to a destination, and when the last one finished. */
+export const SUCCESSES = "SELECT COUNT(*) AS n, MAX(created_at) AS last FROM delivery_attempts WHERE status = 'success' AND destination_id = $1"
+
+/** SUCCESSES read from a SQLite data dir, read-only, beside the server. */
+export function successesIn(dataDir: string, destinationId: string): { n: number; last: number } {
+	const db = new Database(join(dataDir, 'hookstream.db'), { readonly: true })
+	try {
+		return prepare<{ n: number; last: number }, [string]>(db, SUCCESSES).get(destinationId) ?? { n: 0, last: 0 }
+	} finally {
+		db.close()
+	}
+}
