@@ -7,6 +7,7 @@
  * machine, where rates swing by ±30 %.
  *   BINS=/tmp/before,dist/hookstream ROUNDS=4 bun bench/drain-io.ts 64
  *   BINS=/tmp/before,dist/hookstream ROUNDS=3 DRAIN_EVENTS=10000 bun bench/drain-io.ts 64 --pg
+ *   THREADS=1 bun bench/drain-io.ts 8            (also the CPU per delivery of each server thread)
  * Each server first drains WARM_EVENTS (20,000 by default; 0 for a cold server) to another
  * destination, uncounted, so that the measured drain runs compiled code, as a server that has
  * been up for a while does (a first drain spends ~6 µs per delivery on the JIT's threads).
@@ -15,7 +16,7 @@ import { readFileSync, rmSync } from 'node:fs'
 import { join } from 'node:path'
 import { queuedDrain, resumeDestination, SUCCESSES, startHookstream, successesIn } from './lib/hookstream'
 import { startBenchPostgres } from './lib/postgres'
-import { cpuUs, freePort, median, ROOT, startServer, tempDir } from './lib/tools'
+import { cpuUs, freePort, median, ROOT, startServer, tempDir, threadCpuUs } from './lib/tools'
 
 const BINS = (process.env.BINS ?? join(ROOT, 'dist', 'hookstream')).split(',')
 const N = Number(process.env.DRAIN_EVENTS ?? 20_000)
@@ -25,6 +26,8 @@ const DRAIN_TIMEOUT_MS = 300_000
 const inFlight = Number(process.argv[2] ?? 64)
 const onPg = process.argv.includes('--pg')
 const KEY = Buffer.alloc(32, 9).toString('base64')
+/** THREADS=1: also print each round's server CPU per delivery by thread (the JS thread, the HTTP client, the JIT, the checkpointer…). */
+const BY_THREAD = process.env.THREADS === '1'
 
 const pg = onPg ? await startBenchPostgres() : null
 const rxPort = await freePort()
@@ -98,15 +101,17 @@ async function drain(bin: string) {
 		const postmaster = dbUrl ? Number(readFileSync(join((await pgOne<{ d: string }>(dbUrl, "SELECT current_setting('data_directory') AS d")).d, 'postmaster.pid'), 'utf8').split('\n')[0]) : 0
 		const pgCpu = () => (postmaster ? clusterCpuUs(postmaster) : 0)
 		const [cpu0, pgCpu0, bytes0, lsn0] = [cpuUs(proc.pid), pgCpu(), writeBytes(proc.pid), await lsn()]
+		const threads0 = BY_THREAD ? threadCpuUs(proc.pid) : null
 		const started = Date.now()
 		await resumeDestination(hs, destinationId)
 		const done = await drained(dir, dbUrl, destinationId, N)
 		const cpu = (cpuUs(proc.pid) - cpu0) / done.n
+		const threads = threads0 ? [...threadCpuUs(proc.pid)].map(([name, us]) => [name, (us - (threads0.get(name) ?? 0)) / done.n] as const).filter(([, us]) => us >= 0.5).sort((a, b) => b[1] - a[1]) : []
 		const dbCpu = (pgCpu() - pgCpu0) / done.n
 		const bytes = dbUrl
 			? Number((await pgOne<{ d: string }>(dbUrl, 'SELECT pg_wal_lsn_diff($1::pg_lsn, $2::pg_lsn)::bigint AS d', [await lsn(), lsn0])).d)
 			: writeBytes(proc.pid) - bytes0
-		return { bin, perSecond: done.n / ((done.last - started) / 1000), cpu, dbCpu, bytes: bytes / done.n }
+		return { bin, perSecond: done.n / ((done.last - started) / 1000), cpu, dbCpu, bytes: bytes / done.n, threads }
 	} finally {
 		proc.kill()
 		await proc.exited
@@ -121,7 +126,7 @@ try {
 		for (const bin of r % 2 === 0 ? BINS : [...BINS].reverse()) {
 			const x = await drain(bin)
 			rows.push(x)
-			console.error(`round ${r + 1} ${bin}: ${x.perSecond.toFixed(0)}/s, ${x.cpu.toFixed(0)} µs CPU${pg ? ` (+ PostgreSQL ${x.dbCpu.toFixed(0)})` : ''}, ${x.bytes.toFixed(0)} B written per delivery`)
+			console.error(`round ${r + 1} ${bin}: ${x.perSecond.toFixed(0)}/s, ${x.cpu.toFixed(0)} µs CPU${pg ? ` (+ PostgreSQL ${x.dbCpu.toFixed(0)})` : ''}, ${x.bytes.toFixed(0)} B written per delivery${x.threads.length ? `; by thread: ${x.threads.map(([name, us]) => `${name} ${us.toFixed(1)}`).join(', ')} µs` : ''}`)
 		}
 	}
 } finally {

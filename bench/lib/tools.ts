@@ -1,5 +1,5 @@
 /** Shared plumbing for the benchmark scripts: load tool, processes, ports, the binary. */
-import { existsSync, mkdtempSync, readFileSync, writeFileSync } from 'node:fs'
+import { existsSync, mkdtempSync, readdirSync, readFileSync, writeFileSync } from 'node:fs'
 import { tmpdir } from 'node:os'
 import { join } from 'node:path'
 
@@ -60,6 +60,24 @@ export function cpuTimes(pid: number, thread?: number): { user: number; sys: num
 	const stat = readFileSync(thread === undefined ? `/proc/${pid}/stat` : `/proc/${pid}/task/${thread}/stat`, 'utf8')
 	const fields = stat.slice(stat.lastIndexOf(')') + 2).split(' ')
 	return { user: Number(fields[11]) / 100, sys: Number(fields[12]) / 100 }
+}
+
+/**
+ * CPU µs used so far by each thread of a process, summed by thread name (`/proc/<pid>/task/<tid>/comm`;
+ * the main JS thread carries the process's name). Threads that exited meanwhile are not counted.
+ */
+export function threadCpuUs(pid: number): Map<string, number> {
+	const byName = new Map<string, number>()
+	for (const tid of readdirSync(`/proc/${pid}/task`)) {
+		try {
+			const name = readFileSync(`/proc/${pid}/task/${tid}/comm`, 'utf8').trim()
+			const t = cpuTimes(pid, Number(tid))
+			byName.set(name, (byName.get(name) ?? 0) + (t.user + t.sys) * 1e6)
+		} catch {
+			// the thread exited between the listing and the read
+		}
+	}
+	return byName
 }
 
 /** Spawns a server and waits until `url` answers. */
