@@ -6,29 +6,37 @@ import type { GroupCommitter } from '../db/write'
  * whose callers are not waiting on them to answer anyone: a delivery's next send
  * does not wait for the previous attempt's commit, so a few milliseconds here cost
  * no throughput and make each commit carry many attempts instead of a handful.
+ * The writes held together share one promise, as the committer's batches do.
  */
 export class Linger<T> {
-	#held: { item: T; resolve: () => void; reject: (e: unknown) => void }[] = []
+	#held: T[] = []
+	#done: PromiseWithResolvers<void> | null = null
 	#timer: Timer | null = null
 
 	constructor(
-		private readonly committer: Pick<GroupCommitter<T, unknown>, 'write' | 'drain'>,
+		private readonly committer: Pick<GroupCommitter<T, unknown>, 'writeAll' | 'drain'>,
 		private readonly opts: { /** hand over once this many are held */ count: number; /** …or this long after the first */ ms: number }
 	) {}
 
+	/** Settles once `item` has committed (or rejects with the commit's error). */
 	write(item: T): Promise<void> {
-		return new Promise((resolve, reject) => {
-			this.#held.push({ item, resolve, reject })
-			if (this.#held.length >= this.opts.count) this.flush()
-			else this.#timer ??= setTimeout(() => this.flush(), this.opts.ms)
-		})
+		const done = (this.#done ??= Promise.withResolvers<void>())
+		this.#held.push(item)
+		if (this.#held.length >= this.opts.count) this.flush()
+		else this.#timer ??= setTimeout(() => this.flush(), this.opts.ms)
+		return done.promise
 	}
 
 	/** Hands everything held to the committer now. */
 	flush(): void {
 		if (this.#timer) clearTimeout(this.#timer)
 		this.#timer = null
-		for (const h of this.#held.splice(0)) this.committer.write(h.item).then(h.resolve, h.reject)
+		const done = this.#done
+		if (!done) return
+		const held = this.#held
+		this.#held = []
+		this.#done = null
+		this.committer.writeAll(held).then(done.resolve, done.reject)
 	}
 
 	/** Flushes and waits until everything written so far has committed. */
