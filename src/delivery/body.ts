@@ -12,9 +12,22 @@ export type BodyToSend = { body: Uint8Array; contentType: string | null } | { er
 /**
  * The body one delivery sends: the raw bytes, or the connection's JSONata transform
  * of the parsed payload. `gone` when the event or the connection no longer exists.
- * `ahead` is the event as read with the claim, when no event was deleted since.
+ * `ahead` is the event as read with the claim, when no event was deleted since, and
+ * `cached` its connection when already loaded: then an untransformed body is known at
+ * once, without a promise (the usual case of a busy destination).
  */
-export async function bodyToSend(
+export function bodyToSend(
+	events: Pick<EventsRepo, 'findToDeliver' | 'readPayload'>,
+	connection: (id: string) => Promise<DeliveryConnection | null>,
+	row: DeliveryRow,
+	ahead?: EventToDeliver,
+	cached?: DeliveryConnection
+): BodyToSend | Promise<BodyToSend> {
+	if (ahead?.payload_inline && cached && !(cached.row.transform_enabled && cached.transform)) return { body: ahead.payload_inline, contentType: ahead.content_type }
+	return readBodyToSend(events, connection, row, ahead)
+}
+
+async function readBodyToSend(
 	events: Pick<EventsRepo, 'findToDeliver' | 'readPayload'>,
 	connection: (id: string) => Promise<DeliveryConnection | null>,
 	row: DeliveryRow,
@@ -46,12 +59,12 @@ export interface RecordedRequest {
 }
 
 /** Sends the prepared body by the destination's type (or records why there was nothing to send): never throws. */
-export async function sendBody(
+export function sendBody(
 	providers: Providers, target: DeliveryTarget, row: DeliveryRow, prepared: BodyToSend, attemptNumber: number, guard: OutboundGuard, now: number
 ): Promise<{ request: RecordedRequest; result: OutboundResult }> {
 	if ('error' in prepared) {
 		const result: OutboundResult = { ok: false, status: null, headers: null, body: null, durationMs: 0, error: prepared.error, errorType: prepared.errorType }
-		return { request: { url: target.row.url ?? '', method: target.row.method, recordedHeaders: null, bodySize: 0 }, result }
+		return Promise.resolve({ request: { url: target.row.url ?? '', method: target.row.method, recordedHeaders: null, bodySize: 0 }, result })
 	}
 	return providers.send(target, { eventId: row.event_id, destinationId: row.destination_id, attemptNumber, body: prepared.body, contentType: prepared.contentType, now }, guard)
 }

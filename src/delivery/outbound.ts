@@ -44,13 +44,17 @@ function recordedHeaders(headers: Headers): Record<string, string> {
 	return all as Record<string, string>
 }
 
-async function readCappedText(res: Response): Promise<string> {
-	if (!res.body) return ''
+function readCappedText(res: Response): Promise<string> {
+	if (!res.body) return Promise.resolve('')
 	// A declared length within the cap is read whole: a stream reader costs more than most receivers' answers.
 	// Not when the body is encoded: the length is the compressed one, and fetch inflates it (a gzip bomb).
 	const declared = res.headers.get('content-length')
 	if (declared !== null && !res.headers.has('content-encoding') && /^\d+$/.test(declared) && Number(declared) <= RESPONSE_BODY_CAP) return res.text()
-	const reader = res.body.getReader()
+	return readCappedStream(res.body)
+}
+
+async function readCappedStream(stream: ReadableStream<Uint8Array>): Promise<string> {
+	const reader = stream.getReader()
 	const chunks: Uint8Array[] = []
 	let size = 0
 	while (size < RESPONSE_BODY_CAP) {

@@ -27,6 +27,8 @@ export interface AttemptDeps {
 	/** The lease owner written into each outcome (this instance). */
 	owner: string
 	connection(id: string): Promise<DeliveryConnection | null>
+	/** The connection when already loaded, without a promise. */
+	cachedConnection(id: string): DeliveryConnection | undefined
 	/** What was read of a delivery's event with its claim, if anything (payloads-ahead.ts). */
 	readAhead(deliveryId: string): EventToDeliver | undefined
 	/** Group-committed with other outcomes. */
@@ -89,17 +91,17 @@ export class AttemptRunner {
 			this.#total--
 			this.deps.slotFreed(id)
 		}
-		const run = this.#run(row, target, probe, sent)
-			.catch((err) => {
-				this.deps.log.error('delivery attempt failed to record', { delivery: row.id, error: err instanceof Error ? err.stack : String(err) })
-				// The lease expires and the sweeper requeues the delivery; a probe must not leave the breaker half-open.
-				if (probe && !this.deps.halted()) void this.reprobe(id)
-			})
-			.finally(() => {
-				sent()
-				bump(this.#unsettled, -1)
-				this.#running.delete(run)
-			})
+		const settle = () => {
+			sent()
+			bump(this.#unsettled, -1)
+			this.#running.delete(run)
+		}
+		const run: Promise<void> = this.#run(row, target, probe, sent).then(settle, (err) => {
+			this.deps.log.error('delivery attempt failed to record', { delivery: row.id, error: err instanceof Error ? err.stack : String(err) })
+			// The lease expires and the sweeper requeues the delivery; a probe must not leave the breaker half-open.
+			if (probe && !this.deps.halted()) void this.reprobe(id)
+			settle()
+		})
 		this.#running.add(run)
 	}
 
@@ -108,14 +110,16 @@ export class AttemptRunner {
 		const { deps } = this
 		const now = deps.clock.now()
 		const attemptNumber = row.attempts + 1
-		const prepared = await bodyToSend(deps.events, (id) => deps.connection(id), row, deps.readAhead(row.id))
+		// A busy destination's usual case (payload read with the claim, connection loaded) takes no promise here.
+		const preparing = bodyToSend(deps.events, deps.connection, row, deps.readAhead(row.id), deps.cachedConnection(row.connection_id))
+		const prepared = preparing instanceof Promise ? await preparing : preparing
 		const { request, result } = await sendBody(deps.providers, target, row, prepared, attemptNumber, deps.guard, now)
 		// A dead process records nothing: the delivery stays leased until another instance takes it back.
 		if (deps.halted()) return
 		const final = 'error' in prepared && (prepared.errorType === 'transform_error' || prepared.gone === true)
 		const done = deps.clock.now()
 		const outcome = decideOutcome({
-			owner: deps.owner, delivery: row, policy: target.policy, circuit: await this.#currentCircuit(row.destination_id, probe, done),
+			owner: deps.owner, delivery: row, policy: target.policy, circuit: (!probe && deps.circuits.known(row.destination_id)) || (await this.#currentCircuit(row.destination_id, probe, done)),
 			attemptNumber, request, result, now: done, retryable: !final,
 			reportable: !('error' in prepared && prepared.gone === true)
 		})

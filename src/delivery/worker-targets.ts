@@ -21,6 +21,11 @@ export class WorkerTargets {
 		return this.#targets.get(destinationId)
 	}
 
+	/** The connection when already loaded (no promise); undefined when it was not, or is gone. */
+	cachedConnection(connectionId: string): DeliveryConnection | undefined {
+		return this.#connections.peek(connectionId) ?? undefined
+	}
+
 	connection(connectionId: string): Promise<DeliveryConnection | null> {
 		return this.#connections.get(connectionId)
 	}

@@ -62,7 +62,7 @@ export class DeliveryWorker {
 		this.#ownership = new DestinationOwnership(opts.shared ? deps.deliveries : SOLE_INSTANCE, { owner: this.instanceId, leaseMs: this.#ownershipLeaseMs })
 		this.#runner = new AttemptRunner({
 			circuits: deps.circuits, events: deps.events, providers: deps.providers, clock: deps.clock, guard, owner: this.instanceId,
-			connection: (id) => this.#targets.connection(id), readAhead: (id) => payloads?.take(id), record: (o) => this.#outcomes.write(o), onAttempt: deps.onAttempt,
+			connection: (id) => this.#targets.connection(id), cachedConnection: (id) => this.#targets.cachedConnection(id), readAhead: (id) => payloads?.take(id), record: (o) => this.#outcomes.write(o), onAttempt: deps.onAttempt,
 			log: deps.log, slotFreed: (id) => this.#sendNext(id), wake: () => this.wake(), halted: () => this.#halted
 		})
 	}

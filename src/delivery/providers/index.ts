@@ -13,9 +13,9 @@ import { failed, messageOf, type Provider, type ProviderOutcome } from './types'
 import { type Broadcaster, websocketProvider } from './websocket'
 
 /** The http type: the contract's signed request through the SSRF-pinned client. */
-async function sendHttpType(built: ReturnType<typeof buildRequest>, guard: OutboundGuard): Promise<ProviderOutcome> {
-	const result = await sendHttp(built.request, guard)
-	return { request: { url: built.request.url, method: built.request.method, recordedHeaders: built.recorded, bodySize: built.request.body.byteLength }, result }
+function sendHttpType(built: ReturnType<typeof buildRequest>, guard: OutboundGuard): Promise<ProviderOutcome> {
+	const request = { url: built.request.url, method: built.request.method, recordedHeaders: built.recorded, bodySize: built.request.body.byteLength }
+	return sendHttp(built.request, guard).then((result) => ({ request, result }))
 }
 
 /**
@@ -34,10 +34,13 @@ export class Providers {
 	}
 
 	/** One attempt to `target`. Never throws: every outcome is data. */
-	async send(target: DeliveryTarget, parts: RequestParts & { destinationId: string }, guard: OutboundGuard): Promise<ProviderOutcome> {
+	send(target: DeliveryTarget, parts: RequestParts & { destinationId: string }, guard: OutboundGuard): Promise<ProviderOutcome> {
 		// The same headers and signature as an http delivery; other types carry them as message metadata.
 		const built = buildRequest(target, parts)
-		if (target.row.type === 'http') return sendHttpType(built, guard)
+		return target.row.type === 'http' ? sendHttpType(built, guard) : this.#sendOther(target, parts, built, guard)
+	}
+
+	async #sendOther(target: DeliveryTarget, parts: RequestParts & { destinationId: string }, built: ReturnType<typeof buildRequest>, guard: OutboundGuard): Promise<ProviderOutcome> {
 		const provider = this.#byType[target.row.type]
 		const request = { url: '', method: target.row.type, recordedHeaders: built.recorded, bodySize: parts.body.byteLength }
 		if (!provider || !target.provider) return { request, result: failed(`destination type ${target.row.type} cannot be delivered to`, 'provider_error') }
