@@ -1,6 +1,7 @@
 import { healthcheckCommand } from './cli/healthcheck'
 import { migrateToPgCommand } from './cli/migrate-to-pg'
-import { helpText, VERSION } from './cli/help'
+import { helpText } from './cli/help'
+import { VERSION } from './lib/version'
 import { createKeyCommand, listKeysCommand, revokeKeyCommand } from './cli/keys'
 import { createAdminUserCommand, passwordFromStdin } from './cli/admin-user'
 import { parseCommandLine } from './cli/args'

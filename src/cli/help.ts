@@ -1,7 +1,6 @@
 import { describeOptions } from '../config'
+import { VERSION } from '../lib/version'
 import { CLIENT_HELP } from './client'
-
-export const VERSION = '0.1.0'
 
 export function helpText(): string {
 	return `hookstream ${VERSION}: self-hosted event gateway for webhooks
