@@ -1,6 +1,10 @@
-import { type OutboundGuard, pinHref, pinnedTls, SsrfBlocked } from './ssrf'
+import { http1 } from './http1'
+import { recordedText } from './response-text'
+import { type OutboundGuard, type PinnedTarget, pinHref, pinnedTls, SsrfBlocked } from './ssrf'
 
 export const RESPONSE_BODY_CAP = 10 * 1024
+/** How much of a compressed answer is read to inflate its first RESPONSE_BODY_CAP bytes. */
+const ENCODED_BODY_CAP = 1024 * 1024
 
 /**
  * Why an attempt failed (`error_type` of attempts and issues). `event_purged` and
@@ -86,22 +90,44 @@ export async function sendHttp(req: OutboundRequest, guard: OutboundGuard): Prom
 	try {
 		const pin = pinHref(req.url, guard)
 		const target = pin instanceof Promise ? await pin : pin
-		const res = await fetch(target.url, {
-			method: req.method,
-			headers: { ...req.headers, host: target.host },
-			body: req.body,
-			redirect: 'manual',
-			signal: AbortSignal.timeout(req.timeoutMs),
-			...pinnedTls(target, guard.ca)
-		})
-		const body = await readCappedText(res)
-		const errorType = classify(res.status)
-		const location = res.headers.get('location')
-		const error = errorType === null ? null : errorType === 'http_3xx' ? `redirect not followed (${res.status}${location ? ` to ${location}` : ''})` : `HTTP ${res.status}`
-		return { ok: errorType === null, status: res.status, headers: recordedHeaders(res.headers), body, durationMs: elapsed(), error, errorType }
+		const answer = await (guard.useFetch ? viaFetch(req, target, guard) : viaPool(req, target, guard))
+		const errorType = classify(answer.status)
+		const location = answer.headers.location
+		const error = errorType === null ? null : errorType === 'http_3xx' ? `redirect not followed (${answer.status}${location ? ` to ${location}` : ''})` : `HTTP ${answer.status}`
+		return { ok: errorType === null, status: answer.status, headers: answer.headers, body: answer.body, durationMs: elapsed(), error, errorType }
 	} catch (err) {
 		const timeout = err instanceof Error && (err.name === 'TimeoutError' || err.name === 'AbortError')
 		const message = err instanceof SsrfBlocked ? err.message : timeout ? `timed out after ${req.timeoutMs} ms` : err instanceof Error ? err.message : String(err)
 		return { ok: false, status: null, headers: null, body: null, durationMs: elapsed(), error: message, errorType: timeout ? 'timeout' : 'network_error' }
 	}
+}
+
+/** An answer as an attempt records it: the status, one value per header name, the first 10 KB of the body as text. */
+interface Answer {
+	status: number
+	headers: Record<string, string>
+	body: string
+}
+
+/** Through the pooled HTTP/1.1 client, connected to the pinned address. */
+async function viaPool(req: OutboundRequest, target: PinnedTarget, guard: OutboundGuard): Promise<Answer> {
+	const answer = await http1.request({
+		target, ca: guard.ca, method: req.method, path: target.path, host: target.host, headers: req.headers, body: req.body,
+		timeoutMs: req.timeoutMs, bodyCap: RESPONSE_BODY_CAP, encodedCap: ENCODED_BODY_CAP
+	})
+	const text = recordedText(answer.body, answer.headers['content-encoding'], RESPONSE_BODY_CAP)
+	return { status: answer.status, headers: answer.headers, body: typeof text === 'string' ? text : await text }
+}
+
+/** Through fetch (a proxy is configured): the pinned URL, the original Host and TLS name. */
+async function viaFetch(req: OutboundRequest, target: PinnedTarget, guard: OutboundGuard): Promise<Answer> {
+	const res = await fetch(target.url, {
+		method: req.method,
+		headers: { ...req.headers, host: target.host },
+		body: req.body,
+		redirect: 'manual',
+		signal: AbortSignal.timeout(req.timeoutMs),
+		...pinnedTls(target, guard.ca)
+	})
+	return { status: res.status, headers: recordedHeaders(res.headers), body: await readCappedText(res) }
 }

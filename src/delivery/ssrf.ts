@@ -25,9 +25,18 @@ export interface OutboundGuard {
 	resolve: Resolver
 	/** Extra trusted CA certificates (PEM); tests use it for a self-signed receiver. */
 	ca?: string
+	/**
+	 * Send with fetch instead of the pooled HTTP/1.1 client (http1.ts): fetch honours
+	 * HTTP_PROXY, HTTPS_PROXY and NO_PROXY, so it is the client whenever one of them is set.
+	 */
+	useFetch?: boolean
 }
 
-export const defaultGuard = (allowPrivate: boolean): OutboundGuard => ({ allowPrivate, resolve: systemResolver })
+/** Whether the environment names an outbound proxy (then deliveries go through fetch, which uses it). */
+export const proxyConfigured = (env: Record<string, string | undefined> = process.env): boolean =>
+	['HTTP_PROXY', 'HTTPS_PROXY', 'http_proxy', 'https_proxy'].some((name) => Boolean(env[name]))
+
+export const defaultGuard = (allowPrivate: boolean): OutboundGuard => ({ allowPrivate, resolve: systemResolver, useFetch: proxyConfigured() })
 
 /** Where one request really goes: the checked address, and the original name for Host and TLS. */
 export interface PinnedTarget {
@@ -39,6 +48,12 @@ export interface PinnedTarget {
 	host: string
 	/** TLS server name (SNI and certificate name check) for https to a name; null for an address. */
 	serverName: string | null
+	/** https: TLS to the address. */
+	tls: boolean
+	/** The port connected to (the scheme's default when the URL names none). */
+	port: number
+	/** Path and query of the request line. */
+	path: string
 }
 
 /** fetch() options that connect to the pinned address while speaking TLS to the original name. */
@@ -69,7 +84,8 @@ export async function pinUrl(url: URL, guard: OutboundGuard): Promise<PinnedTarg
 	const address = first.toString()
 	const pinned = new URL(url)
 	pinned.hostname = first.kind() === 'ipv6' ? `[${address}]` : address
-	return { url: pinned.href, address, host: url.host, serverName: literal || url.protocol !== 'https:' ? null : host }
+	const tls = url.protocol === 'https:'
+	return { url: pinned.href, address, host: url.host, serverName: literal || !tls ? null : host, tls, port: Number(url.port || (tls ? 443 : 80)), path: url.pathname + url.search }
 }
 
 /** Pins of URLs whose host is an IP address: no lookup involved, so the answer never changes. */

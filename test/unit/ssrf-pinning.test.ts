@@ -65,9 +65,9 @@ describe('SSRF guard: the checked address is the address connected to', () => {
 
 	it('pins to the first answer after checking every one, IPv6 in brackets', async () => {
 		const pinned = await pinUrl(new URL('https://hooks.example.test:8443/a'), { allowPrivate: false, resolve: table({ 'hooks.example.test': ['2606:4700:4700::1111', '1.1.1.1'] }) })
-		expect(pinned).toEqual({ url: 'https://[2606:4700:4700::1111]:8443/a', address: '2606:4700:4700::1111', host: 'hooks.example.test:8443', serverName: 'hooks.example.test' })
-		const plain = await pinUrl(new URL('http://hooks.example.test/a'), { allowPrivate: false, resolve: table({ 'hooks.example.test': ['1.1.1.1'] }) })
-		expect(plain).toEqual({ url: 'http://1.1.1.1/a', address: '1.1.1.1', host: 'hooks.example.test', serverName: null })
+		expect(pinned).toEqual({ url: 'https://[2606:4700:4700::1111]:8443/a', address: '2606:4700:4700::1111', host: 'hooks.example.test:8443', serverName: 'hooks.example.test', tls: true, port: 8443, path: '/a' })
+		const plain = await pinUrl(new URL('http://hooks.example.test/a?b=1'), { allowPrivate: false, resolve: table({ 'hooks.example.test': ['1.1.1.1'] }) })
+		expect(plain).toEqual({ url: 'http://1.1.1.1/a?b=1', address: '1.1.1.1', host: 'hooks.example.test', serverName: null, tls: false, port: 80, path: '/a?b=1' })
 	})
 
 	it('resolves a host name again on every attempt; an address URL is pinned once, and a private one is refused every time', async () => {

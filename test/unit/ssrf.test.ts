@@ -16,6 +16,6 @@ describe('SSRF guard', () => {
 		for (const url of ['http://127.0.0.1/', 'http://[::1]:8080/', 'http://2130706433/', 'http://0x7f.1/', 'http://127.1/', 'http://localhost/']) {
 			await expect(pinUrl(new URL(url), defaultGuard(false))).rejects.toThrow('private or internal')
 		}
-		expect(await pinUrl(new URL('http://127.0.0.1/'), defaultGuard(true))).toEqual({ url: 'http://127.0.0.1/', address: '127.0.0.1', host: '127.0.0.1', serverName: null })
+		expect(await pinUrl(new URL('http://127.0.0.1/'), defaultGuard(true))).toEqual({ url: 'http://127.0.0.1/', address: '127.0.0.1', host: '127.0.0.1', serverName: null, tls: false, port: 80, path: '/' })
 	})
 })
