@@ -3,16 +3,47 @@
  * loop POSTing the delivery benchmark's 1 KB body to the same receiver with the same
  * number of requests in flight, keep-alive, nothing stored. Run in its own process,
  * as hookstream is, so both share the machine the same way.
- * Usage: bun bench/send-floor.ts <url> <requests> <in flight>  → one JSON line
+ * With `pool`, the loop sends through hookstream's own HTTP/1.1 client (src/delivery/http1.ts,
+ * what http destinations use) instead of fetch: the floor of the client hookstream sends with.
+ * Usage: bun bench/send-floor.ts <url> <requests> <in flight> [fetch|pool]  → one JSON line
  */
+import { Http1Pool } from '../src/delivery/http1'
 import { DELIVERY_BODY, sendLoop } from './lib/tools'
 
 const [url, total, concurrency] = [process.argv[2] ?? '', Number(process.argv[3] ?? 20000), Number(process.argv[4] ?? 64)]
-if (!url) throw new Error('usage: bun bench/send-floor.ts <url> <requests> <in flight>')
+const client = process.argv[5] ?? 'fetch'
+if (!url || !['fetch', 'pool'].includes(client)) throw new Error('usage: bun bench/send-floor.ts <url> <requests> <in flight> [fetch|pool]')
+const headers = { 'x-hookstream-event-id': 'evt_floor' }
+
+/** The same loop as sendLoop, through one Http1Pool. */
+async function poolLoop(n: number, extra: Record<string, string> = {}): Promise<{ seconds: number; failures: number }> {
+	const u = new URL(url)
+	const pool = new Http1Pool()
+	const body = new TextEncoder().encode(DELIVERY_BODY)
+	const request = {
+		target: { tls: false, address: u.hostname, port: Number(u.port), serverName: null }, method: 'POST', path: u.pathname, host: u.host,
+		headers: { 'content-type': 'application/json', ...extra }, body, timeoutMs: 30_000, bodyCap: 10 * 1024, encodedCap: 10 * 1024
+	}
+	let next = 0
+	let failures = 0
+	const lane = async () => {
+		while (next < n) {
+			next++
+			const answer = await pool.request(request)
+			if (answer.status >= 300) failures++
+		}
+	}
+	const started = performance.now()
+	await Promise.all(Array.from({ length: concurrency }, lane))
+	return { seconds: (performance.now() - started) / 1000, failures }
+}
+
+const send = (n: number, extra?: Record<string, string>) => (client === 'pool' ? poolLoop(n, extra) : sendLoop(url, { total: n, concurrency, body: DELIVERY_BODY, headers: extra }))
 // A short warm-up opens the connections, as hookstream's would be open by its first drain.
-await sendLoop(url, { total: concurrency * 4, concurrency, body: DELIVERY_BODY })
+await send(concurrency * 4)
 const cpu = process.cpuUsage()
-const run = await sendLoop(url, { total, concurrency, body: DELIVERY_BODY, headers: { 'x-hookstream-event-id': 'evt_floor' } })
+const run = await send(total, headers)
 const used = process.cpuUsage(cpu)
 // CPU per request (all threads of this process): the machine is shared, so time alone is noisy.
-console.log(JSON.stringify({ requests: total, concurrency, seconds: run.seconds, perSecond: total / run.seconds, cpuUsPerRequest: (used.user + used.system) / total, failures: run.failures }))
+console.log(JSON.stringify({ client, requests: total, concurrency, seconds: run.seconds, perSecond: total / run.seconds, cpuUsPerRequest: (used.user + used.system) / total, failures: run.failures }))
+process.exit(0)
