@@ -11,6 +11,7 @@
 export const MAX_HEAD_BYTES = 64 * 1024
 const MAX_CHUNK_LINE = 4096
 const CRLF_CRLF = Buffer.from('\r\n\r\n')
+const LF_LF = Buffer.from('\n\n')
 
 export class ResponseError extends Error {}
 
@@ -79,7 +80,7 @@ export class ResponseReader {
 	/** Status line and headers; returns the bytes after them. */
 	#readHead(data: Buffer): Buffer | null {
 		const head = this.#head === null ? data : Buffer.concat([this.#head, data])
-		const end = head.indexOf(CRLF_CRLF)
+		const { end, after } = headEnd(head)
 		if (end < 0) {
 			if (head.length > MAX_HEAD_BYTES) throw new ResponseError('the response headers are too large')
 			this.#head = head
@@ -87,11 +88,12 @@ export class ResponseReader {
 		}
 		if (end > MAX_HEAD_BYTES) throw new ResponseError('the response headers are too large')
 		this.#head = null
-		const lines = head.toString('latin1', 0, end).split('\r\n')
+		const text = head.toString('latin1', 0, end)
+		const lines = after === 4 ? text.split('\r\n') : text.split(/\r?\n/)
 		const statusLine = /^HTTP\/1\.([01]) (\d{3})(?: |$)/.exec(lines[0] ?? '')
 		if (!statusLine) throw new ResponseError(`not an HTTP/1.x response: ${JSON.stringify((lines[0] ?? '').slice(0, 40))}`)
 		const status = Number(statusLine[2])
-		const rest = head.subarray(end + 4)
+		const rest = head.subarray(end + after)
 		// 100 Continue and other interim answers precede the real one.
 		if (status >= 100 && status < 200 && status !== 101) return rest
 		this.status = status
@@ -184,8 +186,20 @@ export class ResponseReader {
 	}
 }
 
+/**
+ * Where the head ends: at the first empty line, CRLF CRLF as servers send it, or bare LF line ends
+ * (RFC 9112 lets a recipient accept them, and fetch did). `after`: the terminator's length.
+ */
+function headEnd(head: Buffer): { end: number; after: number } {
+	const crlf = head.indexOf(CRLF_CRLF)
+	const lf = head.indexOf(LF_LF)
+	if (lf >= 0 && (crlf < 0 || lf < crlf + 2)) return { end: lf > 0 && head[lf - 1] === 13 ? lf - 1 : lf, after: lf > 0 && head[lf - 1] === 13 ? 3 : 2 }
+	return { end: crlf, after: crlf < 0 ? 0 : 4 }
+}
+
 function parseHeaders(lines: string[]): Record<string, string> {
-	const headers: Record<string, string> = {}
+	// No prototype: a header named constructor or __proto__ is a header like any other.
+	const headers: Record<string, string> = Object.create(null)
 	let last: string | null = null
 	for (let i = 1; i < lines.length; i++) {
 		const line = lines[i] as string

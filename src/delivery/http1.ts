@@ -68,6 +68,15 @@ const HEADER_VALUE = /^[\t\x20-\x7e\x80-\xff]*$/
  */
 const IDLE_SECONDS = 1
 const MAX_IDLE_PER_PEER = 256
+/**
+ * A kept connection closed without an answer byte within this long of the request's last byte is taken for
+ * one its server had already closed as idle (its FIN or RST arrives within about a round trip): the request is
+ * sent again on a new connection. A later close may follow a request the server received and acted on: it is
+ * a failed attempt, retried by the destination's policy and recorded as such.
+ */
+const STALE_WINDOW_MS = 500
+/** Connections still connecting when their request timed out, kept per peer for the next requests (each holds a socket until the system gives up). */
+const MAX_CONNECTING_PER_PEER = 64
 
 /** The request's bytes: head (latin-1, validated) and body in one buffer, one write. */
 export function requestBytes(req: Pick<Http1Request, 'method' | 'path' | 'host' | 'headers' | 'body'>): Buffer {
@@ -95,6 +104,8 @@ interface Exchange {
 	reader: ResponseReader
 	/** An answer byte has arrived: the request was surely received, so it is not sent again. */
 	answered: boolean
+	/** When the last byte was handed to the socket (performance.now()); null while some are still unsent. */
+	writtenAt: number | null
 	resolve(answer: Http1Answer): void
 	reject(err: Error): void
 }
@@ -133,7 +144,7 @@ class Connection {
 		const socket = this.socket
 		if (this.closed || !socket) return Promise.reject(new StaleConnection('the connection closed'))
 		const { promise, resolve, reject } = Promise.withResolvers<Http1Answer>()
-		this.#exchange = { unsent: bytes, reader, answered: false, resolve, reject }
+		this.#exchange = { unsent: bytes, reader, answered: false, writtenAt: null, resolve, reject }
 		this.flush()
 		return promise
 	}
@@ -144,6 +155,7 @@ class Connection {
 		if (!ex?.unsent || !this.socket) return
 		const wrote = this.socket.write(ex.unsent)
 		ex.unsent = wrote >= ex.unsent.byteLength ? null : ex.unsent.subarray(Math.max(0, wrote))
+		if (ex.unsent === null) ex.writtenAt = performance.now()
 	}
 
 	received(data: Buffer): void {
@@ -170,7 +182,9 @@ class Connection {
 			this.#ready?.reject(cause ?? new Error('the connection closed'))
 			return
 		}
-		if (!ex.answered && this.served > 0) return this.#settle(ex, new StaleConnection(cause?.message ?? 'the connection closed'))
+		if (!ex.answered && this.served > 0 && (ex.writtenAt === null || performance.now() - ex.writtenAt <= STALE_WINDOW_MS)) {
+			return this.#settle(ex, new StaleConnection(cause?.message ?? 'the connection closed'))
+		}
 		try {
 			if (ex.reader.closed()) return this.#complete(ex)
 		} catch (err) {
@@ -254,6 +268,8 @@ function connectFailure(err: Error, address: string): Error {
 /** Keep-alive connections per peer (address, port, TLS name and CA); one request on each at a time. */
 export class Http1Pool {
 	readonly #idle = new Map<string, Connection[]>()
+	/** Connections still connecting whose request timed out (#keepConnecting). */
+	readonly #connecting = new Map<string, Connection[]>()
 	readonly #idleSeconds: number
 	readonly #tls = new WeakSet<Connection>()
 	readonly #caIds = new Map<string, number>()
@@ -267,14 +283,27 @@ export class Http1Pool {
 		const bytes = requestBytes(req)
 		const peer = this.#peerOf(req.target, req.ca)
 		let current: Connection | null = null
-		// Connecting included: the connection in use fails with it, whatever it is doing.
-		const timer = setTimeout(() => current?.fail(new Http1Timeout(`timed out after ${req.timeoutMs} ms`)), req.timeoutMs)
+		let stopWaiting: ((err: Error) => void) | null = null
+		// Connecting included. A connection still connecting cannot be cancelled (Bun.connect gives no handle
+		// before it connects): it is kept for the peer's next request instead of being opened again.
+		const timer = setTimeout(() => {
+			const err = new Http1Timeout(`timed out after ${req.timeoutMs} ms`)
+			if (stopWaiting && current) (stopWaiting(err), this.#keepConnecting(current))
+			else current?.fail(err)
+		}, req.timeoutMs)
 		try {
 			// A kept connection its server closed meanwhile is found out on use: then once more on a new one.
 			for (let attempt = 0; ; attempt++) {
 				const idle = attempt === 0 ? this.#take(peer) : null
-				current = idle ?? this.#open(req.target, req.ca, peer)
-				if (!idle) await current.ready
+				current = idle ?? this.#connecting.get(peer)?.pop() ?? this.#open(req.target, req.ca, peer)
+				if (!current.socket) {
+					const connecting = current
+					await new Promise<void>((resolve, reject) => {
+						stopWaiting = reject
+						connecting.ready.then(resolve, reject)
+					})
+					stopWaiting = null
+				}
 				try {
 					return await current.exchange(bytes, new ResponseReader(req.bodyCap, req.encodedCap))
 				} catch (err) {
@@ -282,7 +311,8 @@ export class Http1Pool {
 				}
 			}
 		} catch (err) {
-			current?.close()
+			// Unless it is still connecting, kept for the next request (the timer above).
+			if (current?.socket || current?.closed) current.close()
 			throw err instanceof StaleConnection || err instanceof ResponseError ? new Error(err.message) : err
 		} finally {
 			clearTimeout(timer)
@@ -301,13 +331,39 @@ export class Http1Pool {
 
 	/** A connection closed: never handed out again. */
 	forget(conn: Connection): void {
-		const list = this.#idle.get(conn.peer)
-		const at = list?.indexOf(conn) ?? -1
-		if (list && at >= 0) list.splice(at, 1)
+		for (const lists of [this.#idle, this.#connecting]) {
+			const list = lists.get(conn.peer)
+			const at = list?.indexOf(conn) ?? -1
+			if (list && at >= 0) list.splice(at, 1)
+		}
+	}
+
+	/** A connection whose request timed out while it was connecting: the next request to its peer takes it; once connected, it is kept idle. */
+	#keepConnecting(conn: Connection): void {
+		const list = this.#connecting.get(conn.peer) ?? []
+		if (list.length >= MAX_CONNECTING_PER_PEER) return conn.close()
+		list.push(conn)
+		this.#connecting.set(conn.peer, list)
+		conn.ready.then(
+			() => {
+				// Still unclaimed: an idle connection like any other.
+				const at = list.indexOf(conn)
+				if (at < 0) return
+				list.splice(at, 1)
+				this.release(conn)
+			},
+			() => this.forget(conn)
+		)
 	}
 
 	isTls(conn: Connection): boolean {
 		return this.#tls.has(conn)
+	}
+
+	/** Connections kept idle and connections still connecting for a later request, over all peers (diagnostics, tests). */
+	held(): { idle: number; connecting: number } {
+		const count = (m: Map<string, Connection[]>) => [...m.values()].reduce((n, list) => n + list.length, 0)
+		return { idle: count(this.#idle), connecting: count(this.#connecting) }
 	}
 
 	/** Closes every idle connection (shutdown, tests). */

@@ -130,6 +130,14 @@ describe('Http1Pool: connections', () => {
 		expect({ connections: server.seen.connections, requests: server.seen.heads.length }).toEqual({ connections: 2, requests: 3 })
 	})
 
+	it('does not send again when a kept connection closes long after its request was written (the server may have acted on it)', async () => {
+		const server = scripted((s, _h, _b, c) => (c.requests === 2 ? setTimeout(() => s.end(), 800) : ok(s)))
+		const p = pool()
+		await p.request(request(server.port))
+		await expect(p.request(request(server.port))).rejects.toThrow('the connection closed before a response')
+		expect({ connections: server.seen.connections, requests: server.seen.heads.length }).toEqual({ connections: 1, requests: 2 })
+	})
+
 	it('does not send again when a new connection closes before answering, or a kept one closes mid-answer', async () => {
 		const fresh = scripted((s) => s.end())
 		await expect(pool().request(request(fresh.port))).rejects.toThrow('the connection closed before a response')
@@ -143,12 +151,13 @@ describe('Http1Pool: connections', () => {
 
 	it('does not reuse a connection answered before its request was written whole', async () => {
 		// Answers 413 from the head alone; the unread body must never be taken for the next request.
-		const server = scripted(() => {})
+		let connections = 0
 		const listener = Bun.listen<{ answered: boolean }>({
 			hostname: '127.0.0.1',
 			port: 0,
 			socket: {
 				open(s) {
+					connections++
 					s.data = { answered: false }
 				},
 				data(s, d) {
@@ -165,7 +174,7 @@ describe('Http1Pool: connections', () => {
 		} finally {
 			listener.stop(true)
 		}
-		expect(server.seen.connections).toBe(0)
+		expect(connections).toBe(2)
 	})
 
 	it('closes an idle connection after its idle time (Bun checks socket timeouts every 4 s)', async () => {
@@ -213,6 +222,29 @@ describe('Http1Pool: failures', () => {
 			silent.stop(true)
 		}
 	}, 5000)
+
+	it('keeps a connection still connecting when its request timed out, and gives it to the next request to that peer', async () => {
+		// A listener that never accepts, its queue full: the system drops further connection attempts, which stay pending.
+		const python = Bun.spawn(['python3', '-c', 'import socket,time\ns=socket.socket()\ns.bind(("127.0.0.1",0))\ns.listen(0)\nprint(s.getsockname()[1],flush=True)\ntime.sleep(30)'], { stdout: 'pipe' })
+		const fillers: Promise<unknown>[] = []
+		try {
+			const port = Number(new TextDecoder().decode((await python.stdout.getReader().read()).value).trim())
+			const opened = () => new Promise<boolean>((resolve) => {
+				fillers.push(Bun.connect({ hostname: '127.0.0.1', port, socket: { data() {}, open: () => resolve(true), connectError: () => resolve(false) } }).catch(() => resolve(false)))
+				setTimeout(() => resolve(false), 300)
+			})
+			while (await opened()) {} // fill the queue until an attempt stays pending
+			const p = pool()
+			const target = { tls: false, address: '127.0.0.1', port, serverName: null }
+			expect(await within(p.request(request(port, { target, timeoutMs: 150 })))).toBe('timed out after 150 ms')
+			expect(p.held()).toEqual({ idle: 0, connecting: 1 })
+			expect(await within(p.request(request(port, { target, timeoutMs: 150 })))).toBe('timed out after 150 ms')
+			expect(p.held()).toEqual({ idle: 0, connecting: 1 })
+		} finally {
+			python.kill()
+			for (const f of fillers) void f.then((s) => (s as { terminate?: () => void } | undefined)?.terminate?.())
+		}
+	}, 10_000)
 
 	it('names the address and the system error when the connection is refused', async () => {
 		const server = scripted(() => {})

@@ -83,6 +83,19 @@ describe('ResponseReader: headers', () => {
 		expect(r.headers).toEqual({ 'x-a': '1, 2', 'set-cookie': 'b=2', 'x-long': 'one two', 'content-length': '0' })
 	})
 
+	it('accepts bare LF line ends, as fetch did', () => {
+		readEverySplit('HTTP/1.1 200 OK\nX-A: 1\nContent-Length: 2\n\nok', 1024, (r) => {
+			expect({ status: r.status, headers: { ...r.headers }, body: text(r) }).toEqual({ status: 200, headers: { 'x-a': '1', 'content-length': '2' }, body: 'ok' })
+		})
+		readEverySplit('HTTP/1.1 200 OK\r\nContent-Length: 2\r\n\nok', 1024, (r) => expect(text(r)).toBe('ok'))
+	})
+
+	it('keeps headers named like Object members as headers', () => {
+		const r = new ResponseReader(1024)
+		r.feed(Buffer.from('HTTP/1.1 200 OK\r\nConstructor: x\r\n__proto__: y\r\ntoString: z\r\nContent-Length: 0\r\n\r\n'))
+		expect(Object.entries(r.headers).sort()).toEqual([['__proto__', 'y'], ['constructor', 'x'], ['content-length', '0'], ['tostring', 'z']])
+	})
+
 	it('accepts a status line without a reason phrase', () => {
 		const r = new ResponseReader(1024)
 		expect(r.feed(Buffer.from('HTTP/1.1 404\r\nContent-Length: 0\r\n\r\n'))).toBe(true)
