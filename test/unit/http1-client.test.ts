@@ -223,7 +223,9 @@ describe('Http1Pool: failures', () => {
 		}
 	}, 5000)
 
-	it('keeps a connection still connecting when its request timed out, and gives it to the next request to that peer', async () => {
+	// python3 makes the listener that never accepts (Bun's own always do). Outside CI a machine without it skips this
+	// one test; under CI=true its absence fails it.
+	it.skipIf(Bun.which('python3') === null && process.env.CI !== 'true')('keeps a connection still connecting when its request timed out, and gives it to the next request to that peer', async () => {
 		// A listener that never accepts, its queue full: the system drops further connection attempts, which stay pending.
 		const python = Bun.spawn(['python3', '-c', 'import socket,time\ns=socket.socket()\ns.bind(("127.0.0.1",0))\ns.listen(0)\nprint(s.getsockname()[1],flush=True)\ntime.sleep(30)'], { stdout: 'pipe' })
 		const fillers: Promise<unknown>[] = []
