@@ -24,28 +24,37 @@ export class GroupCommitter<T, R = void> {
 
 	/** Settles once the transaction holding `item` has committed (or rejects with its error). */
 	write(item: T): Promise<void> {
-		const batch = this.#open()
+		const batch = this.#open(1)
 		batch.items.push(item)
 		this.#schedule()
 		return batch.done.promise
 	}
 
-	/** Writes every item; settles once all of them have committed. */
+	/**
+	 * Writes every item; settles once all of them have committed. Up to `maxBatch` items go into
+	 * one transaction together (all or none); more are split, and then the promise rejects if any
+	 * part failed, once every part has settled (the other parts may have committed).
+	 */
 	writeAll(items: readonly T[]): Promise<void> {
-		const pending: Promise<void>[] = []
-		for (const item of items) {
-			const batch = this.#open()
-			batch.items.push(item)
-			if (pending.at(-1) !== batch.done.promise) pending.push(batch.done.promise)
+		const parts: Promise<void>[] = []
+		for (let at = 0; at < items.length; at += this.maxBatch) {
+			const chunk = items.slice(at, at + this.maxBatch)
+			const batch = this.#open(chunk.length)
+			batch.items.push(...chunk)
+			parts.push(batch.done.promise)
 		}
 		this.#schedule()
-		return pending.length === 1 ? (pending[0] as Promise<void>) : Promise.all(pending).then(() => {})
+		if (parts.length === 1) return parts[0] as Promise<void>
+		return Promise.allSettled(parts).then((settled) => {
+			const failed = settled.find((r) => r.status === 'rejected')
+			if (failed) throw failed.reason
+		})
 	}
 
-	/** The batch taking writes: the newest one not started, unless it is full. */
-	#open(): Batch<T> {
+	/** The batch taking the next `count` writes: the newest one not started, unless they would not fit. */
+	#open(count: number): Batch<T> {
 		const last = this.#batches.at(-1)
-		if (last && last.items.length < this.maxBatch) return last
+		if (last && last.items.length + count <= this.maxBatch) return last
 		const batch: Batch<T> = { items: [], done: Promise.withResolvers<void>() }
 		this.#batches.push(batch)
 		return batch

@@ -15,6 +15,7 @@ export class Linger<T> {
 
 	constructor(
 		private readonly committer: Pick<GroupCommitter<T, unknown>, 'writeAll' | 'drain'>,
+		/** `count` at most the committer's maximum batch: what is held commits in one transaction. */
 		private readonly opts: { /** hand over once this many are held */ count: number; /** …or this long after the first */ ms: number }
 	) {}
 

@@ -104,3 +104,29 @@ describe('GroupCommitter.drain with a flush already scheduled', () => {
 		expect(done).toEqual([1, 2])
 	})
 })
+
+describe('GroupCommitter.writeAll', () => {
+	it('keeps the items of one call in one transaction: they start a new batch when the open one has no room for all of them', async () => {
+		const batches: number[][] = []
+		const gc = new GroupCommitter<number>(async (items) => {
+			batches.push(items)
+			if (items.includes(5)) throw new Error('batch of 5 failed')
+		}, 4)
+		const singles = [gc.write(1), gc.write(2)]
+		const group = gc.writeAll([3, 4, 5])
+		const results = await Promise.allSettled([...singles, group])
+		expect(batches).toEqual([[1, 2], [3, 4, 5]])
+		// Only the call whose transaction failed hears of it.
+		expect(results.map((r) => r.status)).toEqual(['fulfilled', 'fulfilled', 'rejected'])
+	})
+
+	it('splits a call larger than the maximum batch, and rejects only once every part has settled', async () => {
+		const batches: number[][] = []
+		const gc = new GroupCommitter<number>(async (items) => {
+			batches.push(items)
+			if (items.includes(0)) throw new Error('first part failed')
+		}, 2)
+		await expect(gc.writeAll([0, 1, 2, 3, 4])).rejects.toThrow('first part failed')
+		expect(batches).toEqual([[0, 1], [2, 3], [4]])
+	})
+})
