@@ -97,10 +97,15 @@ export class AttemptRunner {
 			this.#running.delete(run)
 		}
 		const run: Promise<void> = this.#run(row, target, probe, sent).then(settle, (err) => {
-			this.deps.log.error('delivery attempt failed to record', { delivery: row.id, error: err instanceof Error ? err.stack : String(err) })
-			// The lease expires and the sweeper requeues the delivery; a probe must not leave the breaker half-open.
-			if (probe && !this.deps.halted()) void this.reprobe(id)
-			settle()
+			try {
+				this.deps.log.error('delivery attempt failed to record', { delivery: row.id, error: err instanceof Error ? err.stack : String(err) })
+				// The lease expires and the sweeper requeues the delivery; a probe must not leave the breaker half-open.
+				if (probe && !this.deps.halted()) void this.reprobe(id)
+			} catch {
+				// Not even logged (an error that cannot be turned into text): the slot is freed all the same.
+			} finally {
+				settle()
+			}
 		})
 		this.#running.add(run)
 	}
