@@ -78,7 +78,7 @@ export class Http1Pool implements ConnectionOwner {
 			// A kept connection its server closed meanwhile is found out on use: then once more on a new one.
 			for (let attempt = 0; ; attempt++) {
 				const idle = attempt === 0 ? this.#take(peer) : null
-				current = idle ?? this.#connecting.get(peer)?.pop() ?? this.#open(req.target, req.ca, peer)
+				current = idle ?? this.#pop(this.#connecting, peer) ?? this.#open(req.target, req.ca, peer)
 				if (!current.socket) {
 					const connecting = current
 					await new Promise<void>((resolve, reject) => {
@@ -104,45 +104,59 @@ export class Http1Pool implements ConnectionOwner {
 
 	/** A connection that may carry another request: kept, unreferenced, closing itself when idle too long. */
 	release(conn: Connection): void {
-		const list = this.#idle.get(conn.peer)
-		if (list && list.length >= MAX_IDLE_PER_PEER) return conn.close()
-		if (list) list.push(conn)
-		else this.#idle.set(conn.peer, [conn])
+		if ((this.#idle.get(conn.peer)?.length ?? 0) >= MAX_IDLE_PER_PEER) return conn.close()
+		this.#push(this.#idle, conn)
 		conn.socket?.timeout(this.#idleSeconds)
 		conn.socket?.unref()
 	}
 
 	/** A connection closed: never handed out again. */
 	forget(conn: Connection): void {
-		for (const lists of [this.#idle, this.#connecting]) {
-			const list = lists.get(conn.peer)
-			const at = list?.indexOf(conn) ?? -1
-			if (list && at >= 0) list.splice(at, 1)
-		}
+		this.#unlist(this.#idle, conn)
+		this.#unlist(this.#connecting, conn)
 	}
 
 	/** A connection whose request timed out while it was connecting: the next request to its peer takes it; once connected, it is kept idle. */
 	#keepConnecting(conn: Connection): void {
-		const list = this.#connecting.get(conn.peer) ?? []
-		if (list.length >= MAX_CONNECTING_PER_PEER) return conn.close()
-		list.push(conn)
-		this.#connecting.set(conn.peer, list)
+		if ((this.#connecting.get(conn.peer)?.length ?? 0) >= MAX_CONNECTING_PER_PEER) return conn.close()
+		this.#push(this.#connecting, conn)
 		conn.ready.then(
 			() => {
 				// Still unclaimed: an idle connection like any other.
-				const at = list.indexOf(conn)
-				if (at < 0) return
-				list.splice(at, 1)
-				this.release(conn)
+				if (this.#unlist(this.#connecting, conn)) this.release(conn)
 			},
 			() => this.forget(conn)
 		)
 	}
 
+	#push(lists: Map<string, Connection[]>, conn: Connection): void {
+		const list = lists.get(conn.peer)
+		if (list) list.push(conn)
+		else lists.set(conn.peer, [conn])
+	}
+
+	/** The last connection listed for `peer`, taken off the list; a peer's list goes once empty (addresses change over time). */
+	#pop(lists: Map<string, Connection[]>, peer: string): Connection | undefined {
+		const list = lists.get(peer)
+		const conn = list?.pop()
+		if (list?.length === 0) lists.delete(peer)
+		return conn
+	}
+
+	/** Takes `conn` off its peer's list; true when it was there. */
+	#unlist(lists: Map<string, Connection[]>, conn: Connection): boolean {
+		const list = lists.get(conn.peer)
+		const at = list?.indexOf(conn) ?? -1
+		if (!list || at < 0) return false
+		list.splice(at, 1)
+		if (list.length === 0) lists.delete(conn.peer)
+		return true
+	}
+
 	/** Connections kept idle and connections still connecting for a later request, over all peers (diagnostics, tests). */
-	held(): { idle: number; connecting: number } {
+	held(): { idle: number; connecting: number; peers: number } {
 		const count = (m: Map<string, Connection[]>) => [...m.values()].reduce((n, list) => n + list.length, 0)
-		return { idle: count(this.#idle), connecting: count(this.#connecting) }
+		return { idle: count(this.#idle), connecting: count(this.#connecting), peers: new Set([...this.#idle.keys(), ...this.#connecting.keys()]).size }
 	}
 
 	/** Closes every idle connection (shutdown, tests). */
@@ -152,8 +166,7 @@ export class Http1Pool implements ConnectionOwner {
 	}
 
 	#take(peer: string): Connection | null {
-		const list = this.#idle.get(peer)
-		for (let conn = list?.pop(); conn; conn = list?.pop()) {
+		for (let conn = this.#pop(this.#idle, peer); conn; conn = this.#pop(this.#idle, peer)) {
 			if (conn.closed || !conn.socket) continue
 			conn.socket.timeout(0)
 			conn.socket.ref()

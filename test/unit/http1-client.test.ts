@@ -177,6 +177,16 @@ describe('Http1Pool: connections', () => {
 		expect(connections).toBe(2)
 	})
 
+	it('forgets a peer once none of its connections is left (addresses change over time)', async () => {
+		const [one, two] = [scripted((s) => ok(s)), scripted((s) => ok(s))]
+		const p = pool()
+		await Promise.all([p.request(request(one.port)), p.request(request(one.port)), p.request(request(two.port))])
+		expect(p.held()).toEqual({ idle: 3, connecting: 0, peers: 2 })
+		for (const s of servers.splice(0)) s.stop(true)
+		await until('every kept connection to be dropped', () => p.held().peers === 0)
+		expect(p.held()).toEqual({ idle: 0, connecting: 0, peers: 0 })
+	})
+
 	it('closes an idle connection after its idle time (Bun checks socket timeouts every 4 s)', async () => {
 		const server = scripted((s) => ok(s))
 		await pool({ idleSeconds: 1 }).request(request(server.port))
@@ -239,9 +249,9 @@ describe('Http1Pool: failures', () => {
 			const p = pool()
 			const target = { tls: false, address: '127.0.0.1', port, serverName: null }
 			expect(await within(p.request(request(port, { target, timeoutMs: 150 })))).toBe('timed out after 150 ms')
-			expect(p.held()).toEqual({ idle: 0, connecting: 1 })
+			expect(p.held()).toEqual({ idle: 0, connecting: 1, peers: 1 })
 			expect(await within(p.request(request(port, { target, timeoutMs: 150 })))).toBe('timed out after 150 ms')
-			expect(p.held()).toEqual({ idle: 0, connecting: 1 })
+			expect(p.held()).toEqual({ idle: 0, connecting: 1, peers: 1 })
 		} finally {
 			python.kill()
 			for (const f of fillers) void f.then((s) => (s as { terminate?: () => void } | undefined)?.terminate?.())
