@@ -101,8 +101,9 @@ export class ResponseReader {
 		const encoding = this.headers['content-encoding']
 		if (encoding !== undefined && encoding.toLowerCase() !== 'identity') this.#cap = this.encodedCap
 		this.#framing = framingOf(status, this.headers)
-		const connection = this.headers.connection?.toLowerCase() ?? ''
-		this.reusable = statusLine[1] === '1' && !/(^|,)\s*close\s*(,|$)/.test(connection) && this.#framing.kind !== 'close' && status !== 101 && !this.headers['transfer-encoding']?.includes(',')
+		const connection = this.headers.connection
+		this.reusable =
+			statusLine[1] === '1' && (connection === undefined || !/(^|,)\s*close\s*(,|$)/i.test(connection)) && this.#framing.kind !== 'close' && status !== 101 && !this.headers['transfer-encoding']?.includes(',')
 		if (this.#framing.kind === 'none' || (this.#framing.kind === 'length' && this.#framing.left === 0)) this.#finish(this.reusable)
 		return rest
 	}
@@ -192,9 +193,10 @@ export class ResponseReader {
  */
 function headEnd(head: Buffer): { end: number; after: number } {
 	const crlf = head.indexOf(CRLF_CRLF)
-	const lf = head.indexOf(LF_LF)
-	if (lf >= 0 && (crlf < 0 || lf < crlf + 2)) return { end: lf > 0 && head[lf - 1] === 13 ? lf - 1 : lf, after: lf > 0 && head[lf - 1] === 13 ? 3 : 2 }
-	return { end: crlf, after: crlf < 0 ? 0 : 4 }
+	// A bare-LF empty line before it ends the head there; without CRLF CRLF, only a bare-LF one can.
+	const lf = crlf < 0 ? head.indexOf(LF_LF) : head.toString('latin1', 0, crlf + 2).indexOf('\n\n')
+	if (lf < 0) return { end: crlf, after: crlf < 0 ? 0 : 4 }
+	return head[lf - 1] === 13 ? { end: lf - 1, after: 3 } : { end: lf, after: 2 }
 }
 
 function parseHeaders(lines: string[]): Record<string, string> {
@@ -228,6 +230,8 @@ function framingOf(status: number, headers: Record<string, string>): Framing {
 	if (te !== undefined) return /(^|,)\s*chunked\s*$/i.test(te) ? { kind: 'chunked' } : { kind: 'close' }
 	const cl = headers['content-length']
 	if (cl === undefined) return { kind: 'close' }
+	if (/^\d{1,15}$/.test(cl)) return { kind: 'length', left: Number(cl) }
+	// Repeated as a list ("5, 5"): every value must agree.
 	const values = new Set(cl.split(',').map((v) => v.trim()))
 	const [only] = values
 	if (values.size !== 1 || only === undefined || !/^\d{1,15}$/.test(only)) throw new ResponseError(`bad Content-Length ${JSON.stringify(cl.slice(0, 40))}`)
