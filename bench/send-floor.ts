@@ -8,7 +8,7 @@
  * Usage: bun bench/send-floor.ts <url> <requests> <in flight> [fetch|pool]  → one JSON line
  */
 import { Http1Pool } from '../src/delivery/http1'
-import { DELIVERY_BODY, sendLoop } from './lib/tools'
+import { DELIVERY_BODY, inLanes, sendLoop } from './lib/tools'
 
 const [url, total, concurrency] = [process.argv[2] ?? '', Number(process.argv[3] ?? 20000), Number(process.argv[4] ?? 64)]
 const client = process.argv[5] ?? 'fetch'
@@ -16,26 +16,14 @@ if (!url || !['fetch', 'pool'].includes(client)) throw new Error('usage: bun ben
 const headers = { 'x-hookstream-event-id': 'evt_floor' }
 
 /** The same loop as sendLoop, through one Http1Pool. */
-async function poolLoop(n: number, extra: Record<string, string> = {}): Promise<{ seconds: number; failures: number }> {
+function poolLoop(n: number, extra: Record<string, string> = {}): Promise<{ seconds: number; failures: number }> {
 	const u = new URL(url)
 	const pool = new Http1Pool()
-	const body = new TextEncoder().encode(DELIVERY_BODY)
 	const request = {
 		target: { tls: false, address: u.hostname, port: Number(u.port), serverName: null }, method: 'POST', path: u.pathname, host: u.host,
-		headers: { 'content-type': 'application/json', ...extra }, body, timeoutMs: 30_000, bodyCap: 10 * 1024, encodedCap: 10 * 1024
+		headers: { 'content-type': 'application/json', ...extra }, body: new TextEncoder().encode(DELIVERY_BODY), timeoutMs: 30_000, bodyCap: 10 * 1024, encodedCap: 10 * 1024
 	}
-	let next = 0
-	let failures = 0
-	const lane = async () => {
-		while (next < n) {
-			next++
-			const answer = await pool.request(request)
-			if (answer.status >= 300) failures++
-		}
-	}
-	const started = performance.now()
-	await Promise.all(Array.from({ length: concurrency }, lane))
-	return { seconds: (performance.now() - started) / 1000, failures }
+	return inLanes(n, concurrency, async () => (await pool.request(request)).status)
 }
 
 const send = (n: number, extra?: Record<string, string>) => (client === 'pool' ? poolLoop(n, extra) : sendLoop(url, { total: n, concurrency, body: DELIVERY_BODY, headers: extra }))

@@ -169,19 +169,29 @@ export const DELIVERY_BODY = JSON.stringify({ type: 'bench', pad: 'x'.repeat(100
  * full. Returns the wall time from the first send to the last answer and the non-2xx count.
  */
 export async function sendLoop(url: string, opts: { total: number; concurrency: number; body: string; headers?: Record<string, string> }): Promise<{ seconds: number; failures: number }> {
+	const headers = { 'content-type': 'application/json', ...opts.headers }
+	return inLanes(opts.total, opts.concurrency, async () => {
+		const res = await fetch(url, { method: 'POST', headers, body: opts.body })
+		await res.arrayBuffer()
+		return res.status
+	})
+}
+
+/**
+ * `total` sends by `send` (which returns the answer's status) with `concurrency` of them in
+ * flight; the wall time from the first send to the last answer and the non-2xx count.
+ */
+export async function inLanes(total: number, concurrency: number, send: () => Promise<number>): Promise<{ seconds: number; failures: number }> {
 	let next = 0
 	let failures = 0
-	const headers = { 'content-type': 'application/json', ...opts.headers }
 	const lane = async () => {
-		while (next < opts.total) {
+		while (next < total) {
 			next++
-			const res = await fetch(url, { method: 'POST', headers, body: opts.body })
-			await res.arrayBuffer()
-			if (res.status >= 300) failures++
+			if ((await send()) >= 300) failures++
 		}
 	}
 	const started = performance.now()
-	await Promise.all(Array.from({ length: opts.concurrency }, lane))
+	await Promise.all(Array.from({ length: concurrency }, lane))
 	return { seconds: (performance.now() - started) / 1000, failures }
 }
 
