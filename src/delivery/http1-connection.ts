@@ -29,6 +29,7 @@ export class StaleConnection extends Error {}
  * a failed attempt, retried by the destination's policy and recorded as such.
  */
 const STALE_WINDOW_MS = 500
+
 /** One request on one connection: its bytes still to write, how its answer is read, and how it ends. */
 interface Exchange {
 	unsent: Uint8Array | null
@@ -41,7 +42,7 @@ interface Exchange {
 	reject(err: Error): void
 }
 
-/** One keep-alive connection: one exchange at a time; `owner` keeps it between requests. */
+/** One keep-alive connection: one exchange at a time; `pool` keeps it between requests. */
 export class Connection {
 	socket: Socket<Connection> | null = null
 	/** Requests answered on this connection: a reused one may have been closed by its server meanwhile. */

@@ -56,8 +56,8 @@ export interface PinnedTarget {
 	path: string
 }
 
-/** fetch() options that connect to the pinned address while speaking TLS to the original name. */
-export function pinnedTls(target: PinnedTarget, ca?: string): { tls?: { serverName?: string; ca?: string } } {
+/** TLS options (fetch's, Bun.connect's) that connect to the pinned address while speaking TLS to the original name. */
+export function pinnedTls(target: Pick<PinnedTarget, 'serverName'>, ca?: string): { tls?: { serverName?: string; ca?: string } } {
 	if (!target.serverName && !ca) return {}
 	return { tls: { ...(target.serverName ? { serverName: target.serverName } : {}), ...(ca ? { ca } : {}) } }
 }
