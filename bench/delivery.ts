@@ -6,8 +6,11 @@
  *   2. send floor (bench/send-floor.ts, its own process): a bare keep-alive loop POSTing the same
  *      1 KB body to the same receiver with the same number of requests in flight, with fetch (the
  *      floor the targets are stated against), and the same loop through hookstream's own HTTP/1.1
- *      client (the "pool floor": the least the client hookstream sends with can spend). Both are
- *      measured next to each drain; the drain is reported as a ratio to each.
+ *      client (the "pool floor": the least the client hookstream sends with can spend); and the
+ *      "contract floor" (bench/delivery-contract-floor.ts): the pool floor plus the storage work the
+ *      contract and the schema need per delivery (the repo's claim, payload read and attempt record,
+ *      group-committed), and nothing of hookstream's worker. All are measured next to each drain;
+ *      the drain is reported as a ratio to each.
  *   Both at 64 in flight (`--destination-concurrency 64 --delivery-concurrency 64`) and at the
  *   default 8, alternated for ROUNDS rounds; each drain is reported as a ratio to its floor.
  *   3. latency: a paced sender at 1,000 events/s for 10 s; ingest→receiver p50/p99.
@@ -70,9 +73,10 @@ async function drain(inFlight: number, events = DRAIN) {
 	return { inFlight, perSecond: done.count / seconds, seconds, cpuPerDelivery, recorded: done.count, duplicates: s.duplicates, rss: rssMiB(hs.proc.pid) }
 }
 
-async function floor(inFlight: number, client: 'fetch' | 'pool' = 'fetch') {
+async function floor(inFlight: number, client: 'fetch' | 'pool' | 'contract' = 'fetch') {
 	await reset()
-	const proc = Bun.spawn([process.execPath, join(ROOT, 'bench', 'send-floor.ts'), `${rxUrl}/floor`, String(DRAIN), String(inFlight), client], { stdout: 'pipe', stderr: 'inherit' })
+	const script = client === 'contract' ? ['delivery-contract-floor.ts', `${rxUrl}/floor`, String(DRAIN), String(inFlight)] : ['send-floor.ts', `${rxUrl}/floor`, String(DRAIN), String(inFlight), client]
+	const proc = Bun.spawn([process.execPath, join(ROOT, 'bench', script[0] as string), ...script.slice(1)], { stdout: 'pipe', stderr: 'inherit' })
 	const out = await new Response(proc.stdout).text()
 	if ((await proc.exited) !== 0) throw new Error('send floor failed')
 	return JSON.parse(out.trim().split('\n').at(-1) ?? '{}') as { perSecond: number; cpuUsPerRequest: number; failures: number }
@@ -108,7 +112,10 @@ if (ROUNDS > 0 && WARM > 0) {
 }
 
 const targets: Record<number, number> = { 64: 0.5, 8: 0.7 }
-const rows: { inFlight: number; round: number; floor: number; drain: number; ratio: number; floorCpu: number; drainCpu: number; poolFloor: number; poolRatio: number; recorded: number; duplicates: number; rss: number }[] = []
+const rows: {
+	inFlight: number; round: number; floor: number; drain: number; ratio: number; floorCpu: number; drainCpu: number; poolFloor: number; poolRatio: number
+	contract: number; contractCpu: number; recorded: number; duplicates: number; rss: number
+}[] = []
 for (let r = 1; r <= ROUNDS; r++) {
 	for (const inFlight of [64, 8]) {
 		// Alternate which goes first, so neither always runs on a warmer (or busier) machine.
@@ -117,23 +124,33 @@ for (let r = 1; r <= ROUNDS; r++) {
 		const d = await drain(inFlight)
 		const fl = f ?? (await floor(inFlight))
 		const pool = await floor(inFlight, 'pool')
-		rows.push({ inFlight, round: r, floor: fl.perSecond, drain: d.perSecond, ratio: d.perSecond / fl.perSecond, floorCpu: fl.cpuUsPerRequest, drainCpu: d.cpuPerDelivery, poolFloor: pool.perSecond, poolRatio: d.perSecond / pool.perSecond, recorded: d.recorded, duplicates: d.duplicates, rss: d.rss })
-		console.error(`round ${r}, ${inFlight} in flight: floor ${fl.perSecond.toFixed(0)}/s (${fl.cpuUsPerRequest.toFixed(0)} µs CPU each), pool floor ${pool.perSecond.toFixed(0)}/s (${pool.cpuUsPerRequest.toFixed(0)} µs), drain ${d.perSecond.toFixed(0)}/s (${d.cpuPerDelivery.toFixed(0)} µs CPU each), ${(d.perSecond / fl.perSecond).toFixed(2)}× (${(d.perSecond / pool.perSecond).toFixed(2)}× the pool floor), ${d.recorded} recorded`)
+		const contract = await floor(inFlight, 'contract')
+		rows.push({
+			inFlight, round: r, floor: fl.perSecond, drain: d.perSecond, ratio: d.perSecond / fl.perSecond, floorCpu: fl.cpuUsPerRequest, drainCpu: d.cpuPerDelivery, poolFloor: pool.perSecond,
+			poolRatio: d.perSecond / pool.perSecond, contract: contract.perSecond, contractCpu: contract.cpuUsPerRequest, recorded: d.recorded, duplicates: d.duplicates, rss: d.rss
+		})
+		console.error(
+			`round ${r}, ${inFlight} in flight: floor ${fl.perSecond.toFixed(0)}/s (${fl.cpuUsPerRequest.toFixed(0)} µs CPU each), pool floor ${pool.perSecond.toFixed(0)}/s (${pool.cpuUsPerRequest.toFixed(0)} µs), contract floor ${contract.perSecond.toFixed(0)}/s (${contract.cpuUsPerRequest.toFixed(0)} µs), drain ${d.perSecond.toFixed(0)}/s (${d.cpuPerDelivery.toFixed(0)} µs CPU each), ${(d.perSecond / fl.perSecond).toFixed(2)}× (${(d.perSecond / pool.perSecond).toFixed(2)}× the pool floor, ${(d.perSecond / contract.perSecond).toFixed(2)}× the contract floor), ${d.recorded} recorded`
+		)
 	}
 }
 const lat = await paced(instances[8] as Hookstream, 1000, 10)
 
 if (rows.length > 0) {
 console.log(`\nDelivery: drain of ${DRAIN} queued events to one destination vs the send floor, compiled binary, receiver in its own process\n`)
-console.log('| in flight | round | send floor /s | hookstream drain /s | ratio | floor CPU µs/request | hookstream CPU µs/delivery | pool floor /s | ratio to the pool floor | successful attempts recorded | duplicates | RSS after (MiB) |')
-console.log('|---|---|---|---|---|---|---|---|---|---|---|---|')
-for (const x of rows) console.log(`| ${x.inFlight} | ${x.round} | ${x.floor.toFixed(0)} | ${x.drain.toFixed(0)} | ${x.ratio.toFixed(2)} | ${x.floorCpu.toFixed(0)} | ${x.drainCpu.toFixed(0)} | ${x.poolFloor.toFixed(0)} | ${x.poolRatio.toFixed(2)} | ${x.recorded} | ${x.duplicates} | ${x.rss.toFixed(0)} |`)
-console.log('\n| in flight | median floor /s | median drain /s | median ratio | median CPU µs floor / hookstream | target | met | median ratio to the pool floor |')
-console.log('|---|---|---|---|---|---|---|---|')
+console.log('| in flight | round | send floor /s | hookstream drain /s | ratio | floor CPU µs/request | hookstream CPU µs/delivery | pool floor /s | ratio to the pool floor | contract floor /s (CPU µs) | ratio to the contract floor | successful attempts recorded | duplicates | RSS after (MiB) |')
+console.log('|---|---|---|---|---|---|---|---|---|---|---|---|---|---|')
+for (const x of rows) {
+	console.log(
+		`| ${x.inFlight} | ${x.round} | ${x.floor.toFixed(0)} | ${x.drain.toFixed(0)} | ${x.ratio.toFixed(2)} | ${x.floorCpu.toFixed(0)} | ${x.drainCpu.toFixed(0)} | ${x.poolFloor.toFixed(0)} | ${x.poolRatio.toFixed(2)} | ${x.contract.toFixed(0)} (${x.contractCpu.toFixed(0)}) | ${(x.drain / x.contract).toFixed(2)} | ${x.recorded} | ${x.duplicates} | ${x.rss.toFixed(0)} |`
+	)
+}
+console.log('\n| in flight | median floor /s | median drain /s | median ratio | median CPU µs floor / hookstream | target | met | median ratio to the pool floor | contract floor × send floor | drain × contract floor |')
+console.log('|---|---|---|---|---|---|---|---|---|---|')
 for (const inFlight of [64, 8]) {
 	const mine = rows.filter((x) => x.inFlight === inFlight)
 	const ratio = median(mine.map((x) => x.ratio))
-	console.log(`| ${inFlight} | ${median(mine.map((x) => x.floor)).toFixed(0)} | ${median(mine.map((x) => x.drain)).toFixed(0)} | ${ratio.toFixed(2)} | ${median(mine.map((x) => x.floorCpu)).toFixed(0)} / ${median(mine.map((x) => x.drainCpu)).toFixed(0)} | ≥ ${targets[inFlight]} | ${ratio >= (targets[inFlight] ?? 1) ? 'yes' : 'no'} | ${median(mine.map((x) => x.poolRatio)).toFixed(2)} |`)
+	console.log(`| ${inFlight} | ${median(mine.map((x) => x.floor)).toFixed(0)} | ${median(mine.map((x) => x.drain)).toFixed(0)} | ${ratio.toFixed(2)} | ${median(mine.map((x) => x.floorCpu)).toFixed(0)} / ${median(mine.map((x) => x.drainCpu)).toFixed(0)} | ≥ ${targets[inFlight]} | ${ratio >= (targets[inFlight] ?? 1) ? 'yes' : 'no'} | ${median(mine.map((x) => x.poolRatio)).toFixed(2)} | ${median(mine.map((x) => x.contract / x.floor)).toFixed(2)} | ${median(mine.map((x) => x.drain / x.contract)).toFixed(2)} |`)
 }
 }
 if (cold.length > 0) {

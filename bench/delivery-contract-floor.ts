@@ -1,0 +1,176 @@
+/**
+ * The delivery "contract floor": the pool floor (send-floor.ts `pool`: hookstream's HTTP/1.1
+ * client in a bare loop) plus the storage work every delivery needs under the contract and
+ * hookstream's schema, and nothing of hookstream's worker (no ticks, no targets, no breaker,
+ * no ownership, no providers, no SSRF check). Per delivery, as hookstream does it: the row
+ * leased by the delivery repo's claim (128 at a time, oldest first), its event's body read
+ * with the claim, the request sent with the contract's headers, and the attempt recorded
+ * through the repo's `completeBatch` (the attempt row, the delivery's next state, the event's
+ * status, the destination's counters), group-committed with a 2 ms linger as the worker's
+ * outcomes are, the slot freed before the commit; WAL checkpoints on hookstream's checkpoint
+ * thread. Database made by hookstream's migrations, with its pragmas, in its own process.
+ * It answers "how much of the gap to the send floor is the durable record itself": hookstream's
+ * drain against this floor is the worker's own cost.
+ * Usage: bun bench/delivery-contract-floor.ts <url> <deliveries> <in flight> [option…]  → one JSON line
+ * (a warm-up of `in flight` × 4 deliveries runs first, uncounted, as the send floor's does).
+ * Options, to price the pieces (bench/delivery-pieces.ts): `attempt-indexes` (attempts without their
+ * three list indexes: by environment, event and destination); `storage` (the delivery "storage
+ * floor": no lease written, rows read in order and held in memory, and each attempt recorded as
+ * one row of a three-column table, group-committed: the least any durable record of every
+ * attempt costs, as the ingest floor is the least any durable ingest costs).
+ */
+import { rmSync } from 'node:fs'
+import { join } from 'node:path'
+import { Checkpointer } from '../src/db/checkpointer'
+import { migrate } from '../src/db/migrate'
+import { GroupCommitter } from '../src/db/write'
+import { Http1Pool } from '../src/delivery/http1'
+import { Linger } from '../src/delivery/linger'
+import type { AttemptOutcome, DeliveryRow } from '../src/delivery/repo'
+import { createDeliveryRepo } from '../src/delivery/repo'
+import { recordedText } from '../src/delivery/response-text'
+import { createEventsRepo } from '../src/events/repo'
+import { newId } from '../src/lib/ids'
+import { silentLogger } from '../src/lib/log'
+import { DELIVERY_BODY, inLanes, tempDir, threadCpuUs } from './lib/tools'
+import { benchTenant, openWithPragmas } from './lib/wal'
+
+const [url, total, concurrency] = [process.argv[2] ?? '', Number(process.argv[3] ?? 20_000), Number(process.argv[4] ?? 64)]
+if (!url || !(total > 0) || !(concurrency > 0)) throw new Error('usage: bun bench/delivery-contract-floor.ts <url> <deliveries> <in flight> [option…]')
+const OPTIONS = ['attempt-indexes', 'storage']
+const options = new Set(process.argv.slice(5))
+for (const o of options) if (!OPTIONS.includes(o)) throw new Error(`unknown option ${o} (${OPTIONS.join(', ')})`)
+const WARM = concurrency * 4
+const CLAIM = 128
+const OWNER = 'floor'
+const BODY = new TextEncoder().encode(DELIVERY_BODY)
+
+const dir = tempDir('hs-bench-dfloor-')
+const db = openWithPragmas(join(dir, 'hookstream.db'))
+migrate(db)
+if (options.has('attempt-indexes')) for (const index of ['attempts_env', 'attempts_event', 'attempts_destination']) db.run(`DROP INDEX ${index}`)
+const checkpoints = new Checkpointer(db, 'NORMAL', silentLogger)
+checkpoints.start()
+
+// One destination with WARM + total queued deliveries, one per event, as ingest queues them.
+const { destinationId, event } = benchTenant(db, true)
+const events = createEventsRepo(db)
+for (let queued = 0; queued < WARM + total; queued += 500) {
+	await events.insertBatch(Array.from({ length: Math.min(500, WARM + total - queued) }, () => {
+		const e = event()
+		e.row.payload_inline = BODY
+		e.row.payload_size = BODY.byteLength
+		e.body = BODY
+		return e
+	}))
+}
+db.run('PRAGMA wal_checkpoint(TRUNCATE)')
+const dst = destinationId as string
+
+const repo = createDeliveryRepo(db)
+// The storage floor's record: one narrow row per attempt, nothing else written.
+db.run('CREATE TABLE floor_attempts (id INTEGER PRIMARY KEY, delivery_id TEXT NOT NULL, status INTEGER NOT NULL, created_at INTEGER NOT NULL)')
+const insertFloorAttempt = db.query('INSERT INTO floor_attempts (delivery_id, status, created_at) VALUES (?1, ?2, ?3)')
+const floorRecord = db.transaction((batch: AttemptOutcome[]) => {
+	for (const { attempt } of batch) insertFloorAttempt.run(attempt.delivery_id, attempt.response_status, attempt.created_at)
+	return batch.length
+})
+const record = options.has('storage') ? async (batch: AttemptOutcome[]) => floorRecord.immediate(batch) : (batch: AttemptOutcome[]) => repo.completeBatch(batch)
+let recorded = 0
+const outcomes = new Linger(new GroupCommitter<AttemptOutcome, number>(record, 256, (n) => (recorded += n)), { count: 128, ms: 2 })
+// The storage floor reads the queue in order instead of leasing it.
+const readQueued = db.query<DeliveryRow & { queue_rowid: number }, [string, number, number]>(
+	"SELECT rowid AS queue_rowid, * FROM deliveries WHERE destination_id = ?1 AND state = 'queued' AND rowid > ?2 ORDER BY rowid LIMIT ?3"
+)
+let readUpTo = 0
+const claim = async (now: number): Promise<DeliveryRow[]> => {
+	if (!options.has('storage')) return repo.claim(dst, now, CLAIM, OWNER, now + 60_000)
+	const rows = readQueued.all(dst, readUpTo, CLAIM)
+	readUpTo = rows.at(-1)?.queue_rowid ?? readUpTo
+	return rows
+}
+
+/** Rows leased and not sent yet, each with its event's body read with the claim. */
+const held: { row: DeliveryRow; body: Uint8Array; contentType: string | null }[] = []
+/** The claim under way, which every lane finding nothing held waits for (one claim at a time, as the worker's). */
+let refilling: Promise<number> | null = null
+/** Claims the next rows and reads their bodies; how many were claimed. */
+async function refill(): Promise<number> {
+	const now = Date.now()
+	const rows = await claim(now)
+	const bodies = new Map((await repo.readToDeliver([...new Set(rows.map((r) => r.event_id))])).map((e) => [e.id, e]))
+	for (const row of rows) held.push({ row, body: bodies.get(row.event_id)?.payload_inline ?? BODY, contentType: bodies.get(row.event_id)?.content_type ?? null })
+	return rows.length
+}
+/** The next row to send; undefined once the queue is empty. */
+async function nextRow() {
+	while (held.length === 0) {
+		refilling ??= refill().finally(() => {
+			refilling = null
+		})
+		if ((await refilling) === 0) return undefined
+	}
+	return held.shift()
+}
+
+const u = new URL(url)
+const pool = new Http1Pool()
+const target = { tls: false, address: u.hostname, port: Number(u.port), serverName: null }
+
+async function deliverOne(): Promise<number> {
+	const next = await nextRow()
+	if (!next) throw new Error('the queue ran out')
+	const { row, body, contentType } = next
+	const now = Date.now()
+	const started = performance.now()
+	const headers: Record<string, string> = {
+		'content-type': contentType ?? 'application/json',
+		'x-hookstream-event-id': row.event_id,
+		'x-hookstream-delivery-attempt': String(row.attempts + 1),
+		'x-hookstream-timestamp': new Date(now).toISOString()
+	}
+	const answer = await pool.request({ target, method: 'POST', path: u.pathname, host: u.host, headers, body, timeoutMs: 30_000, bodyCap: 10 * 1024, encodedCap: 10 * 1024 })
+	const text = recordedText(answer.body, answer.headers['content-encoding'], 10 * 1024)
+	const done = Date.now()
+	const ok = answer.status >= 200 && answer.status < 300
+	// The slot frees now; the record commits with others (its promise is the commit's).
+	void outcomes.write({
+		owner: OWNER,
+		attempt: {
+			id: newId('da', done), org_id: row.org_id, env_id: row.env_id, delivery_id: row.id, event_id: row.event_id, connection_id: row.connection_id,
+			destination_id: row.destination_id, request_url: url, request_method: 'POST', request_headers: JSON.stringify(headers), request_body_size: body.byteLength,
+			response_status: answer.status, response_headers: JSON.stringify(answer.headers), response_body: typeof text === 'string' ? text : await text,
+			duration_ms: Math.round(performance.now() - started), status: ok ? 'success' : 'failed', error: ok ? null : `HTTP ${answer.status}`,
+			error_type: ok ? null : 'http_5xx', created_at: done, attempt_number: row.attempts + 1, next_retry_at: null, is_dlq: ok ? 0 : 1, dlq_at: ok ? null : done,
+			trigger_type: row.trigger_type
+		},
+		next: { state: ok ? 'delivered' : 'dead', dueAt: row.due_at },
+		circuit: null,
+		issues: []
+	})
+	return answer.status
+}
+
+/** `n` deliveries with `concurrency` in flight, until every outcome is committed. */
+async function drain(n: number) {
+	const before = recorded
+	const started = performance.now()
+	const sent = await inLanes(n, concurrency, deliverOne)
+	await outcomes.drain()
+	if (recorded - before !== n) throw new Error(`recorded ${recorded - before} of ${n}`)
+	return { seconds: (performance.now() - started) / 1000, failures: sent.failures }
+}
+
+await drain(WARM)
+const cpu = process.cpuUsage()
+const threads0 = threadCpuUs(process.pid)
+const run = await drain(total)
+const used = process.cpuUsage(cpu)
+// Each thread's CPU µs per delivery, as bench/drain-io.ts THREADS=1 prints hookstream's.
+const byThread = Object.fromEntries([...threadCpuUs(process.pid)].map(([name, us]) => [name, Number(((us - (threads0.get(name) ?? 0)) / total).toFixed(1))]).filter(([, us]) => (us as number) >= 0.5))
+await checkpoints.stop()
+db.close()
+rmSync(dir, { recursive: true, force: true })
+// CPU per delivery of all this process's threads (the checkpointer's included), as hookstream's is measured.
+console.log(JSON.stringify({ client: 'contract', requests: total, concurrency, seconds: run.seconds, perSecond: total / run.seconds, cpuUsPerRequest: (used.user + used.system) / total, failures: run.failures, byThread }))
+process.exit(0)
