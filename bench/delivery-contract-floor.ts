@@ -13,8 +13,13 @@
  * drain against this floor is the worker's own cost.
  * Usage: bun bench/delivery-contract-floor.ts <url> <deliveries> <in flight> [option…]  → one JSON line
  * (a warm-up of `in flight` × 4 deliveries runs first, uncounted, as the send floor's does).
- * Options, to price the pieces (bench/delivery-pieces.ts): `attempt-indexes` (attempts without their
- * three list indexes: by environment, event and destination); `storage` (the delivery "storage
+ * Options, to price the pieces (bench/delivery-pieces.ts), each leaving one out: `attempt-indexes`
+ * (attempts without their three list indexes: by environment, event and destination); `lease`
+ * (no lease written: rows read in order and held in memory, finished from `queued`); `attempt-row`
+ * (no attempt row); `status` (the events' status not settled); `finish` (the delivery's row not
+ * updated: it stays leased, or queued without `lease`). With any of the last four the record is
+ * the repo's statements composed here with that piece left out, in one transaction per batch as
+ * `completeBatch` runs them. And `storage` (the delivery "storage
  * floor": no lease written, rows read in order and held in memory, and each attempt recorded as
  * one row of a three-column table, group-committed: the least any durable record of every
  * attempt costs, as the ingest floor is the least any durable ingest costs).
@@ -28,6 +33,9 @@ import { Http1Pool } from '../src/delivery/http1'
 import { Linger } from '../src/delivery/linger'
 import type { AttemptOutcome, DeliveryRow } from '../src/delivery/repo'
 import { createDeliveryRepo } from '../src/delivery/repo'
+import { settleEventsStatement } from '../src/delivery/repo-record'
+import { ATTEMPT_COLUMNS, DELIVERED, FINISH, INSERT_ATTEMPTS_HEAD } from '../src/delivery/repo-sql'
+import { prepare, valuesList } from '../src/db/sql'
 import { recordedText } from '../src/delivery/response-text'
 import { createEventsRepo } from '../src/events/repo'
 import { newId } from '../src/lib/ids'
@@ -37,7 +45,7 @@ import { benchTenant, openWithPragmas } from './lib/wal'
 
 const [url, total, concurrency] = [process.argv[2] ?? '', Number(process.argv[3] ?? 20_000), Number(process.argv[4] ?? 64)]
 if (!url || !(total > 0) || !(concurrency > 0)) throw new Error('usage: bun bench/delivery-contract-floor.ts <url> <deliveries> <in flight> [option…]')
-const OPTIONS = ['attempt-indexes', 'storage']
+const OPTIONS = ['attempt-indexes', 'lease', 'attempt-row', 'status', 'finish', 'storage']
 const options = new Set(process.argv.slice(5))
 for (const o of options) if (!OPTIONS.includes(o)) throw new Error(`unknown option ${o} (${OPTIONS.join(', ')})`)
 const WARM = concurrency * 4
@@ -75,16 +83,38 @@ const floorRecord = db.transaction((batch: AttemptOutcome[]) => {
 	for (const { attempt } of batch) insertFloorAttempt.run(attempt.delivery_id, attempt.response_status, attempt.created_at)
 	return batch.length
 })
-const record = options.has('storage') ? async (batch: AttemptOutcome[]) => floorRecord.immediate(batch) : (batch: AttemptOutcome[]) => repo.completeBatch(batch)
+// completeBatch's statements (no breaker or issues: every attempt here succeeds), one of them left out.
+const finish = prepare(db, options.has('lease') ? FINISH.replace("state = 'leased' AND lease_owner = $5", "state = 'queued' AND $5 IS NOT NULL") : FINISH)
+const insertAttempt = prepare(db, INSERT_ATTEMPTS_HEAD + valuesList(1, ATTEMPT_COLUMNS.length))
+const settleEvents = settleEventsStatement(db)
+const delivered = prepare(db, DELIVERED)
+const composedRecord = db.transaction((batch: AttemptOutcome[]) => {
+	const eventIds = new Set<string>()
+	for (const o of batch) {
+		const a = o.attempt
+		if (!options.has('finish') && finish.run(a.delivery_id, o.next.state, o.next.dueAt, a.created_at, o.owner).changes === 0) throw new Error('a delivery was not finished')
+		if (!options.has('attempt-row')) insertAttempt.run(...ATTEMPT_COLUMNS.map((c) => a[c]))
+		eventIds.add(a.event_id)
+	}
+	if (!options.has('status')) settleEvents(eventIds)
+	delivered.run(dst, Date.now(), batch.length)
+	return batch.length
+})
+const composed = ['lease', 'attempt-row', 'status', 'finish'].some((o) => options.has(o))
+const record = options.has('storage')
+	? async (batch: AttemptOutcome[]) => floorRecord.immediate(batch)
+	: composed
+		? async (batch: AttemptOutcome[]) => composedRecord.immediate(batch)
+		: (batch: AttemptOutcome[]) => repo.completeBatch(batch)
 let recorded = 0
 const outcomes = new Linger(new GroupCommitter<AttemptOutcome, number>(record, 256, (n) => (recorded += n)), { count: 128, ms: 2 })
-// The storage floor reads the queue in order instead of leasing it.
+// The storage floor, and `lease`, read the queue in order instead of leasing it.
 const readQueued = db.query<DeliveryRow & { queue_rowid: number }, [string, number, number]>(
 	"SELECT rowid AS queue_rowid, * FROM deliveries WHERE destination_id = ?1 AND state = 'queued' AND rowid > ?2 ORDER BY rowid LIMIT ?3"
 )
 let readUpTo = 0
 const claim = async (now: number): Promise<DeliveryRow[]> => {
-	if (!options.has('storage')) return repo.claim(dst, now, CLAIM, OWNER, now + 60_000)
+	if (!options.has('storage') && !options.has('lease')) return repo.claim(dst, now, CLAIM, OWNER, now + 60_000)
 	const rows = readQueued.all(dst, readUpTo, CLAIM)
 	readUpTo = rows.at(-1)?.queue_rowid ?? readUpTo
 	return rows
