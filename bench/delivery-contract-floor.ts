@@ -19,7 +19,10 @@
  * (no attempt row); `status` (the events' status not settled); `finish` (the delivery's row not
  * updated: it stays leased, or queued without `lease`). With any of the last four the record is
  * the repo's statements composed here with that piece left out, in one transaction per batch as
- * `completeBatch` runs them. And `storage` (the delivery "storage
+ * `completeBatch` runs them. Two redesigns, priced the same way: `attempt-keys` (the attempts'
+ * environment and destination indexes on small integer keys, as the events' list indexes are
+ * since migration 18, instead of the 36-character ids) and `attempt-id-index` (no unique index
+ * on the attempt id, as if the id encoded the rowid). And `storage` (the delivery "storage
  * floor": no lease written, rows read in order and held in memory, and each attempt recorded as
  * one row of a three-column table, group-committed: the least any durable record of every
  * attempt costs, as the ingest floor is the least any durable ingest costs).
@@ -45,7 +48,7 @@ import { benchTenant, openWithPragmas } from './lib/wal'
 
 const [url, total, concurrency] = [process.argv[2] ?? '', Number(process.argv[3] ?? 20_000), Number(process.argv[4] ?? 64)]
 if (!url || !(total > 0) || !(concurrency > 0)) throw new Error('usage: bun bench/delivery-contract-floor.ts <url> <deliveries> <in flight> [option…]')
-const OPTIONS = ['attempt-indexes', 'lease', 'attempt-row', 'status', 'finish', 'storage']
+const OPTIONS = ['attempt-indexes', 'attempt-keys', 'attempt-id-index', 'lease', 'attempt-row', 'status', 'finish', 'storage']
 const options = new Set(process.argv.slice(5))
 for (const o of options) if (!OPTIONS.includes(o)) throw new Error(`unknown option ${o} (${OPTIONS.join(', ')})`)
 const WARM = concurrency * 4
@@ -57,6 +60,22 @@ const dir = tempDir('hs-bench-dfloor-')
 const db = openWithPragmas(join(dir, 'hookstream.db'))
 migrate(db)
 if (options.has('attempt-indexes')) for (const index of ['attempts_env', 'attempts_event', 'attempts_destination']) db.run(`DROP INDEX ${index}`)
+if (options.has('attempt-keys')) {
+	for (const index of ['attempts_env', 'attempts_destination']) db.run(`DROP INDEX ${index}`)
+	db.run('ALTER TABLE delivery_attempts ADD COLUMN env_key INTEGER')
+	db.run('ALTER TABLE delivery_attempts ADD COLUMN destination_key INTEGER')
+	db.run('CREATE INDEX attempts_env_key ON delivery_attempts (env_key)')
+	db.run('CREATE INDEX attempts_destination_key ON delivery_attempts (destination_key)')
+}
+if (options.has('attempt-id-index')) {
+	// SQLite cannot drop a primary key's index: the table is made again with its id a plain column.
+	const ddl = db.query<{ sql: string }, []>("SELECT sql FROM sqlite_schema WHERE name = 'delivery_attempts'").get()?.sql ?? ''
+	if (!ddl.includes('id TEXT PRIMARY KEY')) throw new Error('delivery_attempts has no `id TEXT PRIMARY KEY` to leave out')
+	const indexes = db.query<{ sql: string }, []>("SELECT sql FROM sqlite_schema WHERE tbl_name = 'delivery_attempts' AND type = 'index' AND sql IS NOT NULL").all()
+	db.run('DROP TABLE delivery_attempts')
+	db.run(ddl.replace('id TEXT PRIMARY KEY', 'id TEXT NOT NULL'))
+	for (const { sql } of indexes) db.run(sql)
+}
 const checkpoints = new Checkpointer(db, 'NORMAL', silentLogger)
 checkpoints.start()
 
@@ -85,7 +104,15 @@ const floorRecord = db.transaction((batch: AttemptOutcome[]) => {
 })
 // completeBatch's statements (no breaker or issues: every attempt here succeeds), one of them left out.
 const finish = prepare(db, options.has('lease') ? FINISH.replace("state = 'leased' AND lease_owner = $5", "state = 'queued' AND $5 IS NOT NULL") : FINISH)
-const insertAttempt = prepare(db, INSERT_ATTEMPTS_HEAD + valuesList(1, ATTEMPT_COLUMNS.length))
+const keyed = options.has('attempt-keys')
+const insertAttempt = prepare(
+	db,
+	keyed
+		? `INSERT INTO delivery_attempts (${ATTEMPT_COLUMNS.join(', ')}, env_key, destination_key) VALUES ${valuesList(1, ATTEMPT_COLUMNS.length + 2)}`
+		: INSERT_ATTEMPTS_HEAD + valuesList(1, ATTEMPT_COLUMNS.length)
+)
+// The keys the list_keys table would give the one environment and destination.
+const keys = keyed ? [1, 2] : []
 const settleEvents = settleEventsStatement(db)
 const delivered = prepare(db, DELIVERED)
 const composedRecord = db.transaction((batch: AttemptOutcome[]) => {
@@ -93,14 +120,14 @@ const composedRecord = db.transaction((batch: AttemptOutcome[]) => {
 	for (const o of batch) {
 		const a = o.attempt
 		if (!options.has('finish') && finish.run(a.delivery_id, o.next.state, o.next.dueAt, a.created_at, o.owner).changes === 0) throw new Error('a delivery was not finished')
-		if (!options.has('attempt-row')) insertAttempt.run(...ATTEMPT_COLUMNS.map((c) => a[c]))
+		if (!options.has('attempt-row')) insertAttempt.run(...ATTEMPT_COLUMNS.map((c) => a[c]), ...keys)
 		eventIds.add(a.event_id)
 	}
 	if (!options.has('status')) settleEvents(eventIds)
 	delivered.run(dst, Date.now(), batch.length)
 	return batch.length
 })
-const composed = ['lease', 'attempt-row', 'status', 'finish'].some((o) => options.has(o))
+const composed = ['lease', 'attempt-row', 'status', 'finish', 'attempt-keys'].some((o) => options.has(o))
 const record = options.has('storage')
 	? async (batch: AttemptOutcome[]) => floorRecord.immediate(batch)
 	: composed
