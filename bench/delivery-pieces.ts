@@ -29,13 +29,16 @@ async function measure(args: string[]): Promise<Run> {
 	return run
 }
 
+/** How a piece reads in the table: most leave something out; two are redesigns. */
+const pieceName = (piece: string): string =>
+	({ storage: 'bare record', 'attempt-keys': 'attempt lists on integer keys', 'attempt-id-index': 'no attempt id index' })[piece] ?? `without ${piece}`
 const send = (client: string) => [join(ROOT, 'bench', 'send-floor.ts'), `${rxUrl}/floor`, String(N), String(inFlight), client]
 const contract = (pieces: string[]) => [join(ROOT, 'bench', 'delivery-contract-floor.ts'), `${rxUrl}/floor`, String(N), String(inFlight), ...pieces]
 const servers: { name: string; args: string[] }[] = [
 	{ name: 'send floor (fetch)', args: send('fetch') },
 	{ name: 'pool floor', args: send('pool') },
 	{ name: 'contract floor', args: contract([]) },
-	...PIECES.map((p) => ({ name: p === 'storage' ? 'storage floor (pool + bare record)' : `contract floor, ${p.split('+').map((x) => (x === 'storage' ? 'bare record' : `without ${x}`)).join(', ')}`, args: contract(p.split('+')) }))
+	...PIECES.map((p) => ({ name: p === 'storage' ? 'storage floor (pool + bare record)' : `contract floor, ${p.split('+').map(pieceName).join(', ')}`, args: contract(p.split('+')) }))
 ]
 const results = new Map<string, { ratio: number[]; rate: number[]; cpu: number[] }>(servers.map((s) => [s.name, { ratio: [], rate: [], cpu: [] }]))
 for (let round = 0; round < ROUNDS; round++) {
