@@ -12,19 +12,20 @@
  * It answers "how much of the gap to the send floor is the durable record itself": hookstream's
  * drain against this floor is the worker's own cost.
  * Usage: bun bench/delivery-contract-floor.ts <url> <deliveries> <in flight> [option…]  → one JSON line
- * (a warm-up of `in flight` × 4 deliveries runs first, uncounted, as the send floor's does).
+ * A warm-up of WARM_EVENTS deliveries (20,000 by default, as bench:delivery warms hookstream; at
+ * least `in flight` × 4) runs first, uncounted. The timed run ends when the last record commits.
  * Options, to price the pieces (bench/delivery-pieces.ts), each leaving one out: `attempt-indexes`
  * (attempts without their three list indexes: by environment, event and destination); `lease`
  * (no lease written: rows read in order and held in memory, finished from `queued`); `attempt-row`
  * (no attempt row); `status` (the events' status not settled); `finish` (the delivery's row not
  * updated: it stays leased, or queued without `lease`). With any of the last four the record is
  * the repo's statements composed here with that piece left out, in one transaction per batch as
- * `completeBatch` runs them. Two redesigns, priced the same way: `attempt-keys` (the attempts'
+ * `completeBatch` runs them (a lost lease throws here instead of being skipped). Two redesigns, priced the same way: `attempt-keys` (the attempts'
  * environment and destination indexes on small integer keys, as the events' list indexes are
  * since migration 18, instead of the 36-character ids) and `attempt-id-index` (no unique index
- * on the attempt id, as if the id encoded the rowid). And `storage` (the delivery "storage
+ * on the attempt id, as if the id encoded the rowid). And `storage`, alone (the delivery "storage
  * floor": no lease written, rows read in order and held in memory, and each attempt recorded as
- * one row of a three-column table, group-committed: the least any durable record of every
+ * one narrow row of a bare table, group-committed: the least any durable record of every
  * attempt costs, as the ingest floor is the least any durable ingest costs).
  */
 import { rmSync } from 'node:fs'
@@ -51,7 +52,10 @@ if (!url || !(total > 0) || !(concurrency > 0)) throw new Error('usage: bun benc
 const OPTIONS = ['attempt-indexes', 'attempt-keys', 'attempt-id-index', 'lease', 'attempt-row', 'status', 'finish', 'storage']
 const options = new Set(process.argv.slice(5))
 for (const o of options) if (!OPTIONS.includes(o)) throw new Error(`unknown option ${o} (${OPTIONS.join(', ')})`)
-const WARM = concurrency * 4
+if (options.has('storage') && options.size > 1) throw new Error('storage replaces the whole record: it takes no other option')
+// Warmed as bench:delivery warms hookstream (WARM_EVENTS, 20,000 by default) before the timed run: a
+// shorter warm-up leaves the JIT compiling through it (~5 µs per delivery at 256 deliveries).
+const WARM = Math.max(concurrency * 4, Number(process.env.WARM_EVENTS ?? 20_000))
 const CLAIM = 128
 const OWNER = 'floor'
 const BODY = new TextEncoder().encode(DELIVERY_BODY)
@@ -76,9 +80,6 @@ if (options.has('attempt-id-index')) {
 	db.run(ddl.replace('id TEXT PRIMARY KEY', 'id TEXT NOT NULL'))
 	for (const { sql } of indexes) db.run(sql)
 }
-const checkpoints = new Checkpointer(db, 'NORMAL', silentLogger)
-checkpoints.start()
-
 // One destination with WARM + total queued deliveries, one per event, as ingest queues them.
 const { destinationId, event } = benchTenant(db, true)
 const events = createEventsRepo(db)
@@ -91,11 +92,16 @@ for (let queued = 0; queued < WARM + total; queued += 500) {
 		return e
 	}))
 }
-db.run('PRAGMA wal_checkpoint(TRUNCATE)')
+// The fill's WAL copied into the database before the checkpoint thread starts: every run begins
+// from an empty WAL (nothing else holds the database yet, so the checkpoint cannot be refused).
+const truncated = db.query<{ busy: number }, []>('PRAGMA wal_checkpoint(TRUNCATE)').get()
+if (truncated?.busy !== 0) throw new Error('the checkpoint after the fill was refused')
+const checkpoints = new Checkpointer(db, 'NORMAL', silentLogger)
+checkpoints.start()
 const dst = destinationId as string
 
 const repo = createDeliveryRepo(db)
-// The storage floor's record: one narrow row per attempt, nothing else written.
+// The storage floor's record: one narrow row per attempt (rowid, delivery id, status, time), nothing else written.
 db.run('CREATE TABLE floor_attempts (id INTEGER PRIMARY KEY, delivery_id TEXT NOT NULL, status INTEGER NOT NULL, created_at INTEGER NOT NULL)')
 const insertFloorAttempt = db.query('INSERT INTO floor_attempts (delivery_id, status, created_at) VALUES (?1, ?2, ?3)')
 const floorRecord = db.transaction((batch: AttemptOutcome[]) => {
@@ -124,7 +130,8 @@ const composedRecord = db.transaction((batch: AttemptOutcome[]) => {
 		eventIds.add(a.event_id)
 	}
 	if (!options.has('status')) settleEvents(eventIds)
-	delivered.run(dst, Date.now(), batch.length)
+	// Every attempt here succeeds (bench/delivery-pieces.ts refuses a run with a failed answer).
+	delivered.run(dst, Math.max(...batch.map((o) => o.attempt.created_at)), batch.length)
 	return batch.length
 })
 const composed = ['lease', 'attempt-row', 'status', 'finish', 'attempt-keys'].some((o) => options.has(o))

@@ -1,11 +1,12 @@
 /**
  * What the delivery contract floor's pieces cost: the send floor (fetch), the pool floor, the
- * contract floor (bench/delivery-contract-floor.ts) and its copies with one piece changed
- * (`attempt-indexes` left out; `storage`: the bare durable record), each in its own process
+ * contract floor (bench/delivery-contract-floor.ts) and copies of it with a piece changed (PIECES:
+ * comma-separated options of that script, several joined by `+` into one copy; by default
+ * `attempt-indexes` left out and `storage`, the bare durable record), each in its own process
  * against the same receiver, rotated for ROUNDS rounds, each reported as a ratio to the send
  * floor of its round (the delivery targets' reference) and with its CPU µs per delivery.
  *   bun bench/delivery-pieces.ts 64        (or 8: requests in flight)
- *   PIECES=storage,attempt-indexes+storage ROUNDS=4 bun bench/delivery-pieces.ts 8
+ *   PIECES=attempt-row,lease+finish,attempt-keys ROUNDS=4 bun bench/delivery-pieces.ts 8
  */
 import { join } from 'node:path'
 import { freePort, median, ROOT, startServer } from './lib/tools'

@@ -1,16 +1,18 @@
 /**
  * Delivery against its floor, in one run. `bun run bench:delivery`.
  *   1. drain: a destination is paused, DRAIN_EVENTS events are ingested (queued, nothing sent),
- *      then the destination is resumed and timed until every delivery's successful attempt is
- *      committed (read from the database). Ingest does not share the cores during the drain.
+ *      then the destination is resumed and timed from the resume request to the last successful
+ *      attempt's `created_at` (its answer; read from the database once every attempt is committed,
+ *      so the last commit itself is not timed). Ingest does not share the cores during the drain.
  *   2. send floor (bench/send-floor.ts, its own process): a bare keep-alive loop POSTing the same
  *      1 KB body to the same receiver with the same number of requests in flight, with fetch (the
  *      floor the targets are stated against), and the same loop through hookstream's own HTTP/1.1
  *      client (the "pool floor": the least the client hookstream sends with can spend); and the
  *      "contract floor" (bench/delivery-contract-floor.ts): the pool floor plus the storage work the
  *      contract and the schema need per delivery (the repo's claim, payload read and attempt record,
- *      group-committed), and nothing of hookstream's worker. All are measured next to each drain;
- *      the drain is reported as a ratio to each.
+ *      group-committed; warmed by WARM_EVENTS as hookstream is; timed to its last commit), and nothing of
+ *      hookstream's worker. All are measured next to each drain, in an order that reverses every
+ *      round; the drain is reported as a ratio to each.
  *   Both at 64 in flight (`--destination-concurrency 64 --delivery-concurrency 64`) and at the
  *   default 8, alternated for ROUNDS rounds; each drain is reported as a ratio to its floor.
  *   3. latency: a paced sender at 1,000 events/s for 10 s; ingest→receiver p50/p99.
@@ -78,8 +80,10 @@ async function floor(inFlight: number, client: 'fetch' | 'pool' | 'contract' = '
 	const script = client === 'contract' ? ['delivery-contract-floor.ts', `${rxUrl}/floor`, String(DRAIN), String(inFlight)] : ['send-floor.ts', `${rxUrl}/floor`, String(DRAIN), String(inFlight), client]
 	const proc = Bun.spawn([process.execPath, join(ROOT, 'bench', script[0] as string), ...script.slice(1)], { stdout: 'pipe', stderr: 'inherit' })
 	const out = await new Response(proc.stdout).text()
-	if ((await proc.exited) !== 0) throw new Error('send floor failed')
-	return JSON.parse(out.trim().split('\n').at(-1) ?? '{}') as { perSecond: number; cpuUsPerRequest: number; failures: number }
+	if ((await proc.exited) !== 0) throw new Error(`the ${client} floor failed`)
+	const run = JSON.parse(out.trim().split('\n').at(-1) ?? '{}') as { perSecond: number; cpuUsPerRequest: number; failures: number }
+	if (run.failures > 0) throw new Error(`the ${client} floor had ${run.failures} answers that were not 2xx`)
+	return run
 }
 
 async function paced(hs: Hookstream, rate: number, seconds: number) {
@@ -118,13 +122,16 @@ const rows: {
 }[] = []
 for (let r = 1; r <= ROUNDS; r++) {
 	for (const inFlight of [64, 8]) {
-		// Alternate which goes first, so neither always runs on a warmer (or busier) machine.
-		const first = r % 2 === 1 ? 'floor' : 'drain'
-		const f = first === 'floor' ? await floor(inFlight) : null
-		const d = await drain(inFlight)
-		const fl = f ?? (await floor(inFlight))
-		const pool = await floor(inFlight, 'pool')
-		const contract = await floor(inFlight, 'contract')
+		// The order reverses every round, so none always runs on a warmer (or busier) machine.
+		const order = ['fetch', 'drain', 'pool', 'contract'] as const
+		const ran = new Map<string, Awaited<ReturnType<typeof floor>>>()
+		let d: Awaited<ReturnType<typeof drain>> | null = null
+		for (const step of r % 2 === 1 ? order : [...order].reverse()) {
+			if (step === 'drain') d = await drain(inFlight)
+			else ran.set(step, await floor(inFlight, step))
+		}
+		const [fl, pool, contract] = [ran.get('fetch'), ran.get('pool'), ran.get('contract')]
+		if (!d || !fl || !pool || !contract) throw new Error('a round missed a step')
 		rows.push({
 			inFlight, round: r, floor: fl.perSecond, drain: d.perSecond, ratio: d.perSecond / fl.perSecond, floorCpu: fl.cpuUsPerRequest, drainCpu: d.cpuPerDelivery, poolFloor: pool.perSecond,
 			poolRatio: d.perSecond / pool.perSecond, contract: contract.perSecond, contractCpu: contract.cpuUsPerRequest, recorded: d.recorded, duplicates: d.duplicates, rss: d.rss
