@@ -22,7 +22,7 @@ import { migrate } from '../src/db/migrate'
 import { createEventsRepo, type PendingEvent } from '../src/events/repo'
 import { newId, newRequestId } from '../src/lib/ids'
 import { silentLogger } from '../src/lib/log'
-import { benchTenant, openWithPragmas } from './lib/wal'
+import { benchTenant, openWithPragmas, withoutIdIndex } from './lib/wal'
 
 const OPTIONS = ['ip', 'request-id', 'log', 'schema', 'list-indexes', 'id-index', 'checkpointer']
 const [port, dir] = [Number(process.argv[2] ?? 18082), process.argv[3] ?? '.']
@@ -33,15 +33,7 @@ const without = (piece: string) => options.has(piece)
 const db = openWithPragmas(`${dir}/contract-floor.db`)
 migrate(db)
 if (without('list-indexes')) for (const index of ['events_env', 'events_env_source']) db.run(`DROP INDEX ${index}`)
-if (without('id-index')) {
-	// SQLite cannot drop a primary key's index: the table is made again with its id a plain column.
-	const ddl = db.query<{ sql: string }, []>("SELECT sql FROM sqlite_schema WHERE name = 'events'").get()?.sql ?? ''
-	if (!ddl.includes('id TEXT PRIMARY KEY')) throw new Error('events has no `id TEXT PRIMARY KEY` to leave out')
-	const dependents = db.query<{ sql: string }, []>("SELECT sql FROM sqlite_schema WHERE tbl_name = 'events' AND type IN ('index', 'trigger') AND sql IS NOT NULL").all()
-	db.run('DROP TABLE events')
-	db.run(ddl.replace('id TEXT PRIMARY KEY', 'id TEXT NOT NULL'))
-	for (const { sql } of dependents) db.run(sql)
-}
+if (without('id-index')) withoutIdIndex(db, 'events')
 if (options.has('checkpointer')) new Checkpointer(db, 'NORMAL', silentLogger).start()
 
 // An organization, environment and source as plain rows; each event is this template with its own id, headers and body.

@@ -45,7 +45,7 @@ import { createEventsRepo } from '../src/events/repo'
 import { newId } from '../src/lib/ids'
 import { silentLogger } from '../src/lib/log'
 import { DELIVERY_BODY, inLanes, tempDir, threadCpuUs } from './lib/tools'
-import { benchTenant, openWithPragmas } from './lib/wal'
+import { benchTenant, openWithPragmas, withoutIdIndex } from './lib/wal'
 
 const [url, total, concurrency] = [process.argv[2] ?? '', Number(process.argv[3] ?? 20_000), Number(process.argv[4] ?? 64)]
 if (!url || !(total > 0) || !(concurrency > 0)) throw new Error('usage: bun bench/delivery-contract-floor.ts <url> <deliveries> <in flight> [option…]')
@@ -71,15 +71,7 @@ if (options.has('attempt-keys')) {
 	db.run('CREATE INDEX attempts_env_key ON delivery_attempts (env_key)')
 	db.run('CREATE INDEX attempts_destination_key ON delivery_attempts (destination_key)')
 }
-if (options.has('attempt-id-index')) {
-	// SQLite cannot drop a primary key's index: the table is made again with its id a plain column.
-	const ddl = db.query<{ sql: string }, []>("SELECT sql FROM sqlite_schema WHERE name = 'delivery_attempts'").get()?.sql ?? ''
-	if (!ddl.includes('id TEXT PRIMARY KEY')) throw new Error('delivery_attempts has no `id TEXT PRIMARY KEY` to leave out')
-	const indexes = db.query<{ sql: string }, []>("SELECT sql FROM sqlite_schema WHERE tbl_name = 'delivery_attempts' AND type = 'index' AND sql IS NOT NULL").all()
-	db.run('DROP TABLE delivery_attempts')
-	db.run(ddl.replace('id TEXT PRIMARY KEY', 'id TEXT NOT NULL'))
-	for (const { sql } of indexes) db.run(sql)
-}
+if (options.has('attempt-id-index')) withoutIdIndex(db, 'delivery_attempts')
 // One destination with WARM + total queued deliveries, one per event, as ingest queues them.
 const { destinationId, event } = benchTenant(db, true)
 const events = createEventsRepo(db)
