@@ -15,7 +15,8 @@ export interface RequestHead {
 const USER_AGENT = `hookstream/${VERSION}`
 // The client frames the request and owns the connection: these come from nowhere else.
 const OWN_HEADERS = new Set(['host', 'content-length', 'transfer-encoding', 'connection', 'keep-alive', 'upgrade', 'te', 'trailer', 'expect', 'proxy-connection'])
-const HEADER_NAME = /^[!#$%&'*+.^_`|~0-9a-z-]+$/
+/** A header name as a token (RFC 9110), lowercased. */
+export const HEADER_NAME = /^[!#$%&'*+.^_`|~0-9a-z-]+$/
 // Visible ASCII, space, tab and obs-text (0x80-0xff): what a header value may carry as bytes.
 const HEADER_VALUE = /^[\t\x20-\x7e\x80-\xff]*$/
 /** The request's bytes: head (latin-1, validated) and body in one buffer, one write. */

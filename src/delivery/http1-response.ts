@@ -1,3 +1,5 @@
+import { HEADER_NAME } from './http1-request'
+
 /**
  * An HTTP/1.1 response read from a socket as it arrives (RFC 9112): the status line and
  * headers, then a body framed by Content-Length, chunked transfer coding or the end of the
@@ -43,10 +45,6 @@ export class ResponseReader {
 		private readonly encodedCap = cap
 	) {
 		this.#cap = cap
-	}
-
-	get done(): boolean {
-		return this.#done
 	}
 
 	/** The body bytes kept (at most `cap`). */
@@ -194,7 +192,7 @@ export class ResponseReader {
 function headEnd(head: Buffer): { end: number; after: number } {
 	const crlf = head.indexOf(CRLF_CRLF)
 	// A bare-LF empty line before it ends the head there; without CRLF CRLF, only a bare-LF one can.
-	const lf = crlf < 0 ? head.indexOf(LF_LF) : head.toString('latin1', 0, crlf + 2).indexOf('\n\n')
+	const lf = (crlf < 0 ? head : head.subarray(0, crlf + 2)).indexOf(LF_LF)
 	if (lf < 0) return { end: crlf, after: crlf < 0 ? 0 : 4 }
 	return head[lf - 1] === 13 ? { end: lf - 1, after: 3 } : { end: lf, after: 2 }
 }
@@ -214,7 +212,7 @@ function parseHeaders(lines: string[]): Record<string, string> {
 		const colon = line.indexOf(':')
 		if (colon <= 0) throw new ResponseError(`bad header line ${JSON.stringify(line.slice(0, 40))}`)
 		const name = line.slice(0, colon).toLowerCase()
-		if (!/^[!#$%&'*+.^_`|~0-9a-z-]+$/.test(name)) throw new ResponseError(`bad header name ${JSON.stringify(name.slice(0, 40))}`)
+		if (!HEADER_NAME.test(name)) throw new ResponseError(`bad header name ${JSON.stringify(name.slice(0, 40))}`)
 		const value = line.slice(colon + 1).trim()
 		const before = headers[name]
 		headers[name] = before === undefined || name === 'set-cookie' ? value : `${before}, ${value}`

@@ -1,9 +1,8 @@
 import { Connection, type ConnectionOwner, connectFailure, type Http1Answer, socketHandlers, StaleConnection } from './http1-connection'
 import { type RequestHead, requestBytes } from './http1-request'
-import { ResponseError, ResponseReader } from './http1-response'
+import { ResponseReader } from './http1-response'
 import { pinnedTls } from './ssrf'
 
-export type { Http1Answer } from './http1-connection'
 export { requestBytes } from './http1-request'
 
 /**
@@ -97,7 +96,7 @@ export class Http1Pool implements ConnectionOwner {
 		} catch (err) {
 			// Unless it is still connecting, kept for the next request (the timer above).
 			if (current?.socket || current?.closed) current.close()
-			throw err instanceof StaleConnection || err instanceof ResponseError ? new Error(err.message) : err
+			throw err
 		} finally {
 			clearTimeout(timer)
 		}
@@ -192,8 +191,9 @@ export class Http1Pool implements ConnectionOwner {
 	#peerOf(t: Http1Target, ca: string | undefined): string {
 		let caId = 0
 		if (ca !== undefined) {
-			caId = this.#caIds.get(ca) ?? this.#caIds.size + 1
-			this.#caIds.set(ca, caId)
+			const known = this.#caIds.get(ca)
+			caId = known ?? this.#caIds.size + 1
+			if (known === undefined) this.#caIds.set(ca, caId)
 		}
 		return `${t.tls ? 'https' : 'http'} ${t.address} ${t.port} ${t.serverName ?? ''} ${caId}`
 	}
