@@ -6,7 +6,7 @@ import { DestinationOwnership, SOLE_INSTANCE } from './ownership'
 import { PayloadsAhead } from './payloads-ahead'
 import { GroupCommitter } from '../db/write'
 import type { AttemptOutcome, DeliveryRow } from './repo'
-import { proxyConfigured, systemResolver } from './ssrf'
+import { defaultGuard, systemResolver } from './ssrf'
 import { AttemptRunner, type Target } from './worker-attempt'
 import type { WorkerDeps, WorkerOptions } from './worker-options'
 import { WorkerTargets } from './worker-targets'
@@ -54,7 +54,7 @@ export class DeliveryWorker {
 
 	constructor(private readonly deps: WorkerDeps, private readonly opts: WorkerOptions) {
 		this.#targets = new WorkerTargets(deps, opts.retryUnitMs)
-		const guard = { allowPrivate: opts.allowPrivateDestinations, resolve: opts.resolve ?? systemResolver, useFetch: proxyConfigured() }
+		const guard = { ...defaultGuard(opts.allowPrivateDestinations), resolve: opts.resolve ?? systemResolver }
 		// Alone on its database (SQLite), every delete of events is seen: a claim's payloads are read with it.
 		const payloads = opts.shared ? null : new PayloadsAhead(deps.deliveries)
 		// Twice the destination's concurrency, at least 64: a claim per half of that many sends.
