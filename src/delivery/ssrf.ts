@@ -82,10 +82,22 @@ export async function pinUrl(url: URL, guard: OutboundGuard): Promise<PinnedTarg
 	const first = addresses[0]
 	if (!first) throw new SsrfBlocked(`destination address ${answers[0]} is not an IP address`)
 	const address = first.toString()
-	const pinned = new URL(url)
-	pinned.hostname = first.kind() === 'ipv6' ? `[${address}]` : address
 	const tls = url.protocol === 'https:'
-	return { url: pinned.href, address, host: url.host, serverName: literal || !tls ? null : host, tls, port: Number(url.port || (tls ? 443 : 80)), path: url.pathname + url.search }
+	// The rewritten URL only fetch reads (behind a proxy, and remote schema fetches): made once, when asked.
+	const original = url.href
+	let href: string | null = null
+	const pinnedHref = () => {
+		const pinned = new URL(original)
+		pinned.hostname = first.kind() === 'ipv6' ? `[${address}]` : address
+		return pinned.href
+	}
+	return {
+		get url() {
+			href ??= pinnedHref()
+			return href
+		},
+		address, host: url.host, serverName: literal || !tls ? null : host, tls, port: Number(url.port || (tls ? 443 : 80)), path: url.pathname + url.search
+	}
 }
 
 /** Pins of URLs whose host is an IP address: no lookup involved, so the answer never changes. */
