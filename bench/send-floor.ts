@@ -8,6 +8,7 @@
  * Usage: bun bench/send-floor.ts <url> <requests> <in flight> [fetch|pool]  → one JSON line
  */
 import { Http1Pool } from '../src/delivery/http1'
+import { ENCODED_BODY_CAP, RESPONSE_BODY_CAP } from '../src/delivery/outbound'
 import { DELIVERY_BODY, inLanes, sendLoop } from './lib/tools'
 
 const [url, total, concurrency] = [process.argv[2] ?? '', Number(process.argv[3] ?? 20000), Number(process.argv[4] ?? 64)]
@@ -15,13 +16,14 @@ const client = process.argv[5] ?? 'fetch'
 if (!url || !['fetch', 'pool'].includes(client)) throw new Error('usage: bun bench/send-floor.ts <url> <requests> <in flight> [fetch|pool]')
 const headers = { 'x-hookstream-event-id': 'evt_floor' }
 
-/** The same loop as sendLoop, through one Http1Pool. */
+/** The same loop as sendLoop, through one Http1Pool (the warm-up's connections kept for the timed run, as fetch keeps its own). */
+const pool = new Http1Pool()
+const u = new URL(url)
 function poolLoop(n: number, extra: Record<string, string> = {}): Promise<{ seconds: number; failures: number }> {
-	const u = new URL(url)
-	const pool = new Http1Pool()
 	const request = {
 		target: { tls: false, address: u.hostname, port: Number(u.port), serverName: null }, method: 'POST', path: u.pathname, host: u.host,
-		headers: { 'content-type': 'application/json', ...extra }, body: new TextEncoder().encode(DELIVERY_BODY), timeoutMs: 30_000, bodyCap: 10 * 1024, encodedCap: 10 * 1024
+		headers: { 'content-type': 'application/json', ...extra }, body: new TextEncoder().encode(DELIVERY_BODY), timeoutMs: 30_000,
+		bodyCap: RESPONSE_BODY_CAP, encodedCap: ENCODED_BODY_CAP
 	}
 	return inLanes(n, concurrency, async () => (await pool.request(request)).status)
 }

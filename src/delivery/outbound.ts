@@ -4,7 +4,7 @@ import { type OutboundGuard, type PinnedTarget, pinHref, pinnedTls, SsrfBlocked 
 
 export const RESPONSE_BODY_CAP = 10 * 1024
 /** How much of a compressed answer is read to inflate its first RESPONSE_BODY_CAP bytes. */
-const ENCODED_BODY_CAP = 1024 * 1024
+export const ENCODED_BODY_CAP = 1024 * 1024
 
 /**
  * Why an attempt failed (`error_type` of attempts and issues). `event_purged` and
