@@ -7,10 +7,10 @@
  * checkpoints copy the frames again (hookstream on a thread of its own, the floor on its only one).
  *   bun bench/cpu-split.ts            (BENCH_BIN for another build)
  */
-import { readdirSync, rmSync } from 'node:fs'
+import { rmSync } from 'node:fs'
 import { INGEST_CONFIGS, type IngestConfig, SOURCE_SPECS, signedHeaders, wrkExtra } from './lib/configs'
 import { startHookstream } from './lib/hookstream'
-import { cpuTimes, INGEST_BODY as body, median, startBare, startFloor, wrk } from './lib/tools'
+import { eachThread, INGEST_BODY as body, median, startBare, startFloor, wrk } from './lib/tools'
 
 const ROUNDS = Number(process.env.ROUNDS ?? 3)
 const SECONDS = Number(process.env.SECONDS_PER_RUN ?? 6)
@@ -19,17 +19,11 @@ const json = { 'content-type': 'application/json' }
 /** CPU seconds of every thread of `pid` (user, system) and of its main thread alone. */
 function split(pid: number) {
 	const t = { user: 0, sys: 0, mainUser: 0, mainSys: 0 }
-	for (const task of readdirSync(`/proc/${pid}/task`)) {
-		let times: { user: number; sys: number }
-		try {
-			times = cpuTimes(pid, Number(task))
-		} catch {
-			continue // a thread that ended meanwhile
-		}
+	eachThread(pid, (tid, times) => {
 		t.user += times.user
 		t.sys += times.sys
-		if (Number(task) === pid) [t.mainUser, t.mainSys] = [times.user, times.sys]
-	}
+		if (tid === pid) [t.mainUser, t.mainSys] = [times.user, times.sys]
+	})
 	return t
 }
 

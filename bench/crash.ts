@@ -4,15 +4,12 @@
  * every event that was answered 200 must be stored and delivered at least once.
  * `bun run bench:crash`. Reports lost (must be 0) and duplicate deliveries.
  */
-import { join } from 'node:path'
 import { startHookstream, sourceTo } from './lib/hookstream'
-import { freePort, ROOT, startServer } from './lib/tools'
+import { startReceiver } from './lib/tools'
 
 const KILLS = Number(process.env.KILLS ?? 6)
 const SENDERS = 16
-const rxPort = await freePort()
-const rxUrl = `http://127.0.0.1:${rxPort}`
-const receiver = await startServer([process.execPath, join(ROOT, 'bench', 'receiver-server.ts'), String(rxPort)], `${rxUrl}/stats`)
+const { proc: receiver, url: rxUrl } = await startReceiver()
 const hs = await startHookstream(['--allow-private-destinations', '--no-access-log'])
 const sourceId = await sourceTo(hs, 'crash', rxUrl, 1)
 

@@ -8,45 +8,38 @@
  *   bun bench/delivery-pieces.ts 64        (or 8: requests in flight)
  *   PIECES=attempt-row,lease+finish,attempt-keys ROUNDS=4 bun bench/delivery-pieces.ts 8
  */
-import { join } from 'node:path'
-import { freePort, median, ROOT, startServer } from './lib/tools'
+import { type FloorRun, median, runFloor, startReceiver } from './lib/tools'
 
 const inFlight = Number(process.argv[2] ?? 64)
 const N = Number(process.env.DRAIN_EVENTS ?? 20_000)
 const ROUNDS = Number(process.env.ROUNDS ?? 4)
 const PIECES = (process.env.PIECES ?? 'attempt-indexes,storage').split(',').filter(Boolean)
-const rxPort = await freePort()
-const rxUrl = `http://127.0.0.1:${rxPort}`
-const receiver = await startServer([process.execPath, join(ROOT, 'bench', 'receiver-server.ts'), String(rxPort)], `${rxUrl}/stats`)
+const { proc: receiver, url: rxUrl } = await startReceiver()
 
-type Run = { perSecond: number; cpuUsPerRequest: number; failures: number }
-async function measure(args: string[]): Promise<Run> {
+/** One floor run against a freshly counted receiver. */
+async function measure(floor: 'fetch' | 'pool' | 'contract', options: string[] = []): Promise<FloorRun> {
 	await fetch(`${rxUrl}/reset`, { method: 'POST' })
-	const proc = Bun.spawn([process.execPath, ...args], { stdout: 'pipe', stderr: 'inherit' })
-	const out = await new Response(proc.stdout).text()
-	if ((await proc.exited) !== 0) throw new Error(`${args.join(' ')} failed`)
-	const run = JSON.parse(out.trim().split('\n').at(-1) ?? '{}') as Run
-	if (run.failures > 0) throw new Error(`${args.join(' ')}: ${run.failures} answers were not 2xx`)
-	return run
+	return runFloor(floor, `${rxUrl}/floor`, N, inFlight, options)
 }
 
 /** How a piece reads in the table: most leave something out; two are redesigns. */
 const pieceName = (piece: string): string =>
 	({ storage: 'bare record', 'attempt-keys': 'attempt lists on integer keys', 'attempt-id-index': 'no attempt id index' })[piece] ?? `without ${piece}`
-const send = (client: string) => [join(ROOT, 'bench', 'send-floor.ts'), `${rxUrl}/floor`, String(N), String(inFlight), client]
-const contract = (pieces: string[]) => [join(ROOT, 'bench', 'delivery-contract-floor.ts'), `${rxUrl}/floor`, String(N), String(inFlight), ...pieces]
-const servers: { name: string; args: string[] }[] = [
-	{ name: 'send floor (fetch)', args: send('fetch') },
-	{ name: 'pool floor', args: send('pool') },
-	{ name: 'contract floor', args: contract([]) },
-	...PIECES.map((p) => ({ name: p === 'storage' ? 'storage floor (pool + bare record)' : `contract floor, ${p.split('+').map(pieceName).join(', ')}`, args: contract(p.split('+')) }))
+const servers: { name: string; run: () => Promise<FloorRun> }[] = [
+	{ name: 'send floor (fetch)', run: () => measure('fetch') },
+	{ name: 'pool floor', run: () => measure('pool') },
+	{ name: 'contract floor', run: () => measure('contract') },
+	...PIECES.map((p) => ({
+		name: p === 'storage' ? 'storage floor (pool + bare record)' : `contract floor, ${p.split('+').map(pieceName).join(', ')}`,
+		run: () => measure('contract', p.split('+'))
+	}))
 ]
 const results = new Map<string, { ratio: number[]; rate: number[]; cpu: number[] }>(servers.map((s) => [s.name, { ratio: [], rate: [], cpu: [] }]))
 for (let round = 0; round < ROUNDS; round++) {
 	// Rotated, so no server always runs first (or last) in a round; the send floor of the round is the reference.
 	const order = servers.map((_, i) => servers[(i + round) % servers.length] as (typeof servers)[number])
-	const runs = new Map<string, Run>()
-	for (const s of order) runs.set(s.name, await measure(s.args))
+	const runs = new Map<string, FloorRun>()
+	for (const s of order) runs.set(s.name, await s.run())
 	const ref = runs.get('send floor (fetch)')?.perSecond ?? Number.NaN
 	for (const [name, r] of runs) {
 		const acc = results.get(name)

@@ -21,16 +21,13 @@
  *   spends ~6 µs per delivery on the JIT compiler's threads. Those cold drains are printed too.
  */
 import { rmSync } from 'node:fs'
-import { join } from 'node:path'
-import { type Hookstream, queuedDrain, resumeDestination, sourceTo, startHookstream, successesIn } from './lib/hookstream'
-import { cpuUs, freePort, median, ROOT, rssMiB, startServer } from './lib/tools'
+import { drained, type Hookstream, queuedDrain, resumeDestination, sourceTo, startHookstream, successesIn } from './lib/hookstream'
+import { cpuUs, type FloorRun, median, rssMiB, runFloor, startReceiver } from './lib/tools'
 
 const DRAIN = Number(process.env.DRAIN_EVENTS ?? 20_000)
 const ROUNDS = Number(process.env.ROUNDS ?? 3)
 const WARM = Number(process.env.WARM_EVENTS ?? 20_000)
-const rxPort = await freePort()
-const rxUrl = `http://127.0.0.1:${rxPort}`
-const receiver = await startServer([process.execPath, join(ROOT, 'bench', 'receiver-server.ts'), String(rxPort)], `${rxUrl}/stats`)
+const { proc: receiver, url: rxUrl } = await startReceiver()
 const common = ['--allow-private-destinations', '--no-access-log']
 const instances: Record<number, Hookstream> = {
 	64: await startHookstream([...common, '--destination-concurrency', '64', '--delivery-concurrency', '64']),
@@ -51,15 +48,6 @@ async function arrived(expected: number, timeoutMs = 300_000): Promise<Stats> {
 	}
 }
 
-/** Successful attempts committed for a destination, and when the last one finished; gives up waiting after ~5 s. */
-async function committed(hs: Hookstream, destinationId: string, expected: number): Promise<{ count: number; lastAt: number }> {
-	for (let i = 0; ; i++) {
-		const { n, last } = successesIn(hs.dataDir, destinationId)
-		if (n >= expected || i > 100) return { count: n, lastAt: last }
-		await Bun.sleep(50)
-	}
-}
-
 let drains = 0
 async function drain(inFlight: number, events = DRAIN) {
 	const hs = instances[inFlight] as Hookstream
@@ -69,21 +57,16 @@ async function drain(inFlight: number, events = DRAIN) {
 	const started = Date.now()
 	await resumeDestination(hs, destinationId)
 	const s = await arrived(events)
-	const done = await committed(hs, destinationId, events)
-	const seconds = (done.lastAt - started) / 1000
-	const cpuPerDelivery = (cpuUs(hs.proc.pid) - cpu) / done.count
-	return { inFlight, perSecond: done.count / seconds, seconds, cpuPerDelivery, recorded: done.count, duplicates: s.duplicates, rss: rssMiB(hs.proc.pid) }
+	const done = await drained(() => successesIn(hs.dataDir, destinationId), events)
+	const seconds = (done.last - started) / 1000
+	const cpuPerDelivery = (cpuUs(hs.proc.pid) - cpu) / done.n
+	return { inFlight, perSecond: done.n / seconds, seconds, cpuPerDelivery, recorded: done.n, duplicates: s.duplicates, rss: rssMiB(hs.proc.pid) }
 }
 
-async function floor(inFlight: number, client: 'fetch' | 'pool' | 'contract' = 'fetch') {
+/** One floor run at `inFlight` against a freshly counted receiver. */
+async function floor(inFlight: number, kind: 'fetch' | 'pool' | 'contract'): Promise<FloorRun> {
 	await reset()
-	const script = client === 'contract' ? ['delivery-contract-floor.ts', `${rxUrl}/floor`, String(DRAIN), String(inFlight)] : ['send-floor.ts', `${rxUrl}/floor`, String(DRAIN), String(inFlight), client]
-	const proc = Bun.spawn([process.execPath, join(ROOT, 'bench', script[0] as string), ...script.slice(1)], { stdout: 'pipe', stderr: 'inherit' })
-	const out = await new Response(proc.stdout).text()
-	if ((await proc.exited) !== 0) throw new Error(`the ${client} floor failed`)
-	const run = JSON.parse(out.trim().split('\n').at(-1) ?? '{}') as { perSecond: number; cpuUsPerRequest: number; failures: number }
-	if (run.failures > 0) throw new Error(`the ${client} floor had ${run.failures} answers that were not 2xx`)
-	return run
+	return runFloor(kind, `${rxUrl}/floor`, DRAIN, inFlight)
 }
 
 async function paced(hs: Hookstream, rate: number, seconds: number) {
@@ -116,26 +99,20 @@ if (ROUNDS > 0 && WARM > 0) {
 }
 
 const targets: Record<number, number> = { 64: 0.5, 8: 0.7 }
-const rows: {
-	inFlight: number; round: number; floor: number; drain: number; ratio: number; floorCpu: number; drainCpu: number; poolFloor: number; poolRatio: number
-	contract: number; contractCpu: number; recorded: number; duplicates: number; rss: number
-}[] = []
+type Round = { inFlight: number; round: number; drain: Awaited<ReturnType<typeof drain>>; fetch: FloorRun; pool: FloorRun; contract: FloorRun }
+const rows: Round[] = []
 for (let r = 1; r <= ROUNDS; r++) {
 	for (const inFlight of [64, 8]) {
 		// The order reverses every round, so none always runs on a warmer (or busier) machine.
-		const order = ['fetch', 'drain', 'pool', 'contract'] as const
-		const ran = new Map<string, Awaited<ReturnType<typeof floor>>>()
-		let d: Awaited<ReturnType<typeof drain>> | null = null
-		for (const step of r % 2 === 1 ? order : [...order].reverse()) {
-			if (step === 'drain') d = await drain(inFlight)
-			else ran.set(step, await floor(inFlight, step))
+		const steps = ['fetch', 'drain', 'pool', 'contract'] as const
+		const ran: Partial<Omit<Round, 'inFlight' | 'round'>> = {}
+		for (const step of r % 2 === 1 ? steps : [...steps].reverse()) {
+			if (step === 'drain') ran.drain = await drain(inFlight)
+			else ran[step] = await floor(inFlight, step)
 		}
-		const [fl, pool, contract] = [ran.get('fetch'), ran.get('pool'), ran.get('contract')]
-		if (!d || !fl || !pool || !contract) throw new Error('a round missed a step')
-		rows.push({
-			inFlight, round: r, floor: fl.perSecond, drain: d.perSecond, ratio: d.perSecond / fl.perSecond, floorCpu: fl.cpuUsPerRequest, drainCpu: d.cpuPerDelivery, poolFloor: pool.perSecond,
-			poolRatio: d.perSecond / pool.perSecond, contract: contract.perSecond, contractCpu: contract.cpuUsPerRequest, recorded: d.recorded, duplicates: d.duplicates, rss: d.rss
-		})
+		const x = { inFlight, round: r, ...ran } as Round
+		rows.push(x)
+		const { drain: d, fetch: fl, pool, contract } = x
 		console.error(
 			`round ${r}, ${inFlight} in flight: floor ${fl.perSecond.toFixed(0)}/s (${fl.cpuUsPerRequest.toFixed(0)} µs CPU each), pool floor ${pool.perSecond.toFixed(0)}/s (${pool.cpuUsPerRequest.toFixed(0)} µs), contract floor ${contract.perSecond.toFixed(0)}/s (${contract.cpuUsPerRequest.toFixed(0)} µs), drain ${d.perSecond.toFixed(0)}/s (${d.cpuPerDelivery.toFixed(0)} µs CPU each), ${(d.perSecond / fl.perSecond).toFixed(2)}× (${(d.perSecond / pool.perSecond).toFixed(2)}× the pool floor, ${(d.perSecond / contract.perSecond).toFixed(2)}× the contract floor), ${d.recorded} recorded`
 		)
@@ -147,17 +124,23 @@ if (rows.length > 0) {
 console.log(`\nDelivery: drain of ${DRAIN} queued events to one destination vs the send floor, compiled binary, receiver in its own process\n`)
 console.log('| in flight | round | send floor /s | hookstream drain /s | ratio | floor CPU µs/request | hookstream CPU µs/delivery | pool floor /s | ratio to the pool floor | contract floor /s (CPU µs) | ratio to the contract floor | successful attempts recorded | duplicates | RSS after (MiB) |')
 console.log('|---|---|---|---|---|---|---|---|---|---|---|---|---|---|')
+/** The drain's rate over a floor's, of one round. */
+const over = (x: Round, f: FloorRun) => x.drain.perSecond / f.perSecond
 for (const x of rows) {
+	const { drain: d, fetch: fl, pool, contract } = x
 	console.log(
-		`| ${x.inFlight} | ${x.round} | ${x.floor.toFixed(0)} | ${x.drain.toFixed(0)} | ${x.ratio.toFixed(2)} | ${x.floorCpu.toFixed(0)} | ${x.drainCpu.toFixed(0)} | ${x.poolFloor.toFixed(0)} | ${x.poolRatio.toFixed(2)} | ${x.contract.toFixed(0)} (${x.contractCpu.toFixed(0)}) | ${(x.drain / x.contract).toFixed(2)} | ${x.recorded} | ${x.duplicates} | ${x.rss.toFixed(0)} |`
+		`| ${x.inFlight} | ${x.round} | ${fl.perSecond.toFixed(0)} | ${d.perSecond.toFixed(0)} | ${over(x, fl).toFixed(2)} | ${fl.cpuUsPerRequest.toFixed(0)} | ${d.cpuPerDelivery.toFixed(0)} | ${pool.perSecond.toFixed(0)} | ${over(x, pool).toFixed(2)} | ${contract.perSecond.toFixed(0)} (${contract.cpuUsPerRequest.toFixed(0)}) | ${over(x, contract).toFixed(2)} | ${d.recorded} | ${d.duplicates} | ${d.rss.toFixed(0)} |`
 	)
 }
 console.log('\n| in flight | median floor /s | median drain /s | median ratio | median CPU µs floor / hookstream | target | met | median ratio to the pool floor | contract floor × send floor | drain × contract floor |')
 console.log('|---|---|---|---|---|---|---|---|---|---|')
 for (const inFlight of [64, 8]) {
 	const mine = rows.filter((x) => x.inFlight === inFlight)
-	const ratio = median(mine.map((x) => x.ratio))
-	console.log(`| ${inFlight} | ${median(mine.map((x) => x.floor)).toFixed(0)} | ${median(mine.map((x) => x.drain)).toFixed(0)} | ${ratio.toFixed(2)} | ${median(mine.map((x) => x.floorCpu)).toFixed(0)} / ${median(mine.map((x) => x.drainCpu)).toFixed(0)} | ≥ ${targets[inFlight]} | ${ratio >= (targets[inFlight] ?? 1) ? 'yes' : 'no'} | ${median(mine.map((x) => x.poolRatio)).toFixed(2)} | ${median(mine.map((x) => x.contract / x.floor)).toFixed(2)} | ${median(mine.map((x) => x.drain / x.contract)).toFixed(2)} |`)
+	const m = (f: (x: Round) => number) => median(mine.map(f))
+	const ratio = m((x) => over(x, x.fetch))
+	console.log(
+		`| ${inFlight} | ${m((x) => x.fetch.perSecond).toFixed(0)} | ${m((x) => x.drain.perSecond).toFixed(0)} | ${ratio.toFixed(2)} | ${m((x) => x.fetch.cpuUsPerRequest).toFixed(0)} / ${m((x) => x.drain.cpuPerDelivery).toFixed(0)} | ≥ ${targets[inFlight]} | ${ratio >= (targets[inFlight] ?? 1) ? 'yes' : 'no'} | ${m((x) => over(x, x.pool)).toFixed(2)} | ${m((x) => x.contract.perSecond / x.fetch.perSecond).toFixed(2)} | ${m((x) => over(x, x.contract)).toFixed(2)} |`
+	)
 }
 }
 if (cold.length > 0) {

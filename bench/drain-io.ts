@@ -14,9 +14,9 @@
  */
 import { readFileSync, rmSync } from 'node:fs'
 import { join } from 'node:path'
-import { queuedDrain, resumeDestination, SUCCESSES, startHookstream, successesIn } from './lib/hookstream'
+import { drained, queuedDrain, resumeDestination, SUCCESSES, type Successes, startHookstream, successesIn } from './lib/hookstream'
 import { startBenchPostgres } from './lib/postgres'
-import { cpuUs, freePort, median, ROOT, startServer, tempDir, threadCpuUs } from './lib/tools'
+import { cpuUs, median, ROOT, startReceiver, tempDir, threadCpuUs, threadCpuUsSince } from './lib/tools'
 
 const BINS = (process.env.BINS ?? join(ROOT, 'dist', 'hookstream')).split(',')
 const N = Number(process.env.DRAIN_EVENTS ?? 20_000)
@@ -30,9 +30,7 @@ const KEY = Buffer.alloc(32, 9).toString('base64')
 const BY_THREAD = process.env.THREADS === '1'
 
 const pg = onPg ? await startBenchPostgres() : null
-const rxPort = await freePort()
-const rxUrl = `http://127.0.0.1:${rxPort}`
-const receiver = await startServer([process.execPath, join(ROOT, 'bench', 'receiver-server.ts'), String(rxPort)], `${rxUrl}/stats`)
+const { proc: receiver, url: rxUrl } = await startReceiver()
 
 /** CPU µs of a PostgreSQL cluster: the postmaster with its reaped children, and its live backends and workers. */
 function clusterCpuUs(postmaster: number): number {
@@ -63,21 +61,10 @@ async function pgOne<T>(url: string, text: string, params: unknown[] = []): Prom
 }
 
 /** Successful attempts committed so far to one destination, and when the last one finished. */
-async function committed(dir: string, dbUrl: string | null, destinationId: string): Promise<{ n: number; last: number }> {
+async function committed(dir: string, dbUrl: string | null, destinationId: string): Promise<Successes> {
 	if (!dbUrl) return successesIn(dir, destinationId)
 	const r = await pgOne<{ n: string; last: string }>(dbUrl, SUCCESSES, [destinationId])
 	return { n: Number(r.n), last: Number(r.last) }
-}
-
-/** Waits until `n` successful attempts to the destination are committed; fails after DRAIN_TIMEOUT_MS. */
-async function drained(dir: string, dbUrl: string | null, destinationId: string, n: number): Promise<{ n: number; last: number }> {
-	const started = Date.now()
-	for (;;) {
-		const done = await committed(dir, dbUrl, destinationId)
-		if (done.n >= n) return done
-		if (Date.now() - started > DRAIN_TIMEOUT_MS) throw new Error(`only ${done.n} of ${n} deliveries recorded after ${DRAIN_TIMEOUT_MS} ms`)
-		await Bun.sleep(50)
-	}
 }
 
 let made = 0
@@ -93,7 +80,7 @@ async function drain(bin: string) {
 			// The same shape as the timed drain: a full queue, then resumed.
 			const warm = await queuedDrain(hs, 'warm', rxUrl, WARM)
 			await resumeDestination(hs, warm)
-			await drained(dir, dbUrl, warm, WARM)
+			await drained(() => committed(dir, dbUrl, warm), WARM, DRAIN_TIMEOUT_MS)
 		}
 		const destinationId = await queuedDrain(hs, 'io', rxUrl, N)
 		await fetch(`${rxUrl}/reset`, { method: 'POST' })
@@ -104,9 +91,9 @@ async function drain(bin: string) {
 		const threads0 = BY_THREAD ? threadCpuUs(proc.pid) : null
 		const started = Date.now()
 		await resumeDestination(hs, destinationId)
-		const done = await drained(dir, dbUrl, destinationId, N)
+		const done = await drained(() => committed(dir, dbUrl, destinationId), N, DRAIN_TIMEOUT_MS)
 		const cpu = (cpuUs(proc.pid) - cpu0) / done.n
-		const threads = threads0 ? [...threadCpuUs(proc.pid)].map(([name, us]) => [name, (us - (threads0.get(name) ?? 0)) / done.n] as const).filter(([, us]) => us >= 0.5).sort((a, b) => b[1] - a[1]) : []
+		const threads = threads0 ? threadCpuUsSince(proc.pid, threads0, done.n) : []
 		const dbCpu = (pgCpu() - pgCpu0) / done.n
 		const bytes = dbUrl
 			? Number((await pgOne<{ d: string }>(dbUrl, 'SELECT pg_wal_lsn_diff($1::pg_lsn, $2::pg_lsn)::bigint AS d', [await lsn(), lsn0])).d)

@@ -3,14 +3,11 @@
  * ingest + delivery load after a 10 s warm-up. Target: flat within ±10 %.
  * `bun run bench:memory`.
  */
-import { join } from 'node:path'
 import { startHookstream, sourceTo } from './lib/hookstream'
-import { freePort, ROOT, rssMiB, startServer, wrk } from './lib/tools'
+import { rssMiB, startReceiver, wrk } from './lib/tools'
 
 const LOAD_SECONDS = Number(process.env.LOAD_SECONDS ?? 60)
-const rxPort = await freePort()
-const rxUrl = `http://127.0.0.1:${rxPort}`
-const receiver = await startServer([process.execPath, join(ROOT, 'bench', 'receiver-server.ts'), String(rxPort)], `${rxUrl}/stats`)
+const { proc: receiver, url: rxUrl } = await startReceiver()
 const hs = await startHookstream(['--allow-private-destinations'])
 await Bun.sleep(2000)
 const idle = rssMiB(hs.proc.pid)

@@ -98,12 +98,29 @@ export const resumeDestination = (hs: Hookstream, destinationId: string) => hs.a
 /** ($1 destination) Successful attempts committed to a destination, and when the last one finished. */
 export const SUCCESSES = "SELECT COUNT(*) AS n, MAX(created_at) AS last FROM delivery_attempts WHERE status = 'success' AND destination_id = $1"
 
+/** What SUCCESSES reads: how many, and the `created_at` (epoch ms) of the last. */
+export interface Successes {
+	n: number
+	last: number
+}
+
 /** SUCCESSES read from a SQLite data dir, read-only, beside the server. */
-export function successesIn(dataDir: string, destinationId: string): { n: number; last: number } {
+export function successesIn(dataDir: string, destinationId: string): Successes {
 	const db = new Database(join(dataDir, 'hookstream.db'), { readonly: true })
 	try {
-		return prepare<{ n: number; last: number }, [string]>(db, SUCCESSES).get(destinationId) ?? { n: 0, last: 0 }
+		return prepare<Successes, [string]>(db, SUCCESSES).get(destinationId) ?? { n: 0, last: 0 }
 	} finally {
 		db.close()
+	}
+}
+
+/** Polls `read` (a destination's successful attempts committed so far) until there are `n`; fails after `timeoutMs`. */
+export async function drained(read: () => Successes | Promise<Successes>, n: number, timeoutMs = 300_000): Promise<Successes> {
+	const started = Date.now()
+	for (;;) {
+		const done = await read()
+		if (done.n >= n) return done
+		if (Date.now() - started > timeoutMs) throw new Error(`only ${done.n} of ${n} deliveries recorded after ${timeoutMs} ms`)
+		await Bun.sleep(50)
 	}
 }

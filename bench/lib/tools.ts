@@ -62,22 +62,71 @@ export function cpuTimes(pid: number, thread?: number): { user: number; sys: num
 	return { user: Number(fields[11]) / 100, sys: Number(fields[12]) / 100 }
 }
 
+/** Each live thread of a process with its CPU seconds; threads that exit between the listing and the read are skipped. */
+export function eachThread(pid: number, f: (tid: number, times: { user: number; sys: number }) => void): void {
+	for (const task of readdirSync(`/proc/${pid}/task`)) {
+		let times: { user: number; sys: number }
+		try {
+			times = cpuTimes(pid, Number(task))
+		} catch {
+			continue // the thread exited meanwhile
+		}
+		f(Number(task), times)
+	}
+}
+
 /**
  * CPU µs used so far by each thread of a process, summed by thread name (`/proc/<pid>/task/<tid>/comm`;
  * the main JS thread carries the process's name). Threads that exited meanwhile are not counted.
  */
 export function threadCpuUs(pid: number): Map<string, number> {
 	const byName = new Map<string, number>()
-	for (const tid of readdirSync(`/proc/${pid}/task`)) {
+	eachThread(pid, (tid, t) => {
 		try {
 			const name = readFileSync(`/proc/${pid}/task/${tid}/comm`, 'utf8').trim()
-			const t = cpuTimes(pid, Number(tid))
 			byName.set(name, (byName.get(name) ?? 0) + (t.user + t.sys) * 1e6)
 		} catch {
-			// the thread exited between the listing and the read
+			// the thread exited after its times were read
 		}
-	}
+	})
 	return byName
+}
+
+/** Each thread's CPU µs since `before` (a threadCpuUs reading) divided by `per`, the threads at 0.5 or more, largest first. */
+export function threadCpuUsSince(pid: number, before: Map<string, number>, per: number): [string, number][] {
+	return [...threadCpuUs(pid)]
+		.map(([name, us]): [string, number] => [name, (us - (before.get(name) ?? 0)) / per])
+		.filter(([, us]) => us >= 0.5)
+		.sort((a, b) => b[1] - a[1])
+}
+
+/** The delivery benchmarks' receiver (bench/receiver-server.ts) on a free port: counts requests, duplicate ids and latency. */
+export async function startReceiver() {
+	const port = await freePort()
+	const url = `http://127.0.0.1:${port}`
+	return { proc: await startServer([process.execPath, join(ROOT, 'bench', 'receiver-server.ts'), String(port)], `${url}/stats`), url }
+}
+
+/** What a delivery floor script prints as its last line (send-floor.ts, delivery-contract-floor.ts). */
+export interface FloorRun {
+	perSecond: number
+	cpuUsPerRequest: number
+	failures: number
+}
+
+/**
+ * One run of a delivery floor in its own process, `n` requests to `url` with `inFlight` of them at a time:
+ * the send floor with fetch or with hookstream's client (`pool`, send-floor.ts), or the contract floor
+ * (delivery-contract-floor.ts, with its `options`). Refused when it failed or had answers that were not 2xx.
+ */
+export async function runFloor(floor: 'fetch' | 'pool' | 'contract', url: string, n: number, inFlight: number, options: string[] = []): Promise<FloorRun> {
+	const args = floor === 'contract' ? ['delivery-contract-floor.ts', url, String(n), String(inFlight), ...options] : ['send-floor.ts', url, String(n), String(inFlight), floor]
+	const proc = Bun.spawn([process.execPath, join(ROOT, 'bench', ...args.slice(0, 1)), ...args.slice(1)], { stdout: 'pipe', stderr: 'inherit' })
+	const out = await new Response(proc.stdout).text()
+	if ((await proc.exited) !== 0) throw new Error(`bench/${args.join(' ')} failed`)
+	const run = JSON.parse(out.trim().split('\n').at(-1) ?? '{}') as FloorRun
+	if (run.failures > 0) throw new Error(`bench/${args.join(' ')}: ${run.failures} answers were not 2xx`)
+	return run
 }
 
 /** Spawns a server and waits until `url` answers. */
