@@ -4,8 +4,8 @@
  * hookstream's schema, and nothing of hookstream's worker (no ticks, no targets, no breaker,
  * no ownership, no providers, no SSRF check). Per delivery, as hookstream does it: the row
  * leased by the delivery repo's claim (128 at a time, oldest first), its event's body read
- * with the claim, the request sent with the contract's headers, and the attempt recorded
- * through the repo's `completeBatch` (the attempt row, the delivery's next state, the event's
+ * with the claim, the request built by `buildRequest` (the contract's headers), the outcome
+ * built by `decideOutcome`, and the attempt recorded through the repo's `completeBatch` (the attempt row, the delivery's next state, the event's
  * status, the destination's counters), group-committed with a 2 ms linger as the worker's
  * outcomes are, the slot freed before the commit; WAL checkpoints on hookstream's checkpoint
  * thread. Database made by hookstream's migrations, with its pragmas, in its own process.
@@ -41,10 +41,16 @@ import { settleEventsStatement } from '../src/delivery/repo-record'
 import { ATTEMPT_COLUMNS, DELIVERED, FINISH, INSERT_ATTEMPTS_HEAD } from '../src/delivery/repo-sql'
 import { prepare, valuesList } from '../src/db/sql'
 import { recordedText } from '../src/delivery/response-text'
+import { decideOutcome } from '../src/delivery/attempt'
+import { CLOSED } from '../src/delivery/breaker'
+import { ENCODED_BODY_CAP, RESPONSE_BODY_CAP } from '../src/delivery/outbound'
+import { policyOf } from '../src/delivery/policy'
+import { buildRequest } from '../src/delivery/request'
+import type { DeliveryTarget } from '../src/destinations/model'
+import type { DestinationRow } from '../src/destinations/repo'
 import { createEventsRepo } from '../src/events/repo'
-import { newId } from '../src/lib/ids'
 import { silentLogger } from '../src/lib/log'
-import { DELIVERY_BODY, inLanes, tempDir, threadCpuUs } from './lib/tools'
+import { DELIVERY_BODY, inLanes, tempDir, threadCpuUs, threadCpuUsSince } from './lib/tools'
 import { benchTenant, openWithPragmas, withoutIdIndex } from './lib/wal'
 
 const [url, total, concurrency] = [process.argv[2] ?? '', Number(process.argv[3] ?? 20_000), Number(process.argv[4] ?? 64)]
@@ -122,7 +128,7 @@ const composedRecord = db.transaction((batch: AttemptOutcome[]) => {
 		eventIds.add(a.event_id)
 	}
 	if (!options.has('status')) settleEvents(eventIds)
-	// Every attempt here succeeds (bench/delivery-pieces.ts refuses a run with a failed answer).
+	// Every attempt here succeeds (deliverOne ends the run at a failed answer).
 	delivered.run(dst, Math.max(...batch.map((o) => o.attempt.created_at)), batch.length)
 	return batch.length
 })
@@ -172,38 +178,34 @@ async function nextRow() {
 const u = new URL(url)
 const pool = new Http1Pool()
 const target = { tls: false, address: u.hostname, port: Number(u.port), serverName: null }
+// The destination as the worker sends to it: the contract's request (buildRequest) and record (decideOutcome).
+const destination: DeliveryTarget = {
+	row: { ...(db.query<DestinationRow, [string]>('SELECT * FROM destinations WHERE id = ?1').get(dst) as DestinationRow), url },
+	headers: {}, auth: { type: 'none', config: null }, signing: null, provider: null
+}
+const policy = policyOf(destination.row, 1000)
 
 async function deliverOne(): Promise<number> {
 	const next = await nextRow()
 	if (!next) throw new Error('the queue ran out')
 	const { row, body, contentType } = next
-	const now = Date.now()
+	const attemptNumber = row.attempts + 1
 	const started = performance.now()
-	const headers: Record<string, string> = {
-		'content-type': contentType ?? 'application/json',
-		'x-hookstream-event-id': row.event_id,
-		'x-hookstream-delivery-attempt': String(row.attempts + 1),
-		'x-hookstream-timestamp': new Date(now).toISOString()
-	}
-	const answer = await pool.request({ target, method: 'POST', path: u.pathname, host: u.host, headers, body, timeoutMs: 30_000, bodyCap: 10 * 1024, encodedCap: 10 * 1024 })
-	const text = recordedText(answer.body, answer.headers['content-encoding'], 10 * 1024)
-	const done = Date.now()
-	const ok = answer.status >= 200 && answer.status < 300
-	// The slot frees now; the record commits with others (its promise is the commit's).
-	void outcomes.write({
-		owner: OWNER,
-		attempt: {
-			id: newId('da', done), org_id: row.org_id, env_id: row.env_id, delivery_id: row.id, event_id: row.event_id, connection_id: row.connection_id,
-			destination_id: row.destination_id, request_url: url, request_method: 'POST', request_headers: JSON.stringify(headers), request_body_size: body.byteLength,
-			response_status: answer.status, response_headers: JSON.stringify(answer.headers), response_body: typeof text === 'string' ? text : await text,
-			duration_ms: Math.round(performance.now() - started), status: ok ? 'success' : 'failed', error: ok ? null : `HTTP ${answer.status}`,
-			error_type: ok ? null : 'http_5xx', created_at: done, attempt_number: row.attempts + 1, next_retry_at: null, is_dlq: ok ? 0 : 1, dlq_at: ok ? null : done,
-			trigger_type: row.trigger_type
-		},
-		next: { state: ok ? 'delivered' : 'dead', dueAt: row.due_at },
-		circuit: null,
-		issues: []
+	const built = buildRequest(destination, { eventId: row.event_id, attemptNumber, body, contentType, now: Date.now() })
+	const answer = await pool.request({
+		target, method: built.request.method, path: u.pathname, host: u.host, headers: built.request.headers, body, timeoutMs: 30_000,
+		bodyCap: RESPONSE_BODY_CAP, encodedCap: ENCODED_BODY_CAP
 	})
+	// The composed record counts every attempt as delivered: a failed answer ends the run here.
+	if (answer.status < 200 || answer.status >= 300) throw new Error(`the receiver answered ${answer.status}`)
+	const text = recordedText(answer.body, answer.headers['content-encoding'], RESPONSE_BODY_CAP)
+	const result = {
+		ok: true, status: answer.status, headers: answer.headers, body: typeof text === 'string' ? text : await text,
+		durationMs: Math.round(performance.now() - started), error: null, errorType: null
+	}
+	const request = { url, method: built.request.method, recordedHeaders: built.recorded, bodySize: body.byteLength }
+	// The slot frees now; the record commits with others (its promise is the commit's).
+	void outcomes.write(decideOutcome({ owner: OWNER, delivery: row, policy, circuit: CLOSED, attemptNumber, request, result, now: Date.now(), retryable: true, reportable: true }))
 	return answer.status
 }
 
@@ -223,7 +225,7 @@ const threads0 = threadCpuUs(process.pid)
 const run = await drain(total)
 const used = process.cpuUsage(cpu)
 // Each thread's CPU µs per delivery, as bench/drain-io.ts THREADS=1 prints hookstream's.
-const byThread = Object.fromEntries([...threadCpuUs(process.pid)].map(([name, us]) => [name, Number(((us - (threads0.get(name) ?? 0)) / total).toFixed(1))]).filter(([, us]) => (us as number) >= 0.5))
+const byThread = Object.fromEntries(threadCpuUsSince(process.pid, threads0, total).map(([name, us]) => [name, Number(us.toFixed(1))]))
 await checkpoints.stop()
 db.close()
 rmSync(dir, { recursive: true, force: true })
