@@ -5,8 +5,8 @@
  * no ownership, no providers, no SSRF check). Per delivery, as hookstream does it: the row
  * leased by the delivery repo's claim (128 at a time, oldest first), its event's body read
  * with the claim, the request built by `buildRequest` (the contract's headers), the outcome
- * built by `decideOutcome`, and the attempt recorded through the repo's `completeBatch` (the attempt row, the delivery's next state, the event's
- * status, the destination's counters), group-committed with a 2 ms linger as the worker's
+ * built by `decideOutcome`, and the attempt recorded through the repo's `completeBatch` (the attempt row, the delivery's next state, the
+ * destination's counters), group-committed with a 2 ms linger as the worker's
  * outcomes are, the slot freed before the commit; WAL checkpoints on hookstream's checkpoint
  * thread. Database made by hookstream's migrations, with its pragmas, in its own process.
  * It answers "how much of the gap to the send floor is the durable record itself": hookstream's
@@ -17,8 +17,8 @@
  * Options, to price the pieces (bench/delivery-pieces.ts), each leaving one out: `attempt-indexes`
  * (attempts without their three list indexes: by environment, event and destination); `lease`
  * (no lease written: rows read in order and held in memory, finished from `queued`); `attempt-row`
- * (no attempt row); `status` (the events' status not settled); `finish` (the delivery's row not
- * updated: it stays leased, or queued without `lease`). With any of the last four the record is
+ * (no attempt row); `finish` (the delivery's row not
+ * updated: it stays leased, or queued without `lease`). With any of the last three the record is
  * the repo's statements composed here with that piece left out, in one transaction per batch as
  * `completeBatch` runs them (a lost lease throws here instead of being skipped). Two redesigns, priced the same way: `attempt-keys` (the attempts'
  * environment and destination indexes on small integer keys, as the events' list indexes are
@@ -37,7 +37,6 @@ import { Http1Pool } from '../src/delivery/http1'
 import { Linger } from '../src/delivery/linger'
 import type { AttemptOutcome, DeliveryRow } from '../src/delivery/repo'
 import { createDeliveryRepo } from '../src/delivery/repo'
-import { settleEventsStatement } from '../src/delivery/repo-record'
 import { ATTEMPT_COLUMNS, DELIVERED, FINISH, INSERT_ATTEMPTS_HEAD } from '../src/delivery/repo-sql'
 import { prepare, valuesList } from '../src/db/sql'
 import { recordedText } from '../src/delivery/response-text'
@@ -55,7 +54,7 @@ import { benchTenant, openWithPragmas, withoutIdIndex } from './lib/wal'
 
 const [url, total, concurrency] = [process.argv[2] ?? '', Number(process.argv[3] ?? 20_000), Number(process.argv[4] ?? 64)]
 if (!url || !(total > 0) || !(concurrency > 0)) throw new Error('usage: bun bench/delivery-contract-floor.ts <url> <deliveries> <in flight> [option…]')
-const OPTIONS = ['attempt-indexes', 'attempt-keys', 'attempt-id-index', 'lease', 'attempt-row', 'status', 'finish', 'storage']
+const OPTIONS = ['attempt-indexes', 'attempt-keys', 'attempt-id-index', 'lease', 'attempt-row', 'finish', 'storage']
 const options = new Set(process.argv.slice(5))
 for (const o of options) if (!OPTIONS.includes(o)) throw new Error(`unknown option ${o} (${OPTIONS.join(', ')})`)
 if (options.has('storage') && options.size > 1) throw new Error('storage replaces the whole record: it takes no other option')
@@ -117,22 +116,18 @@ const insertAttempt = prepare(
 )
 // The keys the list_keys table would give the one environment and destination.
 const keys = keyed ? [1, 2] : []
-const settleEvents = settleEventsStatement(db)
 const delivered = prepare(db, DELIVERED)
 const composedRecord = db.transaction((batch: AttemptOutcome[]) => {
-	const eventIds = new Set<string>()
 	for (const o of batch) {
 		const a = o.attempt
 		if (!options.has('finish') && finish.run(a.delivery_id, o.next.state, o.next.dueAt, a.created_at, o.owner).changes === 0) throw new Error('a delivery was not finished')
 		if (!options.has('attempt-row')) insertAttempt.run(...ATTEMPT_COLUMNS.map((c) => a[c]), ...keys)
-		eventIds.add(a.event_id)
 	}
-	if (!options.has('status')) settleEvents(eventIds)
 	// Every attempt here succeeds (deliverOne ends the run at a failed answer).
 	delivered.run(dst, Math.max(...batch.map((o) => o.attempt.created_at)), batch.length)
 	return batch.length
 })
-const composed = ['lease', 'attempt-row', 'status', 'finish', 'attempt-keys'].some((o) => options.has(o))
+const composed = ['lease', 'attempt-row', 'finish', 'attempt-keys'].some((o) => options.has(o))
 const record = options.has('storage')
 	? async (batch: AttemptOutcome[]) => floorRecord.immediate(batch)
 	: composed

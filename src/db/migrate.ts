@@ -19,6 +19,7 @@ import sourceCounters from './migrations/0017_source_counters.sql' with { type: 
 import eventsListKeys from './migrations/0018_events_list_keys.sql' with { type: 'text' }
 import dedupLog from './migrations/0019_dedup_log.sql' with { type: 'text' }
 import deliveriesQueueIndex from './migrations/0020_deliveries_queue_index.sql' with { type: 'text' }
+import derivedEventStatus from './migrations/0021_derived_event_status.sql' with { type: 'text' }
 
 /** Ordered, forward-only; shipped inside the binary as text imports. */
 export const MIGRATIONS: readonly { version: number; name: string; sql: string }[] = [
@@ -41,7 +42,8 @@ export const MIGRATIONS: readonly { version: number; name: string; sql: string }
 	{ version: 17, name: 'source_counters', sql: sourceCounters },
 	{ version: 18, name: 'events_list_keys', sql: eventsListKeys },
 	{ version: 19, name: 'dedup_log', sql: dedupLog },
-	{ version: 20, name: 'deliveries_queue_index', sql: deliveriesQueueIndex }
+	{ version: 20, name: 'deliveries_queue_index', sql: deliveriesQueueIndex },
+	{ version: 21, name: 'derived_event_status', sql: derivedEventStatus }
 ]
 
 /** Applies pending migrations, each in its own immediate transaction. Safe to run from two processes. */

@@ -2,7 +2,7 @@ import type { PgQuery } from '../db/pg/client'
 import type { Circuit } from './breaker'
 import type { AttemptOutcome, AttemptRow } from './repo'
 import { RECENT_ATTEMPTS } from './repo-record'
-import { ATTEMPT_COLUMNS, CIRCUIT_WRITE, DELIVERED, INSERT_ATTEMPTS_HEAD, ISSUE_ACTIVE, ISSUE_BUMP, ISSUE_OPEN, settleEventsSql } from './repo-sql'
+import { ATTEMPT_COLUMNS, CIRCUIT_WRITE, DELIVERED, INSERT_ATTEMPTS_HEAD, ISSUE_ACTIVE, ISSUE_BUMP, ISSUE_OPEN } from './repo-sql'
 import { IDS_IN_PG } from '../db/id-list'
 import { valuesList } from '../db/sql'
 
@@ -16,24 +16,14 @@ const FINISH_MANY = `UPDATE deliveries d SET state = v.state, attempts = d.attem
 	RETURNING d.id, v.owner`
 
 /**
- * Events whose status is recomputed are locked first, in id order: two instances finishing
- * deliveries of one event then run one after the other, so the second sees the first's
- * committed delivery state (under READ COMMITTED a status computed beside an uncommitted
- * sibling would stay 'pending' for good), and the fixed order rules out deadlocks. The lock
- * also keeps retention (FOR UPDATE SKIP LOCKED) from deleting an event being settled, so no
- * status row outlives its event. The lock writes no new row version; the status goes to
- * event_delivery_status (see settleEventsSql).
+ * The batch's events, key-share locked before anything else is written: retention locks the
+ * events it purges FOR UPDATE SKIP LOCKED, so it either skips these (and no attempt row is
+ * left behind for an event it deletes) or has them first, and then the finish below finds
+ * their deliveries gone and records nothing. Shared, so instances finishing deliveries of
+ * one event do not wait on each other; taken in id order, before the delivery rows, so
+ * neither order can deadlock with retention.
  */
-const LOCK_EVENTS = `SELECT id FROM events WHERE id ${IDS_IN_PG} ORDER BY id FOR UPDATE`
-const SETTLE_EVENTS = settleEventsSql(IDS_IN_PG)
-
-/** The status of these events follows their deliveries again (inside the caller's transaction). */
-export async function settleEvents(q: PgQuery, eventIds: Iterable<string>): Promise<void> {
-	const ids = [...new Set(eventIds)].sort()
-	if (ids.length === 0) return
-	const locked = await q.all<{ id: string }>(LOCK_EVENTS, [ids])
-	if (locked.length > 0) await q.run(SETTLE_EVENTS, [locked.map((r) => r.id)])
-}
+const LOCK_EVENTS = `SELECT id FROM events WHERE id ${IDS_IN_PG} ORDER BY id FOR KEY SHARE`
 
 async function upsertIssue(q: PgQuery, a: AttemptRow, issue: AttemptOutcome['issues'][number]): Promise<void> {
 	const existing = await q.get<{ id: string; recent_attempt_ids: string }>(ISSUE_ACTIVE, [a.destination_id, issue.errorType])
@@ -52,8 +42,8 @@ export function writeCircuitPg(q: PgQuery, destinationId: string, c: Circuit): P
 /**
  * What SQLite's completeBatch writes, in a few set-based statements instead of a loop:
  * the deliveries still leased by their worker finish, their attempts are inserted in
- * multi-row VALUES, their events settle, and each destination's counters and latest
- * breaker state are written once. Returns how many outcomes were recorded.
+ * multi-row VALUES, and each destination's counters and latest breaker state are written
+ * once. Returns how many outcomes were recorded.
  */
 export async function completeBatchPg(q: PgQuery, outcomes: AttemptOutcome[]): Promise<number> {
 	if (outcomes.length === 0) return 0
@@ -61,6 +51,7 @@ export async function completeBatchPg(q: PgQuery, outcomes: AttemptOutcome[]): P
 	const key = (o: AttemptOutcome) => `${o.attempt.delivery_id} ${o.owner}`
 	const seen = new Set<string>()
 	outcomes = outcomes.filter((o) => !seen.has(key(o)) && seen.add(key(o)))
+	await q.all(LOCK_EVENTS, [[...new Set(outcomes.map((o) => o.attempt.event_id))].sort()])
 	const finished = await q.all<{ id: string; owner: string }>(FINISH_MANY, [
 		outcomes.map((o) => o.attempt.delivery_id),
 		outcomes.map((o) => o.next.state),
@@ -74,7 +65,6 @@ export async function completeBatchPg(q: PgQuery, outcomes: AttemptOutcome[]): P
 		const chunk = done.slice(i, i + ATTEMPT_ROWS)
 		await q.run(INSERT_ATTEMPTS_HEAD + valuesList(chunk.length, ATTEMPT_COLUMNS.length), chunk.flatMap((o) => ATTEMPT_COLUMNS.map((c) => o.attempt[c])))
 	}
-	await settleEvents(q, done.map((o) => o.attempt.event_id))
 	const counts = new Map<string, { n: number; at: number }>()
 	const circuits = new Map<string, Circuit>()
 	for (const o of done) {

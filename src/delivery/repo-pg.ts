@@ -6,7 +6,7 @@ import { IDS_IN_PG } from '../db/id-list'
 import type { Circuit } from './breaker'
 import type { AttemptOutcome, DeliveryRepo, DeliveryRow } from './repo'
 import { type DestinationLease, leaseChunks } from './repo-owners'
-import { completeBatchPg, settleEvents, writeCircuitPg } from './repo-pg-record'
+import { completeBatchPg, writeCircuitPg } from './repo-pg-record'
 import {
 	BY_ID, CIRCUIT_READ, DEAD_OF, DELIVERED, DESTINATION_OWNERS, DUE_OF, NEXT_DUE, ORPHANED, RELEASE_DESTINATION_LEASE, RELEASE_DESTINATION_LEASES,
 	RELEASE_EXPIRED, RELEASE_ORPHANED, RELEASE_OWNED, REQUEUE, takeDestinationLeases, WITH_WORK
@@ -84,25 +84,18 @@ function requeueQueries(pg: Pg): Pick<DeliveryRepo, 'requeue' | 'abandonDestinat
 			if (ids.length === 0) return []
 			const done = await retryTransaction(() =>
 				pg.tx(async (q) => {
-					const rows: { id: string; event_id: string }[] = []
+					const done: string[] = []
 					for (const id of ids) {
-						const row = await q.get<{ id: string; event_id: string }>(REQUEUE, [id, now, trigger])
-						if (row) rows.push(row)
+						const row = await q.get<{ id: string }>(REQUEUE, [id, now, trigger])
+						if (row) done.push(row.id)
 					}
-					await settleEvents(q, rows.map((r) => r.event_id))
-					return rows.map((r) => r.id)
+					return done
 				})
 			)
 			return done
 		},
 		async abandonDestination(destinationId: string, now: number) {
-			return retryTransaction(() =>
-				pg.tx(async (q) => {
-					const events = new Set((await q.all<{ event_id: string }>(ORPHANED, [destinationId, now])).map((r) => r.event_id))
-					await settleEvents(q, events)
-					return events.size
-				})
-			)
+			return new Set((await retryWrite(() => pg.all<{ event_id: string }>(ORPHANED, [destinationId, now]))).map((r) => r.event_id)).size
 		},
 		async deadOfDestination(destinationId: string, errorType: string | null) {
 			return (await retryRead(() => pg.all<{ id: string }>(DEAD_OF, [destinationId, errorType]))).map((r) => r.id)

@@ -2,7 +2,6 @@ import { IDS_IN_SQLITE, idsParam } from '../db/id-list'
 import type { Database } from 'bun:sqlite'
 import { prepare } from '../db/sql'
 import type { DeliveryRow } from './repo'
-import { settleEventsStatement } from './repo-record'
 import { BY_ID, DEAD_OF, DUE_OF, NEXT_DUE, ORPHANED, RELEASE_EXPIRED, RELEASE_OWNED, REQUEUE, WITH_WORK } from './repo-sql'
 
 /** The outbox as a queue: what is due, claiming with a lease, and taking leases back. */
@@ -55,8 +54,7 @@ export function queueStatements(db: Database) {
 
 /** Finished deliveries going back in the queue (manual retries), and deliveries closed for good. */
 export function requeueStatements(db: Database) {
-	const settleEvents = settleEventsStatement(db)
-	const requeue = prepare<{ id: string; event_id: string }, [string, number, string]>(db, REQUEUE)
+	const requeue = prepare<{ id: string }, [string, number, string]>(db, REQUEUE)
 	const orphaned = prepare<{ event_id: string }, [string, number]>(db, ORPHANED)
 	const deadOf = prepare<{ id: string }, [string, string | null]>(db, DEAD_OF)
 	return {
@@ -64,24 +62,16 @@ export function requeueStatements(db: Database) {
 		async requeue(ids: string[], now: number, trigger: string): Promise<string[]> {
 			return db.transaction(() => {
 				const done: string[] = []
-				const events = new Set<string>()
 				for (const id of ids) {
 					const row = requeue.get(id, now, trigger)
-					if (!row) continue
-					done.push(row.id)
-					events.add(row.event_id)
+					if (row) done.push(row.id)
 				}
-				settleEvents(events)
 				return done
 			}).immediate()
 		},
-		/** A deleted destination's pending deliveries can never be made: close them so their events settle. */
+		/** A deleted destination's pending deliveries can never be made: close them (their events settle); how many events they were for. */
 		async abandonDestination(destinationId: string, now: number): Promise<number> {
-			return db.transaction(() => {
-				const events = new Set(orphaned.all(destinationId, now).map((r) => r.event_id))
-				settleEvents(events)
-				return events.size
-			}).immediate()
+			return new Set(orphaned.all(destinationId, now).map((r) => r.event_id)).size
 		},
 		/** Dead deliveries of a destination whose last attempt failed with `errorType` (all when null). */
 		async deadOfDestination(destinationId: string, errorType: string | null): Promise<string[]> {

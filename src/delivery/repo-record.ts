@@ -1,23 +1,11 @@
 import type { Database } from 'bun:sqlite'
-import { IDS_IN_SQLITE, idsParam } from '../db/id-list'
 import { prepare, valuesList } from '../db/sql'
 import type { Circuit } from './breaker'
 import type { AttemptOutcome, AttemptRow } from './repo'
-import { ATTEMPT_COLUMNS, DELIVERED, FINISH, INSERT_ATTEMPTS_HEAD, ISSUE_ACTIVE, ISSUE_BUMP, ISSUE_OPEN, settleEventsSql } from './repo-sql'
+import { ATTEMPT_COLUMNS, DELIVERED, FINISH, INSERT_ATTEMPTS_HEAD, ISSUE_ACTIVE, ISSUE_BUMP, ISSUE_OPEN } from './repo-sql'
 
 /** How many recent attempt ids an issue keeps. */
 export const RECENT_ATTEMPTS = 10
-
-/**
- * These events' status follows their deliveries again: pending while any is open, then
- * delivered, failed or partial. One statement for all of them (inside the caller's transaction).
- */
-export function settleEventsStatement(db: Database): (eventIds: ReadonlySet<string>) => void {
-	const settle = prepare(db, settleEventsSql(IDS_IN_SQLITE))
-	return (eventIds) => {
-		if (eventIds.size > 0) settle.run(idsParam([...eventIds]))
-	}
-}
 
 /** Issues opened or grown by failed attempts: one per destination and error type while unresolved. */
 function issueStatements(db: Database) {
@@ -36,22 +24,20 @@ function issueStatements(db: Database) {
 }
 
 /**
- * Recording finished attempts: the attempt row, the delivery's next state, the
- * event's status, the destination's counters and breaker, and issues, all in one
- * transaction. `writeCircuit` is the breaker columns' one writer (repo-circuits.ts).
+ * Recording finished attempts: the attempt row, the delivery's next state (which the
+ * event's status is read from), the destination's counters and breaker, and issues, all
+ * in one transaction. `writeCircuit` is the breaker columns' one writer (repo-circuits.ts).
  */
 export function recordStatements(db: Database, writeCircuit: (destinationId: string, c: Circuit) => boolean) {
 	const insertAttempt = prepare(db, INSERT_ATTEMPTS_HEAD + valuesList(1, ATTEMPT_COLUMNS.length))
 	const finish = prepare(db, FINISH)
-	const settleEvents = settleEventsStatement(db)
 	const delivered = prepare(db, DELIVERED)
 	const upsertIssue = issueStatements(db)
 	/** One outcome's rows; false (nothing written) when its lease was lost. */
-	const complete = (o: AttemptOutcome, counts: Map<string, { n: number; at: number }>, events: Set<string>): boolean => {
+	const complete = (o: AttemptOutcome, counts: Map<string, { n: number; at: number }>): boolean => {
 		const a = o.attempt
 		if (finish.run(a.delivery_id, o.next.state, o.next.dueAt, a.created_at, o.owner).changes === 0) return false
 		insertAttempt.run(...ATTEMPT_COLUMNS.map((c) => a[c]))
-		events.add(a.event_id)
 		if (o.next.state === 'delivered') {
 			const c = counts.get(a.destination_id)
 			if (c) (c.n++, (c.at = Math.max(c.at, a.created_at)))
@@ -61,12 +47,10 @@ export function recordStatements(db: Database, writeCircuit: (destinationId: str
 		for (const issue of o.issues) upsertIssue(a, issue)
 		return true
 	}
-	// A destination's counters and the events' status change once per batch, not once per delivery.
+	// A destination's counters change once per batch, not once per delivery.
 	const completeAll = db.transaction((outcomes: AttemptOutcome[]) => {
 		const counts = new Map<string, { n: number; at: number }>()
-		const events = new Set<string>()
-		const done = outcomes.filter((o) => complete(o, counts, events)).length
-		settleEvents(events)
+		const done = outcomes.filter((o) => complete(o, counts)).length
 		for (const [id, c] of counts) delivered.run(id, c.at, c.n)
 		return done
 	})

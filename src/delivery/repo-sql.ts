@@ -43,7 +43,7 @@ export const BY_ID = 'SELECT * FROM deliveries WHERE id = $1'
 
 export const REQUEUE = `UPDATE deliveries SET state = 'queued', attempts = 0, due_at = $2, trigger_type = $3, updated_at = $2
 	WHERE id = $1 AND state IN ('dead', 'delivered') AND EXISTS (SELECT 1 FROM destinations WHERE destinations.id = deliveries.destination_id)
-	RETURNING id, event_id`
+	RETURNING id`
 
 /**
  * A deleted destination's open deliveries: queued ones from the queue index, leased ones from
@@ -62,29 +62,6 @@ export const ORPHANED = `UPDATE deliveries SET state = 'dead', lease_owner = NUL
 // its event's (a handful of rows): attempts have no index by delivery (SQLite migration 16).
 export const DEAD_OF = `SELECT d.id FROM deliveries d WHERE d.destination_id = $1 AND d.state = 'dead' AND ${queueIndexed('d')} AND (CAST($2 AS TEXT) IS NULL OR EXISTS (
 	SELECT 1 FROM delivery_attempts a WHERE a.event_id = d.event_id AND a.delivery_id = d.id AND a.is_dlq = 1 AND a.error_type = $2)) ORDER BY d.id`
-
-/** The status an event's deliveries give it: pending while any is open, then delivered, failed or partial. */
-export const EVENT_STATUS_OF = `CASE
-	WHEN SUM(CASE WHEN state IN ('queued', 'leased') THEN 1 ELSE 0 END) > 0 THEN 'pending'
-	WHEN SUM(CASE WHEN state = 'dead' THEN 1 ELSE 0 END) = 0 THEN 'delivered'
-	WHEN SUM(CASE WHEN state = 'delivered' THEN 1 ELSE 0 END) = 0 THEN 'failed'
-	ELSE 'partial' END`
-
-/**
- * Settles events: each listed event that has deliveries gets the status they give it.
- * The status goes to event_delivery_status, not to the events row, which carries the body
- * inline (rewriting ~1.5 KB per outcome was half the WAL of a drain): readers show
- * COALESCE(event_delivery_status.status, events.status). An event deleted meanwhile
- * (retention) gets no row; an unchanged status is not rewritten. `inList` is the engine's
- * `IN (…)` over the ids parameter `$1`.
- */
-export function settleEventsSql(inList: string): string {
-	return `INSERT INTO event_delivery_status (event_id, status)
-	SELECT event_id, ${EVENT_STATUS_OF} FROM deliveries
-	WHERE event_id ${inList} AND EXISTS (SELECT 1 FROM events WHERE events.id = deliveries.event_id)
-	GROUP BY event_id
-	ON CONFLICT (event_id) DO UPDATE SET status = excluded.status WHERE event_delivery_status.status <> excluded.status`
-}
 
 export const ISSUE_ACTIVE = "SELECT id, recent_attempt_ids FROM issues WHERE destination_id = $1 AND error_type = $2 AND status <> 'resolved'"
 

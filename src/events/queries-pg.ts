@@ -8,7 +8,7 @@ import {
 	type createEventQueries, type EventDetailRow, type EventFilter, type EventListRow, type EventToDeliver,
 	scanWindow, type SearchBounds, type SearchChunk, type SearchResult
 } from './queries'
-import { BY_ID, conditionsOf, countQuery, FROM, likeEscaped, listByIdsQuery, listQuery, PAYLOAD, statusJoinOf, STORED_IN_SOURCE, TO_DELIVER, totalsAnswer } from './repo-sql'
+import { BY_ID, conditionsOf, countQuery, FROM, likeEscaped, listByIdsQuery, listQuery, PAYLOAD, STORED_IN_SOURCE, TO_DELIVER, totalsAnswer } from './repo-sql'
 
 // SUM over a bigint column is numeric on PostgreSQL: cast back (valid SQL on both engines).
 /** One array parameter: one statement text whatever the number of ids. */
@@ -50,7 +50,7 @@ export function createEventQueriesPg(pg: Pg): ReturnType<typeof createEventQueri
 					const text = `${w.bind(needleOf(needle))}::text`
 					return `CASE WHEN e.id LIKE ${text} || '%' ESCAPE '\\' OR ${bodyPrefixText(w.bind(prefixBytes))} LIKE '%' || ${text} || '%' ESCAPE '\\' THEN 1 ELSE 0 END`
 				})()
-		return all<{ id: string; hit: number }>(`SELECT e.id, ${hit} AS hit FROM events e ${statusJoinOf(filter)} WHERE ${w.sql} ORDER BY ${orderBy} LIMIT ${w.bind(size)}`, w.params)
+		return all<{ id: string; hit: number }>(`SELECT e.id, ${hit} AS hit FROM events e WHERE ${w.sql} ORDER BY ${orderBy} LIMIT ${w.bind(size)}`, w.params)
 	}
 
 	return {

@@ -5,7 +5,7 @@ import type { Seek } from '../lib/pagination'
 import { nextTurn } from '../lib/turn'
 import { eventSeek, ROWID_ORDER } from './order-sql'
 import type { EventRow } from './repo'
-import { BY_ID, conditionsOf, countQuery, FROM, likeEscaped, listByIdsQuery, listQuery, PAYLOAD, statusJoinOf, STORED_IN_SOURCE, TO_DELIVER, totalsAnswer } from './repo-sql'
+import { BY_ID, conditionsOf, countQuery, FROM, likeEscaped, listByIdsQuery, listQuery, PAYLOAD, STORED_IN_SOURCE, TO_DELIVER, totalsAnswer } from './repo-sql'
 
 /** The read side of the events table: what the API lists and shows. Ingest writes through repo.ts. */
 
@@ -95,7 +95,7 @@ export function createEventQueries(db: Database) {
 		const w = whereOf([...conditionsOf(ROWID_ORDER, filter), condition])
 		const text = w.bind(likeEscaped(needle))
 		const hit = `(e.id LIKE ${text} || '%' ESCAPE '\\' OR CAST(substr(e.payload_inline, 1, ${w.bind(prefixBytes)}) AS TEXT) LIKE '%' || ${text} || '%' ESCAPE '\\')`
-		return all<{ id: string; hit: number }>(`SELECT e.id, ${hit} AS hit FROM events e ${statusJoinOf(filter)} WHERE ${w.sql} ORDER BY ${orderBy} LIMIT ${w.bind(size)}`, w.params)
+		return all<{ id: string; hit: number }>(`SELECT e.id, ${hit} AS hit FROM events e WHERE ${w.sql} ORDER BY ${orderBy} LIMIT ${w.bind(size)}`, w.params)
 	}
 
 	return {

@@ -166,7 +166,7 @@ async function writeBatch(pg: Pg, batch: PendingEvent[]): Promise<number> {
 }
 
 // Retention: the batch of old events is locked (SKIP LOCKED: two instances purging at once
-// take different rows) and deleted with its bodies, attempts, deliveries and status rows in one statement.
+// take different rows) and deleted with its bodies, attempts and deliveries in one statement.
 const PURGE = `WITH old AS (SELECT id FROM events WHERE id < $1 ORDER BY id LIMIT $2 FOR UPDATE SKIP LOCKED),
 	${eventChildrenDeletes('SELECT id FROM old').map((sql, i) => `c${i} AS (${sql})`).join(',\n\t')},
 	e AS (DELETE FROM events WHERE id IN (SELECT id FROM old) RETURNING source_id)

@@ -42,7 +42,7 @@ export const INSERT_DELIVERY = `INSERT INTO deliveries (id, org_id, env_id, even
  * one list, so a table added here is purged everywhere. (An environment's purge deletes
  * attempts and deliveries by their own env_id, and the rest through this list.)
  */
-export const EVENT_CHILD_TABLES = ['event_payloads', 'delivery_attempts', 'deliveries', 'event_delivery_status'] as const
+export const EVENT_CHILD_TABLES = ['event_payloads', 'delivery_attempts', 'deliveries'] as const
 /** A DELETE of each child table's rows whose event is one of `eventsOf` (a subquery of event ids). */
 export const eventChildrenDeletes = (eventsOf: string, tables: readonly string[] = EVENT_CHILD_TABLES): string[] =>
 	tables.map((t) => `DELETE FROM ${t} WHERE event_id IN (${eventsOf})`)
@@ -52,16 +52,22 @@ export const BUMP_CONNECTION = `UPDATE connections SET event_count = event_count
 
 // ----- read side (queries.ts / queries-pg.ts) -----
 
-/**
- * An event's status as the API shows it: what its deliveries give it once it has an
- * outcome (event_delivery_status, kept off the events row), else what ingest stored.
- * Every read of an event's status goes through `e` joined with STATUS_JOIN as `ds`.
- */
-export const STATUS = 'COALESCE(ds.status, e.status)'
-export const STATUS_JOIN = 'LEFT JOIN event_delivery_status ds ON ds.event_id = e.id'
+/** The status deliveries give their event: pending while any is open, then delivered, failed or partial. */
+export const EVENT_STATUS_OF = `CASE
+	WHEN SUM(CASE WHEN state IN ('queued', 'leased') THEN 1 ELSE 0 END) > 0 THEN 'pending'
+	WHEN SUM(CASE WHEN state = 'dead' THEN 1 ELSE 0 END) = 0 THEN 'delivered'
+	WHEN SUM(CASE WHEN state = 'delivered' THEN 1 ELSE 0 END) = 0 THEN 'failed'
+	ELSE 'partial' END`
 
-/** STATUS_JOIN where the filter reads the status, else nothing (a count or search scans many rows; SQLite keeps an unused join). */
-export const statusJoinOf = (f: EventFilter): string => (f.status ? STATUS_JOIN : '')
+/**
+ * An event's status as the API shows it: what its deliveries give it (EVENT_STATUS_OF) when
+ * it has any, else what ingest stored (no_route, filtered…). Derived when read, not stored:
+ * a stored status cost every delivery outcome one more row written and read back in its
+ * transaction, and read from its deliveries (their event index) it follows every change of
+ * them by itself: outcomes, retries, replays. GROUP BY: no row, so NULL, for an event
+ * without deliveries. Every read of an event's status goes through `e` and this.
+ */
+export const STATUS = `COALESCE((SELECT ${EVENT_STATUS_OF} FROM deliveries dv WHERE dv.event_id = e.id GROUP BY dv.event_id), e.status)`
 
 /** A stored column of `e` as reads select it: the status as STATUS. */
 const selected = (c: string): string => (c === 'status' ? `${STATUS} AS status` : `e.${c}`)
@@ -72,7 +78,7 @@ export const EVENT_COLUMNS = COLUMNS.map(selected).join(', ')
 export const SUMMARY_COLUMNS = COLUMNS.filter((c) => c !== 'payload_inline').map(selected).join(', ')
 export const LIST_COLUMNS = `${SUMMARY_COLUMNS}, s.name AS source_name, s.slug AS source_slug`
 
-export const FROM = `FROM events e LEFT JOIN sources s ON s.id = e.source_id ${STATUS_JOIN}`
+export const FROM = 'FROM events e LEFT JOIN sources s ON s.id = e.source_id'
 /** ($1 the ids, bound as `idsIn` takes them: db/id-list.ts) The list rows of these events. */
 export const listByIdsQuery = (idsIn: string): string => `SELECT ${LIST_COLUMNS} ${FROM} WHERE e.id ${idsIn}`
 
@@ -112,7 +118,7 @@ export function listQuery(order: EventWalk, filter: EventFilter, seek: Seek, pag
 
 export function countQuery(walk: EventWalk, filter: EventFilter): { text: string; params: SqlValue[] } {
 	const w = whereOf(conditionsOf(walk, filter))
-	return { text: `SELECT COUNT(*) AS n FROM events e ${statusJoinOf(filter)} WHERE ${w.sql}`, params: w.params }
+	return { text: `SELECT COUNT(*) AS n FROM events e WHERE ${w.sql}`, params: w.params }
 }
 
 /** Only the environment, or the environment and a source: the totals ingest maintains answer the count. */

@@ -1,13 +1,13 @@
 import { type SqlValue, whereOf } from '../db/sql'
 import type { EventWalk } from '../events/order-sql'
-import { EVENT_COLUMNS, STATUS_JOIN } from '../events/repo-sql'
+import { EVENT_COLUMNS } from '../events/repo-sql'
 
 /** SQL of the live repo shared by SQLite (repo.ts) and PostgreSQL (repo-pg.ts). */
 
 export const BODY_OF = 'SELECT body FROM event_payloads WHERE event_id = $1'
 
 /** An event row (its status as the API shows it) and, when its body is kept out of line, its id again as `out_of_line`. */
-export const EVENTS_SELECT = `SELECT ${EVENT_COLUMNS}, p.event_id AS out_of_line FROM events e LEFT JOIN event_payloads p ON p.event_id = e.id ${STATUS_JOIN}`
+export const EVENTS_SELECT = `SELECT ${EVENT_COLUMNS}, p.event_id AS out_of_line FROM events e LEFT JOIN event_payloads p ON p.event_id = e.id`
 /** ($1 the ids, bound as `idsIn` takes them: db/id-list.ts) These events, oldest first. */
 export const eventsByIds = (idsIn: string): string => `${EVENTS_SELECT} WHERE e.id ${idsIn} ORDER BY e.id ASC`
 

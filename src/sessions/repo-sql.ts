@@ -1,6 +1,6 @@
 import { type SqlValue, valuesList, whereOf } from '../db/sql'
 import type { EventWalk } from '../events/order-sql'
-import { COLUMNS, eventChildrenDeletes, STATUS_JOIN, SUMMARY_COLUMNS } from '../events/repo-sql'
+import { COLUMNS, eventChildrenDeletes, SUMMARY_COLUMNS } from '../events/repo-sql'
 import type { SourceRow } from '../sources/repo'
 
 /** SQL of the test sessions repo shared by SQLite (repo.ts) and PostgreSQL (repo-pg.ts). */
@@ -85,7 +85,7 @@ export function claimParams(id: string, orgId: string, envId: string, now: numbe
 export function eventsQuery(order: EventWalk, sourceId: string, q: { cursor: string | null; limit: number; method?: string | undefined }): { text: string; params: SqlValue[] } {
 	const w = whereOf([[ofSession(order, '?'), sourceId], [order.bound('<'), q.cursor], ['e.method = ?', q.method]])
 	return {
-		text: `SELECT ${SUMMARY_COLUMNS}, n.note FROM events e LEFT JOIN event_notes n ON n.event_id = e.id ${STATUS_JOIN}
+		text: `SELECT ${SUMMARY_COLUMNS}, n.note FROM events e LEFT JOIN event_notes n ON n.event_id = e.id
 			WHERE ${w.sql} ORDER BY ${order.column} DESC LIMIT ${w.bind(q.limit)}`,
 		params: w.params
 	}

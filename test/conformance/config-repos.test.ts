@@ -91,14 +91,12 @@ forEachBackend('configuration repos', (b) => {
 			await store().apiKeys.insert({ id: newId('org'), org_id: doomed.org_id, env_id: doomed.id, name: 'k', key_hash: `h-${doomed.id}`, key_prefix: 'hs_', created_at: NOW })
 			expect(await t.environmentHasContents(doomed.id)).toBe(true)
 			expect(await t.usage(doomed.id, 'evt_0')).toEqual({ sources: 1, destinations: 1, events: 0 })
-			// A settled event: its delivery status lives beside it and goes with it.
+			// An event of the environment goes with it.
 			const evt = newId('evt')
 			const sql = rawSql(store())
 			await sql.run(`INSERT INTO events (id, org_id, env_id, source_id, method, headers, payload_size, verification_status, dedup_status, status, received_at)
 				VALUES ($1, $2, $3, $4, 'POST', '{}', 0, 'skipped', 'unique', 'pending', $5)`, [evt, doomed.org_id, doomed.id, src.id, NOW])
-			await sql.run("INSERT INTO event_delivery_status (event_id, status) VALUES ($1, 'delivered')", [evt])
 			expect(await t.purgeEnvironment(doomed.id)).toEqual({ sourceIds: [src.id], destinationIds: [dst.id] })
-			expect(await sql.all('SELECT event_id FROM event_delivery_status WHERE event_id = $1', [evt])).toEqual([])
 			expect(await sql.all('SELECT id FROM events WHERE id = $1', [evt])).toEqual([])
 			expect(await t.environment(doomed.id)).toBeNull()
 			expect(await store().sources.findById(src.id)).toBeNull()

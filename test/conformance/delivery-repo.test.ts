@@ -1,7 +1,7 @@
 import { afterAll, beforeAll, describe, expect, it } from 'bun:test'
 import { CLOSED, type Circuit } from '../../src/delivery/breaker'
 import { DestinationOwnership } from '../../src/delivery/ownership'
-import type { AttemptOutcome, AttemptRow, DeliveryRepo } from '../../src/delivery/repo'
+import type { AttemptOutcome, AttemptRow, DeliveryRepo, DeliveryRow } from '../../src/delivery/repo'
 import { newId } from '../../src/lib/ids'
 import type { Store } from '../../src/store'
 import { BACKENDS, destination, ENV, event, exec, ORG, rows, seedTenant } from './delivery-fixtures'
@@ -190,7 +190,7 @@ for (const backend of BACKENDS) {
 			expect(await rows(store, "SELECT COUNT(*) AS n FROM deliveries WHERE event_id = $1 AND state = 'dead'", [e.eventId])).toEqual([{ n: 0 }])
 		})
 
-		it('an event settled before event_delivery_status existed keeps its stored status until its deliveries change', async () => {
+		it('an event settled before migration 15 (its status in the events row) shows what its deliveries give it as they change', async () => {
 			const d = await destination(store)
 			const e = await event(store, [d], 100)
 			// As a database migrated from before: the delivery finished and its status written into the events row.
@@ -207,13 +207,98 @@ for (const backend of BACKENDS) {
 			expect(await storedStatusOf(store, e.eventId)).toBe('delivered')
 		})
 
-		it('an event deleted while its delivery was out gets no status row', async () => {
+		it("an event's status follows deliveries added after it settled (a replay): pending while one is open, then what all of them give", async () => {
+			const d = await destination(store)
+			const e = await event(store, [d], 100)
+			const [first] = await repo.claim(d, 1000, 1, 'w_rp', 61_000)
+			expect(await repo.completeBatch([outcome('w_rp', first as never, { state: 'delivered', dueAt: 100 })])).toBe(1)
+			expect(await statusOf(store, e.eventId)).toBe('delivered')
+			const pendingBefore = await store.events.count({ envId: ENV, status: 'pending' })
+			// As the replay repo queues one (src/replay/repo-sql.ts INSERT_DELIVERY): a new row, nothing else written.
+			const f = first as DeliveryRow
+			await exec(store, `INSERT INTO deliveries (id, org_id, env_id, event_id, connection_id, destination_id, state, attempts, due_at, trigger_type, created_at, updated_at)
+				VALUES ($1, $2, $3, $4, $5, $6, 'queued', 0, 2000, 'replay', 2000, 2000)`, [newId('dlv'), f.org_id, f.env_id, f.event_id, f.connection_id, f.destination_id])
+			expect(await statusOf(store, e.eventId)).toBe('pending')
+			expect(await store.events.count({ envId: ENV, status: 'pending' })).toBe(pendingBefore + 1)
+			const [replayed] = await repo.claim(d, 3000, 1, 'w_rp', 61_000)
+			expect(replayed?.trigger_type).toBe('replay')
+			expect(await repo.completeBatch([outcome('w_rp', replayed as never, { state: 'dead', dueAt: 3000 })])).toBe(1)
+			expect(await statusOf(store, e.eventId)).toBe('partial')
+			expect(await store.events.count({ envId: ENV, status: 'pending' })).toBe(pendingBefore)
+			// What ingest stored stays as it was.
+			expect(await storedStatusOf(store, e.eventId)).toBe('pending')
+		})
+
+		it('an outcome of an event retention is purging records nothing: no attempt outlives its event (PostgreSQL: the event lock waited on)', async () => {
+			const d = await destination(store)
+			const e = await event(store, [d], 100)
+			const [row] = await repo.claim(d, 1000, 1, 'w_ret', 61_000)
+			const purge = ['SELECT id FROM events WHERE id = $1 FOR UPDATE', 'DELETE FROM delivery_attempts WHERE event_id = $1', 'DELETE FROM deliveries WHERE event_id = $1', 'DELETE FROM events WHERE id = $1']
+			const recording = outcome('w_ret', row as never, { state: 'delivered', dueAt: 100 })
+			if (store.backend.kind !== 'postgres') {
+				// One writer: retention commits first, and the outcome finds its delivery gone.
+				for (const sql of purge.slice(1)) await exec(store, sql, [e.eventId])
+				expect(await repo.completeBatch([recording])).toBe(0)
+			} else {
+				const pg = store.backend.pg
+				// Retention's transaction has locked the event (as PURGE's FOR UPDATE SKIP LOCKED does) and deleted it with its children.
+				let release = () => {}
+				const released = new Promise<void>((r) => { release = r })
+				let purged = () => {}
+				const holding = new Promise<void>((r) => { purged = r })
+				const retention = pg.tx(async (q) => {
+					for (const sql of purge) await q.run(sql, [e.eventId])
+					purged()
+					await released
+				})
+				await holding
+				const recorded = repo.completeBatch([recording])
+				await untilWaitingForLock(pg)
+				release()
+				await retention
+				expect(await recorded).toBe(0)
+			}
+			expect(await rows(store, 'SELECT COUNT(*) AS n FROM delivery_attempts WHERE event_id = $1', [e.eventId])).toEqual([{ n: 0 }])
+			expect(await repo.findById(row?.id as string)).toBeNull()
+		})
+
+		it.skipIf(backend.name !== 'postgres')('retention skips an event whose outcome is being recorded, and purges it with its attempt afterwards (PostgreSQL: the event lock)', async () => {
+			if (store.backend.kind !== 'postgres') throw new Error('PostgreSQL only')
+			const pg = store.backend.pg
+			const d = await destination(store)
+			const e = await event(store, [d], 100)
+			const [row] = await repo.claim(d, 1000, 1, 'w_ret2', 61_000)
+			// The outcome's transaction is held at its finish (another transaction holds the delivery row), after it locked the event.
+			let release = () => {}
+			const released = new Promise<void>((r) => { release = r })
+			let locked = () => {}
+			const holding = new Promise<void>((r) => { locked = r })
+			const blocker = pg.tx(async (q) => {
+				await q.run('UPDATE deliveries SET updated_at = updated_at WHERE id = $1', [row?.id])
+				locked()
+				await released
+			})
+			await holding
+			const recorded = repo.completeBatch([outcome('w_ret2', row as never, { state: 'delivered', dueAt: 100 })])
+			await untilWaitingForLock(pg)
+			// Retention passes the event by instead of deleting it under the outcome (whose attempt it would not see).
+			await store.events.purgeBefore(newId('evt', Date.now() + 1000), 1000)
+			expect(await rows(store, 'SELECT COUNT(*) AS n FROM events WHERE id = $1', [e.eventId])).toEqual([{ n: 1 }])
+			release()
+			await blocker
+			expect(await recorded).toBe(1)
+			expect(await store.events.purgeBefore(newId('evt', Date.now() + 1000), 1000)).toBeGreaterThanOrEqual(1)
+			expect(await rows(store, 'SELECT COUNT(*) AS n FROM delivery_attempts WHERE event_id = $1', [e.eventId])).toEqual([{ n: 0 }])
+		})
+
+		it('records the outcome of a delivery whose event was deleted while it was out', async () => {
 			const d = await destination(store)
 			const e = await event(store, [d], 100)
 			const [row] = await repo.claim(d, 1000, 1, 'w_gone', 61_000)
 			await exec(store, 'DELETE FROM events WHERE id = $1', [e.eventId])
 			expect(await repo.completeBatch([outcome('w_gone', row as never, { state: 'delivered', dueAt: 100 })])).toBe(1)
-			expect(await rows(store, 'SELECT status FROM event_delivery_status WHERE event_id = $1', [e.eventId])).toEqual([])
+			expect((await repo.findById(row?.id as string))?.state).toBe('delivered')
+			expect(await rows(store, 'SELECT COUNT(*) AS n FROM delivery_attempts WHERE delivery_id = $1', [row?.id])).toEqual([{ n: 1 }])
 		})
 
 		it('reads the inline payloads of many events at once; the payload epoch moves with retention (SQLite only)', async () => {

@@ -125,11 +125,10 @@ forEachBackend('test sessions repo', (b) => {
 			await s.create(src, null)
 			const evt = await addEvent(store(), src, 'POST', 'gone')
 			await s.setNote(src.id, evt, 'n', NOW)
-			await rawSql(store()).run("INSERT INTO event_delivery_status (event_id, status) VALUES ($1, 'delivered')", [evt])
 			await s.delete(src.id)
 			expect(await s.find(src.id)).toBeNull()
 			expect(await store().sources.findById(src.id)).toBeNull()
-			for (const table of ['events WHERE id', 'event_payloads WHERE event_id', 'deliveries WHERE event_id', 'event_notes WHERE event_id', 'event_delivery_status WHERE event_id']) {
+			for (const table of ['events WHERE id', 'event_payloads WHERE event_id', 'deliveries WHERE event_id', 'event_notes WHERE event_id']) {
 				expect({ table, n: await count(store(), `SELECT COUNT(*) AS n FROM ${table} = $1`, evt) }).toEqual({ table, n: 0 })
 			}
 		})

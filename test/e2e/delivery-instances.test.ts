@@ -8,6 +8,7 @@ import { tempDir } from '../helpers'
 import { createTestDatabase, TEST_ENCRYPTION_KEY, TEST_PG_URL, type TestDatabase } from '../support/pg'
 import { pipeline, startHarness } from './harness'
 import { Receiver } from './receiver'
+import { STATUS } from '../../src/events/repo-sql'
 import { until } from '../support/poll'
 
 /**
@@ -114,7 +115,7 @@ describe.skipIf(!TEST_PG_URL)('two instances on one PostgreSQL database', () => 
 	const pending = async (via: Instance): Promise<number> => {
 		const backend = via.ctx.store.backend
 		if (backend.kind !== 'postgres') throw new Error('not on PostgreSQL')
-		const row = await backend.pg.get<{ n: number }>("SELECT COUNT(*) AS n FROM events e LEFT JOIN event_delivery_status ds ON ds.event_id = e.id WHERE COALESCE(ds.status, e.status) <> 'delivered'")
+		const row = await backend.pg.get<{ n: number }>(`SELECT COUNT(*) AS n FROM events e WHERE ${STATUS} <> 'delivered'`)
 		return row?.n ?? -1
 	}
 

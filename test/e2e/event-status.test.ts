@@ -6,9 +6,8 @@ import { Receiver } from './receiver'
 
 /**
  * An event's status on the wire through real deliveries: pending while a delivery is out,
- * then what its deliveries give it (kept beside the event in event_delivery_status, not in
- * the events row), the same in the detail, the list, its status filter and its count, and
- * a live replay.
+ * then what its deliveries give it (read from them, not stored), the same in the detail,
+ * the list, its status filter and its count, and a live replay.
  */
 
 let h: Harness

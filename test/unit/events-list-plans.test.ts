@@ -116,7 +116,7 @@ describe('SQLite events list plans (migrations 14 and 18)', () => {
 	test('every list, count, cursor, since, session, replay, usage and purge statement walks a key index by rowid', () => {
 		const db = migratedMemoryDb()
 		const all = cases(db)
-		expect(all.length).toBe(23 + 5 + 2)
+		expect(all.length).toBe(23 + 4 + 2)
 		expect(all.flatMap((c) => planProblems(db, c))).toEqual([])
 		db.close()
 	})
@@ -130,6 +130,22 @@ describe('SQLite events list plans (migrations 14 and 18)', () => {
 		// Each one filters by keys that no index leads with any more.
 		expect(failing).toEqual(all.map((c) => c.name))
 		db.close()
+	})
+
+	test("the status (read from the event's deliveries) searches them by their event index, in lists, filters and counts (migration 21)", () => {
+		const statusReads = (dropEventIndex: boolean) => {
+			const db = migratedMemoryDb()
+			if (dropEventIndex) db.run('DROP INDEX deliveries_event')
+			const filtered = listQuery(ROWID_ORDER, { envId: ENV, status: 'failed' }, seek('desc'), { offset: 0, limit: 51 })
+			const counted = countQuery(ROWID_ORDER, { envId: ENV, status: 'partial' })
+			const reads = [filtered, counted].map((q) => queryPlan(db, { name: 'status', sql: q.text, params: q.params }).filter((d) => /\bdv\b/.test(d)))
+			db.close()
+			return reads
+		}
+		// The list reads the status twice (its column and its filter), the count once.
+		const search = 'SEARCH dv USING INDEX deliveries_event (event_id=?)'
+		expect(statusReads(false)).toEqual([[search, search], [search]])
+		expect(statusReads(true)).toEqual([['SCAN dv', 'SCAN dv'], ['SCAN dv']])
 	})
 
 	test('without the unique index of list_keys every key lookup would scan it (the check can fail)', () => {

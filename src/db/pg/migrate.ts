@@ -4,6 +4,7 @@ import jobTicks from './migrations/0003_job_ticks.sql' with { type: 'text' }
 import eventDeliveryStatus from './migrations/0004_event_delivery_status.sql' with { type: 'text' }
 import sourceCounters from './migrations/0006_source_counters.sql' with { type: 'text' }
 import deliveriesQueueIndex from './migrations/0007_deliveries_queue_index.sql' with { type: 'text' }
+import derivedEventStatus from './migrations/0008_derived_event_status.sql' with { type: 'text' }
 import type { Pg } from './client'
 
 /**
@@ -16,7 +17,8 @@ export const PG_MIGRATIONS: readonly { version: number; name: string; sql: strin
 	{ version: 3, name: 'job_ticks', sql: jobTicks },
 	{ version: 4, name: 'event_delivery_status', sql: eventDeliveryStatus },
 	{ version: 6, name: 'source_counters', sql: sourceCounters },
-	{ version: 7, name: 'deliveries_queue_index', sql: deliveriesQueueIndex }
+	{ version: 7, name: 'deliveries_queue_index', sql: deliveriesQueueIndex },
+	{ version: 8, name: 'derived_event_status', sql: derivedEventStatus }
 ]
 
 /** Any 64-bit constant: serializes migrations when several instances start at once. */
