@@ -5,7 +5,7 @@ import type { AttemptOutcome, AttemptRow, DeliveryRepo, DeliveryRow } from '../.
 import { newId } from '../../src/lib/ids'
 import type { Store } from '../../src/store'
 import { BACKENDS, destination, ENV, event, exec, ORG, rows, seedTenant } from './delivery-fixtures'
-import { untilWaitingForLock } from './pg-race'
+import { holdTransaction, untilWaitingForLock } from './pg-race'
 
 /**
  * The delivery repo's contract on both engines: the queue (claim, leases, their release),
@@ -170,20 +170,10 @@ for (const backend of BACKENDS) {
 			} else {
 				const pg = store.backend.pg
 				// An outcome's transaction holds the row (as FINISH_MANY does) while the close runs.
-				let release = () => {}
-				const released = new Promise<void>((r) => { release = r })
-				let locked = () => {}
-				const holding = new Promise<void>((r) => { locked = r })
-				const finish = pg.tx(async (q) => {
-					await q.run("UPDATE deliveries SET state = 'delivered', lease_owner = NULL, lease_expires_at = NULL WHERE id = $1", [row?.id])
-					locked()
-					await released
-				})
-				await holding
+				const finish = await holdTransaction(pg, [["UPDATE deliveries SET state = 'delivered', lease_owner = NULL, lease_expires_at = NULL WHERE id = $1", [row?.id]]])
 				const closing = repo.abandonDestination(d, 9500)
 				await untilWaitingForLock(pg)
-				release()
-				await finish
+				await finish.release()
 				expect(await closing).toBe(0)
 			}
 			expect((await repo.findById(row?.id as string))?.state).toBe('delivered')
@@ -242,20 +232,10 @@ for (const backend of BACKENDS) {
 			} else {
 				const pg = store.backend.pg
 				// Retention's transaction has locked the event (as PURGE's FOR UPDATE SKIP LOCKED does) and deleted it with its children.
-				let release = () => {}
-				const released = new Promise<void>((r) => { release = r })
-				let purged = () => {}
-				const holding = new Promise<void>((r) => { purged = r })
-				const retention = pg.tx(async (q) => {
-					for (const sql of purge) await q.run(sql, [e.eventId])
-					purged()
-					await released
-				})
-				await holding
+				const retention = await holdTransaction(pg, purge.map((sql) => [sql, [e.eventId]]))
 				const recorded = repo.completeBatch([recording])
 				await untilWaitingForLock(pg)
-				release()
-				await retention
+				await retention.release()
 				expect(await recorded).toBe(0)
 			}
 			expect(await rows(store, 'SELECT COUNT(*) AS n FROM delivery_attempts WHERE event_id = $1', [e.eventId])).toEqual([{ n: 0 }])
@@ -269,23 +249,13 @@ for (const backend of BACKENDS) {
 			const e = await event(store, [d], 100)
 			const [row] = await repo.claim(d, 1000, 1, 'w_ret2', 61_000)
 			// The outcome's transaction is held at its finish (another transaction holds the delivery row), after it locked the event.
-			let release = () => {}
-			const released = new Promise<void>((r) => { release = r })
-			let locked = () => {}
-			const holding = new Promise<void>((r) => { locked = r })
-			const blocker = pg.tx(async (q) => {
-				await q.run('UPDATE deliveries SET updated_at = updated_at WHERE id = $1', [row?.id])
-				locked()
-				await released
-			})
-			await holding
+			const blocker = await holdTransaction(pg, [['UPDATE deliveries SET updated_at = updated_at WHERE id = $1', [row?.id]]])
 			const recorded = repo.completeBatch([outcome('w_ret2', row as never, { state: 'delivered', dueAt: 100 })])
 			await untilWaitingForLock(pg)
 			// Retention passes the event by instead of deleting it under the outcome (whose attempt it would not see).
 			await store.events.purgeBefore(newId('evt', Date.now() + 1000), 1000)
 			expect(await rows(store, 'SELECT COUNT(*) AS n FROM events WHERE id = $1', [e.eventId])).toEqual([{ n: 1 }])
-			release()
-			await blocker
+			await blocker.release()
 			expect(await recorded).toBe(1)
 			expect(await store.events.purgeBefore(newId('evt', Date.now() + 1000), 1000)).toBeGreaterThanOrEqual(1)
 			expect(await rows(store, 'SELECT COUNT(*) AS n FROM delivery_attempts WHERE event_id = $1', [e.eventId])).toEqual([{ n: 0 }])

@@ -34,6 +34,29 @@ export async function holdIngestBatch(pg: Pg, src: SourceRow, receivedAt: number
 	}
 }
 
+/**
+ * A transaction caught mid-way: `statements` have run in it (their row locks held) and it
+ * commits only when released. For tests of what must wait for such a writer.
+ */
+export async function holdTransaction(pg: Pg, statements: [sql: string, params: unknown[]][]): Promise<{ release(): Promise<void> }> {
+	let release = () => {}
+	const released = new Promise<void>((r) => { release = r })
+	let held = () => {}
+	const holding = new Promise<void>((r) => { held = r })
+	const tx = pg.tx(async (q) => {
+		for (const [sql, params] of statements) await q.run(sql, params)
+		held()
+		await released
+	})
+	await holding
+	return {
+		async release() {
+			release()
+			await tx
+		}
+	}
+}
+
 /** Resolves once some session of this database waits for a row lock (polled; fails after 2 s). */
 export async function untilWaitingForLock(pg: Pg): Promise<void> {
 	for (let i = 0; i < 200; i++) {

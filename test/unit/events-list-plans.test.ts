@@ -138,7 +138,7 @@ describe('SQLite events list plans (migrations 14 and 18)', () => {
 			if (dropEventIndex) db.run('DROP INDEX deliveries_event')
 			const filtered = listQuery(ROWID_ORDER, { envId: ENV, status: 'failed' }, seek('desc'), { offset: 0, limit: 51 })
 			const counted = countQuery(ROWID_ORDER, { envId: ENV, status: 'partial' })
-			const reads = [filtered, counted].map((q) => queryPlan(db, { name: 'status', sql: q.text, params: q.params }).filter((d) => /\bdv\b/.test(d)))
+			const reads = [filtered, counted].map((q) => queryPlan(db, { sql: q.text, params: q.params }).filter((d) => /\bdv\b/.test(d)))
 			db.close()
 			return reads
 		}
