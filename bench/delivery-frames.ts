@@ -4,7 +4,8 @@
  * in flight) with no network, reporting WAL frames per delivery by b-tree and the CPU µs
  * per delivery of the claims and of the outcome commits. Deterministic, unlike a drain.
  *   bun bench/delivery-frames.ts
- *   MIGRATIONS_UP_TO=15 bun bench/delivery-frames.ts   # the schema before migration 16
+ *   MIGRATIONS_UP_TO=15 bun bench/delivery-frames.ts   # the schema before migration 16 (with today's repo: an older
+ *                                                     # commit's figures need that commit's repo, e.g. from a git worktree)
  * Every dirty page is one frame (a page of the database's size, 8 KB) appended to the WAL at commit, then copied into the
  * database at checkpoint (the checkpoints are off here so the WAL keeps every frame).
  */

@@ -20,8 +20,9 @@ const FINISH_MANY = `UPDATE deliveries d SET state = v.state, attempts = d.attem
  * events it purges FOR UPDATE SKIP LOCKED, so it either skips these (and no attempt row is
  * left behind for an event it deletes) or has them first, and then the finish below finds
  * their deliveries gone and records nothing. Shared, so instances finishing deliveries of
- * one event do not wait on each other; taken in id order, before the delivery rows, so
- * neither order can deadlock with retention.
+ * one event do not wait on each other; taken in id order, before the delivery rows: every
+ * delete of events (retention, a test session's delete) locks the events before their
+ * deliveries too.
  */
 const LOCK_EVENTS = `SELECT id FROM events WHERE id ${IDS_IN_PG} ORDER BY id FOR KEY SHARE`
 
@@ -51,7 +52,7 @@ export async function completeBatchPg(q: PgQuery, outcomes: AttemptOutcome[]): P
 	const key = (o: AttemptOutcome) => `${o.attempt.delivery_id} ${o.owner}`
 	const seen = new Set<string>()
 	outcomes = outcomes.filter((o) => !seen.has(key(o)) && seen.add(key(o)))
-	await q.all(LOCK_EVENTS, [[...new Set(outcomes.map((o) => o.attempt.event_id))].sort()])
+	await q.run(LOCK_EVENTS, [[...new Set(outcomes.map((o) => o.attempt.event_id))].sort()])
 	const finished = await q.all<{ id: string; owner: string }>(FINISH_MANY, [
 		outcomes.map((o) => o.attempt.delivery_id),
 		outcomes.map((o) => o.next.state),

@@ -95,7 +95,7 @@ function requeueQueries(pg: Pg): Pick<DeliveryRepo, 'requeue' | 'abandonDestinat
 			return done
 		},
 		async abandonDestination(destinationId: string, now: number) {
-			return new Set((await retryWrite(() => pg.all<{ event_id: string }>(ORPHANED, [destinationId, now]))).map((r) => r.event_id)).size
+			return new Set((await retryTransaction(() => pg.all<{ event_id: string }>(ORPHANED, [destinationId, now]))).map((r) => r.event_id)).size
 		},
 		async deadOfDestination(destinationId: string, errorType: string | null) {
 			return (await retryRead(() => pg.all<{ id: string }>(DEAD_OF, [destinationId, errorType]))).map((r) => r.id)

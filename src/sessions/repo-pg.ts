@@ -1,18 +1,19 @@
 import type { Pg } from '../db/pg/client'
-import { retryRead } from '../db/pg/read-retry'
+import { retryRead, retryTransaction } from '../db/pg/read-retry'
 import { rethrowAsConflict } from '../db/unique'
 import { ID_ORDER } from '../events/order-sql'
 import type { SourceRow } from '../sources/repo'
 import type { createSessionsRepo, ExportRow, SessionEventRow, SessionRow } from './repo'
 import {
 	BY_ID, claimParams, claimStatements, CONFIGURED, DELETE_NOTE, EVENT_OF, eventsQuery, EXPIRED, exportCount, exportPageQuery, exportSizesQuery,
-	INSERT_SESSION, INSERT_SOURCE, purgeStatements, SET_FORWARDING, SET_RESPONSE, SOURCE_COLUMNS, UPSERT_NOTE
+	INSERT_SESSION, INSERT_SOURCE, lockEventsQuery, purgeStatements, SET_FORWARDING, SET_RESPONSE, SOURCE_COLUMNS, UPSERT_NOTE
 } from './repo-sql'
 
 const EXPORT_PAGE = exportPageQuery(ID_ORDER)
 const EXPORT_SIZES = exportSizesQuery(ID_ORDER)
 const CLAIM = claimStatements(ID_ORDER)
 const PURGE = purgeStatements(ID_ORDER)
+const LOCK_EVENTS = lockEventsQuery(ID_ORDER)
 
 /**
  * Delete and claim lock the session's source row first, as ingest does before it writes an
@@ -60,10 +61,13 @@ export function createSessionsRepoPg(pg: Pg): ReturnType<typeof createSessionsRe
 			return true
 		},
 		async delete(sourceId: string): Promise<void> {
-			await pg.tx(async (q) => {
-				await q.run(LOCK_SOURCE, [sourceId])
-				for (const text of PURGE) await q.run(text, [sourceId])
-			})
+			await retryTransaction(() =>
+				pg.tx(async (q) => {
+					await q.run(LOCK_SOURCE, [sourceId])
+					await q.run(LOCK_EVENTS, [sourceId])
+					for (const text of PURGE) await q.run(text, [sourceId])
+				})
+			)
 		},
 		async claim(id: string, orgId: string, envId: string, now: number, slug: string): Promise<void> {
 			const params = claimParams(id, orgId, envId, now)

@@ -63,6 +63,13 @@ export const purgeStatements = (walk: EventWalk): readonly string[] => [
 ]
 
 /**
+ * (PostgreSQL) The session's events locked in id order before a delete touches their children:
+ * an outcome batch key-share locks its events before their deliveries (delivery/repo-pg-record.ts),
+ * so a delete that took the deliveries first could wait on it while it waits on them.
+ */
+export const lockEventsQuery = (walk: EventWalk): string => `SELECT e.id FROM events e WHERE ${ofSession(walk)} ORDER BY e.id FOR UPDATE`
+
+/**
  * A claim, in one transaction: ($1 source id, $2 org, $3 env, $4 now) — the source becomes
  * permanent, its events move along (on SQLite with their environment's list key: `walk`).
  * The deliveries and events go first: `ofSession` finds them through the source's

@@ -85,7 +85,8 @@ export function createTenancyRepoPg(pg: Pg): ReturnType<typeof createTenancyRepo
 			return (await retryRead(() => pg.get<{ sources: number; destinations: number; events: number }>(USAGE, [envId, sinceEventId]))) ?? { sources: 0, destinations: 0, events: 0 }
 		},
 		async purgeEnvironment(id: string): Promise<PurgedEnvironment> {
-			// A delivery outcome locks deliveries then its destination, the purge the other way round.
+			// A delivery outcome locks its events, then their deliveries, then its destination; the purge
+			// takes the destinations first and the events last: a deadlock between the two is retried.
 			return retryTransaction(() => pg.tx(async (q) => {
 				const purged = {
 					sourceIds: (await q.all<{ id: string }>(`${SOURCE_IDS} ${LOCKED_IN_ORDER}`, [id])).map((r) => r.id),

@@ -219,7 +219,7 @@ for (const backend of BACKENDS) {
 			expect(await storedStatusOf(store, e.eventId)).toBe('pending')
 		})
 
-		it('an outcome of an event retention is purging records nothing: no attempt outlives its event (PostgreSQL: the event lock waited on)', async () => {
+		it('an outcome of an event retention is purging records nothing: no attempt outlives its event (PostgreSQL: the outcome waits for retention to commit)', async () => {
 			const d = await destination(store)
 			const e = await event(store, [d], 100)
 			const [row] = await repo.claim(d, 1000, 1, 'w_ret', 61_000)
@@ -252,8 +252,12 @@ for (const backend of BACKENDS) {
 			const blocker = await holdTransaction(pg, [['UPDATE deliveries SET updated_at = updated_at WHERE id = $1', [row?.id]]])
 			const recorded = repo.completeBatch([outcome('w_ret2', row as never, { state: 'delivered', dueAt: 100 })])
 			await untilWaitingForLock(pg)
-			// Retention passes the event by instead of deleting it under the outcome (whose attempt it would not see).
-			await store.events.purgeBefore(newId('evt', Date.now() + 1000), 1000)
+			// Retention passes the event by instead of deleting it under the outcome (whose attempt it would not see):
+			// it returns at once; without the outcome's lock on the event it would wait on the delivery row.
+			const purge = store.events.purgeBefore(newId('evt', Date.now() + 1000), 1000)
+			const waited = await Promise.race([purge.then(() => false), untilWaitingForLock(pg, 2).then(() => true)])
+			if (waited) await blocker.release()
+			expect(waited).toBe(false)
 			expect(await rows(store, 'SELECT COUNT(*) AS n FROM events WHERE id = $1', [e.eventId])).toEqual([{ n: 1 }])
 			await blocker.release()
 			expect(await recorded).toBe(1)

@@ -48,7 +48,8 @@ export async function holdTransaction(pg: Pg, statements: [sql: string, params: 
 		held()
 		await released
 	})
-	await holding
+	// A statement that fails ends the wait with its error instead of leaving it pending.
+	await Promise.race([holding, tx])
 	return {
 		async release() {
 			release()
@@ -57,11 +58,11 @@ export async function holdTransaction(pg: Pg, statements: [sql: string, params: 
 	}
 }
 
-/** Resolves once some session of this database waits for a row lock (polled; fails after 2 s). */
-export async function untilWaitingForLock(pg: Pg): Promise<void> {
+/** Resolves once `sessions` sessions of this database (one by default) wait for a lock (polled; fails after 2 s). */
+export async function untilWaitingForLock(pg: Pg, sessions = 1): Promise<void> {
 	for (let i = 0; i < 200; i++) {
 		const row = await pg.get<{ n: number }>("SELECT COUNT(*) AS n FROM pg_stat_activity WHERE datname = current_database() AND wait_event_type = 'Lock'")
-		if ((row?.n ?? 0) > 0) return
+		if ((row?.n ?? 0) >= sessions) return
 		await Bun.sleep(10)
 	}
 	throw new Error('nothing waited for the held batch')

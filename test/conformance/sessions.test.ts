@@ -6,7 +6,7 @@ import type { Store } from '../../src/store'
 import { NOW, sourceRow } from './fixtures'
 import { rawSql } from '../support/raw-sql'
 import { forEachBackend } from './backends'
-import { holdIngestBatch, untilWaitingForLock } from './pg-race'
+import { holdIngestBatch, holdTransaction, untilWaitingForLock } from './pg-race'
 
 /**
  * The test sessions repo on both engines. Events, payloads and deliveries belong to other
@@ -156,5 +156,37 @@ forEachBackend('test sessions repo', (b) => {
 		await batch.release()
 		await removal
 		expect(await rawSql(store()).all('SELECT id FROM events WHERE id = $1', [batch.eventId])).toEqual([])
+	})
+
+	it.skipIf(b.kind !== 'postgres')('a delete waits for a delivery outcome of its event, and takes the attempt along (no attempt outlives its event)', async () => {
+		const backend = store().backend
+		if (backend.kind !== 'postgres') throw new Error('postgres only')
+		const s = store().sessions
+		const src = session('sess-race-outcome')
+		await s.create(src, null)
+		const evt = await addEvent(store(), src, 'POST', 'out')
+		// Its delivery alone in its destination's queue (addEvent's other events queue for dst_x).
+		const dst = newId('dst')
+		await rawSql(store()).run('UPDATE deliveries SET destination_id = $1 WHERE event_id = $2', [dst, evt])
+		const [row] = await store().deliveries.claim(dst, NOW + 1, 1, 'w_sess', NOW + 60_000)
+		expect(row?.event_id).toBe(evt)
+		// The outcome batch is held at its finish (another transaction holds the delivery row), after it locked the event.
+		const blocker = await holdTransaction(backend.pg, [['UPDATE deliveries SET updated_at = updated_at WHERE id = $1', [row?.id]]])
+		const attempt = {
+			id: newId('da'), org_id: src.org_id, env_id: src.env_id, delivery_id: row?.id as string, event_id: evt, connection_id: 'conn_x', destination_id: dst,
+			request_url: 'http://127.0.0.1:1/', request_method: 'POST', request_headers: '{}', request_body_size: 3, response_status: 200, response_headers: null,
+			response_body: 'ok', duration_ms: 1, status: 'success' as const, error: null, error_type: null, created_at: NOW + 2, attempt_number: 1, next_retry_at: null,
+			is_dlq: 0, dlq_at: null, trigger_type: 'initial'
+		}
+		const recorded = store().deliveries.completeBatch([{ owner: 'w_sess', attempt, next: { state: 'delivered', dueAt: NOW }, circuit: null, issues: [] }])
+		await untilWaitingForLock(backend.pg)
+		const removal = s.delete(src.id)
+		// The delete waits too, on the event the outcome holds.
+		await untilWaitingForLock(backend.pg, 2)
+		await blocker.release()
+		expect(await recorded).toBe(1)
+		await removal
+		expect(await count(store(), 'SELECT COUNT(*) AS n FROM events WHERE id = $1', evt)).toBe(0)
+		expect(await count(store(), 'SELECT COUNT(*) AS n FROM delivery_attempts WHERE event_id = $1', evt)).toBe(0)
 	})
 })
