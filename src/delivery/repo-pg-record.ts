@@ -20,9 +20,9 @@ const FINISH_MANY = `UPDATE deliveries d SET state = v.state, attempts = d.attem
  * events it purges FOR UPDATE SKIP LOCKED, so it either skips these (and no attempt row is
  * left behind for an event it deletes) or has them first, and then the finish below finds
  * their deliveries gone and records nothing. Shared, so instances finishing deliveries of
- * one event do not wait on each other; taken in id order, before the delivery rows: every
- * delete of events (retention, a test session's delete) locks the events before their
- * deliveries too.
+ * one event do not wait on each other; taken in id order, before the delivery rows, as
+ * retention and a test session's delete lock events before their deliveries. (An environment's
+ * purge deletes deliveries first; a deadlock with it is retried: src/tenancy/repo-pg.ts.)
  */
 const LOCK_EVENTS = `SELECT id FROM events WHERE id ${IDS_IN_PG} ORDER BY id FOR KEY SHARE`
 

@@ -28,8 +28,9 @@ const RELEASE_IDS = `UPDATE deliveries SET state = 'queued', lease_owner = NULL,
  * A write that may run again after either kind of failure: a deadlock abort (rolled back) or
  * a lost connection (which may have committed). Only for writes whose repeat is harmless:
  * the claim (rows a committed first try leased come back when their lease runs out), the lease
- * upsert (idempotent) and an outcome batch (its attempt ids are unique: a committed batch
- * cannot be written twice, the repeat fails instead).
+ * upsert (idempotent), an outcome batch (its attempt ids are unique: a committed batch
+ * cannot be written twice, the repeat fails instead) and the closing of a deleted destination's
+ * queue (a repeat finds nothing left open).
  */
 const retryWrite = <T>(write: () => Promise<T>): Promise<T> => retryRead(() => retryTransaction(write))
 
@@ -95,7 +96,7 @@ function requeueQueries(pg: Pg): Pick<DeliveryRepo, 'requeue' | 'abandonDestinat
 			return done
 		},
 		async abandonDestination(destinationId: string, now: number) {
-			return new Set((await retryTransaction(() => pg.all<{ event_id: string }>(ORPHANED, [destinationId, now]))).map((r) => r.event_id)).size
+			return new Set((await retryWrite(() => pg.all<{ event_id: string }>(ORPHANED, [destinationId, now]))).map((r) => r.event_id)).size
 		},
 		async deadOfDestination(destinationId: string, errorType: string | null) {
 			return (await retryRead(() => pg.all<{ id: string }>(DEAD_OF, [destinationId, errorType]))).map((r) => r.id)

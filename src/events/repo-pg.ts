@@ -127,14 +127,20 @@ function writes(q: PgQuery, batch: PendingEvent[], deliveries: unknown[][], perC
 	return out
 }
 
-/** The source rows locked, then each source's counters (one event_totals row each), in id order. */
+/**
+ * The source rows locked, then each source's counters (one event_totals row each), in id order.
+ * Each statement goes out when it is called (pipelined): the lock is called first, or a batch
+ * would hold a counters row while it waits on its source row, which a session's delete or claim
+ * holds while it waits on that counters row.
+ */
 function sourceCounters(q: PgQuery, perSource: Map<string, Tally>): Promise<unknown>[] {
 	const ids = sorted(perSource.keys())
+	const lock = q.all(LOCK_SOURCES, [ids])
 	const totals = ids.map((id) => {
 		const t = perSource.get(id) as Tally
 		return q.run(ADD_TOTALS, [id, t.env, t.n, t.last])
 	})
-	return [q.all(LOCK_SOURCES, [ids]), ...totals]
+	return [lock, ...totals]
 }
 
 async function writeBatch(pg: Pg, batch: PendingEvent[]): Promise<number> {

@@ -255,7 +255,9 @@ for (const backend of BACKENDS) {
 			// Retention passes the event by instead of deleting it under the outcome (whose attempt it would not see):
 			// it returns at once; without the outcome's lock on the event it would wait on the delivery row.
 			const purge = store.events.purgeBefore(newId('evt', Date.now() + 1000), 1000)
-			const waited = await Promise.race([purge.then(() => false), untilWaitingForLock(pg, 2).then(() => true)])
+			const decided = new AbortController()
+			const waited = await Promise.race([purge.then(() => false), untilWaitingForLock(pg, 2, decided.signal).then(() => true)])
+			decided.abort()
 			if (waited) await blocker.release()
 			expect(waited).toBe(false)
 			expect(await rows(store, 'SELECT COUNT(*) AS n FROM events WHERE id = $1', [e.eventId])).toEqual([{ n: 1 }])

@@ -58,9 +58,13 @@ export async function holdTransaction(pg: Pg, statements: [sql: string, params: 
 	}
 }
 
-/** Resolves once `sessions` sessions of this database (one by default) wait for a lock (polled; fails after 2 s). */
-export async function untilWaitingForLock(pg: Pg, sessions = 1): Promise<void> {
+/**
+ * Resolves once `sessions` sessions of this database (one by default) wait for a lock (polled;
+ * fails after 2 s), or as soon as `stop` is aborted (a race the test has decided otherwise).
+ */
+export async function untilWaitingForLock(pg: Pg, sessions = 1, stop?: AbortSignal): Promise<void> {
 	for (let i = 0; i < 200; i++) {
+		if (stop?.aborted) return
 		const row = await pg.get<{ n: number }>("SELECT COUNT(*) AS n FROM pg_stat_activity WHERE datname = current_database() AND wait_event_type = 'Lock'")
 		if ((row?.n ?? 0) >= sessions) return
 		await Bun.sleep(10)
