@@ -83,7 +83,7 @@ function requeueQueries(pg: Pg): Pick<DeliveryRepo, 'requeue' | 'abandonDestinat
 	return {
 		async requeue(ids: string[], now: number, trigger: string) {
 			if (ids.length === 0) return []
-			const done = await retryTransaction(() =>
+			return retryTransaction(() =>
 				pg.tx(async (q) => {
 					const done: string[] = []
 					for (const id of ids) {
@@ -93,7 +93,6 @@ function requeueQueries(pg: Pg): Pick<DeliveryRepo, 'requeue' | 'abandonDestinat
 					return done
 				})
 			)
-			return done
 		},
 		async abandonDestination(destinationId: string, now: number) {
 			return new Set((await retryWrite(() => pg.all<{ event_id: string }>(ORPHANED, [destinationId, now]))).map((r) => r.event_id)).size

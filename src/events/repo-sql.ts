@@ -53,7 +53,7 @@ export const BUMP_CONNECTION = `UPDATE connections SET event_count = event_count
 // ----- read side (queries.ts / queries-pg.ts) -----
 
 /** The status deliveries give their event: pending while any is open, then delivered, failed or partial. */
-export const EVENT_STATUS_OF = `CASE
+const EVENT_STATUS_OF = `CASE
 	WHEN SUM(CASE WHEN state IN ('queued', 'leased') THEN 1 ELSE 0 END) > 0 THEN 'pending'
 	WHEN SUM(CASE WHEN state = 'dead' THEN 1 ELSE 0 END) = 0 THEN 'delivered'
 	WHEN SUM(CASE WHEN state = 'delivered' THEN 1 ELSE 0 END) = 0 THEN 'failed'
