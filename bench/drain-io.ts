@@ -8,6 +8,7 @@
  *   BINS=/tmp/before,dist/hookstream ROUNDS=4 bun bench/drain-io.ts 64
  *   BINS=/tmp/before,dist/hookstream ROUNDS=3 DRAIN_EVENTS=10000 bun bench/drain-io.ts 64 --pg
  *   THREADS=1 bun bench/drain-io.ts 8            (also the CPU per delivery of each server thread)
+ *   PERF=1 bun bench/drain-io.ts 64              (also each build's CPU per delivery by thread and kernel entry, from `perf`: bench/lib/perf.ts)
  * Each server first drains WARM_EVENTS (20,000 by default; 0 for a cold server) to another
  * destination, uncounted, so that the measured drain runs compiled code, as a server that has
  * been up for a while does (a first drain spends ~6 µs per delivery on the JIT's threads).
@@ -15,6 +16,7 @@
 import { readFileSync, rmSync } from 'node:fs'
 import { join } from 'node:path'
 import { drained, queuedDrain, resumeDestination, SUCCESSES, type Successes, startHookstream, successesIn } from './lib/hookstream'
+import { ensurePerf, recordProcess, splitTable } from './lib/perf'
 import { startBenchPostgres } from './lib/postgres'
 import { cpuUs, median, ROOT, startReceiver, tempDir, threadCpuUs, threadCpuUsSince } from './lib/tools'
 
@@ -28,6 +30,8 @@ const onPg = process.argv.includes('--pg')
 const KEY = Buffer.alloc(32, 9).toString('base64')
 /** THREADS=1: also print each round's server CPU per delivery by thread (the JS thread, the HTTP client, the JIT, the checkpointer…). */
 const BY_THREAD = process.env.THREADS === '1'
+/** PERF=1: sample the server with perf through each timed drain (the server's CPU only, not PostgreSQL's). */
+const perf = process.env.PERF === '1' ? ensurePerf() : null
 
 const pg = onPg ? await startBenchPostgres() : null
 const { proc: receiver, url: rxUrl } = await startReceiver()
@@ -89,16 +93,18 @@ async function drain(bin: string) {
 		const pgCpu = () => (postmaster ? clusterCpuUs(postmaster) : 0)
 		const [cpu0, pgCpu0, bytes0, lsn0] = [cpuUs(proc.pid), pgCpu(), writeBytes(proc.pid), await lsn()]
 		const threads0 = BY_THREAD ? threadCpuUs(proc.pid) : null
+		const recording = perf ? await recordProcess(perf, proc.pid) : null
 		const started = Date.now()
 		await resumeDestination(hs, destinationId)
 		const done = await drained(() => committed(dir, dbUrl, destinationId), N, DRAIN_TIMEOUT_MS)
 		const cpu = (cpuUs(proc.pid) - cpu0) / done.n
 		const threads = threads0 ? threadCpuUsSince(proc.pid, threads0, done.n) : []
+		const split = recording ? await recording.stop(cpu) : null
 		const dbCpu = (pgCpu() - pgCpu0) / done.n
 		const bytes = dbUrl
 			? Number((await pgOne<{ d: string }>(dbUrl, 'SELECT pg_wal_lsn_diff($1::pg_lsn, $2::pg_lsn)::bigint AS d', [await lsn(), lsn0])).d)
 			: writeBytes(proc.pid) - bytes0
-		return { bin, perSecond: done.n / ((done.last - started) / 1000), cpu, dbCpu, bytes: bytes / done.n, threads }
+		return { bin, perSecond: done.n / ((done.last - started) / 1000), cpu, dbCpu, bytes: bytes / done.n, threads, split }
 	} finally {
 		proc.kill()
 		await proc.exited
@@ -127,4 +133,16 @@ console.log('|---|---|---|---|---|')
 for (const bin of BINS) {
 	const mine = rows.filter((x) => x.bin === bin)
 	console.log(`| ${bin} | ${median(mine.map((x) => x.perSecond)).toFixed(0)} | ${median(mine.map((x) => x.cpu)).toFixed(0)} | ${pg ? median(mine.map((x) => x.dbCpu)).toFixed(0) : '—'} | ${median(mine.map((x) => x.bytes)).toFixed(0)} |`)
+}
+if (perf) {
+	// Each bucket's mean over the build's rounds.
+	const splits = new Map<string, Map<string, number>>()
+	for (const bin of BINS) {
+		const mine = rows.filter((x) => x.bin === bin)
+		const sum = new Map<string, number>()
+		for (const x of mine) for (const [k, us] of x.split ?? []) sum.set(k, (sum.get(k) ?? 0) + us)
+		splits.set(bin, new Map([...sum].map(([k, us]) => [k, us / mine.length])))
+	}
+	console.log(`\nServer CPU µs per delivery by thread and kernel entry (perf through each timed drain, means of ${ROUNDS} rounds)\n`)
+	console.log(splitTable(splits))
 }

@@ -1,0 +1,79 @@
+/**
+ * Where a whole ingest server's CPU goes, kernel included: `bun bench/perf-split.ts [target…]`.
+ * `bun --cpu-prof` sees only the JavaScript thread, and only while JavaScript or a native call
+ * made from it runs; the kernel's share (the WAL's writes, the checkpoint thread's copies and
+ * syncs, the network, page faults) and the other threads are invisible to it. This samples every
+ * thread with `perf record -e cpu-clock -g` (software clock: no hardware counters needed) while
+ * wrk -t1 -c32 posts the 1 KB body, and splits the samples by thread and by where the kernel was
+ * entered (the syscall, a page fault, an interrupt), in µs per request: the process's CPU per
+ * request from /proc, shared out by sample counts. User-space code is one bucket per thread: the
+ * binaries have no symbols for Bun's, JavaScriptCore's or SQLite's functions.
+ *
+ * Targets (default `floor,contract,a`), each in its own process, one after the other:
+ *   floor     the storage floor (bench/floor-server.ts)
+ *   contract  the contract floor with hookstream's checkpoint thread (bench/contract-floor-server.ts checkpointer)
+ *   a b c d   hookstream (BIN, the compiled build) serving bench:ingest's configuration
+ * SECONDS (6) of recording after a 5 s warm-up; ACCESS_LOG=1 keeps hookstream's access log on.
+ * Needs `perf` (Debian's linux-perf; installed on first use like wrk) and root or
+ * kernel.perf_event_paranoid ≤ 1 for the kernel's frames. The split itself: bench/lib/perf.ts.
+ */
+import { rmSync } from 'node:fs'
+import { type IngestConfig, INGEST_CONFIGS, SOURCE_SPECS, signedHeaders, wrkExtra } from './lib/configs'
+import { startHookstream } from './lib/hookstream'
+import { ensurePerf, recordProcess, splitTable } from './lib/perf'
+import { cpuSeconds, INGEST_BODY as body, startContractFloor, startFloor, wrk } from './lib/tools'
+
+const SECONDS = Number(process.env.SECONDS ?? 6)
+const TARGETS = process.argv.slice(2).length > 0 ? process.argv.slice(2) : ['floor', 'contract', 'a']
+for (const t of TARGETS) if (!['floor', 'contract', ...INGEST_CONFIGS].includes(t)) throw new Error(`unknown target ${t} (floor, contract, a, b, c, d)`)
+
+interface Target {
+	pid: number
+	url: string
+	headers(): Record<string, string>
+	extra: { uniqueHeader?: string }
+	stop(): void
+}
+
+async function start(name: string): Promise<Target> {
+	if (name === 'floor' || name === 'contract') {
+		const s = name === 'floor' ? await startFloor() : await startContractFloor(['checkpointer'])
+		return { pid: s.proc.pid, url: s.url, headers: () => signedHeaders('a'), extra: {}, stop: () => (s.proc.kill(), rmSync(s.dir, { recursive: true, force: true })) }
+	}
+	const config = name as IngestConfig
+	const hs = await startHookstream(process.env.ACCESS_LOG === '1' ? [] : ['--no-access-log'])
+	const { source } = await hs.api<{ source: { id: string } }>('POST', '/v1/sources', SOURCE_SPECS[config])
+	return {
+		pid: hs.proc.pid,
+		url: `${hs.base}/v1/ingest/${source.id}`,
+		// Stripe's signatures carry a time: signed afresh for each run (300 s tolerance).
+		headers: () => signedHeaders(config),
+		extra: wrkExtra(config),
+		stop: () => (hs.proc.kill(), rmSync(hs.dataDir, { recursive: true, force: true }))
+	}
+}
+
+async function measure(name: string, perf: string): Promise<{ rps: number; cpuUs: number; split: Map<string, number> }> {
+	const t = await start(name)
+	try {
+		await wrk(t.url, { body, headers: t.headers(), connections: 32, seconds: 5, threads: 1, ...t.extra }) // warm-up
+		const recording = await recordProcess(perf, t.pid)
+		const cpu0 = cpuSeconds(t.pid)
+		const r = await wrk(t.url, { body, headers: t.headers(), connections: 32, seconds: SECONDS, threads: 1, ...t.extra })
+		const cpuUs = ((cpuSeconds(t.pid) - cpu0) * 1e6) / r.requests
+		const split = await recording.stop(cpuUs)
+		if (r.non2xx + r.errors > 0) throw new Error(`${name}: ${r.non2xx} non-2xx, ${r.errors} socket errors`)
+		console.error(`${name}: ${r.rps.toFixed(0)} req/s, ${cpuUs.toFixed(1)} µs/req`)
+		return { rps: r.rps, cpuUs, split }
+	} finally {
+		t.stop()
+	}
+}
+
+const perf = ensurePerf()
+const results = new Map<string, Awaited<ReturnType<typeof measure>>>()
+for (const name of TARGETS) results.set(name, await measure(name, perf))
+const all = [...results.values()]
+console.log(`\nCPU µs per request by thread and kernel entry (perf, ${SECONDS} s of wrk -t1 -c32 each, access log ${process.env.ACCESS_LOG === '1' ? 'on' : 'off'})\n`)
+console.log(splitTable(new Map([...results].map(([n, r]) => [n, r.split])), [['req/s', all.map((r) => r.rps.toFixed(0))], ['CPU µs/request', all.map((r) => r.cpuUs.toFixed(1))]]))
+process.exit(0)
