@@ -23,7 +23,7 @@
  *
  * The signature header is `settings.header`, defaulting to `X-Signature`.
  */
-import { compiledCache, keyedMac } from './compiled'
+import { type Compiled, compiledCache, keyedMac } from './compiled'
 import type { VerifyRequest, VerifySettings } from './types'
 import {
 	configString, decode, decodeBase64Key, isFresh, isHmacAlgorithm, isSignatureEncoding, parseInteger,
@@ -118,18 +118,24 @@ function keyBytes(secret: string, o: HmacOptions): Uint8Array | null {
 
 /** Candidate signatures from the header, prefixes stripped, appended to `out`; entries lacking a required prefix are dropped. */
 function addCandidates(value: string, o: HmacOptions, out: Uint8Array[]): void {
-	const entries = o.separator ? value.split(o.separator).map((e) => e.trim()).filter((e) => e !== '') : [value]
-	for (const entry of entries) {
-		let raw = entry
-		if (o.prefix) {
-			if (!raw.startsWith(o.prefix)) continue
-			raw = raw.slice(o.prefix.length)
-		} else if (raw.startsWith(o.algorithmPrefix)) {
-			raw = raw.slice(o.algorithmPrefix.length)
-		}
-		const bytes = decode(raw, o.encoding)
-		if (bytes) out.push(bytes)
+	// One entry, the usual case, without a list of entries (this runs on every request).
+	if (!o.separator) return addCandidate(value, o, out)
+	for (const entry of value.split(o.separator)) {
+		const trimmed = entry.trim()
+		if (trimmed !== '') addCandidate(trimmed, o, out)
 	}
+}
+
+function addCandidate(entry: string, o: HmacOptions, out: Uint8Array[]): void {
+	let raw = entry
+	if (o.prefix) {
+		if (!raw.startsWith(o.prefix)) return
+		raw = raw.slice(o.prefix.length)
+	} else if (raw.startsWith(o.algorithmPrefix)) {
+		raw = raw.slice(o.algorithmPrefix.length)
+	}
+	const bytes = decode(raw, o.encoding)
+	if (bytes) out.push(bytes)
 }
 
 /**
@@ -183,17 +189,22 @@ export function verifyHmac(req: VerifyRequest, settings: VerifySettings): boolea
 	const timestamp = o.timestampHeader ? readHeader(req, o.timestampHeader) : null
 	const parts = signedParts(req, o, timestamp)
 	if (parts === null) return false
-	if (!c.secrets.some((secret) => matches(keyedMac(c, secret, o, hasherOf), parts, signatures))) return false
+	if (!anySecretMatches(c, o, parts, signatures)) return false
 	// Checked only once the MAC holds: before that the timestamp is attacker-controlled noise.
 	return !o.signsTimestamp || timestampFresh(timestamp, o, req.nowMs)
 }
 
-function matches(keyed: Bun.CryptoHasher | null, parts: (string | Uint8Array)[], signatures: Uint8Array[]): boolean {
-	if (keyed === null) return false
-	const mac = keyed.copy()
-	for (const part of parts) mac.update(part)
-	const expected = mac.digest()
-	return signatures.some((sig) => safeEqualBytes(expected, sig))
+/** Whether the MAC of `parts` under one of the secrets is one of `signatures` (loops, not callbacks: every request runs this). */
+function anySecretMatches(c: Compiled<HmacOptions>, o: HmacOptions, parts: (string | Uint8Array)[], signatures: Uint8Array[]): boolean {
+	for (const secret of c.secrets) {
+		const keyed = keyedMac(c, secret, o, hasherOf)
+		if (keyed === null) continue
+		const mac = keyed.copy()
+		for (const part of parts) mac.update(part)
+		const expected = mac.digest()
+		for (const sig of signatures) if (safeEqualBytes(expected, sig)) return true
+	}
+	return false
 }
 
 function timestampFresh(value: string | null, o: HmacOptions, nowMs: number): boolean {

@@ -44,7 +44,10 @@ export interface TimestampedOptions {
 
 /** One timestamp with the signatures sent for it. */
 interface Group {
+	/** As sent: the signed string starts with it. */
 	t: string
+	/** `t` as a number, in the scheme's unit. */
+	stamp: number
 	signatures: Uint8Array[]
 }
 
@@ -84,8 +87,9 @@ function parseGroup(text: string, o: TimestampedOptions): Group | null {
 		// Two timestamps make the signed string ambiguous; a real header never has them.
 		if (stamps !== 1) return null
 	}
-	if (t === undefined || parseInteger(t) === null) return null
-	return signatures.length > 0 ? { t, signatures } : null
+	const stamp = t === undefined ? null : parseInteger(t)
+	if (t === undefined || stamp === null) return null
+	return signatures.length > 0 ? { t, stamp, signatures } : null
 }
 
 function addDecoded(value: string, o: TimestampedOptions, out: Uint8Array[]): void {
@@ -99,24 +103,40 @@ const hasherOf = (secret: string): Bun.CryptoHasher => new Bun.CryptoHasher('sha
 // No signature header named: unusable, as unusable options are.
 const compiledOf = compiledCache((settings) => (settings.header === null || settings.header.trim() === '' ? null : readOptions(settings.config)))
 
+/** Whether one of the group's signatures is the MAC of `{t}{separator}{body}` under one of the secrets. */
+function groupMatches(g: Group, req: VerifyRequest, c: Compiled<TimestampedOptions>, o: TimestampedOptions): boolean {
+	// Loops rather than find/some callbacks: this runs on every request of a Stripe-family source.
+	for (const secret of c.secrets) {
+		const mac = keyedMac(c, secret, o, hasherOf)
+		if (mac === null) continue
+		const expected = mac.copy().update(`${g.t}${o.payloadSeparator}`).update(req.body).digest()
+		for (const sig of g.signatures) if (safeEqualBytes(expected, sig)) return true
+	}
+	return false
+}
+
+/** The first group (in header order) one of whose signatures matches, or null. */
+function matchingGroup(req: VerifyRequest, c: Compiled<TimestampedOptions>, o: TimestampedOptions, header: string): Group | null {
+	// One group, the usual case (Stripe, and every scheme without a group separator): no list of groups.
+	if (!o.groupSeparator) {
+		const g = parseGroup(header, o)
+		return g !== null && groupMatches(g, req, c, o) ? g : null
+	}
+	const texts = header.split(o.groupSeparator).filter((s) => s.trim() !== '')
+	// Each group is a pass over the body per secret: a sender-made header of thousands of groups is read only this far.
+	for (const text of texts.slice(0, MAX_GROUPS)) {
+		const g = parseGroup(text, o)
+		if (g !== null && groupMatches(g, req, c, o)) return g
+	}
+	return null
+}
+
 /** The shared check, with options already resolved (Stripe passes its own). */
 export function verifyTimestampedWith(req: VerifyRequest, c: Compiled<TimestampedOptions>, header: string | null): boolean {
 	const o = c.options
 	if (o === null || header === null) return false
-	const texts = o.groupSeparator ? header.split(o.groupSeparator).filter((s) => s.trim() !== '') : [header]
-	// Each group is a pass over the body per secret: a sender-made header of thousands of groups is read only this far.
-	const groups = texts.slice(0, MAX_GROUPS).map((text) => parseGroup(text, o)).filter((g): g is Group => g !== null)
-	const match = groups.find((g) =>
-		c.secrets.some((secret) => {
-			const mac = keyedMac(c, secret, o, hasherOf)
-			if (mac === null) return false
-			const expected = mac.copy().update(`${g.t}${o.payloadSeparator}`).update(req.body).digest()
-			return g.signatures.some((sig) => safeEqualBytes(expected, sig))
-		})
-	)
-	if (!match) return false
-	const stamp = parseInteger(match.t) as number
-	return isFresh(o.unit === 'ms' ? stamp : stamp * 1000, req.nowMs, o.tolerance, o.onlyAge)
+	const match = matchingGroup(req, c, o, header)
+	return match !== null && isFresh(o.unit === 'ms' ? match.stamp : match.stamp * 1000, req.nowMs, o.tolerance, o.onlyAge)
 }
 
 /** Verifies a `timestamped_hmac` source: see the module comment for the config keys. */

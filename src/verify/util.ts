@@ -158,11 +158,18 @@ export function parsePairs(header: string, separator: string): [string, string][
 	return pairs
 }
 
-/** parsePairs without building the list: each pair in order, straight to `fn`. */
+/**
+ * parsePairs without building the list: each pair in order, straight to `fn`. The items are
+ * found by index, as `header.split(separator)` would cut them, without the array and its strings.
+ */
 export function forEachPair(header: string, separator: string, fn: (key: string, value: string) => void): void {
-	for (const item of header.split(separator)) {
-		const at = item.indexOf('=')
-		if (at > 0) fn(item.slice(0, at).trim(), item.slice(at + 1).trim())
+	for (let start = 0; ; ) {
+		const next = header.indexOf(separator, start)
+		const end = next < 0 ? header.length : next
+		const at = header.indexOf('=', start)
+		if (at > start && at < end) fn(header.slice(start, at).trim(), header.slice(at + 1, end).trim())
+		if (next < 0) return
+		start = next + separator.length
 	}
 }
 
