@@ -1,4 +1,5 @@
 import type { AppContext } from '../context'
+import type { InboundRequest } from '../ingest/service'
 import { readRequestBody } from '../lib/body'
 import { AppError, MethodNotAllowed } from '../lib/errors'
 import { asId } from '../lib/ids'
@@ -30,6 +31,37 @@ export function sourceIdFromPath(path: string): string | null {
 }
 
 /**
+ * An HTTP request as ingest reads it. The absolute URL is built on first read only (the few
+ * schemes that sign it, such as Twilio's), through a getter of the class: a getter in an object
+ * literal would be a new function for every request.
+ */
+class HttpInbound implements InboundRequest {
+	readonly method: string
+	readonly query: string
+	readonly headers: Headers
+	#url: string | undefined
+
+	constructor(
+		private readonly config: AppContext['config'],
+		private readonly request: Request,
+		readonly peerIp: string | null,
+		readonly body: Uint8Array
+	) {
+		this.method = request.method
+		this.query = queryOf(request.url)
+		this.headers = request.headers
+	}
+
+	get url(): string {
+		if (this.#url === undefined) {
+			const parsed = requestUrl(this.request)
+			this.#url = baseUrlOf(this.config, parsed) + parsed.pathname + parsed.search
+		}
+		return this.#url
+	}
+}
+
+/**
  * `ANY /v1/ingest/:source_id`. Served straight from the socket handler (no
  * framework routing on the hot path) and also mounted in the Elysia app so
  * `app.handle` and the OpenAPI document see the same endpoint.
@@ -48,21 +80,7 @@ export async function handleIngest(ctx: AppContext, request: Request, peerIp: st
 		// A cached source (the common case) is admitted without a promise.
 		const source = admitted instanceof Promise ? await admitted : admitted
 		const body = await readRequestBody(request, ctx.config.maxBodyBytes)
-		let url: string | undefined
-		const result = await ctx.ingest.accept(source, {
-			method: request.method,
-			get url() {
-				if (url === undefined) {
-					const parsed = requestUrl(request)
-					url = baseUrlOf(ctx.config, parsed) + parsed.pathname + parsed.search
-				}
-				return url
-			},
-			query: queryOf(request.url),
-			headers: request.headers,
-			peerIp,
-			body
-		})
+		const result = await ctx.ingest.accept(source, new HttpInbound(ctx.config, request, peerIp, body))
 		if (result.reply) return new Response(result.reply.body, { status: result.reply.status, headers: { ...result.reply.headers, 'x-request-id': requestId } })
 		const custom = source.row.is_ephemeral ? ctx.testSessions.responseFor(source.row.id) : undefined
 		if (custom) return sessionResponse(custom, requestId)

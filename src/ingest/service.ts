@@ -6,7 +6,7 @@ import { runSchema } from '../lib/json-schema'
 import type { EventRow, PendingEvent } from '../events/repo'
 import type { GroupCommitter } from '../db/write'
 import type { HandshakeReply } from '../handshakes'
-import { verifyRequest } from '../verify'
+import { verifyRequest, type VerifyRequest } from '../verify'
 import type { ClientIpResolver } from './client-ip'
 import { dedupKeyOf } from './dedup-key'
 import type { RemoteGet } from './remote'
@@ -28,6 +28,30 @@ export interface InboundRequest {
 	headers: Headers
 	peerIp: string | null
 	body: Uint8Array
+}
+
+/**
+ * What a verifier reads of an inbound request. The URL is read through to the request only when
+ * a scheme asks for it (building it parses the Host header): a getter of the class, not one made
+ * per request in an object literal.
+ */
+class VerifyInput implements VerifyRequest {
+	readonly method: string
+	readonly headers: Headers
+	readonly body: Uint8Array
+
+	constructor(
+		private readonly req: InboundRequest,
+		readonly nowMs: number
+	) {
+		this.method = req.method
+		this.headers = req.headers
+		this.body = req.body
+	}
+
+	get url(): string {
+		return this.req.url
+	}
 }
 
 export interface IngestResult {
@@ -112,7 +136,7 @@ export class IngestService {
 			const pending = this.#material(verify, req)
 			const settings = pending === null ? verify : { ...verify, material: await pending }
 			// `url` stays lazy: only schemes that sign the URL read it.
-			if (!verifyRequest({ method: req.method, get url() { return req.url }, headers: req.headers, body: req.body, nowMs: now }, settings)) throw new Unauthorized('Invalid signature')
+			if (!verifyRequest(new VerifyInput(req, now), settings)) throw new Unauthorized('Invalid signature')
 		}
 		if (handshake !== null && handshake.signed) {
 			const answered = await this.#handshake(source, req, ip, now)
