@@ -161,12 +161,17 @@ export function parsePairs(header: string, separator: string): [string, string][
 /**
  * parsePairs without building the list: each pair in order, straight to `fn`. The items are
  * found by index, as `header.split(separator)` would cut them, without the array and its strings.
+ * An empty separator cuts between characters, where no item holds a pair.
  */
 export function forEachPair(header: string, separator: string, fn: (key: string, value: string) => void): void {
+	if (separator === '') return
+	// The first `=` at or after the item's start (-1: none left), searched again only once the items
+	// have passed it, so the header is scanned once however few of its items hold one.
+	let at = header.indexOf('=')
 	for (let start = 0; ; ) {
 		const next = header.indexOf(separator, start)
 		const end = next < 0 ? header.length : next
-		const at = header.indexOf('=', start)
+		if (at !== -1 && at < start) at = header.indexOf('=', start)
 		if (at > start && at < end) fn(header.slice(start, at).trim(), header.slice(at + 1, end).trim())
 		if (next < 0) return
 		start = next + separator.length

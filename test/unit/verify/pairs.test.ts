@@ -42,12 +42,20 @@ describe('forEachPair (Stripe-family and Paddle signature headers)', () => {
 
 	it('cuts random headers of separators, equals signs and letters the same way', () => {
 		const alphabet = [',', ';', '=', ' ', 'a', 'b', 't', '1']
+		// Overlapping and `=`-holding separators too: `split` decides where every item starts.
+		const separators = [',', ', ', ';', 'aa', '==', '=a', 'a=', ',,', '=']
 		let seed = 7
 		const next = () => (seed = (seed * 1103515245 + 12345) % 2147483648) / 2147483648
-		for (let i = 0; i < 2000; i++) {
+		for (let i = 0; i < 5000; i++) {
 			const header = Array.from({ length: Math.floor(next() * 16) }, () => alphabet[Math.floor(next() * alphabet.length)]).join('')
-			const separator = next() < 0.5 ? ',' : ', '
-			expect(parsePairs(header, separator)).toEqual(bySplit(header, separator))
+			const separator = separators[Math.floor(next() * separators.length)] as string
+			const seen: [string, string][] = []
+			forEachPair(header, separator, (k, v) => seen.push([k, v]))
+			expect([header, separator, seen]).toEqual([header, separator, bySplit(header, separator)])
 		}
+	})
+
+	it('finds no pair with an empty separator (split cuts between characters), and returns', () => {
+		for (const header of HEADERS) expect(parsePairs(header, '')).toEqual(bySplit(header, ''))
 	})
 })
