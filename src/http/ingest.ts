@@ -32,21 +32,26 @@ export function sourceIdFromPath(path: string): string | null {
 
 /**
  * An HTTP request as ingest reads it. The absolute URL is built on first read only (the few
- * schemes that sign it, such as Twilio's), through a getter of the class: a getter in an object
- * literal would be a new function for every request.
+ * signing schemes that sign it, such as Twilio's, and the handshakes that read their challenge
+ * from the query), through a getter of the class: a getter in an object literal would be a new
+ * function for every request.
  */
 class HttpInbound implements InboundRequest {
 	readonly method: string
 	readonly query: string
 	readonly headers: Headers
+	readonly #config: AppContext['config']
+	readonly #request: Request
 	#url: string | undefined
 
 	constructor(
-		private readonly config: AppContext['config'],
-		private readonly request: Request,
+		config: AppContext['config'],
+		request: Request,
 		readonly peerIp: string | null,
 		readonly body: Uint8Array
 	) {
+		this.#config = config
+		this.#request = request
 		this.method = request.method
 		this.query = queryOf(request.url)
 		this.headers = request.headers
@@ -54,8 +59,8 @@ class HttpInbound implements InboundRequest {
 
 	get url(): string {
 		if (this.#url === undefined) {
-			const parsed = requestUrl(this.request)
-			this.#url = baseUrlOf(this.config, parsed) + parsed.pathname + parsed.search
+			const parsed = requestUrl(this.#request)
+			this.#url = baseUrlOf(this.#config, parsed) + parsed.pathname + parsed.search
 		}
 		return this.#url
 	}
@@ -71,8 +76,9 @@ export async function handleIngest(ctx: AppContext, request: Request, peerIp: st
 	const requestId = meta.id
 	let status = 200
 	try {
-		// The path and query straight from the URL string; a full parse happens only for
-		// the few signing schemes that sign the URL (and answers 400 for a malformed Host).
+		// The path and query straight from the URL string; a full parse happens only for the
+		// schemes that sign the URL (a malformed Host then fails the signature: 401) and the
+		// handshakes that read it (400).
 		const sourceId = sourceIdFromPath(pathOf(request.url))
 		if (!sourceId) throw new AppError(404, 'Source not found')
 		if (!METHODS.has(request.method)) throw new MethodNotAllowed(request.method, INGEST_METHODS)

@@ -39,18 +39,20 @@ class VerifyInput implements VerifyRequest {
 	readonly method: string
 	readonly headers: Headers
 	readonly body: Uint8Array
+	readonly #req: InboundRequest
 
 	constructor(
-		private readonly req: InboundRequest,
+		req: InboundRequest,
 		readonly nowMs: number
 	) {
+		this.#req = req
 		this.method = req.method
 		this.headers = req.headers
 		this.body = req.body
 	}
 
 	get url(): string {
-		return this.req.url
+		return this.#req.url
 	}
 }
 
