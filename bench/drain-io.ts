@@ -96,7 +96,10 @@ async function drain(bin: string) {
 		const recording = perf ? await recordProcess(perf, proc.pid) : null
 		const started = Date.now()
 		await resumeDestination(hs, destinationId)
-		const done = await drained(() => committed(dir, dbUrl, destinationId), N, DRAIN_TIMEOUT_MS)
+		const done = await drained(() => committed(dir, dbUrl, destinationId), N, DRAIN_TIMEOUT_MS).catch(async (err) => {
+			await recording?.cancel()
+			throw err
+		})
 		const cpu = (cpuUs(proc.pid) - cpu0) / done.n
 		const threads = threads0 ? threadCpuUsSince(proc.pid, threads0, done.n) : []
 		const split = recording ? await recording.stop(cpu) : null

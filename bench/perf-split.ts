@@ -13,7 +13,7 @@
  *   floor     the storage floor (bench/floor-server.ts)
  *   contract  the contract floor with hookstream's checkpoint thread (bench/contract-floor-server.ts checkpointer)
  *   a b c d   hookstream (BIN, the compiled build) serving bench:ingest's configuration
- * SECONDS (6) of recording after a 5 s warm-up; ACCESS_LOG=1 keeps hookstream's access log on.
+ * SECONDS_PER_RUN (6) s of recording after a 5 s warm-up; ACCESS_LOG=1 keeps hookstream's access log on.
  * Needs `perf` (Debian's linux-perf; installed on first use like wrk) and root or
  * kernel.perf_event_paranoid ≤ 1 for the kernel's frames. The split itself: bench/lib/perf.ts.
  */
@@ -23,7 +23,7 @@ import { startHookstream } from './lib/hookstream'
 import { ensurePerf, recordProcess, splitTable } from './lib/perf'
 import { cpuSeconds, INGEST_BODY as body, startContractFloor, startFloor, wrk } from './lib/tools'
 
-const SECONDS = Number(process.env.SECONDS ?? 6)
+const SECONDS = Number(process.env.SECONDS_PER_RUN ?? 6)
 const TARGETS = process.argv.slice(2).length > 0 ? process.argv.slice(2) : ['floor', 'contract', 'a']
 for (const t of TARGETS) if (!['floor', 'contract', ...INGEST_CONFIGS].includes(t)) throw new Error(`unknown target ${t} (floor, contract, a, b, c, d)`)
 
@@ -57,9 +57,16 @@ async function measure(name: string, perf: string): Promise<{ rps: number; cpuUs
 	const t = await start(name)
 	try {
 		await wrk(t.url, { body, headers: t.headers(), connections: 32, seconds: 5, threads: 1, ...t.extra }) // warm-up
-		const recording = await recordProcess(perf, t.pid)
+		// The CPU read around the whole recording (its attach included), as the samples are taken.
 		const cpu0 = cpuSeconds(t.pid)
-		const r = await wrk(t.url, { body, headers: t.headers(), connections: 32, seconds: SECONDS, threads: 1, ...t.extra })
+		const recording = await recordProcess(perf, t.pid)
+		let r: Awaited<ReturnType<typeof wrk>>
+		try {
+			r = await wrk(t.url, { body, headers: t.headers(), connections: 32, seconds: SECONDS, threads: 1, ...t.extra })
+		} catch (err) {
+			await recording.cancel()
+			throw err
+		}
 		const cpuUs = ((cpuSeconds(t.pid) - cpu0) * 1e6) / r.requests
 		const split = await recording.stop(cpuUs)
 		if (r.non2xx + r.errors > 0) throw new Error(`${name}: ${r.non2xx} non-2xx, ${r.errors} socket errors`)

@@ -21,15 +21,22 @@ export function ensurePerf(): string {
 	return perf
 }
 
+/** The main (JavaScript) thread; Bun Worker threads (hookstream runs one: the WAL checkpointer); the rest (GC helpers, the allocator, the JIT, Bun's pools). */
 export const THREADS = ['main thread', 'checkpoint thread', 'other threads'] as const
 
-/** Where a sample was taken: the innermost kernel entry point on its stack (frames listed innermost first), or user space. */
+/**
+ * Where a sample was taken: the outermost kernel entry on its stack (frames are listed innermost
+ * first), so that what a syscall does on the way, such as the loopback's receive side run as a
+ * softirq inside `sendto`, is that syscall's; an interrupt counts as one only when it came in over
+ * user space. No kernel frame: user space.
+ */
 function categoryOf(frames: string[]): string {
-	for (const f of frames) {
+	for (let i = frames.length - 1; i >= 0; i--) {
+		const f = frames[i] as string
 		const sys = /__x64_sys_(\w+)/.exec(f)
 		if (sys) return sys[1] as string
 		if (f.includes('exc_page_fault')) return 'page fault'
-		if (/handle_softirqs|irq_exit|common_interrupt|sysvec_/.test(f)) return 'interrupt'
+		if (/asm_common_interrupt|asm_sysvec_/.test(f)) return 'interrupt'
 	}
 	return frames[0]?.includes('kernel.kallsyms') ? 'kernel, other' : 'user space'
 }
@@ -64,17 +71,26 @@ function tally(script: string, mainPid: number): Map<string, number> {
 
 /**
  * Starts sampling `pid` (all its threads). `stop(cpuUsPerUnit)` ends it and shares out that
- * CPU per request (or per delivery) by sample counts: "<thread>\t<where>" → µs.
+ * CPU per request (or per delivery) by sample counts: "<thread>\t<where>" → µs. Read the CPU
+ * before starting and before stopping, so that both cover the samples' window. `cancel()`
+ * (after a failure) ends it and removes its data.
  */
-export async function recordProcess(perf: string, pid: number): Promise<{ stop(cpuUsPerUnit: number): Promise<Map<string, number>> }> {
+export async function recordProcess(perf: string, pid: number): Promise<{ stop(cpuUsPerUnit: number): Promise<Map<string, number>>; cancel(): Promise<void> }> {
 	const dir = tempDir('hs-bench-perf-')
 	const data = `${dir}/perf.data`
 	const rec = Bun.spawn([perf, 'record', '-q', '-e', 'cpu-clock', '-F', '1999', '-g', '-p', String(pid), '-o', data], { stdout: 'ignore', stderr: 'inherit' })
 	await Bun.sleep(300) // perf attaches to every thread
+	const end = async () => {
+		rec.kill('SIGINT')
+		await rec.exited
+	}
 	return {
+		async cancel() {
+			await end()
+			rmSync(dir, { recursive: true, force: true })
+		},
 		async stop(cpuUsPerUnit: number) {
-			rec.kill('SIGINT')
-			await rec.exited
+			await end()
 			const script = Bun.spawnSync([perf, 'script', '-i', data, '-F', 'comm,tid,ip,sym,dso'], { stdout: 'pipe', stderr: 'ignore' }).stdout.toString()
 			rmSync(dir, { recursive: true, force: true })
 			const counts = tally(script, pid)
