@@ -16,8 +16,9 @@
  * Config: `tolerance_seconds` (default 300, both directions; `0` disables).
  */
 import { createPrivateKey, createPublicKey, verify as verifySignature, type KeyObject } from 'node:crypto'
+import { compiledCache } from './compiled'
 import type { VerifyRequest, VerifySettings } from './types'
-import { activeSecrets, decode, decodeBase64Key, hmac, isFresh, parseInteger, readHeader, readTolerance, safeEqualBytes } from './util'
+import { activeSecrets, decode, decodeBase64Key, isFresh, parseInteger, readHeader, readTolerance, safeEqualBytes } from './util'
 
 const DEFAULT_TOLERANCE_SECONDS = 300
 const ED25519_SPKI_PREFIX = Buffer.from('302a300506032b6570032100', 'hex')
@@ -25,7 +26,8 @@ const ED25519_PKCS8_PREFIX = Buffer.from('302e020100300506032b657004220420', 'he
 const KEY_CACHE_LIMIT = 256
 
 interface Keys {
-	hmac: Buffer[]
+	/** A hasher keyed with each HMAC key: every request MACs on a copy. */
+	hmac: Bun.CryptoHasher[]
 	ed25519: KeyObject[]
 }
 
@@ -52,22 +54,33 @@ function ed25519Key(secret: string): KeyObject | null {
 }
 
 function collectKeys(secrets: string[]): Keys {
-	const keys: Keys = { hmac: [], ed25519: [] }
+	const hmacKeys: Buffer[] = []
+	const ed25519: KeyObject[] = []
 	for (const secret of secrets) {
 		if (secret.startsWith('whpk_') || secret.startsWith('whsk_')) {
 			const key = ed25519Key(secret)
-			if (key) keys.ed25519.push(key)
+			if (key) ed25519.push(key)
 		} else if (secret.startsWith('whsec_')) {
 			const key = decodeBase64Key(secret.slice(6))
-			if (key) keys.hmac.push(key)
+			if (key) hmacKeys.push(key)
 		} else {
 			const key = decodeBase64Key(secret)
-			if (key) keys.hmac.push(key)
-			keys.hmac.push(Buffer.from(secret, 'utf8'))
+			if (key) hmacKeys.push(key)
+			hmacKeys.push(Buffer.from(secret, 'utf8'))
 		}
 	}
-	return keys
+	return { hmac: hmacKeys.map((key) => new Bun.CryptoHasher('sha256', key)), ed25519 }
 }
+
+/**
+ * What a settings object (built once per source, src/verify/compiled.ts) gives every request:
+ * the tolerance (null: unusable, every request fails) and the keys, decoded and keyed once
+ * instead of on every request.
+ */
+const compiledOf = compiledCache((settings) => {
+	const tolerance = readTolerance(settings.config, DEFAULT_TOLERANCE_SECONDS)
+	return tolerance === null ? null : { tolerance, keys: collectKeys(activeSecrets(settings)) }
+})
 
 /** The first complete id/timestamp/signature triple among the candidate header families. */
 function readTriple(req: VerifyRequest, settings: VerifySettings): [string, string, string] | null {
@@ -91,35 +104,61 @@ function readTriple(req: VerifyRequest, settings: VerifySettings): [string, stri
  */
 const MAX_ENTRIES = 10
 
-function entryVerifies(version: string, sig: Buffer, signed: Buffer, keys: Keys, macs: Buffer[]): boolean {
-	if (version === 'v1') return macs.some((mac) => safeEqualBytes(mac, sig))
-	if (version !== 'v1a' || sig.length !== 64) return false
-	return keys.ed25519.some((key) => {
-		try {
-			return verifySignature(null, signed, key, sig)
-		} catch {
+/**
+ * One request's check against a source's keys. The MACs (one per HMAC key, compared with every
+ * v1 entry, not one per entry) are computed at the first v1 entry, and the signed bytes are
+ * joined into one buffer only for a v1a entry (Ed25519 verifies a whole message): a v1-only
+ * request hashes `{id}.{timestamp}.` and the body without copying the body.
+ */
+class Check {
+	readonly #prefix: string
+	readonly #body: Uint8Array
+	readonly #keys: Keys
+	#macs: Buffer[] | null = null
+	#signed: Buffer | null = null
+
+	constructor(prefix: string, body: Uint8Array, keys: Keys) {
+		this.#prefix = prefix
+		this.#body = body
+		this.#keys = keys
+	}
+
+	entryVerifies(version: string, sig: Buffer): boolean {
+		if (version === 'v1') {
+			this.#macs ??= this.#keys.hmac.map((keyed) => keyed.copy().update(this.#prefix).update(this.#body).digest())
+			for (const mac of this.#macs) if (safeEqualBytes(mac, sig)) return true
 			return false
 		}
-	})
+		if (version !== 'v1a' || sig.length !== 64) return false
+		this.#signed ??= Buffer.concat([Buffer.from(this.#prefix, 'utf8'), this.#body])
+		for (const key of this.#keys.ed25519) {
+			try {
+				if (verifySignature(null, this.#signed, key, sig)) return true
+			} catch {
+				// a key this signature cannot be checked with: the next one
+			}
+		}
+		return false
+	}
 }
 
 /** Verifies a Standard Webhooks / Svix delivery; any supported entry matching any secret passes. */
 export function verifyStandardWebhooks(req: VerifyRequest, settings: VerifySettings): boolean {
-	const tolerance = readTolerance(settings.config, DEFAULT_TOLERANCE_SECONDS)
+	const o = compiledOf(settings).options
 	const triple = readTriple(req, settings)
-	if (tolerance === null || triple === null) return false
+	if (o === null || triple === null) return false
 	const [id, timestamp, header] = triple
 	const seconds = parseInteger(timestamp)
 	if (seconds === null) return false
-	const keys = collectKeys(activeSecrets(settings))
-	const signed = Buffer.concat([Buffer.from(`${id}.${timestamp}.`, 'utf8'), req.body])
-	// One MAC per secret, compared with every v1 entry (not one MAC per entry).
-	const macs = keys.hmac.map((key) => hmac('sha256', key, signed))
-	const ok = header.split(' ').slice(0, MAX_ENTRIES).some((entry) => {
+	const check = new Check(`${id}.${timestamp}.`, req.body, o.keys)
+	const entries = header.split(' ')
+	let ok = false
+	for (let i = 0; i < Math.min(entries.length, MAX_ENTRIES) && !ok; i++) {
+		const entry = entries[i] as string
 		const comma = entry.indexOf(',')
-		if (comma <= 0) return false
+		if (comma <= 0) continue
 		const sig = decode(entry.slice(comma + 1), 'base64')
-		return sig !== null && entryVerifies(entry.slice(0, comma), sig, signed, keys, macs)
-	})
-	return ok && isFresh(seconds * 1000, req.nowMs, tolerance)
+		ok = sig !== null && check.entryVerifies(entry.slice(0, comma), sig)
+	}
+	return ok && isFresh(seconds * 1000, req.nowMs, o.tolerance)
 }
