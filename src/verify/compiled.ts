@@ -1,5 +1,5 @@
 import type { VerifySettings } from './types'
-import { activeSecrets } from './util'
+import { activeSecrets, safeEqualBytes } from './util'
 
 /**
  * Settings objects are built once per source and replaced when it changes (see
@@ -38,4 +38,27 @@ export function keyedMac<O>(c: Compiled<O>, secret: string, o: O, key: (secret: 
 		c.macs.set(secret, mac)
 	}
 	return mac
+}
+
+/**
+ * Whether the MAC of `parts` under one of the secrets (each keyed once: keyedMac) is one of
+ * `signatures`, compared in constant time. Loops rather than callbacks: every signed request
+ * of an HMAC scheme runs this.
+ */
+export function anySecretSigned<O>(
+	c: Compiled<O>,
+	o: O,
+	key: (secret: string, o: O) => Bun.CryptoHasher | null,
+	parts: readonly (string | Uint8Array)[],
+	signatures: readonly Uint8Array[]
+): boolean {
+	for (const secret of c.secrets) {
+		const keyed = keyedMac(c, secret, o, key)
+		if (keyed === null) continue
+		const mac = keyed.copy()
+		for (const part of parts) mac.update(part)
+		const expected = mac.digest()
+		for (const sig of signatures) if (safeEqualBytes(expected, sig)) return true
+	}
+	return false
 }

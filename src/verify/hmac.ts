@@ -23,11 +23,11 @@
  *
  * The signature header is `settings.header`, defaulting to `X-Signature`.
  */
-import { type Compiled, compiledCache, keyedMac } from './compiled'
+import { anySecretSigned, compiledCache } from './compiled'
 import type { VerifyRequest, VerifySettings } from './types'
 import {
 	configString, decode, decodeBase64Key, isFresh, isHmacAlgorithm, isSignatureEncoding, parseInteger,
-	parseRfc3339, readHeader, readTolerance, safeEqualBytes, signatureHeader, type HmacAlgorithm, type SignatureEncoding
+	parseRfc3339, readHeader, readTolerance, signatureHeader, type HmacAlgorithm, type SignatureEncoding
 } from './util'
 
 /** Header read when a source configures none. */
@@ -118,24 +118,18 @@ function keyBytes(secret: string, o: HmacOptions): Uint8Array | null {
 
 /** Candidate signatures from the header, prefixes stripped, appended to `out`; entries lacking a required prefix are dropped. */
 function addCandidates(value: string, o: HmacOptions, out: Uint8Array[]): void {
-	// One entry, the usual case, without a list of entries (this runs on every request).
-	if (!o.separator) return addCandidate(value, o, out)
-	for (const entry of value.split(o.separator)) {
-		const trimmed = entry.trim()
-		if (trimmed !== '') addCandidate(trimmed, o, out)
+	const entries = o.separator ? value.split(o.separator).map((e) => e.trim()).filter((e) => e !== '') : [value]
+	for (const entry of entries) {
+		let raw = entry
+		if (o.prefix) {
+			if (!raw.startsWith(o.prefix)) continue
+			raw = raw.slice(o.prefix.length)
+		} else if (raw.startsWith(o.algorithmPrefix)) {
+			raw = raw.slice(o.algorithmPrefix.length)
+		}
+		const bytes = decode(raw, o.encoding)
+		if (bytes) out.push(bytes)
 	}
-}
-
-function addCandidate(entry: string, o: HmacOptions, out: Uint8Array[]): void {
-	let raw = entry
-	if (o.prefix) {
-		if (!raw.startsWith(o.prefix)) return
-		raw = raw.slice(o.prefix.length)
-	} else if (raw.startsWith(o.algorithmPrefix)) {
-		raw = raw.slice(o.algorithmPrefix.length)
-	}
-	const bytes = decode(raw, o.encoding)
-	if (bytes) out.push(bytes)
 }
 
 /**
@@ -189,23 +183,11 @@ export function verifyHmac(req: VerifyRequest, settings: VerifySettings): boolea
 	const timestamp = o.timestampHeader ? readHeader(req, o.timestampHeader) : null
 	const parts = signedParts(req, o, timestamp)
 	if (parts === null) return false
-	if (!anySecretMatches(c, o, parts, signatures)) return false
+	if (!anySecretSigned(c, o, hasherOf, parts, signatures)) return false
 	// Checked only once the MAC holds: before that the timestamp is attacker-controlled noise.
 	return !o.signsTimestamp || timestampFresh(timestamp, o, req.nowMs)
 }
 
-/** Whether the MAC of `parts` under one of the secrets is one of `signatures` (loops, not callbacks: every request runs this). */
-function anySecretMatches(c: Compiled<HmacOptions>, o: HmacOptions, parts: (string | Uint8Array)[], signatures: Uint8Array[]): boolean {
-	for (const secret of c.secrets) {
-		const keyed = keyedMac(c, secret, o, hasherOf)
-		if (keyed === null) continue
-		const mac = keyed.copy()
-		for (const part of parts) mac.update(part)
-		const expected = mac.digest()
-		for (const sig of signatures) if (safeEqualBytes(expected, sig)) return true
-	}
-	return false
-}
 
 function timestampFresh(value: string | null, o: HmacOptions, nowMs: number): boolean {
 	if (o.timestampFormat === 'rfc3339') {

@@ -17,10 +17,10 @@
  *   rejects only old timestamps (stripe-node), default both directions.
  * The header is `settings.header`; there is no default, the scheme is shared.
  */
-import { type Compiled, compiledCache, keyedMac } from './compiled'
+import { anySecretSigned, type Compiled, compiledCache } from './compiled'
 import type { VerifyRequest, VerifySettings } from './types'
 import {
-	configString, decode, forEachPair, isFresh, isSignatureEncoding, parseInteger, readTolerance, safeEqualBytes, signatureHeader,
+	configString, decode, forEachPair, isFresh, isSignatureEncoding, parseInteger, readTolerance, signatureHeader,
 	type SignatureEncoding
 } from './util'
 
@@ -103,30 +103,13 @@ const hasherOf = (secret: string): Bun.CryptoHasher => new Bun.CryptoHasher('sha
 // No signature header named: unusable, as unusable options are.
 const compiledOf = compiledCache((settings) => (settings.header === null || settings.header.trim() === '' ? null : readOptions(settings.config)))
 
-/** Whether one of the group's signatures is the MAC of `{t}{separator}{body}` under one of the secrets. */
-function groupMatches(g: Group, req: VerifyRequest, c: Compiled<TimestampedOptions>, o: TimestampedOptions): boolean {
-	// Loops rather than find/some callbacks: this runs on every request of a Stripe-family source.
-	for (const secret of c.secrets) {
-		const mac = keyedMac(c, secret, o, hasherOf)
-		if (mac === null) continue
-		const expected = mac.copy().update(`${g.t}${o.payloadSeparator}`).update(req.body).digest()
-		for (const sig of g.signatures) if (safeEqualBytes(expected, sig)) return true
-	}
-	return false
-}
-
-/** The first group (in header order) one of whose signatures matches, or null. */
+/** The first group (in header order) one of whose signatures is the MAC of `{t}{separator}{body}` under one of the secrets, or null. */
 function matchingGroup(req: VerifyRequest, c: Compiled<TimestampedOptions>, o: TimestampedOptions, header: string): Group | null {
-	// One group, the usual case (Stripe, and every scheme without a group separator): no list of groups.
-	if (!o.groupSeparator) {
-		const g = parseGroup(header, o)
-		return g !== null && groupMatches(g, req, c, o) ? g : null
-	}
-	const texts = header.split(o.groupSeparator).filter((s) => s.trim() !== '')
+	const texts = o.groupSeparator ? header.split(o.groupSeparator).filter((s) => s.trim() !== '') : [header]
 	// Each group is a pass over the body per secret: a sender-made header of thousands of groups is read only this far.
-	for (const text of texts.slice(0, MAX_GROUPS)) {
-		const g = parseGroup(text, o)
-		if (g !== null && groupMatches(g, req, c, o)) return g
+	for (let i = 0; i < Math.min(texts.length, MAX_GROUPS); i++) {
+		const g = parseGroup(texts[i] as string, o)
+		if (g !== null && anySecretSigned(c, o, hasherOf, [`${g.t}${o.payloadSeparator}`, req.body], g.signatures)) return g
 	}
 	return null
 }
