@@ -1,9 +1,8 @@
 import { describe, expect, test } from 'bun:test'
 import type { Pg } from '../../src/db/pg/client'
 import { createEventsRepoPg, LOCK_SOURCES } from '../../src/events/repo-pg'
-import type { PendingEvent } from '../../src/events/repo'
 import { ADD_TOTALS } from '../../src/events/repo-sql'
-import { newId } from '../../src/lib/ids'
+import { pending } from '../conformance/events-fixtures'
 
 /**
  * The order in which an ingest batch on PostgreSQL sends its locking statements. They are
@@ -27,24 +26,11 @@ function recordingPg(): { pg: Pg; sent: string[] } {
 	return { sent, pg: { tx: async <T>(fn: (query: typeof q) => Promise<T>) => fn(q) } as unknown as Pg }
 }
 
-function routedEvent(sourceId: string, at: number): PendingEvent {
-	const body = new TextEncoder().encode('{}')
-	return {
-		row: {
-			id: newId('evt', at), org_id: 'org_1', env_id: 'env_1', source_id: sourceId, method: 'POST', headers: '{}', query_params: null, content_type: 'application/json',
-			source_ip: '127.0.0.1', payload_inline: body, payload_ref: null, payload_size: body.byteLength, verification_status: 'skipped', verification_error: null,
-			dedup_status: 'unique', dedup_hash: null, status: 'pending', received_at: at, topic: null
-		},
-		body,
-		dedup: { keyHash: 'k', windowMs: 60_000 },
-		routes: [{ deliveryId: newId('dlv'), connectionId: 'conn_1', destinationId: 'dst_1' }]
-	}
-}
-
 describe('ingest on PostgreSQL: lock order', () => {
 	test('the source rows are locked before their counters rows, then the destinations, connections and dedup keys', async () => {
 		const { pg, sent } = recordingPg()
-		await createEventsRepoPg(pg).insertBatch([routedEvent('src_b', 1000), routedEvent('src_a', 1001)])
+		const routed = (source: string, at: number) => pending({ source, at, routes: [{ connection: 'conn_1', destination: 'dst_1' }], dedup: { key: 'k', windowMs: 60_000 } })
+		await createEventsRepoPg(pg).insertBatch([routed('src_b', 1000), routed('src_a', 1001)])
 		const first = (pattern: RegExp) => sent.findIndex((text) => pattern.test(text))
 		const order = [
 			sent.indexOf(LOCK_SOURCES),
