@@ -79,6 +79,7 @@ async function drain(bin: string) {
 	const flags = ['--allow-private-destinations', '--no-access-log', ...(inFlight === 8 ? [] : ['--destination-concurrency', String(inFlight), '--delivery-concurrency', String(inFlight)])]
 	const hs = await startHookstream(flags, { dataDir: dir, storage, bin })
 	const { proc } = hs
+	let recording: Awaited<ReturnType<typeof recordProcess>> | null = null
 	try {
 		if (WARM > 0) {
 			// The same shape as the timed drain: a full queue, then resumed.
@@ -93,13 +94,10 @@ async function drain(bin: string) {
 		const pgCpu = () => (postmaster ? clusterCpuUs(postmaster) : 0)
 		const [cpu0, pgCpu0, bytes0, lsn0] = [cpuUs(proc.pid), pgCpu(), writeBytes(proc.pid), await lsn()]
 		const threads0 = BY_THREAD ? threadCpuUs(proc.pid) : null
-		const recording = perf ? await recordProcess(perf, proc.pid) : null
+		recording = perf ? await recordProcess(perf, proc.pid) : null
 		const started = Date.now()
 		await resumeDestination(hs, destinationId)
-		const done = await drained(() => committed(dir, dbUrl, destinationId), N, DRAIN_TIMEOUT_MS).catch(async (err) => {
-			await recording?.cancel()
-			throw err
-		})
+		const done = await drained(() => committed(dir, dbUrl, destinationId), N, DRAIN_TIMEOUT_MS)
 		const cpu = (cpuUs(proc.pid) - cpu0) / done.n
 		const threads = threads0 ? threadCpuUsSince(proc.pid, threads0, done.n) : []
 		const split = recording ? await recording.stop(cpu) : null
@@ -109,6 +107,7 @@ async function drain(bin: string) {
 			: writeBytes(proc.pid) - bytes0
 		return { bin, perSecond: done.n / ((done.last - started) / 1000), cpu, dbCpu, bytes: bytes / done.n, threads, split }
 	} finally {
+		await recording?.cancel()
 		proc.kill()
 		await proc.exited
 		rmSync(dir, { recursive: true, force: true })

@@ -21,7 +21,7 @@ import { rmSync } from 'node:fs'
 import { type IngestConfig, INGEST_CONFIGS, SOURCE_SPECS, signedHeaders, wrkExtra } from './lib/configs'
 import { startHookstream } from './lib/hookstream'
 import { ensurePerf, recordProcess, splitTable } from './lib/perf'
-import { cpuSeconds, INGEST_BODY as body, startContractFloor, startFloor, wrk } from './lib/tools'
+import { cpuUs, INGEST_BODY as body, startContractFloor, startFloor, wrk } from './lib/tools'
 
 const SECONDS = Number(process.env.SECONDS_PER_RUN ?? 6)
 const TARGETS = process.argv.slice(2).length > 0 ? process.argv.slice(2) : ['floor', 'contract', 'a']
@@ -55,24 +55,20 @@ async function start(name: string): Promise<Target> {
 
 async function measure(name: string, perf: string): Promise<{ rps: number; cpuUs: number; split: Map<string, number> }> {
 	const t = await start(name)
+	let recording: Awaited<ReturnType<typeof recordProcess>> | null = null
 	try {
 		await wrk(t.url, { body, headers: t.headers(), connections: 32, seconds: 5, threads: 1, ...t.extra }) // warm-up
 		// The CPU read around the whole recording (its attach included), as the samples are taken.
-		const cpu0 = cpuSeconds(t.pid)
-		const recording = await recordProcess(perf, t.pid)
-		let r: Awaited<ReturnType<typeof wrk>>
-		try {
-			r = await wrk(t.url, { body, headers: t.headers(), connections: 32, seconds: SECONDS, threads: 1, ...t.extra })
-		} catch (err) {
-			await recording.cancel()
-			throw err
-		}
-		const cpuUs = ((cpuSeconds(t.pid) - cpu0) * 1e6) / r.requests
-		const split = await recording.stop(cpuUs)
+		const cpu0 = cpuUs(t.pid)
+		recording = await recordProcess(perf, t.pid)
+		const r = await wrk(t.url, { body, headers: t.headers(), connections: 32, seconds: SECONDS, threads: 1, ...t.extra })
+		const perRequest = (cpuUs(t.pid) - cpu0) / r.requests
+		const split = await recording.stop(perRequest)
 		if (r.non2xx + r.errors > 0) throw new Error(`${name}: ${r.non2xx} non-2xx, ${r.errors} socket errors`)
-		console.error(`${name}: ${r.rps.toFixed(0)} req/s, ${cpuUs.toFixed(1)} µs/req`)
-		return { rps: r.rps, cpuUs, split }
+		console.error(`${name}: ${r.rps.toFixed(0)} req/s, ${perRequest.toFixed(1)} µs/req`)
+		return { rps: r.rps, cpuUs: perRequest, split }
 	} finally {
+		await recording?.cancel()
 		t.stop()
 	}
 }

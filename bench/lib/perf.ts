@@ -7,22 +7,13 @@
  * JavaScript in it but sees neither the kernel nor the other threads.
  */
 import { rmSync } from 'node:fs'
-import { tempDir } from './tools'
+import { ensureDebianTool, tempDir } from './tools'
 
 /** perf from Debian (linux-perf), installed on first use as wrk is. */
-export function ensurePerf(): string {
-	const found = Bun.which('perf')
-	if (found) return found
-	console.error('installing perf from Debian packages…')
-	Bun.spawnSync(['apt-get', 'update', '-qq'], { stdout: 'ignore', stderr: 'inherit' })
-	Bun.spawnSync(['apt-get', 'install', '-y', '-qq', 'linux-perf'], { stdout: 'ignore', stderr: 'inherit' })
-	const perf = Bun.which('perf')
-	if (!perf) throw new Error('could not install perf (apt-get install linux-perf)')
-	return perf
-}
+export const ensurePerf = (): string => ensureDebianTool('perf', 'linux-perf')
 
 /** The main (JavaScript) thread; Bun Worker threads (hookstream runs one: the WAL checkpointer); the rest (GC helpers, the allocator, the JIT, Bun's pools). */
-export const THREADS = ['main thread', 'checkpoint thread', 'other threads'] as const
+const THREADS = ['main thread', 'checkpoint thread', 'other threads'] as const
 
 /**
  * Where a sample was taken: the outermost kernel entry on its stack (frames are listed innermost
@@ -72,20 +63,23 @@ function tally(script: string, mainPid: number): Map<string, number> {
 /**
  * Starts sampling `pid` (all its threads). `stop(cpuUsPerUnit)` ends it and shares out that
  * CPU per request (or per delivery) by sample counts: "<thread>\t<where>" → µs. Read the CPU
- * before starting and before stopping, so that both cover the samples' window. `cancel()`
- * (after a failure) ends it and removes its data.
+ * before starting and before stopping, so that both cover the samples' window. `cancel()` ends
+ * it and removes its data; after `stop()` it does nothing, so a `finally` can always call it.
  */
 export async function recordProcess(perf: string, pid: number): Promise<{ stop(cpuUsPerUnit: number): Promise<Map<string, number>>; cancel(): Promise<void> }> {
 	const dir = tempDir('hs-bench-perf-')
 	const data = `${dir}/perf.data`
 	const rec = Bun.spawn([perf, 'record', '-q', '-e', 'cpu-clock', '-F', '1999', '-g', '-p', String(pid), '-o', data], { stdout: 'ignore', stderr: 'inherit' })
 	await Bun.sleep(300) // perf attaches to every thread
+	let ended = false
 	const end = async () => {
+		ended = true
 		rec.kill('SIGINT')
 		await rec.exited
 	}
 	return {
 		async cancel() {
+			if (ended) return
 			await end()
 			rmSync(dir, { recursive: true, force: true })
 		},

@@ -7,17 +7,19 @@ export const ROOT = join(import.meta.dir, '..', '..')
 /** The binary under test; BENCH_BIN (or HOOKSTREAM_BIN) points the scripts at another build (e.g. an earlier commit's). */
 export const BIN = process.env.BENCH_BIN ?? process.env.HOOKSTREAM_BIN ?? join(ROOT, 'dist', 'hookstream')
 
-/** wrk from Debian, installed on first use (the machines reach Debian's mirrors). */
-export function ensureWrk(): string {
-	const found = Bun.which('wrk')
+/** A tool from Debian's package `pkg`, installed on first use (the machines reach Debian's mirrors). */
+export function ensureDebianTool(bin: string, pkg: string): string {
+	const found = Bun.which(bin)
 	if (found) return found
-	console.error('installing wrk from Debian packages…')
+	console.error(`installing ${bin} from Debian packages…`)
 	const update = Bun.spawnSync(['apt-get', 'update', '-qq'], { stdout: 'ignore', stderr: 'inherit' })
-	const install = Bun.spawnSync(['apt-get', 'install', '-y', '-qq', 'wrk'], { stdout: 'ignore', stderr: 'inherit' })
-	const wrk = Bun.which('wrk')
-	if (update.exitCode !== 0 || install.exitCode !== 0 || !wrk) throw new Error('could not install wrk (apt-get install wrk)')
-	return wrk
+	const install = Bun.spawnSync(['apt-get', 'install', '-y', '-qq', pkg], { stdout: 'ignore', stderr: 'inherit' })
+	const path = Bun.which(bin)
+	if (update.exitCode !== 0 || install.exitCode !== 0 || !path) throw new Error(`could not install ${bin} (apt-get install ${pkg})`)
+	return path
 }
+
+export const ensureWrk = (): string => ensureDebianTool('wrk', 'wrk')
 
 export function ensureBinary(): string {
 	if (!existsSync(BIN)) {
