@@ -1,3 +1,4 @@
+import type { AttemptOutcome, AttemptRow } from '../../src/delivery/repo'
 import { newId } from '../../src/lib/ids'
 import type { Store } from '../../src/store'
 import { storeBackends } from '../support/stores'
@@ -31,4 +32,21 @@ export async function event(store: Store, destinations: string[], dueAt: number)
 		deliveries.push(id)
 	}
 	return { eventId, deliveries }
+}
+
+/**
+ * The outcome of one attempt of a claimed delivery, as the worker hands it to completeBatch: a
+ * success when `next` delivers it, a failure otherwise (dead: in the DLQ). `attempt` overrides
+ * the attempt row's fields (another tenant, another time).
+ */
+export function outcome(owner: string, row: { id: string; event_id: string; destination_id: string }, next: AttemptOutcome['next'], extra: Partial<AttemptOutcome> = {}, attempt: Partial<AttemptRow> = {}): AttemptOutcome {
+	const delivered = next.state === 'delivered'
+	const dead = next.state === 'dead'
+	const recorded: AttemptRow = {
+		id: newId('da'), org_id: ORG, env_id: ENV, delivery_id: row.id, event_id: row.event_id, connection_id: 'conn_x', destination_id: row.destination_id,
+		request_url: 'http://127.0.0.1:1/', request_method: 'POST', request_headers: '{}', request_body_size: 2, response_status: delivered ? 200 : 500,
+		response_headers: null, response_body: 'ok', duration_ms: 3, status: delivered ? 'success' : 'failed', error: null, error_type: null,
+		created_at: 5000, attempt_number: 1, next_retry_at: null, is_dlq: dead ? 1 : 0, dlq_at: dead ? 5000 : null, trigger_type: 'initial', ...attempt
+	}
+	return { owner, attempt: recorded, next, circuit: null, issues: [], ...extra }
 }

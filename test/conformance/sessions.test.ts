@@ -6,6 +6,7 @@ import type { Store } from '../../src/store'
 import { NOW, sourceRow } from './fixtures'
 import { rawSql } from '../support/raw-sql'
 import { forEachBackend } from './backends'
+import { outcome } from './delivery-fixtures'
 import { holdIngestBatch, holdTransaction, untilWaitingForLock } from './pg-race'
 
 /**
@@ -169,16 +170,11 @@ forEachBackend('test sessions repo', (b) => {
 		const dst = newId('dst')
 		await rawSql(store()).run('UPDATE deliveries SET destination_id = $1 WHERE event_id = $2', [dst, evt])
 		const [row] = await store().deliveries.claim(dst, NOW + 1, 1, 'w_sess', NOW + 60_000)
-		expect(row?.event_id).toBe(evt)
+		if (!row) throw new Error('no delivery claimed')
+		expect(row.event_id).toBe(evt)
 		// The outcome batch is held at its finish (another transaction holds the delivery row), after it locked the event.
-		const blocker = await holdTransaction(backend.pg, [['UPDATE deliveries SET updated_at = updated_at WHERE id = $1', [row?.id]]])
-		const attempt = {
-			id: newId('da'), org_id: src.org_id, env_id: src.env_id, delivery_id: row?.id as string, event_id: evt, connection_id: 'conn_x', destination_id: dst,
-			request_url: 'http://127.0.0.1:1/', request_method: 'POST', request_headers: '{}', request_body_size: 3, response_status: 200, response_headers: null,
-			response_body: 'ok', duration_ms: 1, status: 'success' as const, error: null, error_type: null, created_at: NOW + 2, attempt_number: 1, next_retry_at: null,
-			is_dlq: 0, dlq_at: null, trigger_type: 'initial'
-		}
-		const recorded = store().deliveries.completeBatch([{ owner: 'w_sess', attempt, next: { state: 'delivered', dueAt: NOW }, circuit: null, issues: [] }])
+		const blocker = await holdTransaction(backend.pg, [['UPDATE deliveries SET updated_at = updated_at WHERE id = $1', [row.id]]])
+		const recorded = store().deliveries.completeBatch([outcome('w_sess', row, { state: 'delivered', dueAt: NOW }, {}, { org_id: src.org_id, env_id: src.env_id, created_at: NOW + 2 })])
 		await untilWaitingForLock(backend.pg)
 		const removal = s.delete(src.id)
 		// The delete waits too, on the event the outcome holds.
