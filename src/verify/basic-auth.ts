@@ -7,6 +7,7 @@
  * The header is `settings.header`, defaulting to `Authorization`. No config keys.
  */
 import { createHash } from 'node:crypto'
+import { compiledCache } from './compiled'
 import type { VerifyRequest, VerifySettings } from './types'
 import { activeSecrets, decode, safeEqualBytes, signatureHeader } from './util'
 
@@ -14,6 +15,9 @@ import { activeSecrets, decode, safeEqualBytes, signatureHeader } from './util'
 function digest(bytes: Uint8Array): Buffer {
 	return createHash('sha256').update(bytes).digest()
 }
+
+/** The secrets' digests, taken once per source settings (compiled.ts). */
+const digestsOf = compiledCache((settings) => activeSecrets(settings).map((secret) => digest(Buffer.from(secret, 'utf8'))))
 
 /** Verifies Basic credentials against any configured `user:password` secret. */
 export function verifyBasicAuth(req: VerifyRequest, settings: VerifySettings): boolean {
@@ -25,5 +29,6 @@ export function verifyBasicAuth(req: VerifyRequest, settings: VerifySettings): b
 	const credentials = decode(token, 'base64')
 	if (credentials === null || !credentials.includes(0x3a)) return false
 	const received = digest(credentials)
-	return activeSecrets(settings).some((secret) => safeEqualBytes(received, digest(Buffer.from(secret, 'utf8'))))
+	for (const secret of digestsOf(settings).options ?? []) if (safeEqualBytes(received, secret)) return true
+	return false
 }

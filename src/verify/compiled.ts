@@ -1,5 +1,5 @@
 import type { VerifySettings } from './types'
-import { activeSecrets, safeEqualBytes } from './util'
+import { activeSecrets, type HmacAlgorithm, safeEqualBytes } from './util'
 
 /**
  * Settings objects are built once per source and replaced when it changes (see
@@ -39,6 +39,9 @@ export function keyedMac<O>(c: Compiled<O>, secret: string, o: O, key: (secret: 
 	}
 	return mac
 }
+
+/** The key maker of a scheme keyed with the secret itself as UTF-8 (an active secret is never empty). */
+export const utf8Keyed = (algorithm: HmacAlgorithm) => (secret: string): Bun.CryptoHasher => new Bun.CryptoHasher(algorithm, secret)
 
 /**
  * Whether the MAC of `parts` under one of the secrets (each keyed once: keyedMac) is one of

@@ -9,8 +9,13 @@
  * signed event for days; set a window to bound replays).
  */
 import { bodyText, jsonObject, mediaType, multipartField, stringAt } from './body-fields'
+import { anySecretSigned, compiledCache, utf8Keyed } from './compiled'
 import type { VerifyRequest, VerifySettings } from './types'
-import { activeSecrets, decode, hmac, isFresh, parseInteger, readHeader, readTolerance, safeEqualBytes } from './util'
+import { decode, isFresh, parseInteger, readHeader, readTolerance } from './util'
+
+const hasherOf = utf8Keyed('sha256')
+// The tolerance is read once per source settings (compiled.ts); null: unusable, every request fails.
+const compiledOf = compiledCache((settings) => readTolerance(settings.config, 0))
 
 function eventJson(req: VerifyRequest): Record<string, unknown> | null {
 	const text = bodyText(req.body)
@@ -27,7 +32,8 @@ function eventJson(req: VerifyRequest): Record<string, unknown> | null {
 
 /** Verifies a Dropbox Sign callback's event hash. */
 export function verifyDropboxSign(req: VerifyRequest, settings: VerifySettings): boolean {
-	const tolerance = readTolerance(settings.config, 0)
+	const c = compiledOf(settings)
+	const tolerance = c.options
 	const event = tolerance === null ? undefined : eventJson(req)?.event
 	const time = stringAt(event, 'event_time')
 	const type = stringAt(event, 'event_type')
@@ -35,6 +41,5 @@ export function verifyDropboxSign(req: VerifyRequest, settings: VerifySettings):
 	const seconds = parseInteger(time)
 	const signature = hash === null ? null : decode(hash, 'hex')
 	if (tolerance === null || time === null || type === null || seconds === null || signature === null) return false
-	const ok = activeSecrets(settings).some((key) => safeEqualBytes(hmac('sha256', key, time, type), signature))
-	return ok && isFresh(seconds * 1000, req.nowMs, tolerance)
+	return anySecretSigned(c, tolerance, hasherOf, [time, type], [signature]) && isFresh(seconds * 1000, req.nowMs, tolerance)
 }

@@ -7,16 +7,19 @@
  */
 import { createHash } from 'node:crypto'
 import { bodyText, jsonObject, stringAt } from './body-fields'
+import { compiledCache } from './compiled'
 import type { VerifyRequest, VerifySettings } from './types'
 import { activeSecrets, safeEqualBytes } from './util'
 
 const digest = (value: string) => createHash('sha256').update(value, 'utf8').digest()
+/** The secrets' digests, taken once per source settings (compiled.ts). */
+const digestsOf = compiledCache((settings) => activeSecrets(settings).map(digest))
 
 /** True when the body is a Graph notification batch whose every clientState is a configured secret. */
 export function verifyGraphClientState(req: VerifyRequest, settings: VerifySettings): boolean {
 	const value = jsonObject(bodyText(req.body))?.value
 	if (!Array.isArray(value) || value.length === 0) return false
-	const secrets = activeSecrets(settings).map(digest)
+	const secrets = digestsOf(settings).options ?? []
 	if (secrets.length === 0) return false
 	return value.every((entry) => {
 		const state = stringAt(entry, 'clientState')

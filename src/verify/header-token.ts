@@ -10,23 +10,31 @@
  * token's length nor its content leaks through timing.
  */
 import { createHash } from 'node:crypto'
+import { compiledCache } from './compiled'
 import type { VerifyRequest, VerifySettings } from './types'
 import { activeSecrets, configString, safeEqualBytes, signatureHeader } from './util'
 
 const digest = (value: string) => createHash('sha256').update(value, 'utf8').digest()
 
+// The prefix and the secrets' digests, read once per source settings (compiled.ts); null: unusable, every request fails.
+const compiledOf = compiledCache((settings) => {
+	const prefix = configString(settings.config, 'prefix')
+	// `prefixed`: any prefix configured, even blanks (then the token is the header trimmed).
+	return prefix === false ? null : { prefixed: Boolean(prefix), prefix: prefix ? prefix.trim() : '', secrets: activeSecrets(settings).map(digest) }
+})
+
 /** True when the header (minus a configured prefix) equals one of the secrets. */
 export function verifyHeaderToken(req: VerifyRequest, settings: VerifySettings): boolean {
-	const prefix = configString(settings.config, 'prefix')
-	if (prefix === false) return false
+	const o = compiledOf(settings).options
+	if (o === null) return false
 	const header = signatureHeader(req, settings, 'Authorization')
 	if (header === null) return false
-	if (prefix && !header.startsWith(prefix.trim())) return false
-	const token = prefix ? header.slice(prefix.trim().length).trim() : header
+	if (o.prefixed && !header.startsWith(o.prefix)) return false
+	const token = o.prefixed ? header.slice(o.prefix.length).trim() : header
 	if (token === '') return false
 	const received = digest(token)
 	let ok = false
 	// Every secret is compared, so which one matched (or that none did) costs the same time.
-	for (const secret of activeSecrets(settings)) ok = safeEqualBytes(digest(secret), received) || ok
+	for (const secret of o.secrets) ok = safeEqualBytes(secret, received) || ok
 	return ok
 }

@@ -22,8 +22,9 @@
  */
 import { createHash, createPublicKey, verify as verifySignature, type KeyObject } from 'node:crypto'
 import { jsonObject } from './body-fields'
+import { anySecretSigned, type Compiled, compiledCache, utf8Keyed } from './compiled'
 import type { VerifyRequest, VerifySettings } from './types'
-import { activeSecrets, configString, decode, hmac, readTolerance, safeEqualBytes, signatureHeader } from './util'
+import { configString, decode, readTolerance, safeEqualBytes, signatureHeader } from './util'
 
 type Algorithm = 'HS256' | 'ES256'
 
@@ -65,10 +66,31 @@ function ecKey(secret: string): { key: KeyObject; kid: string | null } | null {
 	return out
 }
 
-function signatureOk(token: Token, algorithm: Algorithm, secrets: string[]): boolean {
-	if (algorithm === 'HS256') {
-		return secrets.some((secret) => safeEqualBytes(hmac('sha256', secret, token.signingInput), token.signature))
-	}
+interface JwtOptions {
+	algorithm: Algorithm
+	issuer: string | undefined
+	bodyClaim: string | undefined
+	tolerance: number
+}
+
+// The options are read once per source settings (compiled.ts); null: unusable, every request fails. A request
+// with fetched keys (Plaid) brings a settings copy of its own and so compiles anew: its ES256 check costs far more.
+const compiledOf = compiledCache((settings): JwtOptions | null => {
+	const algorithm = settings.config.algorithm ?? 'HS256'
+	const issuer = configString(settings.config, 'issuer')
+	const bodyClaim = configString(settings.config, 'body_hash_claim')
+	const tolerance = readTolerance(settings.config, 0)
+	if ((algorithm !== 'HS256' && algorithm !== 'ES256') || issuer === false || bodyClaim === false || tolerance === null) return null
+	return { algorithm, issuer: issuer || undefined, bodyClaim: bodyClaim || undefined, tolerance }
+})
+
+/** HS256: HMAC-SHA256 keyed with the secret as UTF-8. */
+const hasherOf = utf8Keyed('sha256')
+
+function signatureOk(token: Token, c: Compiled<JwtOptions>, o: JwtOptions, settings: VerifySettings): boolean {
+	if (o.algorithm === 'HS256') return anySecretSigned(c, o, hasherOf, [token.signingInput], [token.signature])
+	// Fetched material only ever serves as public keys, never as an HMAC secret.
+	const secrets = [...c.secrets, ...(settings.material?.values() ?? [])]
 	if (token.signature.length !== 64) return false
 	const kid = typeof token.header.kid === 'string' ? token.header.kid : null
 	return secrets.some((secret) => {
@@ -93,16 +115,12 @@ function claimsOk(token: Token, req: VerifyRequest, issuer: string | undefined, 
 
 /** Verifies a JWT-signed request: see the module comment for the config keys. */
 export function verifyJwt(req: VerifyRequest, settings: VerifySettings): boolean {
-	const algorithm = settings.config.algorithm ?? 'HS256'
-	const issuer = configString(settings.config, 'issuer')
-	const bodyClaim = configString(settings.config, 'body_hash_claim')
-	const tolerance = readTolerance(settings.config, 0)
-	if ((algorithm !== 'HS256' && algorithm !== 'ES256') || issuer === false || bodyClaim === false || tolerance === null) return false
+	const c = compiledOf(settings)
+	const o = c.options
+	if (o === null) return false
 	const header = signatureHeader(req, settings, 'Authorization')
 	if (header === null) return false
 	const token = parseToken(header.replace(/^Bearer\s+/i, ''))
-	if (token === null || token.header.alg !== algorithm) return false
-	// Fetched material only ever serves as public keys, never as an HMAC secret.
-	const keys = algorithm === 'ES256' ? [...activeSecrets(settings), ...(settings.material?.values() ?? [])] : activeSecrets(settings)
-	return signatureOk(token, algorithm, keys) && claimsOk(token, req, issuer || undefined, bodyClaim || undefined, tolerance)
+	if (token === null || token.header.alg !== o.algorithm) return false
+	return signatureOk(token, c, o, settings) && claimsOk(token, req, o.issuer, o.bodyClaim, o.tolerance)
 }

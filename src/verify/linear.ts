@@ -11,25 +11,32 @@
  * field, so a signed body without one is treated as suspect). The signature
  * header is `settings.header`, defaulting to `Linear-Signature`.
  */
+import { anySecretSigned, compiledCache, utf8Keyed } from './compiled'
 import type { VerifyRequest, VerifySettings } from './types'
-import { activeSecrets, decode, hmac, isFresh, readTolerance, safeEqualBytes, signatureHeader } from './util'
+import { decode, isFresh, readTolerance, signatureHeader } from './util'
 
 const DEFAULT_TOLERANCE_SECONDS = 60
 const TIMESTAMP_FIELD = 'webhookTimestamp'
+const hasherOf = utf8Keyed('sha256')
+
+// The options are read once per source settings (compiled.ts); null: unusable, every request fails.
+const compiledOf = compiledCache((settings) => {
+	const tolerance = readTolerance(settings.config, DEFAULT_TOLERANCE_SECONDS)
+	const requireTimestamp = settings.config.require_timestamp ?? true
+	return tolerance === null || typeof requireTimestamp !== 'boolean' ? null : { tolerance, requireTimestamp }
+})
 
 /** Verifies a Linear webhook, then the signed `webhookTimestamp`. */
 export function verifyLinear(req: VerifyRequest, settings: VerifySettings): boolean {
-	const tolerance = readTolerance(settings.config, DEFAULT_TOLERANCE_SECONDS)
-	const requireTimestamp = settings.config.require_timestamp ?? true
+	const c = compiledOf(settings)
+	const o = c.options
 	const header = signatureHeader(req, settings, 'Linear-Signature')
-	if (tolerance === null || typeof requireTimestamp !== 'boolean' || header === null) return false
+	if (o === null || header === null) return false
 	const signature = decode(header, 'hex')
-	if (signature === null) return false
-	const ok = activeSecrets(settings).some((secret) => safeEqualBytes(hmac('sha256', secret, req.body), signature))
-	if (!ok) return false
+	if (signature === null || !anySecretSigned(c, o, hasherOf, [req.body], [signature])) return false
 	const ts = bodyTimestamp(req.body)
-	if (ts === undefined) return !requireTimestamp
-	return ts !== null && isFresh(ts, req.nowMs, tolerance)
+	if (ts === undefined) return !o.requireTimestamp
+	return ts !== null && isFresh(ts, req.nowMs, o.tolerance)
 }
 
 /** The body's `webhookTimestamp` in ms; undefined when absent, null when present but unusable. */

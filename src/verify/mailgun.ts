@@ -9,10 +9,14 @@
  * Config: `tolerance_seconds` (default 900, both directions; `0` disables).
  */
 import { bodyText, jsonObject, mediaType, stringAt } from './body-fields'
+import { anySecretSigned, compiledCache, utf8Keyed } from './compiled'
 import type { VerifyRequest, VerifySettings } from './types'
-import { activeSecrets, decode, hmac, isFresh, parseInteger, readHeader, readTolerance, safeEqualBytes } from './util'
+import { decode, isFresh, parseInteger, readHeader, readTolerance } from './util'
 
 const DEFAULT_TOLERANCE_SECONDS = 900
+const hasherOf = utf8Keyed('sha256')
+// The tolerance is read once per source settings (compiled.ts); null: unusable, every request fails.
+const compiledOf = compiledCache((settings) => readTolerance(settings.config, DEFAULT_TOLERANCE_SECONDS))
 
 interface Signed {
 	timestamp: string
@@ -40,12 +44,12 @@ function readSigned(req: VerifyRequest): Signed | null {
 
 /** Verifies a Mailgun webhook against each configured signing key. */
 export function verifyMailgun(req: VerifyRequest, settings: VerifySettings): boolean {
-	const tolerance = readTolerance(settings.config, DEFAULT_TOLERANCE_SECONDS)
+	const c = compiledOf(settings)
+	const tolerance = c.options
 	const signed = tolerance === null ? null : readSigned(req)
 	if (signed === null || tolerance === null) return false
 	const seconds = parseInteger(signed.timestamp)
 	const signature = decode(signed.signature, 'hex')
 	if (seconds === null || signature === null || signed.token === '') return false
-	const ok = activeSecrets(settings).some((key) => safeEqualBytes(hmac('sha256', key, signed.timestamp, signed.token), signature))
-	return ok && isFresh(seconds * 1000, req.nowMs, tolerance)
+	return anySecretSigned(c, tolerance, hasherOf, [signed.timestamp, signed.token], [signature]) && isFresh(seconds * 1000, req.nowMs, tolerance)
 }

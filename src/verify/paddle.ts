@@ -9,14 +9,19 @@
  * time. The signature header is `settings.header`, defaulting to
  * `Paddle-Signature`.
  */
+import { anySecretSigned, compiledCache, utf8Keyed } from './compiled'
 import type { VerifyRequest, VerifySettings } from './types'
-import { activeSecrets, decode, hmac, isFresh, parseInteger, parsePairs, readTolerance, safeEqualBytes, signatureHeader } from './util'
+import { decode, isFresh, parseInteger, parsePairs, readTolerance, signatureHeader } from './util'
 
 const DEFAULT_TOLERANCE_SECONDS = 5
+const hasherOf = utf8Keyed('sha256')
+// The tolerance is read once per source settings (compiled.ts); null: unusable, every request fails.
+const compiledOf = compiledCache((settings) => readTolerance(settings.config, DEFAULT_TOLERANCE_SECONDS))
 
 /** Verifies a Paddle Billing notification; any `h1` matching any secret passes. */
 export function verifyPaddle(req: VerifyRequest, settings: VerifySettings): boolean {
-	const tolerance = readTolerance(settings.config, DEFAULT_TOLERANCE_SECONDS)
+	const c = compiledOf(settings)
+	const tolerance = c.options
 	const header = signatureHeader(req, settings, 'Paddle-Signature')
 	if (tolerance === null || header === null) return false
 	const pairs = parsePairs(header, ';')
@@ -30,9 +35,5 @@ export function verifyPaddle(req: VerifyRequest, settings: VerifySettings): bool
 		.map(([, v]) => decode(v, 'hex'))
 		.filter((s): s is Uint8Array => s !== null)
 	if (seconds === null || signatures.length === 0) return false
-	const ok = activeSecrets(settings).some((secret) => {
-		const expected = hmac('sha256', secret, `${ts}:`, req.body)
-		return signatures.some((sig) => safeEqualBytes(expected, sig))
-	})
-	return ok && isFresh(seconds * 1000, req.nowMs, tolerance, true)
+	return anySecretSigned(c, tolerance, hasherOf, [`${ts}:`, req.body], signatures) && isFresh(seconds * 1000, req.nowMs, tolerance, true)
 }

@@ -7,27 +7,31 @@
  * `0` disables). The signature header is `settings.header`, defaulting to
  * `X-Slack-Signature`.
  */
+import { anySecretSigned, compiledCache, utf8Keyed } from './compiled'
 import type { VerifyRequest, VerifySettings } from './types'
-import {
-	activeSecrets, configString, decode, hmac, isFresh, parseInteger, readHeader, readTolerance, safeEqualBytes, signatureHeader
-} from './util'
+import { configString, decode, isFresh, parseInteger, readHeader, readTolerance, signatureHeader } from './util'
 
 const DEFAULT_TOLERANCE_SECONDS = 300
 const VERSION = 'v0'
+const hasherOf = utf8Keyed('sha256')
+
+// The options are read once per source settings (compiled.ts); null: unusable, every request fails.
+const compiledOf = compiledCache((settings) => {
+	const tolerance = readTolerance(settings.config, DEFAULT_TOLERANCE_SECONDS)
+	const tsHeader = configString(settings.config, 'timestamp_header')
+	return tolerance === null || tsHeader === false ? null : { tolerance, tsHeader: tsHeader || 'X-Slack-Request-Timestamp' }
+})
 
 /** Verifies a Slack request signature (slash commands, interactivity, Events API). */
 export function verifySlack(req: VerifyRequest, settings: VerifySettings): boolean {
-	const tolerance = readTolerance(settings.config, DEFAULT_TOLERANCE_SECONDS)
-	const tsHeader = configString(settings.config, 'timestamp_header')
-	if (tolerance === null || tsHeader === false) return false
+	const c = compiledOf(settings)
+	const o = c.options
+	if (o === null) return false
 	const header = signatureHeader(req, settings, 'X-Slack-Signature')
-	const timestamp = readHeader(req, tsHeader || 'X-Slack-Request-Timestamp')
+	const timestamp = readHeader(req, o.tsHeader)
 	if (header === null || timestamp === null || !header.startsWith(`${VERSION}=`)) return false
 	const signature = decode(header.slice(VERSION.length + 1), 'hex')
 	const seconds = parseInteger(timestamp)
 	if (signature === null || seconds === null) return false
-	const ok = activeSecrets(settings).some((secret) =>
-		safeEqualBytes(hmac('sha256', secret, `${VERSION}:${timestamp}:`, req.body), signature)
-	)
-	return ok && isFresh(seconds * 1000, req.nowMs, tolerance)
+	return anySecretSigned(c, o, hasherOf, [`${VERSION}:${timestamp}:`, req.body], [signature]) && isFresh(seconds * 1000, req.nowMs, o.tolerance)
 }

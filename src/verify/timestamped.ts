@@ -17,7 +17,7 @@
  *   rejects only old timestamps (stripe-node), default both directions.
  * The header is `settings.header`; there is no default, the scheme is shared.
  */
-import { anySecretSigned, type Compiled, compiledCache } from './compiled'
+import { anySecretSigned, type Compiled, compiledCache, utf8Keyed } from './compiled'
 import type { VerifyRequest, VerifySettings } from './types'
 import {
 	configString, decode, forEachPair, isFresh, isSignatureEncoding, parseInteger, readTolerance, signatureHeader,
@@ -97,8 +97,8 @@ function addDecoded(value: string, o: TimestampedOptions, out: Uint8Array[]): vo
 	if (bytes !== null) out.push(bytes)
 }
 
-/** HMAC-SHA256 keyed with the secret as UTF-8 (an active secret is never empty). */
-const hasherOf = (secret: string): Bun.CryptoHasher => new Bun.CryptoHasher('sha256', secret)
+/** HMAC-SHA256 keyed with the secret as UTF-8. */
+const hasherOf = utf8Keyed('sha256')
 
 // No signature header named: unusable, as unusable options are.
 const compiledOf = compiledCache((settings) => (settings.header === null || settings.header.trim() === '' ? null : readOptions(settings.config)))

@@ -17,8 +17,9 @@
  */
 import { createHash } from 'node:crypto'
 import { parse as parseQuery, stringify as stringifyQuery } from 'node:querystring'
+import { anySecretSigned, compiledCache, utf8Keyed } from './compiled'
 import type { VerifyRequest, VerifySettings } from './types'
-import { activeSecrets, decode, hmac, readHeader, safeEqualBytes, signatureHeader } from './util'
+import { decode, readHeader, safeEqualBytes, signatureHeader } from './util'
 
 interface UrlParts {
 	scheme: string
@@ -105,6 +106,10 @@ function signedParams(req: VerifyRequest): string | null {
 	return req.body.length === 0 ? '' : null
 }
 
+/** HMAC-SHA1 keyed with the Auth Token; nothing else to read from the settings. */
+const hasherOf = utf8Keyed('sha1')
+const compiledOf = compiledCache(() => true)
+
 /** Verifies a Twilio webhook against the URL variants and every configured Auth Token. */
 export function verifyTwilio(req: VerifyRequest, settings: VerifySettings): boolean {
 	const header = signatureHeader(req, settings, 'X-Twilio-Signature')
@@ -113,8 +118,7 @@ export function verifyTwilio(req: VerifyRequest, settings: VerifySettings): bool
 	if (signature === null) return false
 	const params = signedParams(req)
 	if (params === null) return false
-	const urls = candidateUrls(req.url)
-	return activeSecrets(settings).some((secret) =>
-		urls.some((url) => safeEqualBytes(hmac('sha1', secret, url, params), signature))
-	)
+	const c = compiledOf(settings)
+	for (const url of candidateUrls(req.url)) if (anySecretSigned(c, true, hasherOf, [url, params], [signature])) return true
+	return false
 }
