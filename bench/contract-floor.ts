@@ -6,9 +6,9 @@
  *   contract     bench/contract-floor-server.ts: the floor plus what every answered request needs
  *                (peer address, header JSON, an evt_ id, hookstream's events repo and schema, an
  *                X-Request-Id, an access-log line) and nothing of hookstream's request path
- *   contract -ip, -request-id, -log, -id-index, -list-indexes, -schema   that one piece left out,
+ *   contract -ip, -request-id, -log, -list-indexes, -schema   that one piece left out,
  *                to price it (PIECES=… for fewer). A piece may join others with `+`, and
- *                `checkpointer` may be one of them: PIECES=checkpointer+id-index+list-indexes
+ *                `checkpointer` may be one of them: PIECES=checkpointer+list-indexes
  *                prices both index changes together on the like-for-like server
  *   contract +checkpointer   checkpoints on hookstream's thread (src/db/checkpointer.ts) instead
  *                of inside the commit, as hookstream does: the like-for-like server for (a)
@@ -24,7 +24,7 @@ import { cpuSeconds, INGEST_BODY as body, median, startContractFloor, startFloor
 
 const ROUNDS = Number(process.env.ROUNDS ?? 4)
 const SECONDS = Number(process.env.SECONDS_PER_RUN ?? 6)
-const PIECES = (process.env.PIECES ?? 'ip,request-id,log,id-index,list-indexes,schema').split(',').filter(Boolean)
+const PIECES = (process.env.PIECES ?? 'ip,request-id,log,list-indexes,schema').split(',').filter(Boolean)
 
 type Server = { name: string; url: string; proc: Subprocess; dir: string }
 const servers: Server[] = []

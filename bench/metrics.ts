@@ -11,6 +11,7 @@ import { rmSync } from 'node:fs'
 import { resolveConfig } from '../src/config'
 import { createContext } from '../src/context'
 import { createApp } from '../src/http/app'
+import { seqOfId } from '../src/events/seq-sql'
 import { newId } from '../src/lib/ids'
 import { tempDir } from '../test/helpers'
 
@@ -35,15 +36,16 @@ const now = Date.now()
 const span = DAYS * 86_400_000
 
 let started = performance.now()
-const ev = db.query(`INSERT INTO events (id, org_id, env_id, source_id, method, headers, payload_inline, payload_size, verification_status, dedup_status, status, received_at)
-	VALUES (?1, 'org_b', ?2, ?3, 'POST', '{}', ?5, ?6, 'unverified', 'unique', 'delivered', ?4)`)
+// Keyed by the seq each id spells, as the events repo keys them (events/seq-sql.ts).
+const ev = db.query(`INSERT INTO events (seq, id, org_id, env_id, source_id, method, headers, payload_inline, payload_size, verification_status, dedup_status, status, received_at)
+	VALUES (?7, ?1, 'org_b', ?2, ?3, 'POST', '{}', ?5, ?6, 'unverified', 'unique', 'delivered', ?4)`)
 const at = db.query(`INSERT INTO delivery_attempts (id, org_id, env_id, delivery_id, event_id, connection_id, destination_id, request_url, request_method, response_status, duration_ms, status, error_type, created_at, attempt_number, is_dlq, trigger_type)
 	VALUES (?1, 'org_b', ?2, 'dlv_b', ?3, 'conn_b', ?4, 'https://example.com/', 'POST', ?5, ?6, ?7, ?8, ?9, 1, 0, 'initial')`)
 const fill = db.transaction((from: number, to: number) => {
 	for (let i = from; i < to; i++) {
 		const t = now - span + Math.floor((i / TARGET) * span)
 		const id = newId('evt', t)
-		ev.run(id, env, (sources[i % 4] as { id: string }).id, t, PAYLOAD, PAYLOAD.length)
+		ev.run(id, env, (sources[i % 4] as { id: string }).id, t, PAYLOAD, PAYLOAD.length, seqOfId(id))
 		if (i % 4 === 0) {
 			const ok = i % 40 !== 0
 			at.run(newId('da', t + 50), env, id, (dests[(i / 4) % 2] as { id: string }).id, ok ? 200 : 503, 20 + (i % 500), ok ? 'success' : 'failed', ok ? null : 'http_5xx', t + 50)

@@ -20,6 +20,7 @@ import eventsListKeys from './migrations/0018_events_list_keys.sql' with { type:
 import dedupLog from './migrations/0019_dedup_log.sql' with { type: 'text' }
 import deliveriesQueueIndex from './migrations/0020_deliveries_queue_index.sql' with { type: 'text' }
 import derivedEventStatus from './migrations/0021_derived_event_status.sql' with { type: 'text' }
+import eventsSeq from './migrations/0022_events_seq.sql' with { type: 'text' }
 
 /** Ordered, forward-only; shipped inside the binary as text imports. */
 export const MIGRATIONS: readonly { version: number; name: string; sql: string }[] = [
@@ -43,7 +44,8 @@ export const MIGRATIONS: readonly { version: number; name: string; sql: string }
 	{ version: 18, name: 'events_list_keys', sql: eventsListKeys },
 	{ version: 19, name: 'dedup_log', sql: dedupLog },
 	{ version: 20, name: 'deliveries_queue_index', sql: deliveriesQueueIndex },
-	{ version: 21, name: 'derived_event_status', sql: derivedEventStatus }
+	{ version: 21, name: 'derived_event_status', sql: derivedEventStatus },
+	{ version: 22, name: 'events_seq', sql: eventsSeq }
 ]
 
 /** Applies pending migrations, each in its own immediate transaction. Safe to run from two processes. */

@@ -1,13 +1,14 @@
 import type { Database } from 'bun:sqlite'
 import { eventDeletions } from '../db/event-deletions'
-import { IDS_IN_SQLITE, idsParam } from '../db/id-list'
+import { idsParam } from '../db/id-list'
 import { prepare } from '../db/sql'
 import type { EventToDeliver } from '../events/queries'
+import { SEQ_ORDER } from '../events/order-sql'
 import { toDeliverMany } from '../events/repo-sql'
 
 /** Events' payloads read for many deliveries at once (payloads-ahead.ts), on SQLite. */
 export function payloadStatements(db: Database) {
-	const read = prepare<EventToDeliver, [string]>(db, toDeliverMany(IDS_IN_SQLITE))
+	const read = prepare<EventToDeliver, [string]>(db, toDeliverMany(SEQ_ORDER))
 	// Moves when another connection commits to the file: a second server on this data dir, a CLI command.
 	const dataVersion = prepare<{ data_version: number }, []>(db, 'PRAGMA data_version')
 	let othersSeen: number | null = null

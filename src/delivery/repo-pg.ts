@@ -1,6 +1,7 @@
 import { retryRead, retryTransaction } from '../db/pg/read-retry'
 import type { Pg } from '../db/pg/client'
 import type { EventToDeliver } from '../events/queries'
+import { ID_ORDER } from '../events/order-sql'
 import { toDeliverMany } from '../events/repo-sql'
 import { IDS_IN_PG } from '../db/id-list'
 import type { Circuit } from './breaker'
@@ -103,7 +104,7 @@ function requeueQueries(pg: Pg): Pick<DeliveryRepo, 'requeue' | 'abandonDestinat
 	}
 }
 
-const TO_DELIVER_MANY = toDeliverMany(IDS_IN_PG)
+const TO_DELIVER_MANY = toDeliverMany(ID_ORDER)
 
 function payloadQueries(pg: Pg): Pick<DeliveryRepo, 'readToDeliver' | 'payloadEpoch'> {
 	return {

@@ -1,19 +1,18 @@
+import { IDS_IN_PG } from '../db/id-list'
 import { type Condition, seekBy } from '../db/sql'
 import type { Seek } from '../lib/pagination'
+import { seqIn, seqIs, seqOf } from './seq-sql'
 
 /**
  * How list SQL walks events in time order, per engine. PostgreSQL walks its (env_id, id) and
- * (env_id, source_id, id) indexes by id. SQLite's list indexes are (env_key) and
- * (env_key, source_key) (migrations 14 and 18): their entries end in the rowid, so SQLite walks
- * them by rowid and turns each id bound (cursors, `since`, time windows as id floors) into a
- * rowid bound. Wire cursors still carry event ids.
+ * (env_id, source_id, id) indexes by id. SQLite keys events by `seq` (migration 22,
+ * src/events/seq-sql.ts), which sorts as the ids do, and walks its list indexes (env_key) and
+ * (env_key, source_key), whose entries end in the seq, by seq: each id bound (cursors, `since`,
+ * time windows as id floors) becomes a seq bound. Wire cursors still carry event ids.
  *
- * Rowids follow commit order, and ids follow it too wherever ingest mints an id and queues
- * the event with no await in between (the usual path). A route-cache miss or a fetched
- * signing key can let an event minted a few ms earlier commit after a later one: pages are
- * then in commit order, and a cursor whose event exists resolves to that very event's rowid
- * (no row repeated or skipped: test/conformance/events-cursors.test.ts commits out of order);
- * only an id bound with no event of its own is placed by id.
+ * On SQLite the events repo mints each id as it writes the row, so id order is commit order
+ * there: a page never skips an event that committed after it was read. PostgreSQL's instances
+ * mint their own, so an event can commit after a later-minted one of another instance.
  */
 export interface EventOrder {
 	/** The ordering column of `events e`. */
@@ -35,13 +34,13 @@ export function idOrder(alias: string): EventOrder {
 	return { column: `${alias}.id`, bound: (op, at = '?') => `${alias}.id ${op} ${at}`, edge: (op, at = '?') => `${alias}.id ${op} ${at}` }
 }
 
-// Beyond every rowid: a bound on an id newer than every stored event.
+// Beyond every rowid: a bound on an id newer than every stored row.
 const PAST_LAST = '9223372036854775807'
 
 /**
  * Rowid order over `table` as `alias` (SQLite), for a table whose rows are inserted in
- * about id order and whose list indexes end in the rowid (events: migration 14; delivery
- * attempts: migration 16). An id bound becomes a rowid bound through the unique id index:
+ * about id order and whose list indexes end in the rowid (delivery attempts: migration 16;
+ * events until migration 22 gave them `seqOrder`). An id bound becomes a rowid bound through the unique id index:
  * a cursor whose row exists is that row's own rowid, so a page starts right beside it even
  * where rows committed out of id order; a bound with no row of its own (a cursor retention
  * deleted, an id floor) is the rowid of the oldest row whose id is past it, or PAST_LAST
@@ -70,6 +69,21 @@ export function rowidOrder(alias: string, table: string): EventOrder {
 }
 
 /**
+ * Seq order over `events` as `alias` (SQLite, migration 22): seqs sort as ids do, so an id
+ * bound is the seq of that id (seq-sql.ts `seqOf`: one probe of the empty `event_seqs` and
+ * the digits the id spells), whether or not its event still exists.
+ */
+export function seqOrder(alias: string): EventOrder {
+	const order: EventOrder = {
+		column: `${alias}.seq`,
+		bound: (op, at = '?') => `${alias}.seq ${op} ${seqOf(at)}`,
+		// The id test too: only an id that is not hookstream's (seq-sql.ts) can sort apart from its seq.
+		edge: (op, at = '?') => `${order.bound(op, at)} AND ${alias}.id ${op} ${at}`
+	}
+	return order
+}
+
+/**
  * How list SQL walks the events of one environment or source: the order above plus the
  * filters that lead into the list indexes. PostgreSQL's indexes lead with env_id and
  * source_id. SQLite's (migration 18) lead with small integer keys instead of the 36-character
@@ -83,25 +97,34 @@ export interface EventWalk extends EventOrder {
 	source(at?: string): string
 	/** The SET items of an UPDATE of `events` that moves rows to the environment at `at` (the claim of a test session). */
 	moveTo(at: string): string
+	/** `events e` is the event whose id is at `at`. */
+	is(at: string): string
+	/** `events e` is one of the events whose ids are bound as $1 (db/id-list.ts). */
+	isIn(): string
 }
 
 export const ID_ORDER: EventWalk = {
 	...idOrder('e'),
 	env: (at = '?') => `e.env_id = ${at}`,
 	source: (at = '?') => `e.source_id = ${at}`,
-	moveTo: (at) => `env_id = ${at}`
+	moveTo: (at) => `env_id = ${at}`,
+	is: (at) => `e.id = ${at}`,
+	isIn: () => `e.id ${IDS_IN_PG}`
 }
 
 /** SQLite's list key of an id (list_keys, migration 18). */
 const keyLookup = (at: string) => `SELECT key FROM list_keys WHERE id = ${at}`
 const keyOf = (at: string) => `(${keyLookup(at)})`
 
-export const ROWID_ORDER: EventWalk = {
-	...rowidOrder('e', 'events'),
+/** SQLite: environments and sources by their list keys (migration 18), in seq order (migration 22). */
+export const SEQ_ORDER: EventWalk = {
+	...seqOrder('e'),
 	env: (at = '?') => `e.env_key = ${keyOf(at)}`,
 	source: (at = '?') => `e.source_key = ${keyOf(at)}`,
 	// Environments get their key when created (a trigger of migration 18), so the target has one.
-	moveTo: (at) => `env_id = ${at}, env_key = ${keyOf(at)}`
+	moveTo: (at) => `env_id = ${at}, env_key = ${keyOf(at)}`,
+	is: (at) => seqIs('e', at),
+	isIn: () => seqIn('e')
 }
 
 /**

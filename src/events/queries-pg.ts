@@ -1,4 +1,3 @@
-import { IDS_IN_PG } from '../db/id-list'
 import type { Pg } from '../db/pg/client'
 import { retryRead } from '../db/pg/read-retry'
 import { whereOf } from '../db/sql'
@@ -8,11 +7,13 @@ import {
 	type createEventQueries, type EventDetailRow, type EventFilter, type EventListRow, type EventToDeliver,
 	scanWindow, type SearchBounds, type SearchChunk, type SearchResult
 } from './queries'
-import { BY_ID, conditionsOf, countQuery, FROM, likeEscaped, listByIdsQuery, listQuery, PAYLOAD, STORED_IN_SOURCE, TO_DELIVER, totalsAnswer } from './repo-sql'
+import { byIdQuery, conditionsOf, countQuery, FROM, likeEscaped, listByIdsQuery, listQuery, PAYLOAD, STORED_IN_SOURCE, toDeliverQuery, totalsAnswer } from './repo-sql'
 
 // SUM over a bigint column is numeric on PostgreSQL: cast back (valid SQL on both engines).
 /** One array parameter: one statement text whatever the number of ids. */
-const LIST_BY_IDS = listByIdsQuery(IDS_IN_PG)
+const LIST_BY_IDS = listByIdsQuery(ID_ORDER)
+const BY_ID = byIdQuery(ID_ORDER)
+const TO_DELIVER = toDeliverQuery(ID_ORDER)
 const STORED_IN_ENV = 'SELECT CAST(SUM(stored) AS BIGINT) AS n FROM event_totals WHERE env_id = $1'
 const ASCII_UPPER = 'ABCDEFGHIJKLMNOPQRSTUVWXYZ'
 

@@ -1,11 +1,11 @@
 import type { Database } from 'bun:sqlite'
-import { IDS_IN_SQLITE, idsParam } from '../db/id-list'
+import { idsParam } from '../db/id-list'
 import { prepare, type SqlValue, whereOf } from '../db/sql'
 import type { Seek } from '../lib/pagination'
 import { nextTurn } from '../lib/turn'
-import { eventSeek, ROWID_ORDER } from './order-sql'
+import { eventSeek, SEQ_ORDER } from './order-sql'
 import type { EventRow } from './repo'
-import { BY_ID, conditionsOf, countQuery, FROM, likeEscaped, listByIdsQuery, listQuery, PAYLOAD, STORED_IN_SOURCE, TO_DELIVER, totalsAnswer } from './repo-sql'
+import { byIdQuery, conditionsOf, countQuery, FROM, likeEscaped, listByIdsQuery, listQuery, PAYLOAD, STORED_IN_SOURCE, toDeliverQuery, totalsAnswer } from './repo-sql'
 
 /** The read side of the events table: what the API lists and shows. Ingest writes through repo.ts. */
 
@@ -80,19 +80,19 @@ export type EventQueries = ReturnType<typeof createEventQueries>
 export type EventToDeliver = Pick<EventDetailRow, 'id' | 'content_type' | 'payload_inline'>
 
 export function createEventQueries(db: Database) {
-	const byId = prepare<EventDetailRow, [string]>(db, BY_ID)
+	const byId = prepare<EventDetailRow, [string]>(db, byIdQuery(SEQ_ORDER))
 	const payload = prepare<{ body: Uint8Array }, [string]>(db, PAYLOAD)
-	const toDeliver = prepare<EventToDeliver, [string]>(db, TO_DELIVER)
+	const toDeliver = prepare<EventToDeliver, [string]>(db, toDeliverQuery(SEQ_ORDER))
 	const storedInEnv = prepare<{ n: number | null }, [string]>(db, 'SELECT SUM(stored) AS n FROM event_totals WHERE env_id = $1')
 	const storedInSource = prepare<{ n: number }, [string, string]>(db, STORED_IN_SOURCE)
-	const byIds = prepare<EventListRow, [string]>(db, listByIdsQuery(IDS_IN_SQLITE))
+	const byIds = prepare<EventListRow, [string]>(db, listByIdsQuery(SEQ_ORDER))
 	const all = <Row>(sql: string, params: SqlValue[]) => prepare<Row, SqlValue[]>(db, sql).all(...params)
 
 	/** One chunk of the search window: each event's id and whether it matches. */
 	function searchChunk(filter: EventFilter, seek: Seek, needle: string, size: number, prefixBytes: number) {
-		// Pages walk the list indexes by rowid (order-sql.ts).
-		const { condition, orderBy } = eventSeek(ROWID_ORDER, seek)
-		const w = whereOf([...conditionsOf(ROWID_ORDER, filter), condition])
+		// Pages walk the list index by seq (order-sql.ts).
+		const { condition, orderBy } = eventSeek(SEQ_ORDER, seek)
+		const w = whereOf([...conditionsOf(SEQ_ORDER, filter), condition])
 		const text = w.bind(likeEscaped(needle))
 		const hit = `(e.id LIKE ${text} || '%' ESCAPE '\\' OR CAST(substr(e.payload_inline, 1, ${w.bind(prefixBytes)}) AS TEXT) LIKE '%' || ${text} || '%' ESCAPE '\\')`
 		return all<{ id: string; hit: number }>(`SELECT e.id, ${hit} AS hit FROM events e WHERE ${w.sql} ORDER BY ${orderBy} LIMIT ${w.bind(size)}`, w.params)
@@ -111,7 +111,7 @@ export function createEventQueries(db: Database) {
 		},
 		/** `limit` rows from the seek point in its fetch order, after skipping `offset`. */
 		async list(filter: EventFilter, seek: Seek, page: { offset: number; limit: number }): Promise<EventListRow[]> {
-			const q = listQuery(ROWID_ORDER, filter, seek, page)
+			const q = listQuery(SEQ_ORDER, filter, seek, page)
 			return all(q.text, q.params)
 		},
 		/** The rows of these ids, in the order given. */
@@ -127,7 +127,7 @@ export function createEventQueries(db: Database) {
 			if (totalsAnswer(filter)) {
 				return sourceId ? (storedInSource.get(envId, sourceId)?.n ?? 0) : (storedInEnv.get(envId)?.n ?? 0)
 			}
-			const q = countQuery(ROWID_ORDER, filter)
+			const q = countQuery(SEQ_ORDER, filter)
 			return all<{ n: number }>(q.text, q.params)[0]?.n ?? 0
 		},
 		/**

@@ -79,20 +79,21 @@ export const SUMMARY_COLUMNS = COLUMNS.filter((c) => c !== 'payload_inline').map
 export const LIST_COLUMNS = `${SUMMARY_COLUMNS}, s.name AS source_name, s.slug AS source_slug`
 
 export const FROM = 'FROM events e LEFT JOIN sources s ON s.id = e.source_id'
-/** ($1 the ids, bound as `idsIn` takes them: db/id-list.ts) The list rows of these events. */
-export const listByIdsQuery = (idsIn: string): string => `SELECT ${LIST_COLUMNS} ${FROM} WHERE e.id ${idsIn}`
+/** ($1 the ids, bound as the engine's `walk.isIn` takes them: db/id-list.ts) The list rows of these events. */
+export const listByIdsQuery = (walk: EventWalk): string => `SELECT ${LIST_COLUMNS} ${FROM} WHERE ${walk.isIn()}`
 
-export const BY_ID = `SELECT ${EVENT_COLUMNS}, s.name AS source_name, s.slug AS source_slug ${FROM} WHERE e.id = $1`
+/** ($1 event id) One event with its source's name. */
+export const byIdQuery = (walk: EventWalk): string => `SELECT ${EVENT_COLUMNS}, s.name AS source_name, s.slug AS source_slug ${FROM} WHERE ${walk.is('$1')}`
 export const PAYLOAD = 'SELECT body FROM event_payloads WHERE event_id = $1'
-const TO_DELIVER_SELECT = 'SELECT id, content_type, payload_inline FROM events'
+const TO_DELIVER_SELECT = 'SELECT e.id, e.content_type, e.payload_inline FROM events e'
 /** ($1 event id) What a delivery's send needs of its event. */
-export const TO_DELIVER = `${TO_DELIVER_SELECT} WHERE id = $1`
+export const toDeliverQuery = (walk: EventWalk): string => `${TO_DELIVER_SELECT} WHERE ${walk.is('$1')}`
 /**
  * The same for many events in one statement (the delivery worker's payloads read ahead):
  * only bodies stored inline (≤ 10 KB), so what is held in memory stays small; the others
- * are read at send time. `idsIn` is the engine's "one of the ids bound as $1" (db/id-list.ts).
+ * are read at send time. ($1 the ids, as `walk.isIn` takes them: db/id-list.ts.)
  */
-export const toDeliverMany = (idsIn: string): string => `${TO_DELIVER_SELECT} WHERE id ${idsIn} AND payload_inline IS NOT NULL`
+export const toDeliverMany = (walk: EventWalk): string => `${TO_DELIVER_SELECT} WHERE ${walk.isIn()} AND e.payload_inline IS NOT NULL`
 export const STORED_IN_SOURCE = 'SELECT stored AS n FROM event_totals WHERE env_id = $1 AND source_id = $2'
 
 /** The filter's conditions; the environment and source as `walk` leads into its list indexes. */

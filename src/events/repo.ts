@@ -5,8 +5,13 @@ import { ADD_KEY, KEY_OF } from './order-sql'
 import type { EventQueries } from './queries'
 import { type DedupOptions, dedupWindow, type StagedKeys } from './repo-dedup'
 import { ADD_TOTALS, BUMP_CONNECTION, COLUMNS, eventChildrenDeletes, INSERT_DELIVERY, INSERT_PAYLOAD, REMOVE_STORED } from './repo-sql'
+import { eventPlacement, SeqTaken } from './placement'
+import { seqOf } from './seq-sql'
 
-/** An `events` row as stored. `payload_inline` holds the raw bytes when they fit the inline threshold. */
+/**
+ * An `events` row as stored. `payload_inline` holds the raw bytes when they fit the inline
+ * threshold. Ingest leaves `id` empty: the repo mints it as it writes the row (placement.ts).
+ */
 export interface EventRow {
 	id: string
 	org_id: string
@@ -90,8 +95,11 @@ export function tally(into: Map<string, Tally>, id: string, at: number, env = ''
 /** Retention's deletes, in small transactions so ingest's writes interleave. */
 function retentionDeletes(db: Database, dedup: ReturnType<typeof dedupWindow>) {
 	const removeStored = prepare(db, REMOVE_STORED)
-	const oldIds = prepare<{ id: string; source_id: string }, [string, number]>(db, 'SELECT id, source_id FROM events WHERE id < $1 ORDER BY id LIMIT $2')
-	const deleteEvent = prepare(db, 'DELETE FROM events WHERE id = $1')
+	// Seqs sort as ids do (seq-sql.ts): the oldest events are the first seqs, below the cutoff's.
+	const oldIds = prepare<{ id: string; source_id: string; seq: string }, [string, number]>(
+		db, `SELECT id, source_id, CAST(seq AS TEXT) AS seq FROM events WHERE seq < ${seqOf('$1')} AND id < $1 ORDER BY seq LIMIT $2`
+	)
+	const deleteEvent = prepare(db, 'DELETE FROM events WHERE seq = $1')
 	const deleteChildren = eventChildrenDeletes('$1').map((sql) => prepare(db, sql))
 	const expiredKeys = prepare(
 		db,
@@ -105,9 +113,9 @@ function retentionDeletes(db: Database, dedup: ReturnType<typeof dedupWindow>) {
 				const ids = oldIds.all(cutoffId, limit)
 				if (ids.length > 0) countEventDeletion(db)
 				const perSource = new Map<string, number>()
-				for (const { id, source_id } of ids) {
+				for (const { id, source_id, seq } of ids) {
 					for (const child of deleteChildren) child.run(id)
-					deleteEvent.run(id)
+					deleteEvent.run(BigInt(seq))
 					perSource.set(source_id, (perSource.get(source_id) ?? 0) + 1)
 				}
 				for (const [sourceId, n] of perSource) removeStored.run(sourceId, n)
@@ -140,11 +148,15 @@ function listKeys(db: Database) {
 	}
 }
 
-/** The stored columns and then the list keys: the SQLite insert binds both. */
-const INSERT_COLUMNS = [...COLUMNS, 'env_key', 'source_key']
+/** The seq, the stored columns and then the list keys: the SQLite insert binds all three. */
+const INSERT_COLUMNS = ['seq', ...COLUMNS, 'env_key', 'source_key']
 
 export function createEventsRepo(db: Database, opts: DedupOptions = {}) {
-	const insertEvent = prepare(db, `INSERT INTO events (${INSERT_COLUMNS.join(', ')}) VALUES ${valuesList(1, INSERT_COLUMNS.length)}`)
+	const insertEvent = prepare(
+		db,
+		`INSERT INTO events (${INSERT_COLUMNS.join(', ')}) VALUES ${valuesList(1, INSERT_COLUMNS.length)} ON CONFLICT (seq) DO NOTHING`
+	)
+	const placement = eventPlacement(db)
 	const keyOf = listKeys(db)
 	const insertPayload = prepare(db, INSERT_PAYLOAD)
 	const addTotals = prepare(db, ADD_TOTALS)
@@ -160,19 +172,22 @@ export function createEventsRepo(db: Database, opts: DedupOptions = {}) {
 	const outbox = outboxWriter(db)
 
 	// Counters are summed over the batch and written once per source and connection, not per event.
-	const writeBatch = db.transaction((batch: PendingEvent[], staged: StagedKeys) => {
+	const writeBatch = db.transaction((batch: PendingEvent[], minted: (bigint | null)[], staged: StagedKeys) => {
 		const perSource = new Map<string, Tally>()
 		const perConnection = new Map<string, Tally>()
 		const keys = new Map<string, number>()
 		let deliveries = 0
-		for (const p of batch) {
+		for (let i = 0; i < batch.length; i++) {
+			const p = batch[i] as PendingEvent
+			const r = p.row
+			const seq = minted[i] ?? placement.seqOf(r)
 			resolveDedup(p, staged)
 			deliveries += outbox.route(p, perConnection)
-			const r = p.row
 			// Bound positionally, in INSERT_COLUMNS order: no per-event array of column values.
-			insertEvent.run(r.id, r.org_id, r.env_id, r.source_id, r.method, r.headers, r.query_params, r.content_type, r.source_ip, r.payload_inline,
-				r.payload_ref, r.payload_size, r.verification_status, r.verification_error, r.dedup_status, r.dedup_hash, r.status, r.received_at, r.topic,
-				keyOf(keys, r.env_id), keyOf(keys, r.source_id))
+			const inserted = insertEvent.run(seq, r.id, r.org_id, r.env_id, r.source_id, r.method, r.headers, r.query_params, r.content_type, r.source_ip,
+				r.payload_inline, r.payload_ref, r.payload_size, r.verification_status, r.verification_error, r.dedup_status, r.dedup_hash, r.status,
+				r.received_at, r.topic, keyOf(keys, r.env_id), keyOf(keys, r.source_id))
+			if (inserted.changes === 0) throw new SeqTaken()
 			if (r.payload_ref) insertPayload.run(r.id, p.body)
 			tally(perSource, r.source_id, r.received_at, r.env_id)
 		}
@@ -188,8 +203,16 @@ export function createEventsRepo(db: Database, opts: DedupOptions = {}) {
 		 * it returns. Returns how many deliveries were queued.
 		 */
 		async insertBatch(batch: PendingEvent[]): Promise<number> {
-			const staged: StagedKeys = new Map()
-			const deliveries = writeBatch.immediate(batch, staged)
+			const minted = placement.mint(batch)
+			let staged: StagedKeys = new Map()
+			let deliveries: number
+			try {
+				deliveries = writeBatch.immediate(batch, minted, staged)
+			} catch (err) {
+				if (!(err instanceof SeqTaken)) throw err
+				staged = new Map()
+				deliveries = writeBatch.immediate(batch, placement.remint(batch, minted), staged)
+			}
 			dedup.committed(staged)
 			return deliveries
 		},

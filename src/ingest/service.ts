@@ -246,13 +246,13 @@ export class IngestService {
 	}
 
 	#row(source: CompiledSource, req: InboundRequest, headers: Record<string, string>, ip: string | null, now: number, schemaOk: boolean, dedupHash: string | null): EventRow {
-		const id = newId('evt', now)
 		const inline = req.body.byteLength <= INLINE_PAYLOAD_BYTES
 		return {
-			id, org_id: source.row.org_id, env_id: source.row.env_id, source_id: source.row.id, method: req.method,
+			// The events repo mints the id (and the payload's ref) as it writes the row: ids then follow commit order.
+			id: '', org_id: source.row.org_id, env_id: source.row.env_id, source_id: source.row.id, method: req.method,
 			headers: JSON.stringify(headers), query_params: jsonOrNull(queryObject(req)),
 			content_type: contentTypeOf(source, req, headers), source_ip: ip,
-			payload_inline: inline ? req.body : null, payload_ref: inline ? null : `event_payloads:${id}`,
+			payload_inline: inline ? req.body : null, payload_ref: inline ? null : 'event_payloads:',
 			payload_size: req.body.byteLength,
 			verification_status: !schemaOk ? 'schema_invalid' : source.verify ? 'verified' : 'unverified',
 			verification_error: schemaOk ? null : 'payload does not match the source JSON schema',

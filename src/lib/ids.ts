@@ -56,3 +56,46 @@ export function asId(prefix: IdPrefix, value: string): string | null {
 export function isId(prefix: IdPrefix, value: string): boolean {
 	return value.length === prefix.length + 33 && value.startsWith(`${prefix}_`) && /^[0-9a-f]{32}$/.test(value.slice(prefix.length + 1))
 }
+
+/**
+ * Event ids, minted by the events repo as it writes each row (so on SQLite, where one writer
+ * commits in batch order, id order is commit order), as a monotonic UUIDv7: 48-bit
+ * milliseconds, version 7, a 12-bit counter within the millisecond, the variant and 62 random
+ * bits. The time is the event's receipt, or the last id's when that is later (an event that
+ * waited on a route lookup commits after one received after it); a 4097th id in one
+ * millisecond borrows the next one. Each repo has its own: ids only need to order within
+ * one database, and a test's fake clock then reads back in its events' ids.
+ */
+export class EventIdMinter {
+	#ms = -1
+	#counter = 0
+
+	/** The next id at `atMs` or later, and its leading 64 bits as SQLite's seq (src/events/seq-sql.ts). */
+	next(atMs: number): { id: string; seq: bigint } {
+		let ms = Math.max(0, Math.floor(atMs))
+		if (ms <= this.#ms) {
+			ms = this.#ms
+			if (++this.#counter > 0xfff) {
+				ms++
+				this.#counter = 0
+			}
+		} else this.#counter = 0
+		this.#ms = ms
+		// Bun's UUIDv7 brings the version, the variant and the random bits; the time and counter are ours.
+		const bytes = Bun.randomUUIDv7('buffer', ms)
+		bytes.writeUIntBE(ms, 0, 6)
+		bytes[6] = 0x70 | (this.#counter >> 8)
+		bytes[7] = this.#counter & 0xff
+		return { id: `evt_${bytes.toString('hex')}`, seq: bytes.readBigUInt64BE(0) }
+	}
+
+	/** Never below `seq`'s millisecond and counter again (a database whose newest event is newer than this clock). */
+	after(seq: bigint): void {
+		const ms = Number(seq >> 16n)
+		const counter = Number(seq & 0xfffn)
+		if (ms > this.#ms || (ms === this.#ms && counter > this.#counter)) {
+			this.#ms = ms
+			this.#counter = counter
+		}
+	}
+}

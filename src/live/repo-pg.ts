@@ -1,11 +1,10 @@
-import { IDS_IN_PG } from '../db/id-list'
 import type { Pg } from '../db/pg/client'
 import { retryRead } from '../db/pg/read-retry'
 import { ID_ORDER } from '../events/order-sql'
 import { type createLiveRepo, type EventAfterRow, type StoredEvent, takeWithin } from './repo'
 import { BODY_OF, eventsAfterQuery, eventsByIds } from './repo-sql'
 
-const EVENTS_BY_IDS = eventsByIds(IDS_IN_PG)
+const EVENTS_BY_IDS = eventsByIds(ID_ORDER)
 
 /** The replay reads of the live stream on PostgreSQL (same SQL text as repo.ts, from repo-sql.ts). */
 export function createLiveRepoPg(pg: Pg): ReturnType<typeof createLiveRepo> {

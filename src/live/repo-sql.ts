@@ -8,8 +8,8 @@ export const BODY_OF = 'SELECT body FROM event_payloads WHERE event_id = $1'
 
 /** An event row (its status as the API shows it) and, when its body is kept out of line, its id again as `out_of_line`. */
 export const EVENTS_SELECT = `SELECT ${EVENT_COLUMNS}, p.event_id AS out_of_line FROM events e LEFT JOIN event_payloads p ON p.event_id = e.id`
-/** ($1 the ids, bound as `idsIn` takes them: db/id-list.ts) These events, oldest first. */
-export const eventsByIds = (idsIn: string): string => `${EVENTS_SELECT} WHERE e.id ${idsIn} ORDER BY e.id ASC`
+/** ($1 the ids, bound as `walk.isIn` takes them: db/id-list.ts) These events, oldest first. */
+export const eventsByIds = (walk: EventWalk): string => `${EVENTS_SELECT} WHERE ${walk.isIn()} ORDER BY ${walk.column} ASC`
 
 /** Events after `afterId`, oldest first (by id or rowid: `order`), one more than `limit` (it tells whether others follow). */
 export function eventsAfterQuery(order: EventWalk, envId: string, sourceId: string | null, afterId: string, limit: number): { text: string; params: SqlValue[] } {

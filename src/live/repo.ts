@@ -1,7 +1,7 @@
 import type { Database } from 'bun:sqlite'
-import { IDS_IN_SQLITE, idsParam } from '../db/id-list'
+import { idsParam } from '../db/id-list'
 import { prepare, type SqlValue } from '../db/sql'
-import { ROWID_ORDER } from '../events/order-sql'
+import { SEQ_ORDER } from '../events/order-sql'
 import type { EventRow } from '../events/repo'
 import { BODY_OF, eventsAfterQuery, eventsByIds } from './repo-sql'
 
@@ -42,7 +42,7 @@ export async function takeWithin(rows: EventAfterRow[], limit: number, maxBytes:
 /** The replay reads of the live stream: what was stored after a resume point. */
 export function createLiveRepo(db: Database) {
 	const bodyOf = prepare<{ body: Uint8Array }, [string]>(db, BODY_OF)
-	const byIds = prepare<EventAfterRow, [string]>(db, eventsByIds(IDS_IN_SQLITE))
+	const byIds = prepare<EventAfterRow, [string]>(db, eventsByIds(SEQ_ORDER))
 	return {
 		/**
 		 * Events of the environment (and source, when given) with ids after `afterId`, oldest
@@ -50,7 +50,7 @@ export function createLiveRepo(db: Database) {
 		 * no more bodies than `maxBytes` (see `takeWithin`). `more`: others follow.
 		 */
 		async eventsAfter(envId: string, sourceId: string | null, afterId: string, limit: number, maxBytes = Number.POSITIVE_INFINITY): Promise<{ events: StoredEvent[]; more: boolean }> {
-			const q = eventsAfterQuery(ROWID_ORDER, envId, sourceId, afterId, limit)
+			const q = eventsAfterQuery(SEQ_ORDER, envId, sourceId, afterId, limit)
 			const rows = prepare<EventAfterRow, SqlValue[]>(db, q.text).all(...q.params)
 			return takeWithin(rows, limit, maxBytes, (id) => bodyOf.get(id)?.body)
 		},

@@ -1,5 +1,6 @@
 import type { Database } from 'bun:sqlite'
 import { prepare, type SqlValue, valuesList, whereOf } from '../db/sql'
+import { seqOf } from '../events/seq-sql'
 import { idFloorAt } from '../lib/ids'
 import { HOUR_MS, MINUTE_MS, type Span } from './histogram'
 import * as Q from './repo-sql'
@@ -99,25 +100,29 @@ function byMinute(rows: IdRow[]): VolumeRow[] {
 /** `evt_` + 32 hex: the only ids the run test above takes for ones inside a minute's bounds. */
 const ID_LENGTH = 36
 
+/** (SQLite) Events with ids in (`after`, `before`): by seq, which sorts as ids do (events/seq-sql.ts), and by id too, for an id hookstream did not mint. */
+const eventsBetween = (after: string, before: string) => `seq > ${seqOf(after)} AND seq < ${seqOf(before)} AND id > ${after} AND id < ${before}`
+
 /**
- * Events per source and minute in an id range (the time is in the id), from the unique
- * id index: exact by id, as the rollup's mark is. (The list indexes no longer hold the id
- * since migration 14, so reading it means reading the row either way; a rowid range
- * would be exact only where ids follow commit order.) The rollup reads every environment;
- * the API's tail is the events past the mark, a short range.
+ * Events per source and minute in an id range (the time is in the id), walked by seq: exact
+ * by id, as the rollup's mark is. The rollup reads every environment; the API's tail is the
+ * events past the mark, a short range.
  */
 function eventCounts(db: Database) {
-	const firstOf = prepare<IdRow, [string, string, number]>(db, 'SELECT id, env_id, source_id FROM events WHERE id > ?1 AND id < ?2 ORDER BY id LIMIT ?3')
+	const firstOf = prepare<IdRow, [string, string, number]>(db, `SELECT id, env_id, source_id FROM events WHERE ${eventsBetween('?1', '?2')} ORDER BY seq LIMIT ?3`)
 	return {
 		/** Ids in (after, …) ∩ [from, to), counted by minute; optionally one environment / source. */
 		range(envId: string | null, sourceId: string | null, after: string, from: string, to: string): VolumeRow[] {
-			// `+`: the environment and source only filter; the list indexes would walk all of the environment and sort.
-			const w = whereOf([['id > ?', after], ['id >= ?', from], ['id < ?', to], ['+env_id = ?', envId], ['+source_id = ?', sourceId]])
-			return byMinute(prepare<IdRow, SqlValue[]>(db, `SELECT id, env_id, source_id FROM events WHERE ${w.sql} ORDER BY id`).values(...w.params) as IdRow[])
+			// `+`: the environment and source only filter; the list index would walk all of the environment and sort.
+			const w = whereOf([
+				[`seq > ${seqOf('?')} AND id > ?`, after], [`seq >= ${seqOf('?')} AND id >= ?`, from], [`seq < ${seqOf('?')} AND id < ?`, to],
+				['+env_id = ?', envId], ['+source_id = ?', sourceId]
+			])
+			return byMinute(prepare<IdRow, SqlValue[]>(db, `SELECT id, env_id, source_id FROM events WHERE ${w.sql} ORDER BY seq`).values(...w.params) as IdRow[])
 		},
 		/**
 		 * The rollup's batch: the first `limit` events in (after, before) counted, and the last id
-		 * read (the next mark), in one walk of the id index; null when there is none.
+		 * read (the next mark), in one walk of the table by seq; null when there is none.
 		 */
 		batch(after: string, before: string, limit: number): { rows: VolumeRow[]; last: string } | null {
 			const rows = firstOf.values(after, before, limit) as IdRow[]
@@ -135,7 +140,7 @@ export function createMetricsRepo(db: Database) {
 	const getMark = prepare<{ last_id: string }, [string]>(db, Q.GET_MARK)
 	const setMark = prepare(db, Q.SET_MARK)
 	const counts = eventCounts(db)
-	const firstEvent = prepare<{ id: string }, [string, string]>(db, Q.FIRST_EVENT)
+	const firstEvent = prepare<{ id: string }, [string, string]>(db, `SELECT id FROM events WHERE ${eventsBetween('$1', '$2')} ORDER BY seq LIMIT 1`)
 	const nthAttempt = prepare<{ id: string }, [string, string, number]>(db, Q.NTH_ATTEMPT)
 	const lastAttempt = prepare<{ id: string }, [string, string]>(db, Q.LAST_ATTEMPT)
 	const mark = (name: string) => getMark.get(name)?.last_id ?? ''

@@ -3,9 +3,11 @@ import { valuesList } from '../db/sql'
 import { ID_ORDER } from '../events/order-sql'
 import type { ReplayCandidate, ReplayConnection, ReplayJobRow, ReplayProgress, ReplayRepo } from './repo'
 import {
-	BUMP_JOB, candidatesQuery, connectionsQuery, DROP_QUEUED, FINISH_JOB, INSERT_DELIVERY, INSERT_ITEM_HEAD, INSERT_JOB, JOB_BY_ID, JOB_COLUMNS, JOBS_OF_ENV,
+	BUMP_JOB, candidatesQuery, connectionsQuery, DROP_QUEUED, FINISH_JOB, insertDeliveryQuery, INSERT_ITEM_HEAD, INSERT_JOB, JOB_BY_ID, JOB_COLUMNS, JOBS_OF_ENV,
 	NEXT_ITEMS, PROGRESS, PURGE, RUNNING, SET_ITEM, SKIPPED, STATUS_OF
 } from './repo-sql'
+
+const INSERT_DELIVERY_PG = insertDeliveryQuery(ID_ORDER)
 
 /** Items per INSERT (4 parameters each). */
 const ITEM_ROWS = 1000
@@ -26,7 +28,7 @@ async function enqueueIn(q: PgQuery, job: ReplayJobRow, dues: number[], ids: str
 	const items = await q.all<{ seq: number; event_id: string; connection_id: string }>(NEXT_ITEMS, [job.id, slots.length])
 	for (const [i, it] of items.entries()) {
 		const id = ids[skip + i] as string
-		const added = (await q.run(INSERT_DELIVERY, [id, job.org_id, job.env_id, it.event_id, it.connection_id, job.destination_id, slots[i], now])) > 0
+		const added = (await q.run(INSERT_DELIVERY_PG, [id, job.org_id, job.env_id, it.event_id, it.connection_id, job.destination_id, slots[i], now])) > 0
 		await q.run(SET_ITEM, [job.id, it.seq, added ? id : SKIPPED])
 	}
 	await q.run(BUMP_JOB, [job.id, items.length, now])

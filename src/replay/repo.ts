@@ -1,8 +1,8 @@
 import type { Database } from 'bun:sqlite'
 import { prepare, type SqlValue } from '../db/sql'
-import { ROWID_ORDER } from '../events/order-sql'
+import { SEQ_ORDER } from '../events/order-sql'
 import {
-	BUMP_JOB, candidatesQuery, connectionsQuery, DROP_QUEUED, FINISH_JOB, INSERT_DELIVERY, INSERT_ITEM_HEAD, INSERT_JOB, JOB_BY_ID, JOB_COLUMNS, JOBS_OF_ENV,
+	BUMP_JOB, candidatesQuery, connectionsQuery, DROP_QUEUED, FINISH_JOB, insertDeliveryQuery, INSERT_ITEM_HEAD, INSERT_JOB, JOB_BY_ID, JOB_COLUMNS, JOBS_OF_ENV,
 	NEXT_ITEMS, PROGRESS, PURGE, RUNNING, SET_ITEM, SKIPPED, STATUS_OF
 } from './repo-sql'
 
@@ -42,7 +42,7 @@ export function createReplayRepo(db: Database) {
 	const ofEnv = prepare<ReplayJobRow, [string, number]>(db, JOBS_OF_ENV)
 	const running = prepare<ReplayJobRow, []>(db, RUNNING)
 	const nextItems = prepare<{ seq: number; event_id: string; connection_id: string }, [string, number]>(db, NEXT_ITEMS)
-	const insertDelivery = prepare(db, INSERT_DELIVERY)
+	const insertDelivery = prepare(db, insertDeliveryQuery(SEQ_ORDER))
 	const setItem = prepare(db, SET_ITEM)
 	const bumpJob = prepare(db, BUMP_JOB)
 	const progress = prepare<{ state: string | null; skipped: number; n: number }, [string]>(db, PROGRESS)
@@ -86,7 +86,7 @@ export function createReplayRepo(db: Database) {
 		},
 		/** Unique (not duplicate) events of these sources with ids in [fromId, toId), past `afterId`, oldest first, with their bodies. */
 		async candidates(envId: string, sourceIds: string[], fromId: string, toId: string, afterId: string, limit: number): Promise<ReplayCandidate[]> {
-			return prepare<ReplayCandidate, SqlValue[]>(db, candidatesQuery(ROWID_ORDER, sourceIds.length)).all(envId, fromId, toId, afterId, limit, ...sourceIds)
+			return prepare<ReplayCandidate, SqlValue[]>(db, candidatesQuery(SEQ_ORDER, sourceIds.length)).all(envId, fromId, toId, afterId, limit, ...sourceIds)
 		},
 		async create(job: ReplayJobRow, items: { eventId: string; connectionId: string }[]): Promise<void> {
 			create.immediate(job, items)

@@ -5,11 +5,12 @@ import { ID_ORDER } from '../events/order-sql'
 import type { SourceRow } from '../sources/repo'
 import type { createSessionsRepo, ExportRow, SessionEventRow, SessionRow } from './repo'
 import {
-	BY_ID, claimParams, claimStatements, CONFIGURED, DELETE_NOTE, EVENT_OF, eventsQuery, EXPIRED, exportCount, exportPageQuery, exportSizesQuery,
+	BY_ID, claimParams, claimStatements, CONFIGURED, DELETE_NOTE, eventOfQuery, eventsQuery, EXPIRED, exportCount, exportPageQuery, exportSizesQuery,
 	INSERT_SESSION, INSERT_SOURCE, lockEventsQuery, purgeStatements, SET_FORWARDING, SET_RESPONSE, SOURCE_COLUMNS, UPSERT_NOTE
 } from './repo-sql'
 
 const EXPORT_PAGE = exportPageQuery(ID_ORDER)
+const EVENT_OF_PG = eventOfQuery(ID_ORDER)
 const EXPORT_SIZES = exportSizesQuery(ID_ORDER)
 const CLAIM = claimStatements(ID_ORDER)
 const PURGE = purgeStatements(ID_ORDER)
@@ -55,7 +56,7 @@ export function createSessionsRepoPg(pg: Pg): ReturnType<typeof createSessionsRe
 			return count === 0 ? [] : retryRead(() => pg.all<ExportRow>(EXPORT_PAGE, [sourceId, afterId, count]))
 		},
 		async setNote(sourceId: string, eventId: string, note: string | null, now: number): Promise<boolean> {
-			if (!(await retryRead(() => pg.get(EVENT_OF, [eventId, sourceId])))) return false
+			if (!(await retryRead(() => pg.get(EVENT_OF_PG, [eventId, sourceId])))) return false
 			if (note === null) await pg.run(DELETE_NOTE, [eventId])
 			else await pg.run(UPSERT_NOTE, [eventId, sourceId, note, now])
 			return true

@@ -28,7 +28,8 @@ export const CONFIGURED = `${SESSION} WHERE t.response_status IS NOT NULL OR t.f
 export const EXPIRED = 'SELECT t.source_id FROM test_sessions t JOIN sources s ON s.id = t.source_id WHERE s.expires_at < $1 LIMIT $2'
 export const SET_RESPONSE = 'UPDATE test_sessions SET response_status = $2, response_content_type = $3, response_body = $4 WHERE source_id = $1'
 export const SET_FORWARDING = 'UPDATE test_sessions SET forward_url = $2, forward_enabled = $3 WHERE source_id = $1'
-export const EVENT_OF = 'SELECT id FROM events WHERE id = $1 AND source_id = $2'
+/** ($1 event id, $2 source id) The event, if it is the source's. */
+export const eventOfQuery = (walk: EventWalk): string => `SELECT e.id FROM events e WHERE ${walk.is('$1')} AND e.source_id = $2`
 export const UPSERT_NOTE = `INSERT INTO event_notes (event_id, source_id, note, updated_at) VALUES ($1, $2, $3, $4)
 	ON CONFLICT (event_id) DO UPDATE SET note = excluded.note, updated_at = excluded.updated_at`
 export const DELETE_NOTE = 'DELETE FROM event_notes WHERE event_id = $1'

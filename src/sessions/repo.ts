@@ -2,11 +2,11 @@ import type { Database } from 'bun:sqlite'
 import { countEventDeletion } from '../db/event-deletions'
 import { prepare, type SqlValue } from '../db/sql'
 import { rethrowAsConflict } from '../db/unique'
-import { ROWID_ORDER } from '../events/order-sql'
+import { SEQ_ORDER } from '../events/order-sql'
 import type { EventRow } from '../events/repo'
 import type { SourceRow } from '../sources/repo'
 import {
-	BY_ID, claimParams, claimStatements, CONFIGURED, DELETE_NOTE, EVENT_OF, eventsQuery, EXPIRED, exportCount, exportPageQuery, exportSizesQuery, INSERT_SESSION,
+	BY_ID, claimParams, claimStatements, CONFIGURED, DELETE_NOTE, eventOfQuery, eventsQuery, EXPIRED, exportCount, exportPageQuery, exportSizesQuery, INSERT_SESSION,
 	INSERT_SOURCE, purgeStatements, SET_FORWARDING, SET_RESPONSE, SOURCE_COLUMNS, UPSERT_NOTE
 } from './repo-sql'
 
@@ -49,14 +49,14 @@ export function createSessionsRepo(db: Database) {
 	const expired = prepare<{ source_id: string }, [number, number]>(db, EXPIRED)
 	const setResponse = prepare(db, SET_RESPONSE)
 	const setForwarding = prepare(db, SET_FORWARDING)
-	const eventOf = prepare<{ id: string }, [string, string]>(db, EVENT_OF)
+	const eventOf = prepare<{ id: string }, [string, string]>(db, eventOfQuery(SEQ_ORDER))
 	const upsertNote = prepare(db, UPSERT_NOTE)
 	const deleteNote = prepare(db, DELETE_NOTE)
-	const purgeSql = purgeStatements(ROWID_ORDER)
+	const purgeSql = purgeStatements(SEQ_ORDER)
 	const purge = inOneTransaction(db, purgeSql)
-	const exportPage = prepare<ExportRow, [string, string, number]>(db, exportPageQuery(ROWID_ORDER))
-	const exportSizes = prepare<{ payload_size: number }, [string, string, number]>(db, exportSizesQuery(ROWID_ORDER))
-	const claim = inOneTransaction(db, claimStatements(ROWID_ORDER))
+	const exportPage = prepare<ExportRow, [string, string, number]>(db, exportPageQuery(SEQ_ORDER))
+	const exportSizes = prepare<{ payload_size: number }, [string, string, number]>(db, exportSizesQuery(SEQ_ORDER))
+	const claim = inOneTransaction(db, claimStatements(SEQ_ORDER))
 
 	return {
 		async create(source: SourceRow, ip: string | null): Promise<void> {
@@ -83,7 +83,7 @@ export function createSessionsRepo(db: Database) {
 		},
 		/** Newest first, from after `cursor` (an event id), with notes. */
 		async events(sourceId: string, q: { cursor: string | null; limit: number; method?: string | undefined }): Promise<SessionEventRow[]> {
-			const e = eventsQuery(ROWID_ORDER, sourceId, q)
+			const e = eventsQuery(SEQ_ORDER, sourceId, q)
 			return prepare<SessionEventRow, SqlValue[]>(db, e.text).all(...e.params)
 		},
 		/** Up to `limit` events with bodies and notes after `afterId`, oldest first. */

@@ -1,7 +1,7 @@
 import type { Database } from 'bun:sqlite'
 import { countEventDeletion } from '../db/event-deletions'
 import { prepare } from '../db/sql'
-import { ROWID_ORDER } from '../events/order-sql'
+import { SEQ_ORDER } from '../events/order-sql'
 import {
 	contentsQuery, COUNT_ENVS, DESTINATION_IDS, ENV_BY_ID, ENVS_OF, FIRST_ENV, INSERT_AUTH_ORG, INSERT_ENV, INSERT_ORG, ORG_BY_ID, purgeStatements,
 	SOURCE_IDS, UPDATE_ENV, usageQuery
@@ -100,11 +100,11 @@ function organizationsAndEnvironments(db: Database) {
 
 /** What lives inside an environment: counted for usage and emptiness, removed by a forced delete. */
 function environmentContents(db: Database) {
-	const contents = prepare<{ n: number }, [string]>(db, contentsQuery(ROWID_ORDER))
-	const usage = prepare<{ sources: number; destinations: number; events: number }, [string, string]>(db, usageQuery(ROWID_ORDER))
+	const contents = prepare<{ n: number }, [string]>(db, contentsQuery(SEQ_ORDER))
+	const usage = prepare<{ sources: number; destinations: number; events: number }, [string, string]>(db, usageQuery(SEQ_ORDER))
 	const sourceIds = prepare<{ id: string }, [string]>(db, SOURCE_IDS)
 	const destinationIds = prepare<{ id: string }, [string]>(db, DESTINATION_IDS)
-	const purge = purgeStatements(ROWID_ORDER).map((sql) => prepare(db, sql))
+	const purge = purgeStatements(SEQ_ORDER).map((sql) => prepare(db, sql))
 
 	return {
 		/** Sources, destinations, events or live keys in it. */

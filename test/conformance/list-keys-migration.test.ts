@@ -1,7 +1,7 @@
 import { Database } from 'bun:sqlite'
 import { describe, expect, it } from 'bun:test'
 import { MIGRATIONS, migrate } from '../../src/db/migrate'
-import { type EventWalk, ROWID_ORDER, rowidOrder } from '../../src/events/order-sql'
+import { type EventWalk, ID_ORDER, SEQ_ORDER } from '../../src/events/order-sql'
 import { createEventQueries, type EventFilter } from '../../src/events/queries'
 import { createEventsRepo } from '../../src/events/repo'
 import { countQuery, listQuery } from '../../src/events/repo-sql'
@@ -26,13 +26,11 @@ import { prepare } from '../../src/db/sql'
 const OTHER_ENV = 'env_other'
 const [A, B, C, GONE, NO_ROW] = ['src_a', 'src_b', 'src_c', 'src_gone', 'src_no_row']
 
-/** The statements as SQLite built them before migration 18: the same order, filtered by ids. */
-const BY_IDS: EventWalk = {
-	...rowidOrder('e', 'events'),
-	env: (at = '?') => `e.env_id = ${at}`,
-	source: (at = '?') => `e.source_id = ${at}`,
-	moveTo: (at) => `env_id = ${at}`
-}
+/**
+ * The lists as they were before migration 18, filtered by ids, in id order: migration 22 (events
+ * keyed by the seq their id spells) lists in id order, where SQLite walked commit order before.
+ */
+const BY_IDS: EventWalk = ID_ORDER
 
 function oldDatabase(): Database {
 	const db = new Database(':memory:', { strict: true })
@@ -125,7 +123,7 @@ describe('migration 18: the events list indexes keyed by integers (sqlite)', () 
 		const queries = createEventQueries(db)
 		const after = await everyList((f, s, p) => queries.list(f, s, p))
 		expect(after).toEqual(before)
-		expect(counts(db, ROWID_ORDER)).toEqual(countsBefore)
+		expect(counts(db, SEQ_ORDER)).toEqual(countsBefore)
 
 		// A source created now gets its key with its row; ingest binds the keys and the new events lead the lists.
 		const sources = createSourcesRepo(db)

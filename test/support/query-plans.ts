@@ -20,11 +20,13 @@ export interface PlanTable {
 	indexArgs: string
 	/** An index whose search does not count as the statement's main one (a cursor's id lookup). */
 	lookupIndex?: string
+	/** The column a cursor bounds, which the index must range over: 'rowid' (default) or an INTEGER PRIMARY KEY such as 'seq'. */
+	rangeColumn?: string
 }
 
 /**
  * What is wrong with a statement's SQLite plan: it must search the table through `c.index`,
- * a rowid bound in the SQL must be a rowid range of that index, a page must not sort
+ * a rowid (or seq) bound in the SQL must be a range of that index, a page must not sort
  * (`USE TEMP B-TREE FOR ORDER BY`), and nothing may scan the table.
  */
 export function planProblems(db: Database, table: PlanTable, c: PlanCase): string[] {
@@ -33,8 +35,10 @@ export function planProblems(db: Database, table: PlanTable, c: PlanCase): strin
 	const problems: string[] = []
 	const main = plan.find((d) => new RegExp(`^(SEARCH|SCAN) (${names})\\b`).test(d) && !(table.lookupIndex && d.includes(table.lookupIndex)))
 	if (!main || !new RegExp(`^SEARCH (${names}) USING (COVERING )?INDEX ${c.index} \\(${table.indexArgs}`).test(main)) problems.push(`does not search ${c.index}: ${main}`)
-	// A cursor (or an id bound) must be a rowid range of the index, not a filter over what the index finds.
-	if (main && new RegExp(`\\b(${names})\\.rowid [<>]`).test(c.sql) && !/rowid[<>]/.test(main)) problems.push(`cursor is not an index range: ${main}`)
+	// A cursor (or an id bound) must be a range of the index, not a filter over what the index finds.
+	// (SQLite's plan names an INTEGER PRIMARY KEY that ends an index's entries `rowid`.)
+	const range = table.rangeColumn ?? 'rowid'
+	if (main && new RegExp(`\\b(${names})\\.${range} [<>]`).test(c.sql) && !new RegExp(`\\b(${range}|rowid)[<>]`).test(main)) problems.push(`cursor is not an index range: ${main}`)
 	if ((c.paged ?? true) && plan.some((d) => d.includes('USE TEMP B-TREE FOR ORDER BY'))) problems.push('sorts: USE TEMP B-TREE FOR ORDER BY')
 	const scans = plan.filter((d) => new RegExp(`^SCAN (${names})\\b`).test(d))
 	if (scans.length > 0) problems.push(`scans: ${scans.join('; ')}`)

@@ -1,6 +1,7 @@
 import type { Database, SQLQueryBindings } from 'bun:sqlite'
 import type { Store } from '../../src/store'
 import { prepare } from '../../src/db/sql'
+import { seqOfId } from '../../src/events/seq-sql'
 
 /**
  * Raw SQL on whichever engine a test store runs, for tests that seed or inspect
@@ -16,12 +17,21 @@ export interface RawSql {
 }
 
 /**
- * SQLite's events carry the list keys of their environment and source (migration 18), which
- * the events repo binds on insert and every list reads through. A test that writes events
- * with plain portable SQL gets them here, as the migration's backfill gives them to the
- * events it finds (PostgreSQL has no such columns).
+ * SQLite's events carry the list keys of their environment and source (migration 18) and are
+ * keyed by the seq their id spells (migration 22), which the events repo gives them on insert
+ * and every read goes through. A test that writes events with plain portable SQL gets them
+ * here, as the migrations give them to the events they find (PostgreSQL has no such columns):
+ * a row written so has the next free seq, and moves to the one its id spells when that is free,
+ * or else keeps its own in event_seqs.
  */
 function keyRawEvents(db: Database): void {
+	const raw = db.query<{ seq: string; id: string }, []>('SELECT CAST(seq AS TEXT) AS seq, id FROM events WHERE env_key IS NULL OR source_key IS NULL').all()
+	for (const { seq, id } of raw) {
+		const spelled = seqOfId(id)
+		if (spelled !== null && BigInt(seq) === spelled) continue
+		if (spelled !== null && db.query('SELECT 1 FROM events WHERE seq = ?1').get(spelled) === null) db.query('UPDATE events SET seq = ?1 WHERE seq = ?2').run(spelled, BigInt(seq))
+		else db.query('INSERT INTO event_seqs (id, seq) VALUES (?1, ?2) ON CONFLICT (id) DO UPDATE SET seq = excluded.seq').run(id, BigInt(seq))
+	}
 	db.run(`INSERT OR IGNORE INTO list_keys (id) SELECT env_id FROM events WHERE env_key IS NULL
 		UNION ALL SELECT source_id FROM events WHERE source_key IS NULL`)
 	db.run(`UPDATE events SET env_key = (SELECT key FROM list_keys WHERE id = events.env_id),

@@ -5,7 +5,7 @@ import type { AttemptFilter } from '../../src/attempts/repo'
 import { DEAD_OF } from '../../src/delivery/repo-sql'
 import { newId } from '../../src/lib/ids'
 import type { Seek } from '../../src/lib/pagination'
-import { ROWID_ORDER } from '../../src/events/order-sql'
+import { SEQ_ORDER } from '../../src/events/order-sql'
 import { purgeStatements } from '../../src/tenancy/repo-sql'
 import { type PlanCase, type PlanTable, migratedMemoryDb, planProblems as checkPlan } from '../support/query-plans'
 
@@ -50,7 +50,7 @@ function cases(): Case[] {
 		other('DLQ attempts of an event', 'attempts_event', DLQ_OF_EVENT, ['evt_1']),
 		other('dead deliveries of a destination by error type', 'attempts_event', DEAD_OF, ['dst_1', 'timeout']),
 		other('retention: attempts of an event', 'attempts_event', 'DELETE FROM delivery_attempts WHERE event_id = $1', ['evt_1']),
-		other('environment purge', 'attempts_env', purgeStatements(ROWID_ORDER).find((s) => s.includes('delivery_attempts')) ?? '', [ENV])
+		other('environment purge', 'attempts_env', purgeStatements(SEQ_ORDER).find((s) => s.includes('delivery_attempts')) ?? '', [ENV])
 	]
 }
 

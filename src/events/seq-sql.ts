@@ -1,0 +1,40 @@
+/**
+ * SQLite's events are keyed by `seq`, their INTEGER PRIMARY KEY (migration 22): the leading 64
+ * bits of the event id (its UUIDv7 milliseconds, version and counter), which the id spells in
+ * its first 16 hex digits. Ids are minted in commit order (EventIdMinter), so a new row is
+ * appended at the table's right edge, and a lookup by id is a lookup of the seq it spells: no
+ * index on the 36-character id is written per event. An event whose seq is not the one its id
+ * spells (two legacy ids with the same leading 64 bits, an id hookstream did not mint) has its
+ * seq in `event_seqs`, which is empty otherwise. Ids and seqs sort alike: the migration gave
+ * rows seqs in id order, and new ids are minted above the newest seq.
+ * PostgreSQL keeps its unique index on events.id and has none of this.
+ */
+
+/** A well-formed event id whose leading digits fit a signed 64-bit seq: `evt_` + 32 lowercase hex, the first below 8. */
+const SPELLS_SEQ = `'evt_[0-7]${'[0-9a-f]'.repeat(31)}'`
+
+/** The seq an event id at `at` spells (SQLite reads the hex through its JSON5 parser), or NULL for an ill-formed id. */
+export const spelledSeq = (at: string): string => `CASE WHEN ${at} GLOB ${SPELLS_SEQ} THEN ('0x' || substr(${at}, 5, 16)) ->> '$' END`
+
+const BELOW_ALL = '-9223372036854775807'
+const ABOVE_ALL = '9223372036854775807'
+
+/**
+ * The seq of the event id at `at`: its own when it has one (`event_seqs`), else the one it spells;
+ * for a text that spells none (the rollup's empty first mark, a foreign id), below or above every
+ * seq as the text sorts below or above every id hookstream mints (`evt_0…` for the next 500 years).
+ */
+export const seqOf = (at: string): string =>
+	`COALESCE((SELECT seq FROM event_seqs WHERE id = ${at}), ${spelledSeq(at)}, CASE WHEN ${at} < 'evt_0' THEN ${BELOW_ALL} ELSE ${ABOVE_ALL} END)`
+
+/** `alias` (events) is the event whose id is at `at`: a probe of the primary key, then the id itself. */
+export const seqIs = (alias: string, at: string): string => `${alias}.seq = ${seqOf(at)} AND ${alias}.id = ${at}`
+
+/** `alias` (events) is one of the events whose ids are bound as $1, a JSON array (db/id-list.ts). */
+export const seqIn = (alias: string): string =>
+	`${alias}.seq IN (SELECT ${seqOf('value')} FROM json_each($1)) AND ${alias}.id IN (SELECT value FROM json_each($1))`
+
+/** The seq an id spells, in JS; null for an ill-formed one (as spelledSeq). */
+export function seqOfId(id: string): bigint | null {
+	return /^evt_[0-7][0-9a-f]{31}$/.test(id) ? BigInt(`0x${id.slice(4, 20)}`) : null
+}
