@@ -5,10 +5,11 @@ import { prepare } from '../db/sql'
 import type { EventToDeliver } from '../events/queries'
 import { SEQ_ORDER } from '../events/order-sql'
 import { toDeliverMany } from '../events/repo-sql'
+import { seqsParam } from '../events/seq-sql'
 
 /** Events' payloads read for many deliveries at once (payloads-ahead.ts), on SQLite. */
 export function payloadStatements(db: Database) {
-	const read = prepare<EventToDeliver, [string]>(db, toDeliverMany(SEQ_ORDER))
+	const read = prepare<EventToDeliver, [string, string]>(db, toDeliverMany(SEQ_ORDER))
 	// Moves when another connection commits to the file: a second server on this data dir, a CLI command.
 	const dataVersion = prepare<{ data_version: number }, []>(db, 'PRAGMA data_version')
 	let othersSeen: number | null = null
@@ -25,7 +26,7 @@ export function payloadStatements(db: Database) {
 	return {
 		/** The events of these ids that are still stored with an inline body. */
 		async readToDeliver(eventIds: string[]): Promise<EventToDeliver[]> {
-			return eventIds.length === 0 ? [] : read.all(idsParam(eventIds))
+			return eventIds.length === 0 ? [] : read.all(idsParam(eventIds), seqsParam(eventIds))
 		},
 		/**
 		 * Moves whenever this handle deletes events (db/event-deletions.ts) and whenever another

@@ -6,6 +6,7 @@ import { nextTurn } from '../lib/turn'
 import { eventSeek, SEQ_ORDER } from './order-sql'
 import type { EventRow } from './repo'
 import { byIdQuery, conditionsOf, countQuery, FROM, likeEscaped, listByIdsQuery, listQuery, PAYLOAD, STORED_IN_SOURCE, toDeliverQuery, totalsAnswer } from './repo-sql'
+import { seqsParam } from './seq-sql'
 
 /** The read side of the events table: what the API lists and shows. Ingest writes through repo.ts. */
 
@@ -85,7 +86,7 @@ export function createEventQueries(db: Database) {
 	const toDeliver = prepare<EventToDeliver, [string]>(db, toDeliverQuery(SEQ_ORDER))
 	const storedInEnv = prepare<{ n: number | null }, [string]>(db, 'SELECT SUM(stored) AS n FROM event_totals WHERE env_id = $1')
 	const storedInSource = prepare<{ n: number }, [string, string]>(db, STORED_IN_SOURCE)
-	const byIds = prepare<EventListRow, [string]>(db, listByIdsQuery(SEQ_ORDER))
+	const byIds = prepare<EventListRow, [string, string]>(db, listByIdsQuery(SEQ_ORDER))
 	const all = <Row>(sql: string, params: SqlValue[]) => prepare<Row, SqlValue[]>(db, sql).all(...params)
 
 	/** One chunk of the search window: each event's id and whether it matches. */
@@ -117,7 +118,7 @@ export function createEventQueries(db: Database) {
 		/** The rows of these ids, in the order given. */
 		async listByIds(ids: string[]): Promise<EventListRow[]> {
 			if (ids.length === 0) return []
-			const rows = byIds.all(idsParam(ids))
+			const rows = byIds.all(idsParam(ids), seqsParam(ids))
 			const byKey = new Map(rows.map((r) => [r.id, r]))
 			return ids.flatMap((id) => byKey.get(id) ?? [])
 		},

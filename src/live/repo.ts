@@ -1,5 +1,6 @@
 import type { Database } from 'bun:sqlite'
 import { idsParam } from '../db/id-list'
+import { seqsParam } from '../events/seq-sql'
 import { prepare, type SqlValue } from '../db/sql'
 import { SEQ_ORDER } from '../events/order-sql'
 import type { EventRow } from '../events/repo'
@@ -42,7 +43,7 @@ export async function takeWithin(rows: EventAfterRow[], limit: number, maxBytes:
 /** The replay reads of the live stream: what was stored after a resume point. */
 export function createLiveRepo(db: Database) {
 	const bodyOf = prepare<{ body: Uint8Array }, [string]>(db, BODY_OF)
-	const byIds = prepare<EventAfterRow, [string]>(db, eventsByIds(SEQ_ORDER))
+	const byIds = prepare<EventAfterRow, [string, string]>(db, eventsByIds(SEQ_ORDER))
 	return {
 		/**
 		 * Events of the environment (and source, when given) with ids after `afterId`, oldest
@@ -57,7 +58,7 @@ export function createLiveRepo(db: Database) {
 		/** These events (another instance stored them and sent their ids), oldest first; ids not found are left out. */
 		async eventsByIds(ids: readonly string[]): Promise<StoredEvent[]> {
 			if (ids.length === 0) return []
-			const rows = byIds.all(idsParam(ids))
+			const rows = byIds.all(idsParam(ids), seqsParam(ids))
 			return (await takeWithin(rows, rows.length, Number.POSITIVE_INFINITY, (id) => bodyOf.get(id)?.body)).events
 		}
 	}

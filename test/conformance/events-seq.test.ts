@@ -1,10 +1,12 @@
 import { Database } from 'bun:sqlite'
 import { describe, expect, it } from 'bun:test'
 import { MIGRATIONS, migrate } from '../../src/db/migrate'
+import { payloadStatements } from '../../src/delivery/repo-payloads'
 import { createEventQueries, type EventFilter } from '../../src/events/queries'
 import { createEventsRepo, type PendingEvent } from '../../src/events/repo'
 import { seqOfId } from '../../src/events/seq-sql'
 import { idFloorAt } from '../../src/lib/ids'
+import { createLiveRepo } from '../../src/live/repo'
 import type { Seek } from '../../src/lib/pagination'
 import { sqliteSchemaBefore } from '../support/schema-before'
 import { ENV, ORG, pending, T0 } from './events-fixtures'
@@ -91,6 +93,10 @@ describe('migration 22: events keyed by the seq their id spells (sqlite)', () =>
 		}
 		expect((await queries.listByIds(['evt_imported_2', ids[40] as string, 'evt_missing'])).map((r) => r.id)).toEqual(['evt_imported_2', ids[40] as string])
 		expect((await queries.findToDeliver(ids[40] as string))?.id).toBe(ids[40])
+		// The reads of many ids at once (payloads read ahead, the live relay) find the ones with a seq of their own too.
+		const some = [ids[40] as string, 'evt_imported_1', ids[1] as string, `evt_${(ids[10] as string).slice(4, 20)}${'e'.repeat(16)}`]
+		expect((await payloadStatements(db).readToDeliver(some)).map((e) => e.id).sort()).toEqual(some.slice(0, 3).sort())
+		expect((await createLiveRepo(db).eventsByIds(some)).map((e) => e.row.id)).toEqual(some.slice(0, 3).sort())
 
 		// Ingest goes on above the newest seq, and retention deletes by id order.
 		const repo = createEventsRepo(db)
