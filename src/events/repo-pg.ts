@@ -1,7 +1,7 @@
 import type { Pg, PgQuery } from '../db/pg/client'
 import { multiRow, powerOfTwoChunks } from '../db/pg/multi-row'
 import { EventIdMinter } from '../lib/ids'
-import { mintMissingIds } from './placement'
+import { mintId } from './placement'
 import { type createEventsRepo, type PendingEvent, type Tally, tally } from './repo'
 import { ADD_TOTALS, BUMP_CONNECTION, COLUMNS, dedupKeyId, eventChildrenDeletes, REMOVE_STORED } from './repo-sql'
 
@@ -191,7 +191,7 @@ export function createEventsRepoPg(pg: Pg): ReturnType<typeof createEventsRepo> 
 		/** One transaction per batch (see the header); returns how many deliveries were queued. */
 		async insertBatch(batch: PendingEvent[]): Promise<number> {
 			if (batch.length === 0) return 0
-			mintMissingIds(minter, batch)
+			for (const { row } of batch) if (row.id === '') mintId(minter, row)
 			return writeBatch(pg, batch)
 		},
 		/** Deletes up to `limit` events with ids below `cutoffId` (ids sort by time); returns how many. */

@@ -110,7 +110,7 @@ export function conditionsOf(walk: EventWalk, f: EventFilter): Condition[] {
 	]
 }
 
-/** `limit` rows from the seek point in its fetch order (by id or rowid: `order`), after skipping `offset`. */
+/** `limit` rows from the seek point in its fetch order (by id or seq: `order`), after skipping `offset`. */
 export function listQuery(order: EventWalk, filter: EventFilter, seek: Seek, page: { offset: number; limit: number }): { text: string; params: SqlValue[] } {
 	const { condition, orderBy } = eventSeek(order, seek)
 	const w = whereOf([...conditionsOf(order, filter), condition])

@@ -172,7 +172,7 @@ export function createEventsRepo(db: Database, opts: DedupOptions = {}) {
 	const outbox = outboxWriter(db)
 
 	// Counters are summed over the batch and written once per source and connection, not per event.
-	const writeBatch = db.transaction((batch: PendingEvent[], minted: (bigint | null)[], staged: StagedKeys) => {
+	const writeBatch = db.transaction((batch: PendingEvent[], minted: readonly boolean[], staged: StagedKeys) => {
 		const perSource = new Map<string, Tally>()
 		const perConnection = new Map<string, Tally>()
 		const keys = new Map<string, number>()
@@ -180,7 +180,7 @@ export function createEventsRepo(db: Database, opts: DedupOptions = {}) {
 		for (let i = 0; i < batch.length; i++) {
 			const p = batch[i] as PendingEvent
 			const r = p.row
-			const seq = minted[i] ?? placement.seqOf(r)
+			const seq = minted[i] ? placement.minted(r) : placement.own(r)
 			resolveDedup(p, staged)
 			deliveries += outbox.route(p, perConnection)
 			// Bound positionally, in INSERT_COLUMNS order: no per-event array of column values.
@@ -203,15 +203,16 @@ export function createEventsRepo(db: Database, opts: DedupOptions = {}) {
 		 * it returns. Returns how many deliveries were queued.
 		 */
 		async insertBatch(batch: PendingEvent[]): Promise<number> {
-			const minted = placement.mint(batch)
+			const minted = batch.map((p) => p.row.id === '')
 			let staged: StagedKeys = new Map()
 			let deliveries: number
 			try {
 				deliveries = writeBatch.immediate(batch, minted, staged)
 			} catch (err) {
 				if (!(err instanceof SeqTaken)) throw err
+				placement.rolledBack(batch, minted)
 				staged = new Map()
-				deliveries = writeBatch.immediate(batch, placement.remint(batch, minted), staged)
+				deliveries = writeBatch.immediate(batch, minted, staged)
 			}
 			dedup.committed(staged)
 			return deliveries

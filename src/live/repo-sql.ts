@@ -11,7 +11,7 @@ export const EVENTS_SELECT = `SELECT ${EVENT_COLUMNS}, p.event_id AS out_of_line
 /** ($1 the ids, bound as `walk.isIn` takes them: db/id-list.ts) These events, oldest first. */
 export const eventsByIds = (walk: EventWalk): string => `${EVENTS_SELECT} WHERE ${walk.isIn()} ORDER BY ${walk.column} ASC`
 
-/** Events after `afterId`, oldest first (by id or rowid: `order`), one more than `limit` (it tells whether others follow). */
+/** Events after `afterId`, oldest first (by id or seq: `order`), one more than `limit` (it tells whether others follow). */
 export function eventsAfterQuery(order: EventWalk, envId: string, sourceId: string | null, afterId: string, limit: number): { text: string; params: SqlValue[] } {
 	const w = whereOf([[order.env(), envId], [order.source(), sourceId], [order.bound('>'), afterId]])
 	return {

@@ -42,7 +42,7 @@ export function connectionsQuery(envId: string, destinationId: string, connectio
 
 /**
  * Unique events of these sources with ids in [`$2`, `$3`) past `$4`, oldest first (by id or
- * rowid: `order`), `$5` of them, with their bodies; the sources from `$6`.
+ * seq: `order`), `$5` of them, with their bodies; the sources from `$6`.
  */
 export function candidatesQuery(order: EventWalk, sourceCount: number): string {
 	const list = Array.from({ length: sourceCount }, (_, i) => `$${i + 6}`).join(', ')

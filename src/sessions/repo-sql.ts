@@ -40,7 +40,7 @@ export const DELETE_NOTE = 'DELETE FROM event_notes WHERE event_id = $1'
  */
 const ofSession = (walk: EventWalk, at = '$1') => `${walk.env(`(SELECT env_id FROM sources WHERE id = ${at})`)} AND ${walk.source(at)}`
 
-/** ($1 source id, $2 after this event id, $3 limit): an export page, oldest first (by id or rowid: `order`). */
+/** ($1 source id, $2 after this event id, $3 limit): an export page, oldest first (by id or seq: `order`). */
 export const exportPageQuery = (order: EventWalk) => `SELECT ${EVENT_ROW}, p.body AS stored_body, n.note FROM events e
 	LEFT JOIN event_payloads p ON p.event_id = e.id LEFT JOIN event_notes n ON n.event_id = e.id
 	WHERE ${ofSession(order)} AND ${order.bound('>', '$2')} ORDER BY ${order.column} ASC LIMIT $3`
@@ -89,7 +89,7 @@ export function claimParams(id: string, orgId: string, envId: string, now: numbe
 	return [[id, orgId, envId], [id, orgId, envId], [id, orgId, envId, now], [id, envId], [id]]
 }
 
-/** A session's events, newest first (by id or rowid: `order`), from after `cursor` (an event id), with notes. */
+/** A session's events, newest first (by id or seq: `order`), from after `cursor` (an event id), with notes. */
 export function eventsQuery(order: EventWalk, sourceId: string, q: { cursor: string | null; limit: number; method?: string | undefined }): { text: string; params: SqlValue[] } {
 	const w = whereOf([[ofSession(order, '?'), sourceId], [order.bound('<'), q.cursor], ['e.method = ?', q.method]])
 	return {

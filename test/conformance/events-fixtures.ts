@@ -55,12 +55,12 @@ export function pending(o: {
 	status?: string
 }): PendingEvent {
 	const body = typeof o.body === 'string' || o.body === undefined ? encoder.encode(o.body ?? '{}') : o.body
-	const id = newId('evt', o.at)
 	const inline = body.byteLength <= INLINE_LIMIT
 	const row: EventRow = {
-		id, org_id: ORG, env_id: ENV, source_id: o.source ?? 'src_a', method: 'POST', headers: '{"content-type":"application/json"}',
+		// As ingest leaves it: the repo mints the id (at `at`) as it writes the row.
+		id: '', org_id: ORG, env_id: ENV, source_id: o.source ?? 'src_a', method: 'POST', headers: '{"content-type":"application/json"}',
 		query_params: null, content_type: 'application/json', source_ip: '127.0.0.1',
-		payload_inline: inline ? body : null, payload_ref: inline ? null : `event_payloads:${id}`, payload_size: body.byteLength,
+		payload_inline: inline ? body : null, payload_ref: inline ? null : 'event_payloads:', payload_size: body.byteLength,
 		verification_status: 'unverified', verification_error: null, dedup_status: 'unique', dedup_hash: o.dedup?.key ?? null,
 		status: o.status ?? (o.routes && o.routes.length > 0 ? 'pending' : 'no_route'), received_at: o.at, topic: null
 	}

@@ -3,9 +3,9 @@ import { describe, expect, it } from 'bun:test'
 import { MIGRATIONS, migrate } from '../../src/db/migrate'
 import { payloadStatements } from '../../src/delivery/repo-payloads'
 import { createEventQueries, type EventFilter } from '../../src/events/queries'
-import { createEventsRepo, type PendingEvent } from '../../src/events/repo'
+import { createEventsRepo } from '../../src/events/repo'
 import { seqOfId } from '../../src/events/seq-sql'
-import { idFloorAt } from '../../src/lib/ids'
+import { idFloorAt, newId } from '../../src/lib/ids'
 import { createLiveRepo } from '../../src/live/repo'
 import type { Seek } from '../../src/lib/pagination'
 import { sqliteSchemaBefore } from '../support/schema-before'
@@ -98,26 +98,43 @@ describe('migration 22: events keyed by the seq their id spells (sqlite)', () =>
 		expect((await payloadStatements(db).readToDeliver(some)).map((e) => e.id).sort()).toEqual(some.slice(0, 3).sort())
 		expect((await createLiveRepo(db).eventsByIds(some)).map((e) => e.row.id)).toEqual(some.slice(0, 3).sort())
 
-		// Ingest goes on above the newest seq, and retention deletes by id order.
+		// Ingest mints ids at their receipt time, among the stored ones, and retention deletes by id order.
 		const repo = createEventsRepo(db)
-		const next = { ...pending({ source: A, at: T0 }), row: { ...pending({ source: A, at: T0 }).row, id: '' } }
+		const next = pending({ source: A, at: T0 + 20_500 })
 		await repo.insertBatch([next])
-		expect(next.row.id > ([...ids].filter((id) => seqOfId(id) !== null).sort().at(-1) as string)).toBe(true)
+		expect(next.row.id.slice(4, 16)).toBe((T0 + 20_500).toString(16).padStart(12, '0'))
 		expect((await queries.findById(next.row.id))?.id).toBe(next.row.id)
 		// The first 20 and the twin of the eleventh; the imported ids sort after every minted one.
 		expect(await repo.purgeBefore(idFloorAt('evt', T0 + 20_000), 1000)).toBe(21)
-		expect(db.query<{ id: string }, []>('SELECT id FROM events ORDER BY seq').all().map((r) => r.id)).toEqual([...ids.slice(20, 40), 'evt_imported_1', 'evt_imported_2', next.row.id])
+		expect(db.query<{ id: string }, []>('SELECT id FROM events ORDER BY seq').all().map((r) => r.id)).toEqual(
+			[...ids.slice(20, 40), next.row.id, 'evt_imported_1', 'evt_imported_2'].sort()
+		)
 		db.close()
 	})
 })
 
-/** A pending event whose id the repo mints (as ingest leaves it). */
-const toMint = (o: Parameters<typeof pending>[0]): PendingEvent => {
-	const p = pending(o)
-	p.row.id = ''
-	if (p.row.payload_ref !== null) p.row.payload_ref = 'event_payloads:'
-	return p
-}
+describe('migration 22 on unusual ids (sqlite)', () => {
+	it('migrates an empty table, ids that sort before evt_0 or spell no seq, and keeps seqs strictly increasing in id order', () => {
+		const empty = databaseBefore22()
+		migrate(empty)
+		expect(empty.query('SELECT COUNT(*) AS n FROM events').get()).toEqual({ n: 0 })
+		empty.close()
+		const db = databaseBefore22()
+		const ids = ['EVT_x', 'Evt_y', `evt_${uuidv7(T0)}`, `evt_8${'0'.repeat(31)}`, `evt_f${'1'.repeat(31)}`, 'evt_zz']
+		const insert = db.query(`INSERT INTO events (id, org_id, env_id, source_id, method, headers, payload_size, verification_status, dedup_status, status, received_at, env_key, source_key)
+			VALUES (?1, ?2, ?3, ?4, 'POST', '{}', 0, 'unverified', 'unique', 'no_route', 0, (SELECT key FROM list_keys WHERE id = ?3), (SELECT key FROM list_keys WHERE id = ?4))`)
+		for (const id of ids) insert.run(id, ORG, ENV, A)
+		migrate(db)
+		const seqs = db.query<{ id: string; seq: string }, []>('SELECT id, CAST(seq AS TEXT) AS seq FROM events ORDER BY seq').all()
+		expect(seqs.map((r) => r.id)).toEqual([...ids].sort())
+		const values = seqs.map((r) => BigInt(r.seq))
+		for (let i = 1; i < values.length; i++) expect((values[i] as bigint) > (values[i - 1] as bigint)).toBe(true)
+		// Only the minted id spells its seq; the others are found through event_seqs.
+		expect(db.query<{ id: string }, []>('SELECT id FROM event_seqs ORDER BY id').all().map((r) => r.id)).toEqual(ids.filter((id) => id !== ids[2]).sort())
+		const queries = createEventQueries(db)
+		return Promise.all(ids.map(async (id) => expect((await queries.findById(id))?.id).toBe(id)))
+	})
+})
 
 describe('events repo: ids minted as rows are written (sqlite)', () => {
 	const open = () => {
@@ -134,9 +151,9 @@ describe('events repo: ids minted as rows are written (sqlite)', () => {
 	it('in commit order, also for an event received before the last one written; a body stored apart gets its ref', async () => {
 		const db = open()
 		const repo = createEventsRepo(db)
-		const first = [toMint({ at: T0 + 50 }), toMint({ at: T0 + 10, body: 'x'.repeat(20_000) })]
+		const first = [pending({ at: T0 + 50 }), pending({ at: T0 + 10, body: 'x'.repeat(20_000) })]
 		await repo.insertBatch(first)
-		const late = toMint({ at: T0 })
+		const late = pending({ at: T0 })
 		await repo.insertBatch([late])
 		const ids = [...first, late].map((p) => p.row.id)
 		expect([...ids].sort()).toEqual(ids)
@@ -146,21 +163,69 @@ describe('events repo: ids minted as rows are written (sqlite)', () => {
 		db.close()
 	})
 
-	it('a minted seq some other writer took (a row given its own id) rolls the batch back and mints it again above the newest', async () => {
+	it('a minted seq a row written behind the repo took (raw SQL) rolls the batch back and places it again, dedup decided afresh', async () => {
 		const db = open()
 		const repo = createEventsRepo(db)
-		// The next id minted at T0 spells `<T0>7000`: a row written with its own id takes that seq first.
-		const squatter = pending({ at: T0 })
-		squatter.row.id = `evt_${T0.toString(16).padStart(12, '0')}7000${'a'.repeat(16)}`
-		await repo.insertBatch([squatter])
-		const batch = [toMint({ at: T0, routes: ['conn_src_a'] }), toMint({ at: T0 })]
+		// The batch's second id minted at T0 spells `<T0>7001`: a row written past the repo takes that seq first.
+		const squatter = `evt_${T0.toString(16).padStart(12, '0')}7001${'a'.repeat(16)}`
+		db.query(`INSERT INTO events (seq, id, org_id, env_id, source_id, method, headers, payload_size, verification_status, dedup_status, status, received_at)
+			VALUES (?1, ?2, ?3, ?4, 'src_a', 'POST', '{}', 0, 'unverified', 'unique', 'no_route', ?5)`).run(seqOfId(squatter) as bigint, squatter, ORG, ENV, T0)
+		const batch = [pending({ at: T0, dedup: { key: 'k1', windowMs: 60_000 } }), pending({ at: T0, routes: ['conn_src_a'] })]
 		await repo.insertBatch(batch)
 		const stored = db.query<{ id: string }, []>('SELECT id FROM events ORDER BY seq').all().map((r) => r.id)
-		expect(stored).toEqual([squatter.row.id, ...batch.map((p) => p.row.id)])
+		expect(stored).toEqual([batch[0]?.row.id, squatter, batch[1]?.row.id].sort() as string[])
+		expect(new Set(stored).size).toBe(3)
 		for (const p of batch) expect(seqOfId(p.row.id)).not.toBeNull()
+		// The retry decided dedup anew: the first row is not a duplicate of itself.
+		expect(batch.map((p) => p.row.dedup_status)).toEqual(['unique', 'unique'])
 		expect(db.query('SELECT COUNT(*) AS n FROM event_seqs').get()).toEqual({ n: 0 })
 		// The first attempt's outbox row went with its rollback: one delivery, for the id that was kept.
-		expect(db.query<{ event_id: string }, []>('SELECT event_id FROM deliveries').all()).toEqual([{ event_id: batch[0]?.row.id as string }])
+		expect(db.query<{ event_id: string }, []>('SELECT event_id FROM deliveries').all()).toEqual([{ event_id: batch[1]?.row.id as string }])
+		// The key the first row holds is the one a later twin meets.
+		const twin = pending({ at: T0 + 1, dedup: { key: 'k1', windowMs: 60_000 } })
+		await repo.insertBatch([twin])
+		expect(twin.row.dedup_status).toBe('duplicate')
+		db.close()
+	})
+
+	it('a clock behind a stored id mints at its own time, moving past taken seqs instead of following the newest', async () => {
+		const db = open()
+		const later = pending({ at: T0 + 365 * 86_400_000 })
+		later.row.id = newId('evt', T0 + 365 * 86_400_000)
+		await createEventsRepo(db).insertBatch([later])
+		const repo = createEventsRepo(db)
+		const [a, b] = [pending({ at: T0 }), pending({ at: T0 })]
+		await repo.insertBatch([a, b])
+		for (const p of [a, b]) expect(p.row.id.slice(4, 16)).toBe(T0.toString(16).padStart(12, '0'))
+		expect(db.query<{ id: string }, []>('SELECT id FROM events ORDER BY seq').all().map((r) => r.id)).toEqual([a.row.id, b.row.id, later.row.id])
+		db.close()
+	})
+
+	it('rows with their own ids and minted ones share a batch; an id deleted and written again takes the seq it spells', async () => {
+		const db = open()
+		const repo = createEventsRepo(db)
+		const batch = [pending({ at: T0 }), pending({ at: T0 }), pending({ at: T0 })]
+		batch[0]!.row.id = 'evt_imported_a'
+		batch[1]!.row.id = 'evt_imported_b'
+		await repo.insertBatch(batch)
+		const queries = createEventQueries(db)
+		for (const p of batch) expect((await queries.findById(p.row.id))?.id).toBe(p.row.id)
+		// Two ids with the same leading 64 bits: the second keeps a seq of its own until both are gone.
+		const first = pending({ at: T0 + 5 })
+		first.row.id = newId('evt', T0 + 5)
+		const second = pending({ at: T0 + 5 })
+		second.row.id = `${first.row.id.slice(0, 20)}${'f'.repeat(16)}`
+		await repo.insertBatch([first, second])
+		expect(db.query<{ id: string }, []>('SELECT id FROM event_seqs ORDER BY id').all().map((r) => r.id)).toEqual(['evt_imported_a', 'evt_imported_b', second.row.id].sort())
+		db.query('DELETE FROM events WHERE id IN (?1, ?2)').run(first.row.id, second.row.id)
+		const again = pending({ at: T0 + 6 })
+		again.row.id = second.row.id
+		await repo.insertBatch([again])
+		expect((await queries.findById(second.row.id))?.received_at).toBe(T0 + 6)
+		expect(db.query('SELECT COUNT(*) AS n FROM event_seqs WHERE id = ?1').get(second.row.id)).toEqual({ n: 0 })
+		const thrice = pending({ at: T0 + 7 })
+		thrice.row.id = second.row.id
+		await expect(repo.insertBatch([thrice])).rejects.toThrow(/UNIQUE/)
 		db.close()
 	})
 
