@@ -1,12 +1,14 @@
 /**
  * SQLite's events are keyed by `seq`, their INTEGER PRIMARY KEY (migration 22): the leading 64
  * bits of the event id (its UUIDv7 milliseconds, version and counter), which the id spells in
- * its first 16 hex digits. Ids are minted in commit order (EventIdMinter), so a new row is
- * appended at the table's right edge, and a lookup by id is a lookup of the seq it spells: no
- * index on the 36-character id is written per event. An event whose seq is not the one its id
- * spells (two legacy ids with the same leading 64 bits, an id hookstream did not mint) has its
- * seq in `event_seqs`, which is empty otherwise. Ids and seqs sort alike: the migration gave
- * rows seqs in id order, and new ids are minted above the newest seq.
+ * its first 16 hex digits. The events repo mints ids in commit order (events/placement.ts), so
+ * a new row is appended at the table's right edge, and a lookup by id is a lookup of the seq it
+ * spells: no index on the 36-character id is written per event. An event whose seq is not the
+ * one its id spells (two legacy ids with the same leading 64 bits, an id hookstream did not
+ * mint) has its seq in `event_seqs`, which is empty otherwise; an orphan row there (its event
+ * deleted) still gives that id's seq to a cursor or a mark. Ids and seqs sort alike: the
+ * migration gave rows seqs in id order and minted ids spell theirs. Only a row written with an
+ * id of its own that spells none can sort apart; statements bounded by ids test the id too.
  * PostgreSQL keeps its unique index on events.id and has none of this.
  */
 
