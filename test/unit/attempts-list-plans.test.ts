@@ -1,4 +1,5 @@
 import type { Database } from 'bun:sqlite'
+import type { Where } from '../../src/db/sql'
 import { describe, expect, test } from 'bun:test'
 import { ATTEMPTS_BY_ROWID, countQuery, DLQ_OF_EVENT, listQuery } from '../../src/attempts/repo-sql'
 import type { AttemptFilter } from '../../src/attempts/repo'
@@ -6,8 +7,10 @@ import { DEAD_OF } from '../../src/delivery/repo-sql'
 import { newId } from '../../src/lib/ids'
 import type { Seek } from '../../src/lib/pagination'
 import { SEQ_ORDER } from '../../src/events/order-sql'
+import { attemptsTailWhere } from '../../src/metrics/repo'
+import { attemptAggregatesSql } from '../../src/metrics/repo-sql'
 import { purgeStatements } from '../../src/tenancy/repo-sql'
-import { type PlanCase, type PlanTable, migratedMemoryDb, planProblems as checkPlan } from '../support/query-plans'
+import { type PlanCase, type PlanTable, migratedMemoryDb, planProblems as checkPlan, queryPlan } from '../support/query-plans'
 
 /**
  * Every SQLite read of delivery attempts finds its rows through an index of migration 16 —
@@ -85,6 +88,30 @@ describe('SQLite delivery attempts plans (migration 16)', () => {
 		// Each one: a cursor is no range of (…, id) in rowid terms.
 		expect(paged.length).toBe(7)
 		expect(failing).toEqual(paged.map((c) => c.name))
+		db.close()
+	})
+})
+
+describe('SQLite metrics tail of attempts (past the rollup mark)', () => {
+	const tailPlan = (db: Database, where: Where) => {
+		const sql = attemptAggregatesSql({ deliveries: where.sql, latency: where.sql, errors: where.sql })
+		return [sql.deliveries, sql.latency, sql.errors].map((text) => queryPlan(db, { sql: text, params: where.params as (string | number)[] })[0])
+	}
+	const RANGE = 'SEARCH delivery_attempts USING INDEX sqlite_autoindex_delivery_attempts_1 (id>? AND id<?)'
+
+	test("reads only the id range past the mark, not the environment's or the destination's attempts", () => {
+		const db = migratedMemoryDb()
+		const [mark, ceiling] = [newId('da', 1), 'da_g']
+		expect(tailPlan(db, attemptsTailWhere(mark, ceiling, ENV, 1, 2, 'dst_1'))).toEqual([RANGE, RANGE, RANGE])
+		expect(tailPlan(db, attemptsTailWhere(mark, ceiling, ENV, null, null, null))).toEqual([RANGE, RANGE, RANGE])
+		db.close()
+	})
+
+	test('filtering by the environment as an index term, the same statements search attempts_env (the check can fail)', () => {
+		const db = migratedMemoryDb()
+		const w = attemptsTailWhere(newId('da', 1), 'da_g', ENV, null, null, null)
+		const indexed = { ...w, sql: w.sql.replace('+env_id', 'env_id') }
+		expect(tailPlan(db, indexed).every((d) => d?.includes('attempts_env'))).toBe(true)
 		db.close()
 	})
 })
