@@ -1,7 +1,7 @@
 import { IDS_IN_PG } from '../db/id-list'
 import { type Condition, seekBy } from '../db/sql'
 import type { Seek } from '../lib/pagination'
-import { seqIn, seqIs, seqOf } from './seq-sql'
+import { ABOVE_ALL, seqIn, seqIs, seqOf } from './seq-sql'
 
 /**
  * How list SQL walks events in time order, per engine. PostgreSQL walks its (env_id, id) and
@@ -34,8 +34,6 @@ export function idOrder(alias: string): EventOrder {
 	return { column: `${alias}.id`, bound: (op, at = '?') => `${alias}.id ${op} ${at}`, edge: (op, at = '?') => `${alias}.id ${op} ${at}` }
 }
 
-// Beyond every rowid: a bound on an id newer than every stored row.
-const PAST_LAST = '9223372036854775807'
 
 /**
  * Rowid order over `table` as `alias` (SQLite), for a table whose rows are inserted in
@@ -43,12 +41,12 @@ const PAST_LAST = '9223372036854775807'
  * events until migration 22 gave them `seqOrder`). An id bound becomes a rowid bound through the unique id index:
  * a cursor whose row exists is that row's own rowid, so a page starts right beside it even
  * where rows committed out of id order; a bound with no row of its own (a cursor retention
- * deleted, an id floor) is the rowid of the oldest row whose id is past it, or PAST_LAST
+ * deleted, an id floor) is the rowid of the oldest row whose id is past it, or ABOVE_ALL
  * when there is none: no row repeated, none skipped. Each lookup is one probe of the unique
  * id index, run once per statement.
  */
 export function rowidOrder(alias: string, table: string): EventOrder {
-	const firstRowid = (op: '>' | '>=', at: string) => `COALESCE((SELECT rowid FROM ${table} WHERE id ${op} ${at} ORDER BY id LIMIT 1), ${PAST_LAST})`
+	const firstRowid = (op: '>' | '>=', at: string) => `COALESCE((SELECT rowid FROM ${table} WHERE id ${op} ${at} ORDER BY id LIMIT 1), ${ABOVE_ALL})`
 	// The cursor's own row when it exists, else just before the first row past it.
 	const cursorRowid = (at: string) => `COALESCE((SELECT rowid FROM ${table} WHERE id = ${at}), ${firstRowid('>', at)} - 1)`
 	const order: EventOrder = {

@@ -1,12 +1,11 @@
 import type { Database } from 'bun:sqlite'
 import { countEventDeletion } from '../db/event-deletions'
 import { prepare, valuesList } from '../db/sql'
-import { ADD_KEY, KEY_OF } from './order-sql'
+import { ADD_KEY, KEY_OF, seqOrder } from './order-sql'
 import type { EventQueries } from './queries'
 import { type DedupOptions, dedupWindow, type StagedKeys } from './repo-dedup'
 import { ADD_TOTALS, BUMP_CONNECTION, COLUMNS, eventChildrenDeletes, INSERT_DELIVERY, INSERT_PAYLOAD, REMOVE_STORED } from './repo-sql'
 import { eventPlacement, SeqTaken } from './placement'
-import { seqOf } from './seq-sql'
 
 /**
  * An `events` row as stored. `payload_inline` holds the raw bytes when they fit the inline
@@ -97,7 +96,7 @@ function retentionDeletes(db: Database, dedup: ReturnType<typeof dedupWindow>) {
 	const removeStored = prepare(db, REMOVE_STORED)
 	// Seqs sort as ids do (seq-sql.ts): the oldest events are the first seqs, below the cutoff's.
 	const oldIds = prepare<{ id: string; source_id: string; seq: string }, [string, number]>(
-		db, `SELECT id, source_id, CAST(seq AS TEXT) AS seq FROM events WHERE seq < ${seqOf('$1')} AND id < $1 ORDER BY seq LIMIT $2`
+		db, `SELECT id, source_id, CAST(seq AS TEXT) AS seq FROM events WHERE ${seqOrder('events').edge('<', '$1')} ORDER BY seq LIMIT $2`
 	)
 	const deleteEvent = prepare(db, 'DELETE FROM events WHERE seq = $1')
 	const deleteChildren = eventChildrenDeletes('$1').map((sql) => prepare(db, sql))
@@ -172,7 +171,7 @@ export function createEventsRepo(db: Database, opts: DedupOptions = {}) {
 	const outbox = outboxWriter(db)
 
 	// Counters are summed over the batch and written once per source and connection, not per event.
-	const writeBatch = db.transaction((batch: PendingEvent[], minted: readonly boolean[], staged: StagedKeys) => {
+	const writeBatch = db.transaction((batch: PendingEvent[], staged: StagedKeys) => {
 		const perSource = new Map<string, Tally>()
 		const perConnection = new Map<string, Tally>()
 		const keys = new Map<string, number>()
@@ -180,7 +179,7 @@ export function createEventsRepo(db: Database, opts: DedupOptions = {}) {
 		for (let i = 0; i < batch.length; i++) {
 			const p = batch[i] as PendingEvent
 			const r = p.row
-			const seq = minted[i] ? placement.minted(r) : placement.own(r)
+			const seq = r.id === '' ? placement.minted(r) : placement.own(r)
 			resolveDedup(p, staged)
 			deliveries += outbox.route(p, perConnection)
 			// Bound positionally, in INSERT_COLUMNS order: no per-event array of column values.
@@ -207,12 +206,12 @@ export function createEventsRepo(db: Database, opts: DedupOptions = {}) {
 			let staged: StagedKeys = new Map()
 			let deliveries: number
 			try {
-				deliveries = writeBatch.immediate(batch, minted, staged)
+				deliveries = writeBatch.immediate(batch, staged)
 			} catch (err) {
 				if (!(err instanceof SeqTaken)) throw err
 				placement.rolledBack(batch, minted)
 				staged = new Map()
-				deliveries = writeBatch.immediate(batch, minted, staged)
+				deliveries = writeBatch.immediate(batch, staged)
 			}
 			dedup.committed(staged)
 			return deliveries

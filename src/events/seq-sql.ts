@@ -1,3 +1,5 @@
+import { IDS_IN_SQLITE } from '../db/id-list'
+
 /**
  * SQLite's events are keyed by `seq`, their INTEGER PRIMARY KEY (migration 22): the leading 64
  * bits of the event id (its UUIDv7 milliseconds, version and counter), which the id spells in
@@ -26,7 +28,8 @@ const hexValue = (at: string): string =>
 export const spelledSeq = (at: string): string => `CASE WHEN ${at} GLOB ${SPELLS_SEQ} THEN ${hexValue(at)} END`
 
 const BELOW_ALL = '-9223372036854775807'
-const ABOVE_ALL = '9223372036854775807'
+/** Above every seq (and every rowid): SQLite's largest integer. */
+export const ABOVE_ALL = '9223372036854775807'
 
 /**
  * The seq of the event id at `at`: its own when it has one (`event_seqs`), else the one it spells;
@@ -46,9 +49,8 @@ export const seqIs = (alias: string, at: string): string => `${alias}.seq = ${se
  * in event_seqs, probed only when that holds any (the EXISTS is evaluated once per statement).
  */
 export const seqIn = (alias: string): string =>
-	`${alias}.seq IN (SELECT value FROM json_each($2)
-		UNION ALL SELECT seq FROM event_seqs WHERE EXISTS (SELECT 1 FROM event_seqs) AND id IN (SELECT value FROM json_each($1)))
-	AND ${alias}.id IN (SELECT value FROM json_each($1))`
+	`${alias}.seq IN (SELECT value FROM json_each($2) UNION ALL SELECT seq FROM event_seqs WHERE EXISTS (SELECT 1 FROM event_seqs) AND id ${IDS_IN_SQLITE})
+	AND ${alias}.id ${IDS_IN_SQLITE}`
 
 /**
  * The $2 of a `seqIn` statement: the seqs `ids` spell, a JSON array of integers (ids that spell

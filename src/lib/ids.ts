@@ -81,7 +81,8 @@ export class EventIdMinter {
 			}
 		} else this.#counter = 0
 		this.#ms = ms
-		// Bun's UUIDv7 brings the version, the variant and the random bits; the time and counter are ours.
+		// Bun's UUIDv7 brings the version, the variant and the random bits. The time is written again: past
+		// 4,096 ids in a millisecond Bun's own counter moves its time on, and ours decides that here.
 		const bytes = Bun.randomUUIDv7('buffer', ms)
 		bytes.writeUIntBE(ms, 0, 6)
 		bytes[6] = 0x70 | (this.#counter >> 8)

@@ -11,6 +11,11 @@ import {
 import * as Q from './repo-sql'
 import { attemptBuckets, EVENT_BATCH, type LatencyAdd, mergedCounts, timeOfId, volumeBuckets } from './rollup-rows'
 
+/** The rollup's event batch bounds, by the unique id index (SQLite walks events by seq: repo.ts). */
+const FIRST_EVENT = 'SELECT id FROM events WHERE id > $1 AND id < $2 ORDER BY id LIMIT 1'
+const NTH_EVENT = 'SELECT id FROM events WHERE id > $1 AND id < $2 ORDER BY id LIMIT 1 OFFSET $3'
+const LAST_EVENT = 'SELECT id FROM events WHERE id > $1 AND id < $2 ORDER BY id DESC LIMIT 1'
+
 /** Rows per multi-row statement: 256 × 8 columns stays far below PostgreSQL's 65,535 parameters. */
 const CHUNK = 256
 const upsertVolume = multiRow(Q.VOLUME_INSERT, 5, () => Q.VOLUME_MERGE)
@@ -75,15 +80,15 @@ async function lockMark(q: PgQuery, name: string): Promise<string> {
 /** One event batch and its watermark, in the caller's transaction (what the SQLite side's rollEvents folds; it bounds the batch with LIMIT instead of NTH_EVENT/LAST_EVENT). */
 async function rollEvents(q: PgQuery, ceiling: string): Promise<VolumeRow[] | null> {
 	const lo = await lockMark(q, EVENTS)
-	const first = (await q.get<{ id: string }>(Q.FIRST_EVENT, [lo, ceiling]))?.id
+	const first = (await q.get<{ id: string }>(FIRST_EVENT, [lo, ceiling]))?.id
 	if (first === undefined) return null
 	const hour = Math.floor(timeOfId(first) / HOUR_MS) * HOUR_MS
 	const end = idFloorAt('evt', hour + HOUR_MS)
 	let hi = end < ceiling ? end : ceiling
-	hi = (await q.get<{ id: string }>(Q.NTH_EVENT, [lo, hi, EVENT_BATCH]))?.id ?? hi
+	hi = (await q.get<{ id: string }>(NTH_EVENT, [lo, hi, EVENT_BATCH]))?.id ?? hi
 	const rows = await eventCounts(q, null, null, lo, idFloorAt('evt', hour), hi)
 	await upsertRows(q, upsertVolume, volumeBuckets(rows))
-	await q.run(Q.SET_MARK, [EVENTS, (await q.get<{ id: string }>(Q.LAST_EVENT, [lo, hi]))?.id as string])
+	await q.run(Q.SET_MARK, [EVENTS, (await q.get<{ id: string }>(LAST_EVENT, [lo, hi]))?.id as string])
 	return rows
 }
 

@@ -1,6 +1,6 @@
 import type { Database } from 'bun:sqlite'
 import { prepare, type SqlValue, valuesList, type Where, whereOf } from '../db/sql'
-import { seqOf } from '../events/seq-sql'
+import { seqOrder } from '../events/order-sql'
 import { idFloorAt } from '../lib/ids'
 import { HOUR_MS, MINUTE_MS, type Span } from './histogram'
 import * as Q from './repo-sql'
@@ -107,8 +107,10 @@ function byMinute(rows: IdRow[]): VolumeRow[] {
 /** `evt_` + 32 hex: the only ids the run test above takes for ones inside a minute's bounds. */
 const ID_LENGTH = 36
 
-/** (SQLite) Events with ids in (`after`, `before`): by seq, which sorts as ids do (events/seq-sql.ts), and by id too, for an id hookstream did not mint. */
-const eventsBetween = (after: string, before: string) => `seq > ${seqOf(after)} AND seq < ${seqOf(before)} AND id > ${after} AND id < ${before}`
+/** (SQLite) `events` walked by seq, which sorts as ids do; its edges test the id too, for an id hookstream did not mint. */
+const BY_SEQ = seqOrder('events')
+/** Events with ids in (`after`, `before`). */
+const eventsBetween = (after: string, before: string) => `${BY_SEQ.edge('>', after)} AND ${BY_SEQ.edge('<', before)}`
 
 /**
  * Events per source and minute in an id range (the time is in the id), walked by seq: exact
@@ -122,7 +124,7 @@ function eventCounts(db: Database) {
 		range(envId: string | null, sourceId: string | null, after: string, from: string, to: string): VolumeRow[] {
 			// `+`: the environment and source only filter; the list index would walk all of the environment and sort.
 			const w = whereOf([
-				[`seq > ${seqOf('?')} AND id > ?`, after], [`seq >= ${seqOf('?')} AND id >= ?`, from], [`seq < ${seqOf('?')} AND id < ?`, to],
+				[BY_SEQ.edge('>'), after], [BY_SEQ.edge('>='), from], [BY_SEQ.edge('<'), to],
 				['+env_id = ?', envId], ['+source_id = ?', sourceId]
 			])
 			return byMinute(prepare<IdRow, SqlValue[]>(db, `SELECT id, env_id, source_id FROM events WHERE ${w.sql} ORDER BY seq`).values(...w.params) as IdRow[])

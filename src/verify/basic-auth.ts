@@ -6,18 +6,9 @@
  *
  * The header is `settings.header`, defaulting to `Authorization`. No config keys.
  */
-import { createHash } from 'node:crypto'
-import { compiledCache } from './compiled'
+import { secretDigests, sha256 } from './compiled'
 import type { VerifyRequest, VerifySettings } from './types'
-import { activeSecrets, decode, safeEqualBytes, signatureHeader } from './util'
-
-// Hashing both sides first gives equal-length inputs, so not even the password's length leaks.
-function digest(bytes: Uint8Array): Buffer {
-	return createHash('sha256').update(bytes).digest()
-}
-
-/** The secrets' digests, taken once per source settings (compiled.ts). */
-const digestsOf = compiledCache((settings) => activeSecrets(settings).map((secret) => digest(Buffer.from(secret, 'utf8'))))
+import { decode, safeEqualBytes, signatureHeader } from './util'
 
 /** Verifies Basic credentials against any configured `user:password` secret. */
 export function verifyBasicAuth(req: VerifyRequest, settings: VerifySettings): boolean {
@@ -28,7 +19,8 @@ export function verifyBasicAuth(req: VerifyRequest, settings: VerifySettings): b
 	if (token === undefined) return false
 	const credentials = decode(token, 'base64')
 	if (credentials === null || !credentials.includes(0x3a)) return false
-	const received = digest(credentials)
-	for (const secret of digestsOf(settings).options ?? []) if (safeEqualBytes(received, secret)) return true
+	// Hashing both sides first gives equal-length inputs, so not even the password's length leaks.
+	const received = sha256(credentials)
+	for (const secret of secretDigests(settings).options ?? []) if (safeEqualBytes(received, secret)) return true
 	return false
 }

@@ -1,3 +1,4 @@
+import { createHash } from 'node:crypto'
 import type { VerifySettings } from './types'
 import { activeSecrets, type HmacAlgorithm, safeEqualBytes } from './util'
 
@@ -39,6 +40,16 @@ export function keyedMac<O>(c: Compiled<O>, secret: string, o: O, key: (secret: 
 	}
 	return mac
 }
+
+/** SHA-256 of a secret or of what a request brings (text as UTF-8): compared digests have equal lengths, so no length leaks. */
+export const sha256 = (value: string | Uint8Array): Buffer => createHash('sha256').update(value).digest()
+
+/**
+ * Each active secret's SHA-256, once per source settings: for schemes that compare a secret rather
+ * than MAC with it (basic auth, Graph clientState). One cache serves them all: it reads nothing
+ * scheme-specific.
+ */
+export const secretDigests = compiledCache((settings) => activeSecrets(settings).map(sha256))
 
 /** The key maker of a scheme keyed with the secret itself as UTF-8 (an active secret is never empty). */
 export const utf8Keyed = (algorithm: HmacAlgorithm) => (secret: string): Bun.CryptoHasher => new Bun.CryptoHasher(algorithm, secret)

@@ -5,26 +5,22 @@
  * must match, so one forged entry cannot ride along with a genuine one.
  * No header, no config. Rich notifications' encrypted content is not checked.
  */
-import { createHash } from 'node:crypto'
 import { bodyText, jsonObject, stringAt } from './body-fields'
-import { compiledCache } from './compiled'
+import { secretDigests, sha256 } from './compiled'
 import type { VerifyRequest, VerifySettings } from './types'
-import { activeSecrets, safeEqualBytes } from './util'
+import { safeEqualBytes } from './util'
 
-const digest = (value: string) => createHash('sha256').update(value, 'utf8').digest()
-/** The secrets' digests, taken once per source settings (compiled.ts). */
-const digestsOf = compiledCache((settings) => activeSecrets(settings).map(digest))
 
 /** True when the body is a Graph notification batch whose every clientState is a configured secret. */
 export function verifyGraphClientState(req: VerifyRequest, settings: VerifySettings): boolean {
 	const value = jsonObject(bodyText(req.body))?.value
 	if (!Array.isArray(value) || value.length === 0) return false
-	const secrets = digestsOf(settings).options ?? []
+	const secrets = secretDigests(settings).options ?? []
 	if (secrets.length === 0) return false
 	return value.every((entry) => {
 		const state = stringAt(entry, 'clientState')
 		if (state === null) return false
-		const received = digest(state)
+		const received = sha256(state)
 		let ok = false
 		for (const secret of secrets) ok = safeEqualBytes(secret, received) || ok
 		return ok

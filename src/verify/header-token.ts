@@ -9,18 +9,15 @@
  * Both sides are hashed before the constant-time compare, so neither the
  * token's length nor its content leaks through timing.
  */
-import { createHash } from 'node:crypto'
-import { compiledCache } from './compiled'
+import { compiledCache, sha256 } from './compiled'
 import type { VerifyRequest, VerifySettings } from './types'
 import { activeSecrets, configString, safeEqualBytes, signatureHeader } from './util'
-
-const digest = (value: string) => createHash('sha256').update(value, 'utf8').digest()
 
 // The prefix and the secrets' digests, read once per source settings (compiled.ts); null: unusable, every request fails.
 const compiledOf = compiledCache((settings) => {
 	const prefix = configString(settings.config, 'prefix')
 	// `prefixed`: any prefix configured, even blanks (then the token is the header trimmed).
-	return prefix === false ? null : { prefixed: Boolean(prefix), prefix: prefix ? prefix.trim() : '', secrets: activeSecrets(settings).map(digest) }
+	return prefix === false ? null : { prefixed: Boolean(prefix), prefix: prefix ? prefix.trim() : '', secrets: activeSecrets(settings).map(sha256) }
 })
 
 /** True when the header (minus a configured prefix) equals one of the secrets. */
@@ -32,7 +29,7 @@ export function verifyHeaderToken(req: VerifyRequest, settings: VerifySettings):
 	if (o.prefixed && !header.startsWith(o.prefix)) return false
 	const token = o.prefixed ? header.slice(o.prefix.length).trim() : header
 	if (token === '') return false
-	const received = digest(token)
+	const received = sha256(token)
 	let ok = false
 	// Every secret is compared, so which one matched (or that none did) costs the same time.
 	for (const secret of o.secrets) ok = safeEqualBytes(secret, received) || ok

@@ -56,16 +56,6 @@ export function activeSecrets(settings: VerifySettings): string[] {
 	return settings.secrets.filter((s) => typeof s === 'string' && s !== '')
 }
 
-/**
- * HMAC over the concatenation of `parts`, so the raw body never goes through a string round trip.
- * Bun's native hasher: node:crypto's `createHmac` wraps the same primitive in a stream object.
- */
-export function hmac(algorithm: HmacAlgorithm, key: string | Uint8Array, ...parts: (string | Uint8Array)[]): Buffer {
-	const mac = new Bun.CryptoHasher(algorithm, key)
-	for (const part of parts) mac.update(part)
-	return mac.digest()
-}
-
 const HEX = /^(?:[0-9a-fA-F]{2})+$/
 const BASE64 = /^[A-Za-z0-9+/]+={0,2}$/
 const BASE64URL = /^[A-Za-z0-9_-]+={0,2}$/
