@@ -20,7 +20,6 @@ import { ENV, ORG, pending, T0 } from './events-fixtures'
 
 const OTHER_ENV = 'env_other'
 const [A, B] = ['src_a', 'src_b']
-const uuidv7 = (ms: number) => Bun.randomUUIDv7('hex', ms).replaceAll('-', '')
 
 function databaseBefore22(): Database {
 	const db = new Database(':memory:', { strict: true })
@@ -35,7 +34,7 @@ function databaseBefore22(): Database {
 
 /** Legacy events as migration 21's schema held them, in a commit (rowid) order that is not id order; returns their ids. */
 function storeLegacy(db: Database): string[] {
-	const ids = Array.from({ length: 40 }, (_, i) => `evt_${uuidv7(T0 + i * 1000)}`)
+	const ids = Array.from({ length: 40 }, (_, i) => newId('evt', T0 + i * 1000))
 	// Two ids whose leading 64 bits (millisecond, version, counter) are the same: they spell one seq.
 	const twin = `evt_${(ids[10] as string).slice(4, 20)}${'f'.repeat(16)}`
 	ids.push(twin, 'evt_imported_1', 'evt_imported_2')
@@ -120,7 +119,7 @@ describe('migration 22 on unusual ids (sqlite)', () => {
 		expect(empty.query('SELECT COUNT(*) AS n FROM events').get()).toEqual({ n: 0 })
 		empty.close()
 		const db = databaseBefore22()
-		const ids = ['EVT_x', 'Evt_y', `evt_${uuidv7(T0)}`, `evt_8${'0'.repeat(31)}`, `evt_f${'1'.repeat(31)}`, 'evt_zz']
+		const ids = ['EVT_x', 'Evt_y', newId('evt', T0), `evt_8${'0'.repeat(31)}`, `evt_f${'1'.repeat(31)}`, 'evt_zz']
 		const insert = db.query(`INSERT INTO events (id, org_id, env_id, source_id, method, headers, payload_size, verification_status, dedup_status, status, received_at, env_key, source_key)
 			VALUES (?1, ?2, ?3, ?4, 'POST', '{}', 0, 'unverified', 'unique', 'no_route', 0, (SELECT key FROM list_keys WHERE id = ?3), (SELECT key FROM list_keys WHERE id = ?4))`)
 		for (const id of ids) insert.run(id, ORG, ENV, A)

@@ -26,11 +26,8 @@ import { prepare } from '../../src/db/sql'
 const OTHER_ENV = 'env_other'
 const [A, B, C, GONE, NO_ROW] = ['src_a', 'src_b', 'src_c', 'src_gone', 'src_no_row']
 
-/**
- * The lists as they were before migration 18, filtered by ids, in id order: migration 22 (events
- * keyed by the seq their id spells) lists in id order, where SQLite walked commit order before.
- */
-const BY_IDS: EventWalk = ID_ORDER
+// The lists before migration 18 filtered by ids: ID_ORDER, in id order, as migration 22 (events
+// keyed by the seq their id spells) lists them, where SQLite walked commit order before.
 
 function oldDatabase(): Database {
 	const db = new Database(':memory:', { strict: true })
@@ -105,11 +102,11 @@ describe('migration 18: the events list indexes keyed by integers (sqlite)', () 
 		const db = oldDatabase()
 		storeOld(db, 61)
 		const oldList: List = async (f, s, p) => {
-			const q = listQuery(BY_IDS, f, s, p)
+			const q = listQuery(ID_ORDER, f, s, p)
 			return prepare<{ id: string }, (string | number)[]>(db, q.text).all(...q.params)
 		}
 		const before = await everyList(oldList)
-		const countsBefore = counts(db, BY_IDS)
+		const countsBefore = counts(db, ID_ORDER)
 		expect(before[0]?.flat().length).toBeGreaterThan(40)
 
 		expect(migrate(db)).toBe(MIGRATIONS.length - 17) // 18 and the later ones

@@ -1,4 +1,4 @@
-import { type Database, Database as DatabaseClass } from 'bun:sqlite'
+import { Database } from 'bun:sqlite'
 import { describe, expect, test } from 'bun:test'
 import { ID_ORDER, SEQ_ORDER } from '../../src/events/order-sql'
 import { createEventQueries } from '../../src/events/queries'
@@ -164,8 +164,8 @@ describe('SQLite lookups of events by id (migration 22)', () => {
 	/** Every statement the SQLite store prepares when it opens, as written (`$n` placeholders become `?n`). */
 	function preparedAtOpen(): { db: Database; texts: string[] } {
 		const texts: string[] = []
-		const query = DatabaseClass.prototype.query
-		DatabaseClass.prototype.query = function (this: Database, sql: string) {
+		const query = Database.prototype.query
+		Database.prototype.query = function (this: Database, sql: string) {
 			texts.push(sql)
 			return query.call(this, sql)
 		} as typeof query
@@ -173,7 +173,7 @@ describe('SQLite lookups of events by id (migration 22)', () => {
 			const store = openSqliteStore({ dataDir: tempDir('hookstream-plans-'), synchronous: 'NORMAL', migrate: true })
 			return { db: sqliteOf(store), texts }
 		} finally {
-			DatabaseClass.prototype.query = query
+			Database.prototype.query = query
 		}
 	}
 	const readsEvents = (sql: string) => /\b(FROM|JOIN|INTO|UPDATE) events\b/.test(sql)
