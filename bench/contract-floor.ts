@@ -13,6 +13,8 @@
  *   contract +checkpointer   checkpoints on hookstream's thread (src/db/checkpointer.ts) instead
  *                of inside the commit, as hookstream does: the like-for-like server for (a)
  *   (a)          hookstream (BENCH_BIN, else dist/hookstream), a source without verification
+ *   threaded ×N  THREADED=1,2 (none by default): the floor with its HTTP on N worker threads
+ *                (bench/threaded-floor-server.ts), whether a second core can carry the main thread's work
  * Reported per server: median req/s, × floor (same round) and server CPU µs per request.
  * Every server keeps its database to the end (~1 M events, ~1.5 GB each at 40k req/s).
  */
@@ -20,17 +22,19 @@ import { rmSync } from 'node:fs'
 import type { Subprocess } from 'bun'
 import { SOURCE_SPECS, signedHeaders } from './lib/configs'
 import { startHookstream } from './lib/hookstream'
-import { cpuSeconds, INGEST_BODY as body, median, startContractFloor, startFloor, wrk } from './lib/tools'
+import { cpuSeconds, INGEST_BODY as body, median, startContractFloor, startFloor, startThreadedFloor, wrk } from './lib/tools'
 
 const ROUNDS = Number(process.env.ROUNDS ?? 4)
 const SECONDS = Number(process.env.SECONDS_PER_RUN ?? 6)
 const PIECES = (process.env.PIECES ?? 'ip,request-id,log,list-indexes,schema').split(',').filter(Boolean)
+const THREADED = (process.env.THREADED ?? '').split(',').filter(Boolean).map(Number)
 
 type Server = { name: string; url: string; proc: Subprocess; dir: string }
 const servers: Server[] = []
 try {
 	const floor = await startFloor()
 	servers.push({ name: 'floor', ...floor })
+	for (const workers of THREADED) servers.push({ name: `threaded floor ×${workers}`, ...(await startThreadedFloor(workers)) })
 	const variant = (piece: string): [string, string[]] => {
 		const options = piece.split('+')
 		return [`contract ${options.map((o) => (o === 'checkpointer' ? '+checkpointer' : `-${o}`)).join(' ')}`, options]

@@ -204,6 +204,9 @@ async function startStoringServer(script: string, dirPrefix: string, args: strin
 /** The storage floor (bench/floor-server.ts) on a fresh data dir. */
 export const startFloor = () => startStoringServer('floor-server.ts', 'hs-bench-floor-')
 
+/** The storage floor with its HTTP on `workers` threads (bench/threaded-floor-server.ts) on a fresh data dir. */
+export const startThreadedFloor = (workers: number) => startStoringServer('threaded-floor-server.ts', 'hs-bench-threaded-', [String(workers)])
+
 /** Bare Bun (bench/baseline-server.ts): reads the body, stores nothing. */
 export async function startBare() {
 	const port = await freePort()
