@@ -7,7 +7,7 @@ import { createEventsRepo } from '../../src/events/repo'
 import { seqOfId } from '../../src/events/seq-sql'
 import { idFloorAt, newId } from '../../src/lib/ids'
 import { createLiveRepo } from '../../src/live/repo'
-import type { Seek } from '../../src/lib/pagination'
+import { type EventList, pagesOf } from '../support/event-pages'
 import { sqliteSchemaBefore } from '../support/schema-before'
 import { ENV, ORG, pending, T0 } from './events-fixtures'
 
@@ -51,16 +51,8 @@ function storeLegacy(db: Database): string[] {
 	return ids
 }
 
-async function pagesOf(list: (f: EventFilter, s: Seek, p: { offset: number; limit: number }) => Promise<{ id: string }[]>, filter: EventFilter, order: 'asc' | 'desc') {
-	const out: string[] = []
-	let seek: Seek = { id: null, order, back: false }
-	for (;;) {
-		const page = (await list(filter, seek, { offset: 0, limit: 4 })).map((r) => r.id)
-		out.push(...page)
-		if (page.length < 4) return out
-		seek = { id: page.at(-1) as string, order, back: false }
-	}
-}
+/** Every event of a list, read a page of four at a time from its first in `order`. */
+const walked = async (list: EventList, filter: EventFilter, order: 'asc' | 'desc') => (await pagesOf(list, filter, order, false)).flat()
 
 const idsInOrder = (ids: string[], order: 'asc' | 'desc') => (order === 'asc' ? [...ids].sort() : [...ids].sort().reverse())
 
@@ -87,8 +79,8 @@ describe('migration 22: events keyed by the seq their id spells (sqlite)', () =>
 		expect(await queries.findById('evt_imported_3')).toBeNull()
 		const inEnv = ids.filter((_, i) => i % 3 !== 0)
 		for (const order of ['asc', 'desc'] as const) {
-			expect(await pagesOf((f, s, p) => queries.list(f, s, p), { envId: ENV }, order)).toEqual(idsInOrder(inEnv, order))
-			expect(await pagesOf((f, s, p) => queries.list(f, s, p), { envId: OTHER_ENV, sourceId: B }, order)).toEqual(idsInOrder(ids.filter((_, i) => i % 3 === 0), order))
+			expect(await walked((f, s, p) => queries.list(f, s, p), { envId: ENV }, order)).toEqual(idsInOrder(inEnv, order))
+			expect(await walked((f, s, p) => queries.list(f, s, p), { envId: OTHER_ENV, sourceId: B }, order)).toEqual(idsInOrder(ids.filter((_, i) => i % 3 === 0), order))
 		}
 		expect((await queries.listByIds(['evt_imported_2', ids[40] as string, 'evt_missing'])).map((r) => r.id)).toEqual(['evt_imported_2', ids[40] as string])
 		expect((await queries.findToDeliver(ids[40] as string))?.id).toBe(ids[40])

@@ -6,11 +6,11 @@ import { createEventQueries, type EventFilter } from '../../src/events/queries'
 import { createEventsRepo } from '../../src/events/repo'
 import { countQuery, listQuery } from '../../src/events/repo-sql'
 import { newId } from '../../src/lib/ids'
-import type { Seek } from '../../src/lib/pagination'
 import { createSourcesRepo } from '../../src/sources/repo'
 import { createTenancyRepo } from '../../src/tenancy/repo'
 import { ENV, ORG, pending, T0 } from './events-fixtures'
 import { sourceRow } from './fixtures'
+import { type EventList as List, pagesOf } from '../support/event-pages'
 import { sqliteSchemaBefore } from '../support/schema-before'
 import { prepare } from '../../src/db/sql'
 
@@ -54,23 +54,6 @@ function storeOld(db: Database, count: number): void {
 	for (let i = 0; i + 1 < events.length; i += 7) [events[i], events[i + 1]] = [events[i + 1], events[i]] as [typeof events[number], typeof events[number]]
 	for (const e of events) insert.run(e.id, ORG, e.env, e.source, e.method, e.at)
 	db.run('DELETE FROM sources WHERE id = ?1', [GONE])
-}
-
-type List = (filter: EventFilter, seek: Seek, page: { offset: number; limit: number }) => Promise<{ id: string }[]>
-
-/** Every page of a list from its first in `order`, then every page back from each page's first row. */
-async function pagesOf(list: List, filter: EventFilter, order: 'asc' | 'desc'): Promise<string[][]> {
-	const limit = 4
-	const pages: string[][] = []
-	let seek: Seek = { id: null, order, back: false }
-	for (;;) {
-		const rows = (await list(filter, seek, { offset: 0, limit: limit + 1 })).map((r) => r.id)
-		pages.push(rows.slice(0, limit))
-		if (rows.length <= limit) break
-		seek = { id: rows[limit - 1] as string, order, back: false }
-	}
-	for (const page of pages.slice(1)) pages.push((await list(filter, { id: page[0] as string, order, back: true }, { offset: 0, limit })).map((r) => r.id))
-	return pages
 }
 
 const FILTERS: EventFilter[] = [
