@@ -6,7 +6,7 @@
  * SQLite's functions, so user space is one bucket per thread; `bun --cpu-prof` names the
  * JavaScript in it but sees neither the kernel nor the other threads.
  */
-import { rmSync } from 'node:fs'
+import { closeSync, openSync, readSync, rmSync, writeSync } from 'node:fs'
 import { ensureDebianTool, tempDir } from './tools'
 
 /** perf from Debian (linux-perf), installed on first use as wrk is. */
@@ -60,6 +60,18 @@ function tally(script: string, mainPid: number): Map<string, number> {
 	return counts
 }
 
+/** Tells a `perf record -D -1 --control=fifo:…` to start sampling, and waits for its ack (the fifos block until perf opens them). */
+function enableSampling(control: string, ack: string): void {
+	const out = openSync(control, 'w')
+	writeSync(out, 'enable\n')
+	closeSync(out)
+	const answer = openSync(ack, 'r')
+	const buf = Buffer.alloc(16)
+	const n = readSync(answer, buf)
+	closeSync(answer)
+	if (!buf.subarray(0, n).toString().startsWith('ack')) throw new Error(`perf answered ${JSON.stringify(buf.subarray(0, n).toString())} to enable`)
+}
+
 /**
  * Starts sampling `pid` (all its threads). `stop(cpuUsPerUnit)` ends it and shares out that
  * CPU per request (or per delivery) by sample counts: "<thread>\t<where>" → µs. Read the CPU
@@ -69,8 +81,15 @@ function tally(script: string, mainPid: number): Map<string, number> {
 export async function recordProcess(perf: string, pid: number): Promise<{ stop(cpuUsPerUnit: number): Promise<Map<string, number>>; cancel(): Promise<void> }> {
 	const dir = tempDir('hs-bench-perf-')
 	const data = `${dir}/perf.data`
-	const rec = Bun.spawn([perf, 'record', '-q', '-e', 'cpu-clock', '-F', '1999', '-g', '-p', String(pid), '-o', data], { stdout: 'ignore', stderr: 'inherit' })
-	await Bun.sleep(300) // perf attaches to every thread
+	// perf starts with its events off (-D -1) and turns them on when told through its control
+	// fifo; its "ack" says it is sampling every thread, so the window starts at a known point.
+	const [control, ack] = [`${dir}/control`, `${dir}/ack`]
+	for (const fifo of [control, ack]) if (Bun.spawnSync(['mkfifo', fifo]).exitCode !== 0) throw new Error(`mkfifo ${fifo} failed`)
+	const rec = Bun.spawn([perf, 'record', '-q', '-e', 'cpu-clock', '-F', '1999', '-g', '-p', String(pid), '-o', data, '-D', '-1', `--control=fifo:${control},${ack}`], {
+		stdout: 'ignore',
+		stderr: 'inherit'
+	})
+	enableSampling(control, ack)
 	let ended = false
 	const end = async () => {
 		ended = true
