@@ -1,11 +1,10 @@
 import type { Database } from 'bun:sqlite'
 import { eventDeletions } from '../db/event-deletions'
-import { idsParam } from '../db/id-list'
 import { prepare } from '../db/sql'
 import type { EventToDeliver } from '../events/queries'
 import { SEQ_ORDER } from '../events/order-sql'
 import { toDeliverMany } from '../events/repo-sql'
-import { seqsParam } from '../events/seq-sql'
+import { seqInParams } from '../events/seq-sql'
 
 /** Events' payloads read for many deliveries at once (payloads-ahead.ts), on SQLite. */
 export function payloadStatements(db: Database) {
@@ -26,7 +25,7 @@ export function payloadStatements(db: Database) {
 	return {
 		/** The events of these ids that are still stored with an inline body. */
 		async readToDeliver(eventIds: string[]): Promise<EventToDeliver[]> {
-			return eventIds.length === 0 ? [] : read.all(idsParam(eventIds), seqsParam(eventIds))
+			return eventIds.length === 0 ? [] : read.all(...seqInParams(eventIds))
 		},
 		/**
 		 * Moves whenever this handle deletes events (db/event-deletions.ts) and whenever another

@@ -97,7 +97,7 @@ export interface EventWalk extends EventOrder {
 	moveTo(at: string): string
 	/** `events e` is the event whose id is at `at`. */
 	is(at: string): string
-	/** `events e` is one of the events whose ids are bound as $1 (db/id-list.ts); SQLite binds their seqs as $2 (seq-sql.ts `seqsParam`). */
+	/** `events e` is one of the events whose ids are bound as $1 (db/id-list.ts); SQLite binds both as seq-sql.ts `seqInParams` makes them. */
 	isIn(): string
 }
 

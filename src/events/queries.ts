@@ -1,12 +1,11 @@
 import type { Database } from 'bun:sqlite'
-import { idsParam } from '../db/id-list'
 import { prepare, type SqlValue, whereOf } from '../db/sql'
 import type { Seek } from '../lib/pagination'
 import { nextTurn } from '../lib/turn'
 import { eventSeek, SEQ_ORDER } from './order-sql'
 import type { EventRow } from './repo'
 import { byIdQuery, conditionsOf, countQuery, FROM, likeEscaped, listByIdsQuery, listQuery, PAYLOAD, STORED_IN_SOURCE, toDeliverQuery, totalsAnswer } from './repo-sql'
-import { seqsParam } from './seq-sql'
+import { seqInParams } from './seq-sql'
 
 /** The read side of the events table: what the API lists and shows. Ingest writes through repo.ts. */
 
@@ -118,7 +117,7 @@ export function createEventQueries(db: Database) {
 		/** The rows of these ids, in the order given. */
 		async listByIds(ids: string[]): Promise<EventListRow[]> {
 			if (ids.length === 0) return []
-			const rows = byIds.all(idsParam(ids), seqsParam(ids))
+			const rows = byIds.all(...seqInParams(ids))
 			const byKey = new Map(rows.map((r) => [r.id, r]))
 			return ids.flatMap((id) => byKey.get(id) ?? [])
 		},

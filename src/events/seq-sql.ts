@@ -1,4 +1,4 @@
-import { IDS_IN_SQLITE } from '../db/id-list'
+import { IDS_IN_SQLITE, idsParam } from '../db/id-list'
 
 /**
  * SQLite's events are keyed by `seq`, their INTEGER PRIMARY KEY (migration 22): the leading 64
@@ -44,7 +44,7 @@ export const seqIs = (alias: string, at: string): string => `${alias}.seq = ${se
 
 /**
  * `alias` (events) is one of the events whose ids are bound as $1, a JSON array (db/id-list.ts),
- * and the seqs they spell as $2 (`seqsParam`): worked out in JS, as SQLite spends ~1.7 µs an id on
+ * and the seqs they spell as $2 (`seqInParams`): worked out in JS, as SQLite spends ~1.7 µs an id on
  * `seqOf` and the delivery worker reads its payloads this way. An id with a seq of its own has it
  * in event_seqs, probed only when that holds any (the EXISTS is evaluated once per statement).
  */
@@ -52,11 +52,14 @@ export const seqIn = (alias: string): string =>
 	`${alias}.seq IN (SELECT value FROM json_each($2) UNION ALL SELECT seq FROM event_seqs WHERE EXISTS (SELECT 1 FROM event_seqs) AND id ${IDS_IN_SQLITE})
 	AND ${alias}.id ${IDS_IN_SQLITE}`
 
+/** The $1 and $2 of a `seqIn` statement: the ids (db/id-list.ts) and the seqs they spell (`seqsParam`). */
+export const seqInParams = (ids: readonly string[]): [string, string] => [idsParam(ids), seqsParam(ids)]
+
 /**
  * The $2 of a `seqIn` statement: the seqs `ids` spell, a JSON array of integers (ids that spell
  * none are left out). In decimal from two 32-bit halves, no BigInt per id: ~60 ns an id, not 250.
  */
-export function seqsParam(ids: readonly string[]): string {
+function seqsParam(ids: readonly string[]): string {
 	let out = ''
 	for (const id of ids) if (SEQ_ID.test(id)) out += `${out === '' ? '' : ','}${decimalOfHex16(id.slice(4, 20))}`
 	return `[${out}]`

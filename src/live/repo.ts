@@ -1,6 +1,5 @@
 import type { Database } from 'bun:sqlite'
-import { idsParam } from '../db/id-list'
-import { seqsParam } from '../events/seq-sql'
+import { seqInParams } from '../events/seq-sql'
 import { prepare, type SqlValue } from '../db/sql'
 import { SEQ_ORDER } from '../events/order-sql'
 import type { EventRow } from '../events/repo'
@@ -58,7 +57,7 @@ export function createLiveRepo(db: Database) {
 		/** These events (another instance stored them and sent their ids), oldest first; ids not found are left out. */
 		async eventsByIds(ids: readonly string[]): Promise<StoredEvent[]> {
 			if (ids.length === 0) return []
-			const rows = byIds.all(idsParam(ids), seqsParam(ids))
+			const rows = byIds.all(...seqInParams(ids))
 			return (await takeWithin(rows, rows.length, Number.POSITIVE_INFINITY, (id) => bodyOf.get(id)?.body)).events
 		}
 	}

@@ -10,7 +10,6 @@ import { secretDigests, sha256 } from './compiled'
 import type { VerifyRequest, VerifySettings } from './types'
 import { safeEqualBytes } from './util'
 
-
 /** True when the body is a Graph notification batch whose every clientState is a configured secret. */
 export function verifyGraphClientState(req: VerifyRequest, settings: VerifySettings): boolean {
 	const value = jsonObject(bodyText(req.body))?.value
