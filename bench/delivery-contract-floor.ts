@@ -3,7 +3,8 @@
  * client in a bare loop) plus the storage work every delivery needs under the contract and
  * hookstream's schema, and nothing of hookstream's worker (no ticks, no targets, no breaker,
  * no ownership, no providers, no SSRF check). Per delivery, as hookstream does it: the row
- * leased by the delivery repo's claim (128 at a time, oldest first), its event's body read
+ * leased by the delivery repo's claim (128 at a time, oldest first; the lease held in memory, as on
+ * SQLite since the fourteenth session; the `lease` option of earlier sessions is the default), its event's body read
  * with the claim, the request built by `buildRequest` (the contract's headers), the outcome
  * built by `decideOutcome`, and the attempt recorded through the repo's `completeBatch` (the attempt row, the delivery's next state, the
  * destination's counters), group-committed with a 2 ms linger as the worker's
@@ -15,10 +16,9 @@
  * A warm-up of WARM_EVENTS deliveries (20,000 by default, as bench:delivery warms hookstream; at
  * least `in flight` × 4) runs first, uncounted. The timed run ends when the last record commits.
  * Options, to price the pieces (bench/delivery-pieces.ts), each leaving one out: `attempt-indexes`
- * (attempts without their three list indexes: by environment, event and destination); `lease`
- * (no lease written: rows read in order and held in memory, finished from `queued`); `attempt-row`
- * (no attempt row); `finish` (the delivery's row not
- * updated: it stays leased, or queued without `lease`). With any of the last three the record is
+ * (attempts without their three list indexes: by environment, event and destination); `attempt-row`
+ * (no attempt row); `finish` (the delivery's row not updated: rows read in order instead of
+ * claimed, and left queued). With either, or `attempt-keys`, the record is
  * the repo's statements composed here with that piece left out, in one transaction per batch as
  * `completeBatch` runs them (a lost lease throws here instead of being skipped). Two redesigns, priced the same way: `attempt-keys` (the attempts'
  * environment and destination indexes on small integer keys, as the events' list indexes are
@@ -32,6 +32,7 @@ import { rmSync } from 'node:fs'
 import { join } from 'node:path'
 import { Checkpointer } from '../src/db/checkpointer'
 import { migrate } from '../src/db/migrate'
+import { MemoryLeases } from '../src/delivery/memory-leases'
 import { GroupCommitter } from '../src/db/write'
 import { Http1Pool } from '../src/delivery/http1'
 import { Linger } from '../src/delivery/linger'
@@ -54,7 +55,7 @@ import { benchTenant, openWithPragmas, withoutIdIndex } from './lib/wal'
 
 const [url, total, concurrency] = [process.argv[2] ?? '', Number(process.argv[3] ?? 20_000), Number(process.argv[4] ?? 64)]
 if (!url || !(total > 0) || !(concurrency > 0)) throw new Error('usage: bun bench/delivery-contract-floor.ts <url> <deliveries> <in flight> [option…]')
-const OPTIONS = ['attempt-indexes', 'attempt-keys', 'attempt-id-index', 'lease', 'attempt-row', 'finish', 'storage']
+const OPTIONS = ['attempt-indexes', 'attempt-keys', 'attempt-id-index', 'attempt-row', 'finish', 'storage']
 const options = new Set(process.argv.slice(5))
 for (const o of options) if (!OPTIONS.includes(o)) throw new Error(`unknown option ${o} (${OPTIONS.join(', ')})`)
 if (options.has('storage') && options.size > 1) throw new Error('storage replaces the whole record: it takes no other option')
@@ -97,7 +98,8 @@ const checkpoints = new Checkpointer(db, 'NORMAL', silentLogger)
 checkpoints.start()
 const dst = destinationId as string
 
-const repo = createDeliveryRepo(db)
+const leases = new MemoryLeases()
+const repo = createDeliveryRepo(db, leases)
 // The storage floor's record: one narrow row per attempt (rowid, delivery id, status, time), nothing else written.
 db.run('CREATE TABLE floor_attempts (id INTEGER PRIMARY KEY, delivery_id TEXT NOT NULL, status INTEGER NOT NULL, created_at INTEGER NOT NULL)')
 const insertFloorAttempt = db.query('INSERT INTO floor_attempts (delivery_id, status, created_at) VALUES (?1, ?2, ?3)')
@@ -106,7 +108,7 @@ const floorRecord = db.transaction((batch: AttemptOutcome[]) => {
 	return batch.length
 })
 // completeBatch's statements (no breaker or issues: every attempt here succeeds), one of them left out.
-const finish = prepare(db, options.has('lease') ? FINISH.replace("state = 'leased' AND lease_owner = $5", "state = 'queued' AND $5 IS NOT NULL") : FINISH)
+const finish = prepare(db, FINISH)
 const keyed = options.has('attempt-keys')
 const insertAttempt = prepare(
 	db,
@@ -120,28 +122,34 @@ const delivered = prepare(db, DELIVERED)
 const composedRecord = db.transaction((batch: AttemptOutcome[]) => {
 	for (const o of batch) {
 		const a = o.attempt
-		if (!options.has('finish') && finish.run(a.delivery_id, o.next.state, o.next.dueAt, a.created_at, o.owner).changes === 0) throw new Error('a delivery was not finished')
+		if (!options.has('finish') && finish.run(a.delivery_id, o.next.state, o.next.dueAt, a.created_at).changes === 0) throw new Error('a delivery was not finished')
 		if (!options.has('attempt-row')) insertAttempt.run(...ATTEMPT_COLUMNS.map((c) => a[c]), ...keys)
 	}
 	// Every attempt here succeeds (deliverOne ends the run at a failed answer).
 	delivered.run(dst, Math.max(...batch.map((o) => o.attempt.created_at)), batch.length)
 	return batch.length
 })
-const composed = ['lease', 'attempt-row', 'finish', 'attempt-keys'].some((o) => options.has(o))
+const composed = ['attempt-row', 'finish', 'attempt-keys'].some((o) => options.has(o))
+/** The storage floor, and `finish`, read the queue in order instead of claiming it. */
+const inOrder = options.has('storage') || options.has('finish')
 const record = options.has('storage')
 	? async (batch: AttemptOutcome[]) => floorRecord.immediate(batch)
 	: composed
-		? async (batch: AttemptOutcome[]) => composedRecord.immediate(batch)
+		? async (batch: AttemptOutcome[]) => {
+				const n = composedRecord.immediate(batch)
+				// As completeBatch does once its batch commits.
+				for (const o of batch) leases.release(o.attempt.delivery_id)
+				return n
+			}
 		: (batch: AttemptOutcome[]) => repo.completeBatch(batch)
 let recorded = 0
 const outcomes = new Linger(new GroupCommitter<AttemptOutcome, number>(record, 256, (n) => (recorded += n)), { count: 128, ms: 2 })
-// The storage floor, and `lease`, read the queue in order instead of leasing it.
 const readQueued = db.query<DeliveryRow & { queue_rowid: number }, [string, number, number]>(
 	"SELECT rowid AS queue_rowid, * FROM deliveries WHERE destination_id = ?1 AND state = 'queued' AND rowid > ?2 ORDER BY rowid LIMIT ?3"
 )
 let readUpTo = 0
 const claim = async (now: number): Promise<DeliveryRow[]> => {
-	if (!options.has('storage') && !options.has('lease')) return repo.claim(dst, now, CLAIM, OWNER, now + 60_000)
+	if (!inOrder) return repo.claim(dst, now, CLAIM, OWNER, now + 60_000)
 	const rows = readQueued.all(dst, readUpTo, CLAIM)
 	readUpTo = rows.at(-1)?.queue_rowid ?? readUpTo
 	return rows

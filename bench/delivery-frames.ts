@@ -9,6 +9,7 @@
  * Every dirty page is one frame (a page of the database's size, 8 KB) appended to the WAL at commit, then copied into the
  * database at checkpoint (the checkpoints are off here so the WAL keeps every frame).
  */
+import { MemoryLeases } from '../src/delivery/memory-leases'
 import type { Database } from 'bun:sqlite'
 import { rmSync, statSync } from 'node:fs'
 import { join } from 'node:path'
@@ -59,7 +60,7 @@ async function run() {
 	const db = openWalDb(path)
 	for (const m of MIGRATIONS.filter((m) => m.version <= UP_TO)) db.run(m.sql)
 	const dst = await fill(db)
-	const repo = createDeliveryRepo(db)
+	const repo = createDeliveryRepo(db, new MemoryLeases())
 	const owner = 'bench'
 	const start = Math.max(32, statSync(`${path}-wal`).size)
 	const cpu = { claim: 0, record: 0 }

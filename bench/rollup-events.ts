@@ -6,6 +6,7 @@
  * Each run starts from a fresh database; the rows are read back from the OS page cache,
  * as in a server where they were committed seconds before.
  */
+import { MemoryLeases } from '../src/delivery/memory-leases'
 import { rmSync } from 'node:fs'
 import { openDatabase } from '../src/db/open'
 import { createEventsRepo } from '../src/events/repo'
@@ -23,7 +24,7 @@ async function run(): Promise<number> {
 	const events = createEventsRepo(db)
 	const event = benchEvents(db)
 	for (let i = 0; i < N / 25; i++) await events.insertBatch(Array.from({ length: 25 }, event))
-	const metrics = createMetricsRepo(db)
+	const metrics = createMetricsRepo(db, new MemoryLeases())
 	const ceiling = idFloorAt('evt', Date.now() + 1_000)
 	const cpu = process.cpuUsage()
 	let folded = 0

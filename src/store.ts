@@ -6,6 +6,7 @@ import { createConnectionsRepo } from './connections/repo'
 import { Checkpointer, type CheckpointerOptions } from './db/checkpointer'
 import { isMigrated } from './db/migrate'
 import { type OpenOptions, openDatabase } from './db/open'
+import { leasesOf } from './delivery/memory-leases'
 import { createDeliveryRepo } from './delivery/repo'
 import { createDestinationsRepo } from './destinations/repo'
 import { createEventQueries } from './events/queries'
@@ -77,6 +78,8 @@ export async function openStore(opts: StoreOptions): Promise<Store> {
 /** Builds every repo over one SQLite handle. */
 export function openSqliteStore(opts: OpenOptions): Store {
 	const db = openDatabase(opts)
+	// The delivery leases (held in memory on SQLite), which the queue gauges tell apart from queued rows.
+	const { leases, release: releaseLeases } = leasesOf(db.filename)
 	let checkpointer: Checkpointer | null = null
 	return {
 		tenancy: createTenancyRepo(db),
@@ -84,12 +87,12 @@ export function openSqliteStore(opts: OpenOptions): Store {
 		sources: createSourcesRepo(db),
 		destinations: createDestinationsRepo(db),
 		connections: createConnectionsRepo(db),
-		deliveries: createDeliveryRepo(db),
+		deliveries: createDeliveryRepo(db, leases),
 		attempts: createAttemptsRepo(db),
 		issues: createIssuesRepo(db),
 		events: { ...createEventsRepo(db), ...createEventQueries(db) },
 		accounts: createAccountsRepo(db),
-		metrics: createMetricsRepo(db),
+		metrics: createMetricsRepo(db, leases),
 		alerts: createAlertsRepo(db),
 		signals: createSignalsRepo(db),
 		replay: createReplayRepo(db),
@@ -117,6 +120,7 @@ export function openSqliteStore(opts: OpenOptions): Store {
 		async close() {
 			await checkpointer?.stop()
 			db.close()
+			releaseLeases()
 		}
 	}
 }

@@ -1,5 +1,6 @@
 import type { Database } from 'bun:sqlite'
 import { prepare } from '../db/sql'
+import type { MemoryLeases } from './memory-leases'
 import { DESTINATION_OWNERS, RELEASE_DESTINATION_LEASE, RELEASE_DESTINATION_LEASES, RELEASE_ORPHANED, takeDestinationLeases } from './repo-sql'
 
 export interface DestinationLease {
@@ -25,7 +26,7 @@ export function leaseChunks(ids: string[]): string[][] {
  * (SOLE_INSTANCE: one server per data dir, src/db/serve-lock.ts); these serve the
  * conformance tests that hold both engines to one contract.
  */
-export function ownerStatements(db: Database) {
+export function ownerStatements(db: Database, leases: MemoryLeases) {
 	const releaseOne = prepare(db, RELEASE_DESTINATION_LEASE)
 	const releaseAll = prepare(db, RELEASE_DESTINATION_LEASES)
 	const orphaned = prepare<{ id: string }, [number]>(db, RELEASE_ORPHANED)
@@ -55,7 +56,8 @@ export function ownerStatements(db: Database) {
 		},
 		/** Deliveries leased by an instance that no longer owns their destination go back to the queue. */
 		async releaseOrphaned(now: number): Promise<number> {
-			return orphaned.all(now).length
+			const held = new Set(owners.all().filter((l) => l.lease_until > now).map((l) => `${l.destination_id} ${l.owner}`))
+			return orphaned.all(now).length + leases.releaseWhere((l) => !held.has(`${l.destinationId} ${l.owner}`)).length
 		},
 		async destinationOwners(): Promise<DestinationLease[]> {
 			return owners.all()

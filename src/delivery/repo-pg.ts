@@ -19,7 +19,7 @@ import {
  * transaction stays open: the lease, not a row lock, keeps the row through the send.
  */
 const CLAIM = `WITH c AS (
-		${DUE_OF('id')} FOR UPDATE SKIP LOCKED)
+		${DUE_OF('id', 4)} FOR UPDATE SKIP LOCKED)
 	UPDATE deliveries d SET state = 'leased', lease_owner = $2, lease_expires_at = $3, updated_at = $1 FROM c WHERE d.id = c.id
 	RETURNING d.*`
 
@@ -43,8 +43,8 @@ export function createDeliveryRepoPg(pg: Pg): DeliveryRepo {
 		async destinationsWithWork() {
 			return (await retryRead(() => pg.all<{ destination_id: string }>(WITH_WORK))).map((r) => r.destination_id)
 		},
-		async nextDueAt(destinationId: string) {
-			return (await retryRead(() => pg.get<{ due: number | null }>(NEXT_DUE, [destinationId])))?.due ?? null
+		async nextDueAfter(destinationId: string, now: number) {
+			return (await retryRead(() => pg.get<{ due: number | null }>(NEXT_DUE, [destinationId, now])))?.due ?? null
 		},
 		async claim(destinationId: string, now: number, limit: number, owner: string, leaseUntil: number) {
 			const rows = await retryWrite(() => pg.all<DeliveryRow>(CLAIM, [now, owner, leaseUntil, destinationId, now, limit]))

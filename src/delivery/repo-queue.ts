@@ -2,18 +2,23 @@ import { IDS_IN_SQLITE, idsParam } from '../db/id-list'
 import type { Database } from 'bun:sqlite'
 import { prepare } from '../db/sql'
 import type { DeliveryRow } from './repo'
+import type { MemoryLeases } from './memory-leases'
 import { BY_ID, DEAD_OF, DUE_OF, NEXT_DUE, ORPHANED, RELEASE_EXPIRED, RELEASE_OWNED, REQUEUE, WITH_WORK } from './repo-sql'
 
-/** The outbox as a queue: what is due, claiming with a lease, and taking leases back. */
-export function queueStatements(db: Database) {
-	const nextDue = prepare<{ due: number | null }, [string]>(db, NEXT_DUE)
+/**
+ * The outbox as a queue: what is due, claiming with a lease, and taking leases back. Leases are
+ * held in `leases` (memory-leases.ts); rows leased in storage (by a server before leases moved to
+ * memory) are still skipped by the claim and taken back by the sweeper and at start.
+ */
+export function queueStatements(db: Database, leases: MemoryLeases) {
+	const nextDue = prepare<{ due: number | null }, [string, number]>(db, NEXT_DUE)
 	const withWork = prepare<{ destination_id: string }, []>(db, WITH_WORK)
-	const claim = prepare<DeliveryRow, [number, string, number, string, number, number]>(
+	// By rowid: the queue index carries it, so each row is found without a probe of the id index. The
+	// rows leased here ($4, their ids) are the destination's oldest due: the walk of the index passes
+	// over them, testing the id it carries.
+	const due = prepare<DeliveryRow, [string, number, number, string]>(
 		db,
-		// By rowid: the queue index carries it, so each claimed row is found without a probe of the id index.
-		`UPDATE deliveries SET state = 'leased', lease_owner = $2, lease_expires_at = $3, updated_at = $1
-		 WHERE rowid IN (${DUE_OF('rowid')})
-		 RETURNING *`
+		`SELECT * FROM deliveries WHERE rowid IN (${DUE_OF('rowid', 1, ' AND id NOT IN (SELECT value FROM json_each($4))')})`
 	)
 	const release = prepare<{ id: string }, [number]>(db, RELEASE_EXPIRED)
 	const releaseOwned = prepare(db, RELEASE_OWNED)
@@ -22,32 +27,46 @@ export function queueStatements(db: Database) {
 		`UPDATE deliveries SET state = 'queued', lease_owner = NULL, lease_expires_at = NULL WHERE id ${IDS_IN_SQLITE} AND state = 'leased' AND lease_owner = $2`
 	)
 	const byId = prepare<DeliveryRow, [string]>(db, BY_ID)
+	/** The row as the lease holder sees it: leased while its lease lasts. */
+	const withLease = (row: DeliveryRow): DeliveryRow => {
+		const lease = row.state === 'queued' ? leases.holder(row.id) : undefined
+		return lease ? { ...row, state: 'leased', lease_owner: lease.owner, lease_expires_at: lease.until } : row
+	}
 	return {
-		/** Destinations that have queued work (due or not). */
+		/** Destinations that have queued work (due or not; or rows leased here: a pass then finds nothing more to claim). */
 		async destinationsWithWork(): Promise<string[]> {
 			return withWork.all().map((r) => r.destination_id)
 		},
-		async nextDueAt(destinationId: string): Promise<number | null> {
-			return nextDue.get(destinationId)?.due ?? null
+		/** The earliest due time after `now` of the destination's queued rows (NEXT_DUE says why not before). */
+		async nextDueAfter(destinationId: string, now: number): Promise<number | null> {
+			return nextDue.get(destinationId, now)?.due ?? null
 		},
 		/** Leases up to `limit` due deliveries of one destination, oldest first. */
 		async claim(destinationId: string, now: number, limit: number, owner: string, leaseUntil: number): Promise<DeliveryRow[]> {
-			const rows = claim.all(now, owner, leaseUntil, destinationId, now, limit)
+			const rows = due.all(destinationId, now, limit, idsParam([...leases.idsOf(destinationId)]))
+			for (const row of rows) {
+				leases.take(row.id, { destinationId, owner, until: leaseUntil })
+				Object.assign(row, { state: 'leased', lease_owner: owner, lease_expires_at: leaseUntil, updated_at: now })
+			}
 			return rows.sort((x, y) => x.due_at - y.due_at || (x.id < y.id ? -1 : 1))
 		},
 		/** Sweeper: leases whose holder vanished go back to the queue. */
 		async releaseExpired(now: number): Promise<number> {
-			return release.all(now).length
+			return release.all(now).length + leases.releaseWhere((l) => l.until < now).length
 		},
 		async releaseOwned(owner: string): Promise<void> {
 			releaseOwned.run(owner)
+			leases.releaseWhere((l) => l.owner === owner)
 		},
 		/** Hands back leases `owner` took but will not use (claimed ahead, then the destination stopped sending). */
 		async releaseLeases(ids: string[], owner: string): Promise<void> {
-			if (ids.length > 0) releaseIds.run(idsParam(ids), owner)
+			if (ids.length === 0) return
+			releaseIds.run(idsParam(ids), owner)
+			for (const id of ids) if (leases.holder(id)?.owner === owner) leases.release(id)
 		},
 		async findById(id: string): Promise<DeliveryRow | null> {
-			return byId.get(id)
+			const row = byId.get(id)
+			return row && withLease(row)
 		}
 	}
 }

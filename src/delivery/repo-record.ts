@@ -1,6 +1,7 @@
 import type { Database } from 'bun:sqlite'
 import { prepare, valuesList } from '../db/sql'
 import type { Circuit } from './breaker'
+import type { MemoryLeases } from './memory-leases'
 import type { AttemptOutcome, AttemptRow } from './repo'
 import { ATTEMPT_COLUMNS, DELIVERED, FINISH, INSERT_ATTEMPTS_HEAD, ISSUE_ACTIVE, ISSUE_BUMP, ISSUE_OPEN } from './repo-sql'
 
@@ -27,16 +28,23 @@ function issueStatements(db: Database) {
  * Recording finished attempts: the attempt row, the delivery's next state (which the
  * event's status is read from), the destination's counters and breaker, and issues, all
  * in one transaction. `writeCircuit` is the breaker columns' one writer (repo-circuits.ts).
+ * Only the holder of a delivery's lease (memory-leases.ts) finishes it: a lease taken back
+ * (the sweeper, a new owner of the destination) loses its outcome.
  */
-export function recordStatements(db: Database, writeCircuit: (destinationId: string, c: Circuit) => boolean) {
+export function recordStatements(db: Database, leases: MemoryLeases, writeCircuit: (destinationId: string, c: Circuit) => boolean) {
 	const insertAttempt = prepare(db, INSERT_ATTEMPTS_HEAD + valuesList(1, ATTEMPT_COLUMNS.length))
 	const finish = prepare(db, FINISH)
 	const delivered = prepare(db, DELIVERED)
 	const upsertIssue = issueStatements(db)
-	/** One outcome's rows; false (nothing written) when its lease was lost. */
-	const complete = (o: AttemptOutcome, counts: Map<string, { n: number; at: number }>): boolean => {
+	/**
+	 * One outcome's rows; false (nothing written) when its lease was lost. A finished lease is
+	 * used up in `finished` and released once the batch commits (after a rollback it holds).
+	 */
+	const complete = (o: AttemptOutcome, counts: Map<string, { n: number; at: number }>, finished: Set<string>): boolean => {
 		const a = o.attempt
-		if (finish.run(a.delivery_id, o.next.state, o.next.dueAt, a.created_at, o.owner).changes === 0) return false
+		if (leases.holder(a.delivery_id)?.owner !== o.owner || finished.has(a.delivery_id)) return false
+		finished.add(a.delivery_id)
+		if (finish.run(a.delivery_id, o.next.state, o.next.dueAt, a.created_at).changes === 0) return false
 		insertAttempt.run(...ATTEMPT_COLUMNS.map((c) => a[c]))
 		if (o.next.state === 'delivered') {
 			const c = counts.get(a.destination_id)
@@ -48,9 +56,9 @@ export function recordStatements(db: Database, writeCircuit: (destinationId: str
 		return true
 	}
 	// A destination's counters change once per batch, not once per delivery.
-	const completeAll = db.transaction((outcomes: AttemptOutcome[]) => {
+	const completeAll = db.transaction((outcomes: AttemptOutcome[], finished: Set<string>) => {
 		const counts = new Map<string, { n: number; at: number }>()
-		const done = outcomes.filter((o) => complete(o, counts)).length
+		const done = outcomes.filter((o) => complete(o, counts, finished)).length
 		for (const [id, c] of counts) delivered.run(id, c.at, c.n)
 		return done
 	})
@@ -60,7 +68,10 @@ export function recordStatements(db: Database, writeCircuit: (destinationId: str
 		 * (the worker group-commits them). An outcome whose lease was lost writes nothing.
 		 */
 		async completeBatch(outcomes: AttemptOutcome[]): Promise<number> {
-			return completeAll.immediate(outcomes)
+			const finished = new Set<string>()
+			const done = completeAll.immediate(outcomes, finished)
+			for (const id of finished) leases.release(id)
+			return done
 		},
 		/** One more delivered event: `event_count + 1`, `last_delivery_at` = `at` (epoch ms) unless already later. */
 		async bumpDelivered(destinationId: string, at: number): Promise<void> {

@@ -15,14 +15,24 @@ import type { AttemptRow } from './repo'
  */
 export const queueIndexed = (alias = ''): string => `${alias ? `${alias}.` : ''}state IN ('queued', 'dead')`
 
-export const NEXT_DUE = `SELECT MIN(due_at) AS due FROM deliveries WHERE destination_id = $1 AND state = 'queued' AND ${queueIndexed()}`
+/**
+ * ($1 destination, $2 now) When the destination's queue next needs a look: its first queued row due
+ * after now. Rows due by now are claimed, or wait for a slot (a finishing attempt wakes the worker),
+ * and a claim's leased rows were due when claimed: none of them sets a timer.
+ */
+export const NEXT_DUE = `SELECT MIN(due_at) AS due FROM deliveries WHERE destination_id = $1 AND state = 'queued' AND ${queueIndexed()} AND due_at > $2`
 
 export const WITH_WORK = `SELECT id AS destination_id FROM destinations
 	WHERE EXISTS (SELECT 1 FROM deliveries d WHERE d.destination_id = destinations.id AND d.state = 'queued' AND ${queueIndexed('d')})`
 
-/** ($4 destination, $5 now, $6 limit) The due deliveries a claim leases, oldest first, as the engine's claim selects them. */
-export const DUE_OF = (key: 'rowid' | 'id'): string =>
-	`SELECT ${key} FROM deliveries WHERE destination_id = $4 AND state = 'queued' AND ${queueIndexed()} AND due_at <= $5 ORDER BY due_at, id LIMIT $6`
+/**
+ * The due deliveries of a destination, oldest first, up to a limit: `key` of each, the parameters
+ * (destination, now, limit) numbered from `$from`, and `also` any further condition. PostgreSQL's
+ * claim leases them in the same statement; SQLite's reads them, passing over the rows it holds
+ * leased in memory (memory-leases.ts), and leases them there.
+ */
+export const DUE_OF = (key: string, from = 1, also = ''): string =>
+	`SELECT ${key} FROM deliveries WHERE destination_id = $${from} AND state = 'queued' AND ${queueIndexed()} AND due_at <= $${from + 1}${also} ORDER BY due_at, id LIMIT $${from + 2}`
 
 export const RELEASE_EXPIRED =
 	"UPDATE deliveries SET state = 'queued', lease_owner = NULL, lease_expires_at = NULL WHERE state = 'leased' AND lease_expires_at < $1 RETURNING id"
@@ -71,10 +81,10 @@ export const ISSUE_BUMP =
 export const ISSUE_OPEN = `INSERT INTO issues (id, org_id, env_id, destination_id, error_type, message, status, occurrence_count, first_seen_at, last_seen_at, recent_attempt_ids, created_at, updated_at)
 	VALUES ($1, $2, $3, $4, $5, $6, 'open', 1, $7, $7, $8, $7, $7)`
 
-// Only the lease holder may finish a delivery: a lease taken back (sweeper, a new owner of the
-// destination) or a delivery closed meanwhile (its destination deleted) must not be overwritten.
-export const FINISH = `UPDATE deliveries SET state = $2, attempts = attempts + 1, due_at = $3, lease_owner = NULL, lease_expires_at = NULL, updated_at = $4
-	WHERE id = $1 AND state = 'leased' AND lease_owner = $5`
+// SQLite's finish, once the lease held in memory is checked (repo-record.ts): a delivery closed
+// meanwhile (its destination deleted) or deleted (retention) must not be overwritten.
+export const FINISH = `UPDATE deliveries SET state = $2, attempts = attempts + 1, due_at = $3, updated_at = $4
+	WHERE id = $1 AND state = 'queued'`
 
 // Workers may finish out of order: last_delivery_at only moves forward.
 export const DELIVERED = `UPDATE destinations SET event_count = event_count + $3,

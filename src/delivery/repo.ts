@@ -1,5 +1,6 @@
 import type { Database } from 'bun:sqlite'
 import type { Circuit } from './breaker'
+import type { MemoryLeases } from './memory-leases'
 import { circuitStatements } from './repo-circuits'
 import { ownerStatements } from './repo-owners'
 import { payloadStatements } from './repo-payloads'
@@ -67,11 +68,18 @@ export type DeliveryRepo = ReturnType<typeof createDeliveryRepo>
 
 /**
  * The outbox and everything an attempt writes, in named pieces: the queue
- * (repo-queue.ts), recording outcomes (repo-record.ts) and the breaker columns
+ * (repo-queue.ts, its leases held in memory: memory-leases.ts), recording outcomes (repo-record.ts) and the breaker columns
  * (repo-circuits.ts), destination ownership leases (repo-owners.ts) and payloads read
  * ahead of their sends (repo-payloads.ts).
  */
-export function createDeliveryRepo(db: Database) {
+export function createDeliveryRepo(db: Database, leases: MemoryLeases) {
 	const circuits = circuitStatements(db)
-	return { ...queueStatements(db), ...requeueStatements(db), ...recordStatements(db, circuits.write), ...circuits.repo, ...ownerStatements(db), ...payloadStatements(db) }
+	return {
+		...queueStatements(db, leases),
+		...requeueStatements(db),
+		...recordStatements(db, leases, circuits.write),
+		...circuits.repo,
+		...ownerStatements(db, leases),
+		...payloadStatements(db)
+	}
 }

@@ -250,9 +250,8 @@ export class DeliveryWorker {
 		} else if (gate === 'send') {
 			for (const row of await this.#ahead.take(destinationId, target, now, Math.max(0, free))) this.#runner.launch(row, target, false)
 		}
-		const due = await this.deps.deliveries.nextDueAt(destinationId)
 		// Work already due but no free slot: a finishing attempt wakes us, no timer needed.
-		return due !== null && due > now ? due : Number.POSITIVE_INFINITY
+		return (await this.deps.deliveries.nextDueAfter(destinationId, now)) ?? Number.POSITIVE_INFINITY
 	}
 
 	/**

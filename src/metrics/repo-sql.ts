@@ -1,3 +1,4 @@
+import { IDS_IN_SQLITE } from '../db/id-list'
 import { queueIndexed } from '../delivery/repo-sql'
 import { LATENCY_BOUNDS_MS, MINUTE_MS } from './histogram'
 
@@ -64,4 +65,11 @@ export const TRIM = (table: string) => `DELETE FROM ${table} WHERE span = $1 AND
 export const QUEUE_STATES = `SELECT 'queued' AS state, COUNT(*) AS n FROM deliveries WHERE state = 'queued' AND ${queueIndexed()}
 	UNION ALL SELECT 'leased' AS state, COUNT(*) AS n FROM deliveries WHERE state = 'leased'`
 export const OLDEST_DUE = `SELECT MIN(due_at) AS due FROM deliveries WHERE state = 'queued' AND ${queueIndexed()} AND due_at <= $1`
+/**
+ * ($1 the ids leased in memory, db/id-list.ts) SQLite's leases are held in memory (src/delivery/memory-leases.ts)
+ * and their rows stay queued in storage: how many of those are still queued, and the oldest due of the others.
+ */
+export const LEASED_IN_MEMORY = `SELECT COUNT(*) AS n FROM deliveries WHERE id ${IDS_IN_SQLITE} AND state = 'queued'`
+export const OLDEST_DUE_NOT_LEASED = `SELECT MIN(due_at) AS due FROM deliveries WHERE state = 'queued' AND ${queueIndexed()} AND due_at <= $2
+	AND id NOT ${IDS_IN_SQLITE}`
 export const CIRCUITS = 'SELECT id AS destination_id, circuit_state AS state FROM destinations ORDER BY id'

@@ -1,6 +1,8 @@
 import type { Database } from 'bun:sqlite'
 import { prepare, type SqlValue, valuesList, type Where, whereOf } from '../db/sql'
 import { seqOrder } from '../events/order-sql'
+import { idsParam } from '../db/id-list'
+import type { MemoryLeases } from '../delivery/memory-leases'
 import { idFloorAt } from '../lib/ids'
 import { HOUR_MS, MINUTE_MS, type Span } from './histogram'
 import * as Q from './repo-sql'
@@ -143,7 +145,7 @@ function eventCounts(db: Database) {
 
 export type MetricsRepo = ReturnType<typeof createMetricsRepo>
 
-export function createMetricsRepo(db: Database) {
+export function createMetricsRepo(db: Database, leases: MemoryLeases) {
 	const raw = rawAggregates(db)
 	const upsert = upserts(db)
 	const getMark = prepare<{ last_id: string }, [string]>(db, Q.GET_MARK)
@@ -207,13 +209,22 @@ export function createMetricsRepo(db: Database) {
 
 	const queue = prepare<{ state: string; n: number }, []>(db, Q.QUEUE_STATES)
 	const oldestDue = prepare<{ due: number | null }, [number]>(db, Q.OLDEST_DUE)
+	const leasedInMemory = prepare<{ n: number }, [string]>(db, Q.LEASED_IN_MEMORY)
+	const oldestDueNotLeased = prepare<{ due: number | null }, [string, number]>(db, Q.OLDEST_DUE_NOT_LEASED)
 	const circuits = prepare<{ destination_id: string; state: string }, []>(db, Q.CIRCUITS)
 
 	return {
 		/** Live gauges for a Prometheus scrape: the outbox and every destination's breaker. */
 		async scrapeState(now: number) {
 			const byState = Object.fromEntries(queue.all().map((r) => [r.state, r.n]))
-			return { queue: { queued: byState.queued ?? 0, leased: byState.leased ?? 0, oldestDueAt: oldestDue.get(now)?.due ?? null }, circuits: circuits.all() }
+			// Rows leased in memory are queued in storage: counted as leased, and not waiting.
+			const ids = idsParam(leases.ids())
+			const inMemory = leases.size === 0 ? 0 : (leasedInMemory.get(ids)?.n ?? 0)
+			const oldest = leases.size === 0 ? oldestDue.get(now) : oldestDueNotLeased.get(ids, now)
+			return {
+				queue: { queued: (byState.queued ?? 0) - inMemory, leased: (byState.leased ?? 0) + inMemory, oldestDueAt: oldest?.due ?? null },
+				circuits: circuits.all()
+			}
 		},
 		/** Folds the next events (one UTC hour at most, EVENT_BATCH at most) with ids below `ceiling` into the buckets; null when none is left. */
 		async rollEvents(ceiling: string): Promise<VolumeRow[] | null> {

@@ -225,6 +225,11 @@ for (const [name, open] of backends) {
 			await outbox('dlv_2', 'queued', 9_000)
 			await outbox('dlv_3', 'leased', 500)
 			expect(await store.metrics.scrapeState(5_000)).toEqual({ queue: { queued: 2, leased: 1, oldestDueAt: 1_000 }, circuits: [] })
+			// A claim's lease (held in memory on SQLite, in the row on PostgreSQL): leased, no longer waiting.
+			expect((await store.deliveries.claim('dst_ghost', 5_000, 1, 'w_gauge', 60_000)).map((d) => d.id)).toEqual(['dlv_1'])
+			expect(await store.metrics.scrapeState(5_000)).toEqual({ queue: { queued: 1, leased: 2, oldestDueAt: null }, circuits: [] })
+			await store.deliveries.releaseLeases(['dlv_1'], 'w_gauge')
+			expect(await store.metrics.scrapeState(5_000)).toEqual({ queue: { queued: 2, leased: 1, oldestDueAt: 1_000 }, circuits: [] })
 			await insertEvents(sql, [{ envId: ENV, sourceId: 'src_a', at: T0 }, { envId: ENV, sourceId: 'src_a', at: T0 + 3 * DAY_MS }])
 			await rollAll(store, T0 + 4 * DAY_MS)
 			expect(await store.metrics.trim('minute', T0 + DAY_MS)).toBe(1)

@@ -15,8 +15,8 @@ const DELIVERIES: PlanTable = { names: ['d', 'deliveries'], indexArgs: 'destinat
 const QUEUE = 'deliveries_destination'
 
 const searches: PlanCase[] = [
-	{ name: 'next due time of a destination', index: QUEUE, sql: NEXT_DUE, params: ['dst_1'], paged: false },
-	{ name: 'the claim: due rows of a destination, oldest first', index: QUEUE, sql: DUE_OF('rowid'), params: [0, 'w', 0, 'dst_1', 1, 64] },
+	{ name: 'next due time of a destination', index: QUEUE, sql: NEXT_DUE, params: ['dst_1', 1], paged: false },
+	{ name: 'the claim: due rows of a destination, oldest first', index: QUEUE, sql: DUE_OF('rowid', 1, ' AND id NOT IN (SELECT value FROM json_each($4))'), params: ['dst_1', 1, 64, '[]'] },
 	{ name: 'dead deliveries of a destination', index: QUEUE, sql: DEAD_OF, params: ['dst_1', null], paged: false }
 ]
 
