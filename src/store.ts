@@ -95,7 +95,7 @@ export function openSqliteStore(opts: OpenOptions): Store {
 		metrics: createMetricsRepo(db, leases),
 		alerts: createAlertsRepo(db),
 		signals: createSignalsRepo(db),
-		replay: createReplayRepo(db),
+		replay: createReplayRepo(db, leases),
 		cluster: createClusterRepo(db),
 		backend: { kind: 'sqlite', db },
 		live: createLiveRepo(db),
@@ -118,9 +118,12 @@ export function openSqliteStore(opts: OpenOptions): Store {
 			db.run('PRAGMA wal_checkpoint(TRUNCATE)')
 		},
 		async close() {
-			await checkpointer?.stop()
-			db.close()
-			releaseLeases()
+			try {
+				await checkpointer?.stop()
+				db.close()
+			} finally {
+				releaseLeases()
+			}
 		}
 	}
 }

@@ -3,11 +3,12 @@ import { valuesList } from '../db/sql'
 import { ID_ORDER } from '../events/order-sql'
 import type { ReplayCandidate, ReplayConnection, ReplayJobRow, ReplayProgress, ReplayRepo } from './repo'
 import {
-	BUMP_JOB, candidatesQuery, connectionsQuery, DROP_QUEUED, FINISH_JOB, insertDeliveryQuery, INSERT_ITEM_HEAD, INSERT_JOB, JOB_BY_ID, JOB_COLUMNS, JOBS_OF_ENV,
+	BUMP_JOB, candidatesQuery, connectionsQuery, dropQueued, FINISH_JOB, insertDeliveryQuery, INSERT_ITEM_HEAD, INSERT_JOB, JOB_BY_ID, JOB_COLUMNS, JOBS_OF_ENV,
 	NEXT_ITEMS, PROGRESS, PURGE, RUNNING, SET_ITEM, SKIPPED, STATUS_OF
 } from './repo-sql'
 
 const INSERT_DELIVERY_PG = insertDeliveryQuery(ID_ORDER)
+const DROP_QUEUED_PG = dropQueued()
 
 /** Items per INSERT (4 parameters each). */
 const ITEM_ROWS = 1000
@@ -81,7 +82,7 @@ export function createReplayRepoPg(pg: Pg): ReplayRepo {
 		async cancel(id: string, now: number) {
 			return pg.tx(async (q) => {
 				const changed = (await q.run(FINISH_JOB, [id, 'cancelled', now, null])) > 0
-				if (changed) await q.run(DROP_QUEUED, [id])
+				if (changed) await q.run(DROP_QUEUED_PG, [id])
 				return changed
 			})
 		},

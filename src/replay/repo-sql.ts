@@ -27,8 +27,13 @@ export const PROGRESS = `SELECT d.state AS state, CASE WHEN i.delivery_id = '${S
 	FROM replay_items i LEFT JOIN deliveries d ON d.id = i.delivery_id WHERE i.job_id = $1 AND i.delivery_id IS NOT NULL
 	GROUP BY d.state, CASE WHEN i.delivery_id = '${SKIPPED}' THEN 1 ELSE 0 END`
 export const FINISH_JOB = "UPDATE replay_jobs SET status = $2, completed_at = $3, error = $4, updated_at = $3 WHERE id = $1 AND status = 'running'"
-export const DROP_QUEUED = `DELETE FROM deliveries WHERE state = 'queued' AND attempts = 0 AND trigger_type = 'replay'
-	AND id IN (SELECT delivery_id FROM replay_items WHERE job_id = $1 AND delivery_id IS NOT NULL)`
+/**
+ * ($1 job) A cancelled job's deliveries not yet tried. Leased ones (claimed ahead, or in flight) stay:
+ * they are sent and recorded. `notLeased` is SQLite's test of the ids it holds leased in memory
+ * (src/delivery/memory-leases.ts; $2, a JSON array), whose rows are still `queued` in storage.
+ */
+export const dropQueued = (notLeased = ''): string => `DELETE FROM deliveries WHERE state = 'queued' AND attempts = 0 AND trigger_type = 'replay'
+	AND id IN (SELECT delivery_id FROM replay_items WHERE job_id = $1 AND delivery_id IS NOT NULL)${notLeased}`
 export const PURGE = "DELETE FROM replay_jobs WHERE status <> 'running' AND completed_at < $1"
 export const STATUS_OF = 'SELECT status, enqueued FROM replay_jobs WHERE id = $1'
 

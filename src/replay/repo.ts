@@ -1,8 +1,10 @@
 import type { Database } from 'bun:sqlite'
 import { prepare, type SqlValue } from '../db/sql'
+import { idsParam } from '../db/id-list'
+import type { MemoryLeases } from '../delivery/memory-leases'
 import { SEQ_ORDER } from '../events/order-sql'
 import {
-	BUMP_JOB, candidatesQuery, connectionsQuery, DROP_QUEUED, FINISH_JOB, insertDeliveryQuery, INSERT_ITEM_HEAD, INSERT_JOB, JOB_BY_ID, JOB_COLUMNS, JOBS_OF_ENV,
+	BUMP_JOB, candidatesQuery, connectionsQuery, dropQueued, FINISH_JOB, insertDeliveryQuery, INSERT_ITEM_HEAD, INSERT_JOB, JOB_BY_ID, JOB_COLUMNS, JOBS_OF_ENV,
 	NEXT_ITEMS, PROGRESS, PURGE, RUNNING, SET_ITEM, SKIPPED, STATUS_OF
 } from './repo-sql'
 
@@ -35,7 +37,7 @@ export interface ReplayProgress { succeeded: number; failed: number; skipped: nu
 export type ReplayRepo = ReturnType<typeof createReplayRepo>
 
 /** Replay jobs and the outbox rows they add (trigger_type 'replay'): the delivery pipeline does the rest. */
-export function createReplayRepo(db: Database) {
+export function createReplayRepo(db: Database, leases: MemoryLeases) {
 	const insertJob = prepare(db, INSERT_JOB)
 	const insertItem = prepare(db, `${INSERT_ITEM_HEAD}($1, $2, $3, $4)`)
 	const byId = prepare<ReplayJobRow, [string]>(db, JOB_BY_ID)
@@ -47,7 +49,7 @@ export function createReplayRepo(db: Database) {
 	const bumpJob = prepare(db, BUMP_JOB)
 	const progress = prepare<{ state: string | null; skipped: number; n: number }, [string]>(db, PROGRESS)
 	const finish = prepare(db, FINISH_JOB)
-	const dropQueued = prepare(db, DROP_QUEUED)
+	const dropNotLeased = prepare(db, dropQueued(' AND id NOT IN (SELECT value FROM json_each($2))'))
 	const connections = (envId: string, destinationId: string, connectionId: string | null, sourceId: string | null) => {
 		const q = connectionsQuery(envId, destinationId, connectionId, sourceId)
 		return prepare<ReplayConnection, SqlValue[]>(db, q.text).all(...q.params)
@@ -76,7 +78,7 @@ export function createReplayRepo(db: Database) {
 	})
 	const cancel = db.transaction((id: string, now: number): boolean => {
 		const changed = finish.run(id, 'cancelled', now, null).changes > 0
-		if (changed) dropQueued.run(id)
+		if (changed) dropNotLeased.run(id, idsParam(leases.ids()))
 		return changed
 	})
 

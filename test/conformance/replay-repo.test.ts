@@ -77,6 +77,27 @@ for (const backend of BACKENDS) {
 			expect((await store.replay.list(ENV, 10)).map((r) => r.id)).toContain(j.id)
 		})
 
+		it('a cancelled job\'s delivery already claimed (in flight, or held ahead) stays: it is sent and recorded', async () => {
+			const d = await destination(store)
+			const { sourceId, connectionId } = await sourceAndConnection(store, d)
+			const [e1, e2] = [await storedEvent(store, sourceId, 'x'), await storedEvent(store, sourceId, 'y')]
+			const j = job(d, 2)
+			await store.replay.create(j, [{ eventId: e1, connectionId }, { eventId: e2, connectionId }])
+			const [claimedId, waitingId] = [newId('dlv'), newId('dlv')]
+			await store.replay.enqueue(j, [100, 200], [claimedId, waitingId], 50)
+			const [claimed] = await store.deliveries.claim(d, 150, 1, 'w_replay', 60_000)
+			expect(claimed?.id).toBe(claimedId)
+			expect(await store.replay.cancel(j.id, 160)).toBe(true)
+			// The one not yet tried is taken back; the claimed one is left to its sender.
+			expect(await rows(store, 'SELECT id FROM deliveries WHERE destination_id = $1', [d])).toEqual([{ id: claimedId }])
+			const attempt = { id: newId('da'), org_id: ORG, env_id: ENV, delivery_id: claimedId, event_id: e1, connection_id: connectionId, destination_id: d, request_url: 'http://127.0.0.1:1/',
+				request_method: 'POST', request_headers: null, request_body_size: 1, response_status: 200, response_headers: null, response_body: null, duration_ms: 1, status: 'success' as const,
+				error: null, error_type: null, created_at: 170, attempt_number: 1, next_retry_at: null, is_dlq: 0, dlq_at: null, trigger_type: 'replay' }
+			expect(await store.deliveries.completeBatch([{ owner: 'w_replay', attempt, next: { state: 'delivered', dueAt: 170 }, circuit: null, issues: [] }])).toBe(1)
+			expect(await rows(store, 'SELECT state FROM deliveries WHERE id = $1', [claimedId])).toEqual([{ state: 'delivered' }])
+			expect(await rows(store, 'SELECT id FROM delivery_attempts WHERE delivery_id = $1', [claimedId])).toEqual([{ id: attempt.id }])
+		})
+
 		it('cancel stops a running job and takes back its deliveries not yet tried; purge removes old finished jobs', async () => {
 			const d = await destination(store)
 			const { sourceId, connectionId } = await sourceAndConnection(store, d)
