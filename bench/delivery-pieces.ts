@@ -6,7 +6,7 @@
  * against the same receiver, rotated for ROUNDS rounds, each reported as a ratio to the send
  * floor of its round (the delivery targets' reference) and with its CPU µs per delivery.
  *   bun bench/delivery-pieces.ts 64        (or 8: requests in flight)
- *   PIECES=attempt-row,lease+finish,attempt-keys ROUNDS=4 bun bench/delivery-pieces.ts 8
+ *   PIECES=attempt-row,finish,attempt-keys+attempt-id-index ROUNDS=4 bun bench/delivery-pieces.ts 8
  */
 import { type FloorRun, median, runFloor, startReceiver } from './lib/tools'
 
