@@ -78,7 +78,8 @@ export async function openStore(opts: StoreOptions): Promise<Store> {
 /** Builds every repo over one SQLite handle. */
 export function openSqliteStore(opts: OpenOptions): Store {
 	const db = openDatabase(opts)
-	// The delivery leases (held in memory on SQLite), which the queue gauges tell apart from queued rows.
+	// The delivery leases, held in memory on SQLite: their rows stay queued in storage, so the queue
+	// gauges and a replay's cancel tell them apart by these.
 	const { leases, release: releaseLeases } = leasesOf(db.filename)
 	let checkpointer: Checkpointer | null = null
 	return {

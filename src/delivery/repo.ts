@@ -67,10 +67,10 @@ export interface AttemptOutcome {
 export type DeliveryRepo = ReturnType<typeof createDeliveryRepo>
 
 /**
- * The outbox and everything an attempt writes, in named pieces: the queue
- * (repo-queue.ts, its leases held in memory: memory-leases.ts), recording outcomes (repo-record.ts) and the breaker columns
- * (repo-circuits.ts), destination ownership leases (repo-owners.ts) and payloads read
- * ahead of their sends (repo-payloads.ts).
+ * The outbox and everything an attempt writes, in named pieces: the queue (repo-queue.ts,
+ * its leases held in `leases`: memory-leases.ts), recording outcomes (repo-record.ts) and
+ * the breaker columns (repo-circuits.ts), destination ownership leases (repo-owners.ts) and
+ * payloads read ahead of their sends (repo-payloads.ts).
  */
 export function createDeliveryRepo(db: Database, leases: MemoryLeases) {
 	const circuits = circuitStatements(db)
