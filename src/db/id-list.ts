@@ -4,6 +4,8 @@
  * of rows by id, with no statement text per list length.
  */
 export const IDS_IN_SQLITE = 'IN (SELECT value FROM json_each($1))'
+/** SQLite's IDS_IN_SQLITE with the ids bound as `param` (a statement with other parameters before them). */
+export const idsInSqlite = (param: string): string => `IN (SELECT value FROM json_each(${param}))`
 export const IDS_IN_PG = '= ANY($1::text[])'
 
 /** The $1 of an `IDS_IN_SQLITE` statement. */

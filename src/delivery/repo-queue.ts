@@ -1,4 +1,4 @@
-import { IDS_IN_SQLITE, idsParam } from '../db/id-list'
+import { IDS_IN_SQLITE, idsInSqlite, idsParam } from '../db/id-list'
 import type { Database } from 'bun:sqlite'
 import { prepare } from '../db/sql'
 import type { DeliveryRow } from './repo'
@@ -18,7 +18,7 @@ export function queueStatements(db: Database, leases: MemoryLeases) {
 	// over them, testing the id it carries.
 	const due = prepare<DeliveryRow, [string, number, number, string]>(
 		db,
-		`SELECT * FROM deliveries WHERE rowid IN (${DUE_OF('rowid', 1, ' AND id NOT IN (SELECT value FROM json_each($4))')})`
+		`SELECT * FROM deliveries WHERE rowid IN (${DUE_OF('rowid', 1, ` AND id NOT ${idsInSqlite('$4')}`)})`
 	)
 	const release = prepare<{ id: string }, [number]>(db, RELEASE_EXPIRED)
 	const releaseOwned = prepare(db, RELEASE_OWNED)

@@ -34,7 +34,6 @@ export function idOrder(alias: string): EventOrder {
 	return { column: `${alias}.id`, bound: (op, at = '?') => `${alias}.id ${op} ${at}`, edge: (op, at = '?') => `${alias}.id ${op} ${at}` }
 }
 
-
 /**
  * Rowid order over `table` as `alias` (SQLite), for a table whose rows are inserted in
  * about id order and whose list indexes end in the rowid (delivery attempts: migration 16;

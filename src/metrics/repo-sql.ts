@@ -1,4 +1,4 @@
-import { IDS_IN_SQLITE } from '../db/id-list'
+import { IDS_IN_SQLITE, idsInSqlite } from '../db/id-list'
 import { queueIndexed } from '../delivery/repo-sql'
 import { LATENCY_BOUNDS_MS, MINUTE_MS } from './histogram'
 
@@ -66,10 +66,10 @@ export const QUEUE_STATES = `SELECT 'queued' AS state, COUNT(*) AS n FROM delive
 	UNION ALL SELECT 'leased' AS state, COUNT(*) AS n FROM deliveries WHERE state = 'leased'`
 export const OLDEST_DUE = `SELECT MIN(due_at) AS due FROM deliveries WHERE state = 'queued' AND ${queueIndexed()} AND due_at <= $1`
 /**
- * ($1 the ids leased in memory, db/id-list.ts) SQLite's leases are held in memory (src/delivery/memory-leases.ts)
- * and their rows stay queued in storage: how many of those are still queued, and the oldest due of the others.
+ * SQLite's leases are held in memory (src/delivery/memory-leases.ts) and their rows stay queued in
+ * storage: how many of those ($1, their ids: db/id-list.ts) are still queued, and the oldest due by
+ * $1 of the others ($2, the same ids).
  */
 export const LEASED_IN_MEMORY = `SELECT COUNT(*) AS n FROM deliveries WHERE id ${IDS_IN_SQLITE} AND state = 'queued'`
-export const OLDEST_DUE_NOT_LEASED = `SELECT MIN(due_at) AS due FROM deliveries WHERE state = 'queued' AND ${queueIndexed()} AND due_at <= $2
-	AND id NOT ${IDS_IN_SQLITE}`
+export const OLDEST_DUE_NOT_LEASED = `${OLDEST_DUE} AND id NOT ${idsInSqlite('$2')}`
 export const CIRCUITS = 'SELECT id AS destination_id, circuit_state AS state FROM destinations ORDER BY id'

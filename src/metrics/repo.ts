@@ -208,9 +208,8 @@ export function createMetricsRepo(db: Database, leases: MemoryLeases) {
 	const trims = Q.METRIC_TABLES.map((table) => prepare(db, Q.TRIM(table)))
 
 	const queue = prepare<{ state: string; n: number }, []>(db, Q.QUEUE_STATES)
-	const oldestDue = prepare<{ due: number | null }, [number]>(db, Q.OLDEST_DUE)
 	const leasedInMemory = prepare<{ n: number }, [string]>(db, Q.LEASED_IN_MEMORY)
-	const oldestDueNotLeased = prepare<{ due: number | null }, [string, number]>(db, Q.OLDEST_DUE_NOT_LEASED)
+	const oldestDue = prepare<{ due: number | null }, [number, string]>(db, Q.OLDEST_DUE_NOT_LEASED)
 	const circuits = prepare<{ destination_id: string; state: string }, []>(db, Q.CIRCUITS)
 
 	return {
@@ -219,10 +218,9 @@ export function createMetricsRepo(db: Database, leases: MemoryLeases) {
 			const byState = Object.fromEntries(queue.all().map((r) => [r.state, r.n]))
 			// Rows leased in memory are queued in storage: counted as leased, and not waiting.
 			const ids = idsParam(leases.ids())
-			const inMemory = leases.size === 0 ? 0 : (leasedInMemory.get(ids)?.n ?? 0)
-			const oldest = leases.size === 0 ? oldestDue.get(now) : oldestDueNotLeased.get(ids, now)
+			const inMemory = leasedInMemory.get(ids)?.n ?? 0
 			return {
-				queue: { queued: (byState.queued ?? 0) - inMemory, leased: (byState.leased ?? 0) + inMemory, oldestDueAt: oldest?.due ?? null },
+				queue: { queued: (byState.queued ?? 0) - inMemory, leased: (byState.leased ?? 0) + inMemory, oldestDueAt: oldestDue.get(now, ids)?.due ?? null },
 				circuits: circuits.all()
 			}
 		},

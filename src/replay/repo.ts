@@ -1,6 +1,6 @@
 import type { Database } from 'bun:sqlite'
 import { prepare, type SqlValue } from '../db/sql'
-import { idsParam } from '../db/id-list'
+import { idsInSqlite, idsParam } from '../db/id-list'
 import type { MemoryLeases } from '../delivery/memory-leases'
 import { SEQ_ORDER } from '../events/order-sql'
 import {
@@ -49,7 +49,7 @@ export function createReplayRepo(db: Database, leases: MemoryLeases) {
 	const bumpJob = prepare(db, BUMP_JOB)
 	const progress = prepare<{ state: string | null; skipped: number; n: number }, [string]>(db, PROGRESS)
 	const finish = prepare(db, FINISH_JOB)
-	const dropNotLeased = prepare(db, dropQueued(' AND id NOT IN (SELECT value FROM json_each($2))'))
+	const dropNotLeased = prepare(db, dropQueued(` AND id NOT ${idsInSqlite('$2')}`))
 	const connections = (envId: string, destinationId: string, connectionId: string | null, sourceId: string | null) => {
 		const q = connectionsQuery(envId, destinationId, connectionId, sourceId)
 		return prepare<ReplayConnection, SqlValue[]>(db, q.text).all(...q.params)

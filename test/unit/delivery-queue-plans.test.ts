@@ -1,7 +1,7 @@
 import type { Database } from 'bun:sqlite'
 import { describe, expect, test } from 'bun:test'
 import { DEAD_OF, DUE_OF, NEXT_DUE, ORPHANED, queueIndexed, WITH_WORK } from '../../src/delivery/repo-sql'
-import { OLDEST_DUE, QUEUE_STATES } from '../../src/metrics/repo-sql'
+import { OLDEST_DUE_NOT_LEASED, QUEUE_STATES } from '../../src/metrics/repo-sql'
 import { type PlanCase, type PlanTable, migratedMemoryDb, planProblems as checkPlan, queryPlan } from '../support/query-plans'
 
 /**
@@ -43,7 +43,7 @@ const multi: { name: string; sql: string; params: PlanCase['params']; reads: Reg
 		params: [],
 		reads: [/^SCAN deliveries USING COVERING INDEX deliveries_destination$/, /^SCAN deliveries USING COVERING INDEX deliveries_leased$/]
 	},
-	{ name: 'queue gauges: oldest due', sql: OLDEST_DUE, params: [1], reads: [/^SEARCH deliveries USING COVERING INDEX deliveries_destination$/] }
+	{ name: 'queue gauges: oldest due', sql: OLDEST_DUE_NOT_LEASED, params: [1, '[]'], reads: [/^SEARCH deliveries USING COVERING INDEX deliveries_destination$/] }
 ]
 
 function multiProblems(db: Database, c: (typeof multi)[number]): string[] {
