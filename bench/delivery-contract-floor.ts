@@ -38,7 +38,7 @@ import { Http1Pool } from '../src/delivery/http1'
 import { Linger } from '../src/delivery/linger'
 import type { AttemptOutcome, DeliveryRow } from '../src/delivery/repo'
 import { createDeliveryRepo } from '../src/delivery/repo'
-import { ATTEMPT_COLUMNS, DELIVERED, FINISH, INSERT_ATTEMPTS_HEAD } from '../src/delivery/repo-sql'
+import { ATTEMPT_COLUMNS, attemptValues, DELIVERED, FINISH, INSERT_ATTEMPTS_HEAD } from '../src/delivery/repo-sql'
 import { prepare, valuesList } from '../src/db/sql'
 import { recordedText } from '../src/delivery/response-text'
 import { decideOutcome } from '../src/delivery/attempt'
@@ -123,7 +123,7 @@ const composedRecord = db.transaction((batch: AttemptOutcome[]) => {
 	for (const o of batch) {
 		const a = o.attempt
 		if (!options.has('finish') && finish.run(a.delivery_id, o.next.state, o.next.dueAt, a.created_at).changes === 0) throw new Error('a delivery was not finished')
-		if (!options.has('attempt-row')) insertAttempt.run(...ATTEMPT_COLUMNS.map((c) => a[c]), ...keys)
+		if (!options.has('attempt-row')) insertAttempt.run(...attemptValues(a), ...keys)
 	}
 	// Every attempt here succeeds (deliverOne ends the run at a failed answer).
 	delivered.run(dst, Math.max(...batch.map((o) => o.attempt.created_at)), batch.length)

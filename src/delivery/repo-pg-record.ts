@@ -2,7 +2,7 @@ import type { PgQuery } from '../db/pg/client'
 import type { Circuit } from './breaker'
 import type { AttemptOutcome, AttemptRow } from './repo'
 import { RECENT_ATTEMPTS } from './repo-record'
-import { ATTEMPT_COLUMNS, CIRCUIT_WRITE, DELIVERED, INSERT_ATTEMPTS_HEAD, ISSUE_ACTIVE, ISSUE_BUMP, ISSUE_OPEN } from './repo-sql'
+import { ATTEMPT_COLUMNS, attemptValues, CIRCUIT_WRITE, DELIVERED, INSERT_ATTEMPTS_HEAD, ISSUE_ACTIVE, ISSUE_BUMP, ISSUE_OPEN } from './repo-sql'
 import { IDS_IN_PG } from '../db/id-list'
 import { valuesList } from '../db/sql'
 
@@ -64,7 +64,7 @@ export async function completeBatchPg(q: PgQuery, outcomes: AttemptOutcome[]): P
 	const done = outcomes.filter((o) => kept.has(key(o)))
 	for (let i = 0; i < done.length; i += ATTEMPT_ROWS) {
 		const chunk = done.slice(i, i + ATTEMPT_ROWS)
-		await q.run(INSERT_ATTEMPTS_HEAD + valuesList(chunk.length, ATTEMPT_COLUMNS.length), chunk.flatMap((o) => ATTEMPT_COLUMNS.map((c) => o.attempt[c])))
+		await q.run(INSERT_ATTEMPTS_HEAD + valuesList(chunk.length, ATTEMPT_COLUMNS.length), chunk.flatMap((o) => attemptValues(o.attempt)))
 	}
 	const counts = new Map<string, { n: number; at: number }>()
 	const circuits = new Map<string, Circuit>()

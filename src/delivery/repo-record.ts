@@ -3,7 +3,7 @@ import { prepare, valuesList } from '../db/sql'
 import type { Circuit } from './breaker'
 import type { MemoryLeases } from './memory-leases'
 import type { AttemptOutcome, AttemptRow } from './repo'
-import { ATTEMPT_COLUMNS, DELIVERED, FINISH, INSERT_ATTEMPTS_HEAD, ISSUE_ACTIVE, ISSUE_BUMP, ISSUE_OPEN } from './repo-sql'
+import { ATTEMPT_COLUMNS, attemptValues, DELIVERED, FINISH, INSERT_ATTEMPTS_HEAD, ISSUE_ACTIVE, ISSUE_BUMP, ISSUE_OPEN } from './repo-sql'
 
 /** How many recent attempt ids an issue keeps. */
 export const RECENT_ATTEMPTS = 10
@@ -45,7 +45,7 @@ export function recordStatements(db: Database, leases: MemoryLeases, writeCircui
 		if (leases.holder(a.delivery_id)?.owner !== o.owner || finished.has(a.delivery_id)) return false
 		finished.add(a.delivery_id)
 		if (finish.run(a.delivery_id, o.next.state, o.next.dueAt, a.created_at).changes === 0) return false
-		insertAttempt.run(...ATTEMPT_COLUMNS.map((c) => a[c]))
+		insertAttempt.run(...attemptValues(a))
 		if (o.next.state === 'delivered') {
 			const c = counts.get(a.destination_id)
 			if (c) (c.n++, (c.at = Math.max(c.at, a.created_at)))

@@ -98,6 +98,17 @@ export const ATTEMPT_COLUMNS = [
 
 export const INSERT_ATTEMPTS_HEAD = `INSERT INTO delivery_attempts (${ATTEMPT_COLUMNS.join(', ')}) VALUES `
 
+/**
+ * An attempt's values in ATTEMPT_COLUMNS order (test/unit/attempt-values.test.ts holds the two
+ * together). Read by name: `ATTEMPT_COLUMNS.map((c) => a[c])` is a keyed read per column
+ * through one call site that sees every column, ~0.5–0.7 µs more per recorded attempt in process.
+ */
+export const attemptValues = (a: AttemptRow): (string | number | null)[] => [
+	a.id, a.org_id, a.env_id, a.delivery_id, a.event_id, a.connection_id, a.destination_id, a.request_url, a.request_method,
+	a.request_headers, a.request_body_size, a.response_status, a.response_headers, a.response_body, a.duration_ms, a.status,
+	a.error, a.error_type, a.created_at, a.attempt_number, a.next_retry_at, a.is_dlq, a.dlq_at, a.trigger_type
+]
+
 export const CIRCUIT_READ = `SELECT circuit_state AS state, circuit_failure_count AS failure_count, circuit_opened_at AS opened_at,
 	circuit_next_probe_at AS next_probe_at, circuit_last_transition_at AS last_transition_at FROM destinations WHERE id = $1`
 
