@@ -163,8 +163,13 @@ let refilling: Promise<number> | null = null
 async function refill(): Promise<number> {
 	const now = Date.now()
 	const rows = await claim(now)
-	const bodies = new Map((await repo.readToDeliver([...new Set(rows.map((r) => r.event_id))])).map((e) => [e.id, e]))
-	for (const row of rows) held.push({ row, body: bodies.get(row.event_id)?.payload_inline ?? BODY, contentType: bodies.get(row.event_id)?.content_type ?? null })
+	// The repo's claim reads each row's payload with it (migration 23), as the worker's does; rows read in order read theirs here.
+	const unread = rows.filter((r) => r.ahead === undefined)
+	const bodies = new Map((await repo.readToDeliver([...new Set(unread.map((r) => r.event_id))])).map((e) => [e.id, e]))
+	for (const row of rows) {
+		const event = row.ahead ?? bodies.get(row.event_id)
+		held.push({ row, body: event?.payload_inline ?? BODY, contentType: event?.content_type ?? null })
+	}
 	return rows.length
 }
 /** The next row to send; undefined once the queue is empty. */

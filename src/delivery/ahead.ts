@@ -69,12 +69,13 @@ export class LeasedAhead<T extends Claimed> {
 			try {
 				// A destination that slowed down may already hold more than its new depth: no claim then.
 				const limit = count + this.#startClaim(destinationId, now) - fresh.length
+				const epoch = this.payloads?.epoch() ?? null
 				const claimed = limit > 0 ? await this.repo.claim(destinationId, now, limit, this.opts.owner, now + this.opts.leaseMs) : []
 				// The queue ran out: the next burst starts again from the worker's depth, and a
 				// destination that drains for good leaves nothing behind here.
 				if (claimed.length < limit) this.#pace.delete(destinationId)
 				fresh.push(...claimed)
-				await this.payloads?.fill(claimed)
+				await this.payloads?.fill(claimed, epoch)
 			} catch (err) {
 				// Still leased to us: keep them for the next pass rather than strand them until their lease ends.
 				if (fresh.length > 0 && !this.#held.has(destinationId)) this.#held.set(destinationId, { target, rows: fresh })

@@ -9,13 +9,13 @@ import type { DeliveryRepo, DeliveryRow } from './repo'
 export const BUDGET_BYTES = 16 * 1024 * 1024
 
 /**
- * Payloads of deliveries claimed ahead, read in one statement per claim instead of one
- * per send (a read per send cost ~9 µs of the JS thread per delivery, a read per claim
- * ~2.5). Each copy is used once, by its delivery's send; every copy is dropped as soon as
- * events are deleted (retention, an environment's purge, a test session's delete) or
- * another connection commits to the database (a second server on the data dir), so a purged
- * event is never sent from one: its send reads storage, finds nothing and closes the
- * delivery, as before. SQLite only: on a shared database other instances' deletes go unseen.
+ * Payloads of deliveries claimed ahead, read with the claim instead of once per send (a read per
+ * send cost ~9 µs of the JS thread per delivery, a second statement per claim ~2.5, the claim's
+ * own join ~1.4). Each copy is used once, by its delivery's send; every copy is dropped as soon as
+ * events are deleted (retention, an environment's purge, a test session's delete) or another
+ * connection commits to the database (a second server on the data dir), so a purged event is
+ * never sent from one: its send reads storage, finds nothing and closes the delivery, as before.
+ * SQLite only: on a shared database other instances' deletes go unseen.
  */
 export class PayloadsAhead {
 	/** Delivery id → what its send needs of its event. */
@@ -27,25 +27,39 @@ export class PayloadsAhead {
 
 	constructor(private readonly repo: Pick<DeliveryRepo, 'readToDeliver' | 'payloadEpoch'>) {}
 
-	/** Reads the payloads of freshly claimed rows; a failure only means their sends read them. */
-	async fill(rows: DeliveryRow[]): Promise<void> {
-		const epoch = this.repo.payloadEpoch()
-		if (rows.length === 0 || epoch === null) return
-		let found: EventToDeliver[]
-		try {
-			found = await this.repo.readToDeliver([...new Set(rows.map((r) => r.event_id))])
-		} catch {
-			return
+	/** Taken before a claim and given to `fill`: what the claim reads holds only if no event was deleted meanwhile. */
+	epoch(): string | null {
+		return this.repo.payloadEpoch()
+	}
+
+	/**
+	 * Holds the payloads of freshly claimed rows: what the claim read with them (`ahead`, which is
+	 * taken off the row: a held row must not keep its payload past the budget), and for the others
+	 * one read here. A failed read only means their sends read them.
+	 */
+	async fill(rows: DeliveryRow[], epoch: string | null): Promise<void> {
+		const read = new Map<string, EventToDeliver>()
+		const unread = rows.filter((r) => r.ahead === undefined)
+		if (epoch !== null && unread.length > 0) {
+			try {
+				for (const e of await this.repo.readToDeliver([...new Set(unread.map((r) => r.event_id))])) read.set(e.id, e)
+			} catch {
+				// Not held: their sends read them.
+			}
 		}
-		// Events deleted while storage answered: what was read may be gone already.
-		if (this.repo.payloadEpoch() !== epoch) return
-		this.#sync(epoch)
-		const byId = new Map(found.map((e) => [e.id, e]))
+		// Events deleted since the claim, or while storage answered: what was read may be gone already.
+		const valid = epoch !== null && this.repo.payloadEpoch() === epoch
+		if (valid) this.#sync(epoch)
+		let full = !valid
 		for (const row of rows) {
-			const event = byId.get(row.event_id)
-			if (!event || this.#held.has(row.id)) continue
+			const event = row.ahead === undefined ? read.get(row.event_id) : row.ahead
+			row.ahead = undefined
+			if (full || !event || this.#held.has(row.id)) continue
 			const size = event.payload_inline?.byteLength ?? 0
-			if (this.#bytes + size > BUDGET_BYTES) break
+			if (this.#bytes + size > BUDGET_BYTES) {
+				full = true
+				continue
+			}
 			this.#held.set(row.id, event)
 			this.#bytes += size
 		}

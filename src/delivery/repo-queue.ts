@@ -3,7 +3,7 @@ import type { Database } from 'bun:sqlite'
 import { prepare } from '../db/sql'
 import type { DeliveryRow } from './repo'
 import type { MemoryLeases } from './memory-leases'
-import { BY_ID, DEAD_OF, DUE_OF, NEXT_DUE, ORPHANED, RELEASE_EXPIRED, RELEASE_OWNED, REQUEUE, WITH_WORK } from './repo-sql'
+import { BY_ID, DEAD_OF, DELIVERY_COLUMNS, DUE_OF, NEXT_DUE, ORPHANED, RELEASE_EXPIRED, RELEASE_OWNED, REQUEUE, WITH_WORK } from './repo-sql'
 
 /**
  * The outbox as a queue: what is due, claiming with a lease, and taking leases back. Leases are
@@ -15,10 +15,14 @@ export function queueStatements(db: Database, leases: MemoryLeases) {
 	const withWork = prepare<{ destination_id: string }, []>(db, WITH_WORK)
 	// By rowid: the queue index carries it, so each row is found without a probe of the id index. The
 	// rows leased here ($4, their ids) are the destination's oldest due: the walk of the index passes
-	// over them, testing the id it carries.
-	const due = prepare<DeliveryRow, [string, number, number, string]>(
+	// over them, testing the id it carries. Each row comes with its event's inline body, joined by
+	// the seq the delivery carries (migration 23) and the id, so the worker's read ahead needs no
+	// second statement (payloads-ahead.ts).
+	const due = prepare<DueRow, [string, number, number, string]>(
 		db,
-		`SELECT * FROM deliveries WHERE rowid IN (${DUE_OF('rowid', 1, ` AND id NOT ${idsInSqlite('$4')}`)})`
+		`SELECT ${DELIVERY_COLUMNS.map((c) => `d.${c}`).join(', ')}, d.event_seq, e.content_type AS event_content_type, e.payload_inline AS event_payload
+		FROM deliveries d LEFT JOIN events e ON e.seq = d.event_seq AND e.id = d.event_id
+		WHERE d.rowid IN (${DUE_OF('rowid', 1, ` AND id NOT ${idsInSqlite('$4')}`)})`
 	)
 	const release = prepare<{ id: string }, [number]>(db, RELEASE_EXPIRED)
 	const releaseOwned = prepare(db, RELEASE_OWNED)
@@ -43,11 +47,8 @@ export function queueStatements(db: Database, leases: MemoryLeases) {
 		},
 		/** Leases up to `limit` due deliveries of one destination, oldest first. */
 		async claim(destinationId: string, now: number, limit: number, owner: string, leaseUntil: number): Promise<DeliveryRow[]> {
-			const rows = due.all(destinationId, now, limit, idsParam([...leases.idsOf(destinationId)]))
-			for (const row of rows) {
-				leases.take(row.id, { destinationId, owner, until: leaseUntil })
-				Object.assign(row, { state: 'leased', lease_owner: owner, lease_expires_at: leaseUntil, updated_at: now })
-			}
+			const rows = due.all(destinationId, now, limit, idsParam([...leases.idsOf(destinationId)])).map((r) => leased(r, owner, leaseUntil, now))
+			for (const row of rows) leases.take(row.id, { destinationId, owner, until: leaseUntil })
 			return rows.sort((x, y) => x.due_at - y.due_at || (x.id < y.id ? -1 : 1))
 		},
 		/** Sweeper: leases whose holder vanished go back to the queue. */
@@ -70,6 +71,21 @@ export function queueStatements(db: Database, leases: MemoryLeases) {
 		}
 	}
 }
+
+/** A due row as the claim reads it: the delivery, its event's seq, and the event's type and inline body when found. */
+interface DueRow extends Omit<DeliveryRow, 'ahead'> {
+	event_seq: number | null
+	event_content_type: string | null
+	event_payload: Uint8Array | null
+}
+
+/** The claimed row as its lease holder sees it, with what the claim read of its event (DeliveryRow `ahead`). */
+const leased = (r: DueRow, owner: string, until: number, now: number): DeliveryRow => ({
+	id: r.id, org_id: r.org_id, env_id: r.env_id, event_id: r.event_id, connection_id: r.connection_id, destination_id: r.destination_id,
+	state: 'leased', attempts: r.attempts, due_at: r.due_at, lease_owner: owner, lease_expires_at: until, trigger_type: r.trigger_type,
+	created_at: r.created_at, updated_at: now,
+	ahead: r.event_seq === null ? undefined : r.event_payload === null ? null : { id: r.event_id, content_type: r.event_content_type, payload_inline: r.event_payload }
+})
 
 /** Finished deliveries going back in the queue (manual retries), and deliveries closed for good. */
 export function requeueStatements(db: Database) {

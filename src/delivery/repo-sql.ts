@@ -1,4 +1,4 @@
-import type { AttemptRow } from './repo'
+import type { AttemptRow, DeliveryRow } from './repo'
 
 /**
  * The delivery repo's SQL text that is the same on SQLite and PostgreSQL
@@ -49,7 +49,13 @@ export const RELEASE_ORPHANED = `UPDATE deliveries SET state = 'queued', lease_o
 		WHERE l.destination_id = deliveries.destination_id AND l.owner = deliveries.lease_owner AND l.lease_until > $1)
 	RETURNING id`
 
-export const BY_ID = 'SELECT * FROM deliveries WHERE id = $1'
+/** A delivery's columns as DeliveryRow has them (SQLite's rows also hold their event's seq: migration 23). */
+export const DELIVERY_COLUMNS = [
+	'id', 'org_id', 'env_id', 'event_id', 'connection_id', 'destination_id', 'state', 'attempts', 'due_at', 'lease_owner', 'lease_expires_at',
+	'trigger_type', 'created_at', 'updated_at'
+] as const satisfies readonly (keyof DeliveryRow)[]
+
+export const BY_ID = `SELECT ${DELIVERY_COLUMNS.join(', ')} FROM deliveries WHERE id = $1`
 
 export const REQUEUE = `UPDATE deliveries SET state = 'queued', attempts = 0, due_at = $2, trigger_type = $3, updated_at = $2
 	WHERE id = $1 AND state IN ('dead', 'delivered') AND EXISTS (SELECT 1 FROM destinations WHERE destinations.id = deliveries.destination_id)

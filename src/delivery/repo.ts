@@ -1,4 +1,5 @@
 import type { Database } from 'bun:sqlite'
+import type { EventToDeliver } from '../events/queries'
 import type { Circuit } from './breaker'
 import type { MemoryLeases } from './memory-leases'
 import { circuitStatements } from './repo-circuits'
@@ -23,6 +24,12 @@ export interface DeliveryRow {
 	trigger_type: string
 	created_at: number
 	updated_at: number
+	/**
+	 * What SQLite's claim read of the delivery's event with the row (migration 23), for
+	 * payloads-ahead.ts to hold: null when the event has no inline body or is gone; absent when the
+	 * claim did not read it (PostgreSQL, a delivery without its event's seq). Not a column.
+	 */
+	ahead?: EventToDeliver | null
 }
 
 export interface AttemptRow {

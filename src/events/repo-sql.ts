@@ -33,8 +33,9 @@ export const ADD_TOTALS = `INSERT INTO event_totals (source_id, env_id, stored, 
 		 THEN excluded.last_event_at ELSE event_totals.last_event_at END`
 // Routes come from a cache: the connection or destination may have been deleted since. A
 // delivery row is written only if both still exist, so none can be orphaned in the queue.
-export const INSERT_DELIVERY = `INSERT INTO deliveries (id, org_id, env_id, event_id, connection_id, destination_id, state, attempts, due_at, trigger_type, created_at, updated_at)
-		 SELECT $1, $2, $3, $4, $5, $6, 'queued', 0, $7, 'initial', $7, $7
+// SQLite's: with its event's seq ($8), which the claim joins the payload by (migration 23).
+export const INSERT_DELIVERY = `INSERT INTO deliveries (id, org_id, env_id, event_id, connection_id, destination_id, state, attempts, due_at, trigger_type, created_at, updated_at, event_seq)
+		 SELECT $1, $2, $3, $4, $5, $6, 'queued', 0, $7, 'initial', $7, $7, $8
 		 WHERE EXISTS (SELECT 1 FROM connections WHERE id = $5) AND EXISTS (SELECT 1 FROM destinations WHERE id = $6)`
 /**
  * Rows that hang off an event by `event_id` and go with it, children first: every delete of

@@ -54,7 +54,7 @@ function outboxWriter(db: Database) {
 	const bumpConnection = prepare(db, BUMP_CONNECTION)
 
 	/** The outbox half of the transaction: a duplicate is stored but never routed. Counts land in `perConnection`. */
-	function route(p: PendingEvent, perConnection: Map<string, Tally>): number {
+	function route(p: PendingEvent, seq: bigint, perConnection: Map<string, Tally>): number {
 		const { row } = p
 		if (row.dedup_status === 'duplicate') {
 			row.status = 'no_route'
@@ -62,7 +62,7 @@ function outboxWriter(db: Database) {
 		}
 		let queued = 0
 		for (const r of p.routes) {
-			if (insertDelivery.run(r.deliveryId, row.org_id, row.env_id, row.id, r.connectionId, r.destinationId, row.received_at).changes === 0) continue
+			if (insertDelivery.run(r.deliveryId, row.org_id, row.env_id, row.id, r.connectionId, r.destinationId, row.received_at, seq).changes === 0) continue
 			tally(perConnection, r.connectionId, row.received_at)
 			queued++
 		}
@@ -181,7 +181,7 @@ export function createEventsRepo(db: Database, opts: DedupOptions = {}) {
 			const r = p.row
 			const seq = r.id === '' ? placement.minted(r) : placement.own(r)
 			resolveDedup(p, staged)
-			deliveries += outbox.route(p, perConnection)
+			deliveries += outbox.route(p, seq, perConnection)
 			// Bound positionally, in INSERT_COLUMNS order: no per-event array of column values.
 			const inserted = insertEvent.run(seq, r.id, r.org_id, r.env_id, r.source_id, r.method, r.headers, r.query_params, r.content_type, r.source_ip,
 				r.payload_inline, r.payload_ref, r.payload_size, r.verification_status, r.verification_error, r.dedup_status, r.dedup_hash, r.status,

@@ -17,10 +17,13 @@ export const JOB_BY_ID = 'SELECT * FROM replay_jobs WHERE id = $1'
 export const JOBS_OF_ENV = 'SELECT * FROM replay_jobs WHERE env_id = $1 ORDER BY id DESC LIMIT $2'
 export const RUNNING = "SELECT * FROM replay_jobs WHERE status = 'running' ORDER BY id"
 export const NEXT_ITEMS = 'SELECT seq, event_id, connection_id FROM replay_items WHERE job_id = $1 AND delivery_id IS NULL ORDER BY seq LIMIT $2'
-// CAST: PostgreSQL types a SELECT list's bare parameters as text. Only while the event, connection and destination exist.
-export const insertDeliveryQuery = (walk: EventWalk): string => `INSERT INTO deliveries (id, org_id, env_id, event_id, connection_id, destination_id, state, attempts, due_at, trigger_type, created_at, updated_at)
-	SELECT $1, $2, $3, $4, $5, $6, 'queued', 0, CAST($7 AS BIGINT), 'replay', CAST($8 AS BIGINT), CAST($8 AS BIGINT)
-	WHERE EXISTS (SELECT 1 FROM connections WHERE id = $5) AND EXISTS (SELECT 1 FROM destinations WHERE id = $6) AND EXISTS (SELECT 1 FROM events e WHERE ${walk.is('$4')})`
+/**
+ * CAST: PostgreSQL types a SELECT list's bare parameters as text. Only while the event, connection
+ * and destination exist. `eventSeq`: SQLite's deliveries carry their event's seq (migration 23).
+ */
+export const insertDeliveryQuery = (walk: EventWalk, eventSeq = false): string => `INSERT INTO deliveries (id, org_id, env_id, event_id, connection_id, destination_id, state, attempts, due_at, trigger_type, created_at, updated_at${eventSeq ? ', event_seq' : ''})
+	SELECT $1, $2, $3, $4, $5, $6, 'queued', 0, CAST($7 AS BIGINT), 'replay', CAST($8 AS BIGINT), CAST($8 AS BIGINT)${eventSeq ? ', e.seq' : ''} FROM events e
+	WHERE ${walk.is('$4')} AND EXISTS (SELECT 1 FROM connections WHERE id = $5) AND EXISTS (SELECT 1 FROM destinations WHERE id = $6)`
 export const SET_ITEM = 'UPDATE replay_items SET delivery_id = $3 WHERE job_id = $1 AND seq = $2'
 export const BUMP_JOB = 'UPDATE replay_jobs SET enqueued = enqueued + $2, updated_at = $3 WHERE id = $1'
 export const PROGRESS = `SELECT d.state AS state, CASE WHEN i.delivery_id = '${SKIPPED}' THEN 1 ELSE 0 END AS skipped, COUNT(*) AS n

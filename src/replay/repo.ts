@@ -44,7 +44,7 @@ export function createReplayRepo(db: Database, leases: MemoryLeases) {
 	const ofEnv = prepare<ReplayJobRow, [string, number]>(db, JOBS_OF_ENV)
 	const running = prepare<ReplayJobRow, []>(db, RUNNING)
 	const nextItems = prepare<{ seq: number; event_id: string; connection_id: string }, [string, number]>(db, NEXT_ITEMS)
-	const insertDelivery = prepare(db, insertDeliveryQuery(SEQ_ORDER))
+	const insertDelivery = prepare(db, insertDeliveryQuery(SEQ_ORDER, true))
 	const setItem = prepare(db, SET_ITEM)
 	const bumpJob = prepare(db, BUMP_JOB)
 	const progress = prepare<{ state: string | null; skipped: number; n: number }, [string]>(db, PROGRESS)

@@ -58,12 +58,13 @@ describe('error_type of failed attempts', () => {
 		const { sourceId, destinationId } = await pipeline(h, 'purged', { url: rx.url, retry_max_attempts: 5, retry_intervals: [1] })
 		const { events, deliveries } = h.server.ctx.store
 		const original = events.findToDeliver.bind(events)
-		const originalAhead = deliveries.readToDeliver.bind(deliveries)
+		const originalClaim = deliveries.claim.bind(deliveries)
 		let hidden = ''
 		// Retention deletes the event while its delivery is claimed: the worker finds no event to send
 		// (neither with the claim nor at send time).
 		events.findToDeliver = (id: string) => (id === hidden ? Promise.resolve(null) : original(id))
-		deliveries.readToDeliver = async (ids: string[]) => (await originalAhead(ids)).filter((e) => e.id !== hidden)
+		deliveries.claim = async (...args: Parameters<typeof originalClaim>) =>
+			(await originalClaim(...args)).map((r) => (r.event_id === hidden ? { ...r, ahead: null } : r))
 		try {
 			await h.api('PATCH', `/v1/destinations/${destinationId}`, { status: 'paused' })
 			hidden = await h.send(sourceId, '{}')
@@ -71,7 +72,7 @@ describe('error_type of failed attempts', () => {
 			await h.until(async () => ((await attemptsOf(hidden)).length === 1 ? true : undefined))
 		} finally {
 			events.findToDeliver = original
-			deliveries.readToDeliver = originalAhead
+			deliveries.claim = originalClaim
 		}
 		await settled(hidden, 'failed')
 		const attempts = await attemptsOf(hidden)
