@@ -29,9 +29,10 @@ export interface SqliteSource {
 /**
  * Bookkeeping of one engine: PostgreSQL keeps its own migrations log, and SQLite's list keys
  * (migration 18: the events list indexes keyed by small integers) and events' seqs (migration
- * 22: the key a lookup by id spells, with event_seqs for the ids that spell none, and the seq
- * each delivery carries: migration 23) are derived from the ids, which PostgreSQL's indexes use directly. dedup_log (migration 19) is folded
- * into dedup_keys before the copy reads anything (`foldDedupLog`).
+ * 22: the key a lookup by id spells, with event_seqs for the ids that spell none; migration 23:
+ * the seq each delivery carries) are derived from the ids, which PostgreSQL's indexes use
+ * directly. dedup_log (migration 19) is folded into dedup_keys before the copy reads anything
+ * (`foldDedupLog`).
  */
 export const NOT_COPIED: ReadonlySet<string> = new Set(['_migrations', 'list_keys', 'dedup_log', 'event_seqs'])
 export const SQLITE_ONLY_COLUMNS: Readonly<Record<string, readonly string[]>> = { events: ['seq', 'env_key', 'source_key'], deliveries: ['event_seq'] }

@@ -8,6 +8,8 @@
 -- or closed before this migration) has its payload read when it is sent, as before.
 -- Open deliveries get their event's seq here: its own in event_seqs, else the one its id spells
 -- (the hex read digit by digit, as migration 22 reads it); one whose event is gone stays NULL.
+-- The update reads the whole table (no index leads with the state) and writes the open rows only:
+-- 0.12 s for 500,000 deliveries of which 20,000 open (a `/tmp` script, the checkpoint after it included).
 -- PostgreSQL finds events by id and has no such column.
 ALTER TABLE deliveries ADD COLUMN event_seq INTEGER;
 
