@@ -75,7 +75,8 @@ export class LeasedAhead<T extends Claimed> {
 				// destination that drains for good leaves nothing behind here.
 				if (claimed.length < limit) this.#pace.delete(destinationId)
 				fresh.push(...claimed)
-				await this.payloads?.fill(claimed, epoch)
+				if (this.payloads) await this.payloads.fill(claimed, epoch)
+				else for (const row of claimed) row.ahead = undefined // a held row keeps no payload
 			} catch (err) {
 				// Still leased to us: keep them for the next pass rather than strand them until their lease ends.
 				if (fresh.length > 0 && !this.#held.has(destinationId)) this.#held.set(destinationId, { target, rows: fresh })

@@ -48,7 +48,12 @@ export class PayloadsAhead {
 			}
 		}
 		// Events deleted since the claim, or while storage answered: what was read may be gone already.
-		const valid = epoch !== null && this.repo.payloadEpoch() === epoch
+		let valid = false
+		try {
+			valid = epoch !== null && this.repo.payloadEpoch() === epoch
+		} catch {
+			// Unknown: nothing is held (below, every row still gives up what the claim read).
+		}
 		if (valid) this.#sync(epoch)
 		let full = !valid
 		for (const row of rows) {

@@ -53,7 +53,12 @@ export const RELEASE_ORPHANED = `UPDATE deliveries SET state = 'queued', lease_o
 export const DELIVERY_COLUMNS = [
 	'id', 'org_id', 'env_id', 'event_id', 'connection_id', 'destination_id', 'state', 'attempts', 'due_at', 'lease_owner', 'lease_expires_at',
 	'trigger_type', 'created_at', 'updated_at'
-] as const satisfies readonly (keyof DeliveryRow)[]
+] as const satisfies readonly Exclude<keyof DeliveryRow, 'ahead'>[]
+
+/** Fails to compile when DeliveryRow gains a column DELIVERY_COLUMNS lacks (`ahead` is not a column). */
+type MissingDeliveryColumns = Exclude<keyof DeliveryRow, 'ahead' | (typeof DELIVERY_COLUMNS)[number]>
+const deliveryColumnsComplete: [MissingDeliveryColumns] extends [never] ? true : MissingDeliveryColumns = true
+void deliveryColumnsComplete
 
 export const BY_ID = `SELECT ${DELIVERY_COLUMNS.join(', ')} FROM deliveries WHERE id = $1`
 

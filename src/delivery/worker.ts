@@ -246,7 +246,8 @@ export class DeliveryWorker {
 		if (gate === 'probe' && busy === 0 && free > 0) {
 			const rows = await this.deps.deliveries.claim(destinationId, now, 1, this.instanceId, now + this.opts.leaseMs)
 			if (rows.length > 0) await this.deps.circuits.move(destinationId, toHalfOpen(circuit, now))
-			for (const row of rows) this.#runner.launch(row, target, true)
+			// A probe reads its event when it is sent (no epoch guards a copy outside the rows held ahead).
+			for (const row of rows) this.#runner.launch({ ...row, ahead: undefined }, target, true)
 		} else if (gate === 'send') {
 			for (const row of await this.#ahead.take(destinationId, target, now, Math.max(0, free))) this.#runner.launch(row, target, false)
 		}

@@ -7,7 +7,7 @@ import {
 	NEXT_ITEMS, PROGRESS, PURGE, RUNNING, SET_ITEM, SKIPPED, STATUS_OF
 } from './repo-sql'
 
-const INSERT_DELIVERY_PG = insertDeliveryQuery(ID_ORDER)
+const INSERT_DELIVERY_PG = insertDeliveryQuery(ID_ORDER, false)
 const DROP_QUEUED_PG = dropQueued()
 
 /** Items per INSERT (4 parameters each). */

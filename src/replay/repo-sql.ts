@@ -21,7 +21,7 @@ export const NEXT_ITEMS = 'SELECT seq, event_id, connection_id FROM replay_items
  * CAST: PostgreSQL types a SELECT list's bare parameters as text. Only while the event, connection
  * and destination exist. `eventSeq`: SQLite's deliveries carry their event's seq (migration 23).
  */
-export const insertDeliveryQuery = (walk: EventWalk, eventSeq = false): string => `INSERT INTO deliveries (id, org_id, env_id, event_id, connection_id, destination_id, state, attempts, due_at, trigger_type, created_at, updated_at${eventSeq ? ', event_seq' : ''})
+export const insertDeliveryQuery = (walk: EventWalk, eventSeq: boolean): string => `INSERT INTO deliveries (id, org_id, env_id, event_id, connection_id, destination_id, state, attempts, due_at, trigger_type, created_at, updated_at${eventSeq ? ', event_seq' : ''})
 	SELECT $1, $2, $3, $4, $5, $6, 'queued', 0, CAST($7 AS BIGINT), 'replay', CAST($8 AS BIGINT), CAST($8 AS BIGINT)${eventSeq ? ', e.seq' : ''} FROM events e
 	WHERE ${walk.is('$4')} AND EXISTS (SELECT 1 FROM connections WHERE id = $5) AND EXISTS (SELECT 1 FROM destinations WHERE id = $6)`
 export const SET_ITEM = 'UPDATE replay_items SET delivery_id = $3 WHERE job_id = $1 AND seq = $2'

@@ -35,8 +35,15 @@ function migrated(): Database {
 	return db
 }
 
-const seqOfEvent = (db: Database, eventId: string) => db.query<{ seq: number }, [string]>('SELECT seq FROM events WHERE id = ?1').get(eventId)?.seq
-const eventSeqOf = (db: Database, deliveryId: string) => db.query<{ s: number | null }, [string]>('SELECT event_seq AS s FROM deliveries WHERE id = ?1').get(deliveryId)?.s
+// As text, then BigInt: seqs are ~2^57, past a double's exact integers.
+const seqOfEvent = (db: Database, eventId: string) => {
+	const seq = db.query<{ seq: string }, [string]>('SELECT CAST(seq AS TEXT) AS seq FROM events WHERE id = ?1').get(eventId)?.seq
+	return seq === undefined ? undefined : BigInt(seq)
+}
+const eventSeqOf = (db: Database, deliveryId: string) => {
+	const seq = db.query<{ s: string | null }, [string]>('SELECT CAST(event_seq AS TEXT) AS s FROM deliveries WHERE id = ?1').get(deliveryId)?.s
+	return seq === undefined || seq === null ? null : BigInt(seq)
+}
 
 describe('migration 23: deliveries carry their event seq (sqlite)', () => {
 	it('gives open deliveries their event seq (its own in event_seqs too), leaves closed ones and those of a gone event without one', () => {
@@ -64,9 +71,9 @@ describe('migration 23: deliveries carry their event seq (sqlite)', () => {
 		const imported = addDelivery('evt_imported_1', 'queued')
 		db.query('DELETE FROM events WHERE id = ?1').run(ids[3] as string)
 		expect(migrate(db)).toBe(MIGRATIONS.length - 22)
-		expect(eventSeqOf(db, open)).toBe(Number(seqOfId(ids[0] as string)))
-		expect(eventSeqOf(db, leased)).toBe(Number(seqOfId(ids[1] as string)))
-		expect(eventSeqOf(db, imported)).toBe(7)
+		expect(eventSeqOf(db, open)).toBe(seqOfId(ids[0] as string) as bigint)
+		expect(eventSeqOf(db, leased)).toBe(seqOfId(ids[1] as string) as bigint)
+		expect(eventSeqOf(db, imported)).toBe(7n)
 		expect(eventSeqOf(db, done)).toBeNull()
 		expect(eventSeqOf(db, gone)).toBeNull()
 		db.close()
@@ -77,12 +84,12 @@ describe('migration 23: deliveries carry their event seq (sqlite)', () => {
 		const p = pending({ at: T0, routes: ['conn_src_a'] })
 		await createEventsRepo(db).insertBatch([p])
 		const seq = seqOfEvent(db, p.row.id)
-		expect(seq).toBeNumber()
-		expect(eventSeqOf(db, p.routes[0]?.deliveryId as string)).toBe(seq as number)
+		expect(seq).toBe(seqOfId(p.row.id) as bigint)
+		expect(eventSeqOf(db, p.routes[0]?.deliveryId as string)).toBe(seq as bigint)
 		// Replay's insert (src/replay/repo.ts) finds the event by id and copies its seq.
 		const replayed = newId('dlv')
 		expect(prepare(db, insertDeliveryQuery(SEQ_ORDER, true)).run(replayed, ORG, ENV, p.row.id, 'conn_src_a', 'dst_a', T0, T0).changes).toBe(1)
-		expect(eventSeqOf(db, replayed)).toBe(seq as number)
+		expect(eventSeqOf(db, replayed)).toBe(seq as bigint)
 		expect(prepare(db, insertDeliveryQuery(SEQ_ORDER, true)).run(newId('dlv'), ORG, ENV, 'evt_missing', 'conn_src_a', 'dst_a', T0, T0).changes).toBe(0)
 		db.close()
 	})
@@ -97,7 +104,7 @@ describe('migration 23: deliveries carry their event seq (sqlite)', () => {
 		const deliveryOf = (p: typeof inline) => p.routes[0]?.deliveryId as string
 		db.query('UPDATE deliveries SET event_seq = NULL WHERE id = ?1').run(deliveryOf(unseq))
 		// A seq that names another event (the one it carried was deleted, the seq given again): no match.
-		db.query('UPDATE deliveries SET event_seq = ?2 WHERE id = ?1').run(deliveryOf(wrong), seqOfEvent(db, inline.row.id) as number)
+		db.query('UPDATE deliveries SET event_seq = ?2 WHERE id = ?1').run(deliveryOf(wrong), seqOfEvent(db, inline.row.id) as bigint)
 		const repo = createDeliveryRepo(db, new MemoryLeases())
 		const claimed = await repo.claim('dst_a', T0 + 10, 10, 'w', T0 + 60_000)
 		expect(claimed.map((r) => [r.event_id, r.ahead])).toEqual([

@@ -1,5 +1,6 @@
 import { describe, expect, it } from 'bun:test'
 import { AHEAD_MS, LeasedAhead, MAX_DEPTH } from '../../src/delivery/ahead'
+import { PayloadsAhead } from '../../src/delivery/payloads-ahead'
 import type { DeliveryRow } from '../../src/delivery/repo'
 
 const LEASE_MS = 150_000
@@ -158,5 +159,34 @@ describe('LeasedAhead', () => {
 		const handedOut = [...meanwhile, ...(await refill), ...ahead.takeHeld('dst', 2, 100)].map((r) => r.id)
 		expect(new Set(handedOut).size).toBe(handedOut.length)
 		expect(handedOut).toHaveLength(8 + (q.claims[1] ?? 0))
+	})
+
+	it('holds a claim\'s payloads only under the epoch read before the claim: a delete during the claim voids them', async () => {
+		const q = queue(30)
+		const state = { epoch: 'e0' }
+		const payloads = new PayloadsAhead({ readToDeliver: async () => [], payloadEpoch: () => state.epoch })
+		const claim = q.repo.claim
+		const withBodies = { ...q.repo, async claim(...args: Parameters<typeof claim>) {
+			const rows = await claim(...args)
+			state.epoch = 'e1' // events deleted while the claim read their payloads
+			return rows.map((r) => ({ ...r, event_id: `evt_${r.id}`, ahead: { id: `evt_${r.id}`, content_type: null, payload_inline: new Uint8Array(8) } }))
+		} }
+		const ahead = new LeasedAhead(withBodies, { owner: 'w', leaseMs: LEASE_MS, depth: 8 }, payloads)
+		const sent = await ahead.take('dst', target, 0, 2)
+		expect(payloads.size).toBe(0)
+		expect(sent.every((r) => r.ahead === undefined)).toBe(true)
+		// Claimed under one epoch throughout: held.
+		state.epoch = 'e2'
+		const more = new LeasedAhead({ ...q.repo, claim: async (...args: Parameters<typeof claim>) => (await claim(...args)).map((r) => ({ ...r, event_id: `evt_${r.id}`, ahead: { id: `evt_${r.id}`, content_type: null, payload_inline: new Uint8Array(8) } })) }, { owner: 'w', leaseMs: LEASE_MS, depth: 8 }, payloads)
+		await more.take('dst', target, 0, 0)
+		expect(payloads.size).toBe(8) // the worker's depth, all held
+	})
+
+	it('without payloads read ahead (PostgreSQL), a held row keeps nothing the claim read', async () => {
+		const q = queue(10)
+		const claim = q.repo.claim
+		const ahead = new LeasedAhead({ ...q.repo, claim: async (...args: Parameters<typeof claim>) => (await claim(...args)).map((r) => ({ ...r, ahead: null })) }, { owner: 'w', leaseMs: LEASE_MS, depth: 8 })
+		const sent = await ahead.take('dst', target, 0, 1)
+		expect([...sent, ...ahead.takeHeld('dst', 0, 100)].map((r) => r.ahead)).toEqual(Array(10).fill(undefined))
 	})
 })

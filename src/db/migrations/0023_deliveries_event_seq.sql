@@ -4,8 +4,9 @@
 -- event's seq, written with it by ingest and replay, and SQLite's claim reads the payload in
 -- the same statement, joined by that seq (src/delivery/repo-queue.ts): ~1.1 µs less of the JS
 -- thread per delivery in the delivery contract floor (BENCHMARKS.md, Delivery, fifteenth session).
--- The column is a key for that join, not a link: a delivery without one (made by another path,
--- or closed before this migration) has its payload read when it is sent, as before.
+-- The column is a key for that join, not a link: a delivery without one (closed before this
+-- migration and retried since, or written by another tool) has its payload read after the claim
+-- in a second statement, as before.
 -- Open deliveries get their event's seq here: its own in event_seqs, else the one its id spells
 -- (the hex read digit by digit, as migration 22 reads it); one whose event is gone stays NULL.
 -- The update reads the whole table (no index leads with the state) and writes the open rows only:
