@@ -79,7 +79,11 @@ interface DueRow extends Omit<DeliveryRow, 'ahead'> {
 	event_payload: Uint8Array | null
 }
 
-/** The claimed row as its lease holder sees it, with what the claim read of its event (DeliveryRow `ahead`). */
+/**
+ * The claimed row as its lease holder sees it, with what the claim read of its event (DeliveryRow
+ * `ahead`). Built field by field, not spread from `r`: the join's columns (the payload among them)
+ * must not stay on a row held ahead, and the type checks that every column is here.
+ */
 const leased = (r: DueRow, owner: string, until: number, now: number): DeliveryRow => ({
 	id: r.id, org_id: r.org_id, env_id: r.env_id, event_id: r.event_id, connection_id: r.connection_id, destination_id: r.destination_id,
 	state: 'leased', attempts: r.attempts, due_at: r.due_at, lease_owner: owner, lease_expires_at: until, trigger_type: r.trigger_type,

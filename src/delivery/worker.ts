@@ -247,7 +247,10 @@ export class DeliveryWorker {
 			const rows = await this.deps.deliveries.claim(destinationId, now, 1, this.instanceId, now + this.opts.leaseMs)
 			if (rows.length > 0) await this.deps.circuits.move(destinationId, toHalfOpen(circuit, now))
 			// A probe reads its event when it is sent (no epoch guards a copy outside the rows held ahead).
-			for (const row of rows) this.#runner.launch({ ...row, ahead: undefined }, target, true)
+			for (const row of rows) {
+				row.ahead = undefined
+				this.#runner.launch(row, target, true)
+			}
 		} else if (gate === 'send') {
 			for (const row of await this.#ahead.take(destinationId, target, now, Math.max(0, free))) this.#runner.launch(row, target, false)
 		}
