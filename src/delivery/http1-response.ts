@@ -75,10 +75,10 @@ export class ResponseReader {
 		return this.status !== 0
 	}
 
-	/** Status line and headers; returns the bytes after them. */
+	/** Status line and headers; returns the bytes after them (null when none follow). */
 	#readHead(data: Buffer): Buffer | null {
 		const head = this.#head === null ? data : Buffer.concat([this.#head, data])
-		const { end, after } = headEnd(head)
+		const end = headEnd(head)
 		if (end < 0) {
 			if (head.length > MAX_HEAD_BYTES) throw new ResponseError('the response headers are too large')
 			this.#head = head
@@ -87,15 +87,17 @@ export class ResponseReader {
 		if (end > MAX_HEAD_BYTES) throw new ResponseError('the response headers are too large')
 		this.#head = null
 		const text = head.toString('latin1', 0, end)
-		const lines = after === 4 ? text.split('\r\n') : text.split(/\r?\n/)
-		const statusLine = /^HTTP\/1\.([01]) (\d{3})(?: |$)/.exec(lines[0] ?? '')
-		if (!statusLine) throw new ResponseError(`not an HTTP/1.x response: ${JSON.stringify((lines[0] ?? '').slice(0, 40))}`)
+		const firstEnd = lineEnd(text, 0)
+		const statusLine = /^HTTP\/1\.([01]) (\d{3})(?: |$)/.exec(text.slice(0, firstEnd))
+		if (!statusLine) throw new ResponseError(`not an HTTP/1.x response: ${JSON.stringify(text.slice(0, Math.min(firstEnd, 40)))}`)
 		const status = Number(statusLine[2])
-		const rest = head.subarray(end + after)
+		// The empty line ends the head: CRLF CRLF, or a bare LF after the last line's end.
+		const bodyAt = head[end] === 13 ? end + (head[end + 2] === 13 ? 4 : 3) : end + 2
+		const rest = bodyAt < head.length ? head.subarray(bodyAt) : null
 		// 100 Continue and other interim answers precede the real one.
 		if (status >= 100 && status < 200 && status !== 101) return rest
 		this.status = status
-		this.headers = parseHeaders(lines)
+		this.headers = parseHeaders(text, firstEnd)
 		const encoding = this.headers['content-encoding']
 		if (encoding !== undefined && encoding.toLowerCase() !== 'identity') this.#cap = this.encodedCap
 		this.#framing = framingOf(status, this.headers)
@@ -110,15 +112,15 @@ export class ResponseReader {
 	#readBody(data: Buffer): Buffer | null {
 		const framing = this.#framing
 		if (framing.kind === 'close') {
-			this.#keep(data)
+			this.#keep(data, 0, data.length)
 			return null
 		}
 		if (framing.kind === 'length') {
 			const take = Math.min(framing.left, data.length)
-			this.#keep(data.subarray(0, take))
+			this.#keep(data, 0, take)
 			framing.left -= take
 			if (framing.left === 0) this.#finish(this.reusable)
-			return data.subarray(take)
+			return take < data.length ? data.subarray(take) : null
 		}
 		return this.#readChunked(data)
 	}
@@ -129,7 +131,7 @@ export class ResponseReader {
 		while (at < data.length && !this.#done) {
 			if (c.state === 'data') {
 				const take = Math.min(c.left, data.length - at)
-				this.#keep(data.subarray(at, at + take))
+				this.#keep(data, at, at + take)
 				at += take
 				c.left -= take
 				if (c.left === 0) c.state = 'data-end'
@@ -162,20 +164,20 @@ export class ResponseReader {
 		return data.subarray(at)
 	}
 
-	/** Keeps body bytes up to the cap; past it the response ends here and the connection closes. */
-	#keep(bytes: Uint8Array): void {
+	/** Keeps body bytes `data[from, to)` up to the cap; past it the response ends here and the connection closes. */
+	#keep(data: Buffer, from: number, to: number): void {
 		const room = this.#cap - this.#kept
-		if (bytes.length > room) {
-			if (room > 0) this.#chunks.push(Uint8Array.prototype.slice.call(bytes, 0, room))
+		if (to - from > room) {
+			if (room > 0) this.#chunks.push(Buffer.copyBytesFrom(data, from, room))
 			this.#kept = this.#cap
 			this.truncated = true
 			this.#finish(false)
 			return
 		}
-		if (bytes.length === 0) return
+		if (to === from) return
 		// A copy: the socket may reuse the buffer it handed over.
-		this.#chunks.push(Uint8Array.prototype.slice.call(bytes))
-		this.#kept += bytes.length
+		this.#chunks.push(Buffer.copyBytesFrom(data, from, to - from))
+		this.#kept += to - from
 	}
 
 	#finish(reusable: boolean): boolean {
@@ -186,34 +188,52 @@ export class ResponseReader {
 }
 
 /**
- * Where the head ends: at the first empty line, CRLF CRLF as servers send it, or bare LF line ends
- * (RFC 9112 lets a recipient accept them, and fetch did). `after`: the terminator's length.
+ * Where the head ends (-1: not yet): at the first empty line, CRLF CRLF as servers send it, or bare LF
+ * line ends (RFC 9112 lets a recipient accept them, and fetch did). The index is the empty line's
+ * start: of its CR, or of the LF ending the last header line.
  */
-function headEnd(head: Buffer): { end: number; after: number } {
+function headEnd(head: Buffer): number {
 	const crlf = head.indexOf(CRLF_CRLF)
 	// A bare-LF empty line before it ends the head there; without CRLF CRLF, only a bare-LF one can.
-	const lf = (crlf < 0 ? head : head.subarray(0, crlf + 2)).indexOf(LF_LF)
-	if (lf < 0) return { end: crlf, after: crlf < 0 ? 0 : 4 }
-	return head[lf - 1] === 13 ? { end: lf - 1, after: 3 } : { end: lf, after: 2 }
+	// (lastIndexOf first: a well-formed head has none, and the search stays inside the head.)
+	const lf = crlf < 0 || head.lastIndexOf(LF_LF, crlf) >= 0 ? head.indexOf(LF_LF) : -1
+	if (lf < 0) return crlf
+	return head[lf - 1] === 13 ? lf - 1 : lf
 }
 
-function parseHeaders(lines: string[]): Record<string, string> {
+/** Where the line starting at `from` ends in the head's text: at its CR LF or bare LF, or the text's end. */
+function lineEnd(text: string, from: number): number {
+	const lf = text.indexOf('\n', from)
+	if (lf < 0) return text.length
+	return lf > from && text.charCodeAt(lf - 1) === 13 ? lf - 1 : lf
+}
+
+/** The header lines of the head's text after its status line (which ends at `from`). */
+function parseHeaders(text: string, from: number): Record<string, string> {
 	// No prototype: a header named constructor or __proto__ is a header like any other.
 	const headers: Record<string, string> = Object.create(null)
+	// Names are looked up lower-cased: one pass over the head rather than one per name (latin-1
+	// text keeps every character's length, so both texts share their indexes).
+	const lower = text.toLowerCase()
 	let last: string | null = null
-	for (let i = 1; i < lines.length; i++) {
-		const line = lines[i] as string
+	for (let at = from; at < text.length; ) {
+		// Past the line end: CR LF, a bare LF, or the text's end (the last line).
+		const start = text.charCodeAt(at) === 13 ? at + 2 : at + 1
+		if (start > text.length) break
+		const end = lineEnd(text, start)
+		at = end
+		const first = text.charCodeAt(start)
 		// obs-fold: a continuation of the previous header's value.
-		if (line.startsWith(' ') || line.startsWith('\t')) {
+		if (first === 32 || first === 9) {
 			if (last === null) throw new ResponseError('a header continuation line comes first')
-			headers[last] = `${headers[last]} ${line.trim()}`
+			headers[last] = `${headers[last]} ${text.slice(start, end).trim()}`
 			continue
 		}
-		const colon = line.indexOf(':')
-		if (colon <= 0) throw new ResponseError(`bad header line ${JSON.stringify(line.slice(0, 40))}`)
-		const name = line.slice(0, colon).toLowerCase()
+		const colon = text.indexOf(':', start)
+		if (colon <= start || colon >= end) throw new ResponseError(`bad header line ${JSON.stringify(text.slice(start, Math.min(end, start + 40)))}`)
+		const name = lower.slice(start, colon)
 		if (!HEADER_NAME.test(name)) throw new ResponseError(`bad header name ${JSON.stringify(name.slice(0, 40))}`)
-		const value = line.slice(colon + 1).trim()
+		const value = text.slice(colon + 1, end).trim()
 		const before = headers[name]
 		headers[name] = before === undefined || name === 'set-cookie' ? value : `${before}, ${value}`
 		last = name

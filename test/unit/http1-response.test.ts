@@ -90,6 +90,18 @@ describe('ResponseReader: headers', () => {
 		readEverySplit('HTTP/1.1 200 OK\r\nContent-Length: 2\r\n\nok', 1024, (r) => expect(text(r)).toBe('ok'))
 	})
 
+	it('keeps values as sent, latin-1 and case included, while names are lower-cased', () => {
+		const r = new ResponseReader(1024)
+		r.feed(Buffer.from('HTTP/1.1 200 OK\r\nX-Street: ÄÖÜ Straße\r\nX-Case: MiXeD\r\nContent-Length: 0\r\n\r\n', 'latin1'))
+		expect({ ...r.headers }).toEqual({ 'x-street': 'ÄÖÜ Straße', 'x-case': 'MiXeD', 'content-length': '0' })
+	})
+
+	it('takes a bare LF inside a CRLF head for a line end (RFC 9112 section 2.2)', () => {
+		readEverySplit('HTTP/1.1 200 OK\r\nX-A: 1\nX-B: 2\r\nContent-Length: 2\r\n\r\nok', 1024, (r) => {
+			expect({ headers: { ...r.headers }, body: text(r) }).toEqual({ headers: { 'x-a': '1', 'x-b': '2', 'content-length': '2' }, body: 'ok' })
+		})
+	})
+
 	it('keeps headers named like Object members as headers', () => {
 		const r = new ResponseReader(1024)
 		r.feed(Buffer.from('HTTP/1.1 200 OK\r\nConstructor: x\r\n__proto__: y\r\ntoString: z\r\nContent-Length: 0\r\n\r\n'))
