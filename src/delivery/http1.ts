@@ -56,6 +56,8 @@ export class Http1Pool implements ConnectionOwner {
 	readonly #connecting = new Map<string, Connection[]>()
 	readonly #idleSeconds: number
 	readonly #caIds = new Map<string, number>()
+	/** Each target's peer key without extra CAs (#peerOf). A target's fields never change. */
+	readonly #peerKeys = new WeakMap<Http1Target, string>()
 
 	constructor(opts: { /** How long a kept connection may stay idle (IDLE_SECONDS). */ idleSeconds?: number } = {}) {
 		this.#idleSeconds = opts.idleSeconds ?? IDLE_SECONDS
@@ -189,15 +191,22 @@ export class Http1Pool implements ConnectionOwner {
 	}
 
 	#peerOf(t: Http1Target, ca: string | undefined): string {
-		let caId = 0
-		if (ca !== undefined) {
-			const known = this.#caIds.get(ca)
-			caId = known ?? this.#caIds.size + 1
-			if (known === undefined) this.#caIds.set(ca, caId)
+		// A pinned target is remembered and handed out again for its URL (ssrf.ts pinHref): its key is
+		// built once, and the same string then finds the peer's lists with its hash already computed.
+		if (ca === undefined) {
+			let key = this.#peerKeys.get(t)
+			if (key === undefined) this.#peerKeys.set(t, (key = peerKey(t, 0)))
+			return key
 		}
-		return `${t.tls ? 'https' : 'http'} ${t.address} ${t.port} ${t.serverName ?? ''} ${caId}`
+		const known = this.#caIds.get(ca)
+		const caId = known ?? this.#caIds.size + 1
+		if (known === undefined) this.#caIds.set(ca, caId)
+		return peerKey(t, caId)
 	}
 }
+
+/** Connections are shared by requests to one address, port and TLS name, trusting one set of CAs (0: the system's). */
+const peerKey = (t: Http1Target, caId: number): string => `${t.tls ? 'https' : 'http'} ${t.address} ${t.port} ${t.serverName ?? ''} ${caId}`
 
 /** The process's pool for http destinations. */
 export const http1 = new Http1Pool()

@@ -121,6 +121,19 @@ describe('Http1Pool: connections', () => {
 		expect(server.seen.connections).toBe(4)
 	})
 
+	it('shares connections by what a target says, not by the object: one object with and without an extra CA is two peers', async () => {
+		const server = scripted((s) => ok(s))
+		const p = pool()
+		const target = { tls: false, address: '127.0.0.1', port: server.port, serverName: null }
+		for (let i = 0; i < 3; i++) expect((await p.request(request(server.port, { target }))).status).toBe(200)
+		expect((await p.request(request(server.port))).status).toBe(200)
+		expect({ connections: server.seen.connections, held: p.held() }).toEqual({ connections: 1, held: { idle: 1, connecting: 0, peers: 1 } })
+		expect((await p.request(request(server.port, { target, ca: 'a CA the plain-HTTP peer never reads' }))).status).toBe(200)
+		expect({ connections: server.seen.connections, held: p.held() }).toEqual({ connections: 2, held: { idle: 2, connecting: 0, peers: 2 } })
+		expect((await p.request(request(server.port, { target }))).status).toBe(200)
+		expect(server.seen.connections).toBe(2)
+	})
+
 	it('sends again, once, on a new connection when a kept one was closed by its server before answering', async () => {
 		// The server drops a kept connection when its second request arrives, as one whose keep-alive ran out would.
 		const server = scripted((s, _h, _b, c) => (c.requests === 2 ? s.end() : ok(s)))
