@@ -9,7 +9,7 @@ import {
 	type RangeFilter, type Snapshot, type VolumeRow
 } from './repo'
 import * as Q from './repo-sql'
-import { attemptBuckets, EVENT_BATCH, type LatencyAdd, mergedCounts, timeOfId, volumeBuckets } from './rollup-rows'
+import { type AttemptGroup, attemptBuckets, EVENT_BATCH, foldAttemptGroups, type LatencyAdd, mergedCounts, timeOfId, volumeBuckets } from './rollup-rows'
 
 /** The rollup's event batch bounds, by the unique id index (SQLite walks events by seq: repo.ts). */
 const FIRST_EVENT = 'SELECT id FROM events WHERE id > $1 AND id < $2 ORDER BY id LIMIT 1'
@@ -41,14 +41,8 @@ function eventCounts(q: PgQuery, envId: string | null, sourceId: string | null, 
 
 /** Attempt aggregates by minute of raw rows in (lo, hi], optionally one environment, window and destination. */
 async function attemptAggregates(q: PgQuery, lo: string, hi: string, env: string | null = null, from: number | null = null, to: number | null = null, destinationId: string | null = null): Promise<AttemptRollup> {
-	const w = () => whereOf([['id > ?', lo], ['id <= ?', hi], ['env_id = ?', env], ['created_at >= ?', from], ['created_at < ?', to], ['destination_id = ?', destinationId]])
-	const [d, l, e] = [w(), w(), w()]
-	const sql = Q.attemptAggregatesSql({ deliveries: d.sql, latency: l.sql, errors: e.sql })
-	return {
-		deliveries: await q.all<DeliveryRow>(sql.deliveries, d.params),
-		latency: await q.all<LatencyRow>(sql.latency, l.params),
-		errors: await q.all<ErrorRow>(sql.errors, e.params)
-	}
+	const w = whereOf([['id > ?', lo], ['id <= ?', hi], ['env_id = ?', env], ['created_at >= ?', from], ['created_at < ?', to], ['destination_id = ?', destinationId]])
+	return foldAttemptGroups(await q.all<AttemptGroup>(Q.attemptGroupsSql(w.sql), w.params))
 }
 
 /** One upsert statement per chunk of rows (the SQLite side runs one per row); chunk sizes are powers of two (src/db/pg/multi-row.ts). */

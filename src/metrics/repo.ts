@@ -6,7 +6,7 @@ import type { MemoryLeases } from '../delivery/memory-leases'
 import { idFloorAt } from '../lib/ids'
 import { HOUR_MS, MINUTE_MS, type Span } from './histogram'
 import * as Q from './repo-sql'
-import { attemptBuckets, EVENT_BATCH, mergedCounts, timeOfId, volumeBuckets } from './rollup-rows'
+import { type AttemptGroup, attemptBuckets, EVENT_BATCH, foldAttemptGroups, mergedCounts, timeOfId, volumeBuckets } from './rollup-rows'
 
 export interface VolumeRow { env_id: string; source_id: string; bucket: number; event_count: number }
 export interface DeliveryRow { env_id: string; destination_id: string; bucket: number; delivery_count: number; success_count: number; failure_count: number; dlq_count: number }
@@ -41,15 +41,8 @@ export const attemptsTailWhere = (lo: string, hi: string, env: string | null, fr
 function rawAggregates(db: Database) {
 	return {
 		attempts(lo: string, hi: string, env: string | null = null, from: number | null = null, to: number | null = null, destinationId: string | null = null): AttemptRollup {
-			const w = () => attemptsTailWhere(lo, hi, env, from, to, destinationId)
-			const a = w()
-			const l = w()
-			const e = w()
-			const sql = Q.attemptAggregatesSql({ deliveries: a.sql, latency: l.sql, errors: e.sql })
-			const deliveries = prepare<DeliveryRow, SqlValue[]>(db, sql.deliveries).all(...a.params)
-			const latency = prepare<LatencyRow, SqlValue[]>(db, sql.latency).all(...l.params)
-			const errors = prepare<ErrorRow, SqlValue[]>(db, sql.errors).all(...e.params)
-			return { deliveries, latency, errors }
+			const w = attemptsTailWhere(lo, hi, env, from, to, destinationId)
+			return foldAttemptGroups(prepare<AttemptGroup, SqlValue[]>(db, Q.attemptGroupsSql(w.sql)).all(...w.params))
 		}
 	}
 }

@@ -1,5 +1,5 @@
 import { boundAt, floorTo, type Histogram, type Span, toDense } from './histogram'
-import type { AttemptRollup, LatencyRow, VolumeRow } from './repo'
+import type { AttemptRollup, DeliveryRow, ErrorRow, LatencyRow, VolumeRow } from './repo'
 
 /**
  * What a rolled batch adds to the buckets, as plain rows: the same for both
@@ -30,6 +30,47 @@ export function rebucket<T extends { bucket: number }>(rows: T[], span: Span, ke
 }
 
 type Value = string | number
+
+/** A row of repo-sql.ts `attemptGroupsSql`: the attempts of one minute alike in every field an aggregate reads. */
+export interface AttemptGroup {
+	env_id: string
+	destination_id: string
+	bucket: number
+	/** 1: succeeded. */
+	ok: number
+	is_dlq: number
+	le_ms: number | null
+	error_type: string | null
+	count: number
+}
+
+/** The three attempt aggregates by minute (deliveries, latency bins, error types) of the groups. */
+export function foldAttemptGroups(groups: AttemptGroup[]): AttemptRollup {
+	const deliveries = new Map<string, DeliveryRow>()
+	const latency = new Map<string, LatencyRow>()
+	const errors = new Map<string, ErrorRow>()
+	for (const g of groups) {
+		const { env_id, destination_id, bucket, count } = g
+		const key = `${env_id}|${destination_id}|${bucket}`
+		let d = deliveries.get(key)
+		if (!d) deliveries.set(key, (d = { env_id, destination_id, bucket, delivery_count: 0, success_count: 0, failure_count: 0, dlq_count: 0 }))
+		d.delivery_count += count
+		if (g.ok === 1) d.success_count += count
+		else d.failure_count += count
+		if (g.is_dlq === 1) d.dlq_count += count
+		if (g.le_ms !== null) {
+			const l = latency.get(`${key}|${g.le_ms}`)
+			if (l) l.count += count
+			else latency.set(`${key}|${g.le_ms}`, { env_id, destination_id, bucket, le_ms: g.le_ms, count })
+		}
+		if (g.ok !== 1 && g.error_type !== null) {
+			const e = errors.get(`${key}|${g.error_type}`)
+			if (e) e.count += count
+			else errors.set(`${key}|${g.error_type}`, { env_id, destination_id, bucket, error_type: g.error_type, count })
+		}
+	}
+	return { deliveries: [...deliveries.values()], latency: [...latency.values()], errors: [...errors.values()] }
+}
 
 /** metric_volume rows (env_id, span, bucket, source_id, event_count) for every span. */
 export function volumeBuckets(rows: VolumeRow[]): Value[][] {
