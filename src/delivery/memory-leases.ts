@@ -7,6 +7,33 @@ export interface MemoryLease {
 	until: number
 }
 
+/** A row's place in its destination's queue: the claim's order, (due_at, id). */
+export interface QueueKey {
+	dueAt: number
+	id: string
+}
+
+/**
+ * A destination's claim mark: every row leased for it sorts at or below `key`, so a claim may
+ * start its walk of the queue past the mark instead of passing over the leased ids one by one.
+ * `since`: the claim time of the walk of the whole queue the mark was first set from.
+ */
+interface ClaimMark {
+	key: QueueKey
+	since: number
+}
+
+/**
+ * How long a mark serves before a claim walks the whole queue again. A row can land at or below
+ * a mark without being leased when its key is older than the rows claimed past it: an event
+ * stored after a later one was claimed (its request took longer to read and check), a manual
+ * retry in the same millisecond, a clock stepped back. It then waits for at most this long, or
+ * until a claim comes back short. Leased rows are never handed out twice either way.
+ */
+export const MARK_MS = 100
+
+export const keyBelow = (a: QueueKey, b: QueueKey): boolean => a.dueAt < b.dueAt || (a.dueAt === b.dueAt && a.id < b.id)
+
 /**
  * Delivery leases held in memory, SQLite's in place of the `leased` state in storage. One server
  * serves a data dir (src/db/serve-lock.ts) and a restart voids every lease anyway (the worker
@@ -26,6 +53,9 @@ export interface MemoryLease {
 export class MemoryLeases {
 	readonly #byId = new Map<string, MemoryLease>()
 	readonly #byDestination = new Map<string, Set<string>>()
+	/** The key each lease was claimed at (marks are checked against them). */
+	readonly #keys = new Map<string, QueueKey>()
+	readonly #marks = new Map<string, ClaimMark>()
 
 	get size(): number {
 		return this.#byId.size
@@ -45,23 +75,78 @@ export class MemoryLeases {
 		return this.#byId.get(id)
 	}
 
-	take(id: string, lease: MemoryLease): void {
-		this.release(id)
+	/** Leases the row at `dueAt` (its queue key is `dueAt`, `id`). */
+	take(id: string, lease: MemoryLease, dueAt: number): void {
+		this.#drop(id)
 		this.#byId.set(id, lease)
+		this.#keys.set(id, { dueAt, id })
 		const ids = this.#byDestination.get(lease.destinationId)
 		if (ids) ids.add(id)
 		else this.#byDestination.set(lease.destinationId, new Set([id]))
 	}
 
-	/** True when `id` was leased. */
+	/** A lease given up with its row still queued at its key: the destination's mark no longer holds. True when `id` was leased. */
 	release(id: string): boolean {
+		const lease = this.#drop(id)
+		if (lease) this.#marks.delete(lease.destinationId)
+		return lease !== undefined
+	}
+
+	/**
+	 * A lease used up by a recorded outcome: the row is closed, or back in the queue at `requeuedAt`
+	 * (a retry), which a claim past the mark would not see when it sorts at or below the mark.
+	 */
+	finished(id: string, requeuedAt: number | null): void {
+		const lease = this.#drop(id)
+		if (!lease || requeuedAt === null) return
+		const mark = this.#marks.get(lease.destinationId)
+		if (mark && !keyBelow(mark.key, { dueAt: requeuedAt, id })) this.#marks.delete(lease.destinationId)
+	}
+
+	#drop(id: string): MemoryLease | undefined {
 		const lease = this.#byId.get(id)
-		if (!lease) return false
+		if (!lease) return undefined
 		this.#byId.delete(id)
+		this.#keys.delete(id)
 		const ids = this.#byDestination.get(lease.destinationId)
 		ids?.delete(id)
 		if (ids?.size === 0) this.#byDestination.delete(lease.destinationId)
-		return true
+		return lease
+	}
+
+	/** Where a claim of the destination at `now` may start: past the mark while it holds (MARK_MS), else null (the whole queue). */
+	markOf(destinationId: string, now: number): QueueKey | null {
+		const mark = this.#marks.get(destinationId)
+		if (!mark) return null
+		if (now - mark.since < MARK_MS && now >= mark.since) return mark.key
+		this.#marks.delete(destinationId)
+		return null
+	}
+
+	/**
+	 * After a claim of `limit` rows at `now` that took `rows` (leased here already), `fromMark` when it
+	 * started past the mark. A full claim moves the mark to its last row, provided no row leased for
+	 * the destination sorts above that row: after a walk of the whole queue one can (a probe's claim
+	 * of one row given back below rows still leased), and the rows between would be passed over. A
+	 * short claim drops the mark: the queue has no more due rows past it, and the next claim walks
+	 * it whole, finding any row that landed below.
+	 */
+	claimed(destinationId: string, rows: readonly QueueKey[], limit: number, fromMark: boolean, now: number): void {
+		const last = rows.reduce<QueueKey | null>((max, r) => (max === null || keyBelow(max, r) ? r : max), null)
+		if (last === null || rows.length < limit) return void this.#marks.delete(destinationId)
+		const since = fromMark ? (this.#marks.get(destinationId)?.since ?? now) : now
+		if (!fromMark) {
+			for (const id of this.idsOf(destinationId)) {
+				const key = this.#keys.get(id)
+				if (key && keyBelow(last, key)) return void this.#marks.delete(destinationId)
+			}
+		}
+		this.#marks.set(destinationId, { key: { dueAt: last.dueAt, id: last.id }, since })
+	}
+
+	/** Rows leased in storage went back to the queue (the sweeper): no mark holds. */
+	dropMarks(): void {
+		this.#marks.clear()
 	}
 
 	/** Releases every lease `drop` picks; returns the ids released. */

@@ -57,7 +57,9 @@ export function ownerStatements(db: Database, leases: MemoryLeases) {
 		/** Deliveries leased by an instance that no longer owns their destination go back to the queue. */
 		async releaseOrphaned(now: number): Promise<number> {
 			const held = new Set(owners.all().filter((l) => l.lease_until > now).map((l) => `${l.destination_id} ${l.owner}`))
-			return orphaned.all(now).length + leases.releaseWhere((l) => !held.has(`${l.destinationId} ${l.owner}`)).length
+			const inStorage = orphaned.all(now).length
+			if (inStorage > 0) leases.dropMarks()
+			return inStorage + leases.releaseWhere((l) => !held.has(`${l.destinationId} ${l.owner}`)).length
 		},
 		async destinationOwners(): Promise<DestinationLease[]> {
 			return owners.all()

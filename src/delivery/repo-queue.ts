@@ -3,7 +3,7 @@ import type { Database } from 'bun:sqlite'
 import { prepare } from '../db/sql'
 import type { DeliveryRow } from './repo'
 import type { MemoryLeases } from './memory-leases'
-import { BY_ID, DEAD_OF, DELIVERY_COLUMNS, DUE_OF, NEXT_DUE, ORPHANED, RELEASE_EXPIRED, RELEASE_OWNED, REQUEUE, WITH_WORK } from './repo-sql'
+import { BY_ID, DEAD_OF, DELIVERY_COLUMNS, DUE_OF, NEXT_DUE, ORPHANED, PAST_MARK, RELEASE_EXPIRED, RELEASE_OWNED, REQUEUE, WITH_WORK } from './repo-sql'
 
 /**
  * The outbox as a queue: what is due, claiming with a lease, and taking leases back. Leases are
@@ -13,17 +13,20 @@ import { BY_ID, DEAD_OF, DELIVERY_COLUMNS, DUE_OF, NEXT_DUE, ORPHANED, RELEASE_E
 export function queueStatements(db: Database, leases: MemoryLeases) {
 	const nextDue = prepare<{ due: number | null }, [string, number]>(db, NEXT_DUE)
 	const withWork = prepare<{ destination_id: string }, []>(db, WITH_WORK)
-	// By rowid: the queue index carries it, so each row is found without a probe of the id index. The
-	// rows leased here ($4, their ids) are the destination's oldest due: the walk of the index passes
-	// over them, testing the id it carries. Each row comes with its event's inline body, joined by
-	// the seq the delivery carries (migration 23) and the id, so the worker's read ahead needs no
-	// second statement (payloads-ahead.ts).
-	const due = prepare<DueRow, [string, number, number, string]>(
-		db,
+	// By rowid: the queue index carries it, so each row is found without a probe of the id index.
+	// Without a claim mark, the rows leased here ($4, their ids) are the destination's oldest due:
+	// the walk of the index passes over them, testing the id it carries. Each row comes with its
+	// event's inline body, joined by the seq the delivery carries (migration 23) and the id, so the
+	// worker's read ahead needs no second statement (payloads-ahead.ts).
+	const dueRows = (also: string) =>
 		`SELECT ${DELIVERY_COLUMNS.map((c) => `d.${c}`).join(', ')}, d.event_seq, e.content_type AS event_content_type, e.payload_inline AS event_payload
 		FROM deliveries d LEFT JOIN events e ON e.seq = d.event_seq AND e.id = d.event_id
-		WHERE d.rowid IN (${DUE_OF('rowid', 1, ` AND id NOT ${idsInSqlite('$4')}`)})`
-	)
+		WHERE d.rowid IN (${DUE_OF('rowid', 1, also)})`
+	const due = prepare<DueRow, [string, number, number, string]>(db, dueRows(` AND id NOT ${idsInSqlite('$4')}`))
+	// Past the destination's claim mark (memory-leases.ts): every row leased for it sorts at or below
+	// ($4, $5), so the walk starts past them, a range of the queue index, with no list of ids to test.
+	// In process (a /tmp script, 128-row claims at 256 leased): 4.2–4.5 → 3.2–3.4 µs a claimed row.
+	const duePast = prepare<DueRow, [string, number, number, number, string]>(db, dueRows(PAST_MARK))
 	const release = prepare<{ id: string }, [number]>(db, RELEASE_EXPIRED)
 	const releaseOwned = prepare(db, RELEASE_OWNED)
 	const releaseIds = prepare(
@@ -47,22 +50,28 @@ export function queueStatements(db: Database, leases: MemoryLeases) {
 		},
 		/** Leases up to `limit` due deliveries of one destination, oldest first. */
 		async claim(destinationId: string, now: number, limit: number, owner: string, leaseUntil: number): Promise<DeliveryRow[]> {
-			const rows = due.all(destinationId, now, limit, idsParam([...leases.idsOf(destinationId)])).map((r) => leased(r, owner, leaseUntil, now))
-			for (const row of rows) leases.take(row.id, { destinationId, owner, until: leaseUntil })
-			return rows.sort((x, y) => x.due_at - y.due_at || (x.id < y.id ? -1 : 1))
+			const mark = leases.markOf(destinationId, now)
+			const found = mark ? duePast.all(destinationId, now, limit, mark.dueAt, mark.id) : due.all(destinationId, now, limit, idsParam([...leases.idsOf(destinationId)]))
+			const rows = found.map((r) => leased(r, owner, leaseUntil, now))
+			for (const row of rows) leases.take(row.id, { destinationId, owner, until: leaseUntil }, row.due_at)
+			rows.sort((x, y) => x.due_at - y.due_at || (x.id < y.id ? -1 : 1))
+			leases.claimed(destinationId, rows.map((r) => ({ dueAt: r.due_at, id: r.id })), limit, mark !== null, now)
+			return rows
 		},
 		/** Sweeper: leases whose holder vanished go back to the queue. */
 		async releaseExpired(now: number): Promise<number> {
-			return release.all(now).length + leases.releaseWhere((l) => l.until < now).length
+			const inStorage = release.all(now).length
+			if (inStorage > 0) leases.dropMarks()
+			return inStorage + leases.releaseWhere((l) => l.until < now).length
 		},
 		async releaseOwned(owner: string): Promise<void> {
-			releaseOwned.run(owner)
+			if (releaseOwned.run(owner).changes > 0) leases.dropMarks()
 			leases.releaseWhere((l) => l.owner === owner)
 		},
 		/** Hands back leases `owner` took but will not use (claimed ahead, then the destination stopped sending). */
 		async releaseLeases(ids: string[], owner: string): Promise<void> {
 			if (ids.length === 0) return
-			releaseIds.run(idsParam(ids), owner)
+			if (releaseIds.run(idsParam(ids), owner).changes > 0) leases.dropMarks()
 			for (const id of ids) if (leases.holder(id)?.owner === owner) leases.release(id)
 		},
 		async findById(id: string): Promise<DeliveryRow | null> {

@@ -40,10 +40,10 @@ export function recordStatements(db: Database, leases: MemoryLeases, writeCircui
 	 * One outcome's rows; false (nothing written) when its lease was lost. A finished lease is
 	 * used up in `finished` and released once the batch commits (after a rollback it holds).
 	 */
-	const complete = (o: AttemptOutcome, counts: Map<string, { n: number; at: number }>, finished: Set<string>): boolean => {
+	const complete = (o: AttemptOutcome, counts: Map<string, { n: number; at: number }>, finished: Map<string, number | null>): boolean => {
 		const a = o.attempt
 		if (leases.holder(a.delivery_id)?.owner !== o.owner || finished.has(a.delivery_id)) return false
-		finished.add(a.delivery_id)
+		finished.set(a.delivery_id, o.next.state === 'queued' ? o.next.dueAt : null)
 		if (finish.run(a.delivery_id, o.next.state, o.next.dueAt, a.created_at).changes === 0) return false
 		insertAttempt.run(...attemptValues(a))
 		if (o.next.state === 'delivered') {
@@ -56,7 +56,7 @@ export function recordStatements(db: Database, leases: MemoryLeases, writeCircui
 		return true
 	}
 	// A destination's counters change once per batch, not once per delivery.
-	const completeAll = db.transaction((outcomes: AttemptOutcome[], finished: Set<string>) => {
+	const completeAll = db.transaction((outcomes: AttemptOutcome[], finished: Map<string, number | null>) => {
 		const counts = new Map<string, { n: number; at: number }>()
 		const done = outcomes.filter((o) => complete(o, counts, finished)).length
 		for (const [id, c] of counts) delivered.run(id, c.at, c.n)
@@ -68,9 +68,10 @@ export function recordStatements(db: Database, leases: MemoryLeases, writeCircui
 		 * (the worker group-commits them). An outcome whose lease was lost writes nothing.
 		 */
 		async completeBatch(outcomes: AttemptOutcome[]): Promise<number> {
-			const finished = new Set<string>()
+			// Each delivery's retry time when it went back to the queue.
+			const finished = new Map<string, number | null>()
 			const done = completeAll.immediate(outcomes, finished)
-			for (const id of finished) leases.release(id)
+			for (const [id, requeuedAt] of finished) leases.finished(id, requeuedAt)
 			return done
 		},
 		/** One more delivered event: `event_count + 1`, `last_delivery_at` = `at` (epoch ms) unless already later. */

@@ -1,5 +1,6 @@
 import { afterAll, beforeAll, describe, expect, it } from 'bun:test'
 import { CLOSED, type Circuit } from '../../src/delivery/breaker'
+import { MARK_MS } from '../../src/delivery/memory-leases'
 import { DestinationOwnership } from '../../src/delivery/ownership'
 import type { AttemptOutcome, DeliveryRepo, DeliveryRow } from '../../src/delivery/repo'
 import { newId } from '../../src/lib/ids'
@@ -72,15 +73,16 @@ for (const backend of BACKENDS) {
 				const [stale] = await rows<{ id: string }>(store, 'SELECT id FROM deliveries WHERE event_id = $1', [a.eventId])
 				await exec(store, "UPDATE deliveries SET state = 'leased', lease_owner = 'w_old', lease_expires_at = 50000 WHERE id = $1", [stale?.id])
 				const changesBefore = (await rows<{ n: number }>(store, 'SELECT total_changes() AS n'))[0]?.n
-				const claimed = await repo.claim(d, 1000, 10, 'w_mem', 61_000)
+				// A full claim of one: the claim mark (memory-leases.ts) is set at it.
+				const claimed = await repo.claim(d, 1000, 1, 'w_mem', 61_000)
 				expect(claimed.map((r) => r.event_id)).toEqual([b.eventId])
 				expect((await rows<{ n: number }>(store, 'SELECT total_changes() AS n'))[0]?.n).toBe(changesBefore)
 				expect(await rows(store, 'SELECT state, lease_owner FROM deliveries WHERE id = $1', [claimed[0]?.id])).toEqual([{ state: 'queued', lease_owner: null }])
 				expect(await repo.findById(claimed[0]?.id as string)).toMatchObject({ state: 'leased', lease_owner: 'w_mem', lease_expires_at: 61_000 })
-				// The storage lease runs out first: swept back, then claimed into memory.
+				// The storage lease runs out first: swept back below the mark (which no longer holds), then claimed into memory.
 				await repo.releaseExpired(55_000)
 				expect(await rows(store, 'SELECT state FROM deliveries WHERE id = $1', [stale?.id])).toEqual([{ state: 'queued' }])
-				expect((await repo.claim(d, 55_000, 10, 'w_mem', 120_000)).map((r) => r.event_id)).toEqual([a.eventId])
+				expect((await repo.claim(d, 1001, 10, 'w_mem', 120_000)).map((r) => r.event_id)).toEqual([a.eventId])
 				await repo.releaseOwned('w_mem')
 				expect((await repo.claim(d, 55_000, 10, 'w_mem', 120_000)).map((r) => r.event_id)).toEqual([a.eventId, b.eventId])
 				await repo.releaseOwned('w_mem')
@@ -95,6 +97,56 @@ for (const backend of BACKENDS) {
 			expect(new Set(got).size).toBe(got.length)
 			const rest = await repo.claim(d, 1000, 100, 'w_last', 61_000)
 			expect([...got, ...rest.map((r) => r.id)].sort()).toEqual(all.sort())
+		})
+
+		// SQLite starts a claim past the destination's claim mark (memory-leases.ts) while it holds:
+		// each case below is one way a row can sort below the rows claimed before it.
+		it('claims in order past the rows out; a row given back is claimed again first, and never a row still out', async () => {
+			const d = await destination(store)
+			const ids: string[] = []
+			for (let i = 0; i < 8; i++) ids.push((await event(store, [d], 100 + i)).deliveries[0] as string)
+			const claim = async (limit: number) => (await repo.claim(d, 1000, limit, 'w_m', 61_000)).map((r) => ids.indexOf(r.id))
+			expect(await claim(3)).toEqual([0, 1, 2])
+			expect(await claim(2)).toEqual([3, 4])
+			await repo.releaseLeases([ids[1] as string], 'w_m')
+			// One row, below rows still out (a probe's claim): the next claim must not start past it.
+			expect(await claim(1)).toEqual([1])
+			expect(await claim(2)).toEqual([5, 6])
+			await repo.releaseOwned('w_m')
+		})
+
+		it('claims a retry that went back to the queue below the rows claimed since, in the next claim', async () => {
+			const d = await destination(store)
+			const ids: string[] = []
+			for (let i = 0; i < 4; i++) ids.push((await event(store, [d], 100 + i)).deliveries[0] as string)
+			const [first] = await repo.claim(d, 1000, 2, 'w_q', 61_000)
+			// Due again at its old time: it sorts below the second row claimed.
+			expect(await repo.completeBatch([outcome('w_q', first as never, { state: 'queued', dueAt: 100 })])).toBe(1)
+			expect((await repo.claim(d, 1000, 5, 'w_q', 61_000)).map((r) => ids.indexOf(r.id))).toEqual([0, 2, 3])
+			await repo.releaseOwned('w_q')
+		})
+
+		it(`claims a row stored below the rows claimed before it (an event stored late) within ${MARK_MS} ms, or once a claim comes back short`, async () => {
+			const d = await destination(store)
+			for (let i = 0; i < 6; i++) await event(store, [d], 100 + i)
+			const claim = async (now: number, limit: number) => (await repo.claim(d, now, limit, 'w_l', 61_000)).map((r) => r.due_at)
+			expect(await claim(1000, 2)).toEqual([100, 101])
+			const late = await event(store, [d], 50)
+			// SQLite passes it over while the mark set at 1000 holds; PostgreSQL has no mark and claims it first.
+			const next = await claim(1000 + MARK_MS - 1, 2)
+			expect(next).toEqual(backend.name === 'sqlite' ? [102, 103] : [50, 102])
+			const after = await claim(1000 + MARK_MS, 2)
+			expect([...next, ...after]).toContain(50)
+			expect(await repo.findById(late.deliveries[0] as string)).toMatchObject({ state: 'leased', lease_owner: 'w_l' })
+			await repo.releaseOwned('w_l')
+			// A short claim: the queue past the mark ran out, so the next claim walks all of it.
+			for (let i = 0; i < 3; i++) await event(store, [d], 200 + i)
+			expect(await claim(2000, 2)).toEqual([50, 100])
+			const early = await event(store, [d], 60)
+			expect(await claim(2000, 10)).toEqual(backend.name === 'sqlite' ? [101, 102, 103, 104, 105, 200, 201, 202] : [60, 101, 102, 103, 104, 105, 200, 201, 202])
+			expect(await claim(2000, 10)).toEqual(backend.name === 'sqlite' ? [60] : [])
+			expect(await repo.findById(early.deliveries[0] as string)).toMatchObject({ state: 'leased' })
+			await repo.releaseOwned('w_l')
 		})
 
 		it('releases expired leases, an owner\'s leases and listed leases of their owner only', async () => {

@@ -1,6 +1,6 @@
 import type { Database } from 'bun:sqlite'
 import { describe, expect, test } from 'bun:test'
-import { DEAD_OF, DUE_OF, NEXT_DUE, ORPHANED, queueIndexed, WITH_WORK } from '../../src/delivery/repo-sql'
+import { DEAD_OF, DUE_OF, NEXT_DUE, ORPHANED, PAST_MARK, queueIndexed, WITH_WORK } from '../../src/delivery/repo-sql'
 import { OLDEST_DUE_NOT_LEASED, QUEUE_STATES } from '../../src/metrics/repo-sql'
 import { type PlanCase, type PlanTable, migratedMemoryDb, planProblems as checkPlan, queryPlan } from '../support/query-plans'
 
@@ -17,6 +17,7 @@ const QUEUE = 'deliveries_destination'
 const searches: PlanCase[] = [
 	{ name: 'next due time of a destination', index: QUEUE, sql: NEXT_DUE, params: ['dst_1', 1], paged: false },
 	{ name: 'the claim: due rows of a destination, oldest first', index: QUEUE, sql: DUE_OF('rowid', 1, ' AND id NOT IN (SELECT value FROM json_each($4))'), params: ['dst_1', 1, 64, '[]'] },
+	{ name: 'the claim past the claim mark', index: QUEUE, sql: DUE_OF('rowid', 1, PAST_MARK), params: ['dst_1', 1, 64, 5, 'dlv_x'] },
 	{ name: 'dead deliveries of a destination', index: QUEUE, sql: DEAD_OF, params: ['dst_1', null], paged: false }
 ]
 
@@ -61,6 +62,14 @@ describe('SQLite delivery queue plans (migration 20)', () => {
 		const db = migratedMemoryDb()
 		expect(searches.flatMap((c) => checkPlan(db, DELIVERIES, c))).toEqual([])
 		expect(multi.flatMap((c) => multiProblems(db, c))).toEqual([])
+		db.close()
+	})
+
+	test('the claim past the claim mark starts its walk there: a range of the queue index, not a pass over the rows before', () => {
+		const db = migratedMemoryDb()
+		expect(queryPlan(db, { sql: DUE_OF('rowid', 1, PAST_MARK), params: ['dst_1', 1, 64, 5, 'dlv_x'] })).toEqual([
+			'SEARCH deliveries USING COVERING INDEX deliveries_destination (destination_id=? AND state=? AND (due_at,id)>(?,?) AND due_at<?)'
+		])
 		db.close()
 	})
 
