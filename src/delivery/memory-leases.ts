@@ -5,6 +5,8 @@ export interface MemoryLease {
 	destinationId: string
 	owner: string
 	until: number
+	/** The row's due time when claimed: its queue key is (dueAt, its id). */
+	dueAt: number
 }
 
 /** A row's place in its destination's queue: the claim's order, (due_at, id). */
@@ -53,8 +55,6 @@ export const keyBelow = (a: QueueKey, b: QueueKey): boolean => a.dueAt < b.dueAt
 export class MemoryLeases {
 	readonly #byId = new Map<string, MemoryLease>()
 	readonly #byDestination = new Map<string, Set<string>>()
-	/** The key each lease was claimed at (marks are checked against them). */
-	readonly #keys = new Map<string, QueueKey>()
 	readonly #marks = new Map<string, ClaimMark>()
 
 	get size(): number {
@@ -75,11 +75,9 @@ export class MemoryLeases {
 		return this.#byId.get(id)
 	}
 
-	/** Leases the row at `dueAt` (its queue key is `dueAt`, `id`). */
-	take(id: string, lease: MemoryLease, dueAt: number): void {
+	take(id: string, lease: MemoryLease): void {
 		this.#drop(id)
 		this.#byId.set(id, lease)
-		this.#keys.set(id, { dueAt, id })
 		const ids = this.#byDestination.get(lease.destinationId)
 		if (ids) ids.add(id)
 		else this.#byDestination.set(lease.destinationId, new Set([id]))
@@ -107,7 +105,6 @@ export class MemoryLeases {
 		const lease = this.#byId.get(id)
 		if (!lease) return undefined
 		this.#byId.delete(id)
-		this.#keys.delete(id)
 		const ids = this.#byDestination.get(lease.destinationId)
 		ids?.delete(id)
 		if (ids?.size === 0) this.#byDestination.delete(lease.destinationId)
@@ -137,8 +134,8 @@ export class MemoryLeases {
 		const since = fromMark ? (this.#marks.get(destinationId)?.since ?? now) : now
 		if (!fromMark) {
 			for (const id of this.idsOf(destinationId)) {
-				const key = this.#keys.get(id)
-				if (key && keyBelow(last, key)) return void this.#marks.delete(destinationId)
+				const lease = this.#byId.get(id)
+				if (lease && keyBelow(last, { dueAt: lease.dueAt, id })) return void this.#marks.delete(destinationId)
 			}
 		}
 		this.#marks.set(destinationId, { key: { dueAt: last.dueAt, id: last.id }, since })

@@ -53,7 +53,7 @@ export function queueStatements(db: Database, leases: MemoryLeases) {
 			const mark = leases.markOf(destinationId, now)
 			const found = mark ? duePast.all(destinationId, now, limit, mark.dueAt, mark.id) : due.all(destinationId, now, limit, idsParam([...leases.idsOf(destinationId)]))
 			const rows = found.map((r) => leased(r, owner, leaseUntil, now))
-			for (const row of rows) leases.take(row.id, { destinationId, owner, until: leaseUntil }, row.due_at)
+			for (const row of rows) leases.take(row.id, { destinationId, owner, until: leaseUntil, dueAt: row.due_at })
 			rows.sort((x, y) => x.due_at - y.due_at || (x.id < y.id ? -1 : 1))
 			leases.claimed(destinationId, rows.map((r) => ({ dueAt: r.due_at, id: r.id })), limit, mark !== null, now)
 			return rows

@@ -7,13 +7,13 @@ import { tempDir } from '../helpers'
 describe('delivery leases held in memory (SQLite)', () => {
 	test('one lease per id: taken, looked up by destination, released by rule or by id', () => {
 		const leases = new MemoryLeases()
-		leases.take('dlv_1', { destinationId: 'dst_a', owner: 'w_1', until: 100 }, 0)
-		leases.take('dlv_2', { destinationId: 'dst_a', owner: 'w_2', until: 300 }, 0)
-		leases.take('dlv_3', { destinationId: 'dst_b', owner: 'w_1', until: 200 }, 0)
+		leases.take('dlv_1', { destinationId: 'dst_a', owner: 'w_1', until: 100, dueAt: 0 })
+		leases.take('dlv_2', { destinationId: 'dst_a', owner: 'w_2', until: 300, dueAt: 0 })
+		leases.take('dlv_3', { destinationId: 'dst_b', owner: 'w_1', until: 200, dueAt: 0 })
 		expect([...leases.idsOf('dst_a')]).toEqual(['dlv_1', 'dlv_2'])
-		expect(leases.holder('dlv_3')).toEqual({ destinationId: 'dst_b', owner: 'w_1', until: 200 })
+		expect(leases.holder('dlv_3')).toEqual({ destinationId: 'dst_b', owner: 'w_1', until: 200, dueAt: 0 })
 		// Taken again (a lease that lapsed and was claimed afresh, for another destination here): one entry.
-		leases.take('dlv_1', { destinationId: 'dst_b', owner: 'w_3', until: 400 }, 0)
+		leases.take('dlv_1', { destinationId: 'dst_b', owner: 'w_3', until: 400, dueAt: 0 })
 		expect([...leases.idsOf('dst_a')]).toEqual(['dlv_2'])
 		expect([...leases.idsOf('dst_b')].toSorted()).toEqual(['dlv_1', 'dlv_3'])
 		expect(leases.releaseWhere((l) => l.until < 250)).toEqual(['dlv_3'])
@@ -29,7 +29,7 @@ describe('delivery leases held in memory (SQLite)', () => {
 		/** Claims `ids` (keys dueAt, id) at `now` as the repo does: leases them, then reports the claim. */
 		const claim = (leases: MemoryLeases, keys: [number, string][], limit: number, now = 1000) => {
 			const fromMark = leases.markOf('dst_a', now) !== null
-			for (const [dueAt, id] of keys) leases.take(id, lease, dueAt)
+			for (const [dueAt, id] of keys) leases.take(id, { ...lease, dueAt })
 			leases.claimed('dst_a', keys.map(([dueAt, id]) => ({ dueAt, id })), limit, fromMark, now)
 		}
 
@@ -96,7 +96,7 @@ describe('delivery leases held in memory (SQLite)', () => {
 		const elsewhere = leasesOf(other)
 		expect(second.leases).toBe(first.leases)
 		expect(elsewhere.leases).not.toBe(first.leases)
-		first.leases.take('dlv_1', { destinationId: 'dst_a', owner: 'w_1', until: 100 }, 0)
+		first.leases.take('dlv_1', { destinationId: 'dst_a', owner: 'w_1', until: 100, dueAt: 0 })
 		first.release()
 		first.release() // twice: counted once
 		const third = leasesOf(file)
