@@ -6,31 +6,22 @@ import { SEQ_ORDER } from '../events/order-sql'
 import { toDeliverMany } from '../events/repo-sql'
 import { seqInParams } from '../events/seq-sql'
 
-/** How stale the count of other connections' commits in the payload epoch may be. */
-export const OTHERS_MS = 5
-
 /** Events' payloads read for many deliveries at once (payloads-ahead.ts), on SQLite. */
 export function payloadStatements(db: Database) {
 	const read = prepare<EventToDeliver, [string, string]>(db, toDeliverMany(SEQ_ORDER))
 	// Moves when another connection commits to the file: a second server on this data dir, a CLI command.
 	const dataVersion = prepare<{ data_version: number }, []>(db, 'PRAGMA data_version')
-	let others = 0
-	let othersReadAt = Number.NEGATIVE_INFINITY
-	/**
-	 * Read at most every OTHERS_MS (~1.6 µs a read): what another connection commits is seen within
-	 * that long. Such a commit is not ordered with the sends in flight anyway, and a read per event-loop
-	 * turn cost ~0.5 µs a delivery at 8 in flight, where a turn finishes a few sends (BENCHMARKS.md).
-	 */
+	let othersSeen: number | null = null
+	/** Read once per event-loop turn (~1.6 µs a read): what another connection commits is seen on the next turn. */
 	function otherConnections(): number {
-		const now = performance.now()
-		if (now - othersReadAt >= OTHERS_MS) {
-			others = dataVersion.get()?.data_version ?? 0
-			othersReadAt = now
+		if (othersSeen === null) {
+			othersSeen = dataVersion.get()?.data_version ?? 0
+			setImmediate(() => {
+				othersSeen = null
+			})
 		}
-		return others
+		return othersSeen
 	}
-	let epoch = '0:0'
-	let epochOf = { deletions: 0, others: 0 }
 	return {
 		/** The events of these ids that are still stored with an inline body. */
 		async readToDeliver(eventIds: string[]): Promise<EventToDeliver[]> {
@@ -43,14 +34,7 @@ export function payloadStatements(db: Database) {
 		 * another epoch may be of a purged event. Null where every delete is another instance's (a shared database).
 		 */
 		payloadEpoch(): string | null {
-			const deletions = eventDeletions(db)
-			const others = otherConnections()
-			// The same string while nothing moved: read per send, compared with the one its copy was read under.
-			if (deletions !== epochOf.deletions || others !== epochOf.others) {
-				epoch = `${deletions}:${others}`
-				epochOf = { deletions, others }
-			}
-			return epoch
+			return `${eventDeletions(db)}:${otherConnections()}`
 		}
 	}
 }
