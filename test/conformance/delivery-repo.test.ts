@@ -1,5 +1,6 @@
 import { afterAll, beforeAll, describe, expect, it } from 'bun:test'
 import { CLOSED, type Circuit } from '../../src/delivery/breaker'
+import { Database } from 'bun:sqlite'
 import { MARK_MS } from '../../src/delivery/memory-leases'
 import { DestinationOwnership } from '../../src/delivery/ownership'
 import type { AttemptOutcome, DeliveryRepo, DeliveryRow } from '../../src/delivery/repo'
@@ -379,6 +380,24 @@ for (const backend of BACKENDS) {
 			expect(await store.events.purgeBefore(newId('evt', Date.now() + 1000), 1000)).toBeGreaterThanOrEqual(3)
 			expect(repo.payloadEpoch()).not.toBe(before)
 		})
+
+		if (backend.name === 'sqlite')
+			it('the payload epoch moves after a commit by another connection to the file (a hand-run sqlite3, a CLI command)', async () => {
+				if (store.backend.kind !== 'sqlite') throw new Error('SQLite only')
+				const before = repo.payloadEpoch()
+				const other = new Database(store.backend.db.filename as string)
+				try {
+					other.run('PRAGMA busy_timeout = 5000')
+					other.run('CREATE TABLE IF NOT EXISTS other_connection_probe (x)')
+					// Read once per event-loop turn: seen on a later one.
+					const deadline = performance.now() + 2000
+					while (repo.payloadEpoch() === before && performance.now() < deadline) await Bun.sleep(1)
+					expect(repo.payloadEpoch()).not.toBe(before)
+					other.run('DROP TABLE other_connection_probe')
+				} finally {
+					other.close()
+				}
+			})
 
 		it('reads and writes the breaker columns; a missing destination answers null / false', async () => {
 			const d = await destination(store)
