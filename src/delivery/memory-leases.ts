@@ -29,8 +29,10 @@ interface ClaimMark {
  * How long a mark serves before a claim walks the whole queue again. A row can land at or below
  * a mark without being leased when its key is older than the rows claimed past it: an event
  * stored after a later one was claimed (its request took longer to read and check), a manual
- * retry in the same millisecond, a clock stepped back. It then waits for at most this long, or
- * until a claim comes back short. Leased rows are never handed out twice either way.
+ * retry in the same millisecond, a clock stepped back. While claims keep finding rows past the
+ * mark it waits at most this long; a claim that finds too few there walks the whole queue for
+ * the rest (repo-queue.ts), so the worker is never told the queue is empty while it is not.
+ * Leased rows are never handed out twice either way.
  */
 export const MARK_MS = 100
 
@@ -121,12 +123,11 @@ export class MemoryLeases {
 	}
 
 	/**
-	 * After a claim of `limit` rows at `now` that took `rows` (leased here already), `fromMark` when it
-	 * started past the mark. A full claim moves the mark to its last row, provided no row leased for
-	 * the destination sorts above that row: after a walk of the whole queue one can (a probe's claim
-	 * of one row given back below rows still leased), and the rows between would be passed over. A
-	 * short claim drops the mark: the queue has no more due rows past it, and the next claim walks
-	 * it whole, finding any row that landed below.
+	 * After a claim of `limit` rows at `now` that took `rows` (leased here already), `fromMark` when
+	 * every row came from past the mark (no walk of the whole queue). A full claim moves the mark to
+	 * its last row, provided no row leased for the destination sorts above that row: after a walk of
+	 * the whole queue one can (a probe's claim of one row given back below rows still leased), and
+	 * the rows between would be passed over. A short claim drops the mark: it found every due row.
 	 */
 	claimed(destinationId: string, rows: readonly QueueKey[], limit: number, fromMark: boolean, now: number): void {
 		const last = rows.reduce<QueueKey | null>((max, r) => (max === null || keyBelow(max, r) ? r : max), null)

@@ -68,6 +68,16 @@ describe('delivery leases held in memory (SQLite)', () => {
 			expect(leases.markOf('dst_a', 1000)).toEqual({ dueAt: 8, id: 'dlv_d' })
 		})
 
+		test('keys of one due time sort by id: a leased row of the same due time and a larger id sorts above', () => {
+			const leases = new MemoryLeases()
+			claim(leases, [[5, 'dlv_a'], [5, 'dlv_c']], 2)
+			leases.release('dlv_a')
+			claim(leases, [[5, 'dlv_a']], 1) // dlv_c, still leased, sorts above (5, dlv_a)
+			expect(leases.markOf('dst_a', 1000)).toBeNull()
+			claim(leases, [[5, 'dlv_d']], 1)
+			expect(leases.markOf('dst_a', 1000)).toEqual({ dueAt: 5, id: 'dlv_d' })
+		})
+
 		test('a lease given back drops the mark; a finished one only when its retry sorts at or below it', () => {
 			const leases = new MemoryLeases()
 			claim(leases, [[5, 'dlv_a'], [6, 'dlv_b'], [7, 'dlv_c'], [8, 'dlv_d']], 4)
@@ -75,6 +85,9 @@ describe('delivery leases held in memory (SQLite)', () => {
 			leases.finished('dlv_b', 9) // a retry past the mark
 			expect(leases.markOf('dst_a', 1000)).toEqual({ dueAt: 8, id: 'dlv_d' })
 			leases.finished('dlv_c', 8) // (8, dlv_c) sorts below (8, dlv_d)
+			expect(leases.markOf('dst_a', 1000)).toBeNull()
+			claim(leases, [[9, 'dlv_g']], 1)
+			leases.finished('dlv_g', 9) // the mark's own row, due again at its key
 			expect(leases.markOf('dst_a', 1000)).toBeNull()
 			claim(leases, [[10, 'dlv_e']], 1)
 			expect(leases.markOf('dst_a', 1000)).toEqual({ dueAt: 10, id: 'dlv_e' })
