@@ -36,7 +36,8 @@ interface ClaimMark {
  */
 export const MARK_MS = 100
 
-export const keyBelow = (a: QueueKey, b: QueueKey): boolean => a.dueAt < b.dueAt || (a.dueAt === b.dueAt && a.id < b.id)
+/** `a` sorts before `b` in the queue (ids compare as SQLite compares them: all ASCII). */
+const keyBelow = (a: QueueKey, b: QueueKey): boolean => a.dueAt < b.dueAt || (a.dueAt === b.dueAt && a.id < b.id)
 
 /**
  * Delivery leases held in memory, SQLite's in place of the `leased` state in storage. One server
@@ -44,7 +45,8 @@ export const keyBelow = (a: QueueKey, b: QueueKey): boolean => a.dueAt < b.dueAt
  * releases them all at start), so a lease written to the row bought nothing on SQLite but a
  * second write of it per delivery: the claim moved the row out of the queue index and into
  * deliveries_leased, and the finish moved it again. Here the claim only reads, the row stays
- * `queued` until its outcome is recorded, and the claim passes over the ids leased here. Drains
+ * `queued` until its outcome is recorded, and the claim passes over the ids leased here, or
+ * starts past them (the claim mark, above). Drains
  * of a pre-filled queue (`bench/drain-io.ts`, the two builds alternated, 8 rounds) wrote 16 % fewer
  * bytes per delivery at 64 in flight and 13 % fewer at 8, and ran 4.6 % and 3.7 % faster (BENCHMARKS.md,
  * Delivery, fourteenth session). Leases follow the same rules as in storage: they expire, the
