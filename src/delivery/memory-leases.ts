@@ -30,8 +30,8 @@ interface ClaimMark {
  * a mark without being leased when its key is older than the rows claimed past it: an event
  * stored after a later one was claimed (its request took longer to read and check), a manual
  * retry in the same millisecond, a clock stepped back. While claims keep finding rows past the
- * mark it waits at most this long; a claim that finds too few there walks the whole queue for
- * the rest (repo-queue.ts), so the worker is never told the queue is empty while it is not.
+ * mark it waits at most this long; a claim that finds too few there walks the whole queue instead
+ * (repo-queue.ts), so the worker is never told the queue is empty while it is not.
  * Leased rows are never handed out twice either way.
  */
 export const MARK_MS = 100

@@ -47,6 +47,7 @@ export function createDeliveryRepoPg(pg: Pg): DeliveryRepo {
 			return (await retryRead(() => pg.get<{ due: number | null }>(NEXT_DUE, [destinationId, now])))?.due ?? null
 		},
 		async claim(destinationId: string, now: number, limit: number, owner: string, leaseUntil: number) {
+			if (limit < 1) return [] // as on SQLite: nothing asked, nothing claimed (PostgreSQL refuses a negative LIMIT)
 			const rows = await retryWrite(() => pg.all<DeliveryRow>(CLAIM, [now, owner, leaseUntil, destinationId, now, limit]))
 			return rows.sort(byDueThenId)
 		},

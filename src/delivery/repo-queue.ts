@@ -50,20 +50,19 @@ export function queueStatements(db: Database, leases: MemoryLeases) {
 		},
 		/** Leases up to `limit` due deliveries of one destination, oldest first. */
 		async claim(destinationId: string, now: number, limit: number, owner: string, leaseUntil: number): Promise<DeliveryRow[]> {
+			if (limit < 1) return [] // SQLite reads a negative LIMIT as none
 			const mark = leases.markOf(destinationId, now)
-			let found = mark ? duePast.all(destinationId, now, limit, mark.dueAt, mark.id) : []
-			// Past the mark a leased row can only show if its key moved while leased, which nothing
-			// does: were it to, the row stays with its holder and the mark goes.
-			if (found.some((r) => leases.holder(r.id))) found = found.filter((r) => !leases.holder(r.id))
-			const whole = found.length < limit
-			// No mark, or the queue past it ran short: a row may have landed below the mark, and the
-			// worker, told the queue is empty, would not ask again. The whole queue is walked for the
-			// rest, passing over the ids leased and those just found.
-			if (whole) found = found.concat(due.all(destinationId, now, limit - found.length, idsParam([...leases.idsOf(destinationId), ...found.map((r) => r.id)])))
+			const past = mark ? duePast.all(destinationId, now, limit, mark.dueAt, mark.id) : null
+			// Only a full claim past the mark stands. A short one may have passed over a row stored below
+			// the mark, and the worker, told the queue is empty, would not ask again; and a leased row
+			// past the mark would mean its key moved while leased, which nothing does. Either way the
+			// whole queue is walked instead, oldest first, as without a mark.
+			const fromMark = past !== null && past.length === limit && !past.some((r) => leases.holder(r.id))
+			const found = fromMark ? past : due.all(destinationId, now, limit, idsParam([...leases.idsOf(destinationId)]))
 			const rows = found.map((r) => leased(r, owner, leaseUntil, now))
 			for (const row of rows) leases.take(row.id, { destinationId, owner, until: leaseUntil, dueAt: row.due_at })
 			rows.sort((x, y) => x.due_at - y.due_at || (x.id < y.id ? -1 : 1))
-			leases.claimed(destinationId, rows.map((r) => ({ dueAt: r.due_at, id: r.id })), limit, !whole, now)
+			leases.claimed(destinationId, rows.map((r) => ({ dueAt: r.due_at, id: r.id })), limit, fromMark, now)
 			return rows
 		},
 		/** Sweeper: leases whose holder vanished go back to the queue. */

@@ -140,8 +140,8 @@ for (const backend of BACKENDS) {
 			expect([...next, ...after]).toContain(50)
 			expect(await repo.findById(late.deliveries[0] as string)).toMatchObject({ state: 'leased', lease_owner: 'w_l' })
 			await repo.releaseOwned('w_l')
-			// Too few rows past the mark: the same claim walks the whole queue for the rest, so a caller
-			// told of fewer rows than it asked for can take the queue for empty.
+			// Too few rows past the mark: the claim walks the whole queue instead, so a caller told of
+			// fewer rows than it asked for can take the queue for empty.
 			for (let i = 0; i < 3; i++) await event(store, [d], 200 + i)
 			expect(await claim(2000, 2)).toEqual([50, 100])
 			const early = await event(store, [d], 60)
@@ -151,6 +151,19 @@ for (const backend of BACKENDS) {
 			await repo.releaseOwned('w_l')
 		})
 
+		it('a claim that finds too few rows past the mark takes the oldest due, as without one, and never more than asked', async () => {
+			const d = await destination(store)
+			for (const due of [100, 101]) await event(store, [d], due)
+			const claim = async (limit: number) => (await repo.claim(d, 1000, limit, 'w_x', 61_000)).map((r) => r.due_at)
+			expect(await claim(2)).toEqual([100, 101])
+			for (const due of [50, 51, 52, 200]) await event(store, [d], due)
+			expect(await claim(3)).toEqual([50, 51, 52])
+			expect(await claim(0)).toEqual([])
+			expect(await claim(-1)).toEqual([])
+			expect(await claim(5)).toEqual([200])
+			await repo.releaseOwned('w_x')
+		})
+
 		if (backend.name === 'sqlite') {
 			it('never hands out a leased row whose due time moved past the mark (no writer moves one today)', async () => {
 				const d = await destination(store)
@@ -158,7 +171,8 @@ for (const backend of BACKENDS) {
 				for (let i = 0; i < 4; i++) ids.push((await event(store, [d], 100 + i)).deliveries[0] as string)
 				const [first] = await repo.claim(d, 1000, 2, 'w_g', 61_000)
 				await exec(store, 'UPDATE deliveries SET due_at = 500 WHERE id = $1', [first?.id])
-				expect((await repo.claim(d, 1000, 5, 'w_g', 61_000)).map((r) => ids.indexOf(r.id))).toEqual([2, 3])
+				// Past the mark: rows 2, 3 and the moved one, as many as asked for.
+				expect((await repo.claim(d, 1000, 3, 'w_g', 61_000)).map((r) => ids.indexOf(r.id))).toEqual([2, 3])
 				await repo.releaseOwned('w_g')
 			})
 
