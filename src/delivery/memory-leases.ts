@@ -125,15 +125,15 @@ export class MemoryLeases {
 	}
 
 	/**
-	 * After a claim of `limit` rows at `now` that took `rows` (leased here already), `fromMark` when
-	 * every row came from past the mark (no walk of the whole queue). A full claim moves the mark to
-	 * its last row, provided no row leased for the destination sorts above that row: after a walk of
-	 * the whole queue one can (a probe's claim of one row given back below rows still leased), and
-	 * the rows between would be passed over. A short claim drops the mark: it found every due row.
+	 * After a claim of `limit` rows at `now` that took `taken` (leased here already), `last` the one
+	 * that sorts last, `fromMark` when every row came from past the mark (no walk of the whole queue).
+	 * A full claim moves the mark to its last row, provided no row leased for the destination sorts
+	 * above that row: after a walk of the whole queue one can (a probe's claim of one row given back
+	 * below rows still leased), and the rows between would be passed over. A short claim drops the
+	 * mark: it found every due row.
 	 */
-	claimed(destinationId: string, rows: readonly QueueKey[], limit: number, fromMark: boolean, now: number): void {
-		const last = rows.reduce<QueueKey | null>((max, r) => (max === null || keyBelow(max, r) ? r : max), null)
-		if (last === null || rows.length < limit) return void this.#marks.delete(destinationId)
+	claimed(destinationId: string, taken: number, last: QueueKey | null, limit: number, fromMark: boolean, now: number): void {
+		if (last === null || taken < limit) return void this.#marks.delete(destinationId)
 		const since = fromMark ? (this.#marks.get(destinationId)?.since ?? now) : now
 		if (!fromMark) {
 			for (const id of this.idsOf(destinationId)) {

@@ -62,7 +62,8 @@ export function queueStatements(db: Database, leases: MemoryLeases) {
 			const rows = found.map((r) => leased(r, owner, leaseUntil, now))
 			for (const row of rows) leases.take(row.id, { destinationId, owner, until: leaseUntil, dueAt: row.due_at })
 			rows.sort((x, y) => x.due_at - y.due_at || (x.id < y.id ? -1 : 1))
-			leases.claimed(destinationId, rows.map((r) => ({ dueAt: r.due_at, id: r.id })), limit, fromMark, now)
+			const last = rows.at(-1)
+			leases.claimed(destinationId, rows.length, last ? { dueAt: last.due_at, id: last.id } : null, limit, fromMark, now)
 			return rows
 		},
 		/** Sweeper: leases whose holder vanished go back to the queue. */

@@ -5,7 +5,7 @@ import { type SqlValue, valuesList, whereOf } from '../db/sql'
 import { idFloorAt } from '../lib/ids'
 import { HOUR_MS, type Span } from './histogram'
 import {
-	type AttemptRollup, ATTEMPTS, type createMetricsRepo, type DeliveryRow, type ErrorRow, EVENTS, type LatencyBucketRow, type LatencyRow,
+	type AttemptRollup, ATTEMPTS, type createMetricsRepo, type DeliveryRow, type ErrorRow, EVENTS, type LatencyBucketRow,
 	type RangeFilter, type Snapshot, type VolumeRow
 } from './repo'
 import * as Q from './repo-sql'

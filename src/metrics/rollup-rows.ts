@@ -59,14 +59,16 @@ export function foldAttemptGroups(groups: AttemptGroup[]): AttemptRollup {
 		else d.failure_count += count
 		if (g.is_dlq === 1) d.dlq_count += count
 		if (g.le_ms !== null) {
-			const l = latency.get(`${key}|${g.le_ms}`)
+			const binKey = `${key}|${g.le_ms}`
+			const l = latency.get(binKey)
 			if (l) l.count += count
-			else latency.set(`${key}|${g.le_ms}`, { env_id, destination_id, bucket, le_ms: g.le_ms, count })
+			else latency.set(binKey, { env_id, destination_id, bucket, le_ms: g.le_ms, count })
 		}
 		if (g.ok !== 1 && g.error_type !== null) {
-			const e = errors.get(`${key}|${g.error_type}`)
+			const typeKey = `${key}|${g.error_type}`
+			const e = errors.get(typeKey)
 			if (e) e.count += count
-			else errors.set(`${key}|${g.error_type}`, { env_id, destination_id, bucket, error_type: g.error_type, count })
+			else errors.set(typeKey, { env_id, destination_id, bucket, error_type: g.error_type, count })
 		}
 	}
 	return { deliveries: [...deliveries.values()], latency: [...latency.values()], errors: [...errors.values()] }

@@ -30,7 +30,9 @@ describe('delivery leases held in memory (SQLite)', () => {
 		const claim = (leases: MemoryLeases, keys: [number, string][], limit: number, now = 1000) => {
 			const fromMark = leases.markOf('dst_a', now) !== null
 			for (const [dueAt, id] of keys) leases.take(id, { ...lease, dueAt })
-			leases.claimed('dst_a', keys.map(([dueAt, id]) => ({ dueAt, id })), limit, fromMark, now)
+			// The repo hands over the rows' count and the one that sorts last (the keys here are in order).
+			const last = keys.at(-1)
+			leases.claimed('dst_a', keys.length, last ? { dueAt: last[0], id: last[1] } : null, limit, fromMark, now)
 		}
 
 		test('a full claim marks its last row; a short one, an empty one or another destination leave none', () => {
