@@ -16,14 +16,16 @@
  * A warm-up of WARM_EVENTS deliveries (20,000 by default, as bench:delivery warms hookstream; at
  * least `in flight` × 4) runs first, uncounted. The timed run ends when the last record commits.
  * Options, to price the pieces (bench/delivery-pieces.ts), each leaving one out: `attempt-indexes`
- * (attempts without their three list indexes: by environment, event and destination); `attempt-row`
+ * (attempts without their three list indexes: by environment, event and destination), or one of
+ * them alone (`attempt-env-index`, `attempt-event-index`, `attempt-destination-index`); `attempt-row`
  * (no attempt row); `finish` (the delivery's row not updated: rows read in order instead of
  * claimed, and left queued). With either, or `attempt-keys`, the record is
  * the repo's statements composed here with that piece left out, in one transaction per batch as
- * `completeBatch` runs them (a lost lease throws here instead of being skipped). Two redesigns, priced the same way: `attempt-keys` (the attempts'
+ * `completeBatch` runs them (a lost lease throws here instead of being skipped). Redesigns, priced the same way: `attempt-keys` (the attempts'
  * environment and destination indexes on small integer keys, as the events' list indexes are
- * since migration 18, instead of the 36-character ids) and `attempt-id-index` (no unique index
- * on the attempt id, as if the id encoded the rowid). And `storage`, alone (the delivery "storage
+ * since migration 18, instead of the 36-character ids), `attempt-event-seq` (the event index on the
+ * event's integer seq instead of its id) and `attempt-id-index` (no unique index on the attempt id,
+ * as if the id encoded the rowid). And `storage`, alone (the delivery "storage
  * floor": no lease written, rows read in order and held in memory, and each attempt recorded as
  * one narrow row of a bare table, group-committed: the least any durable record of every
  * attempt costs, as the ingest floor is the least any durable ingest costs).
@@ -55,7 +57,7 @@ import { benchTenant, openWithPragmas, withoutIdIndex } from './lib/wal'
 
 const [url, total, concurrency] = [process.argv[2] ?? '', Number(process.argv[3] ?? 20_000), Number(process.argv[4] ?? 64)]
 if (!url || !(total > 0) || !(concurrency > 0)) throw new Error('usage: bun bench/delivery-contract-floor.ts <url> <deliveries> <in flight> [option…]')
-const OPTIONS = ['attempt-indexes', 'attempt-keys', 'attempt-id-index', 'attempt-row', 'finish', 'storage']
+const OPTIONS = ['attempt-indexes', 'attempt-env-index', 'attempt-event-index', 'attempt-destination-index', 'attempt-keys', 'attempt-event-seq', 'attempt-id-index', 'attempt-row', 'finish', 'storage']
 const options = new Set(process.argv.slice(5))
 for (const o of options) if (!OPTIONS.includes(o)) throw new Error(`unknown option ${o} (${OPTIONS.join(', ')})`)
 if (options.has('storage') && options.size > 1) throw new Error('storage replaces the whole record: it takes no other option')
@@ -70,12 +72,18 @@ const dir = tempDir('hs-bench-dfloor-')
 const db = openWithPragmas(join(dir, 'hookstream.db'))
 migrate(db)
 if (options.has('attempt-indexes')) for (const index of ['attempts_env', 'attempts_event', 'attempts_destination']) db.run(`DROP INDEX ${index}`)
+for (const index of ['env', 'event', 'destination']) if (options.has(`attempt-${index}-index`)) db.run(`DROP INDEX attempts_${index}`)
 if (options.has('attempt-keys')) {
 	for (const index of ['attempts_env', 'attempts_destination']) db.run(`DROP INDEX ${index}`)
 	db.run('ALTER TABLE delivery_attempts ADD COLUMN env_key INTEGER')
 	db.run('ALTER TABLE delivery_attempts ADD COLUMN destination_key INTEGER')
 	db.run('CREATE INDEX attempts_env_key ON delivery_attempts (env_key)')
 	db.run('CREATE INDEX attempts_destination_key ON delivery_attempts (destination_key)')
+}
+if (options.has('attempt-event-seq')) {
+	db.run('DROP INDEX attempts_event')
+	db.run('ALTER TABLE delivery_attempts ADD COLUMN event_seq INTEGER')
+	db.run('CREATE INDEX attempts_event_seq ON delivery_attempts (event_seq)')
 }
 if (options.has('attempt-id-index')) withoutIdIndex(db, 'delivery_attempts')
 // One destination with WARM + total queued deliveries, one per event, as ingest queues them.
@@ -110,26 +118,28 @@ const floorRecord = db.transaction((batch: AttemptOutcome[]) => {
 // completeBatch's statements (no breaker or issues: every attempt here succeeds), one of them left out.
 const finish = prepare(db, FINISH)
 const keyed = options.has('attempt-keys')
+const bySeq = options.has('attempt-event-seq')
+const extra = [...(keyed ? ['env_key', 'destination_key'] : []), ...(bySeq ? ['event_seq'] : [])]
 const insertAttempt = prepare(
 	db,
-	keyed
-		? `INSERT INTO delivery_attempts (${ATTEMPT_COLUMNS.join(', ')}, env_key, destination_key) VALUES ${valuesList(1, ATTEMPT_COLUMNS.length + 2)}`
-		: INSERT_ATTEMPTS_HEAD + valuesList(1, ATTEMPT_COLUMNS.length)
+	`INSERT INTO delivery_attempts (${[...ATTEMPT_COLUMNS, ...extra].join(', ')}) VALUES ${valuesList(1, ATTEMPT_COLUMNS.length + extra.length)}`
 )
-// The keys the list_keys table would give the one environment and destination.
-const keys = keyed ? [1, 2] : []
+// The keys the list_keys table would give the one environment and destination; the events' seqs
+// come in claim order (oldest first), as a counter here.
+let eventSeq = 0
+const extraValues = (): number[] => [...(keyed ? [1, 2] : []), ...(bySeq ? [++eventSeq] : [])]
 const delivered = prepare(db, DELIVERED)
 const composedRecord = db.transaction((batch: AttemptOutcome[]) => {
 	for (const o of batch) {
 		const a = o.attempt
 		if (!options.has('finish') && finish.run(a.delivery_id, o.next.state, o.next.dueAt, a.created_at).changes === 0) throw new Error('a delivery was not finished')
-		if (!options.has('attempt-row')) insertAttempt.run(...attemptValues(a), ...keys)
+		if (!options.has('attempt-row')) insertAttempt.run(...attemptValues(a), ...extraValues())
 	}
 	// Every attempt here succeeds (deliverOne ends the run at a failed answer).
 	delivered.run(dst, Math.max(...batch.map((o) => o.attempt.created_at)), batch.length)
 	return batch.length
 })
-const composed = ['attempt-row', 'finish', 'attempt-keys'].some((o) => options.has(o))
+const composed = ['attempt-row', 'finish', 'attempt-keys', 'attempt-event-seq'].some((o) => options.has(o))
 /** The storage floor, and `finish`, read the queue in order instead of claiming it. */
 const inOrder = options.has('storage') || options.has('finish')
 const record = options.has('storage')

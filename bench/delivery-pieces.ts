@@ -24,7 +24,11 @@ async function measure(floor: 'fetch' | 'pool' | 'contract', options: string[] =
 
 /** How a piece reads in the table: most leave something out; two are redesigns. */
 const pieceName = (piece: string): string =>
-	({ storage: 'bare record', 'attempt-keys': 'attempt lists on integer keys', 'attempt-id-index': 'no attempt id index' })[piece] ?? `without ${piece}`
+	({
+		storage: 'bare record', 'attempt-keys': 'attempt lists on integer keys', 'attempt-event-seq': "attempts' event index on the event seq",
+		'attempt-id-index': 'no attempt id index', 'attempt-env-index': "without the attempts' environment index",
+		'attempt-event-index': "without the attempts' event index", 'attempt-destination-index': "without the attempts' destination index"
+	})[piece] ?? `without ${piece}`
 const servers: { name: string; run: () => Promise<FloorRun> }[] = [
 	{ name: 'send floor (fetch)', run: () => measure('fetch') },
 	{ name: 'pool floor', run: () => measure('pool') },
