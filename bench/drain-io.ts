@@ -9,6 +9,7 @@
  *   BINS=/tmp/before,dist/hookstream ROUNDS=3 DRAIN_EVENTS=10000 bun bench/drain-io.ts 64 --pg
  *   THREADS=1 bun bench/drain-io.ts 8            (also the CPU per delivery of each server thread)
  *   PERF=1 bun bench/drain-io.ts 64              (also each build's CPU per delivery by thread and kernel entry, from `perf`: bench/lib/perf.ts)
+ *   PERF=1 JS_FRAMES=1 bun bench/drain-io.ts 8   (and its main thread by JavaScript function, from the server's JIT dump)
  * Each server first drains WARM_EVENTS (20,000 by default; 0 for a cold server) to another
  * destination, uncounted, so that the measured drain runs compiled code, as a server that has
  * been up for a while does (a first drain spends ~6 µs per delivery on the JIT's threads).
@@ -16,7 +17,7 @@
 import { readFileSync, rmSync } from 'node:fs'
 import { join } from 'node:path'
 import { drained, queuedDrain, resumeDestination, SUCCESSES, type Successes, startHookstream, successesIn } from './lib/hookstream'
-import { ensurePerf, recordProcess, splitTable } from './lib/perf'
+import { ensurePerf, framesTable, JIT_DUMP_ENV, recordProcess, splitTable } from './lib/perf'
 import { startBenchPostgres } from './lib/postgres'
 import { cpuUs, median, ROOT, startReceiver, tempDir, threadCpuUs, threadCpuUsSince } from './lib/tools'
 
@@ -32,6 +33,8 @@ const KEY = Buffer.alloc(32, 9).toString('base64')
 const BY_THREAD = process.env.THREADS === '1'
 /** PERF=1: sample the server with perf through each timed drain (the server's CPU only, not PostgreSQL's). */
 const perf = process.env.PERF === '1' ? ensurePerf() : null
+/** JS_FRAMES=1 (with PERF=1): the server writes its JIT dump, and the main thread is also shared out by JavaScript function. */
+const JS_FRAMES = perf !== null && process.env.JS_FRAMES === '1'
 
 const pg = onPg ? await startBenchPostgres() : null
 const { proc: receiver, url: rxUrl } = await startReceiver()
@@ -77,7 +80,7 @@ async function drain(bin: string) {
 	const dbUrl = pg ? await pg.createDatabase(`drain_io_${++made}`) : null
 	const storage = dbUrl ? ['--database-url', dbUrl, '--encryption-key', KEY] : []
 	const flags = ['--allow-private-destinations', '--no-access-log', ...(inFlight === 8 ? [] : ['--destination-concurrency', String(inFlight), '--delivery-concurrency', String(inFlight)])]
-	const hs = await startHookstream(flags, { dataDir: dir, storage, bin })
+	const hs = await startHookstream(flags, { dataDir: dir, storage, bin, env: JS_FRAMES ? JIT_DUMP_ENV : {} })
 	const { proc } = hs
 	let recording: Awaited<ReturnType<typeof recordProcess>> | null = null
 	try {
@@ -100,12 +103,12 @@ async function drain(bin: string) {
 		const done = await drained(() => committed(dir, dbUrl, destinationId), N, DRAIN_TIMEOUT_MS)
 		const cpu = (cpuUs(proc.pid) - cpu0) / done.n
 		const threads = threads0 ? threadCpuUsSince(proc.pid, threads0, done.n) : []
-		const split = recording ? await recording.stop(cpu) : null
+		const shares = recording ? await recording.stop(cpu, { jsFrames: JS_FRAMES }) : null
 		const dbCpu = (pgCpu() - pgCpu0) / done.n
 		const bytes = dbUrl
 			? Number((await pgOne<{ d: string }>(dbUrl, 'SELECT pg_wal_lsn_diff($1::pg_lsn, $2::pg_lsn)::bigint AS d', [await lsn(), lsn0])).d)
 			: writeBytes(proc.pid) - bytes0
-		return { bin, perSecond: done.n / ((done.last - started) / 1000), cpu, dbCpu, bytes: bytes / done.n, threads, split }
+		return { bin, perSecond: done.n / ((done.last - started) / 1000), cpu, dbCpu, bytes: bytes / done.n, threads, split: shares?.split ?? null, jsFrames: shares?.jsFrames ?? null }
 	} finally {
 		await recording?.cancel()
 		proc.kill()
@@ -138,13 +141,20 @@ for (const bin of BINS) {
 }
 if (perf) {
 	// Each bucket's mean over the build's rounds.
-	const splits = new Map<string, Map<string, number>>()
-	for (const bin of BINS) {
-		const mine = rows.filter((x) => x.bin === bin)
-		const sum = new Map<string, number>()
-		for (const x of mine) for (const [k, us] of x.split ?? []) sum.set(k, (sum.get(k) ?? 0) + us)
-		splits.set(bin, new Map([...sum].map(([k, us]) => [k, us / mine.length])))
+	const means = (of: (x: (typeof rows)[number]) => Map<string, number> | null) => {
+		const byBin = new Map<string, Map<string, number>>()
+		for (const bin of BINS) {
+			const mine = rows.filter((x) => x.bin === bin)
+			const sum = new Map<string, number>()
+			for (const x of mine) for (const [k, us] of of(x) ?? []) sum.set(k, (sum.get(k) ?? 0) + us)
+			byBin.set(bin, new Map([...sum].map(([k, us]) => [k, us / mine.length])))
+		}
+		return byBin
 	}
 	console.log(`\nServer CPU µs per delivery by thread and kernel entry (perf through each timed drain, means of ${ROUNDS} rounds)\n`)
-	console.log(splitTable(splits))
+	console.log(splitTable(means((x) => x.split)))
+	if (JS_FRAMES) {
+		console.log(`\nServer main thread, µs per delivery by the nearest JavaScript function on the stack (with the native work below it; means of ${ROUNDS} rounds)\n`)
+		console.log(framesTable(means((x) => x.jsFrames)))
+	}
 }

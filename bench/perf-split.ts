@@ -13,18 +13,21 @@
  *   floor     the storage floor (bench/floor-server.ts)
  *   contract  the contract floor with hookstream's checkpoint thread (bench/contract-floor-server.ts checkpointer)
  *   a b c d   hookstream (BIN, the compiled build) serving bench:ingest's configuration
- * SECONDS_PER_RUN (6) s of recording after a 5 s warm-up; ACCESS_LOG=1 keeps hookstream's access log on.
+ * SECONDS_PER_RUN (6) s of recording after a 5 s warm-up; ACCESS_LOG=1 keeps hookstream's access log on;
+ * JS_FRAMES=1 also shares each main thread out by JavaScript function (the servers write their JIT dumps).
  * Needs `perf` (Debian's linux-perf; installed on first use like wrk) and root or
  * kernel.perf_event_paranoid ≤ 1 for the kernel's frames. The split itself: bench/lib/perf.ts.
  */
 import { rmSync } from 'node:fs'
 import { type IngestConfig, INGEST_CONFIGS, SOURCE_SPECS, signedHeaders, wrkExtra } from './lib/configs'
 import { startHookstream } from './lib/hookstream'
-import { ensurePerf, recordProcess, splitTable } from './lib/perf'
+import { ensurePerf, framesTable, JIT_DUMP_ENV, recordProcess, splitTable } from './lib/perf'
 import { cpuUs, INGEST_BODY as body, startContractFloor, startFloor, wrk } from './lib/tools'
 
 const SECONDS = Number(process.env.SECONDS_PER_RUN ?? 6)
 const TARGETS = process.argv.slice(2).length > 0 ? process.argv.slice(2) : ['floor', 'contract', 'a']
+const JS_FRAMES = process.env.JS_FRAMES === '1'
+const env = JS_FRAMES ? JIT_DUMP_ENV : {}
 for (const t of TARGETS) if (!['floor', 'contract', ...INGEST_CONFIGS].includes(t)) throw new Error(`unknown target ${t} (floor, contract, a, b, c, d)`)
 
 interface Target {
@@ -37,11 +40,11 @@ interface Target {
 
 async function start(name: string): Promise<Target> {
 	if (name === 'floor' || name === 'contract') {
-		const s = name === 'floor' ? await startFloor() : await startContractFloor(['checkpointer'])
+		const s = name === 'floor' ? await startFloor(env) : await startContractFloor(['checkpointer'], env)
 		return { pid: s.proc.pid, url: s.url, headers: () => signedHeaders('a'), extra: {}, stop: () => (s.proc.kill(), rmSync(s.dir, { recursive: true, force: true })) }
 	}
 	const config = name as IngestConfig
-	const hs = await startHookstream(process.env.ACCESS_LOG === '1' ? [] : ['--no-access-log'])
+	const hs = await startHookstream(process.env.ACCESS_LOG === '1' ? [] : ['--no-access-log'], { env })
 	const { source } = await hs.api<{ source: { id: string } }>('POST', '/v1/sources', SOURCE_SPECS[config])
 	return {
 		pid: hs.proc.pid,
@@ -53,7 +56,7 @@ async function start(name: string): Promise<Target> {
 	}
 }
 
-async function measure(name: string, perf: string): Promise<{ rps: number; cpuUs: number; split: Map<string, number> }> {
+async function measure(name: string, perf: string): Promise<{ rps: number; cpuUs: number; split: Map<string, number>; jsFrames: Map<string, number> | null }> {
 	const t = await start(name)
 	let recording: Awaited<ReturnType<typeof recordProcess>> | null = null
 	try {
@@ -63,10 +66,10 @@ async function measure(name: string, perf: string): Promise<{ rps: number; cpuUs
 		recording = await recordProcess(perf, t.pid)
 		const r = await wrk(t.url, { body, headers: t.headers(), connections: 32, seconds: SECONDS, threads: 1, ...t.extra })
 		const perRequest = (cpuUs(t.pid) - cpu0) / r.requests
-		const split = await recording.stop(perRequest)
+		const { split, jsFrames } = await recording.stop(perRequest, { jsFrames: JS_FRAMES })
 		if (r.non2xx + r.errors > 0) throw new Error(`${name}: ${r.non2xx} non-2xx, ${r.errors} socket errors`)
 		console.error(`${name}: ${r.rps.toFixed(0)} req/s, ${perRequest.toFixed(1)} µs/req`)
-		return { rps: r.rps, cpuUs: perRequest, split }
+		return { rps: r.rps, cpuUs: perRequest, split, jsFrames }
 	} finally {
 		await recording?.cancel()
 		t.stop()
@@ -79,4 +82,8 @@ for (const name of TARGETS) results.set(name, await measure(name, perf))
 const all = [...results.values()]
 console.log(`\nCPU µs per request by thread and kernel entry (perf, ${SECONDS} s of wrk -t1 -c32 each, access log ${process.env.ACCESS_LOG === '1' ? 'on' : 'off'})\n`)
 console.log(splitTable(new Map([...results].map(([n, r]) => [n, r.split])), [['req/s', all.map((r) => r.rps.toFixed(0))], ['CPU µs/request', all.map((r) => r.cpuUs.toFixed(1))]]))
+if (JS_FRAMES) {
+	console.log('\nMain thread, µs per request by the nearest JavaScript function on the stack (with the native work below it)\n')
+	console.log(framesTable(new Map([...results].map(([n, r]) => [n, r.jsFrames ?? new Map()]))))
+}
 process.exit(0)

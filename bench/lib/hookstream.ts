@@ -22,6 +22,8 @@ export interface StartOptions {
 	key?: string
 	/** Another build than BIN (A/B scripts). */
 	bin?: string
+	/** Added to the server's environment (e.g. bench/lib/perf.ts JIT_DUMP_ENV). */
+	env?: Record<string, string>
 }
 
 export async function startHookstream(flags: string[] = [], opts: StartOptions = {}): Promise<Hookstream> {
@@ -33,14 +35,14 @@ export async function startHookstream(flags: string[] = [], opts: StartOptions =
 	const args = [bin, '--port', String(port), '--host', '127.0.0.1', '--data-dir', dataDir, ...storage, ...flags]
 	const hs: Hookstream = {
 		base, key, dataDir,
-		proc: await startServer(args, `${base}/readyz`),
+		proc: await startServer(args, `${base}/readyz`, opts.env),
 		async api<T>(method: string, path: string, body?: unknown): Promise<T> {
 			const res = await fetch(`${base}${path}`, { method, headers: { 'x-api-key': key, 'content-type': 'application/json' }, body: body === undefined ? undefined : JSON.stringify(body) })
 			if (res.status >= 300) throw new Error(`${method} ${path}: ${res.status} ${await res.text()}`)
 			return (await res.json()) as T
 		},
 		async restart() {
-			hs.proc = await startServer(args, `${base}/readyz`)
+			hs.proc = await startServer(args, `${base}/readyz`, opts.env)
 		}
 	}
 	return hs

@@ -4,9 +4,12 @@
  * bucket by its thread and by where it entered the kernel (the syscall, a page fault, an
  * interrupt) or user space. The binaries carry no symbols for Bun's, JavaScriptCore's or
  * SQLite's functions, so user space is one bucket per thread; `bun --cpu-prof` names the
- * JavaScript in it but sees neither the kernel nor the other threads.
+ * JavaScript in it but sees neither the kernel nor the other threads. A server started with
+ * JIT_DUMP_ENV also writes JavaScriptCore's JIT dump, which names the compiled JavaScript on
+ * perf's stacks: `jsFrames` then shares the main thread out by the nearest JavaScript function,
+ * with the native work (SQLite, Bun, the kernel) it called.
  */
-import { closeSync, openSync, readSync, rmSync, writeSync } from 'node:fs'
+import { closeSync, openSync, readdirSync, readFileSync, readSync, rmSync, writeFileSync, writeSync } from 'node:fs'
 import { ensureDebianTool, tempDir } from './tools'
 
 /** perf from Debian (linux-perf), installed on first use as wrk is. */
@@ -60,6 +63,74 @@ function tally(script: string, mainPid: number): Map<string, number> {
 	return counts
 }
 
+/** The server's environment for `jsFrames`: JavaScriptCore writes a JIT dump (/tmp/jit-…) of the code it compiles. */
+export const JIT_DUMP_ENV = { BUN_JSC_useJITDump: '1' }
+
+/**
+ * perf's symbol map of a process's compiled JavaScript (/tmp/perf-<pid>.map, which `perf script`
+ * reads for anonymous executable memory), from the JIT dumps JavaScriptCore wrote for it (named
+ * jit-<tid>-<pid>-<random>, which `perf inject --jit` does not recognise). Code is freed and its
+ * memory reused: a later load replaces every earlier one it overlaps, so the map describes the
+ * code as it was at the end, the window a benchmark samples. Returns how to remove the map and dumps.
+ */
+export function writeJitMap(pid: number): () => void {
+	const dumps = readdirSync('/tmp').filter((f) => f.startsWith('jit-') && f.split('-')[2] === String(pid)).map((f) => `/tmp/${f}`)
+	const loads: { start: bigint; end: bigint; name: string }[] = []
+	for (const path of dumps) {
+		const b = readFileSync(path)
+		// Header: magic, version, its own size (u32 at 8)…; then records: id u32, size u32, timestamp u64, body.
+		for (let at = b.readUInt32LE(8); at + 16 <= b.length; ) {
+			const [id, size] = [b.readUInt32LE(at), b.readUInt32LE(at + 4)]
+			if (size < 16 || at + size > b.length) break
+			// JIT_CODE_LOAD: pid u32, tid u32, vma u64, code address u64, code size u64, code index u64, name (NUL-ended).
+			if (id === 0) {
+				const start = b.readBigUInt64LE(at + 32)
+				const nameAt = at + 56
+				loads.push({ start, end: start + b.readBigUInt64LE(at + 40), name: b.toString('utf8', nameAt, b.indexOf(0, nameAt)) })
+			}
+			at += size
+		}
+	}
+	const live: typeof loads = []
+	for (const load of loads) {
+		for (let i = live.length - 1; i >= 0; i--) {
+			const old = live[i] as (typeof loads)[number]
+			if (old.start < load.end && load.start < old.end) live.splice(i, 1)
+		}
+		live.push(load)
+	}
+	const map = `/tmp/perf-${pid}.map`
+	writeFileSync(map, live.map((l) => `${l.start.toString(16)} ${(l.end - l.start).toString(16)} ${l.name}\n`).join(''))
+	return () => {
+		for (const path of [map, ...dumps]) rmSync(path, { force: true })
+	}
+}
+
+/**
+ * Main-thread samples per nearest compiled JavaScript function ("name#hash", JavaScriptCore's
+ * name and code-block hash, its tiers counted together), each with the native frames below it;
+ * samples with no JavaScript on the stack (the event loop: epoll, sockets flushed between turns)
+ * count as "(no JavaScript frame)".
+ */
+function jsFrameTally(script: string, mainPid: number): Map<string, number> {
+	const counts = new Map<string, number>()
+	for (const sample of script.split('\n\n')) {
+		const [head, ...frames] = sample.split('\n').filter((l) => l.trim() !== '')
+		if (head === undefined || Number(head.trim().split(/\s+/).at(-1)) !== mainPid) continue
+		// "<ip> JSC-<tier>: <name>#<hash> (/tmp/perf-<pid>.map)"; thunks and inline caches are glue, not functions.
+		const js = frames.map((f) => /JSC-(?:Baseline|DFG|FTL): (\S+)/.exec(f)?.[1]).find((name) => name !== undefined)
+		const key = js ?? '(no JavaScript frame)'
+		counts.set(key, (counts.get(key) ?? 0) + 1)
+	}
+	return counts
+}
+
+/** A profile's CPU per unit (request, delivery): by thread and kernel entry, and the main thread by JavaScript function when asked. */
+export interface PerfShares {
+	split: Map<string, number>
+	jsFrames: Map<string, number> | null
+}
+
 /** Tells a `perf record -D -1 --control=fifo:…` to start sampling, and waits for its ack (the fifos block until perf opens them). */
 function enableSampling(control: string, ack: string): void {
 	const out = openSync(control, 'w')
@@ -78,7 +149,10 @@ function enableSampling(control: string, ack: string): void {
  * before starting and before stopping, so that both cover the samples' window. `cancel()` ends
  * it and removes its data; after `stop()` it does nothing, so a `finally` can always call it.
  */
-export async function recordProcess(perf: string, pid: number): Promise<{ stop(cpuUsPerUnit: number): Promise<Map<string, number>>; cancel(): Promise<void> }> {
+export async function recordProcess(
+	perf: string,
+	pid: number
+): Promise<{ stop(cpuUsPerUnit: number, opts?: { jsFrames?: boolean }): Promise<PerfShares>; cancel(): Promise<void> }> {
 	const dir = tempDir('hs-bench-perf-')
 	const data = `${dir}/perf.data`
 	// perf starts with its events off (-D -1) and turns them on when told through its control
@@ -102,14 +176,21 @@ export async function recordProcess(perf: string, pid: number): Promise<{ stop(c
 			await end()
 			rmSync(dir, { recursive: true, force: true })
 		},
-		async stop(cpuUsPerUnit: number) {
+		async stop(cpuUsPerUnit: number, opts: { jsFrames?: boolean } = {}) {
 			await end()
-			const script = Bun.spawnSync([perf, 'script', '-i', data, '-F', 'comm,tid,ip,sym,dso'], { stdout: 'pipe', stderr: 'ignore' }).stdout.toString()
-			rmSync(dir, { recursive: true, force: true })
-			const counts = tally(script, pid)
-			const total = [...counts.values()].reduce((a, b) => a + b, 0)
-			if (total === 0) throw new Error('perf recorded no samples (kernel.perf_event_paranoid? run as root)')
-			return new Map([...counts].map(([k, n]) => [k, (n / total) * cpuUsPerUnit]))
+			// The JIT map must exist while perf script reads the stacks (the server wrote its dumps as it compiled).
+			const removeMap = opts.jsFrames ? writeJitMap(pid) : null
+			try {
+				const script = Bun.spawnSync([perf, 'script', '-i', data, '-F', 'comm,tid,ip,sym,dso'], { stdout: 'pipe', stderr: 'ignore' }).stdout.toString()
+				const counts = tally(script, pid)
+				const total = [...counts.values()].reduce((a, b) => a + b, 0)
+				if (total === 0) throw new Error('perf recorded no samples (kernel.perf_event_paranoid? run as root)')
+				const share = (m: Map<string, number>) => new Map([...m].map(([k, n]) => [k, (n / total) * cpuUsPerUnit]))
+				return { split: share(counts), jsFrames: opts.jsFrames ? share(jsFrameTally(script, pid)) : null }
+			} finally {
+				removeMap?.()
+				rmSync(dir, { recursive: true, force: true })
+			}
 		}
 	}
 }
@@ -133,5 +214,20 @@ export function splitTable(splits: Map<string, Map<string, number>>, head: [stri
 		const rows = [...largest].filter(([k, max]) => k.startsWith(`${thread}\t`) && max >= 0.1).sort(([, x], [, y]) => y - x)
 		for (const [k] of rows) lines.push(`| | ${k.split('\t')[1]} | ${names.map((n) => cell(splits.get(n)?.get(k))).join(' | ')} |`)
 	}
+	return lines.join('\n')
+}
+
+/** A markdown table of `jsFrames` side by side: the functions of at least `minUs` in any column, largest first, and the rest summed. */
+export function framesTable(frames: Map<string, Map<string, number>>, minUs = 0.2): string {
+	const names = [...frames.keys()]
+	const largest = new Map<string, number>()
+	for (const f of frames.values()) for (const [k, us] of f) largest.set(k, Math.max(largest.get(k) ?? 0, us))
+	const shown = [...largest].filter(([, us]) => us >= minUs).sort(([, x], [, y]) => y - x).map(([k]) => k)
+	const lines = [`| function | ${names.join(' | ')} |`, `|---|${names.map(() => '---|').join('')}`]
+	const total = (f: Map<string, number> | undefined) => [...(f ?? [])].reduce((a, [, us]) => a + us, 0)
+	lines.push(`| **main thread** | ${names.map((n) => total(frames.get(n)).toFixed(2)).join(' | ')} |`)
+	for (const k of shown) lines.push(`| ${k} | ${names.map((n) => (frames.get(n)?.get(k) ?? 0).toFixed(2)).join(' | ')} |`)
+	const rest = (f: Map<string, number> | undefined) => [...(f ?? [])].filter(([k]) => !shown.includes(k)).reduce((a, [, us]) => a + us, 0)
+	lines.push(`| (the rest) | ${names.map((n) => rest(frames.get(n)).toFixed(2)).join(' | ')} |`)
 	return lines.join('\n')
 }

@@ -195,14 +195,14 @@ export async function wrk(url: string, opts: { body: string; headers: Record<str
 export const INGEST_BODY = JSON.stringify({ id: 'evt_1NG8Du2eZvKYlo2CUI79vXWy', object: 'event', type: 'payment_intent.succeeded', data: { object: { id: 'pi_3NG8Du', amount: 2000, currency: 'usd', description: 'x'.repeat(851) } } })
 
 /** A storing reference server (`bench/<script> <port> <data dir> [args…]`) on a fresh data dir: its process, ingest URL and dir. */
-async function startStoringServer(script: string, dirPrefix: string, args: string[] = []) {
+async function startStoringServer(script: string, dirPrefix: string, args: string[] = [], env: Record<string, string> = {}) {
 	const [port, dir] = [await freePort(), tempDir(dirPrefix)]
-	const proc = await startServer([process.execPath, join(ROOT, 'bench', script), String(port), dir, ...args], `http://127.0.0.1:${port}/`)
+	const proc = await startServer([process.execPath, join(ROOT, 'bench', script), String(port), dir, ...args], `http://127.0.0.1:${port}/`, env)
 	return { proc, dir, url: `http://127.0.0.1:${port}/v1/ingest/x` }
 }
 
 /** The storage floor (bench/floor-server.ts) on a fresh data dir. */
-export const startFloor = () => startStoringServer('floor-server.ts', 'hs-bench-floor-')
+export const startFloor = (env: Record<string, string> = {}) => startStoringServer('floor-server.ts', 'hs-bench-floor-', [], env)
 
 /** The storage floor with its HTTP on `workers` threads (bench/threaded-floor-server.ts) on a fresh data dir. */
 export const startThreadedFloor = (workers: number) => startStoringServer('threaded-floor-server.ts', 'hs-bench-threaded-', [String(workers)])
@@ -257,4 +257,4 @@ export function median(xs: number[]): number {
 }
 
 /** The contract floor (bench/contract-floor-server.ts) on a fresh data dir, with its options (pieces left out, `checkpointer`). */
-export const startContractFloor = (options: string[] = []) => startStoringServer('contract-floor-server.ts', 'hs-bench-contract-', options)
+export const startContractFloor = (options: string[] = [], env: Record<string, string> = {}) => startStoringServer('contract-floor-server.ts', 'hs-bench-contract-', options, env)
