@@ -19,7 +19,7 @@
  * (attempts without their three list indexes: by environment, event and destination), or one of
  * them alone (`attempt-env-index`, `attempt-event-index`, `attempt-destination-index`); `attempt-row`
  * (no attempt row); `finish` (the delivery's row not updated: rows read in order instead of
- * claimed, and left queued). With either, or `attempt-keys`, the record is
+ * claimed, and left queued). With either, or `attempt-keys` or `attempt-event-seq`, the record is
  * the repo's statements composed here with that piece left out, in one transaction per batch as
  * `completeBatch` runs them (a lost lease throws here instead of being skipped). Redesigns, priced the same way: `attempt-keys` (the attempts'
  * environment and destination indexes on small integer keys, as the events' list indexes are
@@ -40,7 +40,7 @@ import { Http1Pool } from '../src/delivery/http1'
 import { Linger } from '../src/delivery/linger'
 import type { AttemptOutcome, DeliveryRow } from '../src/delivery/repo'
 import { createDeliveryRepo } from '../src/delivery/repo'
-import { ATTEMPT_COLUMNS, attemptValues, DELIVERED, FINISH, INSERT_ATTEMPTS_HEAD } from '../src/delivery/repo-sql'
+import { ATTEMPT_COLUMNS, attemptValues, DELIVERED, FINISH } from '../src/delivery/repo-sql'
 import { prepare, valuesList } from '../src/db/sql'
 import { recordedText } from '../src/delivery/response-text'
 import { decideOutcome } from '../src/delivery/attempt'
@@ -71,17 +71,18 @@ const BODY = new TextEncoder().encode(DELIVERY_BODY)
 const dir = tempDir('hs-bench-dfloor-')
 const db = openWithPragmas(join(dir, 'hookstream.db'))
 migrate(db)
-if (options.has('attempt-indexes')) for (const index of ['attempts_env', 'attempts_event', 'attempts_destination']) db.run(`DROP INDEX ${index}`)
-for (const index of ['env', 'event', 'destination']) if (options.has(`attempt-${index}-index`)) db.run(`DROP INDEX attempts_${index}`)
+// IF EXISTS: options that drop the same index combine (attempt-indexes+attempt-event-seq).
+if (options.has('attempt-indexes')) for (const index of ['attempts_env', 'attempts_event', 'attempts_destination']) db.run(`DROP INDEX IF EXISTS ${index}`)
+for (const index of ['env', 'event', 'destination']) if (options.has(`attempt-${index}-index`)) db.run(`DROP INDEX IF EXISTS attempts_${index}`)
 if (options.has('attempt-keys')) {
-	for (const index of ['attempts_env', 'attempts_destination']) db.run(`DROP INDEX ${index}`)
+	for (const index of ['attempts_env', 'attempts_destination']) db.run(`DROP INDEX IF EXISTS ${index}`)
 	db.run('ALTER TABLE delivery_attempts ADD COLUMN env_key INTEGER')
 	db.run('ALTER TABLE delivery_attempts ADD COLUMN destination_key INTEGER')
 	db.run('CREATE INDEX attempts_env_key ON delivery_attempts (env_key)')
 	db.run('CREATE INDEX attempts_destination_key ON delivery_attempts (destination_key)')
 }
 if (options.has('attempt-event-seq')) {
-	db.run('DROP INDEX attempts_event')
+	db.run('DROP INDEX IF EXISTS attempts_event')
 	db.run('ALTER TABLE delivery_attempts ADD COLUMN event_seq INTEGER')
 	db.run('CREATE INDEX attempts_event_seq ON delivery_attempts (event_seq)')
 }
@@ -126,14 +127,14 @@ const insertAttempt = prepare(
 )
 // The keys the list_keys table would give the one environment and destination; the events' seqs
 // come in claim order (oldest first), as a counter here.
+const keys = keyed ? [1, 2] : []
 let eventSeq = 0
-const extraValues = (): number[] => [...(keyed ? [1, 2] : []), ...(bySeq ? [++eventSeq] : [])]
 const delivered = prepare(db, DELIVERED)
 const composedRecord = db.transaction((batch: AttemptOutcome[]) => {
 	for (const o of batch) {
 		const a = o.attempt
 		if (!options.has('finish') && finish.run(a.delivery_id, o.next.state, o.next.dueAt, a.created_at).changes === 0) throw new Error('a delivery was not finished')
-		if (!options.has('attempt-row')) insertAttempt.run(...attemptValues(a), ...extraValues())
+		if (!options.has('attempt-row')) insertAttempt.run(...attemptValues(a), ...keys, ...(bySeq ? [++eventSeq] : []))
 	}
 	// Every attempt here succeeds (deliverOne ends the run at a failed answer).
 	delivered.run(dst, Math.max(...batch.map((o) => o.attempt.created_at)), batch.length)

@@ -17,7 +17,7 @@
 import { readFileSync, rmSync } from 'node:fs'
 import { join } from 'node:path'
 import { drained, queuedDrain, resumeDestination, SUCCESSES, type Successes, startHookstream, successesIn } from './lib/hookstream'
-import { ensurePerf, framesTable, JIT_DUMP_ENV, recordProcess, splitTable } from './lib/perf'
+import { ensurePerf, framesTable, jitDumpFolder, recordProcess, splitTable } from './lib/perf'
 import { startBenchPostgres } from './lib/postgres'
 import { cpuUs, median, ROOT, startReceiver, tempDir, threadCpuUs, threadCpuUsSince } from './lib/tools'
 
@@ -33,7 +33,10 @@ const KEY = Buffer.alloc(32, 9).toString('base64')
 const BY_THREAD = process.env.THREADS === '1'
 /** PERF=1: sample the server with perf through each timed drain (the server's CPU only, not PostgreSQL's). */
 const perf = process.env.PERF === '1' ? ensurePerf() : null
-/** JS_FRAMES=1 (with PERF=1): the server writes its JIT dump, and the main thread is also shared out by JavaScript function. */
+/**
+ * JS_FRAMES=1 (with PERF=1): the server writes its JIT dump, and the main thread is also shared out by
+ * JavaScript function. Writing the dump costs the server a little (its rates and CPU are then not comparable).
+ */
 const JS_FRAMES = perf !== null && process.env.JS_FRAMES === '1'
 
 const pg = onPg ? await startBenchPostgres() : null
@@ -80,7 +83,8 @@ async function drain(bin: string) {
 	const dbUrl = pg ? await pg.createDatabase(`drain_io_${++made}`) : null
 	const storage = dbUrl ? ['--database-url', dbUrl, '--encryption-key', KEY] : []
 	const flags = ['--allow-private-destinations', '--no-access-log', ...(inFlight === 8 ? [] : ['--destination-concurrency', String(inFlight), '--delivery-concurrency', String(inFlight)])]
-	const hs = await startHookstream(flags, { dataDir: dir, storage, bin, env: JS_FRAMES ? JIT_DUMP_ENV : {} })
+	const jit = JS_FRAMES ? jitDumpFolder() : null
+	const hs = await startHookstream(flags, { dataDir: dir, storage, bin, env: jit?.env ?? {} })
 	const { proc } = hs
 	let recording: Awaited<ReturnType<typeof recordProcess>> | null = null
 	try {
@@ -103,17 +107,19 @@ async function drain(bin: string) {
 		const done = await drained(() => committed(dir, dbUrl, destinationId), N, DRAIN_TIMEOUT_MS)
 		const cpu = (cpuUs(proc.pid) - cpu0) / done.n
 		const threads = threads0 ? threadCpuUsSince(proc.pid, threads0, done.n) : []
-		const shares = recording ? await recording.stop(cpu, { jsFrames: JS_FRAMES }) : null
 		const dbCpu = (pgCpu() - pgCpu0) / done.n
 		const bytes = dbUrl
 			? Number((await pgOne<{ d: string }>(dbUrl, 'SELECT pg_wal_lsn_diff($1::pg_lsn, $2::pg_lsn)::bigint AS d', [await lsn(), lsn0])).d)
 			: writeBytes(proc.pid) - bytes0
+		// Read last: reading the samples (and the JIT dumps) takes a while, while the server still writes.
+		const shares = recording ? await recording.stop(cpu, { jitDumpDir: jit?.dir }) : null
 		return { bin, perSecond: done.n / ((done.last - started) / 1000), cpu, dbCpu, bytes: bytes / done.n, threads, split: shares?.split ?? null, jsFrames: shares?.jsFrames ?? null }
 	} finally {
 		await recording?.cancel()
 		proc.kill()
 		await proc.exited
 		rmSync(dir, { recursive: true, force: true })
+		jit?.remove()
 	}
 }
 

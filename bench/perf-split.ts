@@ -21,13 +21,12 @@
 import { rmSync } from 'node:fs'
 import { type IngestConfig, INGEST_CONFIGS, SOURCE_SPECS, signedHeaders, wrkExtra } from './lib/configs'
 import { startHookstream } from './lib/hookstream'
-import { ensurePerf, framesTable, JIT_DUMP_ENV, recordProcess, splitTable } from './lib/perf'
+import { ensurePerf, framesTable, jitDumpFolder, recordProcess, splitTable } from './lib/perf'
 import { cpuUs, INGEST_BODY as body, startContractFloor, startFloor, wrk } from './lib/tools'
 
 const SECONDS = Number(process.env.SECONDS_PER_RUN ?? 6)
 const TARGETS = process.argv.slice(2).length > 0 ? process.argv.slice(2) : ['floor', 'contract', 'a']
 const JS_FRAMES = process.env.JS_FRAMES === '1'
-const env = JS_FRAMES ? JIT_DUMP_ENV : {}
 for (const t of TARGETS) if (!['floor', 'contract', ...INGEST_CONFIGS].includes(t)) throw new Error(`unknown target ${t} (floor, contract, a, b, c, d)`)
 
 interface Target {
@@ -36,12 +35,16 @@ interface Target {
 	headers(): Record<string, string>
 	extra: { uniqueHeader?: string }
 	stop(): void
+	/** The server's JIT dumps (JS_FRAMES=1). */
+	jitDumpDir?: string
 }
 
 async function start(name: string): Promise<Target> {
+	const jit = JS_FRAMES ? jitDumpFolder() : null
+	const env = jit?.env ?? {}
 	if (name === 'floor' || name === 'contract') {
 		const s = name === 'floor' ? await startFloor(env) : await startContractFloor(['checkpointer'], env)
-		return { pid: s.proc.pid, url: s.url, headers: () => signedHeaders('a'), extra: {}, stop: () => (s.proc.kill(), rmSync(s.dir, { recursive: true, force: true })) }
+		return { pid: s.proc.pid, url: s.url, headers: () => signedHeaders('a'), extra: {}, stop: () => (s.proc.kill(), rmSync(s.dir, { recursive: true, force: true }), jit?.remove()), jitDumpDir: jit?.dir }
 	}
 	const config = name as IngestConfig
 	const hs = await startHookstream(process.env.ACCESS_LOG === '1' ? [] : ['--no-access-log'], { env })
@@ -52,7 +55,8 @@ async function start(name: string): Promise<Target> {
 		// Stripe's signatures carry a time: signed afresh for each run (300 s tolerance).
 		headers: () => signedHeaders(config),
 		extra: wrkExtra(config),
-		stop: () => (hs.proc.kill(), rmSync(hs.dataDir, { recursive: true, force: true }))
+		stop: () => (hs.proc.kill(), rmSync(hs.dataDir, { recursive: true, force: true }), jit?.remove()),
+		jitDumpDir: jit?.dir
 	}
 }
 
@@ -66,7 +70,7 @@ async function measure(name: string, perf: string): Promise<{ rps: number; cpuUs
 		recording = await recordProcess(perf, t.pid)
 		const r = await wrk(t.url, { body, headers: t.headers(), connections: 32, seconds: SECONDS, threads: 1, ...t.extra })
 		const perRequest = (cpuUs(t.pid) - cpu0) / r.requests
-		const { split, jsFrames } = await recording.stop(perRequest, { jsFrames: JS_FRAMES })
+		const { split, jsFrames } = await recording.stop(perRequest, { jitDumpDir: t.jitDumpDir })
 		if (r.non2xx + r.errors > 0) throw new Error(`${name}: ${r.non2xx} non-2xx, ${r.errors} socket errors`)
 		console.error(`${name}: ${r.rps.toFixed(0)} req/s, ${perRequest.toFixed(1)} µs/req`)
 		return { rps: r.rps, cpuUs: perRequest, split, jsFrames }

@@ -22,7 +22,7 @@ export interface StartOptions {
 	key?: string
 	/** Another build than BIN (A/B scripts). */
 	bin?: string
-	/** Added to the server's environment (e.g. bench/lib/perf.ts JIT_DUMP_ENV). */
+	/** Added to the server's environment (e.g. bench/lib/perf.ts jitDumpFolder's). */
 	env?: Record<string, string>
 }
 

@@ -5,11 +5,12 @@
  * interrupt) or user space. The binaries carry no symbols for Bun's, JavaScriptCore's or
  * SQLite's functions, so user space is one bucket per thread; `bun --cpu-prof` names the
  * JavaScript in it but sees neither the kernel nor the other threads. A server started with
- * JIT_DUMP_ENV also writes JavaScriptCore's JIT dump, which names the compiled JavaScript on
- * perf's stacks: `jsFrames` then shares the main thread out by the nearest JavaScript function,
+ * a jitDumpFolder's environment also writes JavaScriptCore's JIT dump, which names the compiled JavaScript on
+ * perf's stacks (jitDumpFolder): the main thread is then also shared out by the nearest JavaScript function,
  * with the native work (SQLite, Bun, the kernel) it called.
  */
 import { closeSync, openSync, readdirSync, readFileSync, readSync, rmSync, writeFileSync, writeSync } from 'node:fs'
+import { join } from 'node:path'
 import { ensureDebianTool, tempDir } from './tools'
 
 /** perf from Debian (linux-perf), installed on first use as wrk is. */
@@ -63,47 +64,74 @@ function tally(script: string, mainPid: number): Map<string, number> {
 	return counts
 }
 
-/** The server's environment for `jsFrames`: JavaScriptCore writes a JIT dump (/tmp/jit-…) of the code it compiles. */
-export const JIT_DUMP_ENV = { BUN_JSC_useJITDump: '1' }
+/**
+ * A folder for one server's JIT dumps: started with `env`, JavaScriptCore writes there the code it
+ * compiles, which `stop(…, { jitDumpDir })` reads to name the JavaScript on perf's stacks. `remove()`
+ * once the server has exited (the dumps hold every piece of compiled code: megabytes).
+ */
+export function jitDumpFolder(): { env: Record<string, string>; dir: string; remove(): void } {
+	const dir = tempDir('hs-bench-jit-')
+	return { env: { BUN_JSC_useJITDump: '1', BUN_JSC_jitDumpDirectory: dir }, dir, remove: () => rmSync(dir, { recursive: true, force: true }) }
+}
+
+/** A piece of compiled code: [start, end) and its name. */
+interface CodeLoad {
+	start: number
+	end: number
+	name: string
+}
+
+/** The JIT_CODE_LOAD records of a JIT dump (perf's format) written by `pid`, in the order written; [] for any other file. */
+function codeLoads(path: string, pid: number): CodeLoad[] {
+	const b = readFileSync(path)
+	// Header: magic "JiTD" (u32 0x4A695444), version, its own size (u32 at 8), ELF machine, padding, pid (u32 at 20), ….
+	if (b.length < 40 || b.readUInt32LE(0) !== 0x4a695444 || b.readUInt32LE(20) !== pid) return []
+	const loads: CodeLoad[] = []
+	// Records: id u32, size u32, timestamp u64, body. A load's body: pid u32, tid u32, vma u64, code address u64,
+	// code size u64, code index u64, name (NUL-ended), code. User-space addresses fit a double exactly.
+	for (let at = b.readUInt32LE(8); at + 56 <= b.length; ) {
+		const [id, size] = [b.readUInt32LE(at), b.readUInt32LE(at + 4)]
+		if (size < 16 || at + size > b.length) break
+		if (id === 0) {
+			const start = Number(b.readBigUInt64LE(at + 32))
+			loads.push({ start, end: start + Number(b.readBigUInt64LE(at + 40)), name: b.toString('utf8', at + 56, b.indexOf(0, at + 56)) })
+		}
+		at += size
+	}
+	return loads
+}
 
 /**
- * perf's symbol map of a process's compiled JavaScript (/tmp/perf-<pid>.map, which `perf script`
- * reads for anonymous executable memory), from the JIT dumps JavaScriptCore wrote for it (named
- * jit-<tid>-<pid>-<random>, which `perf inject --jit` does not recognise). Code is freed and its
- * memory reused: a later load replaces every earlier one it overlaps, so the map describes the
- * code as it was at the end, the window a benchmark samples. Returns how to remove the map and dumps.
+ * Writes perf's symbol map of `pid`'s compiled JavaScript (/tmp/perf-<pid>.map, which `perf script`
+ * reads for anonymous executable memory) from the JIT dumps in `dir`. Code is freed and its memory
+ * reused: a later load wins over every earlier one it overlaps, so the map describes the code as it
+ * was at the end, the window a benchmark samples. Throws when no code was found (the server was not
+ * started with `jitDumpFolder().env`): an empty map would put the whole main thread under
+ * "(no JavaScript frame)". Returns the map's removal.
  */
-export function writeJitMap(pid: number): () => void {
-	const dumps = readdirSync('/tmp').filter((f) => f.startsWith('jit-') && f.split('-')[2] === String(pid)).map((f) => `/tmp/${f}`)
-	const loads: { start: bigint; end: bigint; name: string }[] = []
-	for (const path of dumps) {
-		const b = readFileSync(path)
-		// Header: magic, version, its own size (u32 at 8)…; then records: id u32, size u32, timestamp u64, body.
-		for (let at = b.readUInt32LE(8); at + 16 <= b.length; ) {
-			const [id, size] = [b.readUInt32LE(at), b.readUInt32LE(at + 4)]
-			if (size < 16 || at + size > b.length) break
-			// JIT_CODE_LOAD: pid u32, tid u32, vma u64, code address u64, code size u64, code index u64, name (NUL-ended).
-			if (id === 0) {
-				const start = b.readBigUInt64LE(at + 32)
-				const nameAt = at + 56
-				loads.push({ start, end: start + b.readBigUInt64LE(at + 40), name: b.toString('utf8', nameAt, b.indexOf(0, nameAt)) })
-			}
-			at += size
+function writeJitMap(pid: number, dir: string): () => void {
+	const loads = readdirSync(dir).flatMap((f) => codeLoads(join(dir, f), pid))
+	if (loads.length === 0) throw new Error(`no JIT dump of process ${pid} in ${dir}`)
+	// Newest first: a load is kept unless a later one (kept already) overlaps it. Kept loads never overlap,
+	// so sorted by start one binary search finds the only two that could.
+	const kept: CodeLoad[] = []
+	for (let i = loads.length - 1; i >= 0; i--) {
+		const load = loads[i] as CodeLoad
+		let lo = 0
+		let hi = kept.length
+		while (lo < hi) {
+			const mid = (lo + hi) >> 1
+			if ((kept[mid] as CodeLoad).start < load.start) lo = mid + 1
+			else hi = mid
 		}
-	}
-	const live: typeof loads = []
-	for (const load of loads) {
-		for (let i = live.length - 1; i >= 0; i--) {
-			const old = live[i] as (typeof loads)[number]
-			if (old.start < load.end && load.start < old.end) live.splice(i, 1)
-		}
-		live.push(load)
+		const before = kept[lo - 1]
+		const after = kept[lo]
+		if ((before && before.end > load.start) || (after && after.start < load.end)) continue
+		kept.splice(lo, 0, load)
 	}
 	const map = `/tmp/perf-${pid}.map`
-	writeFileSync(map, live.map((l) => `${l.start.toString(16)} ${(l.end - l.start).toString(16)} ${l.name}\n`).join(''))
-	return () => {
-		for (const path of [map, ...dumps]) rmSync(path, { force: true })
-	}
+	writeFileSync(map, kept.map((l) => `${l.start.toString(16)} ${(l.end - l.start).toString(16)} ${l.name}\n`).join(''))
+	return () => rmSync(map, { force: true })
 }
 
 /**
@@ -152,7 +180,7 @@ function enableSampling(control: string, ack: string): void {
 export async function recordProcess(
 	perf: string,
 	pid: number
-): Promise<{ stop(cpuUsPerUnit: number, opts?: { jsFrames?: boolean }): Promise<PerfShares>; cancel(): Promise<void> }> {
+): Promise<{ stop(cpuUsPerUnit: number, opts?: { jitDumpDir?: string }): Promise<PerfShares>; cancel(): Promise<void> }> {
 	const dir = tempDir('hs-bench-perf-')
 	const data = `${dir}/perf.data`
 	// perf starts with its events off (-D -1) and turns them on when told through its control
@@ -176,17 +204,19 @@ export async function recordProcess(
 			await end()
 			rmSync(dir, { recursive: true, force: true })
 		},
-		async stop(cpuUsPerUnit: number, opts: { jsFrames?: boolean } = {}) {
+		/** `jitDumpDir`: the server's jitDumpFolder, to share the main thread out by JavaScript function too. */
+		async stop(cpuUsPerUnit: number, opts: { jitDumpDir?: string } = {}) {
 			await end()
-			// The JIT map must exist while perf script reads the stacks (the server wrote its dumps as it compiled).
-			const removeMap = opts.jsFrames ? writeJitMap(pid) : null
+			let removeMap: (() => void) | null = null
 			try {
+				// The map must exist while perf script reads the stacks.
+				if (opts.jitDumpDir) removeMap = writeJitMap(pid, opts.jitDumpDir)
 				const script = Bun.spawnSync([perf, 'script', '-i', data, '-F', 'comm,tid,ip,sym,dso'], { stdout: 'pipe', stderr: 'ignore' }).stdout.toString()
 				const counts = tally(script, pid)
 				const total = [...counts.values()].reduce((a, b) => a + b, 0)
 				if (total === 0) throw new Error('perf recorded no samples (kernel.perf_event_paranoid? run as root)')
 				const share = (m: Map<string, number>) => new Map([...m].map(([k, n]) => [k, (n / total) * cpuUsPerUnit]))
-				return { split: share(counts), jsFrames: opts.jsFrames ? share(jsFrameTally(script, pid)) : null }
+				return { split: share(counts), jsFrames: opts.jitDumpDir ? share(jsFrameTally(script, pid)) : null }
 			} finally {
 				removeMap?.()
 				rmSync(dir, { recursive: true, force: true })
