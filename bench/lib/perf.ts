@@ -4,12 +4,12 @@
  * bucket by its thread and by where it entered the kernel (the syscall, a page fault, an
  * interrupt) or user space. The binaries carry no symbols for Bun's, JavaScriptCore's or
  * SQLite's functions, so user space is one bucket per thread; `bun --cpu-prof` names the
- * JavaScript in it but sees neither the kernel nor the other threads. A server started with
- * a jitDumpFolder's environment also writes JavaScriptCore's JIT dump, which names the compiled JavaScript on
- * perf's stacks (jitDumpFolder): the main thread is then also shared out by the nearest JavaScript function,
- * with the native work (SQLite, Bun, the kernel) it called.
+ * JavaScript in it but sees neither the kernel nor the other threads. A server started with a
+ * jitDumpFolder's environment also writes JavaScriptCore's JIT dump, which names the compiled
+ * JavaScript on perf's stacks: the main thread is then also shared out by the nearest JavaScript
+ * function, with the native work (SQLite, Bun, the kernel) it called.
  */
-import { closeSync, openSync, readdirSync, readFileSync, readSync, rmSync, writeFileSync, writeSync } from 'node:fs'
+import { closeSync, openSync, readdirSync, readFileSync, readSync, rmSync, writeSync } from 'node:fs'
 import { join } from 'node:path'
 import { ensureDebianTool, tempDir } from './tools'
 
@@ -66,7 +66,7 @@ function tally(script: string, mainPid: number): Map<string, number> {
 
 /**
  * A folder for one server's JIT dumps: started with `env`, JavaScriptCore writes there the code it
- * compiles, which `stop(…, { jitDumpDir })` reads to name the JavaScript on perf's stacks. `remove()`
+ * compiles, which `stop(…, { jitDumpDir })` reads to name the JavaScript on perf's stacks (CompiledCode). `remove()`
  * once the server has exited (the dumps hold every piece of compiled code: megabytes).
  */
 export function jitDumpFolder(): { env: Record<string, string>; dir: string; remove(): void } {
@@ -74,27 +74,30 @@ export function jitDumpFolder(): { env: Record<string, string>; dir: string; rem
 	return { env: { BUN_JSC_useJITDump: '1', BUN_JSC_jitDumpDirectory: dir }, dir, remove: () => rmSync(dir, { recursive: true, force: true }) }
 }
 
-/** A piece of compiled code: [start, end) and its name. */
+/** A piece of compiled code: [start, end), when it was loaded (CLOCK_MONOTONIC, ns) and its name. */
 interface CodeLoad {
 	start: number
 	end: number
+	at: number
 	name: string
 }
 
-/** The JIT_CODE_LOAD records of a JIT dump (perf's format) written by `pid`, in the order written; [] for any other file. */
+/** The JIT_CODE_LOAD records of a JIT dump (perf's format) written by `pid`; [] for any other file. */
 function codeLoads(path: string, pid: number): CodeLoad[] {
 	const b = readFileSync(path)
 	// Header: magic "JiTD" (u32 0x4A695444), version, its own size (u32 at 8), ELF machine, padding, pid (u32 at 20), ….
 	if (b.length < 40 || b.readUInt32LE(0) !== 0x4a695444 || b.readUInt32LE(20) !== pid) return []
 	const loads: CodeLoad[] = []
-	// Records: id u32, size u32, timestamp u64, body. A load's body: pid u32, tid u32, vma u64, code address u64,
-	// code size u64, code index u64, name (NUL-ended), code. User-space addresses fit a double exactly.
+	// Records: id u32, size u32, timestamp u64 (JavaScriptCore's monotonic clock, ns), body. A load's body: pid u32,
+	// tid u32, vma u64, code address u64, code size u64, code index u64, name (NUL-ended), code. User-space
+	// addresses and the nanoseconds since boot fit a double exactly.
 	for (let at = b.readUInt32LE(8); at + 56 <= b.length; ) {
 		const [id, size] = [b.readUInt32LE(at), b.readUInt32LE(at + 4)]
 		if (size < 16 || at + size > b.length) break
 		if (id === 0) {
 			const start = Number(b.readBigUInt64LE(at + 32))
-			loads.push({ start, end: start + Number(b.readBigUInt64LE(at + 40)), name: b.toString('utf8', at + 56, b.indexOf(0, at + 56)) })
+			const name = b.toString('utf8', at + 56, b.indexOf(0, at + 56))
+			loads.push({ start, end: start + Number(b.readBigUInt64LE(at + 40)), at: Number(b.readBigUInt64LE(at + 8)), name })
 		}
 		at += size
 	}
@@ -102,51 +105,68 @@ function codeLoads(path: string, pid: number): CodeLoad[] {
 }
 
 /**
- * Writes perf's symbol map of `pid`'s compiled JavaScript (/tmp/perf-<pid>.map, which `perf script`
- * reads for anonymous executable memory) from the JIT dumps in `dir`. Code is freed and its memory
- * reused: a later load wins over every earlier one it overlaps, so the map describes the code as it
- * was at the end, the window a benchmark samples. Throws when no code was found (the server was not
- * started with `jitDumpFolder().env`): an empty map would put the whole main thread under
- * "(no JavaScript frame)". Returns the map's removal.
+ * `pid`'s compiled JavaScript by address, from the JIT dumps in `dir`. Code is freed and its memory
+ * reused, so an address is named by the code loaded there last before the sample was taken, as
+ * `perf inject --jit` does (which does not read JavaScriptCore's dump files: it expects jit-<pid>.dump).
+ * Throws when no code was found (the server was not started with `jitDumpFolder().env`): every sample
+ * would count as "(no JavaScript frame)".
  */
-function writeJitMap(pid: number, dir: string): () => void {
-	const loads = readdirSync(dir).flatMap((f) => codeLoads(join(dir, f), pid))
-	if (loads.length === 0) throw new Error(`no JIT dump of process ${pid} in ${dir}`)
-	// Newest first: a load is kept unless a later one (kept already) overlaps it. Kept loads never overlap,
-	// so sorted by start one binary search finds the only two that could.
-	const kept: CodeLoad[] = []
-	for (let i = loads.length - 1; i >= 0; i--) {
-		const load = loads[i] as CodeLoad
+class CompiledCode {
+	readonly #loads: CodeLoad[]
+	readonly #longest: number
+
+	constructor(pid: number, dir: string) {
+		this.#loads = readdirSync(dir).flatMap((f) => codeLoads(join(dir, f), pid)).sort((x, y) => x.start - y.start)
+		if (this.#loads.length === 0) throw new Error(`no JIT dump of process ${pid} in ${dir}`)
+		this.#longest = Math.max(...this.#loads.map((l) => l.end - l.start))
+	}
+
+	/** The name of the code at `ip` at time `ns` (CLOCK_MONOTONIC), or null for an address no code was loaded at. */
+	nameAt(ip: number, ns: number): string | null {
+		const loads = this.#loads
+		// The last load starting at or below ip; the ones that could cover it start within the longest piece's length below.
 		let lo = 0
-		let hi = kept.length
+		let hi = loads.length
 		while (lo < hi) {
 			const mid = (lo + hi) >> 1
-			if ((kept[mid] as CodeLoad).start < load.start) lo = mid + 1
+			if ((loads[mid] as CodeLoad).start <= ip) lo = mid + 1
 			else hi = mid
 		}
-		const before = kept[lo - 1]
-		const after = kept[lo]
-		if ((before && before.end > load.start) || (after && after.start < load.end)) continue
-		kept.splice(lo, 0, load)
+		let best: CodeLoad | null = null
+		for (let i = lo - 1; i >= 0; i--) {
+			const l = loads[i] as CodeLoad
+			if (l.start < ip - this.#longest) break
+			if (ip < l.end && l.at <= ns && (best === null || l.at > best.at)) best = l
+		}
+		return best?.name ?? null
 	}
-	const map = `/tmp/perf-${pid}.map`
-	writeFileSync(map, kept.map((l) => `${l.start.toString(16)} ${(l.end - l.start).toString(16)} ${l.name}\n`).join(''))
-	return () => rmSync(map, { force: true })
 }
 
 /**
  * Main-thread samples per nearest compiled JavaScript function ("name#hash", JavaScriptCore's
  * name and code-block hash, its tiers counted together), each with the native frames below it;
  * samples with no JavaScript on the stack (the event loop: epoll, sockets flushed between turns)
- * count as "(no JavaScript frame)".
+ * count as "(no JavaScript frame)". `script` is `perf script -F comm,tid,time,ip,sym,dso` of a
+ * recording on CLOCK_MONOTONIC, JavaScriptCore's clock.
  */
-function jsFrameTally(script: string, mainPid: number): Map<string, number> {
+function jsFrameTally(script: string, mainPid: number, code: CompiledCode): Map<string, number> {
 	const counts = new Map<string, number>()
 	for (const sample of script.split('\n\n')) {
 		const [head, ...frames] = sample.split('\n').filter((l) => l.trim() !== '')
-		if (head === undefined || Number(head.trim().split(/\s+/).at(-1)) !== mainPid) continue
-		// "<ip> JSC-<tier>: <name>#<hash> (/tmp/perf-<pid>.map)"; thunks and inline caches are glue, not functions.
-		const js = frames.map((f) => /JSC-(?:Baseline|DFG|FTL): (\S+)/.exec(f)?.[1]).find((name) => name !== undefined)
+		// "<comm> <tid> <seconds>.<µs>:" (a comm may hold spaces).
+		const fields = head?.trim().split(/\s+/) ?? []
+		if (Number(fields.at(-2)) !== mainPid) continue
+		const ns = Math.round(Number.parseFloat(fields.at(-1) ?? '') * 1e9)
+		let js: string | undefined
+		for (const frame of frames) {
+			const name = code.nameAt(Number.parseInt(frame.trim().split(/\s/)[0] ?? '', 16), ns)
+			// Thunks, inline caches and regular expressions are glue or leaves: the function is further up.
+			const fn = name === null ? null : /^JSC-(?:Baseline|DFG|FTL): (\S+)/.exec(name)
+			if (fn) {
+				js = fn[1]
+				break
+			}
+		}
 		const key = js ?? '(no JavaScript frame)'
 		counts.set(key, (counts.get(key) ?? 0) + 1)
 	}
@@ -187,7 +207,8 @@ export async function recordProcess(
 	// fifo; its "ack" says it is sampling every thread, so the window starts at a known point.
 	const [control, ack] = [`${dir}/control`, `${dir}/ack`]
 	for (const fifo of [control, ack]) if (Bun.spawnSync(['mkfifo', fifo]).exitCode !== 0) throw new Error(`mkfifo ${fifo} failed`)
-	const rec = Bun.spawn([perf, 'record', '-q', '-e', 'cpu-clock', '-F', '1999', '-g', '-p', String(pid), '-o', data, '-D', '-1', `--control=fifo:${control},${ack}`], {
+	// On CLOCK_MONOTONIC, the clock of JavaScriptCore's JIT dump (CompiledCode).
+	const rec = Bun.spawn([perf, 'record', '-q', '-e', 'cpu-clock', '-F', '1999', '-g', '-k', 'mono', '-p', String(pid), '-o', data, '-D', '-1', `--control=fifo:${control},${ack}`], {
 		stdout: 'ignore',
 		stderr: 'inherit'
 	})
@@ -207,18 +228,15 @@ export async function recordProcess(
 		/** `jitDumpDir`: the server's jitDumpFolder, to share the main thread out by JavaScript function too. */
 		async stop(cpuUsPerUnit: number, opts: { jitDumpDir?: string } = {}) {
 			await end()
-			let removeMap: (() => void) | null = null
 			try {
-				// The map must exist while perf script reads the stacks.
-				if (opts.jitDumpDir) removeMap = writeJitMap(pid, opts.jitDumpDir)
-				const script = Bun.spawnSync([perf, 'script', '-i', data, '-F', 'comm,tid,ip,sym,dso'], { stdout: 'pipe', stderr: 'ignore' }).stdout.toString()
-				const counts = tally(script, pid)
+				const script = (fields: string) => Bun.spawnSync([perf, 'script', '-i', data, '-F', fields], { stdout: 'pipe', stderr: 'ignore' }).stdout.toString()
+				const counts = tally(script('comm,tid,ip,sym,dso'), pid)
 				const total = [...counts.values()].reduce((a, b) => a + b, 0)
 				if (total === 0) throw new Error('perf recorded no samples (kernel.perf_event_paranoid? run as root)')
 				const share = (m: Map<string, number>) => new Map([...m].map(([k, n]) => [k, (n / total) * cpuUsPerUnit]))
-				return { split: share(counts), jsFrames: opts.jitDumpDir ? share(jsFrameTally(script, pid)) : null }
+				const frames = opts.jitDumpDir ? jsFrameTally(script('comm,tid,time,ip,sym,dso'), pid, new CompiledCode(pid, opts.jitDumpDir)) : null
+				return { split: share(counts), jsFrames: frames ? share(frames) : null }
 			} finally {
-				removeMap?.()
 				rmSync(dir, { recursive: true, force: true })
 			}
 		}
