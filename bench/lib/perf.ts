@@ -66,8 +66,8 @@ function tally(script: string, mainPid: number): Map<string, number> {
 
 /**
  * A folder for one server's JIT dumps: started with `env`, JavaScriptCore writes there the code it
- * compiles, which `stop(…, { jitDumpDir })` reads to name the JavaScript on perf's stacks (CompiledCode). `remove()`
- * once the server has exited (the dumps hold every piece of compiled code: megabytes).
+ * compiles, which `stop(…, { jitDumpDir })` reads to name the JavaScript on perf's stacks
+ * (CompiledCode). `remove()` once the server has exited (the dumps hold all compiled code: megabytes).
  */
 export function jitDumpFolder(): { env: Record<string, string>; dir: string; remove(): void } {
 	const dir = tempDir('hs-bench-jit-')
@@ -118,7 +118,8 @@ class CompiledCode {
 	constructor(pid: number, dir: string) {
 		this.#loads = readdirSync(dir).flatMap((f) => codeLoads(join(dir, f), pid)).sort((x, y) => x.start - y.start)
 		if (this.#loads.length === 0) throw new Error(`no JIT dump of process ${pid} in ${dir}`)
-		this.#longest = Math.max(...this.#loads.map((l) => l.end - l.start))
+		// A reduce, not Math.max(...): a long run loads more pieces of code than a call takes arguments.
+		this.#longest = this.#loads.reduce((m, l) => Math.max(m, l.end - l.start), 0)
 	}
 
 	/** The name of the code at `ip` at time `ns` (CLOCK_MONOTONIC), or null for an address no code was loaded at. */
