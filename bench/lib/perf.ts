@@ -36,31 +36,39 @@ function categoryOf(frames: string[]): string {
 	return frames[0]?.includes('kernel.kallsyms') ? 'kernel, other' : 'user space'
 }
 
-/** Samples per "<thread>\t<category>" from `perf script -F comm,tid,ip,sym,dso`: a header line per sample, its frames indented. */
-function tally(script: string, mainPid: number): Map<string, number> {
-	const counts = new Map<string, number>()
-	let thread: string | null = null
-	let frames: string[] = []
-	const flush = () => {
-		if (thread !== null) {
-			const key = `${thread}\t${categoryOf(frames)}`
-			counts.set(key, (counts.get(key) ?? 0) + 1)
-		}
-		thread = null
-		frames = []
-	}
+/** One sample of `perf script -F comm,tid,time,ip,sym,dso`: its thread, when (CLOCK_MONOTONIC ns), its frames innermost first. */
+interface Sample {
+	comm: string
+	tid: number
+	ns: number
+	frames: string[]
+}
+
+/** The samples of a `perf script -F comm,tid,time,ip,sym,dso` text: a header line per sample, its frames indented. */
+function samplesOf(script: string): Sample[] {
+	const samples: Sample[] = []
+	let current: Sample | null = null
 	for (const line of script.split('\n')) {
-		if (line.trim() === '') flush()
-		else if (/^\s/.test(line)) frames.push(line.trim())
+		if (line.trim() === '') current = null
+		else if (/^\s/.test(line)) current?.frames.push(line.trim())
 		else {
-			flush()
-			// "<comm> <tid>": a comm may hold spaces ("Bun Pool 0"); the tid is the last field.
+			// "<comm> <tid> <seconds>.<µs>:": a comm may hold spaces ("Bun Pool 0").
 			const fields = line.trim().split(/\s+/)
-			const comm = fields.slice(0, -1).join(' ')
-			thread = Number(fields.at(-1)) === mainPid ? THREADS[0] : comm === 'Worker' ? THREADS[1] : THREADS[2]
+			current = { comm: fields.slice(0, -2).join(' '), tid: Number(fields.at(-2)), ns: Math.round(Number.parseFloat(fields.at(-1) ?? '') * 1e9), frames: [] }
+			samples.push(current)
 		}
 	}
-	flush()
+	return samples
+}
+
+/** Samples per "<thread>\t<category>". */
+function tally(samples: Sample[], mainPid: number): Map<string, number> {
+	const counts = new Map<string, number>()
+	for (const { comm, tid, frames } of samples) {
+		const thread = tid === mainPid ? THREADS[0] : comm === 'Worker' ? THREADS[1] : THREADS[2]
+		const key = `${thread}\t${categoryOf(frames)}`
+		counts.set(key, (counts.get(key) ?? 0) + 1)
+	}
 	return counts
 }
 
@@ -147,20 +155,15 @@ class CompiledCode {
  * Main-thread samples per nearest compiled JavaScript function ("name#hash", JavaScriptCore's
  * name and code-block hash, its tiers counted together), each with the native frames below it;
  * samples with no JavaScript on the stack (the event loop: epoll, sockets flushed between turns)
- * count as "(no JavaScript frame)". `script` is `perf script -F comm,tid,time,ip,sym,dso` of a
- * recording on CLOCK_MONOTONIC, JavaScriptCore's clock.
+ * count as "(no JavaScript frame)". The samples are timed on CLOCK_MONOTONIC, JavaScriptCore's clock.
  */
-function jsFrameTally(script: string, mainPid: number, code: CompiledCode): Map<string, number> {
+function jsFrameTally(samples: Sample[], mainPid: number, code: CompiledCode): Map<string, number> {
 	const counts = new Map<string, number>()
-	for (const sample of script.split('\n\n')) {
-		const [head, ...frames] = sample.split('\n').filter((l) => l.trim() !== '')
-		// "<comm> <tid> <seconds>.<µs>:" (a comm may hold spaces).
-		const fields = head?.trim().split(/\s+/) ?? []
-		if (Number(fields.at(-2)) !== mainPid) continue
-		const ns = Math.round(Number.parseFloat(fields.at(-1) ?? '') * 1e9)
+	for (const { tid, ns, frames } of samples) {
+		if (tid !== mainPid) continue
 		let js: string | undefined
 		for (const frame of frames) {
-			const name = code.nameAt(Number.parseInt(frame.trim().split(/\s/)[0] ?? '', 16), ns)
+			const name = code.nameAt(Number.parseInt(frame.split(/\s/)[0] ?? '', 16), ns)
 			// Thunks, inline caches and regular expressions are glue or leaves: the function is further up.
 			const fn = name === null ? null : /^JSC-(?:Baseline|DFG|FTL): (\S+)/.exec(name)
 			if (fn) {
@@ -230,12 +233,12 @@ export async function recordProcess(
 		async stop(cpuUsPerUnit: number, opts: { jitDumpDir?: string } = {}) {
 			await end()
 			try {
-				const script = (fields: string) => Bun.spawnSync([perf, 'script', '-i', data, '-F', fields], { stdout: 'pipe', stderr: 'ignore' }).stdout.toString()
-				const counts = tally(script('comm,tid,ip,sym,dso'), pid)
-				const total = [...counts.values()].reduce((a, b) => a + b, 0)
-				if (total === 0) throw new Error('perf recorded no samples (kernel.perf_event_paranoid? run as root)')
-				const share = (m: Map<string, number>) => new Map([...m].map(([k, n]) => [k, (n / total) * cpuUsPerUnit]))
-				const frames = opts.jitDumpDir ? jsFrameTally(script('comm,tid,time,ip,sym,dso'), pid, new CompiledCode(pid, opts.jitDumpDir)) : null
+				const script = Bun.spawnSync([perf, 'script', '-i', data, '-F', 'comm,tid,time,ip,sym,dso'], { stdout: 'pipe', stderr: 'ignore' }).stdout.toString()
+				const samples = samplesOf(script)
+				if (samples.length === 0) throw new Error('perf recorded no samples (kernel.perf_event_paranoid? run as root)')
+				const share = (m: Map<string, number>) => new Map([...m].map(([k, n]) => [k, (n / samples.length) * cpuUsPerUnit]))
+				const counts = tally(samples, pid)
+				const frames = opts.jitDumpDir ? jsFrameTally(samples, pid, new CompiledCode(pid, opts.jitDumpDir)) : null
 				return { split: share(counts), jsFrames: frames ? share(frames) : null }
 			} finally {
 				rmSync(dir, { recursive: true, force: true })
