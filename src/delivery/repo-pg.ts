@@ -9,7 +9,7 @@ import type { AttemptOutcome, DeliveryRepo, DeliveryRow } from './repo'
 import { type DestinationLease, leaseChunks } from './repo-owners'
 import { completeBatchPg, writeCircuitPg } from './repo-pg-record'
 import {
-	BY_ID, CIRCUIT_READ, DEAD_OF, DELIVERED, DESTINATION_OWNERS, DUE_OF, NEXT_DUE, ORPHANED, RELEASE_DESTINATION_LEASE, RELEASE_DESTINATION_LEASES,
+	BY_ID, byDueThenId, CIRCUIT_READ, DEAD_OF, DELIVERED, DESTINATION_OWNERS, DUE_OF, NEXT_DUE, ORPHANED, RELEASE_DESTINATION_LEASE, RELEASE_DESTINATION_LEASES,
 	RELEASE_EXPIRED, RELEASE_ORPHANED, RELEASE_OWNED, REQUEUE, takeDestinationLeases, WITH_WORK
 } from './repo-sql'
 
@@ -34,8 +34,6 @@ const RELEASE_IDS = `UPDATE deliveries SET state = 'queued', lease_owner = NULL,
  * queue (a repeat finds nothing left open).
  */
 const retryWrite = <T>(write: () => Promise<T>): Promise<T> => retryRead(() => retryTransaction(write))
-
-const byDueThenId = (x: DeliveryRow, y: DeliveryRow) => x.due_at - y.due_at || (x.id < y.id ? -1 : 1)
 
 /** The delivery repo on PostgreSQL: the same interface and SQL as SQLite's but for the claim and batch shapes. */
 export function createDeliveryRepoPg(pg: Pg): DeliveryRepo {

@@ -3,7 +3,7 @@ import type { Database } from 'bun:sqlite'
 import { prepare } from '../db/sql'
 import type { DeliveryRow } from './repo'
 import type { MemoryLeases } from './memory-leases'
-import { BY_ID, DEAD_OF, DELIVERY_COLUMNS, DUE_OF, NEXT_DUE, ORPHANED, PAST_MARK, RELEASE_EXPIRED, RELEASE_OWNED, REQUEUE, WITH_WORK } from './repo-sql'
+import { BY_ID, byDueThenId, DEAD_OF, DELIVERY_COLUMNS, DUE_OF, NEXT_DUE, ORPHANED, PAST_MARK, RELEASE_EXPIRED, RELEASE_OWNED, REQUEUE, WITH_WORK } from './repo-sql'
 
 /**
  * The outbox as a queue: what is due, claiming with a lease, and taking leases back. Leases are
@@ -61,7 +61,7 @@ export function queueStatements(db: Database, leases: MemoryLeases) {
 			const found = fromMark ? past : due.all(destinationId, now, limit, idsParam([...leases.idsOf(destinationId)]))
 			const rows = found.map((r) => leased(r, owner, leaseUntil, now))
 			for (const row of rows) leases.take(row.id, { destinationId, owner, until: leaseUntil, dueAt: row.due_at })
-			rows.sort((x, y) => x.due_at - y.due_at || (x.id < y.id ? -1 : 1))
+			rows.sort(byDueThenId)
 			const last = rows.at(-1)
 			leases.claimed(destinationId, rows.length, last ? { dueAt: last.due_at, id: last.id } : null, limit, fromMark, now)
 			return rows

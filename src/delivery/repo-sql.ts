@@ -34,6 +34,9 @@ export const WITH_WORK = `SELECT id AS destination_id FROM destinations
 export const DUE_OF = (key: string, from = 1, also = ''): string =>
 	`SELECT ${key} FROM deliveries WHERE destination_id = $${from} AND state = 'queued' AND ${queueIndexed()} AND due_at <= $${from + 1}${also} ORDER BY due_at, id LIMIT $${from + 2}`
 
+/** DUE_OF's order, for rows a claim returns unordered (its outer statement or its RETURNING). */
+export const byDueThenId = (x: DeliveryRow, y: DeliveryRow): number => x.due_at - y.due_at || (x.id < y.id ? -1 : 1)
+
 /** (SQLite, a DUE_OF condition) Past the destination's claim mark ($4 due_at, $5 id): memory-leases.ts. */
 export const PAST_MARK = ' AND (due_at, id) > ($4, $5)'
 
