@@ -21,7 +21,7 @@
 import { rmSync } from 'node:fs'
 import { type IngestConfig, INGEST_CONFIGS, SOURCE_SPECS, signedHeaders, wrkExtra } from './lib/configs'
 import { startHookstream } from './lib/hookstream'
-import { ensurePerf, framesTable, jitDumpFolder, recordProcess, splitTable } from './lib/perf'
+import { ensurePerf, framesTable, jitDumpFolder, type PerfShares, recordProcess, splitTable } from './lib/perf'
 import { cpuUs, INGEST_BODY as body, startContractFloor, startFloor, wrk } from './lib/tools'
 
 const SECONDS = Number(process.env.SECONDS_PER_RUN ?? 6)
@@ -60,7 +60,7 @@ async function start(name: string): Promise<Target> {
 	}
 }
 
-async function measure(name: string, perf: string): Promise<{ rps: number; cpuUs: number; split: Map<string, number>; jsFrames: Map<string, number> | null }> {
+async function measure(name: string, perf: string): Promise<{ rps: number; cpuUs: number } & PerfShares> {
 	const t = await start(name)
 	let recording: Awaited<ReturnType<typeof recordProcess>> | null = null
 	try {
@@ -70,10 +70,10 @@ async function measure(name: string, perf: string): Promise<{ rps: number; cpuUs
 		recording = await recordProcess(perf, t.pid)
 		const r = await wrk(t.url, { body, headers: t.headers(), connections: 32, seconds: SECONDS, threads: 1, ...t.extra })
 		const perRequest = (cpuUs(t.pid) - cpu0) / r.requests
-		const { split, jsFrames } = await recording.stop(perRequest, { jitDumpDir: t.jitDumpDir })
+		const shares = await recording.stop(perRequest, { jitDumpDir: t.jitDumpDir })
 		if (r.non2xx + r.errors > 0) throw new Error(`${name}: ${r.non2xx} non-2xx, ${r.errors} socket errors`)
 		console.error(`${name}: ${r.rps.toFixed(0)} req/s, ${perRequest.toFixed(1)} µs/req`)
-		return { rps: r.rps, cpuUs: perRequest, split, jsFrames }
+		return { rps: r.rps, cpuUs: perRequest, ...shares }
 	} finally {
 		await recording?.cancel()
 		t.stop()
