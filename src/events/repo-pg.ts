@@ -1,6 +1,6 @@
 import type { Pg, PgQuery } from '../db/pg/client'
 import { multiRow, powerOfTwoChunks } from '../db/pg/multi-row'
-import { EventIdMinter } from '../lib/ids'
+import { SeqIdMinter } from '../lib/ids'
 import { mintId } from './placement'
 import { type createEventsRepo, type PendingEvent, type Tally, tally } from './repo'
 import { ADD_TOTALS, BUMP_CONNECTION, COLUMNS, dedupKeyId, eventChildrenDeletes, REMOVE_STORED } from './repo-sql'
@@ -186,7 +186,7 @@ const EXPIRED_KEYS = `DELETE FROM dedup_keys WHERE (source_id, key_hash) IN (
 /** The events write path on PostgreSQL; the same interface as the SQLite `createEventsRepo`. */
 export function createEventsRepoPg(pg: Pg): ReturnType<typeof createEventsRepo> {
 	// Ids of rows ingest left without one, minted before the transaction so a retried one keeps them.
-	const minter = new EventIdMinter()
+	const minter = new SeqIdMinter('evt')
 	return {
 		/** One transaction per batch (see the header); returns how many deliveries were queued. */
 		async insertBatch(batch: PendingEvent[]): Promise<number> {

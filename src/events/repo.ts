@@ -5,7 +5,8 @@ import { ADD_KEY, KEY_OF, seqOrder } from './order-sql'
 import type { EventQueries } from './queries'
 import { type DedupOptions, dedupWindow, type StagedKeys } from './repo-dedup'
 import { ADD_TOTALS, BUMP_CONNECTION, COLUMNS, eventChildrenDeletes, INSERT_DELIVERY, INSERT_PAYLOAD, REMOVE_STORED } from './repo-sql'
-import { eventPlacement, SeqTaken } from './placement'
+import { SeqTaken } from '../db/seq-placement'
+import { eventPlacement } from './placement'
 
 /**
  * An `events` row as stored. `payload_inline` holds the raw bytes when they fit the inline

@@ -58,19 +58,21 @@ export function isId(prefix: IdPrefix, value: string): boolean {
 }
 
 /**
- * Event ids, minted by the events repo as it writes each row (so on SQLite, where one writer
- * commits in batch order, id order is commit order), as a monotonic UUIDv7: 48-bit
+ * Ids minted by a repo as it writes each row (events, delivery attempts: so on SQLite, where one
+ * writer commits in batch order, id order is commit order), as a monotonic UUIDv7: 48-bit
  * milliseconds, version 7, a 12-bit counter within the millisecond, the variant and 62 random
- * bits. The time is the event's receipt, or the last id's when that is later (an event that
- * waited on a route lookup commits after one received after it); a 4097th id in one
- * millisecond borrows the next one. Each repo has its own: ids only need to order within
- * one database, and a test's fake clock then reads back in its events' ids.
+ * bits. The time is the row's own (an event's receipt, an attempt's end), or the last id's when
+ * that is later (an event that waited on a route lookup commits after one received after it); a
+ * 4097th id in one millisecond borrows the next one. Each repo has its own: ids only need to
+ * order within one database, and a test's fake clock then reads back in its rows' ids.
  */
-export class EventIdMinter {
+export class SeqIdMinter {
 	#ms = -1
 	#counter = 0
 
-	/** The next id at `atMs` or later, and its leading 64 bits as SQLite's seq (src/events/seq-sql.ts). */
+	constructor(private readonly prefix: IdPrefix) {}
+
+	/** The next id at `atMs` or later, and its leading 64 bits as SQLite's seq (src/db/seq-keys.ts). */
 	next(atMs: number): { id: string; seq: bigint } {
 		let ms = Math.max(0, Math.floor(atMs))
 		if (ms <= this.#ms) {
@@ -87,7 +89,7 @@ export class EventIdMinter {
 		bytes.writeUIntBE(ms, 0, 6)
 		bytes[6] = 0x70 | (this.#counter >> 8)
 		bytes[7] = this.#counter & 0xff
-		return { id: `evt_${bytes.toString('hex')}`, seq: bytes.readBigUInt64BE(0) }
+		return { id: `${this.prefix}_${bytes.toString('hex')}`, seq: bytes.readBigUInt64BE(0) }
 	}
 
 	/** Never below `seq`'s millisecond and counter again (a database whose newest event is newer than this clock). */

@@ -1,6 +1,6 @@
 import { describe, expect, it } from 'bun:test'
 import { seqOfId } from '../../src/events/seq-sql'
-import { EventIdMinter, idFloorAt, isId, newApiKeyId, newId, newRequestId } from '../../src/lib/ids'
+import { idFloorAt, isId, newApiKeyId, newId, newRequestId, SeqIdMinter } from '../../src/lib/ids'
 
 describe('ids', () => {
 	it('have the contract formats', () => {
@@ -25,12 +25,12 @@ describe('ids', () => {
 	})
 })
 
-describe('event ids (EventIdMinter)', () => {
+describe('event ids (SeqIdMinter)', () => {
 	const T = Date.parse('2026-11-29T12:00:00Z')
 	const hexAt = (ms: number) => ms.toString(16).padStart(12, '0')
 
 	it('are UUIDv7 in the contract format: the receipt millisecond, version 7, a counter, the variant, random bits; the seq is the leading 64 bits', () => {
-		const minter = new EventIdMinter()
+		const minter = new SeqIdMinter('evt')
 		const { id, seq } = minter.next(T)
 		expect(id).toMatch(/^evt_[0-9a-f]{12}7[0-9a-f]{3}[89ab][0-9a-f]{15}$/)
 		expect(id.slice(4, 16)).toBe(hexAt(T))
@@ -41,7 +41,7 @@ describe('event ids (EventIdMinter)', () => {
 	})
 
 	it('mint in order: a later call never sorts before an earlier one, even for an earlier receipt, and the counter runs within a millisecond', () => {
-		const minter = new EventIdMinter()
+		const minter = new SeqIdMinter('evt')
 		const at = [T, T, T + 5, T + 2, T + 5, T + 6]
 		const minted = at.map((ms) => minter.next(ms))
 		const ids = minted.map((m) => m.id)
@@ -53,7 +53,7 @@ describe('event ids (EventIdMinter)', () => {
 	})
 
 	it('a 4097th id in one millisecond borrows the next one', () => {
-		const minter = new EventIdMinter()
+		const minter = new SeqIdMinter('evt')
 		const ids = Array.from({ length: 4097 }, () => minter.next(T).id)
 		expect(ids.at(-2)?.slice(4, 20)).toBe(`${hexAt(T)}7fff`)
 		expect(ids.at(-1)?.slice(4, 20)).toBe(`${hexAt(T + 1)}7000`)
@@ -61,7 +61,7 @@ describe('event ids (EventIdMinter)', () => {
 	})
 
 	it('after(seq) goes on past a newer stored id, and ignores an older one', () => {
-		const minter = new EventIdMinter()
+		const minter = new SeqIdMinter('evt')
 		minter.after(BigInt(`0x${hexAt(T + 1000)}7004`))
 		expect(minter.next(T).id.slice(4, 20)).toBe(`${hexAt(T + 1000)}7005`)
 		minter.after(BigInt(`0x${hexAt(T)}7000`))
