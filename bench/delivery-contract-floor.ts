@@ -24,8 +24,8 @@
  * `completeBatch` runs them (a lost lease throws here instead of being skipped). Redesigns, priced the same way: `attempt-keys` (the attempts'
  * environment and destination indexes on small integer keys, as the events' list indexes are
  * since migration 18, instead of the 36-character ids), `attempt-event-seq` (the event index on the
- * event's integer seq instead of its id) and `attempt-id-index` (no unique index on the attempt id,
- * as if the id encoded the rowid). And `storage`, alone (the delivery "storage
+ * event's integer seq instead of its id). (`attempt-id-index`, no unique index on the attempt id, is
+ * the schema since migration 24: attempts are keyed by the seq their id spells.) And `storage`, alone (the delivery "storage
  * floor": no lease written, rows read in order and held in memory, and each attempt recorded as
  * one narrow row of a bare table, group-committed: the least any durable record of every
  * attempt costs, as the ingest floor is the least any durable ingest costs).
@@ -51,13 +51,14 @@ import { buildRequest } from '../src/delivery/request'
 import type { DeliveryTarget } from '../src/destinations/model'
 import type { DestinationRow } from '../src/destinations/repo'
 import { createEventsRepo } from '../src/events/repo'
+import { SeqIdMinter } from '../src/lib/ids'
 import { silentLogger } from '../src/lib/log'
 import { DELIVERY_BODY, inLanes, tempDir, threadCpuUs, threadCpuUsSince } from './lib/tools'
-import { benchTenant, openWithPragmas, withoutIdIndex } from './lib/wal'
+import { benchTenant, openWithPragmas } from './lib/wal'
 
 const [url, total, concurrency] = [process.argv[2] ?? '', Number(process.argv[3] ?? 20_000), Number(process.argv[4] ?? 64)]
 if (!url || !(total > 0) || !(concurrency > 0)) throw new Error('usage: bun bench/delivery-contract-floor.ts <url> <deliveries> <in flight> [option…]')
-const OPTIONS = ['attempt-indexes', 'attempt-env-index', 'attempt-event-index', 'attempt-destination-index', 'attempt-keys', 'attempt-event-seq', 'attempt-id-index', 'attempt-row', 'finish', 'storage']
+const OPTIONS = ['attempt-indexes', 'attempt-env-index', 'attempt-event-index', 'attempt-destination-index', 'attempt-keys', 'attempt-event-seq', 'attempt-row', 'finish', 'storage']
 const options = new Set(process.argv.slice(5))
 for (const o of options) if (!OPTIONS.includes(o)) throw new Error(`unknown option ${o} (${OPTIONS.join(', ')})`)
 if (options.has('storage') && options.size > 1) throw new Error('storage replaces the whole record: it takes no other option')
@@ -86,7 +87,6 @@ if (options.has('attempt-event-seq')) {
 	db.run('ALTER TABLE delivery_attempts ADD COLUMN event_seq INTEGER')
 	db.run('CREATE INDEX attempts_event_seq ON delivery_attempts (event_seq)')
 }
-if (options.has('attempt-id-index')) withoutIdIndex(db, 'delivery_attempts')
 // One destination with WARM + total queued deliveries, one per event, as ingest queues them.
 const { destinationId, event } = benchTenant(db, true)
 const events = createEventsRepo(db)
@@ -123,8 +123,15 @@ const bySeq = options.has('attempt-event-seq')
 const extra = [...(keyed ? ['env_key', 'destination_key'] : []), ...(bySeq ? ['event_seq'] : [])]
 const insertAttempt = prepare(
 	db,
-	`INSERT INTO delivery_attempts (${[...ATTEMPT_COLUMNS, ...extra].join(', ')}) VALUES ${valuesList(1, ATTEMPT_COLUMNS.length + extra.length)}`
+	`INSERT INTO delivery_attempts (${['seq', ...ATTEMPT_COLUMNS, ...extra].join(', ')}) VALUES ${valuesList(1, 1 + ATTEMPT_COLUMNS.length + extra.length)}`
 )
+// Each attempt's id and the seq it spells, minted at its time as the repo's record mints them (migration 24).
+const attemptIds = new SeqIdMinter('da')
+const minted = (a: AttemptOutcome['attempt']): bigint => {
+	const { id, seq } = attemptIds.next(a.created_at)
+	a.id = id
+	return seq
+}
 // The keys the list_keys table would give the one environment and destination; the events' seqs
 // come in claim order (oldest first), as a counter here.
 const keys = keyed ? [1, 2] : []
@@ -134,7 +141,7 @@ const composedRecord = db.transaction((batch: AttemptOutcome[]) => {
 	for (const o of batch) {
 		const a = o.attempt
 		if (!options.has('finish') && finish.run(a.delivery_id, o.next.state, o.next.dueAt, a.created_at).changes === 0) throw new Error('a delivery was not finished')
-		if (!options.has('attempt-row')) insertAttempt.run(...attemptValues(a), ...keys, ...(bySeq ? [++eventSeq] : []))
+		if (!options.has('attempt-row')) insertAttempt.run(minted(a), ...attemptValues(a), ...keys, ...(bySeq ? [++eventSeq] : []))
 	}
 	// Every attempt here succeeds (deliverOne ends the run at a failed answer).
 	delivered.run(dst, Math.max(...batch.map((o) => o.attempt.created_at)), batch.length)

@@ -6,7 +6,7 @@
  * against the same receiver, rotated for ROUNDS rounds, each reported as a ratio to the send
  * floor of its round (the delivery targets' reference) and with its CPU µs per delivery.
  *   bun bench/delivery-pieces.ts 64        (or 8: requests in flight)
- *   PIECES=attempt-row,finish,attempt-keys+attempt-id-index ROUNDS=4 bun bench/delivery-pieces.ts 8
+ *   PIECES=attempt-row,finish,attempt-keys+attempt-event-seq ROUNDS=4 bun bench/delivery-pieces.ts 8
  */
 import { type FloorRun, median, runFloor, startReceiver } from './lib/tools'
 
@@ -26,7 +26,7 @@ async function measure(floor: 'fetch' | 'pool' | 'contract', options: string[] =
 const pieceName = (piece: string): string =>
 	({
 		storage: 'bare record', 'attempt-keys': 'attempt lists on integer keys', 'attempt-event-seq': "attempts' event index on the event seq",
-		'attempt-id-index': 'no attempt id index', 'attempt-env-index': "without the attempts' environment index",
+		'attempt-env-index': "without the attempts' environment index",
 		'attempt-event-index': "without the attempts' event index", 'attempt-destination-index': "without the attempts' destination index"
 	})[piece] ?? `without ${piece}`
 const servers: { name: string; run: () => Promise<FloorRun> }[] = [

@@ -12,7 +12,7 @@ import { resolveConfig } from '../src/config'
 import { createContext } from '../src/context'
 import { createApp } from '../src/http/app'
 import { seqOfId } from '../src/events/seq-sql'
-import { newId } from '../src/lib/ids'
+import { newId, SeqIdMinter } from '../src/lib/ids'
 import { tempDir } from '../test/helpers'
 
 const TARGET = Number(process.env.TARGET ?? 1_000_000)
@@ -39,8 +39,10 @@ let started = performance.now()
 // Keyed by the seq each id spells, as the events repo keys them (events/seq-sql.ts).
 const ev = db.query(`INSERT INTO events (seq, id, org_id, env_id, source_id, method, headers, payload_inline, payload_size, verification_status, dedup_status, status, received_at)
 	VALUES (?7, ?1, 'org_b', ?2, ?3, 'POST', '{}', ?5, ?6, 'unverified', 'unique', 'delivered', ?4)`)
-const at = db.query(`INSERT INTO delivery_attempts (id, org_id, env_id, delivery_id, event_id, connection_id, destination_id, request_url, request_method, response_status, duration_ms, status, error_type, created_at, attempt_number, is_dlq, trigger_type)
-	VALUES (?1, 'org_b', ?2, 'dlv_b', ?3, 'conn_b', ?4, 'https://example.com/', 'POST', ?5, ?6, ?7, ?8, ?9, 1, 0, 'initial')`)
+// Attempts too, by the seq each id spells (attempts/seq-sql.ts), minted in time order as the delivery repo mints them.
+const attemptIds = new SeqIdMinter('da')
+const at = db.query(`INSERT INTO delivery_attempts (seq, id, org_id, env_id, delivery_id, event_id, connection_id, destination_id, request_url, request_method, response_status, duration_ms, status, error_type, created_at, attempt_number, is_dlq, trigger_type)
+	VALUES (?10, ?1, 'org_b', ?2, 'dlv_b', ?3, 'conn_b', ?4, 'https://example.com/', 'POST', ?5, ?6, ?7, ?8, ?9, 1, 0, 'initial')`)
 const fill = db.transaction((from: number, to: number) => {
 	for (let i = from; i < to; i++) {
 		const t = now - span + Math.floor((i / TARGET) * span)
@@ -48,7 +50,8 @@ const fill = db.transaction((from: number, to: number) => {
 		ev.run(id, env, (sources[i % 4] as { id: string }).id, t, PAYLOAD, PAYLOAD.length, seqOfId(id))
 		if (i % 4 === 0) {
 			const ok = i % 40 !== 0
-			at.run(newId('da', t + 50), env, id, (dests[(i / 4) % 2] as { id: string }).id, ok ? 200 : 503, 20 + (i % 500), ok ? 'success' : 'failed', ok ? null : 'http_5xx', t + 50)
+			const attempt = attemptIds.next(t + 50)
+			at.run(attempt.id, env, id, (dests[(i / 4) % 2] as { id: string }).id, ok ? 200 : 503, 20 + (i % 500), ok ? 'success' : 'failed', ok ? null : 'http_5xx', t + 50, attempt.seq)
 		}
 	}
 })

@@ -86,15 +86,3 @@ export function benchTenant(db: Database, routed: boolean): { destinationId: str
 	return { destinationId: route?.destinationId ?? null, event }
 }
 
-/**
- * `table` made again (empty) with its `id TEXT PRIMARY KEY` a plain column, its indexes and
- * triggers kept: SQLite cannot drop a primary key's index, and the floors price that index.
- */
-export function withoutIdIndex(db: Database, table: string): void {
-	const ddl = db.query<{ sql: string }, [string]>('SELECT sql FROM sqlite_schema WHERE name = ?1').get(table)?.sql ?? ''
-	if (!ddl.includes('id TEXT PRIMARY KEY')) throw new Error(`${table} has no \`id TEXT PRIMARY KEY\` to leave out`)
-	const dependents = db.query<{ sql: string }, [string]>("SELECT sql FROM sqlite_schema WHERE tbl_name = ?1 AND type IN ('index', 'trigger') AND sql IS NOT NULL").all(table)
-	db.run(`DROP TABLE ${table}`)
-	db.run(ddl.replace('id TEXT PRIMARY KEY', 'id TEXT NOT NULL'))
-	for (const { sql } of dependents) db.run(sql)
-}

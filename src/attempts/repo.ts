@@ -2,8 +2,8 @@ import type { Database } from 'bun:sqlite'
 import { prepare, type SqlValue } from '../db/sql'
 import type { Seek } from '../lib/pagination'
 import type { AttemptRow } from '../delivery/repo'
-import { IDS_IN_SQLITE, idsParam } from '../db/id-list'
-import { ATTEMPTS_BY_ROWID, BY_ID, byIds, countQuery, DLQ_OF_EVENT, listQuery } from './repo-sql'
+import { ATTEMPTS_BY_SEQ, BY_ID_SQLITE, BY_IDS_SQLITE, countQuery, DLQ_OF_EVENT, listQuery } from './repo-sql'
+import { ATTEMPT_SEQS } from './seq-sql'
 
 export type AttemptListRow = AttemptRow & { connection_name: string | null; destination_name: string | null }
 
@@ -18,15 +18,15 @@ export interface AttemptFilter {
 
 export type AttemptsRepo = ReturnType<typeof createAttemptsRepo>
 
-/** Reads of the attempt history (the delivery repo writes it). */
+/** Reads of the attempt history (the delivery repo writes it), by the seq each id spells (seq-sql.ts). */
 export function createAttemptsRepo(db: Database) {
-	const byId = prepare<AttemptListRow, [string]>(db, BY_ID)
-	const inList = prepare<AttemptListRow, [string]>(db, byIds(IDS_IN_SQLITE))
+	const byId = prepare<AttemptListRow, [string]>(db, BY_ID_SQLITE)
+	const inList = prepare<AttemptListRow, [string, string]>(db, BY_IDS_SQLITE)
 	const dlqOfEvent = prepare<{ id: string; delivery_id: string }, [string]>(db, DLQ_OF_EVENT)
 	return {
 		/** `limit` rows from the seek point in its fetch order, after skipping `offset`. */
 		async list(f: AttemptFilter, seek: Seek, page: { limit: number; offset: number }): Promise<AttemptListRow[]> {
-			const q = listQuery(ATTEMPTS_BY_ROWID, f, seek, page)
+			const q = listQuery(ATTEMPTS_BY_SEQ, f, seek, page)
 			return prepare<AttemptListRow, SqlValue[]>(db, q.text).all(...q.params)
 		},
 		async count(f: AttemptFilter): Promise<number> {
@@ -38,7 +38,7 @@ export function createAttemptsRepo(db: Database) {
 		},
 		/** The attempts among `ids` that exist, in no particular order: one query. */
 		async findByIds(ids: readonly string[]): Promise<AttemptListRow[]> {
-			return ids.length === 0 ? [] : inList.all(idsParam(ids))
+			return ids.length === 0 ? [] : inList.all(...ATTEMPT_SEQS.seqInParams(ids))
 		},
 		/** The DLQ attempts of an event whose deliveries are still dead (what an event retry requeues). */
 		async deadOfEvent(eventId: string): Promise<{ id: string; delivery_id: string }[]> {

@@ -22,6 +22,7 @@ import deliveriesQueueIndex from './migrations/0020_deliveries_queue_index.sql' 
 import derivedEventStatus from './migrations/0021_derived_event_status.sql' with { type: 'text' }
 import eventsSeq from './migrations/0022_events_seq.sql' with { type: 'text' }
 import deliveriesEventSeq from './migrations/0023_deliveries_event_seq.sql' with { type: 'text' }
+import attemptsSeq from './migrations/0024_attempts_seq.sql' with { type: 'text' }
 
 /** Ordered, forward-only; shipped inside the binary as text imports. */
 export const MIGRATIONS: readonly { version: number; name: string; sql: string }[] = [
@@ -47,7 +48,8 @@ export const MIGRATIONS: readonly { version: number; name: string; sql: string }
 	{ version: 20, name: 'deliveries_queue_index', sql: deliveriesQueueIndex },
 	{ version: 21, name: 'derived_event_status', sql: derivedEventStatus },
 	{ version: 22, name: 'events_seq', sql: eventsSeq },
-	{ version: 23, name: 'deliveries_event_seq', sql: deliveriesEventSeq }
+	{ version: 23, name: 'deliveries_event_seq', sql: deliveriesEventSeq },
+	{ version: 24, name: 'attempts_seq', sql: attemptsSeq }
 ]
 
 /** Applies pending migrations, each in its own immediate transaction. Safe to run from two processes. */

@@ -56,7 +56,7 @@ export function decideOutcome(f: AttemptFacts): AttemptOutcome {
 		}
 	}
 	const attempt: AttemptRow = {
-		id: newId('da', now), org_id: d.org_id, env_id: d.env_id, delivery_id: d.id, event_id: d.event_id,
+		id: '', org_id: d.org_id, env_id: d.env_id, delivery_id: d.id, event_id: d.event_id,
 		connection_id: d.connection_id, destination_id: d.destination_id, request_url: f.request.url,
 		request_method: f.request.method, request_headers: f.request.recordedHeaders ? JSON.stringify(f.request.recordedHeaders) : null,
 		request_body_size: f.request.bodySize, response_status: result.status,

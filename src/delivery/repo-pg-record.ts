@@ -5,6 +5,7 @@ import { RECENT_ATTEMPTS } from './repo-record'
 import { ATTEMPT_COLUMNS, attemptValues, CIRCUIT_WRITE, DELIVERED, INSERT_ATTEMPTS_HEAD, ISSUE_ACTIVE, ISSUE_BUMP, ISSUE_OPEN } from './repo-sql'
 import { IDS_IN_PG } from '../db/id-list'
 import { valuesList } from '../db/sql'
+import { newId } from '../lib/ids'
 
 /** Attempts per INSERT: 24 columns × 500 rows stays far below PostgreSQL's 65,535 parameters. */
 const ATTEMPT_ROWS = 500
@@ -48,6 +49,8 @@ export function writeCircuitPg(q: PgQuery, destinationId: string, c: Circuit): P
  */
 export async function completeBatchPg(q: PgQuery, outcomes: AttemptOutcome[]): Promise<number> {
 	if (outcomes.length === 0) return 0
+	// Minted once: a batch run again after a failed transaction keeps its ids.
+	for (const o of outcomes) if (o.attempt.id === '') o.attempt.id = newId('da', o.attempt.created_at)
 	// As on SQLite, where outcomes finish one after another: a second outcome of the same lease finds it gone.
 	const key = (o: AttemptOutcome) => `${o.attempt.delivery_id} ${o.owner}`
 	const seen = new Set<string>()

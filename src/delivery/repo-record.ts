@@ -1,9 +1,14 @@
 import type { Database } from 'bun:sqlite'
+import { ATTEMPTS_PLACED } from '../attempts/seq-sql'
+import { seqPlacement, SeqTaken } from '../db/seq-placement'
 import { prepare, valuesList } from '../db/sql'
 import type { Circuit } from './breaker'
 import type { MemoryLeases } from './memory-leases'
 import type { AttemptOutcome, AttemptRow } from './repo'
-import { ATTEMPT_COLUMNS, attemptValues, DELIVERED, FINISH, INSERT_ATTEMPTS_HEAD, ISSUE_ACTIVE, ISSUE_BUMP, ISSUE_OPEN } from './repo-sql'
+import { ATTEMPT_COLUMNS, attemptValues, DELIVERED, FINISH, ISSUE_ACTIVE, ISSUE_BUMP, ISSUE_OPEN } from './repo-sql'
+
+/** SQLite's attempt row: its seq (migration 24), then ATTEMPT_COLUMNS; a seq taken meanwhile inserts nothing (SeqTaken). */
+const INSERT_ATTEMPT = `INSERT INTO delivery_attempts (seq, ${ATTEMPT_COLUMNS.join(', ')}) VALUES ${valuesList(1, ATTEMPT_COLUMNS.length + 1)} ON CONFLICT (seq) DO NOTHING`
 
 /** How many recent attempt ids an issue keeps. */
 export const RECENT_ATTEMPTS = 10
@@ -32,7 +37,15 @@ function issueStatements(db: Database) {
  * (the sweeper, a new owner of the destination) loses its outcome.
  */
 export function recordStatements(db: Database, leases: MemoryLeases, writeCircuit: (destinationId: string, c: Circuit) => boolean) {
-	const insertAttempt = prepare(db, INSERT_ATTEMPTS_HEAD + valuesList(1, ATTEMPT_COLUMNS.length))
+	const insertAttempt = prepare(db, INSERT_ATTEMPT)
+	const placement = seqPlacement(db, ATTEMPTS_PLACED)
+	/** The attempt's seq; an attempt without an id (every one the worker records) gets one minted at its time. */
+	const placed = (a: AttemptRow): bigint => {
+		if (a.id !== '') return placement.own(a.id)
+		const { id, seq } = placement.mint(a.created_at)
+		a.id = id
+		return seq
+	}
 	const finish = prepare(db, FINISH)
 	const delivered = prepare(db, DELIVERED)
 	const upsertIssue = issueStatements(db)
@@ -45,7 +58,7 @@ export function recordStatements(db: Database, leases: MemoryLeases, writeCircui
 		if (leases.holder(a.delivery_id)?.owner !== o.owner || finished.has(a.delivery_id)) return false
 		finished.set(a.delivery_id, o.next.state === 'queued' ? o.next.dueAt : null)
 		if (finish.run(a.delivery_id, o.next.state, o.next.dueAt, a.created_at).changes === 0) return false
-		insertAttempt.run(...attemptValues(a))
+		if (insertAttempt.run(placed(a), ...attemptValues(a)).changes === 0) throw new SeqTaken()
 		if (o.next.state === 'delivered') {
 			const c = counts.get(a.destination_id)
 			if (c) (c.n++, (c.at = Math.max(c.at, a.created_at)))
@@ -68,9 +81,22 @@ export function recordStatements(db: Database, leases: MemoryLeases, writeCircui
 		 * (the worker group-commits them). An outcome whose lease was lost writes nothing.
 		 */
 		async completeBatch(outcomes: AttemptOutcome[]): Promise<number> {
+			const minted = outcomes.map((o) => o.attempt.id === '')
 			// Each delivery's retry time when it went back to the queue.
-			const finished = new Map<string, number | null>()
-			const done = completeAll.immediate(outcomes, finished)
+			let finished = new Map<string, number | null>()
+			let done: number
+			try {
+				done = completeAll.immediate(outcomes, finished)
+			} catch (err) {
+				if (!(err instanceof SeqTaken)) throw err
+				// Rolled back: the batch is placed again past every seq stored, its ids minted anew.
+				placement.rolledBack()
+				outcomes.forEach((o, i) => {
+					if (minted[i]) o.attempt.id = ''
+				})
+				finished = new Map()
+				done = completeAll.immediate(outcomes, finished)
+			}
 			for (const [id, requeuedAt] of finished) leases.finished(id, requeuedAt)
 			return done
 		},

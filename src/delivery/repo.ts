@@ -33,6 +33,7 @@ export interface DeliveryRow {
 }
 
 export interface AttemptRow {
+	/** '' until recorded: the repo mints it as it writes the row (on SQLite the id spells the row's seq: db/seq-keys.ts). */
 	id: string
 	org_id: string
 	env_id: string

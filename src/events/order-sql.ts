@@ -1,7 +1,8 @@
 import { IDS_IN_PG } from '../db/id-list'
 import { type Condition, seekBy } from '../db/sql'
 import type { Seek } from '../lib/pagination'
-import { ABOVE_ALL, seqIn, seqIs, seqOf } from './seq-sql'
+import type { SeqKeys } from '../db/seq-keys'
+import { EVENT_SEQS, seqIn, seqIs } from './seq-sql'
 
 /**
  * How list SQL walks events in time order, per engine. PostgreSQL walks its (env_id, id) and
@@ -35,45 +36,15 @@ export function idOrder(alias: string): EventOrder {
 }
 
 /**
- * Rowid order over `table` as `alias` (SQLite), for a table whose rows are inserted in
- * about id order and whose list indexes end in the rowid (delivery attempts: migration 16;
- * events until migration 22 gave them `seqOrder`). An id bound becomes a rowid bound through the unique id index:
- * a cursor whose row exists is that row's own rowid, so a page starts right beside it even
- * where rows committed out of id order; a bound with no row of its own (a cursor retention
- * deleted, an id floor) is the rowid of the oldest row whose id is past it, or ABOVE_ALL
- * when there is none: no row repeated, none skipped. Each lookup is one probe of the unique
- * id index, run once per statement.
+ * Seq order over a seq-keyed table as `alias` (SQLite: events since migration 22, delivery
+ * attempts since 24; db/seq-keys.ts): seqs sort as ids do, so an id bound is the seq of that id
+ * (`seqOf`: one probe of the empty own-seqs table and the digits the id spells), whether or not
+ * its row still exists.
  */
-export function rowidOrder(alias: string, table: string): EventOrder {
-	const firstRowid = (op: '>' | '>=', at: string) => `COALESCE((SELECT rowid FROM ${table} WHERE id ${op} ${at} ORDER BY id LIMIT 1), ${ABOVE_ALL})`
-	// The cursor's own row when it exists, else just before the first row past it.
-	const cursorRowid = (at: string) => `COALESCE((SELECT rowid FROM ${table} WHERE id = ${at}), ${firstRowid('>', at)} - 1)`
-	const order: EventOrder = {
-		column: `${alias}.rowid`,
-		bound(op, at = '?') {
-			// id >= x / id < x: from / before the first row at or after x, which is x's own row when it exists.
-			// id > x / id <= x: after / up to x's own row; when x has no row, as if it sat just before the first row past it.
-			if (op === '>') return `${alias}.rowid > ${cursorRowid(at)}`
-			if (op === '>=') return `${alias}.rowid >= ${firstRowid('>=', at)}`
-			if (op === '<') return `${alias}.rowid < ${firstRowid('>=', at)}`
-			return `${alias}.rowid <= ${cursorRowid(at)}`
-		},
-		edge(op, at = '?') {
-			return `${order.bound(op, at)} AND ${alias}.id ${op} ${at}`
-		}
-	}
-	return order
-}
-
-/**
- * Seq order over `events` as `alias` (SQLite, migration 22): seqs sort as ids do, so an id
- * bound is the seq of that id (seq-sql.ts `seqOf`: one probe of the empty `event_seqs` and
- * the digits the id spells), whether or not its event still exists.
- */
-export function seqOrder(alias: string): EventOrder {
+export function seqOrder(alias: string, keys: SeqKeys = EVENT_SEQS): EventOrder {
 	const order: EventOrder = {
 		column: `${alias}.seq`,
-		bound: (op, at = '?') => `${alias}.seq ${op} ${seqOf(at)}`,
+		bound: (op, at = '?') => `${alias}.seq ${op} ${keys.seqOf(at)}`,
 		// The id test too: only an id that is not hookstream's (seq-sql.ts) can sort apart from its seq.
 		edge: (op, at = '?') => `${order.bound(op, at)} AND ${alias}.id ${op} ${at}`
 	}

@@ -11,10 +11,12 @@ import {
 import * as Q from './repo-sql'
 import { type AttemptGroup, attemptBuckets, EVENT_BATCH, foldAttemptGroups, type LatencyAdd, mergedCounts, timeOfId, volumeBuckets } from './rollup-rows'
 
-/** The rollup's event batch bounds, by the unique id index (SQLite walks events by seq: repo.ts). */
+/** The rollup's event and attempt batch bounds, by the unique id indexes (SQLite walks both by seq: repo.ts). */
 const FIRST_EVENT = 'SELECT id FROM events WHERE id > $1 AND id < $2 ORDER BY id LIMIT 1'
 const NTH_EVENT = 'SELECT id FROM events WHERE id > $1 AND id < $2 ORDER BY id LIMIT 1 OFFSET $3'
 const LAST_EVENT = 'SELECT id FROM events WHERE id > $1 AND id < $2 ORDER BY id DESC LIMIT 1'
+const NTH_ATTEMPT = 'SELECT id FROM delivery_attempts WHERE id > $1 AND id < $2 ORDER BY id LIMIT 1 OFFSET $3'
+const LAST_ATTEMPT = 'SELECT id FROM delivery_attempts WHERE id > $1 AND id < $2 ORDER BY id DESC LIMIT 1'
 
 /** Rows per multi-row statement: 256 × 8 columns stays far below PostgreSQL's 65,535 parameters. */
 const CHUNK = 256
@@ -89,7 +91,7 @@ async function rollEvents(q: PgQuery, ceiling: string): Promise<VolumeRow[] | nu
 /** One batch of attempts and its watermark, in the caller's transaction. */
 async function rollAttempts(q: PgQuery, ceiling: string, batch: number): Promise<AttemptRollup | null> {
 	const lo = await lockMark(q, ATTEMPTS)
-	const hi = (await q.get<{ id: string }>(Q.NTH_ATTEMPT, [lo, ceiling, batch - 1]))?.id ?? (await q.get<{ id: string }>(Q.LAST_ATTEMPT, [lo, ceiling]))?.id
+	const hi = (await q.get<{ id: string }>(NTH_ATTEMPT, [lo, ceiling, batch - 1]))?.id ?? (await q.get<{ id: string }>(LAST_ATTEMPT, [lo, ceiling]))?.id
 	if (hi === undefined) return null
 	const rows = await attemptAggregates(q, lo, hi)
 	const b = attemptBuckets(rows)

@@ -41,8 +41,6 @@ export const ERRORS_MERGE = 'ON CONFLICT (env_id, span, bucket, destination_id, 
 
 export const GET_MARK = 'SELECT last_id FROM metric_watermarks WHERE name = $1'
 export const SET_MARK = 'INSERT INTO metric_watermarks (name, last_id) VALUES ($1, $2) ON CONFLICT (name) DO UPDATE SET last_id = excluded.last_id'
-export const NTH_ATTEMPT = 'SELECT id FROM delivery_attempts WHERE id > $1 AND id < $2 ORDER BY id LIMIT 1 OFFSET $3'
-export const LAST_ATTEMPT = 'SELECT id FROM delivery_attempts WHERE id > $1 AND id < $2 ORDER BY id DESC LIMIT 1'
 
 export const ROLLED_VOLUME = (where: string) => `SELECT env_id, source_id, bucket, event_count FROM metric_volume WHERE ${where}`
 export const ROLLED_DELIVERIES = (where: string) =>

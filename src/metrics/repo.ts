@@ -1,5 +1,6 @@
 import type { Database } from 'bun:sqlite'
 import { prepare, type SqlValue, valuesList, type Where, whereOf } from '../db/sql'
+import { ATTEMPT_SEQS } from '../attempts/seq-sql'
 import { seqOrder } from '../events/order-sql'
 import { idsParam } from '../db/id-list'
 import type { MemoryLeases } from '../delivery/memory-leases'
@@ -25,14 +26,25 @@ export interface RangeFilter { envId: string; span: Span; from: number; to: numb
 export const EVENTS = 'events'
 export const ATTEMPTS = 'attempts'
 
+/** `delivery_attempts` walked by seq (migration 24), which sorts as ids do; its edges test the id too, for an id hookstream did not mint. */
+const ATTEMPT_SEQ = seqOrder('delivery_attempts', ATTEMPT_SEQS)
+/** Attempts with ids in (`after`, `before`). */
+const attemptsBetween = (after: string, before: string) => `${ATTEMPT_SEQ.edge('>', after)} AND ${ATTEMPT_SEQ.edge('<', before)}`
+/** The `offset`-th attempt past the mark ($1) and below the ceiling ($2), and the last one: the end of a rollup batch. */
+const NTH_ATTEMPT = `SELECT id FROM delivery_attempts WHERE ${attemptsBetween('$1', '$2')} ORDER BY seq LIMIT 1 OFFSET $3`
+const LAST_ATTEMPT = `SELECT id FROM delivery_attempts WHERE ${attemptsBetween('$1', '$2')} ORDER BY seq DESC LIMIT 1`
+
 /**
- * The attempts in (lo, hi] of an environment (and destination), by id: a range of the id index.
- * `+`: the environment and destination only filter. Their indexes (attempts_env, migration 16)
- * no longer end in the id, so SQLite would read every attempt of the environment to find the
- * few past the rollup's mark (130 ms at 250,000 attempts: bench/metrics.ts).
+ * The attempts in (lo, hi] of an environment (and destination), by id: a range of the primary key
+ * (the seq, migration 24). `+`: the environment and destination only filter. Their indexes
+ * (attempts_env, migration 16) end in the seq too, but SQLite would read every attempt of the
+ * environment to find the few past the rollup's mark (130 ms at 250,000 attempts: bench/metrics.ts).
  */
 export const attemptsTailWhere = (lo: string, hi: string, env: string | null, from: number | null, to: number | null, destinationId: string | null): Where =>
-	whereOf([['id > ?', lo], ['id <= ?', hi], ['+env_id = ?', env], ['created_at >= ?', from], ['created_at < ?', to], ['+destination_id = ?', destinationId]])
+	whereOf([
+		[ATTEMPT_SEQ.edge('>'), lo], [ATTEMPT_SEQ.edge('<='), hi], ['+env_id = ?', env], ['created_at >= ?', from], ['created_at < ?', to],
+		['+destination_id = ?', destinationId]
+	])
 
 /**
  * Attempt aggregates of raw rows in (lo, hi], by minute: the rollup job's input and
@@ -145,8 +157,8 @@ export function createMetricsRepo(db: Database, leases: MemoryLeases) {
 	const setMark = prepare(db, Q.SET_MARK)
 	const counts = eventCounts(db)
 	const firstEvent = prepare<{ id: string }, [string, string]>(db, `SELECT id FROM events WHERE ${eventsBetween('$1', '$2')} ORDER BY seq LIMIT 1`)
-	const nthAttempt = prepare<{ id: string }, [string, string, number]>(db, Q.NTH_ATTEMPT)
-	const lastAttempt = prepare<{ id: string }, [string, string]>(db, Q.LAST_ATTEMPT)
+	const nthAttempt = prepare<{ id: string }, [string, string, number]>(db, NTH_ATTEMPT)
+	const lastAttempt = prepare<{ id: string }, [string, string]>(db, LAST_ATTEMPT)
 	const mark = (name: string) => getMark.get(name)?.last_id ?? ''
 
 	/** The end of the next attempt batch: the batch-th id past the mark, else the last one below the ceiling. */

@@ -1,6 +1,7 @@
 import type { Database, SQLQueryBindings } from 'bun:sqlite'
 import type { Store } from '../../src/store'
 import { prepare } from '../../src/db/sql'
+import { ATTEMPT_SEQS } from '../../src/attempts/seq-sql'
 import { seqOfId } from '../../src/events/seq-sql'
 
 /**
@@ -41,6 +42,29 @@ function keyRawEvents(db: Database): void {
 /** Statements that write `events` rows (which then need their list keys on SQLite). */
 const writesEvents = (text: string): boolean => /^\s*INSERT INTO events\b/i.test(text)
 
+/** Statements that write `delivery_attempts` rows (which then need their seqs on SQLite). */
+const writesAttempts = (text: string): boolean => /^\s*INSERT INTO delivery_attempts\b/i.test(text)
+const newestAttemptSeq = (db: Database): bigint =>
+	BigInt(db.query<{ seq: string | null }, []>('SELECT CAST(MAX(seq) AS TEXT) AS seq FROM delivery_attempts').get()?.seq ?? 0)
+
+/**
+ * SQLite's delivery attempts are keyed by the seq their id spells (migration 24), which the
+ * delivery repo gives them on insert. A test that writes attempts with plain portable SQL gets
+ * them here, as migration 24 gives them to the attempts it finds: a row written so (past `after`,
+ * the newest seq before the statement) has the next free seq, and moves to the one its id spells
+ * when that is free, or else keeps its own in attempt_seqs.
+ */
+function keyRawAttempts(db: Database, after: bigint): void {
+	const raw = db.query<{ seq: string; id: string }, [bigint]>('SELECT CAST(seq AS TEXT) AS seq, id FROM delivery_attempts WHERE seq > ?1 ORDER BY seq').all(after)
+	for (const { seq, id } of raw) {
+		const spelled = ATTEMPT_SEQS.seqOfId(id)
+		if (spelled !== null && BigInt(seq) === spelled) continue
+		if (spelled !== null && db.query('SELECT 1 FROM delivery_attempts WHERE seq = ?1').get(spelled) === null) {
+			db.query('UPDATE delivery_attempts SET seq = ?1 WHERE seq = ?2').run(spelled, BigInt(seq))
+		} else db.query('INSERT INTO attempt_seqs (id, seq) VALUES (?1, ?2) ON CONFLICT (id) DO UPDATE SET seq = excluded.seq').run(id, BigInt(seq))
+	}
+}
+
 export function rawSql(store: Store): RawSql {
 	const b = store.backend
 	if (b.kind === 'postgres') return { all: (t, p = []) => b.pg.all(t, p), get: (t, p = []) => b.pg.get(t, p), run: (t, p = []) => b.pg.run(t, p) }
@@ -53,8 +77,10 @@ export function rawSql(store: Store): RawSql {
 			return (q(text).get(...(params as SQLQueryBindings[])) as T | null) ?? null
 		},
 		async run(text: string, params: readonly unknown[] = []) {
+			const attemptsAfter = writesAttempts(text) ? newestAttemptSeq(b.db) : null
 			const changes = q(text).run(...(params as SQLQueryBindings[])).changes
 			if (writesEvents(text)) keyRawEvents(b.db)
+			if (attemptsAfter !== null) keyRawAttempts(b.db, attemptsAfter)
 			return changes
 		}
 	}

@@ -30,12 +30,12 @@ export interface SqliteSource {
  * Bookkeeping of one engine: PostgreSQL keeps its own migrations log, and SQLite's list keys
  * (migration 18: the events list indexes keyed by small integers) and events' seqs (migration
  * 22: the key a lookup by id spells, with event_seqs for the ids that spell none; migration 23:
- * the seq each delivery carries) are derived from the ids, which PostgreSQL's indexes use
- * directly. dedup_log (migration 19) is folded into dedup_keys before the copy reads anything
+ * the seq each delivery carries; migration 24: delivery attempts' seqs, with attempt_seqs) are
+ * derived from the ids, which PostgreSQL's indexes use directly. dedup_log (migration 19) is folded into dedup_keys before the copy reads anything
  * (`foldDedupLog`).
  */
-export const NOT_COPIED: ReadonlySet<string> = new Set(['_migrations', 'list_keys', 'dedup_log', 'event_seqs'])
-export const SQLITE_ONLY_COLUMNS: Readonly<Record<string, readonly string[]>> = { events: ['seq', 'env_key', 'source_key'], deliveries: ['event_seq'] }
+export const NOT_COPIED: ReadonlySet<string> = new Set(['_migrations', 'list_keys', 'dedup_log', 'event_seqs', 'attempt_seqs'])
+export const SQLITE_ONLY_COLUMNS: Readonly<Record<string, readonly string[]>> = { events: ['seq', 'env_key', 'source_key'], deliveries: ['event_seq'], delivery_attempts: ['seq'] }
 
 /** Columns whose values are sealed with the install's key (lib/crypto SecretBox). */
 const SEALED_COLUMNS: readonly (readonly [string, string])[] = [
