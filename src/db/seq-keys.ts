@@ -3,7 +3,7 @@ import { IDS_IN_SQLITE, idsParam } from './id-list'
 /**
  * SQLite tables keyed by `seq`, their INTEGER PRIMARY KEY: the leading 64 bits of the row's id
  * (its UUIDv7 milliseconds, version and counter), which the id spells in the 16 hex digits after
- * its prefix. Their repos mint ids in commit order (placement.ts), so a new row is appended at
+ * its prefix. Their repos mint ids in commit order (seq-placement.ts), so a new row is appended at
  * the table's right edge, and a lookup by id is a lookup of the seq it spells: no index on the
  * id is written per row. A row whose seq is not the one its id spells (two legacy ids with the
  * same leading 64 bits, an id hookstream did not mint) has its seq in the table's own-seqs table,

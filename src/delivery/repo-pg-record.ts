@@ -49,8 +49,6 @@ export function writeCircuitPg(q: PgQuery, destinationId: string, c: Circuit): P
  */
 export async function completeBatchPg(q: PgQuery, outcomes: AttemptOutcome[]): Promise<number> {
 	if (outcomes.length === 0) return 0
-	// Minted once: a batch run again after a failed transaction keeps its ids.
-	for (const o of outcomes) if (o.attempt.id === '') o.attempt.id = newId('da', o.attempt.created_at)
 	// As on SQLite, where outcomes finish one after another: a second outcome of the same lease finds it gone.
 	const key = (o: AttemptOutcome) => `${o.attempt.delivery_id} ${o.owner}`
 	const seen = new Set<string>()
@@ -65,6 +63,8 @@ export async function completeBatchPg(q: PgQuery, outcomes: AttemptOutcome[]): P
 	])
 	const kept = new Set(finished.map((r) => `${r.id} ${r.owner}`))
 	const done = outcomes.filter((o) => kept.has(key(o)))
+	// Only recorded attempts get an id, as on SQLite; minted once, so a batch run again after a failed transaction keeps its ids.
+	for (const o of done) if (o.attempt.id === '') o.attempt.id = newId('da', o.attempt.created_at)
 	for (let i = 0; i < done.length; i += ATTEMPT_ROWS) {
 		const chunk = done.slice(i, i + ATTEMPT_ROWS)
 		await q.run(INSERT_ATTEMPTS_HEAD + valuesList(chunk.length, ATTEMPT_COLUMNS.length), chunk.flatMap((o) => attemptValues(o.attempt)))

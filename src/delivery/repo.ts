@@ -33,7 +33,10 @@ export interface DeliveryRow {
 }
 
 export interface AttemptRow {
-	/** '' until recorded: the repo mints it as it writes the row (on SQLite the id spells the row's seq: db/seq-keys.ts). */
+	/**
+	 * '' until recorded: the repo mints it as it writes the row (on SQLite the id spells the row's seq:
+	 * db/seq-keys.ts). An outcome the repo did not write (its lease lost) keeps ''.
+	 */
 	id: string
 	org_id: string
 	env_id: string

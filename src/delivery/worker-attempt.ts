@@ -133,7 +133,8 @@ export class AttemptRunner {
 		sent()
 		if (!outcome.circuit && probe) await this.reprobe(row.destination_id) // no verdict on the destination: probe again
 		await deps.record(outcome)
-		deps.onAttempt?.(outcome)
+		// An outcome whose lease was lost meanwhile (its delivery deleted, taken back) is not written and keeps no id: nothing to show.
+		if (outcome.attempt.id !== '') deps.onAttempt?.(outcome)
 		// A retry is in the queue only now: look again so its due time sets the timer.
 		if (outcome.next.state === 'queued') deps.wake()
 	}

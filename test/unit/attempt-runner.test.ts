@@ -37,3 +37,37 @@ describe('AttemptRunner: an attempt that fails before it is recorded', () => {
 		})
 	})
 })
+
+describe('AttemptRunner: what the live stream is told', () => {
+	/** Runs one successful attempt whose record mints `recordedId` (or writes nothing: ''), and returns what onAttempt saw. */
+	async function streamed(recordedId: string): Promise<string[]> {
+		const seen: string[] = []
+		const answered = { ok: true, status: 200, headers: {}, body: 'ok', durationMs: 1, error: null, errorType: null }
+		const deps = {
+			clock: { now: () => 1000 },
+			owner: 'w_1',
+			readAhead: () => ({ id: 'evt_1', content_type: 'application/json', payload_inline: new TextEncoder().encode('{}') }),
+			cachedConnection: () => ({ row: { transform_enabled: 0 }, transform: null }),
+			providers: { send: async () => ({ request: { url: 'http://127.0.0.1:9/', method: 'POST', recordedHeaders: null, bodySize: 2 }, result: answered }) },
+			circuits: { known: () => ({ state: 'closed', failure_count: 0, opened_at: null, next_probe_at: null, last_transition_at: null }), adopt: () => {} },
+			// As the repos do: the id is minted when the row is written, left empty when the lease was lost.
+			record: async (o: { attempt: { id: string } }) => {
+				o.attempt.id = recordedId
+			},
+			onAttempt: (o: { attempt: { id: string } }) => seen.push(o.attempt.id),
+			slotFreed: () => {},
+			wake: () => {},
+			halted: () => false,
+			log: { error: () => {} }
+		} as unknown as AttemptDeps
+		const runner = new AttemptRunner(deps)
+		runner.launch(row, { row: { url: 'http://127.0.0.1:9/', method: 'POST', type: 'http' }, policy: {} } as unknown as Target, false)
+		await Promise.all(runner.running())
+		return seen
+	}
+
+	it('streams a recorded attempt with the id it was stored under, and nothing for one whose lease was lost', async () => {
+		expect(await streamed('da_0193a1b2c3d47e8f9a0b1c2d3e4f5a6b')).toEqual(['da_0193a1b2c3d47e8f9a0b1c2d3e4f5a6b'])
+		expect(await streamed('')).toEqual([])
+	})
+})
