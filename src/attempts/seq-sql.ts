@@ -6,7 +6,4 @@ import { seqKeys } from '../db/seq-keys'
  * attempt's id as it records the row (delivery/repo-record.ts). PostgreSQL keeps its unique index
  * on delivery_attempts.id and has none of this.
  */
-export const ATTEMPT_SEQS = seqKeys('da', 'attempt_seqs')
-
-/** Where a new attempt row goes (db/seq-placement.ts). */
-export const ATTEMPTS_PLACED = { prefix: 'da', table: 'delivery_attempts', ownSeqs: 'attempt_seqs', keys: ATTEMPT_SEQS } as const
+export const ATTEMPT_SEQS = seqKeys('da', 'delivery_attempts', 'attempt_seqs')

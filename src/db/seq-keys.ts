@@ -1,3 +1,4 @@
+import type { IdPrefix } from '../lib/ids'
 import { IDS_IN_SQLITE, idsParam } from './id-list'
 
 /**
@@ -19,6 +20,10 @@ const BELOW_ALL = '-9223372036854775807'
 export const ABOVE_ALL = '9223372036854775807'
 
 export interface SeqKeys {
+	/** The ids' prefix, the seq-keyed table and its own-seqs table (id, seq). */
+	readonly prefix: IdPrefix
+	readonly table: string
+	readonly ownSeqs: string
 	/** The seq an id at `at` spells, or NULL for an ill-formed id. */
 	spelledSeq(at: string): string
 	/**
@@ -43,10 +48,10 @@ export interface SeqKeys {
 }
 
 /**
- * The SQL and JS of one seq-keyed table: ids are `prefix` + `_` + 32 lowercase hex, and rows
+ * The SQL and JS of one seq-keyed `table`: ids are `prefix` + `_` + 32 lowercase hex, and rows
  * whose seq is not the one their id spells are listed in `ownSeqs` (id, seq).
  */
-export function seqKeys(prefix: string, ownSeqs: string): SeqKeys {
+export function seqKeys(prefix: IdPrefix, table: string, ownSeqs: string): SeqKeys {
 	const digitsAt = prefix.length + 2 // SQL's substr counts from 1
 	/** A well-formed id whose leading digits fit a signed 64-bit seq: the first below 8. */
 	const spells = `'${prefix}_[0-7]${'[0-9a-f]'.repeat(31)}'`
@@ -67,6 +72,9 @@ export function seqKeys(prefix: string, ownSeqs: string): SeqKeys {
 		return `[${out}]`
 	}
 	return {
+		prefix,
+		table,
+		ownSeqs,
 		spelledSeq,
 		seqOf,
 		seqIs: (alias, at) => `${alias}.seq = ${seqOf(at)} AND ${alias}.id = ${at}`,

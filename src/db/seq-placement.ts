@@ -1,5 +1,5 @@
 import type { Database } from 'bun:sqlite'
-import { type IdPrefix, SeqIdMinter } from '../lib/ids'
+import { SeqIdMinter } from '../lib/ids'
 import type { SeqKeys } from './seq-keys'
 import { prepare } from './sql'
 
@@ -15,11 +15,11 @@ export class SeqTaken extends Error {}
  * keep their time. A row that brings its own id (tests, tools) takes the seq the id spells, or,
  * when the id spells none or its seq is taken, one past the newest, kept in the own-seqs table.
  */
-export function seqPlacement(db: Database, t: { prefix: IdPrefix; table: string; ownSeqs: string; keys: SeqKeys }) {
+export function seqPlacement(db: Database, t: SeqKeys) {
 	const minter = new SeqIdMinter(t.prefix)
 	const newest = prepare<{ seq: string | null }, []>(db, `SELECT CAST(MAX(seq) AS TEXT) AS seq FROM ${t.table}`)
 	const taken = prepare<{ one: number }, [bigint]>(db, `SELECT 1 AS one FROM ${t.table} WHERE seq = $1`)
-	const stored = prepare<{ one: number }, [string]>(db, `SELECT 1 AS one FROM ${t.table} r WHERE ${t.keys.seqIs('r', '$1')}`)
+	const stored = prepare<{ one: number }, [string]>(db, `SELECT 1 AS one FROM ${t.table} r WHERE ${t.seqIs('r', '$1')}`)
 	const ownSeq = prepare(db, `INSERT INTO ${t.ownSeqs} (id, seq) VALUES ($1, $2) ON CONFLICT (id) DO UPDATE SET seq = excluded.seq`)
 	const spellsOwn = prepare(db, `DELETE FROM ${t.ownSeqs} WHERE id = $1`)
 	const newestSeq = (): bigint => BigInt(newest.get()?.seq ?? 0)
@@ -42,7 +42,7 @@ export function seqPlacement(db: Database, t: { prefix: IdPrefix; table: string;
 		/** The seq of a row that brought its own id. An id given twice fails the batch, as a unique index would. */
 		own(id: string): bigint {
 			if (stored.get(id) !== null) throw new Error(`UNIQUE constraint failed: ${t.table}.id (${id})`)
-			const spelled = t.keys.seqOfId(id)
+			const spelled = t.seqOfId(id)
 			if (spelled !== null && taken.get(spelled) === null) {
 				// A seq of its own from an earlier row of this id (since deleted) would shadow the one it spells.
 				spellsOwn.run(id)

@@ -1,5 +1,5 @@
 import type { Database } from 'bun:sqlite'
-import { ATTEMPTS_PLACED } from '../attempts/seq-sql'
+import { ATTEMPT_SEQS } from '../attempts/seq-sql'
 import { seqPlacement, SeqTaken } from '../db/seq-placement'
 import { prepare, valuesList } from '../db/sql'
 import type { Circuit } from './breaker'
@@ -38,7 +38,7 @@ function issueStatements(db: Database) {
  */
 export function recordStatements(db: Database, leases: MemoryLeases, writeCircuit: (destinationId: string, c: Circuit) => boolean) {
 	const insertAttempt = prepare(db, INSERT_ATTEMPT)
-	const placement = seqPlacement(db, ATTEMPTS_PLACED)
+	const placement = seqPlacement(db, ATTEMPT_SEQS)
 	/** The attempt's seq; an attempt without an id (every one the worker records) gets one minted at its time. */
 	const placed = (a: AttemptRow): bigint => {
 		if (a.id !== '') return placement.own(a.id)

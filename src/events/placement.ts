@@ -20,7 +20,7 @@ export function mintId(minter: SeqIdMinter, row: EventRow): void {
  * ingest's rows come without an id, minted at their receipt time.
  */
 export function eventPlacement(db: Database) {
-	const place = seqPlacement(db, { prefix: 'evt', table: 'events', ownSeqs: 'event_seqs', keys: EVENT_SEQS })
+	const place = seqPlacement(db, EVENT_SEQS)
 	return {
 		/** The seq of a row ingest left without an id, which it mints. */
 		minted(row: EventRow): bigint {

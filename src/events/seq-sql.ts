@@ -5,6 +5,6 @@ import { seqKeys } from '../db/seq-keys'
  * how), with `event_seqs` for the ids whose seq is another. The events repo mints ids in commit
  * order (events/placement.ts). PostgreSQL keeps its unique index on events.id and has none of this.
  */
-export const EVENT_SEQS = seqKeys('evt', 'event_seqs')
+export const EVENT_SEQS = seqKeys('evt', 'events', 'event_seqs')
 export const { spelledSeq, seqOf, seqIs, seqIn, seqInParams, seqOfId } = EVENT_SEQS
 export { ABOVE_ALL } from '../db/seq-keys'
