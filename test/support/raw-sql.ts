@@ -2,7 +2,8 @@ import type { Database, SQLQueryBindings } from 'bun:sqlite'
 import type { Store } from '../../src/store'
 import { prepare } from '../../src/db/sql'
 import { ATTEMPT_SEQS } from '../../src/attempts/seq-sql'
-import { seqOfId } from '../../src/events/seq-sql'
+import type { SeqKeys } from '../../src/db/seq-keys'
+import { EVENT_SEQS } from '../../src/events/seq-sql'
 
 /**
  * Raw SQL on whichever engine a test store runs, for tests that seed or inspect
@@ -17,22 +18,35 @@ export interface RawSql {
 	run(text: string, params?: readonly unknown[]): Promise<number>
 }
 
+interface RawRow {
+	seq: string
+	id: string
+}
+
+/**
+ * Rows of a seq-keyed table (src/db/seq-keys.ts) written with plain SQL, which took the next free
+ * seq: each moves to the seq its id spells when that is free, or else keeps its own in the
+ * table's own-seqs table, as the migrations seat the rows they find.
+ */
+function seatRawRows(db: Database, keys: SeqKeys, rows: readonly RawRow[]): void {
+	for (const { seq, id } of rows) {
+		const spelled = keys.seqOfId(id)
+		if (spelled !== null && BigInt(seq) === spelled) continue
+		if (spelled !== null && db.query(`SELECT 1 FROM ${keys.table} WHERE seq = ?1`).get(spelled) === null) {
+			db.query(`UPDATE ${keys.table} SET seq = ?1 WHERE seq = ?2`).run(spelled, BigInt(seq))
+		} else db.query(`INSERT INTO ${keys.ownSeqs} (id, seq) VALUES (?1, ?2) ON CONFLICT (id) DO UPDATE SET seq = excluded.seq`).run(id, BigInt(seq))
+	}
+}
+
 /**
  * SQLite's events carry the list keys of their environment and source (migration 18) and are
  * keyed by the seq their id spells (migration 22), which the events repo gives them on insert
  * and every read goes through. A test that writes events with plain portable SQL gets them
  * here, as the migrations give them to the events they find (PostgreSQL has no such columns):
- * a row written so has the next free seq, and moves to the one its id spells when that is free,
- * or else keeps its own in event_seqs.
+ * its seq (`seatRawRows`) and its list keys.
  */
 function keyRawEvents(db: Database): void {
-	const raw = db.query<{ seq: string; id: string }, []>('SELECT CAST(seq AS TEXT) AS seq, id FROM events WHERE env_key IS NULL OR source_key IS NULL').all()
-	for (const { seq, id } of raw) {
-		const spelled = seqOfId(id)
-		if (spelled !== null && BigInt(seq) === spelled) continue
-		if (spelled !== null && db.query('SELECT 1 FROM events WHERE seq = ?1').get(spelled) === null) db.query('UPDATE events SET seq = ?1 WHERE seq = ?2').run(spelled, BigInt(seq))
-		else db.query('INSERT INTO event_seqs (id, seq) VALUES (?1, ?2) ON CONFLICT (id) DO UPDATE SET seq = excluded.seq').run(id, BigInt(seq))
-	}
+	seatRawRows(db, EVENT_SEQS, db.query<RawRow, []>('SELECT CAST(seq AS TEXT) AS seq, id FROM events WHERE env_key IS NULL OR source_key IS NULL').all())
 	db.run(`INSERT OR IGNORE INTO list_keys (id) SELECT env_id FROM events WHERE env_key IS NULL
 		UNION ALL SELECT source_id FROM events WHERE source_key IS NULL`)
 	db.run(`UPDATE events SET env_key = (SELECT key FROM list_keys WHERE id = events.env_id),
@@ -50,19 +64,10 @@ const newestAttemptSeq = (db: Database): bigint =>
 /**
  * SQLite's delivery attempts are keyed by the seq their id spells (migration 24), which the
  * delivery repo gives them on insert. A test that writes attempts with plain portable SQL gets
- * them here, as migration 24 gives them to the attempts it finds: a row written so (past `after`,
- * the newest seq before the statement) has the next free seq, and moves to the one its id spells
- * when that is free, or else keeps its own in attempt_seqs.
+ * them here (`seatRawRows`): the rows past `after`, the newest seq before the statement.
  */
 function keyRawAttempts(db: Database, after: bigint): void {
-	const raw = db.query<{ seq: string; id: string }, [bigint]>('SELECT CAST(seq AS TEXT) AS seq, id FROM delivery_attempts WHERE seq > ?1 ORDER BY seq').all(after)
-	for (const { seq, id } of raw) {
-		const spelled = ATTEMPT_SEQS.seqOfId(id)
-		if (spelled !== null && BigInt(seq) === spelled) continue
-		if (spelled !== null && db.query('SELECT 1 FROM delivery_attempts WHERE seq = ?1').get(spelled) === null) {
-			db.query('UPDATE delivery_attempts SET seq = ?1 WHERE seq = ?2').run(spelled, BigInt(seq))
-		} else db.query('INSERT INTO attempt_seqs (id, seq) VALUES (?1, ?2) ON CONFLICT (id) DO UPDATE SET seq = excluded.seq').run(id, BigInt(seq))
-	}
+	seatRawRows(db, ATTEMPT_SEQS, db.query<RawRow, [bigint]>('SELECT CAST(seq AS TEXT) AS seq, id FROM delivery_attempts WHERE seq > ?1 ORDER BY seq').all(after))
 }
 
 export function rawSql(store: Store): RawSql {
