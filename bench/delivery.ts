@@ -23,7 +23,7 @@
  */
 import { rmSync } from 'node:fs'
 import { drained, type Hookstream, queuedDrain, resumeDestination, sourceTo, startHookstream, successesIn } from './lib/hookstream'
-import { cpuUs, type FloorRun, median, rssMiB, runFloor, startReceiver } from './lib/tools'
+import { arrived, cpuUs, type FloorRun, median, rssMiB, runFloor, startReceiver } from './lib/tools'
 
 const DRAIN = Number(process.env.DRAIN_EVENTS ?? 20_000)
 const ROUNDS = Number(process.env.ROUNDS ?? 6)
@@ -35,19 +35,7 @@ const instances: Record<number, Hookstream> = {
 	8: await startHookstream(common)
 }
 
-type Stats = { count: number; unique: number; duplicates: number; p50: number | null; p99: number | null; first_at: number; last_at: number }
-const stats = async () => (await (await fetch(`${rxUrl}/stats`)).json()) as Stats
 const reset = () => fetch(`${rxUrl}/reset`, { method: 'POST' })
-
-async function arrived(expected: number, timeoutMs = 300_000): Promise<Stats> {
-	const started = Date.now()
-	for (;;) {
-		const s = await stats()
-		if (s.count >= expected) return s
-		if (Date.now() - started > timeoutMs) throw new Error(`only ${s.count} of ${expected} deliveries arrived`)
-		await Bun.sleep(50)
-	}
-}
 
 let drains = 0
 async function drain(inFlight: number, events = DRAIN) {
@@ -57,7 +45,7 @@ async function drain(inFlight: number, events = DRAIN) {
 	const cpu = cpuUs(hs.proc.pid)
 	const started = Date.now()
 	await resumeDestination(hs, destinationId)
-	const s = await arrived(events)
+	const s = await arrived(rxUrl, events)
 	const done = await drained(() => successesIn(hs.dataDir, destinationId), events)
 	const seconds = (done.last - started) / 1000
 	const cpuPerDelivery = (cpuUs(hs.proc.pid) - cpu) / done.n
@@ -86,7 +74,7 @@ async function paced(hs: Hookstream, rate: number, seconds: number) {
 		if (wait > 0) await Bun.sleep(wait)
 	}
 	await Promise.all(inflight)
-	const s = await arrived(rate * seconds)
+	const s = await arrived(rxUrl, rate * seconds)
 	return { rate, seconds, p50: s.p50, p99: s.p99, delivered: s.count }
 }
 

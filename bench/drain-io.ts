@@ -19,7 +19,7 @@ import { join } from 'node:path'
 import { drained, queuedDrain, resumeDestination, SUCCESSES, type Successes, startHookstream, successesIn } from './lib/hookstream'
 import { ensurePerf, framesTable, jitDumpFolder, recordProcess, splitTable } from './lib/perf'
 import { startBenchPostgres } from './lib/postgres'
-import { cpuUs, median, ROOT, startReceiver, tempDir, threadCpuUs, threadCpuUsSince } from './lib/tools'
+import { arrived, cpuUs, median, ROOT, startReceiver, tempDir, threadCpuUs, threadCpuUsSince } from './lib/tools'
 
 const BINS = (process.env.BINS ?? join(ROOT, 'dist', 'hookstream')).split(',')
 const N = Number(process.env.DRAIN_EVENTS ?? 20_000)
@@ -91,7 +91,9 @@ async function drain(bin: string) {
 		if (WARM > 0) {
 			// The same shape as the timed drain: a full queue, then resumed.
 			const warm = await queuedDrain(hs, 'warm', rxUrl, WARM)
+			await fetch(`${rxUrl}/reset`, { method: 'POST' })
 			await resumeDestination(hs, warm)
+			await arrived(rxUrl, WARM, DRAIN_TIMEOUT_MS)
 			await drained(() => committed(dir, dbUrl, warm), WARM, DRAIN_TIMEOUT_MS)
 		}
 		const destinationId = await queuedDrain(hs, 'io', rxUrl, N)
@@ -104,6 +106,8 @@ async function drain(bin: string) {
 		recording = perf ? await recordProcess(perf, proc.pid) : null
 		const started = Date.now()
 		await resumeDestination(hs, destinationId)
+		// The receiver's count first: the database is read once the drain is over, not beside it.
+		await arrived(rxUrl, N, DRAIN_TIMEOUT_MS)
 		const done = await drained(() => committed(dir, dbUrl, destinationId), N, DRAIN_TIMEOUT_MS)
 		const cpu = (cpuUs(proc.pid) - cpu0) / done.n
 		const threads = threads0 ? threadCpuUsSince(proc.pid, threads0, done.n) : []
