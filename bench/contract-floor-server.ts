@@ -14,21 +14,57 @@
  * lookup and the column), `request-id` (no X-Request-Id header), `log` (no access-log line),
  * `schema` (the floor's one three-column table instead of hookstream's events repo),
  * `list-indexes` (events without its two list indexes; since migration 22 events have no index
- * on the id); added — `checkpointer` (checkpoints on hookstream's thread, src/db/checkpointer.ts).
+ * on the id); added — `checkpointer` (checkpoints on hookstream's thread, src/db/checkpointer.ts),
+ * and the verification bench:ingest's (b) and (c) need, each with the fastest primitive Bun has
+ * (its keyed hasher, `timingSafeEqual`), for a like-for-like floor of those configurations:
+ * `hmac` ((b): an HMAC-SHA256 of the body in `x-signature`, hex after `sha256=`) or `stripe` ((c):
+ * Stripe's `t=…,v1=…` header, the timestamp within 300 s, the HMAC of `{t}.{body}`, then the body's
+ * SHA-256 as its payload-hash dedup key, which hookstream's events repo looks up in its window and
+ * stores with the row). A request whose signature does not match is answered 401 and not stored.
  */
 import type { Server } from 'bun'
+import { timingSafeEqual } from 'node:crypto'
 import { Checkpointer } from '../src/db/checkpointer'
 import { migrate } from '../src/db/migrate'
 import { createEventsRepo, type PendingEvent } from '../src/events/repo'
 import { newId, newRequestId } from '../src/lib/ids'
 import { silentLogger } from '../src/lib/log'
+import { DEFAULT_DEDUP_WINDOW_SECONDS } from '../src/sources/service'
+import { BENCH_SECRETS } from './lib/configs'
 import { benchTenant, openWithPragmas } from './lib/wal'
 
-const OPTIONS = ['ip', 'request-id', 'log', 'schema', 'list-indexes', 'checkpointer']
+const OPTIONS = ['ip', 'request-id', 'log', 'schema', 'list-indexes', 'checkpointer', 'hmac', 'stripe']
 const [port, dir] = [Number(process.argv[2] ?? 18082), process.argv[3] ?? '.']
 const options = new Set(process.argv.slice(4))
 for (const o of options) if (!OPTIONS.includes(o)) throw new Error(`unknown option ${o} (${OPTIONS.join(', ')})`)
 const without = (piece: string) => options.has(piece)
+if (options.has('hmac') && options.has('stripe')) throw new Error('hmac and stripe are two configurations: give one')
+
+const STRIPE_TOLERANCE_S = 300
+/** (c)'s source has the default dedup window. */
+const DEDUP_WINDOW_MS = DEFAULT_DEDUP_WINDOW_SECONDS * 1000
+const hexEqual = (expected: Uint8Array, hex: string): boolean => {
+	const given = Buffer.from(hex, 'hex')
+	return given.byteLength === expected.byteLength && timingSafeEqual(given, expected)
+}
+/** (b): the body's HMAC in `x-signature` (hex, after `sha256=`). */
+function hmacSigned(headers: Headers, body: Uint8Array): boolean {
+	const header = headers.get('x-signature') ?? ''
+	const mac = new Bun.CryptoHasher('sha256', BENCH_SECRETS.hmac).update(body).digest()
+	return hexEqual(mac, header.startsWith('sha256=') ? header.slice(7) : header)
+}
+/** (c): Stripe's header, its timestamp within the tolerance, one `v1` the HMAC of `{t}.{body}`. */
+function stripeSigned(headers: Headers, body: Uint8Array, now: number): boolean {
+	let t = ''
+	const v1: string[] = []
+	for (const part of (headers.get('stripe-signature') ?? '').split(',')) {
+		if (part.startsWith('t=')) t = part.slice(2)
+		else if (part.startsWith('v1=')) v1.push(part.slice(3))
+	}
+	if (!(Math.abs(now / 1000 - Number(t)) <= STRIPE_TOLERANCE_S)) return false
+	const mac = new Bun.CryptoHasher('sha256', BENCH_SECRETS.stripe).update(`${t}.`).update(body).digest()
+	return v1.some((hex) => hexEqual(mac, hex))
+}
 
 const db = openWithPragmas(`${dir}/contract-floor.db`)
 migrate(db)
@@ -76,12 +112,19 @@ Bun.serve({
 		const started = performance.now()
 		const body = new Uint8Array(await request.arrayBuffer())
 		const now = Date.now()
+		const verified = options.has('hmac') ? hmacSigned(request.headers, body) : options.has('stripe') ? stripeSigned(request.headers, body, now) : null
+		if (verified === false) return new Response('{"error":{"type":"unauthorized","message":"signature does not match"}}', { status: 401, headers: JSON_ONLY })
+		const dedupHash = options.has('stripe') ? Bun.SHA256.hash(body, 'hex') : null
 		// hookstream's repo mints the id as it writes the row; the floor's table needs one made here.
 		const id = without('schema') ? newId('evt', now) : ''
 		const ip = without('ip') ? null : (server.requestIP(request)?.address ?? null)
-		const row = { ...template, id, headers: JSON.stringify(Object.fromEntries(request.headers)), source_ip: ip, payload_inline: body, payload_size: body.byteLength, received_at: now }
+		const row = {
+			...template, id, headers: JSON.stringify(Object.fromEntries(request.headers)), source_ip: ip, payload_inline: body, payload_size: body.byteLength, received_at: now,
+			...(verified ? { verification_status: 'verified' } : {}), dedup_hash: dedupHash
+		}
+		const dedup = dedupHash === null ? null : { keyHash: dedupHash, windowMs: DEDUP_WINDOW_MS }
 		await new Promise<void>((done) => {
-			queue.push({ event: { row, body, dedup: null, routes: [] }, done })
+			queue.push({ event: { row, body, dedup, routes: [] }, done })
 			if (!busy) (busy = true), setImmediate(flush)
 		})
 		if (!without('log')) access(`{"time":"${new Date().toISOString()}","level":"info","msg":"request","request_id":"${requestId}","method":"POST","route":"/v1/ingest/:source_id","status":200,"duration_ms":${Math.round(performance.now() - started)}}\n`)

@@ -9,6 +9,9 @@
  *   contract  bench/contract-floor-server.ts with hookstream's checkpoint thread: the floor plus the work
  *          every answered request needs (peer address, evt_ id, hookstream's events repo and schema,
  *          X-Request-Id, access-log line); hookstream's configurations are also reported against it
+ *   contract-b, contract-c  the same with (b)'s and (c)'s verification (and (c)'s payload-hash dedup)
+ *          done with Bun's fastest primitives: the like-for-like floors of (b) and (c), each reported
+ *          against its own (a against contract)
  *   (a)    hookstream, source without verification
  *   (b)    hookstream, hmac_sha256 verification
  *   (c)    hookstream, stripe template + payload_hash dedup (one body: every event after the first is a duplicate)
@@ -48,24 +51,35 @@ const sources = {
 	d: await createSource(SOURCE_SPECS.d)
 }
 
-type Config = 'floor' | 'bare' | 'contract' | IngestConfig
+type Config = 'floor' | 'bare' | 'contract' | 'contract-b' | 'contract-c' | IngestConfig
 // CONFIGS=floor,b (with --quick) compares other configurations the quick way.
-const CONFIGS = (process.env.CONFIGS?.split(',') ?? (QUICK ? ['floor', 'a'] : ['floor', 'bare', 'contract', 'a', 'b', 'c', 'd'])) as Config[]
-// Started only when measured (not in the quick guard); its data dir goes with the others at the end.
-const contract = CONFIGS.includes('contract') ? await startContractFloor(['checkpointer']) : null
+const CONFIGS = (process.env.CONFIGS?.split(',') ?? (QUICK ? ['floor', 'a'] : ['floor', 'bare', 'contract', 'contract-b', 'contract-c', 'a', 'b', 'c', 'd'])) as Config[]
+// The contract floors, by name, with the options each starts with and the configuration whose requests it is sent.
+const CONTRACT_FLOORS = {
+	contract: { options: ['checkpointer'], like: 'a' },
+	'contract-b': { options: ['checkpointer', 'hmac'], like: 'b' },
+	'contract-c': { options: ['checkpointer', 'stripe'], like: 'c' }
+} as const satisfies Partial<Record<Config, { options: string[]; like: IngestConfig }>>
+type ContractFloor = keyof typeof CONTRACT_FLOORS
+// Started only when measured (not in the quick guard); their data dirs go with the others at the end.
+const contracts: Partial<Record<ContractFloor, Awaited<ReturnType<typeof startContractFloor>>>> = {}
+for (const name of Object.keys(CONTRACT_FLOORS) as ContractFloor[]) if (CONFIGS.includes(name)) contracts[name] = await startContractFloor([...CONTRACT_FLOORS[name].options])
 /** The reference servers, by name; every other configuration is hookstream. */
-const references: Partial<Record<Config, { url: string; proc: { pid: number } }>> = { floor, bare, ...(contract ? { contract } : {}) }
+const references: Partial<Record<Config, { url: string; proc: { pid: number } }>> = { floor, bare, ...contracts }
 const isHookstream = (c: Config): c is IngestConfig => !(c in references)
-const GOALS: Record<Config, number | null> = { floor: null, bare: null, contract: null, a: 0.85, b: 0.8, c: 0.75, d: null }
+const GOALS: Record<Config, number | null> = { floor: null, bare: null, contract: null, 'contract-b': null, 'contract-c': null, a: 0.85, b: 0.8, c: 0.75, d: null }
+/** Each hookstream configuration's like-for-like contract floor: the same verification and storage work. */
+const LIKE_FOR_LIKE: Partial<Record<IngestConfig, ContractFloor>> = { a: 'contract', b: 'contract-b', c: 'contract-c' }
 
 function target(config: Config): { url: string; headers: Record<string, string> } {
 	if (isHookstream(config)) return { url: `${base}/v1/ingest/${sources[config]}`, headers: signedHeaders(config) }
-	return { url: references[config]?.url ?? '', headers: signedHeaders('a') }
+	const like = config in CONTRACT_FLOORS ? CONTRACT_FLOORS[config as ContractFloor].like : 'a'
+	return { url: references[config]?.url ?? '', headers: signedHeaders(like) }
 }
 
 const pidOf = (config: Config) => (isHookstream(config) ? hookstream.pid : (references[config]?.proc.pid ?? Number.NaN))
 /** Server CPU per answered request: steadier than req/s when other work shares the cores. */
-const cpuUs: Record<Config, number[]> = { floor: [], bare: [], contract: [], a: [], b: [], c: [], d: [] }
+const cpuUs: Record<Config, number[]> = { floor: [], bare: [], contract: [], 'contract-b': [], 'contract-c': [], a: [], b: [], c: [], d: [] }
 async function run(config: Config, connections: number, seconds: number): Promise<WrkResult> {
 	const { url, headers } = target(config)
 	const cpu0 = cpuSeconds(pidOf(config))
@@ -96,7 +110,7 @@ if (QUICK) {
 		console.log(`quick: floor ${floorRps.toFixed(0)} req/s, (${c}) ${rpsOf(c).toFixed(0)} req/s, p99 ${median(results[c].map((r) => r.p99ms)).toFixed(2)} ms — ratio to floor ${(rpsOf(c) / floorRps).toFixed(2)}${goal}; server CPU per request floor ${median(cpuUs.floor).toFixed(1)} µs, (${c}) ${median(cpuUs[c]).toFixed(1)} µs`)
 	}
 	await stop()
-	for (const dir of [dataDir, floorDir, ...(contract ? [contract.dir] : [])]) rmSync(dir, { recursive: true, force: true })
+	for (const dir of [dataDir, floorDir, ...Object.values(contracts).map((c) => c.dir)]) rmSync(dir, { recursive: true, force: true })
 	process.exit(0)
 }
 
@@ -115,8 +129,8 @@ async function stored(id: string): Promise<number> {
 // Either reference may be left out of CONFIGS: its column stays empty.
 const ratioTo = (reference: Config, rps: number) => (CONFIGS.includes(reference) ? (rps / rpsOf(reference)).toFixed(2) : '')
 console.log(`\nIngest, wrk -t1 -c${CONNECTIONS}, ${SECONDS} s × ${ROUNDS} alternating rounds, ${bodyBytes} B JSON body, access log on\n`)
-console.log('| config | req/s (median) | per round | p50 ms | p99 ms | × floor | × bare Bun | × contract floor | target | met | server CPU µs/req | 2xx answered | events stored |')
-console.log('|---|---|---|---|---|---|---|---|---|---|---|---|---|')
+console.log("| config | req/s (median) | per round | p50 ms | p99 ms | × floor | × bare Bun | × contract floor | × its own contract floor | target | met | server CPU µs/req | 2xx answered | events stored |")
+console.log('|---|---|---|---|---|---|---|---|---|---|---|---|---|---|')
 for (const config of CONFIGS) {
 	const rs = results[config]
 	const rps = rpsOf(config)
@@ -124,7 +138,7 @@ for (const config of CONFIGS) {
 	const goal = GOALS[config]
 	const hs = isHookstream(config)
 	const met = goal === null ? '' : rps / floorRps >= goal && p99 <= 10 ? 'yes' : '**no**'
-	console.log(`| ${config} | ${rps.toFixed(0)} | ${rs.map((r) => r.rps.toFixed(0)).join(' / ')} | ${median(rs.map((r) => r.p50ms)).toFixed(2)} | ${p99.toFixed(2)} | ${(rps / floorRps).toFixed(2)} | ${ratioTo('bare', rps)} | ${hs ? ratioTo('contract', rps) : ''} | ${goal === null ? '' : `≥ ${goal} × floor, p99 ≤ 10 ms`} | ${met} | ${median(cpuUs[config]).toFixed(1)} | ${hs ? answered(config) : 'n/a'} | ${hs ? await stored(sources[config as IngestConfig]) : 'n/a'} |`)
+	console.log(`| ${config} | ${rps.toFixed(0)} | ${rs.map((r) => r.rps.toFixed(0)).join(' / ')} | ${median(rs.map((r) => r.p50ms)).toFixed(2)} | ${p99.toFixed(2)} | ${(rps / floorRps).toFixed(2)} | ${ratioTo('bare', rps)} | ${hs || config in CONTRACT_FLOORS ? ratioTo('contract', rps) : ''} | ${hs && LIKE_FOR_LIKE[config] ? ratioTo(LIKE_FOR_LIKE[config], rps) : ''} | ${goal === null ? '' : `≥ ${goal} × floor, p99 ≤ 10 ms`} | ${met} | ${median(cpuUs[config]).toFixed(1)} | ${hs ? answered(config) : 'n/a'} | ${hs ? await stored(sources[config as IngestConfig]) : 'n/a'} |`)
 }
 console.log(`\n${WIDE} connections, one run of ${SECONDS} s each:\n`)
 console.log('| config | req/s | p99 ms | non-2xx | socket errors | met (no error, p99 ≤ 40 ms) |')
@@ -151,7 +165,7 @@ console.log(`hookstream, all configurations in one database: ${(hsBytes / events
 console.log(`floor ${(floorBytes / floorEvents).toFixed(0)} B (${floorEvents} events; body + ${(floorBytes / floorEvents - bodyBytes).toFixed(0)} B)`)
 rmSync(dataDir, { recursive: true, force: true })
 rmSync(floorDir, { recursive: true, force: true })
-if (contract) rmSync(contract.dir, { recursive: true, force: true })
+for (const c of Object.values(contracts)) rmSync(c.dir, { recursive: true, force: true })
 console.log(`hookstream, (a) alone on a fresh data dir: ${await bytesPerEventOfA()}`)
 
 /** Rows of (b) and (c) carry signature headers (and a dedup hash) that (a) lacks: measure (a) on its own too. */
@@ -177,7 +191,7 @@ function fileSize(path: string): number {
 }
 
 async function stop(): Promise<void> {
-	const procs = [hookstream, floor.proc, bare.proc, ...(contract ? [contract.proc] : [])]
+	const procs = [hookstream, floor.proc, bare.proc, ...Object.values(contracts).map((c) => c.proc)]
 	for (const p of procs) p.kill('SIGTERM')
 	await Promise.all(procs.map((p) => p.exited))
 }

@@ -12,8 +12,9 @@ import { INGEST_BODY } from './tools'
 export type IngestConfig = 'a' | 'b' | 'c' | 'd'
 export const INGEST_CONFIGS: readonly IngestConfig[] = ['a', 'b', 'c', 'd']
 
-const HMAC_SECRET = 'bench-hmac-secret'
-const STRIPE_SECRET = 'whsec_bench_secret'
+/** The secrets (b) and (c) are signed with (also bench/contract-floor-server.ts, which checks them as they do). */
+export const BENCH_SECRETS = { hmac: 'bench-hmac-secret', stripe: 'whsec_bench_secret' } as const
+const { hmac: HMAC_SECRET, stripe: STRIPE_SECRET } = BENCH_SECRETS
 /** (d)'s dedup key: a value no other request has (bench/lib/tools.ts wrk). */
 export const UNIQUE_HEADER = 'x-delivery-id'
 
