@@ -12,6 +12,7 @@
  * Targets (default `floor,contract,a`), each in its own process, one after the other:
  *   floor     the storage floor (bench/floor-server.ts)
  *   contract  the contract floor with hookstream's checkpoint thread (bench/contract-floor-server.ts checkpointer)
+ *   contract-b, contract-c  the same with (b)'s and (c)'s verification (and (c)'s dedup): their like-for-like floors
  *   a b c d   hookstream (BIN, the compiled build) serving bench:ingest's configuration
  * SECONDS_PER_RUN (6) s of recording after a 5 s warm-up; ACCESS_LOG=1 keeps hookstream's access log on;
  * JS_FRAMES=1 also shares each main thread out by JavaScript function (the servers write their JIT dumps).
@@ -27,7 +28,13 @@ import { cpuUs, INGEST_BODY as body, startContractFloor, startFloor, wrk } from 
 const SECONDS = Number(process.env.SECONDS_PER_RUN ?? 6)
 const TARGETS = process.argv.slice(2).length > 0 ? process.argv.slice(2) : ['floor', 'contract', 'a']
 const JS_FRAMES = process.env.JS_FRAMES === '1'
-for (const t of TARGETS) if (!['floor', 'contract', ...INGEST_CONFIGS].includes(t)) throw new Error(`unknown target ${t} (floor, contract, a, b, c, d)`)
+/** The contract floors: their options, and the configuration whose requests each is sent. */
+const CONTRACTS: Record<string, { options: string[]; like: IngestConfig }> = {
+	contract: { options: ['checkpointer'], like: 'a' },
+	'contract-b': { options: ['checkpointer', 'hmac'], like: 'b' },
+	'contract-c': { options: ['checkpointer', 'stripe'], like: 'c' }
+}
+for (const t of TARGETS) if (!['floor', ...Object.keys(CONTRACTS), ...INGEST_CONFIGS].includes(t)) throw new Error(`unknown target ${t} (floor, contract, contract-b, contract-c, a, b, c, d)`)
 
 interface Target {
 	pid: number
@@ -42,9 +49,11 @@ interface Target {
 async function start(name: string): Promise<Target> {
 	const jit = JS_FRAMES ? jitDumpFolder() : null
 	const env = jit?.env ?? {}
-	if (name === 'floor' || name === 'contract') {
-		const s = name === 'floor' ? await startFloor(env) : await startContractFloor(['checkpointer'], env)
-		return { pid: s.proc.pid, url: s.url, headers: () => signedHeaders('a'), extra: {}, stop: () => (s.proc.kill(), rmSync(s.dir, { recursive: true, force: true }), jit?.remove()), jitDumpDir: jit?.dir }
+	const contract = CONTRACTS[name]
+	if (name === 'floor' || contract) {
+		const s = contract ? await startContractFloor(contract.options, env) : await startFloor(env)
+		const like = contract?.like ?? 'a'
+		return { pid: s.proc.pid, url: s.url, headers: () => signedHeaders(like), extra: {}, stop: () => (s.proc.kill(), rmSync(s.dir, { recursive: true, force: true }), jit?.remove()), jitDumpDir: jit?.dir }
 	}
 	const config = name as IngestConfig
 	const hs = await startHookstream(process.env.ACCESS_LOG === '1' ? [] : ['--no-access-log'], { env })
