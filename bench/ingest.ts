@@ -23,7 +23,7 @@
 import { Database } from 'bun:sqlite'
 import { rmSync, statSync } from 'node:fs'
 import { join } from 'node:path'
-import { type IngestConfig, SOURCE_SPECS, signedHeaders, wrkExtra } from './lib/configs'
+import { CONTRACT_FLOORS, type ContractFloor, type IngestConfig, isContractFloor, SOURCE_SPECS, signedHeaders, wrkExtra } from './lib/configs'
 import { startHookstream } from './lib/hookstream'
 import { cpuSeconds, INGEST_BODY as body, median, rssMiB, startBare, startContractFloor, startFloor, tempDir, type WrkResult, wrk } from './lib/tools'
 
@@ -51,16 +51,9 @@ const sources = {
 	d: await createSource(SOURCE_SPECS.d)
 }
 
-type Config = 'floor' | 'bare' | 'contract' | 'contract-b' | 'contract-c' | IngestConfig
+type Config = 'floor' | 'bare' | ContractFloor | IngestConfig
 // CONFIGS=floor,b (with --quick) compares other configurations the quick way.
 const CONFIGS = (process.env.CONFIGS?.split(',') ?? (QUICK ? ['floor', 'a'] : ['floor', 'bare', 'contract', 'contract-b', 'contract-c', 'a', 'b', 'c', 'd'])) as Config[]
-// The contract floors, by name, with the options each starts with and the configuration whose requests it is sent.
-const CONTRACT_FLOORS = {
-	contract: { options: ['checkpointer'], like: 'a' },
-	'contract-b': { options: ['checkpointer', 'hmac'], like: 'b' },
-	'contract-c': { options: ['checkpointer', 'stripe'], like: 'c' }
-} as const satisfies Partial<Record<Config, { options: string[]; like: IngestConfig }>>
-type ContractFloor = keyof typeof CONTRACT_FLOORS
 // Started only when measured (not in the quick guard); their data dirs go with the others at the end.
 const contracts: Partial<Record<ContractFloor, Awaited<ReturnType<typeof startContractFloor>>>> = {}
 for (const name of Object.keys(CONTRACT_FLOORS) as ContractFloor[]) if (CONFIGS.includes(name)) contracts[name] = await startContractFloor([...CONTRACT_FLOORS[name].options])
@@ -69,11 +62,11 @@ const references: Partial<Record<Config, { url: string; proc: { pid: number } }>
 const isHookstream = (c: Config): c is IngestConfig => !(c in references)
 const GOALS: Record<Config, number | null> = { floor: null, bare: null, contract: null, 'contract-b': null, 'contract-c': null, a: 0.85, b: 0.8, c: 0.75, d: null }
 /** Each hookstream configuration's like-for-like contract floor: the same verification and storage work. */
-const LIKE_FOR_LIKE: Partial<Record<IngestConfig, ContractFloor>> = { a: 'contract', b: 'contract-b', c: 'contract-c' }
+const LIKE_FOR_LIKE = Object.fromEntries(Object.entries(CONTRACT_FLOORS).map(([name, f]) => [f.like, name])) as Partial<Record<IngestConfig, ContractFloor>>
 
 function target(config: Config): { url: string; headers: Record<string, string> } {
 	if (isHookstream(config)) return { url: `${base}/v1/ingest/${sources[config]}`, headers: signedHeaders(config) }
-	const like = config in CONTRACT_FLOORS ? CONTRACT_FLOORS[config as ContractFloor].like : 'a'
+	const like = isContractFloor(config) ? CONTRACT_FLOORS[config].like : 'a'
 	return { url: references[config]?.url ?? '', headers: signedHeaders(like) }
 }
 
@@ -138,7 +131,7 @@ for (const config of CONFIGS) {
 	const goal = GOALS[config]
 	const hs = isHookstream(config)
 	const met = goal === null ? '' : rps / floorRps >= goal && p99 <= 10 ? 'yes' : '**no**'
-	console.log(`| ${config} | ${rps.toFixed(0)} | ${rs.map((r) => r.rps.toFixed(0)).join(' / ')} | ${median(rs.map((r) => r.p50ms)).toFixed(2)} | ${p99.toFixed(2)} | ${(rps / floorRps).toFixed(2)} | ${ratioTo('bare', rps)} | ${hs || config in CONTRACT_FLOORS ? ratioTo('contract', rps) : ''} | ${hs && LIKE_FOR_LIKE[config] ? ratioTo(LIKE_FOR_LIKE[config], rps) : ''} | ${goal === null ? '' : `≥ ${goal} × floor, p99 ≤ 10 ms`} | ${met} | ${median(cpuUs[config]).toFixed(1)} | ${hs ? answered(config) : 'n/a'} | ${hs ? await stored(sources[config as IngestConfig]) : 'n/a'} |`)
+	console.log(`| ${config} | ${rps.toFixed(0)} | ${rs.map((r) => r.rps.toFixed(0)).join(' / ')} | ${median(rs.map((r) => r.p50ms)).toFixed(2)} | ${p99.toFixed(2)} | ${(rps / floorRps).toFixed(2)} | ${ratioTo('bare', rps)} | ${hs || isContractFloor(config) ? ratioTo('contract', rps) : ''} | ${hs && LIKE_FOR_LIKE[config] ? ratioTo(LIKE_FOR_LIKE[config], rps) : ''} | ${goal === null ? '' : `≥ ${goal} × floor, p99 ≤ 10 ms`} | ${met} | ${median(cpuUs[config]).toFixed(1)} | ${hs ? answered(config) : 'n/a'} | ${hs ? await stored(sources[config as IngestConfig]) : 'n/a'} |`)
 }
 console.log(`\n${WIDE} connections, one run of ${SECONDS} s each:\n`)
 console.log('| config | req/s | p99 ms | non-2xx | socket errors | met (no error, p99 ≤ 40 ms) |')

@@ -20,7 +20,7 @@
  * kernel.perf_event_paranoid ≤ 1 for the kernel's frames. The split itself: bench/lib/perf.ts.
  */
 import { rmSync } from 'node:fs'
-import { type IngestConfig, INGEST_CONFIGS, SOURCE_SPECS, signedHeaders, wrkExtra } from './lib/configs'
+import { CONTRACT_FLOORS, type IngestConfig, INGEST_CONFIGS, isContractFloor, SOURCE_SPECS, signedHeaders, wrkExtra } from './lib/configs'
 import { startHookstream } from './lib/hookstream'
 import { ensurePerf, framesTable, jitDumpFolder, type PerfShares, recordProcess, splitTable } from './lib/perf'
 import { cpuUs, INGEST_BODY as body, startContractFloor, startFloor, wrk } from './lib/tools'
@@ -28,13 +28,7 @@ import { cpuUs, INGEST_BODY as body, startContractFloor, startFloor, wrk } from 
 const SECONDS = Number(process.env.SECONDS_PER_RUN ?? 6)
 const TARGETS = process.argv.slice(2).length > 0 ? process.argv.slice(2) : ['floor', 'contract', 'a']
 const JS_FRAMES = process.env.JS_FRAMES === '1'
-/** The contract floors: their options, and the configuration whose requests each is sent. */
-const CONTRACTS: Record<string, { options: string[]; like: IngestConfig }> = {
-	contract: { options: ['checkpointer'], like: 'a' },
-	'contract-b': { options: ['checkpointer', 'hmac'], like: 'b' },
-	'contract-c': { options: ['checkpointer', 'stripe'], like: 'c' }
-}
-for (const t of TARGETS) if (!['floor', ...Object.keys(CONTRACTS), ...INGEST_CONFIGS].includes(t)) throw new Error(`unknown target ${t} (floor, contract, contract-b, contract-c, a, b, c, d)`)
+for (const t of TARGETS) if (!['floor', ...Object.keys(CONTRACT_FLOORS), ...INGEST_CONFIGS].includes(t)) throw new Error(`unknown target ${t} (floor, contract, contract-b, contract-c, a, b, c, d)`)
 
 interface Target {
 	pid: number
@@ -49,9 +43,9 @@ interface Target {
 async function start(name: string): Promise<Target> {
 	const jit = JS_FRAMES ? jitDumpFolder() : null
 	const env = jit?.env ?? {}
-	const contract = CONTRACTS[name]
-	if (name === 'floor' || contract) {
-		const s = contract ? await startContractFloor(contract.options, env) : await startFloor(env)
+	if (name === 'floor' || isContractFloor(name)) {
+		const contract = isContractFloor(name) ? CONTRACT_FLOORS[name] : null
+		const s = contract ? await startContractFloor([...contract.options], env) : await startFloor(env)
 		const like = contract?.like ?? 'a'
 		return { pid: s.proc.pid, url: s.url, headers: () => signedHeaders(like), extra: {}, stop: () => (s.proc.kill(), rmSync(s.dir, { recursive: true, force: true }), jit?.remove()), jitDumpDir: jit?.dir }
 	}

@@ -37,3 +37,15 @@ export function signedHeaders(config: IngestConfig, body = INGEST_BODY): Record<
 
 /** What wrk adds to each request of a configuration (bench/lib/tools.ts wrk options). */
 export const wrkExtra = (config: IngestConfig): { uniqueHeader?: string } => (config === 'd' ? { uniqueHeader: UNIQUE_HEADER } : {})
+
+/**
+ * The ingest contract floors (bench/contract-floor-server.ts), by name: the options each starts with (all on
+ * hookstream's checkpoint thread) and the configuration whose requests it is sent, whose like-for-like floor it is.
+ */
+export const CONTRACT_FLOORS = {
+	contract: { options: ['checkpointer'], like: 'a' },
+	'contract-b': { options: ['checkpointer', 'hmac'], like: 'b' },
+	'contract-c': { options: ['checkpointer', 'stripe'], like: 'c' }
+} as const satisfies Record<string, { options: readonly string[]; like: IngestConfig }>
+export type ContractFloor = keyof typeof CONTRACT_FLOORS
+export const isContractFloor = (name: string): name is ContractFloor => name in CONTRACT_FLOORS
