@@ -122,7 +122,7 @@ async function stored(id: string): Promise<number> {
 // Either reference may be left out of CONFIGS: its column stays empty.
 const ratioTo = (reference: Config, rps: number) => (CONFIGS.includes(reference) ? (rps / rpsOf(reference)).toFixed(2) : '')
 console.log(`\nIngest, wrk -t1 -c${CONNECTIONS}, ${SECONDS} s × ${ROUNDS} alternating rounds, ${bodyBytes} B JSON body, access log on\n`)
-console.log("| config | req/s (median) | per round | p50 ms | p99 ms | × floor | × bare Bun | × contract floor | × its own contract floor | target | met | server CPU µs/req | 2xx answered | events stored |")
+console.log('| config | req/s (median) | per round | p50 ms | p99 ms | × floor | × bare Bun | × contract floor | × its own contract floor | target | met | server CPU µs/req | 2xx answered | events stored |')
 console.log('|---|---|---|---|---|---|---|---|---|---|---|---|---|---|')
 for (const config of CONFIGS) {
 	const rs = results[config]
