@@ -52,9 +52,25 @@ export function seqPlacement(db: Database, t: SeqKeys) {
 			ownSeq.run(id, seq)
 			return placed(seq)
 		},
-		/** After SeqTaken: every seq stored is known again (the caller mints its rows anew). */
-		rolledBack(): void {
-			ceiling = newestSeq()
+		/**
+		 * Runs `write`, the transaction that places `rows`. When one of its minted seqs was taken behind
+		 * the repo's back (SeqTaken: it rolled back), it runs once more, every seq stored known again and
+		 * the ids the first try minted cleared so they are minted anew; `reset` clears the caller's own
+		 * state of the first try.
+		 */
+		retried<R>(rows: readonly { id: string }[], write: () => R, reset: () => void = () => {}): R {
+			const minted = rows.map((r) => r.id === '')
+			try {
+				return write()
+			} catch (err) {
+				if (!(err instanceof SeqTaken)) throw err
+				ceiling = newestSeq()
+				rows.forEach((r, i) => {
+					if (minted[i]) r.id = ''
+				})
+				reset()
+				return write()
+			}
 		}
 	}
 }

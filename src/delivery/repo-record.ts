@@ -81,22 +81,11 @@ export function recordStatements(db: Database, leases: MemoryLeases, writeCircui
 		 * (the worker group-commits them). An outcome whose lease was lost writes nothing.
 		 */
 		async completeBatch(outcomes: AttemptOutcome[]): Promise<number> {
-			const minted = outcomes.map((o) => o.attempt.id === '')
 			// Each delivery's retry time when it went back to the queue.
 			let finished = new Map<string, number | null>()
-			let done: number
-			try {
-				done = completeAll.immediate(outcomes, finished)
-			} catch (err) {
-				if (!(err instanceof SeqTaken)) throw err
-				// Rolled back: the batch is placed again past every seq stored, its ids minted anew.
-				placement.rolledBack()
-				outcomes.forEach((o, i) => {
-					if (minted[i]) o.attempt.id = ''
-				})
+			const done = placement.retried(outcomes.map((o) => o.attempt), () => completeAll.immediate(outcomes, finished), () => {
 				finished = new Map()
-				done = completeAll.immediate(outcomes, finished)
-			}
+			})
 			for (const [id, requeuedAt] of finished) leases.finished(id, requeuedAt)
 			return done
 		},

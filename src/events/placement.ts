@@ -30,12 +30,7 @@ export function eventPlacement(db: Database) {
 		},
 		/** The seq of a row that brought its own id. */
 		own: (row: EventRow): bigint => place.own(row.id),
-		/** After SeqTaken: every seq stored is known again, and the rows minted in the attempt are minted anew. */
-		rolledBack(batch: PendingEvent[], minted: readonly boolean[]): void {
-			place.rolledBack()
-			batch.forEach((p, i) => {
-				if (minted[i]) p.row.id = ''
-			})
-		}
+		/** Runs the transaction that places `batch`, once more after SeqTaken (db/seq-placement.ts `retried`). */
+		retried: <R>(batch: PendingEvent[], write: () => R, reset?: () => void): R => place.retried(batch.map((p) => p.row), write, reset)
 	}
 }

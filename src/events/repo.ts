@@ -203,17 +203,10 @@ export function createEventsRepo(db: Database, opts: DedupOptions = {}) {
 		 * it returns. Returns how many deliveries were queued.
 		 */
 		async insertBatch(batch: PendingEvent[]): Promise<number> {
-			const minted = batch.map((p) => p.row.id === '')
 			let staged: StagedKeys = new Map()
-			let deliveries: number
-			try {
-				deliveries = writeBatch.immediate(batch, staged)
-			} catch (err) {
-				if (!(err instanceof SeqTaken)) throw err
-				placement.rolledBack(batch, minted)
+			const deliveries = placement.retried(batch, () => writeBatch.immediate(batch, staged), () => {
 				staged = new Map()
-				deliveries = writeBatch.immediate(batch, staged)
-			}
+			})
 			dedup.committed(staged)
 			return deliveries
 		},
