@@ -16,8 +16,8 @@ import { IDS_IN_SQLITE, idsParam } from './id-list'
  */
 
 const BELOW_ALL = '-9223372036854775807'
-/** Above every seq (and every rowid): SQLite's largest integer. */
-export const ABOVE_ALL = '9223372036854775807'
+/** Above every seq: SQLite's largest integer. */
+const ABOVE_ALL = '9223372036854775807'
 
 export interface SeqKeys {
 	/** The ids' prefix, the seq-keyed table and its own-seqs table (id, seq). */

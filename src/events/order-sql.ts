@@ -41,7 +41,7 @@ export function idOrder(alias: string): EventOrder {
  * (`seqOf`: one probe of the empty own-seqs table and the digits the id spells), whether or not
  * its row still exists.
  */
-export function seqOrder(alias: string, keys: SeqKeys = EVENT_SEQS): EventOrder {
+export function seqOrder(alias: string, keys: SeqKeys): EventOrder {
 	const order: EventOrder = {
 		column: `${alias}.seq`,
 		bound: (op, at = '?') => `${alias}.seq ${op} ${keys.seqOf(at)}`,
@@ -86,7 +86,7 @@ const keyOf = (at: string) => `(${keyLookup(at)})`
 
 /** SQLite: environments and sources by their list keys (migration 18), in seq order (migration 22). */
 export const SEQ_ORDER: EventWalk = {
-	...seqOrder('e'),
+	...seqOrder('e', EVENT_SEQS),
 	env: (at = '?') => `e.env_key = ${keyOf(at)}`,
 	source: (at = '?') => `e.source_key = ${keyOf(at)}`,
 	// Environments get their key when created (a trigger of migration 18), so the target has one.

@@ -7,6 +7,7 @@ import { type DedupOptions, dedupWindow, type StagedKeys } from './repo-dedup'
 import { ADD_TOTALS, BUMP_CONNECTION, COLUMNS, eventChildrenDeletes, INSERT_DELIVERY, INSERT_PAYLOAD, REMOVE_STORED } from './repo-sql'
 import { SeqTaken } from '../db/seq-placement'
 import { eventPlacement } from './placement'
+import { EVENT_SEQS } from './seq-sql'
 
 /**
  * An `events` row as stored. `payload_inline` holds the raw bytes when they fit the inline
@@ -97,7 +98,7 @@ function retentionDeletes(db: Database, dedup: ReturnType<typeof dedupWindow>) {
 	const removeStored = prepare(db, REMOVE_STORED)
 	// Seqs sort as ids do (seq-sql.ts): the oldest events are the first seqs, below the cutoff's.
 	const oldIds = prepare<{ id: string; source_id: string; seq: string }, [string, number]>(
-		db, `SELECT id, source_id, CAST(seq AS TEXT) AS seq FROM events WHERE ${seqOrder('events').edge('<', '$1')} ORDER BY seq LIMIT $2`
+		db, `SELECT id, source_id, CAST(seq AS TEXT) AS seq FROM events WHERE ${seqOrder('events', EVENT_SEQS).edge('<', '$1')} ORDER BY seq LIMIT $2`
 	)
 	const deleteEvent = prepare(db, 'DELETE FROM events WHERE seq = $1')
 	const deleteChildren = eventChildrenDeletes('$1').map((sql) => prepare(db, sql))

@@ -6,5 +6,4 @@ import { seqKeys } from '../db/seq-keys'
  * order (events/placement.ts). PostgreSQL keeps its unique index on events.id and has none of this.
  */
 export const EVENT_SEQS = seqKeys('evt', 'events', 'event_seqs')
-export const { spelledSeq, seqOf, seqIs, seqIn, seqInParams, seqOfId } = EVENT_SEQS
-export { ABOVE_ALL } from '../db/seq-keys'
+export const { spelledSeq, seqIs, seqIn, seqInParams, seqOfId } = EVENT_SEQS

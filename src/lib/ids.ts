@@ -92,7 +92,7 @@ export class SeqIdMinter {
 		return { id: `${this.prefix}_${bytes.toString('hex')}`, seq: bytes.readBigUInt64BE(0) }
 	}
 
-	/** Never below `seq`'s millisecond and counter again (a database whose newest event is newer than this clock). */
+	/** Never below `seq`'s millisecond and counter again (a database whose newest row is newer than this clock). */
 	after(seq: bigint): void {
 		const ms = Number(seq >> 16n)
 		const counter = Number(seq & 0xfffn)

@@ -1,7 +1,8 @@
 import type { Database } from 'bun:sqlite'
 import { prepare, type SqlValue, valuesList, type Where, whereOf } from '../db/sql'
 import { ATTEMPT_SEQS } from '../attempts/seq-sql'
-import { seqOrder } from '../events/order-sql'
+import { type EventOrder, seqOrder } from '../events/order-sql'
+import { EVENT_SEQS } from '../events/seq-sql'
 import { idsParam } from '../db/id-list'
 import type { MemoryLeases } from '../delivery/memory-leases'
 import { idFloorAt } from '../lib/ids'
@@ -26,10 +27,16 @@ export interface RangeFilter { envId: string; span: Span; from: number; to: numb
 export const EVENTS = 'events'
 export const ATTEMPTS = 'attempts'
 
-/** `delivery_attempts` walked by seq (migration 24), which sorts as ids do; its edges test the id too, for an id hookstream did not mint. */
+/**
+ * (SQLite) `events` (migration 22) and `delivery_attempts` (migration 24) walked by seq, which sorts
+ * as ids do; their edges test the id too, for an id hookstream did not mint.
+ */
+const BY_SEQ = seqOrder('events', EVENT_SEQS)
 const ATTEMPT_SEQ = seqOrder('delivery_attempts', ATTEMPT_SEQS)
-/** Attempts with ids in (`after`, `before`). */
-const attemptsBetween = (after: string, before: string) => `${ATTEMPT_SEQ.edge('>', after)} AND ${ATTEMPT_SEQ.edge('<', before)}`
+/** Rows of a walk with ids in (`after`, `before`). */
+const between = (order: EventOrder, after: string, before: string) => `${order.edge('>', after)} AND ${order.edge('<', before)}`
+const attemptsBetween = (after: string, before: string) => between(ATTEMPT_SEQ, after, before)
+const eventsBetween = (after: string, before: string) => between(BY_SEQ, after, before)
 /** The `offset`-th attempt past the mark ($1) and below the ceiling ($2), and the last one: the end of a rollup batch. */
 const NTH_ATTEMPT = `SELECT id FROM delivery_attempts WHERE ${attemptsBetween('$1', '$2')} ORDER BY seq LIMIT 1 OFFSET $3`
 const LAST_ATTEMPT = `SELECT id FROM delivery_attempts WHERE ${attemptsBetween('$1', '$2')} ORDER BY seq DESC LIMIT 1`
@@ -113,11 +120,6 @@ function byMinute(rows: IdRow[]): VolumeRow[] {
 
 /** `evt_` + 32 hex: the only ids the run test above takes for ones inside a minute's bounds. */
 const ID_LENGTH = 36
-
-/** (SQLite) `events` walked by seq, which sorts as ids do; its edges test the id too, for an id hookstream did not mint. */
-const BY_SEQ = seqOrder('events')
-/** Events with ids in (`after`, `before`). */
-const eventsBetween = (after: string, before: string) => `${BY_SEQ.edge('>', after)} AND ${BY_SEQ.edge('<', before)}`
 
 /**
  * Events per source and minute in an id range (the time is in the id), walked by seq: exact
