@@ -10,7 +10,8 @@
  * same acknowledge-after-commit rule as the floor; the WAL is checkpointed by SQLite's
  * autocheckpoint inside the commit, as the floor's is, unless `checkpointer` is given.
  * Usage: bun bench/contract-floor-server.ts <port> <data dir> [option…]
- * Options, to price each piece (bench/contract-floor.ts): left out — `ip` (no peer address: the
+ * Options, to price each piece (bench/contract-floor.ts's PIECES), or to serve as a configuration's
+ * like-for-like floor (`hmac`, `stripe`: bench/lib/configs.ts CONTRACT_FLOORS, sent signed requests): left out — `ip` (no peer address: the
  * lookup and the column), `request-id` (no X-Request-Id header), `log` (no access-log line),
  * `schema` (the floor's one three-column table instead of hookstream's events repo),
  * `list-indexes` (events without its two list indexes; since migration 22 events have no index
@@ -23,13 +24,13 @@
  * stores with the row). A request whose signature does not match is answered 401 and not stored.
  */
 import type { Server } from 'bun'
-import { timingSafeEqual } from 'node:crypto'
 import { Checkpointer } from '../src/db/checkpointer'
 import { migrate } from '../src/db/migrate'
 import { createEventsRepo, type PendingEvent } from '../src/events/repo'
 import { newId, newRequestId } from '../src/lib/ids'
 import { silentLogger } from '../src/lib/log'
 import { DEFAULT_DEDUP_WINDOW_SECONDS } from '../src/sources/service'
+import { decode, isFresh, safeEqualBytes } from '../src/verify/util'
 import { BENCH_SECRETS } from './lib/configs'
 import { benchTenant, openWithPragmas } from './lib/wal'
 
@@ -45,17 +46,18 @@ const STRIPE_TOLERANCE_S = 300
 const DEDUP_WINDOW_MS = DEFAULT_DEDUP_WINDOW_SECONDS * 1000
 // Keyed once; each request MACs on a copy (as hookstream's verifiers do: src/verify/compiled.ts).
 const keyed = { hmac: new Bun.CryptoHasher('sha256', BENCH_SECRETS.hmac), stripe: new Bun.CryptoHasher('sha256', BENCH_SECRETS.stripe) }
+/** The MAC against a hex signature, decoded and compared as hookstream's verifiers do (src/verify/util.ts). */
 const hexEqual = (expected: Uint8Array, hex: string): boolean => {
-	const given = Buffer.from(hex, 'hex')
-	return given.byteLength === expected.byteLength && timingSafeEqual(given, expected)
+	const given = decode(hex, 'hex')
+	return given !== null && safeEqualBytes(given, expected)
 }
 /** (b): the body's HMAC in `x-signature` (hex, after `sha256=`). */
-function hmacSigned(headers: Headers, body: Uint8Array): boolean {
+function hmacSigned(headers: Headers, body: Uint8Array, _now: number): boolean {
 	const header = headers.get('x-signature') ?? ''
 	const mac = keyed.hmac.copy().update(body).digest()
 	return hexEqual(mac, header.startsWith('sha256=') ? header.slice(7) : header)
 }
-/** (c): Stripe's header, its timestamp within the tolerance, one `v1` the HMAC of `{t}.{body}`. */
+/** (c): Stripe's header, its timestamp no older than the tolerance (as src/verify/stripe.ts), one `v1` the HMAC of `{t}.{body}`. */
 function stripeSigned(headers: Headers, body: Uint8Array, now: number): boolean {
 	let t = ''
 	const v1: string[] = []
@@ -63,10 +65,13 @@ function stripeSigned(headers: Headers, body: Uint8Array, now: number): boolean 
 		if (part.startsWith('t=')) t = part.slice(2)
 		else if (part.startsWith('v1=')) v1.push(part.slice(3))
 	}
-	if (!(Math.abs(now / 1000 - Number(t)) <= STRIPE_TOLERANCE_S)) return false
+	if (!isFresh(Number(t) * 1000, now, STRIPE_TOLERANCE_S, true)) return false
 	const mac = keyed.stripe.copy().update(`${t}.`).update(body).digest()
 	return v1.some((hex) => hexEqual(mac, hex))
 }
+
+/** The configuration's check, chosen once. */
+const verify = options.has('hmac') ? hmacSigned : options.has('stripe') ? stripeSigned : null
 
 const db = openWithPragmas(`${dir}/contract-floor.db`)
 migrate(db)
@@ -114,7 +119,7 @@ Bun.serve({
 		const started = performance.now()
 		const body = new Uint8Array(await request.arrayBuffer())
 		const now = Date.now()
-		const verified = options.has('hmac') ? hmacSigned(request.headers, body) : options.has('stripe') ? stripeSigned(request.headers, body, now) : null
+		const verified = verify ? verify(request.headers, body, now) : null
 		if (verified === false) return new Response('{"error":{"type":"unauthorized","message":"signature does not match"}}', { status: 401, headers: JSON_ONLY })
 		const dedupHash = options.has('stripe') ? Bun.SHA256.hash(body, 'hex') : null
 		// hookstream's repo mints the id as it writes the row; the floor's table needs one made here.

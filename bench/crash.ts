@@ -5,7 +5,7 @@
  * `bun run bench:crash`. Reports lost (must be 0) and duplicate deliveries.
  */
 import { startHookstream, sourceTo } from './lib/hookstream'
-import { startReceiver } from './lib/tools'
+import { receiverStats, startReceiver } from './lib/tools'
 
 const KILLS = Number(process.env.KILLS ?? 6)
 const SENDERS = 16
@@ -56,7 +56,7 @@ for (const id of lost.slice(0, 50)) {
 	const res = await fetch(`${hs.base}/v1/events/${id}`, { headers: { 'x-api-key': hs.key } })
 	if (res.status !== 200) missingEvents.push(id)
 }
-const stats = (await (await fetch(`${rxUrl}/stats`)).json()) as { count: number; unique: number; duplicates: number }
+const stats = await receiverStats(rxUrl)
 
 console.log(`\nCrash test: ${KILLS} × SIGKILL under ingest (${SENDERS} senders) + delivery load\n`)
 console.log('| kills | events answered 200 | lost (not delivered) | not stored | deliveries | duplicate deliveries | requests refused while down |')

@@ -8,7 +8,7 @@
  *   bun bench/delivery-pieces.ts 64        (or 8: requests in flight)
  *   PIECES=attempt-row,finish,attempt-keys+attempt-event-seq ROUNDS=4 bun bench/delivery-pieces.ts 8
  */
-import { type FloorRun, median, runFloor, startReceiver } from './lib/tools'
+import { type FloorRun, median, resetReceiver, runFloor, startReceiver } from './lib/tools'
 
 const inFlight = Number(process.argv[2] ?? 64)
 const N = Number(process.env.DRAIN_EVENTS ?? 20_000)
@@ -18,7 +18,7 @@ const { proc: receiver, url: rxUrl } = await startReceiver()
 
 /** One floor run against a freshly counted receiver. */
 async function measure(floor: 'fetch' | 'pool' | 'contract', options: string[] = []): Promise<FloorRun> {
-	await fetch(`${rxUrl}/reset`, { method: 'POST' })
+	await resetReceiver(rxUrl)
 	return runFloor(floor, `${rxUrl}/floor`, N, inFlight, options)
 }
 

@@ -23,7 +23,7 @@
  */
 import { rmSync } from 'node:fs'
 import { drained, type Hookstream, queuedDrain, resumeDestination, sourceTo, startHookstream, successesIn } from './lib/hookstream'
-import { arrived, cpuUs, type FloorRun, median, rssMiB, runFloor, startReceiver } from './lib/tools'
+import { arrived, cpuUs, type FloorRun, median, resetReceiver, rssMiB, runFloor, startReceiver } from './lib/tools'
 
 const DRAIN = Number(process.env.DRAIN_EVENTS ?? 20_000)
 const ROUNDS = Number(process.env.ROUNDS ?? 6)
@@ -35,7 +35,7 @@ const instances: Record<number, Hookstream> = {
 	8: await startHookstream(common)
 }
 
-const reset = () => fetch(`${rxUrl}/reset`, { method: 'POST' })
+const reset = () => resetReceiver(rxUrl)
 
 let drains = 0
 async function drain(inFlight: number, events = DRAIN) {

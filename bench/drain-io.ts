@@ -19,7 +19,7 @@ import { join } from 'node:path'
 import { drained, queuedDrain, resumeDestination, SUCCESSES, type Successes, startHookstream, successesIn } from './lib/hookstream'
 import { ensurePerf, framesTable, jitDumpFolder, recordProcess, splitTable } from './lib/perf'
 import { startBenchPostgres } from './lib/postgres'
-import { arrived, cpuUs, median, ROOT, startReceiver, tempDir, threadCpuUs, threadCpuUsSince } from './lib/tools'
+import { arrived, cpuUs, median, resetReceiver, ROOT, startReceiver, tempDir, threadCpuUs, threadCpuUsSince } from './lib/tools'
 
 const BINS = (process.env.BINS ?? join(ROOT, 'dist', 'hookstream')).split(',')
 const N = Number(process.env.DRAIN_EVENTS ?? 20_000)
@@ -91,13 +91,13 @@ async function drain(bin: string) {
 		if (WARM > 0) {
 			// The same shape as the timed drain: a full queue, then resumed.
 			const warm = await queuedDrain(hs, 'warm', rxUrl, WARM)
-			await fetch(`${rxUrl}/reset`, { method: 'POST' })
+			await resetReceiver(rxUrl)
 			await resumeDestination(hs, warm)
 			await arrived(rxUrl, WARM, DRAIN_TIMEOUT_MS)
 			await drained(() => committed(dir, dbUrl, warm), WARM, DRAIN_TIMEOUT_MS)
 		}
 		const destinationId = await queuedDrain(hs, 'io', rxUrl, N)
-		await fetch(`${rxUrl}/reset`, { method: 'POST' })
+		await resetReceiver(rxUrl)
 		const lsn = async () => (dbUrl ? (await pgOne<{ l: string }>(dbUrl, 'SELECT pg_current_wal_lsn()::text AS l')).l : '')
 		const postmaster = dbUrl ? Number(readFileSync(join((await pgOne<{ d: string }>(dbUrl, "SELECT current_setting('data_directory') AS d")).d, 'postmaster.pid'), 'utf8').split('\n')[0]) : 0
 		const pgCpu = () => (postmaster ? clusterCpuUs(postmaster) : 0)

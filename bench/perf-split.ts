@@ -28,7 +28,8 @@ import { cpuUs, INGEST_BODY as body, startContractFloor, startFloor, wrk } from 
 const SECONDS = Number(process.env.SECONDS_PER_RUN ?? 6)
 const TARGETS = process.argv.slice(2).length > 0 ? process.argv.slice(2) : ['floor', 'contract', 'a']
 const JS_FRAMES = process.env.JS_FRAMES === '1'
-for (const t of TARGETS) if (!['floor', ...Object.keys(CONTRACT_FLOORS), ...INGEST_CONFIGS].includes(t)) throw new Error(`unknown target ${t} (floor, contract, contract-b, contract-c, a, b, c, d)`)
+const KNOWN = ['floor', ...Object.keys(CONTRACT_FLOORS), ...INGEST_CONFIGS]
+for (const t of TARGETS) if (!KNOWN.includes(t)) throw new Error(`unknown target ${t} (${KNOWN.join(', ')})`)
 
 interface Target {
 	pid: number
@@ -45,7 +46,8 @@ async function start(name: string): Promise<Target> {
 	const env = jit?.env ?? {}
 	if (name === 'floor' || isContractFloor(name)) {
 		const contract = isContractFloor(name) ? CONTRACT_FLOORS[name] : null
-		const s = contract ? await startContractFloor([...contract.options], env) : await startFloor(env)
+		// Its access-log line as hookstream's: off unless ACCESS_LOG=1.
+		const s = contract ? await startContractFloor([...contract.options, ...(process.env.ACCESS_LOG === '1' ? [] : ['log'])], env) : await startFloor(env)
 		const like = contract?.like ?? 'a'
 		return { pid: s.proc.pid, url: s.url, headers: () => signedHeaders(like), extra: {}, stop: () => (s.proc.kill(), rmSync(s.dir, { recursive: true, force: true }), jit?.remove()), jitDumpDir: jit?.dir }
 	}

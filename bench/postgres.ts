@@ -18,7 +18,7 @@ import { rmSync } from 'node:fs'
 import { join } from 'node:path'
 import { type Hookstream, startHookstream } from './lib/hookstream'
 import { startBenchPostgres } from './lib/postgres'
-import { DELIVERY_BODY, ensureBinary, freePort, INGEST_BODY, median, ROOT, sendLoop, startServer, tempDir, wrk } from './lib/tools'
+import { DELIVERY_BODY, ensureBinary, freePort, INGEST_BODY, median, receiverStats, resetReceiver, ROOT, sendLoop, startServer, tempDir, wrk } from './lib/tools'
 
 const SECONDS = Number(process.env.SECONDS_PER_RUN ?? 8)
 const ROUNDS = Number(process.env.ROUNDS ?? 3)
@@ -92,12 +92,12 @@ async function drain(label: string, ingestOn: Hookstream[], api: Hookstream) {
 	}
 	const fills = await Promise.all(ingestOn.map((hs) => sendLoop(`${hs.base}/v1/ingest/${source.id}`, { total: N / ingestOn.length, concurrency: 32 / ingestOn.length, body: DELIVERY_BODY })))
 	if (fills.some((f) => f.failures > 0)) throw new Error(`${label}: ingest requests failed`)
-	await fetch(`${rxUrl}/reset`, { method: 'POST' })
+	await resetReceiver(rxUrl)
 	const started = performance.now()
 	for (const id of destinationIds) await api.api('PATCH', `/v1/destinations/${id}`, { status: 'active' })
 	const expected = N * DESTINATIONS
 	for (;;) {
-		const s = (await (await fetch(`${rxUrl}/stats`)).json()) as { count: number; unique: number; duplicates: number }
+		const s = await receiverStats(rxUrl)
 		if (s.unique >= expected) return { label, perSecond: expected / ((performance.now() - started) / 1000), duplicates: s.duplicates }
 		if (performance.now() - started > 600_000) throw new Error(`${label}: only ${s.unique} of ${expected} arrived`)
 		await Bun.sleep(25)

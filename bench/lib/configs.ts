@@ -1,6 +1,7 @@
 /**
- * bench:ingest's hookstream configurations, shared by bench/ingest.ts and bench/ab.ts: the
- * source each one creates, the headers each request carries, and what wrk adds per request.
+ * bench:ingest's hookstream configurations, shared by the ingest benchmarks (ingest.ts, ab.ts,
+ * perf-split.ts, cpu-split.ts, contract-floor.ts): the source each one creates, the headers and
+ * secrets each request is signed with, what wrk adds per request, and the contract floors.
  *   (a) a source without verification
  *   (b) hmac_sha256
  *   (c) the Stripe template with payload_hash dedup: one body, so duplicates after the first

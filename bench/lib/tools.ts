@@ -114,9 +114,12 @@ export type ReceiverStats = { count: number; unique: number; duplicates: number;
 
 export const receiverStats = async (rxUrl: string) => (await (await fetch(`${rxUrl}/stats`)).json()) as ReceiverStats
 
+/** Zeroes the receiver's counts (`POST /reset`). */
+export const resetReceiver = (rxUrl: string) => fetch(`${rxUrl}/reset`, { method: 'POST' })
+
 /**
  * Waits until the receiver has counted `expected` requests since its last reset: a cheap poll beside a drain. Reading the
- * server's database instead, every 50 ms while it drains, took ~0.2 of a core from the 2 the drain shares (perf, 08:00 UTC).
+ * server's database instead, every 50 ms while it drains, took ~0.2 of a core from the 2 the drain shares (BENCHMARKS.md, Delivery, nineteenth session).
  */
 export async function arrived(rxUrl: string, expected: number, timeoutMs = 300_000): Promise<ReceiverStats> {
 	const started = Date.now()
