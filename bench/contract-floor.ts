@@ -13,6 +13,8 @@
  *   contract +checkpointer   checkpoints on hookstream's thread (src/db/checkpointer.ts) instead
  *                of inside the commit, as hookstream does: the like-for-like server for (a)
  *   (a)          hookstream (BENCH_BIN, else dist/hookstream), a source without verification
+ *   inbox floor  INBOX=1: the schema's work moved to a second connection on a Worker
+ *                (bench/inbox-floor-server.ts; MOVER=sql for its cheapest move), the ceiling of a split ingest
  *   threaded ×N  THREADED=1,2 (none by default): the floor with its HTTP on N worker threads
  *                (bench/threaded-floor-server.ts), whether a second core can carry the main thread's work
  * Reported per server: median req/s, × floor (same round) and server CPU µs per request.
@@ -22,7 +24,7 @@ import { rmSync } from 'node:fs'
 import type { Subprocess } from 'bun'
 import { SOURCE_SPECS, signedHeaders } from './lib/configs'
 import { startHookstream } from './lib/hookstream'
-import { cpuSeconds, INGEST_BODY as body, median, startContractFloor, startFloor, startThreadedFloor, wrk } from './lib/tools'
+import { cpuSeconds, INGEST_BODY as body, median, startContractFloor, startFloor, startInboxFloor, startThreadedFloor, wrk } from './lib/tools'
 
 const ROUNDS = Number(process.env.ROUNDS ?? 4)
 const SECONDS = Number(process.env.SECONDS_PER_RUN ?? 6)
@@ -42,6 +44,7 @@ try {
 	for (const [name, options] of [['contract', []], ['contract +checkpointer', ['checkpointer']], ...PIECES.map(variant)] as [string, string[]][]) {
 		servers.push({ name, ...(await startContractFloor(options)) })
 	}
+	if (process.env.INBOX === '1') servers.push({ name: 'inbox floor', ...(await startInboxFloor()) })
 	const hs = await startHookstream([])
 	const { source } = await hs.api<{ source: { id: string } }>('POST', '/v1/sources', SOURCE_SPECS.a)
 	servers.push({ name: '(a) hookstream', url: `${hs.base}/v1/ingest/${source.id}`, proc: hs.proc, dir: hs.dataDir })
@@ -65,6 +68,7 @@ async function measure(): Promise<void> {
 			const r = await load(s.url, SECONDS)
 			if (r.non2xx + r.errors > 0) throw new Error(`${s.name}: ${r.non2xx} non-2xx, ${r.errors} socket errors`)
 			got.set(s.name, { rps: r.rps, cpu: ((cpuSeconds(s.proc.pid) - cpu0) * 1e6) / r.requests })
+			if (s.name === 'inbox floor') console.error(`inbox floor after its run: ${await (await fetch(s.url)).text()}`)
 		}
 		const floorRps = got.get('floor')?.rps ?? Number.NaN
 		for (const [name, g] of got) rows.get(name)?.push({ ...g, ratio: g.rps / floorRps })

@@ -226,6 +226,9 @@ async function startStoringServer(script: string, dirPrefix: string, args: strin
 /** The storage floor (bench/floor-server.ts) on a fresh data dir. */
 export const startFloor = (env: Record<string, string> = {}) => startStoringServer('floor-server.ts', 'hs-bench-floor-', [], env)
 
+/** The contract floor with the schema's work on a second thread (bench/inbox-floor-server.ts), on a fresh data dir. */
+export const startInboxFloor = () => startStoringServer('inbox-floor-server.ts', 'hs-bench-inbox-')
+
 /** The storage floor with its HTTP on `workers` threads (bench/threaded-floor-server.ts) on a fresh data dir. */
 export const startThreadedFloor = (workers: number) => startStoringServer('threaded-floor-server.ts', 'hs-bench-threaded-', [String(workers)])
 
