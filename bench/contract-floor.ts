@@ -15,6 +15,8 @@
  *   (a)          hookstream (BENCH_BIN, else dist/hookstream), a source without verification
  *   inbox floor  INBOX=1: the schema's work moved to a second connection on a Worker
  *                (bench/inbox-floor-server.ts; MOVER=sql for its cheapest move), the ceiling of a split ingest
+ *   raw floor    RAW=1: the storage floor read by a minimal HTTP/1.1 reader on Bun.listen
+ *                (bench/raw-floor-server.ts): Bun.serve's share of the floor
  *   threaded ×N  THREADED=1,2 (none by default): the floor with its HTTP on N worker threads
  *                (bench/threaded-floor-server.ts), whether a second core can carry the main thread's work
  * Reported per server: median req/s, × floor (same round) and server CPU µs per request.
@@ -24,7 +26,7 @@ import { rmSync } from 'node:fs'
 import type { Subprocess } from 'bun'
 import { SOURCE_SPECS, signedHeaders } from './lib/configs'
 import { startHookstream } from './lib/hookstream'
-import { cpuSeconds, INGEST_BODY as body, median, startContractFloor, startFloor, startInboxFloor, startThreadedFloor, wrk } from './lib/tools'
+import { cpuSeconds, INGEST_BODY as body, median, startContractFloor, startFloor, startInboxFloor, startRawFloor, startThreadedFloor, wrk } from './lib/tools'
 
 const ROUNDS = Number(process.env.ROUNDS ?? 4)
 const SECONDS = Number(process.env.SECONDS_PER_RUN ?? 6)
@@ -36,6 +38,7 @@ const servers: Server[] = []
 try {
 	const floor = await startFloor()
 	servers.push({ name: 'floor', ...floor })
+	if (process.env.RAW === '1') servers.push({ name: 'raw floor', ...(await startRawFloor()) })
 	for (const workers of THREADED) servers.push({ name: `threaded floor ×${workers}`, ...(await startThreadedFloor(workers)) })
 	const variant = (piece: string): [string, string[]] => {
 		const options = piece.split('+')

@@ -229,6 +229,9 @@ export const startFloor = (env: Record<string, string> = {}) => startStoringServ
 /** The contract floor with the schema's work on a second thread (bench/inbox-floor-server.ts), on a fresh data dir. */
 export const startInboxFloor = () => startStoringServer('inbox-floor-server.ts', 'hs-bench-inbox-')
 
+/** The storage floor read by a minimal HTTP/1.1 reader on Bun.listen (bench/raw-floor-server.ts), on a fresh data dir. */
+export const startRawFloor = () => startStoringServer('raw-floor-server.ts', 'hs-bench-raw-')
+
 /** The storage floor with its HTTP on `workers` threads (bench/threaded-floor-server.ts) on a fresh data dir. */
 export const startThreadedFloor = (workers: number) => startStoringServer('threaded-floor-server.ts', 'hs-bench-threaded-', [String(workers)])
 
