@@ -32,6 +32,7 @@ import { silentLogger } from '../src/lib/log'
 import { DEFAULT_DEDUP_WINDOW_SECONDS } from '../src/sources/service'
 import { decode, isFresh, safeEqualBytes } from '../src/verify/util'
 import { BENCH_SECRETS } from './lib/configs'
+import { logIngest } from './lib/access-log'
 import { benchTenant, openWithPragmas } from './lib/wal'
 
 const OPTIONS = ['ip', 'request-id', 'log', 'schema', 'list-indexes', 'checkpointer', 'hmac', 'stripe']
@@ -98,17 +99,6 @@ async function flush(): Promise<void> {
 	for (const q of batch) q.done()
 }
 
-let log: string[] = []
-const stdout = Bun.stdout.writer()
-function access(line: string): void {
-	if (log.length === 0)
-		setImmediate(() => {
-			stdout.write(log.join(''))
-			void stdout.flush()
-			log = []
-		})
-	log.push(line)
-}
 
 const JSON_ONLY = { 'content-type': 'application/json' }
 Bun.serve({
@@ -134,7 +124,7 @@ Bun.serve({
 			queue.push({ event: { row, body, dedup, routes: [] }, done })
 			if (!busy) (busy = true), setImmediate(flush)
 		})
-		if (!without('log')) access(`{"time":"${new Date().toISOString()}","level":"info","msg":"request","request_id":"${requestId}","method":"POST","route":"/v1/ingest/:source_id","status":200,"duration_ms":${Math.round(performance.now() - started)}}\n`)
+		if (!without('log')) logIngest(requestId, started)
 		const answer = `{"event_id":"${row.id}","source_id":"${template.source_id}"}`
 		return new Response(answer, { headers: without('request-id') ? JSON_ONLY : { ...JSON_ONLY, 'x-request-id': requestId } })
 	}

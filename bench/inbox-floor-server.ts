@@ -24,6 +24,7 @@ import { migrate } from '../src/db/migrate'
 import { newRequestId, SeqIdMinter } from '../src/lib/ids'
 import { silentLogger } from '../src/lib/log'
 import type { Server } from 'bun'
+import { logIngest } from './lib/access-log'
 import { benchTenant, openWithPragmas } from './lib/wal'
 
 const [port, dir] = [Number(process.argv[2] ?? 18083), process.argv[3] ?? '.']
@@ -88,17 +89,6 @@ function flush(): void {
 	for (const p of batch) p.done()
 }
 
-let log: string[] = []
-const stdout = Bun.stdout.writer()
-function access(line: string): void {
-	if (log.length === 0)
-		setImmediate(() => {
-			stdout.write(log.join(''))
-			void stdout.flush()
-			log = []
-		})
-	log.push(line)
-}
 
 const JSON_ONLY = { 'content-type': 'application/json' }
 Bun.serve({
@@ -118,7 +108,7 @@ Bun.serve({
 			queue.push({ seq, id, now, headers, ip, body, done })
 			if (!busy) (busy = true), setImmediate(flush)
 		})
-		access(`{"time":"${new Date().toISOString()}","level":"info","msg":"request","request_id":"${requestId}","method":"POST","route":"/v1/ingest/:source_id","status":200,"duration_ms":${Math.round(performance.now() - started)}}\n`)
+		logIngest(requestId, started)
 		return new Response(`{"event_id":"${id}","source_id":"${template.source_id}"}`, { headers: { ...JSON_ONLY, 'x-request-id': requestId } })
 	}
 })
