@@ -78,9 +78,11 @@ function flush(): void {
 	} catch (err) {
 		if (!isBusy(err)) throw err
 		// The mover holds the write lock: these go again once it answers, with what arrives meanwhile.
+		// Taken by something else (a checkpoint that blocks writers): tried again in a millisecond.
 		retries++
 		queue = batch.concat(queue)
-		waiting = true
+		if (moving) waiting = true
+		else setTimeout(flush, 1)
 		return
 	}
 	busy = false
