@@ -99,7 +99,6 @@ async function flush(): Promise<void> {
 	for (const q of batch) q.done()
 }
 
-
 const JSON_ONLY = { 'content-type': 'application/json' }
 Bun.serve({
 	port,
