@@ -2,7 +2,7 @@
 import { Database } from 'bun:sqlite'
 import { closeSync, openSync, readFileSync, readSync } from 'node:fs'
 import type { PendingEvent } from '../../src/events/repo'
-import { PAGE_CACHE_KIB, PAGE_SIZE } from '../../src/db/open'
+import { PAGE_SIZE } from '../../src/db/open'
 import { newId } from '../../src/lib/ids'
 import { cpuSeconds } from './tools'
 
@@ -17,7 +17,7 @@ export const PAGE = PAGE_SIZE
 export function openWithPragmas(path: string, pageSize = PAGE, extra: string[] = []): Database {
 	const db = new Database(path, { create: true, strict: true })
 	// The page size only takes on a new file, before WAL mode.
-	for (const p of [`page_size = ${pageSize}`, 'busy_timeout = 5000', 'journal_mode = WAL', 'synchronous = NORMAL', 'foreign_keys = ON', `cache_size = -${PAGE_CACHE_KIB}`, ...extra]) db.run(`PRAGMA ${p}`)
+	for (const p of [`page_size = ${pageSize}`, 'busy_timeout = 5000', 'journal_mode = WAL', 'synchronous = NORMAL', 'foreign_keys = ON', ...extra]) db.run(`PRAGMA ${p}`)
 	return db
 }
 

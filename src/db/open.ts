@@ -6,15 +6,6 @@ import { migrate } from './migrate'
 export const DB_FILE = 'hookstream.db'
 /** The page size of a new database file. */
 export const PAGE_SIZE = 8192
-/**
- * SQLite's page cache per connection, in KiB (`PRAGMA cache_size` takes a negative size in KiB;
- * SQLite's own default is 2,000 KiB). At 2 MB the delivery worker's claims read most event
- * payloads back from the OS (pread) and the metrics rollup's reads pushed the writer's pages out.
- * 16 MB, measured against 2 MB (BENCHMARKS.md, Delivery, twentieth session): drains at 8 in flight
- * +6 % and +8.5 % (4 µs less CPU a delivery, the builds in either order). The cache fills only
- * as pages are read, so an idle server does not grow.
- */
-export const PAGE_CACHE_KIB = 16 * 1024
 
 /**
  * The database holds every payload and header received: owner-only, whatever the umask.
@@ -58,7 +49,6 @@ export function openDatabase(opts: OpenOptions): Database {
 	db.run('PRAGMA journal_mode = WAL')
 	db.run(`PRAGMA synchronous = ${opts.synchronous}`)
 	db.run('PRAGMA foreign_keys = ON')
-	db.run(`PRAGMA cache_size = -${PAGE_CACHE_KIB}`)
 	if (opts.migrate) migrate(db)
 	return db
 }

@@ -2,7 +2,7 @@ import { Database } from 'bun:sqlite'
 import { afterAll, expect, it } from 'bun:test'
 import { rmSync } from 'node:fs'
 import { join } from 'node:path'
-import { DB_FILE, openDatabase, PAGE_CACHE_KIB, PAGE_SIZE } from '../../src/db/open'
+import { DB_FILE, openDatabase, PAGE_SIZE } from '../../src/db/open'
 import { tempDir } from '../helpers'
 import { databaseWithPageSize } from '../support/schema-before'
 
@@ -32,16 +32,5 @@ it('keeps the page size of an existing database and migrates it as before', () =
 	const db = openDatabase({ dataDir: dir, synchronous: 'NORMAL', migrate: true })
 	expect(pageSize(db)).toBe(4096)
 	expect(db.query("SELECT COUNT(*) AS n FROM sqlite_schema WHERE name = 'events'").get()).toEqual({ n: 1 })
-	db.close()
-})
-
-/** The claims' payload reads and the metrics rollup's reads keep the writer's pages in a 16 MB cache (BENCHMARKS.md, Delivery). */
-it('opens every connection with a 16 MB page cache', () => {
-	const dir = tempDir('hookstream-page-cache-')
-	dirs.push(dir)
-	const db = openDatabase({ dataDir: dir, synchronous: 'NORMAL', migrate: true })
-	expect(PAGE_CACHE_KIB).toBe(16 * 1024)
-	// A negative cache_size is a size in KiB; SQLite's own default is -2000.
-	expect(db.query('PRAGMA cache_size').get()).toEqual({ cache_size: -16384 })
 	db.close()
 })
