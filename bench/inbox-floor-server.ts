@@ -12,7 +12,7 @@
  * turns at SQLite's one write lock without waiting in SQLite's busy handler (which sleeps a
  * millisecond or more): the mover is asked to move after each of the main thread's commits, and a
  * batch that finds the lock taken goes again when the mover answers, with the requests that
- * arrived meanwhile. GET answers how many batches found the lock taken and the rows not moved yet.
+ * arrived meanwhile. GET answers how many commits found the lock taken and the rows not moved yet.
  * bench/contract-floor.ts measures it beside the floors with INBOX=1.
  * Not a design of hookstream's: lists and reads by id would have to read the inbox too, and the
  * outbox rows, dedup and counters would no longer be in the answered request's transaction.
@@ -25,27 +25,34 @@ import { newRequestId, SeqIdMinter } from '../src/lib/ids'
 import { silentLogger } from '../src/lib/log'
 import type { Server } from 'bun'
 import { logIngest } from './lib/access-log'
-import { benchTenant, openWithPragmas } from './lib/wal'
+import { benchTenant, openWithPragmas, PAGE } from './lib/wal'
 
 const [port, dir] = [Number(process.argv[2] ?? 18083), process.argv[3] ?? '.']
 const path = `${dir}/inbox-floor.db`
-const db = openWithPragmas(path)
+const db = openWithPragmas(path, PAGE, ['busy_timeout = 0'])
 migrate(db)
-db.run('PRAGMA busy_timeout = 0')
 db.run('CREATE TABLE IF NOT EXISTS inbox (seq INTEGER PRIMARY KEY, id TEXT NOT NULL, received_at INTEGER NOT NULL, headers TEXT NOT NULL, source_ip TEXT, body BLOB NOT NULL)')
 new Checkpointer(db, 'NORMAL', silentLogger).start()
 const template = benchTenant(db, false).event().row
+/** Rows per move: a move holds SQLite's write lock, which the main thread's next commit waits for. */
+const MOVE_ROWS = Number(process.env.MOVE_ROWS ?? 512)
 const mover = new Worker(new URL('./inbox-mover-worker.ts', import.meta.url).href)
-mover.postMessage({ path, template: { ...template, payload_inline: null } })
+mover.postMessage({ path, template: { ...template, payload_inline: null }, limit: MOVE_ROWS })
+// A mover that stopped would leave the server answering 200 while moving nothing: the server stops too.
+for (const event of ['error', 'close'])
+	mover.addEventListener(event, () => {
+		console.error(`inbox mover ended (${event})`)
+		process.exit(1)
+	})
 /** The mover is moving (asked, not answered yet); a batch that found the lock taken waits for its answer. */
 let moving = true
 let waiting = false
-mover.onmessage = () => {
+mover.onmessage = (e: MessageEvent<number>) => {
 	moving = false
 	if (waiting) {
 		waiting = false
 		flush()
-	} else if (backlogged) ask()
+	} else if (backlogged || e.data === MOVE_ROWS) ask() // a full move may have left rows behind
 }
 /** The inbox may hold rows not moved yet. */
 let backlogged = false
@@ -69,10 +76,6 @@ let retries = 0
 function flush(): void {
 	const batch = queue
 	queue = []
-	if (batch.length === 0) {
-		busy = false
-		return
-	}
 	try {
 		commit.immediate(batch)
 	} catch (err) {
@@ -97,7 +100,7 @@ Bun.serve({
 	port,
 	hostname: '127.0.0.1',
 	async fetch(request: Request, server: Server<undefined>) {
-		// GET: how often a batch found the lock taken, and how many answered rows the mover has not moved yet.
+		// GET: how many commits found the lock taken, and how many answered rows the mover has not moved yet.
 		if (request.method === 'GET') return new Response(JSON.stringify({ retries, backlog: backlog.get()?.n ?? 0 }), { headers: JSON_ONLY })
 		const requestId = newRequestId()
 		const started = performance.now()

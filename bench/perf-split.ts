@@ -14,7 +14,7 @@
  *   contract  the contract floor with hookstream's checkpoint thread (bench/contract-floor-server.ts checkpointer)
  *   contract-b, contract-c  the same with (b)'s and (c)'s verification (and (c)'s dedup): their like-for-like floors
  *   a b c d   hookstream (BIN, the compiled build) serving bench:ingest's configuration
- * SECONDS_PER_RUN (6) s of recording after a 5 s warm-up; ACCESS_LOG=1 keeps hookstream's access log on;
+ * SECONDS_PER_RUN (6) s of recording after a 5 s warm-up; ACCESS_LOG=1 keeps hookstream's access log on, and the contract floors' line with it;
  * JS_FRAMES=1 also shares each main thread out by JavaScript function (the servers write their JIT dumps).
  * Needs `perf` (Debian's linux-perf; installed on first use like wrk) and root or
  * kernel.perf_event_paranoid ≤ 1 for the kernel's frames. The split itself: bench/lib/perf.ts.

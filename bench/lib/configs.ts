@@ -49,4 +49,4 @@ export const CONTRACT_FLOORS = {
 	'contract-c': { options: ['checkpointer', 'stripe'], like: 'c' }
 } as const satisfies Record<string, { options: readonly string[]; like: IngestConfig }>
 export type ContractFloor = keyof typeof CONTRACT_FLOORS
-export const isContractFloor = (name: string): name is ContractFloor => name in CONTRACT_FLOORS
+export const isContractFloor = (name: string): name is ContractFloor => Object.hasOwn(CONTRACT_FLOORS, name)
