@@ -6,6 +6,7 @@
  * src/db/write.ts. Usage: bun bench/pg-floor-server.ts <port> <database url>
  */
 import { SQL } from 'bun'
+import { FLOOR_ANSWER } from './lib/floor-answer'
 
 const [port, url] = [Number(process.argv[2] ?? 18082), process.argv[3] ?? 'postgres://postgres@127.0.0.1:5432/postgres']
 const sql = new SQL({ url, max: 4 })
@@ -22,13 +23,12 @@ async function flush(): Promise<void> {
 	if (queue.length > 0) setImmediate(flush)
 	else busy = false
 }
-const answer = JSON.stringify({ event_id: 'evt_0193a1b2c3d47e8f9a0b1c2d3e4f5a6b', source_id: 'src_0193a1b2c3d47e8f9a0b1c2d3e4f5a6b' })
 Bun.serve({ port, hostname: '127.0.0.1', async fetch(request) {
 	const row: Row = { received_at: Date.now(), headers: JSON.stringify(Object.fromEntries(request.headers)), body: new Uint8Array(await request.arrayBuffer()) }
 	await new Promise<void>((done) => {
 		queue.push({ row, done })
 		if (!busy) (busy = true), setImmediate(flush)
 	})
-	return new Response(answer, { headers: { 'content-type': 'application/json' } })
+	return new Response(FLOOR_ANSWER, { headers: { 'content-type': 'application/json' } })
 } })
 console.log(JSON.stringify({ msg: 'listening', url: `http://127.0.0.1:${port}` }))

@@ -3,30 +3,36 @@
  * of `Bun.serve`: the same durable work (received_at, headers JSON, raw body group-committed into one
  * table, answered after the commit, one batch in flight, flushed at the end of the event-loop turn),
  * without Bun's Request, Headers, body stream and Response objects. It prices Bun.serve's share of
- * the floor, not a server anyone should put on a network: it reads only requests with a
- * Content-Length, trusts their framing and keeps no limits. Usage: bun bench/raw-floor-server.ts <port> <data dir>
+ * the floor, not a server anyone should put on a network: it frames a request by its Content-Length
+ * alone (none is an empty body; one that is not a number is taken as 0), trusts that framing and
+ * keeps no limits. Usage: bun bench/raw-floor-server.ts <port> <data dir>
  */
 import type { Socket } from 'bun'
-import { openWithPragmas } from './lib/wal'
+import { FLOOR_ANSWER } from './lib/floor-answer'
+import { floorTable } from './lib/wal'
 
 const [port, dir] = [Number(process.argv[2] ?? 18084), process.argv[3] ?? '.']
-const db = openWithPragmas(`${dir}/floor.db`)
-db.run('CREATE TABLE IF NOT EXISTS events (id INTEGER PRIMARY KEY, received_at INTEGER NOT NULL, headers TEXT NOT NULL, body BLOB NOT NULL)')
-const insert = db.query('INSERT INTO events (received_at, headers, body) VALUES (?1, ?2, ?3)')
+const { db, insert } = floorTable(dir)
 const commit = db.transaction((rows: [number, string, Uint8Array][]) => {
 	for (const r of rows) insert.run(...r)
 })
-type Conn = { buffered: Buffer | null }
+/** An unfinished request's bytes, and answer bytes the socket did not take yet. */
+type Conn = { buffered: Buffer | null; unsent: Buffer | null }
 let queue: { row: [number, string, Uint8Array]; socket: Socket<Conn> }[] = []
 let busy = false
-const answerBody = JSON.stringify({ event_id: 'evt_0193a1b2c3d47e8f9a0b1c2d3e4f5a6b', source_id: 'src_0193a1b2c3d47e8f9a0b1c2d3e4f5a6b' })
-const answer = Buffer.from(`HTTP/1.1 200 OK\r\ncontent-type: application/json\r\ncontent-length: ${answerBody.length}\r\n\r\n${answerBody}`)
+const answer = Buffer.from(`HTTP/1.1 200 OK\r\ncontent-type: application/json\r\ncontent-length: ${FLOOR_ANSWER.length}\r\n\r\n${FLOOR_ANSWER}`)
+/** Writes `bytes` after any the socket has not taken yet; `drain` writes the rest. */
+function send(socket: Socket<Conn>, bytes: Buffer): void {
+	const out = socket.data.unsent ? Buffer.concat([socket.data.unsent, bytes]) : bytes
+	const written = socket.write(out)
+	socket.data.unsent = written < out.length ? Buffer.from(out.subarray(Math.max(0, written))) : null
+}
 function flush(): void {
 	const batch = queue
 	queue = []
 	commit.immediate(batch.map((q) => q.row))
 	busy = false
-	for (const q of batch) q.socket.write(answer)
+	for (const q of batch) send(q.socket, answer)
 }
 const HEAD_END = Buffer.from('\r\n\r\n')
 
@@ -46,7 +52,7 @@ function take(socket: Socket<Conn>, data: Buffer): Buffer | null {
 			const name = line.slice(0, colon).toLowerCase()
 			const value = line.slice(colon + 1).trim()
 			headers[name] = value
-			if (name === 'content-length') length = Number(value)
+			if (name === 'content-length') length = Number(value) || 0
 		}
 		const bodyStart = end + 4
 		if (data.length < bodyStart + length) break
@@ -55,7 +61,8 @@ function take(socket: Socket<Conn>, data: Buffer): Buffer | null {
 		if (!busy) (busy = true), setImmediate(flush)
 		at = bodyStart + length
 	}
-	return at === data.length ? null : data.subarray(at)
+	// A copy: the socket may reuse the chunk it handed over.
+	return at === data.length ? null : Buffer.from(data.subarray(at))
 }
 
 Bun.listen<Conn>({
@@ -63,7 +70,10 @@ Bun.listen<Conn>({
 	port,
 	socket: {
 		open(socket) {
-			socket.data = { buffered: null }
+			socket.data = { buffered: null, unsent: null }
+		},
+		drain(socket) {
+			if (socket.data.unsent) send(socket, Buffer.alloc(0))
 		},
 		data(socket, chunk) {
 			const data = socket.data.buffered ? Buffer.concat([socket.data.buffered, chunk]) : chunk

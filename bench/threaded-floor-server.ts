@@ -9,12 +9,10 @@
  * Measured beside the floor by `THREADED=1,2 bun bench/contract-floor.ts`.
  */
 import type { StoredBatch } from './threaded-floor-worker'
-import { openWithPragmas } from './lib/wal'
+import { floorTable } from './lib/wal'
 
 const [port, dir, workerCount] = [Number(process.argv[2]), process.argv[3] ?? '.', Number(process.argv[4] ?? 1)]
-const db = openWithPragmas(`${dir}/floor.db`)
-db.run('CREATE TABLE IF NOT EXISTS events (id INTEGER PRIMARY KEY, received_at INTEGER NOT NULL, headers TEXT NOT NULL, body BLOB NOT NULL)')
-const insert = db.query('INSERT INTO events (received_at, headers, body) VALUES (?1, ?2, ?3)')
+const { db, insert } = floorTable(dir)
 const commit = db.transaction((batches: StoredBatch[]) => {
 	for (const b of batches) for (let i = 0; i < b.tags.length; i++) insert.run(b.receivedAt[i] as number, b.headers[i] as string, b.bodies[i] as Uint8Array)
 })

@@ -1,4 +1,5 @@
 /** One HTTP thread of bench/threaded-floor-server.ts: requests go to the committing thread a turn at a time; each is answered once it is stored. */
+import { FLOOR_ANSWER } from './lib/floor-answer'
 declare const self: Worker
 
 /** A turn's requests, as posted to the committing thread (`tags` name them in its answer). */
@@ -12,7 +13,6 @@ export interface StoredBatch {
 let nextTag = 0
 const waiting = new Map<number, () => void>()
 let turn: StoredBatch | null = null
-const answer = JSON.stringify({ event_id: 'evt_0193a1b2c3d47e8f9a0b1c2d3e4f5a6b', source_id: 'src_0193a1b2c3d47e8f9a0b1c2d3e4f5a6b' })
 
 function post(): void {
 	const batch = turn as StoredBatch
@@ -45,7 +45,7 @@ self.onmessage = (e: MessageEvent<number[] | { port: number }>) => {
 			turn.headers.push(JSON.stringify(Object.fromEntries(request.headers)))
 			turn.bodies.push(body)
 			await new Promise<void>((stored) => waiting.set(tag, stored))
-			return new Response(answer, { headers: { 'content-type': 'application/json' } })
+			return new Response(FLOOR_ANSWER, { headers: { 'content-type': 'application/json' } })
 		}
 	})
 	self.postMessage('listening')

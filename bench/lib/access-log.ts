@@ -1,19 +1,13 @@
 /**
- * The reference servers' access log, as hookstream writes its own (src/lib/log.ts): one JSON line
- * per request, buffered and written to stdout once per event-loop turn.
+ * The reference servers' access log: hookstream's own logger (src/lib/log.ts), one JSON line per
+ * request, buffered and written to stdout once per event-loop turn, as hookstream's ingest writes it.
  */
-let lines: string[] = []
-const stdout = Bun.stdout.writer()
+import { createLogger } from '../../src/lib/log'
+import { INGEST_ROUTE } from '../../src/http/ingest'
 
-/** Buffers the ingest request's access-log line (answered 200 after `started`, a performance.now()). */
+const log = createLogger('info')
+
+/** Logs the ingest request answered 200 after `started` (a performance.now()), as src/http/ingest.ts does. */
 export function logIngest(requestId: string, started: number): void {
-	if (lines.length === 0)
-		setImmediate(() => {
-			stdout.write(lines.join(''))
-			void stdout.flush()
-			lines = []
-		})
-	lines.push(
-		`{"time":"${new Date().toISOString()}","level":"info","msg":"request","request_id":"${requestId}","method":"POST","route":"/v1/ingest/:source_id","status":200,"duration_ms":${Math.round(performance.now() - started)}}\n`
-	)
+	log.access(requestId, 'POST', INGEST_ROUTE, 200, Math.round((performance.now() - started) * 100) / 100)
 }

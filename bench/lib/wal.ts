@@ -21,6 +21,16 @@ export function openWithPragmas(path: string, pageSize = PAGE, extra: string[] =
 	return db
 }
 
+/**
+ * The storage floor's one table in `dir` (bench/floor-server.ts, and the floors built on it): the
+ * handle and its row insert (received_at, headers JSON, raw body), for the server's group commit.
+ */
+export function floorTable(dir: string) {
+	const db = openWithPragmas(`${dir}/floor.db`)
+	db.run('CREATE TABLE IF NOT EXISTS events (id INTEGER PRIMARY KEY, received_at INTEGER NOT NULL, headers TEXT NOT NULL, body BLOB NOT NULL)')
+	return { db, insert: db.query<unknown, [number, string, Uint8Array]>('INSERT INTO events (received_at, headers, body) VALUES (?1, ?2, ?3)') }
+}
+
 /** As openWithPragmas, checkpoints off so the WAL keeps every frame. */
 export const openWalDb = (path: string, pageSize = PAGE): Database => openWithPragmas(path, pageSize, ['wal_autocheckpoint = 0'])
 
